@@ -1,0 +1,451 @@
+//! The one typed way in: a [`Request`] goes to [`Store::handle`], a [`Response`] comes back.
+//! The Tauri app, the `crm` CLI and the tests all use it; `docs/api.md` documents the JSON.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::{Map as JsonMap, Value as Json};
+use uuid::Uuid;
+
+use crate::document::HistoryEntry;
+use crate::error::{Error, Result};
+use crate::kind::Kind;
+use crate::query::{
+    Customer360, Dormant, DuplicateCandidate, FollowUp, Item, ListQuery, Page, RecordView,
+    SearchHit,
+};
+use crate::store::{ApplyReport, Identity, IncomingChange, OutboxEntry, Store};
+use crate::value;
+
+pub(crate) fn base64_bytes<S: Serializer>(
+    bytes: &[u8],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&STANDARD.encode(bytes))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRecord {
+    pub kind: String,
+    pub fields: JsonMap<String, Json>,
+}
+
+/// A change in JSON form: the record id and the Automerge change bytes, base64.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireChange {
+    pub doc_id: String,
+    pub bytes: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Request {
+    /// Who is working on this device.
+    Whoami,
+    /// Switch the current user (after signing in to a server).
+    SetIdentity {
+        user_id: String,
+        display_name: String,
+        role: String,
+        code_prefix: Option<String>,
+    },
+    /// Create a record. With duplicates found and `allow_duplicate` false, nothing is created
+    /// and the candidates come back.
+    Create {
+        kind: String,
+        fields: JsonMap<String, Json>,
+        #[serde(default)]
+        allow_duplicate: bool,
+    },
+    /// Create many records in one transaction, without duplicate checks (imports).
+    BulkCreate {
+        records: Vec<NewRecord>,
+    },
+    /// Change only the given fields; `null` clears a field.
+    Update {
+        id: String,
+        fields: JsonMap<String, Json>,
+    },
+    Delete {
+        id: String,
+    },
+    Restore {
+        id: String,
+    },
+    Get {
+        id: String,
+    },
+    /// Settle a conflict by choosing (or typing) the value to keep.
+    ResolveConflict {
+        id: String,
+        field: String,
+        value: Json,
+    },
+    History {
+        id: String,
+    },
+    List {
+        kind: String,
+        #[serde(flatten)]
+        query: ListQuery,
+    },
+    Customer360 {
+        id: String,
+    },
+    /// Follow-ups due on or before `by` (default today); `owner` defaults to the current user,
+    /// `all_owners` lists everyone's.
+    FollowUps {
+        by: Option<String>,
+        owner: Option<String>,
+        #[serde(default)]
+        all_owners: bool,
+    },
+    /// Customers with no activity for `days` days.
+    Dormant {
+        days: i64,
+        owner: Option<String>,
+        #[serde(default)]
+        all_owners: bool,
+        limit: Option<usize>,
+    },
+    Search {
+        query: String,
+        #[serde(default)]
+        kinds: Vec<String>,
+        limit: Option<usize>,
+    },
+    CheckDuplicates {
+        kind: String,
+        fields: JsonMap<String, Json>,
+    },
+    Dictionary {
+        dict: Option<String>,
+    },
+    /// Store changes from another device (sync hook).
+    ApplyChanges {
+        changes: Vec<WireChange>,
+    },
+    /// Local changes not yet acknowledged (sync hook).
+    Outbox {
+        limit: Option<usize>,
+    },
+    /// Drop acknowledged changes from the outbox (sync hook).
+    Ack {
+        hashes: Vec<String>,
+    },
+    RebuildProjections,
+    Compact,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Response {
+    Identity(Identity),
+    Record(RecordView),
+    Duplicates {
+        candidates: Vec<DuplicateCandidate>,
+    },
+    Created {
+        ids: Vec<String>,
+    },
+    Page(Page),
+    Customer360(Box<Customer360>),
+    FollowUps {
+        items: Vec<FollowUp>,
+    },
+    Dormant {
+        items: Vec<Dormant>,
+    },
+    Search {
+        hits: Vec<SearchHit>,
+    },
+    History {
+        entries: Vec<HistoryEntry>,
+        names: std::collections::BTreeMap<String, String>,
+    },
+    Dictionary {
+        entries: Vec<Item>,
+    },
+    Applied(ApplyReport),
+    Outbox {
+        entries: Vec<OutboxEntry>,
+        pending: i64,
+    },
+    Acked {
+        removed: usize,
+    },
+    Rebuilt {
+        records: usize,
+    },
+    Compacted {
+        records: usize,
+    },
+    Error {
+        code: String,
+        message: String,
+        params: Json,
+    },
+}
+
+impl From<Error> for Response {
+    fn from(e: Error) -> Self {
+        Response::Error {
+            code: e.code().to_string(),
+            message: e.to_string(),
+            params: e.params(),
+        }
+    }
+}
+
+fn kind(name: &str) -> Result<Kind> {
+    Kind::parse(name).ok_or_else(|| Error::UnknownKind(name.to_string()))
+}
+
+fn record_id(id: &str) -> Result<String> {
+    Uuid::parse_str(id)
+        .map(|u| u.to_string())
+        .map_err(|_| Error::field("id", "invalid_id"))
+}
+
+impl Store {
+    /// Parse a JSON request, run it, and render the JSON response. Never panics on input.
+    pub fn handle_json(&mut self, request: &str) -> String {
+        let response = match serde_json::from_str::<Request>(request) {
+            Ok(req) => self.handle(req),
+            Err(e) => Error::BadRequest(e.to_string()).into(),
+        };
+        serde_json::to_string(&response).unwrap_or_else(|e| {
+            format!("{{\"type\":\"error\",\"code\":\"internal\",\"message\":\"{e}\"}}")
+        })
+    }
+
+    pub fn handle(&mut self, request: Request) -> Response {
+        self.try_handle(request).unwrap_or_else(Response::from)
+    }
+
+    fn try_handle(&mut self, request: Request) -> Result<Response> {
+        Ok(match request {
+            Request::Whoami => Response::Identity(self.identity().clone()),
+            Request::SetIdentity {
+                user_id,
+                display_name,
+                role,
+                code_prefix,
+            } => {
+                self.set_identity(
+                    &record_id(&user_id)?,
+                    &display_name,
+                    &role,
+                    code_prefix.as_deref(),
+                )?;
+                Response::Identity(self.identity().clone())
+            }
+            Request::Create {
+                kind: k,
+                fields,
+                allow_duplicate,
+            } => {
+                let kind = kind(&k)?;
+                self.check_may_write(kind)?;
+                let parsed = self.parse_fields(kind, &fields, None)?;
+                if !allow_duplicate {
+                    let candidates = self.duplicates(kind, &parsed)?;
+                    if !candidates.is_empty() {
+                        return Ok(Response::Duplicates { candidates });
+                    }
+                }
+                let id = self.create_validated(kind, parsed)?;
+                Response::Record(self.get(&id)?)
+            }
+            Request::BulkCreate { records } => {
+                let records = records
+                    .into_iter()
+                    .map(|r| Ok((kind(&r.kind)?, r.fields)))
+                    .collect::<Result<Vec<_>>>()?;
+                Response::Created {
+                    ids: self.bulk_create(records)?,
+                }
+            }
+            Request::Update { id, fields } => {
+                let id = record_id(&id)?;
+                self.update(&id, &fields)?;
+                Response::Record(self.get(&id)?)
+            }
+            Request::Delete { id } => {
+                let id = record_id(&id)?;
+                self.set_deleted(&id, true)?;
+                Response::Record(self.get(&id)?)
+            }
+            Request::Restore { id } => {
+                let id = record_id(&id)?;
+                self.set_deleted(&id, false)?;
+                Response::Record(self.get(&id)?)
+            }
+            Request::Get { id } => Response::Record(self.get(&record_id(&id)?)?),
+            Request::ResolveConflict { id, field, value } => {
+                let id = record_id(&id)?;
+                self.resolve_conflict(&id, &field, &value)?;
+                Response::Record(self.get(&id)?)
+            }
+            Request::History { id } => {
+                let id = record_id(&id)?;
+                self.kind_of(&id)?;
+                let entries = self.with_doc(&id, |doc| Ok(doc.history()))?;
+                let names = self.names(entries.iter().map(|e| (Kind::User, e.user_id.clone())))?;
+                Response::History { entries, names }
+            }
+            Request::List { kind: k, query } => Response::Page(self.list(kind(&k)?, &query)?),
+            Request::Customer360 { id } => {
+                Response::Customer360(Box::new(self.customer_360(&record_id(&id)?)?))
+            }
+            Request::FollowUps {
+                by,
+                owner,
+                all_owners,
+            } => {
+                let by = match by {
+                    Some(d) => {
+                        chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                            .map_err(|_| Error::field("by", "invalid_date"))?;
+                        d
+                    }
+                    None => chrono::Utc::now()
+                        .date_naive()
+                        .format("%Y-%m-%d")
+                        .to_string(),
+                };
+                let owner = self.owner_filter(owner, all_owners);
+                Response::FollowUps {
+                    items: self.follow_ups(&by, owner.as_deref())?,
+                }
+            }
+            Request::Dormant {
+                days,
+                owner,
+                all_owners,
+                limit,
+            } => {
+                let owner = self.owner_filter(owner, all_owners);
+                Response::Dormant {
+                    items: self.dormant(days, owner.as_deref(), limit.unwrap_or(100))?,
+                }
+            }
+            Request::Search {
+                query,
+                kinds,
+                limit,
+            } => {
+                let kinds = kinds.iter().map(|k| kind(k)).collect::<Result<Vec<_>>>()?;
+                Response::Search {
+                    hits: self.search(&query, &kinds, limit.unwrap_or(20))?,
+                }
+            }
+            Request::CheckDuplicates { kind: k, fields } => {
+                let kind = kind(&k)?;
+                let mut parsed = Vec::new();
+                for (name, json) in &fields {
+                    let field = kind
+                        .spec()
+                        .field(name)
+                        .ok_or_else(|| Error::field(name.clone(), "unknown_field"))?;
+                    parsed.push((
+                        field,
+                        value::parse(field, json).map_err(|e| Error::Validation(vec![e]))?,
+                    ));
+                }
+                Response::Duplicates {
+                    candidates: self.duplicates(kind, &parsed)?,
+                }
+            }
+            Request::Dictionary { dict } => Response::Dictionary {
+                entries: self.dictionary(dict.as_deref())?,
+            },
+            Request::ApplyChanges { changes } => {
+                let mut incoming = Vec::with_capacity(changes.len());
+                for (i, c) in changes.into_iter().enumerate() {
+                    let bytes = STANDARD.decode(c.bytes.as_bytes()).map_err(|e| {
+                        Error::BadChange(format!("change {i}: bytes are not base64: {e}"))
+                    })?;
+                    incoming.push(IncomingChange {
+                        doc_id: c.doc_id,
+                        bytes,
+                    });
+                }
+                Response::Applied(self.apply_changes(incoming)?)
+            }
+            Request::Outbox { limit } => Response::Outbox {
+                entries: self.outbox(limit.unwrap_or(100).clamp(1, 10_000))?,
+                pending: self.outbox_len()?,
+            },
+            Request::Ack { hashes } => Response::Acked {
+                removed: self.ack(&hashes)?,
+            },
+            Request::RebuildProjections => Response::Rebuilt {
+                records: self.rebuild_projections()?,
+            },
+            Request::Compact => Response::Compacted {
+                records: self.compact()?,
+            },
+        })
+    }
+
+    fn owner_filter(&self, owner: Option<String>, all_owners: bool) -> Option<String> {
+        if all_owners {
+            None
+        } else {
+            Some(owner.unwrap_or_else(|| self.identity().user_id.clone()))
+        }
+    }
+
+    /// Write only the given fields of a record.
+    pub fn update(&mut self, id: &str, fields: &JsonMap<String, Json>) -> Result<bool> {
+        let kind = self.kind_of(id)?;
+        self.check_may_write(kind)?;
+        let parsed = self.parse_fields(kind, fields, Some(id))?;
+        self.edit(id, |doc| {
+            if doc.deleted_at().is_some() {
+                return Err(Error::Deleted(id.to_string()));
+            }
+            for (field, value) in &parsed {
+                doc.write(field, value.as_ref(), false)?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn set_deleted(&mut self, id: &str, deleted: bool) -> Result<bool> {
+        let kind = self.kind_of(id)?;
+        self.check_may_write(kind)?;
+        self.edit(id, |doc| match (deleted, doc.deleted_at()) {
+            (true, None) => doc.set_deleted(Some(value::now_ms())),
+            (false, Some(_)) => doc.set_deleted(None),
+            _ => Ok(()),
+        })
+    }
+
+    /// Keep `value` for a field that devices changed concurrently.
+    pub fn resolve_conflict(&mut self, id: &str, field: &str, value: &Json) -> Result<()> {
+        let kind = self.kind_of(id)?;
+        self.check_may_write(kind)?;
+        let spec = kind
+            .spec()
+            .field(field)
+            .ok_or_else(|| Error::field(field.to_string(), "unknown_field"))?;
+        let mut one = JsonMap::new();
+        one.insert(field.to_string(), value.clone());
+        let parsed = self.parse_fields(kind, &one, Some(id))?;
+        let chosen = parsed.into_iter().next().and_then(|(_, v)| v);
+        self.edit(id, |doc| {
+            if doc.conflicts(spec).is_empty() {
+                return Err(Error::NoConflict {
+                    id: id.to_string(),
+                    field: field.to_string(),
+                });
+            }
+            doc.write(spec, chosen.as_ref(), true)
+        })?;
+        Ok(())
+    }
+}

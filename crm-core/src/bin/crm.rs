@@ -1,0 +1,224 @@
+//! `crm`: the command-line shell over the same typed dispatch the app uses.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crm_core::demo::{self, DemoSize};
+use crm_core::{Request, Response, Store};
+use serde_json::{json, Value as Json};
+
+const USAGE: &str = "usage: crm [--data DIR] COMMAND
+
+Commands:
+  call JSON              run one request (see docs/api.md), print the response JSON
+  batch                  read one request JSON per line on stdin, answer one line each
+  customers [--limit N]  list customers, newest first
+  search TEXT            find customers and contacts by code, name, phone or email
+  show ID                show a record with its conflicts
+  history ID             who changed what, when
+  demo [--customers N] [--seed S]
+                         add generated demo data (default 200 customers, seed 42)
+  rebuild-index          rebuild every list and search index from the documents
+  compact                fold change rows into document snapshots
+  whoami                 the user and device this data belongs to
+
+DIR defaults to $CRM_DATA, then ~/.local/share/field-crm.";
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut data = std::env::var_os("CRM_DATA").map(PathBuf::from);
+    if let Some(i) = args.iter().position(|a| a == "--data") {
+        if i + 1 >= args.len() {
+            eprintln!("crm: --data needs a directory\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        data = Some(PathBuf::from(args.remove(i + 1)));
+        args.remove(i);
+    }
+    let dir = data.unwrap_or_else(|| {
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        home.join(".local/share/field-crm")
+    });
+    let Some(command) = args.first().cloned() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    if command == "--help" || command == "-h" || command == "help" {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("crm: cannot create data directory {}: {e}", dir.display());
+        return ExitCode::FAILURE;
+    }
+    let mut store = match Store::open(dir.join("crm.sqlite3")) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("crm: cannot open the store in {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(&mut store, &command, &args[1..]) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("crm: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+fn request(store: &mut Store, req: Json) -> Result<Json, String> {
+    let req: Request = serde_json::from_value(req).map_err(|e| e.to_string())?;
+    match store.handle(req) {
+        Response::Error { message, .. } => Err(message),
+        ok => serde_json::to_value(ok).map_err(|e| e.to_string()),
+    }
+}
+
+fn s(v: &Json) -> &str {
+    v.as_str().unwrap_or("")
+}
+
+fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, String> {
+    match command {
+        "call" => {
+            let body = args.first().ok_or("call needs a request JSON argument")?;
+            let out = store.handle_json(body);
+            println!("{out}");
+            let failed = out.starts_with("{\"type\":\"error\"");
+            return Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
+        "batch" => {
+            let stdin = std::io::stdin();
+            let mut stdout = std::io::stdout().lock();
+            for line in stdin.lock().lines() {
+                let line = line.map_err(|e| e.to_string())?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let out = store.handle_json(&line);
+                writeln!(stdout, "{out}")
+                    .and_then(|()| stdout.flush())
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        "customers" => {
+            let limit: usize = flag(args, "--limit")
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(50);
+            let page = request(
+                store,
+                json!({"op": "list", "kind": "customer", "desc": true, "limit": limit}),
+            )?;
+            let items = page["items"].as_array().cloned().unwrap_or_default();
+            let owners = store
+                .names(
+                    items
+                        .iter()
+                        .map(|i| (crm_core::Kind::User, s(&i["fields"]["owner"]).to_string())),
+                )
+                .map_err(|e| e.to_string())?;
+            for item in &items {
+                let f = &item["fields"];
+                let owner = owners.get(s(&f["owner"])).map(String::as_str).unwrap_or("");
+                println!(
+                    "{:<16} {:<30} {:<3} {:<10} {:<8} {}",
+                    s(&f["code"]),
+                    s(&f["name"]),
+                    s(&f["grade"]),
+                    s(&f["region"]),
+                    owner,
+                    s(&item["id"])
+                );
+            }
+            println!("{} of {} customers", items.len(), page["total"]);
+        }
+        "search" => {
+            let text = args.join(" ");
+            let hits = request(store, json!({"op": "search", "query": text, "limit": 30}))?;
+            for hit in hits["hits"].as_array().into_iter().flatten() {
+                println!(
+                    "{:<9} {:<30} {:<30} {}",
+                    s(&hit["kind"]),
+                    s(&hit["title"]),
+                    s(&hit["subtitle"]),
+                    s(&hit["id"])
+                );
+            }
+        }
+        "show" => {
+            let id = args.first().ok_or("show needs a record id")?;
+            let record = request(store, json!({"op": "get", "id": id}))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?
+            );
+        }
+        "history" => {
+            let id = args.first().ok_or("history needs a record id")?;
+            let history = request(store, json!({"op": "history", "id": id}))?;
+            for e in history["entries"].as_array().into_iter().flatten() {
+                let who = history["names"]
+                    .get(s(&e["user_id"]))
+                    .and_then(Json::as_str)
+                    .unwrap_or(s(&e["user_id"]));
+                let fields: Vec<&str> = e["fields"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(s)
+                    .collect();
+                println!(
+                    "{}  {:<10} {:<7} {}",
+                    s(&e["at"]),
+                    who,
+                    s(&e["action"]),
+                    fields.join(", ")
+                );
+            }
+        }
+        "demo" => {
+            let customers: usize = flag(args, "--customers")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(200);
+            let seed: u64 = flag(args, "--seed")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(42);
+            let today = chrono::Utc::now().date_naive();
+            let loaded = demo::load(store, seed, DemoSize::scaled(customers), today)
+                .map_err(|e| e.to_string())?;
+            println!("added {} records ({} customers, {} contacts, {} activities, {} opportunities, {} users)",
+                loaded.total(), loaded.customers, loaded.contacts, loaded.activities, loaded.opportunities, loaded.users);
+        }
+        "rebuild-index" => {
+            let n = store.rebuild_projections().map_err(|e| e.to_string())?;
+            println!("rebuilt the indexes of {n} records");
+        }
+        "compact" => {
+            let n = store.compact().map_err(|e| e.to_string())?;
+            println!("compacted {n} records");
+        }
+        "whoami" => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(store.identity()).map_err(|e| e.to_string())?
+            );
+        }
+        other => return Err(format!("unknown command '{other}'\n\n{USAGE}")),
+    }
+    Ok(ExitCode::SUCCESS)
+}

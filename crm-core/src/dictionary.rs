@@ -1,0 +1,126 @@
+//! Default reference data: the dictionaries a new company starts with, in zh-CN and en.
+//! Admins add, rename and retire entries afterwards; these are only the starting point.
+
+use uuid::Uuid;
+
+pub struct DefaultEntry {
+    pub dict: &'static str,
+    pub code: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    pub order: i64,
+}
+
+/// Namespace for the name-based ids of dictionary entries.
+const NAMESPACE: Uuid = Uuid::from_bytes([
+    0x6f, 0x1c, 0x2a, 0x8e, 0x53, 0x0b, 0x4d, 0x7f, 0x9a, 0x41, 0x0e, 0x2d, 0x6b, 0x77, 0x13, 0xc5,
+]);
+
+/// The id of a dictionary entry: derived from (dictionary, code), the same on every device.
+pub fn entry_id(dict: &str, code: &str) -> String {
+    Uuid::new_v5(&NAMESPACE, format!("dict_entry:{dict}:{code}").as_bytes()).to_string()
+}
+
+const TABLE: &[(&str, &[(&str, &str, &str)])] = &[
+    (
+        "customer_type",
+        &[
+            ("enterprise", "企业客户", "Enterprise"),
+            ("individual", "个人客户", "Individual"),
+            ("government", "政府机构", "Government"),
+            ("distributor", "经销商", "Distributor"),
+        ],
+    ),
+    (
+        "customer_grade",
+        &[
+            ("A", "A类（重点）", "A (key account)"),
+            ("B", "B类", "B"),
+            ("C", "C类", "C"),
+            ("D", "D类", "D"),
+        ],
+    ),
+    (
+        "customer_status",
+        &[
+            ("prospect", "潜在客户", "Prospect"),
+            ("active", "合作中", "Active"),
+            ("dormant", "休眠", "Dormant"),
+            ("at_risk", "流失风险", "At risk"),
+            ("lost", "已流失", "Lost"),
+        ],
+    ),
+    (
+        "customer_source",
+        &[
+            ("referral", "转介绍", "Referral"),
+            ("exhibition", "展会", "Trade show"),
+            ("website", "官网", "Website"),
+            ("cold_call", "电话开发", "Cold call"),
+            ("field_visit", "陌生拜访", "Field visit"),
+            ("partner", "合作伙伴", "Partner"),
+        ],
+    ),
+    (
+        "industry",
+        &[
+            ("manufacturing", "制造业", "Manufacturing"),
+            ("wholesale", "批发贸易", "Wholesale"),
+            ("retail", "零售", "Retail"),
+            ("construction", "建筑工程", "Construction"),
+            ("it", "信息技术", "IT"),
+            ("healthcare", "医疗健康", "Healthcare"),
+            ("education", "教育培训", "Education"),
+            ("logistics", "物流运输", "Logistics"),
+            ("food", "食品饮料", "Food & beverage"),
+            ("agriculture", "农业", "Agriculture"),
+            ("other", "其他", "Other"),
+        ],
+    ),
+    (
+        "region",
+        &[
+            ("north", "华北", "North China"),
+            ("northeast", "东北", "Northeast China"),
+            ("east", "华东", "East China"),
+            ("central", "华中", "Central China"),
+            ("south", "华南", "South China"),
+            ("southwest", "西南", "Southwest China"),
+            ("northwest", "西北", "Northwest China"),
+        ],
+    ),
+    (
+        "activity_outcome",
+        &[
+            ("positive", "积极", "Positive"),
+            ("neutral", "一般", "Neutral"),
+            ("negative", "消极", "Negative"),
+            ("no_contact", "未联系上", "No contact"),
+            ("ordered", "已下单", "Ordered"),
+        ],
+    ),
+];
+
+pub fn defaults() -> impl Iterator<Item = DefaultEntry> {
+    TABLE.iter().flat_map(|(dict, entries)| {
+        entries
+            .iter()
+            .enumerate()
+            .map(move |(i, (code, zh, en))| DefaultEntry {
+                dict,
+                code,
+                zh,
+                en,
+                order: (i as i64 + 1) * 10,
+            })
+    })
+}
+
+/// Codes of one default dictionary (the demo generator picks from these).
+pub fn default_codes(dict: &str) -> Vec<&'static str> {
+    TABLE
+        .iter()
+        .filter(|(d, _)| *d == dict)
+        .flat_map(|(_, e)| e.iter().map(|(c, _, _)| *c))
+        .collect()
+}

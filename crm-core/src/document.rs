@@ -1,0 +1,549 @@
+//! One CRM record as one Automerge document.
+//!
+//! Layout of the root map: `kind`, `schema`, `created_at` (timestamp), `created_by` (user
+//! id), optional `deleted_at` (timestamp; deletion is a field so it syncs and can be undone),
+//! and one key per field. Keys this version does not know are never touched, so documents
+//! written by a newer version keep their fields when edited here.
+//!
+//! Each change's message is the author's user id; its time is Unix seconds.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{
+    ActorId, AutoCommit, Change, ChangeHash, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value,
+    ROOT,
+};
+use serde::Serialize;
+use serde_json::{json, Map as JsonMap, Value as Json};
+
+use crate::error::{Error, Result};
+use crate::kind::{FieldSpec, FieldType, Kind};
+use crate::value::{FieldValue, Money, Step};
+
+pub const SCHEMA_VERSION: i64 = 1;
+const META_KEYS: &[&str] = &["kind", "schema", "created_at", "created_by", "deleted_at"];
+
+/// One of several values that devices wrote concurrently to the same field.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Candidate {
+    pub value: Json,
+    /// User id of the author (from the change message).
+    pub user_id: String,
+    /// When it was written, RFC 3339.
+    pub at: String,
+}
+
+/// One change in a record's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub hash: String,
+    pub user_id: String,
+    pub at: String,
+    /// `create`, `update`, `delete` or `restore`.
+    pub action: &'static str,
+    pub fields: Vec<String>,
+}
+
+pub struct RecordDoc {
+    doc: AutoCommit,
+}
+
+impl RecordDoc {
+    pub fn empty() -> Self {
+        RecordDoc {
+            doc: AutoCommit::new(),
+        }
+    }
+
+    /// Load a stored snapshot (may be empty) and the change rows stored beside it.
+    pub fn load(snapshot: &[u8], changes: Vec<Vec<u8>>) -> Result<Self> {
+        let mut doc = if snapshot.is_empty() {
+            AutoCommit::new()
+        } else {
+            AutoCommit::load(snapshot)?
+        };
+        let mut parsed = Vec::with_capacity(changes.len());
+        for bytes in changes {
+            parsed.push(Change::from_bytes(bytes).map_err(|e| Error::Corrupt(e.to_string()))?);
+        }
+        doc.apply_changes(parsed)?;
+        Ok(RecordDoc { doc })
+    }
+
+    pub fn set_actor(&mut self, actor: &ActorId) {
+        if self.doc.get_actor() != actor {
+            self.doc.set_actor(actor.clone());
+        }
+    }
+
+    pub fn inner(&mut self) -> &mut AutoCommit {
+        &mut self.doc
+    }
+
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// Whether the change is part of the document (not waiting for missing dependencies).
+    pub fn has_change(&mut self, hash: &ChangeHash) -> bool {
+        self.doc.get_change_by_hash(hash).is_some()
+    }
+
+    pub fn apply(&mut self, changes: Vec<Change>) -> Result<()> {
+        self.doc
+            .apply_changes(changes)
+            .map_err(|e| Error::BadChange(e.to_string()))
+    }
+
+    /// Write the meta fields of a new record.
+    pub fn init(&mut self, kind: Kind, created_at_ms: i64, created_by: &str) -> Result<()> {
+        self.doc.put(ROOT, "kind", kind.as_str())?;
+        self.doc.put(ROOT, "schema", SCHEMA_VERSION)?;
+        self.doc
+            .put(ROOT, "created_at", ScalarValue::Timestamp(created_at_ms))?;
+        self.doc.put(ROOT, "created_by", created_by)?;
+        Ok(())
+    }
+
+    /// Commit pending operations as one change authored by `user_id`.
+    pub fn commit(&mut self, user_id: &str, time_secs: i64) -> Option<Change> {
+        self.doc.commit_with(
+            CommitOptions::default()
+                .with_message(user_id.to_string())
+                .with_time(time_secs),
+        )?;
+        self.doc.get_last_local_change()
+    }
+
+    pub fn rollback(&mut self) {
+        self.doc.rollback();
+    }
+
+    pub fn kind(&self) -> Option<Kind> {
+        self.scalar_str("kind").and_then(|k| Kind::parse(&k))
+    }
+
+    pub fn created_at(&self) -> Option<i64> {
+        self.scalar("created_at").and_then(|v| as_millis(&v))
+    }
+
+    pub fn created_by(&self) -> Option<String> {
+        self.scalar_str("created_by")
+    }
+
+    pub fn deleted_at(&self) -> Option<i64> {
+        self.scalar("deleted_at").and_then(|v| as_millis(&v))
+    }
+
+    pub fn set_deleted(&mut self, at_ms: Option<i64>) -> Result<()> {
+        match at_ms {
+            Some(ms) => self
+                .doc
+                .put(ROOT, "deleted_at", ScalarValue::Timestamp(ms))?,
+            None => self.doc.delete(ROOT, "deleted_at")?,
+        }
+        Ok(())
+    }
+
+    /// Latest change time in the document, UTC milliseconds.
+    pub fn updated_at(&mut self) -> i64 {
+        self.doc
+            .get_changes_meta(&[])
+            .iter()
+            .map(|m| m.timestamp)
+            .max()
+            .unwrap_or(0)
+            * 1000
+    }
+
+    fn scalar(&self, key: &str) -> Option<ScalarValue> {
+        match self.doc.get(ROOT, key).ok().flatten() {
+            Some((Value::Scalar(s), _)) => Some(s.into_owned()),
+            _ => None,
+        }
+    }
+
+    fn scalar_str(&self, key: &str) -> Option<String> {
+        match self.scalar(key) {
+            Some(ScalarValue::Str(s)) => Some(s.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The winning value of a field.
+    pub fn read(&self, spec: &FieldSpec) -> Option<FieldValue> {
+        let (value, id) = self.doc.get(ROOT, spec.name).ok().flatten()?;
+        self.decode(spec.ty, &value, &id)
+    }
+
+    /// All competing values of a field when devices wrote different values concurrently.
+    /// Empty when there is no conflict (or all the values are equal).
+    pub fn conflicts(&mut self, spec: &FieldSpec) -> Vec<Candidate> {
+        let all = match self.doc.get_all(ROOT, spec.name) {
+            Ok(all) if all.len() > 1 => all,
+            _ => return Vec::new(),
+        };
+        let decoded: Vec<(Option<FieldValue>, ObjId)> = all
+            .iter()
+            .map(|(v, id)| (self.decode(spec.ty, v, id), id.clone()))
+            .collect();
+        let first = &decoded[0].0;
+        if decoded.iter().all(|(v, _)| v == first) {
+            return Vec::new();
+        }
+        decoded
+            .into_iter()
+            .map(|(value, id)| {
+                let (user_id, at) = self.author_of(&id);
+                Candidate {
+                    value: value.map(|v| v.to_json()).unwrap_or(Json::Null),
+                    user_id,
+                    at: crate::value::format_datetime(at * 1000),
+                }
+            })
+            .collect()
+    }
+
+    /// The user id and time (seconds) of the change that wrote the operation `id`.
+    fn author_of(&mut self, id: &ObjId) -> (String, i64) {
+        let Some(hash) = self.doc.hash_for_opid(id) else {
+            return (String::new(), 0);
+        };
+        match self.doc.get_change_meta_by_hash(&hash) {
+            Some(meta) => (
+                meta.message.map(|m| m.into_owned()).unwrap_or_default(),
+                meta.timestamp,
+            ),
+            None => (String::new(), 0),
+        }
+    }
+
+    fn decode(&self, ty: FieldType, value: &Value<'_>, id: &ObjId) -> Option<FieldValue> {
+        let d = &self.doc;
+        match (ty, value) {
+            (FieldType::Int { .. }, Value::Scalar(s)) => match s.as_ref() {
+                ScalarValue::Int(n) => Some(FieldValue::Int(*n)),
+                ScalarValue::Uint(n) => i64::try_from(*n).ok().map(FieldValue::Int),
+                _ => None,
+            },
+            (FieldType::Bool, Value::Scalar(s)) => match s.as_ref() {
+                ScalarValue::Boolean(b) => Some(FieldValue::Bool(*b)),
+                _ => None,
+            },
+            (FieldType::DateTime, Value::Scalar(s)) => as_millis(s).map(FieldValue::DateTime),
+            (_, Value::Scalar(s)) => match s.as_ref() {
+                ScalarValue::Str(v) if is_plain(ty) => Some(FieldValue::Str(v.to_string())),
+                _ => None,
+            },
+            (FieldType::Money, Value::Object(ObjType::Map)) => {
+                let minor = match get_scalar(d, id, "minor")? {
+                    ScalarValue::Int(n) => n,
+                    _ => return None,
+                };
+                let currency = match get_scalar(d, id, "currency")? {
+                    ScalarValue::Str(s) => s.to_string(),
+                    _ => return None,
+                };
+                Some(FieldValue::Money(Money { minor, currency }))
+            }
+            (FieldType::Phones, Value::Object(ObjType::List)) => Some(FieldValue::Phones(
+                d.values(id)
+                    .filter_map(|item| match item.0 {
+                        Value::Scalar(s) => match s.as_ref() {
+                            ScalarValue::Str(s) => Some(s.to_string()),
+                            _ => None,
+                        },
+                        _ => None,
+                    })
+                    .collect(),
+            )),
+            (FieldType::Tags, Value::Object(ObjType::Map)) => Some(FieldValue::Tags(
+                d.keys(id)
+                    .filter(|k| matches!(get_scalar(d, id, k), Some(ScalarValue::Boolean(true))))
+                    .collect(),
+            )),
+            (FieldType::Notes, Value::Object(ObjType::Text)) => {
+                d.text(id).ok().map(FieldValue::Notes)
+            }
+            (FieldType::Custom, Value::Object(ObjType::Map)) => Some(FieldValue::Custom(
+                d.keys(id)
+                    .filter_map(|k| match get_scalar(d, id, &k) {
+                        Some(ScalarValue::Str(s)) => Some((k, s.to_string())),
+                        _ => None,
+                    })
+                    .collect(),
+            )),
+            (FieldType::Steps, Value::Object(ObjType::List)) => {
+                let mut steps = Vec::new();
+                for i in 0..d.length(id) {
+                    if let Ok(Some((Value::Object(ObjType::Map), step_id))) = d.get(id, i) {
+                        steps.push(Step {
+                            date: get_str(d, &step_id, "date"),
+                            action: get_str(d, &step_id, "action").unwrap_or_default(),
+                            result: get_str(d, &step_id, "result"),
+                        });
+                    }
+                }
+                Some(FieldValue::Steps(steps))
+            }
+            _ => None,
+        }
+    }
+
+    /// Write one field, touching only what differs from the current value so that edits to
+    /// other fields (or other tags, other plan steps) on other devices merge cleanly.
+    /// `force` writes even an equal value: that is how a conflict is resolved.
+    pub fn write(
+        &mut self,
+        spec: &FieldSpec,
+        value: Option<&FieldValue>,
+        force: bool,
+    ) -> Result<()> {
+        let name = spec.name;
+        let current = self.read(spec);
+        if !force && current.as_ref() == value {
+            return Ok(());
+        }
+        let d = &mut self.doc;
+        match (spec.ty, value) {
+            (FieldType::Tags | FieldType::Custom | FieldType::Steps | FieldType::Notes, v) => {
+                let obj_type = match spec.ty {
+                    FieldType::Notes => ObjType::Text,
+                    FieldType::Steps => ObjType::List,
+                    _ => ObjType::Map,
+                };
+                let obj = match d.get(ROOT, name)? {
+                    Some((Value::Object(t), id)) if t == obj_type && current.is_some() => id,
+                    _ => d.put_object(ROOT, name, obj_type)?,
+                };
+                match v {
+                    Some(FieldValue::Notes(text)) => d.update_text(&obj, text)?,
+                    None if spec.ty == FieldType::Notes => d.update_text(&obj, "")?,
+                    Some(FieldValue::Tags(tags)) => sync_map(
+                        d,
+                        &obj,
+                        &tags.iter().map(|t| (t.clone(), true.into())).collect(),
+                    )?,
+                    Some(FieldValue::Custom(map)) => sync_map(
+                        d,
+                        &obj,
+                        &map.iter()
+                            .map(|(k, v)| (k.clone(), ScalarValue::Str(v.as_str().into())))
+                            .collect(),
+                    )?,
+                    Some(FieldValue::Steps(steps)) => write_steps(d, &obj, steps)?,
+                    None if spec.ty == FieldType::Steps => write_steps(d, &obj, &[])?,
+                    _ => sync_map(d, &obj, &BTreeMap::new())?,
+                }
+            }
+            (_, None) => d.delete(ROOT, name)?,
+            (_, Some(FieldValue::Str(s))) => d.put(ROOT, name, s.as_str())?,
+            (_, Some(FieldValue::Int(n))) => d.put(ROOT, name, *n)?,
+            (_, Some(FieldValue::Bool(b))) => d.put(ROOT, name, *b)?,
+            (_, Some(FieldValue::DateTime(ms))) => {
+                d.put(ROOT, name, ScalarValue::Timestamp(*ms))?
+            }
+            (_, Some(FieldValue::Money(m))) => {
+                let obj = d.put_object(ROOT, name, ObjType::Map)?;
+                d.put(&obj, "minor", m.minor)?;
+                d.put(&obj, "currency", m.currency.as_str())?;
+            }
+            (_, Some(FieldValue::Phones(phones))) => {
+                let obj = d.put_object(ROOT, name, ObjType::List)?;
+                for (i, p) in phones.iter().enumerate() {
+                    d.insert(&obj, i, p.as_str())?;
+                }
+            }
+            (_, Some(other)) => {
+                return Err(Error::Corrupt(format!(
+                    "value {other:?} does not fit field {name}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Root keys this version does not know, as JSON (kept untouched on every edit).
+    pub fn extra_fields(&self, kind: Kind) -> JsonMap<String, Json> {
+        let spec = kind.spec();
+        let mut out = JsonMap::new();
+        for key in self.doc.keys(ROOT) {
+            if META_KEYS.contains(&key.as_str()) || spec.field(&key).is_some() {
+                continue;
+            }
+            if let Ok(Some((v, id))) = self.doc.get(ROOT, key.as_str()) {
+                out.insert(key, to_json(&self.doc, &v, &id));
+            }
+        }
+        out
+    }
+
+    /// Every change with the root fields it touched, oldest first.
+    pub fn history(&mut self) -> Vec<HistoryEntry> {
+        let changes = self.doc.get_changes(&[]);
+        let mut out = Vec::with_capacity(changes.len());
+        for change in changes {
+            let patches = self.doc.diff(change.deps(), &[change.hash()]);
+            let mut fields = BTreeSet::new();
+            for patch in &patches {
+                let key = match (patch.path.first(), &patch.action) {
+                    (Some((_, Prop::Map(k))), _) => Some(k.clone()),
+                    (None, automerge::PatchAction::PutMap { key, .. })
+                    | (None, automerge::PatchAction::DeleteMap { key }) => Some(key.clone()),
+                    (None, automerge::PatchAction::Conflict { prop: Prop::Map(k) }) => {
+                        Some(k.clone())
+                    }
+                    _ => None,
+                };
+                if let Some(k) = key {
+                    fields.insert(k);
+                }
+            }
+            let action = if fields.contains("kind") {
+                "create"
+            } else if fields.contains("deleted_at") {
+                let deleted_now = self
+                    .doc
+                    .get_at(ROOT, "deleted_at", &[change.hash()])
+                    .ok()
+                    .flatten()
+                    .is_some();
+                if deleted_now {
+                    "delete"
+                } else {
+                    "restore"
+                }
+            } else {
+                "update"
+            };
+            out.push(HistoryEntry {
+                hash: change.hash().to_string(),
+                user_id: change.message().unwrap_or_default().to_string(),
+                at: crate::value::format_datetime(change.timestamp() * 1000),
+                action,
+                fields: fields
+                    .into_iter()
+                    .filter(|f| !META_KEYS.contains(&f.as_str()))
+                    .collect(),
+            });
+        }
+        out
+    }
+}
+
+fn is_plain(ty: FieldType) -> bool {
+    matches!(
+        ty,
+        FieldType::Str { .. }
+            | FieldType::Enum(_)
+            | FieldType::Dict(_)
+            | FieldType::Date
+            | FieldType::Ref(_)
+            | FieldType::Email
+    )
+}
+
+fn as_millis(v: &ScalarValue) -> Option<i64> {
+    match v {
+        ScalarValue::Timestamp(ms) | ScalarValue::Int(ms) => Some(*ms),
+        _ => None,
+    }
+}
+
+fn get_scalar(d: &AutoCommit, obj: &ObjId, key: &str) -> Option<ScalarValue> {
+    match d.get(obj, key).ok().flatten()? {
+        (Value::Scalar(s), _) => Some(s.into_owned()),
+        _ => None,
+    }
+}
+
+fn get_str(d: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
+    match get_scalar(d, obj, key)? {
+        ScalarValue::Str(s) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+/// Make the map `obj` hold exactly `want`, writing only the keys that differ.
+fn sync_map(d: &mut AutoCommit, obj: &ObjId, want: &BTreeMap<String, ScalarValue>) -> Result<()> {
+    let existing: Vec<String> = d.keys(obj).collect();
+    for key in existing {
+        if !want.contains_key(&key) {
+            d.delete(obj, key.as_str())?;
+        }
+    }
+    for (key, value) in want {
+        if get_scalar(d, obj, key).as_ref() != Some(value) {
+            d.put(obj, key.as_str(), value.clone())?;
+        }
+    }
+    Ok(())
+}
+
+/// Update the plan-step list in place: change differing parts of existing steps, append new
+/// steps, remove steps from the end. Appends from two devices both survive the merge.
+fn write_steps(d: &mut AutoCommit, list: &ObjId, steps: &[Step]) -> Result<()> {
+    let len = d.length(list);
+    for (i, step) in steps.iter().enumerate() {
+        let obj = if i < len {
+            match d.get(list, i)? {
+                Some((Value::Object(ObjType::Map), id)) => id,
+                _ => d.put_object(list, i, ObjType::Map)?,
+            }
+        } else {
+            d.insert_object(list, i, ObjType::Map)?
+        };
+        for (key, value) in [
+            ("date", &step.date),
+            ("action", &Some(step.action.clone())),
+            ("result", &step.result),
+        ] {
+            let current = get_str(d, &obj, key);
+            match value {
+                Some(v) if current.as_deref() != Some(v.as_str()) => {
+                    d.put(&obj, key, v.as_str())?
+                }
+                None if current.is_some() => d.delete(&obj, key)?,
+                _ => {}
+            }
+        }
+    }
+    for i in (steps.len()..len).rev() {
+        d.delete(list, i)?;
+    }
+    Ok(())
+}
+
+fn to_json(d: &AutoCommit, value: &Value<'_>, id: &ObjId) -> Json {
+    match value {
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Str(s) => json!(s.as_str()),
+            ScalarValue::Int(n) | ScalarValue::Timestamp(n) => json!(n),
+            ScalarValue::Uint(n) => json!(n),
+            ScalarValue::F64(n) => json!(n),
+            ScalarValue::Boolean(b) => json!(b),
+            ScalarValue::Counter(c) => json!(i64::from(c)),
+            _ => Json::Null,
+        },
+        Value::Object(ObjType::Text) => json!(d.text(id).unwrap_or_default()),
+        Value::Object(ObjType::List) => Json::Array(
+            (0..d.length(id))
+                .filter_map(|i| d.get(id, i).ok().flatten())
+                .map(|(v, child)| to_json(d, &v, &child))
+                .collect(),
+        ),
+        Value::Object(_) => Json::Object(
+            d.keys(id)
+                .filter_map(|k| {
+                    let (v, child) = d.get(id, k.as_str()).ok().flatten()?;
+                    Some((k, to_json(d, &v, &child)))
+                })
+                .collect(),
+        ),
+    }
+}

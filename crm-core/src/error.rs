@@ -1,0 +1,119 @@
+//! Errors a person can act on.
+//!
+//! Every error has a stable machine `code` (for the UI to translate into zh-CN or en) and
+//! `params` (field names, offending values) so the message can be rendered in either
+//! language without parsing English text.
+
+use serde::Serialize;
+use serde_json::{json, Value as Json};
+
+/// One problem with one field of a request. A form shows these inline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    /// Stable reason code, e.g. `required`, `invalid_choice`, `too_long`.
+    pub reason: &'static str,
+    #[serde(skip_serializing_if = "Json::is_null")]
+    pub params: Json,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: &'static str) -> Self {
+        FieldError {
+            field: field.into(),
+            reason,
+            params: Json::Null,
+        }
+    }
+
+    pub fn with(field: impl Into<String>, reason: &'static str, params: Json) -> Self {
+        FieldError {
+            field: field.into(),
+            reason,
+            params,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the request is not valid: {}", describe(.0))]
+    Validation(Vec<FieldError>),
+    #[error("the request could not be read: {0}")]
+    BadRequest(String),
+    #[error("unknown record kind '{0}'")]
+    UnknownKind(String),
+    #[error("record {0} was not found on this device")]
+    NotFound(String),
+    #[error("record {0} is deleted; restore it before editing")]
+    Deleted(String),
+    #[error("you may not {action} {kind} records")]
+    Forbidden { action: &'static str, kind: String },
+    #[error("field '{field}' of record {id} has no conflict to resolve")]
+    NoConflict { id: String, field: String },
+    #[error("the local database failed: {0}")]
+    Storage(#[from] rusqlite::Error),
+    #[error(
+        "a stored document could not be read ({0}); run `crm rebuild-index` or restore a backup"
+    )]
+    Corrupt(String),
+    #[error("a change from another device could not be read: {0}")]
+    BadChange(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.reason))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Error {
+    pub fn field(field: impl Into<String>, reason: &'static str) -> Self {
+        Error::Validation(vec![FieldError::new(field, reason)])
+    }
+
+    /// Stable code for translations and scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Validation(_) => "validation",
+            Error::BadRequest(_) => "bad_request",
+            Error::UnknownKind(_) => "unknown_kind",
+            Error::NotFound(_) => "not_found",
+            Error::Deleted(_) => "deleted",
+            Error::Forbidden { .. } => "forbidden",
+            Error::NoConflict { .. } => "no_conflict",
+            Error::Storage(_) => "storage",
+            Error::Corrupt(_) => "corrupt",
+            Error::BadChange(_) => "bad_change",
+            Error::Io(_) => "io",
+        }
+    }
+
+    /// Parameters the UI needs to render the translated message.
+    pub fn params(&self) -> Json {
+        match self {
+            Error::Validation(errors) => json!({ "errors": errors }),
+            Error::UnknownKind(kind) => json!({ "kind": kind }),
+            Error::NotFound(id) | Error::Deleted(id) => json!({ "id": id }),
+            Error::Forbidden { action, kind } => json!({ "action": action, "kind": kind }),
+            Error::NoConflict { id, field } => json!({ "id": id, "field": field }),
+            Error::BadRequest(m) | Error::Corrupt(m) | Error::BadChange(m) => {
+                json!({ "detail": m })
+            }
+            Error::Storage(e) => json!({ "detail": e.to_string() }),
+            Error::Io(e) => json!({ "detail": e.to_string() }),
+        }
+    }
+}
+
+impl From<automerge::AutomergeError> for Error {
+    fn from(e: automerge::AutomergeError) -> Self {
+        Error::Corrupt(e.to_string())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

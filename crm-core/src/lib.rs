@@ -1,0 +1,25 @@
+//! Field CRM core: the domain and the local-first store.
+//!
+//! Every record is an Automerge document kept in SQLite beside derived read models
+//! (projections). Shells (the Tauri app, the `crm` CLI, tests) reach it through one typed
+//! dispatch: [`api::Request`] in, [`api::Response`] out.
+
+pub mod document;
+pub mod error;
+pub mod kind;
+pub mod value;
+
+pub use error::{Error, FieldError, Result};
+pub use kind::Kind;
+pub mod api;
+mod cache;
+pub mod demo;
+pub mod dictionary;
+pub mod duplicate;
+pub mod projection;
+pub mod query;
+pub mod search;
+pub mod store;
+
+pub use api::{Request, Response};
+pub use store::Store;

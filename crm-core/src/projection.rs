@@ -1,0 +1,211 @@
+//! Read models: one indexed table per kind (`p_<kind>`), tags, duplicate keys and the search
+//! index, all derived from documents. They can be dropped and rebuilt at any time; the DDL is
+//! generated from the kind specs, and a change to it rebuilds them on open.
+
+use rusqlite::types::Value as Sql;
+use rusqlite::{params, Connection};
+use serde_json::{json, Value as Json};
+
+use crate::document::RecordDoc;
+use crate::duplicate;
+use crate::error::Result;
+use crate::kind::{FieldSpec, FieldType, Kind};
+use crate::search;
+use crate::value::{format_datetime, FieldValue};
+
+/// Columns every projection table has besides the fields.
+pub const META_COLUMNS: &[&str] = &[
+    "id",
+    "deleted_at",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "has_conflicts",
+];
+
+/// SQL column names for one field (money takes two).
+pub fn columns(field: &FieldSpec) -> Vec<String> {
+    match field.ty {
+        FieldType::Money => vec![
+            format!("{}_minor", field.name),
+            format!("{}_currency", field.name),
+        ],
+        _ => vec![field.name.to_string()],
+    }
+}
+
+fn sql_type(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::Int { .. } | FieldType::Bool | FieldType::DateTime => "INTEGER",
+        _ => "TEXT",
+    }
+}
+
+/// The DDL of every projection table, index and the search index.
+pub fn ddl() -> String {
+    let mut sql = String::new();
+    for &kind in Kind::ALL {
+        let spec = kind.spec();
+        let table = kind.table();
+        let mut cols = vec![
+            "id TEXT PRIMARY KEY".to_string(),
+            "deleted_at INTEGER".into(),
+            "created_at INTEGER NOT NULL".into(),
+            "created_by TEXT".into(),
+            "updated_at INTEGER NOT NULL".into(),
+            "has_conflicts INTEGER NOT NULL DEFAULT 0".into(),
+        ];
+        for field in spec.fields.iter().filter(|f| f.projected()) {
+            match field.ty {
+                FieldType::Money => {
+                    cols.push(format!("{}_minor INTEGER", field.name));
+                    cols.push(format!("{}_currency TEXT", field.name));
+                }
+                ty => cols.push(format!("{} {}", field.name, sql_type(ty))),
+            }
+        }
+        sql.push_str(&format!("CREATE TABLE {table} ({});\n", cols.join(", ")));
+        sql.push_str(&format!(
+            "CREATE INDEX {table}_created ON {table}(created_at);\n"
+        ));
+        sql.push_str(&format!(
+            "CREATE INDEX {table}_updated ON {table}(updated_at);\n"
+        ));
+        for field in spec.fields.iter().filter(|f| f.indexed) {
+            sql.push_str(&format!(
+                "CREATE INDEX {table}_{0} ON {table}({0});\n",
+                field.name
+            ));
+        }
+        for index in spec.indexes {
+            sql.push_str(&format!(
+                "CREATE INDEX {table}_{} ON {table}({});\n",
+                index.join("_"),
+                index.join(", ")
+            ));
+        }
+    }
+    sql.push_str(
+        "CREATE TABLE record_tags (tag TEXT NOT NULL, record_id TEXT NOT NULL, PRIMARY KEY (tag, record_id)) WITHOUT ROWID;
+CREATE INDEX record_tags_record ON record_tags(record_id);
+CREATE TABLE dup_keys (kind TEXT NOT NULL, key TEXT NOT NULL, record_id TEXT NOT NULL, PRIMARY KEY (kind, key, record_id)) WITHOUT ROWID;
+CREATE INDEX dup_keys_record ON dup_keys(record_id);
+CREATE TABLE search_docs (rowid INTEGER PRIMARY KEY, record_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, text TEXT NOT NULL, deleted INTEGER NOT NULL);
+CREATE VIRTUAL TABLE search_fts USING fts5(text, tokenize = 'trigram');
+",
+    );
+    sql
+}
+
+/// Drop every projection table (they are rebuilt from documents).
+pub fn drop_all(conn: &Connection) -> Result<()> {
+    let mut sql = String::new();
+    for &kind in Kind::ALL {
+        sql.push_str(&format!("DROP TABLE IF EXISTS {};\n", kind.table()));
+    }
+    sql.push_str(
+        "DROP TABLE IF EXISTS record_tags; DROP TABLE IF EXISTS dup_keys;
+         DROP TABLE IF EXISTS search_docs; DROP TABLE IF EXISTS search_fts;",
+    );
+    conn.execute_batch(&sql)?;
+    Ok(())
+}
+
+/// Write the read-model rows of one document. Documents whose kind is not known yet (changes
+/// still waiting for their dependencies, or a kind from a newer version) are skipped.
+pub fn project(conn: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
+    let Some(kind) = doc.kind() else {
+        return Ok(());
+    };
+    let spec = kind.spec();
+    let mut names: Vec<&str> = META_COLUMNS.to_vec();
+    let has_conflicts = spec.fields.iter().any(|f| !doc.conflicts(f).is_empty());
+    let mut values: Vec<Sql> = vec![
+        Sql::Text(id.to_string()),
+        doc.deleted_at().map_or(Sql::Null, Sql::Integer),
+        Sql::Integer(doc.created_at().unwrap_or(0)),
+        doc.created_by().map_or(Sql::Null, Sql::Text),
+        Sql::Integer(doc.updated_at()),
+        Sql::Integer(i64::from(has_conflicts)),
+    ];
+    let mut col_names = Vec::new();
+    for field in spec.fields.iter().filter(|f| f.projected()) {
+        let value = doc.read(field);
+        col_names.extend(columns(field));
+        match (field.ty, value) {
+            (FieldType::Money, Some(FieldValue::Money(m))) => {
+                values.push(Sql::Integer(m.minor));
+                values.push(Sql::Text(m.currency));
+            }
+            (FieldType::Money, _) => values.extend([Sql::Null, Sql::Null]),
+            (_, v) => values.push(to_sql(v.as_ref())),
+        }
+    }
+    names.extend(col_names.iter().map(String::as_str));
+    let placeholders = vec!["?"; names.len()].join(", ");
+    let sql = format!(
+        "INSERT OR REPLACE INTO {} ({}) VALUES ({placeholders})",
+        kind.table(),
+        names.join(", ")
+    );
+    conn.prepare_cached(&sql)?
+        .execute(rusqlite::params_from_iter(values))?;
+
+    conn.prepare_cached("DELETE FROM record_tags WHERE record_id = ?")?
+        .execute([id])?;
+    if let Some(tags_field) = spec.fields.iter().find(|f| f.ty == FieldType::Tags) {
+        if let Some(FieldValue::Tags(tags)) = doc.read(tags_field) {
+            let mut insert = conn.prepare_cached(
+                "INSERT OR IGNORE INTO record_tags (tag, record_id) VALUES (?, ?)",
+            )?;
+            for tag in tags {
+                insert.execute(params![tag, id])?;
+            }
+        }
+    }
+
+    let deleted = doc.deleted_at().is_some();
+    conn.prepare_cached("DELETE FROM dup_keys WHERE record_id = ?")?
+        .execute([id])?;
+    if !deleted {
+        let mut insert = conn.prepare_cached(
+            "INSERT OR IGNORE INTO dup_keys (kind, key, record_id) VALUES (?, ?, ?)",
+        )?;
+        for (key, _) in duplicate::keys(kind, |f| doc.read(f)) {
+            insert.execute(params![kind.as_str(), key, id])?;
+        }
+    }
+
+    if let Some(text) = search::text(spec, |f| doc.read(f)) {
+        search::index(conn, id, kind, &text, deleted)?;
+    }
+    Ok(())
+}
+
+fn to_sql(value: Option<&FieldValue>) -> Sql {
+    match value {
+        None => Sql::Null,
+        Some(FieldValue::Str(s)) => Sql::Text(s.clone()),
+        Some(FieldValue::Int(n)) | Some(FieldValue::DateTime(n)) => Sql::Integer(*n),
+        Some(FieldValue::Bool(b)) => Sql::Integer(i64::from(*b)),
+        Some(FieldValue::Phones(p)) => Sql::Text(json!(p).to_string()),
+        Some(FieldValue::Tags(t)) => Sql::Text(json!(t).to_string()),
+        Some(other) => Sql::Text(other.to_json().to_string()),
+    }
+}
+
+/// Turn a projection row's column back into the field's JSON form.
+pub fn column_json(ty: FieldType, value: rusqlite::types::ValueRef<'_>) -> Json {
+    use rusqlite::types::ValueRef as V;
+    match (ty, value) {
+        (_, V::Null) => Json::Null,
+        (FieldType::Bool, V::Integer(n)) => json!(n != 0),
+        (FieldType::DateTime, V::Integer(ms)) => json!(format_datetime(ms)),
+        (FieldType::Phones | FieldType::Tags, V::Text(t)) => {
+            serde_json::from_slice(t).unwrap_or(Json::Null)
+        }
+        (_, V::Integer(n)) => json!(n),
+        (_, V::Text(t)) => json!(String::from_utf8_lossy(t)),
+        _ => Json::Null,
+    }
+}

@@ -1,0 +1,666 @@
+//! Reading: a record with its conflicts, lists with filters and keyset pagination, the
+//! customer 360, follow-ups due, dormant customers, search and duplicate candidates.
+//! Everything but `get` reads the projection tables; no query loads every document.
+
+use std::collections::BTreeMap;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::NaiveDate;
+use rusqlite::types::Value as Sql;
+use rusqlite::{params, params_from_iter, Row};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map as JsonMap, Value as Json};
+
+use crate::document::Candidate;
+use crate::duplicate;
+use crate::error::{Error, FieldError, Result};
+use crate::kind::{FieldSpec, FieldType, Kind};
+use crate::projection::{column_json, columns, META_COLUMNS};
+use crate::search;
+use crate::store::Store;
+use crate::value::{format_datetime, now_ms, parse_datetime, FieldValue};
+
+/// A whole record: every field, competing values where devices disagree, and the names of
+/// the users and records it refers to.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordView {
+    pub id: String,
+    pub kind: Kind,
+    pub fields: JsonMap<String, Json>,
+    /// Field name -> the competing values, when two people changed it concurrently.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub conflicts: BTreeMap<String, Vec<Candidate>>,
+    /// Fields written by a newer version of the app, shown as they are and never changed here.
+    #[serde(skip_serializing_if = "JsonMap::is_empty")]
+    pub extra: JsonMap<String, Json>,
+    pub created_at: String,
+    pub created_by: Option<String>,
+    pub updated_at: String,
+    pub deleted_at: Option<String>,
+    /// Display names of the users and records this view mentions, by id.
+    pub names: BTreeMap<String, String>,
+}
+
+/// A row of a list: the projected fields of one record.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Item {
+    pub id: String,
+    pub kind: Kind,
+    pub fields: JsonMap<String, Json>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub deleted_at: Option<String>,
+    pub has_conflicts: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Deleted {
+    #[default]
+    Exclude,
+    Include,
+    Only,
+}
+
+/// Filters, sort and page of a list request.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Field name -> a value, or a list of accepted values.
+    #[serde(default)]
+    pub filter: JsonMap<String, Json>,
+    pub tag: Option<String>,
+    /// RFC 3339 or `YYYY-MM-DD` (midnight UTC); inclusive.
+    pub created_from: Option<String>,
+    /// RFC 3339 or `YYYY-MM-DD`; exclusive.
+    pub created_to: Option<String>,
+    pub updated_since: Option<String>,
+    #[serde(default)]
+    pub deleted: Deleted,
+    /// A projected field, `created_at` or `updated_at`. Default `created_at`.
+    pub sort: Option<String>,
+    #[serde(default)]
+    pub desc: bool,
+    pub limit: Option<usize>,
+    /// The `next` cursor of the previous page.
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    pub items: Vec<Item>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Customer360 {
+    pub customer: RecordView,
+    pub contacts: Vec<Item>,
+    /// Newest first.
+    pub activities: Vec<Item>,
+    pub opportunities: Vec<Item>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowUp {
+    pub activity: Item,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub due: String,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Dormant {
+    pub customer: Item,
+    pub last_activity_at: Option<String>,
+    pub days_quiet: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SearchHit {
+    pub id: String,
+    pub kind: Kind,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub customer_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DuplicateCandidate {
+    pub id: String,
+    pub kind: Kind,
+    pub title: String,
+    /// Fields that matched: `name`, `phones`, `email`.
+    pub matched: Vec<&'static str>,
+}
+
+const MAX_PAGE: usize = 500;
+
+/// The SQL columns of a kind's projection, in the order `item_from_row` reads them.
+fn select_columns(kind: Kind) -> Vec<String> {
+    let mut cols: Vec<String> = META_COLUMNS.iter().map(|c| format!("t.{c}")).collect();
+    for field in kind.spec().fields.iter().filter(|f| f.projected()) {
+        cols.extend(columns(field).into_iter().map(|c| format!("t.{c}")));
+    }
+    cols
+}
+
+fn item_from_row(kind: Kind, row: &Row<'_>) -> rusqlite::Result<Item> {
+    let mut fields = JsonMap::new();
+    let mut i = META_COLUMNS.len();
+    for field in kind.spec().fields.iter().filter(|f| f.projected()) {
+        let value = if field.ty == FieldType::Money {
+            let minor: Option<i64> = row.get(i)?;
+            let currency: Option<String> = row.get(i + 1)?;
+            i += 2;
+            minor.map(
+                |m| json!({ "minor": m, "currency": currency.unwrap_or_else(|| "CNY".into()) }),
+            )
+        } else {
+            let v = column_json(field.ty, row.get_ref(i)?);
+            i += 1;
+            (!v.is_null()).then_some(v)
+        };
+        if let Some(v) = value {
+            fields.insert(field.name.to_string(), v);
+        }
+    }
+    Ok(Item {
+        id: row.get(0)?,
+        kind,
+        fields,
+        deleted_at: row.get::<_, Option<i64>>(1)?.map(format_datetime),
+        created_at: format_datetime(row.get(2)?),
+        updated_at: format_datetime(row.get(4)?),
+        has_conflicts: row.get(5)?,
+    })
+}
+
+/// Parse RFC 3339 or a plain date (midnight UTC) into milliseconds.
+fn parse_moment(field: &str, s: &str) -> Result<i64> {
+    parse_datetime(s)
+        .or_else(|| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc().timestamp_millis())
+        })
+        .ok_or_else(|| {
+            Error::Validation(vec![FieldError::with(
+                field,
+                "invalid_datetime",
+                json!({ "value": s }),
+            )])
+        })
+}
+
+fn json_to_sql(field: &FieldSpec, v: &Json) -> Result<Sql> {
+    let bad = || {
+        Error::Validation(vec![FieldError::with(
+            field.name,
+            "wrong_type",
+            json!({ "value": v }),
+        )])
+    };
+    Ok(match (field.ty, v) {
+        (FieldType::Bool, Json::Bool(b)) => Sql::Integer(i64::from(*b)),
+        (FieldType::DateTime, Json::String(s)) => Sql::Integer(parse_moment(field.name, s)?),
+        (_, Json::String(s)) => Sql::Text(s.clone()),
+        (_, Json::Number(n)) => Sql::Integer(n.as_i64().ok_or_else(bad)?),
+        _ => return Err(bad()),
+    })
+}
+
+impl Store {
+    /// A whole record, loaded from its document.
+    pub fn get(&mut self, id: &str) -> Result<RecordView> {
+        let kind = self.kind_of(id)?;
+        let spec = kind.spec();
+        let mut view = self.with_doc(id, |doc| {
+            let mut fields = JsonMap::new();
+            let mut conflicts = BTreeMap::new();
+            for field in spec.fields {
+                if let Some(v) = doc.read(field) {
+                    fields.insert(field.name.to_string(), v.to_json());
+                }
+                let c = doc.conflicts(field);
+                if !c.is_empty() {
+                    conflicts.insert(field.name.to_string(), c);
+                }
+            }
+            Ok(RecordView {
+                id: id.to_string(),
+                kind,
+                fields,
+                conflicts,
+                extra: doc.extra_fields(kind),
+                created_at: format_datetime(doc.created_at().unwrap_or(0)),
+                created_by: doc.created_by(),
+                updated_at: format_datetime(doc.updated_at()),
+                deleted_at: doc.deleted_at().map(format_datetime),
+                names: BTreeMap::new(),
+            })
+        })?;
+        let mut mentioned: Vec<(Kind, String)> = Vec::new();
+        for field in spec.fields {
+            if let (FieldType::Ref(k), Some(Json::String(rid))) =
+                (field.ty, view.fields.get(field.name))
+            {
+                mentioned.push((k, rid.clone()));
+            }
+        }
+        mentioned.extend(view.created_by.iter().map(|u| (Kind::User, u.clone())));
+        for candidates in view.conflicts.values() {
+            mentioned.extend(candidates.iter().map(|c| (Kind::User, c.user_id.clone())));
+        }
+        view.names = self.names(mentioned)?;
+        Ok(view)
+    }
+
+    /// Display names for (kind, id) pairs that exist here.
+    pub fn names(
+        &self,
+        ids: impl IntoIterator<Item = (Kind, String)>,
+    ) -> Result<BTreeMap<String, String>> {
+        let mut out = BTreeMap::new();
+        for (kind, id) in ids {
+            if out.contains_key(&id) {
+                continue;
+            }
+            if let Some(title) = self.title_of(kind, &id)? {
+                out.insert(id, title);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn list(&self, kind: Kind, q: &ListQuery) -> Result<Page> {
+        let spec = kind.spec();
+        let table = kind.table();
+        let mut wheres: Vec<String> = Vec::new();
+        let mut args: Vec<Sql> = Vec::new();
+        match q.deleted {
+            Deleted::Exclude => wheres.push("t.deleted_at IS NULL".into()),
+            Deleted::Only => wheres.push("t.deleted_at IS NOT NULL".into()),
+            Deleted::Include => {}
+        }
+        let mut errors = Vec::new();
+        for (name, value) in &q.filter {
+            let Some(field) = spec
+                .field(name)
+                .filter(|f| f.projected() && f.ty != FieldType::Money && f.ty != FieldType::Tags)
+            else {
+                errors.push(FieldError::new(name.clone(), "unknown_filter"));
+                continue;
+            };
+            match value {
+                Json::Array(values) if !values.is_empty() => {
+                    wheres.push(format!(
+                        "t.{} IN ({})",
+                        field.name,
+                        vec!["?"; values.len()].join(", ")
+                    ));
+                    for v in values {
+                        args.push(json_to_sql(field, v)?);
+                    }
+                }
+                Json::Null => wheres.push(format!("t.{} IS NULL", field.name)),
+                v => {
+                    wheres.push(format!("t.{} = ?", field.name));
+                    args.push(json_to_sql(field, v)?);
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        if let Some(tag) = &q.tag {
+            wheres.push("t.id IN (SELECT record_id FROM record_tags WHERE tag = ?)".into());
+            args.push(Sql::Text(tag.clone()));
+        }
+        for (key, op, value) in [
+            ("created_from", ">=", &q.created_from),
+            ("created_to", "<", &q.created_to),
+            ("updated_since", ">=", &q.updated_since),
+        ] {
+            if let Some(v) = value {
+                let col = if key == "updated_since" {
+                    "updated_at"
+                } else {
+                    "created_at"
+                };
+                wheres.push(format!("t.{col} {op} ?"));
+                args.push(Sql::Integer(parse_moment(key, v)?));
+            }
+        }
+
+        let sort = q.sort.as_deref().unwrap_or("created_at");
+        let (sort_col, numeric) = match sort {
+            "created_at" | "updated_at" => (sort.to_string(), true),
+            name => match spec
+                .field(name)
+                .filter(|f| f.projected() && f.ty != FieldType::Tags)
+            {
+                Some(f) if f.ty == FieldType::Money => (format!("{}_minor", f.name), true),
+                Some(f) => (
+                    f.name.to_string(),
+                    matches!(
+                        f.ty,
+                        FieldType::Int { .. } | FieldType::Bool | FieldType::DateTime
+                    ),
+                ),
+                None => return Err(Error::field("sort", "unknown_field")),
+            },
+        };
+        let sort_expr = if numeric {
+            format!("IFNULL(t.{sort_col}, -9223372036854775808)")
+        } else {
+            format!("IFNULL(t.{sort_col}, '')")
+        };
+        let where_sql = if wheres.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", wheres.join(" AND "))
+        };
+        let total: i64 = self
+            .conn
+            .prepare_cached(&format!("SELECT COUNT(*) FROM {table} t {where_sql}"))?
+            .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+
+        let (dir, cmp) = if q.desc { ("DESC", "<") } else { ("ASC", ">") };
+        if let Some(cursor) = &q.after {
+            let (value, id) = decode_cursor(cursor)?;
+            wheres.push(format!(
+                "({sort_expr} {cmp} ? OR ({sort_expr} = ? AND t.id {cmp} ?))"
+            ));
+            args.extend([value.clone(), value, Sql::Text(id)]);
+        }
+        let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+        let where_sql = if wheres.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", wheres.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT {}, {sort_expr} FROM {table} t {where_sql} ORDER BY {sort_expr} {dir}, t.id {dir} LIMIT {}",
+            select_columns(kind).join(", "),
+            limit + 1
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let sort_index = select_columns(kind).len();
+        let mut rows = stmt.query(params_from_iter(args.iter()))?;
+        let mut items = Vec::new();
+        let mut last_sort: Option<Sql> = None;
+        let mut next = None;
+        while let Some(row) = rows.next()? {
+            if items.len() == limit {
+                if let (Some(v), Some(prev)) = (last_sort.take(), items.last()) {
+                    let prev: &Item = prev;
+                    next = Some(encode_cursor(&v, &prev.id));
+                }
+                break;
+            }
+            last_sort = Some(row.get::<_, Sql>(sort_index)?);
+            items.push(item_from_row(kind, row)?);
+        }
+        Ok(Page { items, next, total })
+    }
+
+    fn items_where(
+        &self,
+        kind: Kind,
+        where_sql: &str,
+        args: &[&dyn rusqlite::ToSql],
+        order: &str,
+        limit: usize,
+    ) -> Result<Vec<Item>> {
+        let sql = format!(
+            "SELECT {} FROM {} t WHERE t.deleted_at IS NULL AND {where_sql} ORDER BY {order} LIMIT {limit}",
+            select_columns(kind).join(", "),
+            kind.table()
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(args, |r| item_from_row(kind, r))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A customer with its contacts, activity timeline (newest first) and opportunities.
+    pub fn customer_360(&mut self, id: &str) -> Result<Customer360> {
+        if self.kind_of(id)? != Kind::Customer {
+            return Err(Error::NotFound(id.to_string()));
+        }
+        let customer = self.get(id)?;
+        Ok(Customer360 {
+            contacts: self.items_where(
+                Kind::Contact,
+                "t.customer = ?",
+                &[&id],
+                "t.is_primary DESC, t.name",
+                200,
+            )?,
+            activities: self.items_where(
+                Kind::Activity,
+                "t.customer = ?",
+                &[&id],
+                "t.time DESC",
+                200,
+            )?,
+            opportunities: self.items_where(
+                Kind::Opportunity,
+                "t.customer = ?",
+                &[&id],
+                "t.expected_close",
+                200,
+            )?,
+            customer,
+        })
+    }
+
+    /// Follow-ups due on or before `by` (a date): activities with a next follow-up date that
+    /// no later activity on the same customer has answered yet. `owner: None` means everyone.
+    pub fn follow_ups(&self, by: &str, owner: Option<&str>) -> Result<Vec<FollowUp>> {
+        let today = chrono::Utc::now()
+            .date_naive()
+            .format("%Y-%m-%d")
+            .to_string();
+        let cols = select_columns(Kind::Activity).join(", ");
+        let sql = format!(
+            "SELECT {cols}, c.name FROM p_activity t JOIN p_customer c ON c.id = t.customer
+             WHERE t.deleted_at IS NULL AND c.deleted_at IS NULL
+               AND t.next_follow_up IS NOT NULL AND t.next_follow_up <= ?1
+               AND (?2 IS NULL OR t.owner = ?2)
+               AND NOT EXISTS (SELECT 1 FROM p_activity n WHERE n.customer = t.customer
+                               AND n.deleted_at IS NULL AND n.time > t.time)
+             ORDER BY t.next_follow_up, t.time LIMIT 500"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let name_index = select_columns(Kind::Activity).len();
+        let rows = stmt.query_map(params![by, owner], |r| {
+            let activity = item_from_row(Kind::Activity, r)?;
+            let due = activity
+                .fields
+                .get("next_follow_up")
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_string();
+            Ok(FollowUp {
+                customer_id: activity
+                    .fields
+                    .get("customer")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                customer_name: r.get(name_index)?,
+                overdue: due < today,
+                due,
+                activity,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Customers with no activity in the last `days` days (or none at all), quietest first.
+    pub fn dormant(&self, days: i64, owner: Option<&str>, limit: usize) -> Result<Vec<Dormant>> {
+        let now = now_ms();
+        let cutoff = now - days.max(0) * 86_400_000;
+        let cols = select_columns(Kind::Customer).join(", ");
+        let sql = format!(
+            "SELECT * FROM (
+               SELECT {cols}, (SELECT MAX(a.time) FROM p_activity a
+                               WHERE a.customer = t.id AND a.deleted_at IS NULL) AS last
+               FROM p_customer t WHERE t.deleted_at IS NULL AND (?1 IS NULL OR t.owner = ?1))
+             WHERE last IS NULL OR last < ?2
+             ORDER BY IFNULL(last, 0), id LIMIT ?3"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let last_index = select_columns(Kind::Customer).len();
+        let rows = stmt.query_map(
+            params![owner, cutoff, limit.clamp(1, MAX_PAGE) as i64],
+            |r| {
+                let last: Option<i64> = r.get(last_index)?;
+                Ok(Dormant {
+                    customer: item_from_row(Kind::Customer, r)?,
+                    last_activity_at: last.map(format_datetime),
+                    days_quiet: last.map(|l| (now - l) / 86_400_000),
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Customers and contacts matching `query` anywhere in code, name, phone or email.
+    /// Exact code matches come first, then names starting with the query, then the rest.
+    pub fn search(&self, query: &str, kinds: &[Kind], limit: usize) -> Result<Vec<SearchHit>> {
+        let q = query.trim().to_lowercase();
+        let candidates = search::candidates(&self.conn, &q, 400)?;
+        let mut hits = Vec::new();
+        for (id, kind) in candidates {
+            let Some(kind) = Kind::parse(&kind) else {
+                continue;
+            };
+            if !kinds.is_empty() && !kinds.contains(&kind) {
+                continue;
+            }
+            let hit = match kind {
+                Kind::Customer => self
+                    .conn
+                    .prepare_cached("SELECT name, code, phones FROM p_customer WHERE id = ?")?
+                    .query_row([&id], |r| {
+                        let code: Option<String> = r.get(1)?;
+                        Ok(SearchHit { id: id.clone(), kind, title: r.get(0)?, subtitle: code, customer_id: Some(id.clone()) })
+                    }),
+                Kind::Contact => self
+                    .conn
+                    .prepare_cached(
+                        "SELECT t.name, t.customer, c.name FROM p_contact t LEFT JOIN p_customer c ON c.id = t.customer WHERE t.id = ?",
+                    )?
+                    .query_row([&id], |r| {
+                        Ok(SearchHit { id: id.clone(), kind, title: r.get(0)?, subtitle: r.get(2)?, customer_id: r.get(1)? })
+                    }),
+                _ => continue,
+            };
+            if let Ok(hit) = hit {
+                hits.push(hit);
+            }
+        }
+        let rank = |h: &SearchHit| {
+            let title = h.title.to_lowercase();
+            let code_exact = h.kind == Kind::Customer
+                && h.subtitle.as_deref().map(str::to_lowercase).as_deref() == Some(q.as_str());
+            let place = if code_exact {
+                0
+            } else if title == q {
+                1
+            } else if title.starts_with(&q) {
+                2
+            } else if title.contains(&q) {
+                3
+            } else {
+                4
+            };
+            (place, h.kind != Kind::Customer, title.chars().count())
+        };
+        hits.sort_by_cached_key(|h| (rank(h), h.title.clone()));
+        hits.truncate(limit.clamp(1, MAX_PAGE));
+        Ok(hits)
+    }
+
+    /// Records of the same kind with the same normalised name, phone or email.
+    pub fn duplicates(
+        &self,
+        kind: Kind,
+        fields: &[(&'static FieldSpec, Option<FieldValue>)],
+    ) -> Result<Vec<DuplicateCandidate>> {
+        let keys = duplicate::keys(kind, |f| {
+            fields
+                .iter()
+                .find(|(s, _)| s.name == f.name)
+                .and_then(|(_, v)| v.clone())
+        });
+        let mut found: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT record_id FROM dup_keys WHERE kind = ? AND key = ?")?;
+        for (key, field) in keys {
+            let ids = stmt.query_map(params![kind.as_str(), key], |r| r.get::<_, String>(0))?;
+            for id in ids {
+                let matched = found.entry(id?).or_default();
+                if !matched.contains(&field) {
+                    matched.push(field);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (id, matched) in found {
+            let title = self.title_of(kind, &id)?.unwrap_or_default();
+            out.push(DuplicateCandidate {
+                id,
+                kind,
+                title,
+                matched,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Entries of one dictionary (or all), in display order, retired ones included.
+    pub fn dictionary(&self, dict: Option<&str>) -> Result<Vec<Item>> {
+        self.items_where(
+            Kind::DictEntry,
+            "(?1 IS NULL OR t.dict = ?1)",
+            &[&dict],
+            "t.dict, t.sort_order, t.code",
+            5000,
+        )
+    }
+}
+
+fn encode_cursor(value: &Sql, id: &str) -> String {
+    let v = match value {
+        Sql::Integer(n) => json!(n),
+        Sql::Text(s) => json!(s),
+        _ => Json::Null,
+    };
+    URL_SAFE_NO_PAD.encode(json!([v, id]).to_string())
+}
+
+fn decode_cursor(cursor: &str) -> Result<(Sql, String)> {
+    let bad = || Error::field("after", "invalid_cursor");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let json: Json = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    let value = match json.get(0) {
+        Some(Json::Number(n)) => Sql::Integer(n.as_i64().ok_or_else(bad)?),
+        Some(Json::String(s)) => Sql::Text(s.clone()),
+        _ => return Err(bad()),
+    };
+    let id = json
+        .get(1)
+        .and_then(Json::as_str)
+        .ok_or_else(bad)?
+        .to_string();
+    Ok((value, id))
+}

@@ -1,0 +1,883 @@
+//! The local store: documents, their changes, the outbox and the read models in one SQLite
+//! file (WAL). A local edit is one transaction: the change, the document bookkeeping, the
+//! outbox entry and the projection rows commit together or not at all.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use automerge::{ActorId, Change};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::Serialize;
+use serde_json::{Map as JsonMap, Value as Json};
+use uuid::Uuid;
+
+use crate::cache::DocCache;
+use crate::document::RecordDoc;
+use crate::error::{Error, FieldError, Result};
+use crate::kind::{Default, FieldSpec, FieldType, Kind};
+use crate::projection;
+use crate::value::{self, now_ms, FieldValue};
+
+/// Change rows per document before they are folded into a snapshot.
+const COMPACT_AT: i64 = 24;
+const CACHE_DOCS: usize = 256;
+/// Bumped when the seeded reference data changes.
+const SEED_VERSION: &str = "1";
+
+const BASE_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    id TEXT PRIMARY KEY,
+    kind TEXT,
+    snapshot BLOB NOT NULL DEFAULT x'',
+    change_rows INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS changes (
+    doc_id TEXT NOT NULL,
+    hash BLOB NOT NULL,
+    bytes BLOB NOT NULL,
+    PRIMARY KEY (doc_id, hash)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL,
+    hash BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+);
+";
+
+/// Who is working on this device. Used as the default owner and as the author of changes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Identity {
+    pub user_id: String,
+    pub display_name: String,
+    pub role: String,
+    pub device_id: String,
+    /// Device part of minted codes, e.g. `C-K7Q3P-00012`.
+    pub code_prefix: String,
+    /// Hex of the Automerge actor id this device writes with.
+    pub actor: String,
+}
+
+/// A change to store that came from another device.
+#[derive(Debug, Clone)]
+pub struct IncomingChange {
+    pub doc_id: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What applying changes from elsewhere did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ApplyReport {
+    /// Records whose content changed, in the order they were applied.
+    pub changed: Vec<String>,
+    /// Changes this device already had.
+    pub duplicates: usize,
+    /// Records with changes that wait for changes not received yet.
+    pub waiting: usize,
+}
+
+/// A local change not yet acknowledged by the server.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxEntry {
+    pub seq: i64,
+    pub doc_id: String,
+    pub hash: String,
+    #[serde(serialize_with = "crate::api::base64_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+pub struct Store {
+    pub(crate) conn: Connection,
+    cache: DocCache,
+    me: Identity,
+    actor: ActorId,
+}
+
+fn now_secs() -> i64 {
+    now_ms().div_euclid(1000)
+}
+
+impl Store {
+    /// Open (or create) the store at `path`, migrating and rebuilding read models as needed.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "busy_timeout", 5000)?;
+        conn.pragma_update(None, "cache_size", -16000)?;
+        conn.execute_batch(BASE_SCHEMA)?;
+        let me = load_or_create_identity(&conn)?;
+        let actor = ActorId::from(
+            hex_decode(&me.actor).ok_or_else(|| Error::Corrupt("bad actor id in meta".into()))?,
+        );
+        let mut store = Store {
+            conn,
+            cache: DocCache::new(CACHE_DOCS),
+            me,
+            actor,
+        };
+        let ddl = projection::ddl();
+        if store.meta("projection_ddl")?.as_deref() != Some(ddl.as_str()) {
+            store.rebuild_projections()?;
+        }
+        if store.meta("seed_version")?.as_deref() != Some(SEED_VERSION) {
+            store.seed()?;
+        }
+        if store
+            .title_of(Kind::User, &store.me.user_id.clone())?
+            .is_none()
+            && store.me.role == "admin"
+        {
+            store.create_profile_user()?;
+        }
+        Ok(store)
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.me
+    }
+
+    /// Switch who is working on this device (after signing in to a server). A new actor id
+    /// is used from now on, so changes are attributed to the right user and device.
+    pub fn set_identity(
+        &mut self,
+        user_id: &str,
+        display_name: &str,
+        role: &str,
+        code_prefix: Option<&str>,
+    ) -> Result<()> {
+        if !crate::kind::ROLES.contains(&role) {
+            return Err(Error::field("role", "invalid_choice"));
+        }
+        let actor = Uuid::new_v4();
+        let tx = self.conn.transaction()?;
+        for (k, v) in [
+            ("user_id", user_id),
+            ("display_name", display_name),
+            ("role", role),
+            ("actor", &hex(actor.as_bytes())),
+        ] {
+            set_meta(&tx, k, v)?;
+        }
+        if let Some(prefix) = code_prefix {
+            set_meta(&tx, "code_prefix", prefix)?;
+        }
+        tx.commit()?;
+        self.me = load_or_create_identity(&self.conn)?;
+        self.actor = ActorId::from(actor.as_bytes().as_slice());
+        Ok(())
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    // ---- reading documents ------------------------------------------------------------
+
+    /// Run `f` on a loaded document (from the cache or the database).
+    pub(crate) fn with_doc<T>(
+        &mut self,
+        id: &str,
+        f: impl FnOnce(&mut RecordDoc) -> Result<T>,
+    ) -> Result<T> {
+        let mut doc = match self.cache.take(id) {
+            Some(doc) => doc,
+            None => load_doc(&self.conn, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?,
+        };
+        let out = f(&mut doc);
+        self.cache.put(id, doc);
+        out
+    }
+
+    pub fn kind_of(&self, id: &str) -> Result<Kind> {
+        let kind: Option<Option<String>> = self
+            .conn
+            .query_row("SELECT kind FROM docs WHERE id = ?", [id], |r| r.get(0))
+            .optional()?;
+        kind.flatten()
+            .and_then(|k| Kind::parse(&k))
+            .ok_or_else(|| Error::NotFound(id.to_string()))
+    }
+
+    /// The display title of a record from its projection, if it exists here.
+    pub fn title_of(&self, kind: Kind, id: &str) -> Result<Option<String>> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE id = ?",
+            kind.spec().title,
+            kind.table()
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    // ---- validation ---------------------------------------------------------------------
+
+    /// Parse and check the fields of a create (`target: None`) or of an update of `target`.
+    /// Either every field is valid or the errors for all bad fields come back together.
+    pub(crate) fn parse_fields(
+        &self,
+        kind: Kind,
+        fields: &JsonMap<String, Json>,
+        target: Option<&str>,
+    ) -> Result<Vec<(&'static FieldSpec, Option<FieldValue>)>> {
+        let creating = target.is_none();
+        let spec = kind.spec();
+        let mut errors = Vec::new();
+        let mut out = Vec::new();
+        for (name, json) in fields {
+            let Some(field) = spec.field(name) else {
+                errors.push(FieldError::new(name.clone(), "unknown_field"));
+                continue;
+            };
+            match value::parse(field, json) {
+                Ok(v) => out.push((field, v)),
+                Err(e) => errors.push(e),
+            }
+        }
+        if creating {
+            for field in spec.fields {
+                if out.iter().any(|(f, v)| f.name == field.name && v.is_some()) {
+                    continue;
+                }
+                let default = match field.default {
+                    Default::None | Default::MintedCode => None,
+                    Default::CurrentUser => Some(FieldValue::Str(self.me.user_id.clone())),
+                    Default::Now => Some(FieldValue::DateTime(now_ms())),
+                    Default::Str(s) => Some(FieldValue::Str(s.to_string())),
+                    Default::Bool(b) => Some(FieldValue::Bool(b)),
+                };
+                out.retain(|(f, _)| f.name != field.name);
+                if let Some(d) = default {
+                    out.push((field, Some(d)));
+                } else if field.required {
+                    errors.push(FieldError::new(field.name, "required"));
+                }
+            }
+        }
+        for (field, value) in &out {
+            let Some(value) = value else {
+                if field.required {
+                    errors.push(FieldError::new(field.name, "required"));
+                }
+                continue;
+            };
+            if let Err(e) = self.check_exists(field, value) {
+                errors.push(e);
+            }
+        }
+        if let Some(prefix_field) = spec.code_prefix.and_then(|_| spec.field("code")) {
+            if let Some((_, Some(FieldValue::Str(code)))) =
+                out.iter().find(|(f, _)| f.name == prefix_field.name)
+            {
+                let taken: bool = self.conn.query_row(
+                    &format!(
+                        "SELECT EXISTS (SELECT 1 FROM {} WHERE code = ? AND id IS NOT ?)",
+                        kind.table()
+                    ),
+                    params![code, target],
+                    |r| r.get(0),
+                )?;
+                if taken {
+                    errors.push(FieldError::with(
+                        "code",
+                        "duplicate_code",
+                        serde_json::json!({ "value": code }),
+                    ));
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(Error::Validation(errors))
+        }
+    }
+
+    /// Dictionary codes must be known and active; references must point at a live record.
+    fn check_exists(&self, field: &FieldSpec, value: &FieldValue) -> Result<(), FieldError> {
+        let Some(s) = value.as_str() else {
+            return Ok(());
+        };
+        let found = match field.ty {
+            FieldType::Dict(dict) => self
+                .conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM p_dict_entry WHERE dict = ? AND code = ?
+                     AND deleted_at IS NULL AND IFNULL(active, 1) = 1)",
+                )
+                .and_then(|mut st| st.query_row(params![dict, s], |r| r.get::<_, bool>(0))),
+            FieldType::Ref(kind) => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT EXISTS (SELECT 1 FROM {} WHERE id = ? AND deleted_at IS NULL)",
+                    kind.table()
+                ))
+                .and_then(|mut st| st.query_row([s], |r| r.get::<_, bool>(0))),
+            _ => return Ok(()),
+        };
+        match (found, field.ty) {
+            (Ok(true), _) => Ok(()),
+            (_, FieldType::Dict(dict)) => Err(FieldError::with(
+                field.name,
+                "unknown_dictionary_value",
+                serde_json::json!({ "value": s, "dictionary": dict }),
+            )),
+            (_, _) => Err(FieldError::with(
+                field.name,
+                "unknown_reference",
+                serde_json::json!({ "value": s }),
+            )),
+        }
+    }
+
+    pub(crate) fn check_may_write(&self, kind: Kind) -> Result<()> {
+        let action = "write";
+        if self.me.role == "viewer" || (kind.spec().admin_only && self.me.role != "admin") {
+            return Err(Error::Forbidden {
+                action,
+                kind: kind.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    // ---- local edits --------------------------------------------------------------------
+
+    /// Create a record from already validated fields. Returns its id.
+    pub(crate) fn create_validated(
+        &mut self,
+        kind: Kind,
+        fields: Vec<(&'static FieldSpec, Option<FieldValue>)>,
+    ) -> Result<String> {
+        let tx = self.conn.transaction()?;
+        let id = create_in(&tx, &self.me, &self.actor, kind, fields)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Create many records in one transaction (imports, demo data). Fields are validated
+    /// first; nothing is written if any record is invalid.
+    pub fn bulk_create(
+        &mut self,
+        records: Vec<(Kind, JsonMap<String, Json>)>,
+    ) -> Result<Vec<String>> {
+        let mut parsed = Vec::with_capacity(records.len());
+        for (i, (kind, fields)) in records.iter().enumerate() {
+            self.check_may_write(*kind)?;
+            match self.parse_fields(*kind, fields, None) {
+                Ok(p) => parsed.push((*kind, p)),
+                Err(Error::Validation(mut errors)) => {
+                    for e in &mut errors {
+                        e.field = format!("{i}.{}", e.field);
+                    }
+                    return Err(Error::Validation(errors));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let tx = self.conn.transaction()?;
+        let mut ids = Vec::with_capacity(parsed.len());
+        for (kind, fields) in parsed {
+            ids.push(create_in(&tx, &self.me, &self.actor, kind, fields)?);
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// Apply `f` to a record as one local change. Returns whether anything changed.
+    pub(crate) fn edit(
+        &mut self,
+        id: &str,
+        f: impl FnOnce(&mut RecordDoc) -> Result<()>,
+    ) -> Result<bool> {
+        let mut doc = match self.cache.take(id) {
+            Some(doc) => doc,
+            None => load_doc(&self.conn, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?,
+        };
+        doc.set_actor(&self.actor);
+        if let Err(e) = f(&mut doc) {
+            doc.rollback();
+            self.cache.put(id, doc);
+            return Err(e);
+        }
+        let Some(mut change) = doc.commit(&self.me.user_id, now_secs()) else {
+            self.cache.put(id, doc);
+            return Ok(false);
+        };
+        let written = (|| {
+            let tx = self.conn.transaction()?;
+            write_local(&tx, id, &mut doc, &mut change)?;
+            tx.commit()?;
+            Ok::<_, Error>(())
+        })();
+        // On failure the document is dropped: the next read reloads what is on disk.
+        written.map(|()| {
+            self.cache.put(id, doc);
+            true
+        })
+    }
+
+    // ---- changes from elsewhere and the outbox -----------------------------------------
+
+    /// Store and merge changes from other devices. Idempotent, in any order: a change whose
+    /// dependencies have not arrived is stored and waits. Every change is checked before
+    /// anything is written; one bad change rejects the batch.
+    pub fn apply_changes(&mut self, incoming: Vec<IncomingChange>) -> Result<ApplyReport> {
+        let mut by_doc: BTreeMap<String, Vec<Change>> = BTreeMap::new();
+        for (i, c) in incoming.into_iter().enumerate() {
+            Uuid::parse_str(&c.doc_id).map_err(|_| {
+                Error::BadChange(format!("change {i}: doc id '{}' is not a UUID", c.doc_id))
+            })?;
+            let change = Change::from_bytes(c.bytes)
+                .map_err(|e| Error::BadChange(format!("change {i}: {e}")))?;
+            by_doc.entry(c.doc_id).or_default().push(change);
+        }
+        let mut report = ApplyReport::default();
+        let mut touched = Vec::new();
+        let result = (|| {
+            let tx = self.conn.transaction()?;
+            for (doc_id, changes) in by_doc {
+                let mut doc = match self.cache.take(&doc_id) {
+                    Some(doc) => doc,
+                    None => load_doc(&tx, &doc_id)?.unwrap_or_else(RecordDoc::empty),
+                };
+                let before = doc.heads();
+                let mut fresh = Vec::new();
+                for mut change in changes {
+                    let hash = change.hash();
+                    let inserted = !doc.has_change(&hash)
+                        && tx
+                            .prepare_cached("INSERT OR IGNORE INTO changes (doc_id, hash, bytes) VALUES (?, ?, ?)")?
+                            .execute(params![doc_id, hash.0.as_slice(), change.bytes().as_ref()])?
+                            == 1;
+                    if inserted {
+                        fresh.push(change);
+                    } else {
+                        report.duplicates += 1;
+                    }
+                }
+                if !fresh.is_empty() {
+                    let n = fresh.len() as i64;
+                    doc.apply(fresh)?;
+                    let rows = bump_doc(&tx, &doc_id, doc.kind(), n)?;
+                    if doc.heads() != before {
+                        projection::project(&tx, &doc_id, &mut doc)?;
+                        report.changed.push(doc_id.clone());
+                    }
+                    if rows >= COMPACT_AT {
+                        compact_doc(&tx, &doc_id, &mut doc)?;
+                    }
+                }
+                if !doc.inner().get_missing_deps(&[]).is_empty() {
+                    report.waiting += 1;
+                }
+                touched.push((doc_id, doc));
+            }
+            tx.commit()?;
+            Ok::<_, Error>(())
+        })();
+        result?;
+        for (id, doc) in touched {
+            self.cache.put(&id, doc);
+        }
+        Ok(report)
+    }
+
+    /// Local changes not yet acknowledged, oldest first.
+    pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT o.seq, o.doc_id, o.hash, c.bytes FROM outbox o
+             JOIN changes c ON c.doc_id = o.doc_id AND c.hash = o.hash ORDER BY o.seq LIMIT ?",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            let hash: Vec<u8> = r.get(2)?;
+            Ok(OutboxEntry {
+                seq: r.get(0)?,
+                doc_id: r.get(1)?,
+                hash: hex(&hash),
+                bytes: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn outbox_len(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?)
+    }
+
+    /// Forget outbox entries the server has durably stored. Returns how many were removed.
+    pub fn ack(&mut self, hashes: &[String]) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut removed = 0;
+        for h in hashes {
+            let bytes = hex_decode(h)
+                .ok_or_else(|| Error::BadRequest(format!("'{h}' is not a change hash")))?;
+            removed += tx
+                .prepare_cached("DELETE FROM outbox WHERE hash = ?")?
+                .execute([bytes])?;
+        }
+        tx.commit()?;
+        Ok(removed)
+    }
+
+    /// All changes of a record as stored bytes (snapshot changes included), for a peer that
+    /// has nothing of it yet.
+    pub fn changes_of(&mut self, id: &str) -> Result<Vec<Vec<u8>>> {
+        self.with_doc(id, |doc| {
+            Ok(doc
+                .inner()
+                .get_changes(&[])
+                .into_iter()
+                .map(|mut c| c.bytes().into_owned())
+                .collect())
+        })
+    }
+
+    // ---- maintenance --------------------------------------------------------------------
+
+    /// Drop and rebuild every read model from the documents. Returns the number of records.
+    pub fn rebuild_projections(&mut self) -> Result<usize> {
+        self.cache.clear();
+        let tx = self.conn.transaction()?;
+        projection::drop_all(&tx)?;
+        let ddl = projection::ddl();
+        tx.execute_batch(&ddl)?;
+        let ids: Vec<String> = tx
+            .prepare("SELECT id FROM docs ORDER BY id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for id in &ids {
+            if let Some(mut doc) = load_doc(&tx, id)? {
+                projection::project(&tx, id, &mut doc)?;
+            }
+        }
+        set_meta(&tx, "projection_ddl", &ddl)?;
+        tx.commit()?;
+        Ok(ids.len())
+    }
+
+    /// Fold every document's change rows into its snapshot. Returns documents compacted.
+    pub fn compact(&mut self) -> Result<usize> {
+        self.cache.clear();
+        let tx = self.conn.transaction()?;
+        let ids: Vec<String> = tx
+            .prepare("SELECT id FROM docs WHERE change_rows > 0")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for id in &ids {
+            if let Some(mut doc) = load_doc(&tx, id)? {
+                compact_doc(&tx, id, &mut doc)?;
+            }
+        }
+        tx.commit()?;
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(ids.len())
+    }
+
+    /// Reference data every device starts with. The seed changes are byte-identical on every
+    /// device (fixed actor, time and ids), so they merge as one.
+    fn seed(&mut self) -> Result<()> {
+        let seed_actor = ActorId::from(&[0x5e, 0xed, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1][..]);
+        let tx = self.conn.transaction()?;
+        for entry in crate::dictionary::defaults() {
+            let id = crate::dictionary::entry_id(entry.dict, entry.code);
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)",
+                [&id],
+                |r| r.get(0),
+            )?;
+            if exists {
+                continue;
+            }
+            let mut doc = RecordDoc::empty();
+            doc.set_actor(&seed_actor);
+            doc.init(Kind::DictEntry, 0, "system")?;
+            let spec = Kind::DictEntry.spec();
+            let values = [
+                ("dict", FieldValue::Str(entry.dict.into())),
+                ("code", FieldValue::Str(entry.code.into())),
+                ("label_zh", FieldValue::Str(entry.zh.into())),
+                ("label_en", FieldValue::Str(entry.en.into())),
+                ("sort_order", FieldValue::Int(entry.order)),
+                ("active", FieldValue::Bool(true)),
+            ];
+            for (name, v) in &values {
+                if let Some(field) = spec.field(name) {
+                    doc.write(field, Some(v), false)?;
+                }
+            }
+            let Some(mut change) = doc.commit("system", 0) else {
+                continue;
+            };
+            tx.execute(
+                "INSERT OR IGNORE INTO changes (doc_id, hash, bytes) VALUES (?, ?, ?)",
+                params![id, change.hash().0.as_slice(), change.bytes().as_ref()],
+            )?;
+            bump_doc(&tx, &id, Some(Kind::DictEntry), 1)?;
+            projection::project(&tx, &id, &mut doc)?;
+        }
+        set_meta(&tx, "seed_version", SEED_VERSION)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A local profile is its own admin and has a user record, so history shows a name.
+    fn create_profile_user(&mut self) -> Result<()> {
+        let spec = Kind::User.spec();
+        let id = self.me.user_id.clone();
+        let mut doc = RecordDoc::empty();
+        doc.set_actor(&self.actor);
+        doc.init(Kind::User, now_ms(), &id)?;
+        let username = std::env::var("USER").unwrap_or_else(|_| "local".into());
+        for (name, v) in [
+            ("username", FieldValue::Str(username)),
+            (
+                "display_name",
+                FieldValue::Str(self.me.display_name.clone()),
+            ),
+            ("role", FieldValue::Str(self.me.role.clone())),
+            ("active", FieldValue::Bool(true)),
+        ] {
+            if let Some(field) = spec.field(name) {
+                doc.write(field, Some(&v), false)?;
+            }
+        }
+        let Some(mut change) = doc.commit(&id, now_secs()) else {
+            return Ok(());
+        };
+        let tx = self.conn.transaction()?;
+        write_local(&tx, &id, &mut doc, &mut change)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Documents currently held in memory (for tests and benchmarks).
+    pub fn cached_docs(&self) -> usize {
+        self.cache.len()
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// Create one record inside `tx`: a new document, its first change, outbox and projection.
+fn create_in(
+    tx: &Transaction<'_>,
+    me: &Identity,
+    actor: &ActorId,
+    kind: Kind,
+    mut fields: Vec<(&'static FieldSpec, Option<FieldValue>)>,
+) -> Result<String> {
+    let spec = kind.spec();
+    let id = match kind {
+        // Dictionary entries are identified by (dictionary, code), so two admins adding the
+        // same code offline end up with one entry.
+        Kind::DictEntry => {
+            let get = |name: &str| {
+                fields
+                    .iter()
+                    .find(|(f, _)| f.name == name)
+                    .and_then(|(_, v)| v.as_ref())
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+            };
+            let id = crate::dictionary::entry_id(get("dict"), get("code"));
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)",
+                [&id],
+                |r| r.get(0),
+            )?;
+            if exists {
+                return Err(Error::field("code", "duplicate_code"));
+            }
+            id
+        }
+        _ => Uuid::now_v7().to_string(),
+    };
+    if let (Some(prefix), Some(code_field)) = (spec.code_prefix, spec.field("code")) {
+        if !fields.iter().any(|(f, v)| f.name == "code" && v.is_some()) {
+            let key = format!("code_seq:{prefix}");
+            let next: i64 = tx
+                .query_row("SELECT value FROM meta WHERE key = ?", [&key], |r| {
+                    r.get::<_, String>(0)
+                })
+                .optional()?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+                + 1;
+            set_meta(tx, &key, &next.to_string())?;
+            fields.retain(|(f, _)| f.name != "code");
+            fields.push((
+                code_field,
+                Some(FieldValue::Str(format!(
+                    "{prefix}-{}-{next:05}",
+                    me.code_prefix
+                ))),
+            ));
+        }
+    }
+    let mut doc = RecordDoc::empty();
+    doc.set_actor(actor);
+    doc.init(kind, now_ms(), &me.user_id)?;
+    for (field, value) in &fields {
+        if value.is_some() {
+            doc.write(field, value.as_ref(), false)?;
+        }
+    }
+    let mut change = doc
+        .commit(&me.user_id, now_secs())
+        .ok_or_else(|| Error::Corrupt("a new record produced no change".into()))?;
+    write_local(tx, &id, &mut doc, &mut change)?;
+    Ok(id)
+}
+
+/// Store a local change with its outbox entry and refresh the read models.
+fn write_local(
+    tx: &Transaction<'_>,
+    id: &str,
+    doc: &mut RecordDoc,
+    change: &mut Change,
+) -> Result<()> {
+    let hash = change.hash();
+    tx.prepare_cached("INSERT INTO changes (doc_id, hash, bytes) VALUES (?, ?, ?)")?
+        .execute(params![id, hash.0.as_slice(), change.bytes().as_ref()])?;
+    tx.prepare_cached("INSERT INTO outbox (doc_id, hash, created_at) VALUES (?, ?, ?)")?
+        .execute(params![id, hash.0.as_slice(), now_ms()])?;
+    let rows = bump_doc(tx, id, doc.kind(), 1)?;
+    if rows >= COMPACT_AT {
+        compact_doc(tx, id, doc)?;
+    }
+    projection::project(tx, id, doc)
+}
+
+/// Record `added` new change rows for a document; returns its change-row count.
+fn bump_doc(tx: &Connection, id: &str, kind: Option<Kind>, added: i64) -> Result<i64> {
+    Ok(tx
+        .prepare_cached(
+            "INSERT INTO docs (id, kind, change_rows) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET change_rows = change_rows + ?3, kind = IFNULL(?2, kind)
+             RETURNING change_rows",
+        )?
+        .query_row(params![id, kind.map(Kind::as_str), added], |r| r.get(0))?)
+}
+
+/// Save the document as a snapshot and drop the change rows it contains, except those still
+/// in the outbox (their bytes are what gets pushed) and those waiting for dependencies.
+fn compact_doc(tx: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
+    let hashes: Vec<Vec<u8>> = tx
+        .prepare_cached(
+            "SELECT hash FROM changes WHERE doc_id = ? AND hash NOT IN (SELECT hash FROM outbox)",
+        )?
+        .query_map([id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut delete = tx.prepare_cached("DELETE FROM changes WHERE doc_id = ? AND hash = ?")?;
+    for h in hashes {
+        let Ok(hash) = automerge::ChangeHash::try_from(h.as_slice()) else {
+            continue;
+        };
+        if doc.has_change(&hash) {
+            delete.execute(params![id, h])?;
+        }
+    }
+    let remaining: i64 =
+        tx.query_row("SELECT COUNT(*) FROM changes WHERE doc_id = ?", [id], |r| {
+            r.get(0)
+        })?;
+    tx.prepare_cached("UPDATE docs SET snapshot = ?, change_rows = ? WHERE id = ?")?
+        .execute(params![doc.save(), remaining, id])?;
+    Ok(())
+}
+
+pub(crate) fn load_doc(conn: &Connection, id: &str) -> Result<Option<RecordDoc>> {
+    let snapshot: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT snapshot FROM docs WHERE id = ?")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    let Some(snapshot) = snapshot else {
+        return Ok(None);
+    };
+    let changes: Vec<Vec<u8>> = conn
+        .prepare_cached("SELECT bytes FROM changes WHERE doc_id = ?")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    RecordDoc::load(&snapshot, changes).map(Some)
+}
+
+fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+fn load_or_create_identity(conn: &Connection) -> Result<Identity> {
+    let get = |k: &str| -> Result<Option<String>> {
+        Ok(conn
+            .query_row("SELECT value FROM meta WHERE key = ?", [k], |r| r.get(0))
+            .optional()?)
+    };
+    if get("user_id")?.is_none() {
+        // A local profile: this device's own admin, until someone signs in to a server.
+        let name = std::env::var("USER")
+            .ok()
+            .filter(|u| !u.is_empty() && u != "root")
+            .unwrap_or_else(|| "本机用户".into());
+        for (k, v) in [
+            ("user_id", Uuid::now_v7().to_string()),
+            ("display_name", name),
+            ("role", "admin".to_string()),
+            ("device_id", Uuid::now_v7().to_string()),
+            ("code_prefix", random_prefix()),
+            ("actor", hex(Uuid::new_v4().as_bytes())),
+        ] {
+            set_meta(conn, k, &v)?;
+        }
+    }
+    let need = |k: &str| {
+        get(k).and_then(|v| v.ok_or_else(|| Error::Corrupt(format!("meta '{k}' is missing"))))
+    };
+    Ok(Identity {
+        user_id: need("user_id")?,
+        display_name: need("display_name")?,
+        role: need("role")?,
+        device_id: need("device_id")?,
+        code_prefix: need("code_prefix")?,
+        actor: need("actor")?,
+    })
+}
+
+/// Five Crockford base-32 characters (no I, L, O, U), e.g. `K7Q3P`.
+fn random_prefix() -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    Uuid::new_v4().as_bytes()[..5]
+        .iter()
+        .map(|b| ALPHABET[(*b as usize) % 32] as char)
+        .collect()
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
