@@ -55,6 +55,8 @@ pub enum Request {
     /// and the candidates come back.
     Create {
         kind: String,
+        /// Optional id (a UUID not used yet), e.g. a user record created for a server account.
+        id: Option<String>,
         fields: JsonMap<String, Json>,
         #[serde(default)]
         allow_duplicate: bool,
@@ -242,11 +244,7 @@ impl Store {
                 )?;
                 Response::Identity(self.identity().clone())
             }
-            Request::Create {
-                kind: k,
-                fields,
-                allow_duplicate,
-            } => {
+            Request::Create { kind: k, id, fields, allow_duplicate } => {
                 let kind = kind(&k)?;
                 self.check_may_write(kind)?;
                 let parsed = self.parse_fields(kind, &fields, None)?;
@@ -256,7 +254,7 @@ impl Store {
                         return Ok(Response::Duplicates { candidates });
                     }
                 }
-                let id = self.create_validated(kind, parsed)?;
+                let id = self.create_validated(kind, id.as_deref().map(record_id).transpose()?, parsed)?;
                 Response::Record(self.get(&id)?)
             }
             Request::BulkCreate { records } => {

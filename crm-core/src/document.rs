@@ -107,6 +107,17 @@ impl RecordDoc {
         self.doc
             .put(ROOT, "created_at", ScalarValue::Timestamp(created_at_ms))?;
         self.doc.put(ROOT, "created_by", created_by)?;
+        // Containers exist from the start so every device edits the same object; created
+        // lazily on two devices they would be two objects and one device's entries would lose.
+        for field in kind.spec().fields {
+            let obj_type = match field.ty {
+                FieldType::Tags | FieldType::Custom => ObjType::Map,
+                FieldType::Steps => ObjType::List,
+                FieldType::Notes => ObjType::Text,
+                _ => continue,
+            };
+            self.doc.put_object(ROOT, field.name, obj_type)?;
+        }
         Ok(())
     }
 

@@ -355,10 +355,11 @@ impl Store {
     pub(crate) fn create_validated(
         &mut self,
         kind: Kind,
+        id: Option<String>,
         fields: Vec<(&'static FieldSpec, Option<FieldValue>)>,
     ) -> Result<String> {
         let tx = self.conn.transaction()?;
-        let id = create_in(&tx, &self.me, &self.actor, kind, fields)?;
+        let id = create_in(&tx, &self.me, &self.actor, kind, id, fields)?;
         tx.commit()?;
         Ok(id)
     }
@@ -386,7 +387,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut ids = Vec::with_capacity(parsed.len());
         for (kind, fields) in parsed {
-            ids.push(create_in(&tx, &self.me, &self.actor, kind, fields)?);
+            ids.push(create_in(&tx, &self.me, &self.actor, kind, None, fields)?);
         }
         tx.commit()?;
         Ok(ids)
@@ -678,13 +679,21 @@ fn create_in(
     me: &Identity,
     actor: &ActorId,
     kind: Kind,
+    id: Option<String>,
     mut fields: Vec<(&'static FieldSpec, Option<FieldValue>)>,
 ) -> Result<String> {
     let spec = kind.spec();
-    let id = match kind {
+    let id = match (kind, id) {
+        (_, Some(id)) => {
+            let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)", [&id], |r| r.get(0))?;
+            if exists {
+                return Err(Error::field("id", "duplicate_id"));
+            }
+            id
+        }
         // Dictionary entries are identified by (dictionary, code), so two admins adding the
         // same code offline end up with one entry.
-        Kind::DictEntry => {
+        (Kind::DictEntry, None) => {
             let get = |name: &str| {
                 fields
                     .iter()
@@ -704,7 +713,7 @@ fn create_in(
             }
             id
         }
-        _ => Uuid::now_v7().to_string(),
+        (_, None) => Uuid::now_v7().to_string(),
     };
     if let (Some(prefix), Some(code_field)) = (spec.code_prefix, spec.field("code")) {
         if !fields.iter().any(|(f, v)| f.name == "code" && v.is_some()) {

@@ -1,0 +1,147 @@
+//! Helpers shared by the integration tests: replicas in temporary directories, moving
+//! changes between them, and a comparable dump of the read models.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use crm_core::store::IncomingChange;
+use crm_core::{Request, Response, Store};
+use serde_json::{json, Value as Json};
+
+pub struct Replica {
+    pub store: Store,
+    pub dir: tempfile::TempDir,
+    pub user_id: String,
+}
+
+impl Replica {
+    /// A fresh store whose current user is `user_id` named `name`.
+    pub fn new(user_id: &str, name: &str, role: &str) -> Replica {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store = Store::open(dir.path().join("crm.sqlite3")).expect("open store");
+        store.set_identity(user_id, name, role, None).expect("identity");
+        Replica { store, dir, user_id: user_id.to_string() }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("crm.sqlite3")
+    }
+
+    /// Send a JSON request; panic with the error if it fails.
+    pub fn call(&mut self, request: Json) -> Json {
+        let req: Request = serde_json::from_value(request.clone()).expect("request shape");
+        let resp = self.store.handle(req);
+        let out = serde_json::to_value(&resp).expect("response json");
+        if let Response::Error { .. } = resp {
+            panic!("request {request} failed: {out}");
+        }
+        out
+    }
+
+    /// Send a JSON request and return the response, error or not.
+    pub fn try_call(&mut self, request: Json) -> Json {
+        let req: Request = serde_json::from_value(request).expect("request shape");
+        serde_json::to_value(self.store.handle(req)).expect("response json")
+    }
+
+    pub fn create(&mut self, kind: &str, fields: Json) -> String {
+        let out = self.call(json!({"op": "create", "kind": kind, "fields": fields, "allow_duplicate": true}));
+        out["id"].as_str().expect("created id").to_string()
+    }
+
+    pub fn update(&mut self, id: &str, fields: Json) -> Json {
+        self.call(json!({"op": "update", "id": id, "fields": fields}))
+    }
+
+    pub fn get(&mut self, id: &str) -> Json {
+        self.call(json!({"op": "get", "id": id}))
+    }
+
+    /// Every change of every document this replica has.
+    pub fn all_changes(&mut self) -> Vec<IncomingChange> {
+        let ids = doc_ids(&self.store);
+        let mut out = Vec::new();
+        for id in ids {
+            for bytes in self.store.changes_of(&id).expect("changes") {
+                out.push(IncomingChange { doc_id: id.clone(), bytes });
+            }
+        }
+        out
+    }
+
+    /// The local changes waiting to be sent.
+    pub fn outbox(&self) -> Vec<IncomingChange> {
+        self.store
+            .outbox(1_000_000)
+            .expect("outbox")
+            .into_iter()
+            .map(|e| IncomingChange { doc_id: e.doc_id, bytes: e.bytes })
+            .collect()
+    }
+}
+
+pub fn user_id(n: u8) -> String {
+    format!("00000000-0000-7000-8000-0000000000{n:02x}")
+}
+
+/// Send everything `from` has to `to`.
+pub fn send(from: &mut Replica, to: &mut Replica) {
+    let changes = from.all_changes();
+    to.store.apply_changes(changes).expect("apply");
+}
+
+pub fn doc_ids(store: &Store) -> Vec<String> {
+    let conn = store.connection();
+    let mut stmt = conn.prepare("SELECT id FROM docs ORDER BY id").expect("prepare");
+    let ids = stmt.query_map([], |r| r.get(0)).expect("query").collect::<Result<Vec<String>, _>>().expect("rows");
+    ids
+}
+
+/// A text dump of every read model, independent of insertion order.
+pub fn dump_read_models(store: &Store) -> String {
+    let conn = store.connection();
+    let mut tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'p\\_%' ESCAPE '\\' ORDER BY name")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    tables.push("record_tags".into());
+    tables.push("dup_keys".into());
+    let mut out = String::new();
+    for table in tables {
+        out.push_str(&dump_query(store, &format!("SELECT * FROM {table} ORDER BY 1, 2")));
+    }
+    out.push_str(&dump_query(store, "SELECT record_id, kind, text, deleted FROM search_docs ORDER BY record_id"));
+    out.push_str(&dump_query(
+        store,
+        "SELECT d.record_id FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid ORDER BY d.record_id",
+    ));
+    out
+}
+
+fn dump_query(store: &Store, sql: &str) -> String {
+    let conn = store.connection();
+    let mut stmt = conn.prepare(sql).expect("prepare dump");
+    let n = stmt.column_count();
+    let mut rows = stmt.query([]).expect("dump");
+    let mut out = format!("-- {sql}\n");
+    while let Some(row) = rows.next().expect("row") {
+        let cells: Vec<String> = (0..n).map(|i| format!("{:?}", row.get_ref(i).expect("cell"))).collect();
+        out.push_str(&cells.join("|"));
+        out.push('\n');
+    }
+    out
+}
+
+/// Heads of every document, for comparing replicas.
+pub fn all_heads(store: &mut Store) -> Vec<(String, String)> {
+    doc_ids(store)
+        .into_iter()
+        .map(|id| {
+            let view = serde_json::to_string(&store.get(&id).map(|v| v.fields).ok()).expect("json");
+            (id, view)
+        })
+        .collect()
+}
