@@ -244,7 +244,12 @@ impl Store {
                 )?;
                 Response::Identity(self.identity().clone())
             }
-            Request::Create { kind: k, id, fields, allow_duplicate } => {
+            Request::Create {
+                kind: k,
+                id,
+                fields,
+                allow_duplicate,
+            } => {
                 let kind = kind(&k)?;
                 self.check_may_write(kind)?;
                 let parsed = self.parse_fields(kind, &fields, None)?;
@@ -254,7 +259,8 @@ impl Store {
                         return Ok(Response::Duplicates { candidates });
                     }
                 }
-                let id = self.create_validated(kind, id.as_deref().map(record_id).transpose()?, parsed)?;
+                let id =
+                    self.create_validated(kind, id.as_deref().map(record_id).transpose()?, parsed)?;
                 Response::Record(self.get(&id)?)
             }
             Request::BulkCreate { records } => {

@@ -41,13 +41,15 @@ pub fn normalise_name(name: &str) -> String {
     out
 }
 
-/// Digits only, without a +86 country prefix.
+/// The national number: digits only, without a `+86`/`0086` country prefix or the trunk
+/// `0` of a landline, so `+86 571 8888 5678` and `0571-8888 5678` are the same phone.
 pub fn normalise_phone(phone: &str) -> String {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    match digits.strip_prefix("86") {
-        Some(rest) if digits.len() == 13 => rest.to_string(),
-        _ => digits,
-    }
+    let national = ["0086", "86"]
+        .iter()
+        .find_map(|p| digits.strip_prefix(p).filter(|rest| rest.len() >= 10))
+        .unwrap_or(&digits);
+    national.strip_prefix('0').unwrap_or(national).to_string()
 }
 
 /// Duplicate keys of a record, each with the field it came from. Contact names are only
@@ -115,5 +117,11 @@ mod tests {
     fn phones_match_with_or_without_country_code() {
         assert_eq!(normalise_phone("+86 138-1234-5678"), "13812345678");
         assert_eq!(normalise_phone("138 1234 5678"), "13812345678");
+        assert_eq!(
+            normalise_phone("+86 571 8888 5678"),
+            normalise_phone("0571-8888 5678")
+        );
+        assert_eq!(normalise_phone("0086 571 88885678"), "57188885678");
+        assert_eq!(normalise_phone("8612 3456"), "86123456");
     }
 }

@@ -208,7 +208,7 @@ static CONTACT: KindSpec = KindSpec {
     indexes: &[],
     fields: &[
         f("customer", Ref(Kind::Customer)).required().indexed(),
-        f("name", TEXT).required().search(),
+        f("name", TEXT).required().search().dup(),
         f("title", TEXT),
         f("phones", Phones).search().dup(),
         f("email", Email).search().dup(),

@@ -306,6 +306,10 @@ impl Store {
         let Some(s) = value.as_str() else {
             return Ok(());
         };
+        if field.ty == FieldType::Ref(Kind::User) && s == self.me.user_id {
+            // The signed-in user is known even before their user record has synced here.
+            return Ok(());
+        }
         let found = match field.ty {
             FieldType::Dict(dict) => self
                 .conn
@@ -531,6 +535,15 @@ impl Store {
         Ok(removed)
     }
 
+    /// The heads of a record's document (hex change hashes, sorted).
+    pub fn heads(&mut self, id: &str) -> Result<Vec<String>> {
+        self.with_doc(id, |doc| {
+            let mut heads: Vec<String> = doc.heads().iter().map(|h| h.to_string()).collect();
+            heads.sort();
+            Ok(heads)
+        })
+    }
+
     /// All changes of a record as stored bytes (snapshot changes included), for a peer that
     /// has nothing of it yet.
     pub fn changes_of(&mut self, id: &str) -> Result<Vec<Vec<u8>>> {
@@ -685,7 +698,11 @@ fn create_in(
     let spec = kind.spec();
     let id = match (kind, id) {
         (_, Some(id)) => {
-            let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)", [&id], |r| r.get(0))?;
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)",
+                [&id],
+                |r| r.get(0),
+            )?;
             if exists {
                 return Err(Error::field("id", "duplicate_id"));
             }

@@ -1,0 +1,225 @@
+//! Store benchmark on the reference data set (10,000 customers, 30,000 contacts, 50,000
+//! activities, 5,000 opportunities). Run: `cargo bench -p crm-core --bench store`.
+//! `CRM_BENCH_CUSTOMERS=n` scales the data set; results go to stdout as a Markdown table.
+
+use std::time::{Duration, Instant};
+
+use crm_core::demo::{self, DemoSize, Rng};
+use crm_core::query::ListQuery;
+use crm_core::{Kind, Store};
+use serde_json::json;
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i.min(samples.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn disk_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let customers: usize = std::env::var("CRM_BENCH_CUSTOMERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let size = if customers == 10_000 {
+        DemoSize::benchmark()
+    } else {
+        DemoSize::scaled(customers)
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("crm.sqlite3");
+    let mut rows: Vec<(String, String)> = Vec::new();
+
+    let started = Instant::now();
+    let loaded = {
+        let mut store = Store::open(&db).expect("open");
+        demo::load(&mut store, 42, size, chrono::Utc::now().date_naive()).expect("load")
+    };
+    let load = started.elapsed();
+    let records = loaded.total();
+    rows.push((
+        "records".into(),
+        format!(
+            "{records} ({} customers, {} contacts, {} activities, {} opportunities)",
+            loaded.customers, loaded.contacts, loaded.activities, loaded.opportunities
+        ),
+    ));
+    rows.push((
+        "bulk load".into(),
+        format!(
+            "{:.1} s ({:.0} records/s)",
+            load.as_secs_f64(),
+            records as f64 / load.as_secs_f64()
+        ),
+    ));
+
+    let mut first_page = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let store = Store::open(&db).expect("reopen");
+        let page = store
+            .list(
+                Kind::Customer,
+                &ListQuery {
+                    sort: Some("name".into()),
+                    limit: Some(50),
+                    ..Default::default()
+                },
+            )
+            .expect("list");
+        assert_eq!(page.items.len(), 50);
+        first_page.push(t.elapsed());
+    }
+    rows.push((
+        "open store + first page of customers (by name), median of 5".into(),
+        ms(percentile(&mut first_page, 0.5)),
+    ));
+
+    let mut store = Store::open(&db).expect("open");
+    let mut rng = Rng::new(7);
+    let queries: Vec<String> = {
+        let mut q: Vec<String> = [
+            "陈",
+            "王",
+            "李",
+            "科技",
+            "机械",
+            "有限",
+            "精密",
+            "杭州",
+            "深圳宏",
+            "贸易有限公司",
+            "info@",
+            "kh0012",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for _ in 0..20 {
+            q.push(format!("{:04}", rng.below(10_000)));
+            q.push(format!("KH{:06}", 1 + rng.below(customers)));
+        }
+        q
+    };
+    let mut search_times = Vec::new();
+    let mut short_times = Vec::new();
+    for _round in 0..5 {
+        for q in &queries {
+            let t = Instant::now();
+            let hits = store.search(q, &[], 20).expect("search");
+            let e = t.elapsed();
+            std::hint::black_box(hits);
+            search_times.push(e);
+            if q.chars().count() <= 2 {
+                short_times.push(e);
+            }
+        }
+    }
+    rows.push((
+        "search p50 / p95 (all queries)".into(),
+        format!(
+            "{} / {}",
+            ms(percentile(&mut search_times, 0.5)),
+            ms(percentile(&mut search_times, 0.95))
+        ),
+    ));
+    rows.push((
+        "search p50 / p95 (1–2 character queries)".into(),
+        format!(
+            "{} / {}",
+            ms(percentile(&mut short_times, 0.5)),
+            ms(percentile(&mut short_times, 0.95))
+        ),
+    ));
+
+    let ids: Vec<String> = {
+        let conn = store.connection();
+        let mut stmt = conn.prepare("SELECT id FROM p_customer").expect("prepare");
+        let ids = stmt
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        ids
+    };
+    let mut edits = Vec::new();
+    for i in 0..1000 {
+        let id = &ids[rng.below(ids.len())];
+        let fields = match i % 3 {
+            0 => json!({"grade": ["A", "B", "C", "D"][i % 4]}),
+            1 => json!({"address": format!("上海市浦东新区世纪大道{i}号")}),
+            _ => json!({"tags": ["VIP", format!("t{}", i % 5)]}),
+        };
+        let map = fields.as_object().expect("object").clone();
+        let t = Instant::now();
+        store.update(id, &map).expect("update");
+        edits.push(t.elapsed());
+    }
+    rows.push((
+        "single edit p50 / p99 (random customer, committed)".into(),
+        format!(
+            "{} / {}",
+            ms(percentile(&mut edits, 0.5)),
+            ms(percentile(&mut edits, 0.99))
+        ),
+    ));
+
+    let t = Instant::now();
+    let rebuilt = store.rebuild_projections().expect("rebuild");
+    rows.push((
+        "rebuild projections".into(),
+        format!("{:.1} s ({rebuilt} documents)", t.elapsed().as_secs_f64()),
+    ));
+
+    store.compact().expect("compact");
+    let bytes = disk_bytes(dir.path());
+    rows.push((
+        "bytes on disk per record (after compact)".into(),
+        format!(
+            "{} ({:.1} MB total)",
+            bytes / records as u64,
+            bytes as f64 / 1e6
+        ),
+    ));
+    rows.push((
+        "documents cached in memory at the end".into(),
+        store.cached_docs().to_string(),
+    ));
+    rows.push((
+        "peak memory (VmHWM)".into(),
+        format!("{:.0} MB", peak_rss_mb()),
+    ));
+
+    println!("| measure | result |\n|---|---|");
+    for (k, v) in rows {
+        println!("| {k} | {v} |");
+    }
+}

@@ -1,0 +1,116 @@
+//! Search finds Chinese names by any substring (one and two characters too), phones by
+//! their last digits, codes and emails, and never shows deleted records.
+
+mod common;
+
+use common::{user_id, Replica};
+use serde_json::{json, Value as Json};
+
+fn titles(r: &mut Replica, query: &str) -> Vec<String> {
+    let out = r.call(json!({"op": "search", "query": query}));
+    out["hits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| h["title"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn setup() -> (Replica, String) {
+    let mut r = Replica::new(&user_id(1), "王芳", "admin");
+    let hongda = r.create(
+        "customer",
+        json!({"name": "杭州宏达科技有限公司", "code": "HZ-0001",
+        "phones": ["0571-8888 5678"], "email": "sales@hongda-tech.cn"}),
+    );
+    let boyuan = r.create(
+        "customer",
+        json!({"name": "成都博远机械有限公司", "phones": ["028-6666 1234"]}),
+    );
+    r.create(
+        "contact",
+        json!({"customer": boyuan, "name": "陈明", "phones": ["13912340000"]}),
+    );
+    r.create(
+        "contact",
+        json!({"customer": hongda, "name": "欧阳晓东", "email": "xd.ouyang@hongda-tech.cn"}),
+    );
+    r.create("customer", json!({"name": "科达电子", "code": "KD-1"}));
+    (r, hongda)
+}
+
+#[test]
+fn one_character_surname_finds_the_contact() {
+    let (mut r, _) = setup();
+    assert_eq!(titles(&mut r, "陈"), vec!["陈明"]);
+    let hit = &r.call(json!({"op": "search", "query": "陈"}))["hits"][0];
+    assert_eq!(hit["kind"], "contact");
+    assert_eq!(hit["subtitle"], "成都博远机械有限公司");
+}
+
+#[test]
+fn two_characters_find_every_name_containing_them() {
+    let (mut r, _) = setup();
+    let mut found = titles(&mut r, "科技");
+    found.sort();
+    assert_eq!(found, vec!["杭州宏达科技有限公司"]);
+    // Names starting with the query rank first.
+    let ke = titles(&mut r, "科");
+    assert_eq!(ke.first().map(String::as_str), Some("科达电子"));
+    assert!(ke.contains(&"杭州宏达科技有限公司".to_string()));
+    assert_eq!(titles(&mut r, "欧阳"), vec!["欧阳晓东"]);
+}
+
+#[test]
+fn longer_substrings_phones_codes_and_emails() {
+    let (mut r, _) = setup();
+    assert_eq!(titles(&mut r, "宏达科技"), vec!["杭州宏达科技有限公司"]);
+    assert_eq!(
+        titles(&mut r, "5678"),
+        vec!["杭州宏达科技有限公司"],
+        "phone by its last digits"
+    );
+    assert_eq!(
+        titles(&mut r, "88885678"),
+        vec!["杭州宏达科技有限公司"],
+        "phone without its separators"
+    );
+    assert_eq!(
+        titles(&mut r, "hz-0001"),
+        vec!["杭州宏达科技有限公司"],
+        "code, any case"
+    );
+    let by_domain = titles(&mut r, "hongda-tech");
+    assert_eq!(by_domain.len(), 2, "{by_domain:?}");
+    assert_eq!(
+        by_domain[0], "杭州宏达科技有限公司",
+        "customers before contacts"
+    );
+    assert!(titles(&mut r, "不存在的公司").is_empty());
+    assert!(titles(&mut r, "  ").is_empty());
+}
+
+#[test]
+fn deleted_records_are_not_found_until_restored() {
+    let (mut r, hongda) = setup();
+    r.call(json!({"op": "delete", "id": hongda}));
+    assert!(titles(&mut r, "科技").is_empty());
+    assert!(titles(&mut r, "5678").is_empty());
+    r.call(json!({"op": "restore", "id": hongda}));
+    assert_eq!(titles(&mut r, "科技"), vec!["杭州宏达科技有限公司"]);
+    assert_eq!(titles(&mut r, "5678"), vec!["杭州宏达科技有限公司"]);
+}
+
+#[test]
+fn renamed_records_are_found_by_the_new_name_only() {
+    let (mut r, hongda) = setup();
+    r.update(&hongda, json!({"name": "杭州宏图智能有限公司"}));
+    assert!(titles(&mut r, "科技").is_empty());
+    assert_eq!(titles(&mut r, "宏图"), vec!["杭州宏图智能有限公司"]);
+    let kinds: Vec<Json> = r.call(json!({"op": "search", "query": "宏", "kinds": ["contact"]}))
+        ["hits"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(kinds.is_empty(), "kind filter: {kinds:?}");
+}
