@@ -192,6 +192,29 @@ impl RecordDoc {
         self.decode(spec.ty, &value, &id)
     }
 
+    /// The winning value of every field of `kind` and whether any field is in conflict, with
+    /// one lookup per field (`get` is the last of `get_all`). What the read models are built from.
+    pub fn snapshot(&self, kind: Kind) -> (Vec<Option<FieldValue>>, bool) {
+        let mut conflicted = false;
+        let values = kind
+            .spec()
+            .fields
+            .iter()
+            .map(|field| {
+                let all = self.doc.get_all(ROOT, field.name).unwrap_or_default();
+                let mut decoded = all.iter().map(|(v, id)| self.decode(field.ty, v, id));
+                let first = decoded.next().flatten();
+                let mut last = first.clone();
+                for other in decoded {
+                    conflicted |= other != first;
+                    last = other;
+                }
+                last
+            })
+            .collect();
+        (values, conflicted)
+    }
+
     /// All competing values of a field when devices wrote different values concurrently.
     /// Empty when there is no conflict (or all the values are equal).
     pub fn conflicts(&mut self, spec: &FieldSpec) -> Vec<Candidate> {
@@ -316,8 +339,7 @@ impl RecordDoc {
         force: bool,
     ) -> Result<()> {
         let name = spec.name;
-        let current = self.read(spec);
-        if !force && current.as_ref() == value {
+        if !force && self.read(spec).as_ref() == value {
             return Ok(());
         }
         let d = &mut self.doc;
@@ -329,7 +351,7 @@ impl RecordDoc {
                     _ => ObjType::Map,
                 };
                 let obj = match d.get(ROOT, name)? {
-                    Some((Value::Object(t), id)) if t == obj_type && current.is_some() => id,
+                    Some((Value::Object(t), id)) if t == obj_type => id,
                     _ => d.put_object(ROOT, name, obj_type)?,
                 };
                 match v {

@@ -118,27 +118,38 @@ pub fn project(conn: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
         return Ok(());
     };
     let spec = kind.spec();
+    let (values, has_conflicts) = doc.snapshot(kind);
+    let read = |f: &FieldSpec| {
+        spec.fields
+            .iter()
+            .position(|s| s.name == f.name)
+            .and_then(|i| values[i].clone())
+    };
+    let deleted_at = doc.deleted_at();
     let mut names: Vec<&str> = META_COLUMNS.to_vec();
-    let has_conflicts = spec.fields.iter().any(|f| !doc.conflicts(f).is_empty());
-    let mut values: Vec<Sql> = vec![
+    let mut row: Vec<Sql> = vec![
         Sql::Text(id.to_string()),
-        doc.deleted_at().map_or(Sql::Null, Sql::Integer),
+        deleted_at.map_or(Sql::Null, Sql::Integer),
         Sql::Integer(doc.created_at().unwrap_or(0)),
         doc.created_by().map_or(Sql::Null, Sql::Text),
         Sql::Integer(doc.updated_at()),
         Sql::Integer(i64::from(has_conflicts)),
     ];
     let mut col_names = Vec::new();
-    for field in spec.fields.iter().filter(|f| f.projected()) {
-        let value = doc.read(field);
+    for (field, value) in spec
+        .fields
+        .iter()
+        .zip(&values)
+        .filter(|(f, _)| f.projected())
+    {
         col_names.extend(columns(field));
         match (field.ty, value) {
             (FieldType::Money, Some(FieldValue::Money(m))) => {
-                values.push(Sql::Integer(m.minor));
-                values.push(Sql::Text(m.currency));
+                row.push(Sql::Integer(m.minor));
+                row.push(Sql::Text(m.currency.clone()));
             }
-            (FieldType::Money, _) => values.extend([Sql::Null, Sql::Null]),
-            (_, v) => values.push(to_sql(v.as_ref())),
+            (FieldType::Money, _) => row.extend([Sql::Null, Sql::Null]),
+            (_, v) => row.push(to_sql(v.as_ref())),
         }
     }
     names.extend(col_names.iter().map(String::as_str));
@@ -149,12 +160,12 @@ pub fn project(conn: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
         names.join(", ")
     );
     conn.prepare_cached(&sql)?
-        .execute(rusqlite::params_from_iter(values))?;
+        .execute(rusqlite::params_from_iter(row))?;
 
     conn.prepare_cached("DELETE FROM record_tags WHERE record_id = ?")?
         .execute([id])?;
-    if let Some(tags_field) = spec.fields.iter().find(|f| f.ty == FieldType::Tags) {
-        if let Some(FieldValue::Tags(tags)) = doc.read(tags_field) {
+    for (field, value) in spec.fields.iter().zip(&values) {
+        if let (FieldType::Tags, Some(FieldValue::Tags(tags))) = (field.ty, value) {
             let mut insert = conn.prepare_cached(
                 "INSERT OR IGNORE INTO record_tags (tag, record_id) VALUES (?, ?)",
             )?;
@@ -164,19 +175,19 @@ pub fn project(conn: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
         }
     }
 
-    let deleted = doc.deleted_at().is_some();
+    let deleted = deleted_at.is_some();
     conn.prepare_cached("DELETE FROM dup_keys WHERE record_id = ?")?
         .execute([id])?;
     if !deleted {
         let mut insert = conn.prepare_cached(
             "INSERT OR IGNORE INTO dup_keys (kind, key, record_id) VALUES (?, ?, ?)",
         )?;
-        for (key, _) in duplicate::keys(kind, |f| doc.read(f)) {
+        for (key, _) in duplicate::keys(kind, read) {
             insert.execute(params![kind.as_str(), key, id])?;
         }
     }
 
-    if let Some(text) = search::text(spec, |f| doc.read(f)) {
+    if let Some(text) = search::text(spec, read) {
         search::index(conn, id, kind, &text, deleted)?;
     }
     Ok(())

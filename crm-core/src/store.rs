@@ -759,7 +759,8 @@ fn create_in(
     doc.init(kind, now_ms(), &me.user_id)?;
     for (field, value) in &fields {
         if value.is_some() {
-            doc.write(field, value.as_ref(), false)?;
+            // A new document has nothing to compare with: write without reading first.
+            doc.write(field, value.as_ref(), true)?;
         }
     }
     let mut change = doc
@@ -799,30 +800,46 @@ fn bump_doc(tx: &Connection, id: &str, kind: Option<Kind>, added: i64) -> Result
         .query_row(params![id, kind.map(Kind::as_str), added], |r| r.get(0))?)
 }
 
-/// Save the document as a snapshot and drop the change rows it contains, except those still
-/// in the outbox (their bytes are what gets pushed) and those waiting for dependencies.
+/// Fold change rows into a new snapshot of the document, when that makes the record
+/// smaller: rows still in the outbox (their bytes are what gets pushed) and rows waiting for
+/// dependencies stay. A one-change record is left alone; its change is smaller than a snapshot.
 fn compact_doc(tx: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
-    let hashes: Vec<Vec<u8>> = tx
+    let rows: Vec<(Vec<u8>, i64)> = tx
         .prepare_cached(
-            "SELECT hash FROM changes WHERE doc_id = ? AND hash NOT IN (SELECT hash FROM outbox)",
+            "SELECT hash, length(bytes) FROM changes
+             WHERE doc_id = ? AND hash NOT IN (SELECT hash FROM outbox)",
         )?
-        .query_map([id], |r| r.get(0))?
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
+    let foldable: Vec<(Vec<u8>, i64)> = rows
+        .into_iter()
+        .filter(|(h, _)| {
+            automerge::ChangeHash::try_from(h.as_slice()).is_ok_and(|hash| doc.has_change(&hash))
+        })
+        .collect();
+    if foldable.is_empty() {
+        return Ok(());
+    }
+    let old_snapshot: i64 = tx.query_row(
+        "SELECT length(snapshot) FROM docs WHERE id = ?",
+        [id],
+        |r| r.get(0),
+    )?;
+    let snapshot = doc.save();
+    let replaced = old_snapshot + foldable.iter().map(|(_, len)| len).sum::<i64>();
+    if snapshot.len() as i64 >= replaced {
+        return Ok(());
+    }
     let mut delete = tx.prepare_cached("DELETE FROM changes WHERE doc_id = ? AND hash = ?")?;
-    for h in hashes {
-        let Ok(hash) = automerge::ChangeHash::try_from(h.as_slice()) else {
-            continue;
-        };
-        if doc.has_change(&hash) {
-            delete.execute(params![id, h])?;
-        }
+    for (h, _) in foldable {
+        delete.execute(params![id, h])?;
     }
     let remaining: i64 =
         tx.query_row("SELECT COUNT(*) FROM changes WHERE doc_id = ?", [id], |r| {
             r.get(0)
         })?;
     tx.prepare_cached("UPDATE docs SET snapshot = ?, change_rows = ? WHERE id = ?")?
-        .execute(params![doc.save(), remaining, id])?;
+        .execute(params![snapshot, remaining, id])?;
     Ok(())
 }
 
