@@ -33,29 +33,15 @@ fn peak_rss_mb() -> f64 {
 }
 
 fn disk_bytes(dir: &std::path::Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| e.metadata().ok())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
+    std::fs::read_dir(dir).map(|d| d.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum()).unwrap_or(0)
 }
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let customers: usize = std::env::var("CRM_BENCH_CUSTOMERS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000);
-    let size = if customers == 10_000 {
-        DemoSize::benchmark()
-    } else {
-        DemoSize::scaled(customers)
-    };
+    let customers: usize = std::env::var("CRM_BENCH_CUSTOMERS").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let size = if customers == 10_000 { DemoSize::benchmark() } else { DemoSize::scaled(customers) };
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("crm.sqlite3");
     let mut rows: Vec<(String, String)> = Vec::new();
@@ -76,11 +62,7 @@ fn main() {
     ));
     rows.push((
         "bulk load".into(),
-        format!(
-            "{:.1} s ({:.0} records/s)",
-            load.as_secs_f64(),
-            records as f64 / load.as_secs_f64()
-        ),
+        format!("{:.1} s ({:.0} records/s)", load.as_secs_f64(), records as f64 / load.as_secs_f64()),
     ));
 
     let mut first_page = Vec::new();
@@ -88,14 +70,7 @@ fn main() {
         let t = Instant::now();
         let store = Store::open(&db).expect("reopen");
         let page = store
-            .list(
-                Kind::Customer,
-                &ListQuery {
-                    sort: Some("name".into()),
-                    limit: Some(50),
-                    ..Default::default()
-                },
-            )
+            .list(Kind::Customer, &ListQuery { sort: Some("name".into()), limit: Some(50), ..Default::default() })
             .expect("list");
         assert_eq!(page.items.len(), 50);
         first_page.push(t.elapsed());
@@ -108,23 +83,11 @@ fn main() {
     let mut store = Store::open(&db).expect("open");
     let mut rng = Rng::new(7);
     let queries: Vec<String> = {
-        let mut q: Vec<String> = [
-            "陈",
-            "王",
-            "李",
-            "科技",
-            "机械",
-            "有限",
-            "精密",
-            "杭州",
-            "深圳宏",
-            "贸易有限公司",
-            "info@",
-            "kh0012",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut q: Vec<String> =
+            ["陈", "王", "李", "科技", "机械", "有限", "精密", "杭州", "深圳宏", "贸易有限公司", "info@", "kh0012"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
         for _ in 0..20 {
             q.push(format!("{:04}", rng.below(10_000)));
             q.push(format!("KH{:06}", 1 + rng.below(customers)));
@@ -147,29 +110,17 @@ fn main() {
     }
     rows.push((
         "search p50 / p95 (all queries)".into(),
-        format!(
-            "{} / {}",
-            ms(percentile(&mut search_times, 0.5)),
-            ms(percentile(&mut search_times, 0.95))
-        ),
+        format!("{} / {}", ms(percentile(&mut search_times, 0.5)), ms(percentile(&mut search_times, 0.95))),
     ));
     rows.push((
         "search p50 / p95 (1–2 character queries)".into(),
-        format!(
-            "{} / {}",
-            ms(percentile(&mut short_times, 0.5)),
-            ms(percentile(&mut short_times, 0.95))
-        ),
+        format!("{} / {}", ms(percentile(&mut short_times, 0.5)), ms(percentile(&mut short_times, 0.95))),
     ));
 
     let ids: Vec<String> = {
         let conn = store.connection();
         let mut stmt = conn.prepare("SELECT id FROM p_customer").expect("prepare");
-        let ids = stmt
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
+        let ids = stmt.query_map([], |r| r.get(0)).expect("query").collect::<Result<_, _>>().expect("rows");
         ids
     };
     let mut edits = Vec::new();
@@ -187,54 +138,24 @@ fn main() {
     }
     rows.push((
         "single edit p50 / p99 (random customer, committed)".into(),
-        format!(
-            "{} / {}",
-            ms(percentile(&mut edits, 0.5)),
-            ms(percentile(&mut edits, 0.99))
-        ),
+        format!("{} / {}", ms(percentile(&mut edits, 0.5)), ms(percentile(&mut edits, 0.99))),
     ));
 
-    rows.push((
-        "documents held in memory (bounded cache)".into(),
-        store.cached_docs().to_string(),
-    ));
+    rows.push(("documents held in memory (bounded cache)".into(), store.cached_docs().to_string()));
     let t = Instant::now();
     let rebuilt = store.rebuild_projections().expect("rebuild");
-    rows.push((
-        "rebuild projections".into(),
-        format!("{:.1} s ({rebuilt} documents)", t.elapsed().as_secs_f64()),
-    ));
+    rows.push(("rebuild projections".into(), format!("{:.1} s ({rebuilt} documents)", t.elapsed().as_secs_f64())));
 
-    let per_record = |bytes: u64| {
-        format!(
-            "{} ({:.1} MB total)",
-            bytes / records as u64,
-            bytes as f64 / 1e6
-        )
-    };
+    let per_record = |bytes: u64| format!("{} ({:.1} MB total)", bytes / records as u64, bytes as f64 / 1e6);
     store.compact().expect("compact");
-    rows.push((
-        "bytes on disk per record, nothing synced yet".into(),
-        per_record(disk_bytes(dir.path())),
-    ));
+    rows.push(("bytes on disk per record, nothing synced yet".into(), per_record(disk_bytes(dir.path()))));
     // As after a sync: the server acknowledged everything, so change rows fold into snapshots.
-    let hashes: Vec<String> = store
-        .outbox(1 << 40)
-        .expect("outbox")
-        .into_iter()
-        .map(|e| e.hash)
-        .collect();
+    let hashes: Vec<String> = store.outbox(1 << 40).expect("outbox").into_iter().map(|e| e.hash).collect();
     store.ack(&hashes).expect("ack");
     store.compact().expect("compact");
     store.connection().execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);").expect("vacuum");
-    rows.push((
-        "bytes on disk per record, after sync + compact + VACUUM".into(),
-        per_record(disk_bytes(dir.path())),
-    ));
-    rows.push((
-        "peak memory (VmHWM)".into(),
-        format!("{:.0} MB", peak_rss_mb()),
-    ));
+    rows.push(("bytes on disk per record, after sync + compact + VACUUM".into(), per_record(disk_bytes(dir.path()))));
+    rows.push(("peak memory (VmHWM)".into(), format!("{:.0} MB", peak_rss_mb())));
 
     println!("| measure | result |\n|---|---|");
     for (k, v) in rows {

@@ -10,17 +10,11 @@ use uuid::Uuid;
 use crate::document::HistoryEntry;
 use crate::error::{Error, Result};
 use crate::kind::Kind;
-use crate::query::{
-    Customer360, Dormant, DuplicateCandidate, FollowUp, Item, ListQuery, Page, RecordView,
-    SearchHit,
-};
+use crate::query::{Customer360, Dormant, DuplicateCandidate, FollowUp, Item, ListQuery, Page, RecordView, SearchHit};
 use crate::store::{ApplyReport, Identity, IncomingChange, OutboxEntry, Store};
 use crate::value;
 
-pub(crate) fn base64_bytes<S: Serializer>(
-    bytes: &[u8],
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
+pub(crate) fn base64_bytes<S: Serializer>(bytes: &[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(&STANDARD.encode(bytes))
 }
 
@@ -137,6 +131,8 @@ pub enum Request {
     Ack {
         hashes: Vec<String>,
     },
+    /// Every kind and its fields, types, defaults and choices (forms can be built from it).
+    Schema,
     RebuildProjections,
     Compact,
 }
@@ -146,58 +142,27 @@ pub enum Request {
 pub enum Response {
     Identity(Identity),
     Record(RecordView),
-    Duplicates {
-        candidates: Vec<DuplicateCandidate>,
-    },
-    Created {
-        ids: Vec<String>,
-    },
+    Duplicates { candidates: Vec<DuplicateCandidate> },
+    Created { ids: Vec<String> },
     Page(Page),
     Customer360(Box<Customer360>),
-    FollowUps {
-        items: Vec<FollowUp>,
-    },
-    Dormant {
-        items: Vec<Dormant>,
-    },
-    Search {
-        hits: Vec<SearchHit>,
-    },
-    History {
-        entries: Vec<HistoryEntry>,
-        names: std::collections::BTreeMap<String, String>,
-    },
-    Dictionary {
-        entries: Vec<Item>,
-    },
+    FollowUps { items: Vec<FollowUp> },
+    Dormant { items: Vec<Dormant> },
+    Search { hits: Vec<SearchHit> },
+    History { entries: Vec<HistoryEntry>, names: std::collections::BTreeMap<String, String> },
+    Dictionary { entries: Vec<Item> },
     Applied(ApplyReport),
-    Outbox {
-        entries: Vec<OutboxEntry>,
-        pending: i64,
-    },
-    Acked {
-        removed: usize,
-    },
-    Rebuilt {
-        records: usize,
-    },
-    Compacted {
-        records: usize,
-    },
-    Error {
-        code: String,
-        message: String,
-        params: Json,
-    },
+    Outbox { entries: Vec<OutboxEntry>, pending: i64 },
+    Acked { removed: usize },
+    Schema { kinds: Vec<Json> },
+    Rebuilt { records: usize },
+    Compacted { records: usize },
+    Error { code: String, message: String, params: Json },
 }
 
 impl From<Error> for Response {
     fn from(e: Error) -> Self {
-        Response::Error {
-            code: e.code().to_string(),
-            message: e.to_string(),
-            params: e.params(),
-        }
+        Response::Error { code: e.code().to_string(), message: e.to_string(), params: e.params() }
     }
 }
 
@@ -206,9 +171,7 @@ fn kind(name: &str) -> Result<Kind> {
 }
 
 fn record_id(id: &str) -> Result<String> {
-    Uuid::parse_str(id)
-        .map(|u| u.to_string())
-        .map_err(|_| Error::field("id", "invalid_id"))
+    Uuid::parse_str(id).map(|u| u.to_string()).map_err(|_| Error::field("id", "invalid_id"))
 }
 
 impl Store {
@@ -218,9 +181,8 @@ impl Store {
             Ok(req) => self.handle(req),
             Err(e) => Error::BadRequest(e.to_string()).into(),
         };
-        serde_json::to_string(&response).unwrap_or_else(|e| {
-            format!("{{\"type\":\"error\",\"code\":\"internal\",\"message\":\"{e}\"}}")
-        })
+        serde_json::to_string(&response)
+            .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"code\":\"internal\",\"message\":\"{e}\"}}"))
     }
 
     pub fn handle(&mut self, request: Request) -> Response {
@@ -230,26 +192,11 @@ impl Store {
     fn try_handle(&mut self, request: Request) -> Result<Response> {
         Ok(match request {
             Request::Whoami => Response::Identity(self.identity().clone()),
-            Request::SetIdentity {
-                user_id,
-                display_name,
-                role,
-                code_prefix,
-            } => {
-                self.set_identity(
-                    &record_id(&user_id)?,
-                    &display_name,
-                    &role,
-                    code_prefix.as_deref(),
-                )?;
+            Request::SetIdentity { user_id, display_name, role, code_prefix } => {
+                self.set_identity(&record_id(&user_id)?, &display_name, &role, code_prefix.as_deref())?;
                 Response::Identity(self.identity().clone())
             }
-            Request::Create {
-                kind: k,
-                id,
-                fields,
-                allow_duplicate,
-            } => {
+            Request::Create { kind: k, id, fields, allow_duplicate } => {
                 let kind = kind(&k)?;
                 self.check_may_write(kind)?;
                 let parsed = self.parse_fields(kind, &fields, None)?;
@@ -259,18 +206,13 @@ impl Store {
                         return Ok(Response::Duplicates { candidates });
                     }
                 }
-                let id =
-                    self.create_validated(kind, id.as_deref().map(record_id).transpose()?, parsed)?;
+                let id = self.create_validated(kind, id.as_deref().map(record_id).transpose()?, parsed)?;
                 Response::Record(self.get(&id)?)
             }
             Request::BulkCreate { records } => {
-                let records = records
-                    .into_iter()
-                    .map(|r| Ok((kind(&r.kind)?, r.fields)))
-                    .collect::<Result<Vec<_>>>()?;
-                Response::Created {
-                    ids: self.bulk_create(records)?,
-                }
+                let records =
+                    records.into_iter().map(|r| Ok((kind(&r.kind)?, r.fields))).collect::<Result<Vec<_>>>()?;
+                Response::Created { ids: self.bulk_create(records)? }
             }
             Request::Update { id, fields } => {
                 let id = record_id(&id)?;
@@ -301,81 +243,44 @@ impl Store {
                 Response::History { entries, names }
             }
             Request::List { kind: k, query } => Response::Page(self.list(kind(&k)?, &query)?),
-            Request::Customer360 { id } => {
-                Response::Customer360(Box::new(self.customer_360(&record_id(&id)?)?))
-            }
-            Request::FollowUps {
-                by,
-                owner,
-                all_owners,
-            } => {
+            Request::Customer360 { id } => Response::Customer360(Box::new(self.customer_360(&record_id(&id)?)?)),
+            Request::FollowUps { by, owner, all_owners } => {
                 let by = match by {
                     Some(d) => {
                         chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
                             .map_err(|_| Error::field("by", "invalid_date"))?;
                         d
                     }
-                    None => chrono::Utc::now()
-                        .date_naive()
-                        .format("%Y-%m-%d")
-                        .to_string(),
+                    None => chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string(),
                 };
                 let owner = self.owner_filter(owner, all_owners);
-                Response::FollowUps {
-                    items: self.follow_ups(&by, owner.as_deref())?,
-                }
+                Response::FollowUps { items: self.follow_ups(&by, owner.as_deref())? }
             }
-            Request::Dormant {
-                days,
-                owner,
-                all_owners,
-                limit,
-            } => {
+            Request::Dormant { days, owner, all_owners, limit } => {
                 let owner = self.owner_filter(owner, all_owners);
-                Response::Dormant {
-                    items: self.dormant(days, owner.as_deref(), limit.unwrap_or(100))?,
-                }
+                Response::Dormant { items: self.dormant(days, owner.as_deref(), limit.unwrap_or(100))? }
             }
-            Request::Search {
-                query,
-                kinds,
-                limit,
-            } => {
+            Request::Search { query, kinds, limit } => {
                 let kinds = kinds.iter().map(|k| kind(k)).collect::<Result<Vec<_>>>()?;
-                Response::Search {
-                    hits: self.search(&query, &kinds, limit.unwrap_or(20))?,
-                }
+                Response::Search { hits: self.search(&query, &kinds, limit.unwrap_or(20))? }
             }
             Request::CheckDuplicates { kind: k, fields } => {
                 let kind = kind(&k)?;
                 let mut parsed = Vec::new();
                 for (name, json) in &fields {
-                    let field = kind
-                        .spec()
-                        .field(name)
-                        .ok_or_else(|| Error::field(name.clone(), "unknown_field"))?;
-                    parsed.push((
-                        field,
-                        value::parse(field, json).map_err(|e| Error::Validation(vec![e]))?,
-                    ));
+                    let field = kind.spec().field(name).ok_or_else(|| Error::field(name.clone(), "unknown_field"))?;
+                    parsed.push((field, value::parse(field, json).map_err(|e| Error::Validation(vec![e]))?));
                 }
-                Response::Duplicates {
-                    candidates: self.duplicates(kind, &parsed)?,
-                }
+                Response::Duplicates { candidates: self.duplicates(kind, &parsed)? }
             }
-            Request::Dictionary { dict } => Response::Dictionary {
-                entries: self.dictionary(dict.as_deref())?,
-            },
+            Request::Dictionary { dict } => Response::Dictionary { entries: self.dictionary(dict.as_deref())? },
             Request::ApplyChanges { changes } => {
                 let mut incoming = Vec::with_capacity(changes.len());
                 for (i, c) in changes.into_iter().enumerate() {
-                    let bytes = STANDARD.decode(c.bytes.as_bytes()).map_err(|e| {
-                        Error::BadChange(format!("change {i}: bytes are not base64: {e}"))
-                    })?;
-                    incoming.push(IncomingChange {
-                        doc_id: c.doc_id,
-                        bytes,
-                    });
+                    let bytes = STANDARD
+                        .decode(c.bytes.as_bytes())
+                        .map_err(|e| Error::BadChange(format!("change {i}: bytes are not base64: {e}")))?;
+                    incoming.push(IncomingChange { doc_id: c.doc_id, bytes });
                 }
                 Response::Applied(self.apply_changes(incoming)?)
             }
@@ -383,15 +288,10 @@ impl Store {
                 entries: self.outbox(limit.unwrap_or(100).clamp(1, 10_000))?,
                 pending: self.outbox_len()?,
             },
-            Request::Ack { hashes } => Response::Acked {
-                removed: self.ack(&hashes)?,
-            },
-            Request::RebuildProjections => Response::Rebuilt {
-                records: self.rebuild_projections()?,
-            },
-            Request::Compact => Response::Compacted {
-                records: self.compact()?,
-            },
+            Request::Ack { hashes } => Response::Acked { removed: self.ack(&hashes)? },
+            Request::Schema => Response::Schema { kinds: Kind::ALL.iter().map(|k| k.spec().describe()).collect() },
+            Request::RebuildProjections => Response::Rebuilt { records: self.rebuild_projections()? },
+            Request::Compact => Response::Compacted { records: self.compact()? },
         })
     }
 
@@ -433,20 +333,14 @@ impl Store {
     pub fn resolve_conflict(&mut self, id: &str, field: &str, value: &Json) -> Result<()> {
         let kind = self.kind_of(id)?;
         self.check_may_write(kind)?;
-        let spec = kind
-            .spec()
-            .field(field)
-            .ok_or_else(|| Error::field(field.to_string(), "unknown_field"))?;
+        let spec = kind.spec().field(field).ok_or_else(|| Error::field(field.to_string(), "unknown_field"))?;
         let mut one = JsonMap::new();
         one.insert(field.to_string(), value.clone());
         let parsed = self.parse_fields(kind, &one, Some(id))?;
         let chosen = parsed.into_iter().next().and_then(|(_, v)| v);
         self.edit(id, |doc| {
             if doc.conflicts(spec).is_empty() {
-                return Err(Error::NoConflict {
-                    id: id.to_string(),
-                    field: field.to_string(),
-                });
+                return Err(Error::NoConflict { id: id.to_string(), field: field.to_string() });
             }
             doc.write(spec, chosen.as_ref(), true)
         })?;

@@ -13,11 +13,7 @@ pub struct DocCache {
 
 impl DocCache {
     pub fn new(capacity: usize) -> Self {
-        DocCache {
-            docs: HashMap::new(),
-            tick: 0,
-            capacity: capacity.max(1),
-        }
+        DocCache { docs: HashMap::new(), tick: 0, capacity: capacity.max(1) }
     }
 
     /// Remove and return a document; the caller puts it back when done with it.
@@ -29,12 +25,7 @@ impl DocCache {
         self.tick += 1;
         self.docs.insert(id.to_string(), (doc, self.tick));
         if self.docs.len() > self.capacity {
-            if let Some(oldest) = self
-                .docs
-                .iter()
-                .min_by_key(|(_, (_, t))| *t)
-                .map(|(k, _)| k.clone())
-            {
+            if let Some(oldest) = self.docs.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| k.clone()) {
                 self.docs.remove(&oldest);
             }
         }

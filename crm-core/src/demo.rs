@@ -22,13 +22,7 @@ pub struct DemoSize {
 
 impl DemoSize {
     pub fn benchmark() -> Self {
-        DemoSize {
-            users: 20,
-            customers: 10_000,
-            contacts: 30_000,
-            activities: 50_000,
-            opportunities: 5_000,
-        }
+        DemoSize { users: 20, customers: 10_000, contacts: 30_000, activities: 50_000, opportunities: 5_000 }
     }
 
     /// `n` customers with the benchmark's proportions.
@@ -75,14 +69,12 @@ impl Rng {
 }
 
 const CITIES: &[&str] = &[
-    "北京", "上海", "广州", "深圳", "杭州", "南京", "苏州", "成都", "重庆", "武汉", "西安", "天津",
-    "青岛", "宁波", "厦门", "长沙", "郑州", "济南", "合肥", "福州", "无锡", "佛山", "东莞", "沈阳",
-    "大连", "昆明", "南宁", "温州",
+    "北京", "上海", "广州", "深圳", "杭州", "南京", "苏州", "成都", "重庆", "武汉", "西安", "天津", "青岛", "宁波",
+    "厦门", "长沙", "郑州", "济南", "合肥", "福州", "无锡", "佛山", "东莞", "沈阳", "大连", "昆明", "南宁", "温州",
 ];
 const BRAND: &[&str] = &[
-    "华", "宏", "达", "新", "金", "恒", "泰", "盛", "鑫", "瑞", "丰", "德", "源", "通", "嘉", "信",
-    "诚", "创", "汇", "博", "远", "安", "润", "祥", "凯", "明", "正", "天", "广", "永", "中", "海",
-    "利", "辉", "佳", "兴",
+    "华", "宏", "达", "新", "金", "恒", "泰", "盛", "鑫", "瑞", "丰", "德", "源", "通", "嘉", "信", "诚", "创", "汇",
+    "博", "远", "安", "润", "祥", "凯", "明", "正", "天", "广", "永", "中", "海", "利", "辉", "佳", "兴",
 ];
 const TRADE: &[&str] = &[
     "科技",
@@ -106,50 +98,21 @@ const TRADE: &[&str] = &[
     "家居",
     "农业",
 ];
-const FORMS: &[&str] = &[
-    "有限公司",
-    "有限公司",
-    "有限公司",
-    "股份有限公司",
-    "有限责任公司",
-    "集团有限公司",
-];
+const FORMS: &[&str] = &["有限公司", "有限公司", "有限公司", "股份有限公司", "有限责任公司", "集团有限公司"];
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "欧阳",
-    "司马",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林",
+    "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "欧阳", "司马",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-    "超", "秀英", "霞", "平", "刚", "桂英", "建华", "志强", "海燕", "晓东", "文博", "子涵", "雨欣",
-    "浩然", "思远", "嘉怡",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞",
+    "平", "刚", "桂英", "建华", "志强", "海燕", "晓东", "文博", "子涵", "雨欣", "浩然", "思远", "嘉怡",
 ];
-const TITLES: &[&str] = &[
-    "总经理",
-    "采购经理",
-    "技术总监",
-    "财务主管",
-    "销售总监",
-    "行政主管",
-    "董事长",
-    "项目经理",
-    "采购专员",
-];
-const STREETS: &[&str] = &[
-    "人民路",
-    "解放路",
-    "中山路",
-    "建设路",
-    "和平路",
-    "科技园路",
-    "工业大道",
-    "滨江大道",
-    "高新路",
-];
-const PINYIN: &[&str] = &[
-    "hua", "hong", "da", "xin", "jin", "heng", "tai", "sheng", "rui", "feng", "de", "yuan", "tong",
-    "jia",
-];
+const TITLES: &[&str] =
+    &["总经理", "采购经理", "技术总监", "财务主管", "销售总监", "行政主管", "董事长", "项目经理", "采购专员"];
+const STREETS: &[&str] =
+    &["人民路", "解放路", "中山路", "建设路", "和平路", "科技园路", "工业大道", "滨江大道", "高新路"];
+const PINYIN: &[&str] =
+    &["hua", "hong", "da", "xin", "jin", "heng", "tai", "sheng", "rui", "feng", "de", "yuan", "tong", "jia"];
 const SUBJECTS: &[&str] = &[
     "季度回访",
     "新品介绍",
@@ -160,49 +123,21 @@ const SUBJECTS: &[&str] = &[
     "样品试用反馈",
     "付款进度沟通",
 ];
-const PLACES: &[&str] = &[
-    "客户办公室",
-    "客户工厂",
-    "我司展厅",
-    "电话",
-    "视频会议",
-    "展会现场",
-];
-const TAGS: &[&str] = &[
-    "重点客户",
-    "VIP",
-    "老客户",
-    "价格敏感",
-    "需要样品",
-    "年度框架",
-    "新开发",
-];
-const OPP_TITLES: &[&str] = &[
-    "年度采购框架",
-    "设备升级项目",
-    "新产线配套",
-    "备件长期供应",
-    "系统集成项目",
-    "试点订单",
-];
+const PLACES: &[&str] = &["客户办公室", "客户工厂", "我司展厅", "电话", "视频会议", "展会现场"];
+const TAGS: &[&str] = &["重点客户", "VIP", "老客户", "价格敏感", "需要样品", "年度框架", "新开发"];
+const OPP_TITLES: &[&str] = &["年度采购框架", "设备升级项目", "新产线配套", "备件长期供应", "系统集成项目", "试点订单"];
 
 fn person(rng: &mut Rng) -> String {
     format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))
 }
 
 fn mobile(rng: &mut Rng) -> String {
-    let prefix = *rng.pick(&[
-        "138", "139", "136", "137", "150", "151", "158", "186", "188", "135", "177", "199",
-    ]);
+    let prefix = *rng.pick(&["138", "139", "136", "137", "150", "151", "158", "186", "188", "135", "177", "199"]);
     format!("{prefix}{:04}{:04}", rng.below(10_000), rng.below(10_000))
 }
 
 fn map(pairs: Vec<(&str, Json)>) -> JsonMap<String, Json> {
-    pairs
-        .into_iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+    pairs.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 /// Numbers of records created by [`load`].
@@ -237,11 +172,7 @@ fn bulk(store: &mut Store, kind: Kind, records: Vec<JsonMap<String, Json>>) -> R
 /// follow-ups around it, so the home screen has overdue, due and dormant items.
 pub fn load(store: &mut Store, seed: u64, size: DemoSize, today: NaiveDate) -> Result<Loaded> {
     let mut rng = Rng::new(seed);
-    let day = |offset: i64| {
-        (today + Duration::days(offset))
-            .format("%Y-%m-%d")
-            .to_string()
-    };
+    let day = |offset: i64| (today + Duration::days(offset)).format("%Y-%m-%d").to_string();
 
     let mut users = vec![store.identity().user_id.clone()];
     let user_records: Vec<_> = (0..size.users)
@@ -250,14 +181,7 @@ pub fn load(store: &mut Store, seed: u64, size: DemoSize, today: NaiveDate) -> R
             map(vec![
                 ("username", json!(format!("sales{:02}", i + 1))),
                 ("display_name", json!(name)),
-                (
-                    "role",
-                    json!(if i == 0 {
-                        "supervisor"
-                    } else {
-                        "account_manager"
-                    }),
-                ),
+                ("role", json!(if i == 0 { "supervisor" } else { "account_manager" })),
                 ("phones", json!([mobile(&mut rng)])),
             ])
         })
@@ -280,10 +204,7 @@ pub fn load(store: &mut Store, seed: u64, size: DemoSize, today: NaiveDate) -> R
             let domain = format!("{}{}{}", rng.pick(PINYIN), rng.pick(PINYIN), i);
             let tags: Vec<&str> = (0..rng.below(3)).map(|_| *rng.pick(TAGS)).collect();
             let notes = if rng.chance(40) {
-                json!(format!(
-                    "{}介绍，关注交期和价格，每季度回访一次。",
-                    person(&mut rng)
-                ))
+                json!(format!("{}介绍，关注交期和价格，每季度回访一次。", person(&mut rng)))
             } else {
                 Json::Null
             };
@@ -296,21 +217,8 @@ pub fn load(store: &mut Store, seed: u64, size: DemoSize, today: NaiveDate) -> R
                 ("source", json!(rng.pick(&sources))),
                 ("industry", json!(rng.pick(&industries))),
                 ("region", json!(rng.pick(&regions))),
-                (
-                    "address",
-                    json!(format!(
-                        "{city}市{}{}号",
-                        rng.pick(STREETS),
-                        1 + rng.below(999)
-                    )),
-                ),
-                (
-                    "phones",
-                    json!([
-                        format!("0{}-{:08}", 10 + rng.below(90), rng.below(100_000_000)),
-                        mobile(&mut rng)
-                    ]),
-                ),
+                ("address", json!(format!("{city}市{}{}号", rng.pick(STREETS), 1 + rng.below(999)))),
+                ("phones", json!([format!("0{}-{:08}", 10 + rng.below(90), rng.below(100_000_000)), mobile(&mut rng)])),
                 ("email", json!(format!("info@{domain}.com.cn"))),
                 ("website", json!(format!("www.{domain}.com.cn"))),
                 ("owner", json!(rng.pick(&users))),
@@ -319,10 +227,7 @@ pub fn load(store: &mut Store, seed: u64, size: DemoSize, today: NaiveDate) -> R
             ])
         })
         .collect();
-    let owners: Vec<String> = customers
-        .iter()
-        .map(|c| c["owner"].as_str().unwrap_or_default().to_string())
-        .collect();
+    let owners: Vec<String> = customers.iter().map(|c| c["owner"].as_str().unwrap_or_default().to_string()).collect();
     let customer_ids = bulk(store, Kind::Customer, customers)?;
 
     let contacts: Vec<_> = (0..size.contacts)
@@ -333,10 +238,7 @@ pub fn load(store: &mut Store, seed: u64, size: DemoSize, today: NaiveDate) -> R
                 ("name", json!(person(&mut rng))),
                 ("title", json!(rng.pick(TITLES))),
                 ("phones", json!([mobile(&mut rng)])),
-                (
-                    "email",
-                    json!(format!("{}{}@{}.cn", rng.pick(PINYIN), i, rng.pick(PINYIN))),
-                ),
+                ("email", json!(format!("{}{}@{}.cn", rng.pick(PINYIN), i, rng.pick(PINYIN)))),
                 ("is_primary", json!(i < customer_ids.len())),
             ])
         })
@@ -346,29 +248,20 @@ pub fn load(store: &mut Store, seed: u64, size: DemoSize, today: NaiveDate) -> R
     let activities: Vec<_> = (0..size.activities)
         .map(|i| {
             // Leave about a tenth of the customers without any activity (dormant).
-            let c = rng
-                .below(customer_ids.len().max(1) * 9 / 10 + 1)
-                .min(customer_ids.len().saturating_sub(1));
+            let c = rng.below(customer_ids.len().max(1) * 9 / 10 + 1).min(customer_ids.len().saturating_sub(1));
             let days_ago = rng.below(365) as i64;
-            let time = (today - Duration::days(days_ago)).and_hms_opt(
-                1 + rng.below(10) as u32,
-                rng.below(60) as u32,
-                0,
-            );
-            let follow_up =
-                (days_ago < 30 && rng.chance(60)).then(|| day(rng.below(21) as i64 - 7));
-            let contact = (!contact_ids.is_empty() && rng.chance(70))
-                .then(|| contact_ids[c % contact_ids.len()].clone());
+            let time =
+                (today - Duration::days(days_ago)).and_hms_opt(1 + rng.below(10) as u32, rng.below(60) as u32, 0);
+            let follow_up = (days_ago < 30 && rng.chance(60)).then(|| day(rng.below(21) as i64 - 7));
+            let contact =
+                (!contact_ids.is_empty() && rng.chance(70)).then(|| contact_ids[c % contact_ids.len()].clone());
             map(vec![
                 ("customer", json!(customer_ids[c])),
                 ("contact", json!(contact)),
                 ("type", json!(rng.pick(ACTIVITY_TYPES))),
                 ("time", json!(time.map(|t| t.and_utc().to_rfc3339()))),
                 ("place", json!(rng.pick(PLACES))),
-                (
-                    "subject",
-                    json!(format!("{}（{}）", rng.pick(SUBJECTS), i % 97)),
-                ),
+                ("subject", json!(format!("{}（{}）", rng.pick(SUBJECTS), i % 97))),
                 ("outcome", json!(rng.pick(&outcomes))),
                 ("next_follow_up", json!(follow_up)),
                 ("owner", json!(owners[c])),

@@ -12,16 +12,18 @@ pub struct DefaultEntry {
 }
 
 /// Namespace for the name-based ids of dictionary entries.
-const NAMESPACE: Uuid = Uuid::from_bytes([
-    0x6f, 0x1c, 0x2a, 0x8e, 0x53, 0x0b, 0x4d, 0x7f, 0x9a, 0x41, 0x0e, 0x2d, 0x6b, 0x77, 0x13, 0xc5,
-]);
+const NAMESPACE: Uuid =
+    Uuid::from_bytes([0x6f, 0x1c, 0x2a, 0x8e, 0x53, 0x0b, 0x4d, 0x7f, 0x9a, 0x41, 0x0e, 0x2d, 0x6b, 0x77, 0x13, 0xc5]);
 
 /// The id of a dictionary entry: derived from (dictionary, code), the same on every device.
 pub fn entry_id(dict: &str, code: &str) -> String {
     Uuid::new_v5(&NAMESPACE, format!("dict_entry:{dict}:{code}").as_bytes()).to_string()
 }
 
-const TABLE: &[(&str, &[(&str, &str, &str)])] = &[
+/// (code, zh-CN label, en label)
+type Entry = (&'static str, &'static str, &'static str);
+
+const TABLE: &[(&str, &[Entry])] = &[
     (
         "customer_type",
         &[
@@ -33,12 +35,7 @@ const TABLE: &[(&str, &[(&str, &str, &str)])] = &[
     ),
     (
         "customer_grade",
-        &[
-            ("A", "A类（重点）", "A (key account)"),
-            ("B", "B类", "B"),
-            ("C", "C类", "C"),
-            ("D", "D类", "D"),
-        ],
+        &[("A", "A类（重点）", "A (key account)"), ("B", "B类", "B"), ("C", "C类", "C"), ("D", "D类", "D")],
     ),
     (
         "customer_status",
@@ -103,24 +100,17 @@ const TABLE: &[(&str, &[(&str, &str, &str)])] = &[
 
 pub fn defaults() -> impl Iterator<Item = DefaultEntry> {
     TABLE.iter().flat_map(|(dict, entries)| {
-        entries
-            .iter()
-            .enumerate()
-            .map(move |(i, (code, zh, en))| DefaultEntry {
-                dict,
-                code,
-                zh,
-                en,
-                order: (i as i64 + 1) * 10,
-            })
+        entries.iter().enumerate().map(move |(i, (code, zh, en))| DefaultEntry {
+            dict,
+            code,
+            zh,
+            en,
+            order: (i as i64 + 1) * 10,
+        })
     })
 }
 
 /// Codes of one default dictionary (the demo generator picks from these).
 pub fn default_codes(dict: &str) -> Vec<&'static str> {
-    TABLE
-        .iter()
-        .filter(|(d, _)| *d == dict)
-        .flat_map(|(_, e)| e.iter().map(|(c, _, _)| *c))
-        .collect()
+    TABLE.iter().filter(|(d, _)| *d == dict).flat_map(|(_, e)| e.iter().map(|(c, _, _)| *c)).collect()
 }

@@ -10,10 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{
-    ActorId, AutoCommit, Change, ChangeHash, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value,
-    ROOT,
-};
+use automerge::{ActorId, AutoCommit, Change, ChangeHash, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value, ROOT};
 use serde::Serialize;
 use serde_json::{json, Map as JsonMap, Value as Json};
 
@@ -51,18 +48,12 @@ pub struct RecordDoc {
 
 impl RecordDoc {
     pub fn empty() -> Self {
-        RecordDoc {
-            doc: AutoCommit::new(),
-        }
+        RecordDoc { doc: AutoCommit::new() }
     }
 
     /// Load a stored snapshot (may be empty) and the change rows stored beside it.
     pub fn load(snapshot: &[u8], changes: Vec<Vec<u8>>) -> Result<Self> {
-        let mut doc = if snapshot.is_empty() {
-            AutoCommit::new()
-        } else {
-            AutoCommit::load(snapshot)?
-        };
+        let mut doc = if snapshot.is_empty() { AutoCommit::new() } else { AutoCommit::load(snapshot)? };
         let mut parsed = Vec::with_capacity(changes.len());
         for bytes in changes {
             parsed.push(Change::from_bytes(bytes).map_err(|e| Error::Corrupt(e.to_string()))?);
@@ -95,17 +86,14 @@ impl RecordDoc {
     }
 
     pub fn apply(&mut self, changes: Vec<Change>) -> Result<()> {
-        self.doc
-            .apply_changes(changes)
-            .map_err(|e| Error::BadChange(e.to_string()))
+        self.doc.apply_changes(changes).map_err(|e| Error::BadChange(e.to_string()))
     }
 
     /// Write the meta fields of a new record.
     pub fn init(&mut self, kind: Kind, created_at_ms: i64, created_by: &str) -> Result<()> {
         self.doc.put(ROOT, "kind", kind.as_str())?;
         self.doc.put(ROOT, "schema", SCHEMA_VERSION)?;
-        self.doc
-            .put(ROOT, "created_at", ScalarValue::Timestamp(created_at_ms))?;
+        self.doc.put(ROOT, "created_at", ScalarValue::Timestamp(created_at_ms))?;
         self.doc.put(ROOT, "created_by", created_by)?;
         // Containers exist from the start so every device edits the same object; created
         // lazily on two devices they would be two objects and one device's entries would lose.
@@ -123,11 +111,7 @@ impl RecordDoc {
 
     /// Commit pending operations as one change authored by `user_id`.
     pub fn commit(&mut self, user_id: &str, time_secs: i64) -> Option<Change> {
-        self.doc.commit_with(
-            CommitOptions::default()
-                .with_message(user_id.to_string())
-                .with_time(time_secs),
-        )?;
+        self.doc.commit_with(CommitOptions::default().with_message(user_id.to_string()).with_time(time_secs))?;
         self.doc.get_last_local_change()
     }
 
@@ -153,9 +137,7 @@ impl RecordDoc {
 
     pub fn set_deleted(&mut self, at_ms: Option<i64>) -> Result<()> {
         match at_ms {
-            Some(ms) => self
-                .doc
-                .put(ROOT, "deleted_at", ScalarValue::Timestamp(ms))?,
+            Some(ms) => self.doc.put(ROOT, "deleted_at", ScalarValue::Timestamp(ms))?,
             None => self.doc.delete(ROOT, "deleted_at")?,
         }
         Ok(())
@@ -163,13 +145,7 @@ impl RecordDoc {
 
     /// Latest change time in the document, UTC milliseconds.
     pub fn updated_at(&mut self) -> i64 {
-        self.doc
-            .get_changes_meta(&[])
-            .iter()
-            .map(|m| m.timestamp)
-            .max()
-            .unwrap_or(0)
-            * 1000
+        self.doc.get_changes_meta(&[]).iter().map(|m| m.timestamp).max().unwrap_or(0) * 1000
     }
 
     fn scalar(&self, key: &str) -> Option<ScalarValue> {
@@ -222,10 +198,8 @@ impl RecordDoc {
             Ok(all) if all.len() > 1 => all,
             _ => return Vec::new(),
         };
-        let decoded: Vec<(Option<FieldValue>, ObjId)> = all
-            .iter()
-            .map(|(v, id)| (self.decode(spec.ty, v, id), id.clone()))
-            .collect();
+        let decoded: Vec<(Option<FieldValue>, ObjId)> =
+            all.iter().map(|(v, id)| (self.decode(spec.ty, v, id), id.clone())).collect();
         let first = &decoded[0].0;
         if decoded.iter().all(|(v, _)| v == first) {
             return Vec::new();
@@ -249,10 +223,7 @@ impl RecordDoc {
             return (String::new(), 0);
         };
         match self.doc.get_change_meta_by_hash(&hash) {
-            Some(meta) => (
-                meta.message.map(|m| m.into_owned()).unwrap_or_default(),
-                meta.timestamp,
-            ),
+            Some(meta) => (meta.message.map(|m| m.into_owned()).unwrap_or_default(), meta.timestamp),
             None => (String::new(), 0),
         }
     }
@@ -297,13 +268,9 @@ impl RecordDoc {
                     .collect(),
             )),
             (FieldType::Tags, Value::Object(ObjType::Map)) => Some(FieldValue::Tags(
-                d.keys(id)
-                    .filter(|k| matches!(get_scalar(d, id, k), Some(ScalarValue::Boolean(true))))
-                    .collect(),
+                d.keys(id).filter(|k| matches!(get_scalar(d, id, k), Some(ScalarValue::Boolean(true)))).collect(),
             )),
-            (FieldType::Notes, Value::Object(ObjType::Text)) => {
-                d.text(id).ok().map(FieldValue::Notes)
-            }
+            (FieldType::Notes, Value::Object(ObjType::Text)) => d.text(id).ok().map(FieldValue::Notes),
             (FieldType::Custom, Value::Object(ObjType::Map)) => Some(FieldValue::Custom(
                 d.keys(id)
                     .filter_map(|k| match get_scalar(d, id, &k) {
@@ -332,12 +299,7 @@ impl RecordDoc {
     /// Write one field, touching only what differs from the current value so that edits to
     /// other fields (or other tags, other plan steps) on other devices merge cleanly.
     /// `force` writes even an equal value: that is how a conflict is resolved.
-    pub fn write(
-        &mut self,
-        spec: &FieldSpec,
-        value: Option<&FieldValue>,
-        force: bool,
-    ) -> Result<()> {
+    pub fn write(&mut self, spec: &FieldSpec, value: Option<&FieldValue>, force: bool) -> Result<()> {
         let name = spec.name;
         if !force && self.read(spec).as_ref() == value {
             return Ok(());
@@ -357,17 +319,13 @@ impl RecordDoc {
                 match v {
                     Some(FieldValue::Notes(text)) => d.update_text(&obj, text)?,
                     None if spec.ty == FieldType::Notes => d.update_text(&obj, "")?,
-                    Some(FieldValue::Tags(tags)) => sync_map(
-                        d,
-                        &obj,
-                        &tags.iter().map(|t| (t.clone(), true.into())).collect(),
-                    )?,
+                    Some(FieldValue::Tags(tags)) => {
+                        sync_map(d, &obj, &tags.iter().map(|t| (t.clone(), true.into())).collect())?
+                    }
                     Some(FieldValue::Custom(map)) => sync_map(
                         d,
                         &obj,
-                        &map.iter()
-                            .map(|(k, v)| (k.clone(), ScalarValue::Str(v.as_str().into())))
-                            .collect(),
+                        &map.iter().map(|(k, v)| (k.clone(), ScalarValue::Str(v.as_str().into()))).collect(),
                     )?,
                     Some(FieldValue::Steps(steps)) => write_steps(d, &obj, steps)?,
                     None if spec.ty == FieldType::Steps => write_steps(d, &obj, &[])?,
@@ -378,9 +336,7 @@ impl RecordDoc {
             (_, Some(FieldValue::Str(s))) => d.put(ROOT, name, s.as_str())?,
             (_, Some(FieldValue::Int(n))) => d.put(ROOT, name, *n)?,
             (_, Some(FieldValue::Bool(b))) => d.put(ROOT, name, *b)?,
-            (_, Some(FieldValue::DateTime(ms))) => {
-                d.put(ROOT, name, ScalarValue::Timestamp(*ms))?
-            }
+            (_, Some(FieldValue::DateTime(ms))) => d.put(ROOT, name, ScalarValue::Timestamp(*ms))?,
             (_, Some(FieldValue::Money(m))) => {
                 let obj = d.put_object(ROOT, name, ObjType::Map)?;
                 d.put(&obj, "minor", m.minor)?;
@@ -393,9 +349,7 @@ impl RecordDoc {
                 }
             }
             (_, Some(other)) => {
-                return Err(Error::Corrupt(format!(
-                    "value {other:?} does not fit field {name}"
-                )));
+                return Err(Error::Corrupt(format!("value {other:?} does not fit field {name}")));
             }
         }
         Ok(())
@@ -428,9 +382,7 @@ impl RecordDoc {
                     (Some((_, Prop::Map(k))), _) => Some(k.clone()),
                     (None, automerge::PatchAction::PutMap { key, .. })
                     | (None, automerge::PatchAction::DeleteMap { key }) => Some(key.clone()),
-                    (None, automerge::PatchAction::Conflict { prop: Prop::Map(k) }) => {
-                        Some(k.clone())
-                    }
+                    (None, automerge::PatchAction::Conflict { prop: Prop::Map(k) }) => Some(k.clone()),
                     _ => None,
                 };
                 if let Some(k) = key {
@@ -440,12 +392,7 @@ impl RecordDoc {
             let action = if fields.contains("kind") {
                 "create"
             } else if fields.contains("deleted_at") {
-                let deleted_now = self
-                    .doc
-                    .get_at(ROOT, "deleted_at", &[change.hash()])
-                    .ok()
-                    .flatten()
-                    .is_some();
+                let deleted_now = self.doc.get_at(ROOT, "deleted_at", &[change.hash()]).ok().flatten().is_some();
                 if deleted_now {
                     "delete"
                 } else {
@@ -459,10 +406,7 @@ impl RecordDoc {
                 user_id: change.message().unwrap_or_default().to_string(),
                 at: crate::value::format_datetime(change.timestamp() * 1000),
                 action,
-                fields: fields
-                    .into_iter()
-                    .filter(|f| !META_KEYS.contains(&f.as_str()))
-                    .collect(),
+                fields: fields.into_iter().filter(|f| !META_KEYS.contains(&f.as_str())).collect(),
             });
         }
         out
@@ -531,16 +475,10 @@ fn write_steps(d: &mut AutoCommit, list: &ObjId, steps: &[Step]) -> Result<()> {
         } else {
             d.insert_object(list, i, ObjType::Map)?
         };
-        for (key, value) in [
-            ("date", &step.date),
-            ("action", &Some(step.action.clone())),
-            ("result", &step.result),
-        ] {
+        for (key, value) in [("date", &step.date), ("action", &Some(step.action.clone())), ("result", &step.result)] {
             let current = get_str(d, &obj, key);
             match value {
-                Some(v) if current.as_deref() != Some(v.as_str()) => {
-                    d.put(&obj, key, v.as_str())?
-                }
+                Some(v) if current.as_deref() != Some(v.as_str()) => d.put(&obj, key, v.as_str())?,
                 None if current.is_some() => d.delete(&obj, key)?,
                 _ => {}
             }

@@ -19,19 +19,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, reason: &'static str) -> Self {
-        FieldError {
-            field: field.into(),
-            reason,
-            params: Json::Null,
-        }
+        FieldError { field: field.into(), reason, params: Json::Null }
     }
 
     pub fn with(field: impl Into<String>, reason: &'static str, params: Json) -> Self {
-        FieldError {
-            field: field.into(),
-            reason,
-            params,
-        }
+        FieldError { field: field.into(), reason, params }
     }
 }
 
@@ -53,9 +45,7 @@ pub enum Error {
     NoConflict { id: String, field: String },
     #[error("the local database failed: {0}")]
     Storage(#[from] rusqlite::Error),
-    #[error(
-        "a stored document could not be read ({0}); run `crm rebuild-index` or restore a backup"
-    )]
+    #[error("a stored document could not be read ({0}); run `crm rebuild-index` or restore a backup")]
     Corrupt(String),
     #[error("a change from another device could not be read: {0}")]
     BadChange(String),
@@ -64,11 +54,7 @@ pub enum Error {
 }
 
 fn describe(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(|e| format!("{}: {}", e.field, e.reason))
-        .collect::<Vec<_>>()
-        .join(", ")
+    errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join(", ")
 }
 
 impl Error {

@@ -102,15 +102,7 @@ pub struct KindSpec {
 }
 
 const fn f(name: &'static str, ty: FieldType) -> FieldSpec {
-    FieldSpec {
-        name,
-        ty,
-        required: false,
-        indexed: false,
-        search: false,
-        duplicate_key: false,
-        default: Default::None,
-    }
+    FieldSpec { name, ty, required: false, indexed: false, search: false, duplicate_key: false, default: Default::None }
 }
 
 impl FieldSpec {
@@ -137,23 +129,24 @@ impl FieldSpec {
 
     /// Whether the field has a column in the projection table.
     pub fn projected(&self) -> bool {
-        !matches!(
-            self.ty,
-            FieldType::Notes | FieldType::Steps | FieldType::Custom
-        )
+        !matches!(self.ty, FieldType::Notes | FieldType::Steps | FieldType::Custom)
+    }
+
+    /// Whether lists can filter on the field by value (list-valued fields cannot; tags have
+    /// their own `tag` filter).
+    pub fn filterable(&self) -> bool {
+        self.projected() && !matches!(self.ty, FieldType::Money | FieldType::Tags | FieldType::Phones)
+    }
+
+    /// Whether lists can sort on the field (money sorts by its minor units).
+    pub fn sortable(&self) -> bool {
+        self.filterable() || self.ty == FieldType::Money
     }
 }
 
 use FieldType::*;
 
-pub const STAGES: &[&str] = &[
-    "lead",
-    "qualified",
-    "proposal",
-    "negotiation",
-    "won",
-    "lost",
-];
+pub const STAGES: &[&str] = &["lead", "qualified", "proposal", "negotiation", "won", "lost"];
 pub const ACTIVITY_TYPES: &[&str] = &["visit", "call", "meeting", "email", "follow_up"];
 pub const ROLES: &[&str] = &["admin", "supervisor", "account_manager", "viewer"];
 pub const DICTIONARIES: &[&str] = &[
@@ -176,10 +169,7 @@ static CUSTOMER: KindSpec = KindSpec {
     code_prefix: Some("C"),
     indexes: &[],
     fields: &[
-        f("code", Str { max: 40 })
-            .indexed()
-            .search()
-            .or(Default::MintedCode),
+        f("code", Str { max: 40 }).indexed().search().or(Default::MintedCode),
         f("name", TEXT).required().indexed().search().dup(),
         f("type", Dict("customer_type")).indexed(),
         f("grade", Dict("customer_grade")).indexed(),
@@ -191,9 +181,7 @@ static CUSTOMER: KindSpec = KindSpec {
         f("phones", Phones).search().dup(),
         f("email", Email).search().dup(),
         f("website", TEXT),
-        f("owner", Ref(Kind::User))
-            .indexed()
-            .or(Default::CurrentUser),
+        f("owner", Ref(Kind::User)).indexed().or(Default::CurrentUser),
         f("tags", Tags),
         f("notes", Notes),
         f("custom_fields", Custom),
@@ -232,9 +220,7 @@ static ACTIVITY: KindSpec = KindSpec {
         f("subject", TEXT),
         f("outcome", Dict("activity_outcome")),
         f("next_follow_up", Date).indexed(),
-        f("owner", Ref(Kind::User))
-            .indexed()
-            .or(Default::CurrentUser),
+        f("owner", Ref(Kind::User)).indexed().or(Default::CurrentUser),
         f("notes", Notes),
     ],
 };
@@ -248,16 +234,11 @@ static OPPORTUNITY: KindSpec = KindSpec {
     fields: &[
         f("customer", Ref(Kind::Customer)).required().indexed(),
         f("title", TEXT).required(),
-        f("stage", Enum(STAGES))
-            .required()
-            .indexed()
-            .or(Default::Str("lead")),
+        f("stage", Enum(STAGES)).required().indexed().or(Default::Str("lead")),
         f("amount", Money),
         f("probability", Int { min: 0, max: 100 }),
         f("expected_close", Date).indexed(),
-        f("owner", Ref(Kind::User))
-            .indexed()
-            .or(Default::CurrentUser),
+        f("owner", Ref(Kind::User)).indexed().or(Default::CurrentUser),
         f("loss_reason", LONG_TEXT),
         f("plan_steps", Steps),
         f("notes", Notes),
@@ -301,27 +282,14 @@ static DICT_ENTRY: KindSpec = KindSpec {
         f("code", Str { max: 40 }).required(),
         f("label_zh", TEXT).required(),
         f("label_en", TEXT).required(),
-        f(
-            "sort_order",
-            Int {
-                min: 0,
-                max: 1_000_000,
-            },
-        ),
+        f("sort_order", Int { min: 0, max: 1_000_000 }),
         f("active", Bool).or(Default::Bool(true)),
     ],
 };
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[
-        Kind::Customer,
-        Kind::Contact,
-        Kind::Activity,
-        Kind::Opportunity,
-        Kind::User,
-        Kind::Team,
-        Kind::DictEntry,
-    ];
+    pub const ALL: &'static [Kind] =
+        &[Kind::Customer, Kind::Contact, Kind::Activity, Kind::Opportunity, Kind::User, Kind::Team, Kind::DictEntry];
 
     pub fn spec(self) -> &'static KindSpec {
         match self {
@@ -370,5 +338,61 @@ impl KindSpec {
 
     pub fn has_owner(&self) -> bool {
         self.field("owner").is_some()
+    }
+}
+
+impl FieldType {
+    /// The field type as the API describes it (see the `schema` request).
+    pub fn describe(self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Str { max } => json!({ "type": "string", "max_chars": max }),
+            Enum(choices) => json!({ "type": "enum", "choices": choices }),
+            Dict(dictionary) => json!({ "type": "dictionary", "dictionary": dictionary }),
+            Int { min, max } => json!({ "type": "integer", "min": min, "max": max }),
+            Bool => json!({ "type": "boolean" }),
+            Money => json!({ "type": "money" }),
+            Date => json!({ "type": "date" }),
+            DateTime => json!({ "type": "datetime" }),
+            Ref(kind) => json!({ "type": "reference", "kind": kind }),
+            Email => json!({ "type": "email" }),
+            Phones => json!({ "type": "phones" }),
+            Tags => json!({ "type": "tags" }),
+            Notes => json!({ "type": "notes" }),
+            Steps => json!({ "type": "plan_steps" }),
+            Custom => json!({ "type": "custom_fields" }),
+        }
+    }
+}
+
+impl KindSpec {
+    /// The kind and its fields as the API describes them (see the `schema` request).
+    pub fn describe(&self) -> serde_json::Value {
+        use serde_json::json;
+        let fields: Vec<serde_json::Value> = self
+            .fields
+            .iter()
+            .map(|f| {
+                let mut d = f.ty.describe();
+                if let Some(obj) = d.as_object_mut() {
+                    obj.insert("name".into(), json!(f.name));
+                    obj.insert("required".into(), json!(f.required));
+                    obj.insert("filterable".into(), json!(f.filterable()));
+                    obj.insert("sortable".into(), json!(f.sortable()));
+                    obj.insert("searchable".into(), json!(f.search));
+                    let default = match f.default {
+                        Default::None => serde_json::Value::Null,
+                        Default::CurrentUser => json!("current_user"),
+                        Default::Now => json!("now"),
+                        Default::Str(s) => json!(s),
+                        Default::Bool(b) => json!(b),
+                        Default::MintedCode => json!("minted_code"),
+                    };
+                    obj.insert("default".into(), default);
+                }
+                d
+            })
+            .collect();
+        json!({ "kind": self.kind, "title_field": self.title, "admin_only": self.admin_only, "fields": fields })
     }
 }

@@ -14,22 +14,12 @@ use crate::search;
 use crate::value::{format_datetime, FieldValue};
 
 /// Columns every projection table has besides the fields.
-pub const META_COLUMNS: &[&str] = &[
-    "id",
-    "deleted_at",
-    "created_at",
-    "created_by",
-    "updated_at",
-    "has_conflicts",
-];
+pub const META_COLUMNS: &[&str] = &["id", "deleted_at", "created_at", "created_by", "updated_at", "has_conflicts"];
 
 /// SQL column names for one field (money takes two).
 pub fn columns(field: &FieldSpec) -> Vec<String> {
     match field.ty {
-        FieldType::Money => vec![
-            format!("{}_minor", field.name),
-            format!("{}_currency", field.name),
-        ],
+        FieldType::Money => vec![format!("{}_minor", field.name), format!("{}_currency", field.name)],
         _ => vec![field.name.to_string()],
     }
 }
@@ -65,24 +55,13 @@ pub fn ddl() -> String {
             }
         }
         sql.push_str(&format!("CREATE TABLE {table} ({});\n", cols.join(", ")));
-        sql.push_str(&format!(
-            "CREATE INDEX {table}_created ON {table}(created_at);\n"
-        ));
-        sql.push_str(&format!(
-            "CREATE INDEX {table}_updated ON {table}(updated_at);\n"
-        ));
+        sql.push_str(&format!("CREATE INDEX {table}_created ON {table}(created_at);\n"));
+        sql.push_str(&format!("CREATE INDEX {table}_updated ON {table}(updated_at);\n"));
         for field in spec.fields.iter().filter(|f| f.indexed) {
-            sql.push_str(&format!(
-                "CREATE INDEX {table}_{0} ON {table}({0});\n",
-                field.name
-            ));
+            sql.push_str(&format!("CREATE INDEX {table}_{0} ON {table}({0});\n", field.name));
         }
         for index in spec.indexes {
-            sql.push_str(&format!(
-                "CREATE INDEX {table}_{} ON {table}({});\n",
-                index.join("_"),
-                index.join(", ")
-            ));
+            sql.push_str(&format!("CREATE INDEX {table}_{} ON {table}({});\n", index.join("_"), index.join(", ")));
         }
     }
     sql.push_str(
@@ -119,12 +98,7 @@ pub fn project(conn: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
     };
     let spec = kind.spec();
     let (values, has_conflicts) = doc.snapshot(kind);
-    let read = |f: &FieldSpec| {
-        spec.fields
-            .iter()
-            .position(|s| s.name == f.name)
-            .and_then(|i| values[i].clone())
-    };
+    let read = |f: &FieldSpec| spec.fields.iter().position(|s| s.name == f.name).and_then(|i| values[i].clone());
     let deleted_at = doc.deleted_at();
     let mut names: Vec<&str> = META_COLUMNS.to_vec();
     let mut row: Vec<Sql> = vec![
@@ -136,12 +110,7 @@ pub fn project(conn: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
         Sql::Integer(i64::from(has_conflicts)),
     ];
     let mut col_names = Vec::new();
-    for (field, value) in spec
-        .fields
-        .iter()
-        .zip(&values)
-        .filter(|(f, _)| f.projected())
-    {
+    for (field, value) in spec.fields.iter().zip(&values).filter(|(f, _)| f.projected()) {
         col_names.extend(columns(field));
         match (field.ty, value) {
             (FieldType::Money, Some(FieldValue::Money(m))) => {
@@ -154,21 +123,13 @@ pub fn project(conn: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
     }
     names.extend(col_names.iter().map(String::as_str));
     let placeholders = vec!["?"; names.len()].join(", ");
-    let sql = format!(
-        "INSERT OR REPLACE INTO {} ({}) VALUES ({placeholders})",
-        kind.table(),
-        names.join(", ")
-    );
-    conn.prepare_cached(&sql)?
-        .execute(rusqlite::params_from_iter(row))?;
+    let sql = format!("INSERT OR REPLACE INTO {} ({}) VALUES ({placeholders})", kind.table(), names.join(", "));
+    conn.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(row))?;
 
-    conn.prepare_cached("DELETE FROM record_tags WHERE record_id = ?")?
-        .execute([id])?;
+    conn.prepare_cached("DELETE FROM record_tags WHERE record_id = ?")?.execute([id])?;
     for (field, value) in spec.fields.iter().zip(&values) {
         if let (FieldType::Tags, Some(FieldValue::Tags(tags))) = (field.ty, value) {
-            let mut insert = conn.prepare_cached(
-                "INSERT OR IGNORE INTO record_tags (tag, record_id) VALUES (?, ?)",
-            )?;
+            let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO record_tags (tag, record_id) VALUES (?, ?)")?;
             for tag in tags {
                 insert.execute(params![tag, id])?;
             }
@@ -176,12 +137,10 @@ pub fn project(conn: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
     }
 
     let deleted = deleted_at.is_some();
-    conn.prepare_cached("DELETE FROM dup_keys WHERE record_id = ?")?
-        .execute([id])?;
+    conn.prepare_cached("DELETE FROM dup_keys WHERE record_id = ?")?.execute([id])?;
     if !deleted {
-        let mut insert = conn.prepare_cached(
-            "INSERT OR IGNORE INTO dup_keys (kind, key, record_id) VALUES (?, ?, ?)",
-        )?;
+        let mut insert =
+            conn.prepare_cached("INSERT OR IGNORE INTO dup_keys (kind, key, record_id) VALUES (?, ?, ?)")?;
         for (key, _) in duplicate::keys(kind, read) {
             insert.execute(params![kind.as_str(), key, id])?;
         }
@@ -212,9 +171,7 @@ pub fn column_json(ty: FieldType, value: rusqlite::types::ValueRef<'_>) -> Json 
         (_, V::Null) => Json::Null,
         (FieldType::Bool, V::Integer(n)) => json!(n != 0),
         (FieldType::DateTime, V::Integer(ms)) => json!(format_datetime(ms)),
-        (FieldType::Phones | FieldType::Tags, V::Text(t)) => {
-            serde_json::from_slice(t).unwrap_or(Json::Null)
-        }
+        (FieldType::Phones | FieldType::Tags, V::Text(t)) => serde_json::from_slice(t).unwrap_or(Json::Null),
         (_, V::Integer(n)) => json!(n),
         (_, V::Text(t)) => json!(String::from_utf8_lossy(t)),
         _ => Json::Null,

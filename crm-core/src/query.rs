@@ -157,9 +157,7 @@ fn item_from_row(kind: Kind, row: &Row<'_>) -> rusqlite::Result<Item> {
             let minor: Option<i64> = row.get(i)?;
             let currency: Option<String> = row.get(i + 1)?;
             i += 2;
-            minor.map(
-                |m| json!({ "minor": m, "currency": currency.unwrap_or_else(|| "CNY".into()) }),
-            )
+            minor.map(|m| json!({ "minor": m, "currency": currency.unwrap_or_else(|| "CNY".into()) }))
         } else {
             let v = column_json(field.ty, row.get_ref(i)?);
             i += 1;
@@ -189,23 +187,11 @@ fn parse_moment(field: &str, s: &str) -> Result<i64> {
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
                 .map(|d| d.and_utc().timestamp_millis())
         })
-        .ok_or_else(|| {
-            Error::Validation(vec![FieldError::with(
-                field,
-                "invalid_datetime",
-                json!({ "value": s }),
-            )])
-        })
+        .ok_or_else(|| Error::Validation(vec![FieldError::with(field, "invalid_datetime", json!({ "value": s }))]))
 }
 
 fn json_to_sql(field: &FieldSpec, v: &Json) -> Result<Sql> {
-    let bad = || {
-        Error::Validation(vec![FieldError::with(
-            field.name,
-            "wrong_type",
-            json!({ "value": v }),
-        )])
-    };
+    let bad = || Error::Validation(vec![FieldError::with(field.name, "wrong_type", json!({ "value": v }))]);
     Ok(match (field.ty, v) {
         (FieldType::Bool, Json::Bool(b)) => Sql::Integer(i64::from(*b)),
         (FieldType::DateTime, Json::String(s)) => Sql::Integer(parse_moment(field.name, s)?),
@@ -247,9 +233,7 @@ impl Store {
         })?;
         let mut mentioned: Vec<(Kind, String)> = Vec::new();
         for field in spec.fields {
-            if let (FieldType::Ref(k), Some(Json::String(rid))) =
-                (field.ty, view.fields.get(field.name))
-            {
+            if let (FieldType::Ref(k), Some(Json::String(rid))) = (field.ty, view.fields.get(field.name)) {
                 mentioned.push((k, rid.clone()));
             }
         }
@@ -262,10 +246,7 @@ impl Store {
     }
 
     /// Display names for (kind, id) pairs that exist here.
-    pub fn names(
-        &self,
-        ids: impl IntoIterator<Item = (Kind, String)>,
-    ) -> Result<BTreeMap<String, String>> {
+    pub fn names(&self, ids: impl IntoIterator<Item = (Kind, String)>) -> Result<BTreeMap<String, String>> {
         let mut out = BTreeMap::new();
         for (kind, id) in ids {
             if out.contains_key(&id) {
@@ -290,20 +271,13 @@ impl Store {
         }
         let mut errors = Vec::new();
         for (name, value) in &q.filter {
-            let Some(field) = spec
-                .field(name)
-                .filter(|f| f.projected() && f.ty != FieldType::Money && f.ty != FieldType::Tags)
-            else {
+            let Some(field) = spec.field(name).filter(|f| f.filterable()) else {
                 errors.push(FieldError::new(name.clone(), "unknown_filter"));
                 continue;
             };
             match value {
                 Json::Array(values) if !values.is_empty() => {
-                    wheres.push(format!(
-                        "t.{} IN ({})",
-                        field.name,
-                        vec!["?"; values.len()].join(", ")
-                    ));
+                    wheres.push(format!("t.{} IN ({})", field.name, vec!["?"; values.len()].join(", ")));
                     for v in values {
                         args.push(json_to_sql(field, v)?);
                     }
@@ -328,11 +302,7 @@ impl Store {
             ("updated_since", ">=", &q.updated_since),
         ] {
             if let Some(v) = value {
-                let col = if key == "updated_since" {
-                    "updated_at"
-                } else {
-                    "created_at"
-                };
+                let col = if key == "updated_since" { "updated_at" } else { "created_at" };
                 wheres.push(format!("t.{col} {op} ?"));
                 args.push(Sql::Integer(parse_moment(key, v)?));
             }
@@ -341,18 +311,11 @@ impl Store {
         let sort = q.sort.as_deref().unwrap_or("created_at");
         let (sort_col, numeric) = match sort {
             "created_at" | "updated_at" => (sort.to_string(), true),
-            name => match spec
-                .field(name)
-                .filter(|f| f.projected() && f.ty != FieldType::Tags)
-            {
+            name => match spec.field(name).filter(|f| f.sortable()) {
                 Some(f) if f.ty == FieldType::Money => (format!("{}_minor", f.name), true),
-                Some(f) => (
-                    f.name.to_string(),
-                    matches!(
-                        f.ty,
-                        FieldType::Int { .. } | FieldType::Bool | FieldType::DateTime
-                    ),
-                ),
+                Some(f) => {
+                    (f.name.to_string(), matches!(f.ty, FieldType::Int { .. } | FieldType::Bool | FieldType::DateTime))
+                }
                 None => return Err(Error::field("sort", "unknown_field")),
             },
         };
@@ -361,11 +324,7 @@ impl Store {
         } else {
             format!("IFNULL(t.{sort_col}, '')")
         };
-        let where_sql = if wheres.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", wheres.join(" AND "))
-        };
+        let where_sql = if wheres.is_empty() { String::new() } else { format!("WHERE {}", wheres.join(" AND ")) };
         let total: i64 = self
             .conn
             .prepare_cached(&format!("SELECT COUNT(*) FROM {table} t {where_sql}"))?
@@ -374,17 +333,11 @@ impl Store {
         let (dir, cmp) = if q.desc { ("DESC", "<") } else { ("ASC", ">") };
         if let Some(cursor) = &q.after {
             let (value, id) = decode_cursor(cursor)?;
-            wheres.push(format!(
-                "({sort_expr} {cmp} ? OR ({sort_expr} = ? AND t.id {cmp} ?))"
-            ));
+            wheres.push(format!("({sort_expr} {cmp} ? OR ({sort_expr} = ? AND t.id {cmp} ?))"));
             args.extend([value.clone(), value, Sql::Text(id)]);
         }
         let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
-        let where_sql = if wheres.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", wheres.join(" AND "))
-        };
+        let where_sql = if wheres.is_empty() { String::new() } else { format!("WHERE {}", wheres.join(" AND ")) };
         let sql = format!(
             "SELECT {}, {sort_expr} FROM {table} t {where_sql} ORDER BY {sort_expr} {dir}, t.id {dir} LIMIT {}",
             select_columns(kind).join(", "),
@@ -435,27 +388,9 @@ impl Store {
         }
         let customer = self.get(id)?;
         Ok(Customer360 {
-            contacts: self.items_where(
-                Kind::Contact,
-                "t.customer = ?",
-                &[&id],
-                "t.is_primary DESC, t.name",
-                200,
-            )?,
-            activities: self.items_where(
-                Kind::Activity,
-                "t.customer = ?",
-                &[&id],
-                "t.time DESC",
-                200,
-            )?,
-            opportunities: self.items_where(
-                Kind::Opportunity,
-                "t.customer = ?",
-                &[&id],
-                "t.expected_close",
-                200,
-            )?,
+            contacts: self.items_where(Kind::Contact, "t.customer = ?", &[&id], "t.is_primary DESC, t.name", 200)?,
+            activities: self.items_where(Kind::Activity, "t.customer = ?", &[&id], "t.time DESC", 200)?,
+            opportunities: self.items_where(Kind::Opportunity, "t.customer = ?", &[&id], "t.expected_close", 200)?,
             customer,
         })
     }
@@ -463,10 +398,7 @@ impl Store {
     /// Follow-ups due on or before `by` (a date): activities with a next follow-up date that
     /// no later activity on the same customer has answered yet. `owner: None` means everyone.
     pub fn follow_ups(&self, by: &str, owner: Option<&str>) -> Result<Vec<FollowUp>> {
-        let today = chrono::Utc::now()
-            .date_naive()
-            .format("%Y-%m-%d")
-            .to_string();
+        let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
         let cols = select_columns(Kind::Activity).join(", ");
         let sql = format!(
             "SELECT {cols}, c.name FROM p_activity t JOIN p_customer c ON c.id = t.customer
@@ -481,19 +413,9 @@ impl Store {
         let name_index = select_columns(Kind::Activity).len();
         let rows = stmt.query_map(params![by, owner], |r| {
             let activity = item_from_row(Kind::Activity, r)?;
-            let due = activity
-                .fields
-                .get("next_follow_up")
-                .and_then(Json::as_str)
-                .unwrap_or_default()
-                .to_string();
+            let due = activity.fields.get("next_follow_up").and_then(Json::as_str).unwrap_or_default().to_string();
             Ok(FollowUp {
-                customer_id: activity
-                    .fields
-                    .get("customer")
-                    .and_then(Json::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
+                customer_id: activity.fields.get("customer").and_then(Json::as_str).unwrap_or_default().to_string(),
                 customer_name: r.get(name_index)?,
                 overdue: due < today,
                 due,
@@ -518,17 +440,14 @@ impl Store {
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let last_index = select_columns(Kind::Customer).len();
-        let rows = stmt.query_map(
-            params![owner, cutoff, limit.clamp(1, MAX_PAGE) as i64],
-            |r| {
-                let last: Option<i64> = r.get(last_index)?;
-                Ok(Dormant {
-                    customer: item_from_row(Kind::Customer, r)?,
-                    last_activity_at: last.map(format_datetime),
-                    days_quiet: last.map(|l| (now - l) / 86_400_000),
-                })
-            },
-        )?;
+        let rows = stmt.query_map(params![owner, cutoff, limit.clamp(1, MAX_PAGE) as i64], |r| {
+            let last: Option<i64> = r.get(last_index)?;
+            Ok(Dormant {
+                customer: item_from_row(Kind::Customer, r)?,
+                last_activity_at: last.map(format_datetime),
+                days_quiet: last.map(|l| (now - l) / 86_400_000),
+            })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -569,8 +488,8 @@ impl Store {
         }
         let rank = |h: &SearchHit| {
             let title = h.title.to_lowercase();
-            let code_exact = h.kind == Kind::Customer
-                && h.subtitle.as_deref().map(str::to_lowercase).as_deref() == Some(q.as_str());
+            let code_exact =
+                h.kind == Kind::Customer && h.subtitle.as_deref().map(str::to_lowercase).as_deref() == Some(q.as_str());
             let place = if code_exact {
                 0
             } else if title == q {
@@ -595,16 +514,10 @@ impl Store {
         kind: Kind,
         fields: &[(&'static FieldSpec, Option<FieldValue>)],
     ) -> Result<Vec<DuplicateCandidate>> {
-        let keys = duplicate::keys(kind, |f| {
-            fields
-                .iter()
-                .find(|(s, _)| s.name == f.name)
-                .and_then(|(_, v)| v.clone())
-        });
+        let keys =
+            duplicate::keys(kind, |f| fields.iter().find(|(s, _)| s.name == f.name).and_then(|(_, v)| v.clone()));
         let mut found: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT record_id FROM dup_keys WHERE kind = ? AND key = ?")?;
+        let mut stmt = self.conn.prepare_cached("SELECT record_id FROM dup_keys WHERE kind = ? AND key = ?")?;
         for (key, field) in keys {
             let ids = stmt.query_map(params![kind.as_str(), key], |r| r.get::<_, String>(0))?;
             for id in ids {
@@ -617,25 +530,14 @@ impl Store {
         let mut out = Vec::new();
         for (id, matched) in found {
             let title = self.title_of(kind, &id)?.unwrap_or_default();
-            out.push(DuplicateCandidate {
-                id,
-                kind,
-                title,
-                matched,
-            });
+            out.push(DuplicateCandidate { id, kind, title, matched });
         }
         Ok(out)
     }
 
     /// Entries of one dictionary (or all), in display order, retired ones included.
     pub fn dictionary(&self, dict: Option<&str>) -> Result<Vec<Item>> {
-        self.items_where(
-            Kind::DictEntry,
-            "(?1 IS NULL OR t.dict = ?1)",
-            &[&dict],
-            "t.dict, t.sort_order, t.code",
-            5000,
-        )
+        self.items_where(Kind::DictEntry, "(?1 IS NULL OR t.dict = ?1)", &[&dict], "t.dict, t.sort_order, t.code", 5000)
     }
 }
 
@@ -657,10 +559,6 @@ fn decode_cursor(cursor: &str) -> Result<(Sql, String)> {
         Some(Json::String(s)) => Sql::Text(s.clone()),
         _ => return Err(bad()),
     };
-    let id = json
-        .get(1)
-        .and_then(Json::as_str)
-        .ok_or_else(bad)?
-        .to_string();
+    let id = json.get(1).and_then(Json::as_str).ok_or_else(bad)?.to_string();
     Ok((value, id))
 }

@@ -34,29 +34,23 @@ pub fn text(spec: &KindSpec, read: impl Fn(&FieldSpec) -> Option<FieldValue>) ->
 }
 
 pub fn index(conn: &Connection, id: &str, kind: Kind, text: &str, deleted: bool) -> Result<()> {
-    let existing: Option<i64> = conn
-        .prepare_cached("SELECT rowid FROM search_docs WHERE record_id = ?")?
-        .query_row([id], |r| r.get(0))
-        .ok();
+    let existing: Option<i64> =
+        conn.prepare_cached("SELECT rowid FROM search_docs WHERE record_id = ?")?.query_row([id], |r| r.get(0)).ok();
     let rowid = match existing {
         Some(rowid) => {
-            conn.prepare_cached("DELETE FROM search_fts WHERE rowid = ?")?
-                .execute([rowid])?;
+            conn.prepare_cached("DELETE FROM search_fts WHERE rowid = ?")?.execute([rowid])?;
             conn.prepare_cached("UPDATE search_docs SET text = ?, deleted = ? WHERE rowid = ?")?
                 .execute(params![text, deleted, rowid])?;
             rowid
         }
         None => {
-            conn.prepare_cached(
-                "INSERT INTO search_docs (record_id, kind, text, deleted) VALUES (?, ?, ?, ?)",
-            )?
-            .execute(params![id, kind.as_str(), text, deleted])?;
+            conn.prepare_cached("INSERT INTO search_docs (record_id, kind, text, deleted) VALUES (?, ?, ?, ?)")?
+                .execute(params![id, kind.as_str(), text, deleted])?;
             conn.last_insert_rowid()
         }
     };
     if !deleted {
-        conn.prepare_cached("INSERT INTO search_fts (rowid, text) VALUES (?, ?)")?
-            .execute(params![rowid, text])?;
+        conn.prepare_cached("INSERT INTO search_fts (rowid, text) VALUES (?, ?)")?.execute(params![rowid, text])?;
     }
     Ok(())
 }

@@ -108,15 +108,8 @@ impl Store {
         conn.pragma_update(None, "cache_size", -16000)?;
         conn.execute_batch(BASE_SCHEMA)?;
         let me = load_or_create_identity(&conn)?;
-        let actor = ActorId::from(
-            hex_decode(&me.actor).ok_or_else(|| Error::Corrupt("bad actor id in meta".into()))?,
-        );
-        let mut store = Store {
-            conn,
-            cache: DocCache::new(CACHE_DOCS),
-            me,
-            actor,
-        };
+        let actor = ActorId::from(hex_decode(&me.actor).ok_or_else(|| Error::Corrupt("bad actor id in meta".into()))?);
+        let mut store = Store { conn, cache: DocCache::new(CACHE_DOCS), me, actor };
         let ddl = projection::ddl();
         if store.meta("projection_ddl")?.as_deref() != Some(ddl.as_str()) {
             store.rebuild_projections()?;
@@ -124,11 +117,7 @@ impl Store {
         if store.meta("seed_version")?.as_deref() != Some(SEED_VERSION) {
             store.seed()?;
         }
-        if store
-            .title_of(Kind::User, &store.me.user_id.clone())?
-            .is_none()
-            && store.me.role == "admin"
-        {
+        if store.title_of(Kind::User, &store.me.user_id.clone())?.is_none() && store.me.role == "admin" {
             store.create_profile_user()?;
         }
         Ok(store)
@@ -152,12 +141,9 @@ impl Store {
         }
         let actor = Uuid::new_v4();
         let tx = self.conn.transaction()?;
-        for (k, v) in [
-            ("user_id", user_id),
-            ("display_name", display_name),
-            ("role", role),
-            ("actor", &hex(actor.as_bytes())),
-        ] {
+        for (k, v) in
+            [("user_id", user_id), ("display_name", display_name), ("role", role), ("actor", &hex(actor.as_bytes()))]
+        {
             set_meta(&tx, k, v)?;
         }
         if let Some(prefix) = code_prefix {
@@ -170,20 +156,13 @@ impl Store {
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0))
-            .optional()?)
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0)).optional()?)
     }
 
     // ---- reading documents ------------------------------------------------------------
 
     /// Run `f` on a loaded document (from the cache or the database).
-    pub(crate) fn with_doc<T>(
-        &mut self,
-        id: &str,
-        f: impl FnOnce(&mut RecordDoc) -> Result<T>,
-    ) -> Result<T> {
+    pub(crate) fn with_doc<T>(&mut self, id: &str, f: impl FnOnce(&mut RecordDoc) -> Result<T>) -> Result<T> {
         let mut doc = match self.cache.take(id) {
             Some(doc) => doc,
             None => load_doc(&self.conn, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?,
@@ -194,28 +173,15 @@ impl Store {
     }
 
     pub fn kind_of(&self, id: &str) -> Result<Kind> {
-        let kind: Option<Option<String>> = self
-            .conn
-            .query_row("SELECT kind FROM docs WHERE id = ?", [id], |r| r.get(0))
-            .optional()?;
-        kind.flatten()
-            .and_then(|k| Kind::parse(&k))
-            .ok_or_else(|| Error::NotFound(id.to_string()))
+        let kind: Option<Option<String>> =
+            self.conn.query_row("SELECT kind FROM docs WHERE id = ?", [id], |r| r.get(0)).optional()?;
+        kind.flatten().and_then(|k| Kind::parse(&k)).ok_or_else(|| Error::NotFound(id.to_string()))
     }
 
     /// The display title of a record from its projection, if it exists here.
     pub fn title_of(&self, kind: Kind, id: &str) -> Result<Option<String>> {
-        let sql = format!(
-            "SELECT {} FROM {} WHERE id = ?",
-            kind.spec().title,
-            kind.table()
-        );
-        Ok(self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([id], |r| r.get(0))
-            .optional()?
-            .flatten())
+        let sql = format!("SELECT {} FROM {} WHERE id = ?", kind.spec().title, kind.table());
+        Ok(self.conn.prepare_cached(&sql)?.query_row([id], |r| r.get(0)).optional()?.flatten())
     }
 
     // ---- validation ---------------------------------------------------------------------
@@ -274,23 +240,14 @@ impl Store {
             }
         }
         if let Some(prefix_field) = spec.code_prefix.and_then(|_| spec.field("code")) {
-            if let Some((_, Some(FieldValue::Str(code)))) =
-                out.iter().find(|(f, _)| f.name == prefix_field.name)
-            {
+            if let Some((_, Some(FieldValue::Str(code)))) = out.iter().find(|(f, _)| f.name == prefix_field.name) {
                 let taken: bool = self.conn.query_row(
-                    &format!(
-                        "SELECT EXISTS (SELECT 1 FROM {} WHERE code = ? AND id IS NOT ?)",
-                        kind.table()
-                    ),
+                    &format!("SELECT EXISTS (SELECT 1 FROM {} WHERE code = ? AND id IS NOT ?)", kind.table()),
                     params![code, target],
                     |r| r.get(0),
                 )?;
                 if taken {
-                    errors.push(FieldError::with(
-                        "code",
-                        "duplicate_code",
-                        serde_json::json!({ "value": code }),
-                    ));
+                    errors.push(FieldError::with("code", "duplicate_code", serde_json::json!({ "value": code })));
                 }
             }
         }
@@ -334,21 +291,14 @@ impl Store {
                 "unknown_dictionary_value",
                 serde_json::json!({ "value": s, "dictionary": dict }),
             )),
-            (_, _) => Err(FieldError::with(
-                field.name,
-                "unknown_reference",
-                serde_json::json!({ "value": s }),
-            )),
+            (_, _) => Err(FieldError::with(field.name, "unknown_reference", serde_json::json!({ "value": s }))),
         }
     }
 
     pub(crate) fn check_may_write(&self, kind: Kind) -> Result<()> {
         let action = "write";
         if self.me.role == "viewer" || (kind.spec().admin_only && self.me.role != "admin") {
-            return Err(Error::Forbidden {
-                action,
-                kind: kind.to_string(),
-            });
+            return Err(Error::Forbidden { action, kind: kind.to_string() });
         }
         Ok(())
     }
@@ -370,10 +320,7 @@ impl Store {
 
     /// Create many records in one transaction (imports, demo data). Fields are validated
     /// first; nothing is written if any record is invalid.
-    pub fn bulk_create(
-        &mut self,
-        records: Vec<(Kind, JsonMap<String, Json>)>,
-    ) -> Result<Vec<String>> {
+    pub fn bulk_create(&mut self, records: Vec<(Kind, JsonMap<String, Json>)>) -> Result<Vec<String>> {
         let mut parsed = Vec::with_capacity(records.len());
         for (i, (kind, fields)) in records.iter().enumerate() {
             self.check_may_write(*kind)?;
@@ -398,11 +345,7 @@ impl Store {
     }
 
     /// Apply `f` to a record as one local change. Returns whether anything changed.
-    pub(crate) fn edit(
-        &mut self,
-        id: &str,
-        f: impl FnOnce(&mut RecordDoc) -> Result<()>,
-    ) -> Result<bool> {
+    pub(crate) fn edit(&mut self, id: &str, f: impl FnOnce(&mut RecordDoc) -> Result<()>) -> Result<bool> {
         let mut doc = match self.cache.take(id) {
             Some(doc) => doc,
             None => load_doc(&self.conn, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?,
@@ -438,11 +381,9 @@ impl Store {
     pub fn apply_changes(&mut self, incoming: Vec<IncomingChange>) -> Result<ApplyReport> {
         let mut by_doc: BTreeMap<String, Vec<Change>> = BTreeMap::new();
         for (i, c) in incoming.into_iter().enumerate() {
-            Uuid::parse_str(&c.doc_id).map_err(|_| {
-                Error::BadChange(format!("change {i}: doc id '{}' is not a UUID", c.doc_id))
-            })?;
-            let change = Change::from_bytes(c.bytes)
-                .map_err(|e| Error::BadChange(format!("change {i}: {e}")))?;
+            Uuid::parse_str(&c.doc_id)
+                .map_err(|_| Error::BadChange(format!("change {i}: doc id '{}' is not a UUID", c.doc_id)))?;
+            let change = Change::from_bytes(c.bytes).map_err(|e| Error::BadChange(format!("change {i}: {e}")))?;
             by_doc.entry(c.doc_id).or_default().push(change);
         }
         let mut report = ApplyReport::default();
@@ -504,20 +445,13 @@ impl Store {
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
             let hash: Vec<u8> = r.get(2)?;
-            Ok(OutboxEntry {
-                seq: r.get(0)?,
-                doc_id: r.get(1)?,
-                hash: hex(&hash),
-                bytes: r.get(3)?,
-            })
+            Ok(OutboxEntry { seq: r.get(0)?, doc_id: r.get(1)?, hash: hex(&hash), bytes: r.get(3)? })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn outbox_len(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?)
     }
 
     /// Forget outbox entries the server has durably stored. Returns how many were removed.
@@ -525,11 +459,8 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut removed = 0;
         for h in hashes {
-            let bytes = hex_decode(h)
-                .ok_or_else(|| Error::BadRequest(format!("'{h}' is not a change hash")))?;
-            removed += tx
-                .prepare_cached("DELETE FROM outbox WHERE hash = ?")?
-                .execute([bytes])?;
+            let bytes = hex_decode(h).ok_or_else(|| Error::BadRequest(format!("'{h}' is not a change hash")))?;
+            removed += tx.prepare_cached("DELETE FROM outbox WHERE hash = ?")?.execute([bytes])?;
         }
         tx.commit()?;
         Ok(removed)
@@ -548,12 +479,7 @@ impl Store {
     /// has nothing of it yet.
     pub fn changes_of(&mut self, id: &str) -> Result<Vec<Vec<u8>>> {
         self.with_doc(id, |doc| {
-            Ok(doc
-                .inner()
-                .get_changes(&[])
-                .into_iter()
-                .map(|mut c| c.bytes().into_owned())
-                .collect())
+            Ok(doc.inner().get_changes(&[]).into_iter().map(|mut c| c.bytes().into_owned()).collect())
         })
     }
 
@@ -566,10 +492,8 @@ impl Store {
         projection::drop_all(&tx)?;
         let ddl = projection::ddl();
         tx.execute_batch(&ddl)?;
-        let ids: Vec<String> = tx
-            .prepare("SELECT id FROM docs ORDER BY id")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let ids: Vec<String> =
+            tx.prepare("SELECT id FROM docs ORDER BY id")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
         for id in &ids {
             if let Some(mut doc) = load_doc(&tx, id)? {
                 projection::project(&tx, id, &mut doc)?;
@@ -594,8 +518,7 @@ impl Store {
             }
         }
         tx.commit()?;
-        self.conn
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(ids.len())
     }
 
@@ -606,11 +529,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         for entry in crate::dictionary::defaults() {
             let id = crate::dictionary::entry_id(entry.dict, entry.code);
-            let exists: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)",
-                [&id],
-                |r| r.get(0),
-            )?;
+            let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)", [&id], |r| r.get(0))?;
             if exists {
                 continue;
             }
@@ -656,10 +575,7 @@ impl Store {
         let username = std::env::var("USER").unwrap_or_else(|_| "local".into());
         for (name, v) in [
             ("username", FieldValue::Str(username)),
-            (
-                "display_name",
-                FieldValue::Str(self.me.display_name.clone()),
-            ),
+            ("display_name", FieldValue::Str(self.me.display_name.clone())),
             ("role", FieldValue::Str(self.me.role.clone())),
             ("active", FieldValue::Bool(true)),
         ] {
@@ -698,11 +614,7 @@ fn create_in(
     let spec = kind.spec();
     let id = match (kind, id) {
         (_, Some(id)) => {
-            let exists: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)",
-                [&id],
-                |r| r.get(0),
-            )?;
+            let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)", [&id], |r| r.get(0))?;
             if exists {
                 return Err(Error::field("id", "duplicate_id"));
             }
@@ -720,11 +632,7 @@ fn create_in(
                     .unwrap_or("")
             };
             let id = crate::dictionary::entry_id(get("dict"), get("code"));
-            let exists: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)",
-                [&id],
-                |r| r.get(0),
-            )?;
+            let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)", [&id], |r| r.get(0))?;
             if exists {
                 return Err(Error::field("code", "duplicate_code"));
             }
@@ -736,22 +644,14 @@ fn create_in(
         if !fields.iter().any(|(f, v)| f.name == "code" && v.is_some()) {
             let key = format!("code_seq:{prefix}");
             let next: i64 = tx
-                .query_row("SELECT value FROM meta WHERE key = ?", [&key], |r| {
-                    r.get::<_, String>(0)
-                })
+                .query_row("SELECT value FROM meta WHERE key = ?", [&key], |r| r.get::<_, String>(0))
                 .optional()?
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0)
                 + 1;
             set_meta(tx, &key, &next.to_string())?;
             fields.retain(|(f, _)| f.name != "code");
-            fields.push((
-                code_field,
-                Some(FieldValue::Str(format!(
-                    "{prefix}-{}-{next:05}",
-                    me.code_prefix
-                ))),
-            ));
+            fields.push((code_field, Some(FieldValue::Str(format!("{prefix}-{}-{next:05}", me.code_prefix)))));
         }
     }
     let mut doc = RecordDoc::empty();
@@ -763,25 +663,25 @@ fn create_in(
             doc.write(field, value.as_ref(), true)?;
         }
     }
-    let mut change = doc
-        .commit(&me.user_id, now_secs())
-        .ok_or_else(|| Error::Corrupt("a new record produced no change".into()))?;
+    let mut change =
+        doc.commit(&me.user_id, now_secs()).ok_or_else(|| Error::Corrupt("a new record produced no change".into()))?;
     write_local(tx, &id, &mut doc, &mut change)?;
     Ok(id)
 }
 
 /// Store a local change with its outbox entry and refresh the read models.
-fn write_local(
-    tx: &Transaction<'_>,
-    id: &str,
-    doc: &mut RecordDoc,
-    change: &mut Change,
-) -> Result<()> {
+fn write_local(tx: &Transaction<'_>, id: &str, doc: &mut RecordDoc, change: &mut Change) -> Result<()> {
     let hash = change.hash();
-    tx.prepare_cached("INSERT INTO changes (doc_id, hash, bytes) VALUES (?, ?, ?)")?
-        .execute(params![id, hash.0.as_slice(), change.bytes().as_ref()])?;
-    tx.prepare_cached("INSERT INTO outbox (doc_id, hash, created_at) VALUES (?, ?, ?)")?
-        .execute(params![id, hash.0.as_slice(), now_ms()])?;
+    tx.prepare_cached("INSERT INTO changes (doc_id, hash, bytes) VALUES (?, ?, ?)")?.execute(params![
+        id,
+        hash.0.as_slice(),
+        change.bytes().as_ref()
+    ])?;
+    tx.prepare_cached("INSERT INTO outbox (doc_id, hash, created_at) VALUES (?, ?, ?)")?.execute(params![
+        id,
+        hash.0.as_slice(),
+        now_ms()
+    ])?;
     let rows = bump_doc(tx, id, doc.kind(), 1)?;
     if rows >= COMPACT_AT {
         compact_doc(tx, id, doc)?;
@@ -813,18 +713,12 @@ fn compact_doc(tx: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
         .collect::<Result<_, _>>()?;
     let foldable: Vec<(Vec<u8>, i64)> = rows
         .into_iter()
-        .filter(|(h, _)| {
-            automerge::ChangeHash::try_from(h.as_slice()).is_ok_and(|hash| doc.has_change(&hash))
-        })
+        .filter(|(h, _)| automerge::ChangeHash::try_from(h.as_slice()).is_ok_and(|hash| doc.has_change(&hash)))
         .collect();
     if foldable.is_empty() {
         return Ok(());
     }
-    let old_snapshot: i64 = tx.query_row(
-        "SELECT length(snapshot) FROM docs WHERE id = ?",
-        [id],
-        |r| r.get(0),
-    )?;
+    let old_snapshot: i64 = tx.query_row("SELECT length(snapshot) FROM docs WHERE id = ?", [id], |r| r.get(0))?;
     let snapshot = doc.save();
     let replaced = old_snapshot + foldable.iter().map(|(_, len)| len).sum::<i64>();
     if snapshot.len() as i64 >= replaced {
@@ -834,20 +728,15 @@ fn compact_doc(tx: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
     for (h, _) in foldable {
         delete.execute(params![id, h])?;
     }
-    let remaining: i64 =
-        tx.query_row("SELECT COUNT(*) FROM changes WHERE doc_id = ?", [id], |r| {
-            r.get(0)
-        })?;
+    let remaining: i64 = tx.query_row("SELECT COUNT(*) FROM changes WHERE doc_id = ?", [id], |r| r.get(0))?;
     tx.prepare_cached("UPDATE docs SET snapshot = ?, change_rows = ? WHERE id = ?")?
         .execute(params![snapshot, remaining, id])?;
     Ok(())
 }
 
 pub(crate) fn load_doc(conn: &Connection, id: &str) -> Result<Option<RecordDoc>> {
-    let snapshot: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT snapshot FROM docs WHERE id = ?")?
-        .query_row([id], |r| r.get(0))
-        .optional()?;
+    let snapshot: Option<Vec<u8>> =
+        conn.prepare_cached("SELECT snapshot FROM docs WHERE id = ?")?.query_row([id], |r| r.get(0)).optional()?;
     let Some(snapshot) = snapshot else {
         return Ok(None);
     };
@@ -868,16 +757,12 @@ fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
 
 fn load_or_create_identity(conn: &Connection) -> Result<Identity> {
     let get = |k: &str| -> Result<Option<String>> {
-        Ok(conn
-            .query_row("SELECT value FROM meta WHERE key = ?", [k], |r| r.get(0))
-            .optional()?)
+        Ok(conn.query_row("SELECT value FROM meta WHERE key = ?", [k], |r| r.get(0)).optional()?)
     };
     if get("user_id")?.is_none() {
         // A local profile: this device's own admin, until someone signs in to a server.
-        let name = std::env::var("USER")
-            .ok()
-            .filter(|u| !u.is_empty() && u != "root")
-            .unwrap_or_else(|| "本机用户".into());
+        let name =
+            std::env::var("USER").ok().filter(|u| !u.is_empty() && u != "root").unwrap_or_else(|| "本机用户".into());
         for (k, v) in [
             ("user_id", Uuid::now_v7().to_string()),
             ("display_name", name),
@@ -889,9 +774,7 @@ fn load_or_create_identity(conn: &Connection) -> Result<Identity> {
             set_meta(conn, k, &v)?;
         }
     }
-    let need = |k: &str| {
-        get(k).and_then(|v| v.ok_or_else(|| Error::Corrupt(format!("meta '{k}' is missing"))))
-    };
+    let need = |k: &str| get(k).and_then(|v| v.ok_or_else(|| Error::Corrupt(format!("meta '{k}' is missing"))));
     Ok(Identity {
         user_id: need("user_id")?,
         display_name: need("display_name")?,
@@ -905,10 +788,7 @@ fn load_or_create_identity(conn: &Connection) -> Result<Identity> {
 /// Five Crockford base-32 characters (no I, L, O, U), e.g. `K7Q3P`.
 fn random_prefix() -> String {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    Uuid::new_v4().as_bytes()[..5]
-        .iter()
-        .map(|b| ALPHABET[(*b as usize) % 32] as char)
-        .collect()
+    Uuid::new_v4().as_bytes()[..5].iter().map(|b| ALPHABET[(*b as usize) % 32] as char).collect()
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -919,8 +799,5 @@ pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }

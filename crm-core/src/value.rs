@@ -53,13 +53,8 @@ pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldE
     if json.is_null() {
         return Ok(None);
     }
-    let bad_type =
-        |expected: &str| FieldError::with(name, "wrong_type", json!({ "expected": expected }));
-    let as_str = || {
-        json.as_str()
-            .map(str::trim)
-            .ok_or_else(|| bad_type("string"))
-    };
+    let bad_type = |expected: &str| FieldError::with(name, "wrong_type", json!({ "expected": expected }));
+    let as_str = || json.as_str().map(str::trim).ok_or_else(|| bad_type("string"));
     let value = match spec.ty {
         FieldType::Str { max } => {
             let s = as_str()?;
@@ -75,11 +70,7 @@ pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldE
                 return Ok(None);
             }
             if !allowed.contains(&s) {
-                return Err(FieldError::with(
-                    name,
-                    "invalid_choice",
-                    json!({ "value": s, "allowed": allowed }),
-                ));
+                return Err(FieldError::with(name, "invalid_choice", json!({ "value": s, "allowed": allowed })));
             }
             FieldValue::Str(s.to_string())
         }
@@ -94,11 +85,7 @@ pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldE
         FieldType::Int { min, max } => {
             let n = json.as_i64().ok_or_else(|| bad_type("integer"))?;
             if n < min || n > max {
-                return Err(FieldError::with(
-                    name,
-                    "out_of_range",
-                    json!({ "min": min, "max": max }),
-                ));
+                return Err(FieldError::with(name, "out_of_range", json!({ "min": min, "max": max })));
             }
             FieldValue::Int(n)
         }
@@ -109,13 +96,8 @@ pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldE
             if s.is_empty() {
                 return Ok(None);
             }
-            let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-                FieldError::with(
-                    name,
-                    "invalid_date",
-                    json!({ "value": s, "format": "YYYY-MM-DD" }),
-                )
-            })?;
+            let date = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| FieldError::with(name, "invalid_date", json!({ "value": s, "format": "YYYY-MM-DD" })))?;
             FieldValue::Str(date.format("%Y-%m-%d").to_string())
         }
         FieldType::DateTime => {
@@ -124,11 +106,7 @@ pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldE
                 return Ok(None);
             }
             FieldValue::DateTime(parse_datetime(s).ok_or_else(|| {
-                FieldError::with(
-                    name,
-                    "invalid_datetime",
-                    json!({ "value": s, "format": "RFC 3339" }),
-                )
+                FieldError::with(name, "invalid_datetime", json!({ "value": s, "format": "RFC 3339" }))
             })?)
         }
         FieldType::Email => {
@@ -138,11 +116,7 @@ pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldE
             }
             check_len(name, s, 254)?;
             if !is_email(s) {
-                return Err(FieldError::with(
-                    name,
-                    "invalid_email",
-                    json!({ "value": s }),
-                ));
+                return Err(FieldError::with(name, "invalid_email", json!({ "value": s })));
             }
             FieldValue::Str(s.to_string())
         }
@@ -150,15 +124,9 @@ pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldE
             let items = string_list(name, json)?;
             for p in &items {
                 let digits = p.chars().filter(char::is_ascii_digit).count();
-                let allowed = p
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || " +-()#".contains(c));
+                let allowed = p.chars().all(|c| c.is_ascii_digit() || " +-()#".contains(c));
                 if !allowed || !(3..=20).contains(&digits) {
-                    return Err(FieldError::with(
-                        name,
-                        "invalid_phone",
-                        json!({ "value": p }),
-                    ));
+                    return Err(FieldError::with(name, "invalid_phone", json!({ "value": p })));
                 }
             }
             FieldValue::Phones(items)
@@ -176,32 +144,22 @@ pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldE
             FieldValue::Notes(s.to_string())
         }
         FieldType::Steps => {
-            let steps: Vec<Step> = serde_json::from_value(json.clone())
-                .map_err(|_| bad_type("list of {date, action, result}"))?;
+            let steps: Vec<Step> =
+                serde_json::from_value(json.clone()).map_err(|_| bad_type("list of {date, action, result}"))?;
             for (i, step) in steps.iter().enumerate() {
                 if step.action.trim().is_empty() {
-                    return Err(FieldError::with(
-                        name,
-                        "required",
-                        json!({ "item": i, "part": "action" }),
-                    ));
+                    return Err(FieldError::with(name, "required", json!({ "item": i, "part": "action" })));
                 }
                 if let Some(d) = &step.date {
                     if NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-                        return Err(FieldError::with(
-                            name,
-                            "invalid_date",
-                            json!({ "item": i, "value": d }),
-                        ));
+                        return Err(FieldError::with(name, "invalid_date", json!({ "item": i, "value": d })));
                     }
                 }
             }
             FieldValue::Steps(steps)
         }
         FieldType::Custom => {
-            let map = json
-                .as_object()
-                .ok_or_else(|| bad_type("object of strings"))?;
+            let map = json.as_object().ok_or_else(|| bad_type("object of strings"))?;
             let mut out = BTreeMap::new();
             for (k, v) in map {
                 let v = v.as_str().ok_or_else(|| bad_type("object of strings"))?;
@@ -227,25 +185,13 @@ fn string_list(field: &str, json: &Json) -> Result<Vec<String>, FieldError> {
     let items: Vec<&Json> = match json {
         Json::String(_) => vec![json],
         Json::Array(items) => items.iter().collect(),
-        _ => {
-            return Err(FieldError::with(
-                field,
-                "wrong_type",
-                json!({ "expected": "list of strings" }),
-            ))
-        }
+        _ => return Err(FieldError::with(field, "wrong_type", json!({ "expected": "list of strings" }))),
     };
     let mut out = Vec::new();
     for item in items {
         let s = item
             .as_str()
-            .ok_or_else(|| {
-                FieldError::with(
-                    field,
-                    "wrong_type",
-                    json!({ "expected": "list of strings" }),
-                )
-            })?
+            .ok_or_else(|| FieldError::with(field, "wrong_type", json!({ "expected": "list of strings" })))?
             .trim();
         if !s.is_empty() && !out.iter().any(|o| o == s) {
             out.push(s.to_string());
@@ -255,36 +201,19 @@ fn string_list(field: &str, json: &Json) -> Result<Vec<String>, FieldError> {
 }
 
 fn parse_money(field: &str, json: &Json) -> Result<Money, FieldError> {
-    let obj = json.as_object().ok_or_else(|| {
-        FieldError::with(
-            field,
-            "wrong_type",
-            json!({ "expected": "{minor, currency}" }),
-        )
-    })?;
+    let obj = json
+        .as_object()
+        .ok_or_else(|| FieldError::with(field, "wrong_type", json!({ "expected": "{minor, currency}" })))?;
     let minor = match obj.get("minor") {
         Some(Json::Number(n)) if n.is_i64() => n.as_i64().unwrap_or_default(),
         Some(Json::Number(_)) => return Err(FieldError::new(field, "money_not_integer")),
-        _ => {
-            return Err(FieldError::with(
-                field,
-                "required",
-                json!({ "part": "minor" }),
-            ))
-        }
+        _ => return Err(FieldError::with(field, "required", json!({ "part": "minor" }))),
     };
     let currency = obj.get("currency").and_then(Json::as_str).unwrap_or("CNY");
     if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
-        return Err(FieldError::with(
-            field,
-            "invalid_currency",
-            json!({ "value": currency }),
-        ));
+        return Err(FieldError::with(field, "invalid_currency", json!({ "value": currency })));
     }
-    Ok(Money {
-        minor,
-        currency: currency.to_string(),
-    })
+    Ok(Money { minor, currency: currency.to_string() })
 }
 
 fn is_email(s: &str) -> bool {
@@ -302,9 +231,7 @@ fn is_email(s: &str) -> bool {
 
 /// Parse an RFC 3339 moment into UTC milliseconds.
 pub fn parse_datetime(s: &str) -> Option<i64> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|d| d.timestamp_millis())
+    DateTime::parse_from_rfc3339(s).ok().map(|d| d.timestamp_millis())
 }
 
 /// UTC milliseconds as RFC 3339 (always `Z`).

@@ -18,15 +18,9 @@ const ROUNDS: usize = 6;
 
 #[test]
 fn edits_reported_saved_survive_sigkill() {
-    let seed: u64 = std::env::var("CRM_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(3)
-        });
+    let seed: u64 = std::env::var("CRM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(3)
+    });
     println!("crash seed = {seed} (replay with CRM_SEED={seed})");
     let mut rng = Rng::new(seed);
     let dir = tempfile::tempdir().expect("temp dir");
@@ -34,10 +28,8 @@ fn edits_reported_saved_survive_sigkill() {
 
     let target = {
         let mut store = Store::open(&db).expect("open");
-        let out = store.handle_json(
-            &json!({"op": "create", "kind": "customer", "fields": {"name": "断电测试客户"}})
-                .to_string(),
-        );
+        let out = store
+            .handle_json(&json!({"op": "create", "kind": "customer", "fields": {"name": "断电测试客户"}}).to_string());
         let out: Json = serde_json::from_str(&out).expect("json");
         out["id"].as_str().expect("id").to_string()
     };
@@ -86,62 +78,35 @@ fn edits_reported_saved_survive_sigkill() {
         let acks = reader.join().expect("reader");
         let _ = writer.join();
         for fields in &acks {
-            if let Some(site) = fields["website"]
-                .as_str()
-                .and_then(|w| w[1..].parse::<i64>().ok())
-            {
+            if let Some(site) = fields["website"].as_str().and_then(|w| w[1..].parse::<i64>().ok()) {
                 last_acked_website = last_acked_website.max(site);
             }
-            if let Some(name) = fields["name"]
-                .as_str()
-                .filter(|n| n.starts_with("断电") && *n != "断电测试客户")
+            if let Some(name) = fields["name"].as_str().filter(|n| n.starts_with("断电") && *n != "断电测试客户")
             {
                 if fields.get("website").is_none() {
                     acked_names.push(name.to_string());
                 }
             }
         }
-        println!(
-            "round {round}: {} edits reported saved before the kill",
-            acks.len()
-        );
+        println!("round {round}: {} edits reported saved before the kill", acks.len());
 
         let mut store = Store::open(&db).expect("reopen after kill");
-        let integrity: String = store
-            .connection()
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .expect("check");
+        let integrity: String =
+            store.connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("check");
         assert_eq!(integrity, "ok");
         let names: std::collections::HashSet<String> = {
             let conn = store.connection();
-            let mut stmt = conn
-                .prepare("SELECT name FROM p_customer")
-                .expect("prepare");
-            let rows = stmt
-                .query_map([], |r| r.get(0))
-                .expect("query")
-                .collect::<Result<_, _>>()
-                .expect("rows");
+            let mut stmt = conn.prepare("SELECT name FROM p_customer").expect("prepare");
+            let rows = stmt.query_map([], |r| r.get(0)).expect("query").collect::<Result<_, _>>().expect("rows");
             rows
         };
         for name in &acked_names {
-            assert!(
-                names.contains(name),
-                "customer {name} was reported saved but is missing (seed {seed})"
-            );
+            assert!(names.contains(name), "customer {name} was reported saved but is missing (seed {seed})");
         }
-        let website = store
-            .get(&target)
-            .expect("target")
-            .fields
-            .get("website")
-            .and_then(|w| w.as_str())
-            .map(str::to_string);
+        let website =
+            store.get(&target).expect("target").fields.get("website").and_then(|w| w.as_str()).map(str::to_string);
         if last_acked_website >= 0 {
-            let now: i64 = website
-                .as_deref()
-                .and_then(|w| w[1..].parse().ok())
-                .unwrap_or(-1);
+            let now: i64 = website.as_deref().and_then(|w| w[1..].parse().ok()).unwrap_or(-1);
             assert!(
                 now >= last_acked_website,
                 "website w{last_acked_website} was reported saved, found {website:?} (seed {seed})"
@@ -149,14 +114,7 @@ fn edits_reported_saved_survive_sigkill() {
         }
         let models = common::dump_read_models(&store);
         store.rebuild_projections().expect("rebuild");
-        assert_eq!(
-            common::dump_read_models(&store),
-            models,
-            "read models disagree with the documents after a crash"
-        );
+        assert_eq!(common::dump_read_models(&store), models, "read models disagree with the documents after a crash");
     }
-    assert!(
-        !acked_names.is_empty(),
-        "the writer should have saved something"
-    );
+    assert!(!acked_names.is_empty(), "the writer should have saved something");
 }

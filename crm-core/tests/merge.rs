@@ -13,10 +13,8 @@ fn two_devices() -> (Replica, Replica, String) {
         a.call(json!({"op": "create", "kind": "user", "id": id, "fields": {
             "username": name, "display_name": name, "role": "account_manager"}}));
     }
-    let customer = a.create(
-        "customer",
-        json!({"name": "苏州恒泰精密机械有限公司", "grade": "B", "notes": "初次拜访。"}),
-    );
+    let customer =
+        a.create("customer", json!({"name": "苏州恒泰精密机械有限公司", "grade": "B", "notes": "初次拜访。"}));
     send(&mut a, &mut b);
     send(&mut b, &mut a);
     (a, b, customer)
@@ -24,11 +22,7 @@ fn two_devices() -> (Replica, Replica, String) {
 
 fn assert_same(a: &mut Replica, b: &mut Replica, id: &str) {
     assert_eq!(a.get(id), b.get(id), "documents differ");
-    assert_eq!(
-        dump_read_models(&a.store),
-        dump_read_models(&b.store),
-        "read models differ"
-    );
+    assert_eq!(dump_read_models(&a.store), dump_read_models(&b.store), "read models differ");
 }
 
 #[test]
@@ -48,10 +42,7 @@ fn edits_to_different_fields_both_survive_in_either_order() {
         assert_eq!(record["fields"]["grade"], "A");
         assert_eq!(record["fields"]["region"], "east");
         assert_eq!(record["fields"]["phones"], json!(["0512-66881234"]));
-        assert!(
-            record.get("conflicts").is_none(),
-            "no conflict expected: {record}"
-        );
+        assert!(record.get("conflicts").is_none(), "no conflict expected: {record}");
         assert_same(&mut a, &mut b, &id);
     }
 }
@@ -67,26 +58,14 @@ fn same_field_edits_are_kept_as_a_conflict_naming_both_authors_until_resolved() 
 
     for r in [&mut a, &mut b] {
         let record = r.get(&id);
-        let candidates = record["conflicts"]["address"]
-            .as_array()
-            .expect("conflict on address")
-            .clone();
+        let candidates = record["conflicts"]["address"].as_array().expect("conflict on address").clone();
         assert_eq!(candidates.len(), 2);
-        let mut authors: Vec<&str> = candidates
-            .iter()
-            .map(|c| c["user_id"].as_str().unwrap_or(""))
-            .collect();
+        let mut authors: Vec<&str> = candidates.iter().map(|c| c["user_id"].as_str().unwrap_or("")).collect();
         authors.sort();
         assert_eq!(authors, vec![user_id(1).as_str(), user_id(2).as_str()]);
-        let mut values: Vec<&str> = candidates
-            .iter()
-            .map(|c| c["value"].as_str().unwrap_or(""))
-            .collect();
+        let mut values: Vec<&str> = candidates.iter().map(|c| c["value"].as_str().unwrap_or("")).collect();
         values.sort();
-        assert_eq!(
-            values,
-            vec!["苏州工业园区星湖街328号", "苏州市吴中区东吴北路99号"]
-        );
+        assert_eq!(values, vec!["苏州工业园区星湖街328号", "苏州市吴中区东吴北路99号"]);
         assert_eq!(record["names"][user_id(1)], "王芳");
         assert_eq!(record["names"][user_id(2)], "李强");
         let listed = r.call(json!({"op": "list", "kind": "customer", "filter": {"grade": "B"}}));
@@ -97,16 +76,12 @@ fn same_field_edits_are_kept_as_a_conflict_naming_both_authors_until_resolved() 
     send(&mut b, &mut a);
     for r in [&mut a, &mut b] {
         let record = r.get(&id);
-        assert!(
-            record.get("conflicts").is_none(),
-            "conflict should be gone: {record}"
-        );
+        assert!(record.get("conflicts").is_none(), "conflict should be gone: {record}");
         assert_eq!(record["fields"]["address"], "苏州市吴中区东吴北路99号");
     }
     assert_same(&mut a, &mut b, &id);
 
-    let again =
-        a.try_call(json!({"op": "resolve_conflict", "id": id, "field": "address", "value": "x"}));
+    let again = a.try_call(json!({"op": "resolve_conflict", "id": id, "field": "address", "value": "x"}));
     assert_eq!(again["code"], "no_conflict");
 }
 
@@ -117,10 +92,7 @@ fn notes_appended_on_both_devices_keep_both_texts() {
     b.update(&id, json!({"notes": "初次拜访。下周送样品。"}));
     send(&mut a, &mut b);
     send(&mut b, &mut a);
-    let notes = a.get(&id)["fields"]["notes"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let notes = a.get(&id)["fields"]["notes"].as_str().unwrap_or_default().to_string();
     assert!(notes.starts_with("初次拜访。"), "{notes}");
     assert!(notes.contains("王总要报价。"), "{notes}");
     assert!(notes.contains("下周送样品。"), "{notes}");
@@ -132,33 +104,19 @@ fn tags_and_plan_steps_added_on_two_devices_merge() {
     let (mut a, mut b, id) = two_devices();
     a.update(&id, json!({"tags": ["VIP"]}));
     b.update(&id, json!({"tags": ["老客户"]}));
-    let opp = a.create(
-        "opportunity",
-        json!({"customer": id, "title": "设备升级", "plan_steps": [{"action": "需求调研"}]}),
-    );
+    let opp =
+        a.create("opportunity", json!({"customer": id, "title": "设备升级", "plan_steps": [{"action": "需求调研"}]}));
     send(&mut a, &mut b);
     a.update(&opp, json!({"plan_steps": [{"action": "需求调研"}, {"action": "方案演示", "date": "2026-12-01"}]}));
-    b.update(
-        &opp,
-        json!({"plan_steps": [{"action": "需求调研", "result": "已完成"}, {"action": "报价"}]}),
-    );
+    b.update(&opp, json!({"plan_steps": [{"action": "需求调研", "result": "已完成"}, {"action": "报价"}]}));
     send(&mut a, &mut b);
     send(&mut b, &mut a);
     let tags = a.get(&id)["fields"]["tags"].clone();
     assert_eq!(tags, json!(["VIP", "老客户"]));
-    let steps = a.get(&opp)["fields"]["plan_steps"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let actions: Vec<&str> = steps
-        .iter()
-        .map(|s| s["action"].as_str().unwrap_or(""))
-        .collect();
+    let steps = a.get(&opp)["fields"]["plan_steps"].as_array().cloned().unwrap_or_default();
+    let actions: Vec<&str> = steps.iter().map(|s| s["action"].as_str().unwrap_or("")).collect();
     assert_eq!(steps.len(), 3, "{steps:?}");
-    assert!(
-        actions.contains(&"方案演示") && actions.contains(&"报价"),
-        "{actions:?}"
-    );
+    assert!(actions.contains(&"方案演示") && actions.contains(&"报价"), "{actions:?}");
     assert_eq!(steps[0]["result"], "已完成");
     assert_same(&mut a, &mut b, &opp);
     let tagged = b.call(json!({"op": "list", "kind": "customer", "tag": "老客户"}));
@@ -171,23 +129,14 @@ fn delete_on_one_device_and_restore_sync_as_fields() {
     a.call(json!({"op": "delete", "id": id}));
     send(&mut a, &mut b);
     assert!(b.get(&id)["deleted_at"].is_string());
-    assert_eq!(
-        b.call(json!({"op": "list", "kind": "customer"}))["total"],
-        0
-    );
-    assert_eq!(
-        b.call(json!({"op": "list", "kind": "customer", "deleted": "only"}))["total"],
-        1
-    );
+    assert_eq!(b.call(json!({"op": "list", "kind": "customer"}))["total"], 0);
+    assert_eq!(b.call(json!({"op": "list", "kind": "customer", "deleted": "only"}))["total"], 1);
     let refused = b.try_call(json!({"op": "update", "id": id, "fields": {"grade": "A"}}));
     assert_eq!(refused["code"], "deleted");
     b.call(json!({"op": "restore", "id": id}));
     send(&mut b, &mut a);
     assert!(a.get(&id)["deleted_at"].is_null());
-    assert_eq!(
-        a.call(json!({"op": "list", "kind": "customer"}))["total"],
-        1
-    );
+    assert_eq!(a.call(json!({"op": "list", "kind": "customer"}))["total"], 1);
     assert_same(&mut a, &mut b, &id);
 }
 
@@ -203,33 +152,16 @@ fn history_names_who_changed_which_fields() {
     let summary: Vec<(String, String, Vec<String>)> = entries
         .iter()
         .map(|e| {
-            let who = history["names"][e["user_id"].as_str().unwrap_or("")]
-                .as_str()
-                .unwrap_or("?")
-                .to_string();
-            let fields = e["fields"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|f| f.as_str().unwrap_or("").to_string())
-                .collect();
+            let who = history["names"][e["user_id"].as_str().unwrap_or("")].as_str().unwrap_or("?").to_string();
+            let fields =
+                e["fields"].as_array().into_iter().flatten().map(|f| f.as_str().unwrap_or("").to_string()).collect();
             (who, e["action"].as_str().unwrap_or("").to_string(), fields)
         })
         .collect();
     assert_eq!(summary[0].0, "王芳");
     assert_eq!(summary[0].1, "create");
     assert!(summary[0].2.contains(&"name".to_string()));
-    assert_eq!(
-        summary[1],
-        (
-            "王芳".into(),
-            "update".into(),
-            vec!["grade".into(), "website".into()]
-        )
-    );
-    assert_eq!(
-        summary[2],
-        ("李强".into(), "update".into(), vec!["status".into()])
-    );
+    assert_eq!(summary[1], ("王芳".into(), "update".into(), vec!["grade".into(), "website".into()]));
+    assert_eq!(summary[2], ("李强".into(), "update".into(), vec!["status".into()]));
     assert_eq!(summary[3].1, "delete");
 }

@@ -19,19 +19,11 @@ fn days_ago(n: i64) -> String {
 }
 
 fn date_in(n: i64) -> String {
-    (Utc::now() + Duration::days(n))
-        .date_naive()
-        .format("%Y-%m-%d")
-        .to_string()
+    (Utc::now() + Duration::days(n)).date_naive().format("%Y-%m-%d").to_string()
 }
 
 fn ids(page: &Json) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|i| i["id"].as_str().unwrap_or("").to_string())
-        .collect()
+    page["items"].as_array().into_iter().flatten().map(|i| i["id"].as_str().unwrap_or("").to_string()).collect()
 }
 
 #[test]
@@ -45,7 +37,9 @@ fn keyset_pages_cover_every_record_once_in_order() {
         let mut seen = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let page = r.call(json!({"op": "list", "kind": "customer", "sort": "name", "desc": desc, "limit": 50, "after": after}));
+            let page = r.call(
+                json!({"op": "list", "kind": "customer", "sort": "name", "desc": desc, "limit": 50, "after": after}),
+            );
             assert_eq!(page["total"], 120);
             seen.extend(
                 page["items"]
@@ -67,16 +61,15 @@ fn keyset_pages_cover_every_record_once_in_order() {
     }
     let a = r.call(json!({"op": "list", "kind": "customer", "filter": {"grade": "A"}}));
     assert_eq!(a["total"], 40);
-    let ab = r.call(
-        json!({"op": "list", "kind": "customer", "filter": {"grade": ["A", "B"]}, "limit": 500}),
-    );
+    let ab = r.call(json!({"op": "list", "kind": "customer", "filter": {"grade": ["A", "B"]}, "limit": 500}));
     assert_eq!(ab["total"], 80);
     assert_eq!(ids(&ab).len(), 80);
     let mine = r.call(json!({"op": "list", "kind": "customer", "filter": {"owner": user_id(1)}}));
     assert_eq!(mine["total"], 120, "owner defaults to the current user");
     let future = r.call(json!({"op": "list", "kind": "customer", "created_from": date_in(1)}));
     assert_eq!(future["total"], 0);
-    let recent = r.call(json!({"op": "list", "kind": "customer", "updated_since": days_ago(1), "created_to": date_in(1)}));
+    let recent =
+        r.call(json!({"op": "list", "kind": "customer", "updated_since": days_ago(1), "created_to": date_in(1)}));
     assert_eq!(recent["total"], 120);
 }
 
@@ -87,21 +80,18 @@ fn customer_360_follow_ups_and_dormant_customers() {
     let answered = r.create("customer", json!({"name": "厦门佳兴包装有限公司"}));
     let quiet = r.create("customer", json!({"name": "沈阳德源化工有限公司"}));
     let never = r.create("customer", json!({"name": "大连中海物流有限公司"}));
-    let contact = r.create(
-        "contact",
-        json!({"customer": busy, "name": "周杰", "is_primary": true}),
-    );
+    let contact = r.create("contact", json!({"customer": busy, "name": "周杰", "is_primary": true}));
     r.create("activity", json!({"customer": busy, "contact": contact, "type": "visit", "time": days_ago(10), "subject": "首次拜访", "next_follow_up": date_in(-1)}));
+    r.create("activity", json!({"customer": busy, "type": "call", "time": days_ago(20), "subject": "电话预约"}));
     r.create(
         "activity",
-        json!({"customer": busy, "type": "call", "time": days_ago(20), "subject": "电话预约"}),
+        json!({"customer": answered, "type": "visit", "time": days_ago(8), "next_follow_up": date_in(-2)}),
     );
-    r.create("activity", json!({"customer": answered, "type": "visit", "time": days_ago(8), "next_follow_up": date_in(-2)}));
-    r.create("activity", json!({"customer": answered, "type": "call", "time": days_ago(1), "next_follow_up": date_in(30)}));
     r.create(
         "activity",
-        json!({"customer": quiet, "type": "visit", "time": days_ago(90)}),
+        json!({"customer": answered, "type": "call", "time": days_ago(1), "next_follow_up": date_in(30)}),
     );
+    r.create("activity", json!({"customer": quiet, "type": "visit", "time": days_ago(90)}));
     r.create("opportunity", json!({"customer": busy, "title": "新产线配套", "stage": "proposal", "amount": {"minor": 88_000_000, "currency": "CNY"}}));
 
     let view = r.call(json!({"op": "customer360", "id": busy}));
@@ -114,18 +104,11 @@ fn customer_360_follow_ups_and_dormant_customers() {
         .map(|a| a["fields"]["subject"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(subjects, vec!["首次拜访", "电话预约"], "newest first");
-    assert_eq!(
-        view["opportunities"][0]["fields"]["amount"]["minor"],
-        88_000_000
-    );
+    assert_eq!(view["opportunities"][0]["fields"]["amount"]["minor"], 88_000_000);
 
     let due = r.call(json!({"op": "follow_ups", "by": date_in(0)}));
-    let due_customers: Vec<&str> = due["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|f| f["customer_name"].as_str().unwrap_or(""))
-        .collect();
+    let due_customers: Vec<&str> =
+        due["items"].as_array().into_iter().flatten().map(|f| f["customer_name"].as_str().unwrap_or("")).collect();
     assert_eq!(
         due_customers,
         vec!["武汉汇博实业有限公司"],
@@ -144,47 +127,33 @@ fn customer_360_follow_ups_and_dormant_customers() {
         .flatten()
         .map(|d| d["customer"]["fields"]["name"].as_str().unwrap_or(""))
         .collect();
-    assert_eq!(
-        names,
-        vec!["大连中海物流有限公司", "沈阳德源化工有限公司"],
-        "never visited first, then the quietest"
-    );
-    assert!(dormant["items"][1]["days_quiet"]
-        .as_i64()
-        .is_some_and(|d| d >= 89));
+    assert_eq!(names, vec!["大连中海物流有限公司", "沈阳德源化工有限公司"], "never visited first, then the quietest");
+    assert!(dormant["items"][1]["days_quiet"].as_i64().is_some_and(|d| d >= 89));
     let _ = never;
 }
 
 #[test]
 fn duplicate_warning_lists_candidates_and_the_user_may_still_create() {
     let mut r = Replica::new(&user_id(1), "王芳", "admin");
-    let first = r.create(
-        "customer",
-        json!({"name": "杭州宏达科技有限公司", "phones": ["0571-88885678"]}),
-    );
+    let first = r.create("customer", json!({"name": "杭州宏达科技有限公司", "phones": ["0571-88885678"]}));
     let warn = r.call(json!({"op": "create", "kind": "customer", "fields": {"name": "杭州 宏达科技", "grade": "A"}}));
     assert_eq!(warn["type"], "duplicates");
     assert_eq!(warn["candidates"][0]["id"], first.as_str());
     assert_eq!(warn["candidates"][0]["matched"], json!(["name"]));
     let by_phone = r.call(json!({"op": "create", "kind": "customer", "fields": {"name": "宏达（杭州）", "phones": ["+86 571 8888 5678"]}}));
     assert_eq!(by_phone["candidates"][0]["matched"], json!(["phones"]));
-    assert_eq!(
-        r.call(json!({"op": "list", "kind": "customer"}))["total"],
-        1,
-        "a warning creates nothing"
+    assert_eq!(r.call(json!({"op": "list", "kind": "customer"}))["total"], 1, "a warning creates nothing");
+    let created = r.call(
+        json!({"op": "create", "kind": "customer", "fields": {"name": "杭州 宏达科技"}, "allow_duplicate": true}),
     );
-    let created = r.call(json!({"op": "create", "kind": "customer", "fields": {"name": "杭州 宏达科技"}, "allow_duplicate": true}));
     assert_eq!(created["type"], "record");
     let other = r.create("customer", json!({"name": "别的公司"}));
     r.create("contact", json!({"customer": first, "name": "张伟"}));
-    let same_name_elsewhere = r.call(
-        json!({"op": "create", "kind": "contact", "fields": {"customer": other, "name": "张伟"}}),
-    );
-    assert_eq!(
-        same_name_elsewhere["type"], "record",
-        "contact names are only duplicates within one customer"
-    );
-    let check = r.call(json!({"op": "check_duplicates", "kind": "contact", "fields": {"customer": first, "name": "张 伟"}}));
+    let same_name_elsewhere =
+        r.call(json!({"op": "create", "kind": "contact", "fields": {"customer": other, "name": "张伟"}}));
+    assert_eq!(same_name_elsewhere["type"], "record", "contact names are only duplicates within one customer");
+    let check =
+        r.call(json!({"op": "check_duplicates", "kind": "contact", "fields": {"customer": first, "name": "张 伟"}}));
     assert_eq!(check["candidates"].as_array().map(Vec::len), Some(1));
 }
 
@@ -196,10 +165,7 @@ fn codes_are_minted_per_device_and_never_collide() {
     for r in [&mut a, &mut b] {
         for i in 0..30 {
             let id = r.create("customer", json!({"name": format!("公司{i}")}));
-            let code = r.get(&id)["fields"]["code"]
-                .as_str()
-                .unwrap_or("")
-                .to_string();
+            let code = r.get(&id)["fields"]["code"].as_str().unwrap_or("").to_string();
             assert!(code.starts_with("C-") && code.len() == 13, "{code}");
             assert!(codes.insert(code.clone()), "code {code} minted twice");
         }
@@ -222,21 +188,9 @@ fn fields_written_by_a_newer_version_survive_local_edits() {
     let loyalty = doc.put_object(ROOT, "loyalty", ObjType::Map).expect("put");
     doc.put(&loyalty, "tier", "gold").expect("put");
     doc.commit();
-    let bytes: Vec<Vec<u8>> = doc
-        .get_changes(&[])
-        .into_iter()
-        .map(|mut c| c.bytes().into_owned())
-        .collect();
+    let bytes: Vec<Vec<u8>> = doc.get_changes(&[]).into_iter().map(|mut c| c.bytes().into_owned()).collect();
     r.store
-        .apply_changes(
-            bytes
-                .into_iter()
-                .map(|bytes| IncomingChange {
-                    doc_id: id.into(),
-                    bytes,
-                })
-                .collect(),
-        )
+        .apply_changes(bytes.into_iter().map(|bytes| IncomingChange { doc_id: id.into(), bytes }).collect())
         .expect("apply");
     r.update(id, json!({"grade": "A", "name": "未来版本客户（已改名）"}));
     let view = r.get(id);
@@ -245,11 +199,7 @@ fn fields_written_by_a_newer_version_survive_local_edits() {
     let mut reloaded = AutoCommit::new();
     let changes = r.store.changes_of(id).expect("changes");
     reloaded
-        .apply_changes(
-            changes
-                .into_iter()
-                .map(|b| automerge::Change::from_bytes(b).expect("change")),
-        )
+        .apply_changes(changes.into_iter().map(|b| automerge::Change::from_bytes(b).expect("change")))
         .expect("load");
     assert!(reloaded.get(ROOT, "credit_limit").expect("get").is_some());
     assert!(reloaded.get(ROOT, "loyalty").expect("get").is_some());
@@ -258,18 +208,13 @@ fn fields_written_by_a_newer_version_survive_local_edits() {
 #[test]
 fn memory_holds_a_bounded_number_of_documents() {
     let mut r = Replica::new(&user_id(1), "王芳", "admin");
-    let records: Vec<Json> = (0..600)
-        .map(|i| json!({"kind": "customer", "fields": {"name": format!("公司{i}")}}))
-        .collect();
+    let records: Vec<Json> =
+        (0..600).map(|i| json!({"kind": "customer", "fields": {"name": format!("公司{i}")}})).collect();
     let created = r.call(json!({"op": "bulk_create", "records": records}));
     for id in created["ids"].as_array().into_iter().flatten() {
         r.get(id.as_str().unwrap_or(""));
     }
-    assert!(
-        r.store.cached_docs() <= 256,
-        "cache grew to {}",
-        r.store.cached_docs()
-    );
+    assert!(r.store.cached_docs() <= 256, "cache grew to {}", r.store.cached_docs());
 }
 
 #[test]
@@ -279,9 +224,7 @@ fn dictionaries_start_with_defaults_in_both_languages() {
     let entries = grades["entries"].as_array().cloned().unwrap_or_default();
     assert_eq!(entries.len(), 4);
     assert_eq!(entries[0]["fields"]["code"], "A");
-    assert!(entries
-        .iter()
-        .all(|e| e["fields"]["label_zh"].is_string() && e["fields"]["label_en"].is_string()));
+    assert!(entries.iter().all(|e| e["fields"]["label_zh"].is_string() && e["fields"]["label_en"].is_string()));
     r.call(json!({"op": "create", "kind": "dict_entry", "fields": {"dict": "region", "code": "hk", "label_zh": "港澳", "label_en": "HK & Macau"}}));
     let id = r.create("customer", json!({"name": "港资公司", "region": "hk"}));
     assert_eq!(r.get(&id)["fields"]["region"], "hk");

@@ -14,15 +14,9 @@ use serde_json::{json, Value as Json};
 const REPLICAS: usize = 4;
 
 fn seed() -> u64 {
-    std::env::var("CRM_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(7)
-        })
+    std::env::var("CRM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7)
+    })
 }
 
 /// Take a replica's unsent local changes (and mark them sent).
@@ -30,25 +24,13 @@ fn drain_outbox(r: &mut Replica) -> Vec<IncomingChange> {
     let entries = r.store.outbox(1_000_000).expect("outbox");
     let hashes: Vec<String> = entries.iter().map(|e| e.hash.clone()).collect();
     r.store.ack(&hashes).expect("ack");
-    entries
-        .into_iter()
-        .map(|e| IncomingChange {
-            doc_id: e.doc_id,
-            bytes: e.bytes,
-        })
-        .collect()
+    entries.into_iter().map(|e| IncomingChange { doc_id: e.doc_id, bytes: e.bytes }).collect()
 }
 
 fn customers(r: &Replica) -> Vec<String> {
     let conn = r.store.connection();
-    let mut stmt = conn
-        .prepare("SELECT id FROM p_customer ORDER BY id")
-        .expect("prepare");
-    let ids = stmt
-        .query_map([], |row| row.get(0))
-        .expect("query")
-        .collect::<Result<Vec<String>, _>>()
-        .expect("rows");
+    let mut stmt = conn.prepare("SELECT id FROM p_customer ORDER BY id").expect("prepare");
+    let ids = stmt.query_map([], |row| row.get(0)).expect("query").collect::<Result<Vec<String>, _>>().expect("rows");
     ids
 }
 
@@ -56,15 +38,9 @@ fn random_edit(r: &mut Replica, rng: &mut Rng, step: usize) {
     let known = customers(r);
     let roll = rng.below(100);
     if known.is_empty() || roll < 20 {
-        let name = format!(
-            "{}{}科技有限公司{step}",
-            rng.pick(&["杭州", "成都", "武汉"]),
-            rng.pick(&["恒", "达", "信"])
-        );
-        r.create(
-            "customer",
-            json!({"name": name, "grade": rng.pick(&["A", "B", "C"])}),
-        );
+        let name =
+            format!("{}{}科技有限公司{step}", rng.pick(&["杭州", "成都", "武汉"]), rng.pick(&["恒", "达", "信"]));
+        r.create("customer", json!({"name": name, "grade": rng.pick(&["A", "B", "C"])}));
         return;
     }
     let id = rng.pick(&known).clone();
@@ -73,10 +49,7 @@ fn random_edit(r: &mut Replica, rng: &mut Rng, step: usize) {
         35..=44 => json!({"region": rng.pick(&["east", "north", "south"])}),
         45..=54 => json!({"address": format!("地址{}", rng.below(1000))}),
         55..=64 => {
-            let notes = r.get(&id)["fields"]["notes"]
-                .as_str()
-                .unwrap_or("")
-                .to_string();
+            let notes = r.get(&id)["fields"]["notes"].as_str().unwrap_or("").to_string();
             json!({"notes": format!("{notes}[{step}]")})
         }
         65..=72 => {
@@ -99,35 +72,25 @@ fn random_edit(r: &mut Replica, rng: &mut Rng, step: usize) {
     };
     // Editing a record deleted elsewhere is refused with a clear error; that is fine here.
     let out = r.try_call(json!({"op": "update", "id": id, "fields": fields}));
-    assert!(
-        out["type"] == "record" || out["code"] == "deleted",
-        "unexpected: {out}"
-    );
+    assert!(out["type"] == "record" || out["code"] == "deleted", "unexpected: {out}");
 }
 
 #[test]
 fn replicas_converge_under_late_duplicated_out_of_order_delivery() {
     let seed = seed();
-    let steps: usize = std::env::var("CRM_RANDOM_STEPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(400);
+    let steps: usize = std::env::var("CRM_RANDOM_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(400);
     println!("random_convergence seed = {seed} (replay with CRM_SEED={seed}), steps = {steps}");
     let mut rng = Rng::new(seed);
 
-    let mut replicas: Vec<Replica> = (0..REPLICAS)
-        .map(|i| Replica::new(&user_id(i as u8 + 1), &format!("用户{i}"), "admin"))
-        .collect();
+    let mut replicas: Vec<Replica> =
+        (0..REPLICAS).map(|i| Replica::new(&user_id(i as u8 + 1), &format!("用户{i}"), "admin")).collect();
     let mut queues: Vec<Vec<IncomingChange>> = vec![Vec::new(); REPLICAS];
     let (mut waited, mut duplicates, mut compactions) = (0, 0, 0);
 
     for step in 0..steps {
         if rng.chance(3) {
             // Fold change rows into snapshots mid-run, with changes still queued or unsent.
-            compactions += replicas[rng.below(REPLICAS)]
-                .store
-                .compact()
-                .expect("compact");
+            compactions += replicas[rng.below(REPLICAS)].store.compact().expect("compact");
         } else if rng.chance(55) {
             let r = rng.below(REPLICAS);
             random_edit(&mut replicas[r], &mut rng, step);
@@ -148,20 +111,13 @@ fn replicas_converge_under_late_duplicated_out_of_order_delivery() {
             for _ in 0..=rng.below(queue.len().min(8)) {
                 let i = rng.below(queue.len());
                 // Sometimes deliver a copy and keep the original: it arrives again later.
-                let change = if rng.chance(20) {
-                    queue[i].clone()
-                } else {
-                    queue.swap_remove(i)
-                };
+                let change = if rng.chance(20) { queue[i].clone() } else { queue.swap_remove(i) };
                 batch.push(change);
                 if queue.is_empty() {
                     break;
                 }
             }
-            let report = replicas[dest]
-                .store
-                .apply_changes(batch)
-                .expect("apply batch");
+            let report = replicas[dest].store.apply_changes(batch).expect("apply batch");
             waited += report.waiting;
             duplicates += report.duplicates;
         }
@@ -172,10 +128,7 @@ fn replicas_converge_under_late_duplicated_out_of_order_delivery() {
         while !queue.is_empty() {
             let i = rng.below(queue.len());
             let change = queue.swap_remove(i);
-            replicas[dest]
-                .store
-                .apply_changes(vec![change])
-                .expect("apply late change");
+            replicas[dest].store.apply_changes(vec![change]).expect("apply late change");
         }
     }
 
@@ -185,48 +138,21 @@ fn replicas_converge_under_late_duplicated_out_of_order_delivery() {
         "the run must exercise reordering, duplicates and compaction"
     );
     let ids = doc_ids(&replicas[0].store);
-    assert!(
-        ids.len() > 60,
-        "the run should have produced records, got {}",
-        ids.len()
-    );
-    let reference_heads: Vec<Vec<String>> = ids
-        .iter()
-        .map(|id| replicas[0].store.heads(id).expect("heads"))
-        .collect();
+    assert!(ids.len() > 60, "the run should have produced records, got {}", ids.len());
+    let reference_heads: Vec<Vec<String>> = ids.iter().map(|id| replicas[0].store.heads(id).expect("heads")).collect();
     let reference_docs = all_heads(&mut replicas[0].store);
     let reference_models = dump_read_models(&replicas[0].store);
     for (n, r) in replicas.iter_mut().enumerate().skip(1) {
-        assert_eq!(
-            doc_ids(&r.store),
-            ids,
-            "replica {n} has different records (seed {seed})"
-        );
+        assert_eq!(doc_ids(&r.store), ids, "replica {n} has different records (seed {seed})");
         for (id, heads) in ids.iter().zip(&reference_heads) {
-            assert_eq!(
-                &r.store.heads(id).expect("heads"),
-                heads,
-                "replica {n} record {id} heads differ (seed {seed})"
-            );
+            assert_eq!(&r.store.heads(id).expect("heads"), heads, "replica {n} record {id} heads differ (seed {seed})");
         }
-        assert_eq!(
-            all_heads(&mut r.store),
-            reference_docs,
-            "replica {n} documents differ (seed {seed})"
-        );
-        assert_eq!(
-            dump_read_models(&r.store),
-            reference_models,
-            "replica {n} read models differ (seed {seed})"
-        );
+        assert_eq!(all_heads(&mut r.store), reference_docs, "replica {n} documents differ (seed {seed})");
+        assert_eq!(dump_read_models(&r.store), reference_models, "replica {n} read models differ (seed {seed})");
     }
     for r in &mut replicas {
         let before = dump_read_models(&r.store);
         r.store.rebuild_projections().expect("rebuild");
-        assert_eq!(
-            dump_read_models(&r.store),
-            before,
-            "read models differ from a rebuild (seed {seed})"
-        );
+        assert_eq!(dump_read_models(&r.store), before, "read models differ from a rebuild (seed {seed})");
     }
 }

@@ -8,12 +8,7 @@ use serde_json::{json, Value as Json};
 
 fn titles(r: &mut Replica, query: &str) -> Vec<String> {
     let out = r.call(json!({"op": "search", "query": query}));
-    out["hits"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|h| h["title"].as_str().unwrap_or("").to_string())
-        .collect()
+    out["hits"].as_array().into_iter().flatten().map(|h| h["title"].as_str().unwrap_or("").to_string()).collect()
 }
 
 fn setup() -> (Replica, String) {
@@ -23,18 +18,9 @@ fn setup() -> (Replica, String) {
         json!({"name": "杭州宏达科技有限公司", "code": "HZ-0001",
         "phones": ["0571-8888 5678"], "email": "sales@hongda-tech.cn"}),
     );
-    let boyuan = r.create(
-        "customer",
-        json!({"name": "成都博远机械有限公司", "phones": ["028-6666 1234"]}),
-    );
-    r.create(
-        "contact",
-        json!({"customer": boyuan, "name": "陈明", "phones": ["13912340000"]}),
-    );
-    r.create(
-        "contact",
-        json!({"customer": hongda, "name": "欧阳晓东", "email": "xd.ouyang@hongda-tech.cn"}),
-    );
+    let boyuan = r.create("customer", json!({"name": "成都博远机械有限公司", "phones": ["028-6666 1234"]}));
+    r.create("contact", json!({"customer": boyuan, "name": "陈明", "phones": ["13912340000"]}));
+    r.create("contact", json!({"customer": hongda, "name": "欧阳晓东", "email": "xd.ouyang@hongda-tech.cn"}));
     r.create("customer", json!({"name": "科达电子", "code": "KD-1"}));
     (r, hongda)
 }
@@ -65,27 +51,12 @@ fn two_characters_find_every_name_containing_them() {
 fn longer_substrings_phones_codes_and_emails() {
     let (mut r, _) = setup();
     assert_eq!(titles(&mut r, "宏达科技"), vec!["杭州宏达科技有限公司"]);
-    assert_eq!(
-        titles(&mut r, "5678"),
-        vec!["杭州宏达科技有限公司"],
-        "phone by its last digits"
-    );
-    assert_eq!(
-        titles(&mut r, "88885678"),
-        vec!["杭州宏达科技有限公司"],
-        "phone without its separators"
-    );
-    assert_eq!(
-        titles(&mut r, "hz-0001"),
-        vec!["杭州宏达科技有限公司"],
-        "code, any case"
-    );
+    assert_eq!(titles(&mut r, "5678"), vec!["杭州宏达科技有限公司"], "phone by its last digits");
+    assert_eq!(titles(&mut r, "88885678"), vec!["杭州宏达科技有限公司"], "phone without its separators");
+    assert_eq!(titles(&mut r, "hz-0001"), vec!["杭州宏达科技有限公司"], "code, any case");
     let by_domain = titles(&mut r, "hongda-tech");
     assert_eq!(by_domain.len(), 2, "{by_domain:?}");
-    assert_eq!(
-        by_domain[0], "杭州宏达科技有限公司",
-        "customers before contacts"
-    );
+    assert_eq!(by_domain[0], "杭州宏达科技有限公司", "customers before contacts");
     assert!(titles(&mut r, "不存在的公司").is_empty());
     assert!(titles(&mut r, "  ").is_empty());
 }
@@ -107,8 +78,7 @@ fn renamed_records_are_found_by_the_new_name_only() {
     r.update(&hongda, json!({"name": "杭州宏图智能有限公司"}));
     assert!(titles(&mut r, "科技").is_empty());
     assert_eq!(titles(&mut r, "宏图"), vec!["杭州宏图智能有限公司"]);
-    let kinds: Vec<Json> = r.call(json!({"op": "search", "query": "宏", "kinds": ["contact"]}))
-        ["hits"]
+    let kinds: Vec<Json> = r.call(json!({"op": "search", "query": "宏", "kinds": ["contact"]}))["hits"]
         .as_array()
         .cloned()
         .unwrap_or_default();

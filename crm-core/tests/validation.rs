@@ -10,22 +10,11 @@ fn unchanged_after(r: &mut Replica, request: &str) -> Json {
     let models = dump_read_models(&r.store);
     let outbox = r.store.outbox_len().expect("outbox");
     let out: Json = serde_json::from_str(&r.store.handle_json(request)).expect("response is JSON");
-    assert_eq!(
-        out["type"], "error",
-        "expected an error for {request}: {out}"
-    );
+    assert_eq!(out["type"], "error", "expected an error for {request}: {out}");
     assert!(out["message"].as_str().is_some_and(|m| !m.is_empty()));
     assert_eq!(doc_ids(&r.store), docs, "records changed after {request}");
-    assert_eq!(
-        dump_read_models(&r.store),
-        models,
-        "read models changed after {request}"
-    );
-    assert_eq!(
-        r.store.outbox_len().expect("outbox"),
-        outbox,
-        "outbox changed after {request}"
-    );
+    assert_eq!(dump_read_models(&r.store), models, "read models changed after {request}");
+    assert_eq!(r.store.outbox_len().expect("outbox"), outbox, "outbox changed after {request}");
     out
 }
 
@@ -34,12 +23,7 @@ fn reasons(out: &Json) -> Vec<(String, String)> {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap_or("").to_string(),
-                e["reason"].as_str().unwrap_or("").to_string(),
-            )
-        })
+        .map(|e| (e["field"].as_str().unwrap_or("").to_string(), e["reason"].as_str().unwrap_or("").to_string()))
         .collect()
 }
 
@@ -52,10 +36,7 @@ fn replica_with_customer() -> (Replica, String) {
 #[test]
 fn unknown_kind() {
     let (mut r, _) = replica_with_customer();
-    let out = unchanged_after(
-        &mut r,
-        r#"{"op":"create","kind":"spaceship","fields":{"name":"x"}}"#,
-    );
+    let out = unchanged_after(&mut r, r#"{"op":"create","kind":"spaceship","fields":{"name":"x"}}"#);
     assert_eq!(out["code"], "unknown_kind");
     assert_eq!(out["params"]["kind"], "spaceship");
 }
@@ -86,10 +67,7 @@ fn bad_enum_value() {
     let (mut r, customer) = replica_with_customer();
     let req = json!({"op": "create", "kind": "opportunity", "fields": {"customer": customer, "title": "年度框架", "stage": "signed"}});
     let out = unchanged_after(&mut r, &req.to_string());
-    assert_eq!(
-        reasons(&out),
-        vec![("stage".to_string(), "invalid_choice".to_string())]
-    );
+    assert_eq!(reasons(&out), vec![("stage".to_string(), "invalid_choice".to_string())]);
     assert_eq!(out["params"]["errors"][0]["params"]["allowed"][0], "lead");
 }
 
@@ -98,55 +76,28 @@ fn money_must_be_integer_minor_units() {
     let (mut r, customer) = replica_with_customer();
     let req = json!({"op": "create", "kind": "opportunity", "fields": {"customer": customer, "title": "x", "amount": {"minor": 12.5, "currency": "CNY"}}});
     let out = unchanged_after(&mut r, &req.to_string());
-    assert_eq!(
-        reasons(&out),
-        vec![("amount".to_string(), "money_not_integer".to_string())]
-    );
+    assert_eq!(reasons(&out), vec![("amount".to_string(), "money_not_integer".to_string())]);
     let ok = r.call(json!({"op": "create", "kind": "opportunity", "fields": {"customer": customer, "title": "x", "amount": {"minor": 1250000, "currency": "CNY"}}}));
-    assert_eq!(
-        ok["fields"]["amount"],
-        json!({"minor": 1250000, "currency": "CNY"})
-    );
+    assert_eq!(ok["fields"]["amount"], json!({"minor": 1250000, "currency": "CNY"}));
     assert_eq!(ok["fields"]["stage"], "lead", "stage defaults to lead");
 }
 
 #[test]
 fn bad_json_and_bad_shapes() {
     let (mut r, id) = replica_with_customer();
-    assert_eq!(
-        unchanged_after(&mut r, r#"{"op":"create","kind":"#)["code"],
-        "bad_request"
-    );
-    assert_eq!(
-        unchanged_after(&mut r, r#"{"op":"teleport"}"#)["code"],
-        "bad_request"
-    );
+    assert_eq!(unchanged_after(&mut r, r#"{"op":"create","kind":"#)["code"], "bad_request");
+    assert_eq!(unchanged_after(&mut r, r#"{"op":"teleport"}"#)["code"], "bad_request");
     assert_eq!(unchanged_after(&mut r, r#"[1,2,3]"#)["code"], "bad_request");
-    assert_eq!(
-        unchanged_after(&mut r, r#"{"op":"get","id":"not-a-uuid"}"#)["code"],
-        "validation"
-    );
+    assert_eq!(unchanged_after(&mut r, r#"{"op":"get","id":"not-a-uuid"}"#)["code"], "validation");
     let missing = unchanged_after(
         &mut r,
         r#"{"op":"update","id":"01a20000-0000-7000-8000-000000000000","fields":{"grade":"A"}}"#,
     );
     assert_eq!(missing["code"], "not_found");
-    let wrong_type = unchanged_after(
-        &mut r,
-        &json!({"op": "update", "id": id, "fields": {"name": 42}}).to_string(),
-    );
-    assert_eq!(
-        reasons(&wrong_type),
-        vec![("name".to_string(), "wrong_type".to_string())]
-    );
-    let cleared = unchanged_after(
-        &mut r,
-        &json!({"op": "update", "id": id, "fields": {"name": null}}).to_string(),
-    );
-    assert_eq!(
-        reasons(&cleared),
-        vec![("name".to_string(), "required".to_string())]
-    );
+    let wrong_type = unchanged_after(&mut r, &json!({"op": "update", "id": id, "fields": {"name": 42}}).to_string());
+    assert_eq!(reasons(&wrong_type), vec![("name".to_string(), "wrong_type".to_string())]);
+    let cleared = unchanged_after(&mut r, &json!({"op": "update", "id": id, "fields": {"name": null}}).to_string());
+    assert_eq!(reasons(&cleared), vec![("name".to_string(), "required".to_string())]);
     let bad_date = json!({"op": "create", "kind": "activity", "fields": {"customer": id, "type": "visit", "next_follow_up": "2026-02-30"}});
     assert_eq!(
         reasons(&unchanged_after(&mut r, &bad_date.to_string())),
@@ -162,47 +113,25 @@ fn bad_json_and_bad_shapes() {
         reasons(&unchanged_after(&mut r, &bad_filter.to_string())),
         vec![("shoe_size".to_string(), "unknown_filter".to_string())]
     );
-    assert_eq!(
-        unchanged_after(
-            &mut r,
-            r#"{"op":"list","kind":"customer","after":"!!garbage"}"#
-        )["code"],
-        "validation"
-    );
+    assert_eq!(unchanged_after(&mut r, r#"{"op":"list","kind":"customer","after":"!!garbage"}"#)["code"], "validation");
 }
 
 #[test]
 fn garbage_changes_are_refused_and_nothing_is_stored() {
     let (mut r, id) = replica_with_customer();
     let req = json!({"op": "apply_changes", "changes": [{"doc_id": id, "bytes": "AAAA"}]});
-    assert_eq!(
-        unchanged_after(&mut r, &req.to_string())["code"],
-        "bad_change"
-    );
+    assert_eq!(unchanged_after(&mut r, &req.to_string())["code"], "bad_change");
     let req = json!({"op": "apply_changes", "changes": [{"doc_id": id, "bytes": "%%%"}]});
-    assert_eq!(
-        unchanged_after(&mut r, &req.to_string())["code"],
-        "bad_change"
-    );
+    assert_eq!(unchanged_after(&mut r, &req.to_string())["code"], "bad_change");
 }
 
 #[test]
 fn viewers_and_non_admins_are_refused_writes() {
     let (mut r, id) = replica_with_customer();
-    r.store
-        .set_identity(&user_id(2), "只读用户", "viewer", None)
-        .expect("identity");
-    let out = unchanged_after(
-        &mut r,
-        &json!({"op": "update", "id": id, "fields": {"grade": "A"}}).to_string(),
-    );
+    r.store.set_identity(&user_id(2), "只读用户", "viewer", None).expect("identity");
+    let out = unchanged_after(&mut r, &json!({"op": "update", "id": id, "fields": {"grade": "A"}}).to_string());
     assert_eq!(out["code"], "forbidden");
-    r.store
-        .set_identity(&user_id(3), "客户经理", "account_manager", None)
-        .expect("identity");
+    r.store.set_identity(&user_id(3), "客户经理", "account_manager", None).expect("identity");
     let req = json!({"op": "create", "kind": "dict_entry", "fields": {"dict": "region", "code": "hk", "label_zh": "香港", "label_en": "Hong Kong"}});
-    assert_eq!(
-        unchanged_after(&mut r, &req.to_string())["code"],
-        "forbidden"
-    );
+    assert_eq!(unchanged_after(&mut r, &req.to_string())["code"], "forbidden");
 }

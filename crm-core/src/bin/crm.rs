@@ -37,9 +37,7 @@ fn main() -> ExitCode {
         args.remove(i);
     }
     let dir = data.unwrap_or_else(|| {
-        let home = std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("."));
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
         home.join(".local/share/field-crm")
     });
     let Some(command) = args.first().cloned() else {
@@ -71,10 +69,7 @@ fn main() -> ExitCode {
 }
 
 fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
 }
 
 fn request(store: &mut Store, req: Json) -> Result<Json, String> {
@@ -96,11 +91,7 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
             let out = store.handle_json(body);
             println!("{out}");
             let failed = out.starts_with("{\"type\":\"error\"");
-            return Ok(if failed {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            });
+            return Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS });
         }
         "batch" => {
             let stdin = std::io::stdin();
@@ -111,26 +102,15 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
                     continue;
                 }
                 let out = store.handle_json(&line);
-                writeln!(stdout, "{out}")
-                    .and_then(|()| stdout.flush())
-                    .map_err(|e| e.to_string())?;
+                writeln!(stdout, "{out}").and_then(|()| stdout.flush()).map_err(|e| e.to_string())?;
             }
         }
         "customers" => {
-            let limit: usize = flag(args, "--limit")
-                .and_then(|l| l.parse().ok())
-                .unwrap_or(50);
-            let page = request(
-                store,
-                json!({"op": "list", "kind": "customer", "desc": true, "limit": limit}),
-            )?;
+            let limit: usize = flag(args, "--limit").and_then(|l| l.parse().ok()).unwrap_or(50);
+            let page = request(store, json!({"op": "list", "kind": "customer", "desc": true, "limit": limit}))?;
             let items = page["items"].as_array().cloned().unwrap_or_default();
             let owners = store
-                .names(
-                    items
-                        .iter()
-                        .map(|i| (crm_core::Kind::User, s(&i["fields"]["owner"]).to_string())),
-                )
+                .names(items.iter().map(|i| (crm_core::Kind::User, s(&i["fields"]["owner"]).to_string())))
                 .map_err(|e| e.to_string())?;
             for item in &items {
                 let f = &item["fields"];
@@ -163,46 +143,31 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
         "show" => {
             let id = args.first().ok_or("show needs a record id")?;
             let record = request(store, json!({"op": "get", "id": id}))?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?
-            );
+            println!("{}", serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?);
         }
         "history" => {
             let id = args.first().ok_or("history needs a record id")?;
             let history = request(store, json!({"op": "history", "id": id}))?;
             for e in history["entries"].as_array().into_iter().flatten() {
-                let who = history["names"]
-                    .get(s(&e["user_id"]))
-                    .and_then(Json::as_str)
-                    .unwrap_or(s(&e["user_id"]));
-                let fields: Vec<&str> = e["fields"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(s)
-                    .collect();
-                println!(
-                    "{}  {:<10} {:<7} {}",
-                    s(&e["at"]),
-                    who,
-                    s(&e["action"]),
-                    fields.join(", ")
-                );
+                let who = history["names"].get(s(&e["user_id"])).and_then(Json::as_str).unwrap_or(s(&e["user_id"]));
+                let fields: Vec<&str> = e["fields"].as_array().into_iter().flatten().map(s).collect();
+                println!("{}  {:<10} {:<7} {}", s(&e["at"]), who, s(&e["action"]), fields.join(", "));
             }
         }
         "demo" => {
-            let customers: usize = flag(args, "--customers")
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(200);
-            let seed: u64 = flag(args, "--seed")
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(42);
+            let customers: usize = flag(args, "--customers").and_then(|n| n.parse().ok()).unwrap_or(200);
+            let seed: u64 = flag(args, "--seed").and_then(|n| n.parse().ok()).unwrap_or(42);
             let today = chrono::Utc::now().date_naive();
-            let loaded = demo::load(store, seed, DemoSize::scaled(customers), today)
-                .map_err(|e| e.to_string())?;
-            println!("added {} records ({} customers, {} contacts, {} activities, {} opportunities, {} users)",
-                loaded.total(), loaded.customers, loaded.contacts, loaded.activities, loaded.opportunities, loaded.users);
+            let loaded = demo::load(store, seed, DemoSize::scaled(customers), today).map_err(|e| e.to_string())?;
+            println!(
+                "added {} records ({} customers, {} contacts, {} activities, {} opportunities, {} users)",
+                loaded.total(),
+                loaded.customers,
+                loaded.contacts,
+                loaded.activities,
+                loaded.opportunities,
+                loaded.users
+            );
         }
         "rebuild-index" => {
             let n = store.rebuild_projections().map_err(|e| e.to_string())?;
@@ -213,10 +178,7 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
             println!("compacted {n} records");
         }
         "whoami" => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(store.identity()).map_err(|e| e.to_string())?
-            );
+            println!("{}", serde_json::to_string_pretty(store.identity()).map_err(|e| e.to_string())?);
         }
         other => return Err(format!("unknown command '{other}'\n\n{USAGE}")),
     }

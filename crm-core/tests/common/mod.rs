@@ -19,14 +19,8 @@ impl Replica {
     pub fn new(user_id: &str, name: &str, role: &str) -> Replica {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut store = Store::open(dir.path().join("crm.sqlite3")).expect("open store");
-        store
-            .set_identity(user_id, name, role, None)
-            .expect("identity");
-        Replica {
-            store,
-            dir,
-            user_id: user_id.to_string(),
-        }
+        store.set_identity(user_id, name, role, None).expect("identity");
+        Replica { store, dir, user_id: user_id.to_string() }
     }
 
     pub fn path(&self) -> PathBuf {
@@ -51,8 +45,7 @@ impl Replica {
     }
 
     pub fn create(&mut self, kind: &str, fields: Json) -> String {
-        let out = self
-            .call(json!({"op": "create", "kind": kind, "fields": fields, "allow_duplicate": true}));
+        let out = self.call(json!({"op": "create", "kind": kind, "fields": fields, "allow_duplicate": true}));
         out["id"].as_str().expect("created id").to_string()
     }
 
@@ -70,10 +63,7 @@ impl Replica {
         let mut out = Vec::new();
         for id in ids {
             for bytes in self.store.changes_of(&id).expect("changes") {
-                out.push(IncomingChange {
-                    doc_id: id.clone(),
-                    bytes,
-                });
+                out.push(IncomingChange { doc_id: id.clone(), bytes });
             }
         }
         out
@@ -85,10 +75,7 @@ impl Replica {
             .outbox(1_000_000)
             .expect("outbox")
             .into_iter()
-            .map(|e| IncomingChange {
-                doc_id: e.doc_id,
-                bytes: e.bytes,
-            })
+            .map(|e| IncomingChange { doc_id: e.doc_id, bytes: e.bytes })
             .collect()
     }
 }
@@ -105,14 +92,8 @@ pub fn send(from: &mut Replica, to: &mut Replica) {
 
 pub fn doc_ids(store: &Store) -> Vec<String> {
     let conn = store.connection();
-    let mut stmt = conn
-        .prepare("SELECT id FROM docs ORDER BY id")
-        .expect("prepare");
-    let ids = stmt
-        .query_map([], |r| r.get(0))
-        .expect("query")
-        .collect::<Result<Vec<String>, _>>()
-        .expect("rows");
+    let mut stmt = conn.prepare("SELECT id FROM docs ORDER BY id").expect("prepare");
+    let ids = stmt.query_map([], |r| r.get(0)).expect("query").collect::<Result<Vec<String>, _>>().expect("rows");
     ids
 }
 
@@ -130,15 +111,9 @@ pub fn dump_read_models(store: &Store) -> String {
     tables.push("dup_keys".into());
     let mut out = String::new();
     for table in tables {
-        out.push_str(&dump_query(
-            store,
-            &format!("SELECT * FROM {table} ORDER BY 1, 2"),
-        ));
+        out.push_str(&dump_query(store, &format!("SELECT * FROM {table} ORDER BY 1, 2")));
     }
-    out.push_str(&dump_query(
-        store,
-        "SELECT record_id, kind, text, deleted FROM search_docs ORDER BY record_id",
-    ));
+    out.push_str(&dump_query(store, "SELECT record_id, kind, text, deleted FROM search_docs ORDER BY record_id"));
     out.push_str(&dump_query(
         store,
         "SELECT d.record_id FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid ORDER BY d.record_id",
@@ -153,9 +128,7 @@ fn dump_query(store: &Store, sql: &str) -> String {
     let mut rows = stmt.query([]).expect("dump");
     let mut out = format!("-- {sql}\n");
     while let Some(row) = rows.next().expect("row") {
-        let cells: Vec<String> = (0..n)
-            .map(|i| format!("{:?}", row.get_ref(i).expect("cell")))
-            .collect();
+        let cells: Vec<String> = (0..n).map(|i| format!("{:?}", row.get_ref(i).expect("cell"))).collect();
         out.push_str(&cells.join("|"));
         out.push('\n');
     }
