@@ -163,13 +163,18 @@ impl Store {
 
     /// Run `f` on a loaded document (from the cache or the database).
     pub(crate) fn with_doc<T>(&mut self, id: &str, f: impl FnOnce(&mut RecordDoc) -> Result<T>) -> Result<T> {
-        let mut doc = match self.cache.take(id) {
-            Some(doc) => doc,
-            None => load_doc(&self.conn, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?,
-        };
+        let mut doc = self.take_doc(id)?;
         let out = f(&mut doc);
         self.cache.put(id, doc);
         out
+    }
+
+    /// A document out of the cache, or loaded; the caller puts it back (`cache.put`).
+    fn take_doc(&mut self, id: &str) -> Result<RecordDoc> {
+        match self.cache.take(id) {
+            Some(doc) => Ok(doc),
+            None => load_doc(&self.conn, id)?.ok_or_else(|| Error::NotFound(id.to_string())),
+        }
     }
 
     pub fn kind_of(&self, id: &str) -> Result<Kind> {
@@ -346,10 +351,7 @@ impl Store {
 
     /// Apply `f` to a record as one local change. Returns whether anything changed.
     pub(crate) fn edit(&mut self, id: &str, f: impl FnOnce(&mut RecordDoc) -> Result<()>) -> Result<bool> {
-        let mut doc = match self.cache.take(id) {
-            Some(doc) => doc,
-            None => load_doc(&self.conn, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?,
-        };
+        let mut doc = self.take_doc(id)?;
         doc.set_actor(&self.actor);
         if let Err(e) = f(&mut doc) {
             doc.rollback();
@@ -529,7 +531,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         for entry in crate::dictionary::defaults() {
             let id = crate::dictionary::entry_id(entry.dict, entry.code);
-            let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)", [&id], |r| r.get(0))?;
+            let exists = doc_exists(&tx, &id)?;
             if exists {
                 continue;
             }
@@ -614,7 +616,7 @@ fn create_in(
     let spec = kind.spec();
     let id = match (kind, id) {
         (_, Some(id)) => {
-            let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)", [&id], |r| r.get(0))?;
+            let exists = doc_exists(tx, &id)?;
             if exists {
                 return Err(Error::field("id", "duplicate_id"));
             }
@@ -632,7 +634,7 @@ fn create_in(
                     .unwrap_or("")
             };
             let id = crate::dictionary::entry_id(get("dict"), get("code"));
-            let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)", [&id], |r| r.get(0))?;
+            let exists = doc_exists(tx, &id)?;
             if exists {
                 return Err(Error::field("code", "duplicate_code"));
             }
@@ -732,6 +734,10 @@ fn compact_doc(tx: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
     tx.prepare_cached("UPDATE docs SET snapshot = ?, change_rows = ? WHERE id = ?")?
         .execute(params![snapshot, remaining, id])?;
     Ok(())
+}
+
+fn doc_exists(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)")?.query_row([id], |r| r.get(0))?)
 }
 
 pub(crate) fn load_doc(conn: &Connection, id: &str) -> Result<Option<RecordDoc>> {
