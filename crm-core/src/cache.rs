@@ -38,4 +38,8 @@ impl DocCache {
     pub fn len(&self) -> usize {
         self.docs.len()
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
 }

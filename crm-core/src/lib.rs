@@ -12,7 +12,7 @@ pub mod value;
 pub use error::{Error, FieldError, Result};
 pub use kind::Kind;
 pub mod api;
-mod cache;
+pub mod cache;
 pub mod demo;
 pub mod dictionary;
 pub mod duplicate;
@@ -20,6 +20,7 @@ pub mod projection;
 pub mod query;
 pub mod search;
 pub mod store;
+pub mod sync;
 
 pub use api::{Request, Response};
 pub use store::Store;

@@ -38,6 +38,14 @@ CREATE TABLE IF NOT EXISTS changes (
     bytes BLOB NOT NULL,
     PRIMARY KEY (doc_id, hash)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rejected (
+    hash BLOB PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    code TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     doc_id TEXT NOT NULL,
@@ -89,7 +97,7 @@ pub struct OutboxEntry {
 
 pub struct Store {
     pub(crate) conn: Connection,
-    cache: DocCache,
+    pub(crate) cache: DocCache,
     me: Identity,
     actor: ActorId,
 }
@@ -129,21 +137,27 @@ impl Store {
 
     /// Switch who is working on this device (after signing in to a server). A new actor id
     /// is used from now on, so changes are attributed to the right user and device.
-    pub fn set_identity(
+    pub fn set_identity(&mut self, user_id: &str, display_name: &str, role: &str, code_prefix: Option<&str>) -> Result<()> {
+        self.set_identity_with_actor(user_id, display_name, role, code_prefix, &hex(Uuid::new_v4().as_bytes()))
+    }
+
+    /// [`Store::set_identity`] with a given actor id (hex), the one registered with a server
+    /// at sign-in.
+    pub fn set_identity_with_actor(
         &mut self,
         user_id: &str,
         display_name: &str,
         role: &str,
         code_prefix: Option<&str>,
+        actor_hex: &str,
     ) -> Result<()> {
         if !crate::kind::ROLES.contains(&role) {
             return Err(Error::field("role", "invalid_choice"));
         }
-        let actor = Uuid::new_v4();
+        let actor =
+            hex_decode(actor_hex).filter(|b| (8..=32).contains(&b.len())).ok_or_else(|| Error::field("actor", "invalid_id"))?;
         let tx = self.conn.transaction()?;
-        for (k, v) in
-            [("user_id", user_id), ("display_name", display_name), ("role", role), ("actor", &hex(actor.as_bytes()))]
-        {
+        for (k, v) in [("user_id", user_id), ("display_name", display_name), ("role", role), ("actor", actor_hex)] {
             set_meta(&tx, k, v)?;
         }
         if let Some(prefix) = code_prefix {
@@ -151,7 +165,7 @@ impl Store {
         }
         tx.commit()?;
         self.me = load_or_create_identity(&self.conn)?;
-        self.actor = ActorId::from(actor.as_bytes().as_slice());
+        self.actor = ActorId::from(actor.as_slice());
         Ok(())
     }
 
@@ -381,6 +395,11 @@ impl Store {
     /// dependencies have not arrived is stored and waits. Every change is checked before
     /// anything is written; one bad change rejects the batch.
     pub fn apply_changes(&mut self, incoming: Vec<IncomingChange>) -> Result<ApplyReport> {
+        self.apply_changes_at(incoming, None)
+    }
+
+    /// [`Store::apply_changes`], recording the sync `cursor` in the same transaction.
+    pub fn apply_changes_at(&mut self, incoming: Vec<IncomingChange>, cursor: Option<u64>) -> Result<ApplyReport> {
         let mut by_doc: BTreeMap<String, Vec<Change>> = BTreeMap::new();
         for (i, c) in incoming.into_iter().enumerate() {
             Uuid::parse_str(&c.doc_id)
@@ -428,6 +447,9 @@ impl Store {
                     report.waiting += 1;
                 }
                 touched.push((doc_id, doc));
+            }
+            if let Some(cursor) = cursor {
+                set_meta(&tx, "sync_cursor", &cursor.to_string())?;
             }
             tx.commit()?;
             Ok::<_, Error>(())
@@ -753,7 +775,7 @@ pub(crate) fn load_doc(conn: &Connection, id: &str) -> Result<Option<RecordDoc>>
     RecordDoc::load(&snapshot, changes).map(Some)
 }
 
-fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         params![key, value],

@@ -22,6 +22,10 @@ Commands:
   rebuild-index          rebuild every list and search index from the documents
   compact                fold change rows into document snapshots
   whoami                 the user and device this data belongs to
+  login URL USERNAME [--device NAME]
+                         sign this device in to a sync server (password on stdin or $CRM_PASSWORD)
+  sync [--watch]         sync with the server once, or stay connected and keep syncing
+  rejected               edits the server refused, with the reason
 
 DIR defaults to $CRM_DATA, then ~/.local/share/field-crm.";
 
@@ -66,6 +70,38 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Sync once, or stay connected until Ctrl-C printing the status as it changes.
+fn sync(store: &mut Store, watch: bool) -> Result<ExitCode, String> {
+    use std::sync::{Arc, Mutex};
+    // The engine owns the store for the session; the CLI's copy is reopened from its path.
+    let path = store.connection().path().map(std::path::PathBuf::from).ok_or("the store has no file")?;
+    let shared = Arc::new(Mutex::new(Store::open(&path).map_err(|e| e.to_string())?));
+    let engine = crm_core::sync::client::SyncEngine::new(shared);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        if !watch {
+            let status = engine.sync_once().await.map_err(|e| e.to_string())?;
+            println!("up to date: {} received, {} waiting to be sent, {} refused", status.received, status.pending, status.rejected);
+            return Ok(ExitCode::SUCCESS);
+        }
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut status = engine.status();
+        let printer = tokio::spawn(async move {
+            while status.changed().await.is_ok() {
+                let s = status.borrow().clone();
+                eprintln!("sync: {:?}{} — {} pending, {} refused", s.state, s.detail.map(|d| format!(" ({d})")).unwrap_or_default(), s.pending, s.rejected);
+            }
+        });
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = stop_tx.send(true);
+        });
+        let result = engine.run(stop_rx).await;
+        printer.abort();
+        result.map(|()| ExitCode::SUCCESS).map_err(|e| e.to_string())
+    })
 }
 
 fn flag(args: &[String], name: &str) -> Option<String> {
@@ -179,6 +215,30 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
         }
         "whoami" => {
             println!("{}", serde_json::to_string_pretty(store.identity()).map_err(|e| e.to_string())?);
+        }
+        "login" => {
+            let (Some(url), Some(user)) = (args.first(), args.get(1)) else {
+                return Err("login needs URL and USERNAME".into());
+            };
+            let device = flag(args, "--device").unwrap_or_else(|| {
+                std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "crm cli".into())
+            });
+            let password = match std::env::var("CRM_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let login = crm_core::sync::client::login(store, url, user, &password, &device).map_err(|e| e.to_string())?;
+            println!("signed in as {} ({}) on device {} with code prefix {}", login.display_name, login.role, login.device_id, login.code_prefix);
+        }
+        "sync" => return sync(store, args.iter().any(|a| a == "--watch")),
+        "rejected" => {
+            for r in store.rejected_edits().map_err(|e| e.to_string())? {
+                println!("{}  {:<22} {:<30} {} ({})", r.at, r.code, r.title.unwrap_or_default(), r.reason, r.doc_id);
+            }
         }
         other => return Err(format!("unknown command '{other}'\n\n{USAGE}")),
     }

@@ -1,0 +1,359 @@
+//! The sync client engine: used by the app and by `crm sync`. It connects with the device
+//! token, bootstraps or catches up from the stored cursor, pushes the outbox, applies live
+//! changes, keeps refused edits visible, and reconnects with exponential backoff and jitter.
+//! Everything it needs to resume (cursor, outbox, token) is in the store, so a restart loses
+//! nothing.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde::Serialize;
+use tokio::sync::{watch, Notify};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+use crate::store::{IncomingChange, Store};
+use crate::sync::protocol::{
+    decode, encode, ClientMsg, DocBytes, LoginRequest, LoginResponse, ServerMsg, MAX_FRAME_BYTES, PROTOCOL_VERSION,
+};
+use crate::value::{format_datetime, now_ms};
+
+/// Changes per push.
+const PUSH_BATCH: usize = 500;
+const PING_EVERY: Duration = Duration::from_secs(20);
+const SILENCE_LIMIT: Duration = Duration::from_secs(60);
+const BACKOFF_FIRST: Duration = Duration::from_millis(300);
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("not signed in to a server on this device; run `crm login URL USER`")]
+    NotSignedIn,
+    #[error("the server refused the sign-in: {0}")]
+    LoginRefused(String),
+    #[error("the server cannot be reached: {0}")]
+    Unreachable(String),
+    #[error("the server refused the connection ({code}): {message}")]
+    Refused { status: u16, code: String, message: String },
+    #[error("this device was revoked; its local data has been removed")]
+    Revoked,
+    #[error("the server ended the session ({code}): {message}")]
+    Server { code: String, message: String },
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    #[error(transparent)]
+    Store(#[from] crate::error::Error),
+}
+
+impl SyncError {
+    /// Errors that another attempt later may fix.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SyncError::Unreachable(_) | SyncError::Protocol(_))
+            || matches!(self, SyncError::Server { code, .. } if code == "server_error")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    Offline,
+    Connecting,
+    Syncing,
+    UpToDate,
+    Error,
+}
+
+/// What the UI shows: state, edits waiting to be sent, refused edits, last good sync.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SyncStatus {
+    pub state: SyncState,
+    pub detail: Option<String>,
+    /// Local changes not yet acknowledged.
+    pub pending: i64,
+    /// Changes received in this session (for "syncing n of m").
+    pub received: u64,
+    pub rejected: usize,
+    pub last_sync: Option<String>,
+}
+
+/// Sign in: register this device (and a fresh actor id) with the server and make its user
+/// the current one. The token is kept in the store for `SyncEngine`.
+pub fn login(store: &mut Store, base_url: &str, username: &str, password: &str, device_name: &str) -> Result<LoginResponse, SyncError> {
+    let base = base_url.trim_end_matches('/');
+    let actor = crate::store::hex(uuid::Uuid::new_v4().as_bytes());
+    let body = serde_json::to_string(&LoginRequest {
+        username: username.into(),
+        password: password.into(),
+        device_name: device_name.into(),
+        actor: actor.clone(),
+    })
+    .map_err(|e| SyncError::Protocol(e.to_string()))?;
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut resp = agent
+        .post(&format!("{base}/api/login"))
+        .header("content-type", "application/json")
+        .send(body)
+        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().map_err(|e| SyncError::Unreachable(e.to_string()))?;
+    if status != 200 {
+        let message = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_string))
+            .unwrap_or(text);
+        return Err(SyncError::LoginRefused(message));
+    }
+    let login: LoginResponse = serde_json::from_str(&text).map_err(|e| SyncError::Protocol(e.to_string()))?;
+    // The local profile's own user record only made sense without a server.
+    let local_profile = store.identity().user_id.clone();
+    store.discard_local_record(&local_profile)?;
+    store.set_identity_with_actor(&login.user_id, &login.display_name, &login.role, Some(&login.code_prefix), &actor)?;
+    store.set_sync_endpoint(Some((base, &login.token, &login.device_id)))?;
+    Ok(login)
+}
+
+/// Runs sync for one store. Cheap to clone.
+#[derive(Clone)]
+pub struct SyncEngine {
+    store: Arc<Mutex<Store>>,
+    status: Arc<watch::Sender<SyncStatus>>,
+    local_change: Arc<Notify>,
+}
+
+enum Mode {
+    /// Catch up, push everything, then close.
+    Once,
+    /// Stay connected: live changes both ways.
+    Live,
+}
+
+impl SyncEngine {
+    pub fn new(store: Arc<Mutex<Store>>) -> SyncEngine {
+        let status = SyncStatus {
+            state: SyncState::Offline,
+            detail: None,
+            pending: 0,
+            received: 0,
+            rejected: 0,
+            last_sync: None,
+        };
+        let (tx, _) = watch::channel(status);
+        SyncEngine { store, status: Arc::new(tx), local_change: Arc::new(Notify::new()) }
+    }
+
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn status(&self) -> watch::Receiver<SyncStatus> {
+        self.status.subscribe()
+    }
+
+    /// Tell the engine there are new local edits, so they are pushed right away.
+    pub fn local_change(&self) {
+        self.local_change.notify_one();
+    }
+
+    fn set_state(&self, state: SyncState, detail: Option<String>) {
+        let (pending, rejected) = {
+            let store = self.store();
+            (store.outbox_len().unwrap_or(0), store.rejected_edits().map(|r| r.len()).unwrap_or(0))
+        };
+        self.status.send_modify(|s| {
+            s.state = state;
+            s.detail = detail;
+            s.pending = pending;
+            s.rejected = rejected;
+            if state == SyncState::UpToDate {
+                s.last_sync = Some(format_datetime(now_ms()));
+            }
+        });
+    }
+
+    /// Connect, catch up, push every pending edit, close.
+    pub async fn sync_once(&self) -> Result<SyncStatus, SyncError> {
+        let result = self.session(Mode::Once).await;
+        self.after(result.as_ref().err());
+        result.map(|()| self.status.borrow().clone())
+    }
+
+    /// Stay in sync until `shutdown` becomes true, reconnecting with exponential backoff
+    /// and jitter after transient failures. Returns on a permanent failure (signed out,
+    /// revoked, refused).
+    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) -> Result<(), SyncError> {
+        let mut delay = BACKOFF_FIRST;
+        loop {
+            if *shutdown.borrow() {
+                return Ok(());
+            }
+            let started = tokio::time::Instant::now();
+            let result = tokio::select! {
+                r = self.session(Mode::Live) => r,
+                _ = shutdown.changed() => Ok(()),
+            };
+            self.after(result.as_ref().err());
+            match result {
+                Ok(()) if *shutdown.borrow() => return Ok(()),
+                Ok(()) => {}
+                Err(e) if !e.is_transient() => return Err(e),
+                Err(_) => {}
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                delay = BACKOFF_FIRST;
+            }
+            let jittered = delay.mul_f64(0.5 + (uuid::Uuid::new_v4().as_bytes()[0] as f64 / 255.0));
+            tokio::select! {
+                _ = tokio::time::sleep(jittered) => {}
+                _ = shutdown.changed() => return Ok(()),
+            }
+            delay = (delay * 2).min(BACKOFF_MAX);
+        }
+    }
+
+    fn after(&self, error: Option<&SyncError>) {
+        match error {
+            None => {
+                if self.status.borrow().state != SyncState::UpToDate {
+                    self.set_state(SyncState::Offline, None);
+                }
+            }
+            Some(e) if e.is_transient() => self.set_state(SyncState::Offline, Some(e.to_string())),
+            Some(e) => self.set_state(SyncState::Error, Some(e.to_string())),
+        }
+    }
+
+    async fn session(&self, mode: Mode) -> Result<(), SyncError> {
+        let (base, token, cursor) = {
+            let store = self.store();
+            let (base, token) = store.sync_endpoint()?.ok_or(SyncError::NotSignedIn)?;
+            (base, token, store.sync_cursor()?)
+        };
+        self.set_state(SyncState::Connecting, None);
+        let url = format!("{}/sync", base.replacen("http", "ws", 1));
+        let mut request = url.into_client_request().map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        let bearer = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        request.headers_mut().insert("authorization", bearer);
+        let config = WebSocketConfig::default().max_message_size(Some(MAX_FRAME_BYTES)).max_frame_size(Some(MAX_FRAME_BYTES));
+        let (mut ws, _) = match tokio_tungstenite::connect_async_with_config(request, Some(config), false).await {
+            Ok(ok) => ok,
+            Err(WsError::Http(response)) => {
+                let status = response.status().as_u16();
+                let body: serde_json::Value =
+                    response.body().as_deref().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default();
+                let code = body["code"].as_str().unwrap_or("refused").to_string();
+                if code == "device_revoked" {
+                    let mut store = self.store();
+                    store.wipe()?;
+                    store.set_sync_endpoint(None)?;
+                    return Err(SyncError::Revoked);
+                }
+                let message = body["message"].as_str().unwrap_or("").to_string();
+                return Err(SyncError::Refused { status, code, message });
+            }
+            Err(e) => return Err(SyncError::Unreachable(e.to_string())),
+        };
+        let send = |msg: &ClientMsg| Message::Binary(encode(msg).into());
+        ws.send(send(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor }))
+            .await
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+
+        let mut caught_up = false;
+        let mut in_flight: Option<u64> = None;
+        let mut next_batch = 1u64;
+        let mut stalled = false;
+        let mut ping = tokio::time::interval(PING_EVERY);
+        let mut last_heard = tokio::time::Instant::now();
+        self.status.send_modify(|s| s.received = 0);
+        loop {
+            if caught_up && in_flight.is_none() && !stalled {
+                let outbox = self.store().outbox(PUSH_BATCH)?;
+                if !outbox.is_empty() {
+                    let changes = outbox.into_iter().map(|e| DocBytes { doc: e.doc_id, bytes: e.bytes }).collect();
+                    ws.send(send(&ClientMsg::Push { batch: next_batch, changes }))
+                        .await
+                        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+                    in_flight = Some(next_batch);
+                    next_batch += 1;
+                    self.set_state(SyncState::Syncing, None);
+                } else {
+                    self.set_state(SyncState::UpToDate, None);
+                    if matches!(mode, Mode::Once) {
+                        let _ = ws.close(None).await;
+                        return Ok(());
+                    }
+                }
+            } else if caught_up && in_flight.is_none() && matches!(mode, Mode::Once) {
+                // Only edits waiting for other changes are left; they go next time.
+                let _ = ws.close(None).await;
+                return Ok(());
+            }
+            tokio::select! {
+                frame = ws.next() => {
+                    let frame = match frame {
+                        Some(Ok(f)) => f,
+                        Some(Err(e)) => return Err(SyncError::Unreachable(e.to_string())),
+                        None => return Err(SyncError::Unreachable("the server closed the connection".into())),
+                    };
+                    last_heard = tokio::time::Instant::now();
+                    let bytes = match frame {
+                        Message::Binary(b) => b,
+                        Message::Close(_) => return Err(SyncError::Unreachable("the server closed the connection".into())),
+                        _ => continue,
+                    };
+                    let msg: ServerMsg = decode(&bytes).map_err(SyncError::Protocol)?;
+                    match msg {
+                        ServerMsg::Welcome { .. } => self.set_state(SyncState::Syncing, None),
+                        ServerMsg::Snapshots { docs, cursor } => {
+                            let n = docs.len() as u64;
+                            self.store().apply_snapshots(docs.into_iter().map(|d| (d.doc, d.bytes)).collect(), cursor)?;
+                            self.status.send_modify(|s| s.received += n);
+                        }
+                        ServerMsg::Changes { changes, cursor } => {
+                            let n = changes.len() as u64;
+                            let incoming = changes.into_iter().map(|c| IncomingChange { doc_id: c.doc, bytes: c.bytes }).collect();
+                            self.store().apply_changes_at(incoming, Some(cursor))?;
+                            self.status.send_modify(|s| s.received += n);
+                        }
+                        ServerMsg::Drop { docs, cursor } => self.store().drop_docs(&docs, cursor)?,
+                        ServerMsg::CaughtUp { cursor } => {
+                            self.store().set_sync_cursor(cursor)?;
+                            caught_up = true;
+                        }
+                        ServerMsg::Ack { batch, accepted, refused } => {
+                            if in_flight == Some(batch) {
+                                in_flight = None;
+                            }
+                            let mut store = self.store();
+                            let hashes: Vec<String> = accepted.iter().map(|a| a.hash.clone()).collect();
+                            store.ack(&hashes)?;
+                            let (retry, final_refusals): (Vec<_>, Vec<_>) =
+                                refused.into_iter().partition(|r| r.code == "missing_dependencies");
+                            store.reject(&final_refusals)?;
+                            // Edits waiting for changes the server lacks stay in the outbox; stop
+                            // pushing them again in this session unless something new arrives.
+                            stalled = accepted.is_empty() && final_refusals.is_empty() && !retry.is_empty();
+                        }
+                        ServerMsg::Pong { .. } => {}
+                        ServerMsg::Error { code, message, fatal } => {
+                            if fatal {
+                                return Err(SyncError::Server { code, message });
+                            }
+                        }
+                    }
+                }
+                _ = self.local_change.notified(), if matches!(mode, Mode::Live) => {
+                    stalled = false;
+                }
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > SILENCE_LIMIT {
+                        return Err(SyncError::Unreachable("the server stopped answering".into()));
+                    }
+                    ws.send(send(&ClientMsg::Ping { n: 0 })).await.map_err(|e| SyncError::Unreachable(e.to_string()))?;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The store's side of sync: the cursor, whole documents for a fresh device, access taken
+//! away, edits the server refused (kept visible, never silently dropped), and wiping a
+//! revoked device.
+
+use std::collections::{BTreeMap, HashSet};
+
+use automerge::{Change, ChangeHash};
+use rusqlite::params;
+use serde::Serialize;
+
+use crate::document::RecordDoc;
+use crate::error::{Error, Result};
+use crate::projection;
+use crate::store::{hex, hex_decode, load_doc, set_meta, Store};
+use crate::sync::protocol::Refused;
+use crate::value::{format_datetime, now_ms};
+
+/// A local edit the server refused, kept so the person can see it and act.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RejectedEdit {
+    pub doc_id: String,
+    pub hash: String,
+    pub code: String,
+    pub reason: String,
+    pub at: String,
+    /// The record's title when it is still on this device.
+    pub title: Option<String>,
+}
+
+impl Store {
+    /// The last server log position this device has applied (0: never synced).
+    pub fn sync_cursor(&self) -> Result<u64> {
+        Ok(self.meta("sync_cursor")?.and_then(|c| c.parse().ok()).unwrap_or(0))
+    }
+
+    /// Merge whole documents (a fresh device's bootstrap), then record `cursor`.
+    pub fn apply_snapshots(&mut self, docs: Vec<(String, Vec<u8>)>, cursor: u64) -> Result<Vec<String>> {
+        let mut loaded = Vec::with_capacity(docs.len());
+        for (i, (id, bytes)) in docs.into_iter().enumerate() {
+            uuid::Uuid::parse_str(&id).map_err(|_| Error::BadChange(format!("snapshot {i}: '{id}' is not a UUID")))?;
+            let doc = RecordDoc::load(&bytes, Vec::new()).map_err(|e| Error::BadChange(format!("snapshot {i}: {e}")))?;
+            loaded.push((id, bytes, doc));
+        }
+        let mut changed = Vec::new();
+        let tx = self.conn.transaction()?;
+        for (id, bytes, mut incoming) in loaded {
+            self.cache.take(&id);
+            match load_doc(&tx, &id)? {
+                None => {
+                    tx.prepare_cached("INSERT INTO docs (id, kind, snapshot, change_rows) VALUES (?, ?, ?, 0)")?
+                        .execute(params![id, incoming.kind().map(|k| k.as_str()), bytes])?;
+                    projection::project(&tx, &id, &mut incoming)?;
+                    changed.push(id);
+                }
+                Some(mut local) => {
+                    let before = local.heads();
+                    let theirs = incoming.inner().get_changes(&[]);
+                    local.apply(theirs)?;
+                    if local.heads() != before {
+                        // Keep change rows that are still unsent; everything else is in the snapshot.
+                        tx.prepare_cached("UPDATE docs SET snapshot = ?, kind = IFNULL(kind, ?) WHERE id = ?")?
+                            .execute(params![local.save(), local.kind().map(|k| k.as_str()), id])?;
+                        projection::project(&tx, &id, &mut local)?;
+                        changed.push(id);
+                    }
+                }
+            }
+        }
+        if cursor > 0 {
+            set_meta(&tx, "sync_cursor", &cursor.to_string())?;
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// Remove documents this user may no longer read (a customer transferred away). Unsent
+    /// local edits to them are kept in the rejected list so they are not lost silently.
+    pub fn drop_docs(&mut self, ids: &[String], cursor: u64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for id in ids {
+            self.cache.take(id);
+            let unsent: Vec<(Vec<u8>, Vec<u8>)> = tx
+                .prepare_cached(
+                    "SELECT o.hash, c.bytes FROM outbox o JOIN changes c ON c.doc_id = o.doc_id AND c.hash = o.hash
+                     WHERE o.doc_id = ?",
+                )?
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            for (hash, bytes) in unsent {
+                tx.prepare_cached(
+                    "INSERT OR REPLACE INTO rejected (hash, doc_id, bytes, code, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+                )?
+                .execute(params![
+                    hash,
+                    id,
+                    bytes,
+                    "access_removed",
+                    "this record was moved to someone else before the edit was sent",
+                    now_ms()
+                ])?;
+            }
+            delete_doc_rows(&tx, id)?;
+        }
+        set_meta(&tx, "sync_cursor", &cursor.to_string())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The server refused these local changes: the record goes back to what the server
+    /// accepted, and the refused edits (with later local edits that build on them) move to
+    /// the rejected list with the reason.
+    pub fn reject(&mut self, refused: &[Refused]) -> Result<()> {
+        let mut by_doc: BTreeMap<&str, Vec<&Refused>> = BTreeMap::new();
+        for r in refused {
+            by_doc.entry(r.doc.as_str()).or_default().push(r);
+        }
+        let tx = self.conn.transaction()?;
+        for (id, refused) in by_doc {
+            self.cache.take(id);
+            let Some(mut doc) = load_doc(&tx, id)? else { continue };
+            let mut bad: HashSet<ChangeHash> = HashSet::new();
+            let mut why: BTreeMap<ChangeHash, (&str, &str)> = BTreeMap::new();
+            for r in &refused {
+                let Some(hash) = hex_decode(&r.hash).and_then(|b| ChangeHash::try_from(b.as_slice()).ok()) else { continue };
+                bad.insert(hash);
+                why.insert(hash, (r.code.as_str(), r.reason.as_str()));
+            }
+            let mut keep: Vec<Change> = Vec::new();
+            for mut change in doc.inner().get_changes(&[]) {
+                let hash = change.hash();
+                if bad.contains(&hash) || change.deps().iter().any(|d| bad.contains(d)) {
+                    bad.insert(hash);
+                    let (code, reason) = why.get(&hash).copied().unwrap_or(("depends_on_refused", "built on an edit the server refused"));
+                    tx.prepare_cached(
+                        "INSERT OR REPLACE INTO rejected (hash, doc_id, bytes, code, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+                    )?
+                    .execute(params![hash.0.as_slice(), id, change.bytes().as_ref(), code, reason, now_ms()])?;
+                } else {
+                    keep.push(change);
+                }
+            }
+            let mut clean = RecordDoc::empty();
+            clean.apply(keep)?;
+            for hash in &bad {
+                tx.prepare_cached("DELETE FROM outbox WHERE hash = ?")?.execute([hash.0.as_slice()])?;
+            }
+            tx.prepare_cached("DELETE FROM changes WHERE doc_id = ? AND hash NOT IN (SELECT hash FROM outbox)")?
+                .execute([id])?;
+            let remaining: i64 = tx.query_row("SELECT COUNT(*) FROM changes WHERE doc_id = ?", [id], |r| r.get(0))?;
+            tx.prepare_cached("UPDATE docs SET snapshot = ?, change_rows = ? WHERE id = ?")?
+                .execute(params![clean.save(), remaining, id])?;
+            if clean.kind().is_some() {
+                projection::project(&tx, id, &mut clean)?;
+            } else {
+                // The refused edit created the record: it is gone from lists until fixed.
+                delete_doc_rows(&tx, id)?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Edits the server refused, newest first.
+    pub fn rejected_edits(&self) -> Result<Vec<RejectedEdit>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.doc_id, r.hash, r.code, r.reason, r.at, d.kind FROM rejected r
+             LEFT JOIN docs d ON d.id = r.doc_id ORDER BY r.at DESC LIMIT 500",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, Option<String>>(5)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (doc_id, hash, code, reason, at, kind) = row?;
+            let title = match kind.and_then(|k| crate::Kind::parse(&k)) {
+                Some(kind) => self.title_of(kind, &doc_id)?,
+                None => None,
+            };
+            out.push(RejectedEdit { doc_id, hash: hex(&hash), code, reason, at: format_datetime(at), title });
+        }
+        Ok(out)
+    }
+
+    /// Remove a record that exists only on this device (never acknowledged by a server), such
+    /// as a local profile's own user record at the first sign-in. Records the server has are
+    /// left alone.
+    pub fn discard_local_record(&mut self, id: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let changes: i64 = tx.query_row("SELECT COUNT(*) FROM changes WHERE doc_id = ?", [id], |r| r.get(0))?;
+        let unsent: i64 = tx.query_row("SELECT COUNT(*) FROM outbox WHERE doc_id = ?", [id], |r| r.get(0))?;
+        let snapshot: i64 =
+            tx.query_row("SELECT IFNULL((SELECT length(snapshot) FROM docs WHERE id = ?), 0)", [id], |r| r.get(0))?;
+        if changes > 0 && changes == unsent && snapshot == 0 {
+            self.cache.take(id);
+            delete_doc_rows(&tx, id)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A revoked device: remove every record and change from it.
+    pub fn wipe(&mut self) -> Result<()> {
+        self.cache.clear();
+        let tx = self.conn.transaction()?;
+        tx.execute_batch("DELETE FROM outbox; DELETE FROM changes; DELETE FROM docs; DELETE FROM rejected;")?;
+        projection::drop_all(&tx)?;
+        tx.execute_batch(&projection::ddl())?;
+        tx.execute("DELETE FROM meta WHERE key IN ('sync_cursor', 'seed_version')", [])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// How many documents there are (for status and tests).
+    pub fn doc_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM docs", [], |r| r.get(0))?)
+    }
+}
+
+fn delete_doc_rows(tx: &rusqlite::Connection, id: &str) -> Result<()> {
+    for kind in crate::Kind::ALL {
+        tx.prepare_cached(&format!("DELETE FROM {} WHERE id = ?", kind.table()))?.execute([id])?;
+    }
+    tx.prepare_cached("DELETE FROM record_tags WHERE record_id = ?")?.execute([id])?;
+    tx.prepare_cached("DELETE FROM dup_keys WHERE record_id = ?")?.execute([id])?;
+    let rowid: Option<i64> =
+        tx.prepare_cached("SELECT rowid FROM search_docs WHERE record_id = ?")?.query_row([id], |r| r.get(0)).ok();
+    if let Some(rowid) = rowid {
+        tx.prepare_cached("DELETE FROM search_fts WHERE rowid = ?")?.execute([rowid])?;
+        tx.prepare_cached("DELETE FROM search_docs WHERE rowid = ?")?.execute([rowid])?;
+    }
+    tx.prepare_cached("DELETE FROM outbox WHERE doc_id = ?")?.execute([id])?;
+    tx.prepare_cached("DELETE FROM changes WHERE doc_id = ?")?.execute([id])?;
+    tx.prepare_cached("DELETE FROM docs WHERE id = ?")?.execute([id])?;
+    Ok(())
+}
+
+impl Store {
+    pub fn set_sync_cursor(&mut self, cursor: u64) -> Result<()> {
+        set_meta(&self.conn, "sync_cursor", &cursor.to_string())
+    }
+
+    /// The server URL and this device's token, if signed in.
+    pub fn sync_endpoint(&self) -> Result<Option<(String, String)>> {
+        Ok(match (self.meta("sync_url")?, self.meta("sync_token")?) {
+            (Some(url), Some(token)) if !token.is_empty() => Some((url, token)),
+            _ => None,
+        })
+    }
+
+    /// Remember (or forget, on sign-out and revocation) the server and token.
+    pub fn set_sync_endpoint(&mut self, endpoint: Option<(&str, &str, &str)>) -> Result<()> {
+        match endpoint {
+            Some((url, token, device_id)) => {
+                set_meta(&self.conn, "sync_url", url)?;
+                set_meta(&self.conn, "sync_token", token)?;
+                set_meta(&self.conn, "device_id", device_id)?;
+            }
+            None => {
+                self.conn.execute("DELETE FROM meta WHERE key IN ('sync_token')", [])?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,5 @@
+//! Sync: the wire protocol, the store's hooks, and the client engine.
+
+pub mod client;
+pub mod local;
+pub mod protocol;

@@ -1,0 +1,113 @@
+//! The sync wire protocol: CBOR messages in binary WebSocket frames. Shared by the server and
+//! the client so the two can never disagree; `docs/protocol.md` describes it for other clients.
+
+use serde::{Deserialize, Serialize};
+
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Largest frame either side accepts.
+pub const MAX_FRAME_BYTES: usize = 16 << 20;
+/// Most changes in one push.
+pub const MAX_PUSH_CHANGES: usize = 2_000;
+/// Most entries the server puts in one `changes` or `snapshots` message.
+pub const MAX_BATCH: usize = 1_000;
+
+/// A document's Automerge change (or saved document) on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocBytes {
+    pub doc: String,
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// A change from the server's log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogChange {
+    pub seq: u64,
+    pub doc: String,
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Accepted {
+    pub hash: String,
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Refused {
+    pub hash: String,
+    pub doc: String,
+    /// Stable code: `forbidden`, `owner_change`, `kind_change`, `forged_actor`, `invalid_change`,
+    /// `missing_dependencies`, `unknown_kind`, `unknown_customer`.
+    pub code: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// First message: what the client has. `cursor` 0 means a fresh device.
+    Hello { protocol: u32, cursor: u64 },
+    /// Local changes, in the order they were made.
+    Push { batch: u64, changes: Vec<DocBytes> },
+    Ping { n: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum ServerMsg {
+    Welcome { protocol: u32, user_id: String, role: String },
+    /// Whole documents for a fresh device; store `cursor` after applying them.
+    Snapshots { docs: Vec<DocBytes>, cursor: u64 },
+    /// Log entries after the client's cursor (catch-up and live); store `cursor` after applying.
+    Changes { changes: Vec<LogChange>, cursor: u64 },
+    /// Documents this user may no longer read: delete them locally.
+    Drop { docs: Vec<String>, cursor: u64 },
+    /// Everything up to `cursor` has been sent.
+    CaughtUp { cursor: u64 },
+    /// Answer to a push: each change stored durably (with its log sequence) or refused.
+    Ack { batch: u64, accepted: Vec<Accepted>, refused: Vec<Refused> },
+    Pong { n: u64 },
+    /// A problem with the connection; `fatal` ones are followed by a close.
+    Error { code: String, message: String, fatal: bool },
+}
+
+/// Encode a message as one binary frame.
+pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing CBOR into a Vec cannot fail for these types.
+    let _ = ciborium::into_writer(msg, &mut out);
+    out
+}
+
+/// Decode one binary frame.
+pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, String> {
+    if bytes.len() > MAX_FRAME_BYTES {
+        return Err(format!("frame of {} bytes is larger than {MAX_FRAME_BYTES}", bytes.len()));
+    }
+    ciborium::from_reader(bytes).map_err(|e| format!("not a valid message: {e}"))
+}
+
+/// What `POST /api/login` takes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    pub device_name: String,
+    /// The Automerge actor id (hex) this device will write with.
+    pub actor: String,
+}
+
+/// What `POST /api/login` answers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub user_id: String,
+    pub display_name: String,
+    pub role: String,
+    pub device_id: String,
+    /// Device part of minted codes: unique on this server.
+    pub code_prefix: String,
+    pub expires_at: String,
+}

@@ -1,0 +1,578 @@
+//! The server's store: accounts, devices and their tokens and actor ids, the current state of
+//! every document, and the change log with its monotonic sequence. One SQLite file (WAL,
+//! `synchronous=FULL`): a change is acknowledged only after its transaction commits.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use automerge::{ActorId, Change};
+use crm_core::cache::DocCache;
+use crm_core::document::RecordDoc;
+use crm_core::kind::{Kind, ROLES};
+use crm_core::store::hex;
+use crm_core::sync::protocol::{Accepted, DocBytes, LoginRequest, LoginResponse, Refused};
+use crm_core::value::{format_datetime, now_ms, FieldValue};
+use rusqlite::{params, Connection, OptionalExtension};
+use uuid::Uuid;
+
+use crate::access::{Principal, Teams};
+use crate::auth;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL,
+    role TEXT NOT NULL, team TEXT, password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS devices (
+    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, token_hash BLOB NOT NULL UNIQUE,
+    code_prefix TEXT NOT NULL UNIQUE, expires_at INTEGER NOT NULL, revoked_at INTEGER,
+    created_at INTEGER NOT NULL, last_seen INTEGER);
+CREATE TABLE IF NOT EXISTS actors (actor TEXT PRIMARY KEY, device_id TEXT NOT NULL, user_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    id TEXT PRIMARY KEY, kind TEXT, customer TEXT, owner TEXT, scope_owner TEXT,
+    snapshot BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS docs_customer ON docs(customer);
+CREATE TABLE IF NOT EXISTS log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL,
+    event TEXT NOT NULL,          -- 'change' or 'access'
+    hash BLOB UNIQUE,             -- change: its hash
+    bytes BLOB,                   -- change: its bytes
+    old_scope TEXT, new_scope TEXT -- access: the scope owner before and after
+);
+";
+
+const TOKEN_DAYS: i64 = 30;
+const CACHE_DOCS: usize = 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Why a token does not open a connection. Each maps to an HTTP status before the upgrade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthError {
+    Missing,
+    Invalid,
+    Expired,
+    Revoked,
+    Disabled,
+}
+
+impl AuthError {
+    pub fn code(self) -> &'static str {
+        match self {
+            AuthError::Missing => "token_missing",
+            AuthError::Invalid => "token_invalid",
+            AuthError::Expired => "token_expired",
+            AuthError::Revoked => "device_revoked",
+            AuthError::Disabled => "user_disabled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub team: Option<String>,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeviceRow {
+    pub id: String,
+    pub username: String,
+    pub name: String,
+    pub code_prefix: String,
+    pub created_at: String,
+    pub last_seen: Option<String>,
+    pub revoked: bool,
+}
+
+/// What the server knows about a document for access decisions.
+#[derive(Debug, Clone, PartialEq)]
+struct DocMeta {
+    kind: Option<Kind>,
+    owner: Option<String>,
+    customer: Option<String>,
+}
+
+fn doc_meta(doc: &RecordDoc) -> DocMeta {
+    let kind = doc.kind();
+    let read = |name: &str| {
+        kind.and_then(|k| k.spec().field(name)).and_then(|f| doc.read(f)).and_then(|v| match v {
+            FieldValue::Str(s) => Some(s),
+            _ => None,
+        })
+    };
+    DocMeta { kind, owner: read("owner"), customer: read("customer") }
+}
+
+pub struct ServerDb {
+    conn: Connection,
+    cache: DocCache,
+    system_actor: ActorId,
+}
+
+pub fn open_connection(path: &Path) -> Result<Connection, DbError> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "busy_timeout", 10_000)?;
+    Ok(conn)
+}
+
+impl ServerDb {
+    pub fn open(path: &Path) -> Result<ServerDb, DbError> {
+        let conn = open_connection(path)?;
+        conn.execute_batch(SCHEMA)?;
+        let actor: Option<String> =
+            conn.query_row("SELECT value FROM meta WHERE key = 'system_actor'", [], |r| r.get(0)).optional()?;
+        let actor = match actor {
+            Some(a) => a,
+            None => {
+                let a = hex(Uuid::new_v4().as_bytes());
+                conn.execute("INSERT INTO meta (key, value) VALUES ('system_actor', ?)", [&a])?;
+                a
+            }
+        };
+        let system_actor = ActorId::from(crm_core::store::hex_decode(&actor).unwrap_or_default());
+        Ok(ServerDb { conn, cache: DocCache::new(CACHE_DOCS), system_actor })
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn max_seq(&self) -> Result<u64, DbError> {
+        Ok(self.conn.query_row("SELECT IFNULL(MAX(seq), 0) FROM log", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    // ---- accounts ----------------------------------------------------------------------
+
+    /// Add an account, and its `user` record so every device can show the name.
+    pub fn add_user(
+        &mut self,
+        username: &str,
+        display_name: &str,
+        role: &str,
+        team: Option<&str>,
+        password: &str,
+    ) -> Result<String, DbError> {
+        if !ROLES.contains(&role) {
+            return Err(DbError::Invalid(format!("role must be one of {}", ROLES.join(", "))));
+        }
+        if username.trim().is_empty() || password.len() < 8 {
+            return Err(DbError::Invalid("a username and a password of at least 8 characters are needed".into()));
+        }
+        let exists: bool =
+            self.conn.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE username = ?)", [username], |r| r.get(0))?;
+        if exists {
+            return Err(DbError::Invalid(format!("user '{username}' already exists")));
+        }
+        let id = Uuid::now_v7().to_string();
+        let hash = auth::hash_password(password).map_err(DbError::Invalid)?;
+        let spec = Kind::User.spec();
+        let mut doc = RecordDoc::empty();
+        doc.set_actor(&self.system_actor);
+        doc.init(Kind::User, now_ms(), "system").map_err(|e| DbError::Invalid(e.to_string()))?;
+        for (name, value) in [
+            ("username", FieldValue::Str(username.into())),
+            ("display_name", FieldValue::Str(display_name.into())),
+            ("role", FieldValue::Str(role.into())),
+            ("active", FieldValue::Bool(true)),
+        ] {
+            if let Some(field) = spec.field(name) {
+                doc.write(field, Some(&value), true).map_err(|e| DbError::Invalid(e.to_string()))?;
+            }
+        }
+        let mut change = doc
+            .commit("system", now_ms() / 1000)
+            .ok_or_else(|| DbError::Invalid("the user record produced no change".into()))?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO users (id, username, display_name, role, team, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            params![id, username, display_name, role, team, hash, now_ms()],
+        )?;
+        tx.execute(
+            "INSERT INTO log (doc_id, event, hash, bytes) VALUES (?, 'change', ?, ?)",
+            params![id, change.hash().0.as_slice(), change.bytes().as_ref()],
+        )?;
+        tx.execute(
+            "INSERT INTO docs (id, kind, snapshot) VALUES (?, 'user', ?)",
+            params![id, doc.save()],
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub fn users(&self) -> Result<Vec<UserRow>, DbError> {
+        let mut stmt =
+            self.conn.prepare("SELECT id, username, display_name, role, team, disabled FROM users ORDER BY username")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(UserRow {
+                id: r.get(0)?,
+                username: r.get(1)?,
+                display_name: r.get(2)?,
+                role: r.get(3)?,
+                team: r.get(4)?,
+                disabled: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn set_disabled(&mut self, username: &str, disabled: bool) -> Result<(), DbError> {
+        let n = self.conn.execute("UPDATE users SET disabled = ? WHERE username = ?", params![disabled, username])?;
+        if n == 0 {
+            return Err(DbError::Invalid(format!("no user '{username}'")));
+        }
+        Ok(())
+    }
+
+    pub fn set_password(&mut self, username: &str, password: &str) -> Result<(), DbError> {
+        if password.len() < 8 {
+            return Err(DbError::Invalid("the password needs at least 8 characters".into()));
+        }
+        let hash = auth::hash_password(password).map_err(DbError::Invalid)?;
+        let n = self.conn.execute("UPDATE users SET password_hash = ? WHERE username = ?", params![hash, username])?;
+        if n == 0 {
+            return Err(DbError::Invalid(format!("no user '{username}'")));
+        }
+        Ok(())
+    }
+
+    pub fn teams(&self) -> Result<Teams, DbError> {
+        let mut stmt = self.conn.prepare_cached("SELECT id, team FROM users")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
+        Ok(rows.collect::<Result<HashMap<_, _>, _>>()?)
+    }
+
+    // ---- devices -----------------------------------------------------------------------
+
+    /// Check the password and register a device with its actor id. `None` when the username
+    /// or password is wrong or the account is disabled (the caller does not say which).
+    pub fn login(&mut self, req: &LoginRequest) -> Result<Option<LoginResponse>, DbError> {
+        let user: Option<(String, String, String, String, bool)> = self
+            .conn
+            .query_row(
+                "SELECT id, display_name, role, password_hash, disabled FROM users WHERE username = ?",
+                [&req.username],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let Some((user_id, display_name, role, hash, disabled)) = user else { return Ok(None) };
+        if disabled || !auth::verify_password(&req.password, &hash) {
+            return Ok(None);
+        }
+        let actor = req.actor.to_lowercase();
+        if crm_core::store::hex_decode(&actor).is_none_or(|b| !(8..=32).contains(&b.len())) {
+            return Err(DbError::Invalid("actor must be 8 to 32 bytes of hex".into()));
+        }
+        let taken: bool =
+            self.conn.query_row("SELECT EXISTS (SELECT 1 FROM actors WHERE actor = ?)", [&actor], |r| r.get(0))?;
+        if taken {
+            return Err(DbError::Invalid("this actor id is already registered; use a new one".into()));
+        }
+        let token = auth::new_token();
+        let device_id = Uuid::now_v7().to_string();
+        let expires = now_ms() + TOKEN_DAYS * 86_400_000;
+        let tx = self.conn.transaction()?;
+        let n: i64 = tx.query_row("SELECT COUNT(*) FROM devices", [], |r| r.get(0))?;
+        let code_prefix = device_prefix(n as u64 + 1);
+        tx.execute(
+            "INSERT INTO devices (id, user_id, name, token_hash, code_prefix, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            params![device_id, user_id, req.device_name, auth::token_hash(&token), code_prefix, expires, now_ms()],
+        )?;
+        tx.execute("INSERT INTO actors (actor, device_id, user_id) VALUES (?, ?, ?)", params![actor, device_id, user_id])?;
+        tx.commit()?;
+        Ok(Some(LoginResponse {
+            token,
+            user_id,
+            display_name,
+            role,
+            device_id,
+            code_prefix,
+            expires_at: format_datetime(expires),
+        }))
+    }
+
+    pub fn authenticate(&self, token: Option<&str>) -> Result<Result<Principal, AuthError>, DbError> {
+        let Some(token) = token.filter(|t| !t.is_empty()) else { return Ok(Err(AuthError::Missing)) };
+        let row: Option<(String, String, i64, Option<i64>, String, Option<String>, bool)> = self
+            .conn
+            .query_row(
+                "SELECT d.id, d.user_id, d.expires_at, d.revoked_at, u.role, u.team, u.disabled
+                 FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?",
+                [auth::token_hash(token)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+            )
+            .optional()?;
+        let Some((device_id, user_id, expires, revoked, role, team, disabled)) = row else {
+            return Ok(Err(AuthError::Invalid));
+        };
+        if revoked.is_some() {
+            return Ok(Err(AuthError::Revoked));
+        }
+        if disabled {
+            return Ok(Err(AuthError::Disabled));
+        }
+        if expires < now_ms() {
+            return Ok(Err(AuthError::Expired));
+        }
+        self.conn.execute("UPDATE devices SET last_seen = ? WHERE id = ?", params![now_ms(), device_id])?;
+        Ok(Ok(Principal { user_id, role, team, device_id }))
+    }
+
+    pub fn devices(&self) -> Result<Vec<DeviceRow>, DbError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT d.id, u.username, d.name, d.code_prefix, d.created_at, d.last_seen, d.revoked_at IS NOT NULL
+             FROM devices d JOIN users u ON u.id = d.user_id ORDER BY d.created_at",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DeviceRow {
+                id: r.get(0)?,
+                username: r.get(1)?,
+                name: r.get(2)?,
+                code_prefix: r.get(3)?,
+                created_at: format_datetime(r.get(4)?),
+                last_seen: r.get::<_, Option<i64>>(5)?.map(format_datetime),
+                revoked: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn revoke_device(&mut self, device_id: &str) -> Result<(), DbError> {
+        let n = self.conn.execute(
+            "UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            params![now_ms(), device_id],
+        )?;
+        if n == 0 {
+            return Err(DbError::Invalid(format!("no active device '{device_id}'")));
+        }
+        Ok(())
+    }
+
+    // ---- changes -----------------------------------------------------------------------
+
+    /// Check and store pushed changes, in order, in one transaction. Each is accepted (with
+    /// its log sequence; re-sending a stored change answers with its original sequence) or
+    /// refused with a reason; nothing refused is stored.
+    pub fn ingest(&mut self, who: &Principal, changes: Vec<DocBytes>) -> Result<(Vec<Accepted>, Vec<Refused>), DbError> {
+        let teams = self.teams()?;
+        let my_actors: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT actor FROM actors WHERE device_id = ?")?
+            .query_map([&who.device_id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut accepted = Vec::new();
+        let mut refused = Vec::new();
+        let mut touched: Vec<(String, RecordDoc)> = Vec::new();
+        let tx = self.conn.transaction()?;
+        for DocBytes { doc: doc_id, bytes } in changes {
+            let mut refuse = |hash: String, code: &str, reason: String| {
+                refused.push(Refused { hash, doc: doc_id.clone(), code: code.into(), reason })
+            };
+            let change = match Change::from_bytes(bytes) {
+                Ok(c) => c,
+                Err(e) => {
+                    refuse(String::new(), "invalid_change", format!("not an Automerge change: {e}"));
+                    continue;
+                }
+            };
+            let hash = change.hash();
+            let hash_hex = hash.to_string();
+            if Uuid::parse_str(&doc_id).is_err() {
+                refuse(hash_hex, "invalid_change", "the document id is not a UUID".into());
+                continue;
+            }
+            if let Some(seq) = tx
+                .prepare_cached("SELECT seq FROM log WHERE hash = ?")?
+                .query_row([hash.0.as_slice()], |r| r.get::<_, i64>(0))
+                .optional()?
+            {
+                accepted.push(Accepted { hash: hash_hex, seq: seq as u64 });
+                continue;
+            }
+            if !my_actors.contains(&hex(change.actor_id().to_bytes())) {
+                refuse(hash_hex, "forged_actor", "the change was not written by this device".into());
+                continue;
+            }
+            // The current state: from this batch, the cache, or the stored snapshot.
+            let mut doc = match touched.iter().position(|(id, _)| *id == doc_id) {
+                Some(i) => touched.swap_remove(i).1,
+                None => match self.cache.take(&doc_id) {
+                    Some(d) => d,
+                    None => {
+                        let snapshot: Option<Vec<u8>> = tx
+                            .prepare_cached("SELECT snapshot FROM docs WHERE id = ?")?
+                            .query_row([&doc_id], |r| r.get(0))
+                            .optional()?;
+                        match snapshot {
+                            Some(s) => RecordDoc::load(&s, Vec::new()).map_err(|e| DbError::Invalid(e.to_string()))?,
+                            None => RecordDoc::empty(),
+                        }
+                    }
+                },
+            };
+            let before = doc_meta(&doc);
+            let existed = before.kind.is_some();
+            // A refused change leaves `doc` modified: it is then dropped, and the next change to
+            // this record reloads the stored snapshot, which only ever holds accepted changes.
+            if doc.apply(vec![change.clone()]).is_err() || !doc.has_change(&hash) {
+                refuse(hash_hex, "missing_dependencies", "the change depends on changes the server does not have".into());
+                continue;
+            }
+            let after = doc_meta(&doc);
+            if let Err((code, reason)) = Self::judge(who, &tx, &teams, existed, &before, &after)? {
+                refuse(hash_hex, code, reason);
+                continue;
+            }
+            let scope = scope_owner(&tx, &after)?;
+            let mut change = change;
+            tx.prepare_cached("INSERT INTO log (doc_id, event, hash, bytes) VALUES (?, 'change', ?, ?)")?
+                .execute(params![doc_id, hash.0.as_slice(), change.bytes().as_ref()])?;
+            let seq = tx.last_insert_rowid() as u64;
+            let old_scope: Option<String> = tx
+                .prepare_cached("SELECT scope_owner FROM docs WHERE id = ?")?
+                .query_row([&doc_id], |r| r.get(0))
+                .optional()?
+                .flatten();
+            tx.prepare_cached(
+                "INSERT INTO docs (id, kind, customer, owner, scope_owner, snapshot) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (id) DO UPDATE SET kind = ?2, customer = ?3, owner = ?4, scope_owner = ?5, snapshot = ?6",
+            )?
+            .execute(params![
+                doc_id,
+                after.kind.map(Kind::as_str),
+                after.customer,
+                after.owner,
+                scope,
+                doc.save()
+            ])?;
+            accepted.push(Accepted { hash: hash_hex, seq });
+            if existed && old_scope != scope {
+                record_transfer(&tx, &doc_id, after.kind, old_scope.as_deref(), scope.as_deref())?;
+            }
+            touched.push((doc_id.clone(), doc));
+        }
+        tx.commit()?;
+        for (id, doc) in touched {
+            self.cache.put(&id, doc);
+        }
+        Ok((accepted, refused))
+    }
+
+    /// The rules a change must pass. `Ok(Err(..))` is a refusal with its code and reason.
+    fn judge(
+        who: &Principal,
+        tx: &Connection,
+        teams: &Teams,
+        existed: bool,
+        before: &DocMeta,
+        after: &DocMeta,
+    ) -> Result<Result<(), (&'static str, String)>, DbError> {
+        let Some(kind) = after.kind else {
+            return Ok(Err(("unknown_kind", "the record has no kind this server knows".into())));
+        };
+        if existed && before.kind != after.kind {
+            return Ok(Err(("kind_change", "a record's kind cannot change".into())));
+        }
+        if who.role == "viewer" {
+            return Ok(Err(("forbidden", "viewers cannot change records".into())));
+        }
+        if kind.spec().admin_only {
+            return Ok(if who.role == "admin" {
+                Ok(())
+            } else {
+                Err(("forbidden", format!("only admins change {kind} records")))
+            });
+        }
+        if let Some(customer) = after.customer.as_deref().filter(|_| kind != Kind::Customer) {
+            let known: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM docs WHERE id = ? AND kind = 'customer')")?
+                .query_row([customer], |r| r.get(0))?;
+            if !known {
+                return Ok(Err(("unknown_customer", format!("customer {customer} is not on the server"))));
+            }
+        }
+        let new_scope = scope_owner(tx, after)?;
+        if !who.can_write(kind, new_scope.as_deref(), teams) {
+            return Ok(Err(("forbidden", "this record belongs to someone you cannot write for".into())));
+        }
+        if existed {
+            let old_scope = scope_owner(tx, before)?;
+            if !who.can_write(kind, old_scope.as_deref(), teams) {
+                return Ok(Err(("forbidden", "this record belongs to someone you cannot write for".into())));
+            }
+        }
+        let owner_changed = if existed { before.owner != after.owner } else { after.owner.as_deref() != Some(&who.user_id) };
+        if owner_changed && after.owner.is_some() && !who.may_change_owner() {
+            return Ok(Err(("owner_change", "only a supervisor or an admin can change the owner".into())));
+        }
+        Ok(Ok(()))
+    }
+}
+
+/// The owner whose scope a record is in: its own owner for a customer, its customer's owner
+/// for attached records, none for reference data.
+fn scope_owner(tx: &Connection, meta: &DocMeta) -> Result<Option<String>, DbError> {
+    match meta.kind {
+        Some(Kind::Customer) => Ok(meta.owner.clone()),
+        Some(k) if k.spec().admin_only => Ok(None),
+        _ => match &meta.customer {
+            Some(customer) => Ok(tx
+                .prepare_cached("SELECT owner FROM docs WHERE id = ?")?
+                .query_row([customer], |r| r.get(0))
+                .optional()?
+                .flatten()),
+            None => Ok(None),
+        },
+    }
+}
+
+/// A customer changed hands: everything attached follows, and the log records who gained and
+/// who lost access so devices catching up later add or drop the records.
+fn record_transfer(
+    tx: &Connection,
+    doc_id: &str,
+    kind: Option<Kind>,
+    old: Option<&str>,
+    new: Option<&str>,
+) -> Result<(), DbError> {
+    let mut ids = vec![doc_id.to_string()];
+    if kind == Some(Kind::Customer) {
+        tx.prepare_cached("UPDATE docs SET scope_owner = ? WHERE customer = ?")?.execute(params![new, doc_id])?;
+        let attached: Vec<String> = tx
+            .prepare_cached("SELECT id FROM docs WHERE customer = ?")?
+            .query_map([doc_id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        ids.extend(attached);
+    }
+    for id in ids {
+        tx.prepare_cached("INSERT INTO log (doc_id, event, old_scope, new_scope) VALUES (?, 'access', ?, ?)")?
+            .execute(params![id, old, new])?;
+    }
+    Ok(())
+}
+
+/// `D01`, `D02`, … `DZZ`, then longer: unique per server, short on paper.
+fn device_prefix(n: u64) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut digits = Vec::new();
+    let mut n = n;
+    while n > 0 || digits.len() < 2 {
+        digits.push(ALPHABET[(n % 32) as usize] as char);
+        n /= 32;
+    }
+    format!("D{}", digits.into_iter().rev().collect::<String>())
+}

@@ -1,0 +1,128 @@
+//! Field CRM sync server: login over HTTP, sync over a WebSocket, one SQLite file.
+//!
+//! `router` builds the axum app; `serve` runs it until shutdown. The protocol is in
+//! `docs/protocol.md` and its types in `crm_core::sync::protocol`.
+
+pub mod access;
+pub mod auth;
+pub mod db;
+mod session;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use crm_core::sync::protocol::{LoginRequest, MAX_FRAME_BYTES};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::db::{AuthError, DbError, ServerDb};
+
+/// Shared by every request and connection.
+pub struct AppState {
+    /// The writer. Held only inside blocking tasks, for one short transaction.
+    pub db: Mutex<ServerDb>,
+    pub path: PathBuf,
+    /// The newest log sequence; connections wake on changes to send what is new.
+    pub latest: watch::Sender<u64>,
+}
+
+impl AppState {
+    pub fn open(path: PathBuf) -> Result<Arc<AppState>, DbError> {
+        let db = ServerDb::open(&path)?;
+        let (latest, _) = watch::channel(db.max_seq()?);
+        Ok(Arc::new(AppState { db: Mutex::new(db), path, latest }))
+    }
+
+    /// Run `f` on the writer in a blocking task.
+    pub async fn with_db<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut ServerDb) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, DbError> {
+        let state = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let mut db = state.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut db)
+        })
+        .await
+        .map_err(|e| DbError::Invalid(format!("worker failed: {e}")))?
+    }
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/api/health", get(|| async { Json(json!({"ok": true})) }))
+        .route("/api/login", post(login))
+        .route("/sync", get(sync))
+        .with_state(state)
+}
+
+/// Serve on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({"code": code, "message": message}))).into_response()
+}
+
+async fn login(State(state): State<Arc<AppState>>, Json(req): Json<LoginRequest>) -> Response {
+    match state.with_db(move |db| db.login(&req)).await {
+        Ok(Some(resp)) => Json(resp).into_response(),
+        Ok(None) => error(StatusCode::UNAUTHORIZED, "login_failed", "wrong username or password, or the account is disabled"),
+        Err(DbError::Invalid(m)) => error(StatusCode::BAD_REQUEST, "invalid", &m),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The WebSocket upgrade. The token is checked first: a missing, wrong or expired token gets
+/// 401, a revoked device or disabled account 403, each with a JSON `code`.
+async fn sync(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string)
+        .or(query.token);
+    let who = match state.with_db(move |db| db.authenticate(token.as_deref())).await {
+        Ok(Ok(who)) => who,
+        Ok(Err(e)) => {
+            let status = match e {
+                AuthError::Revoked | AuthError::Disabled => StatusCode::FORBIDDEN,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            let message = match e {
+                AuthError::Missing => "sign in first: no token was sent",
+                AuthError::Invalid => "the token is not valid; sign in again",
+                AuthError::Expired => "the token has expired; sign in again",
+                AuthError::Revoked => "this device was revoked by an administrator; its local data must be removed",
+                AuthError::Disabled => "this account is disabled",
+            };
+            return error(status, e.code(), message);
+        }
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
+    };
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| session::run(socket, state, who))
+}

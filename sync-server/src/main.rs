@@ -1,0 +1,158 @@
+//! `sync-server`: serve, and administer users, devices and backups.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use sync_server::db::ServerDb;
+use sync_server::AppState;
+
+const USAGE: &str = "usage: sync-server COMMAND --db PATH [options]
+
+  serve --db PATH [--listen 127.0.0.1:7878]
+  user add --db PATH USERNAME --role ROLE [--name NAME] [--team TEAM]   (password on stdin)
+  user list --db PATH
+  user disable --db PATH USERNAME | user enable --db PATH USERNAME
+  user password --db PATH USERNAME                                       (password on stdin)
+  device list --db PATH
+  device revoke --db PATH DEVICE_ID
+  backup --db PATH --to FILE       a consistent copy, safe while the server runs
+  restore --db PATH --from FILE    replace the database (stop the server first)
+
+Roles: admin, supervisor, account_manager, viewer.";
+
+fn take(args: &mut Vec<String>, flag: &str) -> Option<String> {
+    let i = args.iter().position(|a| a == flag)?;
+    if i + 1 >= args.len() {
+        return None;
+    }
+    let value = args.remove(i + 1);
+    args.remove(i);
+    Some(value)
+}
+
+fn read_password() -> Result<String> {
+    if let Ok(p) = std::env::var("SYNC_SERVER_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn main() -> Result<()> {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() || args[0] == "--help" || args[0] == "-h" {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    let db_path = take(&mut args, "--db").map(PathBuf::from).ok_or_else(|| anyhow!("--db PATH is required\n\n{USAGE}"))?;
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["serve", rest @ ..] => {
+            let mut rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+            let listen = take(&mut rest, "--listen").unwrap_or_else(|| "127.0.0.1:7878".into());
+            serve(db_path, &listen)
+        }
+        ["user", "add", username, ..] => {
+            let username = username.to_string();
+            let role = take(&mut args, "--role").ok_or_else(|| anyhow!("--role is required"))?;
+            let name = take(&mut args, "--name").unwrap_or_else(|| username.clone());
+            let team = take(&mut args, "--team");
+            let password = read_password()?;
+            let id = ServerDb::open(&db_path)?.add_user(&username, &name, &role, team.as_deref(), &password)?;
+            println!("added {username} ({role}) with id {id}");
+            Ok(())
+        }
+        ["user", "list"] => {
+            for u in ServerDb::open(&db_path)?.users()? {
+                let state = if u.disabled { "disabled" } else { "active" };
+                println!("{:<16} {:<12} {:<16} {:<10} {:<8} {}", u.username, u.display_name, u.role, u.team.unwrap_or_default(), state, u.id);
+            }
+            Ok(())
+        }
+        ["user", action @ ("disable" | "enable"), username] => {
+            ServerDb::open(&db_path)?.set_disabled(username, *action == "disable")?;
+            println!("{username} {action}d");
+            Ok(())
+        }
+        ["user", "password", username] => {
+            let password = read_password()?;
+            ServerDb::open(&db_path)?.set_password(username, &password)?;
+            println!("password of {username} changed");
+            Ok(())
+        }
+        ["device", "list"] => {
+            for d in ServerDb::open(&db_path)?.devices()? {
+                let state = if d.revoked { "revoked" } else { "active" };
+                println!("{} {:<12} {:<20} {:<5} {:<8} last seen {}", d.id, d.username, d.name, d.code_prefix, state, d.last_seen.unwrap_or_else(|| "never".into()));
+            }
+            Ok(())
+        }
+        ["device", "revoke", id] => {
+            ServerDb::open(&db_path)?.revoke_device(id)?;
+            println!("device {id} revoked: it is refused from now on and removes its local data at its next connection");
+            Ok(())
+        }
+        ["backup", rest @ ..] => {
+            let mut rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+            let to = take(&mut rest, "--to").ok_or_else(|| anyhow!("backup needs --to FILE"))?;
+            backup(&db_path, Path::new(&to))
+        }
+        ["restore", rest @ ..] => {
+            let mut rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+            let from = take(&mut rest, "--from").ok_or_else(|| anyhow!("restore needs --from FILE"))?;
+            restore(&db_path, Path::new(&from))
+        }
+        _ => bail!("unknown command\n\n{USAGE}"),
+    }
+}
+
+fn serve(db_path: PathBuf, listen: &str) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let state = AppState::open(db_path.clone()).with_context(|| format!("opening {}", db_path.display()))?;
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+        eprintln!("sync-server: serving {} on http://{}", db_path.display(), listener.local_addr()?);
+        sync_server::serve(listener, state, async {
+            let _ = tokio::signal::ctrl_c().await;
+            eprintln!("sync-server: shutting down");
+        })
+        .await?;
+        Ok(())
+    })
+}
+
+/// `VACUUM INTO` reads one consistent snapshot; writers keep going meanwhile.
+fn backup(db_path: &Path, to: &Path) -> Result<()> {
+    if to.exists() {
+        bail!("{} exists; choose a new file name", to.display());
+    }
+    let conn = sync_server::db::open_connection(db_path)?;
+    conn.execute("VACUUM INTO ?", [to.to_string_lossy()])?;
+    println!("backed up {} to {}", db_path.display(), to.display());
+    Ok(())
+}
+
+fn restore(db_path: &Path, from: &Path) -> Result<()> {
+    let check = rusqlite::Connection::open(from)?;
+    let ok: String = check.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if ok != "ok" {
+        bail!("{} is damaged ({ok}); not restoring it", from.display());
+    }
+    let has_log: bool =
+        check.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'log')", [], |r| r.get(0))?;
+    if !has_log {
+        bail!("{} is not a sync-server database", from.display());
+    }
+    drop(check);
+    for suffix in ["-wal", "-shm"] {
+        let side = PathBuf::from(format!("{}{suffix}", db_path.display()));
+        if side.exists() {
+            std::fs::remove_file(&side)?;
+        }
+    }
+    std::fs::copy(from, db_path)?;
+    println!("restored {} from {}", db_path.display(), from.display());
+    Ok(())
+}

@@ -1,0 +1,284 @@
+//! One device's WebSocket connection: hello, bootstrap or catch-up, pushes and their
+//! acknowledgements, live changes, keep-alive. A connection only ever hurts itself: bad
+//! frames get an error, a client that stops reading is disconnected after a timeout.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{Message, WebSocket};
+use crm_core::kind::Kind;
+use crm_core::sync::protocol::{
+    decode, encode, ClientMsg, DocBytes, LogChange, ServerMsg, MAX_BATCH, MAX_PUSH_CHANGES, PROTOCOL_VERSION,
+};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::access::{Principal, Teams};
+use crate::db::{open_connection, DbError};
+use crate::AppState;
+
+const SEND_TIMEOUT: Duration = Duration::from_secs(15);
+const KEEPALIVE: Duration = Duration::from_secs(20);
+const IDLE_LIMIT: Duration = Duration::from_secs(75);
+/// Undecodable frames tolerated before the connection is closed.
+const MAX_BAD_FRAMES: u32 = 20;
+
+struct Conn {
+    sink: SplitSink<WebSocket, Message>,
+    who: Principal,
+    reader: Connection,
+    /// Everything up to here has been sent (or was not for this user).
+    cursor: u64,
+}
+
+#[derive(Debug)]
+enum Stop {
+    Closed,
+    Db(DbError),
+}
+
+impl From<DbError> for Stop {
+    fn from(e: DbError) -> Self {
+        Stop::Db(e)
+    }
+}
+
+impl From<rusqlite::Error> for Stop {
+    fn from(e: rusqlite::Error) -> Self {
+        Stop::Db(DbError::Sql(e))
+    }
+}
+
+impl Conn {
+    async fn send(&mut self, msg: &ServerMsg) -> Result<(), Stop> {
+        let frame = Message::Binary(encode(msg).into());
+        match tokio::time::timeout(SEND_TIMEOUT, self.sink.send(frame)).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(Stop::Closed),
+        }
+    }
+
+    async fn error(&mut self, code: &str, message: String, fatal: bool) -> Result<(), Stop> {
+        self.send(&ServerMsg::Error { code: code.into(), message, fatal }).await
+    }
+
+    fn teams(&self) -> Result<Teams, Stop> {
+        let mut stmt = self.reader.prepare_cached("SELECT id, team FROM users")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A fresh device: every readable document as one compacted snapshot, consistent with
+    /// the log position sent last.
+    async fn bootstrap(&mut self) -> Result<(), Stop> {
+        let teams = self.teams()?;
+        self.reader.execute_batch("BEGIN")?;
+        let result = self.bootstrap_in_txn(&teams).await;
+        let _ = self.reader.execute_batch("COMMIT");
+        result
+    }
+
+    async fn bootstrap_in_txn(&mut self, teams: &Teams) -> Result<(), Stop> {
+        let top: i64 = self.reader.query_row("SELECT IFNULL(MAX(seq), 0) FROM log", [], |r| r.get(0))?;
+        let mut after = String::new();
+        loop {
+            let rows: Vec<(String, Option<String>, Option<String>, Vec<u8>)> = self
+                .reader
+                .prepare_cached("SELECT id, kind, scope_owner, snapshot FROM docs WHERE id > ? ORDER BY id LIMIT ?")?
+                .query_map(params![after, MAX_BATCH as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<Result<_, _>>()?;
+            let Some(last) = rows.last().map(|r| r.0.clone()) else { break };
+            let full = rows.len() == MAX_BATCH;
+            let docs: Vec<DocBytes> = rows
+                .into_iter()
+                .filter(|(_, kind, scope, _)| {
+                    self.who.can_read(kind.as_deref().and_then(Kind::parse), scope.as_deref(), teams)
+                })
+                .map(|(doc, _, _, bytes)| DocBytes { doc, bytes })
+                .collect();
+            after = last;
+            // Only the last batch carries the cursor: a device interrupted mid-bootstrap
+            // starts over rather than missing documents.
+            let cursor = if full { 0 } else { top as u64 };
+            self.send(&ServerMsg::Snapshots { docs, cursor }).await?;
+            if !full {
+                break;
+            }
+        }
+        self.cursor = top as u64;
+        Ok(())
+    }
+
+    /// Send everything after the cursor this user may read, in log order, then `caught_up`.
+    async fn catch_up(&mut self) -> Result<(), Stop> {
+        let teams = self.teams()?;
+        loop {
+            type Row = (i64, String, String, Option<Vec<u8>>, Option<String>, Option<String>, Option<String>, Option<String>);
+            let rows: Vec<Row> = self
+                .reader
+                .prepare_cached(
+                    "SELECT l.seq, l.doc_id, l.event, l.bytes, l.old_scope, l.new_scope, d.kind, d.scope_owner
+                     FROM log l LEFT JOIN docs d ON d.id = l.doc_id WHERE l.seq > ? ORDER BY l.seq LIMIT ?",
+                )?
+                .query_map(params![self.cursor as i64, MAX_BATCH as i64], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            let full = rows.len() == MAX_BATCH;
+            let mut changes = Vec::new();
+            for (seq, doc, event, bytes, old, new, kind, scope) in rows {
+                let kind = kind.as_deref().and_then(Kind::parse);
+                if event == "access" {
+                    let could = self.who.can_read(kind, old.as_deref(), &teams);
+                    let can = self.who.can_read(kind, new.as_deref(), &teams);
+                    if could != can {
+                        self.flush(&mut changes, seq as u64 - 1).await?;
+                        if can {
+                            let snapshot: Option<Vec<u8>> = self
+                                .reader
+                                .prepare_cached("SELECT snapshot FROM docs WHERE id = ?")?
+                                .query_row([&doc], |r| r.get(0))
+                                .optional()?;
+                            let docs = snapshot.map(|bytes| DocBytes { doc, bytes }).into_iter().collect();
+                            self.send(&ServerMsg::Snapshots { docs, cursor: seq as u64 }).await?;
+                        } else {
+                            self.send(&ServerMsg::Drop { docs: vec![doc], cursor: seq as u64 }).await?;
+                        }
+                    }
+                } else if let Some(bytes) = bytes.filter(|_| self.who.can_read(kind, scope.as_deref(), &teams)) {
+                    changes.push(LogChange { seq: seq as u64, doc, bytes });
+                }
+                self.cursor = seq as u64;
+            }
+            let cursor = self.cursor;
+            self.flush(&mut changes, cursor).await?;
+            if !full {
+                break;
+            }
+        }
+        let cursor = self.cursor;
+        self.send(&ServerMsg::CaughtUp { cursor }).await
+    }
+
+    async fn flush(&mut self, changes: &mut Vec<LogChange>, cursor: u64) -> Result<(), Stop> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(changes);
+        self.send(&ServerMsg::Changes { changes: batch, cursor }).await
+    }
+}
+
+pub async fn run(socket: WebSocket, state: Arc<AppState>, who: Principal) {
+    let (sink, stream) = socket.split();
+    let reader = match open_connection(&state.path) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("sync-server: cannot open a reader: {e}");
+            return;
+        }
+    };
+    let mut conn = Conn { sink, who, reader, cursor: 0 };
+    match serve_connection(&mut conn, stream, &state).await {
+        Ok(()) | Err(Stop::Closed) => {}
+        Err(Stop::Db(e)) => {
+            let _ = conn.error("server_error", e.to_string(), true).await;
+            eprintln!("sync-server: connection of device {} ended: {e}", conn.who.device_id);
+        }
+    }
+    let _ = conn.sink.close().await;
+}
+
+async fn serve_connection(conn: &mut Conn, mut stream: SplitStream<WebSocket>, state: &Arc<AppState>) -> Result<(), Stop> {
+    let mut latest = state.latest.subscribe();
+    let mut greeted = false;
+    let mut bad_frames = 0;
+    let mut keepalive = tokio::time::interval(KEEPALIVE);
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            frame = stream.next() => {
+                let Some(Ok(frame)) = frame else { return Ok(()) };
+                last_heard = Instant::now();
+                let bytes = match frame {
+                    Message::Binary(b) => b,
+                    Message::Close(_) => return Ok(()),
+                    Message::Text(_) => {
+                        bad_frames += 1;
+                        conn.error("text_frame", "messages are CBOR in binary frames".into(), false).await?;
+                        continue;
+                    }
+                    _ => continue,
+                };
+                let msg = match decode::<ClientMsg>(&bytes) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        bad_frames += 1;
+                        if bad_frames > MAX_BAD_FRAMES {
+                            conn.error("too_many_bad_frames", e, true).await?;
+                            return Ok(());
+                        }
+                        conn.error("bad_frame", e, false).await?;
+                        continue;
+                    }
+                };
+                match msg {
+                    ClientMsg::Hello { protocol, cursor } => {
+                        if protocol != PROTOCOL_VERSION {
+                            let message = format!("this server speaks protocol {PROTOCOL_VERSION}, the client {protocol}; update the app");
+                            conn.error("unsupported_protocol", message, true).await?;
+                            return Ok(());
+                        }
+                        greeted = true;
+                        let welcome = ServerMsg::Welcome { protocol: PROTOCOL_VERSION, user_id: conn.who.user_id.clone(), role: conn.who.role.clone() };
+                        conn.send(&welcome).await?;
+                        if cursor == 0 {
+                            conn.bootstrap().await?;
+                        } else {
+                            conn.cursor = cursor;
+                        }
+                        conn.catch_up().await?;
+                        latest.mark_unchanged();
+                    }
+                    ClientMsg::Push { batch, changes } => {
+                        if !greeted {
+                            conn.error("hello_first", "send hello before pushing".into(), false).await?;
+                            continue;
+                        }
+                        if changes.len() > MAX_PUSH_CHANGES {
+                            let message = format!("at most {MAX_PUSH_CHANGES} changes per push; this one had {}", changes.len());
+                            conn.error("batch_too_large", message, false).await?;
+                            continue;
+                        }
+                        let who = conn.who.clone();
+                        let (accepted, refused) = state.with_db(move |db| db.ingest(&who, changes)).await?;
+                        if let Some(top) = accepted.iter().map(|a| a.seq).max() {
+                            state.latest.send_if_modified(|seq| {
+                                let newer = top > *seq;
+                                *seq = (*seq).max(top);
+                                newer
+                            });
+                        }
+                        conn.send(&ServerMsg::Ack { batch, accepted, refused }).await?;
+                    }
+                    ClientMsg::Ping { n } => conn.send(&ServerMsg::Pong { n }).await?,
+                }
+            }
+            changed = latest.changed(), if greeted => {
+                if changed.is_err() {
+                    return Ok(());
+                }
+                conn.catch_up().await?;
+            }
+            _ = keepalive.tick() => {
+                if last_heard.elapsed() > IDLE_LIMIT {
+                    return Ok(());
+                }
+                if tokio::time::timeout(SEND_TIMEOUT, conn.sink.send(Message::Ping(Vec::new().into()))).await.map_or(true, |r| r.is_err()) {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
