@@ -137,7 +137,13 @@ impl Store {
 
     /// Switch who is working on this device (after signing in to a server). A new actor id
     /// is used from now on, so changes are attributed to the right user and device.
-    pub fn set_identity(&mut self, user_id: &str, display_name: &str, role: &str, code_prefix: Option<&str>) -> Result<()> {
+    pub fn set_identity(
+        &mut self,
+        user_id: &str,
+        display_name: &str,
+        role: &str,
+        code_prefix: Option<&str>,
+    ) -> Result<()> {
         self.set_identity_with_actor(user_id, display_name, role, code_prefix, &hex(Uuid::new_v4().as_bytes()))
     }
 
@@ -154,8 +160,9 @@ impl Store {
         if !crate::kind::ROLES.contains(&role) {
             return Err(Error::field("role", "invalid_choice"));
         }
-        let actor =
-            hex_decode(actor_hex).filter(|b| (8..=32).contains(&b.len())).ok_or_else(|| Error::field("actor", "invalid_id"))?;
+        let actor = hex_decode(actor_hex)
+            .filter(|b| (8..=32).contains(&b.len()))
+            .ok_or_else(|| Error::field("actor", "invalid_id"))?;
         let tx = self.conn.transaction()?;
         for (k, v) in [("user_id", user_id), ("display_name", display_name), ("role", role), ("actor", actor_hex)] {
             set_meta(&tx, k, v)?;

@@ -71,7 +71,8 @@ mod tests {
 
     #[test]
     fn roles_read_and_write_their_scope_only() {
-        let teams: Teams = [("ann".to_string(), Some("east".to_string())), ("bob".to_string(), Some("west".to_string()))].into();
+        let teams: Teams =
+            [("ann".to_string(), Some("east".to_string())), ("bob".to_string(), Some("west".to_string()))].into();
         let ann = who("ann", "account_manager", Some("east"));
         let sup = who("sue", "supervisor", Some("east"));
         let viewer = who("vic", "viewer", Some("east"));

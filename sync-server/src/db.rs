@@ -206,17 +206,15 @@ impl ServerDb {
             "INSERT INTO log (doc_id, event, hash, bytes) VALUES (?, 'change', ?, ?)",
             params![id, change.hash().0.as_slice(), change.bytes().as_ref()],
         )?;
-        tx.execute(
-            "INSERT INTO docs (id, kind, snapshot) VALUES (?, 'user', ?)",
-            params![id, doc.save()],
-        )?;
+        tx.execute("INSERT INTO docs (id, kind, snapshot) VALUES (?, 'user', ?)", params![id, doc.save()])?;
         tx.commit()?;
         Ok(id)
     }
 
     pub fn users(&self) -> Result<Vec<UserRow>, DbError> {
-        let mut stmt =
-            self.conn.prepare("SELECT id, username, display_name, role, team, disabled FROM users ORDER BY username")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, username, display_name, role, team, disabled FROM users ORDER BY username")?;
         let rows = stmt.query_map([], |r| {
             Ok(UserRow {
                 id: r.get(0)?,
@@ -292,7 +290,10 @@ impl ServerDb {
             "INSERT INTO devices (id, user_id, name, token_hash, code_prefix, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             params![device_id, user_id, req.device_name, auth::token_hash(&token), code_prefix, expires, now_ms()],
         )?;
-        tx.execute("INSERT INTO actors (actor, device_id, user_id) VALUES (?, ?, ?)", params![actor, device_id, user_id])?;
+        tx.execute(
+            "INSERT INTO actors (actor, device_id, user_id) VALUES (?, ?, ?)",
+            params![actor, device_id, user_id],
+        )?;
         tx.commit()?;
         Ok(Some(LoginResponse {
             token,
@@ -367,7 +368,11 @@ impl ServerDb {
     /// Check and store pushed changes, in order, in one transaction. Each is accepted (with
     /// its log sequence; re-sending a stored change answers with its original sequence) or
     /// refused with a reason; nothing refused is stored.
-    pub fn ingest(&mut self, who: &Principal, changes: Vec<DocBytes>) -> Result<(Vec<Accepted>, Vec<Refused>), DbError> {
+    pub fn ingest(
+        &mut self,
+        who: &Principal,
+        changes: Vec<DocBytes>,
+    ) -> Result<(Vec<Accepted>, Vec<Refused>), DbError> {
         let teams = self.teams()?;
         let my_actors: Vec<String> = self
             .conn
@@ -429,7 +434,11 @@ impl ServerDb {
             // A refused change leaves `doc` modified: it is then dropped, and the next change to
             // this record reloads the stored snapshot, which only ever holds accepted changes.
             if doc.apply(vec![change.clone()]).is_err() || !doc.has_change(&hash) {
-                refuse(hash_hex, "missing_dependencies", "the change depends on changes the server does not have".into());
+                refuse(
+                    hash_hex,
+                    "missing_dependencies",
+                    "the change depends on changes the server does not have".into(),
+                );
                 continue;
             }
             let after = doc_meta(&doc);
@@ -505,6 +514,12 @@ impl ServerDb {
                 return Ok(Err(("unknown_customer", format!("customer {customer} is not on the server"))));
             }
         }
+        // The most specific reason first: handing a record to someone else is for supervisors.
+        let owner_changed =
+            if existed { before.owner != after.owner } else { after.owner.as_deref() != Some(&who.user_id) };
+        if owner_changed && after.owner.is_some() && !who.may_change_owner() {
+            return Ok(Err(("owner_change", "only a supervisor or an admin can change the owner".into())));
+        }
         let new_scope = scope_owner(tx, after)?;
         if !who.can_write(kind, new_scope.as_deref(), teams) {
             return Ok(Err(("forbidden", "this record belongs to someone you cannot write for".into())));
@@ -514,10 +529,6 @@ impl ServerDb {
             if !who.can_write(kind, old_scope.as_deref(), teams) {
                 return Ok(Err(("forbidden", "this record belongs to someone you cannot write for".into())));
             }
-        }
-        let owner_changed = if existed { before.owner != after.owner } else { after.owner.as_deref() != Some(&who.user_id) };
-        if owner_changed && after.owner.is_some() && !who.may_change_owner() {
-            return Ok(Err(("owner_change", "only a supervisor or an admin can change the owner".into())));
         }
         Ok(Ok(()))
     }

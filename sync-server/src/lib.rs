@@ -79,7 +79,9 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
 async fn login(State(state): State<Arc<AppState>>, Json(req): Json<LoginRequest>) -> Response {
     match state.with_db(move |db| db.login(&req)).await {
         Ok(Some(resp)) => Json(resp).into_response(),
-        Ok(None) => error(StatusCode::UNAUTHORIZED, "login_failed", "wrong username or password, or the account is disabled"),
+        Ok(None) => {
+            error(StatusCode::UNAUTHORIZED, "login_failed", "wrong username or password, or the account is disabled")
+        }
         Err(DbError::Invalid(m)) => error(StatusCode::BAD_REQUEST, "invalid", &m),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
     }

@@ -46,7 +46,8 @@ fn main() -> Result<()> {
         println!("{USAGE}");
         return Ok(());
     }
-    let db_path = take(&mut args, "--db").map(PathBuf::from).ok_or_else(|| anyhow!("--db PATH is required\n\n{USAGE}"))?;
+    let db_path =
+        take(&mut args, "--db").map(PathBuf::from).ok_or_else(|| anyhow!("--db PATH is required\n\n{USAGE}"))?;
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     match words.as_slice() {
         ["serve", rest @ ..] => {
@@ -67,7 +68,15 @@ fn main() -> Result<()> {
         ["user", "list"] => {
             for u in ServerDb::open(&db_path)?.users()? {
                 let state = if u.disabled { "disabled" } else { "active" };
-                println!("{:<16} {:<12} {:<16} {:<10} {:<8} {}", u.username, u.display_name, u.role, u.team.unwrap_or_default(), state, u.id);
+                println!(
+                    "{:<16} {:<12} {:<16} {:<10} {:<8} {}",
+                    u.username,
+                    u.display_name,
+                    u.role,
+                    u.team.unwrap_or_default(),
+                    state,
+                    u.id
+                );
             }
             Ok(())
         }
@@ -85,13 +94,23 @@ fn main() -> Result<()> {
         ["device", "list"] => {
             for d in ServerDb::open(&db_path)?.devices()? {
                 let state = if d.revoked { "revoked" } else { "active" };
-                println!("{} {:<12} {:<20} {:<5} {:<8} last seen {}", d.id, d.username, d.name, d.code_prefix, state, d.last_seen.unwrap_or_else(|| "never".into()));
+                println!(
+                    "{} {:<12} {:<20} {:<5} {:<8} last seen {}",
+                    d.id,
+                    d.username,
+                    d.name,
+                    d.code_prefix,
+                    state,
+                    d.last_seen.unwrap_or_else(|| "never".into())
+                );
             }
             Ok(())
         }
         ["device", "revoke", id] => {
             ServerDb::open(&db_path)?.revoke_device(id)?;
-            println!("device {id} revoked: it is refused from now on and removes its local data at its next connection");
+            println!(
+                "device {id} revoked: it is refused from now on and removes its local data at its next connection"
+            );
             Ok(())
         }
         ["backup", rest @ ..] => {

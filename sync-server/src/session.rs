@@ -114,7 +114,8 @@ impl Conn {
     async fn catch_up(&mut self) -> Result<(), Stop> {
         let teams = self.teams()?;
         loop {
-            type Row = (i64, String, String, Option<Vec<u8>>, Option<String>, Option<String>, Option<String>, Option<String>);
+            type Row =
+                (i64, String, String, Option<Vec<u8>>, Option<String>, Option<String>, Option<String>, Option<String>);
             let rows: Vec<Row> = self
                 .reader
                 .prepare_cached(
@@ -190,7 +191,11 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, who: Principal) {
     let _ = conn.sink.close().await;
 }
 
-async fn serve_connection(conn: &mut Conn, mut stream: SplitStream<WebSocket>, state: &Arc<AppState>) -> Result<(), Stop> {
+async fn serve_connection(
+    conn: &mut Conn,
+    mut stream: SplitStream<WebSocket>,
+    state: &Arc<AppState>,
+) -> Result<(), Stop> {
     let mut latest = state.latest.subscribe();
     let mut greeted = false;
     let mut bad_frames = 0;

@@ -83,7 +83,10 @@ fn sync(store: &mut Store, watch: bool) -> Result<ExitCode, String> {
     runtime.block_on(async {
         if !watch {
             let status = engine.sync_once().await.map_err(|e| e.to_string())?;
-            println!("up to date: {} received, {} waiting to be sent, {} refused", status.received, status.pending, status.rejected);
+            println!(
+                "up to date: {} received, {} waiting to be sent, {} refused",
+                status.received, status.pending, status.rejected
+            );
             return Ok(ExitCode::SUCCESS);
         }
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -91,7 +94,13 @@ fn sync(store: &mut Store, watch: bool) -> Result<ExitCode, String> {
         let printer = tokio::spawn(async move {
             while status.changed().await.is_ok() {
                 let s = status.borrow().clone();
-                eprintln!("sync: {:?}{} — {} pending, {} refused", s.state, s.detail.map(|d| format!(" ({d})")).unwrap_or_default(), s.pending, s.rejected);
+                eprintln!(
+                    "sync: {:?}{} — {} pending, {} refused",
+                    s.state,
+                    s.detail.map(|d| format!(" ({d})")).unwrap_or_default(),
+                    s.pending,
+                    s.rejected
+                );
             }
         });
         tokio::spawn(async move {
@@ -231,8 +240,12 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
                     line.trim_end_matches(['\r', '\n']).to_string()
                 }
             };
-            let login = crm_core::sync::client::login(store, url, user, &password, &device).map_err(|e| e.to_string())?;
-            println!("signed in as {} ({}) on device {} with code prefix {}", login.display_name, login.role, login.device_id, login.code_prefix);
+            let login =
+                crm_core::sync::client::login(store, url, user, &password, &device).map_err(|e| e.to_string())?;
+            println!(
+                "signed in as {} ({}) on device {} with code prefix {}",
+                login.display_name, login.role, login.device_id, login.code_prefix
+            );
         }
         "sync" => return sync(store, args.iter().any(|a| a == "--watch")),
         "rejected" => {

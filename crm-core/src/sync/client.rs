@@ -81,7 +81,13 @@ pub struct SyncStatus {
 
 /// Sign in: register this device (and a fresh actor id) with the server and make its user
 /// the current one. The token is kept in the store for `SyncEngine`.
-pub fn login(store: &mut Store, base_url: &str, username: &str, password: &str, device_name: &str) -> Result<LoginResponse, SyncError> {
+pub fn login(
+    store: &mut Store,
+    base_url: &str,
+    username: &str,
+    password: &str,
+    device_name: &str,
+) -> Result<LoginResponse, SyncError> {
     let base = base_url.trim_end_matches('/');
     let actor = crate::store::hex(uuid::Uuid::new_v4().as_bytes());
     let body = serde_json::to_string(&LoginRequest {
@@ -110,7 +116,13 @@ pub fn login(store: &mut Store, base_url: &str, username: &str, password: &str, 
     // The local profile's own user record only made sense without a server.
     let local_profile = store.identity().user_id.clone();
     store.discard_local_record(&local_profile)?;
-    store.set_identity_with_actor(&login.user_id, &login.display_name, &login.role, Some(&login.code_prefix), &actor)?;
+    store.set_identity_with_actor(
+        &login.user_id,
+        &login.display_name,
+        &login.role,
+        Some(&login.code_prefix),
+        &actor,
+    )?;
     store.set_sync_endpoint(Some((base, &login.token, &login.device_id)))?;
     Ok(login)
 }
@@ -234,9 +246,11 @@ impl SyncEngine {
         self.set_state(SyncState::Connecting, None);
         let url = format!("{}/sync", base.replacen("http", "ws", 1));
         let mut request = url.into_client_request().map_err(|e| SyncError::Unreachable(e.to_string()))?;
-        let bearer = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let bearer =
+            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|e| SyncError::Protocol(e.to_string()))?;
         request.headers_mut().insert("authorization", bearer);
-        let config = WebSocketConfig::default().max_message_size(Some(MAX_FRAME_BYTES)).max_frame_size(Some(MAX_FRAME_BYTES));
+        let config =
+            WebSocketConfig::default().max_message_size(Some(MAX_FRAME_BYTES)).max_frame_size(Some(MAX_FRAME_BYTES));
         let (mut ws, _) = match tokio_tungstenite::connect_async_with_config(request, Some(config), false).await {
             Ok(ok) => ok,
             Err(WsError::Http(response)) => {

@@ -38,7 +38,8 @@ impl Store {
         let mut loaded = Vec::with_capacity(docs.len());
         for (i, (id, bytes)) in docs.into_iter().enumerate() {
             uuid::Uuid::parse_str(&id).map_err(|_| Error::BadChange(format!("snapshot {i}: '{id}' is not a UUID")))?;
-            let doc = RecordDoc::load(&bytes, Vec::new()).map_err(|e| Error::BadChange(format!("snapshot {i}: {e}")))?;
+            let doc =
+                RecordDoc::load(&bytes, Vec::new()).map_err(|e| Error::BadChange(format!("snapshot {i}: {e}")))?;
             loaded.push((id, bytes, doc));
         }
         let mut changed = Vec::new();
@@ -121,7 +122,9 @@ impl Store {
             let mut bad: HashSet<ChangeHash> = HashSet::new();
             let mut why: BTreeMap<ChangeHash, (&str, &str)> = BTreeMap::new();
             for r in &refused {
-                let Some(hash) = hex_decode(&r.hash).and_then(|b| ChangeHash::try_from(b.as_slice()).ok()) else { continue };
+                let Some(hash) = hex_decode(&r.hash).and_then(|b| ChangeHash::try_from(b.as_slice()).ok()) else {
+                    continue;
+                };
                 bad.insert(hash);
                 why.insert(hash, (r.code.as_str(), r.reason.as_str()));
             }
@@ -130,7 +133,10 @@ impl Store {
                 let hash = change.hash();
                 if bad.contains(&hash) || change.deps().iter().any(|d| bad.contains(d)) {
                     bad.insert(hash);
-                    let (code, reason) = why.get(&hash).copied().unwrap_or(("depends_on_refused", "built on an edit the server refused"));
+                    let (code, reason) = why
+                        .get(&hash)
+                        .copied()
+                        .unwrap_or(("depends_on_refused", "built on an edit the server refused"));
                     tx.prepare_cached(
                         "INSERT OR REPLACE INTO rejected (hash, doc_id, bytes, code, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
                     )?
@@ -147,8 +153,11 @@ impl Store {
             tx.prepare_cached("DELETE FROM changes WHERE doc_id = ? AND hash NOT IN (SELECT hash FROM outbox)")?
                 .execute([id])?;
             let remaining: i64 = tx.query_row("SELECT COUNT(*) FROM changes WHERE doc_id = ?", [id], |r| r.get(0))?;
-            tx.prepare_cached("UPDATE docs SET snapshot = ?, change_rows = ? WHERE id = ?")?
-                .execute(params![clean.save(), remaining, id])?;
+            tx.prepare_cached("UPDATE docs SET snapshot = ?, change_rows = ? WHERE id = ?")?.execute(params![
+                clean.save(),
+                remaining,
+                id
+            ])?;
             if clean.kind().is_some() {
                 projection::project(&tx, id, &mut clean)?;
             } else {
@@ -167,7 +176,14 @@ impl Store {
              LEFT JOIN docs d ON d.id = r.doc_id ORDER BY r.at DESC LIMIT 500",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, Option<String>>(5)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {

@@ -48,29 +48,62 @@ pub struct Refused {
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum ClientMsg {
     /// First message: what the client has. `cursor` 0 means a fresh device.
-    Hello { protocol: u32, cursor: u64 },
+    Hello {
+        protocol: u32,
+        cursor: u64,
+    },
     /// Local changes, in the order they were made.
-    Push { batch: u64, changes: Vec<DocBytes> },
-    Ping { n: u64 },
+    Push {
+        batch: u64,
+        changes: Vec<DocBytes>,
+    },
+    Ping {
+        n: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum ServerMsg {
-    Welcome { protocol: u32, user_id: String, role: String },
+    Welcome {
+        protocol: u32,
+        user_id: String,
+        role: String,
+    },
     /// Whole documents for a fresh device; store `cursor` after applying them.
-    Snapshots { docs: Vec<DocBytes>, cursor: u64 },
+    Snapshots {
+        docs: Vec<DocBytes>,
+        cursor: u64,
+    },
     /// Log entries after the client's cursor (catch-up and live); store `cursor` after applying.
-    Changes { changes: Vec<LogChange>, cursor: u64 },
+    Changes {
+        changes: Vec<LogChange>,
+        cursor: u64,
+    },
     /// Documents this user may no longer read: delete them locally.
-    Drop { docs: Vec<String>, cursor: u64 },
+    Drop {
+        docs: Vec<String>,
+        cursor: u64,
+    },
     /// Everything up to `cursor` has been sent.
-    CaughtUp { cursor: u64 },
+    CaughtUp {
+        cursor: u64,
+    },
     /// Answer to a push: each change stored durably (with its log sequence) or refused.
-    Ack { batch: u64, accepted: Vec<Accepted>, refused: Vec<Refused> },
-    Pong { n: u64 },
+    Ack {
+        batch: u64,
+        accepted: Vec<Accepted>,
+        refused: Vec<Refused>,
+    },
+    Pong {
+        n: u64,
+    },
     /// A problem with the connection; `fatal` ones are followed by a close.
-    Error { code: String, message: String, fatal: bool },
+    Error {
+        code: String,
+        message: String,
+        fatal: bool,
+    },
 }
 
 /// Encode a message as one binary frame.

@@ -1,0 +1,188 @@
+//! Test harness: a real sync server on loopback that can be killed and restarted, and
+//! devices that each own a real store in a temporary directory.
+#![allow(clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crm_core::sync::client::{self, SyncEngine, SyncError, SyncStatus};
+use crm_core::{Request, Response, Store};
+use serde_json::{json, Value as Json};
+use sync_server::AppState;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A sync server in its own runtime, so killing it drops every connection at once.
+pub struct TestServer {
+    runtime: Option<tokio::runtime::Runtime>,
+    pub addr: SocketAddr,
+    pub db_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub fn start() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("server.sqlite3");
+        let mut server = TestServer { runtime: None, addr: "127.0.0.1:0".parse().unwrap(), db_path, _dir: dir };
+        server.boot();
+        server
+    }
+
+    fn boot(&mut self) {
+        let path = self.db_path.clone();
+        let want = self.addr;
+        // A runtime of its own, started from a plain thread (tests already run inside one).
+        let (runtime, addr) = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+            let addr = runtime.block_on(async move {
+                // The old socket may linger for a moment after a kill.
+                let mut tries = 0;
+                let listener = loop {
+                    match tokio::net::TcpListener::bind(want).await {
+                        Ok(l) => break l,
+                        Err(e) if tries < 50 => {
+                            tries += 1;
+                            let _ = e;
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                        Err(e) => panic!("cannot bind {want}: {e}"),
+                    }
+                };
+                let addr = listener.local_addr().unwrap();
+                let state = AppState::open(path).unwrap();
+                tokio::spawn(sync_server::serve(listener, state, std::future::pending()));
+                addr
+            });
+            (runtime, addr)
+        })
+        .join()
+        .unwrap();
+        self.addr = addr;
+        self.runtime = Some(runtime);
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stop abruptly: every task and connection is dropped, nothing is flushed.
+    pub fn kill(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+
+    pub fn restart(&mut self) {
+        self.kill();
+        self.boot();
+    }
+
+    /// Add an account directly in the server database (as the admin CLI does).
+    pub fn add_user(&self, username: &str, role: &str, team: Option<&str>) -> String {
+        let mut db = sync_server::db::ServerDb::open(&self.db_path).unwrap();
+        db.add_user(username, username, role, team, PASSWORD).unwrap()
+    }
+
+    pub fn db(&self) -> sync_server::db::ServerDb {
+        sync_server::db::ServerDb::open(&self.db_path).unwrap()
+    }
+
+    /// The server's current copy of a document, as record fields (via a scratch store).
+    pub fn log_len(&self) -> i64 {
+        self.db().connection().query_row("SELECT COUNT(*) FROM log", [], |r| r.get(0)).unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// One device: a store on disk and its sync engine.
+pub struct Device {
+    pub engine: SyncEngine,
+    pub path: PathBuf,
+    pub user_id: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Device {
+    pub async fn login(server: &TestServer, username: &str) -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("crm.sqlite3");
+        let url = server.url();
+        let (store, login) = {
+            let username = username.to_string();
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut store = Store::open(&path).unwrap();
+                let login = client::login(&mut store, &url, &username, PASSWORD, "test device").unwrap();
+                (store, login)
+            })
+            .await
+            .unwrap()
+        };
+        Device { engine: SyncEngine::new(Arc::new(Mutex::new(store))), path, user_id: login.user_id, _dir: dir }
+    }
+
+    /// Close and reopen the store, as after the app was restarted.
+    pub fn restart(&mut self) {
+        let reopened = Store::open(&self.path).unwrap();
+        self.engine = SyncEngine::new(Arc::new(Mutex::new(reopened)));
+    }
+
+    /// Run a request; panic on an error response.
+    pub fn call(&self, request: Json) -> Json {
+        let out = self.try_call(request.clone());
+        assert_ne!(out["type"], "error", "request {request} failed: {out}");
+        out
+    }
+
+    pub fn try_call(&self, request: Json) -> Json {
+        let req: Request = serde_json::from_value(request).unwrap();
+        let resp: Response = self.engine.store().handle(req);
+        self.engine.local_change();
+        serde_json::to_value(resp).unwrap()
+    }
+
+    pub fn create(&self, kind: &str, fields: Json) -> String {
+        let out = self.call(json!({"op": "create", "kind": kind, "fields": fields, "allow_duplicate": true}));
+        out["id"].as_str().unwrap().to_string()
+    }
+
+    pub fn get(&self, id: &str) -> Json {
+        self.try_call(json!({"op": "get", "id": id}))
+    }
+
+    pub async fn sync(&self) -> Result<SyncStatus, SyncError> {
+        tokio::time::timeout(Duration::from_secs(60), self.engine.sync_once()).await.expect("sync took over a minute")
+    }
+
+    pub fn doc_ids(&self) -> Vec<String> {
+        let store = self.engine.store();
+        let mut stmt = store.connection().prepare("SELECT id FROM docs WHERE kind IS NOT NULL ORDER BY id").unwrap();
+        let ids = stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<Vec<String>, _>>().unwrap();
+        ids
+    }
+
+    pub fn heads(&self, id: &str) -> Vec<String> {
+        self.engine.store().heads(id).unwrap()
+    }
+
+    pub fn rejected(&self) -> Vec<crm_core::sync::local::RejectedEdit> {
+        self.engine.store().rejected_edits().unwrap()
+    }
+}
+
+/// Wait until `check` holds, polling; panic with `what` after `secs`.
+pub async fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !check() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,195 @@
+//! Sync against a real server over loopback WebSocket, with real SQLite files on both sides.
+
+use std::time::Duration;
+
+use crm_tests::{eventually, Device, TestServer};
+use serde_json::json;
+
+fn candidates_authors(record: &serde_json::Value, field: &str) -> Vec<String> {
+    let mut authors: Vec<String> = record["conflicts"][field]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| c["user_id"].as_str().unwrap_or("").to_string())
+        .collect();
+    authors.sort();
+    authors
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_edits_from_two_people_converge_and_a_supervisor_sees_them_live() {
+    let server = TestServer::start();
+    let ann_id = server.add_user("ann", "account_manager", Some("east"));
+    let sue_id = server.add_user("sue", "supervisor", Some("east"));
+    let ann = Device::login(&server, "ann").await;
+    let sue = Device::login(&server, "sue").await;
+    let sue_desk = Device::login(&server, "sue").await;
+
+    let customer =
+        ann.create("customer", json!({"name": "苏州恒泰精密机械有限公司", "grade": "B", "notes": "初次拜访。"}));
+    ann.sync().await.unwrap();
+    sue.sync().await.unwrap();
+    assert_eq!(sue.get(&customer)["fields"]["name"], "苏州恒泰精密机械有限公司");
+
+    // The supervisor's desk stays connected and receives changes live.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let live = sue_desk.engine.clone();
+    let runner = tokio::spawn(async move { live.run(stopped).await });
+
+    // Both offline: different fields, the same field, and both notes.
+    ann.call(json!({"op": "update", "id": customer, "fields": {"grade": "A", "address": "苏州工业园区星湖街328号", "notes": "初次拜访。王总要报价。"}}));
+    sue.call(json!({"op": "update", "id": customer, "fields": {"region": "east", "address": "苏州市吴中区东吴北路99号", "notes": "初次拜访。下周送样品。"}}));
+    ann.sync().await.unwrap();
+    sue.sync().await.unwrap();
+    ann.sync().await.unwrap();
+
+    let a = ann.get(&customer);
+    let s = sue.get(&customer);
+    assert_eq!(a["fields"], s["fields"], "both devices hold the same record");
+    assert_eq!(ann.heads(&customer), sue.heads(&customer));
+    assert_eq!(a["fields"]["grade"], "A");
+    assert_eq!(a["fields"]["region"], "east");
+    let notes = a["fields"]["notes"].as_str().unwrap_or("");
+    assert!(notes.contains("王总要报价。") && notes.contains("下周送样品。"), "{notes}");
+    let mut both = vec![ann_id.clone(), sue_id.clone()];
+    both.sort();
+    assert_eq!(candidates_authors(&a, "address"), both, "the conflict names both authors on ann's device");
+    assert_eq!(candidates_authors(&s, "address"), both, "and on sue's");
+
+    // The server holds the same document.
+    let server_heads = {
+        let db = server.db();
+        let snapshot: Vec<u8> =
+            db.connection().query_row("SELECT snapshot FROM docs WHERE id = ?", [&customer], |r| r.get(0)).unwrap();
+        let mut doc = crm_core::document::RecordDoc::load(&snapshot, Vec::new()).unwrap();
+        let mut heads: Vec<String> = doc.heads().iter().map(|h| h.to_string()).collect();
+        heads.sort();
+        heads
+    };
+    assert_eq!(server_heads, ann.heads(&customer));
+
+    eventually(10, "the supervisor's live device shows the merge", || sue_desk.heads(&customer) == server_heads).await;
+    assert_eq!(candidates_authors(&sue_desk.get(&customer), "address"), both);
+
+    // Resolving on one device clears it everywhere, the live device included.
+    sue.call(
+        json!({"op": "resolve_conflict", "id": customer, "field": "address", "value": "苏州市吴中区东吴北路99号"}),
+    );
+    sue.sync().await.unwrap();
+    ann.sync().await.unwrap();
+    assert!(ann.get(&customer).get("conflicts").is_none());
+    eventually(10, "the live device sees the resolution", || sue_desk.get(&customer).get("conflicts").is_none()).await;
+    stop.send(true).unwrap();
+    runner.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_is_enforced_refused_edits_stay_visible_transfers_move_records_and_revoked_devices_forget() {
+    let server = TestServer::start();
+    server.add_user("ann", "account_manager", Some("east"));
+    let bob_id = server.add_user("bob", "account_manager", Some("east"));
+    server.add_user("sue", "supervisor", Some("east"));
+    server.add_user("vic", "viewer", Some("east"));
+    let ann = Device::login(&server, "ann").await;
+    let bob = Device::login(&server, "bob").await;
+    let sue = Device::login(&server, "sue").await;
+    let vic = Device::login(&server, "vic").await;
+
+    let customer = ann.create("customer", json!({"name": "武汉汇博实业有限公司"}));
+    let contact = ann.create("contact", json!({"customer": customer, "name": "周杰"}));
+    ann.sync().await.unwrap();
+    bob.sync().await.unwrap();
+    vic.sync().await.unwrap();
+    assert!(!bob.doc_ids().contains(&customer), "an account manager never receives another's customers");
+    assert!(!bob.doc_ids().contains(&contact));
+    assert_eq!(vic.get(&customer)["fields"]["name"], "武汉汇博实业有限公司", "a viewer reads the team's customers");
+
+    // A viewer cannot write on the device...
+    let refused = vic.try_call(json!({"op": "update", "id": customer, "fields": {"grade": "A"}}));
+    assert_eq!(refused["code"], "forbidden");
+    // ...and a tampered app that claims another role is refused by the server: the edit is
+    // kept visible, and the record goes back to the server's state.
+    {
+        let mut store = vic.engine.store();
+        let me = store.identity().clone();
+        store.set_identity_with_actor(&me.user_id, &me.display_name, "account_manager", None, &me.actor).unwrap();
+    }
+    vic.call(json!({"op": "update", "id": customer, "fields": {"grade": "A"}}));
+    let log_before = server.log_len();
+    vic.sync().await.unwrap();
+    assert_eq!(server.log_len(), log_before, "nothing refused is stored");
+    let rejected = vic.rejected();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].code, "forbidden");
+    assert!(vic.get(&customer)["fields"].get("grade").is_none(), "the refused value is rolled back");
+    assert_eq!(vic.engine.store().outbox_len().unwrap(), 0);
+
+    // Bob gets hold of ann's customer anyway (say, an old export) and edits it: refused.
+    let changes = ann.engine.store().changes_of(&customer).unwrap();
+    bob.engine
+        .store()
+        .apply_changes(
+            changes
+                .into_iter()
+                .map(|bytes| crm_core::store::IncomingChange { doc_id: customer.clone(), bytes })
+                .collect(),
+        )
+        .unwrap();
+    bob.call(json!({"op": "update", "id": customer, "fields": {"address": "bob was here"}}));
+    bob.sync().await.unwrap();
+    assert_eq!(bob.rejected().first().map(|r| r.code.clone()), Some("forbidden".into()));
+    ann.sync().await.unwrap();
+    assert!(ann.get(&customer)["fields"].get("address").is_none());
+
+    // Ann may not hand her customer to bob herself...
+    ann.call(json!({"op": "update", "id": customer, "fields": {"owner": bob_id}}));
+    ann.sync().await.unwrap();
+    assert_eq!(ann.rejected().first().map(|r| r.code.clone()), Some("owner_change".into()));
+    assert_ne!(ann.get(&customer)["fields"]["owner"], bob_id.as_str());
+
+    // ...but her supervisor transfers it, with everything attached.
+    sue.sync().await.unwrap();
+    sue.call(json!({"op": "update", "id": customer, "fields": {"owner": bob_id}}));
+    sue.sync().await.unwrap();
+    ann.sync().await.unwrap();
+    bob.sync().await.unwrap();
+    assert!(!ann.doc_ids().contains(&customer) && !ann.doc_ids().contains(&contact), "the old owner's device drops it");
+    assert_eq!(bob.get(&customer)["fields"]["owner"], bob_id.as_str(), "the new owner's device gets it");
+    assert_eq!(bob.get(&contact)["fields"]["name"], "周杰");
+    let listed = ann.call(json!({"op": "search", "query": "汇博"}));
+    assert_eq!(listed["hits"].as_array().map(Vec::len), Some(0), "nor is it searchable there");
+
+    // A revoked device is refused and removes its local data.
+    let ann_device = server.db().devices().unwrap().into_iter().find(|d| d.username == "ann").unwrap().id;
+    server.db().revoke_device(&ann_device).unwrap();
+    let err = ann.sync().await.unwrap_err();
+    assert!(matches!(err, crm_core::sync::client::SyncError::Revoked), "{err}");
+    assert_eq!(ann.engine.store().doc_count().unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_restarted_mid_push_and_a_server_killed_mid_sync_lose_nothing() {
+    let mut server = TestServer::start();
+    server.add_user("ann", "account_manager", Some("east"));
+    server.add_user("sue", "supervisor", Some("east"));
+    let mut ann = Device::login(&server, "ann").await;
+    let sue = Device::login(&server, "sue").await;
+    let mut ids = Vec::new();
+    for i in 0..300 {
+        ids.push(ann.create("customer", json!({"name": format!("离线客户{i}")})));
+    }
+    // Start pushing, then pull the plug on the server mid-way.
+    let engine = ann.engine.clone();
+    let push = tokio::spawn(async move { engine.sync_once().await });
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    server.kill();
+    let _ = push.await;
+    ann.restart();
+    server.restart();
+    ann.sync().await.unwrap();
+    assert_eq!(ann.engine.store().outbox_len().unwrap(), 0, "everything was acknowledged in the end");
+    sue.sync().await.unwrap();
+    for id in &ids {
+        assert_eq!(sue.heads(id), ann.heads(id));
+    }
+}
