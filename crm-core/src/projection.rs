@@ -177,3 +177,30 @@ pub fn column_json(ty: FieldType, value: rusqlite::types::ValueRef<'_>) -> Json 
         _ => Json::Null,
     }
 }
+
+/// Every read model as text, independent of insertion order: two replicas with the same
+/// documents give the same dump, and so does a rebuild. For checks and diagnostics.
+pub fn dump(conn: &Connection) -> Result<String> {
+    let mut queries: Vec<String> =
+        Kind::ALL.iter().map(|k| format!("SELECT * FROM {} ORDER BY id", k.table())).collect();
+    queries.push("SELECT * FROM record_tags ORDER BY record_id, tag".into());
+    queries.push("SELECT * FROM dup_keys ORDER BY record_id, kind, key".into());
+    queries.push("SELECT record_id, kind, text, deleted FROM search_docs ORDER BY record_id".into());
+    queries.push(
+        "SELECT d.record_id FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid ORDER BY d.record_id".into(),
+    );
+    let mut out = String::new();
+    for sql in queries {
+        let mut stmt = conn.prepare(&sql)?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query([])?;
+        out.push_str(&format!("-- {sql}\n"));
+        while let Some(row) = rows.next()? {
+            let cells: Vec<String> =
+                (0..n).map(|i| row.get_ref(i).map(|v| format!("{v:?}"))).collect::<Result<_, _>>()?;
+            out.push_str(&cells.join("|"));
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}

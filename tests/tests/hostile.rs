@@ -38,7 +38,9 @@ async fn next(ws: &mut Ws) -> Option<ServerMsg> {
 
 /// Skip to the first message that is not part of the hello exchange.
 async fn hello(ws: &mut Ws) {
-    ws.send(Message::Binary(encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0 }).into())).await.expect("send");
+    ws.send(Message::Binary(encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0 }).into()))
+        .await
+        .expect("send");
     loop {
         if let Some(ServerMsg::CaughtUp { .. }) = next(ws).await {
             return;
@@ -49,7 +51,8 @@ async fn hello(ws: &mut Ws) {
 fn status_of(err: WsError) -> (u16, String) {
     match err {
         WsError::Http(resp) => {
-            let body: serde_json::Value = resp.body().as_deref().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default();
+            let body: serde_json::Value =
+                resp.body().as_deref().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default();
             (resp.status().as_u16(), body["code"].as_str().unwrap_or("").to_string())
         }
         other => panic!("expected an HTTP refusal, got {other}"),
@@ -80,7 +83,9 @@ async fn garbage_frames_wrong_versions_and_bad_changes_get_clear_errors_and_noth
     let log_before = server.log_len();
 
     ws.send(Message::Binary(vec![0xff, 0x00, 0x13, 0x37].into())).await.unwrap();
-    assert!(matches!(next(&mut ws).await, Some(ServerMsg::Error { ref code, fatal: false, .. }) if code == "bad_frame"));
+    assert!(
+        matches!(next(&mut ws).await, Some(ServerMsg::Error { ref code, fatal: false, .. }) if code == "bad_frame")
+    );
     ws.send(Message::Text("{\"t\":\"hello\"}".into())).await.unwrap();
     assert!(matches!(next(&mut ws).await, Some(ServerMsg::Error { ref code, .. }) if code == "text_frame"));
     ws.send(Message::Binary(encode(&ClientMsg::Push { batch: 1, changes: vec![] }).into())).await.unwrap();
@@ -112,7 +117,8 @@ async fn garbage_frames_wrong_versions_and_bad_changes_get_clear_errors_and_noth
         other => panic!("expected an ack, got {other:?}"),
     }
 
-    let too_many: Vec<DocBytes> = (0..=MAX_PUSH_CHANGES).map(|_| DocBytes { doc: customer.clone(), bytes: vec![1] }).collect();
+    let too_many: Vec<DocBytes> =
+        (0..=MAX_PUSH_CHANGES).map(|_| DocBytes { doc: customer.clone(), bytes: vec![1] }).collect();
     ws.send(push(too_many)).await.unwrap();
     assert!(matches!(next(&mut ws).await, Some(ServerMsg::Error { ref code, .. }) if code == "batch_too_large"));
     assert_eq!(server.log_len(), log_before, "nothing refused was stored");
@@ -141,7 +147,9 @@ async fn garbage_frames_wrong_versions_and_bad_changes_get_clear_errors_and_noth
     // A client from the future is told to update.
     let mut future = connect(&server, Some(&token)).await.unwrap();
     future.send(Message::Binary(encode(&ClientMsg::Hello { protocol: 99, cursor: 0 }).into())).await.unwrap();
-    assert!(matches!(next(&mut future).await, Some(ServerMsg::Error { ref code, fatal: true, .. }) if code == "unsupported_protocol"));
+    assert!(
+        matches!(next(&mut future).await, Some(ServerMsg::Error { ref code, fatal: true, .. }) if code == "unsupported_protocol")
+    );
     assert_eq!(next(&mut future).await, None, "then the server closes");
 }
 
@@ -160,7 +168,10 @@ async fn oversized_frames_and_clients_that_never_read_do_not_stop_anyone_else() 
 
     // A client that says hello and then never reads, while lots of changes flow.
     let mut stuck = connect(&server, Some(&token)).await.unwrap();
-    stuck.send(Message::Binary(encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0 }).into())).await.unwrap();
+    stuck
+        .send(Message::Binary(encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0 }).into()))
+        .await
+        .unwrap();
     let records: Vec<serde_json::Value> = (0..1500)
         .map(|i| json!({"kind": "customer", "fields": {"name": format!("大批客户{i}"), "notes": "x".repeat(400)}}))
         .collect();

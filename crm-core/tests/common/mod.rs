@@ -99,40 +99,7 @@ pub fn doc_ids(store: &Store) -> Vec<String> {
 
 /// A text dump of every read model, independent of insertion order.
 pub fn dump_read_models(store: &Store) -> String {
-    let conn = store.connection();
-    let mut tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'p\\_%' ESCAPE '\\' ORDER BY name")
-        .expect("prepare")
-        .query_map([], |r| r.get(0))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
-    tables.push("record_tags".into());
-    tables.push("dup_keys".into());
-    let mut out = String::new();
-    for table in tables {
-        out.push_str(&dump_query(store, &format!("SELECT * FROM {table} ORDER BY 1, 2")));
-    }
-    out.push_str(&dump_query(store, "SELECT record_id, kind, text, deleted FROM search_docs ORDER BY record_id"));
-    out.push_str(&dump_query(
-        store,
-        "SELECT d.record_id FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid ORDER BY d.record_id",
-    ));
-    out
-}
-
-fn dump_query(store: &Store, sql: &str) -> String {
-    let conn = store.connection();
-    let mut stmt = conn.prepare(sql).expect("prepare dump");
-    let n = stmt.column_count();
-    let mut rows = stmt.query([]).expect("dump");
-    let mut out = format!("-- {sql}\n");
-    while let Some(row) = rows.next().expect("row") {
-        let cells: Vec<String> = (0..n).map(|i| format!("{:?}", row.get_ref(i).expect("cell"))).collect();
-        out.push_str(&cells.join("|"));
-        out.push('\n');
-    }
-    out
+    crm_core::projection::dump(store.connection()).expect("dump")
 }
 
 /// Heads of every document, for comparing replicas.
