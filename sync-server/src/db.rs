@@ -308,19 +308,38 @@ impl ServerDb {
 
     pub fn authenticate(&self, token: Option<&str>) -> Result<Result<Principal, AuthError>, DbError> {
         let Some(token) = token.filter(|t| !t.is_empty()) else { return Ok(Err(AuthError::Missing)) };
-        let row: Option<(String, String, i64, Option<i64>, String, Option<String>, bool)> = self
+        struct Row {
+            device_id: String,
+            user_id: String,
+            expires: i64,
+            revoked: bool,
+            role: String,
+            team: Option<String>,
+            disabled: bool,
+        }
+        let row = self
             .conn
             .query_row(
-                "SELECT d.id, d.user_id, d.expires_at, d.revoked_at, u.role, u.team, u.disabled
+                "SELECT d.id, d.user_id, d.expires_at, d.revoked_at IS NOT NULL, u.role, u.team, u.disabled
                  FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?",
                 [auth::token_hash(token)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+                |r| {
+                    Ok(Row {
+                        device_id: r.get(0)?,
+                        user_id: r.get(1)?,
+                        expires: r.get(2)?,
+                        revoked: r.get(3)?,
+                        role: r.get(4)?,
+                        team: r.get(5)?,
+                        disabled: r.get(6)?,
+                    })
+                },
             )
             .optional()?;
-        let Some((device_id, user_id, expires, revoked, role, team, disabled)) = row else {
+        let Some(Row { device_id, user_id, expires, revoked, role, team, disabled }) = row else {
             return Ok(Err(AuthError::Invalid));
         };
-        if revoked.is_some() {
+        if revoked {
             return Ok(Err(AuthError::Revoked));
         }
         if disabled {

@@ -83,7 +83,8 @@ impl Conn {
         let top: i64 = self.reader.query_row("SELECT IFNULL(MAX(seq), 0) FROM log", [], |r| r.get(0))?;
         let mut after = String::new();
         loop {
-            let rows: Vec<(String, Option<String>, Option<String>, Vec<u8>)> = self
+            type DocRow = (String, Option<String>, Option<String>, Vec<u8>);
+            let rows: Vec<DocRow> = self
                 .reader
                 .prepare_cached("SELECT id, kind, scope_owner, snapshot FROM docs WHERE id > ? ORDER BY id LIMIT ?")?
                 .query_map(params![after, MAX_BATCH as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?

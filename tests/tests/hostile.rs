@@ -1,6 +1,8 @@
 //! Hostile and broken clients get a clear error, never crash the server, never get anything
 //! stored, and never stop other clients from being served.
 
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use automerge::transaction::Transactable;

@@ -1,5 +1,7 @@
 //! Sync against a real server over loopback WebSocket, with real SQLite files on both sides.
 
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use crm_tests::{eventually, Device, TestServer};
