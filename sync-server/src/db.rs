@@ -606,3 +606,38 @@ fn device_prefix(n: u64) -> String {
     }
     format!("D{}", digits.into_iter().rev().collect::<String>())
 }
+
+/// Copy the database to `to` while the server keeps running: `VACUUM INTO` reads one
+/// consistent snapshot, writers carry on.
+pub fn backup(db_path: &Path, to: &Path) -> Result<(), DbError> {
+    if to.exists() {
+        return Err(DbError::Invalid(format!("{} exists; choose a new file name", to.display())));
+    }
+    let conn = open_connection(db_path)?;
+    conn.execute("VACUUM INTO ?", [to.to_string_lossy()])?;
+    Ok(())
+}
+
+/// Replace the database with a backup (the server must be stopped). The backup is checked
+/// first; a damaged file or another kind of database is refused and nothing is touched.
+pub fn restore(db_path: &Path, from: &Path) -> Result<(), DbError> {
+    let check = Connection::open(from)?;
+    let ok: String = check.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if ok != "ok" {
+        return Err(DbError::Invalid(format!("{} is damaged ({ok}); not restoring it", from.display())));
+    }
+    let is_ours: bool =
+        check.query_row("SELECT COUNT(*) = 2 FROM sqlite_master WHERE name IN ('log', 'devices')", [], |r| r.get(0))?;
+    if !is_ours {
+        return Err(DbError::Invalid(format!("{} is not a sync-server database", from.display())));
+    }
+    drop(check);
+    for suffix in ["-wal", "-shm"] {
+        let side = std::path::PathBuf::from(format!("{}{suffix}", db_path.display()));
+        if side.exists() {
+            std::fs::remove_file(&side).map_err(|e| DbError::Invalid(e.to_string()))?;
+        }
+    }
+    std::fs::copy(from, db_path).map_err(|e| DbError::Invalid(e.to_string()))?;
+    Ok(())
+}

@@ -116,12 +116,16 @@ fn main() -> Result<()> {
         ["backup", rest @ ..] => {
             let mut rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
             let to = take(&mut rest, "--to").ok_or_else(|| anyhow!("backup needs --to FILE"))?;
-            backup(&db_path, Path::new(&to))
+            sync_server::db::backup(&db_path, Path::new(&to))?;
+            println!("backed up {} to {to}", db_path.display());
+            Ok(())
         }
         ["restore", rest @ ..] => {
             let mut rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
             let from = take(&mut rest, "--from").ok_or_else(|| anyhow!("restore needs --from FILE"))?;
-            restore(&db_path, Path::new(&from))
+            sync_server::db::restore(&db_path, Path::new(&from))?;
+            println!("restored {} from {from}", db_path.display());
+            Ok(())
         }
         _ => bail!("unknown command\n\n{USAGE}"),
     }
@@ -140,38 +144,4 @@ fn serve(db_path: PathBuf, listen: &str) -> Result<()> {
         .await?;
         Ok(())
     })
-}
-
-/// `VACUUM INTO` reads one consistent snapshot; writers keep going meanwhile.
-fn backup(db_path: &Path, to: &Path) -> Result<()> {
-    if to.exists() {
-        bail!("{} exists; choose a new file name", to.display());
-    }
-    let conn = sync_server::db::open_connection(db_path)?;
-    conn.execute("VACUUM INTO ?", [to.to_string_lossy()])?;
-    println!("backed up {} to {}", db_path.display(), to.display());
-    Ok(())
-}
-
-fn restore(db_path: &Path, from: &Path) -> Result<()> {
-    let check = rusqlite::Connection::open(from)?;
-    let ok: String = check.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-    if ok != "ok" {
-        bail!("{} is damaged ({ok}); not restoring it", from.display());
-    }
-    let has_log: bool =
-        check.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'log')", [], |r| r.get(0))?;
-    if !has_log {
-        bail!("{} is not a sync-server database", from.display());
-    }
-    drop(check);
-    for suffix in ["-wal", "-shm"] {
-        let side = PathBuf::from(format!("{}{suffix}", db_path.display()));
-        if side.exists() {
-            std::fs::remove_file(&side)?;
-        }
-    }
-    std::fs::copy(from, db_path)?;
-    println!("restored {} from {}", db_path.display(), from.display());
-    Ok(())
 }

@@ -195,3 +195,34 @@ async fn a_device_restarted_mid_push_and_a_server_killed_mid_sync_lose_nothing()
         assert_eq!(sue.heads(id), ann.heads(id));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_serving_restores_the_server() {
+    let mut server = TestServer::start();
+    server.add_user("ann", "account_manager", None);
+    let ann = Device::login(&server, "ann").await;
+    let kept = ann.create("customer", json!({"name": "备份前的客户"}));
+    ann.sync().await.unwrap();
+    let backup = server.db_path.with_file_name("backup.sqlite3");
+    sync_server::db::backup(&server.db_path, &backup).unwrap();
+    let after = ann.create("customer", json!({"name": "备份后的客户"}));
+    ann.sync().await.unwrap();
+
+    let not_a_backup = server.db_path.with_file_name("other.sqlite3");
+    rusqlite_free_file(&not_a_backup);
+    server.kill();
+    assert!(sync_server::db::restore(&server.db_path, &not_a_backup).is_err(), "a foreign file is refused");
+    sync_server::db::restore(&server.db_path, &backup).unwrap();
+    server.restart();
+
+    let fresh = Device::login(&server, "ann").await;
+    fresh.sync().await.unwrap();
+    assert_eq!(fresh.get(&kept)["fields"]["name"], "备份前的客户");
+    assert_eq!(fresh.get(&after)["type"], "error", "the restored server is as it was at the backup");
+}
+
+/// A SQLite file that is not a sync-server database.
+fn rusqlite_free_file(path: &std::path::Path) {
+    let store = crm_core::Store::open(path).unwrap();
+    drop(store);
+}
