@@ -62,6 +62,26 @@ impl RecordDoc {
         Ok(RecordDoc { doc })
     }
 
+    /// An independent copy (for trying changes without touching this one).
+    pub fn fork(&mut self) -> RecordDoc {
+        RecordDoc { doc: self.doc.fork() }
+    }
+
+    /// The next Automerge sync-protocol message for the peer behind `state`, if any.
+    pub fn sync_message(&mut self, state: &mut automerge::sync::State) -> Option<Vec<u8>> {
+        use automerge::sync::SyncDoc;
+        self.doc.sync().generate_sync_message(state).map(|m| m.encode())
+    }
+
+    /// Take an Automerge sync-protocol message; returns the changes it added, oldest first.
+    pub fn receive_sync_message(&mut self, state: &mut automerge::sync::State, message: &[u8]) -> Result<Vec<Change>> {
+        use automerge::sync::SyncDoc;
+        let message = automerge::sync::Message::decode(message).map_err(|e| Error::BadChange(e.to_string()))?;
+        let before = self.doc.get_heads();
+        self.doc.sync().receive_sync_message(state, message).map_err(|e| Error::BadChange(e.to_string()))?;
+        Ok(self.doc.get_changes(&before))
+    }
+
     pub fn set_actor(&mut self, actor: &ActorId) {
         if self.doc.get_actor() != actor {
             self.doc.set_actor(actor.clone());

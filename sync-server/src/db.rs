@@ -44,7 +44,9 @@ CREATE TABLE IF NOT EXISTS log (
 ";
 
 const TOKEN_DAYS: i64 = 30;
-const CACHE_DOCS: usize = 1024;
+/// Loaded documents kept in memory; an in-memory Automerge document is far larger than its
+/// snapshot, so this bounds the server's memory.
+const CACHE_DOCS: usize = 128;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -95,6 +97,14 @@ pub struct DeviceRow {
     pub created_at: String,
     pub last_seen: Option<String>,
     pub revoked: bool,
+}
+
+/// The outcome of one repair round: the server's next sync message (none when done) and
+/// what happened to the changes it learned.
+pub struct RepairRound {
+    pub reply: Option<Vec<u8>>,
+    pub accepted: Vec<Accepted>,
+    pub refused: Vec<Refused>,
 }
 
 /// What the server knows about a document for access decisions.
@@ -392,6 +402,18 @@ impl ServerDb {
         who: &Principal,
         changes: Vec<DocBytes>,
     ) -> Result<(Vec<Accepted>, Vec<Refused>), DbError> {
+        self.ingest_vouched(who, None, changes)
+    }
+
+    /// [`ServerDb::ingest`] of changes written by `who`'s device but delivered by
+    /// `courier` (repair): each must pass the rules for both, so relaying cannot be used
+    /// to act with someone else's rights.
+    fn ingest_vouched(
+        &mut self,
+        who: &Principal,
+        courier: Option<&Principal>,
+        changes: Vec<DocBytes>,
+    ) -> Result<(Vec<Accepted>, Vec<Refused>), DbError> {
         let teams = self.teams()?;
         let my_actors: Vec<String> = self
             .conn
@@ -461,7 +483,11 @@ impl ServerDb {
                 continue;
             }
             let after = doc_meta(&doc);
-            if let Err((code, reason)) = Self::judge(who, &tx, &teams, existed, &before, &after)? {
+            let mut verdict = Self::judge(who, &tx, &teams, existed, &before, &after)?;
+            if let (Ok(()), Some(courier)) = (&verdict, courier) {
+                verdict = Self::judge(courier, &tx, &teams, existed, &before, &after)?;
+            }
+            if let Err((code, reason)) = verdict {
                 refuse(hash_hex, code, reason);
                 continue;
             }
@@ -498,6 +524,74 @@ impl ServerDb {
             self.cache.put(&id, doc);
         }
         Ok((accepted, refused))
+    }
+
+    /// The principal whose device registered `actor` (hex), if any.
+    pub fn principal_of_actor(&self, actor: &str) -> Result<Option<Principal>, DbError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT a.device_id, u.id, u.role, u.team FROM actors a JOIN users u ON u.id = a.user_id WHERE a.actor = ?",
+                [actor],
+                |r| Ok(Principal { device_id: r.get(0)?, user_id: r.get(1)?, role: r.get(2)?, team: r.get(3)? }),
+            )
+            .optional()?)
+    }
+
+    /// The current server copy of a document (empty if unknown).
+    fn current(&mut self, doc_id: &str) -> Result<RecordDoc, DbError> {
+        if let Some(doc) = self.cache.take(doc_id) {
+            return Ok(doc);
+        }
+        let snapshot: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT snapshot FROM docs WHERE id = ?")?
+            .query_row([doc_id], |r| r.get(0))
+            .optional()?;
+        match snapshot {
+            Some(s) => RecordDoc::load(&s, Vec::new()).map_err(|e| DbError::Invalid(e.to_string())),
+            None => Ok(RecordDoc::empty()),
+        }
+    }
+
+    /// One round of Automerge's sync protocol for one document with `courier`'s device,
+    /// used when the server lacks changes a pushed change depends on (e.g. after a restore
+    /// from backup). Changes it learns are checked as their authors' (by actor id) and as
+    /// the courier's, and stored like pushed ones. Returns the server's next message.
+    pub fn repair(
+        &mut self,
+        courier: &Principal,
+        state: &mut automerge::sync::State,
+        doc_id: &str,
+        message: &[u8],
+    ) -> Result<RepairRound, DbError> {
+        let mut stored = self.current(doc_id)?;
+        let learned =
+            stored.fork().receive_sync_message(state, message).map_err(|e| DbError::Invalid(e.to_string()))?;
+        self.cache.put(doc_id, stored);
+        let (mut accepted, mut refused) = (Vec::new(), Vec::new());
+        for mut change in learned {
+            let hash = change.hash().to_string();
+            let bytes = change.bytes().into_owned();
+            match self.principal_of_actor(&hex(change.actor_id().to_bytes()))? {
+                None => refused.push(Refused {
+                    hash,
+                    doc: doc_id.to_string(),
+                    code: "unknown_actor".into(),
+                    reason: "the change was written by a device this server does not know".into(),
+                }),
+                Some(author) => {
+                    let delivered = vec![DocBytes { doc: doc_id.to_string(), bytes }];
+                    let (a, r) = self.ingest_vouched(&author, Some(courier), delivered)?;
+                    accepted.extend(a);
+                    refused.extend(r);
+                }
+            }
+        }
+        let mut current = self.current(doc_id)?;
+        let reply = current.sync_message(state);
+        self.cache.put(doc_id, current);
+        Ok(RepairRound { reply, accepted, refused })
     }
 
     /// The rules a change must pass. `Ok(Err(..))` is a refusal with its code and reason.

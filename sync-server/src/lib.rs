@@ -40,6 +40,17 @@ impl AppState {
         Ok(Arc::new(AppState { db: Mutex::new(db), path, latest }))
     }
 
+    /// Wake every connection to send what was just stored.
+    pub fn announce(&self, accepted: &[crm_core::sync::protocol::Accepted]) {
+        if let Some(top) = accepted.iter().map(|a| a.seq).max() {
+            self.latest.send_if_modified(|seq| {
+                let newer = top > *seq;
+                *seq = (*seq).max(top);
+                newer
+            });
+        }
+    }
+
     /// Run `f` on the writer in a blocking task.
     pub async fn with_db<T: Send + 'static>(
         self: &Arc<Self>,

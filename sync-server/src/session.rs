@@ -2,6 +2,7 @@
 //! acknowledgements, live changes, keep-alive. A connection only ever hurts itself: bad
 //! frames get an error, a client that stops reading is disconnected after a timeout.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use futures_util::{SinkExt, StreamExt};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::access::{Principal, Teams};
-use crate::db::{open_connection, DbError};
+use crate::db::{open_connection, DbError, RepairRound};
 use crate::AppState;
 
 const SEND_TIMEOUT: Duration = Duration::from_secs(15);
@@ -23,6 +24,8 @@ const KEEPALIVE: Duration = Duration::from_secs(20);
 const IDLE_LIMIT: Duration = Duration::from_secs(75);
 /// Undecodable frames tolerated before the connection is closed.
 const MAX_BAD_FRAMES: u32 = 20;
+/// Documents one connection may have under repair at once.
+const MAX_REPAIRS: usize = 256;
 
 struct Conn {
     sink: SplitSink<WebSocket, Message>,
@@ -174,13 +177,15 @@ impl Conn {
 
 pub async fn run(socket: WebSocket, state: Arc<AppState>, who: Principal) {
     let (sink, stream) = socket.split();
-    let reader = match open_connection(&state.path) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("sync-server: cannot open a reader: {e}");
-            return;
-        }
-    };
+    // One reader per connection: keep its page cache small, there may be hundreds.
+    let reader =
+        match open_connection(&state.path).and_then(|r| Ok(r.pragma_update(None, "cache_size", -256).map(|()| r)?)) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("sync-server: cannot open a reader: {e}");
+                return;
+            }
+        };
     let mut conn = Conn { sink, who, reader, cursor: 0 };
     match serve_connection(&mut conn, stream, &state).await {
         Ok(()) | Err(Stop::Closed) => {}
@@ -199,6 +204,7 @@ async fn serve_connection(
 ) -> Result<(), Stop> {
     let mut latest = state.latest.subscribe();
     let mut greeted = false;
+    let mut repairs: HashMap<String, automerge::sync::State> = HashMap::new();
     let mut bad_frames = 0;
     let mut keepalive = tokio::time::interval(KEEPALIVE);
     let mut last_heard = Instant::now();
@@ -259,16 +265,40 @@ async fn serve_connection(
                         }
                         let who = conn.who.clone();
                         let (accepted, refused) = state.with_db(move |db| db.ingest(&who, changes)).await?;
-                        if let Some(top) = accepted.iter().map(|a| a.seq).max() {
-                            state.latest.send_if_modified(|seq| {
-                                let newer = top > *seq;
-                                *seq = (*seq).max(top);
-                                newer
-                            });
-                        }
+                        state.announce(&accepted);
                         conn.send(&ServerMsg::Ack { batch, accepted, refused }).await?;
                     }
                     ClientMsg::Ping { n } => conn.send(&ServerMsg::Pong { n }).await?,
+                    ClientMsg::Repair { doc, message } => {
+                        if !greeted {
+                            conn.error("hello_first", "send hello before repairing".into(), false).await?;
+                            continue;
+                        }
+                        if !repairs.contains_key(&doc) && repairs.len() >= MAX_REPAIRS {
+                            let message = format!("at most {MAX_REPAIRS} documents under repair at once");
+                            conn.error("too_many_repairs", message, false).await?;
+                            continue;
+                        }
+                        let mut sync_state = repairs.remove(&doc).unwrap_or_default();
+                        let who = conn.who.clone();
+                        let id = doc.clone();
+                        let result = state
+                            .with_db(move |db| db.repair(&who, &mut sync_state, &id, &message).map(|r| (r, sync_state)))
+                            .await;
+                        let (RepairRound { reply, accepted, refused }, sync_state) = match result {
+                            Ok(ok) => ok,
+                            Err(DbError::Invalid(e)) => {
+                                conn.error("bad_repair", e, false).await?;
+                                continue;
+                            }
+                            Err(e) => return Err(e.into()),
+                        };
+                        if reply.is_some() {
+                            repairs.insert(doc.clone(), sync_state);
+                        }
+                        state.announce(&accepted);
+                        conn.send(&ServerMsg::Repair { doc, message: reply, accepted, refused }).await?;
+                    }
                 }
             }
             changed = latest.changed(), if greeted => {

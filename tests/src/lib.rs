@@ -112,9 +112,14 @@ pub struct Device {
 
 impl Device {
     pub async fn login(server: &TestServer, username: &str) -> Device {
+        Device::login_at(&server.url(), username).await
+    }
+
+    /// Sign in to the server at `url` (e.g. one running as a separate process).
+    pub async fn login_at(url: &str, username: &str) -> Device {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("crm.sqlite3");
-        let url = server.url();
+        let url = url.to_string();
         let (store, login) = {
             let username = username.to_string();
             let path = path.clone();

@@ -226,3 +226,61 @@ fn rusqlite_free_file(path: &std::path::Path) {
     let store = crm_core::Store::open(path).unwrap();
     drop(store);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_restore_from_an_older_backup_devices_repair_the_server_with_automerge_sync() {
+    let mut server = TestServer::start();
+    server.add_user("ann", "account_manager", Some("east"));
+    server.add_user("sue", "supervisor", Some("east"));
+    server.add_user("bob", "account_manager", Some("east"));
+    let ann = Device::login(&server, "ann").await;
+    let sue = Device::login(&server, "sue").await;
+    let bob = Device::login(&server, "bob").await;
+    let backup = server.db_path.with_file_name("old.sqlite3");
+    sync_server::db::backup(&server.db_path, &backup).unwrap();
+
+    // Acknowledged after the backup: lost when the old backup is restored.
+    let customer = ann.create("customer", json!({"name": "恢复测试客户", "grade": "B"}));
+    ann.sync().await.unwrap();
+    sue.sync().await.unwrap();
+    sue.call(json!({"op": "update", "id": customer, "fields": {"region": "east"}}));
+    sue.sync().await.unwrap();
+    ann.sync().await.unwrap();
+
+    server.kill();
+    sync_server::db::restore(&server.db_path, &backup).unwrap();
+    server.restart();
+
+    // Ann edits again: the server lacks what the edit builds on (her own create and sue's
+    // edit), so they repair the document with the sync protocol and the edit goes through.
+    ann.call(json!({"op": "update", "id": customer, "fields": {"grade": "A"}}));
+    ann.sync().await.unwrap();
+    assert_eq!(ann.engine.store().outbox_len().unwrap(), 0, "the edit was accepted after the repair");
+    assert!(ann.rejected().is_empty(), "{:?}", ann.rejected());
+
+    let fresh_sue = Device::login(&server, "sue").await;
+    fresh_sue.sync().await.unwrap();
+    assert_eq!(fresh_sue.heads(&customer), ann.heads(&customer));
+    let record = fresh_sue.get(&customer);
+    assert_eq!(record["fields"]["grade"], "A");
+    assert_eq!(record["fields"]["region"], "east", "sue's change came back through ann's device");
+
+    // Repair cannot be used to act with someone else's rights: bob relays ann's customer
+    // history (which he should never have had) and the server refuses it.
+    let other = ann.create("customer", json!({"name": "别人的客户"}));
+    let changes = ann.engine.store().changes_of(&other).unwrap();
+    bob.engine
+        .store()
+        .apply_changes(
+            changes.into_iter().map(|bytes| crm_core::store::IncomingChange { doc_id: other.clone(), bytes }).collect(),
+        )
+        .unwrap();
+    bob.call(json!({"op": "update", "id": other, "fields": {"address": "bob 试图写入"}}));
+    bob.sync().await.unwrap();
+    let log = server.log_len();
+    assert!(bob.rejected().iter().any(|r| r.doc_id == other), "bob's relayed changes are refused");
+    assert_eq!(server.log_len(), log);
+    let supervisor = Device::login(&server, "sue").await;
+    supervisor.sync().await.unwrap();
+    assert!(!supervisor.doc_ids().contains(&other), "nothing bob relayed was stored");
+}

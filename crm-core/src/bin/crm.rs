@@ -17,8 +17,9 @@ Commands:
   search TEXT            find customers and contacts by code, name, phone or email
   show ID                show a record with its conflicts
   history ID             who changed what, when
-  demo [--customers N] [--seed S]
-                         add generated demo data (default 200 customers, seed 42)
+  demo [--customers N] [--seed S] [--users N]
+                         add generated demo data (default 200 customers, seed 42); with
+                         --users 0 every record belongs to the current user
   rebuild-index          rebuild every list and search index from the documents
   compact                fold change rows into document snapshots
   whoami                 the user and device this data belongs to
@@ -202,8 +203,12 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
         "demo" => {
             let customers: usize = flag(args, "--customers").and_then(|n| n.parse().ok()).unwrap_or(200);
             let seed: u64 = flag(args, "--seed").and_then(|n| n.parse().ok()).unwrap_or(42);
+            let mut size = DemoSize::scaled(customers);
+            if let Some(users) = flag(args, "--users").and_then(|n| n.parse().ok()) {
+                size.users = users;
+            }
             let today = chrono::Utc::now().date_naive();
-            let loaded = demo::load(store, seed, DemoSize::scaled(customers), today).map_err(|e| e.to_string())?;
+            let loaded = demo::load(store, seed, size, today).map_err(|e| e.to_string())?;
             println!(
                 "added {} records ({} customers, {} contacts, {} activities, {} opportunities, {} users)",
                 loaded.total(),

@@ -27,6 +27,8 @@ const PING_EVERY: Duration = Duration::from_secs(20);
 const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 const BACKOFF_FIRST: Duration = Duration::from_millis(300);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// Sync-protocol round trips allowed per record under repair.
+const MAX_REPAIR_ROUNDS: u32 = 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -275,6 +277,9 @@ impl SyncEngine {
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;
 
         let mut caught_up = false;
+        // Records under repair with the Automerge sync protocol, and rounds left for each.
+        let mut repairs: std::collections::HashMap<String, (automerge::sync::State, u32)> = Default::default();
+        let mut repaired: std::collections::HashSet<String> = Default::default();
         let mut in_flight: Option<u64> = None;
         let mut next_batch = 1u64;
         let mut stalled = false;
@@ -282,7 +287,7 @@ impl SyncEngine {
         let mut last_heard = tokio::time::Instant::now();
         self.status.send_modify(|s| s.received = 0);
         loop {
-            if caught_up && in_flight.is_none() && !stalled {
+            if caught_up && in_flight.is_none() && repairs.is_empty() && !stalled {
                 let outbox = self.store().outbox(PUSH_BATCH)?;
                 if !outbox.is_empty() {
                     let changes = outbox.into_iter().map(|e| DocBytes { doc: e.doc_id, bytes: e.bytes }).collect();
@@ -299,8 +304,8 @@ impl SyncEngine {
                         return Ok(());
                     }
                 }
-            } else if caught_up && in_flight.is_none() && matches!(mode, Mode::Once) {
-                // Only edits waiting for other changes are left; they go next time.
+            } else if caught_up && in_flight.is_none() && repairs.is_empty() && matches!(mode, Mode::Once) {
+                // Only edits that repair could not unblock are left; they go next time.
                 let _ = ws.close(None).await;
                 return Ok(());
             }
@@ -340,15 +345,59 @@ impl SyncEngine {
                             if in_flight == Some(batch) {
                                 in_flight = None;
                             }
-                            let mut store = self.store();
-                            let hashes: Vec<String> = accepted.iter().map(|a| a.hash.clone()).collect();
-                            store.ack(&hashes)?;
                             let (retry, final_refusals): (Vec<_>, Vec<_>) =
                                 refused.into_iter().partition(|r| r.code == "missing_dependencies");
-                            store.reject(&final_refusals)?;
-                            // Edits waiting for changes the server lacks stay in the outbox; stop
-                            // pushing them again in this session unless something new arrives.
-                            stalled = accepted.is_empty() && final_refusals.is_empty() && !retry.is_empty();
+                            let waiting = !retry.is_empty();
+                            // Edits building on changes the server lacks stay in the outbox; the
+                            // record is repaired with Automerge's sync protocol, then pushed again.
+                            let mut openers = Vec::new();
+                            {
+                                let mut store = self.store();
+                                let hashes: Vec<String> = accepted.iter().map(|a| a.hash.clone()).collect();
+                                store.ack(&hashes)?;
+                                store.reject(&final_refusals)?;
+                                for r in retry {
+                                    if repairs.contains_key(&r.doc) || repaired.contains(&r.doc) {
+                                        continue;
+                                    }
+                                    let mut sync_state = automerge::sync::State::new();
+                                    if let Some(message) = store.repair_message(&r.doc, &mut sync_state)? {
+                                        openers.push(ClientMsg::Repair { doc: r.doc.clone(), message });
+                                        repairs.insert(r.doc, (sync_state, MAX_REPAIR_ROUNDS));
+                                    }
+                                }
+                            }
+                            for msg in &openers {
+                                ws.send(send(msg)).await.map_err(|e| SyncError::Unreachable(e.to_string()))?;
+                            }
+                            // Nothing left to try in this session: keep them for the next one.
+                            stalled = waiting && repairs.is_empty() && accepted.is_empty();
+                        }
+                        ServerMsg::Repair { doc, message, accepted, refused } => {
+                            let next = {
+                                let mut store = self.store();
+                                let hashes: Vec<String> = accepted.iter().map(|a| a.hash.clone()).collect();
+                                store.ack(&hashes)?;
+                                store.reject(&refused)?;
+                                match (repairs.get_mut(&doc), message) {
+                                    (Some((sync_state, rounds)), Some(message)) if *rounds > 0 => {
+                                        *rounds -= 1;
+                                        store.receive_repair(&doc, sync_state, &message)?;
+                                        store.repair_message(&doc, sync_state)?
+                                    }
+                                    _ => None,
+                                }
+                            };
+                            match next {
+                                Some(message) => ws
+                                    .send(send(&ClientMsg::Repair { doc, message }))
+                                    .await
+                                    .map_err(|e| SyncError::Unreachable(e.to_string()))?,
+                                None => {
+                                    repairs.remove(&doc);
+                                    repaired.insert(doc);
+                                }
+                            }
                         }
                         ServerMsg::Pong { .. } => {}
                         ServerMsg::Error { code, message, fatal } => {

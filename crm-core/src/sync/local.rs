@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::document::RecordDoc;
 use crate::error::{Error, Result};
 use crate::projection;
-use crate::store::{hex, hex_decode, load_doc, set_meta, Store};
+use crate::store::{hex, hex_decode, load_doc, set_meta, IncomingChange, Store};
 use crate::sync::protocol::Refused;
 use crate::value::{format_datetime, now_ms};
 
@@ -211,6 +211,30 @@ impl Store {
             delete_doc_rows(&tx, id)?;
         }
         tx.commit()?;
+        Ok(())
+    }
+
+    /// This device's next Automerge sync message for a record under repair.
+    pub fn repair_message(&mut self, id: &str, state: &mut automerge::sync::State) -> Result<Option<Vec<u8>>> {
+        match self.with_doc(id, |doc| Ok(doc.sync_message(state))) {
+            Err(Error::NotFound(_)) => Ok(None),
+            other => other,
+        }
+    }
+
+    /// Take the server's Automerge sync message for a record under repair: changes it
+    /// brings are stored like any others.
+    pub fn receive_repair(&mut self, id: &str, state: &mut automerge::sync::State, message: &[u8]) -> Result<()> {
+        let new = match self.with_doc(id, |doc| doc.fork().receive_sync_message(state, message)) {
+            // Refusals during the repair removed the record here: nothing left to repair.
+            Err(Error::NotFound(_)) => return Ok(()),
+            other => other?,
+        };
+        if !new.is_empty() {
+            let incoming =
+                new.into_iter().map(|mut c| IncomingChange { doc_id: id.to_string(), bytes: c.bytes().into_owned() });
+            self.apply_changes(incoming.collect())?;
+        }
         Ok(())
     }
 

@@ -60,6 +60,13 @@ pub enum ClientMsg {
     Ping {
         n: u64,
     },
+    /// Automerge sync protocol for one document, after the server refused a change with
+    /// `missing_dependencies`: the two sides exchange these until both have every change.
+    Repair {
+        doc: String,
+        #[serde(with = "serde_bytes")]
+        message: Vec<u8>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,6 +104,15 @@ pub enum ServerMsg {
     },
     Pong {
         n: u64,
+    },
+    /// The server's next Automerge sync message for `doc`, or none when it has nothing more
+    /// to say. Changes the server learned were stored (or refused) before this is sent.
+    Repair {
+        doc: String,
+        #[serde(with = "serde_bytes")]
+        message: Option<Vec<u8>>,
+        accepted: Vec<Accepted>,
+        refused: Vec<Refused>,
     },
     /// A problem with the connection; `fatal` ones are followed by a close.
     Error {

@@ -1,0 +1,275 @@
+//! Sync benchmark against the real `sync-server` binary on loopback.
+//!
+//!     cargo build --release -p sync-server && cargo bench -p crm-tests --bench sync
+//!
+//! `CRM_BENCH_CUSTOMERS=n` scales the data set (default: the reference 95,020 records).
+//! `PEER_JSONL=customers.jsonl` (from `node gen.mjs 10000` in the automerge-repo peer
+//! harness) also bootstraps those same customers, for the side-by-side comparison.
+#![allow(clippy::unwrap_used)]
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crm_core::demo::{self, DemoSize, Rng};
+use crm_core::sync::protocol::{decode, encode, ClientMsg, ServerMsg, PROTOCOL_VERSION};
+use crm_tests::{Device, PASSWORD};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value as Json};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+const GRADES: [&str; 4] = ["A", "B", "C", "D"];
+
+struct Server {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(users: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server.sqlite3");
+        {
+            let mut sdb = sync_server::db::ServerDb::open(&db).unwrap();
+            for (name, role) in users {
+                sdb.add_user(name, name, role, Some("east"), PASSWORD).unwrap();
+            }
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let bin = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("sync-server");
+        assert!(bin.exists(), "build the server first: cargo build --release -p sync-server");
+        let child = Command::new(bin)
+            .args(["serve", "--db", db.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        Server { child, url, _dir: dir }
+    }
+
+    fn peak_rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn pct(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    samples[((samples.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Push everything a device has; returns (changes pushed, time).
+async fn push_all(device: &Device) -> (i64, Duration) {
+    let pending = device.engine.store().outbox_len().unwrap();
+    let t = Instant::now();
+    device.sync().await.unwrap();
+    assert_eq!(device.engine.store().outbox_len().unwrap(), 0);
+    (pending, t.elapsed())
+}
+
+/// A listener that reads and discards everything: one of the "100 other clients".
+async fn idle_client(url: &str, token: &str) {
+    let mut req = format!("{}/sync", url.replacen("http", "ws", 1)).into_client_request().unwrap();
+    req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    ws.send(Message::Binary(encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: u64::MAX >> 1 }).into()))
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        while let Some(Ok(frame)) = ws.next().await {
+            if let Message::Binary(b) = frame {
+                let _ = decode::<ServerMsg>(&b);
+            }
+        }
+    });
+}
+
+fn peer_customer(line: &str) -> Json {
+    let r: Json = serde_json::from_str(line).unwrap();
+    let s = |k: &str| r[k].as_str().unwrap_or("").to_string();
+    let mut custom = serde_json::Map::new();
+    for k in [
+        "short_name",
+        "type",
+        "status",
+        "source",
+        "industry",
+        "region",
+        "city",
+        "postal_code",
+        "tax_id",
+        "owner_id",
+        "created_at",
+        "updated_at",
+    ] {
+        custom.insert(k.into(), json!(s(k)));
+    }
+    custom.insert("credit_limit".into(), json!(r["credit_limit"].to_string()));
+    custom.insert("contacts".into(), json!(r["contacts"].to_string()));
+    let tags: Vec<String> = r["tags"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+    json!({"kind": "customer", "fields": {
+        "code": s("code"), "name": s("name"), "grade": s("grade"), "address": s("address"),
+        "phones": [s("phone")], "email": s("email"), "website": s("website"),
+        "tags": tags, "notes": s("notes"), "custom_fields": custom}})
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let customers: usize = std::env::var("CRM_BENCH_CUSTOMERS").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let size = if customers == 10_000 { DemoSize::benchmark() } else { DemoSize::scaled(customers) };
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let server =
+        Server::start(&[("loader", "admin"), ("fresh", "admin"), ("watch", "admin"), ("ann", "account_manager")]);
+
+    // Ingest: a device with the whole data set pushes it.
+    let loader = Device::login_at(&server.url, "loader").await;
+    let loaded = {
+        let mut store = loader.engine.store();
+        demo::load(&mut store, 42, size, chrono_today()).unwrap()
+    };
+    let (pushed, took) = push_all(&loader).await;
+    rows.push(("records".into(), format!("{} ({} customers)", loaded.total(), loaded.customers)));
+    rows.push((
+        "server ingest (one device pushing its outbox)".into(),
+        format!(
+            "{pushed} changes in {:.1} s = {:.0} changes/s",
+            took.as_secs_f64(),
+            pushed as f64 / took.as_secs_f64()
+        ),
+    ));
+
+    // Bootstrap a fresh device that may read everything.
+    let fresh = Device::login_at(&server.url, "fresh").await;
+    let t = Instant::now();
+    fresh.sync().await.unwrap();
+    let boot = t.elapsed();
+    let docs = fresh.engine.store().doc_count().unwrap();
+    rows.push((
+        "bootstrap a fresh device (target < 15 s)".into(),
+        format!("{:.1} s ({docs} documents, {:.0}/s)", boot.as_secs_f64(), docs as f64 / boot.as_secs_f64()),
+    ));
+
+    // An offline day: 1,000 edits across 300 records, then one sync.
+    let ids: Vec<String> = {
+        let store = fresh.engine.store();
+        let mut stmt = store.connection().prepare("SELECT id FROM p_customer LIMIT 300").unwrap();
+        let ids = stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+        ids
+    };
+    let mut rng = Rng::new(9);
+    for i in 0..1000 {
+        let id = &ids[rng.below(ids.len())];
+        let fields = match i % 3 {
+            0 => json!({"grade": GRADES[i % 4]}),
+            1 => json!({"address": format!("离线第{i}次修改")}),
+            _ => json!({"tags": ["VIP", format!("t{}", i % 7)]}),
+        };
+        fresh.call(json!({"op": "update", "id": id, "fields": fields}));
+    }
+    let (pushed, took) = push_all(&fresh).await;
+    rows.push((
+        "offline day pushed and acknowledged (target < 1 s)".into(),
+        format!("{pushed} changes in {}", ms(took)),
+    ));
+
+    // Latency: an edit on A seen on B, with 100 other clients connected and receiving.
+    let watch = Device::login_at(&server.url, "watch").await;
+    let token = watch.engine.store().sync_endpoint().unwrap().unwrap().1;
+    for _ in 0..100 {
+        idle_client(&server.url, &token).await;
+    }
+    let a = Device::login_at(&server.url, "ann").await;
+    let b = Device::login_at(&server.url, "ann").await;
+    let mine: Vec<String> =
+        (0..20).map(|i| a.create("customer", json!({"name": format!("延迟测试客户{i}")}))).collect();
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let (ea, eb) = (a.engine.clone(), b.engine.clone());
+    let (sa, sb) = (stopped.clone(), stopped);
+    tokio::spawn(async move { ea.run(sa).await });
+    tokio::spawn(async move { eb.run(sb).await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut seen = b.engine.status();
+    let mut latencies = Vec::new();
+    for i in 0..60 {
+        let id = &mine[i % mine.len()];
+        let before = seen.borrow_and_update().received;
+        let t = Instant::now();
+        a.call(json!({"op": "update", "id": id, "fields": {"address": format!("实时{i}")}}));
+        loop {
+            tokio::time::timeout(Duration::from_secs(10), seen.changed()).await.expect("B saw the edit").unwrap();
+            if seen.borrow_and_update().received > before {
+                break;
+            }
+        }
+        latencies.push(t.elapsed());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    rows.push((
+        "edit on A seen on B, 100 other clients connected: p50 / p99 (target p50 < 50 ms)".into(),
+        format!("{} / {}", ms(pct(&mut latencies, 0.5)), ms(pct(&mut latencies, 0.99))),
+    ));
+    rows.push((
+        "server peak memory (VmHWM) after all of the above, 103 clients".into(),
+        format!("{:.0} MB", server.peak_rss_mb()),
+    ));
+    let _ = stop.send(true);
+
+    if let Ok(path) = std::env::var("PEER_JSONL") {
+        let peer_server = Server::start(&[("loader", "admin"), ("fresh", "admin")]);
+        let loader = Device::login_at(&peer_server.url, "loader").await;
+        let lines = std::fs::read_to_string(&path).unwrap();
+        let records: Vec<Json> = lines.lines().filter(|l| !l.trim().is_empty()).map(peer_customer).collect();
+        let n = records.len();
+        for chunk in records.chunks(2000) {
+            loader.call(json!({"op": "bulk_create", "records": chunk}));
+        }
+        let (_, upload) = push_all(&loader).await;
+        let fresh = Device::login_at(&peer_server.url, "fresh").await;
+        let t = Instant::now();
+        fresh.sync().await.unwrap();
+        let boot = t.elapsed();
+        rows.push((format!("peer data set: upload {n} customers"), format!("{:.1} s", upload.as_secs_f64())));
+        rows.push((
+            format!("peer data set: bootstrap {n} customers on a fresh device"),
+            format!("{:.2} s", boot.as_secs_f64()),
+        ));
+        rows.push(("peer data set: server peak memory".into(), format!("{:.0} MB", peer_server.peak_rss_mb())));
+    }
+
+    println!("| measure | result |\n|---|---|");
+    for (k, v) in rows {
+        println!("| {k} | {v} |");
+    }
+}
+
+fn chrono_today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
