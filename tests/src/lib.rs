@@ -68,10 +68,13 @@ impl TestServer {
         format!("http://{}", self.addr)
     }
 
-    /// Stop abruptly: every task and connection is dropped, nothing is flushed.
+    /// Stop abruptly: every connection is cut and every task dropped at its next step; a
+    /// database transaction already running finishes, as it would before a process dies.
+    /// Returns once nothing holds the database open.
     pub fn kill(&mut self) {
         if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
+            // Shut down from a plain thread: blocking is not allowed inside the test's runtime.
+            std::thread::spawn(move || rt.shutdown_timeout(Duration::from_secs(10))).join().unwrap();
         }
     }
 

@@ -39,7 +39,7 @@ impl Store {
         for (i, (id, bytes)) in docs.into_iter().enumerate() {
             uuid::Uuid::parse_str(&id).map_err(|_| Error::BadChange(format!("snapshot {i}: '{id}' is not a UUID")))?;
             let doc =
-                RecordDoc::load(&bytes, Vec::new()).map_err(|e| Error::BadChange(format!("snapshot {i}: {e}")))?;
+                RecordDoc::load_from_server(&bytes).map_err(|e| Error::BadChange(format!("snapshot {i}: {e}")))?;
             loaded.push((id, bytes, doc));
         }
         let mut changed = Vec::new();
