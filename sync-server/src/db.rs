@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS log (
     event TEXT NOT NULL,          -- 'change' or 'access'
     hash BLOB UNIQUE,             -- change: its hash
     bytes BLOB,                   -- change: its bytes
+    device_id TEXT,               -- change: the device that pushed it (not sent back to it)
     old_scope TEXT, new_scope TEXT -- access: the scope owner before and after
 );
 ";
@@ -144,6 +145,11 @@ impl ServerDb {
     pub fn open(path: &Path) -> Result<ServerDb, DbError> {
         let conn = open_connection(path)?;
         conn.execute_batch(SCHEMA)?;
+        let has_device: bool =
+            conn.query_row("SELECT COUNT(*) FROM pragma_table_info('log') WHERE name = 'device_id'", [], |r| r.get(0))?;
+        if !has_device {
+            conn.execute_batch("ALTER TABLE log ADD COLUMN device_id TEXT")?;
+        }
         let actor: Option<String> =
             conn.query_row("SELECT value FROM meta WHERE key = 'system_actor'", [], |r| r.get(0)).optional()?;
         let actor = match actor {
@@ -493,8 +499,13 @@ impl ServerDb {
             }
             let scope = scope_owner(&tx, &after)?;
             let mut change = change;
-            tx.prepare_cached("INSERT INTO log (doc_id, event, hash, bytes) VALUES (?, 'change', ?, ?)")?
-                .execute(params![doc_id, hash.0.as_slice(), change.bytes().as_ref()])?;
+            tx.prepare_cached("INSERT INTO log (doc_id, event, hash, bytes, device_id) VALUES (?, 'change', ?, ?, ?)")?
+                .execute(params![
+                    doc_id,
+                    hash.0.as_slice(),
+                    change.bytes().as_ref(),
+                    courier.unwrap_or(who).device_id
+                ])?;
             let seq = tx.last_insert_rowid() as u64;
             let old_scope: Option<String> = tx
                 .prepare_cached("SELECT scope_owner FROM docs WHERE id = ?")?

@@ -123,10 +123,13 @@ impl Conn {
             let rows: Vec<Row> = self
                 .reader
                 .prepare_cached(
-                    "SELECT l.seq, l.doc_id, l.event, l.bytes, l.old_scope, l.new_scope, d.kind, d.scope_owner
-                     FROM log l LEFT JOIN docs d ON d.id = l.doc_id WHERE l.seq > ? ORDER BY l.seq LIMIT ?",
+                    // A device's own changes are not sent back to it (it has them): their
+                    // bytes are left out, the row still moves the cursor.
+                    "SELECT l.seq, l.doc_id, l.event, CASE WHEN l.device_id IS ?1 THEN NULL ELSE l.bytes END,
+                            l.old_scope, l.new_scope, d.kind, d.scope_owner
+                     FROM log l LEFT JOIN docs d ON d.id = l.doc_id WHERE l.seq > ?2 ORDER BY l.seq LIMIT ?3",
                 )?
-                .query_map(params![self.cursor as i64, MAX_BATCH as i64], |r| {
+                .query_map(params![self.who.device_id, self.cursor as i64, MAX_BATCH as i64], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
                 })?
                 .collect::<Result<_, _>>()?;
