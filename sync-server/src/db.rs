@@ -133,6 +133,13 @@ pub struct ServerDb {
     system_actor: ActorId,
 }
 
+/// Every user's team, for team-scoped access decisions.
+pub fn teams(conn: &Connection) -> Result<Teams, DbError> {
+    let mut stmt = conn.prepare_cached("SELECT id, team FROM users")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
+    Ok(rows.collect::<Result<HashMap<_, _>, _>>()?)
+}
+
 pub fn open_connection(path: &Path) -> Result<Connection, DbError> {
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -265,9 +272,7 @@ impl ServerDb {
     }
 
     pub fn teams(&self) -> Result<Teams, DbError> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, team FROM users")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
-        Ok(rows.collect::<Result<HashMap<_, _>, _>>()?)
+        teams(&self.conn)
     }
 
     // ---- devices -----------------------------------------------------------------------

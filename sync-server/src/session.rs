@@ -67,9 +67,7 @@ impl Conn {
     }
 
     fn teams(&self) -> Result<Teams, Stop> {
-        let mut stmt = self.reader.prepare_cached("SELECT id, team FROM users")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(crate::db::teams(&self.reader)?)
     }
 
     /// A fresh device: every readable document as one compacted snapshot, consistent with
