@@ -195,26 +195,32 @@ impl RecordDoc {
         self.decode(spec.ty, &value, &id)
     }
 
-    /// The winning value of every field of `kind` and whether any field is in conflict, with
-    /// one lookup per field (`get` is the last of `get_all`). What the read models are built from.
+    /// The winning value of every field of `kind` and whether any field is in conflict. What
+    /// the read models are built from, so it is one pass over the root map; only keys Automerge
+    /// flags as conflicting are looked up again (`get` is the last of `get_all`).
     pub fn snapshot(&self, kind: Kind) -> (Vec<Option<FieldValue>>, bool) {
+        let fields = kind.spec().fields;
+        let mut values = vec![None; fields.len()];
         let mut conflicted = false;
-        let values = kind
-            .spec()
-            .fields
-            .iter()
-            .map(|field| {
-                let all = self.doc.get_all(ROOT, field.name).unwrap_or_default();
-                let mut decoded = all.iter().map(|(v, id)| self.decode(field.ty, v, id));
-                let first = decoded.next().flatten();
-                let mut last = first.clone();
-                for other in decoded {
-                    conflicted |= other != first;
-                    last = other;
-                }
-                last
-            })
-            .collect();
+        for item in self.doc.map_range(ROOT, ..) {
+            let Some(i) = fields.iter().position(|f| f.name == item.key) else { continue };
+            let field = &fields[i];
+            if !item.conflict {
+                let id = item.id();
+                let value: Value<'static> = item.value.into();
+                values[i] = self.decode(field.ty, &value, &id);
+                continue;
+            }
+            let all = self.doc.get_all(ROOT, field.name).unwrap_or_default();
+            let mut decoded = all.iter().map(|(v, id)| self.decode(field.ty, v, id));
+            let first = decoded.next().flatten();
+            let mut last = first.clone();
+            for other in decoded {
+                conflicted |= other != first;
+                last = other;
+            }
+            values[i] = last;
+        }
         (values, conflicted)
     }
 

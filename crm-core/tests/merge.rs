@@ -70,6 +70,10 @@ fn same_field_edits_are_kept_as_a_conflict_naming_both_authors_until_resolved() 
         assert_eq!(record["names"][user_id(2)], "李强");
         let listed = r.call(json!({"op": "list", "kind": "customer", "filter": {"grade": "B"}}));
         assert_eq!(listed["items"][0]["has_conflicts"], true);
+        assert_eq!(
+            listed["items"][0]["fields"]["address"], record["fields"]["address"],
+            "lists show the same winning value as the record"
+        );
     }
 
     b.call(json!({"op": "resolve_conflict", "id": id, "field": "address", "value": "苏州市吴中区东吴北路99号"}));
