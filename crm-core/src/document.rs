@@ -136,6 +136,37 @@ impl RecordDoc {
         Ok(())
     }
 
+    /// A new record written by `actor`: meta fields, containers, then `values` (uncommitted).
+    /// There is nothing to compare with yet, so values are written without reading first.
+    pub fn create<'a>(
+        actor: &ActorId,
+        kind: Kind,
+        created_at_ms: i64,
+        created_by: &str,
+        values: impl IntoIterator<Item = (&'a FieldSpec, &'a FieldValue)>,
+    ) -> Result<Self> {
+        let mut doc = RecordDoc::empty();
+        doc.set_actor(actor);
+        doc.init(kind, created_at_ms, created_by)?;
+        for (field, value) in values {
+            doc.write(field, Some(value), true)?;
+        }
+        Ok(doc)
+    }
+
+    /// [`RecordDoc::create`] with values given by field name (names the kind lacks are skipped).
+    pub fn create_named(
+        actor: &ActorId,
+        kind: Kind,
+        created_at_ms: i64,
+        created_by: &str,
+        values: &[(&str, FieldValue)],
+    ) -> Result<Self> {
+        let spec = kind.spec();
+        let named = values.iter().filter_map(|(name, value)| spec.field(name).map(|field| (field, value)));
+        RecordDoc::create(actor, kind, created_at_ms, created_by, named)
+    }
+
     /// Commit pending operations as one change authored by `user_id`.
     pub fn commit(&mut self, user_id: &str, time_secs: i64) -> Option<Change> {
         self.doc.commit_with(CommitOptions::default().with_message(user_id.to_string()).with_time(time_secs))?;

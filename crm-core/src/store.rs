@@ -564,10 +564,6 @@ impl Store {
             if exists {
                 continue;
             }
-            let mut doc = RecordDoc::empty();
-            doc.set_actor(&seed_actor);
-            doc.init(Kind::DictEntry, 0, "system")?;
-            let spec = Kind::DictEntry.spec();
             let values = [
                 ("dict", FieldValue::Str(entry.dict.into())),
                 ("code", FieldValue::Str(entry.code.into())),
@@ -576,11 +572,7 @@ impl Store {
                 ("sort_order", FieldValue::Int(entry.order)),
                 ("active", FieldValue::Bool(true)),
             ];
-            for (name, v) in &values {
-                if let Some(field) = spec.field(name) {
-                    doc.write(field, Some(v), false)?;
-                }
-            }
+            let mut doc = RecordDoc::create_named(&seed_actor, Kind::DictEntry, 0, "system", &values)?;
             let Some(mut change) = doc.commit("system", 0) else {
                 continue;
             };
@@ -598,22 +590,15 @@ impl Store {
 
     /// A local profile is its own admin and has a user record, so history shows a name.
     fn create_profile_user(&mut self) -> Result<()> {
-        let spec = Kind::User.spec();
         let id = self.me.user_id.clone();
-        let mut doc = RecordDoc::empty();
-        doc.set_actor(&self.actor);
-        doc.init(Kind::User, now_ms(), &id)?;
         let username = std::env::var("USER").unwrap_or_else(|_| "local".into());
-        for (name, v) in [
+        let values = [
             ("username", FieldValue::Str(username)),
             ("display_name", FieldValue::Str(self.me.display_name.clone())),
             ("role", FieldValue::Str(self.me.role.clone())),
             ("active", FieldValue::Bool(true)),
-        ] {
-            if let Some(field) = spec.field(name) {
-                doc.write(field, Some(&v), false)?;
-            }
-        }
+        ];
+        let mut doc = RecordDoc::create_named(&self.actor, Kind::User, now_ms(), &id, &values)?;
         let Some(mut change) = doc.commit(&id, now_secs()) else {
             return Ok(());
         };
@@ -685,15 +670,8 @@ fn create_in(
             fields.push((code_field, Some(FieldValue::Str(format!("{prefix}-{}-{next:05}", me.code_prefix)))));
         }
     }
-    let mut doc = RecordDoc::empty();
-    doc.set_actor(actor);
-    doc.init(kind, now_ms(), &me.user_id)?;
-    for (field, value) in &fields {
-        if value.is_some() {
-            // A new document has nothing to compare with: write without reading first.
-            doc.write(field, value.as_ref(), true)?;
-        }
-    }
+    let set = fields.iter().filter_map(|(field, value)| value.as_ref().map(|v| (*field, v)));
+    let mut doc = RecordDoc::create(actor, kind, now_ms(), &me.user_id, set)?;
     let mut change =
         doc.commit(&me.user_id, now_secs()).ok_or_else(|| Error::Corrupt("a new record produced no change".into()))?;
     write_local(tx, &id, &mut doc, &mut change)?;

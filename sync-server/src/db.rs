@@ -203,20 +203,14 @@ impl ServerDb {
         }
         let id = Uuid::now_v7().to_string();
         let hash = auth::hash_password(password).map_err(DbError::Invalid)?;
-        let spec = Kind::User.spec();
-        let mut doc = RecordDoc::empty();
-        doc.set_actor(&self.system_actor);
-        doc.init(Kind::User, now_ms(), "system").map_err(|e| DbError::Invalid(e.to_string()))?;
-        for (name, value) in [
+        let values = [
             ("username", FieldValue::Str(username.into())),
             ("display_name", FieldValue::Str(display_name.into())),
             ("role", FieldValue::Str(role.into())),
             ("active", FieldValue::Bool(true)),
-        ] {
-            if let Some(field) = spec.field(name) {
-                doc.write(field, Some(&value), true).map_err(|e| DbError::Invalid(e.to_string()))?;
-            }
-        }
+        ];
+        let mut doc = RecordDoc::create_named(&self.system_actor, Kind::User, now_ms(), "system", &values)
+            .map_err(|e| DbError::Invalid(e.to_string()))?;
         let mut change = doc
             .commit("system", now_ms() / 1000)
             .ok_or_else(|| DbError::Invalid("the user record produced no change".into()))?;
@@ -467,19 +461,7 @@ impl ServerDb {
             // The current state: from this batch, the cache, or the stored snapshot.
             let mut doc = match touched.iter().position(|(id, _)| *id == doc_id) {
                 Some(i) => touched.swap_remove(i).1,
-                None => match self.cache.take(&doc_id) {
-                    Some(d) => d,
-                    None => {
-                        let snapshot: Option<Vec<u8>> = tx
-                            .prepare_cached("SELECT snapshot FROM docs WHERE id = ?")?
-                            .query_row([&doc_id], |r| r.get(0))
-                            .optional()?;
-                        match snapshot {
-                            Some(s) => RecordDoc::load(&s, Vec::new()).map_err(|e| DbError::Invalid(e.to_string()))?,
-                            None => RecordDoc::empty(),
-                        }
-                    }
-                },
+                None => current_doc(&mut self.cache, &tx, &doc_id)?,
             };
             let before = doc_meta(&doc);
             let existed = before.kind.is_some();
@@ -554,22 +536,6 @@ impl ServerDb {
             .optional()?)
     }
 
-    /// The current server copy of a document (empty if unknown).
-    fn current(&mut self, doc_id: &str) -> Result<RecordDoc, DbError> {
-        if let Some(doc) = self.cache.take(doc_id) {
-            return Ok(doc);
-        }
-        let snapshot: Option<Vec<u8>> = self
-            .conn
-            .prepare_cached("SELECT snapshot FROM docs WHERE id = ?")?
-            .query_row([doc_id], |r| r.get(0))
-            .optional()?;
-        match snapshot {
-            Some(s) => RecordDoc::load(&s, Vec::new()).map_err(|e| DbError::Invalid(e.to_string())),
-            None => Ok(RecordDoc::empty()),
-        }
-    }
-
     /// One round of Automerge's sync protocol for one document with `courier`'s device,
     /// used when the server lacks changes a pushed change depends on (e.g. after a restore
     /// from backup). Changes it learns are checked as their authors' (by actor id) and as
@@ -581,7 +547,7 @@ impl ServerDb {
         doc_id: &str,
         message: &[u8],
     ) -> Result<RepairRound, DbError> {
-        let mut stored = self.current(doc_id)?;
+        let mut stored = current_doc(&mut self.cache, &self.conn, doc_id)?;
         let learned =
             stored.fork().receive_sync_message(state, message).map_err(|e| DbError::Invalid(e.to_string()))?;
         self.cache.put(doc_id, stored);
@@ -604,7 +570,7 @@ impl ServerDb {
                 }
             }
         }
-        let mut current = self.current(doc_id)?;
+        let mut current = current_doc(&mut self.cache, &self.conn, doc_id)?;
         let reply = current.sync_message(state);
         self.cache.put(doc_id, current);
         Ok(RepairRound { reply, accepted, refused })
@@ -660,6 +626,20 @@ impl ServerDb {
             }
         }
         Ok(Ok(()))
+    }
+}
+
+/// The server's current copy of a document: from the cache, else its stored snapshot (which
+/// only ever holds accepted changes), else empty. The caller puts it back in the cache.
+fn current_doc(cache: &mut DocCache, conn: &Connection, doc_id: &str) -> Result<RecordDoc, DbError> {
+    if let Some(doc) = cache.take(doc_id) {
+        return Ok(doc);
+    }
+    let snapshot: Option<Vec<u8>> =
+        conn.prepare_cached("SELECT snapshot FROM docs WHERE id = ?")?.query_row([doc_id], |r| r.get(0)).optional()?;
+    match snapshot {
+        Some(s) => RecordDoc::load(&s, Vec::new()).map_err(|e| DbError::Invalid(e.to_string())),
+        None => Ok(RecordDoc::empty()),
     }
 }
 
