@@ -338,13 +338,14 @@ impl Store {
         }
         let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
         let where_sql = if wheres.is_empty() { String::new() } else { format!("WHERE {}", wheres.join(" AND ")) };
+        let columns = select_columns(kind);
+        let sort_index = columns.len();
         let sql = format!(
             "SELECT {}, {sort_expr} FROM {table} t {where_sql} ORDER BY {sort_expr} {dir}, t.id {dir} LIMIT {}",
-            select_columns(kind).join(", "),
+            columns.join(", "),
             limit + 1
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let sort_index = select_columns(kind).len();
         let mut rows = stmt.query(params_from_iter(args.iter()))?;
         let mut items = Vec::new();
         let mut last_sort: Option<Sql> = None;
@@ -399,7 +400,9 @@ impl Store {
     /// no later activity on the same customer has answered yet. `owner: None` means everyone.
     pub fn follow_ups(&self, by: &str, owner: Option<&str>) -> Result<Vec<FollowUp>> {
         let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
-        let cols = select_columns(Kind::Activity).join(", ");
+        let columns = select_columns(Kind::Activity);
+        let name_index = columns.len();
+        let cols = columns.join(", ");
         let sql = format!(
             "SELECT {cols}, c.name FROM p_activity t JOIN p_customer c ON c.id = t.customer
              WHERE t.deleted_at IS NULL AND c.deleted_at IS NULL
@@ -410,7 +413,6 @@ impl Store {
              ORDER BY t.next_follow_up, t.time LIMIT 500"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let name_index = select_columns(Kind::Activity).len();
         let rows = stmt.query_map(params![by, owner], |r| {
             let activity = item_from_row(Kind::Activity, r)?;
             let due = activity.fields.get("next_follow_up").and_then(Json::as_str).unwrap_or_default().to_string();
@@ -429,7 +431,9 @@ impl Store {
     pub fn dormant(&self, days: i64, owner: Option<&str>, limit: usize) -> Result<Vec<Dormant>> {
         let now = now_ms();
         let cutoff = now - days.max(0) * 86_400_000;
-        let cols = select_columns(Kind::Customer).join(", ");
+        let columns = select_columns(Kind::Customer);
+        let last_index = columns.len();
+        let cols = columns.join(", ");
         let sql = format!(
             "SELECT * FROM (
                SELECT {cols}, (SELECT MAX(a.time) FROM p_activity a
@@ -439,7 +443,6 @@ impl Store {
              ORDER BY IFNULL(last, 0), id LIMIT ?3"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let last_index = select_columns(Kind::Customer).len();
         let rows = stmt.query_map(params![owner, cutoff, limit.clamp(1, MAX_PAGE) as i64], |r| {
             let last: Option<i64> = r.get(last_index)?;
             Ok(Dormant {

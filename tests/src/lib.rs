@@ -93,7 +93,7 @@ impl TestServer {
         sync_server::db::ServerDb::open(&self.db_path).unwrap()
     }
 
-    /// The server's current copy of a document, as record fields (via a scratch store).
+    /// Entries in the server's log (changes and access events).
     pub fn log_len(&self) -> i64 {
         self.db().connection().query_row("SELECT COUNT(*) FROM log", [], |r| r.get(0)).unwrap()
     }

@@ -77,7 +77,7 @@ pub struct SyncStatus {
     pub pending: i64,
     /// Changes received in this session (for "syncing n of m").
     pub received: u64,
-    pub rejected: usize,
+    pub rejected: i64,
     pub last_sync: Option<String>,
 }
 
@@ -174,7 +174,7 @@ impl SyncEngine {
     fn set_state(&self, state: SyncState, detail: Option<String>) {
         let (pending, rejected) = {
             let store = self.store();
-            (store.outbox_len().unwrap_or(0), store.rejected_edits().map(|r| r.len()).unwrap_or(0))
+            (store.outbox_len().unwrap_or(0), store.rejected_len().unwrap_or(0))
         };
         self.status.send_modify(|s| {
             s.state = state;
@@ -353,9 +353,7 @@ impl SyncEngine {
                             let mut openers = Vec::new();
                             {
                                 let mut store = self.store();
-                                let hashes: Vec<String> = accepted.iter().map(|a| a.hash.clone()).collect();
-                                store.ack(&hashes)?;
-                                store.reject(&final_refusals)?;
+                                store.settle(&accepted, &final_refusals)?;
                                 for r in retry {
                                     if repairs.contains_key(&r.doc) || repaired.contains(&r.doc) {
                                         continue;
@@ -376,9 +374,7 @@ impl SyncEngine {
                         ServerMsg::Repair { doc, message, accepted, refused } => {
                             let next = {
                                 let mut store = self.store();
-                                let hashes: Vec<String> = accepted.iter().map(|a| a.hash.clone()).collect();
-                                store.ack(&hashes)?;
-                                store.reject(&refused)?;
+                                store.settle(&accepted, &refused)?;
                                 match (repairs.get_mut(&doc), message) {
                                     (Some((sync_state, rounds)), Some(message)) if *rounds > 0 => {
                                         *rounds -= 1;

@@ -12,7 +12,7 @@ use crate::document::RecordDoc;
 use crate::error::{Error, Result};
 use crate::projection;
 use crate::store::{hex, hex_decode, load_doc, set_meta, IncomingChange, Store};
-use crate::sync::protocol::Refused;
+use crate::sync::protocol::{Accepted, Refused};
 use crate::value::{format_datetime, now_ms};
 
 /// A local edit the server refused, kept so the person can see it and act.
@@ -88,17 +88,8 @@ impl Store {
                 .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
             for (hash, bytes) in unsent {
-                tx.prepare_cached(
-                    "INSERT OR REPLACE INTO rejected (hash, doc_id, bytes, code, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
-                )?
-                .execute(params![
-                    hash,
-                    id,
-                    bytes,
-                    "access_removed",
-                    "this record was moved to someone else before the edit was sent",
-                    now_ms()
-                ])?;
+                let reason = "this record was moved to someone else before the edit was sent";
+                keep_rejected(&tx, id, &hash, &bytes, "access_removed", reason)?;
             }
             delete_doc_rows(&tx, id)?;
         }
@@ -137,10 +128,7 @@ impl Store {
                         .get(&hash)
                         .copied()
                         .unwrap_or(("depends_on_refused", "built on an edit the server refused"));
-                    tx.prepare_cached(
-                        "INSERT OR REPLACE INTO rejected (hash, doc_id, bytes, code, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
-                    )?
-                    .execute(params![hash.0.as_slice(), id, change.bytes().as_ref(), code, reason, now_ms()])?;
+                    keep_rejected(&tx, id, &hash.0, &change.bytes(), code, reason)?;
                 } else {
                     keep.push(change);
                 }
@@ -167,6 +155,19 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The server's answer to pushed (or repaired) changes: drop the accepted ones from the
+    /// outbox, roll back the refused ones and keep them visible.
+    pub fn settle(&mut self, accepted: &[Accepted], refused: &[Refused]) -> Result<()> {
+        let hashes: Vec<String> = accepted.iter().map(|a| a.hash.clone()).collect();
+        self.ack(&hashes)?;
+        self.reject(refused)
+    }
+
+    /// How many refused edits are kept (for the sync status).
+    pub fn rejected_len(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM rejected", [], |r| r.get(0))?)
     }
 
     /// Edits the server refused, newest first.
@@ -254,6 +255,22 @@ impl Store {
     pub fn doc_count(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM docs", [], |r| r.get(0))?)
     }
+}
+
+/// Keep a refused local edit in the visible rejected list.
+fn keep_rejected(
+    tx: &rusqlite::Connection,
+    id: &str,
+    hash: &[u8],
+    bytes: &[u8],
+    code: &str,
+    reason: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO rejected (hash, doc_id, bytes, code, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+    )?
+    .execute(params![hash, id, bytes, code, reason, now_ms()])?;
+    Ok(())
 }
 
 fn delete_doc_rows(tx: &rusqlite::Connection, id: &str) -> Result<()> {
