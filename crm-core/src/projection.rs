@@ -93,14 +93,31 @@ pub fn drop_all(conn: &Connection) -> Result<()> {
 /// Write the read-model rows of one document. Documents whose kind is not known yet (changes
 /// still waiting for their dependencies, or a kind from a newer version) are skipped.
 pub fn project(conn: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
-    let Some(kind) = doc.kind() else {
-        return Ok(());
-    };
+    match prepare(id, doc) {
+        Some(rows) => write(conn, &rows),
+        None => Ok(()),
+    }
+}
+
+/// The read-model rows of one document, computed without touching the database, so that
+/// many documents can be prepared on several cores and written by one connection.
+pub struct Prepared {
+    id: String,
+    kind: Kind,
+    row: Vec<Sql>,
+    tags: Vec<String>,
+    dup_keys: Vec<String>,
+    search_text: Option<String>,
+    deleted: bool,
+}
+
+/// Read everything the read models need from a document; `None` if its kind is not known.
+pub fn prepare(id: &str, doc: &mut RecordDoc) -> Option<Prepared> {
+    let kind = doc.kind()?;
     let spec = kind.spec();
     let (values, has_conflicts) = doc.snapshot(kind);
     let read = |f: &FieldSpec| spec.fields.iter().position(|s| s.name == f.name).and_then(|i| values[i].clone());
     let deleted_at = doc.deleted_at();
-    let mut names: Vec<&str> = META_COLUMNS.to_vec();
     let mut row: Vec<Sql> = vec![
         Sql::Text(id.to_string()),
         deleted_at.map_or(Sql::Null, Sql::Integer),
@@ -109,9 +126,14 @@ pub fn project(conn: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
         Sql::Integer(doc.updated_at()),
         Sql::Integer(i64::from(has_conflicts)),
     ];
-    let mut col_names = Vec::new();
-    for (field, value) in spec.fields.iter().zip(&values).filter(|(f, _)| f.projected()) {
-        col_names.extend(columns(field));
+    let mut tags = Vec::new();
+    for (field, value) in spec.fields.iter().zip(&values) {
+        if let (FieldType::Tags, Some(FieldValue::Tags(t))) = (field.ty, value) {
+            tags.extend(t.iter().cloned());
+        }
+        if !field.projected() {
+            continue;
+        }
         match (field.ty, value) {
             (FieldType::Money, Some(FieldValue::Money(m))) => {
                 row.push(Sql::Integer(m.minor));
@@ -121,33 +143,38 @@ pub fn project(conn: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
             (_, v) => row.push(to_sql(v.as_ref())),
         }
     }
-    names.extend(col_names.iter().map(String::as_str));
-    let placeholders = vec!["?"; names.len()].join(", ");
-    let sql = format!("INSERT OR REPLACE INTO {} ({}) VALUES ({placeholders})", kind.table(), names.join(", "));
-    conn.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(row))?;
-
-    conn.prepare_cached("DELETE FROM record_tags WHERE record_id = ?")?.execute([id])?;
-    for (field, value) in spec.fields.iter().zip(&values) {
-        if let (FieldType::Tags, Some(FieldValue::Tags(tags))) = (field.ty, value) {
-            let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO record_tags (tag, record_id) VALUES (?, ?)")?;
-            for tag in tags {
-                insert.execute(params![tag, id])?;
-            }
-        }
-    }
-
     let deleted = deleted_at.is_some();
-    conn.prepare_cached("DELETE FROM dup_keys WHERE record_id = ?")?.execute([id])?;
-    if !deleted {
-        let mut insert =
-            conn.prepare_cached("INSERT OR IGNORE INTO dup_keys (kind, key, record_id) VALUES (?, ?, ?)")?;
-        for (key, _) in duplicate::keys(kind, read) {
-            insert.execute(params![kind.as_str(), key, id])?;
-        }
-    }
+    let dup_keys = if deleted { Vec::new() } else { duplicate::keys(kind, read).into_iter().map(|(k, _)| k).collect() };
+    let search_text = search::text(spec, read);
+    Some(Prepared { id: id.to_string(), kind, row, tags, dup_keys, search_text, deleted })
+}
 
-    if let Some(text) = search::text(spec, read) {
-        search::index(conn, id, kind, &text, deleted)?;
+/// The `INSERT OR REPLACE` statement of a kind's projection table.
+fn upsert_sql(kind: Kind) -> String {
+    let mut names: Vec<String> = META_COLUMNS.iter().map(|c| c.to_string()).collect();
+    for field in kind.spec().fields.iter().filter(|f| f.projected()) {
+        names.extend(columns(field));
+    }
+    let placeholders = vec!["?"; names.len()].join(", ");
+    format!("INSERT OR REPLACE INTO {} ({}) VALUES ({placeholders})", kind.table(), names.join(", "))
+}
+
+/// Write prepared read-model rows, replacing what the record had.
+pub fn write(conn: &Connection, p: &Prepared) -> Result<()> {
+    let id = p.id.as_str();
+    conn.prepare_cached(&upsert_sql(p.kind))?.execute(rusqlite::params_from_iter(&p.row))?;
+    conn.prepare_cached("DELETE FROM record_tags WHERE record_id = ?")?.execute([id])?;
+    let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO record_tags (tag, record_id) VALUES (?, ?)")?;
+    for tag in &p.tags {
+        insert.execute(params![tag, id])?;
+    }
+    conn.prepare_cached("DELETE FROM dup_keys WHERE record_id = ?")?.execute([id])?;
+    let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO dup_keys (kind, key, record_id) VALUES (?, ?, ?)")?;
+    for key in &p.dup_keys {
+        insert.execute(params![p.kind.as_str(), key, id])?;
+    }
+    if let Some(text) = &p.search_text {
+        search::index(conn, id, p.kind, text, p.deleted)?;
     }
     Ok(())
 }

@@ -35,22 +35,20 @@ impl Store {
 
     /// Merge whole documents (a fresh device's bootstrap), then record `cursor`.
     pub fn apply_snapshots(&mut self, docs: Vec<(String, Vec<u8>)>, cursor: u64) -> Result<Vec<String>> {
-        let mut loaded = Vec::with_capacity(docs.len());
-        for (i, (id, bytes)) in docs.into_iter().enumerate() {
-            uuid::Uuid::parse_str(&id).map_err(|_| Error::BadChange(format!("snapshot {i}: '{id}' is not a UUID")))?;
-            let doc =
-                RecordDoc::load_from_server(&bytes).map_err(|e| Error::BadChange(format!("snapshot {i}: {e}")))?;
-            loaded.push((id, bytes, doc));
-        }
+        // Decoding a document and reading its fields is most of the work of a bootstrap and
+        // needs no database, so it runs on every core; one transaction then writes the rows.
+        let loaded = decode_snapshots(docs)?;
         let mut changed = Vec::new();
         let tx = self.conn.transaction()?;
-        for (id, bytes, mut incoming) in loaded {
+        for (id, bytes, mut incoming, prepared) in loaded {
             self.cache.take(&id);
             match load_doc(&tx, &id)? {
                 None => {
                     tx.prepare_cached("INSERT INTO docs (id, kind, snapshot, change_rows) VALUES (?, ?, ?, 0)")?
                         .execute(params![id, incoming.kind().map(|k| k.as_str()), bytes])?;
-                    projection::project(&tx, &id, &mut incoming)?;
+                    if let Some(rows) = prepared {
+                        projection::write(&tx, &rows)?;
+                    }
                     changed.push(id);
                 }
                 Some(mut local) => {
@@ -318,4 +316,45 @@ impl Store {
         }
         Ok(())
     }
+}
+
+type Decoded = (String, Vec<u8>, RecordDoc, Option<projection::Prepared>);
+
+/// Check, load and prepare the read-model rows of snapshots, split over the available cores.
+/// The order of the result is the order of `docs`; the first bad snapshot fails the batch.
+fn decode_snapshots(docs: Vec<(String, Vec<u8>)>) -> Result<Vec<Decoded>> {
+    fn decode(i: usize, id: String, bytes: Vec<u8>) -> Result<Decoded> {
+        uuid::Uuid::parse_str(&id).map_err(|_| Error::BadChange(format!("snapshot {i}: '{id}' is not a UUID")))?;
+        let mut doc =
+            RecordDoc::load_from_server(&bytes).map_err(|e| Error::BadChange(format!("snapshot {i}: {e}")))?;
+        let prepared = projection::prepare(&id, &mut doc);
+        Ok((id, bytes, doc, prepared))
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || docs.len() < 64 {
+        return docs.into_iter().enumerate().map(|(i, (id, bytes))| decode(i, id, bytes)).collect();
+    }
+    let per_thread = docs.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<(usize, (String, Vec<u8>))>> = Vec::new();
+    let mut it = docs.into_iter().enumerate().peekable();
+    while it.peek().is_some() {
+        chunks.push(it.by_ref().take(per_thread).collect());
+    }
+    let results: Vec<Result<Vec<Decoded>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || chunk.into_iter().map(|(i, (id, bytes))| decode(i, id, bytes)).collect())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(Error::BadChange("a snapshot decoder panicked".into()))))
+            .collect()
+    });
+    let mut out = Vec::new();
+    for part in results {
+        out.extend(part?);
+    }
+    Ok(out)
 }
