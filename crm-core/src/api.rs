@@ -106,6 +106,12 @@ pub enum Request {
         all_owners: bool,
         limit: Option<usize>,
     },
+    /// The opportunity board by stage with totals; `owner` / `all_owners` as for follow-ups.
+    Pipeline {
+        owner: Option<String>,
+        #[serde(default)]
+        all_owners: bool,
+    },
     Search {
         query: String,
         #[serde(default)]
@@ -148,6 +154,7 @@ pub enum Response {
     Customer360(Box<Customer360>),
     FollowUps { items: Vec<FollowUp> },
     Dormant { items: Vec<Dormant> },
+    Pipeline { stages: Vec<crate::query::PipelineStage> },
     Search { hits: Vec<SearchHit> },
     History { entries: Vec<HistoryEntry>, names: std::collections::BTreeMap<String, String> },
     Dictionary { entries: Vec<Item> },
@@ -259,6 +266,10 @@ impl Store {
             Request::Dormant { days, owner, all_owners, limit } => {
                 let owner = self.owner_filter(owner, all_owners);
                 Response::Dormant { items: self.dormant(days, owner.as_deref(), limit.unwrap_or(100))? }
+            }
+            Request::Pipeline { owner, all_owners } => {
+                let owner = self.owner_filter(owner, all_owners);
+                Response::Pipeline { stages: self.pipeline(owner.as_deref())? }
             }
             Request::Search { query, kinds, limit } => {
                 let kinds = kinds.iter().map(|k| kind(k)).collect::<Result<Vec<_>>>()?;

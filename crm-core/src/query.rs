@@ -113,6 +113,32 @@ pub struct FollowUp {
     pub overdue: bool,
 }
 
+/// One column of the opportunity board.
+#[derive(Debug, Clone, Serialize)]
+pub struct PipelineStage {
+    pub stage: String,
+    pub count: i64,
+    /// Sum of amounts per currency (integer minor units), largest first.
+    pub totals: Vec<MoneyTotal>,
+    /// The stage's opportunities, most recently changed first (at most `PIPELINE_CARDS`).
+    pub cards: Vec<PipelineCard>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MoneyTotal {
+    pub minor: i64,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PipelineCard {
+    pub opportunity: Item,
+    pub customer_name: Option<String>,
+}
+
+/// Cards per board column; counts and totals always cover the whole stage.
+pub const PIPELINE_CARDS: usize = 200;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Dormant {
     pub customer: Item,
@@ -425,6 +451,53 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The opportunity board: every stage in order with its count, money totals per
+    /// currency and cards. `owner: None` means everyone's.
+    pub fn pipeline(&self, owner: Option<&str>) -> Result<Vec<PipelineStage>> {
+        let mut board: Vec<PipelineStage> = crate::kind::STAGES
+            .iter()
+            .map(|s| PipelineStage { stage: s.to_string(), count: 0, totals: Vec::new(), cards: Vec::new() })
+            .collect();
+        let mut totals = self.conn.prepare_cached(
+            "SELECT stage, COUNT(*), amount_currency, SUM(amount_minor) FROM p_opportunity
+             WHERE deleted_at IS NULL AND (?1 IS NULL OR owner = ?1)
+             GROUP BY stage, amount_currency ORDER BY stage, SUM(amount_minor) DESC",
+        )?;
+        let rows = totals.query_map(params![owner], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<i64>>(3)?))
+        })?;
+        for row in rows {
+            let (stage, count, currency, sum) = row?;
+            let Some(column) = board.iter_mut().find(|c| c.stage == stage) else { continue };
+            column.count += count;
+            if let (Some(currency), Some(minor)) = (currency, sum) {
+                column.totals.push(MoneyTotal { minor, currency });
+            }
+        }
+        let columns = select_columns(Kind::Opportunity);
+        let name_index = columns.len();
+        let sql = format!(
+            "SELECT * FROM (
+               SELECT {}, c.name, ROW_NUMBER() OVER (PARTITION BY t.stage ORDER BY t.updated_at DESC, t.id DESC) AS n
+               FROM p_opportunity t LEFT JOIN p_customer c ON c.id = t.customer
+               WHERE t.deleted_at IS NULL AND (?1 IS NULL OR t.owner = ?1))
+             WHERE n <= ?2 ORDER BY updated_at DESC, id DESC",
+            columns.join(", ")
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![owner, PIPELINE_CARDS as i64], |r| {
+            Ok(PipelineCard { opportunity: item_from_row(Kind::Opportunity, r)?, customer_name: r.get(name_index)? })
+        })?;
+        for card in rows {
+            let card = card?;
+            let stage = card.opportunity.fields.get("stage").and_then(Json::as_str).unwrap_or_default().to_string();
+            if let Some(column) = board.iter_mut().find(|c| c.stage == stage) {
+                column.cards.push(card);
+            }
+        }
+        Ok(board)
     }
 
     /// Customers with no activity in the last `days` days (or none at all), quietest first.

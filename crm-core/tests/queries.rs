@@ -229,3 +229,46 @@ fn dictionaries_start_with_defaults_in_both_languages() {
     let id = r.create("customer", json!({"name": "港资公司", "region": "hk"}));
     assert_eq!(r.get(&id)["fields"]["region"], "hk");
 }
+
+#[test]
+fn pipeline_groups_open_opportunities_by_stage_with_totals_per_currency() {
+    let mut r = Replica::new(&user_id(1), "王芳", "admin");
+    let customer = r.call(json!({"op": "create", "kind": "customer", "fields": {"name": "杭州宏达科技有限公司"}}));
+    let cid = customer["id"].as_str().unwrap().to_string();
+    let opp = |title: &str, stage: &str, minor: i64, currency: &str| {
+        json!({"kind": "opportunity", "fields": {"customer": cid, "title": title, "stage": stage,
+               "amount": {"minor": minor, "currency": currency}}})
+    };
+    r.call(json!({"op": "bulk_create", "records": [
+        opp("设备升级", "proposal", 88_000_000, "CNY"),
+        opp("备件", "proposal", 1_250_050, "CNY"),
+        opp("Export line", "proposal", 5_000_00, "USD"),
+        opp("年度维保", "won", 12_000_000, "CNY"),
+    ]}));
+    let gone = r.call(json!({"op": "create", "kind": "opportunity", "fields": {"customer": cid, "title": "作废", "stage": "lead"}}));
+    r.call(json!({"op": "delete", "id": gone["id"]}));
+
+    let board = r.call(json!({"op": "pipeline", "all_owners": true}));
+    let stages: Vec<&str> = board["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages, ["lead", "qualified", "proposal", "negotiation", "won", "lost"]);
+    let stage = |name: &str| board["stages"].as_array().unwrap().iter().find(|s| s["stage"] == name).unwrap().clone();
+    assert_eq!(stage("lead")["count"], 0, "deleted opportunities are not on the board");
+    let proposal = stage("proposal");
+    assert_eq!(proposal["count"], 3);
+    assert_eq!(
+        proposal["totals"],
+        json!([{"minor": 89_250_050, "currency": "CNY"}, {"minor": 5_000_00, "currency": "USD"}]),
+        "integer sums per currency, never mixed"
+    );
+    assert_eq!(proposal["cards"].as_array().unwrap().len(), 3);
+    assert_eq!(proposal["cards"][0]["customer_name"], "杭州宏达科技有限公司");
+    assert_eq!(stage("won")["totals"], json!([{"minor": 12_000_000, "currency": "CNY"}]));
+
+    // Moving a card is an update of its stage; the board follows.
+    let card = proposal["cards"][0]["opportunity"]["id"].clone();
+    r.call(json!({"op": "update", "id": card, "fields": {"stage": "negotiation"}}));
+    let board = r.call(json!({"op": "pipeline", "all_owners": true}));
+    let negotiation = board["stages"].as_array().unwrap().iter().find(|s| s["stage"] == "negotiation").unwrap();
+    assert_eq!(negotiation["count"], 1);
+    assert_eq!(negotiation["cards"][0]["opportunity"]["id"], card);
+}

@@ -135,6 +135,8 @@ pub struct SyncEngine {
     store: Arc<Mutex<Store>>,
     status: Arc<watch::Sender<SyncStatus>>,
     local_change: Arc<Notify>,
+    /// Bumped whenever records changed because of the server (for views to refresh).
+    remote_change: Arc<watch::Sender<u64>>,
 }
 
 enum Mode {
@@ -155,7 +157,12 @@ impl SyncEngine {
             last_sync: None,
         };
         let (tx, _) = watch::channel(status);
-        SyncEngine { store, status: Arc::new(tx), local_change: Arc::new(Notify::new()) }
+        SyncEngine {
+            store,
+            status: Arc::new(tx),
+            local_change: Arc::new(Notify::new()),
+            remote_change: Arc::new(watch::channel(0).0),
+        }
     }
 
     pub fn store(&self) -> MutexGuard<'_, Store> {
@@ -164,6 +171,16 @@ impl SyncEngine {
 
     pub fn status(&self) -> watch::Receiver<SyncStatus> {
         self.status.subscribe()
+    }
+
+    /// A counter that moves whenever the server changed records on this device (merged
+    /// edits from elsewhere, transfers, refused edits rolled back). Views refresh on it.
+    pub fn remote_changes(&self) -> watch::Receiver<u64> {
+        self.remote_change.subscribe()
+    }
+
+    fn records_changed(&self) {
+        self.remote_change.send_modify(|n| *n += 1);
     }
 
     /// Tell the engine there are new local edits, so they are pushed right away.
@@ -264,6 +281,8 @@ impl SyncEngine {
                     let mut store = self.store();
                     store.wipe()?;
                     store.set_sync_endpoint(None)?;
+                    drop(store);
+                    self.records_changed();
                     return Err(SyncError::Revoked);
                 }
                 let message = body["message"].as_str().unwrap_or("").to_string();
@@ -327,16 +346,25 @@ impl SyncEngine {
                         ServerMsg::Welcome { .. } => self.set_state(SyncState::Syncing, None),
                         ServerMsg::Snapshots { docs, cursor } => {
                             let n = docs.len() as u64;
-                            self.store().apply_snapshots(docs.into_iter().map(|d| (d.doc, d.bytes)).collect(), cursor)?;
+                            let changed = self.store().apply_snapshots(docs.into_iter().map(|d| (d.doc, d.bytes)).collect(), cursor)?;
                             self.status.send_modify(|s| s.received += n);
+                            if !changed.is_empty() {
+                                self.records_changed();
+                            }
                         }
                         ServerMsg::Changes { changes, cursor } => {
                             let n = changes.len() as u64;
                             let incoming = changes.into_iter().map(|c| IncomingChange { doc_id: c.doc, bytes: c.bytes }).collect();
-                            self.store().apply_changes_at(incoming, Some(cursor))?;
+                            let report = self.store().apply_changes_at(incoming, Some(cursor))?;
                             self.status.send_modify(|s| s.received += n);
+                            if !report.changed.is_empty() {
+                                self.records_changed();
+                            }
                         }
-                        ServerMsg::Drop { docs, cursor } => self.store().drop_docs(&docs, cursor)?,
+                        ServerMsg::Drop { docs, cursor } => {
+                            self.store().drop_docs(&docs, cursor)?;
+                            self.records_changed();
+                        }
                         ServerMsg::CaughtUp { cursor } => {
                             self.store().set_sync_cursor(cursor)?;
                             caught_up = true;
@@ -354,6 +382,9 @@ impl SyncEngine {
                             {
                                 let mut store = self.store();
                                 store.settle(&accepted, &final_refusals)?;
+                                if !final_refusals.is_empty() {
+                                    self.records_changed();
+                                }
                                 for r in retry {
                                     if repairs.contains_key(&r.doc) || repaired.contains(&r.doc) {
                                         continue;
@@ -375,6 +406,9 @@ impl SyncEngine {
                             let next = {
                                 let mut store = self.store();
                                 store.settle(&accepted, &refused)?;
+                                if !refused.is_empty() {
+                                    self.records_changed();
+                                }
                                 match (repairs.get_mut(&doc), message) {
                                     (Some((sync_state, rounds)), Some(message)) if *rounds > 0 => {
                                         *rounds -= 1;
