@@ -12,6 +12,7 @@ pub mod value;
 pub use error::{Error, FieldError, Result};
 pub use kind::Kind;
 pub mod api;
+pub mod app;
 pub mod cache;
 pub mod demo;
 pub mod dictionary;

@@ -176,6 +176,11 @@ impl Store {
         Ok(())
     }
 
+    /// Keep a small setting of this device (e.g. how the app is used).
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        set_meta(&self.conn, key, value)
+    }
+
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0)).optional()?)
     }

@@ -1,0 +1,180 @@
+// End-to-end harness: a real sync server, real devices (the same core the Tauri app runs,
+// served by field-crm-web) and a real browser engine (Debian's Chromium through
+// playwright-core). Nothing is mocked.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, existsSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+export const BIN = process.env.CRM_BIN_DIR ?? "/var/tmp/fieldcrm-target/debug";
+export const UI_DIST = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../dist");
+export const ARTIFACTS = process.env.CRM_ARTIFACTS ?? path.resolve(UI_DIST, "../../artifacts/e2e");
+export const SIZES = {
+  laptop: { width: 1280, height: 800 },
+  tablet: { width: 1024, height: 768 },
+  tablet_portrait: { width: 768, height: 1024 },
+  phone: { width: 390, height: 844 },
+};
+
+const children = [];
+const relays = [];
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+async function waitForPort(port, ms = 20000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise((r) => {
+      const c = net.connect(port, "127.0.0.1", () => (c.end(), r(true)));
+      c.on("error", () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+function run(bin, args, env = {}) {
+  return execFileSync(path.join(BIN, bin), args, { env: { ...process.env, ...env }, encoding: "utf8" });
+}
+
+function start(bin, args, env = {}) {
+  const child = spawn(path.join(BIN, bin), args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  child.stderrText = () => stderr;
+  children.push(child);
+  return child;
+}
+
+export function tmpDir(name) {
+  return mkdtempSync(path.join(os.tmpdir(), `crm-e2e-${name}-`));
+}
+
+export const PASSWORDS = { wangfang: "wangfang-demo-1", lili: "lili-demo-1", zhaolei: "zhaolei-demo-1" };
+
+/// A sync server with a salesperson (wangfang), a second salesperson (zhaolei) and their
+/// supervisor (lili), and `customers` demo customers owned by wangfang.
+export async function startServer({ customers = 120 } = {}) {
+  for (const b of ["sync-server", "crm", "field-crm-web"]) {
+    if (!existsSync(path.join(BIN, b))) throw new Error(`${b} is not built in ${BIN}`);
+  }
+  const dir = tmpDir("server");
+  const db = path.join(dir, "server.sqlite3");
+  run("sync-server", ["user", "add", "--db", db, "wangfang", "--role", "account_manager", "--name", "王芳", "--team", "east"], {
+    SYNC_SERVER_PASSWORD: PASSWORDS.wangfang,
+  });
+  run("sync-server", ["user", "add", "--db", db, "zhaolei", "--role", "account_manager", "--name", "赵磊", "--team", "east"], {
+    SYNC_SERVER_PASSWORD: PASSWORDS.zhaolei,
+  });
+  run("sync-server", ["user", "add", "--db", db, "lili", "--role", "supervisor", "--name", "李丽", "--team", "east"], {
+    SYNC_SERVER_PASSWORD: PASSWORDS.lili,
+  });
+  const port = await freePort();
+  const child = start("sync-server", ["serve", "--db", db, "--listen", `127.0.0.1:${port}`]);
+  await waitForPort(port);
+  const url = `http://127.0.0.1:${port}`;
+  if (customers > 0) {
+    const seed = path.join(dir, "seed");
+    run("crm", ["--data", seed, "login", url, "wangfang", "--device", "seed"], { CRM_PASSWORD: PASSWORDS.wangfang });
+    run("crm", ["--data", seed, "demo", "--customers", String(customers), "--users", "0"]);
+    run("crm", ["--data", seed, "sync"]);
+  }
+  return { url, port, child };
+}
+
+/// A TCP relay between a device and the server that can be cut, to take one device offline
+/// while others stay connected.
+export async function startRelay(targetPort) {
+  const port = await freePort();
+  const sockets = new Set();
+  let server = null;
+  const listen = () =>
+    new Promise((resolve) => {
+      server = net.createServer((client) => {
+        const upstream = net.connect(targetPort, "127.0.0.1");
+        sockets.add(client).add(upstream);
+        client.pipe(upstream).pipe(client);
+        const close = () => {
+          client.destroy();
+          upstream.destroy();
+          sockets.delete(client);
+          sockets.delete(upstream);
+        };
+        client.on("error", close).on("close", close);
+        upstream.on("error", close).on("close", close);
+      });
+      server.listen(port, "127.0.0.1", resolve);
+    });
+  await listen();
+  const relay = {
+    url: `http://127.0.0.1:${port}`,
+    async cut() {
+      // close() waits for open connections, so end them first.
+      const closed = new Promise((r) => server.close(r));
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+      await closed;
+    },
+    restore: listen,
+    stop() {
+      for (const s of sockets) s.destroy();
+      server?.close();
+    },
+  };
+  relays.push(relay);
+  return relay;
+}
+
+/// One device: its own data directory and core, served to the browser.
+export async function startDevice(name) {
+  const data = tmpDir(name);
+  const port = await freePort();
+  const child = start("field-crm-web", ["--data", data, "--listen", `127.0.0.1:${port}`, "--ui", UI_DIST]);
+  await waitForPort(port);
+  return { name, data, url: `http://127.0.0.1:${port}/`, child };
+}
+
+export async function launchBrowser() {
+  const executablePath = process.env.CHROMIUM ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
+  if (!executablePath) throw new Error("Chromium is not installed (apt-get install chromium)");
+  return chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+}
+
+export async function openPage(browser, device, { size = SIZES.laptop, locale = "zh-CN" } = {}) {
+  const context = await browser.newContext({ viewport: size, locale, hasTouch: false });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.error(`[${device.name}] page error:`, e.message));
+  await page.goto(device.url);
+  return page;
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
+}
+
+export function stopAll() {
+  for (const r of relays) r.stop();
+  for (const c of children) {
+    try {
+      c.kill("SIGTERM");
+      c.stderr?.destroy();
+    } catch {
+      // already gone
+    }
+  }
+}
+
+process.on("exit", stopAll);

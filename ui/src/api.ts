@@ -1,0 +1,362 @@
+// The one data-access module: every screen reaches the Rust core through `Crm` here.
+// In the Tauri app requests go through the single `dispatch` command and events arrive as
+// Tauri events; in a browser (field-crm-web, end-to-end tests) the same requests go to
+// `POST /api/dispatch` and events arrive over server-sent events. No business rule lives
+// here: this module moves requests and responses and turns error responses into exceptions.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Fields = Record<string, Json>;
+
+export interface Money {
+  minor: number;
+  currency: string;
+}
+
+export interface Item {
+  id: string;
+  kind: string;
+  fields: Fields;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+  has_conflicts: boolean;
+}
+
+export interface ConflictValue {
+  value: Json;
+  user_id: string | null;
+  at: string | null;
+}
+
+export interface RecordView {
+  type: "record";
+  id: string;
+  kind: string;
+  fields: Fields;
+  conflicts?: Record<string, ConflictValue[]>;
+  extra?: Fields;
+  created_at: string;
+  created_by: string | null;
+  updated_at: string;
+  deleted_at: string | null;
+  names: Record<string, string>;
+}
+
+export interface Page {
+  type: "page";
+  items: Item[];
+  next: string | null;
+  total: number;
+}
+
+export interface Candidate {
+  id: string;
+  kind: string;
+  title: string;
+  matched: string[];
+}
+
+export interface Customer360 {
+  type: "customer360";
+  customer: RecordView;
+  contacts: Item[];
+  activities: Item[];
+  opportunities: Item[];
+}
+
+export interface FollowUp {
+  activity: Item;
+  customer_id: string;
+  customer_name: string;
+  due: string;
+  overdue: boolean;
+}
+
+export interface DormantCustomer {
+  customer: Item;
+  last_activity_at: string | null;
+  days_quiet: number | null;
+}
+
+export interface PipelineStage {
+  stage: string;
+  count: number;
+  totals: Money[];
+  cards: { opportunity: Item; customer_name: string | null }[];
+}
+
+export interface SearchHit {
+  id: string;
+  kind: string;
+  title: string;
+  subtitle: string | null;
+  customer_id: string | null;
+}
+
+export interface HistoryEntry {
+  hash: string;
+  user_id: string | null;
+  at: string;
+  action: "create" | "update" | "delete" | "restore";
+  fields: string[];
+}
+
+export interface Identity {
+  user_id: string;
+  display_name: string;
+  role: string;
+  device_id: string;
+  code_prefix: string;
+}
+
+export type SyncState = "offline" | "connecting" | "syncing" | "up_to_date" | "error";
+
+export interface SyncStatus {
+  state: SyncState;
+  detail: string | null;
+  pending: number;
+  received: number;
+  rejected: number;
+  last_sync: string | null;
+}
+
+export type Mode = "first_run" | "local" | "signed_in" | "signed_out";
+
+export interface AppStatus {
+  type: "app_status";
+  mode: Mode;
+  server: string | null;
+  identity: Identity;
+  sync: SyncStatus;
+}
+
+export interface RejectedEdit {
+  doc_id: string;
+  hash: string;
+  code: string;
+  reason: string;
+  at: string;
+  title: string | null;
+}
+
+export interface FieldSchema {
+  name: string;
+  type: string;
+  required: boolean;
+  default?: Json;
+  filterable?: boolean;
+  sortable?: boolean;
+  searchable?: boolean;
+  max_chars?: number;
+  max?: number;
+  min?: number;
+  choices?: string[];
+  dictionary?: string;
+  /// For references: the kind referred to.
+  kind?: string;
+}
+
+export interface KindSchema {
+  kind: string;
+  title_field: string;
+  admin_only: boolean;
+  fields: FieldSchema[];
+}
+
+export type AppEvent =
+  | { event: "records_changed"; remote: boolean }
+  | { event: "sync_status"; status: SyncStatus };
+
+/// An error response from the core: `code` and `params` are what the UI translates.
+export class CrmError extends Error {
+  constructor(
+    public code: string,
+    message: string,
+    public params: Json = null,
+  ) {
+    super(message);
+    this.name = "CrmError";
+  }
+
+  /// Validation errors per field (`{field: {reason, params}}`), empty for other errors.
+  fieldErrors(): Record<string, { reason: string; params: Json }> {
+    const out: Record<string, { reason: string; params: Json }> = {};
+    const errors = (this.params as { errors?: { field: string; reason: string; params?: Json }[] } | null)?.errors;
+    for (const e of errors ?? []) out[e.field] = { reason: e.reason, params: e.params ?? null };
+    return out;
+  }
+}
+
+export interface Transport {
+  call(request: object): Promise<Json>;
+  listen(handler: (event: AppEvent) => void): () => void;
+}
+
+/// Requests to the app inside Tauri: one command, one event channel.
+export function tauriTransport(): Transport {
+  return {
+    async call(request) {
+      const { invoke } = await import("@tauri-apps/api/core");
+      return invoke<Json>("dispatch", { request });
+    },
+    listen(handler) {
+      let stop: (() => void) | null = null;
+      let cancelled = false;
+      import("@tauri-apps/api/event").then(({ listen }) =>
+        listen<AppEvent>("crm-event", (e) => handler(e.payload)).then((unlisten) => {
+          if (cancelled) unlisten();
+          else stop = unlisten;
+        }),
+      );
+      return () => {
+        cancelled = true;
+        stop?.();
+      };
+    },
+  };
+}
+
+/// Requests to `field-crm-web` (the same core served on localhost).
+export function httpTransport(base = ""): Transport {
+  return {
+    async call(request) {
+      const response = await fetch(`${base}/api/dispatch`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(request),
+      });
+      if (!response.ok && response.headers.get("content-type")?.includes("json") !== true) {
+        throw new CrmError("transport", `${response.status} ${await response.text()}`);
+      }
+      return (await response.json()) as Json;
+    },
+    listen(handler) {
+      const source = new EventSource(`${base}/api/events`);
+      source.onmessage = (e) => {
+        try {
+          handler(JSON.parse(e.data) as AppEvent);
+        } catch {
+          // A malformed event is ignored; the next one refreshes the view anyway.
+        }
+      };
+      return () => source.close();
+    },
+  };
+}
+
+export function defaultTransport(): Transport {
+  const w = globalThis as { __TAURI_INTERNALS__?: unknown };
+  return w.__TAURI_INTERNALS__ ? tauriTransport() : httpTransport();
+}
+
+export interface ListQuery {
+  filter?: Record<string, Json>;
+  tag?: string;
+  sort?: string;
+  desc?: boolean;
+  limit?: number;
+  after?: string | null;
+  deleted?: "exclude" | "include" | "only";
+}
+
+export class Crm {
+  private schemaCache: Promise<KindSchema[]> | null = null;
+  private dictCache: Promise<Item[]> | null = null;
+
+  constructor(private transport: Transport) {}
+
+  /// Send one request; an error response becomes a `CrmError`.
+  async call<T>(request: { op: string } & Record<string, unknown>): Promise<T> {
+    const response = (await this.transport.call(request)) as { type?: string } & Record<string, Json>;
+    if (!response || typeof response !== "object") throw new CrmError("transport", "no response");
+    if (response.type === "error") {
+      throw new CrmError(String(response.code), String(response.message ?? response.code), response.params ?? null);
+    }
+    return response as unknown as T;
+  }
+
+  listen(handler: (event: AppEvent) => void): () => void {
+    return this.transport.listen((event) => {
+      if (event.event === "records_changed" && event.remote) this.dictCache = null;
+      handler(event);
+    });
+  }
+
+  status() {
+    return this.call<AppStatus>({ op: "app_status" });
+  }
+  signIn(server: string, username: string, password: string) {
+    return this.call<AppStatus>({ op: "sign_in", server, username, password });
+  }
+  useLocally() {
+    return this.call<AppStatus>({ op: "use_locally" });
+  }
+  signOut(force = false) {
+    return this.call<AppStatus>({ op: "sign_out", force });
+  }
+  async rejected() {
+    return (await this.call<{ items: RejectedEdit[] }>({ op: "rejected" })).items;
+  }
+
+  list(kind: string, query: ListQuery = {}) {
+    return this.call<Page>({ op: "list", kind, ...query });
+  }
+  get(id: string) {
+    return this.call<RecordView>({ op: "get", id });
+  }
+  /// Create a record. Resolves to the record, or to the duplicate candidates when the core
+  /// found likely duplicates (nothing was created; call again with `allowDuplicate`).
+  async create(kind: string, fields: Fields, allowDuplicate = false) {
+    return this.call<RecordView | { type: "duplicates"; candidates: Candidate[] }>({
+      op: "create",
+      kind,
+      fields,
+      allow_duplicate: allowDuplicate,
+    });
+  }
+  update(id: string, fields: Fields) {
+    return this.call<RecordView>({ op: "update", id, fields });
+  }
+  remove(id: string) {
+    return this.call<RecordView>({ op: "delete", id });
+  }
+  restore(id: string) {
+    return this.call<RecordView>({ op: "restore", id });
+  }
+  resolveConflict(id: string, field: string, value: Json) {
+    return this.call<RecordView>({ op: "resolve_conflict", id, field, value });
+  }
+  history(id: string) {
+    return this.call<{ entries: HistoryEntry[]; names: Record<string, string> }>({ op: "history", id });
+  }
+  customer360(id: string) {
+    return this.call<Customer360>({ op: "customer360", id });
+  }
+  async followUps(by?: string, allOwners = false) {
+    return (await this.call<{ items: FollowUp[] }>({ op: "follow_ups", by, all_owners: allOwners })).items;
+  }
+  async dormant(days: number, allOwners = false, limit = 20) {
+    return (await this.call<{ items: DormantCustomer[] }>({ op: "dormant", days, all_owners: allOwners, limit }))
+      .items;
+  }
+  async pipeline(allOwners = false) {
+    return (await this.call<{ stages: PipelineStage[] }>({ op: "pipeline", all_owners: allOwners })).stages;
+  }
+  async search(query: string, limit = 20) {
+    return (await this.call<{ hits: SearchHit[] }>({ op: "search", query, limit })).hits;
+  }
+  async checkDuplicates(kind: string, fields: Fields) {
+    return (await this.call<{ candidates: Candidate[] }>({ op: "check_duplicates", kind, fields })).candidates;
+  }
+  /// Every dictionary entry (cached until the server changes records).
+  dictionaries(): Promise<Item[]> {
+    this.dictCache ??= this.call<{ entries: Item[] }>({ op: "dictionary" }).then((r) => r.entries);
+    this.dictCache.catch(() => (this.dictCache = null));
+    return this.dictCache;
+  }
+  schema(): Promise<KindSchema[]> {
+    this.schemaCache ??= this.call<{ kinds: KindSchema[] }>({ op: "schema" }).then((r) => r.kinds);
+    this.schemaCache.catch(() => (this.schemaCache = null));
+    return this.schemaCache;
+  }
+}

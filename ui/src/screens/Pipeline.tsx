@@ -1,0 +1,165 @@
+import { useRef, useState } from "react";
+import type { PipelineStage } from "../api";
+import { formatMoney } from "../i18n";
+import { navigate, useCrm, useData } from "../state";
+import { errorText } from "./errors";
+
+interface Drag {
+  id: string;
+  from: string;
+  x: number;
+  y: number;
+  startX: number;
+  startY: number;
+  moved: boolean;
+  title: string;
+}
+
+/// The board by stage. A card moves by dragging (mouse, pen or touch: pointer events), by
+/// the keyboard (arrow keys on a focused card) or by its "move to" menu.
+export function Pipeline() {
+  const { crm, t, lang, status, toast } = useCrm();
+  const [everyone, setEveryone] = useState(status?.identity.role === "supervisor" || status?.identity.role === "admin");
+  const board = useData(() => crm.pipeline(everyone), [everyone]);
+  const [drag, setDrag] = useState<Drag | null>(null);
+  const [over, setOver] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const boardRef = useRef<HTMLDivElement>(null);
+
+  const move = async (id: string, stage: string) => {
+    try {
+      await crm.update(id, { stage });
+      toast(t("pipeline.moved", { stage: t(`stage.${stage}`) }));
+      board.reload();
+    } catch (e) {
+      setError(errorText(t, e));
+    }
+  };
+
+  const stageAt = (x: number, y: number): string | null => {
+    const el = document.elementFromPoint(x, y)?.closest("[data-stage]");
+    return el?.getAttribute("data-stage") ?? null;
+  };
+
+  const stages: PipelineStage[] = board.data ?? [];
+  const order = stages.map((s) => s.stage);
+
+  return (
+    <div className="page pipeline">
+      <div className="page-head">
+        <h1>{t("pipeline.title")}</h1>
+        <div className="segmented" role="group">
+          <button className={!everyone ? "selected" : ""} onClick={() => setEveryone(false)}>
+            {t("pipeline.mine")}
+          </button>
+          <button className={everyone ? "selected" : ""} onClick={() => setEveryone(true)}>
+            {t("pipeline.everyone")}
+          </button>
+        </div>
+      </div>
+      {error && <p className="error">{error}</p>}
+      <div className="board" ref={boardRef} data-testid="board">
+        {stages.map((s) => (
+          <section
+            key={s.stage}
+            className={`column ${over === s.stage && drag ? "drop" : ""}`}
+            data-stage={s.stage}
+            data-testid={`stage-${s.stage}`}
+          >
+            <header>
+              <h2>{t(`stage.${s.stage}`)}</h2>
+              <span className="muted small" data-testid={`stage-count-${s.stage}`}>
+                {t("pipeline.count", { count: s.count })}
+              </span>
+              <div className="totals" data-testid={`stage-total-${s.stage}`}>
+                {s.totals.map((m) => (
+                  <span key={m.currency} className="money">
+                    {formatMoney(lang, m)}
+                  </span>
+                ))}
+              </div>
+            </header>
+            {s.cards.length === 0 && <p className="muted small empty-col">{t("pipeline.empty")}</p>}
+            {s.cards.map((c) => {
+              const o = c.opportunity;
+              const i = order.indexOf(s.stage);
+              return (
+                <article
+                  key={o.id}
+                  className={`opp-card ${drag?.id === o.id && drag.moved ? "dragging" : ""}`}
+                  tabIndex={0}
+                  data-testid="opp-card"
+                  data-id={o.id}
+                  aria-label={String(o.fields.title)}
+                  onPointerDown={(e) => {
+                    if ((e.target as HTMLElement).closest("select,button")) return;
+                    (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
+                    setDrag({
+                      id: o.id,
+                      from: s.stage,
+                      x: e.clientX,
+                      y: e.clientY,
+                      startX: e.clientX,
+                      startY: e.clientY,
+                      moved: false,
+                      title: String(o.fields.title),
+                    });
+                  }}
+                  onPointerMove={(e) => {
+                    if (!drag || drag.id !== o.id) return;
+                    const moved = drag.moved || Math.hypot(e.clientX - drag.startX, e.clientY - drag.startY) > 8;
+                    setDrag({ ...drag, x: e.clientX, y: e.clientY, moved });
+                    if (moved) setOver(stageAt(e.clientX, e.clientY));
+                  }}
+                  onPointerUp={(e) => {
+                    if (!drag || drag.id !== o.id) return;
+                    const target = drag.moved ? stageAt(e.clientX, e.clientY) : null;
+                    const wasMoved = drag.moved;
+                    setDrag(null);
+                    setOver(null);
+                    if (target && target !== drag.from) void move(o.id, target);
+                    else if (!wasMoved) navigate(`customers/${String(o.fields.customer)}`);
+                  }}
+                  onPointerCancel={() => {
+                    setDrag(null);
+                    setOver(null);
+                  }}
+                  onKeyDown={(e) => {
+                    if (e.key === "ArrowRight" && i < order.length - 1) void move(o.id, order[i + 1]);
+                    if (e.key === "ArrowLeft" && i > 0) void move(o.id, order[i - 1]);
+                    if (e.key === "Enter") navigate(`customers/${String(o.fields.customer)}`);
+                  }}
+                >
+                  <strong>{String(o.fields.title)}</strong>
+                  <span className="muted small">{c.customer_name}</span>
+                  <span className="money">{formatMoney(lang, o.fields.amount as never)}</span>
+                  <select
+                    className="move-to"
+                    aria-label={t("pipeline.move_to")}
+                    value={s.stage}
+                    onChange={(e) => void move(o.id, e.target.value)}
+                    data-testid="move-to"
+                  >
+                    {order.map((st) => (
+                      <option key={st} value={st}>
+                        {t("pipeline.move_to")}: {t(`stage.${st}`)}
+                      </option>
+                    ))}
+                  </select>
+                </article>
+              );
+            })}
+            {s.count > s.cards.length && (
+              <p className="muted small">{t("pipeline.more", { count: s.count - s.cards.length })}</p>
+            )}
+          </section>
+        ))}
+      </div>
+      {drag?.moved && (
+        <div className="drag-ghost" style={{ left: drag.x, top: drag.y }} aria-hidden>
+          {drag.title}
+        </div>
+      )}
+    </div>
+  );
+}

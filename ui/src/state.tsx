@@ -1,0 +1,165 @@
+// App-wide state: the core client, session status, language, reference data, and a
+// revision number that moves whenever records change (here or from another device), so
+// every open view refreshes in place without a reload.
+
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
+import type { ReactNode } from "react";
+import { Crm, defaultTransport } from "./api";
+import type { AppStatus, Item, Json, KindSchema, SyncStatus } from "./api";
+import { detectLang, translate } from "./i18n";
+import type { Lang, T } from "./i18n";
+
+interface Ctx {
+  crm: Crm;
+  status: AppStatus | null;
+  setStatus: (s: AppStatus) => void;
+  refreshStatus: () => Promise<void>;
+  lang: Lang;
+  setLang: (l: Lang) => void;
+  t: T;
+  /// Moves on every change of records; views re-read when it moves.
+  revision: number;
+  schema: KindSchema[];
+  dicts: Item[];
+  users: Item[];
+  toast: (message: string) => void;
+  toastMessage: string | null;
+}
+
+const CrmContext = createContext<Ctx | null>(null);
+
+export function useCrm(): Ctx {
+  const ctx = useContext(CrmContext);
+  if (!ctx) throw new Error("useCrm outside CrmProvider");
+  return ctx;
+}
+
+const LANG_KEY = "field-crm:lang";
+
+export function CrmProvider({ children, crm: given }: { children: ReactNode; crm?: Crm }) {
+  const crm = useMemo(() => given ?? new Crm(defaultTransport()), [given]);
+  const [status, setStatus] = useState<AppStatus | null>(null);
+  const [lang, setLangState] = useState<Lang>(() => {
+    const saved = globalThis.localStorage?.getItem(LANG_KEY);
+    return saved === "en" || saved === "zh-CN" ? saved : detectLang();
+  });
+  const [revision, setRevision] = useState(0);
+  const [schema, setSchema] = useState<KindSchema[]>([]);
+  const [dicts, setDicts] = useState<Item[]>([]);
+  const [users, setUsers] = useState<Item[]>([]);
+  const [toastMessage, setToast] = useState<string | null>(null);
+  const toastTimer = useRef<ReturnType<typeof setTimeout>>();
+
+  const refreshStatus = useCallback(async () => {
+    setStatus(await crm.status());
+  }, [crm]);
+
+  useEffect(() => {
+    refreshStatus().catch(() => undefined);
+    return crm.listen((event) => {
+      if (event.event === "records_changed") setRevision((r) => r + 1);
+      if (event.event === "sync_status") {
+        const sync: SyncStatus = event.status;
+        setStatus((s) => (s ? { ...s, sync } : s));
+        // Sign-in state may have changed (revoked, refused): ask again.
+        if (sync.state === "error") refreshStatus().catch(() => undefined);
+      }
+    });
+  }, [crm, refreshStatus]);
+
+  // Pending counts change with local edits too.
+  useEffect(() => {
+    if (revision > 0) refreshStatus().catch(() => undefined);
+  }, [revision, refreshStatus]);
+
+  useEffect(() => {
+    crm.schema().then(setSchema, () => undefined);
+  }, [crm]);
+  useEffect(() => {
+    crm.dictionaries().then(setDicts, () => undefined);
+    crm.list("user", { sort: "display_name", limit: 500 }).then((p) => setUsers(p.items), () => undefined);
+  }, [crm, revision, status?.mode]);
+
+  const setLang = useCallback((l: Lang) => {
+    setLangState(l);
+    globalThis.localStorage?.setItem(LANG_KEY, l);
+  }, []);
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+
+  const t = useCallback<T>((key, params) => translate(lang, key, params as Record<string, Json>), [lang]);
+  const toast = useCallback((message: string) => {
+    setToast(message);
+    clearTimeout(toastTimer.current);
+    toastTimer.current = setTimeout(() => setToast(null), 2500);
+  }, []);
+
+  const value: Ctx = {
+    crm,
+    status,
+    setStatus,
+    refreshStatus,
+    lang,
+    setLang,
+    t,
+    revision,
+    schema,
+    dicts,
+    users,
+    toast,
+    toastMessage,
+  };
+  return <CrmContext.Provider value={value}>{children}</CrmContext.Provider>;
+}
+
+/// Load data and load it again whenever records change or `deps` change. The previous data
+/// stays on screen while the new one loads, so views update in place.
+export function useData<D>(load: () => Promise<D>, deps: unknown[]): { data: D | null; error: Error | null; reload: () => void } {
+  const { revision } = useCrm();
+  const [data, setData] = useState<D | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    load().then(
+      (d) => {
+        if (live) {
+          setData(d);
+          setError(null);
+        }
+      },
+      (e: Error) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...deps, revision, tick]);
+  return { data, error, reload: () => setTick((n) => n + 1) };
+}
+
+// ---- routing (hash based: works from a file, in Tauri and in a browser) -------------------
+
+export function useRoute(): string[] {
+  const [hash, setHash] = useState(() => location.hash);
+  useEffect(() => {
+    const on = () => setHash(location.hash);
+    window.addEventListener("hashchange", on);
+    return () => window.removeEventListener("hashchange", on);
+  }, []);
+  const path = hash.replace(/^#\/?/, "").split("?")[0];
+  return path === "" ? ["home"] : path.split("/").map(decodeURIComponent);
+}
+
+export function navigate(path: string): void {
+  location.hash = `#/${path}`;
+}
+
+/// The display name of a user id, from the users this device knows.
+export function userName(users: Item[], id: Json | undefined, names?: Record<string, string>): string {
+  if (typeof id !== "string" || id === "") return "";
+  if (names?.[id]) return names[id];
+  const u = users.find((x) => x.id === id);
+  return u ? String(u.fields.display_name ?? u.fields.username ?? "") : "";
+}
