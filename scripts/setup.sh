@@ -1,11 +1,41 @@
 #!/usr/bin/env bash
-# Install what building and testing Field CRM needs on Debian/Ubuntu, if it is missing.
+# Install what building and testing Field CRM needs on Debian/Ubuntu, if it is missing:
+# a C toolchain, the WebKitGTK libraries Tauri builds against, Xvfb and Chromium for the
+# end-to-end tests, CJK fonts, Node.js with npm, and the UI's npm packages.
 # Safe to run again: it only installs what is not there.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
+# Debian package -> a file that is there once it is installed.
+declare -A probe=(
+    [build-essential]=/usr/bin/cc
+    [pkg-config]=/usr/bin/pkg-config
+    [libwebkit2gtk-4.1-dev]=/usr/lib/x86_64-linux-gnu/pkgconfig/webkit2gtk-4.1.pc
+    [libjavascriptcoregtk-4.1-dev]=/usr/lib/x86_64-linux-gnu/pkgconfig/javascriptcoregtk-4.1.pc
+    [libsoup-3.0-dev]=/usr/lib/x86_64-linux-gnu/pkgconfig/libsoup-3.0.pc
+    [librsvg2-dev]=/usr/lib/x86_64-linux-gnu/pkgconfig/librsvg-2.0.pc
+    [libayatana-appindicator3-dev]=/usr/lib/x86_64-linux-gnu/pkgconfig/ayatana-appindicator3-0.1.pc
+    [libssl-dev]=/usr/include/openssl/ssl.h
+    [file]=/usr/bin/file
+    [xvfb]=/usr/bin/Xvfb
+    [xauth]=/usr/bin/xauth
+    [chromium]=/usr/bin/chromium
+    [fonts-noto-cjk]=/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+    [nodejs]=/usr/bin/node
+    [npm]=/usr/bin/npm
+)
 need_apt=()
-command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
-command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+for pkg in "${!probe[@]}"; do
+    [ -e "${probe[$pkg]}" ] || need_apt+=("$pkg")
+done
+# A Node.js that is already installed some other way is fine.
+if command -v node >/dev/null 2>&1; then
+    need_apt=("${need_apt[@]/nodejs/}")
+fi
+if command -v npm >/dev/null 2>&1; then
+    need_apt=("${need_apt[@]/npm/}")
+fi
+read -r -a need_apt <<<"${need_apt[*]}"
 if ((${#need_apt[@]})); then
     if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
     echo "setup: installing ${need_apt[*]}"
@@ -23,3 +53,9 @@ for component in rustfmt clippy; do
         command -v rustup >/dev/null 2>&1 && rustup component add "$component"
     fi
 done
+
+# The UI's packages, exactly as locked.
+if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+    echo "setup: npm ci (ui/)"
+    (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi

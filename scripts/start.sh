@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # Build and start Field CRM with demo data: the sync server (one SQLite file) with demo
-# accounts, and a demo salesperson's device signed in, filled with demo customers and synced.
-# The server keeps running until Ctrl-C. The desktop app is not built yet (see ARCHITECTURE.md);
-# the `crm` command line is the client for now.
+# accounts and demo customers, then the app signed in as the demo salesperson (王芳). With a
+# display the Tauri app opens; without one the same UI is served on http://127.0.0.1:1420.
+# Everything keeps running until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/fieldcrm-target}"
 
-echo "== building (the first build takes several minutes)"
-cargo build --release --locked -p crm-core --bin crm -p sync-server --bin sync-server
+echo "== building (the first build takes 10 to 15 minutes on 2 cores; later ones seconds)"
+(cd ui && npm run --silent build)
+cargo build --release --locked -p crm-core --bin crm -p sync-server --bin sync-server -p web-shell --bin field-crm-web
+has_display=
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    has_display=1
+    cargo build --release --locked -p field-crm-app --bin field-crm
+fi
 bin="$CARGO_TARGET_DIR/release"
 home="${FIELD_CRM_HOME:-$HOME/.local/share/field-crm}"
 listen="${FIELD_CRM_LISTEN:-127.0.0.1:7878}"
 url="http://$listen"
 db="$home/server.sqlite3"
 device="$home/devices/wangfang"
+app="$home/devices/app"
 mkdir -p "$home/devices"
 
 if [ ! -s "$db" ]; then
@@ -40,14 +47,32 @@ if [ ! -s "$device/crm.sqlite3" ] || ! "$bin/crm" --data "$device" call '{"op":"
     "$bin/crm" --data "$device" demo --customers "${DEMO_CUSTOMERS:-300}" --users 0
 fi
 "$bin/crm" --data "$device" sync
-"$bin/crm" --data "$device" customers --limit 10
+if ! "$bin/crm" --data "$app" call '{"op":"whoami"}' 2>/dev/null | grep -q '"role":"account_manager"'; then
+    echo "== signing in the app as 王芳"
+    CRM_PASSWORD=wangfang-demo-1 "$bin/crm" --data "$app" login "$url" wangfang --device "demo app"
+fi
+
+if [ -n "$has_display" ]; then
+    echo "== opening the app"
+    CRM_DATA="$app" "$bin/field-crm" &
+    ui_pid=$!
+    where="the Field CRM window (data in $app)"
+else
+    ui_listen="${FIELD_CRM_UI_LISTEN:-127.0.0.1:1420}"
+    "$bin/field-crm-web" --data "$app" --listen "$ui_listen" --ui ui/dist >"$home/app.log" 2>&1 &
+    ui_pid=$!
+    where="http://$ui_listen/ in a browser (no display here, so the app's UI is served instead;
+               from another machine: ssh -L ${ui_listen##*:}:$ui_listen <this host>, then open that address)"
+fi
+trap 'kill $server $ui_pid 2>/dev/null || true' EXIT
 
 cat <<MSG
 
 Field CRM is running.
+  app          $where
   sync server  $url  (database $db, log $home/server.log)
   accounts     admin / admin-demo-1, lili (supervisor) / lili-demo-1, wangfang (salesperson) / wangfang-demo-1
-  device       $device (signed in as 王芳)
+  CLI device   $device (also 王芳; made the demo customers)
 
 In another terminal:
   $bin/crm --data $device search 陈
@@ -55,6 +80,6 @@ In another terminal:
   $bin/crm --data $device sync --watch
   CRM_PASSWORD=lili-demo-1 $bin/crm --data /tmp/lili login $url lili && $bin/crm --data /tmp/lili sync
 The JSON API is in docs/api.md, the sync protocol in docs/protocol.md.
-Press Ctrl-C to stop the server.
+Press Ctrl-C to stop.
 MSG
 wait "$server"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, and every test (real SQLite files, a real `crm`
-# process killed with SIGKILL, seeded randomised convergence). This is what CI runs.
+# The whole test suite: formatting, lints, every Rust test (real SQLite files, a real `crm`
+# process killed with SIGKILL, a real sync server on loopback, seeded randomised
+# convergence), the UI's unit tests, and the end-to-end tests (the real UI in Chromium over
+# the real core and a real sync server). This is what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -8,9 +10,20 @@ bash scripts/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/fieldcrm-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
+# The Tauri app embeds the built UI, so the UI is built (and type-checked) first.
+echo "== ui: type check and build"
+(cd ui && npm run --silent build)
+echo "== ui: unit tests"
+(cd ui && npx vitest run)
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+
+echo "== end-to-end (Chromium, real core, real sync server)"
+cargo build --locked -p sync-server -p crm-core -p web-shell --bins
+(cd ui && CRM_BIN_DIR="$CARGO_TARGET_DIR/debug" node --test --test-concurrency=1 e2e/)
+echo "== all tests passed (screenshots in artifacts/e2e/)"

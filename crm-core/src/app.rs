@@ -22,8 +22,12 @@ use crate::sync::client::{login, SyncEngine, SyncError, SyncStatus};
 pub enum AppEvent {
     /// Records changed: `remote` when they came from the server (merged edits, transfers,
     /// refused edits rolled back), otherwise an edit made on this device.
-    RecordsChanged { remote: bool },
-    SyncStatus { status: SyncStatus },
+    RecordsChanged {
+        remote: bool,
+    },
+    SyncStatus {
+        status: SyncStatus,
+    },
 }
 
 /// Requests about the session rather than records.

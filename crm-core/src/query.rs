@@ -466,7 +466,12 @@ impl Store {
              GROUP BY stage, amount_currency ORDER BY stage, SUM(amount_minor) DESC",
         )?;
         let rows = totals.query_map(params![owner], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<i64>>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<i64>>(3)?,
+            ))
         })?;
         for row in rows {
             let (stage, count, currency, sum) = row?;

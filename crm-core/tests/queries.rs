@@ -242,10 +242,12 @@ fn pipeline_groups_open_opportunities_by_stage_with_totals_per_currency() {
     r.call(json!({"op": "bulk_create", "records": [
         opp("设备升级", "proposal", 88_000_000, "CNY"),
         opp("备件", "proposal", 1_250_050, "CNY"),
-        opp("Export line", "proposal", 5_000_00, "USD"),
+        opp("Export line", "proposal", 500_000, "USD"),
         opp("年度维保", "won", 12_000_000, "CNY"),
     ]}));
-    let gone = r.call(json!({"op": "create", "kind": "opportunity", "fields": {"customer": cid, "title": "作废", "stage": "lead"}}));
+    let gone = r.call(
+        json!({"op": "create", "kind": "opportunity", "fields": {"customer": cid, "title": "作废", "stage": "lead"}}),
+    );
     r.call(json!({"op": "delete", "id": gone["id"]}));
 
     let board = r.call(json!({"op": "pipeline", "all_owners": true}));
@@ -257,7 +259,7 @@ fn pipeline_groups_open_opportunities_by_stage_with_totals_per_currency() {
     assert_eq!(proposal["count"], 3);
     assert_eq!(
         proposal["totals"],
-        json!([{"minor": 89_250_050, "currency": "CNY"}, {"minor": 5_000_00, "currency": "USD"}]),
+        json!([{"minor": 89_250_050, "currency": "CNY"}, {"minor": 500_000, "currency": "USD"}]),
         "integer sums per currency, never mixed"
     );
     assert_eq!(proposal["cards"].as_array().unwrap().len(), 3);

@@ -296,15 +296,39 @@ impl ServerDb {
             return Err(DbError::Invalid("this actor id is already registered; use a new one".into()));
         }
         let token = auth::new_token();
-        let device_id = Uuid::now_v7().to_string();
         let expires = now_ms() + TOKEN_DAYS * 86_400_000;
         let tx = self.conn.transaction()?;
-        let n: i64 = tx.query_row("SELECT COUNT(*) FROM devices", [], |r| r.get(0))?;
-        let code_prefix = device_prefix(n as u64 + 1);
-        tx.execute(
-            "INSERT INTO devices (id, user_id, name, token_hash, code_prefix, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            params![device_id, user_id, req.device_name, auth::token_hash(&token), code_prefix, expires, now_ms()],
-        )?;
+        // Signing in again on the same device (after signing out) keeps the device, so its
+        // earlier actors stay its own; only this user's devices that are not revoked.
+        let resumed: Option<(String, String)> = match &req.resume_device {
+            Some(id) => tx
+                .query_row(
+                    "SELECT id, code_prefix FROM devices WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                    params![id, user_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?,
+            None => None,
+        };
+        let (device_id, code_prefix) = match resumed {
+            Some((device_id, code_prefix)) => {
+                tx.execute(
+                    "UPDATE devices SET token_hash = ?, expires_at = ?, name = ? WHERE id = ?",
+                    params![auth::token_hash(&token), expires, req.device_name, device_id],
+                )?;
+                (device_id, code_prefix)
+            }
+            None => {
+                let device_id = Uuid::now_v7().to_string();
+                let n: i64 = tx.query_row("SELECT COUNT(*) FROM devices", [], |r| r.get(0))?;
+                let code_prefix = device_prefix(n as u64 + 1);
+                tx.execute(
+                    "INSERT INTO devices (id, user_id, name, token_hash, code_prefix, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    params![device_id, user_id, req.device_name, auth::token_hash(&token), code_prefix, expires, now_ms()],
+                )?;
+                (device_id, code_prefix)
+            }
+        };
         tx.execute(
             "INSERT INTO actors (actor, device_id, user_id) VALUES (?, ?, ?)",
             params![actor, device_id, user_id],

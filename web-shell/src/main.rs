@@ -40,7 +40,8 @@ fn main() -> anyhow::Result<()> {
     }
     let data = flag("--data").map(PathBuf::from).unwrap_or_else(default_data_dir);
     let listen: SocketAddr = flag("--listen").unwrap_or_else(|| "127.0.0.1:1420".into()).parse().context("--listen")?;
-    let ui = flag("--ui").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist"));
+    let ui =
+        flag("--ui").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist"));
     if !ui.join("index.html").exists() {
         bail!("no built UI in {} (run `npm run build` in ui/, or pass --ui DIR)", ui.display());
     }
@@ -58,7 +59,8 @@ fn main() -> anyhow::Result<()> {
             .route("/api/events", get(events))
             .fallback(get(static_file))
             .with_state(shell);
-        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        let listener =
+            tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
         println!("Field CRM is at http://{}/ (data in {})", listener.local_addr()?, data.display());
         axum::serve(listener, router)
             .with_graceful_shutdown(async {
@@ -98,20 +100,15 @@ async fn dispatch(State(shell): State<Arc<Shell>>, body: axum::body::Bytes) -> R
 async fn events(State(shell): State<Arc<Shell>>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let receiver = shell.app.subscribe();
     let stream = stream::unfold(receiver, |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(event) => {
-                    let data = serde_json::to_string(&event).unwrap_or_default();
-                    return Some((Ok(Event::default().data(data)), receiver));
-                }
-                // A slow page missed events: tell it to refresh everything.
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    let data = r#"{"event":"records_changed","remote":true}"#;
-                    return Some((Ok(Event::default().data(data)), receiver));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+        let data = match receiver.recv().await {
+            Ok(event) => serde_json::to_string(&event).unwrap_or_default(),
+            // A slow page missed events: tell it to refresh everything.
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                r#"{"event":"records_changed","remote":true}"#.to_string()
             }
-        }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+        };
+        Some((Ok(Event::default().data(data)), receiver))
     });
     Sse::new(stream).keep_alive(KeepAlive::default())
 }

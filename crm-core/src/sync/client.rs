@@ -97,6 +97,7 @@ pub fn login(
         password: password.into(),
         device_name: device_name.into(),
         actor: actor.clone(),
+        resume_device: store.meta("device_id")?,
     })
     .map_err(|e| SyncError::Protocol(e.to_string()))?;
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();

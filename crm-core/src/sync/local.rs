@@ -335,7 +335,8 @@ fn decode_snapshots(docs: Vec<(String, Vec<u8>)>) -> Result<Vec<Decoded>> {
         return docs.into_iter().enumerate().map(|(i, (id, bytes))| decode(i, id, bytes)).collect();
     }
     let per_thread = docs.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<(usize, (String, Vec<u8>))>> = Vec::new();
+    type Numbered = (usize, (String, Vec<u8>));
+    let mut chunks: Vec<Vec<Numbered>> = Vec::new();
     let mut it = docs.into_iter().enumerate().peekable();
     while it.peek().is_some() {
         chunks.push(it.by_ref().take(per_thread).collect());
@@ -343,9 +344,7 @@ fn decode_snapshots(docs: Vec<(String, Vec<u8>)>) -> Result<Vec<Decoded>> {
     let results: Vec<Result<Vec<Decoded>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .into_iter()
-            .map(|chunk| {
-                scope.spawn(move || chunk.into_iter().map(|(i, (id, bytes))| decode(i, id, bytes)).collect())
-            })
+            .map(|chunk| scope.spawn(move || chunk.into_iter().map(|(i, (id, bytes))| decode(i, id, bytes)).collect()))
             .collect();
         handles
             .into_iter()

@@ -146,6 +146,11 @@ pub struct LoginRequest {
     pub device_name: String,
     /// The Automerge actor id (hex) this device will write with.
     pub actor: String,
+    /// The device id this store had before signing out. When it is this user's and not
+    /// revoked, the server keeps it (new token, the new actor added to it), so edits made
+    /// with the earlier actor and not sent yet are still accepted after signing in again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_device: Option<String>,
 }
 
 /// What `POST /api/login` answers.

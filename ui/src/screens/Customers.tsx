@@ -36,6 +36,7 @@ export function Customers() {
   const [hits, setHits] = useState<SearchHit[] | null>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(600);
+  const [showFilters, setShowFilters] = useState(() => window.innerWidth > 600);
   const loading = useRef(false);
   const scroller = useRef<HTMLDivElement>(null);
 
@@ -143,6 +144,17 @@ export function Customers() {
         autoFocus
       />
       {hits === null && (
+        <button
+          className="filters-toggle"
+          aria-expanded={showFilters}
+          onClick={() => setShowFilters(!showFilters)}
+          data-testid="filters-toggle"
+        >
+          {t("customers.filters")}
+          {active ? ` (${Object.values(filters).filter(Boolean).length})` : ""} {showFilters ? "▴" : "▾"}
+        </button>
+      )}
+      {hits === null && showFilters && (
         <div className="filters" aria-label={t("customers.filters")}>
           {FILTER_DICTS.map(({ field, dict }) => (
             <select

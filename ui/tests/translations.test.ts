@@ -1,0 +1,57 @@
+import { describe, expect, test } from "vitest";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { detectLang, messages, translate } from "../src/i18n";
+
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    return statSync(p).isDirectory() ? sources(p) : /\.tsx?$/.test(f) ? [p] : [];
+  });
+}
+
+describe("translations", () => {
+  test("every key exists in both languages with the same placeholders and no empty text", () => {
+    const en = messages.en;
+    const zh = messages["zh-CN"];
+    expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
+    for (const key of Object.keys(en)) {
+      expect(placeholders(zh[key]), key).toEqual(placeholders(en[key]));
+      expect(en[key].trim(), key).not.toBe("");
+      expect(zh[key].trim(), key).not.toBe("");
+    }
+  });
+
+  test("every literal key used in the code is translated", () => {
+    const src = path.resolve(__dirname, "../src");
+    const used = new Set<string>();
+    for (const file of sources(src)) {
+      for (const m of readFileSync(file, "utf8").matchAll(/\bt\(\s*"([a-z_]+\.[a-z_.]+)"/g)) used.add(m[1]);
+    }
+    expect(used.size).toBeGreaterThan(50);
+    const missing = [...used].filter((k) => !(k in messages.en));
+    expect(missing).toEqual([]);
+  });
+
+  test("every value the core can send for stages, activity types and validation reasons has a label", () => {
+    for (const s of ["lead", "qualified", "proposal", "negotiation", "won", "lost"]) expect(messages.en).toHaveProperty(`stage.${s}`);
+    for (const a of ["visit", "call", "meeting", "email", "follow_up"]) expect(messages.en).toHaveProperty(`activity_type.${a}`);
+    // The validation reasons listed in docs/api.md.
+    const doc = readFileSync(path.resolve(__dirname, "../../docs/api.md"), "utf8");
+    const line = doc.split("\n").find((l) => l.startsWith("Validation reasons:"))!;
+    const more = doc.slice(doc.indexOf(line)).split("\n\n")[0];
+    const reasons = [...more.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((r) => !["expected", "max", "value", "allowed", "dictionary", "min"].includes(r));
+    expect(reasons.length).toBeGreaterThan(15);
+    for (const r of reasons) expect(messages["zh-CN"], r).toHaveProperty(`error.${r}`);
+  });
+
+  test("placeholders are filled and the default language follows the system", () => {
+    expect(translate("zh-CN", "customers.count", { count: 12 })).toBe("共 12 个客户");
+    expect(translate("en", "sync.pending", { count: 3 })).toBe("3 waiting to be sent");
+    expect(detectLang(["zh-TW", "en"])).toBe("zh-CN");
+    expect(detectLang(["en-GB"])).toBe("en");
+    expect(detectLang(["fr-FR"])).toBe("zh-CN");
+  });
+});
