@@ -334,4 +334,28 @@ describe("two devices, one customer", { timeout: 240_000 }, () => {
       await page.locator('[data-field="address"]', { hasText: "杭州市滨江区江南大道1号" }).waitFor({ timeout: TIMEOUT });
     }
   });
+
+  test("a merge arriving while someone types does not touch what they typed", async () => {
+    await pageB.getByTestId("edit-customer").click();
+    await pageB.getByTestId("field-notes").fill("正在输入的备注");
+    // A changes the same customer meanwhile; B's list and detail would refresh, the form not.
+    await pageA.getByTestId("edit-customer").click();
+    await pageA.getByTestId("field-grade").selectOption("A");
+    await pageA.getByTestId("save").click();
+    await pageA.getByTestId("customer-detail").waitFor({ timeout: TIMEOUT });
+    await pageB.waitForFunction(
+      async (url) => {
+        const r = await fetch(url, { method: "POST", body: JSON.stringify({ op: "get", id: location.hash.split("/").pop() }) });
+        return (await r.json()).fields.grade === "A";
+      },
+      `${b.url}api/dispatch`,
+      { timeout: TIMEOUT, polling: 200 },
+    );
+    assert.equal(await pageB.getByTestId("field-notes").inputValue(), "正在输入的备注");
+    await pageB.getByTestId("save").click();
+    await pageB.getByTestId("customer-detail").waitFor({ timeout: TIMEOUT });
+    // Saving sends only the typed field, so A's grade survives.
+    await pageB.locator('[data-field="grade"]', { hasText: "A类" }).waitFor({ timeout: TIMEOUT });
+    await pageB.locator('[data-field="notes"]', { hasText: "正在输入的备注" }).waitFor({ timeout: TIMEOUT });
+  });
 });
