@@ -56,6 +56,10 @@ done
 
 # The UI's packages, exactly as locked.
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
-    echo "setup: npm ci (ui/)"
-    (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+    echo "setup: installing the UI's npm packages (ui/)"
+    # `npm ci` installs exactly the lock file. Some npm configurations (e.g.
+    # omit-lockfile-registry-resolved, as on our build machines) make it refuse a lock file
+    # that lacks other platforms' optional packages; then `npm install --no-save` installs the
+    # same locked versions without rewriting the lock file.
+    (cd ui && { npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-save --no-audit --no-fund --loglevel=error; })
 fi
