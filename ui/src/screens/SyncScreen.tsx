@@ -60,6 +60,8 @@ export function SyncScreen() {
               {t("sync.signout")}
             </button>
           ) : (
+            // Used only on this device so far: leaving local mode shows the sign-in screen;
+            // nothing is deleted and there is nothing unsent to warn about.
             <button onClick={() => signOut(true)}>{t("sync.signin")}</button>
           )}
         </div>
