@@ -138,8 +138,7 @@ export async function startRelay(targetPort) {
 }
 
 /// One device: its own data directory and core, served to the browser.
-export async function startDevice(name) {
-  const data = tmpDir(name);
+export async function startDevice(name, { data = tmpDir(name) } = {}) {
   const port = await freePort();
   const child = start("field-crm-web", ["--data", data, "--listen", `127.0.0.1:${port}`, "--ui", UI_DIST]);
   await waitForPort(port);
