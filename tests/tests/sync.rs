@@ -123,6 +123,8 @@ async fn access_is_enforced_refused_edits_stay_visible_transfers_move_records_an
     let rejected = vic.rejected();
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0].code, "forbidden");
+    assert_eq!(rejected[0].kind.as_deref(), Some("customer"));
+    assert_eq!(rejected[0].customer_id.as_deref(), Some(customer.as_str()), "the list links to the customer");
     assert!(vic.get(&customer)["fields"].get("grade").is_none(), "the refused value is rolled back");
     assert_eq!(vic.engine.store().outbox_len().unwrap(), 0);
 

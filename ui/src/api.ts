@@ -137,6 +137,8 @@ export interface RejectedEdit {
   reason: string;
   at: string;
   title: string | null;
+  kind: string | null;
+  customer_id: string | null;
 }
 
 export interface FieldSchema {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use automerge::{Change, ChangeHash};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::document::RecordDoc;
@@ -25,6 +25,10 @@ pub struct RejectedEdit {
     pub at: String,
     /// The record's title when it is still on this device.
     pub title: Option<String>,
+    pub kind: Option<String>,
+    /// The customer the record is (or belongs to), for a link to it; `None` when it is not
+    /// on this device or is not about a customer.
+    pub customer_id: Option<String>,
 }
 
 impl Store {
@@ -187,13 +191,34 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (doc_id, hash, code, reason, at, kind) = row?;
-            let title = match kind.and_then(|k| crate::Kind::parse(&k)) {
-                Some(kind) => self.title_of(kind, &doc_id)?,
-                None => None,
+            let parsed = kind.as_deref().and_then(crate::Kind::parse);
+            let (title, customer_id) = match parsed {
+                Some(k) => (self.title_of(k, &doc_id)?, self.customer_of(k, &doc_id)?),
+                None => (None, None),
             };
-            out.push(RejectedEdit { doc_id, hash: hex(&hash), code, reason, at: format_datetime(at), title });
+            out.push(RejectedEdit {
+                doc_id,
+                hash: hex(&hash),
+                code,
+                reason,
+                at: format_datetime(at),
+                title,
+                kind,
+                customer_id,
+            });
         }
         Ok(out)
+    }
+
+    /// The customer a record is or is attached to, if it is on this device.
+    fn customer_of(&self, kind: crate::Kind, id: &str) -> Result<Option<String>> {
+        let column = match kind {
+            crate::Kind::Customer => "id",
+            k if k.spec().field("customer").is_some() => "customer",
+            _ => return Ok(None),
+        };
+        let sql = format!("SELECT {column} FROM {} WHERE id = ?", kind.table());
+        Ok(self.conn.query_row(&sql, [id], |r| r.get::<_, Option<String>>(0)).optional()?.flatten())
     }
 
     /// Remove a record that exists only on this device (never acknowledged by a server), such

@@ -76,8 +76,11 @@ export function SyncScreen() {
         <ul className="list">
           {rejected.data?.map((r) => (
             <li key={r.hash} className="row">
-              <a className="row-main" href={`#/customers/${r.doc_id}`}>
-                <strong>{r.title ?? r.doc_id}</strong>
+              <a className="row-main" href={r.customer_id ? `#/customers/${r.customer_id}` : undefined}>
+                <strong>
+                  {r.kind ? `${t(`kind.${r.kind}`)} · ` : ""}
+                  {r.title ?? r.doc_id}
+                </strong>
                 <span className="muted">{r.reason}</span>
               </a>
               <span className="muted small">{formatDateTime(lang, r.at)}</span>
