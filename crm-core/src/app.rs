@@ -64,6 +64,16 @@ pub enum Mode {
     SignedOut,
 }
 
+/// Where a shell keeps the local store when not told: `$CRM_DATA`, then
+/// `~/.local/share/field-crm` (the `crm` CLI and `field-crm-web` share it).
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CRM_DATA") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    home.join(".local/share/field-crm")
+}
+
 pub struct App {
     store: Arc<Mutex<Store>>,
     engine: SyncEngine,

@@ -38,7 +38,7 @@ fn main() -> anyhow::Result<()> {
         println!("field-crm-web [--data DIR] [--listen 127.0.0.1:1420] [--ui DIR]");
         return Ok(());
     }
-    let data = flag("--data").map(PathBuf::from).unwrap_or_else(default_data_dir);
+    let data = flag("--data").map(PathBuf::from).unwrap_or_else(crm_core::app::default_data_dir);
     let listen: SocketAddr = flag("--listen").unwrap_or_else(|| "127.0.0.1:1420".into()).parse().context("--listen")?;
     let ui =
         flag("--ui").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist"));
@@ -69,16 +69,6 @@ fn main() -> anyhow::Result<()> {
             .await?;
         anyhow::Ok(())
     })
-}
-
-fn default_data_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("CRM_DATA") {
-        return PathBuf::from(dir);
-    }
-    let base = std::env::var("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into())).join(".local/share"));
-    base.join("field-crm")
 }
 
 async fn dispatch(State(shell): State<Arc<Shell>>, body: axum::body::Bytes) -> Response {

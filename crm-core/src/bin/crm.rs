@@ -32,7 +32,7 @@ DIR defaults to $CRM_DATA, then ~/.local/share/field-crm.";
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut data = std::env::var_os("CRM_DATA").map(PathBuf::from);
+    let mut data = None;
     if let Some(i) = args.iter().position(|a| a == "--data") {
         if i + 1 >= args.len() {
             eprintln!("crm: --data needs a directory\n\n{USAGE}");
@@ -41,10 +41,7 @@ fn main() -> ExitCode {
         data = Some(PathBuf::from(args.remove(i + 1)));
         args.remove(i);
     }
-    let dir = data.unwrap_or_else(|| {
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
-        home.join(".local/share/field-crm")
-    });
+    let dir = data.unwrap_or_else(crm_core::app::default_data_dir);
     let Some(command) = args.first().cloned() else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
