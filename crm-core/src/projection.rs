@@ -149,20 +149,32 @@ pub fn prepare(id: &str, doc: &mut RecordDoc) -> Option<Prepared> {
     Some(Prepared { id: id.to_string(), kind, row, tags, dup_keys, search_text, deleted })
 }
 
-/// The `INSERT OR REPLACE` statement of a kind's projection table.
-fn upsert_sql(kind: Kind) -> String {
-    let mut names: Vec<String> = META_COLUMNS.iter().map(|c| c.to_string()).collect();
-    for field in kind.spec().fields.iter().filter(|f| f.projected()) {
-        names.extend(columns(field));
-    }
-    let placeholders = vec!["?"; names.len()].join(", ");
-    format!("INSERT OR REPLACE INTO {} ({}) VALUES ({placeholders})", kind.table(), names.join(", "))
+/// The `INSERT OR REPLACE` statement of a kind's projection table, built once per kind (it
+/// is used for every record written, including each document of a bootstrap).
+fn upsert_sql(kind: Kind) -> &'static str {
+    static SQL: std::sync::OnceLock<std::collections::HashMap<Kind, String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        Kind::ALL
+            .iter()
+            .map(|&k| {
+                let mut names: Vec<String> = META_COLUMNS.iter().map(|c| c.to_string()).collect();
+                for field in k.spec().fields.iter().filter(|f| f.projected()) {
+                    names.extend(columns(field));
+                }
+                let placeholders = vec!["?"; names.len()].join(", ");
+                let sql =
+                    format!("INSERT OR REPLACE INTO {} ({}) VALUES ({placeholders})", k.table(), names.join(", "));
+                (k, sql)
+            })
+            .collect()
+    });
+    all.get(&kind).map_or("", String::as_str)
 }
 
 /// Write prepared read-model rows, replacing what the record had.
 pub fn write(conn: &Connection, p: &Prepared) -> Result<()> {
     let id = p.id.as_str();
-    conn.prepare_cached(&upsert_sql(p.kind))?.execute(rusqlite::params_from_iter(&p.row))?;
+    conn.prepare_cached(upsert_sql(p.kind))?.execute(rusqlite::params_from_iter(&p.row))?;
     conn.prepare_cached("DELETE FROM record_tags WHERE record_id = ?")?.execute([id])?;
     let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO record_tags (tag, record_id) VALUES (?, ?)")?;
     for tag in &p.tags {
