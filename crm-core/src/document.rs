@@ -203,7 +203,7 @@ impl RecordDoc {
 
     /// Latest change time in the document, UTC milliseconds.
     pub fn updated_at(&mut self) -> i64 {
-        self.doc.get_changes_meta(&[]).iter().map(|m| m.timestamp).max().unwrap_or(0) * 1000
+        self.doc.get_changes_meta(&[]).iter().map(|m| m.timestamp).max().unwrap_or(0).saturating_mul(1000)
     }
 
     fn scalar(&self, key: &str) -> Option<ScalarValue> {
@@ -275,7 +275,7 @@ impl RecordDoc {
                 Candidate {
                     value: value.map(|v| v.to_json()).unwrap_or(Json::Null),
                     user_id,
-                    at: crate::value::format_datetime(at * 1000),
+                    at: crate::value::format_datetime(at.saturating_mul(1000)),
                 }
             })
             .collect()
@@ -468,7 +468,7 @@ impl RecordDoc {
             out.push(HistoryEntry {
                 hash: change.hash().to_string(),
                 user_id: change.message().unwrap_or_default().to_string(),
-                at: crate::value::format_datetime(change.timestamp() * 1000),
+                at: crate::value::format_datetime(change.timestamp().saturating_mul(1000)),
                 action,
                 fields: fields.into_iter().filter(|f| !META_KEYS.contains(&f.as_str())).collect(),
             });

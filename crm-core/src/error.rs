@@ -51,6 +51,8 @@ pub enum Error {
     BadChange(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("this data is open in another program ({holder}); close it there first, or use another data directory")]
+    InUse { holder: String },
 }
 
 fn describe(errors: &[FieldError]) -> String {
@@ -76,6 +78,7 @@ impl Error {
             Error::Corrupt(_) => "corrupt",
             Error::BadChange(_) => "bad_change",
             Error::Io(_) => "io",
+            Error::InUse { .. } => "store_in_use",
         }
     }
 
@@ -92,6 +95,7 @@ impl Error {
             }
             Error::Storage(e) => json!({ "detail": e.to_string() }),
             Error::Io(e) => json!({ "detail": e.to_string() }),
+            Error::InUse { holder } => json!({ "holder": holder }),
         }
     }
 }

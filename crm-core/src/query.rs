@@ -508,7 +508,7 @@ impl Store {
     /// Customers with no activity in the last `days` days (or none at all), quietest first.
     pub fn dormant(&self, days: i64, owner: Option<&str>, limit: usize) -> Result<Vec<Dormant>> {
         let now = now_ms();
-        let cutoff = now - days.max(0) * 86_400_000;
+        let cutoff = now.saturating_sub(days.max(0).saturating_mul(86_400_000));
         let columns = select_columns(Kind::Customer);
         let last_index = columns.len();
         let cols = columns.join(", ");

@@ -3,7 +3,7 @@
 //! outbox entry and the projection rows commit together or not at all.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use automerge::{ActorId, Change};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -100,6 +100,8 @@ pub struct Store {
     pub(crate) cache: DocCache,
     me: Identity,
     actor: ActorId,
+    /// Held while the store is open (see [`Store::open`]).
+    _lock: std::fs::File,
 }
 
 fn now_secs() -> i64 {
@@ -108,7 +110,12 @@ fn now_secs() -> i64 {
 
 impl Store {
     /// Open (or create) the store at `path`, migrating and rebuilding read models as needed.
+    ///
+    /// One process owns a store at a time: a second `open` of the same file, from another
+    /// process or this one, fails with [`Error::InUse`] naming the holder, instead of two
+    /// writers with their own in-memory documents corrupting each other's changes.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let lock = lock_store(path.as_ref())?;
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -117,7 +124,7 @@ impl Store {
         conn.execute_batch(BASE_SCHEMA)?;
         let me = load_or_create_identity(&conn)?;
         let actor = ActorId::from(hex_decode(&me.actor).ok_or_else(|| Error::Corrupt("bad actor id in meta".into()))?);
-        let mut store = Store { conn, cache: DocCache::new(CACHE_DOCS), me, actor };
+        let mut store = Store { conn, cache: DocCache::new(CACHE_DOCS), me, actor, _lock: lock };
         let ddl = projection::ddl();
         if store.meta("projection_ddl")?.as_deref() != Some(ddl.as_str()) {
             store.rebuild_projections()?;
@@ -167,6 +174,7 @@ impl Store {
         for (k, v) in [("user_id", user_id), ("display_name", display_name), ("role", role), ("actor", actor_hex)] {
             set_meta(&tx, k, v)?;
         }
+        crate::sync::local::remember_own_actor(&tx, actor_hex)?;
         if let Some(prefix) = code_prefix {
             set_meta(&tx, "code_prefix", prefix)?;
         }
@@ -765,6 +773,33 @@ pub(crate) fn load_doc(conn: &Connection, id: &str) -> Result<Option<RecordDoc>>
     RecordDoc::load(&snapshot, changes).map(Some)
 }
 
+/// Take the store's lock file (`<db>.lock`, beside it) for the life of the `Store`, and
+/// write who holds it there so a refused second opener can say who to close.
+fn lock_store(db: &Path) -> Result<std::fs::File> {
+    use std::io::{Read, Seek, Write};
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    let mut file =
+        std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(PathBuf::from(name))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            let holder = if holder.is_empty() { "another process".to_string() } else { holder.to_string() };
+            return Err(Error::InUse { holder });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(Error::Io(e)),
+    }
+    let program = std::env::args().next().unwrap_or_default();
+    let program = Path::new(&program).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    file.set_len(0)?;
+    file.rewind()?;
+    write!(file, "{program}, process {}", std::process::id())?;
+    Ok(file)
+}
+
 pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -814,7 +849,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()

@@ -104,6 +104,9 @@ pub struct DeviceRow {
 /// what happened to the changes it learned.
 pub struct RepairRound {
     pub reply: Option<Vec<u8>>,
+    /// The stored document's kind and scope owner, for the read check of the reply; `None`
+    /// when the server holds nothing of it.
+    pub stored: Option<(Option<Kind>, Option<String>)>,
     pub accepted: Vec<Accepted>,
     pub refused: Vec<Refused>,
 }
@@ -168,7 +171,14 @@ impl ServerDb {
             }
         };
         let system_actor = ActorId::from(crm_core::store::hex_decode(&actor).unwrap_or_default());
+        conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)", [Uuid::new_v4().to_string()])?;
         Ok(ServerDb { conn, cache: DocCache::new(CACHE_DOCS), system_actor })
+    }
+
+    /// This database's epoch, renewed by [`restore`]: a device whose cursor belongs to
+    /// another epoch is bootstrapped again and re-sends its own changes.
+    pub fn epoch(&self) -> Result<String, DbError> {
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| r.get(0))?)
     }
 
     pub fn connection(&self) -> &Connection {
@@ -426,21 +436,13 @@ impl ServerDb {
     /// Check and store pushed changes, in order, in one transaction. Each is accepted (with
     /// its log sequence; re-sending a stored change answers with its original sequence) or
     /// refused with a reason; nothing refused is stored.
+    ///
+    /// A change is taken only from the device that wrote it: its actor must be registered to
+    /// `who`'s device and its stated author (the commit message) must be `who`'s user, so no
+    /// device can write as another or relay another's edits.
     pub fn ingest(
         &mut self,
         who: &Principal,
-        changes: Vec<DocBytes>,
-    ) -> Result<(Vec<Accepted>, Vec<Refused>), DbError> {
-        self.ingest_vouched(who, None, changes)
-    }
-
-    /// [`ServerDb::ingest`] of changes written by `who`'s device but delivered by
-    /// `courier` (repair): each must pass the rules for both, so relaying cannot be used
-    /// to act with someone else's rights.
-    fn ingest_vouched(
-        &mut self,
-        who: &Principal,
-        courier: Option<&Principal>,
         changes: Vec<DocBytes>,
     ) -> Result<(Vec<Accepted>, Vec<Refused>), DbError> {
         let teams = self.teams()?;
@@ -482,6 +484,15 @@ impl ServerDb {
                 refuse(hash_hex, "forged_actor", "the change was not written by this device".into());
                 continue;
             }
+            if change.message() != Some(who.user_id.as_str()) {
+                let reason = "a change's author (its message) must be the signed-in user of the device that sends it";
+                refuse(hash_hex, "forged_author", reason.into());
+                continue;
+            }
+            if let Err(reason) = plausible_time(change.timestamp()) {
+                refuse(hash_hex, "bad_time", reason);
+                continue;
+            }
             // The current state: from this batch, the cache, or the stored snapshot.
             let mut doc = match touched.iter().position(|(id, _)| *id == doc_id) {
                 Some(i) => touched.swap_remove(i).1,
@@ -500,23 +511,14 @@ impl ServerDb {
                 continue;
             }
             let after = doc_meta(&doc);
-            let mut verdict = Self::judge(who, &tx, &teams, existed, &before, &after)?;
-            if let (Ok(()), Some(courier)) = (&verdict, courier) {
-                verdict = Self::judge(courier, &tx, &teams, existed, &before, &after)?;
-            }
-            if let Err((code, reason)) = verdict {
+            if let Err((code, reason)) = Self::judge(who, &tx, &teams, existed, &before, &after)? {
                 refuse(hash_hex, code, reason);
                 continue;
             }
             let scope = scope_owner(&tx, &after)?;
             let mut change = change;
             tx.prepare_cached("INSERT INTO log (doc_id, event, hash, bytes, device_id) VALUES (?, 'change', ?, ?, ?)")?
-                .execute(params![
-                    doc_id,
-                    hash.0.as_slice(),
-                    change.bytes().as_ref(),
-                    courier.unwrap_or(who).device_id
-                ])?;
+                .execute(params![doc_id, hash.0.as_slice(), change.bytes().as_ref(), who.device_id])?;
             let seq = tx.last_insert_rowid() as u64;
             let old_scope: Option<String> = tx
                 .prepare_cached("SELECT scope_owner FROM docs WHERE id = ?")?
@@ -548,22 +550,12 @@ impl ServerDb {
         Ok((accepted, refused))
     }
 
-    /// The principal whose device registered `actor` (hex), if any.
-    pub fn principal_of_actor(&self, actor: &str) -> Result<Option<Principal>, DbError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT a.device_id, u.id, u.role, u.team FROM actors a JOIN users u ON u.id = a.user_id WHERE a.actor = ?",
-                [actor],
-                |r| Ok(Principal { device_id: r.get(0)?, user_id: r.get(1)?, role: r.get(2)?, team: r.get(3)? }),
-            )
-            .optional()?)
-    }
-
     /// One round of Automerge's sync protocol for one document with `courier`'s device,
-    /// used when the server lacks changes a pushed change depends on (e.g. after a restore
-    /// from backup). Changes it learns are checked as their authors' (by actor id) and as
-    /// the courier's, and stored like pushed ones. Returns the server's next message.
+    /// used when the server lacks changes a pushed change depends on. Of the changes it
+    /// learns, only those the courier's own device wrote are taken (checked and stored like
+    /// pushed ones); another device's are refused as `not_own` and reach the server when that
+    /// device syncs. Returns the server's next message and what it holds of the document, for
+    /// the caller's read check before the reply is sent.
     pub fn repair(
         &mut self,
         courier: &Principal,
@@ -571,33 +563,43 @@ impl ServerDb {
         doc_id: &str,
         message: &[u8],
     ) -> Result<RepairRound, DbError> {
+        if Uuid::parse_str(doc_id).is_err() {
+            return Err(DbError::Invalid("the document id is not a UUID".into()));
+        }
         let mut stored = current_doc(&mut self.cache, &self.conn, doc_id)?;
         let learned =
             stored.fork().receive_sync_message(state, message).map_err(|e| DbError::Invalid(e.to_string()))?;
         self.cache.put(doc_id, stored);
-        let (mut accepted, mut refused) = (Vec::new(), Vec::new());
+        let own: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT actor FROM actors WHERE device_id = ?")?
+            .query_map([&courier.device_id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let (mut mine, mut refused) = (Vec::new(), Vec::new());
         for mut change in learned {
-            let hash = change.hash().to_string();
-            let bytes = change.bytes().into_owned();
-            match self.principal_of_actor(&hex(change.actor_id().to_bytes()))? {
-                None => refused.push(Refused {
-                    hash,
+            if own.contains(&hex(change.actor_id().to_bytes())) {
+                mine.push(DocBytes { doc: doc_id.to_string(), bytes: change.bytes().into_owned() });
+            } else {
+                refused.push(Refused {
+                    hash: change.hash().to_string(),
                     doc: doc_id.to_string(),
-                    code: "unknown_actor".into(),
-                    reason: "the change was written by a device this server does not know".into(),
-                }),
-                Some(author) => {
-                    let delivered = vec![DocBytes { doc: doc_id.to_string(), bytes }];
-                    let (a, r) = self.ingest_vouched(&author, Some(courier), delivered)?;
-                    accepted.extend(a);
-                    refused.extend(r);
-                }
+                    code: "not_own".into(),
+                    reason: "the server takes a change only from the device that wrote it".into(),
+                });
             }
         }
+        let (accepted, more) = self.ingest(courier, mine)?;
+        refused.extend(more);
         let mut current = current_doc(&mut self.cache, &self.conn, doc_id)?;
         let reply = current.sync_message(state);
         self.cache.put(doc_id, current);
-        Ok(RepairRound { reply, accepted, refused })
+        let stored: Option<(Option<String>, Option<String>)> = self
+            .conn
+            .prepare_cached("SELECT kind, scope_owner FROM docs WHERE id = ?")?
+            .query_row([doc_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let stored = stored.map(|(kind, scope)| (kind.as_deref().and_then(Kind::parse), scope));
+        Ok(RepairRound { reply, stored, accepted, refused })
     }
 
     /// The rules a change must pass. `Ok(Err(..))` is a refusal with its code and reason.
@@ -753,5 +755,27 @@ pub fn restore(db_path: &Path, from: &Path) -> Result<(), DbError> {
         }
     }
     std::fs::copy(from, db_path).map_err(|e| DbError::Invalid(e.to_string()))?;
+    // A new epoch: devices that synced after the backup was taken learn that the server may
+    // lack what it acknowledged to them, and send their own changes again.
+    let restored = open_connection(db_path)?;
+    restored.execute(
+        "INSERT INTO meta (key, value) VALUES ('epoch', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
+        [Uuid::new_v4().to_string()],
+    )?;
     Ok(())
+}
+
+/// Change times (seconds) the server accepts: not before 2000 and not more than a day ahead
+/// of the server's clock. Anything else is a broken clock or a forged change, and would
+/// overflow the millisecond arithmetic of every reader.
+fn plausible_time(secs: i64) -> Result<(), String> {
+    const EARLIEST: i64 = 946_684_800; // 2000-01-01T00:00:00Z
+    let latest = now_ms() / 1000 + 86_400;
+    if (EARLIEST..=latest).contains(&secs) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the change is dated {secs} s since 1970, outside 2000-01-01 .. one day from now; check the device's clock"
+        ))
+    }
 }

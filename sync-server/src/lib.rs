@@ -6,6 +6,7 @@
 pub mod access;
 pub mod auth;
 pub mod db;
+pub mod gate;
 mod session;
 
 use std::future::Future;
@@ -31,13 +32,16 @@ pub struct AppState {
     pub path: PathBuf,
     /// The newest log sequence; connections wake on changes to send what is new.
     pub latest: watch::Sender<u64>,
+    /// This database's epoch: new after a restore, so devices know their cursor is stale.
+    pub epoch: String,
 }
 
 impl AppState {
     pub fn open(path: PathBuf) -> Result<Arc<AppState>, DbError> {
         let db = ServerDb::open(&path)?;
         let (latest, _) = watch::channel(db.max_seq()?);
-        Ok(Arc::new(AppState { db: Mutex::new(db), path, latest }))
+        let epoch = db.epoch()?;
+        Ok(Arc::new(AppState { db: Mutex::new(db), path, latest, epoch }))
     }
 
     /// Wake every connection to send what was just stored.

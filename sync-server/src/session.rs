@@ -8,15 +8,14 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, WebSocket};
 use crm_core::kind::Kind;
-use crm_core::sync::protocol::{
-    decode, encode, ClientMsg, DocBytes, LogChange, ServerMsg, MAX_BATCH, MAX_PUSH_CHANGES, PROTOCOL_VERSION,
-};
+use crm_core::sync::protocol::{decode, encode, ClientMsg, ServerMsg, MAX_BATCH, MAX_PUSH_CHANGES, PROTOCOL_VERSION};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::access::{Principal, Teams};
 use crate::db::{open_connection, DbError, RepairRound};
+use crate::gate::{Outgoing, ReadGate, Readable};
 use crate::AppState;
 
 const SEND_TIMEOUT: Duration = Duration::from_secs(15);
@@ -54,16 +53,24 @@ impl From<rusqlite::Error> for Stop {
 }
 
 impl Conn {
-    async fn send(&mut self, msg: &ServerMsg) -> Result<(), Stop> {
-        let frame = Message::Binary(encode(msg).into());
+    /// The only way out to the device: document content must have passed the read gate.
+    async fn send_out(&mut self, out: Outgoing) -> Result<(), Stop> {
+        let msg = out.into_msg().map_err(|_| {
+            Stop::Db(DbError::Invalid("refused to send document content that did not pass the read check".into()))
+        })?;
+        let frame = Message::Binary(encode(&msg).into());
         match tokio::time::timeout(SEND_TIMEOUT, self.sink.send(frame)).await {
             Ok(Ok(())) => Ok(()),
             _ => Err(Stop::Closed),
         }
     }
 
+    async fn send(&mut self, msg: ServerMsg) -> Result<(), Stop> {
+        self.send_out(Outgoing::Plain(msg)).await
+    }
+
     async fn error(&mut self, code: &str, message: String, fatal: bool) -> Result<(), Stop> {
-        self.send(&ServerMsg::Error { code: code.into(), message, fatal }).await
+        self.send(ServerMsg::Error { code: code.into(), message, fatal }).await
     }
 
     fn teams(&self) -> Result<Teams, Stop> {
@@ -92,18 +99,18 @@ impl Conn {
                 .collect::<Result<_, _>>()?;
             let Some(last) = rows.last().map(|r| r.0.clone()) else { break };
             let full = rows.len() == MAX_BATCH;
-            let docs: Vec<DocBytes> = rows
+            let gate = ReadGate::new(&self.who, teams);
+            let docs: Vec<Readable<Vec<u8>>> = rows
                 .into_iter()
-                .filter(|(_, kind, scope, _)| {
-                    self.who.can_read(kind.as_deref().and_then(Kind::parse), scope.as_deref(), teams)
+                .filter_map(|(doc, kind, scope, bytes)| {
+                    gate.admit(doc, kind.as_deref().and_then(Kind::parse), scope.as_deref(), bytes)
                 })
-                .map(|(doc, _, _, bytes)| DocBytes { doc, bytes })
                 .collect();
             after = last;
             // Only the last batch carries the cursor: a device interrupted mid-bootstrap
             // starts over rather than missing documents.
             let cursor = if full { 0 } else { top as u64 };
-            self.send(&ServerMsg::Snapshots { docs, cursor }).await?;
+            self.send_out(Outgoing::Snapshots { docs, cursor }).await?;
             if !full {
                 break;
             }
@@ -115,6 +122,7 @@ impl Conn {
     /// Send everything after the cursor this user may read, in log order, then `caught_up`.
     async fn catch_up(&mut self) -> Result<(), Stop> {
         let teams = self.teams()?;
+        let who = self.who.clone();
         loop {
             type Row =
                 (i64, String, String, Option<Vec<u8>>, Option<String>, Option<String>, Option<String>, Option<String>);
@@ -135,25 +143,30 @@ impl Conn {
             let mut changes = Vec::new();
             for (seq, doc, event, bytes, old, new, kind, scope) in rows {
                 let kind = kind.as_deref().and_then(Kind::parse);
+                let gate = ReadGate::new(&who, &teams);
                 if event == "access" {
-                    let could = self.who.can_read(kind, old.as_deref(), &teams);
-                    let can = self.who.can_read(kind, new.as_deref(), &teams);
+                    let could = gate.may_read(kind, old.as_deref());
+                    let can = gate.may_read(kind, new.as_deref());
                     if could != can {
                         self.flush(&mut changes, seq as u64 - 1).await?;
                         if can {
-                            let snapshot: Option<Vec<u8>> = self
+                            // The record's scope now, not the one in the log entry.
+                            let current: Option<(Vec<u8>, Option<String>)> = self
                                 .reader
-                                .prepare_cached("SELECT snapshot FROM docs WHERE id = ?")?
-                                .query_row([&doc], |r| r.get(0))
+                                .prepare_cached("SELECT snapshot, scope_owner FROM docs WHERE id = ?")?
+                                .query_row([&doc], |r| Ok((r.get(0)?, r.get(1)?)))
                                 .optional()?;
-                            let docs = snapshot.map(|bytes| DocBytes { doc, bytes }).into_iter().collect();
-                            self.send(&ServerMsg::Snapshots { docs, cursor: seq as u64 }).await?;
+                            let docs = current
+                                .and_then(|(bytes, scope)| gate.admit(doc, kind, scope.as_deref(), bytes))
+                                .into_iter()
+                                .collect();
+                            self.send_out(Outgoing::Snapshots { docs, cursor: seq as u64 }).await?;
                         } else {
-                            self.send(&ServerMsg::Drop { docs: vec![doc], cursor: seq as u64 }).await?;
+                            self.send(ServerMsg::Drop { docs: vec![doc], cursor: seq as u64 }).await?;
                         }
                     }
-                } else if let Some(bytes) = bytes.filter(|_| self.who.can_read(kind, scope.as_deref(), &teams)) {
-                    changes.push(LogChange { seq: seq as u64, doc, bytes });
+                } else if let Some(change) = bytes.and_then(|b| gate.admit(doc, kind, scope.as_deref(), b)) {
+                    changes.push((seq as u64, change));
                 }
                 self.cursor = seq as u64;
             }
@@ -164,15 +177,15 @@ impl Conn {
             }
         }
         let cursor = self.cursor;
-        self.send(&ServerMsg::CaughtUp { cursor }).await
+        self.send(ServerMsg::CaughtUp { cursor }).await
     }
 
-    async fn flush(&mut self, changes: &mut Vec<LogChange>, cursor: u64) -> Result<(), Stop> {
+    async fn flush(&mut self, changes: &mut Vec<(u64, Readable<Vec<u8>>)>, cursor: u64) -> Result<(), Stop> {
         if changes.is_empty() {
             return Ok(());
         }
         let batch = std::mem::take(changes);
-        self.send(&ServerMsg::Changes { changes: batch, cursor }).await
+        self.send_out(Outgoing::Changes { changes: batch, cursor }).await
     }
 }
 
@@ -237,16 +250,25 @@ async fn serve_connection(
                     }
                 };
                 match msg {
-                    ClientMsg::Hello { protocol, cursor } => {
+                    ClientMsg::Hello { protocol, cursor, epoch } => {
                         if protocol != PROTOCOL_VERSION {
                             let message = format!("this server speaks protocol {PROTOCOL_VERSION}, the client {protocol}; update the app");
                             conn.error("unsupported_protocol", message, true).await?;
                             return Ok(());
                         }
                         greeted = true;
-                        let welcome = ServerMsg::Welcome { protocol: PROTOCOL_VERSION, user_id: conn.who.user_id.clone(), role: conn.who.role.clone() };
-                        conn.send(&welcome).await?;
-                        if cursor == 0 {
+                        // A cursor from before a restore points into a log this server no
+                        // longer has: start the device over and have it send its own edits.
+                        let resend_own = epoch.is_some_and(|e| e != state.epoch);
+                        let welcome = ServerMsg::Welcome {
+                            protocol: PROTOCOL_VERSION,
+                            user_id: conn.who.user_id.clone(),
+                            role: conn.who.role.clone(),
+                            epoch: state.epoch.clone(),
+                            resend_own,
+                        };
+                        conn.send(welcome).await?;
+                        if cursor == 0 || resend_own {
                             conn.bootstrap().await?;
                         } else {
                             conn.cursor = cursor;
@@ -267,9 +289,9 @@ async fn serve_connection(
                         let who = conn.who.clone();
                         let (accepted, refused) = state.with_db(move |db| db.ingest(&who, changes)).await?;
                         state.announce(&accepted);
-                        conn.send(&ServerMsg::Ack { batch, accepted, refused }).await?;
+                        conn.send(ServerMsg::Ack { batch, accepted, refused }).await?;
                     }
-                    ClientMsg::Ping { n } => conn.send(&ServerMsg::Pong { n }).await?,
+                    ClientMsg::Ping { n } => conn.send(ServerMsg::Pong { n }).await?,
                     ClientMsg::Repair { doc, message } => {
                         if !greeted {
                             conn.error("hello_first", "send hello before repairing".into(), false).await?;
@@ -286,7 +308,7 @@ async fn serve_connection(
                         let result = state
                             .with_db(move |db| db.repair(&who, &mut sync_state, &id, &message).map(|r| (r, sync_state)))
                             .await;
-                        let (RepairRound { reply, accepted, refused }, sync_state) = match result {
+                        let (RepairRound { reply, stored, accepted, refused }, sync_state) = match result {
                             Ok(ok) => ok,
                             Err(DbError::Invalid(e)) => {
                                 conn.error("bad_repair", e, false).await?;
@@ -294,11 +316,27 @@ async fn serve_connection(
                             }
                             Err(e) => return Err(e.into()),
                         };
-                        if reply.is_some() {
-                            repairs.insert(doc.clone(), sync_state);
-                        }
                         state.announce(&accepted);
-                        conn.send(&ServerMsg::Repair { doc, message: reply, accepted, refused }).await?;
+                        let teams = conn.teams()?;
+                        let gate = ReadGate::new(&conn.who, &teams);
+                        // The reply describes the server's copy: only for someone who may read it.
+                        let cleared = match stored {
+                            None => Some(gate.absent(doc.clone(), reply)),
+                            Some((kind, scope)) => gate.admit(doc.clone(), kind, scope.as_deref(), reply),
+                        };
+                        match cleared {
+                            Some(reply) => {
+                                if reply.value().is_some() {
+                                    repairs.insert(doc, sync_state);
+                                }
+                                conn.send_out(Outgoing::Repair { reply, accepted, refused }).await?;
+                            }
+                            None => {
+                                let message = "you may not read this record, so it cannot be repaired from this device".to_string();
+                                conn.error("repair_forbidden", message, false).await?;
+                                conn.send(ServerMsg::Repair { doc, message: None, accepted, refused }).await?;
+                            }
+                        }
                     }
                 }
             }

@@ -95,9 +95,11 @@ async fn idle_client(url: &str, token: &str) {
     let mut req = format!("{}/sync", url.replacen("http", "ws", 1)).into_client_request().unwrap();
     req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    ws.send(Message::Binary(encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: u64::MAX >> 1 }).into()))
-        .await
-        .unwrap();
+    ws.send(Message::Binary(
+        encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: u64::MAX >> 1, epoch: None }).into(),
+    ))
+    .await
+    .unwrap();
     tokio::spawn(async move {
         while let Some(Ok(frame)) = ws.next().await {
             if let Message::Binary(b) = frame {

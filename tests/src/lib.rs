@@ -139,6 +139,9 @@ impl Device {
 
     /// Close and reopen the store, as after the app was restarted.
     pub fn restart(&mut self) {
+        // The store is closed before it is opened again: one owner at a time.
+        let scratch = Store::open(self.path.with_file_name("scratch.sqlite3")).unwrap();
+        drop(std::mem::replace(&mut self.engine, SyncEngine::new(Arc::new(Mutex::new(scratch)))));
         let reopened = Store::open(&self.path).unwrap();
         self.engine = SyncEngine::new(Arc::new(Mutex::new(reopened)));
     }
@@ -192,5 +195,69 @@ pub async fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) 
     while !check() {
         assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Speaking the sync protocol by hand, as a hostile or foreign client would.
+pub mod wire {
+    use std::time::Duration;
+
+    use crm_core::sync::protocol::{decode, encode, ClientMsg, ServerMsg, PROTOCOL_VERSION};
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+    use crate::{Device, TestServer};
+
+    pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+    pub async fn connect(server: &TestServer, token: Option<&str>) -> Result<Ws, WsError> {
+        let mut request = format!("ws://{}/sync", server.addr).into_client_request()?;
+        if let Some(token) = token {
+            request.headers_mut().insert("authorization", format!("Bearer {token}").parse().expect("header"));
+        }
+        tokio_tungstenite::connect_async(request).await.map(|(ws, _)| ws)
+    }
+
+    pub fn token_of(device: &Device) -> String {
+        device.engine.store().sync_endpoint().expect("endpoint").expect("signed in").1
+    }
+
+    /// The next protocol message, skipping pings; `None` when the connection ends.
+    pub async fn next(ws: &mut Ws) -> Option<ServerMsg> {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.ok()?? {
+                Ok(Message::Binary(b)) => return Some(decode(&b).expect("server sends valid messages")),
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => continue,
+            }
+        }
+    }
+
+    pub async fn send(ws: &mut Ws, msg: &ClientMsg) {
+        ws.send(Message::Binary(encode(msg).into())).await.expect("send");
+    }
+
+    /// Say hello as a fresh device and skip to the end of the catch-up.
+    pub async fn hello(ws: &mut Ws) {
+        send(ws, &ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0, epoch: None }).await;
+        loop {
+            match next(ws).await {
+                Some(ServerMsg::CaughtUp { .. }) => return,
+                Some(_) => continue,
+                None => panic!("the connection ended during hello"),
+            }
+        }
+    }
+
+    /// The next message that is not an error, with the error codes seen before it.
+    pub async fn next_answer(ws: &mut Ws) -> (Option<ServerMsg>, Vec<String>) {
+        let mut errors = Vec::new();
+        loop {
+            match next(ws).await {
+                Some(ServerMsg::Error { code, .. }) => errors.push(code),
+                other => return (other, errors),
+            }
+        }
     }
 }

@@ -6,49 +6,12 @@
 use std::time::Duration;
 
 use automerge::transaction::Transactable;
-use crm_core::sync::protocol::{decode, encode, ClientMsg, DocBytes, ServerMsg, MAX_PUSH_CHANGES, PROTOCOL_VERSION};
+use crm_core::sync::protocol::{encode, ClientMsg, DocBytes, ServerMsg, MAX_PUSH_CHANGES, PROTOCOL_VERSION};
+use crm_tests::wire::{connect, hello, next, token_of};
 use crm_tests::{Device, TestServer};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::json;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn connect(server: &TestServer, token: Option<&str>) -> Result<Ws, WsError> {
-    let mut request = format!("ws://{}/sync", server.addr).into_client_request()?;
-    if let Some(token) = token {
-        request.headers_mut().insert("authorization", format!("Bearer {token}").parse().expect("header"));
-    }
-    tokio_tungstenite::connect_async(request).await.map(|(ws, _)| ws)
-}
-
-fn token_of(device: &Device) -> String {
-    device.engine.store().sync_endpoint().expect("endpoint").expect("signed in").1
-}
-
-/// The next protocol message, skipping pings.
-async fn next(ws: &mut Ws) -> Option<ServerMsg> {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.ok()?? {
-            Ok(Message::Binary(b)) => return Some(decode(&b).expect("server sends valid messages")),
-            Ok(Message::Close(_)) | Err(_) => return None,
-            Ok(_) => continue,
-        }
-    }
-}
-
-/// Skip to the first message that is not part of the hello exchange.
-async fn hello(ws: &mut Ws) {
-    ws.send(Message::Binary(encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0 }).into()))
-        .await
-        .expect("send");
-    loop {
-        if let Some(ServerMsg::CaughtUp { .. }) = next(ws).await {
-            return;
-        }
-    }
-}
 
 fn status_of(err: WsError) -> (u16, String) {
     match err {
@@ -148,7 +111,10 @@ async fn garbage_frames_wrong_versions_and_bad_changes_get_clear_errors_and_noth
 
     // A client from the future is told to update.
     let mut future = connect(&server, Some(&token)).await.unwrap();
-    future.send(Message::Binary(encode(&ClientMsg::Hello { protocol: 99, cursor: 0 }).into())).await.unwrap();
+    future
+        .send(Message::Binary(encode(&ClientMsg::Hello { protocol: 99, cursor: 0, epoch: None }).into()))
+        .await
+        .unwrap();
     assert!(
         matches!(next(&mut future).await, Some(ServerMsg::Error { ref code, fatal: true, .. }) if code == "unsupported_protocol")
     );
@@ -171,7 +137,7 @@ async fn oversized_frames_and_clients_that_never_read_do_not_stop_anyone_else() 
     // A client that says hello and then never reads, while lots of changes flow.
     let mut stuck = connect(&server, Some(&token)).await.unwrap();
     stuck
-        .send(Message::Binary(encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0 }).into()))
+        .send(Message::Binary(encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0, epoch: None }).into()))
         .await
         .unwrap();
     let records: Vec<serde_json::Value> = (0..1500)

@@ -230,7 +230,7 @@ fn rusqlite_free_file(path: &std::path::Path) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_a_restore_from_an_older_backup_devices_repair_the_server_with_automerge_sync() {
+async fn after_a_restore_from_an_older_backup_each_device_sends_its_own_edits_again() {
     let mut server = TestServer::start();
     server.add_user("ann", "account_manager", Some("east"));
     server.add_user("sue", "supervisor", Some("east"));
@@ -238,6 +238,8 @@ async fn after_a_restore_from_an_older_backup_devices_repair_the_server_with_aut
     let ann = Device::login(&server, "ann").await;
     let sue = Device::login(&server, "sue").await;
     let bob = Device::login(&server, "bob").await;
+    ann.sync().await.unwrap();
+    sue.sync().await.unwrap();
     let backup = server.db_path.with_file_name("old.sqlite3");
     sync_server::db::backup(&server.db_path, &backup).unwrap();
 
@@ -253,11 +255,18 @@ async fn after_a_restore_from_an_older_backup_devices_repair_the_server_with_aut
     sync_server::db::restore(&server.db_path, &backup).unwrap();
     server.restart();
 
-    // Ann edits again: the server lacks what the edit builds on (her own create and sue's
-    // edit), so they repair the document with the sync protocol and the edit goes through.
+    // Ann edits again. The server is in a new epoch: she sends her own create again, but her
+    // edit builds on sue's, which only sue's device may bring back; it waits, not refused.
     ann.call(json!({"op": "update", "id": customer, "fields": {"grade": "A"}}));
     ann.sync().await.unwrap();
-    assert_eq!(ann.engine.store().outbox_len().unwrap(), 0, "the edit was accepted after the repair");
+    assert!(ann.rejected().is_empty(), "{:?}", ann.rejected());
+    assert_eq!(ann.engine.store().outbox_len().unwrap(), 1, "the edit waits for what it builds on");
+    assert_eq!(ann.get(&customer)["fields"]["region"], "east", "nothing is rolled back on ann's device");
+
+    sue.sync().await.unwrap();
+    assert!(sue.rejected().is_empty(), "{:?}", sue.rejected());
+    ann.sync().await.unwrap();
+    assert_eq!(ann.engine.store().outbox_len().unwrap(), 0, "the edit was accepted once sue's came back");
     assert!(ann.rejected().is_empty(), "{:?}", ann.rejected());
 
     let fresh_sue = Device::login(&server, "sue").await;
@@ -265,7 +274,9 @@ async fn after_a_restore_from_an_older_backup_devices_repair_the_server_with_aut
     assert_eq!(fresh_sue.heads(&customer), ann.heads(&customer));
     let record = fresh_sue.get(&customer);
     assert_eq!(record["fields"]["grade"], "A");
-    assert_eq!(record["fields"]["region"], "east", "sue's change came back through ann's device");
+    assert_eq!(record["fields"]["region"], "east", "sue's change came back from sue's device");
+    let history = fresh_sue.call(json!({"op": "history", "id": customer})).to_string();
+    assert!(history.contains(&sue.user_id) && history.contains(&ann.user_id));
 
     // Repair cannot be used to act with someone else's rights: bob relays ann's customer
     // history (which he should never have had) and the server refuses it.
@@ -278,10 +289,10 @@ async fn after_a_restore_from_an_older_backup_devices_repair_the_server_with_aut
         )
         .unwrap();
     bob.call(json!({"op": "update", "id": other, "fields": {"address": "bob 试图写入"}}));
-    bob.sync().await.unwrap();
     let log = server.log_len();
-    assert!(bob.rejected().iter().any(|r| r.doc_id == other), "bob's relayed changes are refused");
-    assert_eq!(server.log_len(), log);
+    bob.sync().await.unwrap();
+    assert_eq!(server.log_len(), log, "bob's relayed changes are refused");
+    assert_eq!(bob.engine.store().outbox_len().unwrap(), 1, "his edit on top of them cannot go");
     let supervisor = Device::login(&server, "sue").await;
     supervisor.sync().await.unwrap();
     assert!(!supervisor.doc_ids().contains(&other), "nothing bob relayed was stored");

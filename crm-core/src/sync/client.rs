@@ -258,10 +258,10 @@ impl SyncEngine {
     }
 
     async fn session(&self, mode: Mode) -> Result<(), SyncError> {
-        let (base, token, cursor) = {
+        let (base, token, cursor, epoch) = {
             let store = self.store();
             let (base, token) = store.sync_endpoint()?.ok_or(SyncError::NotSignedIn)?;
-            (base, token, store.sync_cursor()?)
+            (base, token, store.sync_cursor()?, store.sync_epoch()?)
         };
         self.set_state(SyncState::Connecting, None);
         let url = format!("{}/sync", base.replacen("http", "ws", 1));
@@ -292,7 +292,7 @@ impl SyncEngine {
             Err(e) => return Err(SyncError::Unreachable(e.to_string())),
         };
         let send = |msg: &ClientMsg| Message::Binary(encode(msg).into());
-        ws.send(send(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor }))
+        ws.send(send(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor, epoch }))
             .await
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;
 
@@ -344,7 +344,23 @@ impl SyncEngine {
                     };
                     let msg: ServerMsg = decode(&bytes).map_err(SyncError::Protocol)?;
                     match msg {
-                        ServerMsg::Welcome { .. } => self.set_state(SyncState::Syncing, None),
+                        ServerMsg::Welcome { epoch, resend_own, .. } => {
+                            let mut store = self.store();
+                            if resend_own {
+                                // The server was restored: it takes its lost edits back only
+                                // from the devices that wrote them.
+                                store.requeue_own_changes()?;
+                                // The old cursor means nothing now; the server bootstraps
+                                // this device again, and so does the next connection should
+                                // this one drop first.
+                                store.set_sync_cursor(0)?;
+                            }
+                            if !epoch.is_empty() {
+                                store.set_sync_epoch(&epoch)?;
+                            }
+                            drop(store);
+                            self.set_state(SyncState::Syncing, None);
+                        }
                         ServerMsg::Snapshots { docs, cursor } => {
                             let n = docs.len() as u64;
                             let changed = self.store().apply_snapshots(docs.into_iter().map(|d| (d.doc, d.bytes)).collect(), cursor)?;
@@ -404,6 +420,12 @@ impl SyncEngine {
                             stalled = waiting && repairs.is_empty() && accepted.is_empty();
                         }
                         ServerMsg::Repair { doc, message, accepted, refused } => {
+                            // Still waiting (for another device to bring what an edit builds
+                            // on) is not a refusal: those edits stay in the outbox.
+                            let refused: Vec<_> = refused
+                                .into_iter()
+                                .filter(|r| r.code != "missing_dependencies" && r.code != "not_own")
+                                .collect();
                             let next = {
                                 let mut store = self.store();
                                 store.settle(&accepted, &refused)?;

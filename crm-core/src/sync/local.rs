@@ -110,17 +110,28 @@ impl Store {
         }
         let tx = self.conn.transaction()?;
         for (id, refused) in by_doc {
-            self.cache.take(id);
-            let Some(mut doc) = load_doc(&tx, id)? else { continue };
             let mut bad: HashSet<ChangeHash> = HashSet::new();
             let mut why: BTreeMap<ChangeHash, (&str, &str)> = BTreeMap::new();
             for r in &refused {
                 let Some(hash) = hex_decode(&r.hash).and_then(|b| ChangeHash::try_from(b.as_slice()).ok()) else {
                     continue;
                 };
+                // Only this device's own unsent edits are rolled back; a refusal of anything
+                // else (another device's change seen during a repair) changes nothing here.
+                let unsent: bool = tx
+                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE hash = ?)")?
+                    .query_row([hash.0.as_slice()], |r| r.get(0))?;
+                if !unsent {
+                    continue;
+                }
                 bad.insert(hash);
                 why.insert(hash, (r.code.as_str(), r.reason.as_str()));
             }
+            if bad.is_empty() {
+                continue;
+            }
+            self.cache.take(id);
+            let Some(mut doc) = load_doc(&tx, id)? else { continue };
             let mut keep: Vec<Change> = Vec::new();
             for mut change in doc.inner().get_changes(&[]) {
                 let hash = change.hash();
@@ -314,9 +325,77 @@ fn delete_doc_rows(tx: &rusqlite::Connection, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Add `actor` (hex) to the actors this store has written with while signed in to a server.
+pub(crate) fn remember_own_actor(tx: &rusqlite::Connection, actor: &str) -> Result<()> {
+    let known: Option<String> =
+        tx.query_row("SELECT value FROM meta WHERE key = 'own_actors'", [], |r| r.get(0)).optional()?;
+    let mut actors: Vec<String> = known.iter().flat_map(|k| k.split(',')).map(str::to_string).collect();
+    if !actors.iter().any(|a| a == actor) {
+        actors.push(actor.to_string());
+    }
+    set_meta(tx, "own_actors", &actors.join(","))
+}
+
 impl Store {
     pub fn set_sync_cursor(&mut self, cursor: u64) -> Result<()> {
         set_meta(&self.conn, "sync_cursor", &cursor.to_string())
+    }
+
+    /// The server epoch the cursor belongs to (see `welcome` in docs/protocol.md).
+    pub fn sync_epoch(&self) -> Result<Option<String>> {
+        self.meta("sync_epoch")
+    }
+
+    pub fn set_sync_epoch(&mut self, epoch: &str) -> Result<()> {
+        set_meta(&self.conn, "sync_epoch", epoch)
+    }
+
+    /// The actors (hex) this device has written with while signed in to a server.
+    pub fn own_actors(&self) -> Result<Vec<String>> {
+        Ok(match self.meta("own_actors")? {
+            Some(list) => list.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect(),
+            // A store signed in before this list was kept: its current actor.
+            None => vec![self.identity().actor.clone()],
+        })
+    }
+
+    /// The server was restored from a backup and may lack changes it acknowledged: put every
+    /// change this device wrote back in the outbox, ahead of unsent edits that may build on
+    /// them, in causal order. The server answers changes it has with their original
+    /// sequence, so re-sending is harmless. Returns how many were queued.
+    pub fn requeue_own_changes(&mut self) -> Result<usize> {
+        let own: HashSet<Vec<u8>> = self.own_actors()?.iter().filter_map(|a| hex_decode(a)).collect();
+        let ids: Vec<String> = self
+            .conn
+            .prepare("SELECT id FROM docs ORDER BY id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let tx = self.conn.transaction()?;
+        let mut queued: Vec<(String, Vec<u8>, Vec<u8>)> = Vec::new();
+        for id in ids {
+            let Some(mut doc) = load_doc(&tx, &id)? else { continue };
+            for mut change in doc.inner().get_changes(&[]) {
+                if !own.contains(change.actor_id().to_bytes()) {
+                    continue;
+                }
+                let hash = change.hash().0.to_vec();
+                let unsent: bool = tx
+                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE hash = ?)")?
+                    .query_row([&hash], |r| r.get(0))?;
+                if !unsent {
+                    queued.push((id.clone(), hash, change.bytes().into_owned()));
+                }
+            }
+        }
+        let first: i64 = tx.query_row("SELECT IFNULL(MIN(seq), 1) FROM outbox", [], |r| r.get(0))?;
+        for (seq, (id, hash, bytes)) in (first - queued.len() as i64..).zip(&queued) {
+            tx.prepare_cached("INSERT OR IGNORE INTO changes (doc_id, hash, bytes) VALUES (?, ?, ?)")?
+                .execute(params![id, hash, bytes])?;
+            tx.prepare_cached("INSERT INTO outbox (seq, doc_id, hash, created_at) VALUES (?, ?, ?, ?)")?
+                .execute(params![seq, id, hash, now_ms()])?;
+        }
+        tx.commit()?;
+        Ok(queued.len())
     }
 
     /// The server URL and this device's token, if signed in.

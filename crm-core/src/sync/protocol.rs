@@ -38,8 +38,10 @@ pub struct Accepted {
 pub struct Refused {
     pub hash: String,
     pub doc: String,
-    /// Stable code: `forbidden`, `owner_change`, `kind_change`, `forged_actor`, `invalid_change`,
-    /// `missing_dependencies`, `unknown_kind`, `unknown_customer`.
+    /// Stable code: `forbidden`, `owner_change`, `kind_change`, `forged_actor`, `forged_author`,
+    /// `bad_time`, `invalid_change`, `invalid_record`, `too_large`, `missing_dependencies`,
+    /// `unknown_kind`, `unknown_customer`, `not_own` (repair only: a change written by another
+    /// device; it reaches the server when that device syncs).
     pub code: String,
     pub reason: String,
 }
@@ -47,10 +49,13 @@ pub struct Refused {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum ClientMsg {
-    /// First message: what the client has. `cursor` 0 means a fresh device.
+    /// First message: what the client has. `cursor` 0 means a fresh device. `epoch` is the
+    /// server epoch the cursor belongs to (from an earlier `welcome`); none on first contact.
     Hello {
         protocol: u32,
         cursor: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        epoch: Option<String>,
     },
     /// Local changes, in the order they were made.
     Push {
@@ -76,6 +81,15 @@ pub enum ServerMsg {
         protocol: u32,
         user_id: String,
         role: String,
+        /// The server's epoch: a new one after the server is restored from a backup.
+        #[serde(default)]
+        epoch: String,
+        /// The server was restored since this device's last contact and may lack changes it
+        /// acknowledged: the device pushes again every change it wrote itself (re-sending is
+        /// harmless), and it is bootstrapped as if fresh. Only a device's own changes are
+        /// ever accepted from it, so this is how the server gets everyone's edits back.
+        #[serde(default)]
+        resend_own: bool,
     },
     /// Whole documents for a fresh device; store `cursor` after applying them.
     Snapshots {
