@@ -18,6 +18,8 @@ pub struct Principal {
     pub role: String,
     pub team: Option<String>,
     pub device_id: String,
+    /// When the device's token expires (ms since 1970); the connection ends then.
+    pub expires_at: i64,
 }
 
 /// Teams of all users, to decide team-scoped access.
@@ -66,7 +68,13 @@ mod tests {
     use super::*;
 
     fn who(user: &str, role: &str, team: Option<&str>) -> Principal {
-        Principal { user_id: user.into(), role: role.into(), team: team.map(Into::into), device_id: "d".into() }
+        Principal {
+            user_id: user.into(),
+            role: role.into(),
+            team: team.map(Into::into),
+            device_id: "d".into(),
+            expires_at: i64::MAX,
+        }
     }
 
     #[test]

@@ -77,6 +77,16 @@ impl AuthError {
             AuthError::Disabled => "user_disabled",
         }
     }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            AuthError::Missing => "sign in first: no token was sent",
+            AuthError::Invalid => "the token is not valid; sign in again",
+            AuthError::Expired => "the token has expired; sign in again",
+            AuthError::Revoked => "this device was revoked by an administrator; its local data must be removed",
+            AuthError::Disabled => "this account is disabled",
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -109,6 +119,16 @@ pub struct RepairRound {
     pub stored: Option<(Option<Kind>, Option<String>)>,
     pub accepted: Vec<Accepted>,
     pub refused: Vec<Refused>,
+}
+
+/// An account as found at sign-in, before its password is checked.
+#[derive(Debug, Clone)]
+pub struct LoginAccount {
+    pub user_id: String,
+    pub display_name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub disabled: bool,
 }
 
 /// What the server knows about a document for access decisions.
@@ -256,10 +276,13 @@ impl ServerDb {
     }
 
     pub fn set_disabled(&mut self, username: &str, disabled: bool) -> Result<(), DbError> {
-        let n = self.conn.execute("UPDATE users SET disabled = ? WHERE username = ?", params![disabled, username])?;
+        let tx = self.conn.transaction()?;
+        let n = tx.execute("UPDATE users SET disabled = ? WHERE username = ?", params![disabled, username])?;
         if n == 0 {
             return Err(DbError::Invalid(format!("no user '{username}'")));
         }
+        bump_auth_version(&tx)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -281,20 +304,48 @@ impl ServerDb {
 
     // ---- devices -----------------------------------------------------------------------
 
-    /// Check the password and register a device with its actor id. `None` when the username
-    /// or password is wrong or the account is disabled (the caller does not say which).
-    pub fn login(&mut self, req: &LoginRequest) -> Result<Option<LoginResponse>, DbError> {
-        let user: Option<(String, String, String, String, bool)> = self
+    /// The account behind `username`, for checking a password off the writer lock.
+    pub fn login_account(&self, username: &str) -> Result<Option<LoginAccount>, DbError> {
+        Ok(self
             .conn
             .query_row(
                 "SELECT id, display_name, role, password_hash, disabled FROM users WHERE username = ?",
-                [&req.username],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                [username],
+                |r| {
+                    Ok(LoginAccount {
+                        user_id: r.get(0)?,
+                        display_name: r.get(1)?,
+                        role: r.get(2)?,
+                        password_hash: r.get(3)?,
+                        disabled: r.get(4)?,
+                    })
+                },
             )
-            .optional()?;
-        let Some((user_id, display_name, role, hash, disabled)) = user else { return Ok(None) };
-        if disabled || !auth::verify_password(&req.password, &hash) {
+            .optional()?)
+    }
+
+    /// Check the password and register a device with its actor id. `None` when the username
+    /// or password is wrong or the account is disabled (the caller does not say which).
+    /// Hashes under the caller's lock: the server uses [`ServerDb::login_account`] and
+    /// [`ServerDb::register_device`] around a check done off the lock.
+    pub fn login(&mut self, req: &LoginRequest) -> Result<Option<LoginResponse>, DbError> {
+        let Some(account) = self.login_account(&req.username)? else { return Ok(None) };
+        if account.disabled || !auth::verify_password(&req.password, &account.password_hash) {
             return Ok(None);
+        }
+        self.register_device(&account, req).map(Some)
+    }
+
+    /// Register a device for an account whose password was checked.
+    pub fn register_device(&mut self, account: &LoginAccount, req: &LoginRequest) -> Result<LoginResponse, DbError> {
+        let LoginAccount { user_id, display_name, role, .. } = account.clone();
+        let disabled: bool = self
+            .conn
+            .query_row("SELECT disabled FROM users WHERE id = ?", [&user_id], |r| r.get(0))
+            .optional()?
+            .unwrap_or(true);
+        if disabled {
+            return Err(DbError::Invalid("this account was disabled while signing in".into()));
         }
         let actor = req.actor.to_lowercase();
         if crm_core::store::hex_decode(&actor).is_none_or(|b| !(8..=32).contains(&b.len())) {
@@ -344,7 +395,7 @@ impl ServerDb {
             params![actor, device_id, user_id],
         )?;
         tx.commit()?;
-        Ok(Some(LoginResponse {
+        Ok(LoginResponse {
             token,
             user_id,
             display_name,
@@ -352,7 +403,7 @@ impl ServerDb {
             device_id,
             code_prefix,
             expires_at: format_datetime(expires),
-        }))
+        })
     }
 
     pub fn authenticate(&self, token: Option<&str>) -> Result<Result<Principal, AuthError>, DbError> {
@@ -398,7 +449,53 @@ impl ServerDb {
             return Ok(Err(AuthError::Expired));
         }
         self.conn.execute("UPDATE devices SET last_seen = ? WHERE id = ?", params![now_ms(), device_id])?;
-        Ok(Ok(Principal { user_id, role, team, device_id }))
+        Ok(Ok(Principal { user_id, role, team, device_id, expires_at: expires }))
+    }
+
+    /// A connected device as it stands now: refused when it was revoked, its account
+    /// disabled or its token expired since it connected; its current role and team otherwise.
+    pub fn device_principal(&self, device_id: &str) -> Result<Result<Principal, AuthError>, DbError> {
+        device_principal(&self.conn, device_id)
+    }
+
+    /// Change an account's role and/or team. Its open connections are re-scoped at once and
+    /// devices that are offline when it happens at their next connection: the log records
+    /// the change, so each device gains and drops records as if they had been transferred.
+    pub fn set_role_team(
+        &mut self,
+        username: &str,
+        role: Option<&str>,
+        team: Option<Option<&str>>,
+    ) -> Result<(), DbError> {
+        if let Some(role) = role.filter(|r| !ROLES.contains(r)) {
+            return Err(DbError::Invalid(format!("role must be one of {}, not '{role}'", ROLES.join(", "))));
+        }
+        let tx = self.conn.transaction()?;
+        let current: Option<(String, String, Option<String>)> = tx
+            .query_row("SELECT id, role, team FROM users WHERE username = ?", [username], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        let Some((user_id, old_role, old_team)) = current else {
+            return Err(DbError::Invalid(format!("no user '{username}'")));
+        };
+        let new_role = role.map_or(old_role.clone(), str::to_string);
+        let new_team = team.map_or(old_team.clone(), |t| t.map(str::to_string));
+        if (&new_role, &new_team) == (&old_role, &old_team) {
+            return Ok(());
+        }
+        tx.execute("UPDATE users SET role = ?, team = ? WHERE id = ?", params![new_role, new_team, user_id])?;
+        tx.execute(
+            "INSERT INTO log (doc_id, event, old_scope, new_scope) VALUES (?, 'rescope', ?, ?)",
+            params![
+                user_id,
+                encode_scope(&old_role, old_team.as_deref()),
+                encode_scope(&new_role, new_team.as_deref())
+            ],
+        )?;
+        bump_auth_version(&tx)?;
+        tx.commit()?;
+        Ok(())
     }
 
     pub fn devices(&self) -> Result<Vec<DeviceRow>, DbError> {
@@ -421,13 +518,16 @@ impl ServerDb {
     }
 
     pub fn revoke_device(&mut self, device_id: &str) -> Result<(), DbError> {
-        let n = self.conn.execute(
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
             "UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
             params![now_ms(), device_id],
         )?;
         if n == 0 {
             return Err(DbError::Invalid(format!("no active device '{device_id}'")));
         }
+        bump_auth_version(&tx)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -709,6 +809,62 @@ fn record_transfer(
             .execute(params![id, old, new])?;
     }
     Ok(())
+}
+
+/// Accounts and devices changed (revoked, disabled, role or team): connected sessions check
+/// themselves again. Other processes (the admin commands) write this too; the server polls it.
+fn bump_auth_version(tx: &Connection) -> Result<(), DbError> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('auth_version', '1')
+         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+        [],
+    )?;
+    Ok(())
+}
+
+/// The auth version and newest log sequence, as the server's poller reads them.
+pub fn versions(conn: &Connection) -> Result<(u64, u64), DbError> {
+    let auth: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'auth_version'", [], |r| r.get(0)).optional()?;
+    let seq: i64 = conn.query_row("SELECT IFNULL(MAX(seq), 0) FROM log", [], |r| r.get(0))?;
+    Ok((auth.and_then(|v| v.parse().ok()).unwrap_or(0), seq as u64))
+}
+
+/// See [`ServerDb::device_principal`]; usable from a session's reader.
+pub fn device_principal(conn: &Connection, device_id: &str) -> Result<Result<Principal, AuthError>, DbError> {
+    let row: Option<(String, i64, bool, String, Option<String>, bool)> = conn
+        .prepare_cached(
+            "SELECT d.user_id, d.expires_at, d.revoked_at IS NOT NULL, u.role, u.team, u.disabled
+             FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id = ?",
+        )?
+        .query_row([device_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .optional()?;
+    let Some((user_id, expires, revoked, role, team, disabled)) = row else { return Ok(Err(AuthError::Invalid)) };
+    Ok(if revoked {
+        Err(AuthError::Revoked)
+    } else if disabled {
+        Err(AuthError::Disabled)
+    } else if expires < now_ms() {
+        Err(AuthError::Expired)
+    } else {
+        Ok(Principal { user_id, role, team, device_id: device_id.to_string(), expires_at: expires })
+    })
+}
+
+/// A role and team as a `rescope` log entry keeps them: `role` or `role<TAB>team`.
+fn encode_scope(role: &str, team: Option<&str>) -> String {
+    match team {
+        Some(team) => format!("{role}\t{team}"),
+        None => role.to_string(),
+    }
+}
+
+/// The inverse of [`encode_scope`].
+pub fn decode_scope(scope: &str) -> (String, Option<String>) {
+    match scope.split_once('\t') {
+        Some((role, team)) => (role.to_string(), Some(team.to_string())),
+        None => (scope.to_string(), None),
+    }
 }
 
 /// `D01`, `D02`, … `DZZ`, then longer: unique per server, short on paper.

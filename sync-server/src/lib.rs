@@ -7,13 +7,16 @@ pub mod access;
 pub mod auth;
 pub mod db;
 pub mod gate;
+pub mod login;
 mod session;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Query, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -34,6 +37,10 @@ pub struct AppState {
     pub latest: watch::Sender<u64>,
     /// This database's epoch: new after a restore, so devices know their cursor is stale.
     pub epoch: String,
+    /// Moves whenever an account or device changes (revoked, disabled, role, team): every
+    /// connection checks its device again, so the change reaches it within a second.
+    pub auth: watch::Sender<u64>,
+    pub logins: login::LoginGuard,
 }
 
 impl AppState {
@@ -41,7 +48,8 @@ impl AppState {
         let db = ServerDb::open(&path)?;
         let (latest, _) = watch::channel(db.max_seq()?);
         let epoch = db.epoch()?;
-        Ok(Arc::new(AppState { db: Mutex::new(db), path, latest, epoch }))
+        let (auth, _) = watch::channel(crate::db::versions(db.connection())?.0);
+        Ok(Arc::new(AppState { db: Mutex::new(db), path, latest, epoch, auth, logins: login::LoginGuard::new() }))
     }
 
     /// Wake every connection to send what was just stored.
@@ -84,19 +92,75 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let poller = tokio::spawn(watch_database(Arc::clone(&state)));
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    poller.abort();
+    served
+}
+
+/// How often the database is checked for what other processes wrote.
+const POLL: Duration = Duration::from_millis(250);
+
+/// The admin commands are other processes writing the same database: notice what they
+/// changed (accounts, devices, log entries) and wake the connections it concerns.
+async fn watch_database(state: Arc<AppState>) {
+    let conn = match crate::db::open_connection(&state.path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sync-server: cannot watch the database for admin changes: {e}");
+            return;
+        }
+    };
+    let mut tick = tokio::time::interval(POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        // A point read of two values: cheap enough to do inline.
+        let Ok((auth, seq)) = crate::db::versions(&conn) else { continue };
+        state.auth.send_if_modified(|v| std::mem::replace(v, auth) != auth);
+        state.latest.send_if_modified(|v| {
+            let newer = seq > *v;
+            *v = (*v).max(seq);
+            newer
+        });
+    }
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({"code": code, "message": message}))).into_response()
 }
 
-async fn login(State(state): State<Arc<AppState>>, Json(req): Json<LoginRequest>) -> Response {
-    match state.with_db(move |db| db.login(&req)).await {
-        Ok(Some(resp)) => Json(resp).into_response(),
-        Ok(None) => {
-            error(StatusCode::UNAUTHORIZED, "login_failed", "wrong username or password, or the account is disabled")
+async fn login(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(req): Json<LoginRequest>,
+) -> Response {
+    if let Err(login::Throttled(wait)) = state.logins.begin(&req.username, peer.ip()) {
+        let message = format!("too many sign-in attempts; try again in {} minutes", wait.as_secs().div_ceil(60));
+        return error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", &message);
+    }
+    let username = req.username.clone();
+    let account = match state.with_db(move |db| db.login_account(&username)).await {
+        Ok(account) => account,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
+    };
+    // The password is checked off the writer lock: a flood of sign-ins never holds up sync.
+    let hash = account.as_ref().map(|a| a.password_hash.clone());
+    let verified = state.logins.verify(req.password.clone(), hash).await;
+    let account = match account {
+        Some(account) if verified && !account.disabled => account,
+        _ => {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "login_failed",
+                "wrong username or password, or the account is disabled",
+            )
         }
+    };
+    state.logins.succeeded(&req.username, peer.ip());
+    match state.with_db(move |db| db.register_device(&account, &req)).await {
+        Ok(resp) => Json(resp).into_response(),
         Err(DbError::Invalid(m)) => error(StatusCode::BAD_REQUEST, "invalid", &m),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
     }
@@ -128,14 +192,7 @@ async fn sync(
                 AuthError::Revoked | AuthError::Disabled => StatusCode::FORBIDDEN,
                 _ => StatusCode::UNAUTHORIZED,
             };
-            let message = match e {
-                AuthError::Missing => "sign in first: no token was sent",
-                AuthError::Invalid => "the token is not valid; sign in again",
-                AuthError::Expired => "the token has expired; sign in again",
-                AuthError::Revoked => "this device was revoked by an administrator; its local data must be removed",
-                AuthError::Disabled => "this account is disabled",
-            };
-            return error(status, e.code(), message);
+            return error(status, e.code(), e.message());
         }
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
     };

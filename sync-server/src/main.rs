@@ -13,6 +13,7 @@ const USAGE: &str = "usage: sync-server COMMAND --db PATH [options]
   user add --db PATH USERNAME --role ROLE [--name NAME] [--team TEAM]   (password on stdin)
   user list --db PATH
   user disable --db PATH USERNAME | user enable --db PATH USERNAME
+  user set --db PATH USERNAME [--role ROLE] [--team TEAM | --no-team]
   user password --db PATH USERNAME                                       (password on stdin)
   device list --db PATH
   device revoke --db PATH DEVICE_ID
@@ -83,6 +84,24 @@ fn main() -> Result<()> {
         ["user", action @ ("disable" | "enable"), username] => {
             ServerDb::open(&db_path)?.set_disabled(username, *action == "disable")?;
             println!("{username} {action}d");
+            Ok(())
+        }
+        ["user", "set", username, ..] => {
+            let username = username.to_string();
+            let role = take(&mut args, "--role");
+            let team = take(&mut args, "--team");
+            let no_team = args.iter().any(|a| a == "--no-team");
+            let team = match (team.as_deref(), no_team) {
+                (Some(_), true) => bail!("give --team TEAM or --no-team, not both"),
+                (Some(t), false) => Some(Some(t)),
+                (None, true) => Some(None),
+                (None, false) => None,
+            };
+            if role.is_none() && team.is_none() {
+                bail!("user set needs --role ROLE, --team TEAM or --no-team");
+            }
+            ServerDb::open(&db_path)?.set_role_team(&username, role.as_deref(), team)?;
+            println!("{username} changed: connected devices follow within a second, others at their next sync");
             Ok(())
         }
         ["user", "password", username] => {

@@ -14,7 +14,7 @@ use futures_util::{SinkExt, StreamExt};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::access::{Principal, Teams};
-use crate::db::{open_connection, DbError, RepairRound};
+use crate::db::{open_connection, AuthError, DbError, RepairRound};
 use crate::gate::{Outgoing, ReadGate, Readable};
 use crate::AppState;
 
@@ -73,6 +73,13 @@ impl Conn {
         self.send(ServerMsg::Error { code: code.into(), message, fatal }).await
     }
 
+    /// This device may no longer be served: say why (the same codes as at connection time)
+    /// and end the connection.
+    async fn refuse(&mut self, why: AuthError) -> Result<(), Stop> {
+        self.error(why.code(), why.message().into(), true).await?;
+        Err(Stop::Closed)
+    }
+
     fn teams(&self) -> Result<Teams, Stop> {
         Ok(crate::db::teams(&self.reader)?)
     }
@@ -121,8 +128,8 @@ impl Conn {
 
     /// Send everything after the cursor this user may read, in log order, then `caught_up`.
     async fn catch_up(&mut self) -> Result<(), Stop> {
-        let teams = self.teams()?;
-        let who = self.who.clone();
+        let mut teams = self.teams()?;
+        let mut who = self.who.clone();
         loop {
             type Row =
                 (i64, String, String, Option<Vec<u8>>, Option<String>, Option<String>, Option<String>, Option<String>);
@@ -143,6 +150,15 @@ impl Conn {
             let mut changes = Vec::new();
             for (seq, doc, event, bytes, old, new, kind, scope) in rows {
                 let kind = kind.as_deref().and_then(Kind::parse);
+                if event == "rescope" {
+                    self.flush(&mut changes, seq as u64 - 1).await?;
+                    let (old, new) = (old.unwrap_or_default(), new.unwrap_or_default());
+                    self.rescope(&doc, &old, &new, &teams, seq as u64).await?;
+                    teams = self.teams()?;
+                    who = self.who.clone();
+                    self.cursor = seq as u64;
+                    continue;
+                }
                 let gate = ReadGate::new(&who, &teams);
                 if event == "access" {
                     let could = gate.may_read(kind, old.as_deref());
@@ -180,6 +196,73 @@ impl Conn {
         self.send(ServerMsg::CaughtUp { cursor }).await
     }
 
+    /// `user`'s role or team changed from `old` to `new` (log entry `seq`): send this device
+    /// the records it gained and drop those it lost, as for a transfer. For this device's own
+    /// user every record is considered; for anyone else, only the records in their scope.
+    async fn rescope(&mut self, user: &str, old: &str, new: &str, teams: &Teams, seq: u64) -> Result<(), Stop> {
+        let (old_role, old_team) = crate::db::decode_scope(old);
+        let (new_role, new_team) = crate::db::decode_scope(new);
+        // The principal and teams before and after the change, as far as this entry tells.
+        let mut before_teams = teams.clone();
+        let mut after_teams = teams.clone();
+        before_teams.insert(user.to_string(), old_team.clone());
+        after_teams.insert(user.to_string(), new_team.clone());
+        let mine = user == self.who.user_id;
+        if mine {
+            match crate::db::device_principal(&self.reader, &self.who.device_id)? {
+                Ok(now) => self.who = now,
+                Err(e) => return self.refuse(e).await,
+            }
+        }
+        let mut before = self.who.clone();
+        let mut after = self.who.clone();
+        if mine {
+            (before.role, before.team) = (old_role, old_team);
+            (after.role, after.team) = (new_role, new_team);
+        }
+        let rows: Vec<(String, Option<String>, Option<String>)> = {
+            let sql = if mine {
+                "SELECT id, kind, scope_owner FROM docs WHERE ?1 IS NOT NULL"
+            } else {
+                "SELECT id, kind, scope_owner FROM docs WHERE scope_owner = ?1"
+            };
+            self.reader
+                .prepare_cached(sql)?
+                .query_map([user], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        let (could, can) = (ReadGate::new(&before, &before_teams), ReadGate::new(&after, &after_teams));
+        let mut gained = Vec::new();
+        let mut lost = Vec::new();
+        for (id, kind, scope) in rows {
+            let kind = kind.as_deref().and_then(Kind::parse);
+            match (could.may_read(kind, scope.as_deref()), can.may_read(kind, scope.as_deref())) {
+                (false, true) => gained.push(id),
+                (true, false) => lost.push(id),
+                _ => {}
+            }
+        }
+        let now = self.who.clone();
+        let current_teams = self.teams()?;
+        for ids in gained.chunks(MAX_BATCH) {
+            let gate = ReadGate::new(&now, &current_teams);
+            let mut docs = Vec::new();
+            for id in ids {
+                let row: Option<(Option<String>, Option<String>, Vec<u8>)> = self
+                    .reader
+                    .prepare_cached("SELECT kind, scope_owner, snapshot FROM docs WHERE id = ?")?
+                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()?;
+                if let Some((kind, scope, bytes)) = row {
+                    docs.extend(gate.admit(id.clone(), kind.as_deref().and_then(Kind::parse), scope.as_deref(), bytes));
+                }
+            }
+            // Cursor 0: the cursor moves only with the `drop` below, after everything gained.
+            self.send_out(Outgoing::Snapshots { docs, cursor: 0 }).await?;
+        }
+        self.send(ServerMsg::Drop { docs: lost, cursor: seq }).await
+    }
+
     async fn flush(&mut self, changes: &mut Vec<(u64, Readable<Vec<u8>>)>, cursor: u64) -> Result<(), Stop> {
         if changes.is_empty() {
             return Ok(());
@@ -187,6 +270,12 @@ impl Conn {
         let batch = std::mem::take(changes);
         self.send_out(Outgoing::Changes { changes: batch, cursor }).await
     }
+}
+
+/// How long until a token that expires at `expires_at` (ms since 1970) does.
+fn until_expiry(expires_at: i64) -> Duration {
+    let left = expires_at.saturating_sub(crm_core::value::now_ms()).clamp(0, 365 * 86_400_000);
+    Duration::from_millis(left as u64)
 }
 
 pub async fn run(socket: WebSocket, state: Arc<AppState>, who: Principal) {
@@ -217,6 +306,10 @@ async fn serve_connection(
     state: &Arc<AppState>,
 ) -> Result<(), Stop> {
     let mut latest = state.latest.subscribe();
+    let mut auth = state.auth.subscribe();
+    auth.mark_unchanged();
+    let expiry = tokio::time::sleep(until_expiry(conn.who.expires_at));
+    tokio::pin!(expiry);
     let mut greeted = false;
     let mut repairs: HashMap<String, automerge::sync::State> = HashMap::new();
     let mut bad_frames = 0;
@@ -339,6 +432,25 @@ async fn serve_connection(
                         }
                     }
                 }
+            }
+            changed = auth.changed() => {
+                if changed.is_err() {
+                    return Ok(());
+                }
+                // Revoked, disabled, or a new role or team: this connection follows at once.
+                match crate::db::device_principal(&conn.reader, &conn.who.device_id)? {
+                    Err(e) => return conn.refuse(e).await,
+                    Ok(now) => {
+                        expiry.as_mut().reset(tokio::time::Instant::now() + until_expiry(now.expires_at));
+                        if now != conn.who && greeted {
+                            // The `rescope` log entry that came with it re-scopes what was sent.
+                            conn.catch_up().await?;
+                        }
+                    }
+                }
+            }
+            () = &mut expiry => {
+                return conn.refuse(AuthError::Expired).await;
             }
             changed = latest.changed(), if greeted => {
                 if changed.is_err() {

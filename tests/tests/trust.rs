@@ -51,13 +51,19 @@ fn change_by(device: &Device, author: &str, time: i64, name: &str) -> Vec<u8> {
 
 async fn push_one(ws: &mut Ws, doc: &str, bytes: Vec<u8>) -> Vec<(String, String)> {
     send(ws, &ClientMsg::Push { batch: 1, changes: vec![DocBytes { doc: doc.to_string(), bytes }] }).await;
-    match next_answer(ws).await.0 {
-        Some(ServerMsg::Ack { accepted, refused, .. }) => accepted
-            .into_iter()
-            .map(|a| ("accepted".to_string(), a.hash))
-            .chain(refused.into_iter().map(|r| (r.code, r.reason)))
-            .collect(),
-        other => panic!("expected an ack, got {other:?}"),
+    loop {
+        match next_answer(ws).await.0 {
+            Some(ServerMsg::Ack { accepted, refused, .. }) => {
+                return accepted
+                    .into_iter()
+                    .map(|a| ("accepted".to_string(), a.hash))
+                    .chain(refused.into_iter().map(|r| (r.code, r.reason)))
+                    .collect()
+            }
+            // Live traffic (e.g. records the admin just added) may come first.
+            Some(_) => continue,
+            None => panic!("the connection ended before the ack"),
+        }
     }
 }
 
@@ -197,4 +203,146 @@ async fn implausible_change_times_are_refused_and_never_reach_a_reader() {
     let mut doc = RecordDoc::load(&far.save(), Vec::new()).unwrap();
     assert!(doc.updated_at() > 0);
     assert_eq!(doc.history().len(), 1);
+}
+
+/// `POST /api/login` by hand; the HTTP status.
+async fn post_login(addr: std::net::SocketAddr, username: &str, password: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let actor = crm_core::store::hex(uuid::Uuid::new_v4().as_bytes());
+    let body = json!({"username": username, "password": password, "device_name": "t", "actor": actor}).to_string();
+    let request = format!(
+        "POST /api/login HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        addr,
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let text = String::from_utf8_lossy(&answer);
+    text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+fn device_id_of(device: &Device) -> String {
+    device.engine.store().meta("device_id").unwrap().expect("signed in")
+}
+
+/// Wait (at most `secs`) for a message matching `want`, skipping others; how long it took.
+async fn wait_for(ws: &mut Ws, secs: u64, want: impl Fn(&ServerMsg) -> bool) -> Option<std::time::Duration> {
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(secs) {
+        match crm_tests::wire::next(ws).await {
+            Some(msg) if want(&msg) => return Some(start.elapsed()),
+            Some(_) => continue,
+            None => return None,
+        }
+    }
+    None
+}
+
+fn fatal_error(code: &'static str) -> impl Fn(&ServerMsg) -> bool {
+    move |m| matches!(m, ServerMsg::Error { code: c, fatal: true, .. } if c == code)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_disabling_and_moving_people_reach_open_connections_within_a_second() {
+    let server = TestServer::start();
+    server.add_user("ann", "account_manager", Some("east"));
+    server.add_user("sue", "supervisor", Some("east"));
+    server.add_user("bob", "account_manager", Some("west"));
+    server.add_user("dan", "account_manager", Some("east"));
+    let ann = Device::login(&server, "ann").await;
+    let sue = Device::login(&server, "sue").await;
+    let bob = Device::login(&server, "bob").await;
+    let dan = Device::login(&server, "dan").await;
+    let bobs = bob.create("customer", json!({"name": "西区客户"}));
+    bob.sync().await.unwrap();
+
+    // Revoked while connected: told at once, closed, nothing accepted after.
+    let mut ws = connect(&server, Some(&token_of(&ann))).await.unwrap();
+    hello(&mut ws).await;
+    server.db().revoke_device(&device_id_of(&ann)).unwrap();
+    let took = wait_for(&mut ws, 5, fatal_error("device_revoked")).await.expect("told it was revoked");
+    assert!(took < std::time::Duration::from_secs(1), "revocation took {took:?}");
+    assert!(crm_tests::wire::next(&mut ws).await.is_none(), "then closed");
+
+    // Disabled while connected.
+    let mut ws = connect(&server, Some(&token_of(&dan))).await.unwrap();
+    hello(&mut ws).await;
+    server.db().set_disabled("dan", true).unwrap();
+    let took = wait_for(&mut ws, 5, fatal_error("user_disabled")).await.expect("told the account is disabled");
+    assert!(took < std::time::Duration::from_secs(1), "disabling took {took:?}");
+
+    // Bob moves into sue's team: her open connection receives his customer, and loses it
+    // when he moves back.
+    let mut ws = connect(&server, Some(&token_of(&sue))).await.unwrap();
+    hello(&mut ws).await;
+    server.db().set_role_team("bob", None, Some(Some("east"))).unwrap();
+    let gained = |m: &ServerMsg| matches!(m, ServerMsg::Snapshots { docs, .. } if docs.iter().any(|d| d.doc == bobs));
+    let took = wait_for(&mut ws, 5, gained).await.expect("bob's customer arrives");
+    assert!(took < std::time::Duration::from_secs(1), "re-scoping took {took:?}");
+    server.db().set_role_team("bob", None, Some(Some("west"))).unwrap();
+    let lost = |m: &ServerMsg| matches!(m, ServerMsg::Drop { docs, .. } if docs.contains(&bobs));
+    assert!(wait_for(&mut ws, 5, lost).await.is_some(), "bob's customer is dropped");
+
+    // A device that was offline through both moves ends as it should, and one offline
+    // through one move catches up with it.
+    sue.sync().await.unwrap();
+    assert!(!sue.doc_ids().contains(&bobs));
+    server.db().set_role_team("bob", None, Some(Some("east"))).unwrap();
+    sue.sync().await.unwrap();
+    assert!(sue.doc_ids().contains(&bobs), "the move reached an offline device");
+    server.db().set_role_team("sue", Some("viewer"), None).unwrap();
+    sue.sync().await.unwrap();
+    sue.call(json!({"op": "update", "id": bobs, "fields": {"grade": "A"}}));
+    sue.sync().await.unwrap();
+    assert!(sue.rejected().iter().any(|r| r.code == "forbidden"), "a viewer's edit is refused");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_flood_is_cut_off_and_does_not_hold_up_anyone_else() {
+    let server = TestServer::start();
+    server.add_user("ann", "account_manager", Some("east"));
+    server.add_user("sue", "supervisor", Some("east"));
+    let sue = Device::login(&server, "sue").await;
+    let flood: Vec<_> = (0..200)
+        .map(|_| {
+            let addr = server.addr;
+            tokio::spawn(async move { post_login(addr, "ann", "wrong password!").await })
+        })
+        .collect();
+    // While it runs: a push is answered and another person signs in quickly.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let start = std::time::Instant::now();
+    sue.create("customer", json!({"name": "洪水中的客户"}));
+    sue.sync().await.unwrap();
+    let push = start.elapsed();
+    let start = std::time::Instant::now();
+    let status = post_login(server.addr, "sue", crm_tests::PASSWORD).await;
+    let login = start.elapsed();
+    let mut statuses = Vec::new();
+    for f in flood {
+        statuses.push(f.await.unwrap());
+    }
+    assert_eq!(status, 200);
+    assert!(push < std::time::Duration::from_secs(2), "a push took {push:?} during the flood");
+    assert!(login < std::time::Duration::from_secs(2), "a sign-in took {login:?} during the flood");
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert!(throttled >= 180, "most of the flood is refused without hashing: {statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429));
+    assert_eq!(post_login(server.addr, "ann", crm_tests::PASSWORD).await, 429, "ann's account is throttled from here");
+
+    // Unknown usernames take as long as wrong passwords.
+    let addr = server.addr;
+    let time = |user: &'static str| async move {
+        let start = std::time::Instant::now();
+        for _ in 0..5 {
+            assert_eq!(post_login(addr, user, "nope nope nope").await, 401);
+        }
+        start.elapsed()
+    };
+    let unknown = time("nobody-here").await;
+    let wrong = time("sue").await;
+    let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
+    assert!((0.5..2.0).contains(&ratio), "unknown {unknown:?} vs wrong password {wrong:?}");
 }

@@ -61,6 +61,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if command == "sync" {
+        // The sync engine takes the store: one owner at a time.
+        return match sync(store, args[1..].iter().any(|a| a == "--watch")) {
+            Ok(code) => code,
+            Err(message) => {
+                eprintln!("crm: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match run(&mut store, &command, &args[1..]) {
         Ok(code) => code,
         Err(message) => {
@@ -71,11 +81,9 @@ fn main() -> ExitCode {
 }
 
 /// Sync once, or stay connected until Ctrl-C printing the status as it changes.
-fn sync(store: &mut Store, watch: bool) -> Result<ExitCode, String> {
+fn sync(store: Store, watch: bool) -> Result<ExitCode, String> {
     use std::sync::{Arc, Mutex};
-    // The engine owns the store for the session; the CLI's copy is reopened from its path.
-    let path = store.connection().path().map(std::path::PathBuf::from).ok_or("the store has no file")?;
-    let shared = Arc::new(Mutex::new(Store::open(&path).map_err(|e| e.to_string())?));
+    let shared = Arc::new(Mutex::new(store));
     let engine = crm_core::sync::client::SyncEngine::new(shared);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async {
@@ -249,7 +257,6 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
                 login.display_name, login.role, login.device_id, login.code_prefix
             );
         }
-        "sync" => return sync(store, args.iter().any(|a| a == "--watch")),
         "rejected" => {
             for r in store.rejected_edits().map_err(|e| e.to_string())? {
                 println!("{}  {:<22} {:<30} {} ({})", r.at, r.code, r.title.unwrap_or_default(), r.reason, r.doc_id);

@@ -257,6 +257,16 @@ impl SyncEngine {
         }
     }
 
+    /// An administrator revoked this device: its local data goes, and so does the token.
+    fn revoked(&self) -> Result<SyncError, SyncError> {
+        let mut store = self.store();
+        store.wipe()?;
+        store.set_sync_endpoint(None)?;
+        drop(store);
+        self.records_changed();
+        Ok(SyncError::Revoked)
+    }
+
     async fn session(&self, mode: Mode) -> Result<(), SyncError> {
         let (base, token, cursor, epoch) = {
             let store = self.store();
@@ -279,12 +289,7 @@ impl SyncEngine {
                     response.body().as_deref().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default();
                 let code = body["code"].as_str().unwrap_or("refused").to_string();
                 if code == "device_revoked" {
-                    let mut store = self.store();
-                    store.wipe()?;
-                    store.set_sync_endpoint(None)?;
-                    drop(store);
-                    self.records_changed();
-                    return Err(SyncError::Revoked);
+                    return Err(self.revoked()?);
                 }
                 let message = body["message"].as_str().unwrap_or("").to_string();
                 return Err(SyncError::Refused { status, code, message });
@@ -454,6 +459,10 @@ impl SyncEngine {
                         }
                         ServerMsg::Pong { .. } => {}
                         ServerMsg::Error { code, message, fatal } => {
+                            if code == "device_revoked" {
+                                // Revoked while connected: the same as being refused at connect.
+                                return Err(self.revoked()?);
+                            }
                             if fatal {
                                 return Err(SyncError::Server { code, message });
                             }
