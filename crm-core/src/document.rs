@@ -14,7 +14,7 @@ use automerge::{ActorId, AutoCommit, Change, ChangeHash, ObjId, ObjType, Prop, R
 use serde::Serialize;
 use serde_json::{json, Map as JsonMap, Value as Json};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldError, Result};
 use crate::kind::{FieldSpec, FieldType, Kind};
 use crate::value::{FieldValue, Money, Step};
 
@@ -199,6 +199,57 @@ impl RecordDoc {
             None => self.doc.delete(ROOT, "deleted_at")?,
         }
         Ok(())
+    }
+
+    /// Everything wrong with this document as a record of `kind`: root keys the kind does
+    /// not have, meta keys of the wrong type, and every field value — each of the values a
+    /// conflict keeps — that is of the wrong Automerge type or breaks the field's rules
+    /// ([`crate::value::check`], the same rules a form is held to). The server refuses a
+    /// pushed change that leaves its document with any of these. Dictionary codes and
+    /// references need a database and are checked by the caller.
+    pub fn problems(&self, kind: Kind) -> Vec<FieldError> {
+        let spec = kind.spec();
+        let mut out = Vec::new();
+        for key in self.doc.keys(ROOT) {
+            let all = self.doc.get_all(ROOT, key.as_str()).unwrap_or_default();
+            if META_KEYS.contains(&key.as_str()) {
+                let ok = all.iter().all(|(v, _)| match (key.as_str(), v) {
+                    ("kind" | "created_by", Value::Scalar(s)) => matches!(s.as_ref(), ScalarValue::Str(_)),
+                    ("schema", Value::Scalar(s)) => matches!(s.as_ref(), ScalarValue::Int(n) if *n >= 1),
+                    ("created_at" | "deleted_at", Value::Scalar(s)) => as_millis(s)
+                        .is_some_and(|ms| (crate::value::MIN_TIME_MS..=crate::value::MAX_TIME_MS).contains(&ms)),
+                    _ => false,
+                });
+                if !ok {
+                    out.push(FieldError::new(key, "wrong_type"));
+                }
+                continue;
+            }
+            let Some(field) = spec.field(&key) else {
+                out.push(FieldError::new(key, "unknown_field"));
+                continue;
+            };
+            for (value, id) in &all {
+                let problem = match self.decode(field.ty, value, id) {
+                    None => Some(FieldError::with(
+                        field.name,
+                        "wrong_type",
+                        json!({ "expected": field.ty.describe()["type"] }),
+                    )),
+                    Some(v) => crate::value::check(field, &v).err(),
+                };
+                if let Some(problem) = problem {
+                    out.push(problem);
+                    break;
+                }
+            }
+        }
+        for field in spec.fields.iter().filter(|f| f.required) {
+            if self.doc.get(ROOT, field.name).ok().flatten().is_none() {
+                out.push(FieldError::new(field.name, "required"));
+            }
+        }
+        out
     }
 
     /// Latest change time in the document, UTC milliseconds.

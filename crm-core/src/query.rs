@@ -460,10 +460,12 @@ impl Store {
             .iter()
             .map(|s| PipelineStage { stage: s.to_string(), count: 0, totals: Vec::new(), cards: Vec::new() })
             .collect();
+        // Summed in two parts (millions and the rest) so no partial sum can overflow SQLite's
+        // integers, then joined in 128 bits and capped: a total is never an error.
         let mut totals = self.conn.prepare_cached(
-            "SELECT stage, COUNT(*), amount_currency, SUM(amount_minor) FROM p_opportunity
-             WHERE deleted_at IS NULL AND (?1 IS NULL OR owner = ?1)
-             GROUP BY stage, amount_currency ORDER BY stage, SUM(amount_minor) DESC",
+            "SELECT stage, COUNT(*), amount_currency, SUM(amount_minor / 1000000), SUM(amount_minor % 1000000)
+             FROM p_opportunity WHERE deleted_at IS NULL AND (?1 IS NULL OR owner = ?1)
+             GROUP BY stage, amount_currency",
         )?;
         let rows = totals.query_map(params![owner], |r| {
             Ok((
@@ -471,15 +473,21 @@ impl Store {
                 r.get::<_, i64>(1)?,
                 r.get::<_, Option<String>>(2)?,
                 r.get::<_, Option<i64>>(3)?,
+                r.get::<_, Option<i64>>(4)?,
             ))
         })?;
         for row in rows {
-            let (stage, count, currency, sum) = row?;
+            let (stage, count, currency, millions, rest) = row?;
             let Some(column) = board.iter_mut().find(|c| c.stage == stage) else { continue };
             column.count += count;
-            if let (Some(currency), Some(minor)) = (currency, sum) {
+            if let (Some(currency), Some(millions), Some(rest)) = (currency, millions, rest) {
+                let total = i128::from(millions) * 1_000_000 + i128::from(rest);
+                let minor = total.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
                 column.totals.push(MoneyTotal { minor, currency });
             }
+        }
+        for column in &mut board {
+            column.totals.sort_by_key(|t| std::cmp::Reverse(t.minor));
         }
         let columns = select_columns(Kind::Opportunity);
         let name_index = columns.len();

@@ -45,54 +45,32 @@ pub enum FieldValue {
 }
 
 const MAX_TAG: usize = 50;
-const MAX_NOTES: usize = 100_000;
+pub const MAX_NOTES: usize = 100_000;
+/// Items in one list-like field: phone numbers, tags, plan steps, custom fields.
+pub const MAX_ITEMS: usize = 200;
 
-/// Parse one field of a request. `Ok(None)` clears the field.
+/// Parse one field of a request into its typed value, then [`check`] it. `Ok(None)` clears
+/// the field.
 pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldError> {
     let name = spec.name;
     if json.is_null() {
         return Ok(None);
     }
     let bad_type = |expected: &str| FieldError::with(name, "wrong_type", json!({ "expected": expected }));
-    let as_str = || json.as_str().map(str::trim).ok_or_else(|| bad_type("string"));
+    let text = || json.as_str().map(str::trim).ok_or_else(|| bad_type("string"));
     let value = match spec.ty {
-        FieldType::Str { max } => {
-            let s = as_str()?;
+        FieldType::Str { .. } | FieldType::Enum(_) | FieldType::Dict(_) | FieldType::Ref(_) | FieldType::Email => {
+            let s = text()?;
             if s.is_empty() {
                 return Ok(None);
             }
-            check_len(name, s, max)?;
             FieldValue::Str(s.to_string())
         }
-        FieldType::Enum(allowed) => {
-            let s = as_str()?;
-            if s.is_empty() {
-                return Ok(None);
-            }
-            if !allowed.contains(&s) {
-                return Err(FieldError::with(name, "invalid_choice", json!({ "value": s, "allowed": allowed })));
-            }
-            FieldValue::Str(s.to_string())
-        }
-        FieldType::Dict(_) | FieldType::Ref(_) => {
-            let s = as_str()?;
-            if s.is_empty() {
-                return Ok(None);
-            }
-            check_len(name, s, 64)?;
-            FieldValue::Str(s.to_string())
-        }
-        FieldType::Int { min, max } => {
-            let n = json.as_i64().ok_or_else(|| bad_type("integer"))?;
-            if n < min || n > max {
-                return Err(FieldError::with(name, "out_of_range", json!({ "min": min, "max": max })));
-            }
-            FieldValue::Int(n)
-        }
+        FieldType::Int { .. } => FieldValue::Int(json.as_i64().ok_or_else(|| bad_type("integer"))?),
         FieldType::Bool => FieldValue::Bool(json.as_bool().ok_or_else(|| bad_type("boolean"))?),
         FieldType::Money => FieldValue::Money(parse_money(name, json)?),
         FieldType::Date => {
-            let s = as_str()?;
+            let s = text()?;
             if s.is_empty() {
                 return Ok(None);
             }
@@ -101,7 +79,7 @@ pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldE
             FieldValue::Str(date.format("%Y-%m-%d").to_string())
         }
         FieldType::DateTime => {
-            let s = as_str()?;
+            let s = text()?;
             if s.is_empty() {
                 return Ok(None);
             }
@@ -109,69 +87,136 @@ pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldE
                 FieldError::with(name, "invalid_datetime", json!({ "value": s, "format": "RFC 3339" }))
             })?)
         }
-        FieldType::Email => {
-            let s = as_str()?;
-            if s.is_empty() {
-                return Ok(None);
+        FieldType::Phones => FieldValue::Phones(string_list(name, json)?),
+        FieldType::Tags => FieldValue::Tags(string_list(name, json)?.into_iter().collect()),
+        FieldType::Notes => FieldValue::Notes(json.as_str().ok_or_else(|| bad_type("string"))?.to_string()),
+        FieldType::Steps => FieldValue::Steps(
+            serde_json::from_value(json.clone()).map_err(|_| bad_type("list of {date, action, result}"))?,
+        ),
+        FieldType::Custom => {
+            let map = json.as_object().ok_or_else(|| bad_type("object of strings"))?;
+            let mut out = BTreeMap::new();
+            for (k, v) in map {
+                out.insert(k.clone(), v.as_str().ok_or_else(|| bad_type("object of strings"))?.to_string());
             }
-            check_len(name, s, 254)?;
-            if !is_email(s) {
-                return Err(FieldError::with(name, "invalid_email", json!({ "value": s })));
-            }
-            FieldValue::Str(s.to_string())
+            FieldValue::Custom(out)
         }
-        FieldType::Phones => {
-            let items = string_list(name, json)?;
-            for p in &items {
+    };
+    check(spec, &value)?;
+    Ok(Some(value))
+}
+
+/// The rules a value of `spec` must satisfy, however it arrived: typed into a form (after
+/// [`parse`]) or read from a document another device wrote (the server checks every pushed
+/// document with this). Dictionary codes and references need the database: not checked here.
+pub fn check(spec: &FieldSpec, value: &FieldValue) -> Result<(), FieldError> {
+    let name = spec.name;
+    let too_many = |n: usize| {
+        if n > MAX_ITEMS {
+            Err(FieldError::with(name, "too_many", json!({ "max": MAX_ITEMS })))
+        } else {
+            Ok(())
+        }
+    };
+    match (spec.ty, value) {
+        (FieldType::Str { max }, FieldValue::Str(s)) => check_len(name, s, max),
+        (FieldType::Enum(allowed), FieldValue::Str(s)) => {
+            if allowed.contains(&s.as_str()) {
+                Ok(())
+            } else {
+                Err(FieldError::with(name, "invalid_choice", json!({ "value": s, "allowed": allowed })))
+            }
+        }
+        (FieldType::Dict(_) | FieldType::Ref(_), FieldValue::Str(s)) => check_len(name, s, 64),
+        (FieldType::Int { min, max }, FieldValue::Int(n)) => {
+            if *n < min || *n > max {
+                Err(FieldError::with(name, "out_of_range", json!({ "min": min, "max": max })))
+            } else {
+                Ok(())
+            }
+        }
+        (FieldType::Bool, FieldValue::Bool(_)) => Ok(()),
+        (FieldType::Money, FieldValue::Money(m)) => {
+            if m.currency.len() != 3 || !m.currency.chars().all(|c| c.is_ascii_uppercase()) {
+                Err(FieldError::with(name, "invalid_currency", json!({ "value": m.currency })))
+            } else if m.minor.unsigned_abs() > MAX_MONEY_MINOR {
+                Err(FieldError::with(
+                    name,
+                    "out_of_range",
+                    json!({ "min": -(MAX_MONEY_MINOR as i64), "max": MAX_MONEY_MINOR }),
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        (FieldType::Date, FieldValue::Str(s)) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) if d.format("%Y-%m-%d").to_string() == *s => Ok(()),
+            _ => Err(FieldError::with(name, "invalid_date", json!({ "value": s, "format": "YYYY-MM-DD" }))),
+        },
+        (FieldType::DateTime, FieldValue::DateTime(ms)) => {
+            if (MIN_TIME_MS..=MAX_TIME_MS).contains(ms) {
+                Ok(())
+            } else {
+                Err(FieldError::with(name, "invalid_datetime", json!({ "value": ms, "format": "RFC 3339" })))
+            }
+        }
+        (FieldType::Email, FieldValue::Str(s)) => {
+            check_len(name, s, 254)?;
+            if is_email(s) {
+                Ok(())
+            } else {
+                Err(FieldError::with(name, "invalid_email", json!({ "value": s })))
+            }
+        }
+        (FieldType::Phones, FieldValue::Phones(items)) => {
+            too_many(items.len())?;
+            for p in items {
                 let digits = p.chars().filter(char::is_ascii_digit).count();
                 let allowed = p.chars().all(|c| c.is_ascii_digit() || " +-()#".contains(c));
-                if !allowed || !(3..=20).contains(&digits) {
+                if !allowed || !(3..=20).contains(&digits) || p.len() > 40 {
                     return Err(FieldError::with(name, "invalid_phone", json!({ "value": p })));
                 }
             }
-            FieldValue::Phones(items)
+            Ok(())
         }
-        FieldType::Tags => {
-            let items = string_list(name, json)?;
-            for t in &items {
-                check_len(name, t, MAX_TAG)?;
-            }
-            FieldValue::Tags(items.into_iter().collect())
+        (FieldType::Tags, FieldValue::Tags(items)) => {
+            too_many(items.len())?;
+            items.iter().try_for_each(|t| check_len(name, t, MAX_TAG))
         }
-        FieldType::Notes => {
-            let s = json.as_str().ok_or_else(|| bad_type("string"))?;
-            check_len(name, s, MAX_NOTES)?;
-            FieldValue::Notes(s.to_string())
-        }
-        FieldType::Steps => {
-            let steps: Vec<Step> =
-                serde_json::from_value(json.clone()).map_err(|_| bad_type("list of {date, action, result}"))?;
+        (FieldType::Notes, FieldValue::Notes(s)) => check_len(name, s, MAX_NOTES),
+        (FieldType::Steps, FieldValue::Steps(steps)) => {
+            too_many(steps.len())?;
             for (i, step) in steps.iter().enumerate() {
                 if step.action.trim().is_empty() {
                     return Err(FieldError::with(name, "required", json!({ "item": i, "part": "action" })));
                 }
+                check_len(name, &step.action, 1000)?;
+                check_len(name, step.result.as_deref().unwrap_or(""), 1000)?;
                 if let Some(d) = &step.date {
                     if NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
                         return Err(FieldError::with(name, "invalid_date", json!({ "item": i, "value": d })));
                     }
                 }
             }
-            FieldValue::Steps(steps)
+            Ok(())
         }
-        FieldType::Custom => {
-            let map = json.as_object().ok_or_else(|| bad_type("object of strings"))?;
-            let mut out = BTreeMap::new();
+        (FieldType::Custom, FieldValue::Custom(map)) => {
+            too_many(map.len())?;
             for (k, v) in map {
-                let v = v.as_str().ok_or_else(|| bad_type("object of strings"))?;
                 check_len(name, k, 64)?;
                 check_len(name, v, 1000)?;
-                out.insert(k.clone(), v.to_string());
             }
-            FieldValue::Custom(out)
+            Ok(())
         }
-    };
-    Ok(Some(value))
+        _ => Err(FieldError::with(name, "wrong_type", json!({ "expected": spec.ty.describe()["type"] }))),
+    }
 }
+
+/// Largest amount, in minor units (10^15 fen = 10 trillion yuan): sums of many stay in i64.
+pub const MAX_MONEY_MINOR: u64 = 1_000_000_000_000_000;
+/// Times a record may hold: 1900-01-01 .. 9999-12-31 (UTC milliseconds).
+pub const MIN_TIME_MS: i64 = -2_208_988_800_000;
+pub const MAX_TIME_MS: i64 = 253_402_300_799_999;
 
 fn check_len(field: &str, s: &str, max: usize) -> Result<(), FieldError> {
     if s.chars().count() > max {
@@ -188,13 +233,17 @@ fn string_list(field: &str, json: &Json) -> Result<Vec<String>, FieldError> {
         _ => return Err(FieldError::with(field, "wrong_type", json!({ "expected": "list of strings" }))),
     };
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for item in items {
         let s = item
             .as_str()
             .ok_or_else(|| FieldError::with(field, "wrong_type", json!({ "expected": "list of strings" })))?
             .trim();
-        if !s.is_empty() && !out.iter().any(|o| o == s) {
+        if !s.is_empty() && seen.insert(s) {
             out.push(s.to_string());
+            if out.len() > MAX_ITEMS {
+                return Err(FieldError::with(field, "too_many", json!({ "max": MAX_ITEMS })));
+            }
         }
     }
     Ok(out)
@@ -210,9 +259,6 @@ fn parse_money(field: &str, json: &Json) -> Result<Money, FieldError> {
         _ => return Err(FieldError::with(field, "required", json!({ "part": "minor" }))),
     };
     let currency = obj.get("currency").and_then(Json::as_str).unwrap_or("CNY");
-    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
-        return Err(FieldError::with(field, "invalid_currency", json!({ "value": currency })));
-    }
     Ok(Money { minor, currency: currency.to_string() })
 }
 

@@ -274,3 +274,33 @@ fn pipeline_groups_open_opportunities_by_stage_with_totals_per_currency() {
     assert_eq!(negotiation["count"], 1);
     assert_eq!(negotiation["cards"][0]["opportunity"]["id"], card);
 }
+
+#[test]
+fn extreme_values_from_elsewhere_never_break_a_list_or_a_board() {
+    let mut r = Replica::new(&user_id(1), "王芳", "admin");
+    let customer = r.create("customer", json!({"name": "极值客户"}));
+    // Written by an older, unchecked device: two amounts that overflow any 64-bit sum.
+    let mut incoming = Vec::new();
+    for i in 0..2 {
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "kind", "opportunity").unwrap();
+        doc.put(ROOT, "schema", 1i64).unwrap();
+        doc.put(ROOT, "created_at", automerge::ScalarValue::Timestamp(0)).unwrap();
+        doc.put(ROOT, "title", format!("巨额{i}")).unwrap();
+        doc.put(ROOT, "customer", customer.as_str()).unwrap();
+        doc.put(ROOT, "stage", "lead").unwrap();
+        let amount = doc.put_object(ROOT, "amount", ObjType::Map).unwrap();
+        doc.put(&amount, "minor", 9_200_000_000_000_000_000i64).unwrap();
+        doc.put(&amount, "currency", "CNY").unwrap();
+        doc.commit();
+        let bytes = doc.get_last_local_change().unwrap().raw_bytes().to_vec();
+        incoming.push(IncomingChange { doc_id: uuid::Uuid::now_v7().to_string(), bytes });
+    }
+    r.store.apply_changes(incoming).unwrap();
+    let board = r.call(json!({"op": "pipeline", "all_owners": true}));
+    let lead = board["stages"].as_array().unwrap().iter().find(|s| s["stage"] == "lead").unwrap().clone();
+    assert_eq!(lead["count"], 2);
+    assert_eq!(lead["totals"][0]["minor"], i64::MAX, "capped, not an error");
+    let dormant = r.call(json!({"op": "dormant", "days": 1_000_000_000_000i64, "all_owners": true}));
+    assert!(dormant.is_object());
+}

@@ -135,3 +135,24 @@ fn viewers_and_non_admins_are_refused_writes() {
     let req = json!({"op": "create", "kind": "dict_entry", "fields": {"dict": "region", "code": "hk", "label_zh": "香港", "label_en": "Hong Kong"}});
     assert_eq!(unchanged_after(&mut r, &req.to_string())["code"], "forbidden");
 }
+
+#[test]
+fn lists_amounts_and_times_have_bounds_checked_before_anything_is_written() {
+    let (mut r, id) = replica_with_customer();
+    let tags: Vec<String> = (0..100_000).map(|i| format!("t{i}")).collect();
+    let request = json!({"op": "update", "id": id, "fields": {"tags": tags}}).to_string();
+    let started = std::time::Instant::now();
+    let out = unchanged_after(&mut r, &request);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert_eq!(reasons(&out), vec![("tags".to_string(), "too_many".to_string())]);
+
+    let huge = json!({"op": "create", "kind": "opportunity",
+        "fields": {"title": "x", "customer": id, "amount": {"minor": 9_200_000_000_000_000_000i64, "currency": "CNY"}}});
+    let out = unchanged_after(&mut r, &huge.to_string());
+    assert_eq!(reasons(&out), vec![("amount".to_string(), "out_of_range".to_string())]);
+
+    let far = json!({"op": "create", "kind": "activity",
+        "fields": {"customer": id, "type": "visit", "subject": "x", "time": "99999-01-01T00:00:00Z"}});
+    let out: Json = serde_json::from_str(&r.store.handle_json(&far.to_string())).expect("json");
+    assert_eq!(out["type"], "error", "{out}");
+}

@@ -2,7 +2,7 @@
 //! every document, and the change log with its monotonic sequence. One SQLite file (WAL,
 //! `synchronous=FULL`): a change is acknowledged only after its transaction commits.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use automerge::{ActorId, Change};
@@ -137,6 +137,8 @@ struct DocMeta {
     kind: Option<Kind>,
     owner: Option<String>,
     customer: Option<String>,
+    created_by: Option<String>,
+    created_at: Option<i64>,
 }
 
 fn doc_meta(doc: &RecordDoc) -> DocMeta {
@@ -147,7 +149,13 @@ fn doc_meta(doc: &RecordDoc) -> DocMeta {
             _ => None,
         })
     };
-    DocMeta { kind, owner: read("owner"), customer: read("customer") }
+    DocMeta {
+        kind,
+        owner: read("owner"),
+        customer: read("customer"),
+        created_by: doc.created_by(),
+        created_at: doc.created_at(),
+    }
 }
 
 pub struct ServerDb {
@@ -554,6 +562,7 @@ impl ServerDb {
         let mut accepted = Vec::new();
         let mut refused = Vec::new();
         let mut touched: Vec<(String, RecordDoc)> = Vec::new();
+        let mut dictionaries: Option<HashSet<(String, String)>> = None;
         let tx = self.conn.transaction()?;
         for DocBytes { doc: doc_id, bytes } in changes {
             let mut refuse = |hash: String, code: &str, reason: String| {
@@ -613,6 +622,10 @@ impl ServerDb {
             let after = doc_meta(&doc);
             if let Err((code, reason)) = Self::judge(who, &tx, &teams, existed, &before, &after)? {
                 refuse(hash_hex, code, reason);
+                continue;
+            }
+            if let Err(reason) = check_record(&tx, &mut dictionaries, &doc, who, existed, &before, &after)? {
+                refuse(hash_hex, "invalid_record", reason);
                 continue;
             }
             let scope = scope_owner(&tx, &after)?;
@@ -753,6 +766,67 @@ impl ServerDb {
         }
         Ok(Ok(()))
     }
+}
+
+/// What a pushed record must be, beyond who may write it: valid for its kind by the same
+/// rules the device applies ([`RecordDoc::problems`]), dictionary codes that exist, and a
+/// creator that is the author and never changes. `Ok(Err(reason))` refuses the change.
+fn check_record(
+    tx: &Connection,
+    dictionaries: &mut Option<HashSet<(String, String)>>,
+    doc: &RecordDoc,
+    who: &Principal,
+    existed: bool,
+    before: &DocMeta,
+    after: &DocMeta,
+) -> Result<Result<(), String>, DbError> {
+    let Some(kind) = after.kind else { return Ok(Err("the record has no kind".into())) };
+    if existed {
+        if (&before.created_by, before.created_at) != (&after.created_by, after.created_at) {
+            return Ok(Err("created_by and created_at never change".into()));
+        }
+    } else if after.created_by.as_deref() != Some(who.user_id.as_str()) {
+        return Ok(Err("a new record's created_by must be its author's user id".into()));
+    }
+    let mut problems: Vec<String> =
+        doc.problems(kind).into_iter().map(|p| format!("{}: {}", p.field, p.reason)).collect();
+    for field in kind.spec().fields {
+        let crm_core::kind::FieldType::Dict(dict) = field.ty else { continue };
+        let Some(FieldValue::Str(code)) = doc.read(field) else { continue };
+        if crm_core::dictionary::default_codes(dict).contains(&code.as_str()) {
+            continue;
+        }
+        let known = match dictionaries {
+            Some(known) => known,
+            None => dictionaries.insert(dictionary_entries(tx)?),
+        };
+        if !known.contains(&(dict.to_string(), code.clone())) {
+            problems.push(format!("{}: unknown_dictionary_value ({code} is not in {dict})", field.name));
+        }
+    }
+    if problems.is_empty() {
+        Ok(Ok(()))
+    } else {
+        Ok(Err(format!("the record is not valid: {}", problems.join("; "))))
+    }
+}
+
+/// (dictionary, code) of every dictionary entry an admin added on the server.
+fn dictionary_entries(tx: &Connection) -> Result<HashSet<(String, String)>, DbError> {
+    let snapshots: Vec<Vec<u8>> = tx
+        .prepare_cached("SELECT snapshot FROM docs WHERE kind = 'dict_entry'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let spec = Kind::DictEntry.spec();
+    let (Some(dict), Some(code)) = (spec.field("dict"), spec.field("code")) else { return Ok(HashSet::new()) };
+    let mut out = HashSet::new();
+    for snapshot in snapshots {
+        let Ok(doc) = RecordDoc::load(&snapshot, Vec::new()) else { continue };
+        if let (Some(FieldValue::Str(d)), Some(FieldValue::Str(c))) = (doc.read(dict), doc.read(code)) {
+            out.insert((d, c));
+        }
+    }
+    Ok(out)
 }
 
 /// The server's current copy of a document: from the cache, else its stored snapshot (which

@@ -346,3 +346,93 @@ async fn a_login_flood_is_cut_off_and_does_not_hold_up_anyone_else() {
     let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
     assert!((0.5..2.0).contains(&ratio), "unknown {unknown:?} vs wrong password {wrong:?}");
 }
+
+/// A new customer written by hand with `device`'s actor and author, with `edit` applied to
+/// an otherwise valid document.
+fn raw_customer(device: &Device, edit: impl FnOnce(&mut automerge::AutoCommit)) -> Vec<u8> {
+    use automerge::transaction::{CommitOptions, Transactable};
+    let actor = device.engine.store().identity().actor.clone();
+    let mut doc = automerge::AutoCommit::new()
+        .with_actor(automerge::ActorId::from(crm_core::store::hex_decode(&actor).expect("hex actor")));
+    let root = automerge::ROOT;
+    doc.put(root.clone(), "kind", "customer").unwrap();
+    doc.put(root.clone(), "schema", 1i64).unwrap();
+    doc.put(root.clone(), "created_at", automerge::ScalarValue::Timestamp(now_ms())).unwrap();
+    doc.put(root.clone(), "created_by", device.user_id.as_str()).unwrap();
+    doc.put(root.clone(), "name", "合规客户").unwrap();
+    doc.put(root.clone(), "owner", device.user_id.as_str()).unwrap();
+    for (key, ty) in [("tags", automerge::ObjType::Map), ("custom_fields", automerge::ObjType::Map)] {
+        doc.put_object(root.clone(), key, ty).unwrap();
+    }
+    doc.put_object(root.clone(), "notes", automerge::ObjType::Text).unwrap();
+    edit(&mut doc);
+    doc.commit_with(CommitOptions::default().with_message(device.user_id.clone()).with_time(now_ms() / 1000));
+    doc.get_last_local_change().unwrap().raw_bytes().to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_refuses_records_the_schema_forbids_with_the_reason() {
+    use automerge::transaction::Transactable;
+    let server = TestServer::start();
+    let admin_id = server.add_user("root", "admin", None);
+    server.add_user("ann", "account_manager", Some("east"));
+    server.add_user("sue", "supervisor", Some("east"));
+    let ann = Device::login(&server, "ann").await;
+    let sue = Device::login(&server, "sue").await;
+    let mut ws = connect(&server, Some(&token_of(&ann))).await.unwrap();
+    hello(&mut ws).await;
+    let log = server.log_len();
+    let root = automerge::ROOT;
+    type Edit = Box<dyn FnOnce(&mut automerge::AutoCommit)>;
+    let long_name = "长".repeat(20_000);
+    let cases: Vec<(&str, Edit)> = vec![
+        ("name", Box::new(move |d| d.put(automerge::ROOT, "name", long_name.as_str()).map(drop).unwrap())),
+        ("grade", Box::new(|d| d.put(automerge::ROOT, "grade", "ZZZ").map(drop).unwrap())),
+        ("email", Box::new(|d| d.put(automerge::ROOT, "email", "not-an-email").map(drop).unwrap())),
+        (
+            "phones",
+            Box::new(|d| {
+                let list = d.put_object(automerge::ROOT, "phones", automerge::ObjType::List).unwrap();
+                d.insert(&list, 0, "call me maybe").unwrap();
+            }),
+        ),
+        ("created_by", Box::new(move |d| d.put(automerge::ROOT, "created_by", admin_id.as_str()).map(drop).unwrap())),
+        ("favourite_colour", Box::new(|d| d.put(automerge::ROOT, "favourite_colour", "red").map(drop).unwrap())),
+        (
+            // Today's JavaScript Automerge writes strings as Text unless told otherwise.
+            "name",
+            Box::new(|d| {
+                let text = d.put_object(automerge::ROOT, "name", automerge::ObjType::Text).unwrap();
+                d.splice_text(&text, 0, 0, "文本名称").unwrap();
+            }),
+        ),
+        (
+            "tags",
+            Box::new(|d| {
+                let tags = d.put_object(automerge::ROOT, "tags", automerge::ObjType::Map).unwrap();
+                for i in 0..1_000 {
+                    d.put(&tags, format!("t{i}"), true).unwrap();
+                }
+            }),
+        ),
+    ];
+    for (field, edit) in cases {
+        let doc = uuid::Uuid::now_v7().to_string();
+        let verdict = push_one(&mut ws, &doc, raw_customer(&ann, edit)).await;
+        assert_eq!(verdict[0].0, "invalid_record", "{field}: {verdict:?}");
+        assert!(verdict[0].1.contains(field), "the reason names {field}: {}", verdict[0].1);
+    }
+    assert_eq!(server.log_len(), log, "nothing invalid was stored");
+    let _ = root;
+
+    // A valid one written the same way is accepted, and reaches the supervisor intact.
+    let doc = uuid::Uuid::now_v7().to_string();
+    let good = raw_customer(&ann, |d| {
+        d.put(automerge::ROOT, "grade", "A").unwrap();
+        d.put(automerge::ROOT, "email", "li@example.cn").unwrap();
+    });
+    let verdict = push_one(&mut ws, &doc, good).await;
+    assert_eq!(verdict[0].0, "accepted", "{verdict:?}");
+    sue.sync().await.unwrap();
+    assert_eq!(sue.get(&doc)["fields"]["grade"], "A");
+}
