@@ -432,8 +432,8 @@ impl RecordDoc {
                     _ => d.put_object(ROOT, name, obj_type)?,
                 };
                 match v {
-                    Some(FieldValue::Notes(text)) => d.update_text(&obj, text)?,
-                    None if spec.ty == FieldType::Notes => d.update_text(&obj, "")?,
+                    Some(FieldValue::Notes(text)) => write_text(d, &obj, text)?,
+                    None if spec.ty == FieldType::Notes => write_text(d, &obj, "")?,
                     Some(FieldValue::Tags(tags)) => {
                         sync_map(d, &obj, &tags.iter().map(|t| (t.clone(), true.into())).collect())?
                     }
@@ -538,6 +538,30 @@ fn is_plain(ty: FieldType) -> bool {
             | FieldType::Ref(_)
             | FieldType::Email
     )
+}
+
+/// Changed text larger than this (old and new middle together, in characters) is replaced
+/// as a whole instead of diffed: a character diff costs up to the square of it.
+const MAX_DIFFED_CHARS: usize = 5_000;
+
+/// Write `new` into a Text object as the smallest edit that is cheap to find: the common
+/// beginning and end are kept, and the part between is diffed (so concurrent edits merge
+/// word by word) when it is small, or replaced in one splice when it is large (a pasted
+/// document), where diffing would take minutes.
+fn write_text(d: &mut AutoCommit, obj: &ObjId, new: &str) -> Result<()> {
+    let old = d.text(obj)?;
+    let (old_chars, new_chars): (Vec<char>, Vec<char>) = (old.chars().collect(), new.chars().collect());
+    let prefix = old_chars.iter().zip(&new_chars).take_while(|(a, b)| a == b).count();
+    let suffix =
+        old_chars[prefix..].iter().rev().zip(new_chars[prefix..].iter().rev()).take_while(|(a, b)| a == b).count();
+    let (old_mid, new_mid) = (old_chars.len() - prefix - suffix, new_chars.len() - prefix - suffix);
+    if old_mid + new_mid <= MAX_DIFFED_CHARS {
+        d.update_text(obj, new)?;
+    } else {
+        let inserted: String = new_chars[prefix..prefix + new_mid].iter().collect();
+        d.splice_text(obj, prefix, old_mid as isize, &inserted)?;
+    }
+    Ok(())
 }
 
 fn as_millis(v: &ScalarValue) -> Option<i64> {

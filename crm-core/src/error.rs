@@ -51,6 +51,10 @@ pub enum Error {
     BadChange(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error(
+        "this edit makes the record too large ({bytes} bytes, at most {max}); shorten the notes or split the record"
+    )]
+    TooLarge { bytes: usize, max: usize },
     #[error("this data is open in another program ({holder}); close it there first, or use another data directory")]
     InUse { holder: String },
 }
@@ -79,6 +83,7 @@ impl Error {
             Error::BadChange(_) => "bad_change",
             Error::Io(_) => "io",
             Error::InUse { .. } => "store_in_use",
+            Error::TooLarge { .. } => "too_large",
         }
     }
 
@@ -96,6 +101,7 @@ impl Error {
             Error::Storage(e) => json!({ "detail": e.to_string() }),
             Error::Io(e) => json!({ "detail": e.to_string() }),
             Error::InUse { holder } => json!({ "holder": holder }),
+            Error::TooLarge { bytes, max } => json!({ "bytes": bytes, "max": max }),
         }
     }
 }

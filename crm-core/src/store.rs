@@ -692,7 +692,24 @@ fn create_in(
 }
 
 /// Store a local change with its outbox entry and refresh the read models.
+/// A change or record too large to sync is refused here, when it is made, never accepted
+/// locally and then stuck.
 fn write_local(tx: &Transaction<'_>, id: &str, doc: &mut RecordDoc, change: &mut Change) -> Result<()> {
+    use crate::sync::protocol::{MAX_CHANGE_BYTES, MAX_RECORD_BYTES};
+    let bytes = change.bytes().len();
+    if bytes > MAX_CHANGE_BYTES {
+        return Err(Error::TooLarge { bytes, max: MAX_CHANGE_BYTES });
+    }
+    let stored: i64 = tx
+        .prepare_cached(
+            "SELECT IFNULL((SELECT length(snapshot) FROM docs WHERE id = ?1), 0)
+                  + IFNULL((SELECT SUM(length(bytes)) FROM changes WHERE doc_id = ?1), 0)",
+        )?
+        .query_row([id], |r| r.get(0))?;
+    let record = stored as usize + bytes;
+    if record > MAX_RECORD_BYTES {
+        return Err(Error::TooLarge { bytes: record, max: MAX_RECORD_BYTES });
+    }
     let hash = change.hash();
     tx.prepare_cached("INSERT INTO changes (doc_id, hash, bytes) VALUES (?, ?, ?)")?.execute(params![
         id,

@@ -5,18 +5,21 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use automerge::{ActorId, Change};
+use automerge::ActorId;
 use crm_core::cache::DocCache;
 use crm_core::document::RecordDoc;
 use crm_core::kind::{Kind, ROLES};
 use crm_core::store::hex;
-use crm_core::sync::protocol::{Accepted, DocBytes, LoginRequest, LoginResponse, Refused};
+use crm_core::sync::protocol::{
+    Accepted, DocBytes, LoginRequest, LoginResponse, Refused, MAX_PUSH_OPS, MAX_RECORD_BYTES,
+};
 use crm_core::value::{format_datetime, now_ms, FieldValue};
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
 use crate::access::{Principal, Teams};
 use crate::auth;
+use crate::limits;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -561,72 +564,75 @@ impl ServerDb {
             .collect::<Result<_, _>>()?;
         let mut accepted = Vec::new();
         let mut refused = Vec::new();
-        let mut touched: Vec<(String, RecordDoc)> = Vec::new();
         let mut dictionaries: Option<HashSet<(String, String)>> = None;
+        let mut ops_left = MAX_PUSH_OPS;
         let tx = self.conn.transaction()?;
-        for DocBytes { doc: doc_id, bytes } in changes {
-            let mut refuse = |hash: String, code: &str, reason: String| {
-                refused.push(Refused { hash, doc: doc_id.clone(), code: code.into(), reason })
+        // Documents go back to the cache as soon as a change to them is accepted, so a big
+        // push holds no more of them in memory than the cache does; should the transaction
+        // fail, the cache is emptied, as it may then hold changes that were never stored.
+        let cache = &mut self.cache;
+        let mut one = |doc_id: String, bytes: Vec<u8>| -> Result<Result<Accepted, Refused>, DbError> {
+            let refuse = |hash: String, code: &str, reason: String| {
+                Ok(Err(Refused { hash, doc: doc_id.clone(), code: code.into(), reason }))
             };
-            let change = match Change::from_bytes(bytes) {
+            let change = match limits::decode_change(bytes) {
                 Ok(c) => c,
-                Err(e) => {
-                    refuse(String::new(), "invalid_change", format!("not an Automerge change: {e}"));
-                    continue;
-                }
+                Err((code, reason)) => return refuse(String::new(), code, reason),
             };
             let hash = change.hash();
             let hash_hex = hash.to_string();
             if Uuid::parse_str(&doc_id).is_err() {
-                refuse(hash_hex, "invalid_change", "the document id is not a UUID".into());
-                continue;
+                return refuse(hash_hex, "invalid_change", "the document id is not a UUID".into());
             }
             if let Some(seq) = tx
                 .prepare_cached("SELECT seq FROM log WHERE hash = ?")?
                 .query_row([hash.0.as_slice()], |r| r.get::<_, i64>(0))
                 .optional()?
             {
-                accepted.push(Accepted { hash: hash_hex, seq: seq as u64 });
-                continue;
+                return Ok(Ok(Accepted { hash: hash_hex, seq: seq as u64 }));
             }
             if !my_actors.contains(&hex(change.actor_id().to_bytes())) {
-                refuse(hash_hex, "forged_actor", "the change was not written by this device".into());
-                continue;
+                return refuse(hash_hex, "forged_actor", "the change was not written by this device".into());
             }
             if change.message() != Some(who.user_id.as_str()) {
                 let reason = "a change's author (its message) must be the signed-in user of the device that sends it";
-                refuse(hash_hex, "forged_author", reason.into());
-                continue;
+                return refuse(hash_hex, "forged_author", reason.into());
             }
             if let Err(reason) = plausible_time(change.timestamp()) {
-                refuse(hash_hex, "bad_time", reason);
-                continue;
+                return refuse(hash_hex, "bad_time", reason);
             }
-            // The current state: from this batch, the cache, or the stored snapshot.
-            let mut doc = match touched.iter().position(|(id, _)| *id == doc_id) {
-                Some(i) => touched.swap_remove(i).1,
-                None => current_doc(&mut self.cache, &tx, &doc_id)?,
+            // Refusals that need no document come before the work of applying one.
+            if who.role == "viewer" {
+                return refuse(hash_hex, "forbidden", "viewers cannot change records".into());
+            }
+            ops_left = match ops_left.checked_sub(change.len()) {
+                Some(left) => left,
+                None => {
+                    // Not a refusal: the rest of this push waits for the next one.
+                    let reason = format!("this push reached {MAX_PUSH_OPS} operations; push the rest again");
+                    return refuse(hash_hex, "deferred", reason);
+                }
             };
+            let mut doc = current_doc(cache, &tx, &doc_id)?;
             let before = doc_meta(&doc);
             let existed = before.kind.is_some();
             // A refused change leaves `doc` modified: it is then dropped, and the next change to
             // this record reloads the stored snapshot, which only ever holds accepted changes.
             if doc.apply(vec![change.clone()]).is_err() || !doc.has_change(&hash) {
-                refuse(
-                    hash_hex,
-                    "missing_dependencies",
-                    "the change depends on changes the server does not have".into(),
-                );
-                continue;
+                let reason = "the change depends on changes the server does not have";
+                return refuse(hash_hex, "missing_dependencies", reason.into());
             }
             let after = doc_meta(&doc);
             if let Err((code, reason)) = Self::judge(who, &tx, &teams, existed, &before, &after)? {
-                refuse(hash_hex, code, reason);
-                continue;
+                return refuse(hash_hex, code, reason);
             }
             if let Err(reason) = check_record(&tx, &mut dictionaries, &doc, who, existed, &before, &after)? {
-                refuse(hash_hex, "invalid_record", reason);
-                continue;
+                return refuse(hash_hex, "invalid_record", reason);
+            }
+            let snapshot = doc.save();
+            if snapshot.len() > MAX_RECORD_BYTES {
+                let reason = format!("the record would be {} bytes; at most {MAX_RECORD_BYTES}", snapshot.len());
+                return refuse(hash_hex, "too_large", reason);
             }
             let scope = scope_owner(&tx, &after)?;
             let mut change = change;
@@ -648,19 +654,30 @@ impl ServerDb {
                 after.customer,
                 after.owner,
                 scope,
-                doc.save()
+                snapshot
             ])?;
-            accepted.push(Accepted { hash: hash_hex, seq });
             if existed && old_scope != scope {
                 record_transfer(&tx, &doc_id, after.kind, old_scope.as_deref(), scope.as_deref())?;
             }
-            touched.push((doc_id.clone(), doc));
+            cache.put(&doc_id, doc);
+            Ok(Ok(Accepted { hash: hash_hex, seq }))
+        };
+        let mut outcome = Ok(());
+        for DocBytes { doc, bytes } in changes {
+            match one(doc, bytes) {
+                Ok(Ok(a)) => accepted.push(a),
+                Ok(Err(r)) => refused.push(r),
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
         }
-        tx.commit()?;
-        for (id, doc) in touched {
-            self.cache.put(&id, doc);
+        let committed = outcome.and_then(|()| Ok(tx.commit()?));
+        if committed.is_err() {
+            self.cache.clear();
         }
-        Ok((accepted, refused))
+        committed.map(|()| (accepted, refused))
     }
 
     /// One round of Automerge's sync protocol for one document with `courier`'s device,

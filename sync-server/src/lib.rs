@@ -7,6 +7,7 @@ pub mod access;
 pub mod auth;
 pub mod db;
 pub mod gate;
+pub mod limits;
 pub mod login;
 mod session;
 

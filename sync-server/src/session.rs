@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, WebSocket};
 use crm_core::kind::Kind;
-use crm_core::sync::protocol::{decode, encode, ClientMsg, ServerMsg, MAX_BATCH, MAX_PUSH_CHANGES, PROTOCOL_VERSION};
+use crm_core::sync::protocol::{
+    decode, encode, ClientMsg, ServerMsg, BATCH_BYTES, MAX_BATCH, MAX_PUSH_CHANGES, PROTOCOL_VERSION,
+};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -96,32 +98,47 @@ impl Conn {
 
     async fn bootstrap_in_txn(&mut self, teams: &Teams) -> Result<(), Stop> {
         let top: i64 = self.reader.query_row("SELECT IFNULL(MAX(seq), 0) FROM log", [], |r| r.get(0))?;
+        let who = self.who.clone();
+        let gate = ReadGate::new(&who, teams);
         let mut after = String::new();
+        let mut docs: Vec<Readable<Vec<u8>>> = Vec::new();
+        let mut bytes = 0;
         loop {
-            type DocRow = (String, Option<String>, Option<String>, Vec<u8>);
+            // Ids and sizes first; a snapshot is read only when it is sent, so memory is
+            // bounded by one message however large the records are.
+            type DocRow = (String, Option<String>, Option<String>, i64);
             let rows: Vec<DocRow> = self
                 .reader
-                .prepare_cached("SELECT id, kind, scope_owner, snapshot FROM docs WHERE id > ? ORDER BY id LIMIT ?")?
+                .prepare_cached(
+                    "SELECT id, kind, scope_owner, length(snapshot) FROM docs WHERE id > ? ORDER BY id LIMIT ?",
+                )?
                 .query_map(params![after, MAX_BATCH as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                 .collect::<Result<_, _>>()?;
-            let Some(last) = rows.last().map(|r| r.0.clone()) else { break };
             let full = rows.len() == MAX_BATCH;
-            let gate = ReadGate::new(&self.who, teams);
-            let docs: Vec<Readable<Vec<u8>>> = rows
-                .into_iter()
-                .filter_map(|(doc, kind, scope, bytes)| {
-                    gate.admit(doc, kind.as_deref().and_then(Kind::parse), scope.as_deref(), bytes)
-                })
-                .collect();
-            after = last;
-            // Only the last batch carries the cursor: a device interrupted mid-bootstrap
-            // starts over rather than missing documents.
-            let cursor = if full { 0 } else { top as u64 };
-            self.send_out(Outgoing::Snapshots { docs, cursor }).await?;
+            for (doc, kind, scope, len) in rows {
+                after.clone_from(&doc);
+                let kind = kind.as_deref().and_then(Kind::parse);
+                if !gate.may_read(kind, scope.as_deref()) {
+                    continue;
+                }
+                if bytes + len as usize > BATCH_BYTES && !docs.is_empty() {
+                    // Only the last message carries the cursor: a device interrupted
+                    // mid-bootstrap starts over rather than missing documents.
+                    self.send_out(Outgoing::Snapshots { docs: std::mem::take(&mut docs), cursor: 0 }).await?;
+                    bytes = 0;
+                }
+                let snapshot: Vec<u8> = self
+                    .reader
+                    .prepare_cached("SELECT snapshot FROM docs WHERE id = ?")?
+                    .query_row([&doc], |r| r.get(0))?;
+                bytes += snapshot.len();
+                docs.extend(gate.admit(doc, kind, scope.as_deref(), snapshot));
+            }
             if !full {
                 break;
             }
         }
+        self.send_out(Outgoing::Snapshots { docs, cursor: top as u64 }).await?;
         self.cursor = top as u64;
         Ok(())
     }
@@ -132,13 +149,14 @@ impl Conn {
         let mut who = self.who.clone();
         loop {
             type Row =
-                (i64, String, String, Option<Vec<u8>>, Option<String>, Option<String>, Option<String>, Option<String>);
+                (i64, String, String, Option<i64>, Option<String>, Option<String>, Option<String>, Option<String>);
             let rows: Vec<Row> = self
                 .reader
                 .prepare_cached(
                     // A device's own changes are not sent back to it (it has them): their
-                    // bytes are left out, the row still moves the cursor.
-                    "SELECT l.seq, l.doc_id, l.event, CASE WHEN l.device_id IS ?1 THEN NULL ELSE l.bytes END,
+                    // bytes are left out, the row still moves the cursor. Sizes only here;
+                    // bytes are read as they are sent, so memory stays within one message.
+                    "SELECT l.seq, l.doc_id, l.event, CASE WHEN l.device_id IS ?1 THEN NULL ELSE length(l.bytes) END,
                             l.old_scope, l.new_scope, d.kind, d.scope_owner
                      FROM log l LEFT JOIN docs d ON d.id = l.doc_id WHERE l.seq > ?2 ORDER BY l.seq LIMIT ?3",
                 )?
@@ -148,7 +166,8 @@ impl Conn {
                 .collect::<Result<_, _>>()?;
             let full = rows.len() == MAX_BATCH;
             let mut changes = Vec::new();
-            for (seq, doc, event, bytes, old, new, kind, scope) in rows {
+            let mut batch_bytes = 0;
+            for (seq, doc, event, size, old, new, kind, scope) in rows {
                 let kind = kind.as_deref().and_then(Kind::parse);
                 if event == "rescope" {
                     self.flush(&mut changes, seq as u64 - 1).await?;
@@ -181,8 +200,18 @@ impl Conn {
                             self.send(ServerMsg::Drop { docs: vec![doc], cursor: seq as u64 }).await?;
                         }
                     }
-                } else if let Some(change) = bytes.and_then(|b| gate.admit(doc, kind, scope.as_deref(), b)) {
-                    changes.push((seq as u64, change));
+                } else if let Some(size) = size.filter(|_| gate.may_read(kind, scope.as_deref())) {
+                    if batch_bytes + size as usize > BATCH_BYTES && !changes.is_empty() {
+                        let cursor = self.cursor;
+                        self.flush(&mut changes, cursor).await?;
+                        batch_bytes = 0;
+                    }
+                    let bytes: Vec<u8> = self
+                        .reader
+                        .prepare_cached("SELECT bytes FROM log WHERE seq = ?")?
+                        .query_row([seq], |r| r.get(0))?;
+                    batch_bytes += bytes.len();
+                    changes.extend(gate.admit(doc, kind, scope.as_deref(), bytes).map(|c| (seq as u64, c)));
                 }
                 self.cursor = seq as u64;
             }

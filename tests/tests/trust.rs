@@ -9,7 +9,7 @@ use crm_core::sync::protocol::{ClientMsg, DocBytes, ServerMsg};
 use crm_core::value::{now_ms, FieldValue};
 use crm_tests::wire::{connect, hello, next_answer, send, token_of, Ws};
 use crm_tests::{Device, TestServer};
-use serde_json::json;
+use serde_json::{json, Value as Json};
 
 /// Does any part of `msg` contain `needle` (e.g. a confidential note in a document)?
 fn leaks(msg: &ServerMsg, needle: &str) -> bool {
@@ -435,4 +435,59 @@ async fn the_server_refuses_records_the_schema_forbids_with_the_reason() {
     assert_eq!(verdict[0].0, "accepted", "{verdict:?}");
     sue.sync().await.unwrap();
     assert_eq!(sue.get(&doc)["fields"]["grade"], "A");
+}
+
+/// `chars` characters of text that does not compress (seeded, so runs repeat).
+fn prose(rng: &mut crm_core::demo::Rng, chars: usize) -> String {
+    const WORDS: &[&str] =
+        &["客户", "拜访", "报价", "合同", "回款", "设备", "安装", "维修", "电话", "会议", "xyz", "12"];
+    let mut out = String::with_capacity(chars * 3);
+    while out.chars().count() < chars {
+        out.push_str(WORDS[rng.below(WORDS.len())]);
+        out.push(char::from(b'a' + rng.below(26) as u8));
+    }
+    out.chars().take(chars).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn big_records_never_block_sync_in_either_direction() {
+    let seed = 8;
+    println!("prose seed = {seed}");
+    let mut rng = crm_core::demo::Rng::new(seed);
+    let server = TestServer::start();
+    server.add_user("ann", "account_manager", Some("east"));
+    server.add_user("sue", "supervisor", Some("east"));
+    let ann = Device::login(&server, "ann").await;
+    let sue = Device::login(&server, "sue").await;
+    sue.sync().await.unwrap();
+
+    // 20 customers with 100,000-character notes and 600 visits with 10,000: 24 MB, more than
+    // one frame can carry.
+    let customers: Vec<Json> = (0..20)
+        .map(|i| json!({"kind": "customer", "fields": {"name": format!("大客户{i}"), "notes": prose(&mut rng, 100_000)}}))
+        .collect();
+    let ids = ann.call(json!({"op": "bulk_create", "records": customers}))["ids"].as_array().unwrap().clone();
+    let visits: Vec<Json> = (0..600)
+        .map(|i| {
+            json!({"kind": "activity", "fields": {"customer": ids[i % ids.len()], "type": "visit",
+                   "subject": format!("拜访{i}"), "notes": prose(&mut rng, 10_000)}})
+        })
+        .collect();
+    ann.call(json!({"op": "bulk_create", "records": visits}));
+    ann.sync().await.unwrap();
+    assert!(ann.rejected().is_empty(), "{:?}", ann.rejected());
+    assert_eq!(ann.engine.store().outbox_len().unwrap(), 0, "everything went, in byte-sized pushes");
+    ann.call(json!({"op": "update", "id": ids[0], "fields": {"grade": "A"}}));
+    ann.sync().await.unwrap();
+    assert_eq!(ann.engine.store().outbox_len().unwrap(), 0, "a small edit is not stuck behind big ones");
+
+    sue.sync().await.unwrap();
+    let fresh = Device::login(&server, "sue").await;
+    fresh.sync().await.unwrap();
+    for device in [&sue, &fresh] {
+        let n = device.call(json!({"op": "list", "kind": "activity", "limit": 1}))["total"].clone();
+        assert_eq!(n, 600);
+        let first = ids[0].as_str().unwrap();
+        assert_eq!(device.get(first)["fields"]["grade"], "A");
+    }
 }

@@ -17,7 +17,8 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::store::{IncomingChange, Store};
 use crate::sync::protocol::{
-    decode, encode, ClientMsg, DocBytes, LoginRequest, LoginResponse, ServerMsg, MAX_FRAME_BYTES, PROTOCOL_VERSION,
+    decode, encode, ClientMsg, DocBytes, LoginRequest, LoginResponse, ServerMsg, BATCH_BYTES, MAX_FRAME_BYTES,
+    PROTOCOL_VERSION,
 };
 use crate::value::{format_datetime, now_ms};
 
@@ -313,7 +314,15 @@ impl SyncEngine {
         self.status.send_modify(|s| s.received = 0);
         loop {
             if caught_up && in_flight.is_none() && repairs.is_empty() && !stalled {
-                let outbox = self.store().outbox(PUSH_BATCH)?;
+                let mut outbox = self.store().outbox(PUSH_BATCH)?;
+                // Sized by bytes too: big notes never make a push too long to send.
+                let mut bytes = 0;
+                let fits = outbox.iter().take_while(|e| {
+                    bytes += e.bytes.len();
+                    bytes <= BATCH_BYTES
+                });
+                let keep = fits.count().max(1);
+                outbox.truncate(keep);
                 if !outbox.is_empty() {
                     let changes = outbox.into_iter().map(|e| DocBytes { doc: e.doc_id, bytes: e.bytes }).collect();
                     ws.send(send(&ClientMsg::Push { batch: next_batch, changes }))
@@ -395,6 +404,9 @@ impl SyncEngine {
                             if in_flight == Some(batch) {
                                 in_flight = None;
                             }
+                            // `deferred`: the server had done enough for one push; those stay in
+                            // the outbox and go in the next one.
+                            let refused: Vec<_> = refused.into_iter().filter(|r| r.code != "deferred").collect();
                             let (retry, final_refusals): (Vec<_>, Vec<_>) =
                                 refused.into_iter().partition(|r| r.code == "missing_dependencies");
                             let waiting = !retry.is_empty();

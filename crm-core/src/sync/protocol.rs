@@ -10,6 +10,18 @@ pub const MAX_FRAME_BYTES: usize = 16 << 20;
 pub const MAX_PUSH_CHANGES: usize = 2_000;
 /// Most entries the server puts in one `changes` or `snapshots` message.
 pub const MAX_BATCH: usize = 1_000;
+/// Most bytes of changes or snapshots in one message, either way (one larger item still goes
+/// alone): far below the frame limit, so no batch can be too long to send.
+pub const BATCH_BYTES: usize = 4 << 20;
+/// Largest single change, refused on the device when it is made and by the server.
+pub const MAX_CHANGE_BYTES: usize = 1 << 20;
+/// Largest record (its saved document), refused on the device and by the server: every
+/// record fits in a frame with room to spare.
+pub const MAX_RECORD_BYTES: usize = 4 << 20;
+/// Most Automerge operations in one change, and in one push, checked before they are applied.
+/// (A full 100,000-character note is about that many operations.)
+pub const MAX_CHANGE_OPS: usize = 300_000;
+pub const MAX_PUSH_OPS: usize = 1_000_000;
 
 /// A document's Automerge change (or saved document) on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +52,7 @@ pub struct Refused {
     pub doc: String,
     /// Stable code: `forbidden`, `owner_change`, `kind_change`, `forged_actor`, `forged_author`,
     /// `bad_time`, `invalid_change`, `invalid_record`, `too_large`, `missing_dependencies`,
+    /// `deferred` (not a refusal: push it again),
     /// `unknown_kind`, `unknown_customer`, `not_own` (repair only: a change written by another
     /// device; it reaches the server when that device syncs).
     pub code: String,
