@@ -57,7 +57,9 @@ pub fn index(conn: &Connection, id: &str, kind: Kind, text: &str, deleted: bool)
 
 /// Ids and kinds of matching records (not deleted), at most `limit`, in index order.
 pub fn candidates(conn: &Connection, query: &str, limit: usize) -> Result<Vec<(String, String)>> {
-    let q = query.trim().to_lowercase();
+    // Control characters (NUL among them) can be in no indexed text and would end the FTS
+    // query string early.
+    let q: String = query.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_lowercase();
     if q.is_empty() {
         return Ok(Vec::new());
     }

@@ -54,3 +54,38 @@ fn every_kind_and_field_is_documented() {
         }
     }
 }
+
+/// The default dictionaries listed in `docs/protocol.md` are the ones the code seeds: the
+/// table between the markers is exactly what this generates (paste it from the failure).
+#[test]
+fn protocol_lists_the_default_dictionaries_of_the_code() {
+    let protocol =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/protocol.md")).expect("docs/protocol.md");
+    let listed = protocol
+        .split("<!-- dictionaries:begin -->\n")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- dictionaries:end -->").next())
+        .expect("dictionary markers in docs/protocol.md");
+    let mut generated = String::from("| dictionary | code | zh-CN | en |\n|---|---|---|---|\n");
+    for e in crm_core::dictionary::defaults() {
+        generated.push_str(&format!("| {} | {} | {} | {} |\n", e.dict, e.code, e.zh, e.en));
+    }
+    assert_eq!(
+        listed.trim(),
+        generated.trim(),
+        "docs/protocol.md's dictionary table is stale; generated:\n{generated}"
+    );
+}
+
+/// The limits a client must keep to are the ones in the code.
+#[test]
+fn protocol_states_the_limits_of_the_code() {
+    use crm_core::sync::protocol::{BATCH_BYTES, MAX_CHANGE_BYTES, MAX_CHANGE_OPS, MAX_PUSH_CHANGES, MAX_RECORD_BYTES};
+    let protocol =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/protocol.md")).expect("docs/protocol.md");
+    assert_eq!((MAX_CHANGE_BYTES, MAX_RECORD_BYTES, BATCH_BYTES), (1 << 20, 4 << 20, 4 << 20));
+    assert!(protocol.contains("one change is at most 1 MiB (and 300,000 Automerge operations)"));
+    assert_eq!(MAX_CHANGE_OPS, 300_000);
+    assert!(protocol.contains("record's saved document at most 4 MiB"));
+    assert!(protocol.contains("at most 2,000") && MAX_PUSH_CHANGES == 2_000);
+}

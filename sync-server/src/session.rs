@@ -354,6 +354,10 @@ async fn serve_connection(
                     Message::Close(_) => return Ok(()),
                     Message::Text(_) => {
                         bad_frames += 1;
+                        if bad_frames > MAX_BAD_FRAMES {
+                            conn.error("too_many_bad_frames", "messages are CBOR in binary frames".into(), true).await?;
+                            return Ok(());
+                        }
                         conn.error("text_frame", "messages are CBOR in binary frames".into(), false).await?;
                         continue;
                     }

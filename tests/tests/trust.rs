@@ -491,3 +491,93 @@ async fn big_records_never_block_sync_in_either_direction() {
         assert_eq!(device.get(first)["fields"]["grade"], "A");
     }
 }
+
+/// This process's resident memory, in MiB (the server runs in it).
+fn rss_mib() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    pages * 4096 / (1 << 20)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn costly_frames_are_refused_early_and_never_stall_another_device() {
+    let server = TestServer::start();
+    server.add_user("ann", "account_manager", Some("east"));
+    server.add_user("vic", "viewer", Some("east"));
+    server.add_user("bob", "account_manager", Some("east"));
+    let ann = Device::login(&server, "ann").await;
+    let vic = Device::login(&server, "vic").await;
+    let bob = Device::login(&server, "bob").await;
+    bob.sync().await.unwrap();
+    let baseline = rss_mib();
+
+    // A valid push of 2,000 changes, each a new customer.
+    let records: Vec<Json> = (0..2_000)
+        .map(|i| json!({"kind": "customer", "fields": {"name": format!("批量{i}"), "notes": "备注".repeat(200)}}))
+        .collect();
+    ann.call(json!({"op": "bulk_create", "records": records}));
+    // An operations bomb from a viewer, and one from ann.
+    let bomb = |device: &Device| {
+        let actor = device.engine.store().identity().actor.clone();
+        let actor = automerge::ActorId::from(crm_core::store::hex_decode(&actor).expect("hex"));
+        let values = [("name", FieldValue::Str("炸弹".into())), ("owner", FieldValue::Str(device.user_id.clone()))];
+        let mut doc = RecordDoc::create_named(&actor, Kind::Customer, now_ms(), &device.user_id, &values).unwrap();
+        doc.write(
+            Kind::Customer.spec().field("notes").unwrap(),
+            Some(&FieldValue::Notes("a".repeat(1_000_000))),
+            false,
+        )
+        .unwrap();
+        doc.commit(&device.user_id, now_ms() / 1000).unwrap().bytes().into_owned()
+    };
+    let (vic_bomb, ann_bomb) = (bomb(&vic), bomb(&ann));
+    let mut vic_ws = connect(&server, Some(&token_of(&vic))).await.unwrap();
+    hello(&mut vic_ws).await;
+    let mut ann_ws = connect(&server, Some(&token_of(&ann))).await.unwrap();
+    hello(&mut ann_ws).await;
+
+    let (vic_doc, ann_doc) = (uuid::Uuid::now_v7().to_string(), uuid::Uuid::now_v7().to_string());
+    let started = std::time::Instant::now();
+    let (pushed, vic_verdict, ann_verdict) =
+        tokio::join!(ann.sync(), push_one(&mut vic_ws, &vic_doc, vic_bomb), push_one(&mut ann_ws, &ann_doc, ann_bomb),);
+    pushed.unwrap();
+    let heavy = started.elapsed();
+    assert_eq!(vic_verdict[0].0, "too_large", "{vic_verdict:?}");
+    assert_eq!(ann_verdict[0].0, "too_large", "{ann_verdict:?}");
+    let peak = rss_mib();
+
+    // Another device's push during a second heavy push is answered promptly.
+    let records: Vec<Json> = (0..2_000)
+        .map(|i| json!({"kind": "customer", "fields": {"name": format!("再批{i}"), "notes": "备注".repeat(200)}}))
+        .collect();
+    ann.call(json!({"op": "bulk_create", "records": records}));
+    bob.create("customer", json!({"name": "插队的客户"}));
+    let (_, bob_took) = tokio::join!(ann.sync(), async {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let start = std::time::Instant::now();
+        bob.sync().await.unwrap();
+        start.elapsed()
+    });
+    let after = rss_mib();
+    println!("memory: baseline {baseline} MiB, after the attack {peak} MiB, at the end {after} MiB; 2,000-change push with bombs {heavy:?}; another device's sync during a push {bob_took:?}");
+    assert!(peak < baseline + 400, "memory grew from {baseline} to {peak} MiB");
+    assert!(bob_took < std::time::Duration::from_secs(10), "another device waited {bob_took:?}");
+    assert_eq!(bob.engine.store().outbox_len().unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_of_text_frames_ends_the_connection() {
+    use futures_util::SinkExt;
+    let server = TestServer::start();
+    server.add_user("ann", "account_manager", None);
+    let ann = Device::login(&server, "ann").await;
+    let mut ws = connect(&server, Some(&token_of(&ann))).await.unwrap();
+    for _ in 0..25 {
+        if ws.send(tokio_tungstenite::tungstenite::Message::Text("{\"t\":\"hello\"}".into())).await.is_err() {
+            break;
+        }
+    }
+    let closed = wait_for(&mut ws, 5, fatal_error("too_many_bad_frames")).await;
+    assert!(closed.is_some(), "told why");
+    assert!(crm_tests::wire::next(&mut ws).await.is_none(), "then closed");
+}

@@ -49,6 +49,11 @@ function run(bin, args, env = {}) {
   return execFileSync(path.join(BIN, bin), args, { env: { ...process.env, ...env }, encoding: "utf8" });
 }
 
+/// The `crm` command line on the store in `data` (`crm --data DATA ARGS…`); returns its stdout.
+export function crm(data, args, env = {}) {
+  return run("crm", ["--data", data, ...args], env);
+}
+
 function start(bin, args, env = {}) {
   const child = spawn(path.join(BIN, bin), args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
@@ -65,9 +70,10 @@ export function tmpDir(name) {
 export const PASSWORDS = { wangfang: "wangfang-demo-1", lili: "lili-demo-1", zhaolei: "zhaolei-demo-1" };
 
 /// A sync server with a salesperson (wangfang), a second salesperson (zhaolei) and their
-/// supervisor (lili), and `customers` demo customers owned by wangfang.
-export async function startServer({ customers = 120 } = {}) {
-  for (const b of ["sync-server", "crm", "field-crm-web"]) {
+/// supervisor (lili), and `customers` demo customers owned by wangfang. `devices: false` for a
+/// test that starts no `field-crm-web` device (then only `sync-server` and `crm` must be built).
+export async function startServer({ customers = 120, devices = true } = {}) {
+  for (const b of ["sync-server", "crm", ...(devices ? ["field-crm-web"] : [])]) {
     if (!existsSync(path.join(BIN, b))) throw new Error(`${b} is not built in ${BIN}`);
   }
   const dir = tmpDir("server");
@@ -87,9 +93,9 @@ export async function startServer({ customers = 120 } = {}) {
   const url = `http://127.0.0.1:${port}`;
   if (customers > 0) {
     const seed = path.join(dir, "seed");
-    run("crm", ["--data", seed, "login", url, "wangfang", "--device", "seed"], { CRM_PASSWORD: PASSWORDS.wangfang });
-    run("crm", ["--data", seed, "demo", "--customers", String(customers), "--users", "0"]);
-    run("crm", ["--data", seed, "sync"]);
+    crm(seed, ["login", url, "wangfang", "--device", "seed"], { CRM_PASSWORD: PASSWORDS.wangfang });
+    crm(seed, ["demo", "--customers", String(customers), "--users", "0"]);
+    crm(seed, ["sync"]);
   }
   return { url, port, child };
 }

@@ -31,7 +31,16 @@ Commands:
 DIR defaults to $CRM_DATA, then ~/.local/share/field-crm.";
 
 fn main() -> ExitCode {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = Vec::new();
+    for arg in std::env::args_os().skip(1) {
+        match arg.into_string() {
+            Ok(a) => args.push(a),
+            Err(bad) => {
+                eprintln!("crm: the argument {bad:?} is not valid UTF-8; check the terminal's encoding");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let mut data = None;
     if let Some(i) = args.iter().position(|a| a == "--data") {
         if i + 1 >= args.len() {
@@ -147,12 +156,16 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
         "batch" => {
             let stdin = std::io::stdin();
             let mut stdout = std::io::stdout().lock();
-            for line in stdin.lock().lines() {
+            // Byte lines: one line that is not UTF-8 gets an error answer, the batch goes on.
+            for line in stdin.lock().split(b'\n') {
                 let line = line.map_err(|e| e.to_string())?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let out = store.handle_json(&line);
+                let out = match String::from_utf8(line) {
+                    Ok(line) if line.trim().is_empty() => continue,
+                    Ok(line) => store.handle_json(&line),
+                    Err(_) => json!({"type": "error", "code": "bad_request",
+                                     "message": "the line is not valid UTF-8; send requests as UTF-8 JSON"})
+                    .to_string(),
+                };
                 writeln!(stdout, "{out}").and_then(|()| stdout.flush()).map_err(|e| e.to_string())?;
             }
         }
