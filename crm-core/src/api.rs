@@ -37,7 +37,7 @@ pub struct WireChange {
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Request {
     /// Who is working on this device.
-    Whoami,
+    Whoami {},
     /// Switch the current user (after signing in to a server).
     SetIdentity {
         user_id: String,
@@ -138,9 +138,9 @@ pub enum Request {
         hashes: Vec<String>,
     },
     /// Every kind and its fields, types, defaults and choices (forms can be built from it).
-    Schema,
+    Schema {},
     RebuildProjections,
-    Compact,
+    Compact {},
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -198,7 +198,7 @@ impl Store {
 
     fn try_handle(&mut self, request: Request) -> Result<Response> {
         Ok(match request {
-            Request::Whoami => Response::Identity(self.identity().clone()),
+            Request::Whoami {} => Response::Identity(self.identity().clone()),
             Request::SetIdentity { user_id, display_name, role, code_prefix } => {
                 self.set_identity(&record_id(&user_id)?, &display_name, &role, code_prefix.as_deref())?;
                 Response::Identity(self.identity().clone())
@@ -300,9 +300,9 @@ impl Store {
                 pending: self.outbox_len()?,
             },
             Request::Ack { hashes } => Response::Acked { removed: self.ack(&hashes)? },
-            Request::Schema => Response::Schema { kinds: Kind::ALL.iter().map(|k| k.spec().describe()).collect() },
+            Request::Schema {} => Response::Schema { kinds: Kind::ALL.iter().map(|k| k.spec().describe()).collect() },
             Request::RebuildProjections => Response::Rebuilt { records: self.rebuild_projections()? },
-            Request::Compact => Response::Compacted { records: self.compact()? },
+            Request::Compact {} => Response::Compacted { records: self.compact()? },
         })
     }
 

@@ -156,3 +156,14 @@ fn lists_amounts_and_times_have_bounds_checked_before_anything_is_written() {
     let out: Json = serde_json::from_str(&r.store.handle_json(&far.to_string())).expect("json");
     assert_eq!(out["type"], "error", "{out}");
 }
+
+#[test]
+fn unknown_keys_are_refused_on_every_request_even_without_fields() {
+    let (mut r, _) = replica_with_customer();
+    for request in [r#"{"op":"whoami","as":"admin"}"#, r#"{"op":"schema","x":1}"#, r#"{"op":"compact","now":true}"#] {
+        let out = unchanged_after(&mut r, request);
+        assert_eq!(out["code"], "bad_request", "{request}: {out}");
+    }
+    let ok: Json = serde_json::from_str(&r.store.handle_json(r#"{"op":"whoami"}"#)).expect("json");
+    assert_ne!(ok["type"], "error");
+}

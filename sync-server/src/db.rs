@@ -419,48 +419,16 @@ impl ServerDb {
 
     pub fn authenticate(&self, token: Option<&str>) -> Result<Result<Principal, AuthError>, DbError> {
         let Some(token) = token.filter(|t| !t.is_empty()) else { return Ok(Err(AuthError::Missing)) };
-        struct Row {
-            device_id: String,
-            user_id: String,
-            expires: i64,
-            revoked: bool,
-            role: String,
-            team: Option<String>,
-            disabled: bool,
-        }
-        let row = self
+        let device: Option<String> = self
             .conn
-            .query_row(
-                "SELECT d.id, d.user_id, d.expires_at, d.revoked_at IS NOT NULL, u.role, u.team, u.disabled
-                 FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?",
-                [auth::token_hash(token)],
-                |r| {
-                    Ok(Row {
-                        device_id: r.get(0)?,
-                        user_id: r.get(1)?,
-                        expires: r.get(2)?,
-                        revoked: r.get(3)?,
-                        role: r.get(4)?,
-                        team: r.get(5)?,
-                        disabled: r.get(6)?,
-                    })
-                },
-            )
+            .query_row("SELECT id FROM devices WHERE token_hash = ?", [auth::token_hash(token)], |r| r.get(0))
             .optional()?;
-        let Some(Row { device_id, user_id, expires, revoked, role, team, disabled }) = row else {
-            return Ok(Err(AuthError::Invalid));
-        };
-        if revoked {
-            return Ok(Err(AuthError::Revoked));
+        let Some(device_id) = device else { return Ok(Err(AuthError::Invalid)) };
+        let who = device_principal(&self.conn, &device_id)?;
+        if who.is_ok() {
+            self.conn.execute("UPDATE devices SET last_seen = ? WHERE id = ?", params![now_ms(), device_id])?;
         }
-        if disabled {
-            return Ok(Err(AuthError::Disabled));
-        }
-        if expires < now_ms() {
-            return Ok(Err(AuthError::Expired));
-        }
-        self.conn.execute("UPDATE devices SET last_seen = ? WHERE id = ?", params![now_ms(), device_id])?;
-        Ok(Ok(Principal { user_id, role, team, device_id, expires_at: expires }))
+        Ok(who)
     }
 
     /// A connected device as it stands now: refused when it was revoked, its account
