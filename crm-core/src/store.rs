@@ -132,7 +132,11 @@ impl Store {
         if store.meta("seed_version")?.as_deref() != Some(SEED_VERSION) {
             store.seed()?;
         }
-        if store.title_of(Kind::User, &store.me.user_id.clone())?.is_none() && store.me.role == "admin" {
+        // The local profile (never signed in) gets a user record of its own; a server account
+        // already has one, which arrives with the first sync: writing another would conflict.
+        let local_profile = store.meta("sync_url")?.is_none();
+        if local_profile && store.title_of(Kind::User, &store.me.user_id.clone())?.is_none() && store.me.role == "admin"
+        {
             store.create_profile_user()?;
         }
         Ok(store)

@@ -167,3 +167,31 @@ fn unknown_keys_are_refused_on_every_request_even_without_fields() {
     let ok: Json = serde_json::from_str(&r.store.handle_json(r#"{"op":"whoami"}"#)).expect("json");
     assert_ne!(ok["type"], "error");
 }
+
+#[test]
+fn a_record_grown_too_large_to_sync_is_refused_when_written_and_nothing_is_lost() {
+    let (mut r, id) = replica_with_customer();
+    // Seeded text that does not compress: each rewrite adds about 300 KB to the record.
+    let mut rng = crm_core::demo::Rng::new(11);
+    let mut last_saved = String::new();
+    let mut refused = None;
+    for _ in 0..40 {
+        let notes: String =
+            (0..100_000).map(|_| char::from_u32(0x4e00 + rng.below(20_000) as u32).unwrap_or('字')).collect();
+        let out: Json = serde_json::from_str(
+            &r.store.handle_json(&json!({"op": "update", "id": id, "fields": {"notes": notes}}).to_string()),
+        )
+        .expect("json");
+        if out["type"] == "error" {
+            refused = Some(out);
+            break;
+        }
+        last_saved = notes;
+    }
+    let refused = refused.expect("the record stops growing at the limit");
+    assert_eq!(refused["code"], "too_large", "{refused}");
+    assert!(refused["params"]["max"].as_u64().is_some());
+    assert_eq!(r.get(&id)["fields"]["notes"], last_saved.as_str(), "the last accepted edit is intact");
+    let pending: usize = r.store.outbox(10_000).expect("outbox").iter().map(|e| e.bytes.len()).sum();
+    assert!(pending > 0 && r.store.outbox(10_000).expect("outbox").iter().all(|e| e.bytes.len() <= 1 << 20));
+}

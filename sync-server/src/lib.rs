@@ -8,11 +8,11 @@ pub mod auth;
 pub mod db;
 pub mod gate;
 pub mod limits;
+pub mod listener;
 pub mod login;
 mod session;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -93,9 +93,20 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with_idle(listener, state, shutdown, listener::IDLE).await
+}
+
+/// [`serve`], closing connections that send nothing for `idle`.
+pub async fn serve_with_idle(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    idle: Duration,
+) -> std::io::Result<()> {
     let poller = tokio::spawn(watch_database(Arc::clone(&state)));
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let app = router(state).into_make_service_with_connect_info::<listener::Peer>();
+    let served =
+        axum::serve(listener::GuardedListener::with_idle(listener, idle), app).with_graceful_shutdown(shutdown).await;
     poller.abort();
     served
 }
@@ -134,7 +145,7 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
 
 async fn login(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(listener::Peer(peer)): ConnectInfo<listener::Peer>,
     Json(req): Json<LoginRequest>,
 ) -> Response {
     if let Err(login::Throttled(wait)) = state.logins.begin(&req.username, peer.ip()) {

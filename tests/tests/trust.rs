@@ -581,3 +581,62 @@ async fn a_stream_of_text_frames_ends_the_connection() {
     assert!(closed.is_some(), "told why");
     assert!(crm_tests::wire::next(&mut ws).await.is_none(), "then closed");
 }
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_trickling_connections_are_closed_and_leave_nothing_open() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let state = sync_server::AppState::open(dir.path().join("server.sqlite3")).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let idle = std::time::Duration::from_secs(2);
+    tokio::spawn(sync_server::serve_with_idle(listener, state, std::future::pending(), idle));
+    let before = open_fds();
+
+    let mut quiet = Vec::new();
+    for _ in 0..200 {
+        quiet.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    let mut trickle = Vec::new();
+    for _ in 0..20 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /api/health HTTP/1.1\r\nhost: x\r\n").await.unwrap();
+        trickle.push(s);
+    }
+    tokio::time::sleep(idle + std::time::Duration::from_millis(1500)).await;
+    for s in quiet.iter_mut().chain(trickle.iter_mut()) {
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(std::time::Duration::from_secs(2), s.read(&mut buf)).await;
+        assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "an idle connection is still open: {read:?}");
+    }
+    drop(quiet);
+    drop(trickle);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(open_fds() <= before + 5, "file handles left open: {} before, {} after", before, open_fds());
+    // And the server still serves.
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /api/health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await.unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_signing_in_on_a_new_device_does_not_write_a_second_copy_of_their_user() {
+    let server = TestServer::start();
+    let admin_id = server.add_user("root", "admin", None);
+    let mut admin = Device::login(&server, "root").await;
+    // The app or `crm` opens the store again before its first sync.
+    admin.restart();
+    admin.sync().await.unwrap();
+    let other = Device::login(&server, "root").await;
+    other.sync().await.unwrap();
+    let user = other.get(&admin_id);
+    assert_eq!(user["fields"]["username"], "root", "{user}");
+    assert!(user["conflicts"].as_object().is_none_or(|c| c.is_empty()), "no conflicting copy: {user}");
+    assert!(admin.rejected().is_empty(), "{:?}", admin.rejected());
+}
