@@ -524,6 +524,17 @@ impl ServerDb {
         who: &Principal,
         changes: Vec<DocBytes>,
     ) -> Result<(Vec<Accepted>, Vec<Refused>), DbError> {
+        self.ingest_decoded(who, limits::decode_push(changes))
+    }
+
+    /// [`ServerDb::ingest`] of changes already decoded by [`limits::decode_push`] — which the
+    /// server does before it takes the writer, so one connection's costly decoding never
+    /// holds up anyone else.
+    pub fn ingest_decoded(
+        &mut self,
+        who: &Principal,
+        changes: Vec<limits::Decoded>,
+    ) -> Result<(Vec<Accepted>, Vec<Refused>), DbError> {
         let teams = self.teams()?;
         let my_actors: Vec<String> = self
             .conn
@@ -539,11 +550,11 @@ impl ServerDb {
         // push holds no more of them in memory than the cache does; should the transaction
         // fail, the cache is emptied, as it may then hold changes that were never stored.
         let cache = &mut self.cache;
-        let mut one = |doc_id: String, bytes: Vec<u8>| -> Result<Result<Accepted, Refused>, DbError> {
+        let mut one = |doc_id: String, decoded: limits::Decoding| -> Result<Result<Accepted, Refused>, DbError> {
             let refuse = |hash: String, code: &str, reason: String| {
                 Ok(Err(Refused { hash, doc: doc_id.clone(), code: code.into(), reason }))
             };
-            let change = match limits::decode_change(bytes) {
+            let change = match decoded {
                 Ok(c) => c,
                 Err((code, reason)) => return refuse(String::new(), code, reason),
             };
@@ -631,8 +642,8 @@ impl ServerDb {
             Ok(Ok(Accepted { hash: hash_hex, seq }))
         };
         let mut outcome = Ok(());
-        for DocBytes { doc, bytes } in changes {
-            match one(doc, bytes) {
+        for (doc, decoded) in changes {
+            match one(doc, decoded) {
                 Ok(Ok(a)) => accepted.push(a),
                 Ok(Err(r)) => refused.push(r),
                 Err(e) => {

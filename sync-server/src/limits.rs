@@ -13,6 +13,16 @@ const MAX_INFLATED_BYTES: u64 = 4 * MAX_CHANGE_BYTES as u64;
 const CHUNK_TYPE_AT: usize = 8;
 const COMPRESSED_CHANGE: u8 = 2;
 
+/// A pushed change decoded, or why it was refused (code, reason).
+pub type Decoding = Result<Change, (&'static str, String)>;
+/// A pushed change with its document id.
+pub type Decoded = (String, Decoding);
+
+/// Decode every change of a push within the limits.
+pub fn decode_push(changes: Vec<crm_core::sync::protocol::DocBytes>) -> Vec<Decoded> {
+    changes.into_iter().map(|c| (c.doc, decode_change(c.bytes))).collect()
+}
+
 /// Decode one pushed change within the limits; the error is the refusal's reason.
 pub fn decode_change(bytes: Vec<u8>) -> Result<Change, (&'static str, String)> {
     if bytes.len() > MAX_CHANGE_BYTES {

@@ -413,7 +413,11 @@ async fn serve_connection(
                             continue;
                         }
                         let who = conn.who.clone();
-                        let (accepted, refused) = state.with_db(move |db| db.ingest(&who, changes)).await?;
+                        // Decoded on a blocking thread of its own, before the writer is taken.
+                        let decoded = tokio::task::spawn_blocking(move || crate::limits::decode_push(changes))
+                            .await
+                            .map_err(|e| DbError::Invalid(format!("decoding failed: {e}")))?;
+                        let (accepted, refused) = state.with_db(move |db| db.ingest_decoded(&who, decoded)).await?;
                         state.announce(&accepted);
                         conn.send(ServerMsg::Ack { batch, accepted, refused }).await?;
                     }
