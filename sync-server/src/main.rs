@@ -7,6 +7,10 @@ use anyhow::{anyhow, bail, Context, Result};
 use sync_server::db::ServerDb;
 use sync_server::AppState;
 
+/// Memory freed after a burst (a big push, an attack) goes back to the system.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: sync-server COMMAND --db PATH [options]
 
   serve --db PATH [--listen 127.0.0.1:7878]
