@@ -73,6 +73,10 @@ pub enum Request {
     Get {
         id: String,
     },
+    /// What the person working here may do with a record: its actions and editable fields.
+    Permissions {
+        id: String,
+    },
     /// Settle a conflict by choosing (or typing) the value to keep.
     ResolveConflict {
         id: String,
@@ -148,6 +152,7 @@ pub enum Request {
 pub enum Response {
     Identity(Identity),
     Record(RecordView),
+    Permissions(crate::access::Permissions),
     Duplicates { candidates: Vec<DuplicateCandidate> },
     Created { ids: Vec<String> },
     Page(Page),
@@ -237,6 +242,10 @@ impl Store {
                 Response::Record(self.get(&id)?)
             }
             Request::Get { id } => Response::Record(self.get(&record_id(&id)?)?),
+            Request::Permissions { id } => {
+                let id = record_id(&id)?;
+                Response::Permissions(self.person().permissions(&id, self.kind_of(&id)?))
+            }
             Request::ResolveConflict { id, field, value } => {
                 let id = record_id(&id)?;
                 self.resolve_conflict(&id, &field, &value)?;

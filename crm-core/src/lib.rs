@@ -11,6 +11,7 @@ pub mod value;
 
 pub use error::{Error, FieldError, Result};
 pub use kind::Kind;
+pub mod access;
 pub mod api;
 pub mod app;
 pub mod cache;

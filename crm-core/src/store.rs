@@ -168,7 +168,7 @@ impl Store {
         code_prefix: Option<&str>,
         actor_hex: &str,
     ) -> Result<()> {
-        if !crate::kind::ROLES.contains(&role) {
+        if crate::access::Role::parse(role).is_none() {
             return Err(Error::field("role", "invalid_choice"));
         }
         let actor = hex_decode(actor_hex)
@@ -338,10 +338,19 @@ impl Store {
         }
     }
 
+    /// Who is working here, for access decisions (`crm_core::access`, the server's rules).
+    /// A role this version does not know may not write.
+    pub fn person(&self) -> crate::access::Person {
+        crate::access::Person {
+            user_id: self.me.user_id.clone(),
+            role: crate::access::Role::parse(&self.me.role).unwrap_or(crate::access::Role::Viewer),
+            team: None,
+        }
+    }
+
     pub(crate) fn check_may_write(&self, kind: Kind) -> Result<()> {
-        let action = "write";
-        if self.me.role == "viewer" || (kind.spec().admin_only && self.me.role != "admin") {
-            return Err(Error::Forbidden { action, kind: kind.to_string() });
+        if !self.person().may_write_kind(kind) {
+            return Err(Error::Forbidden { action: "write", kind: kind.to_string() });
         }
         Ok(())
     }

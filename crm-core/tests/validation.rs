@@ -195,3 +195,21 @@ fn a_record_grown_too_large_to_sync_is_refused_when_written_and_nothing_is_lost(
     let pending: usize = r.store.outbox(10_000).expect("outbox").iter().map(|e| e.bytes.len()).sum();
     assert!(pending > 0 && r.store.outbox(10_000).expect("outbox").iter().all(|e| e.bytes.len() <= 1 << 20));
 }
+
+#[test]
+fn permissions_follow_the_role_and_a_viewer_gets_none() {
+    let (mut r, id) = replica_with_customer();
+    let admin = r.call(json!({"op": "permissions", "id": id}));
+    assert_eq!(admin["role"], "admin");
+    assert!(admin["actions"].as_array().unwrap().iter().any(|a| a == "change_owner"));
+    r.call(json!({"op": "set_identity", "user_id": user_id(2), "display_name": "小王", "role": "account_manager"}));
+    let manager = r.call(json!({"op": "permissions", "id": id}));
+    let actions: Vec<&str> = manager["actions"].as_array().unwrap().iter().filter_map(|a| a.as_str()).collect();
+    assert!(actions.contains(&"update") && !actions.contains(&"change_owner"), "{manager}");
+    assert!(!manager["editable_fields"].as_array().unwrap().iter().any(|f| f == "owner"));
+    r.call(json!({"op": "set_identity", "user_id": user_id(3), "display_name": "只读", "role": "viewer"}));
+    let viewer = r.call(json!({"op": "permissions", "id": id}));
+    assert_eq!(viewer["actions"], json!([]));
+    let out = unchanged_after(&mut r, &json!({"op": "update", "id": id, "fields": {"grade": "A"}}).to_string());
+    assert_eq!(out["code"], "forbidden");
+}

@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::access::{Principal, Teams};
 use crate::auth;
 use crate::limits;
+use crm_core::access;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -581,7 +582,7 @@ impl ServerDb {
                 return refuse(hash_hex, "bad_time", reason);
             }
             // Refusals that need no document come before the work of applying one.
-            if who.role == "viewer" {
+            if who.role == access::Role::Viewer {
                 return refuse(hash_hex, "forbidden", "viewers cannot change records".into());
             }
             ops_left = match ops_left.checked_sub(change.len()) {
@@ -720,47 +721,26 @@ impl ServerDb {
         before: &DocMeta,
         after: &DocMeta,
     ) -> Result<Result<(), (&'static str, String)>, DbError> {
-        let Some(kind) = after.kind else {
-            return Ok(Err(("unknown_kind", "the record has no kind this server knows".into())));
+        let named = after.customer.as_deref().filter(|_| after.kind.is_some_and(|k| k != Kind::Customer));
+        let missing_customer = match named {
+            Some(customer) => {
+                let known: bool = tx
+                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM docs WHERE id = ? AND kind = 'customer')")?
+                    .query_row([customer], |r| r.get(0))?;
+                (!known).then_some(customer)
+            }
+            None => None,
         };
-        if existed && before.kind != after.kind {
-            return Ok(Err(("kind_change", "a record's kind cannot change".into())));
+        let (old_scope, new_scope) = (scope_owner(tx, before)?, scope_owner(tx, after)?);
+        fn side<'a>(meta: &'a DocMeta, scope: Option<&'a str>) -> access::Side<'a> {
+            access::Side { kind: meta.kind, owner: meta.owner.as_deref(), scope_owner: scope }
         }
-        if who.role == "viewer" {
-            return Ok(Err(("forbidden", "viewers cannot change records".into())));
-        }
-        if kind.spec().admin_only {
-            return Ok(if who.role == "admin" {
-                Ok(())
-            } else {
-                Err(("forbidden", format!("only admins change {kind} records")))
-            });
-        }
-        if let Some(customer) = after.customer.as_deref().filter(|_| kind != Kind::Customer) {
-            let known: bool = tx
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM docs WHERE id = ? AND kind = 'customer')")?
-                .query_row([customer], |r| r.get(0))?;
-            if !known {
-                return Ok(Err(("unknown_customer", format!("customer {customer} is not on the server"))));
-            }
-        }
-        // The most specific reason first: handing a record to someone else is for supervisors.
-        let owner_changed =
-            if existed { before.owner != after.owner } else { after.owner.as_deref() != Some(&who.user_id) };
-        if owner_changed && after.owner.is_some() && !who.may_change_owner() {
-            return Ok(Err(("owner_change", "only a supervisor or an admin can change the owner".into())));
-        }
-        let new_scope = scope_owner(tx, after)?;
-        if !who.can_write(kind, new_scope.as_deref(), teams) {
-            return Ok(Err(("forbidden", "this record belongs to someone you cannot write for".into())));
-        }
-        if existed {
-            let old_scope = scope_owner(tx, before)?;
-            if !who.can_write(kind, old_scope.as_deref(), teams) {
-                return Ok(Err(("forbidden", "this record belongs to someone you cannot write for".into())));
-            }
-        }
-        Ok(Ok(()))
+        let write = access::Write {
+            before: existed.then(|| side(before, old_scope.as_deref())),
+            after: side(after, new_scope.as_deref()),
+            missing_customer,
+        };
+        Ok(who.check_write(&write, teams).map_err(|r| (r.code, r.reason)))
     }
 }
 
@@ -917,7 +897,7 @@ pub fn device_principal(conn: &Connection, device_id: &str) -> Result<Result<Pri
     } else if expires < now_ms() {
         Err(AuthError::Expired)
     } else {
-        Ok(Principal { user_id, role, team, device_id: device_id.to_string(), expires_at: expires })
+        Principal::new(user_id, &role, team, device_id.to_string(), expires).ok_or(AuthError::Invalid)
     })
 }
 

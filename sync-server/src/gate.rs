@@ -126,7 +126,7 @@ mod tests {
     use super::*;
 
     fn who(user: &str, role: &str) -> Principal {
-        Principal { user_id: user.into(), role: role.into(), team: None, device_id: "d".into(), expires_at: i64::MAX }
+        Principal::new(user.into(), role, None, "d".into(), i64::MAX).expect("a known role")
     }
 
     #[test]

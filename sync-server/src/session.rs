@@ -246,8 +246,10 @@ impl Conn {
         let mut before = self.who.clone();
         let mut after = self.who.clone();
         if mine {
-            (before.role, before.team) = (old_role, old_team);
-            (after.role, after.team) = (new_role, new_team);
+            // A role this version does not know reads only its own records.
+            let role = |r: &str| crate::access::Role::parse(r).unwrap_or(crate::access::Role::AccountManager);
+            (before.person.role, before.person.team) = (role(&old_role), old_team);
+            (after.person.role, after.person.team) = (role(&new_role), new_team);
         }
         let rows: Vec<(String, Option<String>, Option<String>)> = {
             let sql = if mine {
@@ -389,7 +391,7 @@ async fn serve_connection(
                         let welcome = ServerMsg::Welcome {
                             protocol: PROTOCOL_VERSION,
                             user_id: conn.who.user_id.clone(),
-                            role: conn.who.role.clone(),
+                            role: conn.who.role.as_str().to_string(),
                             epoch: state.epoch.clone(),
                             resend_own,
                         };
