@@ -168,6 +168,13 @@ impl Person {
     /// The rules one write must pass, most specific reason first. What needs a database
     /// (whether the named customer exists) comes in [`Write::missing_customer`].
     pub fn check_write(&self, write: &Write<'_>, teams: &Teams) -> Result<(), Refusal> {
+        // A record this person may not write is refused before anything else is looked at, so
+        // the reason tells nothing about it (its kind, owner or customer).
+        if let Some(before) = write.before {
+            if before.kind.is_some_and(|k| !self.can_write(k, before.scope_owner, teams)) {
+                return Err(Refusal::new("forbidden", "this record belongs to someone you cannot write for"));
+            }
+        }
         let Some(kind) = write.after.kind else {
             return Err(Refusal::new("unknown_kind", "the record has no kind this server knows"));
         };
@@ -286,6 +293,12 @@ mod tests {
             code(&ann, Write { before: Some(side(Some("ann"))), after: contact, missing_customer: None }),
             Some("kind_change")
         );
+        // Someone else's record: the same answer whatever the change, so nothing is learned.
+        let bobs = side(Some("bob"));
+        let guess = Write { before: Some(bobs), after: side(Some("ann")), missing_customer: None };
+        assert_eq!(code(&ann, guess), Some("forbidden"));
+        let as_contact = Write { before: Some(bobs), after: contact, missing_customer: None };
+        assert_eq!(code(&ann, as_contact), Some("forbidden"));
         let new_contact = Write { before: None, after: contact, missing_customer: Some("c9") };
         assert_eq!(code(&ann, new_contact), Some("unknown_customer"));
     }

@@ -676,32 +676,52 @@ impl ServerDb {
         if Uuid::parse_str(doc_id).is_err() {
             return Err(DbError::Invalid("the document id is not a UUID".into()));
         }
-        let mut stored = current_doc(&mut self.cache, &self.conn, doc_id)?;
-        let learned =
-            stored.fork().receive_sync_message(state, message).map_err(|e| DbError::Invalid(e.to_string()))?;
-        self.cache.put(doc_id, stored);
+        use automerge::sync::{ChunkList, Message, MessageVersion};
+        // The changes in the message are taken apart before anything is applied: each is
+        // checked within the limits like a pushed one, only this device's own are taken, and
+        // a chunk that is not a change (a whole saved document) is refused. What is left
+        // (heads, needs, haves) only steers the protocol.
+        let mut incoming = Message::decode(message).map_err(|e| DbError::Invalid(e.to_string()))?;
+        let chunks: Vec<Vec<u8>> = incoming.changes.iter().map(<[u8]>::to_vec).collect();
+        incoming.changes = ChunkList::empty();
         let own: Vec<String> = self
             .conn
             .prepare_cached("SELECT actor FROM actors WHERE device_id = ?")?
             .query_map([&courier.device_id], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         let (mut mine, mut refused) = (Vec::new(), Vec::new());
-        for mut change in learned {
-            if own.contains(&hex(change.actor_id().to_bytes())) {
-                mine.push(DocBytes { doc: doc_id.to_string(), bytes: change.bytes().into_owned() });
-            } else {
-                refused.push(Refused {
-                    hash: change.hash().to_string(),
-                    doc: doc_id.to_string(),
-                    code: "not_own".into(),
-                    reason: "the server takes a change only from the device that wrote it".into(),
-                });
+        for chunk in chunks {
+            let refusal = |hash: String, code: &str, reason: String| Refused {
+                hash,
+                doc: doc_id.to_string(),
+                code: code.into(),
+                reason,
+            };
+            match limits::decode_change(chunk) {
+                Ok(change) if own.contains(&hex(change.actor_id().to_bytes())) => {
+                    mine.push((doc_id.to_string(), Ok(change)));
+                }
+                Ok(change) => refused.push(refusal(
+                    change.hash().to_string(),
+                    "not_own",
+                    "the server takes a change only from the device that wrote it".into(),
+                )),
+                Err((code, reason)) => refused.push(refusal(String::new(), code, reason)),
             }
         }
-        let (accepted, more) = self.ingest(courier, mine)?;
+        let (accepted, more) = self.ingest_decoded(courier, mine)?;
         refused.extend(more);
         let mut current = current_doc(&mut self.cache, &self.conn, doc_id)?;
-        let reply = current.sync_message(state);
+        current.receive_sync_message(state, &incoming.encode()).map_err(|e| DbError::Invalid(e.to_string()))?;
+        // Speak the first message format only, so the device sends changes, never whole
+        // documents (which could not be checked one change at a time).
+        state.their_capabilities = None;
+        let reply = current.sync_message(state).and_then(|bytes| {
+            let mut reply = Message::decode(&bytes).ok()?;
+            reply.flags = None;
+            reply.version = MessageVersion::V1;
+            Some(reply.encode())
+        });
         self.cache.put(doc_id, current);
         let stored: Option<(Option<String>, Option<String>)> = self
             .conn

@@ -148,6 +148,9 @@ async fn login(
     ConnectInfo(listener::Peer(peer)): ConnectInfo<listener::Peer>,
     Json(req): Json<LoginRequest>,
 ) -> Response {
+    if req.username.chars().count() > 64 || req.password.len() > 1024 {
+        return error(StatusCode::BAD_REQUEST, "invalid", "the username or password is too long");
+    }
     if let Err(login::Throttled(wait)) = state.logins.begin(&req.username, peer.ip()) {
         let message = format!("too many sign-in attempts; try again in {} minutes", wait.as_secs().div_ceil(60));
         return error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", &message);

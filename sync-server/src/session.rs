@@ -89,9 +89,12 @@ impl Conn {
     /// A fresh device: every readable document as one compacted snapshot, consistent with
     /// the log position sent last.
     async fn bootstrap(&mut self) -> Result<(), Stop> {
-        let teams = self.teams()?;
         self.reader.execute_batch("BEGIN")?;
-        let result = self.bootstrap_in_txn(&teams).await;
+        // Teams and the log position from the same snapshot as the documents.
+        let result = match self.teams() {
+            Ok(teams) => self.bootstrap_in_txn(&teams).await,
+            Err(e) => Err(e),
+        };
         let _ = self.reader.execute_batch("COMMIT");
         result
     }
@@ -275,20 +278,25 @@ impl Conn {
         }
         let now = self.who.clone();
         let current_teams = self.teams()?;
-        for ids in gained.chunks(MAX_BATCH) {
-            let gate = ReadGate::new(&now, &current_teams);
-            let mut docs = Vec::new();
-            for id in ids {
-                let row: Option<(Option<String>, Option<String>, Vec<u8>)> = self
-                    .reader
-                    .prepare_cached("SELECT kind, scope_owner, snapshot FROM docs WHERE id = ?")?
-                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()?;
-                if let Some((kind, scope, bytes)) = row {
-                    docs.extend(gate.admit(id.clone(), kind.as_deref().and_then(Kind::parse), scope.as_deref(), bytes));
-                }
+        // Messages sized by bytes, as in a bootstrap; cursor 0: the cursor moves only with
+        // the `drop` below, after everything gained.
+        let gate = ReadGate::new(&now, &current_teams);
+        let (mut docs, mut bytes) = (Vec::new(), 0);
+        for id in gained {
+            let row: Option<(Option<String>, Option<String>, Vec<u8>)> = self
+                .reader
+                .prepare_cached("SELECT kind, scope_owner, snapshot FROM docs WHERE id = ?")?
+                .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            let Some((kind, scope, snapshot)) = row else { continue };
+            if bytes + snapshot.len() > BATCH_BYTES && !docs.is_empty() {
+                self.send_out(Outgoing::Snapshots { docs: std::mem::take(&mut docs), cursor: 0 }).await?;
+                bytes = 0;
             }
-            // Cursor 0: the cursor moves only with the `drop` below, after everything gained.
+            bytes += snapshot.len();
+            docs.extend(gate.admit(id, kind.as_deref().and_then(Kind::parse), scope.as_deref(), snapshot));
+        }
+        if !docs.is_empty() {
             self.send_out(Outgoing::Snapshots { docs, cursor: 0 }).await?;
         }
         self.send(ServerMsg::Drop { docs: lost, cursor: seq }).await
@@ -339,6 +347,11 @@ async fn serve_connection(
     let mut latest = state.latest.subscribe();
     let mut auth = state.auth.subscribe();
     auth.mark_unchanged();
+    // Anything that changed between the check before the upgrade and subscribing.
+    match crate::db::device_principal(&conn.reader, &conn.who.device_id)? {
+        Ok(now) => conn.who = now,
+        Err(e) => return conn.refuse(e).await,
+    }
     let expiry = tokio::time::sleep(until_expiry(conn.who.expires_at));
     tokio::pin!(expiry);
     let mut greeted = false;
@@ -383,6 +396,15 @@ async fn serve_connection(
                             let message = format!("this server speaks protocol {PROTOCOL_VERSION}, the client {protocol}; update the app");
                             conn.error("unsupported_protocol", message, true).await?;
                             return Ok(());
+                        }
+                        if greeted {
+                            conn.error("hello_again", "one hello per connection; reconnect to start over".into(), true).await?;
+                            return Ok(());
+                        }
+                        // The device as it stands now: nothing is sent on rights it has lost.
+                        match crate::db::device_principal(&conn.reader, &conn.who.device_id)? {
+                            Ok(now) => conn.who = now,
+                            Err(e) => return conn.refuse(e).await,
                         }
                         greeted = true;
                         // A cursor from before a restore points into a log this server no

@@ -646,3 +646,43 @@ async fn an_admin_signing_in_on_a_new_device_does_not_write_a_second_copy_of_the
     assert!(user["conflicts"].as_object().is_none_or(|c| c.is_empty()), "no conflicting copy: {user}");
     assert!(admin.rejected().is_empty(), "{:?}", admin.rejected());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repair_takes_changes_under_the_same_limits_as_a_push() {
+    use automerge::sync::{ChunkList, Message, MessageVersion};
+    let server = TestServer::start();
+    server.add_user("ann", "account_manager", Some("east"));
+    let ann = Device::login(&server, "ann").await;
+    let log = server.log_len();
+    let actor = ann.engine.store().identity().actor.clone();
+    let actor = automerge::ActorId::from(crm_core::store::hex_decode(&actor).expect("hex"));
+    let values = [("name", FieldValue::Str("修复炸弹".into())), ("owner", FieldValue::Str(ann.user_id.clone()))];
+    let mut doc = RecordDoc::create_named(&actor, Kind::Customer, now_ms(), &ann.user_id, &values).unwrap();
+    doc.write(Kind::Customer.spec().field("notes").unwrap(), Some(&FieldValue::Notes("a".repeat(1_000_000))), false)
+        .unwrap();
+    let bomb = doc.commit(&ann.user_id, now_ms() / 1000).unwrap().bytes().into_owned();
+    let whole_document = doc.save();
+    let message = Message {
+        heads: vec![],
+        need: vec![],
+        have: vec![],
+        changes: ChunkList::from(vec![bomb, whole_document]),
+        flags: None,
+        version: MessageVersion::V1,
+    }
+    .encode();
+    let mut ws = connect(&server, Some(&token_of(&ann))).await.unwrap();
+    hello(&mut ws).await;
+    let id = uuid::Uuid::now_v7().to_string();
+    send(&mut ws, &ClientMsg::Repair { doc: id, message }).await;
+    let refused = loop {
+        match next_answer(&mut ws).await.0 {
+            Some(ServerMsg::Repair { refused, .. }) => break refused,
+            Some(_) => continue,
+            None => panic!("the connection ended"),
+        }
+    };
+    let codes: Vec<&str> = refused.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, vec!["too_large", "invalid_change"], "{refused:?}");
+    assert_eq!(server.log_len(), log);
+}
