@@ -147,7 +147,10 @@ impl Conn {
     }
 
     /// Send everything after the cursor this user may read, in log order, then `caught_up`.
-    async fn catch_up(&mut self) -> Result<(), Stop> {
+    /// `report`: always end with `caught_up` (after hello); a live wake-up that found nothing
+    /// new for this device sends nothing at all.
+    async fn catch_up(&mut self, report: bool) -> Result<(), Stop> {
+        let start = self.cursor;
         let mut teams = self.teams()?;
         let mut who = self.who.clone();
         loop {
@@ -225,7 +228,10 @@ impl Conn {
             }
         }
         let cursor = self.cursor;
-        self.send(ServerMsg::CaughtUp { cursor }).await
+        if report || cursor != start {
+            self.send(ServerMsg::CaughtUp { cursor }).await?;
+        }
+        Ok(())
     }
 
     /// `user`'s role or team changed from `old` to `new` (log entry `seq`): send this device
@@ -423,7 +429,7 @@ async fn serve_connection(
                         } else {
                             conn.cursor = cursor;
                         }
-                        conn.catch_up().await?;
+                        conn.catch_up(true).await?;
                         latest.mark_unchanged();
                     }
                     ClientMsg::Push { batch, changes } => {
@@ -505,7 +511,7 @@ async fn serve_connection(
                         expiry.as_mut().reset(tokio::time::Instant::now() + until_expiry(now.expires_at));
                         if now != conn.who && greeted {
                             // The `rescope` log entry that came with it re-scopes what was sent.
-                            conn.catch_up().await?;
+                            conn.catch_up(false).await?;
                         }
                     }
                 }
@@ -517,7 +523,7 @@ async fn serve_connection(
                 if changed.is_err() {
                     return Ok(());
                 }
-                conn.catch_up().await?;
+                conn.catch_up(false).await?;
             }
             _ = keepalive.tick() => {
                 if last_heard.elapsed() > IDLE_LIMIT {

@@ -89,6 +89,19 @@ impl TestServer {
         db.add_user(username, username, role, team, PASSWORD).unwrap()
     }
 
+    /// Add these accounts (username, role, team) and sign each in on a device of its own.
+    pub async fn people<const N: usize>(&self, accounts: [(&str, &str, Option<&str>); N]) -> [Device; N] {
+        let mut devices = Vec::with_capacity(N);
+        for (username, role, team) in accounts {
+            self.add_user(username, role, team);
+            devices.push(Device::login(self, username).await);
+        }
+        match devices.try_into() {
+            Ok(devices) => devices,
+            Err(_) => unreachable!("one device per account"),
+        }
+    }
+
     pub fn db(&self) -> sync_server::db::ServerDb {
         sync_server::db::ServerDb::open(&self.db_path).unwrap()
     }
