@@ -177,8 +177,7 @@ impl Conn {
                 let kind = kind.as_deref().and_then(Kind::parse);
                 if event == "rescope" {
                     self.flush(&mut changes, seq as u64 - 1).await?;
-                    let (old, new) = (old.unwrap_or_default(), new.unwrap_or_default());
-                    self.rescope(&doc, &old, &new, &teams, seq as u64).await?;
+                    self.rescope(&doc, seq as u64).await?;
                     teams = self.teams()?;
                     who = self.who.clone();
                     self.cursor = seq as u64;
@@ -237,29 +236,17 @@ impl Conn {
     /// `user`'s role or team changed from `old` to `new` (log entry `seq`): send this device
     /// the records it gained and drop those it lost, as for a transfer. For this device's own
     /// user every record is considered; for anyone else, only the records in their scope.
-    async fn rescope(&mut self, user: &str, old: &str, new: &str, teams: &Teams, seq: u64) -> Result<(), Stop> {
-        let (old_role, old_team) = crate::db::decode_scope(old);
-        let (new_role, new_team) = crate::db::decode_scope(new);
-        // The principal and teams before and after the change, as far as this entry tells.
-        let mut before_teams = teams.clone();
-        let mut after_teams = teams.clone();
-        before_teams.insert(user.to_string(), old_team.clone());
-        after_teams.insert(user.to_string(), new_team.clone());
+    async fn rescope(&mut self, user: &str, seq: u64) -> Result<(), Stop> {
+        // This device's own standing now (it may have been revoked meanwhile).
+        match crate::db::device_principal(&self.reader, &self.who.device_id)? {
+            Ok(now) => self.who = now,
+            Err(e) => return self.refuse(e).await,
+        }
+        // Everyone's teams, and this user's role and team, just before and just after this
+        // entry: later entries are rolled back, so moves in a row are each judged as they were.
+        let (before_teams, before) = self.as_of(seq - 1)?;
+        let (after_teams, after) = self.as_of(seq)?;
         let mine = user == self.who.user_id;
-        if mine {
-            match crate::db::device_principal(&self.reader, &self.who.device_id)? {
-                Ok(now) => self.who = now,
-                Err(e) => return self.refuse(e).await,
-            }
-        }
-        let mut before = self.who.clone();
-        let mut after = self.who.clone();
-        if mine {
-            // A role this version does not know reads only its own records.
-            let role = |r: &str| crate::access::Role::parse(r).unwrap_or(crate::access::Role::AccountManager);
-            (before.person.role, before.person.team) = (role(&old_role), old_team);
-            (after.person.role, after.person.team) = (role(&new_role), new_team);
-        }
         let rows: Vec<(String, Option<String>, Option<String>)> = {
             let sql = if mine {
                 "SELECT id, kind, scope_owner FROM docs WHERE ?1 IS NOT NULL"
@@ -306,6 +293,28 @@ impl Conn {
             self.send_out(Outgoing::Snapshots { docs, cursor: 0 }).await?;
         }
         self.send(ServerMsg::Drop { docs: lost, cursor: seq }).await
+    }
+
+    /// Everyone's teams and this device's person as they were right after log entry `seq`:
+    /// the current ones with every later `rescope` entry rolled back.
+    fn as_of(&self, seq: u64) -> Result<(Teams, Principal), Stop> {
+        let mut teams = self.teams()?;
+        let mut who = self.who.clone();
+        let later: Vec<(String, Option<String>)> = self
+            .reader
+            .prepare_cached("SELECT doc_id, old_scope FROM log WHERE event = 'rescope' AND seq > ? ORDER BY seq DESC")?
+            .query_map([seq as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (user, old) in later {
+            let (role, team) = crate::db::decode_scope(old.as_deref().unwrap_or_default());
+            if user == who.user_id {
+                // A role this version does not know reads only its own records.
+                who.person.role = crate::access::Role::parse(&role).unwrap_or(crate::access::Role::AccountManager);
+                who.person.team.clone_from(&team);
+            }
+            teams.insert(user, team);
+        }
+        Ok((teams, who))
     }
 
     async fn flush(&mut self, changes: &mut Vec<(u64, Readable<Vec<u8>>)>, cursor: u64) -> Result<(), Stop> {

@@ -681,3 +681,28 @@ async fn repair_takes_changes_under_the_same_limits_as_a_push() {
     assert_eq!(codes, vec!["too_large", "invalid_change"], "{refused:?}");
     assert_eq!(server.log_len(), log);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moves_in_a_row_are_each_applied_to_a_device_that_was_offline() {
+    let server = TestServer::start();
+    let [sue, ann, bob] = server
+        .people([
+            ("sue", "supervisor", Some("east")),
+            ("ann", "account_manager", Some("east")),
+            ("bob", "account_manager", Some("west")),
+        ])
+        .await;
+    let anns = ann.create("customer", json!({"name": "东区客户"}));
+    let bobs = bob.create("customer", json!({"name": "西区客户"}));
+    ann.sync().await.unwrap();
+    bob.sync().await.unwrap();
+    sue.sync().await.unwrap();
+    assert!(sue.doc_ids().contains(&anns) && !sue.doc_ids().contains(&bobs));
+
+    // While sue's device is offline: she moves to the west, then ann moves elsewhere.
+    server.db().set_role_team("sue", None, Some(Some("west"))).unwrap();
+    server.db().set_role_team("ann", None, Some(Some("north"))).unwrap();
+    sue.sync().await.unwrap();
+    assert!(!sue.doc_ids().contains(&anns), "what sue lost by moving is dropped");
+    assert!(sue.doc_ids().contains(&bobs), "what she gained arrives");
+}
