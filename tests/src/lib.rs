@@ -215,7 +215,7 @@ pub async fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) 
 pub mod wire {
     use std::time::Duration;
 
-    use crm_core::sync::protocol::{decode, encode, ClientMsg, ServerMsg, PROTOCOL_VERSION};
+    use crm_core::sync::protocol::{decode, encode, ClientMsg, DocBytes, ServerMsg, PROTOCOL_VERSION};
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -259,6 +259,25 @@ pub mod wire {
                 Some(ServerMsg::CaughtUp { .. }) => return,
                 Some(_) => continue,
                 None => panic!("the connection ended during hello"),
+            }
+        }
+    }
+
+    /// Push one change; the verdict per change: (`accepted`, hash) or (refusal code, reason).
+    pub async fn push_one(ws: &mut Ws, doc: &str, bytes: Vec<u8>) -> Vec<(String, String)> {
+        send(ws, &ClientMsg::Push { batch: 1, changes: vec![DocBytes { doc: doc.to_string(), bytes }] }).await;
+        loop {
+            match next_answer(ws).await.0 {
+                Some(ServerMsg::Ack { accepted, refused, .. }) => {
+                    return accepted
+                        .into_iter()
+                        .map(|a| ("accepted".to_string(), a.hash))
+                        .chain(refused.into_iter().map(|r| (r.code, r.reason)))
+                        .collect()
+                }
+                // Live traffic (e.g. records the admin just added) may come first.
+                Some(_) => continue,
+                None => panic!("the connection ended before the ack"),
             }
         }
     }
