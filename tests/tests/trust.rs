@@ -392,6 +392,23 @@ async fn the_server_refuses_records_the_schema_forbids_with_the_reason() {
             }),
         ),
         (
+            // Values a reader would skip inside a container: a number among phones, a blob
+            // among custom fields.
+            "phones",
+            Box::new(|d| {
+                let list = d.put_object(automerge::ROOT, "phones", automerge::ObjType::List).unwrap();
+                d.insert(&list, 0, "13800138000").unwrap();
+                d.insert(&list, 1, 42i64).unwrap();
+            }),
+        ),
+        (
+            "custom_fields",
+            Box::new(|d| {
+                let custom = d.put_object(automerge::ROOT, "custom_fields", automerge::ObjType::Map).unwrap();
+                d.put(&custom, "hidden", automerge::ScalarValue::Bytes(vec![0; 1000])).unwrap();
+            }),
+        ),
+        (
             "tags",
             Box::new(|d| {
                 let tags = d.put_object(automerge::ROOT, "tags", automerge::ObjType::Map).unwrap();
