@@ -127,10 +127,11 @@ impl Person {
     /// May this person write a record of `kind` whose scope owner is `scope_owner`?
     pub fn can_write(&self, kind: Kind, scope_owner: Option<&str>, teams: &Teams) -> bool {
         match self.role {
-            Role::Viewer => false,
             Role::Admin => true,
-            _ if kind.spec().admin_only => false,
-            _ => scope_owner.is_some_and(|owner| self.can_read(Some(kind), Some(owner), teams)),
+            _ => {
+                self.may_write_kind(kind)
+                    && scope_owner.is_some_and(|owner| self.can_read(Some(kind), Some(owner), teams))
+            }
         }
     }
 

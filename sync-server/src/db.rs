@@ -10,9 +10,7 @@ use crm_core::cache::DocCache;
 use crm_core::document::RecordDoc;
 use crm_core::kind::{Kind, ROLES};
 use crm_core::store::hex;
-use crm_core::sync::protocol::{
-    Accepted, DocBytes, LoginRequest, LoginResponse, Refused, MAX_PUSH_OPS, MAX_RECORD_BYTES,
-};
+use crm_core::sync::protocol::{Accepted, LoginRequest, LoginResponse, Refused, MAX_PUSH_OPS, MAX_RECORD_BYTES};
 use crm_core::value::{format_datetime, now_ms, FieldValue};
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
@@ -217,10 +215,6 @@ impl ServerDb {
         &self.conn
     }
 
-    pub fn max_seq(&self) -> Result<u64, DbError> {
-        Ok(self.conn.query_row("SELECT IFNULL(MAX(seq), 0) FROM log", [], |r| r.get::<_, i64>(0))? as u64)
-    }
-
     // ---- accounts ----------------------------------------------------------------------
 
     /// Add an account, and its `user` record so every device can show the name.
@@ -336,19 +330,8 @@ impl ServerDb {
             .optional()?)
     }
 
-    /// Check the password and register a device with its actor id. `None` when the username
-    /// or password is wrong or the account is disabled (the caller does not say which).
-    /// Hashes under the caller's lock: the server uses [`ServerDb::login_account`] and
-    /// [`ServerDb::register_device`] around a check done off the lock.
-    pub fn login(&mut self, req: &LoginRequest) -> Result<Option<LoginResponse>, DbError> {
-        let Some(account) = self.login_account(&req.username)? else { return Ok(None) };
-        if account.disabled || !auth::verify_password(&req.password, &account.password_hash) {
-            return Ok(None);
-        }
-        self.register_device(&account, req).map(Some)
-    }
-
-    /// Register a device for an account whose password was checked.
+    /// Register a device, with its actor id, for an account from [`ServerDb::login_account`]
+    /// whose password the caller checked (off the writer lock: see `login.rs`).
     pub fn register_device(&mut self, account: &LoginAccount, req: &LoginRequest) -> Result<LoginResponse, DbError> {
         let LoginAccount { user_id, display_name, role, .. } = account.clone();
         let disabled: bool = self
@@ -432,12 +415,6 @@ impl ServerDb {
         Ok(who)
     }
 
-    /// A connected device as it stands now: refused when it was revoked, its account
-    /// disabled or its token expired since it connected; its current role and team otherwise.
-    pub fn device_principal(&self, device_id: &str) -> Result<Result<Principal, AuthError>, DbError> {
-        device_principal(&self.conn, device_id)
-    }
-
     /// Change an account's role and/or team. Its open connections are re-scoped at once and
     /// devices that are offline when it happens at their next connection: the log records
     /// the change, so each device gains and drops records as if they had been transferred.
@@ -447,7 +424,7 @@ impl ServerDb {
         role: Option<&str>,
         team: Option<Option<&str>>,
     ) -> Result<(), DbError> {
-        if let Some(role) = role.filter(|r| !ROLES.contains(r)) {
+        if let Some(role) = role.filter(|r| access::Role::parse(r).is_none()) {
             return Err(DbError::Invalid(format!("role must be one of {}, not '{role}'", ROLES.join(", "))));
         }
         let tx = self.conn.transaction()?;
@@ -515,7 +492,9 @@ impl ServerDb {
 
     /// Check and store pushed changes, in order, in one transaction. Each is accepted (with
     /// its log sequence; re-sending a stored change answers with its original sequence) or
-    /// refused with a reason; nothing refused is stored.
+    /// refused with a reason; nothing refused is stored. The changes come decoded by
+    /// [`limits::decode_push`], which the server runs before it takes the writer, so one
+    /// connection's costly decoding never holds up anyone else.
     ///
     /// A change is taken only from the device that wrote it: its actor must be registered to
     /// `who`'s device and its stated author (the commit message) must be `who`'s user, so no
@@ -523,25 +502,10 @@ impl ServerDb {
     pub fn ingest(
         &mut self,
         who: &Principal,
-        changes: Vec<DocBytes>,
-    ) -> Result<(Vec<Accepted>, Vec<Refused>), DbError> {
-        self.ingest_decoded(who, limits::decode_push(changes))
-    }
-
-    /// [`ServerDb::ingest`] of changes already decoded by [`limits::decode_push`] — which the
-    /// server does before it takes the writer, so one connection's costly decoding never
-    /// holds up anyone else.
-    pub fn ingest_decoded(
-        &mut self,
-        who: &Principal,
         changes: Vec<limits::Decoded>,
     ) -> Result<(Vec<Accepted>, Vec<Refused>), DbError> {
         let teams = self.teams()?;
-        let my_actors: Vec<String> = self
-            .conn
-            .prepare_cached("SELECT actor FROM actors WHERE device_id = ?")?
-            .query_map([&who.device_id], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let my_actors = device_actors(&self.conn, &who.device_id)?;
         let mut accepted = Vec::new();
         let mut refused = Vec::new();
         let mut dictionaries: Option<HashSet<(String, String)>> = None;
@@ -684,11 +648,7 @@ impl ServerDb {
         let mut incoming = Message::decode(message).map_err(|e| DbError::Invalid(e.to_string()))?;
         let chunks: Vec<Vec<u8>> = incoming.changes.iter().map(<[u8]>::to_vec).collect();
         incoming.changes = ChunkList::empty();
-        let own: Vec<String> = self
-            .conn
-            .prepare_cached("SELECT actor FROM actors WHERE device_id = ?")?
-            .query_map([&courier.device_id], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let own = device_actors(&self.conn, &courier.device_id)?;
         let (mut mine, mut refused) = (Vec::new(), Vec::new());
         for chunk in chunks {
             let refusal = |hash: String, code: &str, reason: String| Refused {
@@ -709,7 +669,7 @@ impl ServerDb {
                 Err((code, reason)) => refused.push(refusal(String::new(), code, reason)),
             }
         }
-        let (accepted, more) = self.ingest_decoded(courier, mine)?;
+        let (accepted, more) = self.ingest(courier, mine)?;
         refused.extend(more);
         let mut current = current_doc(&mut self.cache, &self.conn, doc_id)?;
         current.receive_sync_message(state, &incoming.encode()).map_err(|e| DbError::Invalid(e.to_string()))?;
@@ -881,6 +841,14 @@ fn record_transfer(
     Ok(())
 }
 
+/// The actor ids (hex) registered to a device.
+fn device_actors(conn: &Connection, device_id: &str) -> Result<Vec<String>, DbError> {
+    Ok(conn
+        .prepare_cached("SELECT actor FROM actors WHERE device_id = ?")?
+        .query_map([device_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
 /// Accounts and devices changed (revoked, disabled, role or team): connected sessions check
 /// themselves again. Other processes (the admin commands) write this too; the server polls it.
 fn bump_auth_version(tx: &Connection) -> Result<(), DbError> {
@@ -900,7 +868,9 @@ pub fn versions(conn: &Connection) -> Result<(u64, u64), DbError> {
     Ok((auth.and_then(|v| v.parse().ok()).unwrap_or(0), seq as u64))
 }
 
-/// See [`ServerDb::device_principal`]; usable from a session's reader.
+/// A device as it stands now: refused when it was revoked, its account disabled or its token
+/// expired; its current role and team otherwise. For the token check before a connection and
+/// for re-checking a connected device from its session's reader.
 pub fn device_principal(conn: &Connection, device_id: &str) -> Result<Result<Principal, AuthError>, DbError> {
     let row: Option<(String, i64, bool, String, Option<String>, bool)> = conn
         .prepare_cached(

@@ -19,10 +19,6 @@ pub struct Readable<T> {
 }
 
 impl<T> Readable<T> {
-    pub fn doc(&self) -> &str {
-        &self.doc
-    }
-
     pub fn value(&self) -> &T {
         &self.value
     }

@@ -47,21 +47,27 @@ pub struct AppState {
 impl AppState {
     pub fn open(path: PathBuf) -> Result<Arc<AppState>, DbError> {
         let db = ServerDb::open(&path)?;
-        let (latest, _) = watch::channel(db.max_seq()?);
+        let (auth_version, seq) = crate::db::versions(db.connection())?;
+        let (latest, _) = watch::channel(seq);
+        let (auth, _) = watch::channel(auth_version);
         let epoch = db.epoch()?;
-        let (auth, _) = watch::channel(crate::db::versions(db.connection())?.0);
         Ok(Arc::new(AppState { db: Mutex::new(db), path, latest, epoch, auth, logins: login::LoginGuard::new() }))
     }
 
     /// Wake every connection to send what was just stored.
     pub fn announce(&self, accepted: &[crm_core::sync::protocol::Accepted]) {
         if let Some(top) = accepted.iter().map(|a| a.seq).max() {
-            self.latest.send_if_modified(|seq| {
-                let newer = top > *seq;
-                *seq = (*seq).max(top);
-                newer
-            });
+            self.advance(top);
         }
+    }
+
+    /// The log now reaches `top`: wake the connections if that is news.
+    fn advance(&self, top: u64) {
+        self.latest.send_if_modified(|seq| {
+            let newer = top > *seq;
+            *seq = (*seq).max(top);
+            newer
+        });
     }
 
     /// Run `f` on the writer in a blocking task.
@@ -131,11 +137,7 @@ async fn watch_database(state: Arc<AppState>) {
         // A point read of two values: cheap enough to do inline.
         let Ok((auth, seq)) = crate::db::versions(&conn) else { continue };
         state.auth.send_if_modified(|v| std::mem::replace(v, auth) != auth);
-        state.latest.send_if_modified(|v| {
-            let newer = seq > *v;
-            *v = (*v).max(seq);
-            newer
-        });
+        state.advance(seq);
     }
 }
 

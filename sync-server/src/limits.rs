@@ -1,6 +1,6 @@
-//! What one pushed change may cost, checked before it is decoded or applied, so that a small
-//! frame can never make the server spend gigabytes or seconds: raw size, inflated size of a
-//! compressed change, and operations per change and per push.
+//! What one pushed change may cost, so that a small frame can never make the server spend
+//! gigabytes: raw size and the inflated size of a compressed change before it is decoded,
+//! operations per change before it is applied (the push's total is `ServerDb::ingest`'s).
 
 use std::io::Read;
 
@@ -24,7 +24,7 @@ pub fn decode_push(changes: Vec<crm_core::sync::protocol::DocBytes>) -> Vec<Deco
 }
 
 /// Decode one pushed change within the limits; the error is the refusal's reason.
-pub fn decode_change(bytes: Vec<u8>) -> Result<Change, (&'static str, String)> {
+pub fn decode_change(bytes: Vec<u8>) -> Decoding {
     if bytes.len() > MAX_CHANGE_BYTES {
         let reason = format!("a change of {} bytes is larger than {MAX_CHANGE_BYTES}", bytes.len());
         return Err(("too_large", reason));

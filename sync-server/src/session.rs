@@ -82,6 +82,41 @@ impl Conn {
         Err(Stop::Closed)
     }
 
+    /// Read this device's standing again: its current person and token expiry, or the end of
+    /// the connection when it was revoked, its account disabled or its token expired.
+    async fn recheck(&mut self) -> Result<(), Stop> {
+        match crate::db::device_principal(&self.reader, &self.who.device_id)? {
+            Ok(now) => {
+                self.who = now;
+                Ok(())
+            }
+            Err(e) => self.refuse(e).await,
+        }
+    }
+
+    /// The current snapshots of `ids` this connection's gate admits, in messages of at most
+    /// `BATCH_BYTES`; the last one carries `cursor`, the others 0 (do not move the cursor), so
+    /// a device interrupted part-way gets them all again. A snapshot is read only as it is
+    /// sent: memory stays within one message however large the records are.
+    async fn send_snapshots(&mut self, gate: &ReadGate<'_>, ids: Vec<String>, cursor: u64) -> Result<(), Stop> {
+        let (mut docs, mut bytes) = (Vec::new(), 0);
+        for id in ids {
+            let row: Option<(Option<String>, Option<String>, Vec<u8>)> = self
+                .reader
+                .prepare_cached("SELECT kind, scope_owner, snapshot FROM docs WHERE id = ?")?
+                .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            let Some((kind, scope, snapshot)) = row else { continue };
+            if bytes + snapshot.len() > BATCH_BYTES && !docs.is_empty() {
+                self.send_out(Outgoing::Snapshots { docs: std::mem::take(&mut docs), cursor: 0 }).await?;
+                bytes = 0;
+            }
+            bytes += snapshot.len();
+            docs.extend(gate.admit(id, kind.as_deref().and_then(Kind::parse), scope.as_deref(), snapshot));
+        }
+        self.send_out(Outgoing::Snapshots { docs, cursor }).await
+    }
+
     fn teams(&self) -> Result<Teams, Stop> {
         Ok(crate::db::teams(&self.reader)?)
     }
@@ -103,45 +138,28 @@ impl Conn {
         let top: i64 = self.reader.query_row("SELECT IFNULL(MAX(seq), 0) FROM log", [], |r| r.get(0))?;
         let who = self.who.clone();
         let gate = ReadGate::new(&who, teams);
+        // The ids of every readable record first (small), then their snapshots as they are sent.
+        let mut readable = Vec::new();
         let mut after = String::new();
-        let mut docs: Vec<Readable<Vec<u8>>> = Vec::new();
-        let mut bytes = 0;
         loop {
-            // Ids and sizes first; a snapshot is read only when it is sent, so memory is
-            // bounded by one message however large the records are.
-            type DocRow = (String, Option<String>, Option<String>, i64);
+            type DocRow = (String, Option<String>, Option<String>);
             let rows: Vec<DocRow> = self
                 .reader
-                .prepare_cached(
-                    "SELECT id, kind, scope_owner, length(snapshot) FROM docs WHERE id > ? ORDER BY id LIMIT ?",
-                )?
-                .query_map(params![after, MAX_BATCH as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .prepare_cached("SELECT id, kind, scope_owner FROM docs WHERE id > ? ORDER BY id LIMIT ?")?
+                .query_map(params![after, MAX_BATCH as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<Result<_, _>>()?;
             let full = rows.len() == MAX_BATCH;
-            for (doc, kind, scope, len) in rows {
+            for (doc, kind, scope) in rows {
                 after.clone_from(&doc);
-                let kind = kind.as_deref().and_then(Kind::parse);
-                if !gate.may_read(kind, scope.as_deref()) {
-                    continue;
+                if gate.may_read(kind.as_deref().and_then(Kind::parse), scope.as_deref()) {
+                    readable.push(doc);
                 }
-                if bytes + len as usize > BATCH_BYTES && !docs.is_empty() {
-                    // Only the last message carries the cursor: a device interrupted
-                    // mid-bootstrap starts over rather than missing documents.
-                    self.send_out(Outgoing::Snapshots { docs: std::mem::take(&mut docs), cursor: 0 }).await?;
-                    bytes = 0;
-                }
-                let snapshot: Vec<u8> = self
-                    .reader
-                    .prepare_cached("SELECT snapshot FROM docs WHERE id = ?")?
-                    .query_row([&doc], |r| r.get(0))?;
-                bytes += snapshot.len();
-                docs.extend(gate.admit(doc, kind, scope.as_deref(), snapshot));
             }
             if !full {
                 break;
             }
         }
-        self.send_out(Outgoing::Snapshots { docs, cursor: top as u64 }).await?;
+        self.send_snapshots(&gate, readable, top as u64).await?;
         self.cursor = top as u64;
         Ok(())
     }
@@ -190,17 +208,8 @@ impl Conn {
                     if could != can {
                         self.flush(&mut changes, seq as u64 - 1).await?;
                         if can {
-                            // The record's scope now, not the one in the log entry.
-                            let current: Option<(Vec<u8>, Option<String>)> = self
-                                .reader
-                                .prepare_cached("SELECT snapshot, scope_owner FROM docs WHERE id = ?")?
-                                .query_row([&doc], |r| Ok((r.get(0)?, r.get(1)?)))
-                                .optional()?;
-                            let docs = current
-                                .and_then(|(bytes, scope)| gate.admit(doc, kind, scope.as_deref(), bytes))
-                                .into_iter()
-                                .collect();
-                            self.send_out(Outgoing::Snapshots { docs, cursor: seq as u64 }).await?;
+                            // Admitted on the record's scope now, not the one in the log entry.
+                            self.send_snapshots(&gate, vec![doc], seq as u64).await?;
                         } else {
                             self.send(ServerMsg::Drop { docs: vec![doc], cursor: seq as u64 }).await?;
                         }
@@ -238,10 +247,7 @@ impl Conn {
     /// user every record is considered; for anyone else, only the records in their scope.
     async fn rescope(&mut self, user: &str, seq: u64) -> Result<(), Stop> {
         // This device's own standing now (it may have been revoked meanwhile).
-        match crate::db::device_principal(&self.reader, &self.who.device_id)? {
-            Ok(now) => self.who = now,
-            Err(e) => return self.refuse(e).await,
-        }
+        self.recheck().await?;
         // Everyone's teams, and this user's role and team, just before and just after this
         // entry: later entries are rolled back, so moves in a row are each judged as they were.
         let (before_teams, before) = self.as_of(seq - 1)?;
@@ -269,28 +275,10 @@ impl Conn {
                 _ => {}
             }
         }
-        let now = self.who.clone();
-        let current_teams = self.teams()?;
-        // Messages sized by bytes, as in a bootstrap; cursor 0: the cursor moves only with
-        // the `drop` below, after everything gained.
-        let gate = ReadGate::new(&now, &current_teams);
-        let (mut docs, mut bytes) = (Vec::new(), 0);
-        for id in gained {
-            let row: Option<(Option<String>, Option<String>, Vec<u8>)> = self
-                .reader
-                .prepare_cached("SELECT kind, scope_owner, snapshot FROM docs WHERE id = ?")?
-                .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()?;
-            let Some((kind, scope, snapshot)) = row else { continue };
-            if bytes + snapshot.len() > BATCH_BYTES && !docs.is_empty() {
-                self.send_out(Outgoing::Snapshots { docs: std::mem::take(&mut docs), cursor: 0 }).await?;
-                bytes = 0;
-            }
-            bytes += snapshot.len();
-            docs.extend(gate.admit(id, kind.as_deref().and_then(Kind::parse), scope.as_deref(), snapshot));
-        }
-        if !docs.is_empty() {
-            self.send_out(Outgoing::Snapshots { docs, cursor: 0 }).await?;
+        // The cursor moves only with the `drop` below, after everything gained.
+        if !gained.is_empty() {
+            let (now, current_teams) = (self.who.clone(), self.teams()?);
+            self.send_snapshots(&ReadGate::new(&now, &current_teams), gained, 0).await?;
         }
         self.send(ServerMsg::Drop { docs: lost, cursor: seq }).await
     }
@@ -363,10 +351,7 @@ async fn serve_connection(
     let mut auth = state.auth.subscribe();
     auth.mark_unchanged();
     // Anything that changed between the check before the upgrade and subscribing.
-    match crate::db::device_principal(&conn.reader, &conn.who.device_id)? {
-        Ok(now) => conn.who = now,
-        Err(e) => return conn.refuse(e).await,
-    }
+    conn.recheck().await?;
     let expiry = tokio::time::sleep(until_expiry(conn.who.expires_at));
     tokio::pin!(expiry);
     let mut greeted = false;
@@ -417,10 +402,7 @@ async fn serve_connection(
                             return Ok(());
                         }
                         // The device as it stands now: nothing is sent on rights it has lost.
-                        match crate::db::device_principal(&conn.reader, &conn.who.device_id)? {
-                            Ok(now) => conn.who = now,
-                            Err(e) => return conn.refuse(e).await,
-                        }
+                        conn.recheck().await?;
                         greeted = true;
                         // A cursor from before a restore points into a log this server no
                         // longer has: start the device over and have it send its own edits.
@@ -456,7 +438,7 @@ async fn serve_connection(
                         let decoded = tokio::task::spawn_blocking(move || crate::limits::decode_push(changes))
                             .await
                             .map_err(|e| DbError::Invalid(format!("decoding failed: {e}")))?;
-                        let (accepted, refused) = state.with_db(move |db| db.ingest_decoded(&who, decoded)).await?;
+                        let (accepted, refused) = state.with_db(move |db| db.ingest(&who, decoded)).await?;
                         state.announce(&accepted);
                         conn.send(ServerMsg::Ack { batch, accepted, refused }).await?;
                     }
@@ -514,15 +496,12 @@ async fn serve_connection(
                     return Ok(());
                 }
                 // Revoked, disabled, or a new role or team: this connection follows at once.
-                match crate::db::device_principal(&conn.reader, &conn.who.device_id)? {
-                    Err(e) => return conn.refuse(e).await,
-                    Ok(now) => {
-                        expiry.as_mut().reset(tokio::time::Instant::now() + until_expiry(now.expires_at));
-                        if now != conn.who && greeted {
-                            // The `rescope` log entry that came with it re-scopes what was sent.
-                            conn.catch_up(false).await?;
-                        }
-                    }
+                let before = conn.who.clone();
+                conn.recheck().await?;
+                expiry.as_mut().reset(tokio::time::Instant::now() + until_expiry(conn.who.expires_at));
+                if conn.who != before && greeted {
+                    // The `rescope` log entry that came with it re-scopes what was sent.
+                    conn.catch_up(false).await?;
                 }
             }
             () = &mut expiry => {

@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::store::{IncomingChange, Store};
 use crate::sync::protocol::{
-    decode, encode, ClientMsg, DocBytes, LoginRequest, LoginResponse, ServerMsg, BATCH_BYTES, MAX_FRAME_BYTES,
+    decode, encode, ClientMsg, DocBytes, LoginRequest, LoginResponse, Refused, ServerMsg, BATCH_BYTES, MAX_FRAME_BYTES,
     PROTOCOL_VERSION,
 };
 use crate::value::{format_datetime, now_ms};
@@ -404,11 +404,10 @@ impl SyncEngine {
                             if in_flight == Some(batch) {
                                 in_flight = None;
                             }
-                            // `deferred`: the server had done enough for one push; those stay in
-                            // the outbox and go in the next one.
-                            let refused: Vec<_> = refused.into_iter().filter(|r| r.code != "deferred").collect();
-                            let (retry, final_refusals): (Vec<_>, Vec<_>) =
-                                refused.into_iter().partition(|r| r.code == "missing_dependencies");
+                            // What waits stays in the outbox: `deferred` goes in the next push,
+                            // `missing_dependencies` after a repair.
+                            let (later, final_refusals): (Vec<_>, Vec<_>) = refused.into_iter().partition(Refused::waits);
+                            let retry: Vec<_> = later.into_iter().filter(|r| r.code == "missing_dependencies").collect();
                             let waiting = !retry.is_empty();
                             // Edits building on changes the server lacks stay in the outbox; the
                             // record is repaired with Automerge's sync protocol, then pushed again.
@@ -437,12 +436,9 @@ impl SyncEngine {
                             stalled = waiting && repairs.is_empty() && accepted.is_empty();
                         }
                         ServerMsg::Repair { doc, message, accepted, refused } => {
-                            // Still waiting (for another device to bring what an edit builds
+                            // What waits (e.g. for another device to bring what an edit builds
                             // on) is not a refusal: those edits stay in the outbox.
-                            let refused: Vec<_> = refused
-                                .into_iter()
-                                .filter(|r| r.code != "missing_dependencies" && r.code != "not_own")
-                                .collect();
+                            let refused: Vec<_> = refused.into_iter().filter(|r| !r.waits()).collect();
                             let next = {
                                 let mut store = self.store();
                                 store.settle(&accepted, &refused)?;

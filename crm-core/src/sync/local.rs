@@ -118,10 +118,7 @@ impl Store {
                 };
                 // Only this device's own unsent edits are rolled back; a refusal of anything
                 // else (another device's change seen during a repair) changes nothing here.
-                let unsent: bool = tx
-                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE hash = ?)")?
-                    .query_row([hash.0.as_slice()], |r| r.get(0))?;
-                if !unsent {
+                if !unsent(&tx, &hash.0)? {
                     continue;
                 }
                 bad.insert(hash);
@@ -325,11 +322,21 @@ fn delete_doc_rows(tx: &rusqlite::Connection, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Is this change (by hash) one of this device's edits not yet acknowledged?
+fn unsent(tx: &rusqlite::Connection, hash: &[u8]) -> Result<bool> {
+    Ok(tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE hash = ?)")?.query_row([hash], |r| r.get(0))?)
+}
+
+/// The actors (hex) in `meta.own_actors`, stored comma-separated.
+fn own_actor_list(conn: &rusqlite::Connection) -> Result<Option<Vec<String>>> {
+    let list: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'own_actors'", [], |r| r.get(0)).optional()?;
+    Ok(list.map(|l| l.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect()))
+}
+
 /// Add `actor` (hex) to the actors this store has written with while signed in to a server.
 pub(crate) fn remember_own_actor(tx: &rusqlite::Connection, actor: &str) -> Result<()> {
-    let known: Option<String> =
-        tx.query_row("SELECT value FROM meta WHERE key = 'own_actors'", [], |r| r.get(0)).optional()?;
-    let mut actors: Vec<String> = known.iter().flat_map(|k| k.split(',')).map(str::to_string).collect();
+    let mut actors = own_actor_list(tx)?.unwrap_or_default();
     if !actors.iter().any(|a| a == actor) {
         actors.push(actor.to_string());
     }
@@ -352,11 +359,8 @@ impl Store {
 
     /// The actors (hex) this device has written with while signed in to a server.
     pub fn own_actors(&self) -> Result<Vec<String>> {
-        Ok(match self.meta("own_actors")? {
-            Some(list) => list.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect(),
-            // A store signed in before this list was kept: its current actor.
-            None => vec![self.identity().actor.clone()],
-        })
+        // A store signed in before this list was kept: its current actor.
+        Ok(own_actor_list(&self.conn)?.unwrap_or_else(|| vec![self.identity().actor.clone()]))
     }
 
     /// The server was restored from a backup and may lack changes it acknowledged: put every
@@ -379,10 +383,7 @@ impl Store {
                     continue;
                 }
                 let hash = change.hash().0.to_vec();
-                let unsent: bool = tx
-                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE hash = ?)")?
-                    .query_row([&hash], |r| r.get(0))?;
-                if !unsent {
+                if !unsent(&tx, &hash)? {
                     queued.push((id.clone(), hash, change.bytes().into_owned()));
                 }
             }

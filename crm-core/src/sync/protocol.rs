@@ -59,6 +59,15 @@ pub struct Refused {
     pub reason: String,
 }
 
+impl Refused {
+    /// Not a refusal of the device's edit: it stays in the outbox and goes again later
+    /// (`missing_dependencies`: after a repair or once another device has synced; `deferred`:
+    /// in the next push; `not_own`: another device's change seen during a repair).
+    pub fn waits(&self) -> bool {
+        matches!(self.code.as_str(), "missing_dependencies" | "deferred" | "not_own")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum ClientMsg {
