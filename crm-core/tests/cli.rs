@@ -1,15 +1,13 @@
 //! The `crm` command line with input a terminal or a script can produce by accident: bytes
 //! that are not UTF-8, control characters. A clear answer, never a panic, and a batch goes on.
 
+mod common;
+
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-fn crm(dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crm"));
-    cmd.args(["--data", dir.to_str().expect("utf-8 path")]);
-    cmd
-}
+use common::crm;
 
 #[test]
 fn bad_bytes_get_an_answer_and_the_batch_goes_on() {

@@ -7,7 +7,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use crm_core::demo::Rng;
@@ -37,8 +37,8 @@ fn edits_reported_saved_survive_sigkill() {
     let mut acked_names: Vec<String> = Vec::new();
     let mut last_acked_website: i64 = -1;
     for round in 0..ROUNDS {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_crm"))
-            .args(["--data", dir.path().to_str().expect("utf-8 path"), "batch"])
+        let mut child = common::crm(dir.path())
+            .arg("batch")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -1,16 +1,13 @@
 //! One process owns a store: a second one (the CLI while the app runs, or two CLIs) is
 //! refused with a message naming the holder, instead of both writing and corrupting it.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
+use common::crm;
 use crm_core::{Error, Store};
-
-fn crm(dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crm"));
-    cmd.args(["--data", dir.to_str().expect("utf-8 path")]);
-    cmd
-}
 
 #[test]
 fn a_second_process_on_the_same_data_is_refused_and_names_the_first() {

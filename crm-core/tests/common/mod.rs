@@ -112,3 +112,10 @@ pub fn all_heads(store: &mut Store) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// The `crm` command line on the data directory `dir`.
+pub fn crm(dir: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_crm"));
+    cmd.args(["--data", dir.to_str().expect("utf-8 path")]);
+    cmd
+}
