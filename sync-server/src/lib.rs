@@ -99,20 +99,20 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with_idle(listener, state, shutdown, listener::IDLE).await
+    serve_with(listener, state, shutdown, listener::Limits::default()).await
 }
 
-/// [`serve`], closing connections that send nothing for `idle`.
-pub async fn serve_with_idle(
+/// [`serve`], with connection limits other than the defaults.
+pub async fn serve_with(
     listener: TcpListener,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    idle: Duration,
+    limits: listener::Limits,
 ) -> std::io::Result<()> {
     let poller = tokio::spawn(watch_database(Arc::clone(&state)));
     let app = router(state).into_make_service_with_connect_info::<listener::Peer>();
     let served =
-        axum::serve(listener::GuardedListener::with_idle(listener, idle), app).with_graceful_shutdown(shutdown).await;
+        axum::serve(listener::GuardedListener::new(listener, limits), app).with_graceful_shutdown(shutdown).await;
     poller.abort();
     served
 }

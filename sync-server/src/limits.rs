@@ -29,12 +29,18 @@ pub fn decode_change(bytes: Vec<u8>) -> Decoding {
         let reason = format!("a change of {} bytes is larger than {MAX_CHANGE_BYTES}", bytes.len());
         return Err(("too_large", reason));
     }
-    if bytes.get(CHUNK_TYPE_AT) == Some(&COMPRESSED_CHANGE) {
-        let inflated = inflated_size(&bytes).map_err(|e| ("invalid_change", e))?;
-        if inflated > MAX_INFLATED_BYTES {
-            let reason = format!("a compressed change inflating to over {MAX_INFLATED_BYTES} bytes");
-            return Err(("too_large", reason));
-        }
+    // Counted before Automerge decodes it: decoding walks every operation, and run-length
+    // encoding lets a few bytes claim billions.
+    let body = body(&bytes).map_err(|e| ("invalid_change", e))?;
+    let rows = match body {
+        Body::Inflated(ref body) => rows(body),
+        Body::Plain(ref range) => rows(&bytes[range.clone()]),
+        Body::NotAChange => Ok(0),
+    }
+    .map_err(|e| ("invalid_change", e))?;
+    if rows > MAX_CHANGE_OPS as u64 {
+        let reason = format!("a change of over {MAX_CHANGE_OPS} operations");
+        return Err(("too_large", reason));
     }
     let change = Change::from_bytes(bytes).map_err(|e| ("invalid_change", format!("not an Automerge change: {e}")))?;
     if change.len() > MAX_CHANGE_OPS {
@@ -44,28 +50,191 @@ pub fn decode_change(bytes: Vec<u8>) -> Decoding {
     Ok(change)
 }
 
-/// The inflated size of a compressed change chunk, reading at most one byte past the limit.
-fn inflated_size(bytes: &[u8]) -> Result<u64, String> {
-    let mut at = CHUNK_TYPE_AT + 1;
-    let mut len: u64 = 0;
-    let mut shift = 0;
-    loop {
-        let byte = *bytes.get(at).ok_or("a truncated change header")?;
-        at += 1;
-        len |= u64::from(byte & 0x7f).checked_shl(shift).ok_or("a malformed change header")?;
-        if byte & 0x80 == 0 {
-            break;
+enum Body {
+    /// A compressed change, inflated.
+    Inflated(Vec<u8>),
+    /// An uncompressed change whose body is at this range.
+    Plain(std::ops::Range<usize>),
+    /// Some other chunk: Automerge refuses it as a change.
+    NotAChange,
+}
+
+/// A change chunk's body (what follows its header), inflating a compressed one within
+/// [`MAX_INFLATED_BYTES`].
+fn body(bytes: &[u8]) -> Result<Body, String> {
+    let Some(&chunk_type) = bytes.get(CHUNK_TYPE_AT) else { return Ok(Body::NotAChange) };
+    if chunk_type != CHANGE && chunk_type != COMPRESSED_CHANGE {
+        return Ok(Body::NotAChange);
+    }
+    let mut reader = Reader { bytes, at: CHUNK_TYPE_AT + 1 };
+    let data = reader.take_len().map_err(|_| "a malformed change header")?;
+    if chunk_type == CHANGE {
+        return Ok(Body::Plain(reader.at - data.len()..reader.at));
+    }
+    Ok(Body::Inflated(inflate(data, "a compressed change")?))
+}
+
+/// Inflate raw deflate data, refusing what inflates past [`MAX_INFLATED_BYTES`].
+fn inflate(data: &[u8], what: &str) -> Result<Vec<u8>, String> {
+    let mut inflated = Vec::new();
+    flate2::bufread::DeflateDecoder::new(data)
+        .take(MAX_INFLATED_BYTES + 1)
+        .read_to_end(&mut inflated)
+        .map_err(|e| format!("{what} that does not inflate: {e}"))?;
+    if inflated.len() as u64 > MAX_INFLATED_BYTES {
+        return Err(format!("{what} inflating to over {MAX_INFLATED_BYTES} bytes"));
+    }
+    Ok(inflated)
+}
+
+/// The most rows any operation column of a change body claims (or the most predecessors
+/// its groups claim): an upper bound on the operations decoding would walk. Reads only the
+/// run headers, so the cost is bounded by the body's bytes, not by what the runs claim.
+fn rows(body: &[u8]) -> Result<u64, String> {
+    let malformed = |_| "a malformed change".to_string();
+    let mut r = Reader { bytes: body, at: 0 };
+    // Dependencies (hashes), actor, seq, start op, time, message, other actors.
+    let deps = r.uleb().map_err(malformed)?;
+    r.skip(deps.checked_mul(32).ok_or("a malformed change")?).map_err(malformed)?;
+    r.take_len().map_err(malformed)?;
+    r.uleb().map_err(malformed)?;
+    r.uleb().map_err(malformed)?;
+    r.uleb().map_err(malformed)?; // the time's sign does not matter for skipping it
+    r.take_len().map_err(malformed)?;
+    for _ in 0..r.uleb().map_err(malformed)? {
+        r.take_len().map_err(malformed)?;
+    }
+    let count = r.uleb().map_err(malformed)?;
+    let mut specs = Vec::new();
+    for _ in 0..count.min(1024) {
+        specs.push((r.uleb().map_err(malformed)?, r.uleb().map_err(malformed)?));
+    }
+    let mut most = 0;
+    for (spec, len) in specs {
+        let data = r.take(len).map_err(malformed)?;
+        let inflated;
+        let data = if spec & DEFLATED != 0 {
+            inflated = inflate(data, "a compressed column")?;
+            &inflated[..]
+        } else {
+            data
+        };
+        most = most.max(column_rows(spec & 7, data).map_err(malformed)?);
+    }
+    Ok(most)
+}
+
+const CHANGE: u8 = 1;
+const DEFLATED: u64 = 8;
+
+/// Rows in one column of type `kind`; for a group column, the larger of its rows and the
+/// sum of its values (the rows of the columns it groups).
+fn column_rows(kind: u64, data: &[u8]) -> Result<u64, ()> {
+    const GROUP: u64 = 0;
+    const DELTA: u64 = 3;
+    const BOOLEAN: u64 = 4;
+    const STRING: u64 = 5;
+    const RAW: u64 = 7;
+    let mut r = Reader { bytes: data, at: 0 };
+    let (mut rows, mut grouped) = (0u64, 0u64);
+    if kind == RAW {
+        return Ok(0);
+    }
+    while r.at < data.len() {
+        if kind == BOOLEAN {
+            rows = rows.saturating_add(r.uleb()?);
+            continue;
         }
-        shift += 7;
-        if shift > 63 {
-            return Err("a malformed change header".into());
+        let run = r.sleb()?;
+        let (repeat, values) = match run {
+            0 => {
+                rows = rows.saturating_add(r.uleb()?);
+                continue;
+            }
+            n if n > 0 => (n.unsigned_abs(), 1),
+            n => (1, n.unsigned_abs()),
+        };
+        for _ in 0..values {
+            let value = match kind {
+                STRING => {
+                    r.take_len()?;
+                    0
+                }
+                DELTA => {
+                    r.sleb()?;
+                    0
+                }
+                _ => r.uleb()?,
+            };
+            if kind == GROUP {
+                grouped = grouped.saturating_add(value.saturating_mul(repeat));
+            }
+        }
+        rows = rows.saturating_add(repeat.saturating_mul(values));
+    }
+    Ok(rows.max(grouped))
+}
+
+/// LEB128 and length-prefixed reads over a byte slice.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn uleb(&mut self) -> Result<u64, ()> {
+        let mut value: u64 = 0;
+        let mut shift = 0;
+        loop {
+            let byte = *self.bytes.get(self.at).ok_or(())?;
+            self.at += 1;
+            value |= u64::from(byte & 0x7f).checked_shl(shift).ok_or(())?;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+            shift += 7;
+            if shift > 63 {
+                return Err(());
+            }
         }
     }
-    let end = usize::try_from(len).ok().and_then(|l| at.checked_add(l)).ok_or("a malformed change header")?;
-    let data = bytes.get(at..end).ok_or("a truncated change")?;
-    let mut decoder = flate2::bufread::DeflateDecoder::new(data).take(MAX_INFLATED_BYTES + 1);
-    std::io::copy(&mut decoder, &mut std::io::sink())
-        .map_err(|e| format!("a compressed change that does not inflate: {e}"))
+
+    fn sleb(&mut self) -> Result<i64, ()> {
+        let mut value: i64 = 0;
+        let mut shift = 0;
+        loop {
+            let byte = *self.bytes.get(self.at).ok_or(())?;
+            self.at += 1;
+            value |= i64::from(byte & 0x7f).checked_shl(shift).ok_or(())?;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                if shift < 64 && byte & 0x40 != 0 {
+                    value |= -1i64 << shift;
+                }
+                return Ok(value);
+            }
+            if shift > 63 {
+                return Err(());
+            }
+        }
+    }
+
+    fn take(&mut self, len: u64) -> Result<&'a [u8], ()> {
+        let end = usize::try_from(len).ok().and_then(|l| self.at.checked_add(l)).ok_or(())?;
+        let data = self.bytes.get(self.at..end).ok_or(())?;
+        self.at = end;
+        Ok(data)
+    }
+
+    fn skip(&mut self, len: u64) -> Result<(), ()> {
+        self.take(len).map(|_| ())
+    }
+
+    /// A length-prefixed run of bytes.
+    fn take_len(&mut self) -> Result<&'a [u8], ()> {
+        let len = self.uleb()?;
+        self.take(len)
+    }
 }
 
 #[cfg(test)]
@@ -94,5 +263,114 @@ mod tests {
         let mut truncated = change_with_notes(1_000);
         truncated.truncate(12);
         assert!(decode_change(truncated).is_err());
+    }
+
+    /// An uncompressed change: its header and body.
+    fn uncompressed(doc: &mut automerge::AutoCommit) -> Vec<u8> {
+        doc.commit();
+        doc.get_last_local_change().expect("change").raw_bytes().to_vec()
+    }
+
+    fn uleb(out: &mut Vec<u8>, mut v: u64) {
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+
+    fn sleb(out: &mut Vec<u8>, mut v: i64) {
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if (v == 0 && byte & 0x40 == 0) || (v == -1 && byte & 0x40 != 0) {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+
+    #[test]
+    fn the_rows_counted_before_decoding_are_the_operations_of_honest_changes() {
+        let mut doc = automerge::AutoCommit::new();
+        doc.put(automerge::ROOT, "name", "客户").unwrap();
+        doc.put(automerge::ROOT, "n", 5).unwrap();
+        let text = doc.put_object(automerge::ROOT, "notes", automerge::ObjType::Text).unwrap();
+        doc.splice_text(&text, 0, 0, &"b".repeat(700)).unwrap();
+        let first = uncompressed(&mut doc);
+        doc.splice_text(&text, 10, 600, "").unwrap();
+        doc.put(automerge::ROOT, "name", "客户二").unwrap();
+        let list = doc.put_object(automerge::ROOT, "tags", automerge::ObjType::List).unwrap();
+        for i in 0..30 {
+            doc.insert(&list, i, i as i64).unwrap();
+        }
+        let second = uncompressed(&mut doc);
+        for change in [first, second] {
+            let ops = Change::from_bytes(change.clone()).unwrap().len() as u64;
+            let Body::Plain(range) = body(&change).unwrap() else { panic!("uncompressed") };
+            assert_eq!(rows(&change[range]).unwrap(), ops);
+        }
+    }
+
+    #[test]
+    fn a_run_claiming_billions_of_operations_is_refused_before_decoding() {
+        let mut doc = automerge::AutoCommit::new();
+        doc.put(automerge::ROOT, "name", "x").unwrap();
+        let honest = uncompressed(&mut doc);
+        // Rebuild the change with its action column replaced by one run of 2^40 "set"s.
+        let Body::Plain(range) = body(&honest).unwrap() else { panic!("uncompressed") };
+        let old = &honest[range];
+        let mut r = Reader { bytes: old, at: 0 };
+        let deps = r.uleb().unwrap();
+        r.skip(deps * 32).unwrap();
+        r.take_len().unwrap();
+        r.uleb().unwrap();
+        r.uleb().unwrap();
+        r.uleb().unwrap();
+        r.take_len().unwrap();
+        for _ in 0..r.uleb().unwrap() {
+            r.take_len().unwrap();
+        }
+        let mut body = old[..r.at].to_vec();
+        let count = r.uleb().unwrap();
+        let specs: Vec<(u64, u64)> = (0..count).map(|_| (r.uleb().unwrap(), r.uleb().unwrap())).collect();
+        let mut columns = Vec::new();
+        for &(spec, len) in &specs {
+            let data = r.take(len).unwrap().to_vec();
+            if spec == 4 << 4 | 2 {
+                let mut run = Vec::new();
+                sleb(&mut run, 1 << 40);
+                uleb(&mut run, 1);
+                columns.push((spec, run));
+            } else {
+                columns.push((spec, data));
+            }
+        }
+        assert!(specs.iter().any(|&(spec, _)| spec == 4 << 4 | 2), "found the action column");
+        uleb(&mut body, count);
+        for (spec, data) in &columns {
+            uleb(&mut body, *spec);
+            uleb(&mut body, data.len() as u64);
+        }
+        for (_, data) in &columns {
+            body.extend_from_slice(data);
+        }
+        body.extend_from_slice(&old[r.at..]);
+        let mut hashed = vec![CHANGE];
+        uleb(&mut hashed, body.len() as u64);
+        hashed.extend_from_slice(&body);
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(&hashed);
+        let mut bomb = honest[..4].to_vec();
+        bomb.extend_from_slice(&hash[..4]);
+        bomb.extend_from_slice(&hashed);
+        assert!(bomb.len() < 200, "{} bytes", bomb.len());
+        let refused = decode_change(bomb).expect_err("refused");
+        assert_eq!(refused.0, "too_large", "{refused:?}");
     }
 }

@@ -1,12 +1,16 @@
-//! Accepting connections without letting idle ones pile up: a connection that sends nothing
-//! for [`IDLE`] is closed (a healthy device pings every 20 s, a request is sent at once), and
-//! no more than [`MAX_CONNECTIONS`] are open at a time; further ones are closed on accept.
+//! Accepting connections without letting idle or slow ones pile up: a connection that sends
+//! nothing for [`Limits::idle`] is closed (a healthy device pings every 20 s, a request is sent
+//! at once), so is one whose first request's headers have not all arrived within
+//! [`Limits::headers`] (a byte every few seconds keeps no connection open), and no more than
+//! [`MAX_CONNECTIONS`] are open at a time, [`Limits::per_address`] from one address; further
+//! ones are closed on accept.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -17,24 +21,66 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, Sleep};
 
-/// Silence after which a connection is closed.
-pub const IDLE: Duration = Duration::from_secs(60);
 /// Open connections at most.
 pub const MAX_CONNECTIONS: usize = 20_000;
+
+/// What a connection may take before it is closed.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Silence after which a connection is closed.
+    pub idle: Duration,
+    /// Time from accept until the first request's headers have all arrived.
+    pub headers: Duration,
+    /// Open connections from one IP address (an office behind one NAT shares an address;
+    /// behind a reverse proxy every connection comes from the proxy: raise it there).
+    pub per_address: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { idle: Duration::from_secs(60), headers: Duration::from_secs(10), per_address: 1_000 }
+    }
+}
 
 pub struct GuardedListener {
     inner: TcpListener,
     open: Arc<Semaphore>,
-    idle: Duration,
+    by_address: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    limits: Limits,
 }
 
 impl GuardedListener {
-    pub fn new(inner: TcpListener) -> Self {
-        GuardedListener::with_idle(inner, IDLE)
+    pub fn new(inner: TcpListener, limits: Limits) -> Self {
+        GuardedListener { inner, open: Arc::new(Semaphore::new(MAX_CONNECTIONS)), by_address: Arc::default(), limits }
     }
 
-    pub fn with_idle(inner: TcpListener, idle: Duration) -> Self {
-        GuardedListener { inner, open: Arc::new(Semaphore::new(MAX_CONNECTIONS)), idle }
+    /// A slot for one more connection from `ip`, or `None` when that address has its share.
+    fn admit(&self, ip: IpAddr) -> Option<AddressSlot> {
+        let mut counts = self.by_address.lock().unwrap_or_else(|e| e.into_inner());
+        let count = counts.entry(ip).or_insert(0);
+        if *count >= self.limits.per_address {
+            return None;
+        }
+        *count += 1;
+        Some(AddressSlot { ip, counts: Arc::clone(&self.by_address) })
+    }
+}
+
+/// One open connection counted against its address; uncounted when dropped.
+struct AddressSlot {
+    ip: IpAddr,
+    counts: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = counts.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.ip);
+            }
+        }
     }
 }
 
@@ -52,10 +98,12 @@ impl Listener for GuardedListener {
                     continue;
                 }
             };
-            // Full: this one is closed at once (dropped), the ones already open go on.
+            // Full, or its address has its share: this one is closed at once (dropped), the
+            // ones already open go on.
             let Ok(permit) = Arc::clone(&self.open).try_acquire_owned() else { continue };
+            let Some(slot) = self.admit(addr.ip()) else { continue };
             let _ = stream.set_nodelay(true);
-            return (Guarded::new(stream, permit, self.idle), addr);
+            return (Guarded::new(stream, (permit, slot), self.limits), addr);
         }
     }
 
@@ -74,17 +122,44 @@ impl Connected<IncomingStream<'_, GuardedListener>> for Peer {
     }
 }
 
-/// A connection that fails its next read once nothing has arrived for the idle time.
+/// A connection that fails its next read once nothing has arrived for the idle time, or
+/// while its first request's headers are still arriving after the header time.
 pub struct Guarded {
     inner: TcpStream,
     idle: Duration,
     deadline: Pin<Box<Sleep>>,
-    _slot: OwnedSemaphorePermit,
+    /// Until the end of the first request's headers has been read: when they must be in, and
+    /// how much of the blank line that ends them was seen last.
+    headers: Option<(Instant, usize)>,
+    _slots: (OwnedSemaphorePermit, AddressSlot),
 }
 
+/// The blank line that ends HTTP headers (HTTP/2's preface contains it too).
+const HEADERS_END: &[u8] = b"\r\n\r\n";
+
 impl Guarded {
-    fn new(inner: TcpStream, slot: OwnedSemaphorePermit, idle: Duration) -> Self {
-        Guarded { inner, idle, deadline: Box::pin(tokio::time::sleep(idle)), _slot: slot }
+    fn new(inner: TcpStream, slots: (OwnedSemaphorePermit, AddressSlot), limits: Limits) -> Self {
+        let headers_due = Instant::now() + limits.headers;
+        Guarded {
+            inner,
+            idle: limits.idle,
+            deadline: Box::pin(tokio::time::sleep_until(headers_due.min(Instant::now() + limits.idle))),
+            headers: Some((headers_due, 0)),
+            _slots: slots,
+        }
+    }
+
+    /// Follow the first request's headers through `read`; true once they have ended.
+    fn headers_ended(&mut self, read: &[u8]) -> bool {
+        let Some((_, matched)) = self.headers.as_mut() else { return true };
+        for &byte in read {
+            *matched = if byte == HEADERS_END[*matched] { *matched + 1 } else { usize::from(byte == HEADERS_END[0]) };
+            if *matched == HEADERS_END.len() {
+                self.headers = None;
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -94,13 +169,25 @@ impl AsyncRead for Guarded {
         match Pin::new(&mut self.inner).poll_read(cx, buf) {
             Poll::Ready(result) => {
                 if buf.filled().len() > before {
-                    let next = Instant::now() + self.idle;
+                    let mut next = Instant::now() + self.idle;
+                    if !self.headers_ended(&buf.filled()[before..]) {
+                        if let Some((due, _)) = self.headers {
+                            next = next.min(due);
+                        }
+                    }
                     self.deadline.as_mut().reset(next);
                 }
                 Poll::Ready(result)
             }
             Poll::Pending => match self.deadline.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "the connection was idle"))),
+                Poll::Ready(()) => {
+                    let why = if self.headers.is_some() {
+                        "the request headers were too slow"
+                    } else {
+                        "the connection was idle"
+                    };
+                    Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, why)))
+                }
                 Poll::Pending => Poll::Pending,
             },
         }

@@ -13,7 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const USAGE: &str = "usage: sync-server COMMAND --db PATH [options]
 
-  serve --db PATH [--listen 127.0.0.1:7878]
+  serve --db PATH [--listen 127.0.0.1:7878] [--max-per-address 1000]
   user add --db PATH USERNAME --role ROLE [--name NAME] [--team TEAM]   (password on stdin)
   user list --db PATH
   user disable --db PATH USERNAME | user enable --db PATH USERNAME
@@ -58,7 +58,14 @@ fn main() -> Result<()> {
         ["serve", rest @ ..] => {
             let mut rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
             let listen = take(&mut rest, "--listen").unwrap_or_else(|| "127.0.0.1:7878".into());
-            serve(db_path, &listen)
+            let mut limits = sync_server::listener::Limits::default();
+            if let Some(n) = take(&mut rest, "--max-per-address") {
+                limits.per_address = match n.parse() {
+                    Ok(n) if n > 0 => n,
+                    _ => bail!("--max-per-address takes a number of connections above 0, not {n:?}"),
+                };
+            }
+            serve(db_path, &listen, limits)
         }
         ["user", "add", username, ..] => {
             let username = username.to_string();
@@ -154,16 +161,21 @@ fn main() -> Result<()> {
     }
 }
 
-fn serve(db_path: PathBuf, listen: &str) -> Result<()> {
+fn serve(db_path: PathBuf, listen: &str, limits: sync_server::listener::Limits) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let state = AppState::open(db_path.clone()).with_context(|| format!("opening {}", db_path.display()))?;
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
         eprintln!("sync-server: serving {} on http://{}", db_path.display(), listener.local_addr()?);
-        sync_server::serve(listener, state, async {
-            let _ = tokio::signal::ctrl_c().await;
-            eprintln!("sync-server: shutting down");
-        })
+        sync_server::serve_with(
+            listener,
+            state,
+            async {
+                let _ = tokio::signal::ctrl_c().await;
+                eprintln!("sync-server: shutting down");
+            },
+            limits,
+        )
         .await?;
         Ok(())
     })

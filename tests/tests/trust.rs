@@ -462,8 +462,9 @@ async fn idle_and_trickling_connections_are_closed() {
     let state = sync_server::AppState::open(dir.path().join("server.sqlite3")).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let idle = std::time::Duration::from_secs(2);
-    tokio::spawn(sync_server::serve_with_idle(listener, state, std::future::pending(), idle));
+    let second = std::time::Duration::from_secs(1);
+    let limits = sync_server::listener::Limits { idle: 2 * second, headers: 3 * second, per_address: 225 };
+    tokio::spawn(sync_server::serve_with(listener, state, std::future::pending(), limits));
 
     let mut quiet = Vec::new();
     for _ in 0..200 {
@@ -475,7 +476,32 @@ async fn idle_and_trickling_connections_are_closed() {
         s.write_all(b"GET /api/health HTTP/1.1\r\nhost: x\r\n").await.unwrap();
         trickle.push(s);
     }
-    tokio::time::sleep(idle + std::time::Duration::from_millis(1500)).await;
+    // Headers sent a byte a second: never idle, but not done within the header time.
+    let mut slow = Vec::new();
+    for _ in 0..5 {
+        slow.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    // The address has its share (225): the next ones are closed at once.
+    for _ in 0..10 {
+        let mut over = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut buf = [0u8; 8];
+        let read = tokio::time::timeout(second, over.read(&mut buf)).await;
+        assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "a connection over the address's share stays open: {read:?}");
+    }
+    let header = b"GET /api/health HTTP/1.1\r\nx-slow: aaaaaa";
+    for &byte in header.iter().take(5) {
+        for s in &mut slow {
+            // Once the server has closed it, a write may fail: that is the point.
+            let _ = s.write_all(&[byte]).await;
+        }
+        tokio::time::sleep(second).await;
+    }
+    // Checked at once, before they could count as idle (the last byte went a second ago).
+    for s in &mut slow {
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(std::time::Duration::from_millis(100), s.read(&mut buf)).await;
+        assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "slow headers kept a connection open: {read:?}");
+    }
     for s in quiet.iter_mut().chain(trickle.iter_mut()) {
         let mut buf = [0u8; 64];
         let read = tokio::time::timeout(std::time::Duration::from_secs(2), s.read(&mut buf)).await;
