@@ -1,8 +1,9 @@
-//! The app service: what a shell (the Tauri app, the web shell) runs for one person on one
-//! device. It owns the store and the background sync, answers the same JSON requests as
-//! [`Store::handle_json`] plus a few about the session (sign in, use locally, sign out, sync
-//! status, refused edits), and publishes events for "records changed" and "sync status".
-//! Shells only move JSON and events; no business rule lives in them.
+//! The app service: what a shell (the Tauri app, the web shell) runs on one device. It owns
+//! the store of the person working (one store per person, see [`crate::profiles`]) and its
+//! background sync, answers the same JSON requests as [`Store::handle_json`] plus a few about
+//! the session (sign in, use locally, sign out, sync status, refused edits), and publishes
+//! events for "records changed" and "sync status". Shells only move JSON and events; no
+//! business rule lives in them.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -13,8 +14,10 @@ use tokio::sync::{broadcast, watch};
 
 use crate::api::{Request, Response};
 use crate::error::{Error, Result};
+use crate::profiles;
 use crate::store::{Identity, Store};
 use crate::sync::client::{login, SyncEngine, SyncError, SyncStatus};
+use crate::sync::local::Adopted;
 
 /// What the app tells its views.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -74,9 +77,16 @@ pub fn default_data_dir() -> PathBuf {
     home.join(".local/share/field-crm")
 }
 
-pub struct App {
+/// The store of the person working, and its sync.
+struct Active {
     store: Arc<Mutex<Store>>,
     engine: SyncEngine,
+    /// Its profile id (see [`crate::profiles`]).
+    profile: String,
+}
+
+pub struct App {
+    active: Mutex<Active>,
     /// Runs the sync engine; `None` only while dropping.
     runtime: Option<tokio::runtime::Runtime>,
     stop_sync: Mutex<Option<watch::Sender<bool>>>,
@@ -86,10 +96,11 @@ pub struct App {
 }
 
 impl App {
-    /// Open (or create) the app's store in `data_dir` and start syncing if signed in.
+    /// Open (or create) the store last used in `data_dir` and start syncing if signed in.
     pub fn open(data_dir: &Path, device_name: &str) -> Result<App> {
         std::fs::create_dir_all(data_dir)?;
-        let store = Arc::new(Mutex::new(Store::open(data_dir.join("crm.sqlite3"))?));
+        let profile = profiles::current(data_dir);
+        let store = Arc::new(Mutex::new(Store::open(data_dir.join(&profile))?));
         let engine = SyncEngine::new(store.clone());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -98,16 +109,15 @@ impl App {
             .build()?;
         let (events, _) = broadcast::channel(256);
         let app = App {
-            store,
-            engine,
+            active: Mutex::new(Active { store, engine: engine.clone(), profile }),
             runtime: Some(runtime),
             stop_sync: Mutex::new(None),
             events,
             device_name: device_name.to_string(),
             data_dir: data_dir.to_path_buf(),
         };
-        app.forward_engine_events();
-        if app.store().sync_endpoint()?.is_some() {
+        app.forward_engine_events(&engine);
+        if lock(&app.store()).sync_endpoint()?.is_some() {
             app.start_sync();
         }
         Ok(app)
@@ -128,8 +138,18 @@ impl App {
         }
     }
 
-    fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    fn active(&self) -> MutexGuard<'_, Active> {
+        self.active.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn engine(&self) -> SyncEngine {
+        self.active().engine.clone()
+    }
+
+    /// The working person's store (a sign-in as someone else swaps it); lock it with
+    /// [`lock`] for one request.
+    fn store(&self) -> Arc<Mutex<Store>> {
+        Arc::clone(&self.active().store)
     }
 
     /// One JSON request in, one JSON response out. Blocking (signing in waits for the
@@ -144,12 +164,12 @@ impl App {
             return response.unwrap_or_else(|e| e);
         }
         let response = match serde_json::from_value::<Request>(request) {
-            Ok(req) => self.store().handle(req),
+            Ok(req) => lock(&self.store()).handle(req),
             Err(e) => Error::BadRequest(e.to_string()).into(),
         };
         let failed = matches!(response, Response::Error { .. } | Response::Duplicates { .. });
         if WRITE_OPS.contains(&op.as_str()) && !failed {
-            self.engine.local_change();
+            self.engine().local_change();
             let _ = self.events.send(AppEvent::RecordsChanged { remote: false });
         }
         serde_json::to_value(&response).unwrap_or_else(|e| error_json("internal", &e.to_string(), Json::Null))
@@ -159,11 +179,11 @@ impl App {
         match request {
             SessionRequest::AppStatus => Ok(self.status()),
             SessionRequest::UseLocally => {
-                self.store().set_setting("app_mode", "local").map_err(core_error)?;
+                lock(&self.store()).set_setting("app_mode", "local").map_err(core_error)?;
                 Ok(self.status())
             }
             SessionRequest::SignIn { server, username, password } => {
-                let server = server.trim().to_string();
+                let server = server.trim().trim_end_matches('/').to_string();
                 if !(server.starts_with("http://") || server.starts_with("https://")) {
                     return Err(error_json(
                         "invalid_server_url",
@@ -171,18 +191,14 @@ impl App {
                         json!({"server": server}),
                     ));
                 }
-                self.stop_sync();
-                {
-                    let mut store = self.store();
-                    login(&mut store, &server, username.trim(), &password, &self.device_name).map_err(sync_error)?;
-                    store.set_setting("app_mode", "signed_in").map_err(core_error)?;
-                }
-                self.start_sync();
+                let adopted = self.sign_in(&server, username.trim(), &password)?;
                 let _ = self.events.send(AppEvent::RecordsChanged { remote: true });
-                Ok(self.status())
+                let mut status = self.status();
+                status["carried_over"] = json!(adopted);
+                Ok(status)
             }
             SessionRequest::SignOut { force } => {
-                let pending = self.store().outbox_len().map_err(core_error)?;
+                let pending = lock(&self.store()).outbox_len().map_err(core_error)?;
                 if pending > 0 && !force {
                     return Err(error_json(
                         "unsynced_edits",
@@ -191,17 +207,66 @@ impl App {
                     ));
                 }
                 self.stop_sync();
-                let mut store = self.store();
-                store.set_sync_endpoint(None).map_err(core_error)?;
-                store.set_setting("app_mode", "signed_out").map_err(core_error)?;
-                drop(store);
+                sign_out(&mut lock(&self.store())).map_err(core_error)?;
                 Ok(self.status())
             }
             SessionRequest::Rejected => {
-                let items = self.store().rejected_edits().map_err(core_error)?;
+                let items = lock(&self.store()).rejected_edits().map_err(core_error)?;
                 Ok(json!({"type": "rejected", "items": items}))
             }
         }
+    }
+
+    /// Sign in to `server`: in this person's own store on this device (the one they used
+    /// before, or the local profile if it never signed in, or a new one), so nobody's edits
+    /// are sent under someone else's session. The person who worked before is signed out.
+    fn sign_in(&self, server: &str, username: &str, password: &str) -> std::result::Result<Adopted, Json> {
+        let dir = &self.data_dir;
+        let current = self.active().profile.clone();
+        // A local profile (never signed in) becomes the account's.
+        let unclaimed = lock(&self.store()).meta("sync_url").map_err(core_error)?.is_none();
+        let target = match profiles::find(&profiles::list(dir), server, username) {
+            Some(profile) => profile.id.clone(),
+            None if unclaimed => current.clone(),
+            None => profiles::new_id(),
+        };
+        let resume = |e: Json| {
+            // The person working goes on as before.
+            if matches!(lock(&self.store()).sync_endpoint(), Ok(Some(_))) {
+                self.start_sync();
+            }
+            e
+        };
+        self.stop_sync();
+        if target == current {
+            let result = login(&mut lock(&self.store()), server, username, password, &self.device_name);
+            let signed_in = result.map_err(sync_error).map_err(resume)?;
+            lock(&self.store()).set_setting("app_mode", "signed_in").map_err(core_error)?;
+            self.start_sync();
+            return Ok(signed_in.adopted);
+        }
+        let new = !dir.join(&target).exists();
+        let path = profiles::prepare(dir, &target).map_err(core_error).map_err(resume)?;
+        let mut store = Store::open(path).map_err(core_error).map_err(resume)?;
+        let signed_in = match login(&mut store, server, username, password, &self.device_name) {
+            Ok(signed_in) => signed_in,
+            Err(e) => {
+                drop(store);
+                if new {
+                    profiles::remove(dir, &target);
+                }
+                return Err(resume(sync_error(e)));
+            }
+        };
+        store.set_setting("app_mode", "signed_in").map_err(core_error)?;
+        sign_out(&mut lock(&self.store())).map_err(core_error)?;
+        profiles::set_current(dir, &target).map_err(core_error)?;
+        let store = Arc::new(Mutex::new(store));
+        let engine = SyncEngine::new(Arc::clone(&store));
+        self.forward_engine_events(&engine);
+        *self.active() = Active { store, engine, profile: target };
+        self.start_sync();
+        Ok(signed_in.adopted)
     }
 
     fn mode(&self, store: &Store) -> Mode {
@@ -216,9 +281,10 @@ impl App {
     }
 
     fn status(&self) -> Json {
-        let store = self.store();
+        let current = self.store();
+        let store = lock(&current);
         let identity: Identity = store.identity().clone();
-        let mut sync = self.engine.status().borrow().clone();
+        let mut sync = self.engine().status().borrow().clone();
         sync.pending = store.outbox_len().unwrap_or(sync.pending);
         sync.rejected = store.rejected_len().unwrap_or(sync.rejected);
         json!({
@@ -227,6 +293,8 @@ impl App {
             "server": store.meta("sync_url").ok().flatten(),
             "identity": identity,
             "sync": sync,
+            "profile": self.active().profile,
+            "profiles": profiles::list(&self.data_dir),
         })
     }
 
@@ -237,7 +305,7 @@ impl App {
         }
         let (stop, stopped) = watch::channel(false);
         *slot = Some(stop);
-        let engine = self.engine.clone();
+        let engine = self.engine();
         self.spawn(async move {
             // Returns on sign-out or on a permanent failure (revoked, refused); the status
             // says which.
@@ -251,8 +319,9 @@ impl App {
         }
     }
 
-    fn forward_engine_events(&self) {
-        let mut status = self.engine.status();
+    /// Pass `engine`'s status and remote changes on as events, for as long as it lives.
+    fn forward_engine_events(&self, engine: &SyncEngine) {
+        let mut status = engine.status();
         let events = self.events.clone();
         self.spawn(async move {
             while status.changed().await.is_ok() {
@@ -260,7 +329,7 @@ impl App {
                 let _ = events.send(AppEvent::SyncStatus { status });
             }
         });
-        let mut changes = self.engine.remote_changes();
+        let mut changes = engine.remote_changes();
         let events = self.events.clone();
         self.spawn(async move {
             while changes.changed().await.is_ok() {
@@ -279,6 +348,16 @@ impl Drop for App {
             runtime.shutdown_background();
         }
     }
+}
+
+/// Forget the token; the store and its unsent edits stay for the next sign-in.
+fn sign_out(store: &mut Store) -> Result<()> {
+    store.set_sync_endpoint(None)?;
+    store.set_setting("app_mode", "signed_out")
+}
+
+fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn error_json(code: &str, message: &str, params: Json) -> Json {

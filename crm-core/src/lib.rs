@@ -18,6 +18,7 @@ pub mod cache;
 pub mod demo;
 pub mod dictionary;
 pub mod duplicate;
+pub mod profiles;
 pub mod projection;
 pub mod query;
 pub mod search;

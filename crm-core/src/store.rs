@@ -99,7 +99,7 @@ pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) cache: DocCache,
     me: Identity,
-    actor: ActorId,
+    pub(crate) actor: ActorId,
     /// Held while the store is open (see [`Store::open`]).
     _lock: std::fs::File,
 }
@@ -707,7 +707,7 @@ fn create_in(
 /// Store a local change with its outbox entry and refresh the read models.
 /// A change or record too large to sync is refused here, when it is made, never accepted
 /// locally and then stuck.
-fn write_local(tx: &Transaction<'_>, id: &str, doc: &mut RecordDoc, change: &mut Change) -> Result<()> {
+pub(crate) fn write_local(tx: &Transaction<'_>, id: &str, doc: &mut RecordDoc, change: &mut Change) -> Result<()> {
     use crate::sync::protocol::{MAX_CHANGE_BYTES, MAX_RECORD_BYTES};
     let bytes = change.bytes().len();
     if bytes > MAX_CHANGE_BYTES {

@@ -141,7 +141,7 @@ impl Device {
             let path = path.clone();
             tokio::task::spawn_blocking(move || {
                 let mut store = Store::open(&path).unwrap();
-                let login = client::login(&mut store, &url, &username, PASSWORD, "test device").unwrap();
+                let login = client::login(&mut store, &url, &username, PASSWORD, "test device").unwrap().login;
                 (store, login)
             })
             .await

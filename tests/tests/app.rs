@@ -114,3 +114,120 @@ fn using_the_app_without_a_server() {
     let page = app.dispatch(json!({"op": "list", "kind": "customer"}));
     assert_eq!(page["total"], 1);
 }
+
+fn sign_in(app: &App, server: &TestServer, username: &str) -> Json {
+    let status =
+        app.dispatch(json!({"op": "sign_in", "server": server.url(), "username": username, "password": PASSWORD}));
+    assert_eq!(status["mode"], "signed_in", "{status}");
+    status
+}
+
+fn create(app: &App, kind: &str, fields: Json) -> String {
+    let created = app.dispatch(json!({"op": "create", "kind": kind, "fields": fields, "allow_duplicate": true}));
+    created["id"].as_str().unwrap_or_else(|| panic!("not created: {created}")).to_string()
+}
+
+#[test]
+fn a_shared_device_keeps_each_persons_edits_in_their_own_profile() {
+    let mut server = TestServer::start();
+    let wang_id = server.add_user("wang", "account_manager", Some("east"));
+    let li_id = server.add_user("li", "supervisor", Some("east"));
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path(), "office tablet").unwrap();
+
+    sign_in(&app, &server, "wang");
+    let kept = create(&app, "customer", json!({"name": "宁波甬江贸易有限公司"}));
+    let moved = create(&app, "customer", json!({"name": "绍兴越城纺织有限公司"}));
+    wait_until("wang's customers reach the server", || pending(&app) == 0);
+    // Offline, wang edits and signs out: the edit stays in wang's profile.
+    server.kill();
+    app.dispatch(json!({"op": "update", "id": kept, "fields": {"address": "宁波市江北区人民路1号"}}));
+    assert_eq!(pending(&app), 1);
+    let out = app.dispatch(json!({"op": "sign_out", "force": true}));
+    assert_eq!(out["mode"], "signed_out", "{out}");
+
+    // Li works on the same device: her own profile, wang's edit is not sent under her session.
+    server.restart();
+    let li = sign_in(&app, &server, "li");
+    assert_eq!(li["identity"]["user_id"], li_id.as_str(), "{li}");
+    let listed: Vec<(String, i64)> = li["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["username"].as_str().unwrap_or_default().to_string(), p["pending"].as_i64().unwrap()))
+        .collect();
+    assert!(listed.contains(&("wang".to_string(), 1)), "wang's unsent edit is listed on his profile: {listed:?}");
+    wait_until("li's device has the team's customers", || {
+        app.dispatch(json!({"op": "get", "id": moved}))["type"] == "record"
+    });
+    // She takes one of wang's customers.
+    let taken = app.dispatch(json!({"op": "update", "id": moved, "fields": {"owner": li_id}}));
+    assert_eq!(taken["type"], "record", "{taken}");
+    wait_until("li's transfer reaches the server", || pending(&app) == 0);
+    assert_eq!(app.dispatch(json!({"op": "get", "id": kept}))["fields"]["address"], Json::Null, "not wang's edit");
+    assert_eq!(app.dispatch(json!({"op": "rejected"}))["items"], json!([]), "nothing refused for li");
+
+    // Wang again: his edit is sent and accepted, and the customer li took is gone from his store.
+    let wang = sign_in(&app, &server, "wang");
+    assert_eq!(wang["identity"]["user_id"], wang_id.as_str());
+    wait_until("wang's kept edit is sent", || pending(&app) == 0);
+    wait_until("the customer li took leaves wang's store", || {
+        app.dispatch(json!({"op": "get", "id": moved}))["code"] == "not_found"
+    });
+    assert_eq!(app.dispatch(json!({"op": "rejected"}))["items"], json!([]), "nothing refused for wang");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let other = rt.block_on(Device::login(&server, "li"));
+    rt.block_on(other.engine.sync_once()).unwrap();
+    assert_eq!(other.get(&kept)["fields"]["address"], "宁波市江北区人民路1号");
+    // Reopened, the app opens the profile of whoever worked last, and says when it synced.
+    let synced = app.dispatch(json!({"op": "app_status"}))["sync"]["last_sync"].clone();
+    assert!(synced.is_string(), "{synced}");
+    drop(app);
+    // The sync task lets go of the store in the background.
+    let mut reopened_app = None;
+    wait_until("the store is free again", || {
+        reopened_app = App::open(dir.path(), "office tablet").ok();
+        reopened_app.is_some()
+    });
+    let app = reopened_app.unwrap();
+    let reopened = app.dispatch(json!({"op": "app_status"}));
+    assert_eq!(reopened["identity"]["user_id"], wang_id.as_str());
+    assert!(reopened["sync"]["last_sync"].as_str() >= synced.as_str(), "{reopened}");
+}
+
+#[test]
+fn records_made_before_the_first_sign_in_become_the_accounts() {
+    let server = TestServer::start();
+    let ann_id = server.add_user("ann", "account_manager", Some("east"));
+    server.add_user("sue", "supervisor", Some("east"));
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path(), "laptop").unwrap();
+    app.dispatch(json!({"op": "use_locally"}));
+    let customer = create(&app, "customer", json!({"name": "无锡惠山精密机械有限公司", "grade": "A"}));
+    let contact = create(&app, "contact", json!({"customer": customer, "name": "周强", "phones": ["13800001111"]}));
+    let visit = create(
+        &app,
+        "activity",
+        json!({"customer": customer, "contact": contact, "type": "visit", "place": "无锡市惠山区", "time": "2026-11-20T09:30:00+08:00"}),
+    );
+    let gone = create(&app, "customer", json!({"name": "已删除的客户"}));
+    app.dispatch(json!({"op": "delete", "id": gone}));
+    let created_at = app.dispatch(json!({"op": "get", "id": customer}))["created_at"].clone();
+
+    let status = sign_in(&app, &server, "ann");
+    assert_eq!(status["carried_over"], json!({"records": 3, "left_out": 1}), "{status}");
+    wait_until("the carried-over records are sent", || pending(&app) == 0);
+    assert_eq!(app.dispatch(json!({"op": "rejected"}))["items"], json!([]), "nothing refused");
+    let mine = app.dispatch(json!({"op": "get", "id": customer}));
+    assert_eq!(mine["fields"]["owner"], ann_id.as_str(), "{mine}");
+    assert_eq!(mine["created_at"], created_at, "entry time kept");
+
+    // Her supervisor sees them.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sue = rt.block_on(Device::login(&server, "sue"));
+    rt.block_on(sue.engine.sync_once()).unwrap();
+    assert_eq!(sue.get(&customer)["fields"]["name"], "无锡惠山精密机械有限公司");
+    assert_eq!(sue.get(&contact)["fields"]["name"], "周强");
+    assert_eq!(sue.get(&visit)["fields"]["place"], "无锡市惠山区");
+    assert_eq!(sue.get(&visit)["fields"]["owner"], ann_id.as_str());
+}

@@ -63,7 +63,7 @@ fn main() -> ExitCode {
         eprintln!("crm: cannot create data directory {}: {e}", dir.display());
         return ExitCode::FAILURE;
     }
-    let mut store = match Store::open(dir.join("crm.sqlite3")) {
+    let mut store = match Store::open(crm_core::profiles::current_path(&dir)) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("crm: cannot open the store in {}: {e}", dir.display());
@@ -263,12 +263,20 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
                     line.trim_end_matches(['\r', '\n']).to_string()
                 }
             };
-            let login =
+            let signed_in =
                 crm_core::sync::client::login(store, url, user, &password, &device).map_err(|e| e.to_string())?;
+            let login = signed_in.login;
             println!(
                 "signed in as {} ({}) on device {} with code prefix {}",
                 login.display_name, login.role, login.device_id, login.code_prefix
             );
+            let adopted = signed_in.adopted;
+            if adopted.records + adopted.left_out > 0 {
+                println!(
+                    "{} records made before signing in are now yours and will be sent; {} left out (deleted, or not yours to write)",
+                    adopted.records, adopted.left_out
+                );
+            }
         }
         "rejected" => {
             for r in store.rejected_edits().map_err(|e| e.to_string())? {

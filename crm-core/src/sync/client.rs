@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::store::{IncomingChange, Store};
+use crate::sync::local::Adopted;
 use crate::sync::protocol::{
     decode, encode, ClientMsg, DocBytes, LoginRequest, LoginResponse, Refused, ServerMsg, BATCH_BYTES, MAX_FRAME_BYTES,
     PROTOCOL_VERSION,
@@ -90,7 +91,7 @@ pub fn login(
     username: &str,
     password: &str,
     device_name: &str,
-) -> Result<LoginResponse, SyncError> {
+) -> Result<SignedIn, SyncError> {
     let base = base_url.trim_end_matches('/');
     let actor = crate::store::hex(uuid::Uuid::new_v4().as_bytes());
     let body = serde_json::to_string(&LoginRequest {
@@ -117,9 +118,12 @@ pub fn login(
         return Err(SyncError::LoginRefused(message));
     }
     let login: LoginResponse = serde_json::from_str(&text).map_err(|e| SyncError::Protocol(e.to_string()))?;
-    // The local profile's own user record only made sense without a server.
-    let local_profile = store.identity().user_id.clone();
-    store.discard_local_record(&local_profile)?;
+    // A store that never signed in is a local profile: what was made in it becomes the
+    // account's. Its own user record only made sense without a server.
+    let local_profile = store.meta("sync_url")?.is_none().then(|| store.identity().user_id.clone());
+    if let Some(local_user) = &local_profile {
+        store.discard_local_record(local_user)?;
+    }
     store.set_identity_with_actor(
         &login.user_id,
         &login.display_name,
@@ -127,8 +131,21 @@ pub fn login(
         Some(&login.code_prefix),
         &actor,
     )?;
+    store.set_setting("username", username)?;
     store.set_sync_endpoint(Some((base, &login.token, &login.device_id)))?;
-    Ok(login)
+    let adopted = match &local_profile {
+        Some(local_user) => store.adopt_local_records(local_user)?,
+        None => Adopted::default(),
+    };
+    Ok(SignedIn { login, adopted })
+}
+
+/// A successful sign-in: the server's answer, and what happened to the records a local
+/// profile made before it.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub login: LoginResponse,
+    pub adopted: Adopted,
 }
 
 /// Runs sync for one store. Cheap to clone.
@@ -150,14 +167,9 @@ enum Mode {
 
 impl SyncEngine {
     pub fn new(store: Arc<Mutex<Store>>) -> SyncEngine {
-        let status = SyncStatus {
-            state: SyncState::Offline,
-            detail: None,
-            pending: 0,
-            received: 0,
-            rejected: 0,
-            last_sync: None,
-        };
+        let last_sync = store.lock().unwrap_or_else(|p| p.into_inner()).meta("last_sync").ok().flatten();
+        let status =
+            SyncStatus { state: SyncState::Offline, detail: None, pending: 0, received: 0, rejected: 0, last_sync };
         let (tx, _) = watch::channel(status);
         SyncEngine {
             store,
@@ -191,8 +203,13 @@ impl SyncEngine {
     }
 
     fn set_state(&self, state: SyncState, detail: Option<String>) {
+        let synced = (state == SyncState::UpToDate).then(|| format_datetime(now_ms()));
         let (pending, rejected) = {
-            let store = self.store();
+            let mut store = self.store();
+            if let Some(at) = &synced {
+                // Kept, so that after a restart the app says when it last synced.
+                let _ = store.set_setting("last_sync", at);
+            }
             (store.outbox_len().unwrap_or(0), store.rejected_len().unwrap_or(0))
         };
         self.status.send_modify(|s| {
@@ -200,8 +217,8 @@ impl SyncEngine {
             s.detail = detail;
             s.pending = pending;
             s.rejected = rejected;
-            if state == SyncState::UpToDate {
-                s.last_sync = Some(format_datetime(now_ms()));
+            if synced.is_some() {
+                s.last_sync = synced;
             }
         });
     }

@@ -10,10 +10,20 @@ use serde::Serialize;
 
 use crate::document::RecordDoc;
 use crate::error::{Error, Result};
+use crate::kind::FieldType;
 use crate::projection;
 use crate::store::{hex, hex_decode, load_doc, set_meta, IncomingChange, Store};
 use crate::sync::protocol::{Accepted, Refused};
-use crate::value::{format_datetime, now_ms};
+use crate::value::{format_datetime, now_ms, FieldValue};
+
+/// What the first sign-in of a local profile did with the records made before it.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct Adopted {
+    /// Records now the account's, waiting to be sent.
+    pub records: usize,
+    /// Records removed: deleted ones, and ones the account may not write.
+    pub left_out: usize,
+}
 
 /// A local edit the server refused, kept so the person can see it and act.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -244,6 +254,76 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The first sign-in of a local profile: every record made on this device before it is
+    /// written again as the signed-in person's, so it syncs like a record made after the
+    /// sign-in. Same id and creation time; owner and creator move from `local_user` to the
+    /// account. The local history was never sent anywhere and the server takes changes only
+    /// from the signed-in device's actors, so it is folded into one new change. Records the
+    /// account may not write (reference data for anyone but an admin) and deleted records are
+    /// removed; so are local edits to records this device did not create (seeded reference
+    /// data) when the account may not write them. Customers go to the outbox first, so what
+    /// refers to them arrives after them.
+    pub fn adopt_local_records(&mut self, local_user: &str) -> Result<Adopted> {
+        let person = self.person();
+        let me = self.identity().user_id.clone();
+        let tx = self.conn.transaction()?;
+        let mut ids: Vec<(String, Option<String>, bool)> = tx
+            .prepare(
+                "SELECT d.id, d.kind,
+                        length(d.snapshot) = 0 AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.doc_id = d.id
+                            AND c.hash NOT IN (SELECT hash FROM outbox))
+                 FROM docs d WHERE d.id IN (SELECT doc_id FROM outbox)",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let rank = |kind: Option<crate::Kind>| match kind {
+            Some(crate::Kind::Customer) => 0,
+            Some(crate::Kind::Contact) => 1,
+            _ => 2,
+        };
+        ids.sort_by_key(|(id, kind, _)| (rank(kind.as_deref().and_then(crate::Kind::parse)), id.clone()));
+        let mut adopted = Adopted::default();
+        for (id, _, only_here) in ids {
+            self.cache.take(&id);
+            let Some(old) = load_doc(&tx, &id)? else { continue };
+            let Some(kind) = old.kind() else { continue };
+            if !only_here {
+                // Reference data seeded on every device and edited here: the edits stay for
+                // an admin (they are pushed as before), others lose them.
+                if !person.may_write_kind(kind) {
+                    tx.prepare_cached("DELETE FROM outbox WHERE doc_id = ?")?.execute([&id])?;
+                    adopted.left_out += 1;
+                }
+                continue;
+            }
+            delete_doc_rows(&tx, &id)?;
+            if old.deleted_at().is_some() || !person.may_write_kind(kind) {
+                adopted.left_out += 1;
+                continue;
+            }
+            let spec = kind.spec();
+            let (values, _) = old.snapshot(kind);
+            let values: Vec<(&crate::kind::FieldSpec, FieldValue)> = spec
+                .fields
+                .iter()
+                .zip(values)
+                .filter_map(|(field, value)| match value? {
+                    FieldValue::Str(user) if user == local_user && field.ty == FieldType::Ref(crate::Kind::User) => {
+                        Some((field, FieldValue::Str(me.clone())))
+                    }
+                    value => Some((field, value)),
+                })
+                .collect();
+            let created_at = old.created_at().unwrap_or_else(now_ms);
+            let mut doc = RecordDoc::create(&self.actor, kind, created_at, &me, values.iter().map(|(f, v)| (*f, v)))?;
+            let Some(mut change) = doc.commit(&me, now_ms().div_euclid(1000)) else { continue };
+            crate::store::write_local(&tx, &id, &mut doc, &mut change)?;
+            adopted.records += 1;
+        }
+        tx.commit()?;
+        Ok(adopted)
     }
 
     /// This device's next Automerge sync message for a record under repair.
