@@ -217,6 +217,8 @@ static ACTIVITY: KindSpec = KindSpec {
         f("type", Enum(ACTIVITY_TYPES)).required().indexed(),
         f("time", DateTime).required().indexed().or(Default::Now),
         f("place", TEXT),
+        // How long the visit or call took.
+        f("duration_minutes", Int { min: 0, max: 1440 }),
         f("subject", TEXT),
         f("outcome", Dict("activity_outcome")),
         f("next_follow_up", Date).indexed(),
