@@ -165,6 +165,12 @@ export async function openPage(browser, device, { size = SIZES.laptop, locale = 
   return page;
 }
 
+/// Pick an option of an antd Select by its value (options carry `data-value`).
+export async function chooseOption(page, testId, value) {
+  await page.getByTestId(testId).click();
+  await page.locator(`.ant-select-dropdown:not(.ant-select-dropdown-hidden) [data-value="${value}"]`).click();
+}
+
 export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });

@@ -1,68 +1,27 @@
+import { Layout } from "antd";
 import { useEffect } from "react";
-import { LANGS } from "./i18n";
-import type { Lang } from "./i18n";
-import { navigate, useCrm, useRoute } from "./state";
+import { Link, Navigate, Outlet, Route, Routes, useParams } from "react-router-dom";
+import { useCrm, useRole } from "./state";
+import { LangSwitch } from "./components/LangSwitch";
+import { SideMenu, TabBar } from "./components/Navigation";
 import { SyncIndicator } from "./components/SyncIndicator";
+import { useIsPhone } from "./components/useIsPhone";
 import { SignIn } from "./screens/SignIn";
-import { Home } from "./screens/Home";
-import { Customers } from "./screens/Customers";
-import { CustomerDetail } from "./screens/CustomerDetail";
-import { RecordForm } from "./screens/RecordForm";
-import { LogVisit } from "./screens/LogVisit";
-import { Pipeline } from "./screens/Pipeline";
-import { SyncScreen } from "./screens/SyncScreen";
+import { Home } from "./screens/home/Home";
+import { CustomerList } from "./screens/customers/CustomerList";
+import { CustomerDetail } from "./screens/customers/CustomerDetail";
+import { RecordForm } from "./screens/records/RecordForm";
+import { LogVisit } from "./screens/visits/LogVisit";
+import { Pipeline } from "./screens/pipeline/Pipeline";
+import { SyncScreen } from "./screens/sync/SyncScreen";
+import { AdminScreen } from "./screens/admin/AdminScreen";
 
-const NAV: { route: string; key: string; icon: string }[] = [
-  { route: "home", key: "nav.home", icon: "⌂" },
-  { route: "customers", key: "nav.customers", icon: "☰" },
-  { route: "pipeline", key: "nav.pipeline", icon: "▥" },
-  { route: "sync", key: "nav.sync", icon: "⇅" },
-];
-
-export function LangSwitch() {
-  const { lang, setLang, t } = useCrm();
-  return (
-    <select
-      className="lang"
-      aria-label={t("lang.label")}
-      data-testid="lang-switch"
-      value={lang}
-      onChange={(e) => setLang(e.target.value as Lang)}
-    >
-      {LANGS.map((l) => (
-        <option key={l} value={l}>
-          {l === "zh-CN" ? "中文" : "English"}
-        </option>
-      ))}
-    </select>
-  );
-}
-
-function Screen({ route }: { route: string[] }) {
-  const [name, a, b] = route;
-  switch (name) {
-    case "customers":
-      return a ? <CustomerDetail id={a} /> : <Customers />;
-    case "new":
-      // #/new/<kind>[/<customer id>]
-      return <RecordForm kind={a} customerId={b} />;
-    case "edit":
-      // #/edit/<kind>/<id>
-      return <RecordForm kind={a} id={b} />;
-    case "visit":
-      return <LogVisit customerId={a} />;
-    case "pipeline":
-      return <Pipeline />;
-    case "sync":
-      return <SyncScreen />;
-    default:
-      return <Home />;
-  }
-}
-
+/// The address shapes are part of the app's surface (bookmarks, tests):
+/// #/home, #/customers[?filters], #/customers/<id>, #/new/<kind>[/<customer id>],
+/// #/edit/<kind>/<id>, #/visit/<customer id>, #/pipeline, #/sync, #/admin/<users|teams|dictionary>.
 export function App() {
-  const { status, t, toastMessage } = useCrm();
-  const route = useRoute();
+  const { status, t } = useCrm();
+  const { role, canWrite } = useRole();
 
   useEffect(() => {
     document.title = t("app.name");
@@ -72,43 +31,64 @@ export function App() {
   if (status.mode === "first_run" || status.mode === "signed_out") return <SignIn />;
 
   return (
-    <div className="shell">
-      <header className="topbar">
-        <a className="brand" href="#/home">
+    <Routes>
+      <Route element={<Shell />}>
+        <Route path="home" element={<Home />} />
+        <Route path="customers" element={<CustomerList />} />
+        <Route path="customers/:id" element={<CustomerDetailRoute />} />
+        {canWrite && <Route path="new/:kind/:customerId?" element={<RecordFormRoute />} />}
+        {canWrite && <Route path="edit/:kind/:id" element={<RecordFormRoute />} />}
+        {canWrite && <Route path="visit/:customerId" element={<LogVisitRoute />} />}
+        <Route path="pipeline" element={<Pipeline />} />
+        <Route path="sync" element={<SyncScreen />} />
+        {role === "admin" && <Route path="admin/:section" element={<AdminScreen />} />}
+        <Route path="*" element={<Navigate to="/home" replace />} />
+      </Route>
+    </Routes>
+  );
+}
+
+function Shell() {
+  const { t } = useCrm();
+  const phone = useIsPhone();
+  return (
+    <Layout className="shell">
+      <Layout.Header className="topbar">
+        <Link className="brand" to="/home">
           {t("app.name")}
-        </a>
+        </Link>
         <div className="topbar-right">
-          <SyncIndicator />
+          <SyncIndicator compact={phone} />
           <LangSwitch />
         </div>
-      </header>
-      <nav className="nav" aria-label="main">
-        {NAV.map((n) => (
-          <a
-            key={n.route}
-            href={`#/${n.route}`}
-            className={route[0] === n.route || (n.route === "home" && route[0] === "home") ? "active" : ""}
-            data-testid={`nav-${n.route}`}
-            onClick={(e) => {
-              e.preventDefault();
-              navigate(n.route);
-            }}
-          >
-            <span className="nav-icon" aria-hidden>
-              {n.icon}
-            </span>
-            <span>{t(n.key)}</span>
-          </a>
-        ))}
-      </nav>
-      <main className="content">
-        <Screen route={route} />
-      </main>
-      {toastMessage && (
-        <div className="toast" role="status">
-          {toastMessage}
-        </div>
-      )}
-    </div>
+      </Layout.Header>
+      <Layout hasSider={!phone}>
+        {!phone && (
+          <Layout.Sider width={200} className="sider">
+            <SideMenu />
+          </Layout.Sider>
+        )}
+        <Layout.Content className="content">
+          <Outlet />
+        </Layout.Content>
+      </Layout>
+      {phone && <TabBar />}
+    </Layout>
   );
+}
+
+// A new key per record, so moving from one form or record to another starts afresh.
+function RecordFormRoute() {
+  const { kind = "", id, customerId } = useParams();
+  return <RecordForm key={`${kind}/${id}/${customerId}`} kind={kind} id={id} customerId={customerId} />;
+}
+
+function CustomerDetailRoute() {
+  const { id = "" } = useParams();
+  return <CustomerDetail key={id} id={id} />;
+}
+
+function LogVisitRoute() {
+  const { customerId = "" } = useParams();
+  return <LogVisit key={customerId} customerId={customerId} />;
 }

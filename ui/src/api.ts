@@ -104,7 +104,7 @@ export interface HistoryEntry {
 export interface Identity {
   user_id: string;
   display_name: string;
-  role: string;
+  role: Role;
   device_id: string;
   code_prefix: string;
 }
@@ -163,6 +163,26 @@ export interface KindSchema {
   title_field: string;
   admin_only: boolean;
   fields: FieldSchema[];
+}
+
+export type Role = "admin" | "supervisor" | "account_manager" | "viewer";
+
+/// What the person working here may do with one record (`permissions` op).
+export interface Permissions {
+  type: "permissions";
+  id: string;
+  kind: string;
+  role: Role;
+  actions: string[];
+  editable_fields: string[];
+}
+
+/// Whose records a view covers: the current user's, everyone's this device holds, or one owner's.
+export type Owners = "mine" | "all" | { owner: string };
+
+function ownerParams(owners: Owners): { owner?: string; all_owners?: boolean } {
+  if (owners === "all") return { all_owners: true };
+  return owners === "mine" ? {} : { owner: owners.owner };
 }
 
 export type AppEvent =
@@ -254,6 +274,9 @@ export function defaultTransport(): Transport {
 export interface ListQuery {
   filter?: Record<string, Json>;
   tag?: string;
+  /// Entry date range: `YYYY-MM-DD`, from inclusive, to exclusive.
+  created_from?: string;
+  created_to?: string;
   sort?: string;
   desc?: boolean;
   limit?: number;
@@ -334,15 +357,18 @@ export class Crm {
   customer360(id: string) {
     return this.call<Customer360>({ op: "customer360", id });
   }
-  async followUps(by?: string, allOwners = false) {
-    return (await this.call<{ items: FollowUp[] }>({ op: "follow_ups", by, all_owners: allOwners })).items;
+  permissions(id: string) {
+    return this.call<Permissions>({ op: "permissions", id });
   }
-  async dormant(days: number, allOwners = false, limit = 20) {
-    return (await this.call<{ items: DormantCustomer[] }>({ op: "dormant", days, all_owners: allOwners, limit }))
+  async followUps(by?: string, owners: Owners = "mine") {
+    return (await this.call<{ items: FollowUp[] }>({ op: "follow_ups", by, ...ownerParams(owners) })).items;
+  }
+  async dormant(days: number, owners: Owners = "mine", limit = 20) {
+    return (await this.call<{ items: DormantCustomer[] }>({ op: "dormant", days, limit, ...ownerParams(owners) }))
       .items;
   }
-  async pipeline(allOwners = false) {
-    return (await this.call<{ stages: PipelineStage[] }>({ op: "pipeline", all_owners: allOwners })).stages;
+  async pipeline(owners: Owners = "mine") {
+    return (await this.call<{ stages: PipelineStage[] }>({ op: "pipeline", ...ownerParams(owners) })).stages;
   }
   async search(query: string, limit = 20) {
     return (await this.call<{ hits: SearchHit[] }>({ op: "search", query, limit })).hits;

@@ -26,7 +26,7 @@ export const FORM_FIELDS: Record<string, string[]> = {
     "notes",
   ],
   contact: ["name", "title", "phones", "email", "is_primary", "notes"],
-  opportunity: ["title", "stage", "amount", "probability", "expected_close", "loss_reason", "notes"],
+  opportunity: ["title", "stage", "amount", "probability", "expected_close", "owner", "loss_reason", "notes"],
 };
 
 const LIST_SPLIT = /[,，;；\n]+/;

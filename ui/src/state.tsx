@@ -2,10 +2,10 @@
 // revision number that moves whenever records change (here or from another device), so
 // every open view refreshes in place without a reload.
 
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import type { ReactNode } from "react";
 import { Crm, defaultTransport } from "./api";
-import type { AppStatus, Item, Json, KindSchema, SyncStatus } from "./api";
+import type { AppStatus, Item, Json, KindSchema, Role, SyncStatus } from "./api";
 import { detectLang, translate } from "./i18n";
 import type { Lang, T } from "./i18n";
 
@@ -22,8 +22,6 @@ interface Ctx {
   schema: KindSchema[];
   dicts: Item[];
   users: Item[];
-  toast: (message: string) => void;
-  toastMessage: string | null;
 }
 
 const CrmContext = createContext<Ctx | null>(null);
@@ -47,8 +45,6 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
   const [schema, setSchema] = useState<KindSchema[]>([]);
   const [dicts, setDicts] = useState<Item[]>([]);
   const [users, setUsers] = useState<Item[]>([]);
-  const [toastMessage, setToast] = useState<string | null>(null);
-  const toastTimer = useRef<ReturnType<typeof setTimeout>>();
 
   const refreshStatus = useCallback(async () => {
     setStatus(await crm.status());
@@ -89,11 +85,6 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
   }, [lang]);
 
   const t = useCallback<T>((key, params) => translate(lang, key, params as Record<string, Json>), [lang]);
-  const toast = useCallback((message: string) => {
-    setToast(message);
-    clearTimeout(toastTimer.current);
-    toastTimer.current = setTimeout(() => setToast(null), 2500);
-  }, []);
 
   const value: Ctx = {
     crm,
@@ -107,8 +98,6 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
     schema,
     dicts,
     users,
-    toast,
-    toastMessage,
   };
   return <CrmContext.Provider value={value}>{children}</CrmContext.Provider>;
 }
@@ -139,27 +128,17 @@ export function useData<D>(load: () => Promise<D>, deps: unknown[]): { data: D |
   return { data, error, reload: () => setTick((n) => n + 1) };
 }
 
-// ---- routing (hash based: works from a file, in Tauri and in a browser) -------------------
-
-export function useRoute(): string[] {
-  const [hash, setHash] = useState(() => location.hash);
-  useEffect(() => {
-    const on = () => setHash(location.hash);
-    window.addEventListener("hashchange", on);
-    return () => window.removeEventListener("hashchange", on);
-  }, []);
-  const path = hash.replace(/^#\/?/, "").split("?")[0];
-  return path === "" ? ["home"] : path.split("/").map(decodeURIComponent);
-}
-
-export function navigate(path: string): void {
-  location.hash = `#/${path}`;
-}
-
 /// The display name of a user id, from the users this device knows.
 export function userName(users: Item[], id: Json | undefined, names?: Record<string, string>): string {
   if (typeof id !== "string" || id === "") return "";
   if (names?.[id]) return names[id];
   const u = users.find((x) => x.id === id);
   return u ? String(u.fields.display_name ?? u.fields.username ?? "") : "";
+}
+
+/// The signed-in person's role, and whether it may write at all (a viewer only reads; the
+/// core refuses a viewer's writes, the UI just does not offer them).
+export function useRole(): { role: Role | undefined; canWrite: boolean; isLead: boolean } {
+  const role = useCrm().status?.identity.role;
+  return { role, canWrite: role !== undefined && role !== "viewer", isLead: role === "supervisor" || role === "admin" };
 }

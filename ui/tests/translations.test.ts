@@ -47,9 +47,31 @@ describe("translations", () => {
     for (const r of reasons) expect(messages["zh-CN"], r).toHaveProperty(`error.${r}`);
   });
 
+  test("every error code the core, the app service and the server's refusals can send has a message", () => {
+    // The first column of docs/api.md's error table and docs/protocol.md's refusal table.
+    const codes = (file: string, heading: string) => {
+      const doc = readFileSync(path.resolve(__dirname, "../../docs", file), "utf8");
+      const table = doc.slice(doc.indexOf(heading)).split("\n\n")[1];
+      return table
+        .split("\n")
+        .filter((l) => l.startsWith("| `"))
+        .flatMap((l) => [...l.split("|")[1].matchAll(/`([a-z_]+)`/g)].map((m) => m[1]));
+    };
+    const core = codes("api.md", "`message` is English for logs");
+    const refusals = codes("protocol.md", "keeps the\nrefused edits in a visible list");
+    expect(core).toContain("storage");
+    expect(refusals).toContain("owner_change");
+    // The app service's own session errors (crm-core/src/app.rs) and the HTTP transport's.
+    const app = ["invalid_server_url", "sign_in_refused", "server_unreachable", "sync_error", "unsynced_edits", "store_in_use", "internal", "transport"];
+    for (const code of [...core, ...refusals.filter((c) => c !== "not_own"), ...app]) {
+      expect(messages["zh-CN"], code).toHaveProperty(`error.${code}`);
+    }
+  });
+
   test("placeholders are filled and the default language follows the system", () => {
     expect(translate("zh-CN", "customers.count", { count: 12 })).toBe("共 12 个客户");
     expect(translate("en", "sync.pending", { count: 3 })).toBe("3 waiting to be sent");
+    expect(translate("zh-CN", "sync.pending", { count: 3 })).toBe("3 条修改待发送");
     expect(detectLang(["zh-TW", "en"])).toBe("zh-CN");
     expect(detectLang(["en-GB"])).toBe("en");
     expect(detectLang(["fr-FR"])).toBe("zh-CN");

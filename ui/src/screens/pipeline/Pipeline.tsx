@@ -1,8 +1,11 @@
-import { useRef, useState } from "react";
-import type { PipelineStage } from "../api";
-import { formatMoney } from "../i18n";
-import { navigate, useCrm, useData } from "../state";
-import { errorText } from "./errors";
+import { Alert, App as AntApp, Segmented, Select } from "antd";
+import { useState } from "react";
+import { useNavigate } from "react-router-dom";
+import type { Owners, PipelineStage } from "../../api";
+import { errorText } from "../../errors";
+import { formatMoney } from "../../i18n";
+import { useCrm, useData, useRole, userName } from "../../state";
+import { OwnerSelect } from "../../components/OwnerSelect";
 
 interface Drag {
   id: string;
@@ -16,20 +19,25 @@ interface Drag {
 }
 
 /// The board by stage. A card moves by dragging (mouse, pen or touch: pointer events), by
-/// the keyboard (arrow keys on a focused card) or by its "move to" menu.
+/// the keyboard (arrow keys on a focused card) or by its "move to" menu. A viewer's board is
+/// read-only; supervisors and admins can show one person's opportunities.
 export function Pipeline() {
-  const { crm, t, lang, status, toast } = useCrm();
-  const [everyone, setEveryone] = useState(status?.identity.role === "supervisor" || status?.identity.role === "admin");
-  const board = useData(() => crm.pipeline(everyone), [everyone]);
+  const { crm, t, lang, users } = useCrm();
+  const { canWrite, isLead } = useRole();
+  const { message } = AntApp.useApp();
+  const navigate = useNavigate();
+  const [scope, setScope] = useState<"mine" | "all">(isLead || !canWrite ? "all" : "mine");
+  const [owner, setOwner] = useState<string | undefined>();
+  const owners: Owners = owner ? { owner } : scope;
+  const board = useData(() => crm.pipeline(owners), [scope, owner]);
   const [drag, setDrag] = useState<Drag | null>(null);
   const [over, setOver] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const boardRef = useRef<HTMLDivElement>(null);
 
   const move = async (id: string, stage: string) => {
     try {
       await crm.update(id, { stage });
-      toast(t("pipeline.moved", { stage: t(`stage.${stage}`) }));
+      message.success(t("pipeline.moved", { stage: t(`stage.${stage}`) }));
       board.reload();
     } catch (e) {
       setError(errorText(t, e));
@@ -48,17 +56,33 @@ export function Pipeline() {
     <div className="page pipeline">
       <div className="page-head">
         <h1>{t("pipeline.title")}</h1>
-        <div className="segmented" role="group">
-          <button className={!everyone ? "selected" : ""} onClick={() => setEveryone(false)}>
-            {t("pipeline.mine")}
-          </button>
-          <button className={everyone ? "selected" : ""} onClick={() => setEveryone(true)}>
-            {t("pipeline.everyone")}
-          </button>
+        <div className="actions">
+          {canWrite && (
+            <Segmented
+              value={owner ? "all" : scope}
+              onChange={(v) => {
+                setScope(v as "mine" | "all");
+                setOwner(undefined);
+              }}
+              options={[
+                { value: "mine", label: t("pipeline.mine") },
+                { value: "all", label: t("pipeline.everyone") },
+              ]}
+              data-testid="pipeline-scope"
+            />
+          )}
+          {isLead && (
+            <OwnerSelect
+              value={owner}
+              onChange={setOwner}
+              placeholder={`${t("field.owner")}: ${t("common.all")}`}
+              data-testid="pipeline-owner"
+            />
+          )}
         </div>
       </div>
-      {error && <p className="error">{error}</p>}
-      <div className="board" ref={boardRef} data-testid="board">
+      {error && <Alert type="error" showIcon message={error} />}
+      <div className="board" data-testid="board">
         {stages.map((s) => (
           <section
             key={s.stage}
@@ -79,20 +103,20 @@ export function Pipeline() {
                 ))}
               </div>
             </header>
-            {s.cards.length === 0 && <p className="muted small empty-col">{t("pipeline.empty")}</p>}
+            {s.cards.length === 0 && <p className="muted small empty-col">{t(canWrite ? "pipeline.empty" : "common.empty")}</p>}
             {s.cards.map((c) => {
               const o = c.opportunity;
               const i = order.indexOf(s.stage);
               return (
                 <article
                   key={o.id}
-                  className={`opp-card ${drag?.id === o.id && drag.moved ? "dragging" : ""}`}
+                  className={`opp-card ${canWrite ? "movable" : ""} ${drag?.id === o.id && drag.moved ? "dragging" : ""}`}
                   tabIndex={0}
                   data-testid="opp-card"
                   data-id={o.id}
                   aria-label={String(o.fields.title)}
                   onPointerDown={(e) => {
-                    if ((e.target as HTMLElement).closest("select,button")) return;
+                    if (!canWrite || (e.target as HTMLElement).closest(".ant-select,button")) return;
                     (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
                     setDrag({
                       id: o.id,
@@ -118,34 +142,34 @@ export function Pipeline() {
                     setDrag(null);
                     setOver(null);
                     if (target && target !== drag.from) void move(o.id, target);
-                    else if (!wasMoved) navigate(`customers/${String(o.fields.customer)}`);
+                    else if (!wasMoved) navigate(`/customers/${String(o.fields.customer)}`);
                   }}
                   onPointerCancel={() => {
                     setDrag(null);
                     setOver(null);
                   }}
+                  onClick={() => !canWrite && navigate(`/customers/${String(o.fields.customer)}`)}
                   onKeyDown={(e) => {
-                    if (e.key === "ArrowRight" && i < order.length - 1) void move(o.id, order[i + 1]);
-                    if (e.key === "ArrowLeft" && i > 0) void move(o.id, order[i - 1]);
-                    if (e.key === "Enter") navigate(`customers/${String(o.fields.customer)}`);
+                    if (canWrite && e.key === "ArrowRight" && i < order.length - 1) void move(o.id, order[i + 1]);
+                    if (canWrite && e.key === "ArrowLeft" && i > 0) void move(o.id, order[i - 1]);
+                    if (e.key === "Enter") navigate(`/customers/${String(o.fields.customer)}`);
                   }}
                 >
                   <strong>{String(o.fields.title)}</strong>
                   <span className="muted small">{c.customer_name}</span>
+                  <span className="muted small">{userName(users, o.fields.owner)}</span>
                   <span className="money">{formatMoney(lang, o.fields.amount as never)}</span>
-                  <select
-                    className="move-to"
-                    aria-label={t("pipeline.move_to")}
-                    value={s.stage}
-                    onChange={(e) => void move(o.id, e.target.value)}
-                    data-testid="move-to"
-                  >
-                    {order.map((st) => (
-                      <option key={st} value={st}>
-                        {t("pipeline.move_to")}: {t(`stage.${st}`)}
-                      </option>
-                    ))}
-                  </select>
+                  {canWrite && (
+                    <Select
+                      className="move-to"
+                      aria-label={t("pipeline.move_to")}
+                      value={s.stage}
+                      onChange={(stage: string) => void move(o.id, stage)}
+                      data-testid="move-to"
+                      virtual={false}
+                      options={order.map((st) => ({ value: st, label: `${t("pipeline.move_to")}: ${t(`stage.${st}`)}` }))}
+                    />
+                  )}
                 </article>
               );
             })}

@@ -1,0 +1,111 @@
+// What each role can reach: the main screens for everyone, and an Administration group for
+// admins. A side menu on laptops and tablets, a bottom tab bar on phones.
+
+import {
+  ApartmentOutlined,
+  BookOutlined,
+  FundProjectionScreenOutlined,
+  HomeOutlined,
+  SettingOutlined,
+  SyncOutlined,
+  TeamOutlined,
+  UserOutlined,
+} from "@ant-design/icons";
+import { Menu, Tag } from "antd";
+import type { MenuProps } from "antd";
+import type { ReactNode } from "react";
+import { Link, useLocation } from "react-router-dom";
+import { useCrm, useRole } from "../state";
+
+interface Entry {
+  path: string;
+  key: string;
+  icon: ReactNode;
+}
+
+const MAIN: Entry[] = [
+  { path: "home", key: "nav.home", icon: <HomeOutlined /> },
+  { path: "customers", key: "nav.customers", icon: <TeamOutlined /> },
+  { path: "pipeline", key: "nav.pipeline", icon: <FundProjectionScreenOutlined /> },
+  { path: "sync", key: "nav.sync", icon: <SyncOutlined /> },
+];
+
+export const ADMIN: Entry[] = [
+  { path: "admin/users", key: "nav.admin_users", icon: <UserOutlined /> },
+  { path: "admin/teams", key: "nav.admin_teams", icon: <ApartmentOutlined /> },
+  { path: "admin/dictionary", key: "nav.admin_dictionary", icon: <BookOutlined /> },
+];
+
+const testId = (path: string) => `nav-${path.replace("/", "-")}`;
+
+/// The menu entry a path belongs to ("customers/…" and "new/customer" are under customers).
+function current(pathname: string): string {
+  const [first, second] = pathname.replace(/^\//, "").split("/");
+  if (first === "admin") return `admin/${second ?? "users"}`;
+  if (first === "customers" || first === "new" || first === "edit" || first === "visit") return "customers";
+  return first || "home";
+}
+
+export function SideMenu() {
+  const { t } = useCrm();
+  const { role } = useRole();
+  const { pathname } = useLocation();
+  const item = (e: Entry) => ({
+    key: e.path,
+    icon: e.icon,
+    label: (
+      <Link to={`/${e.path}`} data-testid={testId(e.path)} className="menu-link">
+        {t(e.key)}
+      </Link>
+    ),
+  });
+  const items: MenuProps["items"] = [
+    ...MAIN.map(item),
+    ...(role === "admin" ? [{ type: "group" as const, key: "admin", label: t("nav.admin"), children: ADMIN.map(item) }] : []),
+  ];
+  return (
+    <>
+      <UserBadge />
+      <Menu mode="inline" selectedKeys={[current(pathname)]} items={items} className="side-menu" />
+    </>
+  );
+}
+
+/// Who is working, with the role in words.
+export function UserBadge() {
+  const { status, t } = useCrm();
+  if (!status) return null;
+  return (
+    <div className="user-badge" data-testid="user-badge">
+      <strong>{status.identity.display_name}</strong>
+      <Tag color="blue" data-testid="user-role">
+        {t(`role.${status.identity.role}`)}
+      </Tag>
+    </div>
+  );
+}
+
+export function TabBar() {
+  const { t } = useCrm();
+  const { role } = useRole();
+  const { pathname } = useLocation();
+  const entries = role === "admin" ? [...MAIN, { path: "admin/users", key: "nav.admin", icon: <SettingOutlined /> }] : MAIN;
+  const active = current(pathname).split("/")[0];
+  return (
+    <nav className="tab-bar" aria-label={t("nav.label")}>
+      {entries.map((e) => (
+        <Link
+          key={e.path}
+          to={`/${e.path}`}
+          className={e.path.split("/")[0] === active ? "active" : ""}
+          data-testid={e.path.startsWith("admin") ? "nav-admin" : testId(e.path)}
+        >
+          <span className="tab-icon" aria-hidden>
+            {e.icon}
+          </span>
+          <span>{t(e.key)}</span>
+        </Link>
+      ))}
+    </nav>
+  );
+}

@@ -1,0 +1,38 @@
+import { Select } from "antd";
+import { useCrm } from "../state";
+
+/// A choice among the people who can own records (everyone but viewers), by display name.
+export function OwnerSelect({
+  value,
+  onChange,
+  placeholder,
+  allowClear = true,
+  "data-testid": testId,
+  id,
+}: {
+  value: string | undefined;
+  onChange: (v: string | undefined) => void;
+  placeholder?: string;
+  allowClear?: boolean;
+  "data-testid"?: string;
+  id?: string;
+}) {
+  const { t, users } = useCrm();
+  const owners = users.filter((u) => u.fields.role !== "viewer" && u.fields.active !== false);
+  return (
+    <Select
+      id={id}
+      aria-label={t("field.owner")}
+      allowClear={allowClear}
+      showSearch
+      optionFilterProp="label"
+      value={value}
+      onChange={onChange}
+      placeholder={placeholder}
+      data-testid={testId}
+      popupMatchSelectWidth={false}
+      virtual={false}
+      options={owners.map((u) => ({ value: u.id, label: String(u.fields.display_name ?? u.fields.username ?? u.id), "data-value": u.id }))}
+    />
+  );
+}

@@ -1,0 +1,316 @@
+import {
+  ArrowLeftOutlined,
+  CalendarOutlined,
+  DeleteOutlined,
+  EditOutlined,
+  PlusOutlined,
+  UndoOutlined,
+  WarningOutlined,
+} from "@ant-design/icons";
+import { App as AntApp, Alert, Button, Card, Popconfirm, Popover, Tag } from "antd";
+import { useState } from "react";
+import type { ReactNode } from "react";
+import { Link, useNavigate } from "react-router-dom";
+import type { ConflictValue, Item, Json, RecordView } from "../../api";
+import { errorText } from "../../errors";
+import { dictLabel, formatDate, formatDateTime, formatMoney } from "../../i18n";
+import { useCrm, useData, userName } from "../../state";
+import { PhoneLinks } from "../../components/PhoneLinks";
+
+const SHOWN: { name: string; dict?: string }[] = [
+  { name: "code" },
+  { name: "grade", dict: "customer_grade" },
+  { name: "status", dict: "customer_status" },
+  { name: "type", dict: "customer_type" },
+  { name: "industry", dict: "industry" },
+  { name: "region", dict: "region" },
+  { name: "source", dict: "customer_source" },
+  { name: "phones" },
+  { name: "email" },
+  { name: "address" },
+  { name: "website" },
+  { name: "owner" },
+  { name: "tags" },
+  { name: "notes" },
+];
+
+export function CustomerDetail({ id }: { id: string }) {
+  const { crm, t, lang, dicts, users } = useCrm();
+  const { message } = AntApp.useApp();
+  const navigate = useNavigate();
+  const view = useData(() => crm.customer360(id), [id]);
+  // What this person may do here, from the same rules the server enforces.
+  const permissions = useData(() => crm.permissions(id), [id]);
+  const [showHistory, setShowHistory] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
+  if (!view.data) return <p className="page muted">{t("common.loading")}</p>;
+  const { customer, contacts, activities, opportunities } = view.data;
+  const f = customer.fields;
+  const may = (action: string) => permissions.data?.actions.includes(action) === true;
+  const writable = may("update") && !customer.deleted_at;
+
+  const show = (name: string, value: Json | undefined, dict?: string): string => {
+    if (value === null || value === undefined) return "";
+    if (dict) return dictLabel(lang, dicts, dict, value);
+    if (name === "owner") return userName(users, value, customer.names);
+    if (Array.isArray(value)) return value.join("、");
+    return String(value);
+  };
+
+  const act = async (run: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await run();
+      message.success(t("form.saved"));
+      view.reload();
+      permissions.reload();
+    } catch (e) {
+      setError(errorText(t, e));
+    }
+  };
+
+  return (
+    <div className="page detail" data-testid="customer-detail">
+      <div className="page-head">
+        <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
+          {t("common.back")}
+        </Button>
+      </div>
+      <div className="detail-head">
+        <div>
+          <h1 data-testid="customer-name">{String(f.name ?? "")}</h1>
+          <p className="muted">{[f.code, dictLabel(lang, dicts, "customer_grade", f.grade)].filter(Boolean).join(" · ")}</p>
+        </div>
+        <div className="actions">
+          {writable && (
+            <Button type="primary" icon={<CalendarOutlined />} onClick={() => navigate(`/visit/${id}`)} data-testid="log-visit">
+              {t("home.log_visit")}
+            </Button>
+          )}
+          {writable && (
+            <Button icon={<EditOutlined />} onClick={() => navigate(`/edit/customer/${id}`)} data-testid="edit-customer">
+              {t("common.edit")}
+            </Button>
+          )}
+          {may("delete") && !customer.deleted_at && (
+            <Popconfirm title={t("detail.confirm_delete")} onConfirm={() => act(() => crm.remove(id))}>
+              <Button danger icon={<DeleteOutlined />} data-testid="delete-customer">
+                {t("common.delete")}
+              </Button>
+            </Popconfirm>
+          )}
+          {may("restore") && customer.deleted_at && (
+            <Button icon={<UndoOutlined />} onClick={() => act(() => crm.restore(id))} data-testid="restore-customer">
+              {t("common.restore")}
+            </Button>
+          )}
+        </div>
+      </div>
+      {customer.deleted_at && <Alert type="warning" showIcon message={t("detail.deleted")} />}
+      {error && <Alert type="error" showIcon message={error} />}
+
+      <div className="detail-grid">
+        <Card title={t("detail.fields")}>
+          <dl className="fields">
+            {SHOWN.map(({ name, dict }) => {
+              const conflict = customer.conflicts?.[name];
+              const value = f[name];
+              const text = show(name, value, dict);
+              if (!text && !conflict) return null;
+              return (
+                <div key={name} className="field-row" data-field={name}>
+                  <dt>{t(`field.${name}`)}</dt>
+                  <dd className={name === "notes" ? "notes" : ""}>
+                    {name === "phones" && Array.isArray(value) ? <PhoneLinks phones={value as string[]} /> : text}
+                    {conflict && (
+                      <ConflictBadge
+                        values={conflict}
+                        record={customer}
+                        render={(v) => show(name, v, dict)}
+                        onKeep={may("resolve_conflict") ? (v) => act(() => crm.resolveConflict(id, name, v)) : undefined}
+                      />
+                    )}
+                  </dd>
+                </div>
+              );
+            })}
+          </dl>
+        </Card>
+
+        <Card
+          title={t("detail.contacts")}
+          extra={
+            writable && (
+              <Button icon={<PlusOutlined />} onClick={() => navigate(`/new/contact/${id}`)} data-testid="add-contact">
+                {t("detail.new_contact")}
+              </Button>
+            )
+          }
+        >
+          {contacts.length === 0 && <p className="muted">{t("detail.no_contacts")}</p>}
+          <ul className="list" data-testid="contacts">
+            {contacts.map((c) => (
+              <ContactRow key={c.id} contact={c} editable={writable} />
+            ))}
+          </ul>
+        </Card>
+
+        <Card
+          title={t("detail.opportunities")}
+          extra={
+            writable && (
+              <Button icon={<PlusOutlined />} onClick={() => navigate(`/new/opportunity/${id}`)} data-testid="add-opportunity">
+                {t("detail.new_opportunity")}
+              </Button>
+            )
+          }
+        >
+          {opportunities.length === 0 && <p className="muted">{t("detail.no_opportunities")}</p>}
+          <ul className="list">
+            {opportunities.map((o) => (
+              <li key={o.id} className="row">
+                <RowMain to={writable ? `/edit/opportunity/${o.id}` : undefined}>
+                  <strong>{String(o.fields.title)}</strong>
+                  <span className="muted">
+                    {[formatDate(lang, o.fields.expected_close as string), userName(users, o.fields.owner)].filter(Boolean).join(" · ")}
+                  </span>
+                </RowMain>
+                <Tag color="blue">{t(`stage.${o.fields.stage}`)}</Tag>
+                <span className="money">{formatMoney(lang, o.fields.amount as never)}</span>
+              </li>
+            ))}
+          </ul>
+        </Card>
+
+        <Card title={t("detail.activities")}>
+          {activities.length === 0 && <p className="muted">{t("detail.no_activities")}</p>}
+          <ol className="timeline" data-testid="timeline">
+            {activities.map((a) => (
+              <TimelineEntry key={a.id} a={a} />
+            ))}
+          </ol>
+        </Card>
+
+        <Card title={t("detail.history")}>
+          {showHistory ? (
+            <History id={id} />
+          ) : (
+            <Button onClick={() => setShowHistory(true)} data-testid="show-history">
+              {t("detail.show_history")}
+            </Button>
+          )}
+        </Card>
+      </div>
+    </div>
+  );
+}
+
+/// A row's main part: a link to the record's form when this person may edit it.
+function RowMain({ to, children }: { to?: string; children: ReactNode }) {
+  return to ? (
+    <Link className="row-main" to={to}>
+      {children}
+    </Link>
+  ) : (
+    <span className="row-main">{children}</span>
+  );
+}
+
+function ContactRow({ contact: c, editable }: { contact: Item; editable: boolean }) {
+  const { t } = useCrm();
+  return (
+    <li className="row">
+      <RowMain to={editable ? `/edit/contact/${c.id}` : undefined}>
+        <strong>{String(c.fields.name)}</strong>
+        {c.fields.title ? <span className="muted">{String(c.fields.title)}</span> : null}
+      </RowMain>
+      <PhoneLinks phones={(c.fields.phones as string[] | undefined) ?? []} />
+      {c.fields.is_primary === true && <Tag color="blue">{t("detail.primary")}</Tag>}
+      {c.has_conflicts && <Tag color="orange">{t("customers.conflict")}</Tag>}
+    </li>
+  );
+}
+
+function TimelineEntry({ a }: { a: Item }) {
+  const { t, lang, dicts, users } = useCrm();
+  const f = a.fields;
+  return (
+    <li>
+      <div className="timeline-head">
+        <strong>{t(`activity_type.${f.type}`)}</strong>
+        {f.outcome ? <Tag color="blue">{dictLabel(lang, dicts, "activity_outcome", f.outcome)}</Tag> : null}
+        <span className="muted small">{formatDateTime(lang, f.time as string)}</span>
+      </div>
+      {f.subject ? <p>{String(f.subject)}</p> : null}
+      <p className="muted small">
+        {[userName(users, f.owner), f.next_follow_up ? `${t("field.next_follow_up")}: ${formatDate(lang, f.next_follow_up as string)}` : null]
+          .filter(Boolean)
+          .join(" · ")}
+      </p>
+    </li>
+  );
+}
+
+/// Two people changed this field at once: every value, who wrote it and when; choosing one
+/// settles it (when this person may).
+function ConflictBadge({
+  values,
+  record,
+  render,
+  onKeep,
+}: {
+  values: ConflictValue[];
+  record: RecordView;
+  render: (v: Json) => string;
+  onKeep?: (v: Json) => void;
+}) {
+  const { t, lang, users } = useCrm();
+  const content = (
+    <div className="conflict-pop" role="dialog" aria-label={t("detail.conflict_title")}>
+      {values.map((v, i) => (
+        <div key={i} className="conflict-value">
+          <span>
+            <span className="value">{render(v.value)}</span>
+            <span className="muted small">
+              {t("detail.conflict_by", {
+                name: userName(users, v.user_id ?? undefined, record.names) || t("history.someone"),
+                time: formatDateTime(lang, v.at),
+              })}
+            </span>
+          </span>
+          {onKeep && (
+            <Button onClick={() => onKeep(v.value)} data-testid="conflict-keep">
+              {t("detail.conflict_keep")}
+            </Button>
+          )}
+        </div>
+      ))}
+    </div>
+  );
+  return (
+    <Popover trigger="click" title={t("detail.conflict_title")} content={content}>
+      <Button size="small" className="conflict-badge" icon={<WarningOutlined />} data-testid="conflict-badge">
+        {t("customers.conflict")}
+      </Button>
+    </Popover>
+  );
+}
+
+function History({ id }: { id: string }) {
+  const { crm, t, lang, users } = useCrm();
+  const h = useData(() => crm.history(id), [id]);
+  if (!h.data) return <p className="muted">{t("common.loading")}</p>;
+  return (
+    <ol className="history" data-testid="history">
+      {[...h.data.entries].reverse().map((e) => (
+        <li key={e.hash}>
+          <strong>{userName(users, e.user_id ?? undefined, h.data?.names) || t("history.someone")}</strong>{" "}
+          {t(`history.${e.action}`, { fields: e.fields.map((f) => t(`field.${f}`)).join("、") })}
+          <span className="muted small"> · {formatDateTime(lang, e.at)}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}

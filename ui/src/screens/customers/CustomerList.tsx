@@ -1,0 +1,308 @@
+import { FilterOutlined, PlusOutlined, SearchOutlined } from "@ant-design/icons";
+import { Button, Checkbox, DatePicker, Input, Select, Tag } from "antd";
+import dayjs from "dayjs";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { Link, useNavigate, useSearchParams } from "react-router-dom";
+import type { Item, Json, ListQuery, SearchHit } from "../../api";
+import { dictLabel } from "../../i18n";
+import { useCrm, useRole, userName } from "../../state";
+import { OwnerSelect } from "../../components/OwnerSelect";
+
+const ROW_HEIGHT = 64;
+const PAGE = 100;
+const FILTER_DICTS: { field: string; dict: string }[] = [
+  { field: "grade", dict: "customer_grade" },
+  { field: "status", dict: "customer_status" },
+  { field: "region", dict: "region" },
+  { field: "industry", dict: "industry" },
+];
+const FILTER_KEYS = [...FILTER_DICTS.map((d) => d.field), "owner", "tag", "from", "to"];
+const SORTS = ["name", "created_at", "updated_at", "code", "grade"];
+
+/// The list query for what is chosen. Entry dates are local calendar days: from the start of
+/// `from` to the end of `to`, sent as RFC 3339 with this device's offset.
+function toQuery(filters: Record<string, string>, sort: string, desc: boolean): ListQuery {
+  const filter: Record<string, Json> = {};
+  for (const { field } of FILTER_DICTS) if (filters[field]) filter[field] = filters[field];
+  if (filters.owner) filter.owner = filters.owner;
+  return {
+    filter,
+    tag: filters.tag || undefined,
+    created_from: filters.from ? dayjs(filters.from).startOf("day").format() : undefined,
+    created_to: filters.to ? dayjs(filters.to).add(1, "day").startOf("day").format() : undefined,
+    sort,
+    desc,
+    limit: PAGE,
+  };
+}
+
+export function CustomerList() {
+  const { crm, t, lang, revision } = useCrm();
+  const { canWrite, isLead } = useRole();
+  const navigate = useNavigate();
+  // Filters and sort live in the address, so going back to the list restores them.
+  const [params, setParams] = useSearchParams();
+  const [query, setQuery] = useState(params.get("q") ?? "");
+  const [filters, setFilters] = useState<Record<string, string>>(() =>
+    Object.fromEntries(FILTER_KEYS.filter((k) => params.get(k)).map((k) => [k, params.get(k)!])),
+  );
+  const [sort, setSort] = useState(params.get("sort") ?? "name");
+  const [desc, setDesc] = useState(params.get("desc") === "1");
+  const [items, setItems] = useState<Item[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [total, setTotal] = useState(0);
+  const [hits, setHits] = useState<SearchHit[] | null>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(600);
+  const [showFilters, setShowFilters] = useState(() => window.innerWidth > 600);
+  const loading = useRef(false);
+  const scroller = useRef<HTMLDivElement>(null);
+
+  const listQuery = useCallback(() => toQuery(filters, sort, desc), [filters, sort, desc]);
+
+  useEffect(() => {
+    const p = new URLSearchParams();
+    if (query) p.set("q", query);
+    for (const [k, v] of Object.entries(filters)) if (v) p.set(k, v);
+    if (sort !== "name") p.set("sort", sort);
+    if (desc) p.set("desc", "1");
+    setParams(p, { replace: true });
+  }, [query, filters, sort, desc, setParams]);
+
+  // The list: first page again whenever filters change or records change; the rows already
+  // shown are replaced in place (same count as loaded so far) so scrolling is not lost.
+  useEffect(() => {
+    let live = true;
+    const want = Math.max(PAGE, Math.min(items.length, 500));
+    crm.list("customer", { ...listQuery(), limit: want }).then((page) => {
+      if (!live) return;
+      setItems(page.items);
+      setNext(page.next);
+      setTotal(page.total);
+    });
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [crm, listQuery, revision]);
+
+  // Search as you type (customers and contacts, any substring, one Chinese character too).
+  useEffect(() => {
+    const q = query.trim();
+    if (!q) {
+      setHits(null);
+      return;
+    }
+    let live = true;
+    const timer = setTimeout(() => {
+      crm.search(q, 50).then((h) => live && setHits(h));
+    }, 120);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [crm, query, revision]);
+
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const measure = () => setHeight(el.clientHeight || 600);
+    measure();
+    const ro = typeof ResizeObserver !== "undefined" ? new ResizeObserver(measure) : null;
+    ro?.observe(el);
+    return () => ro?.disconnect();
+  }, [hits]);
+
+  const loadMore = useCallback(() => {
+    if (!next || loading.current) return;
+    loading.current = true;
+    crm
+      .list("customer", { ...listQuery(), after: next })
+      .then((page) => {
+        setItems((old) => [...old, ...page.items]);
+        setNext(page.next);
+        setTotal(page.total);
+      })
+      .finally(() => (loading.current = false));
+  }, [crm, listQuery, next]);
+
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - 10);
+  const last = Math.min(items.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + 10);
+  useEffect(() => {
+    if (last >= items.length - 20) loadMore();
+  }, [last, items.length, loadMore]);
+
+  const setFilter = (k: string, v: string | undefined) => setFilters((f) => ({ ...f, [k]: v ?? "" }));
+  const activeCount = Object.values(filters).filter(Boolean).length;
+
+  return (
+    <div className="page customers">
+      <div className="page-head">
+        <h1>{t("customers.title")}</h1>
+        {canWrite && (
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate("/new/customer")} data-testid="new-customer">
+            {t("customers.new")}
+          </Button>
+        )}
+      </div>
+      <Input
+        className="search"
+        size="large"
+        allowClear
+        prefix={<SearchOutlined />}
+        placeholder={t("customers.search")}
+        aria-label={t("customers.search")}
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        data-testid="customer-search"
+        autoFocus
+      />
+      {hits === null && (
+        <Button
+          className="filters-toggle"
+          icon={<FilterOutlined />}
+          aria-expanded={showFilters}
+          onClick={() => setShowFilters(!showFilters)}
+          data-testid="filters-toggle"
+        >
+          {t("customers.filters")}
+          {activeCount > 0 ? ` (${activeCount})` : ""}
+        </Button>
+      )}
+      {hits === null && showFilters && (
+        <div className="filters" aria-label={t("customers.filters")}>
+          {FILTER_DICTS.map(({ field, dict }) => (
+            <DictFilter key={field} field={field} dict={dict} value={filters[field]} onChange={(v) => setFilter(field, v)} />
+          ))}
+          {isLead && (
+            <OwnerSelect
+              value={filters.owner || undefined}
+              onChange={(v) => setFilter("owner", v)}
+              placeholder={`${t("field.owner")}: ${t("common.all")}`}
+              data-testid="filter-owner"
+            />
+          )}
+          <Input
+            className="tag-filter"
+            placeholder={t("customers.tag")}
+            aria-label={t("customers.tag")}
+            value={filters.tag ?? ""}
+            onChange={(e) => setFilter("tag", e.target.value)}
+          />
+          <DatePicker.RangePicker
+            aria-label={t("customers.created")}
+            placeholder={[t("customers.created_from"), t("customers.created_to")]}
+            value={filters.from && filters.to ? [dayjs(filters.from), dayjs(filters.to)] : null}
+            onChange={(range) =>
+              setFilters((f) => ({
+                ...f,
+                from: range?.[0]?.format("YYYY-MM-DD") ?? "",
+                to: range?.[1]?.format("YYYY-MM-DD") ?? "",
+              }))
+            }
+            inputReadOnly
+            data-testid="created-range"
+          />
+          <Select
+            aria-label={t("customers.sort")}
+            value={sort}
+            onChange={setSort}
+            data-testid="sort"
+            popupMatchSelectWidth={false}
+            options={SORTS.map((s) => ({ value: s, label: `${t("customers.sort")}: ${t(`sort.${s}`)}` }))}
+          />
+          <Checkbox checked={desc} onChange={(e) => setDesc(e.target.checked)} className="check">
+            {t("customers.desc")}
+          </Checkbox>
+          {activeCount > 0 && (
+            <Button type="link" onClick={() => setFilters({})}>
+              {t("customers.clear")}
+            </Button>
+          )}
+        </div>
+      )}
+
+      {hits !== null ? (
+        <ul className="list results" data-testid="search-results">
+          {hits.length === 0 && <li className="muted">{t("customers.no_results", { query })}</li>}
+          {hits.map((h) => (
+            <li key={h.id} className="row">
+              <Link className="row-main" to={`/customers/${h.kind === "customer" ? h.id : h.customer_id}`}>
+                <strong>{h.title}</strong>
+                <span className="muted">
+                  {h.kind === "contact" ? t("customers.contact_of", { customer: h.subtitle }) : h.subtitle}
+                </span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <>
+          <p className="muted small" data-testid="customer-count">
+            {t("customers.count", { count: total.toLocaleString(lang) })}
+          </p>
+          <div
+            className="virtual"
+            ref={scroller}
+            onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+            data-testid="customer-list"
+            role="list"
+          >
+            <div style={{ height: items.length * ROW_HEIGHT, position: "relative" }}>
+              {items.slice(first, last).map((c, i) => (
+                <CustomerRow key={c.id} customer={c} top={(first + i) * ROW_HEIGHT} />
+              ))}
+            </div>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
+
+function CustomerRow({ customer: c, top }: { customer: Item; top: number }) {
+  const { t, lang, dicts, users } = useCrm();
+  return (
+    <Link role="listitem" className="vrow" to={`/customers/${c.id}`} style={{ top, height: ROW_HEIGHT }}>
+      <span className="row-main">
+        <strong>{String(c.fields.name)}</strong>
+        <span className="muted">
+          {[c.fields.code, dictLabel(lang, dicts, "region", c.fields.region), userName(users, c.fields.owner)]
+            .filter(Boolean)
+            .join(" · ")}
+        </span>
+      </span>
+      {c.has_conflicts && <Tag color="orange">{t("customers.conflict")}</Tag>}
+      {c.fields.grade ? <span className="grade">{String(c.fields.grade)}</span> : null}
+    </Link>
+  );
+}
+
+function DictFilter({
+  field,
+  dict,
+  value,
+  onChange,
+}: {
+  field: string;
+  dict: string;
+  value: string | undefined;
+  onChange: (v: string | undefined) => void;
+}) {
+  const { t, lang, dicts } = useCrm();
+  return (
+    <Select
+      aria-label={t(`field.${field}`)}
+      allowClear
+      value={value || undefined}
+      onChange={onChange}
+      placeholder={`${t(`field.${field}`)}: ${t("common.all")}`}
+      data-testid={`filter-${field}`}
+      popupMatchSelectWidth={false}
+      virtual={false}
+      options={dicts
+        .filter((d) => d.fields.dict === dict && d.fields.active !== false)
+        .map((d) => ({ value: String(d.fields.code), label: dictLabel(lang, dicts, dict, d.fields.code), "data-value": String(d.fields.code) }))}
+    />
+  );
+}

@@ -1,0 +1,40 @@
+import { useCrm, useRole } from "../../state";
+import { DormantCard, FollowUpsCard, OpportunitiesCard, TodaysVisitsCard } from "./cards";
+
+/// A salesperson's day; supervisors and admins get their team's instead.
+export function Home() {
+  const { isLead } = useRole();
+  return isLead ? <TeamHome /> : <MyHome />;
+}
+
+function MyHome() {
+  const { t, status } = useCrm();
+  return (
+    <div className="page home">
+      <h1>{t("home.greeting", { name: status?.identity.display_name })}</h1>
+      <div className="home-grid">
+        <FollowUpsCard owners="mine" />
+        <OpportunitiesCard owners="mine" title={t("home.opportunities")} />
+        <DormantCard owners="mine" />
+      </div>
+    </div>
+  );
+}
+
+/// Everyone's follow-ups, quiet customers, open opportunities and today's visits, each under
+/// the person they belong to.
+function TeamHome() {
+  const { t, status } = useCrm();
+  return (
+    <div className="page home" data-testid="team-home">
+      <h1>{t("home.greeting", { name: status?.identity.display_name })}</h1>
+      <p className="muted">{t("home.team_hint")}</p>
+      <div className="home-grid">
+        <FollowUpsCard owners="all" byOwner />
+        <TodaysVisitsCard />
+        <OpportunitiesCard owners="all" byOwner title={t("home.team_opportunities")} />
+        <DormantCard owners="all" byOwner />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,241 @@
+import { ArrowLeftOutlined } from "@ant-design/icons";
+import { Alert, Button, Card } from "antd";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { Link, useNavigate } from "react-router-dom";
+import { CrmError } from "../../api";
+import type { Candidate, RecordView } from "../../api";
+import { errorText, fieldErrorText } from "../../errors";
+import { clearDraft, FORM_FIELDS, fieldSpec, isDirty, loadDraft, saveDraft, toFields, valuesFrom } from "../../forms";
+import type { FormValues } from "../../forms";
+import { useCrm, useData, useRole } from "../../state";
+import { FieldInput, fieldLabel } from "./FieldInput";
+
+type Errors = Record<string, { reason: string; params: unknown }>;
+
+/// Create or edit a customer, contact or opportunity. Editing shows only the fields the core
+/// says this person may change (`permissions`); a new record may get an owner only from a
+/// supervisor or admin.
+export function RecordForm({ kind, id, customerId }: { kind: string; id?: string; customerId?: string }) {
+  const { crm, schema, t } = useCrm();
+  const { isLead } = useRole();
+  const navigate = useNavigate();
+  const [record, setRecord] = useState<RecordView | null>(null);
+  const [loaded, setLoaded] = useState(!id);
+  const permissions = useData(() => (id ? crm.permissions(id) : Promise.resolve(null)), [id]);
+  const draftKey = id ? `edit:${id}` : `new:${kind}:${customerId ?? ""}`;
+  const [values, setValues] = useState<FormValues | null>(null);
+  const [restored, setRestored] = useState(false);
+  const [errors, setErrors] = useState<Errors>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [duplicates, setDuplicates] = useState<Candidate[]>([]);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!id) return;
+    crm.get(id).then(
+      (r) => {
+        setRecord(r);
+        setLoaded(true);
+      },
+      (e) => setFormError(errorText(t, e)),
+    );
+    // Only once: a merge arriving while the person types must not overwrite the form.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [crm, id]);
+
+  const initial = useMemo(
+    () => (schema.length && loaded ? valuesFrom(kind, schema, record) : null),
+    [schema, loaded, kind, record],
+  );
+
+  // Start from the draft if there is one, otherwise from the record.
+  useEffect(() => {
+    if (!initial || values) return;
+    const draft = loadDraft(draftKey);
+    if (draft && isDirty(draft.values, initial)) {
+      setValues({ ...initial, ...draft.values });
+      setRestored(true);
+    } else setValues(initial);
+  }, [initial, values, draftKey]);
+
+  // Every change is kept as a draft right away.
+  useEffect(() => {
+    if (values && initial) {
+      if (isDirty(values, initial)) saveDraft(draftKey, values);
+      else clearDraft(draftKey);
+    }
+  }, [values, initial, draftKey]);
+
+  // Duplicate warning while typing a new customer or contact.
+  const dupTimer = useRef<ReturnType<typeof setTimeout>>();
+  const dupProbe = values ? [values.name, values.phones, values.email].join("|") : "";
+  useEffect(() => {
+    if (id || !values || !schema.length || (kind !== "customer" && kind !== "contact")) return;
+    clearTimeout(dupTimer.current);
+    dupTimer.current = setTimeout(() => {
+      const probe: FormValues = { name: values.name ?? "", phones: values.phones ?? "", email: values.email ?? "" };
+      const { fields } = toFields(kind, schema, probe);
+      delete fields.is_primary;
+      if (kind === "contact" && customerId) fields.customer = customerId;
+      if (!fields.name && !fields.phones && !fields.email) return setDuplicates([]);
+      crm.checkDuplicates(kind, fields).then(setDuplicates, () => undefined);
+    }, 350);
+    return () => clearTimeout(dupTimer.current);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [dupProbe, schema.length]);
+
+  if (!values || !initial || (id && !permissions.data)) {
+    return <p className="page muted">{formError ?? (permissions.error ? errorText(t, permissions.error) : t("common.loading"))}</p>;
+  }
+
+  const set = (name: string, v: string | boolean) => {
+    setValues((old) => ({ ...(old ?? {}), [name]: v }));
+    setErrors((e) => {
+      const { [name]: _gone, ...rest } = e;
+      return rest;
+    });
+  };
+
+  const after = (saved: RecordView) => {
+    clearDraft(draftKey);
+    const target = kind === "customer" ? saved.id : String(saved.fields.customer ?? customerId ?? "");
+    navigate(`/customers/${target}`);
+  };
+
+  const submit = async (allowDuplicate = false) => {
+    setFormError(null);
+    const { fields, errors: local } = toFields(kind, schema, values, id ? initial : undefined);
+    if (Object.keys(local).length) {
+      setErrors(local);
+      setFormError(t("form.fix_errors"));
+      return;
+    }
+    setBusy(true);
+    try {
+      if (id) {
+        after(Object.keys(fields).length ? await crm.update(id, fields) : (record as RecordView));
+      } else {
+        if (customerId) fields.customer = customerId;
+        const result = await crm.create(kind, fields, allowDuplicate);
+        if (result.type === "duplicates") setDuplicates(result.candidates);
+        else after(result);
+      }
+    } catch (e) {
+      if (e instanceof CrmError && e.code === "validation") {
+        setErrors(e.fieldErrors());
+        setFormError(t("form.fix_errors"));
+      } else setFormError(errorText(t, e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const editable = permissions.data?.editable_fields;
+  const shown = (FORM_FIELDS[kind] ?? []).filter((n) => (editable ? editable.includes(n) : n !== "owner" || isLead));
+  const duplicateNotice = duplicates.length > 0 && (
+    <div className="wide" data-testid="duplicates">
+      <Alert
+        type="warning"
+        showIcon
+        message={t("form.duplicates")}
+        description={
+          <>
+            <ul className="dup-list">
+              {duplicates.map((c) => (
+                <li key={c.id}>
+                  <Link to={`/customers/${c.kind === "customer" ? c.id : (customerId ?? "")}`}>{c.title}</Link>{" "}
+                  <span className="muted small">
+                    {t("form.matched", { fields: c.matched.map((m) => t(`field.${m}`)).join("、") })}
+                  </span>
+                </li>
+              ))}
+            </ul>
+            {!id && (
+              <Button onClick={() => submit(true)} data-testid="create-anyway">
+                {t("form.create_anyway")}
+              </Button>
+            )}
+          </>
+        }
+      />
+    </div>
+  );
+
+  return (
+    <div className="page form-page">
+      <div className="page-head">
+        <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
+          {t("common.back")}
+        </Button>
+      </div>
+      <h1>{t(id ? `form.edit.${kind}` : `form.new.${kind}`)}</h1>
+      {restored && (
+        <div data-testid="draft-restored">
+          <Alert
+            type="info"
+            showIcon
+            message={t("form.draft_restored")}
+            action={
+              <Button
+                type="link"
+                onClick={() => {
+                  clearDraft(draftKey);
+                  setValues(initial);
+                  setRestored(false);
+                }}
+              >
+                {t("form.discard_draft")}
+              </Button>
+            }
+          />
+        </div>
+      )}
+      <Card className="form-card">
+        <form
+          className="form"
+          data-testid={`form-${kind}`}
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            void submit(false);
+          }}
+        >
+          {shown.map((name) => {
+            const spec = fieldSpec(schema, kind, name);
+            if (!spec) return null;
+            const err = errors[name];
+            return [
+              <div key={name} className={`form-field ${err ? "invalid" : ""} ${spec.type === "notes" ? "wide" : ""}`}>
+                <label htmlFor={`f-${name}`}>
+                  {fieldLabel(t, kind, name)}
+                  {spec.required && <span className="req"> *</span>}
+                </label>
+                <FieldInput kind={kind} spec={spec} values={values} set={set} invalid={!!err} />
+                {err && (
+                  <span className="field-error" role="alert" data-testid={`error-${name}`}>
+                    {fieldErrorText(t, err.reason, err.params)}
+                  </span>
+                )}
+              </div>,
+              // The duplicate warning right under the name, where the eye is while typing.
+              name === "name" && duplicateNotice,
+            ];
+          })}
+          {formError && (
+            <div className="wide">
+              <Alert type="error" showIcon message={formError} role="alert" />
+            </div>
+          )}
+          <div className="actions wide">
+            <Button type="primary" size="large" htmlType="submit" loading={busy} data-testid="save">
+              {t("common.save")}
+            </Button>
+            <Button size="large" onClick={() => navigate(-1)}>
+              {t("common.cancel")}
+            </Button>
+          </div>
+        </form>
+      </Card>
+    </div>
+  );
+}
