@@ -34,6 +34,9 @@ struct Conn {
     reader: Connection,
     /// Everything up to here has been sent (or was not for this user).
     cursor: u64,
+    state: Arc<AppState>,
+    /// The accounts-and-devices version `who` was read at.
+    auth_seen: u64,
 }
 
 #[derive(Debug)]
@@ -55,16 +58,52 @@ impl From<rusqlite::Error> for Stop {
 }
 
 impl Conn {
-    /// The only way out to the device: document content must have passed the read gate.
+    /// The only way out to the device: document content must have passed the read gate,
+    /// and is sent only while the device may still be served — checked before every message,
+    /// so revoking, disabling or expiry also cuts a long bootstrap or catch-up short.
     async fn send_out(&mut self, out: Outgoing) -> Result<(), Stop> {
+        if !matches!(out, Outgoing::Plain(_)) {
+            if let Err(why) = self.standing()? {
+                let refusal = ServerMsg::Error { code: why.code().into(), message: why.message().into(), fatal: true };
+                self.write(&refusal).await?;
+                return Err(Stop::Closed);
+            }
+        }
         let msg = out.into_msg().map_err(|_| {
             Stop::Db(DbError::Invalid("refused to send document content that did not pass the read check".into()))
         })?;
-        let frame = Message::Binary(encode(&msg).into());
+        self.write(&msg).await
+    }
+
+    async fn write(&mut self, msg: &ServerMsg) -> Result<(), Stop> {
+        let frame = Message::Binary(encode(msg).into());
         match tokio::time::timeout(SEND_TIMEOUT, self.sink.send(frame)).await {
             Ok(Ok(())) => Ok(()),
             _ => Err(Stop::Closed),
         }
+    }
+
+    /// May this device still be served? Reads its standing again only when accounts or
+    /// devices changed since it was last read.
+    fn standing(&mut self) -> Result<Result<(), AuthError>, Stop> {
+        if self.who.expires_at <= crm_core::value::now_ms() {
+            return Ok(Err(AuthError::Expired));
+        }
+        if *self.state.auth.borrow() == self.auth_seen {
+            return Ok(Ok(()));
+        }
+        Ok(self.principal_now()?.map(|now| self.who = now))
+    }
+
+    /// This device's person and token expiry as the database has them now.
+    fn principal_now(&mut self) -> Result<Result<Principal, AuthError>, Stop> {
+        self.auth_seen = *self.state.auth.borrow();
+        if self.reader.is_autocommit() {
+            return Ok(crate::db::device_principal(&self.reader, &self.who.device_id)?);
+        }
+        // In a bootstrap the reader sees the database as it was when the bootstrap began.
+        let fresh = open_connection(&self.state.path)?;
+        Ok(crate::db::device_principal(&fresh, &self.who.device_id)?)
     }
 
     async fn send(&mut self, msg: ServerMsg) -> Result<(), Stop> {
@@ -85,7 +124,7 @@ impl Conn {
     /// Read this device's standing again: its current person and token expiry, or the end of
     /// the connection when it was revoked, its account disabled or its token expired.
     async fn recheck(&mut self) -> Result<(), Stop> {
-        match crate::db::device_principal(&self.reader, &self.who.device_id)? {
+        match self.principal_now()? {
             Ok(now) => {
                 self.who = now;
                 Ok(())
@@ -331,7 +370,8 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, who: Principal) {
                 return;
             }
         };
-    let mut conn = Conn { sink, who, reader, cursor: 0 };
+    let auth_seen = *state.auth.borrow();
+    let mut conn = Conn { sink, who, reader, cursor: 0, state: Arc::clone(&state), auth_seen };
     match serve_connection(&mut conn, stream, &state).await {
         Ok(()) | Err(Stop::Closed) => {}
         Err(Stop::Db(e)) => {
