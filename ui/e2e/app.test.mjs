@@ -8,10 +8,12 @@ import {
   launchBrowser,
   openPage,
   screenshot,
+  signIn,
   startDevice,
   startRelay,
   startServer,
   stopAll,
+  waitForState,
 } from "./harness.mjs";
 
 const TIMEOUT = 20_000;
@@ -27,15 +29,6 @@ after(async () => {
   stopAll();
 });
 
-async function signIn(page, serverUrl, user) {
-  await page.getByTestId("signin-form").waitFor({ timeout: TIMEOUT });
-  await page.fill('input[name="server"]', serverUrl);
-  await page.fill('input[name="username"]', user);
-  await page.fill('input[name="password"]', PASSWORDS[user]);
-  await page.getByTestId("signin-submit").click();
-  await page.getByTestId("sync-indicator").waitFor({ timeout: TIMEOUT });
-}
-
 async function dispatch(device, request) {
   const response = await fetch(`${device.url}api/dispatch`, {
     method: "POST",
@@ -43,10 +36,6 @@ async function dispatch(device, request) {
     body: JSON.stringify(request),
   });
   return response.json();
-}
-
-async function waitForState(page, state) {
-  await page.waitForSelector(`[data-testid="sync-indicator"][data-state="${state}"]`, { timeout: 40_000 });
 }
 
 describe("a salesperson's day", { timeout: 240_000 }, () => {

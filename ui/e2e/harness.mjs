@@ -67,11 +67,18 @@ export function tmpDir(name) {
   return mkdtempSync(path.join(os.tmpdir(), `crm-e2e-${name}-`));
 }
 
-export const PASSWORDS = { wangfang: "wangfang-demo-1", lili: "lili-demo-1", zhaolei: "zhaolei-demo-1" };
+export const PASSWORDS = {
+  wangfang: "wangfang-demo-1",
+  lili: "lili-demo-1",
+  zhaolei: "zhaolei-demo-1",
+  zhouyu: "zhouyu-demo-1",
+  chenjing: "chenjing-demo-1",
+};
 
-/// A sync server with a salesperson (wangfang), a second salesperson (zhaolei) and their
-/// supervisor (lili), and `customers` demo customers owned by wangfang. `devices: false` for a
-/// test that starts no `field-crm-web` device (then only `sync-server` and `crm` must be built).
+/// A sync server with a salesperson (wangfang), a second salesperson (zhaolei), their
+/// supervisor (lili), a viewer of their team (zhouyu) and an admin (chenjing), and `customers`
+/// demo customers owned by wangfang. `devices: false` for a test that starts no
+/// `field-crm-web` device (then only `sync-server` and `crm` must be built).
 export async function startServer({ customers = 120, devices = true } = {}) {
   for (const b of ["sync-server", "crm", ...(devices ? ["field-crm-web"] : [])]) {
     if (!existsSync(path.join(BIN, b))) throw new Error(`${b} is not built in ${BIN}`);
@@ -86,6 +93,12 @@ export async function startServer({ customers = 120, devices = true } = {}) {
   });
   run("sync-server", ["user", "add", "--db", db, "lili", "--role", "supervisor", "--name", "李丽", "--team", "east"], {
     SYNC_SERVER_PASSWORD: PASSWORDS.lili,
+  });
+  run("sync-server", ["user", "add", "--db", db, "zhouyu", "--role", "viewer", "--name", "周宇", "--team", "east"], {
+    SYNC_SERVER_PASSWORD: PASSWORDS.zhouyu,
+  });
+  run("sync-server", ["user", "add", "--db", db, "chenjing", "--role", "admin", "--name", "陈静"], {
+    SYNC_SERVER_PASSWORD: PASSWORDS.chenjing,
   });
   const port = await freePort();
   const child = start("sync-server", ["serve", "--db", db, "--listen", `127.0.0.1:${port}`]);
@@ -163,6 +176,20 @@ export async function openPage(browser, device, { size = SIZES.laptop, locale = 
   page.on("pageerror", (e) => console.error(`[${device.name}] page error:`, e.message));
   await page.goto(device.url);
   return page;
+}
+
+/// Sign in through the sign-in screen as one of the server's people.
+export async function signIn(page, serverUrl, user) {
+  await page.getByTestId("signin-form").waitFor({ timeout: 20_000 });
+  await page.fill('input[name="server"]', serverUrl);
+  await page.fill('input[name="username"]', user);
+  await page.fill('input[name="password"]', PASSWORDS[user]);
+  await page.getByTestId("signin-submit").click();
+  await page.getByTestId("sync-indicator").waitFor({ timeout: 20_000 });
+}
+
+export async function waitForState(page, state) {
+  await page.waitForSelector(`[data-testid="sync-indicator"][data-state="${state}"]`, { timeout: 40_000 });
 }
 
 /// Pick an option of an antd Select by its value (options carry `data-value`).

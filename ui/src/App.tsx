@@ -1,5 +1,5 @@
 import { Layout } from "antd";
-import { useEffect } from "react";
+import { Suspense, lazy, useEffect } from "react";
 import { Link, Navigate, Outlet, Route, Routes, useParams } from "react-router-dom";
 import { useCrm, useRole } from "./state";
 import { LangSwitch } from "./components/LangSwitch";
@@ -9,12 +9,14 @@ import { useIsPhone } from "./components/useIsPhone";
 import { SignIn } from "./screens/SignIn";
 import { Home } from "./screens/home/Home";
 import { CustomerList } from "./screens/customers/CustomerList";
-import { CustomerDetail } from "./screens/customers/CustomerDetail";
-import { RecordForm } from "./screens/records/RecordForm";
-import { LogVisit } from "./screens/visits/LogVisit";
-import { Pipeline } from "./screens/pipeline/Pipeline";
-import { SyncScreen } from "./screens/sync/SyncScreen";
-import { AdminScreen } from "./screens/admin/AdminScreen";
+
+// The first screens (home, the customer list) are in the main bundle; the rest load on first use.
+const CustomerDetail = lazy(() => import("./screens/customers/CustomerDetail").then((m) => ({ default: m.CustomerDetail })));
+const RecordForm = lazy(() => import("./screens/records/RecordForm").then((m) => ({ default: m.RecordForm })));
+const LogVisit = lazy(() => import("./screens/visits/LogVisit").then((m) => ({ default: m.LogVisit })));
+const Pipeline = lazy(() => import("./screens/pipeline/Pipeline").then((m) => ({ default: m.Pipeline })));
+const SyncScreen = lazy(() => import("./screens/sync/SyncScreen").then((m) => ({ default: m.SyncScreen })));
+const AdminScreen = lazy(() => import("./screens/admin/AdminScreen").then((m) => ({ default: m.AdminScreen })));
 
 /// The address shapes are part of the app's surface (bookmarks, tests):
 /// #/home, #/customers[?filters], #/customers/<id>, #/new/<kind>[/<customer id>],
@@ -69,7 +71,9 @@ function Shell() {
           </Layout.Sider>
         )}
         <Layout.Content className="content">
-          <Outlet />
+          <Suspense fallback={<p className="page muted">{t("common.loading")}</p>}>
+            <Outlet />
+          </Suspense>
         </Layout.Content>
       </Layout>
       {phone && <TabBar />}

@@ -1,0 +1,148 @@
+// Layout check at the four sizes, on the screens a salesperson and a supervisor use most:
+// nothing sticks out sideways or is cut off, and every button and link is big enough to tap.
+//
+// Targets: every visible `button`, `a[href]`, `[role=button]` and segmented-control choice
+// must be at least 44 × 44 px (Apple's and WCAG 2.5.5's touch target). Both sides are
+// checked, so an icon-only button must be square-ish too.
+// Cut off: a text element whose box reaches past the viewport's left or right edge, or whose
+// text is wider than its box while it neither wraps nor ends in an ellipsis (an ellipsis is a
+// deliberate, visible shortening of a long name in a one-line list row).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  SIZES,
+  launchBrowser,
+  openPage,
+  screenshot,
+  signIn,
+  startDevice,
+  startServer,
+  stopAll,
+  waitForState,
+} from "./harness.mjs";
+
+const TIMEOUT = 20_000;
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({ customers: 40 });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  stopAll();
+});
+
+/// What is wrong with the layout of the page as it is now (empty when nothing).
+function problems() {
+  const width = window.innerWidth;
+  const out = [];
+  const overflow = document.documentElement.scrollWidth - width;
+  if (overflow > 0) out.push(`page is ${overflow}px wider than the window`);
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return false;
+    for (let e = el; e; e = e.parentElement) {
+      const s = getComputedStyle(e);
+      if (s.visibility === "hidden" || s.display === "none" || Number(s.opacity) === 0) return false;
+    }
+    return true;
+  };
+  const name = (el) => `${el.tagName.toLowerCase()} "${(el.textContent || el.getAttribute("aria-label") || "").trim().slice(0, 30)}"`;
+  for (const el of document.querySelectorAll("body *")) {
+    const hasText = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim() !== "");
+    if (!hasText || !shown(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.left < -1 || r.right > width + 1) out.push(`${name(el)} reaches past the window (${Math.round(r.left)}..${Math.round(r.right)})`);
+    const s = getComputedStyle(el);
+    const clips = s.overflowX !== "visible" || el.closest("[style*='overflow: hidden']");
+    if (clips && el.scrollWidth > el.clientWidth + 1 && s.textOverflow !== "ellipsis" && s.whiteSpace === "nowrap") {
+      out.push(`${name(el)} is cut off (${el.scrollWidth}px of text in ${el.clientWidth}px)`);
+    }
+  }
+  const targets = document.querySelectorAll("button, a[href], [role=button], .ant-segmented-item");
+  for (const el of targets) {
+    if (!shown(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.height < 44 - 0.5 || r.width < 44 - 0.5) out.push(`${name(el)} is ${Math.round(r.width)}×${Math.round(r.height)}px`);
+  }
+  return out;
+}
+
+async function check(page, label) {
+  await page.waitForLoadState("networkidle");
+  await page.waitForTimeout(200);
+  await screenshot(page, `layout-${label}`);
+  const found = await page.evaluate(problems);
+  assert.deepEqual(found, [], `${label}:\n${found.join("\n")}`);
+}
+
+for (const user of ["wangfang", "lili"]) {
+  describe(`layout for ${user}`, { timeout: 240_000 }, () => {
+    let device;
+    let page;
+    let customerId;
+
+    before(async () => {
+      device = await startDevice(`layout-${user}`);
+      page = await openPage(browser, device);
+      await signIn(page, server.url, user);
+      await waitForState(page, "up_to_date");
+      const list = await (
+        await fetch(`${device.url}api/dispatch`, {
+          method: "POST",
+          body: JSON.stringify({ op: "list", kind: "customer", sort: "name", limit: 1 }),
+        })
+      ).json();
+      customerId = list.items[0].id;
+    });
+
+    for (const [sizeName, size] of Object.entries(SIZES)) {
+      test(`home, customers, a customer and the new-customer form at ${sizeName}`, async () => {
+        await page.setViewportSize(size);
+        const screens = {
+          home: "#/home",
+          customers: "#/customers",
+          detail: `#/customers/${customerId}`,
+          new: "#/new/customer",
+        };
+        for (const [name, hash] of Object.entries(screens)) {
+          await page.goto(device.url + hash);
+          await page.getByTestId("sync-indicator").waitFor({ timeout: TIMEOUT });
+          await check(page, `${user}-${name}-${sizeName}`);
+        }
+      });
+    }
+
+    test("on a phone every log-visit button on home is fully in view horizontally", async () => {
+      await page.setViewportSize(SIZES.phone);
+      await page.goto(`${device.url}#/home`);
+      await page.getByTestId("home-follow-ups").waitFor({ timeout: TIMEOUT });
+      const buttons = page.getByTestId("home-log-visit");
+      await buttons.first().waitFor({ timeout: TIMEOUT });
+      for (const box of await buttons.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON()))) {
+        assert.ok(box.left >= 0 && box.right <= SIZES.phone.width, `a log-visit button spans ${box.left}..${box.right}`);
+      }
+    });
+  });
+}
+
+test("the duplicate warning shows by the name field, in view on a tablet without scrolling", async () => {
+  const device = await startDevice("layout-duplicate");
+  const page = await openPage(browser, device, { size: SIZES.tablet });
+  await signIn(page, server.url, "wangfang");
+  await waitForState(page, "up_to_date");
+  const list = await (
+    await fetch(`${device.url}api/dispatch`, { method: "POST", body: JSON.stringify({ op: "list", kind: "customer", limit: 1 }) })
+  ).json();
+  await page.goto(`${device.url}#/new/customer`);
+  await page.getByTestId("field-name").fill(String(list.items[0].fields.name));
+  const warning = page.getByTestId("duplicates");
+  await warning.waitFor({ timeout: TIMEOUT });
+  const box = await warning.boundingBox();
+  const name = await page.getByTestId("field-name").boundingBox();
+  assert.ok(box.y + box.height <= SIZES.tablet.height, `the warning ends at ${box.y + box.height}px, below the window`);
+  assert.ok(box.y - (name.y + name.height) < 120, "the warning is right under the name field");
+  await screenshot(page, "layout-duplicate-tablet");
+});
