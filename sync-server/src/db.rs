@@ -510,6 +510,8 @@ impl ServerDb {
         let mut refused = Vec::new();
         let mut dictionaries: Option<HashSet<(String, String)>> = None;
         let mut ops_left = MAX_PUSH_OPS;
+        // Changes put off to the next push, and so are the ones that build on them.
+        let mut deferred: HashSet<automerge::ChangeHash> = HashSet::new();
         let tx = self.conn.transaction()?;
         // Documents go back to the cache as soon as a change to them is accepted, so a big
         // push holds no more of them in memory than the cache does; should the transaction
@@ -550,9 +552,10 @@ impl ServerDb {
                 return refuse(hash_hex, "forbidden", "viewers cannot change records".into());
             }
             ops_left = match ops_left.checked_sub(change.len()) {
-                Some(left) => left,
-                None => {
+                Some(left) if !change.deps().iter().any(|d| deferred.contains(d)) => left,
+                _ => {
                     // Not a refusal: the rest of this push waits for the next one.
+                    deferred.insert(hash);
                     let reason = format!("this push reached {MAX_PUSH_OPS} operations; push the rest again");
                     return refuse(hash_hex, "deferred", reason);
                 }

@@ -215,7 +215,9 @@ pub async fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) 
 pub mod wire {
     use std::time::Duration;
 
-    use crm_core::sync::protocol::{decode, encode, ClientMsg, DocBytes, ServerMsg, PROTOCOL_VERSION};
+    use crm_core::sync::protocol::{
+        decode, encode, Accepted, ClientMsg, DocBytes, Refused, ServerMsg, PROTOCOL_VERSION,
+    };
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -265,16 +267,20 @@ pub mod wire {
 
     /// Push one change; the verdict per change: (`accepted`, hash) or (refusal code, reason).
     pub async fn push_one(ws: &mut Ws, doc: &str, bytes: Vec<u8>) -> Vec<(String, String)> {
-        send(ws, &ClientMsg::Push { batch: 1, changes: vec![DocBytes { doc: doc.to_string(), bytes }] }).await;
+        let (accepted, refused) = push(ws, vec![DocBytes { doc: doc.to_string(), bytes }]).await;
+        accepted
+            .into_iter()
+            .map(|a| ("accepted".to_string(), a.hash))
+            .chain(refused.into_iter().map(|r| (r.code, r.reason)))
+            .collect()
+    }
+
+    /// Push `changes` as one push; the server's ack.
+    pub async fn push(ws: &mut Ws, changes: Vec<DocBytes>) -> (Vec<Accepted>, Vec<Refused>) {
+        send(ws, &ClientMsg::Push { batch: 1, changes }).await;
         loop {
             match next_answer(ws).await.0 {
-                Some(ServerMsg::Ack { accepted, refused, .. }) => {
-                    return accepted
-                        .into_iter()
-                        .map(|a| ("accepted".to_string(), a.hash))
-                        .chain(refused.into_iter().map(|r| (r.code, r.reason)))
-                        .collect()
-                }
+                Some(ServerMsg::Ack { accepted, refused, .. }) => return (accepted, refused),
                 // Live traffic (e.g. records the admin just added) may come first.
                 Some(_) => continue,
                 None => panic!("the connection ended before the ack"),

@@ -6,8 +6,9 @@
 
 use crm_core::document::RecordDoc;
 use crm_core::kind::Kind;
+use crm_core::sync::protocol::DocBytes;
 use crm_core::value::{now_ms, FieldValue};
-use crm_tests::wire::{connect, hello, push_one, token_of};
+use crm_tests::wire::{connect, hello, push, push_one, token_of};
 use crm_tests::{Device, TestServer};
 use serde_json::{json, Value as Json};
 
@@ -142,4 +143,31 @@ async fn costly_frames_are_refused_early_and_never_stall_another_device() {
     assert!(peak < baseline + 150, "memory grew from {baseline} to {peak} MiB");
     assert!(bob_took < std::time::Duration::from_secs(10), "another device waited {bob_took:?}");
     assert_eq!(bob.engine.store().outbox_len().unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_past_its_operation_budget_is_put_off_with_what_builds_on_it() {
+    let server = TestServer::start();
+    let [ann] = server.people([("ann", "account_manager", Some("east"))]).await;
+    // Eleven customers with 99,000-character notes, then an edit of the last: 1,089,000
+    // operations, over one push's 1,000,000.
+    let customers: Vec<Json> = (0..11)
+        .map(|i| json!({"kind": "customer", "fields": {"name": format!("长备注{i}"), "notes": "备".repeat(99_000)}}))
+        .collect();
+    let ids = ann.call(json!({"op": "bulk_create", "records": customers}))["ids"].as_array().unwrap().clone();
+    ann.call(json!({"op": "update", "id": ids[10], "fields": {"grade": "A"}}));
+    let outbox = ann.engine.store().outbox(100).unwrap();
+    assert_eq!(outbox.len(), 12);
+    let changes = |from: usize| {
+        outbox[from..].iter().map(|e| DocBytes { doc: e.doc_id.clone(), bytes: e.bytes.clone() }).collect()
+    };
+    let mut ws = connect(&server, Some(&token_of(&ann))).await.unwrap();
+    hello(&mut ws).await;
+    let (accepted, refused) = push(&mut ws, changes(0)).await;
+    assert_eq!(accepted.len(), 10, "ten customers fit");
+    let codes: Vec<&str> = refused.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, ["deferred", "deferred"], "the eleventh and the edit built on it wait");
+    // The next push takes them.
+    let (accepted, refused) = push(&mut ws, changes(10)).await;
+    assert_eq!((accepted.len(), refused.len()), (2, 0), "{refused:?}");
 }
