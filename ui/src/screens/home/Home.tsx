@@ -1,10 +1,10 @@
 import { useCrm, useRole } from "../../state";
 import { DormantCard, FollowUpsCard, OpportunitiesCard, TodaysVisitsCard } from "./cards";
 
-/// A salesperson's day; supervisors and admins get their team's instead.
+/// A salesperson's day; supervisors, admins and viewers (who own nothing) see their team's.
 export function Home() {
-  const { isLead } = useRole();
-  return isLead ? <TeamHome /> : <MyHome />;
+  const { isLead, canWrite } = useRole();
+  return isLead || !canWrite ? <TeamHome /> : <MyHome />;
 }
 
 function MyHome() {

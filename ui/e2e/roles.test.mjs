@@ -1,0 +1,139 @@
+// Each role sees what it has: a viewer a read-only app, a salesperson no owner field, a
+// supervisor the team's home and reassignment, an admin the administration screens.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  chooseOption,
+  launchBrowser,
+  openPage,
+  screenshot,
+  signIn,
+  startDevice,
+  startServer,
+  stopAll,
+  waitForState,
+} from "./harness.mjs";
+
+const TIMEOUT = 20_000;
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({ customers: 30 });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  stopAll();
+});
+
+async function dispatch(device, request) {
+  const response = await fetch(`${device.url}api/dispatch`, { method: "POST", body: JSON.stringify(request) });
+  return response.json();
+}
+
+/// A device signed in as `user`, synced, with a page on it.
+async function session(user) {
+  const device = await startDevice(`roles-${user}`);
+  const page = await openPage(browser, device);
+  await signIn(page, server.url, user);
+  await waitForState(page, "up_to_date");
+  const customers = await dispatch(device, { op: "list", kind: "customer", sort: "name", limit: 5 });
+  return { device, page, customer: customers.items[0] };
+}
+
+describe("a viewer", { timeout: 120_000 }, () => {
+  test("sees the team's records and no way to change anything", async () => {
+    const { device, page, customer } = await session("zhouyu");
+    assert.equal(await page.getByTestId("user-role").textContent(), "只读用户");
+    // The team's follow-ups, without a button to log a visit.
+    await page.getByTestId("home-follow-ups").locator('[data-owner="王芳"]').first().waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByTestId("home-log-visit").count(), 0);
+
+    await page.getByTestId("nav-customers").click();
+    await page.getByTestId("customer-count").waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByTestId("new-customer").count(), 0);
+
+    await page.goto(`${device.url}#/customers/${customer.id}`);
+    await page.getByTestId("customer-name").waitFor({ timeout: TIMEOUT });
+    await page.waitForLoadState("networkidle");
+    for (const id of ["log-visit", "edit-customer", "delete-customer", "add-contact", "add-opportunity"]) {
+      assert.equal(await page.getByTestId(id).count(), 0, `${id} is offered to a viewer`);
+    }
+    await screenshot(page, "roles-viewer-detail");
+
+    // Typing a form's address leads home, not to a form.
+    await page.goto(`${device.url}#/new/customer`);
+    await page.getByTestId("home-follow-ups").waitFor({ timeout: TIMEOUT });
+
+    await page.getByTestId("nav-pipeline").click();
+    await page.getByTestId("board").waitFor({ timeout: TIMEOUT });
+    await page.waitForLoadState("networkidle");
+    assert.equal(await page.getByTestId("move-to").count(), 0);
+  });
+});
+
+describe("a salesperson", { timeout: 120_000 }, () => {
+  test("edits a customer without an owner field, and the role reads in words", async () => {
+    const { device, page, customer } = await session("wangfang");
+    assert.equal(await page.getByTestId("user-role").textContent(), "客户经理");
+    await page.goto(`${device.url}#/edit/customer/${customer.id}`);
+    await page.getByTestId("field-name").waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByTestId("field-owner").count(), 0);
+    await chooseOption(page, "lang-switch", "en");
+    assert.equal(await page.getByTestId("user-role").textContent(), "Account manager");
+    await chooseOption(page, "lang-switch", "zh-CN");
+  });
+});
+
+describe("a supervisor", { timeout: 180_000 }, () => {
+  test("gets the team's home, filters by owner and hands a customer to another salesperson", async () => {
+    const { device, page, customer } = await session("lili");
+    assert.equal(await page.getByTestId("user-role").textContent(), "主管");
+    await page.getByTestId("team-home").waitFor({ timeout: TIMEOUT });
+    await page.getByTestId("home-follow-ups").locator('[data-owner="王芳"]').first().waitFor({ timeout: TIMEOUT });
+    await page.getByTestId("home-dormant").getByText("60 天").click();
+    await page.getByTestId("home-todays-visits").waitFor({ timeout: TIMEOUT });
+    await screenshot(page, "roles-supervisor-home");
+
+    const users = (await dispatch(device, { op: "list", kind: "user", limit: 50 })).items;
+    const id = (name) => users.find((u) => u.fields.display_name === name).id;
+
+    await page.goto(`${device.url}#/edit/customer/${customer.id}`);
+    await page.getByTestId("field-owner").waitFor({ timeout: TIMEOUT });
+    await chooseOption(page, "field-owner", id("赵磊"));
+    await page.getByTestId("save").click();
+    await page.locator('[data-field="owner"]', { hasText: "赵磊" }).waitFor({ timeout: TIMEOUT });
+
+    await page.getByTestId("nav-customers").click();
+    await chooseOption(page, "filter-owner", id("赵磊"));
+    await page.waitForFunction(
+      () => /共 1 个客户/.test(document.querySelector('[data-testid="customer-count"]')?.textContent ?? ""),
+      null,
+      { timeout: TIMEOUT },
+    );
+    assert.match(page.url(), new RegExp(`owner=${id("赵磊")}`), "the filter is in the address");
+
+    await page.getByTestId("nav-pipeline").click();
+    await page.getByTestId("pipeline-owner").waitFor({ timeout: TIMEOUT });
+  });
+});
+
+describe("an admin", { timeout: 120_000 }, () => {
+  test("reads people, teams and dictionaries in the administration screens", async () => {
+    const { page } = await session("chenjing");
+    assert.equal(await page.getByTestId("user-role").textContent(), "管理员");
+    await page.getByTestId("nav-admin-users").click();
+    const table = page.getByTestId("admin-users");
+    await table.getByText("王芳").waitFor({ timeout: TIMEOUT });
+    assert.match(await table.textContent(), /客户经理/);
+    assert.match(await table.textContent(), /只读用户/);
+    assert.doesNotMatch(await table.textContent(), /account_manager/);
+    await screenshot(page, "roles-admin-users");
+
+    await page.getByTestId("nav-admin-teams").click();
+    await page.getByTestId("admin-teams").waitFor({ timeout: TIMEOUT });
+    await page.getByTestId("nav-admin-dictionary").click();
+    await page.getByTestId("admin-dictionary").getByText("A类（重点）").waitFor({ timeout: TIMEOUT });
+  });
+});
