@@ -513,10 +513,12 @@ impl ServerDb {
         // Changes put off to the next push, and so are the ones that build on them.
         let mut deferred: HashSet<automerge::ChangeHash> = HashSet::new();
         let tx = self.conn.transaction()?;
-        // Documents go back to the cache as soon as a change to them is accepted, so a big
-        // push holds no more of them in memory than the cache does; should the transaction
-        // fail, the cache is emptied, as it may then hold changes that were never stored.
+        // Records changed by this push whose snapshot is not written yet (see `Unsaved`); they
+        // go back to the cache when written, so a big push holds no more than the cache and
+        // `HELD` of them in memory. Should the transaction fail, the cache is emptied, as it
+        // may then hold changes that were never stored.
         let cache = &mut self.cache;
+        let mut unsaved: HashMap<String, Unsaved> = HashMap::new();
         let mut one = |doc_id: String, decoded: limits::Decoding| -> Result<Result<Accepted, Refused>, DbError> {
             let refuse = |hash: String, code: &str, reason: String| {
                 Ok(Err(Refused { hash, doc: doc_id.clone(), code: code.into(), reason }))
@@ -560,29 +562,53 @@ impl ServerDb {
                     return refuse(hash_hex, "deferred", reason);
                 }
             };
-            let mut doc = current_doc(cache, &tx, &doc_id)?;
-            let before = doc_meta(&doc);
+            let mut held = match unsaved.remove(&doc_id) {
+                Some(held) => held,
+                None => Unsaved::load(cache, &tx, &doc_id)?,
+            };
+            let before = doc_meta(&held.doc);
             let existed = before.kind.is_some();
-            // A refused change leaves `doc` modified: it is then dropped, and the next change to
-            // this record reloads the stored snapshot, which only ever holds accepted changes.
-            if doc.apply(vec![change.clone()]).is_err() || !doc.has_change(&hash) {
-                let reason = "the change depends on changes the server does not have";
-                return refuse(hash_hex, "missing_dependencies", reason.into());
-            }
-            let after = doc_meta(&doc);
-            if let Err((code, reason)) = Self::judge(who, &tx, &teams, existed, &before, &after)? {
-                return refuse(hash_hex, code, reason);
-            }
-            if let Err(reason) = check_record(&tx, &mut dictionaries, &doc, who, existed, &before, &after)? {
-                return refuse(hash_hex, "invalid_record", reason);
-            }
-            let snapshot = doc.save();
-            if snapshot.len() > MAX_RECORD_BYTES {
-                let reason = format!("the record would be {} bytes; at most {MAX_RECORD_BYTES}", snapshot.len());
-                return refuse(hash_hex, "too_large", reason);
+            let verdict = (|| -> Result<Result<DocMeta, (&'static str, String)>, DbError> {
+                let doc = &mut held.doc;
+                if doc.apply(vec![change.clone()]).is_err() || !doc.has_change(&hash) {
+                    let reason = "the change depends on changes the server does not have";
+                    return Ok(Err(("missing_dependencies", reason.into())));
+                }
+                let after = doc_meta(doc);
+                if let Err(refusal) = Self::judge(who, &tx, &teams, existed, &before, &after)? {
+                    return Ok(Err(refusal));
+                }
+                if let Err(reason) = check_record(&tx, &mut dictionaries, doc, who, existed, &before, &after)? {
+                    return Ok(Err(("invalid_record", reason)));
+                }
+                Ok(Ok(after))
+            })()?;
+            let after = match verdict {
+                Ok(after) => after,
+                Err((code, reason)) => {
+                    // The refused change is in the document: back to what was accepted.
+                    held.rebuild(&tx, &doc_id)?;
+                    if !held.since.is_empty() {
+                        unsaved.insert(doc_id.clone(), held);
+                    }
+                    return refuse(hash_hex, code, reason);
+                }
+            };
+            let mut change = change;
+            let grows_by = change.raw_bytes().len();
+            if held.stored + held.added + grows_by > MAX_RECORD_BYTES {
+                // Possibly too big: measure it exactly.
+                let snapshot = held.doc.save();
+                if snapshot.len() > MAX_RECORD_BYTES {
+                    held.rebuild(&tx, &doc_id)?;
+                    if !held.since.is_empty() {
+                        unsaved.insert(doc_id.clone(), held);
+                    }
+                    let reason = format!("the record would be {} bytes; at most {MAX_RECORD_BYTES}", snapshot.len());
+                    return refuse(hash_hex, "too_large", reason);
+                }
             }
             let scope = scope_owner(&tx, &after)?;
-            let mut change = change;
             tx.prepare_cached("INSERT INTO log (doc_id, event, hash, bytes, device_id) VALUES (?, 'change', ?, ?, ?)")?
                 .execute(params![doc_id, hash.0.as_slice(), change.bytes().as_ref(), who.device_id])?;
             let seq = tx.last_insert_rowid() as u64;
@@ -591,22 +617,23 @@ impl ServerDb {
                 .query_row([&doc_id], |r| r.get(0))
                 .optional()?
                 .flatten();
+            // The snapshot is written when the push ends (`Unsaved::store`).
             tx.prepare_cached(
-                "INSERT INTO docs (id, kind, customer, owner, scope_owner, snapshot) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (id) DO UPDATE SET kind = ?2, customer = ?3, owner = ?4, scope_owner = ?5, snapshot = ?6",
+                "INSERT INTO docs (id, kind, customer, owner, scope_owner, snapshot) VALUES (?1, ?2, ?3, ?4, ?5, x'')
+                 ON CONFLICT (id) DO UPDATE SET kind = ?2, customer = ?3, owner = ?4, scope_owner = ?5",
             )?
-            .execute(params![
-                doc_id,
-                after.kind.map(Kind::as_str),
-                after.customer,
-                after.owner,
-                scope,
-                snapshot
-            ])?;
+            .execute(params![doc_id, after.kind.map(Kind::as_str), after.customer, after.owner, scope])?;
             if existed && old_scope != scope {
                 record_transfer(&tx, &doc_id, after.kind, old_scope.as_deref(), scope.as_deref())?;
             }
-            cache.put(&doc_id, doc);
+            held.added += grows_by;
+            held.since.push(change);
+            unsaved.insert(doc_id, held);
+            if unsaved.len() > HELD {
+                for (id, held) in unsaved.drain() {
+                    held.store(cache, &tx, &id)?;
+                }
+            }
             Ok(Ok(Accepted { hash: hash_hex, seq }))
         };
         let mut outcome = Ok(());
@@ -620,7 +647,13 @@ impl ServerDb {
                 }
             }
         }
-        let committed = outcome.and_then(|()| Ok(tx.commit()?));
+        let stored = outcome.and_then(|()| {
+            for (id, held) in unsaved.drain() {
+                held.store(&mut self.cache, &tx, &id)?;
+            }
+            Ok(())
+        });
+        let committed = stored.and_then(|()| Ok(tx.commit()?));
         if committed.is_err() {
             self.cache.clear();
         }
@@ -790,15 +823,62 @@ fn dictionary_entries(tx: &Connection) -> Result<HashSet<(String, String)>, DbEr
 
 /// The server's current copy of a document: from the cache, else its stored snapshot (which
 /// only ever holds accepted changes), else empty. The caller puts it back in the cache.
-fn current_doc(cache: &mut DocCache, conn: &Connection, doc_id: &str) -> Result<RecordDoc, DbError> {
-    if let Some(doc) = cache.take(doc_id) {
-        return Ok(doc);
+/// Records an ingest holds with their snapshots unwritten, at most (then all are written).
+const HELD: usize = 8;
+
+/// A record changed by the push being ingested, its snapshot not written yet: writing a big
+/// record's snapshot after each of many small changes would cost the push the record's size
+/// times their number; this writes it once.
+struct Unsaved {
+    doc: RecordDoc,
+    /// The size of its stored snapshot, and the (uncompressed) bytes of the changes accepted
+    /// since: an upper bound on the size its snapshot would have now.
+    stored: usize,
+    added: usize,
+    /// The changes accepted since its snapshot was stored, to rebuild it after a refusal.
+    since: Vec<automerge::Change>,
+}
+
+impl Unsaved {
+    fn load(cache: &mut DocCache, tx: &Connection, id: &str) -> Result<Unsaved, DbError> {
+        let stored: i64 = tx
+            .prepare_cached("SELECT IFNULL((SELECT length(snapshot) FROM docs WHERE id = ?), 0)")?
+            .query_row([id], |r| r.get(0))?;
+        Ok(Unsaved { doc: current_doc(cache, tx, id)?, stored: stored as usize, added: 0, since: Vec::new() })
     }
+
+    /// Back to the stored snapshot plus the changes accepted since (a refused change was
+    /// applied to `doc`).
+    fn rebuild(&mut self, tx: &Connection, id: &str) -> Result<(), DbError> {
+        let mut doc = stored_doc(tx, id)?;
+        doc.apply(self.since.clone()).map_err(|e| DbError::Invalid(e.to_string()))?;
+        self.doc = doc;
+        Ok(())
+    }
+
+    /// Write its snapshot and hand it to the cache.
+    fn store(mut self, cache: &mut DocCache, tx: &Connection, id: &str) -> Result<(), DbError> {
+        tx.prepare_cached("UPDATE docs SET snapshot = ? WHERE id = ?")?.execute(params![self.doc.save(), id])?;
+        cache.put(id, self.doc);
+        Ok(())
+    }
+}
+
+fn current_doc(cache: &mut DocCache, conn: &Connection, doc_id: &str) -> Result<RecordDoc, DbError> {
+    match cache.take(doc_id) {
+        Some(doc) => Ok(doc),
+        None => stored_doc(conn, doc_id),
+    }
+}
+
+/// A record as its stored snapshot has it (empty when there is none, or while an ingest
+/// holds it unwritten).
+fn stored_doc(conn: &Connection, doc_id: &str) -> Result<RecordDoc, DbError> {
     let snapshot: Option<Vec<u8>> =
         conn.prepare_cached("SELECT snapshot FROM docs WHERE id = ?")?.query_row([doc_id], |r| r.get(0)).optional()?;
     match snapshot {
-        Some(s) => RecordDoc::load(&s, Vec::new()).map_err(|e| DbError::Invalid(e.to_string())),
-        None => Ok(RecordDoc::empty()),
+        Some(s) if !s.is_empty() => RecordDoc::load(&s, Vec::new()).map_err(|e| DbError::Invalid(e.to_string())),
+        _ => Ok(RecordDoc::empty()),
     }
 }
 

@@ -240,8 +240,13 @@ pub mod wire {
 
     /// The next protocol message, skipping pings; `None` when the connection ends.
     pub async fn next(ws: &mut Ws) -> Option<ServerMsg> {
+        next_within(ws, Duration::from_secs(10)).await
+    }
+
+    /// The next message, waiting at most `wait` for it.
+    pub async fn next_within(ws: &mut Ws, wait: Duration) -> Option<ServerMsg> {
         loop {
-            match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.ok()?? {
+            match tokio::time::timeout(wait, ws.next()).await.ok()?? {
                 Ok(Message::Binary(b)) => return Some(decode(&b).expect("server sends valid messages")),
                 Ok(Message::Close(_)) | Err(_) => return None,
                 Ok(_) => continue,
@@ -279,7 +284,9 @@ pub mod wire {
     pub async fn push(ws: &mut Ws, changes: Vec<DocBytes>) -> (Vec<Accepted>, Vec<Refused>) {
         send(ws, &ClientMsg::Push { batch: 1, changes }).await;
         loop {
-            match next_answer(ws).await.0 {
+            // A heavy push may take a while to be acknowledged.
+            match next_within(ws, Duration::from_secs(120)).await {
+                Some(ServerMsg::Error { .. }) => continue,
                 Some(ServerMsg::Ack { accepted, refused, .. }) => return (accepted, refused),
                 // Live traffic (e.g. records the admin just added) may come first.
                 Some(_) => continue,

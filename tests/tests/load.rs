@@ -171,3 +171,31 @@ async fn a_push_past_its_operation_budget_is_put_off_with_what_builds_on_it() {
     let (accepted, refused) = push(&mut ws, changes(10)).await;
     assert_eq!((accepted.len(), refused.len()), (2, 0), "{refused:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_small_edits_to_one_big_record_cost_a_push_little() {
+    let mut rng = crm_core::demo::Rng::new(11);
+    println!("prose seed = 11");
+    let server = TestServer::start();
+    let [ann, sue] =
+        server.people([("ann", "account_manager", Some("east")), ("sue", "supervisor", Some("east"))]).await;
+    let id = ann.create("customer", json!({"name": "大记录", "notes": prose(&mut rng, 99_000)}));
+    ann.sync().await.unwrap();
+    // A day offline: 1,500 small edits to it.
+    for i in 0..1_500 {
+        ann.call(json!({"op": "update", "id": id, "fields": {"address": format!("杭州市文三路{i}号")}}));
+    }
+    let outbox = ann.engine.store().outbox(2_000).unwrap();
+    let changes = outbox.iter().map(|e| DocBytes { doc: e.doc_id.clone(), bytes: e.bytes.clone() }).collect();
+    let mut ws = connect(&server, Some(&token_of(&ann))).await.unwrap();
+    hello(&mut ws).await;
+    let start = std::time::Instant::now();
+    let (accepted, refused) = push(&mut ws, changes).await;
+    println!(
+        "1,500 small edits to a record with 99,000-character notes: pushed and acknowledged in {:?}",
+        start.elapsed()
+    );
+    assert_eq!((accepted.len(), refused.len()), (1_500, 0), "{refused:?}");
+    sue.sync().await.unwrap();
+    assert_eq!(sue.get(&id)["fields"]["address"], "杭州市文三路1499号");
+}

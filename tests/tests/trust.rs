@@ -595,3 +595,48 @@ async fn moves_in_a_row_are_each_applied_to_a_device_that_was_offline() {
     assert!(!sue.doc_ids().contains(&anns), "what sue lost by moving is dropped");
     assert!(sue.doc_ids().contains(&bobs), "what she gained arrives");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_refused_mid_push_leaves_the_record_as_the_accepted_changes_made_it() {
+    let server = TestServer::start();
+    let [ann, sue] =
+        server.people([("ann", "account_manager", Some("east")), ("sue", "supervisor", Some("east"))]).await;
+    let bob_id = server.add_user("bob", "account_manager", Some("east"));
+    let actor_of = |ann: &Device| {
+        let actor = ann.engine.store().identity().actor.clone();
+        automerge::ActorId::from(crm_core::store::hex_decode(&actor).expect("hex"))
+    };
+    let actor = actor_of(&ann);
+    // Signing in again on the same device gives it a second actor.
+    tokio::task::block_in_place(|| {
+        let mut store = ann.engine.store();
+        crm_core::sync::client::login(&mut store, &server.url(), "ann", crm_tests::PASSWORD, "test device").unwrap();
+    });
+    let second = actor_of(&ann);
+    assert_ne!(actor, second);
+    let spec = Kind::Customer.spec();
+    let values = [("name", FieldValue::Str("推送中途被拒".into())), ("owner", FieldValue::Str(ann.user_id.clone()))];
+    let mut doc = RecordDoc::create_named(&actor, Kind::Customer, now_ms(), &ann.user_id, &values).unwrap();
+    let created = doc.commit(&ann.user_id, now_ms() / 1000).unwrap().bytes().into_owned();
+    // Two edits on top of the creation, one from each actor: giving the customer away (not
+    // hers to give), and a grade.
+    let mut graded = doc.fork();
+    graded.set_actor(&second);
+    doc.write(spec.field("owner").unwrap(), Some(&FieldValue::Str(bob_id)), false).unwrap();
+    let given_away = doc.commit(&ann.user_id, now_ms() / 1000).unwrap().bytes().into_owned();
+    graded.write(spec.field("grade").unwrap(), Some(&FieldValue::Str("A".into())), false).unwrap();
+    let graded = graded.commit(&ann.user_id, now_ms() / 1000).unwrap().bytes().into_owned();
+
+    let id = uuid::Uuid::now_v7().to_string();
+    let change = |bytes: &Vec<u8>| crm_core::sync::protocol::DocBytes { doc: id.clone(), bytes: bytes.clone() };
+    let mut ws = connect(&server, Some(&token_of(&ann))).await.unwrap();
+    hello(&mut ws).await;
+    let (accepted, refused) =
+        crm_tests::wire::push(&mut ws, vec![change(&created), change(&given_away), change(&graded)]).await;
+    assert_eq!(accepted.len(), 2, "{refused:?}");
+    assert_eq!(refused.len(), 1);
+    sue.sync().await.unwrap();
+    let record = sue.get(&id);
+    assert_eq!(record["fields"]["grade"], "A", "{record}");
+    assert_eq!(record["fields"]["owner"], ann.user_id.as_str(), "the refused edit is not in the stored record");
+}
