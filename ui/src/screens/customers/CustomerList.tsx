@@ -1,7 +1,8 @@
 import { FilterOutlined, PlusOutlined, SearchOutlined } from "@ant-design/icons";
 import { Button, Checkbox, DatePicker, Input, Select, Tag } from "antd";
 import dayjs from "dayjs";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useRef, useState } from "react";
+import type { Dispatch, SetStateAction } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import type { Item, Json, ListQuery, SearchHit } from "../../api";
 import { dictLabel } from "../../i18n";
@@ -38,7 +39,7 @@ function toQuery(filters: Record<string, string>, sort: string, desc: boolean): 
 
 export function CustomerList() {
   const { crm, t, lang, revision } = useCrm();
-  const { canWrite, isLead } = useRole();
+  const { canWrite } = useRole();
   const navigate = useNavigate();
   // Filters and sort live in the address, so going back to the list restores them.
   const [params, setParams] = useSearchParams();
@@ -52,11 +53,8 @@ export function CustomerList() {
   const [next, setNext] = useState<string | null>(null);
   const [total, setTotal] = useState(0);
   const [hits, setHits] = useState<SearchHit[] | null>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(600);
   const [showFilters, setShowFilters] = useState(() => window.innerWidth > 600);
   const loading = useRef(false);
-  const scroller = useRef<HTMLDivElement>(null);
 
   const listQuery = useCallback(() => toQuery(filters, sort, desc), [filters, sort, desc]);
 
@@ -103,16 +101,6 @@ export function CustomerList() {
     };
   }, [crm, query, revision]);
 
-  useEffect(() => {
-    const el = scroller.current;
-    if (!el) return;
-    const measure = () => setHeight(el.clientHeight || 600);
-    measure();
-    const ro = typeof ResizeObserver !== "undefined" ? new ResizeObserver(measure) : null;
-    ro?.observe(el);
-    return () => ro?.disconnect();
-  }, [hits]);
-
   const loadMore = useCallback(() => {
     if (!next || loading.current) return;
     loading.current = true;
@@ -126,13 +114,6 @@ export function CustomerList() {
       .finally(() => (loading.current = false));
   }, [crm, listQuery, next]);
 
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - 10);
-  const last = Math.min(items.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + 10);
-  useEffect(() => {
-    if (last >= items.length - 20) loadMore();
-  }, [last, items.length, loadMore]);
-
-  const setFilter = (k: string, v: string | undefined) => setFilters((f) => ({ ...f, [k]: v ?? "" }));
   const activeCount = Object.values(filters).filter(Boolean).length;
 
   return (
@@ -170,58 +151,8 @@ export function CustomerList() {
         </Button>
       )}
       {hits === null && showFilters && (
-        <div className="filters" aria-label={t("customers.filters")}>
-          {FILTER_DICTS.map(({ field, dict }) => (
-            <DictFilter key={field} field={field} dict={dict} value={filters[field]} onChange={(v) => setFilter(field, v)} />
-          ))}
-          {isLead && (
-            <OwnerSelect
-              value={filters.owner || undefined}
-              onChange={(v) => setFilter("owner", v)}
-              placeholder={`${t("field.owner")}: ${t("common.all")}`}
-              data-testid="filter-owner"
-            />
-          )}
-          <Input
-            className="tag-filter"
-            placeholder={t("customers.tag")}
-            aria-label={t("customers.tag")}
-            value={filters.tag ?? ""}
-            onChange={(e) => setFilter("tag", e.target.value)}
-          />
-          <DatePicker.RangePicker
-            aria-label={t("customers.created")}
-            placeholder={[t("customers.created_from"), t("customers.created_to")]}
-            value={filters.from && filters.to ? [dayjs(filters.from), dayjs(filters.to)] : null}
-            onChange={(range) =>
-              setFilters((f) => ({
-                ...f,
-                from: range?.[0]?.format("YYYY-MM-DD") ?? "",
-                to: range?.[1]?.format("YYYY-MM-DD") ?? "",
-              }))
-            }
-            inputReadOnly
-            data-testid="created-range"
-          />
-          <Select
-            aria-label={t("customers.sort")}
-            value={sort}
-            onChange={setSort}
-            data-testid="sort"
-            popupMatchSelectWidth={false}
-            options={SORTS.map((s) => ({ value: s, label: `${t("customers.sort")}: ${t(`sort.${s}`)}` }))}
-          />
-          <Checkbox checked={desc} onChange={(e) => setDesc(e.target.checked)} className="check">
-            {t("customers.desc")}
-          </Checkbox>
-          {activeCount > 0 && (
-            <Button type="link" onClick={() => setFilters({})}>
-              {t("customers.clear")}
-            </Button>
-          )}
-        </div>
+        <Filters filters={filters} setFilters={setFilters} sort={sort} setSort={setSort} desc={desc} setDesc={setDesc} />
       )}
-
       {hits !== null ? (
         <ul className="list results" data-testid="search-results">
           {hits.length === 0 && <li className="muted">{t("customers.no_results", { query })}</li>}
@@ -241,29 +172,132 @@ export function CustomerList() {
           <p className="muted small" data-testid="customer-count">
             {t("customers.count", { count: total.toLocaleString(lang) })}
           </p>
-          <div
-            className="virtual"
-            ref={scroller}
-            onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
-            data-testid="customer-list"
-            role="list"
-          >
-            <div style={{ height: items.length * ROW_HEIGHT, position: "relative" }}>
-              {items.slice(first, last).map((c, i) => (
-                <CustomerRow key={c.id} customer={c} top={(first + i) * ROW_HEIGHT} />
-              ))}
-            </div>
-          </div>
+          <VirtualRows items={items} onNearEnd={loadMore} />
         </>
       )}
     </div>
   );
 }
 
-function CustomerRow({ customer: c, top }: { customer: Item; top: number }) {
+/// Filters, entry-date range and sort. Memoized: a page of rows arriving does not redraw it.
+const Filters = memo(function Filters({
+  filters,
+  setFilters,
+  sort,
+  setSort,
+  desc,
+  setDesc,
+}: {
+  filters: Record<string, string>;
+  setFilters: Dispatch<SetStateAction<Record<string, string>>>;
+  sort: string;
+  setSort: (s: string) => void;
+  desc: boolean;
+  setDesc: (d: boolean) => void;
+}) {
+  const { t } = useCrm();
+  const { isLead } = useRole();
+  const setFilter = (k: string, v: string | undefined) => setFilters((f) => ({ ...f, [k]: v ?? "" }));
+  const activeCount = Object.values(filters).filter(Boolean).length;
+  return (
+    <div className="filters" aria-label={t("customers.filters")}>
+      {FILTER_DICTS.map(({ field, dict }) => (
+        <DictFilter key={field} field={field} dict={dict} value={filters[field]} onChange={(v) => setFilter(field, v)} />
+      ))}
+      {isLead && (
+        <OwnerSelect
+          value={filters.owner || undefined}
+          onChange={(v) => setFilter("owner", v)}
+          placeholder={`${t("field.owner")}: ${t("common.all")}`}
+          data-testid="filter-owner"
+        />
+      )}
+      <Input
+        className="tag-filter"
+        placeholder={t("customers.tag")}
+        aria-label={t("customers.tag")}
+        value={filters.tag ?? ""}
+        onChange={(e) => setFilter("tag", e.target.value)}
+      />
+      <DatePicker.RangePicker
+        aria-label={t("customers.created")}
+        placeholder={[t("customers.created_from"), t("customers.created_to")]}
+        value={filters.from && filters.to ? [dayjs(filters.from), dayjs(filters.to)] : null}
+        onChange={(range) =>
+          setFilters((f) => ({
+            ...f,
+            from: range?.[0]?.format("YYYY-MM-DD") ?? "",
+            to: range?.[1]?.format("YYYY-MM-DD") ?? "",
+          }))
+        }
+        inputReadOnly
+        data-testid="created-range"
+      />
+      <Select
+        aria-label={t("customers.sort")}
+        value={sort}
+        onChange={setSort}
+        data-testid="sort"
+        popupMatchSelectWidth={false}
+        options={SORTS.map((s) => ({ value: s, label: `${t("customers.sort")}: ${t(`sort.${s}`)}` }))}
+      />
+      <Checkbox checked={desc} onChange={(e) => setDesc(e.target.checked)} className="check">
+        {t("customers.desc")}
+      </Checkbox>
+      {activeCount > 0 && (
+        <Button type="link" onClick={() => setFilters({})}>
+          {t("customers.clear")}
+        </Button>
+      )}
+    </div>
+  );
+});
+
+/// The list renders only the rows in view (and ten above and below). Scrolling re-renders
+/// this part alone, not the search and filters above it.
+function VirtualRows({ items, onNearEnd }: { items: Item[]; onNearEnd: () => void }) {
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(600);
+  const scroller = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const measure = () => setHeight(el.clientHeight || 600);
+    measure();
+    const ro = typeof ResizeObserver !== "undefined" ? new ResizeObserver(measure) : null;
+    ro?.observe(el);
+    return () => ro?.disconnect();
+  }, []);
+
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - 10);
+  const last = Math.min(items.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + 10);
+  useEffect(() => {
+    if (last >= items.length - 20) onNearEnd();
+  }, [last, items.length, onNearEnd]);
+
+  return (
+    <div
+      className="virtual"
+      ref={scroller}
+      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+      data-testid="customer-list"
+      role="list"
+    >
+      <div style={{ height: items.length * ROW_HEIGHT, position: "relative" }}>
+        {items.slice(first, last).map((c, i) => (
+          <CustomerRow key={c.id} customer={c} top={(first + i) * ROW_HEIGHT} />
+        ))}
+      </div>
+    </div>
+  );
+}
+
+const CustomerRow = memo(function CustomerRow({ customer: c, top }: { customer: Item; top: number }) {
   const { t, lang, dicts, users } = useCrm();
   return (
-    <Link role="listitem" className="vrow" to={`/customers/${c.id}`} style={{ top, height: ROW_HEIGHT }}>
+    // A plain anchor (the hash route) rather than a router Link: rows mount while scrolling.
+    <a role="listitem" className="vrow" href={`#/customers/${c.id}`} style={{ top, height: ROW_HEIGHT }}>
       <span className="row-main">
         <strong>{String(c.fields.name)}</strong>
         <span className="muted">
@@ -274,9 +308,9 @@ function CustomerRow({ customer: c, top }: { customer: Item; top: number }) {
       </span>
       {c.has_conflicts && <Tag color="orange">{t("customers.conflict")}</Tag>}
       {c.fields.grade ? <span className="grade">{String(c.fields.grade)}</span> : null}
-    </Link>
+    </a>
   );
-}
+});
 
 function DictFilter({
   field,
