@@ -370,7 +370,13 @@ fn core_error(e: Error) -> Json {
 
 fn sync_error(e: SyncError) -> Json {
     match e {
-        SyncError::LoginRefused(message) => error_json("sign_in_refused", &message, Json::Null),
+        SyncError::LoginRefused { reason, message, retry_after_secs } => {
+            let mut params = json!({"reason": reason});
+            if let Some(secs) = retry_after_secs {
+                params["retry_after_secs"] = json!(secs);
+            }
+            error_json("sign_in_refused", &message, params)
+        }
         SyncError::Unreachable(detail) => error_json(
             "server_unreachable",
             &format!("the server cannot be reached: {detail}"),

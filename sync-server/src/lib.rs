@@ -154,8 +154,11 @@ async fn login(
         return error(StatusCode::BAD_REQUEST, "invalid", "the username or password is too long");
     }
     if let Err(login::Throttled(wait)) = state.logins.begin(&req.username, peer.ip()) {
-        let message = format!("too many sign-in attempts; try again in {} minutes", wait.as_secs().div_ceil(60));
-        return error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", &message);
+        let secs = wait.as_secs().max(1);
+        let message = format!("too many sign-in attempts; try again in {} minutes", secs.div_ceil(60));
+        let body = json!({"code": "too_many_attempts", "message": message, "retry_after_secs": secs});
+        return (StatusCode::TOO_MANY_REQUESTS, [(axum::http::header::RETRY_AFTER, secs.to_string())], Json(body))
+            .into_response();
     }
     let username = req.username.clone();
     let account = match state.with_db(move |db| db.login_account(&username)).await {

@@ -37,6 +37,15 @@ fn sign_in_sync_in_the_background_and_sign_out_keeps_unsent_edits() {
     assert_eq!(unreachable["code"], "server_unreachable", "{unreachable}");
     let wrong = app.dispatch(json!({"op": "sign_in", "server": server.url(), "username": "ann", "password": "wrong"}));
     assert_eq!(wrong["code"], "sign_in_refused", "{wrong}");
+    assert_eq!(wrong["params"]["reason"], "login_failed", "{wrong}");
+    // Guessing: after ten tries the account is held back, and the app says for how long.
+    server.add_user("eve", "account_manager", Some("east"));
+    let mut last = Json::Null;
+    for _ in 0..11 {
+        last = app.dispatch(json!({"op": "sign_in", "server": server.url(), "username": "eve", "password": "guess"}));
+    }
+    assert_eq!(last["params"]["reason"], "too_many_attempts", "{last}");
+    assert!(last["params"]["retry_after_secs"].as_u64().is_some_and(|s| s > 0), "{last}");
     let typo = app.dispatch(json!({"op": "sign_in", "server": server.url(), "user": "ann"}));
     assert_eq!(typo["code"], "bad_request", "{typo}");
 
@@ -77,6 +86,9 @@ fn sign_in_sync_in_the_background_and_sign_out_keeps_unsent_edits() {
     app.dispatch(json!({"op": "update", "id": id, "fields": {"address": "杭州市西湖区文三路90号"}}));
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(pending(&app), 1);
+    wait_until("the status says why it is offline, as a code the UI translates", || {
+        app.dispatch(json!({"op": "app_status"}))["sync"]["detail_code"] == "server_unreachable"
+    });
     let refused = app.dispatch(json!({"op": "sign_out"}));
     assert_eq!(refused["code"], "unsynced_edits", "{refused}");
     assert_eq!(refused["params"]["pending"], 1);

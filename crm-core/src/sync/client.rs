@@ -36,8 +36,14 @@ const MAX_REPAIR_ROUNDS: u32 = 20;
 pub enum SyncError {
     #[error("not signed in to a server on this device; run `crm login URL USER`")]
     NotSignedIn,
-    #[error("the server refused the sign-in: {0}")]
-    LoginRefused(String),
+    #[error("the server refused the sign-in: {message}")]
+    LoginRefused {
+        /// The server's code: `login_failed`, `too_many_attempts`, `invalid`.
+        reason: String,
+        message: String,
+        /// For `too_many_attempts`: when another attempt may succeed.
+        retry_after_secs: Option<u64>,
+    },
     #[error("the server cannot be reached: {0}")]
     Unreachable(String),
     #[error("the server refused the connection ({code}): {message}")]
@@ -53,6 +59,19 @@ pub enum SyncError {
 }
 
 impl SyncError {
+    /// A stable code for the UI to translate (the `Display` text is English, for logs).
+    pub fn code(&self) -> &str {
+        match self {
+            SyncError::NotSignedIn => "not_signed_in",
+            SyncError::LoginRefused { .. } => "sign_in_refused",
+            SyncError::Unreachable(_) => "server_unreachable",
+            SyncError::Refused { code, .. } | SyncError::Server { code, .. } => code,
+            SyncError::Revoked => "device_revoked",
+            SyncError::Protocol(_) => "protocol_error",
+            SyncError::Store(e) => e.code(),
+        }
+    }
+
     /// Errors that another attempt later may fix.
     pub fn is_transient(&self) -> bool {
         matches!(self, SyncError::Unreachable(_) | SyncError::Protocol(_))
@@ -75,6 +94,8 @@ pub enum SyncState {
 pub struct SyncStatus {
     pub state: SyncState,
     pub detail: Option<String>,
+    /// `detail` as a stable code for the UI to translate (see [`SyncError::code`]).
+    pub detail_code: Option<String>,
     /// Local changes not yet acknowledged.
     pub pending: i64,
     /// Changes received in this session (for "syncing n of m").
@@ -111,11 +132,10 @@ pub fn login(
     let status = resp.status().as_u16();
     let text = resp.body_mut().read_to_string().map_err(|e| SyncError::Unreachable(e.to_string()))?;
     if status != 200 {
-        let message = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v["message"].as_str().map(str::to_string))
-            .unwrap_or(text);
-        return Err(SyncError::LoginRefused(message));
+        let body = serde_json::from_str::<serde_json::Value>(&text).unwrap_or_default();
+        let reason = body["code"].as_str().unwrap_or("login_failed").to_string();
+        let message = body["message"].as_str().map_or(text.clone(), str::to_string);
+        return Err(SyncError::LoginRefused { reason, message, retry_after_secs: body["retry_after_secs"].as_u64() });
     }
     let login: LoginResponse = serde_json::from_str(&text).map_err(|e| SyncError::Protocol(e.to_string()))?;
     // A store that never signed in is a local profile: what was made in it becomes the
@@ -168,8 +188,15 @@ enum Mode {
 impl SyncEngine {
     pub fn new(store: Arc<Mutex<Store>>) -> SyncEngine {
         let last_sync = store.lock().unwrap_or_else(|p| p.into_inner()).meta("last_sync").ok().flatten();
-        let status =
-            SyncStatus { state: SyncState::Offline, detail: None, pending: 0, received: 0, rejected: 0, last_sync };
+        let status = SyncStatus {
+            state: SyncState::Offline,
+            detail: None,
+            detail_code: None,
+            pending: 0,
+            received: 0,
+            rejected: 0,
+            last_sync,
+        };
         let (tx, _) = watch::channel(status);
         SyncEngine {
             store,
@@ -202,7 +229,7 @@ impl SyncEngine {
         self.local_change.notify_one();
     }
 
-    fn set_state(&self, state: SyncState, detail: Option<String>) {
+    fn set_state(&self, state: SyncState, detail: Option<&SyncError>) {
         let synced = (state == SyncState::UpToDate).then(|| format_datetime(now_ms()));
         let (pending, rejected) = {
             let mut store = self.store();
@@ -214,7 +241,8 @@ impl SyncEngine {
         };
         self.status.send_modify(|s| {
             s.state = state;
-            s.detail = detail;
+            s.detail = detail.map(|e| e.to_string());
+            s.detail_code = detail.map(|e| e.code().to_string());
             s.pending = pending;
             s.rejected = rejected;
             if synced.is_some() {
@@ -270,8 +298,8 @@ impl SyncEngine {
                     self.set_state(SyncState::Offline, None);
                 }
             }
-            Some(e) if e.is_transient() => self.set_state(SyncState::Offline, Some(e.to_string())),
-            Some(e) => self.set_state(SyncState::Error, Some(e.to_string())),
+            Some(e) if e.is_transient() => self.set_state(SyncState::Offline, Some(e)),
+            Some(e) => self.set_state(SyncState::Error, Some(e)),
         }
     }
 
