@@ -6,21 +6,22 @@ import { LangSwitch } from "./components/LangSwitch";
 import { SideMenu, TabBar } from "./components/Navigation";
 import { SyncIndicator } from "./components/SyncIndicator";
 import { useIsPhone } from "./components/useIsPhone";
-import { SignIn } from "./screens/SignIn";
+import { SignIn } from "./screens/session/SignIn";
 import { Home } from "./screens/home/Home";
 import { CustomerList } from "./screens/customers/CustomerList";
 
 // The first screens (home, the customer list) are in the main bundle; the rest load on first use.
 const CustomerDetail = lazy(() => import("./screens/customers/CustomerDetail").then((m) => ({ default: m.CustomerDetail })));
 const RecordForm = lazy(() => import("./screens/records/RecordForm").then((m) => ({ default: m.RecordForm })));
-const LogVisit = lazy(() => import("./screens/visits/LogVisit").then((m) => ({ default: m.LogVisit })));
+const VisitForm = lazy(() => import("./screens/visits/VisitForm").then((m) => ({ default: m.VisitForm })));
 const Pipeline = lazy(() => import("./screens/pipeline/Pipeline").then((m) => ({ default: m.Pipeline })));
 const SyncScreen = lazy(() => import("./screens/sync/SyncScreen").then((m) => ({ default: m.SyncScreen })));
+const SwitchUser = lazy(() => import("./screens/session/SwitchUser").then((m) => ({ default: m.SwitchUser })));
 const AdminScreen = lazy(() => import("./screens/admin/AdminScreen").then((m) => ({ default: m.AdminScreen })));
 
 /// The address shapes are part of the app's surface (bookmarks, tests):
 /// #/home, #/customers[?filters], #/customers/<id>, #/new/<kind>[/<customer id>],
-/// #/edit/<kind>/<id>, #/visit/<customer id>, #/pipeline, #/sync, #/admin/<users|teams|dictionary>.
+/// #/edit/<kind>/<id>, #/visit/<customer id>[/<activity id>], #/pipeline, #/sync, #/switch-user, #/signin[?profile=<id>] (signed out), #/admin/<users|teams|dictionary>.
 export function App() {
   const { status, t } = useCrm();
   const { role, canWrite } = useRole();
@@ -40,9 +41,10 @@ export function App() {
         <Route path="customers/:id" element={<CustomerDetailRoute />} />
         {canWrite && <Route path="new/:kind/:customerId?" element={<RecordFormRoute />} />}
         {canWrite && <Route path="edit/:kind/:id" element={<RecordFormRoute />} />}
-        {canWrite && <Route path="visit/:customerId" element={<LogVisitRoute />} />}
+        {canWrite && <Route path="visit/:customerId/:activityId?" element={<VisitFormRoute />} />}
         <Route path="pipeline" element={<Pipeline />} />
         <Route path="sync" element={<SyncScreen />} />
+        <Route path="switch-user" element={<SwitchUser />} />
         {role === "admin" && <Route path="admin/:section" element={<AdminScreen />} />}
         <Route path="*" element={<Navigate to="/home" replace />} />
       </Route>
@@ -92,7 +94,7 @@ function CustomerDetailRoute() {
   return <CustomerDetail key={id} id={id} />;
 }
 
-function LogVisitRoute() {
-  const { customerId = "" } = useParams();
-  return <LogVisit key={customerId} customerId={customerId} />;
+function VisitFormRoute() {
+  const { customerId = "", activityId } = useParams();
+  return <VisitForm key={`${customerId}/${activityId}`} customerId={customerId} activityId={activityId} />;
 }

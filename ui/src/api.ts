@@ -122,12 +122,34 @@ export interface SyncStatus {
 
 export type Mode = "first_run" | "local" | "signed_in" | "signed_out";
 
+/// One person's store on this device (`app_status.profiles`), for switching users.
+export interface Profile {
+  id: string;
+  server: string | null;
+  username: string;
+  user_id: string;
+  display_name: string;
+  role: Role;
+  /// Edits written in this profile that have not reached the server yet.
+  pending: number;
+  signed_in: boolean;
+}
+
 export interface AppStatus {
   type: "app_status";
   mode: Mode;
   server: string | null;
   identity: Identity;
   sync: SyncStatus;
+  /// The id of the profile in use.
+  profile: string;
+  profiles: Profile[];
+}
+
+/// What `sign_in` answers: the status, and how many records of a local profile became the
+/// account's (`left_out`: deleted ones and reference data the account may not write).
+export interface SignedIn extends AppStatus {
+  carried_over?: { records: number; left_out: number };
 }
 
 export interface RejectedEdit {
@@ -311,7 +333,7 @@ export class Crm {
     return this.call<AppStatus>({ op: "app_status" });
   }
   signIn(server: string, username: string, password: string) {
-    return this.call<AppStatus>({ op: "sign_in", server, username, password });
+    return this.call<SignedIn>({ op: "sign_in", server, username, password });
   }
   useLocally() {
     return this.call<AppStatus>({ op: "use_locally" });

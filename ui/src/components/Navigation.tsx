@@ -7,6 +7,7 @@ import {
   FundProjectionScreenOutlined,
   HomeOutlined,
   SettingOutlined,
+  SwapOutlined,
   SyncOutlined,
   TeamOutlined,
   UserOutlined,
@@ -29,6 +30,9 @@ const MAIN: Entry[] = [
   { path: "pipeline", key: "nav.pipeline", icon: <FundProjectionScreenOutlined /> },
   { path: "sync", key: "nav.sync", icon: <SyncOutlined /> },
 ];
+
+/// On a shared device: sign out and let someone else in (on phones, from the sync screen).
+const SWITCH: Entry = { path: "switch-user", key: "nav.switch_user", icon: <SwapOutlined /> };
 
 export const ADMIN: Entry[] = [
   { path: "admin/users", key: "nav.admin_users", icon: <UserOutlined /> },
@@ -61,6 +65,7 @@ export function SideMenu() {
   });
   const items: MenuProps["items"] = [
     ...MAIN.map(item),
+    item(SWITCH),
     ...(role === "admin" ? [{ type: "group" as const, key: "admin", label: t("nav.admin"), children: ADMIN.map(item) }] : []),
   ];
   return (

@@ -9,13 +9,15 @@ import {
 } from "@ant-design/icons";
 import { App as AntApp, Alert, Button, Card, Popconfirm, Popover, Tag } from "antd";
 import { useState } from "react";
-import type { ReactNode } from "react";
-import { Link, useNavigate } from "react-router-dom";
-import type { ConflictValue, Item, Json, RecordView } from "../../api";
+import { useNavigate } from "react-router-dom";
+import type { ConflictValue, Json, RecordView } from "../../api";
 import { errorText } from "../../errors";
 import { dictLabel, formatDate, formatDateTime, formatMoney } from "../../i18n";
 import { useCrm, useData, userName } from "../../state";
 import { PhoneLinks } from "../../components/PhoneLinks";
+import { ContactRow } from "./ContactRow";
+import { RowMain } from "./RowMain";
+import { Timeline } from "./Timeline";
 
 const SHOWN: { name: string; dict?: string }[] = [
   { name: "code" },
@@ -152,7 +154,7 @@ export function CustomerDetail({ id }: { id: string }) {
           {contacts.length === 0 && <p className="muted">{t("detail.no_contacts")}</p>}
           <ul className="list" data-testid="contacts">
             {contacts.map((c) => (
-              <ContactRow key={c.id} contact={c} editable={writable} />
+              <ContactRow key={c.id} contact={c} />
             ))}
           </ul>
         </Card>
@@ -185,12 +187,7 @@ export function CustomerDetail({ id }: { id: string }) {
         </Card>
 
         <Card title={t("detail.activities")}>
-          {activities.length === 0 && <p className="muted">{t("detail.no_activities")}</p>}
-          <ol className="timeline" data-testid="timeline">
-            {activities.map((a) => (
-              <TimelineEntry key={a.id} a={a} />
-            ))}
-          </ol>
+          <Timeline customerId={id} activities={activities} contacts={contacts} />
         </Card>
 
         <Card title={t("detail.history")}>
@@ -204,52 +201,6 @@ export function CustomerDetail({ id }: { id: string }) {
         </Card>
       </div>
     </div>
-  );
-}
-
-/// A row's main part: a link to the record's form when this person may edit it.
-function RowMain({ to, children }: { to?: string; children: ReactNode }) {
-  return to ? (
-    <Link className="row-main" to={to}>
-      {children}
-    </Link>
-  ) : (
-    <span className="row-main">{children}</span>
-  );
-}
-
-function ContactRow({ contact: c, editable }: { contact: Item; editable: boolean }) {
-  const { t } = useCrm();
-  return (
-    <li className="row">
-      <RowMain to={editable ? `/edit/contact/${c.id}` : undefined}>
-        <strong>{String(c.fields.name)}</strong>
-        {c.fields.title ? <span className="muted">{String(c.fields.title)}</span> : null}
-      </RowMain>
-      <PhoneLinks phones={(c.fields.phones as string[] | undefined) ?? []} />
-      {c.fields.is_primary === true && <Tag color="blue">{t("detail.primary")}</Tag>}
-      {c.has_conflicts && <Tag color="orange">{t("customers.conflict")}</Tag>}
-    </li>
-  );
-}
-
-function TimelineEntry({ a }: { a: Item }) {
-  const { t, lang, dicts, users } = useCrm();
-  const f = a.fields;
-  return (
-    <li>
-      <div className="timeline-head">
-        <strong>{t(`activity_type.${f.type}`)}</strong>
-        {f.outcome ? <Tag color="blue">{dictLabel(lang, dicts, "activity_outcome", f.outcome)}</Tag> : null}
-        <span className="muted small">{formatDateTime(lang, f.time as string)}</span>
-      </div>
-      {f.subject ? <p>{String(f.subject)}</p> : null}
-      <p className="muted small">
-        {[userName(users, f.owner), f.next_follow_up ? `${t("field.next_follow_up")}: ${formatDate(lang, f.next_follow_up as string)}` : null]
-          .filter(Boolean)
-          .join(" · ")}
-      </p>
-    </li>
   );
 }
 

@@ -1,30 +1,19 @@
-import { LogoutOutlined } from "@ant-design/icons";
-import { Alert, Button, Card, Descriptions, Space } from "antd";
-import { useState } from "react";
-import { Link } from "react-router-dom";
-import { CrmError } from "../../api";
-import { codeText, errorText } from "../../errors";
+import { LogoutOutlined, SwapOutlined } from "@ant-design/icons";
+import { Button, Card, Descriptions, Space } from "antd";
+import { Link, useNavigate } from "react-router-dom";
+import { codeText } from "../../errors";
 import { formatDateTime } from "../../i18n";
 import { useCrm, useData } from "../../state";
 import { SyncIndicator } from "../../components/SyncIndicator";
 import { UserBadge } from "../../components/Navigation";
+import { useSignOut } from "../session/useSignOut";
 
 export function SyncScreen() {
-  const { crm, status, setStatus, t, lang } = useCrm();
+  const { crm, status, t, lang } = useCrm();
+  const navigate = useNavigate();
   const rejected = useData(() => crm.rejected(), []);
-  const [warning, setWarning] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const signOut = useSignOut();
   if (!status) return null;
-
-  const signOut = async (force: boolean) => {
-    try {
-      setStatus(await crm.signOut(force));
-    } catch (e) {
-      if (e instanceof CrmError && e.code === "unsynced_edits") {
-        setWarning(Number((e.params as { pending?: number } | null)?.pending ?? 0));
-      } else setError(errorText(t, e));
-    }
-  };
 
   return (
     <div className="page">
@@ -44,35 +33,21 @@ export function SyncScreen() {
           </Descriptions>
           {/* The core's detail is English text without a code: shown only in the English UI. */}
           {lang === "en" && status.sync.detail && <p className="muted">{status.sync.detail}</p>}
-          {warning !== null && (
-            <div data-testid="signout-warning">
-              <Alert
-                type="warning"
-                showIcon
-                role="alert"
-                message={t("sync.signout_warn", { pending: warning })}
-                action={
-                  <Space direction="vertical">
-                    <Button danger type="primary" onClick={() => signOut(true)} data-testid="signout-confirm">
-                      {t("sync.signout_confirm")}
-                    </Button>
-                    <Button onClick={() => setWarning(null)}>{t("common.cancel")}</Button>
-                  </Space>
-                }
-              />
-            </div>
-          )}
-          {error && <Alert type="error" showIcon message={error} />}
+          {signOut.panel}
           <div className="actions">
             {status.mode === "signed_in" ? (
-              <Button icon={<LogoutOutlined />} onClick={() => signOut(false)} data-testid="signout">
+              <Button icon={<LogoutOutlined />} onClick={() => signOut.start(() => navigate("/signin"))} data-testid="signout">
                 {t("sync.signout")}
               </Button>
             ) : (
-              // Used only on this device so far: leaving local mode shows the sign-in screen;
-              // nothing is deleted and there is nothing unsent to warn about.
-              <Button onClick={() => signOut(true)}>{t("sync.signin")}</Button>
+              // Used only on this device so far: leaving local mode shows the sign-in screen.
+              <Button onClick={() => signOut.start(() => navigate("/signin"))} data-testid="leave-local">
+                {t("sync.signin")}
+              </Button>
             )}
+            <Button icon={<SwapOutlined />} onClick={() => navigate("/switch-user")} data-testid="switch-user-link">
+              {t("session.switch_title")}
+            </Button>
           </div>
         </Space>
       </Card>

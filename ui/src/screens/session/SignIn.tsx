@@ -1,26 +1,59 @@
-import { Alert, Button, Card, Input } from "antd";
-import { useState } from "react";
-import { useNavigate } from "react-router-dom";
-import { errorText } from "../errors";
-import { useCrm } from "../state";
-import { LangSwitch } from "../components/LangSwitch";
+import { Alert, App as AntApp, Button, Card, Input } from "antd";
+import type { InputRef } from "antd";
+import { useRef, useState } from "react";
+import { useNavigate, useSearchParams } from "react-router-dom";
+import type { Profile } from "../../api";
+import { errorText } from "../../errors";
+import { useCrm } from "../../state";
+import { LangSwitch } from "../../components/LangSwitch";
+import { ProfileList } from "./ProfileList";
 
+/// Sign in to the company's server (or start using the app on this device only). The people
+/// who worked on this device before are listed: tapping one fills in their server and name.
 export function SignIn() {
   const { crm, status, setStatus, t } = useCrm();
+  const { modal } = AntApp.useApp();
   const navigate = useNavigate();
-  const [server, setServer] = useState(status?.server ?? "http://127.0.0.1:7878");
-  const [username, setUsername] = useState("");
+  const [params] = useSearchParams();
+  const profiles = (status?.profiles ?? []).filter((p) => p.server);
+  const chosen = profiles.find((p) => p.id === params.get("profile"));
+  const [server, setServer] = useState(chosen?.server ?? status?.server ?? "http://127.0.0.1:7878");
+  const [username, setUsername] = useState(chosen?.username ?? "");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const passwordInput = useRef<InputRef>(null);
+
+  const pick = (p: Profile) => {
+    setServer(p.server ?? server);
+    setUsername(p.username);
+    setPassword("");
+    setError(null);
+    passwordInput.current?.focus();
+  };
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      setStatus(await crm.signIn(server, username, password));
+      const signedIn = await crm.signIn(server, username, password);
+      const carried = signedIn.carried_over;
+      // Records made before the first sign-in now belong to this account and will be sent.
+      if (carried && carried.records > 0) {
+        modal.info({
+          title: t("session.carried_title"),
+          content: (
+            <div data-testid="carried-over">
+              <p>{t("session.carried_over", { count: carried.records })}</p>
+              {carried.left_out > 0 && <p className="muted">{t("session.left_out", { count: carried.left_out })}</p>}
+            </div>
+          ),
+          okButtonProps: { "data-testid": "carried-over-ok" } as never,
+        });
+      }
       navigate("/home");
+      setStatus(signedIn);
     } catch (err) {
       setError(errorText(t, err));
     } finally {
@@ -49,6 +82,12 @@ export function SignIn() {
           {status?.mode === "signed_out" && status.sync.pending > 0 && (
             <Alert type="info" showIcon message={t("signin.kept", { pending: status.sync.pending })} />
           )}
+          {profiles.length > 0 && (
+            <div className="signin-profiles">
+              <h2>{t("session.on_this_device")}</h2>
+              <ProfileList profiles={profiles} onPick={pick} />
+            </div>
+          )}
           <label>
             {t("signin.server")}
             <Input
@@ -75,6 +114,7 @@ export function SignIn() {
           <label>
             {t("signin.password")}
             <Input.Password
+              ref={passwordInput}
               name="password"
               autoComplete="current-password"
               value={password}

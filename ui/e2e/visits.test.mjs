@@ -1,0 +1,148 @@
+// A visit logged after the fact: this morning at 09:30 in the salesperson's own time zone,
+// with a contact and a place; then corrected (place, duration), deleted and taken back.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { chooseOption, launchBrowser, screenshot, signIn, startDevice, startServer, stopAll, waitForState } from "./harness.mjs";
+
+const TIMEOUT = 20_000;
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({ customers: 5 });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  stopAll();
+});
+
+async function dispatch(device, request) {
+  const response = await fetch(`${device.url}api/dispatch`, { method: "POST", body: JSON.stringify(request) });
+  return response.json();
+}
+
+describe("a visit logged for this morning", { timeout: 240_000 }, () => {
+  let device;
+  let page;
+  let customer;
+  let contact;
+  let visitId;
+
+  before(async () => {
+    device = await startDevice("visits");
+    // The salesperson is in China (UTC+8) whatever the machine running the test says.
+    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+    page = await context.newPage();
+    page.on("pageerror", (e) => console.error("page error:", e.message));
+    await page.goto(device.url);
+    await signIn(page, server.url, "wangfang");
+    await waitForState(page, "up_to_date");
+    customer = (await dispatch(device, { op: "list", kind: "customer", sort: "name", limit: 1 })).items[0];
+    contact = await dispatch(device, { op: "create", kind: "contact", fields: { customer: customer.id, name: "陈明", title: "采购经理" }, allow_duplicate: true });
+    await dispatch(device, { op: "create", kind: "contact", fields: { customer: customer.id, name: "欧阳晓北" }, allow_duplicate: true });
+    assert.equal(contact.type, "record", JSON.stringify(contact));
+  });
+
+  test("logged at 09:30 today with a contact and a place, it is stored in UTC and shown in local time", async () => {
+    await page.goto(`${device.url}#/customers/${customer.id}`);
+    await page.getByTestId("log-visit").click();
+    await page.getByTestId("log-visit-page").waitFor({ timeout: TIMEOUT });
+
+    await page.getByTestId("visit-today").click();
+    await page.getByTestId("visit-time").click();
+    const panel = page.locator(".ant-picker-dropdown:not(.ant-picker-dropdown-hidden) .ant-picker-time-panel");
+    await panel.locator(".ant-picker-time-panel-column").nth(0).locator('[data-value="9"]').click();
+    await panel.locator(".ant-picker-time-panel-column").nth(1).locator('[data-value="30"]').click();
+    await page.keyboard.press("Escape");
+    assert.equal(await page.getByTestId("visit-time").inputValue(), "09:30");
+
+    await chooseOption(page, "visit-contact", contact.id);
+    await page.getByTestId("visit-place").fill("客户总部三楼会议室");
+    await page.getByTestId("visit-outcome-positive").click();
+    await page.getByTestId("visit-notes").fill("上午拜访，确认了样品需求");
+    await screenshot(page, "visit-morning-form");
+    await page.getByTestId("visit-save").click();
+
+    const entry = page.getByTestId("timeline-entry").filter({ hasText: "上午拜访，确认了样品需求" });
+    await entry.waitFor({ timeout: TIMEOUT });
+    visitId = await entry.getAttribute("data-id");
+    const stored = await dispatch(device, { op: "get", id: visitId });
+    // Today in Shanghai, 09:30 there, is 01:30 UTC.
+    const today = await page.evaluate(() => new Intl.DateTimeFormat("en-CA").format(new Date()));
+    assert.equal(stored.fields.time, `${today}T01:30:00.000Z`);
+    assert.equal(stored.fields.contact, contact.id);
+    assert.equal(stored.fields.place, "客户总部三楼会议室");
+
+    const shown = await page.evaluate(
+      (iso) => new Intl.DateTimeFormat("zh-CN", { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso)),
+      stored.fields.time,
+    );
+    assert.match(shown, /09:30/);
+    assert.equal(await entry.getByTestId("timeline-time").textContent(), shown);
+    assert.equal(await entry.getByTestId("timeline-where").textContent(), "陈明 · 客户总部三楼会议室");
+    await screenshot(page, "visit-morning-timeline");
+  });
+
+  test("edited: the form starts from the visit and only the changed fields are written", async () => {
+    const entry = page.locator(`[data-testid="timeline-entry"][data-id="${visitId}"]`);
+    await entry.getByTestId("edit-activity").click();
+    await page.getByTestId("edit-visit-page").waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByTestId("visit-place").inputValue(), "客户总部三楼会议室");
+    assert.equal(await page.getByTestId("visit-time").inputValue(), "09:30");
+    assert.match(await page.getByTestId("visit-contact").textContent(), /陈明/);
+
+    await page.getByTestId("visit-place").fill("客户工厂二号车间");
+    await page.getByTestId("visit-duration-60").click();
+    await page.getByTestId("visit-save").click();
+    await entry.getByTestId("timeline-where").filter({ hasText: "陈明 · 客户工厂二号车间 · 60 分钟" }).waitFor({ timeout: TIMEOUT });
+
+    const stored = await dispatch(device, { op: "get", id: visitId });
+    assert.equal(stored.fields.duration_minutes, 60);
+    const history = await dispatch(device, { op: "history", id: visitId });
+    const last = history.entries.at(-1);
+    assert.equal(last.action, "update");
+    assert.deepEqual([...last.fields].sort(), ["duration_minutes", "place"]);
+    // The time was not touched, so it was not rewritten.
+    assert.match(await entry.getByTestId("timeline-time").textContent(), /09:30/);
+  });
+
+  test("deleted, then taken back with Undo; a contact too", async () => {
+    const entry = page.locator(`[data-testid="timeline-entry"][data-id="${visitId}"]`);
+    await entry.getByTestId("delete-activity").click();
+    await page.getByTestId("deleted-message").waitFor({ timeout: TIMEOUT });
+    await entry.waitFor({ state: "detached", timeout: TIMEOUT });
+    assert.ok((await dispatch(device, { op: "get", id: visitId })).deleted_at, "the visit is deleted in the core");
+    await screenshot(page, "visit-deleted-undo");
+    await page.getByTestId("undo-delete").click();
+    await page.getByTestId("restored-message").waitFor({ timeout: TIMEOUT });
+    await entry.waitFor({ timeout: TIMEOUT });
+    assert.equal((await dispatch(device, { op: "get", id: visitId })).deleted_at, null);
+
+    const row = page.getByTestId("contact-row").filter({ hasText: "欧阳晓北" });
+    await row.getByTestId("delete-contact").click();
+    await row.waitFor({ state: "detached", timeout: TIMEOUT });
+    await page.getByTestId("undo-delete").last().click();
+    await page.getByTestId("contact-row").filter({ hasText: "欧阳晓北" }).waitFor({ timeout: TIMEOUT });
+    // The restored visit still names its contact.
+    assert.match(await entry.getByTestId("timeline-where").textContent(), /陈明/);
+  });
+
+  test("a viewer gets no edit or delete on the visit", async () => {
+    const viewer = await startDevice("visits-viewer");
+    const context = await browser.newContext({ locale: "zh-CN" });
+    const vpage = await context.newPage();
+    await vpage.goto(viewer.url);
+    await signIn(vpage, server.url, "zhouyu");
+    await waitForState(vpage, "up_to_date");
+    await vpage.goto(`${viewer.url}#/customers/${customer.id}`);
+    const entry = vpage.locator(`[data-testid="timeline-entry"][data-id="${visitId}"]`);
+    await entry.waitFor({ timeout: TIMEOUT });
+    await vpage.waitForLoadState("networkidle");
+    assert.match(await entry.getByTestId("timeline-where").textContent(), /客户工厂二号车间/);
+    assert.equal(await entry.getByTestId("edit-activity").count(), 0);
+    assert.equal(await entry.getByTestId("delete-activity").count(), 0);
+    assert.equal(await vpage.getByTestId("delete-contact").count(), 0);
+    await context.close();
+  });
+});

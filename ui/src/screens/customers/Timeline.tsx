@@ -1,0 +1,76 @@
+import { DeleteOutlined, EditOutlined } from "@ant-design/icons";
+import { Button, Tag } from "antd";
+import { useNavigate } from "react-router-dom";
+import type { Item } from "../../api";
+import { dictLabel, formatDate, formatDateTime } from "../../i18n";
+import { useCrm, userName } from "../../state";
+import { useActions } from "../../components/usePermissions";
+import { useUndoableDelete } from "../../components/useUndoableDelete";
+
+/// A customer's visits and calls, newest first: when (local time), with whom, where, how
+/// long, and edit / delete where this person may.
+export function Timeline({ customerId, activities, contacts }: { customerId: string; activities: Item[]; contacts: Item[] }) {
+  const { t } = useCrm();
+  const names = new Map(contacts.map((c) => [c.id, String(c.fields.name ?? "")]));
+  if (activities.length === 0) return <p className="muted">{t("detail.no_activities")}</p>;
+  return (
+    <ol className="timeline" data-testid="timeline">
+      {activities.map((a) => (
+        <TimelineEntry key={a.id} a={a} customerId={customerId} contactName={names.get(String(a.fields.contact ?? ""))} />
+      ))}
+    </ol>
+  );
+}
+
+function TimelineEntry({ a, customerId, contactName }: { a: Item; customerId: string; contactName?: string }) {
+  const { t, lang, dicts, users } = useCrm();
+  const navigate = useNavigate();
+  const actions = useActions(a);
+  const remove = useUndoableDelete();
+  const f = a.fields;
+  const minutes = typeof f.duration_minutes === "number" ? t("visit.minutes", { minutes: f.duration_minutes }) : null;
+  const what = t(`activity_type.${f.type}`);
+  return (
+    <li data-testid="timeline-entry" data-id={a.id}>
+      <div className="timeline-head">
+        <strong>{what}</strong>
+        {f.outcome ? <Tag color="blue">{dictLabel(lang, dicts, "activity_outcome", f.outcome)}</Tag> : null}
+        <span className="muted small" data-testid="timeline-time">
+          {formatDateTime(lang, f.time as string)}
+        </span>
+        <span className="timeline-actions">
+          {actions.includes("update") && (
+            <Button
+              type="text"
+              icon={<EditOutlined />}
+              aria-label={t("common.edit")}
+              title={t("common.edit")}
+              onClick={() => navigate(`/visit/${customerId}/${a.id}`)}
+              data-testid="edit-activity"
+            />
+          )}
+          {actions.includes("delete") && (
+            <Button
+              type="text"
+              danger
+              icon={<DeleteOutlined />}
+              aria-label={t("common.delete")}
+              title={t("common.delete")}
+              onClick={() => remove(a.id, what)}
+              data-testid="delete-activity"
+            />
+          )}
+        </span>
+      </div>
+      {f.subject ? <p>{String(f.subject)}</p> : null}
+      <p className="muted small" data-testid="timeline-where">
+        {[contactName, f.place ? String(f.place) : null, minutes].filter(Boolean).join(" · ")}
+      </p>
+      <p className="muted small">
+        {[userName(users, f.owner), f.next_follow_up ? `${t("field.next_follow_up")}: ${formatDate(lang, f.next_follow_up as string)}` : null]
+          .filter(Boolean)
+          .join(" · ")}
+      </p>
+    </li>
+  );
+}
