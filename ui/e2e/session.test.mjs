@@ -1,0 +1,176 @@
+// Who works on a device: a tablet shared by a salesperson and her supervisor (each with their
+// own profile and unsent edits), and a device used on its own before its first sign-in.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  PASSWORDS,
+  crm,
+  launchBrowser,
+  openPage,
+  screenshot,
+  signIn,
+  startDevice,
+  startRelay,
+  startServer,
+  stopAll,
+  tmpDir,
+  waitForState,
+} from "./harness.mjs";
+
+const TIMEOUT = 20_000;
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({ customers: 10 });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  stopAll();
+});
+
+async function dispatch(device, request) {
+  const response = await fetch(`${device.url}api/dispatch`, { method: "POST", body: JSON.stringify(request) });
+  return response.json();
+}
+
+/// A `crm` store of its own, signed in as `user` and synced: what the server holds for them.
+function serverView(user) {
+  const data = tmpDir(`check-${user}`);
+  crm(data, ["login", server.url, user, "--device", `check-${user}`], { CRM_PASSWORD: PASSWORDS[user] });
+  crm(data, ["sync"]);
+  return (request) => JSON.parse(crm(data, ["call", JSON.stringify(request)]));
+}
+
+async function waitUntil(what, check, ms = TIMEOUT) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("a tablet shared by 王芳 and 李丽", { timeout: 300_000 }, () => {
+  test("王芳's offline edit stays in her profile through 李丽's session and is sent when she signs in again", async () => {
+    const relay = await startRelay(server.port);
+    const device = await startDevice("shared");
+    const page = await openPage(browser, device, { size: { width: 1024, height: 768 } });
+    await signIn(page, relay.url, "wangfang");
+    await waitForState(page, "up_to_date");
+    const customer = (await dispatch(device, { op: "list", kind: "customer", sort: "name", limit: 1 })).items[0];
+
+    // 王芳, offline, changes the address.
+    await relay.cut();
+    await waitForState(page, "offline");
+    await page.goto(`${device.url}#/edit/customer/${customer.id}`);
+    await page.getByTestId("field-address").fill("共享平板上离线改的地址");
+    await page.getByTestId("save").click();
+    await page.getByText("共享平板上离线改的地址").waitFor({ timeout: TIMEOUT });
+
+    // She hands the tablet over: switching explains that her edit stays in her profile.
+    await page.getByTestId("nav-switch-user").click();
+    await page.getByTestId("switch-other").click();
+    const warning = page.getByTestId("signout-warning");
+    await warning.waitFor({ timeout: TIMEOUT });
+    assert.match(await warning.textContent(), /王芳 的这 1 条修改会保留在本设备上/);
+    await screenshot(page, "switch-user-unsent-warning");
+    await page.getByTestId("signout-confirm").click();
+    await page.getByTestId("signin-form").waitFor({ timeout: TIMEOUT });
+    const wangfang = page.locator('[data-testid="profile"][data-username="wangfang"]');
+    assert.match(await wangfang.getByTestId("profile-pending").textContent(), /1 条修改待发送/);
+
+    // 李丽 signs in on the same tablet and sees who else works here, with 王芳's unsent edit.
+    await signIn(page, server.url, "lili");
+    await waitForState(page, "up_to_date");
+    await page.getByTestId("nav-switch-user").click();
+    await page.getByTestId("switch-user").waitFor({ timeout: TIMEOUT });
+    assert.match(await wangfang.textContent(), /王芳/);
+    assert.match(await wangfang.getByTestId("profile-pending").textContent(), /1 条修改待发送/);
+    const lili = page.locator('[data-testid="profile"][data-username="lili"]');
+    await lili.getByTestId("profile-current").waitFor({ timeout: TIMEOUT });
+    await screenshot(page, "switch-user-list");
+    // Her own session does not carry 王芳's edit.
+    assert.notEqual((await dispatch(device, { op: "get", id: customer.id })).fields.address, "共享平板上离线改的地址");
+
+    // 李丽 works: another field of the same customer.
+    await page.goto(`${device.url}#/edit/customer/${customer.id}`);
+    await page.getByTestId("field-website").fill("www.shared-tablet.cn");
+    await page.getByTestId("save").click();
+    await page.getByText("www.shared-tablet.cn").waitFor({ timeout: TIMEOUT });
+    await waitUntil("李丽's edit sent", async () => (await dispatch(device, { op: "app_status" })).sync.pending === 0);
+
+    // She hands it back: tapping 王芳 fills in her server and name.
+    await page.getByTestId("nav-switch-user").click();
+    await wangfang.getByTestId("switch-to").click();
+    await page.getByTestId("signin-form").waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.inputValue('input[name="server"]'), relay.url);
+    assert.equal(await page.inputValue('input[name="username"]'), "wangfang");
+    await relay.restore();
+    await page.fill('input[name="password"]', PASSWORDS.wangfang);
+    await page.getByTestId("signin-submit").click();
+    await waitForState(page, "up_to_date");
+    await waitUntil("王芳's edit sent", async () => (await dispatch(device, { op: "app_status" })).sync.pending === 0);
+
+    await page.getByTestId("nav-sync").click();
+    await page.getByTestId("rejected-list").getByText("没有被拒绝的修改。").waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByTestId("pending-count").textContent(), "0");
+
+    // The server has both: 王芳's address (accepted as hers) and 李丽's website.
+    const call = serverView("lili");
+    const stored = call({ op: "get", id: customer.id });
+    assert.equal(stored.fields.address, "共享平板上离线改的地址");
+    assert.equal(stored.fields.website, "www.shared-tablet.cn");
+    const history = call({ op: "history", id: customer.id });
+    const address = history.entries.filter((e) => e.fields.includes("address")).at(-1);
+    assert.equal(history.names[address.user_id], "王芳");
+  });
+});
+
+describe("customers made before the first sign-in", { timeout: 300_000 }, () => {
+  test("become the account's at sign-in, with a notice, and reach the supervisor with their contact and visit", async () => {
+    const device = await startDevice("local-first");
+    const page = await openPage(browser, device);
+    await page.getByTestId("use-locally").click();
+    await page.getByTestId("sync-indicator").waitFor({ timeout: TIMEOUT });
+
+    await page.getByTestId("nav-customers").click();
+    await page.getByTestId("new-customer").click();
+    await page.getByTestId("field-name").fill("温州本机先建电器有限公司");
+    await page.getByTestId("save").click();
+    await page.getByTestId("customer-detail").waitFor({ timeout: TIMEOUT });
+    await page.getByTestId("add-contact").click();
+    await page.getByTestId("field-name").fill("郑先建");
+    await page.getByTestId("save").click();
+    await page.getByTestId("contacts").getByText("郑先建").waitFor({ timeout: TIMEOUT });
+    await page.getByTestId("log-visit").click();
+    await page.getByTestId("visit-notes").fill("登录前的第一次拜访");
+    await page.getByTestId("visit-save").click();
+    await page.getByTestId("timeline").getByText("登录前的第一次拜访").waitFor({ timeout: TIMEOUT });
+    const customerId = page.url().split("/").pop();
+
+    await page.getByTestId("nav-sync").click();
+    await page.getByTestId("leave-local").click();
+    await signIn(page, server.url, "wangfang");
+    const notice = page.getByTestId("carried-over");
+    await notice.waitFor({ timeout: TIMEOUT });
+    assert.match(await notice.textContent(), /3 条本机记录已归入你的账号，将同步到服务器/);
+    await page.waitForTimeout(400); // the dialog's opening animation
+    await screenshot(page, "carried-over-notice");
+    await page.getByTestId("carried-over-ok").click();
+    await waitForState(page, "up_to_date");
+    await waitUntil("the records sent", async () => (await dispatch(device, { op: "app_status" })).sync.pending === 0);
+
+    // 李丽's device gets the customer with its contact and visit, owned by 王芳.
+    const supervisor = await startDevice("local-first-supervisor");
+    const spage = await openPage(browser, supervisor);
+    await signIn(spage, server.url, "lili");
+    await waitForState(spage, "up_to_date");
+    await spage.goto(`${supervisor.url}#/customers/${customerId}`);
+    await spage.getByTestId("customer-name").getByText("温州本机先建电器有限公司").waitFor({ timeout: TIMEOUT });
+    await spage.getByTestId("contacts").getByText("郑先建").waitFor({ timeout: TIMEOUT });
+    await spage.getByTestId("timeline").getByText("登录前的第一次拜访").waitFor({ timeout: TIMEOUT });
+    await spage.locator('[data-field="owner"]', { hasText: "王芳" }).waitFor({ timeout: TIMEOUT });
+  });
+});
