@@ -137,3 +137,54 @@ describe("an admin", { timeout: 120_000 }, () => {
     await page.getByTestId("admin-dictionary").getByText("A类（重点）").waitFor({ timeout: TIMEOUT });
   });
 });
+
+describe("a supervisor hands an opportunity over", { timeout: 240_000 }, () => {
+  test("the first salesperson's board loses it, and with its customer it moves to the other's device", async () => {
+    const from = await session("wangfang");
+    const to = await session("zhaolei");
+    const lead = await session("lili");
+    const customer = (await dispatch(from.device, { op: "list", kind: "customer", sort: "name", limit: 3 })).items[2];
+    const opportunity = await dispatch(from.device, {
+      op: "create",
+      kind: "opportunity",
+      fields: { customer: customer.id, title: "交接测试商机", stage: "proposal" },
+    });
+    assert.equal(opportunity.type, "record", JSON.stringify(opportunity));
+    const users = (await dispatch(lead.device, { op: "list", kind: "user", limit: 50 })).items;
+    const zhaolei = users.find((u) => u.fields.display_name === "赵磊").id;
+
+    // Both salespeople look at their own board.
+    for (const s of [from, to]) {
+      await s.page.getByTestId("nav-pipeline").click();
+      await s.page.getByTestId("board").waitFor({ timeout: TIMEOUT });
+    }
+    const card = (s) => s.page.locator('[data-testid="opp-card"]', { hasText: "交接测试商机" });
+    await card(from).waitFor({ timeout: TIMEOUT });
+
+    // 李丽 gives the opportunity to 赵磊: it leaves 王芳's board at once.
+    await lead.page.goto(`${lead.device.url}#/edit/opportunity/${opportunity.id}`);
+    await lead.page.getByTestId("field-owner").waitFor({ timeout: TIMEOUT });
+    await chooseOption(lead.page, "field-owner", zhaolei);
+    await lead.page.getByTestId("save").click();
+    await lead.page.getByTestId("customer-detail").waitFor({ timeout: TIMEOUT });
+    await card(from).waitFor({ state: "detached", timeout: TIMEOUT });
+
+    // Access follows the customer: handing the customer over too brings both to 赵磊's device,
+    // on his board, and takes them off 王芳's.
+    await lead.page.getByTestId("edit-customer").click();
+    await chooseOption(lead.page, "field-owner", zhaolei);
+    await lead.page.getByTestId("save").click();
+    await lead.page.locator('[data-field="owner"]', { hasText: "赵磊" }).waitFor({ timeout: TIMEOUT });
+    await card(to).waitFor({ timeout: TIMEOUT });
+    await screenshot(to.page, "roles-opportunity-arrived");
+    for (const id of [customer.id, opportunity.id]) {
+      const end = Date.now() + TIMEOUT;
+      while ((await dispatch(from.device, { op: "get", id })).code !== "not_found") {
+        assert.ok(Date.now() < end, `${id} is still on 王芳's device`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    await from.page.goto(`${from.device.url}#/customers/${customer.id}`);
+    await from.page.getByRole("alert").first().waitFor({ timeout: TIMEOUT });
+  });
+});
