@@ -203,7 +203,7 @@ impl Store {
 
     fn try_handle(&mut self, request: Request) -> Result<Response> {
         Ok(match request {
-            Request::Whoami {} => Response::Identity(self.identity().clone()),
+            Request::Whoami {} => Response::Identity(self.whoami()),
             Request::SetIdentity { user_id, display_name, role, code_prefix } => {
                 self.set_identity(&record_id(&user_id)?, &display_name, &role, code_prefix.as_deref())?;
                 Response::Identity(self.identity().clone())

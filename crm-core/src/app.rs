@@ -36,7 +36,7 @@ pub enum AppEvent {
 /// Requests about the session rather than records.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
-enum SessionRequest {
+pub enum SessionRequest {
     /// How this device is used (first run, local only, signed in, signed out), who is
     /// working, and the sync status.
     AppStatus,
@@ -283,7 +283,7 @@ impl App {
     fn status(&self) -> Json {
         let current = self.store();
         let store = lock(&current);
-        let identity: Identity = store.identity().clone();
+        let identity: Identity = store.whoami();
         let mut sync = self.engine().status().borrow().clone();
         sync.pending = store.outbox_len().unwrap_or(sync.pending);
         sync.rejected = store.rejected_len().unwrap_or(sync.rejected);

@@ -257,7 +257,8 @@ static USER: KindSpec = KindSpec {
         f("username", Str { max: 64 }).required().indexed(),
         f("display_name", TEXT).required(),
         f("role", Enum(ROLES)).required(),
-        f("team", Ref(Kind::Team)).indexed(),
+        // The team's code, as the server knows it (`sync-server user set --team`).
+        f("team", Str { max: 64 }).indexed(),
         f("phones", Phones),
         f("email", Email),
         f("active", Bool).or(Default::Bool(true)),

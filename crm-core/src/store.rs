@@ -65,6 +65,8 @@ pub struct Identity {
     pub code_prefix: String,
     /// Hex of the Automerge actor id this device writes with.
     pub actor: String,
+    /// The person's team code, from their user record as last synced (see [`Store::whoami`]).
+    pub team: Option<String>,
 }
 
 /// A change to store that came from another device.
@@ -144,6 +146,25 @@ impl Store {
 
     pub fn identity(&self) -> &Identity {
         &self.me
+    }
+
+    /// Who is working, with their role and team as their user record has them now (the
+    /// server keeps user records in step with the accounts, so a role or team changed by an
+    /// admin arrives like any other edit).
+    pub fn whoami(&self) -> Identity {
+        let (role, team) = self.my_account();
+        Identity { role, team, ..self.me.clone() }
+    }
+
+    /// (role, team) from the person's user record; the role signed in with when there is none.
+    fn my_account(&self) -> (String, Option<String>) {
+        let sql = format!("SELECT role, team FROM {} WHERE id = ?", Kind::User.table());
+        let row: Option<(Option<String>, Option<String>)> =
+            self.conn.query_row(&sql, [&self.me.user_id], |r| Ok((r.get(0)?, r.get(1)?))).optional().ok().flatten();
+        match row {
+            Some((role, team)) => (role.unwrap_or_else(|| self.me.role.clone()), team),
+            None => (self.me.role.clone(), None),
+        }
     }
 
     /// Switch who is working on this device (after signing in to a server). A new actor id
@@ -341,10 +362,11 @@ impl Store {
     /// Who is working here, for access decisions (`crm_core::access`, the server's rules).
     /// A role this version does not know may not write.
     pub fn person(&self) -> crate::access::Person {
+        let (role, team) = self.my_account();
         crate::access::Person {
             user_id: self.me.user_id.clone(),
-            role: crate::access::Role::parse(&self.me.role).unwrap_or(crate::access::Role::Viewer),
-            team: None,
+            role: crate::access::Role::parse(&role).unwrap_or(crate::access::Role::Viewer),
+            team,
         }
     }
 
@@ -865,6 +887,7 @@ fn load_or_create_identity(conn: &Connection) -> Result<Identity> {
         device_id: need("device_id")?,
         code_prefix: need("code_prefix")?,
         actor: need("actor")?,
+        team: None,
     })
 }
 

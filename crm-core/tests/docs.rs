@@ -32,8 +32,11 @@ fn docs_examples_parse() {
     let examples = example_requests(&api_md());
     assert!(examples.len() >= 25, "expected the API examples, found {}", examples.len());
     for example in examples {
+        // Core requests, or the app shells' session requests.
         if let Err(e) = serde_json::from_str::<Request>(&example) {
-            panic!("docs/api.md example does not parse: {e}\n{example}");
+            if serde_json::from_str::<crm_core::app::SessionRequest>(&example).is_err() {
+                panic!("docs/api.md example does not parse: {e}\n{example}");
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ fn two_devices() -> (Replica, Replica, String) {
     let mut b = Replica::new(&user_id(2), "李强", "admin");
     for (id, name) in [(user_id(1), "王芳"), (user_id(2), "李强")] {
         a.call(json!({"op": "create", "kind": "user", "id": id, "fields": {
-            "username": name, "display_name": name, "role": "account_manager"}}));
+            "username": name, "display_name": name, "role": "admin"}}));
     }
     let customer =
         a.create("customer", json!({"name": "苏州恒泰精密机械有限公司", "grade": "B", "notes": "初次拜访。"}));

@@ -239,12 +239,15 @@ impl ServerDb {
         }
         let id = Uuid::now_v7().to_string();
         let hash = auth::hash_password(password).map_err(DbError::Invalid)?;
-        let values = [
+        let mut values = vec![
             ("username", FieldValue::Str(username.into())),
             ("display_name", FieldValue::Str(display_name.into())),
             ("role", FieldValue::Str(role.into())),
             ("active", FieldValue::Bool(true)),
         ];
+        if let Some(team) = team {
+            values.push(("team", FieldValue::Str(team.into())));
+        }
         let mut doc = RecordDoc::create_named(&self.system_actor, Kind::User, now_ms(), "system", &values)
             .map_err(|e| DbError::Invalid(e.to_string()))?;
         let mut change = doc
@@ -262,6 +265,54 @@ impl ServerDb {
         tx.execute("INSERT INTO docs (id, kind, snapshot) VALUES (?, 'user', ?)", params![id, doc.save()])?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// Make every user record say what the accounts table says (username, role, team,
+    /// active), as changes from the server's own actor that sync like any other. The admin
+    /// commands change the table from another process; the serving process runs this at start
+    /// and whenever accounts changed, so its document cache never misses a change. Returns
+    /// the last log position written (0 if nothing changed).
+    pub fn reconcile_user_records(&mut self) -> Result<u64, DbError> {
+        let accounts: Vec<(String, AccountRow)> = self
+            .conn
+            .prepare("SELECT id, username, role, team, disabled FROM users")?
+            .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))))?
+            .collect::<Result<_, _>>()?;
+        let spec = Kind::User.spec();
+        let tx = self.conn.transaction()?;
+        let mut top = 0;
+        for (id, account) in accounts {
+            let mut doc = current_doc(&mut self.cache, &tx, &id)?;
+            let want = account_row_values(&account);
+            if doc.kind() != Some(Kind::User) || account_values(&doc) == want {
+                self.cache.put(&id, doc);
+                continue;
+            }
+            doc.set_actor(&self.system_actor);
+            let (username, role, team, active) = want;
+            for (name, value) in [("username", username), ("role", role), ("team", team), ("active", active)] {
+                if let Some(field) = spec.field(name) {
+                    doc.write(field, value.as_ref(), false).map_err(|e| DbError::Invalid(e.to_string()))?;
+                }
+            }
+            let Some(mut change) = doc.commit("system", now_ms() / 1000) else {
+                self.cache.put(&id, doc);
+                continue;
+            };
+            tx.execute(
+                "INSERT INTO log (doc_id, event, hash, bytes) VALUES (?, 'change', ?, ?)",
+                params![id, change.hash().0.as_slice(), change.bytes().as_ref()],
+            )?;
+            top = tx.last_insert_rowid() as u64;
+            tx.execute("UPDATE docs SET snapshot = ? WHERE id = ?", params![doc.save(), id])?;
+            self.cache.put(&id, doc);
+        }
+        let committed = tx.commit();
+        if committed.is_err() {
+            self.cache.clear();
+        }
+        committed?;
+        Ok(top)
     }
 
     pub fn users(&self) -> Result<Vec<UserRow>, DbError> {
@@ -578,7 +629,8 @@ impl ServerDb {
                 if let Err(refusal) = Self::judge(who, &tx, &teams, existed, &before, &after)? {
                     return Ok(Err(refusal));
                 }
-                if let Err(reason) = check_record(&tx, &mut dictionaries, doc, who, existed, &before, &after)? {
+                if let Err(reason) = check_record(&tx, &mut dictionaries, &doc_id, doc, who, existed, &before, &after)?
+                {
                     return Ok(Err(("invalid_record", reason)));
                 }
                 Ok(Ok(after))
@@ -628,6 +680,12 @@ impl ServerDb {
             }
             held.added += grows_by;
             held.since.push(change);
+            if after.kind == Some(Kind::DictEntry) {
+                // Later changes of this push may use the entry: their check reads it stored.
+                held.store(cache, &tx, &doc_id)?;
+                dictionaries = None;
+                return Ok(Ok(Accepted { hash: hash_hex, seq }));
+            }
             unsaved.insert(doc_id, held);
             if unsaved.len() > HELD {
                 for (id, held) in unsaved.drain() {
@@ -763,9 +821,11 @@ impl ServerDb {
 /// What a pushed record must be, beyond who may write it: valid for its kind by the same
 /// rules the device applies ([`RecordDoc::problems`]), dictionary codes that exist, and a
 /// creator that is the author and never changes. `Ok(Err(reason))` refuses the change.
+#[allow(clippy::too_many_arguments)]
 fn check_record(
     tx: &Connection,
     dictionaries: &mut Option<HashSet<(String, String)>>,
+    doc_id: &str,
     doc: &RecordDoc,
     who: &Principal,
     existed: bool,
@@ -779,6 +839,11 @@ fn check_record(
         }
     } else if after.created_by.as_deref() != Some(who.user_id.as_str()) {
         return Ok(Err("a new record's created_by must be its author's user id".into()));
+    }
+    if kind == Kind::User {
+        if let Err(reason) = account_fields_match(tx, doc_id, doc)? {
+            return Ok(Err(reason));
+        }
     }
     let mut problems: Vec<String> =
         doc.problems(kind).into_iter().map(|p| format!("{}: {}", p.field, p.reason)).collect();
@@ -801,6 +866,45 @@ fn check_record(
     } else {
         Ok(Err(format!("the record is not valid: {}", problems.join("; "))))
     }
+}
+
+/// A user record's account fields are the accounts table's, which `sync-server user` manages
+/// (and [`ServerDb::reconcile_user_records`] copies into the record): a device may change
+/// the rest of it (phones, email) but not who someone is or what they may do.
+fn account_fields_match(tx: &Connection, doc_id: &str, doc: &RecordDoc) -> Result<Result<(), String>, DbError> {
+    let account: Option<AccountRow> = tx
+        .prepare_cached("SELECT username, role, team, disabled FROM users WHERE id = ?")?
+        .query_row([doc_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    let Some(account) = account else {
+        return Ok(Err("accounts are created with `sync-server user add`, not by writing a user record".into()));
+    };
+    if account_values(doc) != account_row_values(&account) {
+        let reason = "a user record's username, role, team and active are managed with `sync-server user`";
+        return Ok(Err(reason.into()));
+    }
+    Ok(Ok(()))
+}
+
+/// A user record's account fields as they should read: (username, role, team, active).
+type AccountValues = (Option<FieldValue>, Option<FieldValue>, Option<FieldValue>, Option<FieldValue>);
+
+fn account_values(doc: &RecordDoc) -> AccountValues {
+    let spec = Kind::User.spec();
+    let read = |name: &str| spec.field(name).and_then(|f| doc.read(f));
+    (read("username"), read("role"), read("team"), read("active"))
+}
+
+/// An account as the accounts table has it: (username, role, team, disabled).
+type AccountRow = (String, String, Option<String>, bool);
+
+fn account_row_values((username, role, team, disabled): &AccountRow) -> AccountValues {
+    (
+        Some(FieldValue::Str(username.clone())),
+        Some(FieldValue::Str(role.clone())),
+        team.clone().map(FieldValue::Str),
+        Some(FieldValue::Bool(!disabled)),
+    )
 }
 
 /// (dictionary, code) of every dictionary entry an admin added on the server.

@@ -46,7 +46,9 @@ pub struct AppState {
 
 impl AppState {
     pub fn open(path: PathBuf) -> Result<Arc<AppState>, DbError> {
-        let db = ServerDb::open(&path)?;
+        let mut db = ServerDb::open(&path)?;
+        // Accounts changed while the server was down.
+        db.reconcile_user_records()?;
         let (auth_version, seq) = crate::db::versions(db.connection())?;
         let (latest, _) = watch::channel(seq);
         let (auth, _) = watch::channel(auth_version);
@@ -136,7 +138,13 @@ async fn watch_database(state: Arc<AppState>) {
         tick.tick().await;
         // A point read of two values: cheap enough to do inline.
         let Ok((auth, seq)) = crate::db::versions(&conn) else { continue };
-        state.auth.send_if_modified(|v| std::mem::replace(v, auth) != auth);
+        if state.auth.send_if_modified(|v| std::mem::replace(v, auth) != auth) {
+            // Accounts changed: the user records devices see follow.
+            match state.with_db(|db| db.reconcile_user_records()).await {
+                Ok(top) => state.advance(top),
+                Err(e) => eprintln!("sync-server: cannot update user records after an account change: {e}"),
+            }
+        }
         state.advance(seq);
     }
 }

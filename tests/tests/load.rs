@@ -12,6 +12,9 @@ use crm_tests::wire::{connect, hello, push, push_one, token_of};
 use crm_tests::{Device, TestServer};
 use serde_json::{json, Value as Json};
 
+/// One heavy test at a time: they measure memory and time, and two cores are all there is.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The server binary's allocator, so memory measured here behaves as it does there.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -30,6 +33,7 @@ fn prose(rng: &mut crm_core::demo::Rng, chars: usize) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn big_records_never_block_sync_in_either_direction() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let seed = 8;
     println!("prose seed = {seed}");
     let mut rng = crm_core::demo::Rng::new(seed);
@@ -78,6 +82,7 @@ fn rss_mib() -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn costly_frames_are_refused_early_and_never_stall_another_device() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let server = TestServer::start();
     let [ann, vic, bob] = server
         .people([
@@ -147,6 +152,7 @@ async fn costly_frames_are_refused_early_and_never_stall_another_device() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_past_its_operation_budget_is_put_off_with_what_builds_on_it() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let server = TestServer::start();
     let [ann] = server.people([("ann", "account_manager", Some("east"))]).await;
     // Eleven customers with 99,000-character notes, then an edit of the last: 1,089,000
@@ -174,6 +180,7 @@ async fn a_push_past_its_operation_budget_is_put_off_with_what_builds_on_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_small_edits_to_one_big_record_cost_a_push_little() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let mut rng = crm_core::demo::Rng::new(11);
     println!("prose seed = 11");
     let server = TestServer::start();

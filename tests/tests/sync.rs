@@ -115,6 +115,9 @@ async fn access_is_enforced_refused_edits_stay_visible_transfers_move_records_an
         let mut store = vic.engine.store();
         let me = store.identity().clone();
         store.set_identity_with_actor(&me.user_id, &me.display_name, "account_manager", None, &me.actor).unwrap();
+        // The role a device acts on is its user record's: tampered with too.
+        let sql = format!("UPDATE {} SET role = 'account_manager' WHERE id = ?", crm_core::Kind::User.table());
+        store.connection().execute(&sql, [&me.user_id]).unwrap();
     }
     vic.call(json!({"op": "update", "id": customer, "fields": {"grade": "A"}}));
     let log_before = server.log_len();
@@ -296,4 +299,44 @@ async fn after_a_restore_from_an_older_backup_each_device_sends_its_own_edits_ag
     let supervisor = Device::login(&server, "sue").await;
     supervisor.sync().await.unwrap();
     assert!(!supervisor.doc_ids().contains(&other), "nothing bob relayed was stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_records_follow_the_accounts_and_devices_cannot_rewrite_them() {
+    let server = TestServer::start();
+    let [ann, root] = server.people([("ann", "account_manager", Some("east")), ("root", "admin", None)]).await;
+    ann.sync().await.unwrap();
+    let me = ann.call(json!({"op": "whoami"}));
+    assert_eq!(me["team"], "east", "{me}");
+
+    // An admin command from another process: the record every device sees follows.
+    server.db().set_role_team("ann", Some("supervisor"), Some(Some("west"))).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        root.sync().await.unwrap();
+        let record = root.get(&ann.user_id);
+        if record["fields"]["team"] == "west" {
+            assert_eq!(record["fields"]["role"], "supervisor", "{record}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the user record did not follow: {record}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    // Ann's own device learns it the same way: what she may do follows at once.
+    ann.sync().await.unwrap();
+    let me = ann.call(json!({"op": "whoami"}));
+    assert_eq!((me["role"].as_str(), me["team"].as_str()), (Some("supervisor"), Some("west")), "{me}");
+
+    // An admin's device may add a phone to it, not change who the person is.
+    root.call(json!({"op": "update", "id": ann.user_id, "fields": {"phones": ["13800002222"]}}));
+    root.sync().await.unwrap();
+    assert!(root.rejected().is_empty(), "{:?}", root.rejected());
+    root.call(json!({"op": "update", "id": ann.user_id, "fields": {"role": "admin"}}));
+    root.sync().await.unwrap();
+    let refused = root.rejected();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].code, "invalid_record");
+    assert!(refused[0].reason.contains("sync-server user"), "{}", refused[0].reason);
+    assert_eq!(root.get(&ann.user_id)["fields"]["role"], "supervisor", "rolled back");
 }
