@@ -52,6 +52,10 @@ pub struct Item {
     pub updated_at: String,
     pub deleted_at: Option<String>,
     pub has_conflicts: bool,
+    /// With `names: true` in a list: the title of each record its reference fields point
+    /// to (id -> title), for those on this device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub names: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
@@ -85,6 +89,9 @@ pub struct ListQuery {
     pub limit: Option<usize>,
     /// The `next` cursor of the previous page.
     pub after: Option<String>,
+    /// Give each item the titles of the records its reference fields point to.
+    #[serde(default)]
+    pub names: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -201,6 +208,7 @@ fn item_from_row(kind: Kind, row: &Row<'_>) -> rusqlite::Result<Item> {
         created_at: format_datetime(row.get(2)?),
         updated_at: format_datetime(row.get(4)?),
         has_conflicts: row.get(5)?,
+        names: None,
     })
 }
 
@@ -309,6 +317,21 @@ impl Store {
                     }
                 }
                 Json::Null => wheres.push(format!("t.{} IS NULL", field.name)),
+                // A range: `from` inclusive, `to` exclusive, either may be left out.
+                Json::Object(range)
+                    if matches!(field.ty, FieldType::Date | FieldType::DateTime | FieldType::Int { .. }) =>
+                {
+                    if range.is_empty() || range.keys().any(|k| k != "from" && k != "to") {
+                        errors.push(FieldError::with(field.name, "bad_range", json!({"expected": ["from", "to"]})));
+                        continue;
+                    }
+                    for (key, op) in [("from", ">="), ("to", "<")] {
+                        if let Some(bound) = range.get(key) {
+                            wheres.push(format!("t.{} {op} ?", field.name));
+                            args.push(json_to_sql(field, bound)?);
+                        }
+                    }
+                }
                 v => {
                     wheres.push(format!("t.{} = ?", field.name));
                     args.push(json_to_sql(field, v)?);
@@ -387,7 +410,24 @@ impl Store {
             last_sort = Some(row.get::<_, Sql>(sort_index)?);
             items.push(item_from_row(kind, row)?);
         }
+        if q.names {
+            for item in &mut items {
+                item.names = Some(self.reference_names(kind, &item.fields)?);
+            }
+        }
         Ok(Page { items, next, total })
+    }
+
+    /// id -> title of the records `fields` refer to, for those on this device.
+    fn reference_names(&self, kind: Kind, fields: &JsonMap<String, Json>) -> Result<BTreeMap<String, String>> {
+        let mut names = BTreeMap::new();
+        for field in kind.spec().fields {
+            let (FieldType::Ref(target), Some(Json::String(id))) = (field.ty, fields.get(field.name)) else { continue };
+            if let Some(title) = self.title_of(target, id)? {
+                names.insert(id.clone(), title);
+            }
+        }
+        Ok(names)
     }
 
     fn items_where(

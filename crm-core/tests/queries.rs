@@ -304,3 +304,43 @@ fn extreme_values_from_elsewhere_never_break_a_list_or_a_board() {
     let dormant = r.call(json!({"op": "dormant", "days": 1_000_000_000_000i64, "all_owners": true}));
     assert!(dormant.is_object());
 }
+
+#[test]
+fn lists_take_ranges_of_times_dates_and_numbers_and_name_what_items_refer_to() {
+    let mut r = Replica::new(&user_id(1), "王芳", "admin");
+    let customer = r.create("customer", json!({"name": "常州武进电机有限公司"}));
+    let contact = r.create("contact", json!({"customer": customer, "name": "钱进"}));
+    let times = [
+        "2026-11-22T23:30:00+08:00",
+        "2026-11-23T09:30:00+08:00",
+        "2026-11-23T17:00:00+08:00",
+        "2026-11-24T00:00:00+08:00",
+    ];
+    for (i, time) in times.iter().enumerate() {
+        r.create(
+            "activity",
+            json!({"customer": customer, "contact": contact, "type": "visit", "time": time,
+                   "duration_minutes": 30 * (i as i64 + 1), "next_follow_up": format!("2026-12-0{}", i + 1)}),
+        );
+    }
+    // One local day (Beijing time): from inclusive, to exclusive.
+    let today = r.call(json!({"op": "list", "kind": "activity", "sort": "time", "names": true,
+        "filter": {"time": {"from": "2026-11-23T00:00:00+08:00", "to": "2026-11-24T00:00:00+08:00"}}}));
+    assert_eq!(today["total"], 2, "{today}");
+    let first = &today["items"][0];
+    assert_eq!(first["fields"]["duration_minutes"], 60);
+    assert_eq!(first["names"][&customer], "常州武进电机有限公司", "{first}");
+    assert_eq!(first["names"][&contact], "钱进");
+    // Open-ended, on a date and on a number; without `names`, items carry none.
+    let later = r.call(json!({"op": "list", "kind": "activity", "filter": {"next_follow_up": {"from": "2026-12-03"}}}));
+    assert_eq!(later["total"], 2);
+    assert!(later["items"][0].get("names").is_none());
+    let long =
+        r.call(json!({"op": "list", "kind": "activity", "filter": {"duration_minutes": {"from": 60, "to": 120}}}));
+    assert_eq!(long["total"], 2);
+    // A range of something else, or with other keys, is a clear error.
+    let bad = r.try_call(json!({"op": "list", "kind": "activity", "filter": {"time": {"since": "2026-11-23"}}}));
+    assert_eq!(bad["params"]["errors"][0]["reason"], "bad_range", "{bad}");
+    let text = r.try_call(json!({"op": "list", "kind": "activity", "filter": {"place": {"from": "a"}}}));
+    assert_eq!(text["code"], "validation", "{text}");
+}
