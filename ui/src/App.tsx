@@ -6,11 +6,12 @@ import { LangSwitch } from "./components/LangSwitch";
 import { SideMenu, TabBar } from "./components/Navigation";
 import { SyncIndicator } from "./components/SyncIndicator";
 import { useIsPhone } from "./components/useIsPhone";
-import { SignIn } from "./screens/session/SignIn";
-import { Home } from "./screens/home/Home";
 import { CustomerList } from "./screens/customers/CustomerList";
 
-// The first screens (home, the customer list) are in the main bundle; the rest load on first use.
+// Only the shell and the customer list (the busiest screen) are in the main bundle; every
+// other screen loads on first use, the sign-in screen and home right away when they are shown.
+const SignIn = lazy(() => import("./screens/session/SignIn").then((m) => ({ default: m.SignIn })));
+const Home = lazy(() => import("./screens/home/Home").then((m) => ({ default: m.Home })));
 const CustomerDetail = lazy(() => import("./screens/customers/CustomerDetail").then((m) => ({ default: m.CustomerDetail })));
 const RecordForm = lazy(() => import("./screens/records/RecordForm").then((m) => ({ default: m.RecordForm })));
 const VisitForm = lazy(() => import("./screens/visits/VisitForm").then((m) => ({ default: m.VisitForm })));
@@ -31,7 +32,13 @@ export function App() {
   }, [t]);
 
   if (!status) return <div className="splash">{t("common.loading")}</div>;
-  if (status.mode === "first_run" || status.mode === "signed_out") return <SignIn />;
+  if (status.mode === "first_run" || status.mode === "signed_out") {
+    return (
+      <Suspense fallback={<div className="splash">{t("common.loading")}</div>}>
+        <SignIn />
+      </Suspense>
+    );
+  }
 
   return (
     <Routes>

@@ -1,24 +1,20 @@
 import { FilterOutlined, PlusOutlined, SearchOutlined } from "@ant-design/icons";
-import { Button, Checkbox, DatePicker, Input, Select, Tag } from "antd";
+import { Button, Input, Tag } from "antd";
 import dayjs from "dayjs";
-import { memo, useCallback, useEffect, useRef, useState } from "react";
-import type { Dispatch, SetStateAction } from "react";
+import { Suspense, lazy, memo, useCallback, useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import type { Item, Json, ListQuery, SearchHit } from "../../api";
 import { dictLabel } from "../../i18n";
 import { useCrm, useRole, userName } from "../../state";
-import { OwnerSelect } from "../../components/OwnerSelect";
+import { FILTER_DICTS } from "./filterFields";
+
+// The filter panel (selects, the entry-date range picker) loads after the list's first page:
+// the list is what the screen is for, and the pickers are most of the weight.
+const Filters = lazy(() => import("./Filters"));
 
 const ROW_HEIGHT = 64;
 const PAGE = 100;
-const FILTER_DICTS: { field: string; dict: string }[] = [
-  { field: "grade", dict: "customer_grade" },
-  { field: "status", dict: "customer_status" },
-  { field: "region", dict: "region" },
-  { field: "industry", dict: "industry" },
-];
 const FILTER_KEYS = [...FILTER_DICTS.map((d) => d.field), "owner", "tag", "from", "to"];
-const SORTS = ["name", "created_at", "updated_at", "code", "grade"];
 
 /// The list query for what is chosen. Entry dates are local calendar days: from the start of
 /// `from` to the end of `to`, sent as RFC 3339 with this device's offset.
@@ -53,6 +49,8 @@ export function CustomerList() {
   const [next, setNext] = useState<string | null>(null);
   const [total, setTotal] = useState(0);
   const [hits, setHits] = useState<SearchHit[] | null>(null);
+  // The filter panel is drawn once the first page is on screen, so its pickers never hold the rows up.
+  const [shown, setShown] = useState(false);
   const [showFilters, setShowFilters] = useState(() => window.innerWidth > 600);
   const loading = useRef(false);
 
@@ -77,6 +75,7 @@ export function CustomerList() {
       setItems(page.items);
       setNext(page.next);
       setTotal(page.total);
+      requestAnimationFrame(() => setTimeout(() => setShown(true)));
     });
     return () => {
       live = false;
@@ -150,8 +149,11 @@ export function CustomerList() {
           {activeCount > 0 ? ` (${activeCount})` : ""}
         </Button>
       )}
-      {hits === null && showFilters && (
-        <Filters filters={filters} setFilters={setFilters} sort={sort} setSort={setSort} desc={desc} setDesc={setDesc} />
+      {hits === null && showFilters && !shown && <div className="filters filters-loading" />}
+      {hits === null && showFilters && shown && (
+        <Suspense fallback={<div className="filters filters-loading" />}>
+          <Filters filters={filters} setFilters={setFilters} sort={sort} setSort={setSort} desc={desc} setDesc={setDesc} />
+        </Suspense>
       )}
       {hits !== null ? (
         <ul className="list results" data-testid="search-results">
@@ -178,80 +180,6 @@ export function CustomerList() {
     </div>
   );
 }
-
-/// Filters, entry-date range and sort. Memoized: a page of rows arriving does not redraw it.
-const Filters = memo(function Filters({
-  filters,
-  setFilters,
-  sort,
-  setSort,
-  desc,
-  setDesc,
-}: {
-  filters: Record<string, string>;
-  setFilters: Dispatch<SetStateAction<Record<string, string>>>;
-  sort: string;
-  setSort: (s: string) => void;
-  desc: boolean;
-  setDesc: (d: boolean) => void;
-}) {
-  const { t } = useCrm();
-  const { isLead } = useRole();
-  const setFilter = (k: string, v: string | undefined) => setFilters((f) => ({ ...f, [k]: v ?? "" }));
-  const activeCount = Object.values(filters).filter(Boolean).length;
-  return (
-    <div className="filters" aria-label={t("customers.filters")}>
-      {FILTER_DICTS.map(({ field, dict }) => (
-        <DictFilter key={field} field={field} dict={dict} value={filters[field]} onChange={(v) => setFilter(field, v)} />
-      ))}
-      {isLead && (
-        <OwnerSelect
-          value={filters.owner || undefined}
-          onChange={(v) => setFilter("owner", v)}
-          placeholder={`${t("field.owner")}: ${t("common.all")}`}
-          data-testid="filter-owner"
-        />
-      )}
-      <Input
-        className="tag-filter"
-        placeholder={t("customers.tag")}
-        aria-label={t("customers.tag")}
-        value={filters.tag ?? ""}
-        onChange={(e) => setFilter("tag", e.target.value)}
-      />
-      <DatePicker.RangePicker
-        aria-label={t("customers.created")}
-        placeholder={[t("customers.created_from"), t("customers.created_to")]}
-        value={filters.from && filters.to ? [dayjs(filters.from), dayjs(filters.to)] : null}
-        onChange={(range) =>
-          setFilters((f) => ({
-            ...f,
-            from: range?.[0]?.format("YYYY-MM-DD") ?? "",
-            to: range?.[1]?.format("YYYY-MM-DD") ?? "",
-          }))
-        }
-        inputReadOnly
-        data-testid="created-range"
-      />
-      <Select
-        aria-label={t("customers.sort")}
-        value={sort}
-        onChange={setSort}
-        data-testid="sort"
-        popupMatchSelectWidth={false}
-        options={SORTS.map((s) => ({ value: s, label: `${t("customers.sort")}: ${t(`sort.${s}`)}` }))}
-      />
-      <Checkbox checked={desc} onChange={(e) => setDesc(e.target.checked)} className="check">
-        {t("customers.desc")}
-      </Checkbox>
-      {activeCount > 0 && (
-        <Button type="link" onClick={() => setFilters({})}>
-          {t("customers.clear")}
-        </Button>
-      )}
-    </div>
-  );
-});
 
 /// The list renders only the rows in view (and ten above and below). Scrolling re-renders
 /// this part alone, not the search and filters above it.
@@ -311,32 +239,3 @@ const CustomerRow = memo(function CustomerRow({ customer: c, top }: { customer: 
     </a>
   );
 });
-
-function DictFilter({
-  field,
-  dict,
-  value,
-  onChange,
-}: {
-  field: string;
-  dict: string;
-  value: string | undefined;
-  onChange: (v: string | undefined) => void;
-}) {
-  const { t, lang, dicts } = useCrm();
-  return (
-    <Select
-      aria-label={t(`field.${field}`)}
-      allowClear
-      value={value || undefined}
-      onChange={onChange}
-      placeholder={`${t(`field.${field}`)}: ${t("common.all")}`}
-      data-testid={`filter-${field}`}
-      popupMatchSelectWidth={false}
-      virtual={false}
-      options={dicts
-        .filter((d) => d.fields.dict === dict && d.fields.active !== false)
-        .map((d) => ({ value: String(d.fields.code), label: dictLabel(lang, dicts, dict, d.fields.code), "data-value": String(d.fields.code) }))}
-    />
-  );
-}
