@@ -54,7 +54,7 @@ describe("a salesperson's day", { timeout: 240_000 }, () => {
     await page.fill('input[name="password"]', "wrong");
     await page.getByTestId("signin-submit").click();
     const error = await page.getByTestId("signin-error").textContent({ timeout: TIMEOUT });
-    assert.match(error, /服务器拒绝登录/);
+    assert.equal(error, "用户名或密码不正确，或账号已停用。");
     await page.fill('input[name="password"]', PASSWORDS.wangfang);
     await page.getByTestId("signin-submit").click();
     await waitForState(page, "up_to_date");

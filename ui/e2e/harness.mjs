@@ -73,10 +73,12 @@ export const PASSWORDS = {
   zhaolei: "zhaolei-demo-1",
   zhouyu: "zhouyu-demo-1",
   chenjing: "chenjing-demo-1",
+  sunqiang: "sunqiang-demo-1",
 };
 
 /// A sync server with a salesperson (wangfang), a second salesperson (zhaolei), their
-/// supervisor (lili), a viewer of their team (zhouyu) and an admin (chenjing), and `customers`
+/// supervisor (lili), a viewer of their team (zhouyu), a salesperson of another team
+/// (sunqiang, team west) and an admin (chenjing), and `customers`
 /// demo customers owned by wangfang. `devices: false` for a test that starts no
 /// `field-crm-web` device (then only `sync-server` and `crm` must be built).
 export async function startServer({ customers = 120, devices = true } = {}) {
@@ -96,6 +98,9 @@ export async function startServer({ customers = 120, devices = true } = {}) {
   });
   run("sync-server", ["user", "add", "--db", db, "zhouyu", "--role", "viewer", "--name", "周宇", "--team", "east"], {
     SYNC_SERVER_PASSWORD: PASSWORDS.zhouyu,
+  });
+  run("sync-server", ["user", "add", "--db", db, "sunqiang", "--role", "account_manager", "--name", "孙强", "--team", "west"], {
+    SYNC_SERVER_PASSWORD: PASSWORDS.sunqiang,
   });
   run("sync-server", ["user", "add", "--db", db, "chenjing", "--role", "admin", "--name", "陈静"], {
     SYNC_SERVER_PASSWORD: PASSWORDS.chenjing,

@@ -27,6 +27,22 @@ after(async () => {
   stopAll();
 });
 
+/// The names an owner picker offers (it is opened, read and closed), once they are `expected`.
+async function ownerChoices(page, testId, expected) {
+  const end = Date.now() + TIMEOUT;
+  let names = [];
+  while (Date.now() < end) {
+    await page.getByTestId(testId).click();
+    const options = page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option");
+    await options.first().waitFor({ timeout: TIMEOUT });
+    names = (await options.allTextContents()).sort();
+    await page.keyboard.press("Escape");
+    if (JSON.stringify(names) === JSON.stringify([...expected].sort())) return names;
+    await page.waitForTimeout(300);
+  }
+  assert.deepEqual(names, [...expected].sort());
+}
+
 async function dispatch(device, request) {
   const response = await fetch(`${device.url}api/dispatch`, { method: "POST", body: JSON.stringify(request) });
   return response.json();
@@ -101,6 +117,8 @@ describe("a supervisor", { timeout: 180_000 }, () => {
 
     await page.goto(`${device.url}#/edit/customer/${customer.id}`);
     await page.getByTestId("field-owner").waitFor({ timeout: TIMEOUT });
+    // Her own team only: not 孙强 (team west), not the admin, never the viewer.
+    await ownerChoices(page, "field-owner", ["王芳", "赵磊", "李丽"]);
     await chooseOption(page, "field-owner", id("赵磊"));
     await page.getByTestId("save").click();
     await page.locator('[data-field="owner"]', { hasText: "赵磊" }).waitFor({ timeout: TIMEOUT });
@@ -121,8 +139,12 @@ describe("a supervisor", { timeout: 180_000 }, () => {
 
 describe("an admin", { timeout: 120_000 }, () => {
   test("reads people, teams and dictionaries in the administration screens", async () => {
-    const { page } = await session("chenjing");
+    const { device, page, customer } = await session("chenjing");
     assert.equal(await page.getByTestId("user-role").textContent(), "管理员");
+    // An admin hands records to anyone who can own them, in every team.
+    await page.goto(`${device.url}#/edit/customer/${customer.id}`);
+    await ownerChoices(page, "field-owner", ["王芳", "赵磊", "李丽", "孙强", "陈静"]);
+    await page.getByTestId("nav-home").click();
     await page.getByTestId("nav-admin-users").click();
     const table = page.getByTestId("admin-users");
     await table.getByText("王芳").waitFor({ timeout: TIMEOUT });

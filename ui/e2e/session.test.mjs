@@ -4,6 +4,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   PASSWORDS,
+  chooseOption,
   crm,
   launchBrowser,
   openPage,
@@ -64,6 +65,12 @@ describe("a tablet shared by 王芳 and 李丽", { timeout: 300_000 }, () => {
     // 王芳, offline, changes the address.
     await relay.cut();
     await waitForState(page, "offline");
+    // Why it is offline, in the language of the app.
+    await page.getByTestId("nav-sync").click();
+    await page.getByTestId("sync-detail").getByText("无法连接服务器，请检查地址和网络。").waitFor({ timeout: TIMEOUT });
+    await chooseOption(page, "lang-switch", "en");
+    await page.getByTestId("sync-detail").getByText("The server cannot be reached. Check the address and the network.").waitFor({ timeout: TIMEOUT });
+    await chooseOption(page, "lang-switch", "zh-CN");
     await page.goto(`${device.url}#/edit/customer/${customer.id}`);
     await page.getByTestId("field-address").fill("共享平板上离线改的地址");
     await page.getByTestId("save").click();
@@ -172,5 +179,32 @@ describe("customers made before the first sign-in", { timeout: 300_000 }, () => 
     await spage.getByTestId("contacts").getByText("郑先建").waitFor({ timeout: TIMEOUT });
     await spage.getByTestId("timeline").getByText("登录前的第一次拜访").waitFor({ timeout: TIMEOUT });
     await spage.locator('[data-field="owner"]', { hasText: "王芳" }).waitFor({ timeout: TIMEOUT });
+  });
+});
+
+describe("sign-in refusals", { timeout: 180_000 }, () => {
+  test("say what is wrong: the password, or too many attempts and how long to wait", async () => {
+    const device = await startDevice("refusals");
+    const page = await openPage(browser, device);
+    await page.getByTestId("signin-form").waitFor({ timeout: TIMEOUT });
+    await page.fill('input[name="server"]', server.url);
+    await page.fill('input[name="username"]', "zhaolei");
+    await page.fill('input[name="password"]', "not-his-password");
+    await page.getByTestId("signin-submit").click();
+    const error = page.getByTestId("signin-error");
+    await error.getByText("用户名或密码不正确，或账号已停用。").waitFor({ timeout: TIMEOUT });
+
+    // More wrong tries from this address than the server allows in ten minutes.
+    for (let i = 0; i < 9; i++) {
+      const r = await dispatch(device, { op: "sign_in", server: server.url, username: "zhaolei", password: `guess-${i}` });
+      assert.equal(r.code, "sign_in_refused");
+    }
+    // Now even the right password waits, and the message says for how long.
+    await page.fill('input[name="password"]', PASSWORDS.zhaolei);
+    await page.getByTestId("signin-submit").click();
+    await error.getByText(/^登录尝试次数过多，请 \d+ 分钟后再试。$/).waitFor({ timeout: TIMEOUT });
+    const minutes = Number((await error.textContent()).match(/\d+/)[0]);
+    assert.ok(minutes >= 1 && minutes <= 10, `wait of ${minutes} minutes`);
+    await screenshot(page, "signin-too-many-attempts");
   });
 });

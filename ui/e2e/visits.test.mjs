@@ -146,3 +146,49 @@ describe("a visit logged for this morning", { timeout: 240_000 }, () => {
     await context.close();
   });
 });
+
+describe("the supervisor's day", { timeout: 180_000 }, () => {
+  test("today's visits on the team home: this morning's with its customer, contact and place; yesterday's not", async () => {
+    const sales = await startDevice("visits-day-sales");
+    const lead = await startDevice("visits-day-lead");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+    const spage = await context.newPage();
+    await spage.goto(sales.url);
+    await signIn(spage, server.url, "wangfang");
+    await waitForState(spage, "up_to_date");
+    // Shanghai's today and yesterday, whatever the machine's time zone.
+    const today = await spage.evaluate(() => new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date()));
+    const yesterday = new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    const customer = (await dispatch(sales, { op: "list", kind: "customer", sort: "name", limit: 2 })).items[1];
+    const contact = await dispatch(sales, { op: "create", kind: "contact", fields: { customer: customer.id, name: "钱多多" }, allow_duplicate: true });
+    const visit = (time, subject, extra = {}) =>
+      dispatch(sales, { op: "create", kind: "activity", fields: { customer: customer.id, type: "visit", time, subject, ...extra } });
+    await visit(`${today}T08:05:00+08:00`, "今天一早的拜访", { contact: contact.id, place: "客户门店" });
+    await visit(`${yesterday}T23:50:00+08:00`, "昨天深夜的拜访");
+    await visit(`${today}T00:10:00+08:00`, "今天零点后的拜访");
+    await waitUntilSent(sales);
+
+    const lpage = await context.newPage();
+    await lpage.goto(lead.url);
+    await signIn(lpage, server.url, "lili");
+    await waitForState(lpage, "up_to_date");
+    const card = lpage.getByTestId("home-todays-visits");
+    const row = card.getByTestId("todays-visit").filter({ hasText: "今天一早的拜访" });
+    await row.waitFor({ timeout: TIMEOUT });
+    const text = await row.textContent();
+    assert.match(text, new RegExp(customer.fields.name));
+    assert.match(text, /08:05 · 钱多多 · 客户门店/);
+    await card.locator('[data-owner="王芳"]').getByText("今天零点后的拜访").waitFor({ timeout: TIMEOUT });
+    assert.doesNotMatch(await card.textContent(), /昨天深夜的拜访/);
+    await screenshot(lpage, "supervisor-todays-visits");
+    await context.close();
+  });
+});
+
+async function waitUntilSent(device) {
+  const end = Date.now() + TIMEOUT;
+  while ((await dispatch(device, { op: "app_status" })).sync.pending > 0) {
+    assert.ok(Date.now() < end, "edits still waiting to be sent");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -20,6 +20,8 @@ export interface Item {
   updated_at: string;
   deleted_at: string | null;
   has_conflicts: boolean;
+  /// With `names: true` in a list: the titles of the records its reference fields point to.
+  names?: Record<string, string>;
 }
 
 export interface ConflictValue {
@@ -107,13 +109,17 @@ export interface Identity {
   role: Role;
   device_id: string;
   code_prefix: string;
+  /// The person's team code, once their user record has synced; null for none.
+  team?: string | null;
 }
 
 export type SyncState = "offline" | "connecting" | "syncing" | "up_to_date" | "error";
 
 export interface SyncStatus {
   state: SyncState;
+  /// English, for logs; `detail_code` is what the UI translates.
   detail: string | null;
+  detail_code?: string | null;
   pending: number;
   received: number;
   rejected: number;
@@ -294,6 +300,8 @@ export function defaultTransport(): Transport {
 }
 
 export interface ListQuery {
+  /// Field → value, list of values, null, or for dates, times and numbers a range
+  /// `{from, to}` (from inclusive, to exclusive).
   filter?: Record<string, Json>;
   tag?: string;
   /// Entry date range: `YYYY-MM-DD`, from inclusive, to exclusive.
@@ -304,6 +312,8 @@ export interface ListQuery {
   limit?: number;
   after?: string | null;
   deleted?: "exclude" | "include" | "only";
+  /// Each item also gets `names`: the titles of what it refers to.
+  names?: boolean;
 }
 
 export class Crm {

@@ -8,7 +8,19 @@ import type { T } from "./i18n";
 /// A core error in the user's language.
 export function errorText(t: T, e: unknown): string {
   if (!(e instanceof CrmError)) return t("error.unexpected");
+  if (e.code === "sign_in_refused") return signInRefusal(t, e.params);
   return codeText(t, e.code, e.params);
+}
+
+/// Why the server refused a sign-in (`params.reason`), with the wait in whole minutes when
+/// there were too many attempts; an unknown reason gets the general sentence.
+function signInRefusal(t: T, params: unknown): string {
+  const p = (params && typeof params === "object" ? params : {}) as { reason?: unknown; retry_after_secs?: unknown };
+  const reason = typeof p.reason === "string" ? p.reason : "";
+  const secs = typeof p.retry_after_secs === "number" && Number.isFinite(p.retry_after_secs) ? p.retry_after_secs : 60;
+  const key = `error.sign_in_refused.${reason}`;
+  const text = t(key, { minutes: Math.max(1, Math.ceil(secs / 60)) });
+  return text === key ? t("error.sign_in_refused") : text;
 }
 
 /// The sentence for an error or refusal code (with its params), or the generic one.

@@ -68,6 +68,28 @@ describe("translations", () => {
     }
   });
 
+  test("every sync detail code and sign-in refusal reason the docs name has a message", () => {
+    const api = readFileSync(path.resolve(__dirname, "../../docs/api.md"), "utf8");
+    const protocol = readFileSync(path.resolve(__dirname, "../../docs/protocol.md"), "utf8");
+    // app_status: "`detail_code` is what a UI translates (`server_unreachable`, … or another
+    // code from *Errors* in docs/protocol.md)".
+    const said = api.slice(api.indexOf("`detail_code` is what a UI translates")).split(")")[0];
+    const named = [...said.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((c) => c !== "detail_code");
+    expect(named).toContain("device_revoked");
+    const table = protocol.slice(protocol.indexOf("## Errors (`error` message)")).split("\n\n")[1];
+    const errors = table
+      .split("\n")
+      .filter((l) => l.startsWith("| `"))
+      .map((l) => /`([a-z_]+)`/.exec(l)![1]);
+    expect(errors).toContain("server_error");
+    for (const code of [...named, ...errors]) expect(messages["zh-CN"], code).toHaveProperty(`error.${code}`);
+    // sign_in: "`sign_in_refused` (`params.reason`: … `login_failed` …, `too_many_attempts` …, `invalid`)".
+    const refused = api.slice(api.indexOf("`sign_in_refused` (`params.reason`")).split("),")[0];
+    const reasons = [...refused.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((r) => !["sign_in_refused", "retry_after_secs"].includes(r));
+    expect(reasons).toEqual(["login_failed", "too_many_attempts", "invalid"]);
+    for (const r of reasons) for (const lang of ["en", "zh-CN"] as const) expect(messages[lang]).toHaveProperty(`error.sign_in_refused.${r}`);
+  });
+
   test("placeholders are filled and the default language follows the system", () => {
     expect(translate("zh-CN", "customers.count", { count: 12 })).toBe("共 12 个客户");
     expect(translate("en", "sync.pending", { count: 3 })).toBe("3 waiting to be sent");

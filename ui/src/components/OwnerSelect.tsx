@@ -1,7 +1,8 @@
 import { Select } from "antd";
 import { useCrm } from "../state";
 
-/// A choice among the people who can own records (everyone but viewers), by display name.
+/// A choice among the people who can own records (everyone but viewers), by display name: a
+/// supervisor's own team (once their user record has synced its team), everyone for an admin.
 export function OwnerSelect({
   value,
   onChange,
@@ -17,8 +18,12 @@ export function OwnerSelect({
   "data-testid"?: string;
   id?: string;
 }) {
-  const { t, users } = useCrm();
-  const owners = users.filter((u) => u.fields.role !== "viewer" && u.fields.active !== false);
+  const { t, users, status } = useCrm();
+  const me = status?.identity;
+  const team = me?.role === "supervisor" ? me.team : null;
+  const owners = users.filter(
+    (u) => u.fields.role !== "viewer" && u.fields.active !== false && (!team || u.fields.team === team || u.id === me?.user_id),
+  );
   return (
     <Select
       id={id}

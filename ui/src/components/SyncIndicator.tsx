@@ -1,5 +1,6 @@
 import { Button } from "antd";
 import { useNavigate } from "react-router-dom";
+import { codeText } from "../errors";
 import { formatDateTime } from "../i18n";
 import { useCrm } from "../state";
 
@@ -23,6 +24,7 @@ export function SyncIndicator({ compact = false }: { compact?: boolean }) {
   const label = local ? t("sync.local") : t(`sync.${sync.state}`);
   const title = [
     label,
+    sync.detail_code && !local ? codeText(t, sync.detail_code) : null,
     sync.pending > 0 ? t("sync.pending", { count: sync.pending }) : null,
     sync.last_sync ? t("sync.last", { time: formatDateTime(lang, sync.last_sync) }) : local ? null : t("sync.never"),
   ]

@@ -3,6 +3,7 @@
 
 import { CalendarOutlined, RightOutlined } from "@ant-design/icons";
 import { Button, Card, Segmented, Tag } from "antd";
+import dayjs from "dayjs";
 import { useState } from "react";
 import type { ReactNode } from "react";
 import { Link, useNavigate } from "react-router-dom";
@@ -188,18 +189,20 @@ export function OpportunitiesCard({ owners, byOwner = false, title }: { owners: 
   );
 }
 
-/// Today's visits across the team: activities of type visit, newest first, cut at the start
-/// of today (local time); each with its customer's name.
+/// Today's visits across the team (today in this device's time zone), newest first, each with
+/// its customer's name — one request.
 export function TodaysVisitsCard() {
   const { crm, t, lang } = useCrm();
   const visits = useData(async () => {
-    const start = new Date();
-    start.setHours(0, 0, 0, 0);
-    const page = await crm.list("activity", { filter: { type: "visit" }, sort: "time", desc: true, limit: 200 });
-    const today = page.items.filter((a) => new Date(String(a.fields.time)) >= start);
-    const ids = [...new Set(today.map((a) => String(a.fields.customer)))];
-    const names = new Map(await Promise.all(ids.map(async (id) => [id, String((await crm.get(id)).fields.name ?? "")] as const)));
-    return today.map((a) => ({ activity: a, customer: names.get(String(a.fields.customer)) ?? "" }));
+    const day = dayjs().startOf("day");
+    const page = await crm.list("activity", {
+      filter: { type: "visit", time: { from: day.format(), to: day.add(1, "day").format() } },
+      sort: "time",
+      desc: true,
+      limit: 200,
+      names: true,
+    });
+    return page.items.map((a) => ({ activity: a, customer: a.names?.[String(a.fields.customer)] ?? "" }));
   }, []);
   return (
     <Card title={t("home.todays_visits")} data-testid="home-todays-visits">
@@ -209,11 +212,18 @@ export function TodaysVisitsCard() {
         byOwner
         ownerOf={(v: { activity: Item }) => v.activity.fields.owner}
         row={(v) => (
-          <li key={v.activity.id} className="row">
+          <li key={v.activity.id} className="row" data-testid="todays-visit">
             <Link to={`/customers/${String(v.activity.fields.customer)}`} className="row-main">
               <strong>{v.customer}</strong>
               <span className="muted">
-                {[formatDateTime(lang, String(v.activity.fields.time)), v.activity.fields.subject].filter(Boolean).join(" · ")}
+                {[
+                  formatDateTime(lang, String(v.activity.fields.time)),
+                  v.activity.names?.[String(v.activity.fields.contact ?? "")],
+                  v.activity.fields.place,
+                  v.activity.fields.subject,
+                ]
+                  .filter(Boolean)
+                  .join(" · ")}
               </span>
             </Link>
           </li>

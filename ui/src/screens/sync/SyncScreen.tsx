@@ -31,8 +31,11 @@ export function SyncScreen() {
               {status.sync.last_sync ? formatDateTime(lang, status.sync.last_sync) : t("sync.never")}
             </Descriptions.Item>
           </Descriptions>
-          {/* The core's detail is English text without a code: shown only in the English UI. */}
-          {lang === "en" && status.sync.detail && <p className="muted">{status.sync.detail}</p>}
+          {status.sync.detail_code && (
+            <p className="muted" data-testid="sync-detail">
+              {codeText(t, status.sync.detail_code)}
+            </p>
+          )}
           {signOut.panel}
           <div className="actions">
             {status.mode === "signed_in" ? (
