@@ -99,13 +99,15 @@ for (const user of ["wangfang", "lili"]) {
     });
 
     for (const [sizeName, size] of Object.entries(SIZES)) {
-      test(`home, customers, a customer and the new-customer form at ${sizeName}`, async () => {
+      test(`home, customers, a customer, the new-customer and visit forms and switch user at ${sizeName}`, async () => {
         await page.setViewportSize(size);
         const screens = {
           home: "#/home",
           customers: "#/customers",
           detail: `#/customers/${customerId}`,
           new: "#/new/customer",
+          visit: `#/visit/${customerId}`,
+          switch: "#/switch-user",
         };
         for (const [name, hash] of Object.entries(screens)) {
           await page.goto(device.url + hash);

@@ -98,6 +98,9 @@ export function FieldInput({
           min={spec.min}
           max={spec.max}
           precision={0}
+          inputMode="numeric"
+          // The spinner's arrows are far below a 44 px touch target; typing is quicker anyway.
+          controls={false}
           value={text === "" ? null : Number(text)}
           onChange={(n) => set(name, n === null ? "" : String(n))}
         />

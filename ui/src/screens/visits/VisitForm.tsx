@@ -175,6 +175,7 @@ function VisitFields({ customerId, record }: { customerId: string; record?: Reco
           max={1440}
           precision={0}
           inputMode="numeric"
+          controls={false}
           addonAfter={t("visit.min")}
           value={state.duration === "" ? null : Number(state.duration)}
           onChange={(n) => set("duration", n === null ? "" : String(n))}
