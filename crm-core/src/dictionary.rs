@@ -114,3 +114,29 @@ pub fn defaults() -> impl Iterator<Item = DefaultEntry> {
 pub fn default_codes(dict: &str) -> Vec<&'static str> {
     TABLE.iter().filter(|(d, _)| *d == dict).flat_map(|(_, e)| e.iter().map(|(c, _, _)| *c)).collect()
 }
+
+/// The default entries as records, each with its one change: byte-identical wherever they are
+/// made (a fixed actor, time and id), so every device and the server hold the same changes
+/// and they merge as one. The server stores them too, so an admin's edit of a default entry
+/// builds on changes it has.
+pub fn seed_records() -> crate::Result<Vec<(String, crate::document::RecordDoc, automerge::Change)>> {
+    use crate::value::FieldValue;
+    let seed_actor = automerge::ActorId::from(&[0x5e, 0xed, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1][..]);
+    let mut out = Vec::new();
+    for entry in defaults() {
+        let values = [
+            ("dict", FieldValue::Str(entry.dict.into())),
+            ("code", FieldValue::Str(entry.code.into())),
+            ("label_zh", FieldValue::Str(entry.zh.into())),
+            ("label_en", FieldValue::Str(entry.en.into())),
+            ("sort_order", FieldValue::Int(entry.order)),
+            ("active", FieldValue::Bool(true)),
+        ];
+        let mut doc =
+            crate::document::RecordDoc::create_named(&seed_actor, crate::Kind::DictEntry, 0, "system", &values)?;
+        if let Some(change) = doc.commit("system", 0) {
+            out.push((entry_id(entry.dict, entry.code), doc, change));
+        }
+    }
+    Ok(out)
+}

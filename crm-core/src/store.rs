@@ -189,23 +189,17 @@ impl Store {
         code_prefix: Option<&str>,
         actor_hex: &str,
     ) -> Result<()> {
-        if crate::access::Role::parse(role).is_none() {
-            return Err(Error::field("role", "invalid_choice"));
-        }
-        let actor = hex_decode(actor_hex)
-            .filter(|b| (8..=32).contains(&b.len()))
-            .ok_or_else(|| Error::field("actor", "invalid_id"))?;
         let tx = self.conn.transaction()?;
-        for (k, v) in [("user_id", user_id), ("display_name", display_name), ("role", role), ("actor", actor_hex)] {
-            set_meta(&tx, k, v)?;
-        }
-        crate::sync::local::remember_own_actor(&tx, actor_hex)?;
-        if let Some(prefix) = code_prefix {
-            set_meta(&tx, "code_prefix", prefix)?;
-        }
+        write_identity(&tx, user_id, display_name, role, code_prefix, actor_hex)?;
         tx.commit()?;
+        self.reload_identity()
+    }
+
+    /// Read who is working again after it was written in a transaction.
+    pub(crate) fn reload_identity(&mut self) -> Result<()> {
         self.me = load_or_create_identity(&self.conn)?;
-        self.actor = ActorId::from(actor.as_slice());
+        self.actor =
+            ActorId::from(hex_decode(&self.me.actor).ok_or_else(|| Error::Corrupt("bad actor id in meta".into()))?);
         Ok(())
     }
 
@@ -601,29 +595,13 @@ impl Store {
         Ok(ids.len())
     }
 
-    /// Reference data every device starts with. The seed changes are byte-identical on every
-    /// device (fixed actor, time and ids), so they merge as one.
+    /// Reference data every device starts with ([`crate::dictionary::seed_records`]).
     fn seed(&mut self) -> Result<()> {
-        let seed_actor = ActorId::from(&[0x5e, 0xed, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1][..]);
         let tx = self.conn.transaction()?;
-        for entry in crate::dictionary::defaults() {
-            let id = crate::dictionary::entry_id(entry.dict, entry.code);
-            let exists = doc_exists(&tx, &id)?;
-            if exists {
+        for (id, mut doc, mut change) in crate::dictionary::seed_records()? {
+            if doc_exists(&tx, &id)? {
                 continue;
             }
-            let values = [
-                ("dict", FieldValue::Str(entry.dict.into())),
-                ("code", FieldValue::Str(entry.code.into())),
-                ("label_zh", FieldValue::Str(entry.zh.into())),
-                ("label_en", FieldValue::Str(entry.en.into())),
-                ("sort_order", FieldValue::Int(entry.order)),
-                ("active", FieldValue::Bool(true)),
-            ];
-            let mut doc = RecordDoc::create_named(&seed_actor, Kind::DictEntry, 0, "system", &values)?;
-            let Some(mut change) = doc.commit("system", 0) else {
-                continue;
-            };
             tx.execute(
                 "INSERT OR IGNORE INTO changes (doc_id, hash, bytes) VALUES (?, ?, ?)",
                 params![id, change.hash().0.as_slice(), change.bytes().as_ref()],
@@ -857,6 +835,30 @@ pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> 
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         params![key, value],
     )?;
+    Ok(())
+}
+
+/// Write who is working (inside `tx`): their user, role and the actor (hex) their changes
+/// are written with from now on, remembered as this device's own.
+pub(crate) fn write_identity(
+    tx: &Connection,
+    user_id: &str,
+    display_name: &str,
+    role: &str,
+    code_prefix: Option<&str>,
+    actor_hex: &str,
+) -> Result<()> {
+    if crate::access::Role::parse(role).is_none() {
+        return Err(Error::field("role", "invalid_choice"));
+    }
+    hex_decode(actor_hex).filter(|b| (8..=32).contains(&b.len())).ok_or_else(|| Error::field("actor", "invalid_id"))?;
+    for (k, v) in [("user_id", user_id), ("display_name", display_name), ("role", role), ("actor", actor_hex)] {
+        set_meta(tx, k, v)?;
+    }
+    crate::sync::local::remember_own_actor(tx, actor_hex)?;
+    if let Some(prefix) = code_prefix {
+        set_meta(tx, "code_prefix", prefix)?;
+    }
     Ok(())
 }
 

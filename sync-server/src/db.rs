@@ -202,7 +202,31 @@ impl ServerDb {
         };
         let system_actor = ActorId::from(crm_core::store::hex_decode(&actor).unwrap_or_default());
         conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)", [Uuid::new_v4().to_string()])?;
-        Ok(ServerDb { conn, cache: DocCache::new(CACHE_DOCS), system_actor })
+        let mut db = ServerDb { conn, cache: DocCache::new(CACHE_DOCS), system_actor };
+        db.seed_reference_data()?;
+        Ok(db)
+    }
+
+    /// The default dictionary entries every device starts with, as the same changes
+    /// ([`crm_core::dictionary::seed_records`]): an admin's edit of one builds on a change the
+    /// server has. Devices already hold them, so sending them is a no-op there.
+    fn seed_reference_data(&mut self) -> Result<(), DbError> {
+        let seeds = crm_core::dictionary::seed_records().map_err(|e| DbError::Invalid(e.to_string()))?;
+        let tx = self.conn.transaction()?;
+        for (id, mut doc, mut change) in seeds {
+            let known: bool =
+                tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)")?.query_row([&id], |r| r.get(0))?;
+            if known {
+                continue;
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO log (doc_id, event, hash, bytes) VALUES (?, 'change', ?, ?)",
+                params![id, change.hash().0.as_slice(), change.bytes().as_ref()],
+            )?;
+            tx.execute("INSERT INTO docs (id, kind, snapshot) VALUES (?, 'dict_entry', ?)", params![id, doc.save()])?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// This database's epoch, renewed by [`restore`]: a device whose cursor belongs to
@@ -752,10 +776,10 @@ impl ServerDb {
                 reason,
             };
             match limits::decode_change(chunk) {
-                Ok(change) if own.contains(&hex(change.actor_id().to_bytes())) => {
+                Ok((change, _)) if own.contains(&hex(change.actor_id().to_bytes())) => {
                     mine.push((doc_id.to_string(), Ok(change)));
                 }
-                Ok(change) => refused.push(refusal(
+                Ok((change, _)) => refused.push(refusal(
                     change.hash().to_string(),
                     "not_own",
                     "the server takes a change only from the device that wrote it".into(),

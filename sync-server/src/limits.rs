@@ -1,6 +1,7 @@
 //! What one pushed change may cost, so that a small frame can never make the server spend
-//! gigabytes: raw size and the inflated size of a compressed change before it is decoded,
-//! operations per change before it is applied (the push's total is `ServerDb::ingest`'s).
+//! gigabytes: raw size, the inflated size of a compressed change, and the operations its
+//! columns claim, all before Automerge decodes it; and what one push may hold decoded at once
+//! (the push's operations are `ServerDb::ingest`'s).
 
 use std::io::Read;
 
@@ -9,36 +10,62 @@ use crm_core::sync::protocol::{MAX_CHANGE_BYTES, MAX_CHANGE_OPS};
 
 /// Largest size a compressed change may inflate to.
 const MAX_INFLATED_BYTES: u64 = 4 * MAX_CHANGE_BYTES as u64;
+/// Decoded (inflated) bytes one push may hold at once; the changes past it wait for the next
+/// push (`deferred`).
+const PUSH_INFLATED_BYTES: usize = 64 << 20;
 /// Automerge's chunk header: magic bytes, checksum, then the chunk type.
 const CHUNK_TYPE_AT: usize = 8;
+const CHANGE: u8 = 1;
 const COMPRESSED_CHANGE: u8 = 2;
+/// The flag of a column spec marking its data as deflated (Automerge allows it only in
+/// documents, never in changes).
+const DEFLATED: u64 = 8;
+/// The low bits of a column spec: how its data is encoded.
+const COLUMN_TYPE: u64 = 7;
 
 /// A pushed change decoded, or why it was refused (code, reason).
 pub type Decoding = Result<Change, (&'static str, String)>;
 /// A pushed change with its document id.
 pub type Decoded = (String, Decoding);
 
-/// Decode every change of a push within the limits.
+/// Decode every change of a push within the limits. Once the decoded changes hold
+/// [`PUSH_INFLATED_BYTES`], the rest are not decoded: they wait for the next push, in order,
+/// so nothing that builds on them is judged without them.
 pub fn decode_push(changes: Vec<crm_core::sync::protocol::DocBytes>) -> Vec<Decoded> {
-    changes.into_iter().map(|c| (c.doc, decode_change(c.bytes))).collect()
+    let mut held = 0;
+    let mut full = false;
+    changes
+        .into_iter()
+        .map(|c| {
+            if full {
+                let reason =
+                    format!("this push holds over {PUSH_INFLATED_BYTES} bytes of changes; push the rest again");
+                return (c.doc, Err(("deferred", reason)));
+            }
+            let decoded = decode_change(c.bytes).map(|(change, size)| {
+                held += size;
+                full = held >= PUSH_INFLATED_BYTES;
+                change
+            });
+            (c.doc, decoded)
+        })
+        .collect()
 }
 
-/// Decode one pushed change within the limits; the error is the refusal's reason.
-pub fn decode_change(bytes: Vec<u8>) -> Decoding {
+/// Decode one pushed change within the limits, with its decoded size; the error is the
+/// refusal's reason.
+pub fn decode_change(bytes: Vec<u8>) -> Result<(Change, usize), (&'static str, String)> {
     if bytes.len() > MAX_CHANGE_BYTES {
         let reason = format!("a change of {} bytes is larger than {MAX_CHANGE_BYTES}", bytes.len());
         return Err(("too_large", reason));
     }
     // Counted before Automerge decodes it: decoding walks every operation, and run-length
     // encoding lets a few bytes claim billions.
-    let body = body(&bytes).map_err(|e| ("invalid_change", e))?;
-    let rows = match body {
-        Body::Inflated(ref body) => rows(body),
-        Body::Plain(ref range) => rows(&bytes[range.clone()]),
-        Body::NotAChange => Ok(0),
-    }
-    .map_err(|e| ("invalid_change", e))?;
-    if rows > MAX_CHANGE_OPS as u64 {
+    let (rows, size) = match body(&bytes).map_err(|e| ("invalid_change", e))? {
+        Body::Inflated(body) => (rows(&body), body.len()),
+        Body::Plain(range) => (rows(&bytes[range]), bytes.len()),
+    };
+    if rows.map_err(|e| ("invalid_change", e))? > MAX_CHANGE_OPS as u64 {
         let reason = format!("a change of over {MAX_CHANGE_OPS} operations");
         return Err(("too_large", reason));
     }
@@ -47,7 +74,7 @@ pub fn decode_change(bytes: Vec<u8>) -> Decoding {
         let reason = format!("a change of {} operations; at most {MAX_CHANGE_OPS}", change.len());
         return Err(("too_large", reason));
     }
-    Ok(change)
+    Ok((change, size))
 }
 
 enum Body {
@@ -55,34 +82,33 @@ enum Body {
     Inflated(Vec<u8>),
     /// An uncompressed change whose body is at this range.
     Plain(std::ops::Range<usize>),
-    /// Some other chunk: Automerge refuses it as a change.
-    NotAChange,
 }
 
 /// A change chunk's body (what follows its header), inflating a compressed one within
-/// [`MAX_INFLATED_BYTES`].
+/// [`MAX_INFLATED_BYTES`]. Any other chunk (a whole document, a bundle) is refused here:
+/// Automerge would parse, and inflate, all of it before saying it is not a change.
 fn body(bytes: &[u8]) -> Result<Body, String> {
-    let Some(&chunk_type) = bytes.get(CHUNK_TYPE_AT) else { return Ok(Body::NotAChange) };
+    let chunk_type = *bytes.get(CHUNK_TYPE_AT).ok_or("a truncated change header")?;
     if chunk_type != CHANGE && chunk_type != COMPRESSED_CHANGE {
-        return Ok(Body::NotAChange);
+        return Err(format!("not a change: a chunk of type {chunk_type}"));
     }
     let mut reader = Reader { bytes, at: CHUNK_TYPE_AT + 1 };
     let data = reader.take_len().map_err(|_| "a malformed change header")?;
     if chunk_type == CHANGE {
         return Ok(Body::Plain(reader.at - data.len()..reader.at));
     }
-    Ok(Body::Inflated(inflate(data, "a compressed change")?))
+    Ok(Body::Inflated(inflate(data)?))
 }
 
-/// Inflate raw deflate data, refusing what inflates past [`MAX_INFLATED_BYTES`].
-fn inflate(data: &[u8], what: &str) -> Result<Vec<u8>, String> {
+/// Inflate a compressed change, refusing what inflates past [`MAX_INFLATED_BYTES`].
+fn inflate(data: &[u8]) -> Result<Vec<u8>, String> {
     let mut inflated = Vec::new();
     flate2::bufread::DeflateDecoder::new(data)
         .take(MAX_INFLATED_BYTES + 1)
         .read_to_end(&mut inflated)
-        .map_err(|e| format!("{what} that does not inflate: {e}"))?;
+        .map_err(|e| format!("a compressed change that does not inflate: {e}"))?;
     if inflated.len() as u64 > MAX_INFLATED_BYTES {
-        return Err(format!("{what} inflating to over {MAX_INFLATED_BYTES} bytes"));
+        return Err(format!("a compressed change inflating to over {MAX_INFLATED_BYTES} bytes"));
     }
     Ok(inflated)
 }
@@ -104,28 +130,22 @@ fn rows(body: &[u8]) -> Result<u64, String> {
     for _ in 0..r.uleb().map_err(malformed)? {
         r.take_len().map_err(malformed)?;
     }
+    // Every column header: each takes at least two bytes, so the body bounds the loop.
     let count = r.uleb().map_err(malformed)?;
     let mut specs = Vec::new();
-    for _ in 0..count.min(1024) {
+    for _ in 0..count {
         specs.push((r.uleb().map_err(malformed)?, r.uleb().map_err(malformed)?));
     }
     let mut most = 0;
     for (spec, len) in specs {
+        if spec & DEFLATED != 0 {
+            return Err("a change with a compressed column (only documents may have them)".into());
+        }
         let data = r.take(len).map_err(malformed)?;
-        let inflated;
-        let data = if spec & DEFLATED != 0 {
-            inflated = inflate(data, "a compressed column")?;
-            &inflated[..]
-        } else {
-            data
-        };
-        most = most.max(column_rows(spec & 7, data).map_err(malformed)?);
+        most = most.max(column_rows(spec & COLUMN_TYPE, data).map_err(malformed)?);
     }
     Ok(most)
 }
-
-const CHANGE: u8 = 1;
-const DEFLATED: u64 = 8;
 
 /// Rows in one column of type `kind`; for a group column, the larger of its rows and the
 /// sum of its values (the rows of the columns it groups).
@@ -317,13 +337,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_run_claiming_billions_of_operations_is_refused_before_decoding() {
-        let mut doc = automerge::AutoCommit::new();
-        doc.put(automerge::ROOT, "name", "x").unwrap();
-        let honest = uncompressed(&mut doc);
-        // Rebuild the change with its action column replaced by one run of 2^40 "set"s.
-        let Body::Plain(range) = body(&honest).unwrap() else { panic!("uncompressed") };
+    /// `honest` (an uncompressed change) with its columns replaced by what `edit` makes of
+    /// them, re-checksummed, as a hostile client would build it.
+    fn with_columns(honest: &[u8], edit: impl Fn(Vec<(u64, Vec<u8>)>) -> Vec<(u64, Vec<u8>)>) -> Vec<u8> {
+        let Body::Plain(range) = body(honest).unwrap() else { panic!("uncompressed") };
         let old = &honest[range];
         let mut r = Reader { bytes: old, at: 0 };
         let deps = r.uleb().unwrap();
@@ -339,20 +356,10 @@ mod tests {
         let mut body = old[..r.at].to_vec();
         let count = r.uleb().unwrap();
         let specs: Vec<(u64, u64)> = (0..count).map(|_| (r.uleb().unwrap(), r.uleb().unwrap())).collect();
-        let mut columns = Vec::new();
-        for &(spec, len) in &specs {
-            let data = r.take(len).unwrap().to_vec();
-            if spec == 4 << 4 | 2 {
-                let mut run = Vec::new();
-                sleb(&mut run, 1 << 40);
-                uleb(&mut run, 1);
-                columns.push((spec, run));
-            } else {
-                columns.push((spec, data));
-            }
-        }
-        assert!(specs.iter().any(|&(spec, _)| spec == 4 << 4 | 2), "found the action column");
-        uleb(&mut body, count);
+        let columns = specs.iter().map(|&(spec, len)| (spec, r.take(len).unwrap().to_vec())).collect();
+        let trailing = old[r.at..].to_vec();
+        let columns = edit(columns);
+        uleb(&mut body, columns.len() as u64);
         for (spec, data) in &columns {
             uleb(&mut body, *spec);
             uleb(&mut body, data.len() as u64);
@@ -360,17 +367,92 @@ mod tests {
         for (_, data) in &columns {
             body.extend_from_slice(data);
         }
-        body.extend_from_slice(&old[r.at..]);
+        body.extend_from_slice(&trailing);
         let mut hashed = vec![CHANGE];
         uleb(&mut hashed, body.len() as u64);
         hashed.extend_from_slice(&body);
         use sha2::Digest;
         let hash = sha2::Sha256::digest(&hashed);
-        let mut bomb = honest[..4].to_vec();
-        bomb.extend_from_slice(&hash[..4]);
-        bomb.extend_from_slice(&hashed);
+        let mut change = honest[..4].to_vec();
+        change.extend_from_slice(&hash[..4]);
+        change.extend_from_slice(&hashed);
+        change
+    }
+
+    const ACTION: u64 = 4 << 4 | 2;
+
+    /// One run of 2^40 "set"s.
+    fn billions() -> Vec<u8> {
+        let mut run = Vec::new();
+        sleb(&mut run, 1 << 40);
+        uleb(&mut run, 1);
+        run
+    }
+
+    fn honest_put() -> Vec<u8> {
+        let mut doc = automerge::AutoCommit::new();
+        doc.put(automerge::ROOT, "name", "x").unwrap();
+        uncompressed(&mut doc)
+    }
+
+    fn refusal(bytes: Vec<u8>) -> (&'static str, String) {
+        decode_change(bytes).map(|_| ()).expect_err("refused")
+    }
+
+    #[test]
+    fn a_run_claiming_billions_of_operations_is_refused_before_decoding() {
+        let bomb = with_columns(&honest_put(), |columns| {
+            assert!(columns.iter().any(|(spec, _)| *spec == ACTION), "found the action column");
+            columns
+                .into_iter()
+                .map(|(spec, data)| if spec == ACTION { (spec, billions()) } else { (spec, data) })
+                .collect()
+        });
         assert!(bomb.len() < 200, "{} bytes", bomb.len());
-        let refused = decode_change(bomb).expect_err("refused");
-        assert_eq!(refused.0, "too_large", "{refused:?}");
+        assert_eq!(refusal(bomb).0, "too_large");
+        // Hidden behind more columns than a reader might care to look at: still counted.
+        let hidden = with_columns(&honest_put(), |columns| {
+            let mut all: Vec<(u64, Vec<u8>)> = (1..=1_100).map(|i| ((i << 8) | 1, Vec::new())).collect();
+            all.extend(
+                columns.into_iter().map(|(spec, data)| if spec == ACTION { (spec, billions()) } else { (spec, data) }),
+            );
+            all
+        });
+        assert_eq!(refusal(hidden).0, "too_large");
+    }
+
+    #[test]
+    fn documents_and_compressed_columns_are_not_changes() {
+        let mut doc = automerge::AutoCommit::new();
+        doc.put(automerge::ROOT, "name", "x").unwrap();
+        let (code, reason) = refusal(doc.save());
+        assert_eq!(code, "invalid_change");
+        assert!(reason.contains("not a change"), "{reason}");
+        let deflated = with_columns(&honest_put(), |columns| {
+            columns
+                .into_iter()
+                .map(|(spec, data)| if spec == ACTION { (spec | DEFLATED, data) } else { (spec, data) })
+                .collect()
+        });
+        let (code, reason) = refusal(deflated);
+        assert_eq!(code, "invalid_change");
+        assert!(reason.contains("compressed column"), "{reason}");
+    }
+
+    #[test]
+    fn a_push_holds_a_bounded_amount_decoded_and_the_rest_waits() {
+        // Changes of a few KB each that inflate to almost 4 MiB: a 16 MiB frame carries
+        // thousands of them.
+        let big = |i: usize| {
+            let mut doc = automerge::AutoCommit::new();
+            doc.put(automerge::ROOT, "notes", "0".repeat(4_000_000 - 64)).unwrap();
+            doc.commit();
+            let bytes = doc.get_last_local_change().expect("change").bytes().into_owned();
+            crm_core::sync::protocol::DocBytes { doc: format!("doc-{i}"), bytes }
+        };
+        let decoded = decode_push((0..24).map(big).collect());
+        let taken = decoded.iter().take_while(|(_, d)| d.is_ok()).count();
+        assert!((16..=17).contains(&taken), "{taken} decoded");
+        assert!(decoded[taken..].iter().all(|(_, d)| matches!(d, Err(("deferred", _)))), "the rest waits");
     }
 }

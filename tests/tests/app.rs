@@ -207,6 +207,33 @@ fn a_shared_device_keeps_each_persons_edits_in_their_own_profile() {
     assert!(reopened["sync"]["last_sync"].as_str() >= synced.as_str(), "{reopened}");
 }
 
+/// What a person makes before signing in for the first time: a customer using a dictionary
+/// code they added, its contact and a visit; a deleted customer with a contact; an edit to a
+/// seeded dictionary entry. Returns (customer, contact, visit).
+fn made_before_signing_in(app: &App) -> (String, String, String) {
+    app.dispatch(json!({"op": "use_locally"}));
+    create(
+        app,
+        "dict_entry",
+        json!({"dict": "industry", "code": "robotics", "label_zh": "机器人", "label_en": "Robotics"}),
+    );
+    let customer =
+        create(app, "customer", json!({"name": "无锡惠山精密机械有限公司", "grade": "A", "industry": "robotics"}));
+    let contact = create(app, "contact", json!({"customer": customer, "name": "周强", "phones": ["13800001111"]}));
+    let visit = create(
+        app,
+        "activity",
+        json!({"customer": customer, "contact": contact, "type": "visit", "place": "无锡市惠山区", "time": "2026-11-20T09:30:00+08:00"}),
+    );
+    let gone = create(app, "customer", json!({"name": "已删除的客户"}));
+    create(app, "contact", json!({"customer": gone, "name": "随之而去"}));
+    app.dispatch(json!({"op": "delete", "id": gone}));
+    let seeded = crm_core::dictionary::entry_id("customer_grade", "A");
+    let edited = app.dispatch(json!({"op": "update", "id": seeded, "fields": {"label_en": "Key account"}}));
+    assert_eq!(edited["type"], "record", "{edited}");
+    (customer, contact, visit)
+}
+
 #[test]
 fn records_made_before_the_first_sign_in_become_the_accounts() {
     let server = TestServer::start();
@@ -214,25 +241,21 @@ fn records_made_before_the_first_sign_in_become_the_accounts() {
     server.add_user("sue", "supervisor", Some("east"));
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(dir.path(), "laptop").unwrap();
-    app.dispatch(json!({"op": "use_locally"}));
-    let customer = create(&app, "customer", json!({"name": "无锡惠山精密机械有限公司", "grade": "A"}));
-    let contact = create(&app, "contact", json!({"customer": customer, "name": "周强", "phones": ["13800001111"]}));
-    let visit = create(
-        &app,
-        "activity",
-        json!({"customer": customer, "contact": contact, "type": "visit", "place": "无锡市惠山区", "time": "2026-11-20T09:30:00+08:00"}),
-    );
-    let gone = create(&app, "customer", json!({"name": "已删除的客户"}));
-    app.dispatch(json!({"op": "delete", "id": gone}));
+    let (customer, contact, visit) = made_before_signing_in(&app);
     let created_at = app.dispatch(json!({"op": "get", "id": customer}))["created_at"].clone();
 
     let status = sign_in(&app, &server, "ann");
-    assert_eq!(status["carried_over"], json!({"records": 3, "left_out": 1}), "{status}");
+    // Left out: the deleted customer and its contact, the dictionary entry and the seeded
+    // entry's edit (a salesperson may not write reference data); cleared: the industry.
+    assert_eq!(status["carried_over"], json!({"records": 3, "left_out": 4, "values_cleared": 1}), "{status}");
     wait_until("the carried-over records are sent", || pending(&app) == 0);
     assert_eq!(app.dispatch(json!({"op": "rejected"}))["items"], json!([]), "nothing refused");
     let mine = app.dispatch(json!({"op": "get", "id": customer}));
     assert_eq!(mine["fields"]["owner"], ann_id.as_str(), "{mine}");
     assert_eq!(mine["created_at"], created_at, "entry time kept");
+    assert_eq!(mine["fields"].get("industry"), None, "{mine}");
+    let seeded = app.dispatch(json!({"op": "get", "id": crm_core::dictionary::entry_id("customer_grade", "A")}));
+    assert_ne!(seeded["fields"]["label_en"], "Key account", "the seeded entry is as every device has it");
 
     // Her supervisor sees them.
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -242,4 +265,24 @@ fn records_made_before_the_first_sign_in_become_the_accounts() {
     assert_eq!(sue.get(&contact)["fields"]["name"], "周强");
     assert_eq!(sue.get(&visit)["fields"]["place"], "无锡市惠山区");
     assert_eq!(sue.get(&visit)["fields"]["owner"], ann_id.as_str());
+}
+
+#[test]
+fn an_admin_signing_in_keeps_the_reference_data_made_before() {
+    let server = TestServer::start();
+    server.add_user("root", "admin", None);
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path(), "laptop").unwrap();
+    let (customer, _, _) = made_before_signing_in(&app);
+    let status = sign_in(&app, &server, "root");
+    // The dictionary entry and the seeded entry's edit go too, before what uses them.
+    assert_eq!(status["carried_over"], json!({"records": 5, "left_out": 2, "values_cleared": 0}), "{status}");
+    wait_until("the carried-over records are sent", || pending(&app) == 0);
+    assert_eq!(app.dispatch(json!({"op": "rejected"}))["items"], json!([]), "nothing refused");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let other = rt.block_on(Device::login(&server, "root"));
+    rt.block_on(other.engine.sync_once()).unwrap();
+    assert_eq!(other.get(&customer)["fields"]["industry"], "robotics");
+    let seeded = other.get(&crm_core::dictionary::entry_id("customer_grade", "A"));
+    assert_eq!(seeded["fields"]["label_en"], "Key account", "{seeded}");
 }

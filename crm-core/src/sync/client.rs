@@ -16,7 +16,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::store::{IncomingChange, Store};
-use crate::sync::local::Adopted;
+use crate::sync::local::{Account, Adopted};
 use crate::sync::protocol::{
     decode, encode, ClientMsg, DocBytes, LoginRequest, LoginResponse, Refused, ServerMsg, BATCH_BYTES, MAX_FRAME_BYTES,
     PROTOCOL_VERSION,
@@ -138,25 +138,14 @@ pub fn login(
         return Err(SyncError::LoginRefused { reason, message, retry_after_secs: body["retry_after_secs"].as_u64() });
     }
     let login: LoginResponse = serde_json::from_str(&text).map_err(|e| SyncError::Protocol(e.to_string()))?;
-    // A store that never signed in is a local profile: what was made in it becomes the
-    // account's. Its own user record only made sense without a server.
-    let local_profile = store.meta("sync_url")?.is_none().then(|| store.identity().user_id.clone());
-    if let Some(local_user) = &local_profile {
-        store.discard_local_record(local_user)?;
-    }
-    store.set_identity_with_actor(
-        &login.user_id,
-        &login.display_name,
-        &login.role,
-        Some(&login.code_prefix),
-        &actor,
-    )?;
-    store.set_setting("username", username)?;
-    store.set_sync_endpoint(Some((base, &login.token, &login.device_id)))?;
-    let adopted = match &local_profile {
-        Some(local_user) => store.adopt_local_records(local_user)?,
-        None => Adopted::default(),
+    let account = Account {
+        user_id: &login.user_id,
+        username,
+        display_name: &login.display_name,
+        role: &login.role,
+        code_prefix: &login.code_prefix,
     };
+    let adopted = store.become_account(&account, &actor, (base, &login.token, &login.device_id))?;
     Ok(SignedIn { login, adopted })
 }
 

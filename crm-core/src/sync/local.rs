@@ -23,6 +23,8 @@ pub struct Adopted {
     pub records: usize,
     /// Records removed: deleted ones, and ones the account may not write.
     pub left_out: usize,
+    /// Field values cleared because they used dictionary codes the server will not know.
+    pub values_cleared: usize,
 }
 
 /// A local edit the server refused, kept so the person can see it and act.
@@ -239,90 +241,45 @@ impl Store {
         Ok(self.conn.query_row(&sql, [id], |r| r.get::<_, Option<String>>(0)).optional()?.flatten())
     }
 
-    /// Remove a record that exists only on this device (never acknowledged by a server), such
-    /// as a local profile's own user record at the first sign-in. Records the server has are
-    /// left alone.
-    pub fn discard_local_record(&mut self, id: &str) -> Result<()> {
+    /// Signing in to a server: from now on this store is `account`'s, writing with `actor`
+    /// (hex, registered with the server for this device) and syncing with `endpoint`
+    /// (server, token, device id). A store that never signed in is a local profile: what was
+    /// made in it becomes the account's (see [`adopt`]). All of it in one transaction, so a
+    /// failure or a crash part-way leaves the store as it was.
+    pub fn become_account(
+        &mut self,
+        account: &Account<'_>,
+        actor_hex: &str,
+        endpoint: (&str, &str, &str),
+    ) -> Result<Adopted> {
+        let local_user = self.meta("sync_url")?.is_none().then(|| self.identity().user_id.clone());
+        let role = crate::access::Role::parse(account.role).ok_or_else(|| Error::field("role", "invalid_choice"))?;
+        let actor = hex_decode(actor_hex).ok_or_else(|| Error::field("actor", "invalid_id"))?;
         let tx = self.conn.transaction()?;
-        let changes: i64 = tx.query_row("SELECT COUNT(*) FROM changes WHERE doc_id = ?", [id], |r| r.get(0))?;
-        let unsent: i64 = tx.query_row("SELECT COUNT(*) FROM outbox WHERE doc_id = ?", [id], |r| r.get(0))?;
-        let snapshot: i64 =
-            tx.query_row("SELECT IFNULL((SELECT length(snapshot) FROM docs WHERE id = ?), 0)", [id], |r| r.get(0))?;
-        if changes > 0 && changes == unsent && snapshot == 0 {
-            self.cache.take(id);
-            delete_doc_rows(&tx, id)?;
+        crate::store::write_identity(
+            &tx,
+            account.user_id,
+            account.display_name,
+            account.role,
+            Some(account.code_prefix),
+            actor_hex,
+        )?;
+        let (url, token, device_id) = endpoint;
+        for (key, value) in
+            [("username", account.username), ("sync_url", url), ("sync_token", token), ("device_id", device_id)]
+        {
+            set_meta(&tx, key, value)?;
         }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The first sign-in of a local profile: every record made on this device before it is
-    /// written again as the signed-in person's, so it syncs like a record made after the
-    /// sign-in. Same id and creation time; owner and creator move from `local_user` to the
-    /// account. The local history was never sent anywhere and the server takes changes only
-    /// from the signed-in device's actors, so it is folded into one new change. Records the
-    /// account may not write (reference data for anyone but an admin) and deleted records are
-    /// removed; so are local edits to records this device did not create (seeded reference
-    /// data) when the account may not write them. Customers go to the outbox first, so what
-    /// refers to them arrives after them.
-    pub fn adopt_local_records(&mut self, local_user: &str) -> Result<Adopted> {
-        let person = self.person();
-        let me = self.identity().user_id.clone();
-        let tx = self.conn.transaction()?;
-        let mut ids: Vec<(String, Option<String>, bool)> = tx
-            .prepare(
-                "SELECT d.id, d.kind,
-                        length(d.snapshot) = 0 AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.doc_id = d.id
-                            AND c.hash NOT IN (SELECT hash FROM outbox))
-                 FROM docs d WHERE d.id IN (SELECT doc_id FROM outbox)",
-            )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let rank = |kind: Option<crate::Kind>| match kind {
-            Some(crate::Kind::Customer) => 0,
-            Some(crate::Kind::Contact) => 1,
-            _ => 2,
+        let adopted = match &local_user {
+            Some(local_user) => {
+                let person = crate::access::Person { user_id: account.user_id.to_string(), role, team: None };
+                self.cache.clear();
+                adopt(&tx, &person, &automerge::ActorId::from(actor), local_user)?
+            }
+            None => Adopted::default(),
         };
-        ids.sort_by_key(|(id, kind, _)| (rank(kind.as_deref().and_then(crate::Kind::parse)), id.clone()));
-        let mut adopted = Adopted::default();
-        for (id, _, only_here) in ids {
-            self.cache.take(&id);
-            let Some(old) = load_doc(&tx, &id)? else { continue };
-            let Some(kind) = old.kind() else { continue };
-            if !only_here {
-                // Reference data seeded on every device and edited here: the edits stay for
-                // an admin (they are pushed as before), others lose them.
-                if !person.may_write_kind(kind) {
-                    tx.prepare_cached("DELETE FROM outbox WHERE doc_id = ?")?.execute([&id])?;
-                    adopted.left_out += 1;
-                }
-                continue;
-            }
-            delete_doc_rows(&tx, &id)?;
-            if old.deleted_at().is_some() || !person.may_write_kind(kind) {
-                adopted.left_out += 1;
-                continue;
-            }
-            let spec = kind.spec();
-            let (values, _) = old.snapshot(kind);
-            let values: Vec<(&crate::kind::FieldSpec, FieldValue)> = spec
-                .fields
-                .iter()
-                .zip(values)
-                .filter_map(|(field, value)| match value? {
-                    FieldValue::Str(user) if user == local_user && field.ty == FieldType::Ref(crate::Kind::User) => {
-                        Some((field, FieldValue::Str(me.clone())))
-                    }
-                    value => Some((field, value)),
-                })
-                .collect();
-            let created_at = old.created_at().unwrap_or_else(now_ms);
-            let mut doc = RecordDoc::create(&self.actor, kind, created_at, &me, values.iter().map(|(f, v)| (*f, v)))?;
-            let Some(mut change) = doc.commit(&me, now_ms().div_euclid(1000)) else { continue };
-            crate::store::write_local(&tx, &id, &mut doc, &mut change)?;
-            adopted.records += 1;
-        }
         tx.commit()?;
+        self.reload_identity()?;
         Ok(adopted)
     }
 
@@ -382,6 +339,157 @@ fn keep_rejected(
     )?
     .execute(params![hash, id, bytes, code, reason, now_ms()])?;
     Ok(())
+}
+
+/// Who a store is becoming at sign-in, as the server answered.
+pub struct Account<'a> {
+    pub user_id: &'a str,
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub code_prefix: &'a str,
+}
+
+/// The first sign-in of a local profile, inside the sign-in's transaction: every record made
+/// on this device before is written again as `person`'s, so it syncs like a record made after
+/// the sign-in. The local history was never sent anywhere and the server takes changes only
+/// from the signed-in device's actors, so each record's history is folded into one change by
+/// `actor`: same id and creation time, every user it names (all of them local: owner,
+/// creator) now the account.
+///
+/// Left out, and counted: deleted records; user records (accounts are the server's); the
+/// reference data (dictionary entries, teams) an account other than an admin may not write,
+/// and with them the values of fields using dictionary codes they made (the field is
+/// cleared, the record kept); records attached to a customer left out. Local edits to
+/// reference data every device starts with (seeded) are re-written by `actor` for an admin,
+/// dropped for anyone else. Reference data goes to the outbox first, then customers, then
+/// what refers to them.
+fn adopt(
+    tx: &rusqlite::Transaction<'_>,
+    person: &crate::access::Person,
+    actor: &automerge::ActorId,
+    local_user: &str,
+) -> Result<Adopted> {
+    use crate::Kind;
+    let me = person.user_id.as_str();
+    let mut docs: Vec<(String, Option<String>, bool)> = tx
+        .prepare(
+            "SELECT d.id, d.kind,
+                    length(d.snapshot) = 0 AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.doc_id = d.id
+                        AND c.hash NOT IN (SELECT hash FROM outbox))
+             FROM docs d WHERE d.id IN (SELECT doc_id FROM outbox)",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let rank = |kind: Option<Kind>| match kind {
+        Some(k) if k.spec().admin_only => 0,
+        Some(Kind::Customer) => 1,
+        Some(Kind::Contact) => 2,
+        _ => 3,
+    };
+    docs.sort_by_key(|(id, kind, _)| (rank(kind.as_deref().and_then(Kind::parse)), id.clone()));
+    let mut adopted = Adopted::default();
+    let mut gone: HashSet<String> = HashSet::new();
+    // Dictionary codes the server will know: its defaults, and what an admin carries over.
+    let mut codes: HashSet<(String, String)> = HashSet::new();
+    for (id, _, only_here) in docs {
+        let Some(old) = load_doc(tx, &id)? else { continue };
+        let kind = old.kind();
+        if !only_here {
+            // Seeded reference data edited here.
+            let local: Vec<Vec<u8>> = tx
+                .prepare_cached("SELECT hash FROM outbox WHERE doc_id = ?")?
+                .query_map([&id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for hash in &local {
+                tx.prepare_cached("DELETE FROM outbox WHERE hash = ?")?.execute([hash])?;
+                tx.prepare_cached("DELETE FROM changes WHERE doc_id = ? AND hash = ?")?.execute(params![id, hash])?;
+            }
+            tx.prepare_cached(
+                "UPDATE docs SET change_rows = (SELECT COUNT(*) FROM changes WHERE doc_id = ?1) WHERE id = ?1",
+            )?
+            .execute([&id])?;
+            let Some(mut seeded) = load_doc(tx, &id)? else { continue };
+            match kind.filter(|k| person.may_write_kind(*k)) {
+                Some(kind) => {
+                    seeded.set_actor(actor);
+                    let (now, _) = old.snapshot(kind);
+                    let (was, _) = seeded.snapshot(kind);
+                    for ((field, value), before) in kind.spec().fields.iter().zip(now).zip(was) {
+                        if value != before {
+                            seeded.write(field, value.as_ref(), false)?;
+                        }
+                    }
+                    match seeded.commit(me, now_ms().div_euclid(1000)) {
+                        Some(mut change) => crate::store::write_local(tx, &id, &mut seeded, &mut change)?,
+                        None => projection::project(tx, &id, &mut seeded)?,
+                    }
+                    adopted.records += 1;
+                }
+                None => {
+                    projection::project(tx, &id, &mut seeded)?;
+                    adopted.left_out += 1;
+                }
+            }
+            continue;
+        }
+        delete_doc_rows(tx, &id)?;
+        if id == local_user {
+            // The local profile's own user record only made sense without a server.
+            continue;
+        }
+        let keep = kind.filter(|k| *k != Kind::User && person.may_write_kind(*k) && old.deleted_at().is_none());
+        let Some(kind) = keep else {
+            gone.insert(id);
+            adopted.left_out += 1;
+            continue;
+        };
+        let spec = kind.spec();
+        let (values, _) = old.snapshot(kind);
+        let mut fields: Vec<(&crate::kind::FieldSpec, FieldValue)> = Vec::new();
+        let mut orphan = false;
+        for (field, value) in spec.fields.iter().zip(values) {
+            let Some(value) = value else { continue };
+            let value = match (field.ty, value) {
+                (FieldType::Ref(Kind::User), _) => FieldValue::Str(me.to_string()),
+                (FieldType::Ref(Kind::Customer), FieldValue::Str(customer)) if gone.contains(&customer) => {
+                    orphan = true;
+                    break;
+                }
+                (FieldType::Dict(dict), FieldValue::Str(code))
+                    if !crate::dictionary::default_codes(dict).contains(&code.as_str())
+                        && !codes.contains(&(dict.to_string(), code.clone())) =>
+                {
+                    adopted.values_cleared += 1;
+                    continue;
+                }
+                (_, value) => value,
+            };
+            fields.push((field, value));
+        }
+        if orphan {
+            gone.insert(id);
+            adopted.left_out += 1;
+            continue;
+        }
+        if kind == Kind::DictEntry {
+            let text = |name: &str| {
+                fields.iter().find(|(f, _)| f.name == name).and_then(|(_, v)| v.as_str().map(str::to_string))
+            };
+            if let (Some(dict), Some(code)) = (text("dict"), text("code")) {
+                codes.insert((dict, code));
+            }
+        }
+        let created_at = old.created_at().unwrap_or_else(now_ms);
+        let mut doc = RecordDoc::create(actor, kind, created_at, me, fields.iter().map(|(f, v)| (*f, v)))?;
+        let Some(mut change) = doc.commit(me, now_ms().div_euclid(1000)) else {
+            adopted.left_out += 1;
+            continue;
+        };
+        crate::store::write_local(tx, &id, &mut doc, &mut change)?;
+        adopted.records += 1;
+    }
+    Ok(adopted)
 }
 
 fn delete_doc_rows(tx: &rusqlite::Connection, id: &str) -> Result<()> {
