@@ -153,9 +153,10 @@ export interface AppStatus {
 }
 
 /// What `sign_in` answers: the status, and how many records of a local profile became the
-/// account's (`left_out`: deleted ones and reference data the account may not write).
+/// account's (`left_out`: deleted ones, and reference data the account may not write;
+/// `values_cleared`: field values that used dictionary codes left out).
 export interface SignedIn extends AppStatus {
-  carried_over?: { records: number; left_out: number };
+  carried_over?: { records: number; left_out: number; values_cleared?: number };
 }
 
 export interface RejectedEdit {

@@ -47,6 +47,9 @@ export function SignIn() {
             <div data-testid="carried-over">
               <p>{t("session.carried_over", { count: carried.records })}</p>
               {carried.left_out > 0 && <p className="muted">{t("session.left_out", { count: carried.left_out })}</p>}
+              {(carried.values_cleared ?? 0) > 0 && (
+                <p className="muted">{t("session.values_cleared", { count: carried.values_cleared })}</p>
+              )}
             </div>
           ),
           okButtonProps: { "data-testid": "carried-over-ok" } as never,
