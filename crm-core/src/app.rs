@@ -87,6 +87,8 @@ struct Active {
 
 pub struct App {
     active: Mutex<Active>,
+    /// Held through a sign-in: two at once could make two stores for one person.
+    signing_in: Mutex<()>,
     /// Runs the sync engine; `None` only while dropping.
     runtime: Option<tokio::runtime::Runtime>,
     stop_sync: Mutex<Option<watch::Sender<bool>>>,
@@ -110,6 +112,7 @@ impl App {
         let (events, _) = broadcast::channel(256);
         let app = App {
             active: Mutex::new(Active { store, engine: engine.clone(), profile }),
+            signing_in: Mutex::new(()),
             runtime: Some(runtime),
             stop_sync: Mutex::new(None),
             events,
@@ -220,7 +223,18 @@ impl App {
     /// Sign in to `server`: in this person's own store on this device (the one they used
     /// before, or the local profile if it never signed in, or a new one), so nobody's edits
     /// are sent under someone else's session. The person who worked before is signed out.
+    /// One sign-in at a time; whatever happens, whoever is working afterwards syncs if signed in.
     fn sign_in(&self, server: &str, username: &str, password: &str) -> std::result::Result<Adopted, Json> {
+        let _one_at_a_time = self.signing_in.lock().unwrap_or_else(|p| p.into_inner());
+        self.stop_sync();
+        let outcome = self.sign_in_stopped(server, username, password);
+        if matches!(lock(&self.store()).sync_endpoint(), Ok(Some(_))) {
+            self.start_sync();
+        }
+        outcome
+    }
+
+    fn sign_in_stopped(&self, server: &str, username: &str, password: &str) -> std::result::Result<Adopted, Json> {
         let dir = &self.data_dir;
         let current = self.active().profile.clone();
         // A local profile (never signed in) becomes the account's.
@@ -230,42 +244,39 @@ impl App {
             None if unclaimed => current.clone(),
             None => profiles::new_id(),
         };
-        let resume = |e: Json| {
-            // The person working goes on as before.
-            if matches!(lock(&self.store()).sync_endpoint(), Ok(Some(_))) {
-                self.start_sync();
-            }
-            e
-        };
-        self.stop_sync();
         if target == current {
-            let result = login(&mut lock(&self.store()), server, username, password, &self.device_name);
-            let signed_in = result.map_err(sync_error).map_err(resume)?;
+            let signed_in =
+                login(&mut lock(&self.store()), server, username, password, &self.device_name).map_err(sync_error)?;
             lock(&self.store()).set_setting("app_mode", "signed_in").map_err(core_error)?;
-            self.start_sync();
             return Ok(signed_in.adopted);
         }
+        // Someone else's store: opened, signed in, and only then made the working one.
         let new = !dir.join(&target).exists();
-        let path = profiles::prepare(dir, &target).map_err(core_error).map_err(resume)?;
-        let mut store = Store::open(path).map_err(core_error).map_err(resume)?;
-        let signed_in = match login(&mut store, server, username, password, &self.device_name) {
-            Ok(signed_in) => signed_in,
+        let opened = profiles::prepare(dir, &target).and_then(Store::open).map_err(core_error).and_then(|mut store| {
+            let signed_in = login(&mut store, server, username, password, &self.device_name).map_err(sync_error)?;
+            store.set_setting("app_mode", "signed_in").map_err(core_error)?;
+            Ok((store, signed_in))
+        });
+        let (store, signed_in) = match opened {
+            Ok(opened) => opened,
             Err(e) => {
-                drop(store);
                 if new {
                     profiles::remove(dir, &target);
                 }
-                return Err(resume(sync_error(e)));
+                return Err(e);
             }
         };
-        store.set_setting("app_mode", "signed_in").map_err(core_error)?;
-        sign_out(&mut lock(&self.store())).map_err(core_error)?;
-        profiles::set_current(dir, &target).map_err(core_error)?;
         let store = Arc::new(Mutex::new(store));
         let engine = SyncEngine::new(Arc::clone(&store));
         self.forward_engine_events(&engine);
-        *self.active() = Active { store, engine, profile: target };
-        self.start_sync();
+        let previous = std::mem::replace(&mut *self.active(), Active { store, engine, profile: target.clone() });
+        // The new person works from here on; what follows only tidies up after the previous one.
+        if let Err(e) = sign_out(&mut lock(&previous.store)) {
+            eprintln!("field-crm: the previous person could not be signed out of their store: {e}");
+        }
+        if let Err(e) = profiles::set_current(dir, &target) {
+            eprintln!("field-crm: cannot remember which profile to open next time: {e}");
+        }
         Ok(signed_in.adopted)
     }
 
@@ -383,6 +394,6 @@ fn sync_error(e: SyncError) -> Json {
             json!({"detail": detail}),
         ),
         SyncError::Store(e) => core_error(e),
-        other => error_json("sync_error", &other.to_string(), Json::Null),
+        other => error_json(other.code(), &other.to_string(), Json::Null),
     }
 }

@@ -54,7 +54,9 @@ pub fn current(dir: &Path) -> String {
 /// Remember `id` as the store to open next time (written whole, then renamed into place).
 pub fn set_current(dir: &Path, id: &str) -> Result<()> {
     let tmp = dir.join(format!("{CURRENT}.tmp"));
-    std::fs::write(&tmp, id)?;
+    let mut file = std::fs::File::create(&tmp)?;
+    std::io::Write::write_all(&mut file, id.as_bytes())?;
+    file.sync_all()?;
     std::fs::rename(tmp, dir.join(CURRENT))?;
     Ok(())
 }
@@ -64,7 +66,7 @@ pub fn new_id() -> String {
     format!("{MORE}/{}.sqlite3", uuid::Uuid::new_v4())
 }
 
-/// Create what a new store at `id` needs (its folder).
+/// The path of the store `id`, its folder made.
 pub fn prepare(dir: &Path, id: &str) -> Result<PathBuf> {
     let path = dir.join(id);
     if let Some(parent) = path.parent() {

@@ -664,22 +664,16 @@ impl ServerDb {
                 Err((code, reason)) => {
                     // The refused change is in the document: back to what was accepted.
                     held.rebuild(&tx, &doc_id)?;
-                    if !held.since.is_empty() {
-                        unsaved.insert(doc_id.clone(), held);
-                    }
                     return refuse(hash_hex, code, reason);
                 }
             };
             let mut change = change;
             let grows_by = change.raw_bytes().len();
-            if held.stored + held.added + grows_by > MAX_RECORD_BYTES {
+            if held.stored + 2 * (held.added + grows_by) > MAX_RECORD_BYTES {
                 // Possibly too big: measure it exactly.
                 let snapshot = held.doc.save();
                 if snapshot.len() > MAX_RECORD_BYTES {
                     held.rebuild(&tx, &doc_id)?;
-                    if !held.since.is_empty() {
-                        unsaved.insert(doc_id.clone(), held);
-                    }
                     let reason = format!("the record would be {} bytes; at most {MAX_RECORD_BYTES}", snapshot.len());
                     return refuse(hash_hex, "too_large", reason);
                 }
@@ -949,8 +943,6 @@ fn dictionary_entries(tx: &Connection) -> Result<HashSet<(String, String)>, DbEr
     Ok(out)
 }
 
-/// The server's current copy of a document: from the cache, else its stored snapshot (which
-/// only ever holds accepted changes), else empty. The caller puts it back in the cache.
 /// Records an ingest holds with their snapshots unwritten, at most (then all are written).
 const HELD: usize = 8;
 
@@ -960,7 +952,8 @@ const HELD: usize = 8;
 struct Unsaved {
     doc: RecordDoc,
     /// The size of its stored snapshot, and the (uncompressed) bytes of the changes accepted
-    /// since: an upper bound on the size its snapshot would have now.
+    /// since: the snapshot now is at most `stored + added` in practice, and `stored + 2 *
+    /// added` is what is trusted without measuring.
     stored: usize,
     added: usize,
     /// The changes accepted since its snapshot was stored, to rebuild it after a refusal.
@@ -976,11 +969,14 @@ impl Unsaved {
     }
 
     /// Back to the stored snapshot plus the changes accepted since (a refused change was
-    /// applied to `doc`).
-    fn rebuild(&mut self, tx: &Connection, id: &str) -> Result<(), DbError> {
+    /// applied to `doc`), stored at once so that a later refusal does not replay them again.
+    fn rebuild(self, tx: &Connection, id: &str) -> Result<(), DbError> {
+        if self.since.is_empty() {
+            return Ok(());
+        }
         let mut doc = stored_doc(tx, id)?;
-        doc.apply(self.since.clone()).map_err(|e| DbError::Invalid(e.to_string()))?;
-        self.doc = doc;
+        doc.apply(self.since).map_err(|e| DbError::Invalid(e.to_string()))?;
+        tx.prepare_cached("UPDATE docs SET snapshot = ? WHERE id = ?")?.execute(params![doc.save(), id])?;
         Ok(())
     }
 
@@ -992,6 +988,8 @@ impl Unsaved {
     }
 }
 
+/// The server's current copy of a document: from the cache, else its stored snapshot (which
+/// only ever holds accepted changes), else empty. The caller puts it back in the cache.
 fn current_doc(cache: &mut DocCache, conn: &Connection, doc_id: &str) -> Result<RecordDoc, DbError> {
     match cache.take(doc_id) {
         Some(doc) => Ok(doc),

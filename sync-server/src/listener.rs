@@ -55,7 +55,12 @@ impl GuardedListener {
     }
 
     /// A slot for one more connection from `ip`, or `None` when that address has its share.
+    /// An IPv6 host usually has a whole /64 to pick addresses from, so that is what counts.
     fn admit(&self, ip: IpAddr) -> Option<AddressSlot> {
+        let ip = match ip {
+            IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+            v4 => v4,
+        };
         let mut counts = self.by_address.lock().unwrap_or_else(|e| e.into_inner());
         let count = counts.entry(ip).or_insert(0);
         if *count >= self.limits.per_address {
@@ -129,13 +134,34 @@ pub struct Guarded {
     idle: Duration,
     deadline: Pin<Box<Sleep>>,
     /// Until the end of the first request's headers has been read: when they must be in, and
-    /// how much of the blank line that ends them was seen last.
-    headers: Option<(Instant, usize)>,
+    /// what of the blank line that ends them was seen last.
+    headers: Option<(Instant, LineEnd)>,
     _slots: (OwnedSemaphorePermit, AddressSlot),
 }
 
-/// The blank line that ends HTTP headers (HTTP/2's preface contains it too).
-const HEADERS_END: &[u8] = b"\r\n\r\n";
+/// Progress towards the blank line that ends HTTP headers: `\r\n\r\n`, or a bare `\n\n`
+/// (which parsers accept too). HTTP/2's preface contains one as well.
+#[derive(Debug, Clone, Copy)]
+enum LineEnd {
+    /// Inside a line.
+    Text,
+    /// Just after a line's `\n`.
+    LineEnded,
+    /// Just after `\n\r`.
+    BlankStarted,
+}
+
+impl LineEnd {
+    /// After `byte`; `None` once the headers have ended.
+    fn next(self, byte: u8) -> Option<LineEnd> {
+        match (self, byte) {
+            (LineEnd::LineEnded | LineEnd::BlankStarted, b'\n') => None,
+            (_, b'\n') => Some(LineEnd::LineEnded),
+            (LineEnd::LineEnded, b'\r') => Some(LineEnd::BlankStarted),
+            _ => Some(LineEnd::Text),
+        }
+    }
+}
 
 impl Guarded {
     fn new(inner: TcpStream, slots: (OwnedSemaphorePermit, AddressSlot), limits: Limits) -> Self {
@@ -144,19 +170,21 @@ impl Guarded {
             inner,
             idle: limits.idle,
             deadline: Box::pin(tokio::time::sleep_until(headers_due.min(Instant::now() + limits.idle))),
-            headers: Some((headers_due, 0)),
+            headers: Some((headers_due, LineEnd::Text)),
             _slots: slots,
         }
     }
 
     /// Follow the first request's headers through `read`; true once they have ended.
     fn headers_ended(&mut self, read: &[u8]) -> bool {
-        let Some((_, matched)) = self.headers.as_mut() else { return true };
+        let Some((_, seen)) = self.headers.as_mut() else { return true };
         for &byte in read {
-            *matched = if byte == HEADERS_END[*matched] { *matched + 1 } else { usize::from(byte == HEADERS_END[0]) };
-            if *matched == HEADERS_END.len() {
-                self.headers = None;
-                return true;
+            match seen.next(byte) {
+                Some(next) => *seen = next,
+                None => {
+                    self.headers = None;
+                    return true;
+                }
             }
         }
         false
@@ -205,5 +233,31 @@ impl AsyncWrite for Guarded {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineEnd;
+
+    /// Where the headers in `request` end (the index of the byte after them), if they do.
+    fn end(request: &[u8]) -> Option<usize> {
+        let mut seen = LineEnd::Text;
+        for (i, &byte) in request.iter().enumerate() {
+            seen = match seen.next(byte) {
+                Some(next) => next,
+                None => return Some(i + 1),
+            };
+        }
+        None
+    }
+
+    #[test]
+    fn headers_end_at_the_first_blank_line_with_or_without_carriage_returns() {
+        assert_eq!(end(b"GET / HTTP/1.1\r\nhost: x\r\n\r\nbody"), Some(27));
+        assert_eq!(end(b"GET / HTTP/1.1\nhost: x\n\nbody"), Some(24));
+        assert_eq!(end(b"GET / HTTP/1.1\r\nhost: x\r\n"), None);
+        assert_eq!(end(b"GET / HTTP/1.1\r\nx: a\rb\r\n"), None, "a stray carriage return ends nothing");
+        assert_eq!(end(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), Some(18), "HTTP/2's preface");
     }
 }

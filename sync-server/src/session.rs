@@ -83,8 +83,8 @@ impl Conn {
         }
     }
 
-    /// May this device still be served? Reads its standing again only when accounts or
-    /// devices changed since it was last read.
+    /// May this device still be served? Reads its standing again (updating `who`) only when
+    /// accounts or devices changed since it was last read.
     fn standing(&mut self) -> Result<Result<(), AuthError>, Stop> {
         if self.who.expires_at <= crm_core::value::now_ms() {
             return Ok(Err(AuthError::Expired));
@@ -468,6 +468,11 @@ async fn serve_connection(
                             conn.error("hello_first", "send hello before pushing".into(), false).await?;
                             continue;
                         }
+                        // Judged as the device stands now, even if the news of a revocation
+                        // or a role change is still on its way to this loop.
+                        if let Err(why) = conn.standing()? {
+                            return conn.refuse(why).await;
+                        }
                         if changes.len() > MAX_PUSH_CHANGES {
                             let message = format!("at most {MAX_PUSH_CHANGES} changes per push; this one had {}", changes.len());
                             conn.error("batch_too_large", message, false).await?;
@@ -487,6 +492,9 @@ async fn serve_connection(
                         if !greeted {
                             conn.error("hello_first", "send hello before repairing".into(), false).await?;
                             continue;
+                        }
+                        if let Err(why) = conn.standing()? {
+                            return conn.refuse(why).await;
                         }
                         if !repairs.contains_key(&doc) && repairs.len() >= MAX_REPAIRS {
                             let message = format!("at most {MAX_REPAIRS} documents under repair at once");

@@ -148,6 +148,15 @@ fn a_shared_device_keeps_each_persons_edits_in_their_own_profile() {
     let app = App::open(dir.path(), "office tablet").unwrap();
 
     sign_in(&app, &server, "wang");
+    // Someone else's sign-in that fails leaves wang working as before, and no store behind.
+    let wrong = app.dispatch(json!({"op": "sign_in", "server": server.url(), "username": "li", "password": "nope"}));
+    assert_eq!(wrong["params"]["reason"], "login_failed", "{wrong}");
+    let status = app.dispatch(json!({"op": "app_status"}));
+    assert_eq!(
+        (status["mode"].as_str(), status["identity"]["user_id"].as_str()),
+        (Some("signed_in"), Some(wang_id.as_str()))
+    );
+    assert_eq!(status["profiles"].as_array().map(Vec::len), Some(1), "{status}");
     let kept = create(&app, "customer", json!({"name": "宁波甬江贸易有限公司"}));
     let moved = create(&app, "customer", json!({"name": "绍兴越城纺织有限公司"}));
     wait_until("wang's customers reach the server", || pending(&app) == 0);
@@ -285,4 +294,23 @@ fn an_admin_signing_in_keeps_the_reference_data_made_before() {
     assert_eq!(other.get(&customer)["fields"]["industry"], "robotics");
     let seeded = other.get(&crm_core::dictionary::entry_id("customer_grade", "A"));
     assert_eq!(seeded["fields"]["label_en"], "Key account", "{seeded}");
+}
+
+#[test]
+fn a_store_signed_in_before_takes_no_other_account() {
+    let server = TestServer::start();
+    server.add_user("ann", "account_manager", Some("east"));
+    server.add_user("bob", "account_manager", Some("east"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = crm_core::Store::open(dir.path().join("crm.sqlite3")).unwrap();
+    crm_core::sync::client::login(&mut store, &server.url(), "ann", PASSWORD, "cli").unwrap();
+    store.handle_json(r#"{"op": "create", "kind": "customer", "fields": {"name": "安的客户"}}"#);
+    for (url, user) in [(server.url(), "bob"), ("http://127.0.0.1:9".to_string(), "ann")] {
+        let refused = crm_core::sync::client::login(&mut store, &url, user, PASSWORD, "cli").unwrap_err();
+        assert_eq!(refused.code(), "store_of_another_account", "{refused}");
+    }
+    assert_eq!(store.identity().display_name, "ann", "still ann's");
+    assert_eq!(store.outbox_len().unwrap(), 1, "her edit still waits for her");
+    // Ann signing in again is fine.
+    crm_core::sync::client::login(&mut store, &format!("{}/", server.url()), "ann", PASSWORD, "cli").unwrap();
 }

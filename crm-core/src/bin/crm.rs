@@ -246,7 +246,7 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
             println!("compacted {n} records");
         }
         "whoami" => {
-            println!("{}", serde_json::to_string_pretty(store.identity()).map_err(|e| e.to_string())?);
+            println!("{}", serde_json::to_string_pretty(&store.whoami()).map_err(|e| e.to_string())?);
         }
         "login" => {
             let (Some(url), Some(user)) = (args.first(), args.get(1)) else {

@@ -46,6 +46,8 @@ pub enum SyncError {
     },
     #[error("the server cannot be reached: {0}")]
     Unreachable(String),
+    #[error("this store is {owner}'s on {server}; sign in to another account with a store of its own (another data directory, or the app's switch user)")]
+    OtherAccount { owner: String, server: String },
     #[error("the server refused the connection ({code}): {message}")]
     Refused { status: u16, code: String, message: String },
     #[error("this device was revoked; its local data has been removed")]
@@ -65,6 +67,7 @@ impl SyncError {
             SyncError::NotSignedIn => "not_signed_in",
             SyncError::LoginRefused { .. } => "sign_in_refused",
             SyncError::Unreachable(_) => "server_unreachable",
+            SyncError::OtherAccount { .. } => "store_of_another_account",
             SyncError::Refused { code, .. } | SyncError::Server { code, .. } => code,
             SyncError::Revoked => "device_revoked",
             SyncError::Protocol(_) => "protocol_error",
@@ -114,6 +117,15 @@ pub fn login(
     device_name: &str,
 ) -> Result<SignedIn, SyncError> {
     let base = base_url.trim_end_matches('/');
+    // A store that signed in before is that account's: its unsent edits must never go out
+    // under another one.
+    if let Some(server) = store.meta("sync_url")? {
+        let owner = store.meta("username")?;
+        if server.trim_end_matches('/') != base || owner.as_deref().is_some_and(|o| o != username) {
+            let owner = owner.unwrap_or_else(|| store.identity().display_name.clone());
+            return Err(SyncError::OtherAccount { owner, server });
+        }
+    }
     let actor = crate::store::hex(uuid::Uuid::new_v4().as_bytes());
     let body = serde_json::to_string(&LoginRequest {
         username: username.into(),
