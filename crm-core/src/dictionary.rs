@@ -115,13 +115,21 @@ pub fn default_codes(dict: &str) -> Vec<&'static str> {
     TABLE.iter().filter(|(d, _)| *d == dict).flat_map(|(_, e)| e.iter().map(|(c, _, _)| *c)).collect()
 }
 
+/// The actor the default entries are written with, on every device and the server.
+const SEED_ACTOR: [u8; 16] = [0x5e, 0xed, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+
+/// Is `actor` (hex) the one the default entries are written with?
+pub fn is_seed_actor(actor: &str) -> bool {
+    crate::store::hex(&SEED_ACTOR) == actor
+}
+
 /// The default entries as records, each with its one change: byte-identical wherever they are
 /// made (a fixed actor, time and id), so every device and the server hold the same changes
 /// and they merge as one. The server stores them too, so an admin's edit of a default entry
 /// builds on changes it has.
 pub fn seed_records() -> crate::Result<Vec<(String, crate::document::RecordDoc, automerge::Change)>> {
     use crate::value::FieldValue;
-    let seed_actor = automerge::ActorId::from(&[0x5e, 0xed, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1][..]);
+    let seed_actor = automerge::ActorId::from(&SEED_ACTOR[..]);
     let mut out = Vec::new();
     for entry in defaults() {
         let values = [

@@ -464,6 +464,19 @@ impl ServerDb {
             "INSERT INTO actors (actor, device_id, user_id) VALUES (?, ?, ?)",
             params![actor, device_id, user_id],
         )?;
+        // Actors this store wrote with that no device holds (the server was restored from a
+        // backup older than them): this device's again. Never the server's own actors.
+        let system = hex(self.system_actor.to_bytes());
+        for previous in req.previous_actors.iter().take(MAX_PREVIOUS_ACTORS) {
+            let previous = previous.to_lowercase();
+            let valid = crm_core::store::hex_decode(&previous).is_some_and(|b| (8..=32).contains(&b.len()));
+            if valid && previous != system && !crm_core::dictionary::is_seed_actor(&previous) {
+                tx.execute(
+                    "INSERT OR IGNORE INTO actors (actor, device_id, user_id) VALUES (?, ?, ?)",
+                    params![previous, device_id, user_id],
+                )?;
+            }
+        }
         tx.commit()?;
         Ok(LoginResponse {
             token,
@@ -942,6 +955,9 @@ fn dictionary_entries(tx: &Connection) -> Result<HashSet<(String, String)>, DbEr
     }
     Ok(out)
 }
+
+/// Earlier actors one sign-in may bring back (a device gets a new one per sign-in).
+const MAX_PREVIOUS_ACTORS: usize = 256;
 
 /// Records an ingest holds with their snapshots unwritten, at most (then all are written).
 const HELD: usize = 8;

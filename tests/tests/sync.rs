@@ -245,6 +245,10 @@ async fn after_a_restore_from_an_older_backup_each_device_sends_its_own_edits_ag
     sue.sync().await.unwrap();
     let backup = server.db_path.with_file_name("old.sqlite3");
     sync_server::db::backup(&server.db_path, &backup).unwrap();
+    // A device registered after the backup: the restored server knows neither it nor its actor.
+    let late = Device::login(&server, "bob").await;
+    let lates = late.create("customer", json!({"name": "备份之后的设备"}));
+    late.sync().await.unwrap();
 
     // Acknowledged after the backup: lost when the old backup is restored.
     let customer = ann.create("customer", json!({"name": "恢复测试客户", "grade": "B"}));
@@ -271,6 +275,20 @@ async fn after_a_restore_from_an_older_backup_each_device_sends_its_own_edits_ag
     ann.sync().await.unwrap();
     assert_eq!(ann.engine.store().outbox_len().unwrap(), 0, "the edit was accepted once sue's came back");
     assert!(ann.rejected().is_empty(), "{:?}", ann.rejected());
+
+    // The late device's token went with the restore: it signs in again, gets its actor
+    // back, and its customer is sent again and accepted.
+    assert!(late.sync().await.is_err(), "its session is unknown to the restored server");
+    tokio::task::block_in_place(|| {
+        let mut store = late.engine.store();
+        crm_core::sync::client::login(&mut store, &server.url(), "bob", crm_tests::PASSWORD, "test device").unwrap();
+    });
+    late.sync().await.unwrap();
+    assert!(late.rejected().is_empty(), "{:?}", late.rejected());
+    assert_eq!(late.engine.store().outbox_len().unwrap(), 0);
+    let bobs_other = Device::login(&server, "bob").await;
+    bobs_other.sync().await.unwrap();
+    assert_eq!(bobs_other.get(&lates)["fields"]["name"], "备份之后的设备");
 
     let fresh_sue = Device::login(&server, "sue").await;
     fresh_sue.sync().await.unwrap();

@@ -133,6 +133,10 @@ pub fn login(
         device_name: device_name.into(),
         actor: actor.clone(),
         resume_device: store.meta("device_id")?,
+        previous_actors: match store.meta("sync_url")? {
+            Some(_) => store.own_actors()?,
+            None => Vec::new(),
+        },
     })
     .map_err(|e| SyncError::Protocol(e.to_string()))?;
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();

@@ -187,6 +187,11 @@ pub struct LoginRequest {
     /// with the earlier actor and not sent yet are still accepted after signing in again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_device: Option<String>,
+    /// The actors (hex) this store wrote with before. The server adds to this device those no
+    /// device holds (after a restore from a backup older than the device), so the edits it
+    /// wrote with them can be sent again; actors another device holds are left alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_actors: Vec<String>,
 }
 
 /// What `POST /api/login` answers.
