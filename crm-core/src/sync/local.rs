@@ -341,6 +341,18 @@ fn keep_rejected(
     Ok(())
 }
 
+/// When records written at once (a first sign-in, a restored server) go to the outbox: what
+/// others refer to first — reference data, then customers, then contacts, then the rest —
+/// so the server never judges a record before what it names.
+fn send_rank(kind: Option<&str>) -> u8 {
+    match kind.and_then(crate::Kind::parse) {
+        Some(k) if k.spec().admin_only => 0,
+        Some(crate::Kind::Customer) => 1,
+        Some(crate::Kind::Contact) => 2,
+        _ => 3,
+    }
+}
+
 /// Who a store is becoming at sign-in, as the server answered.
 pub struct Account<'a> {
     pub user_id: &'a str,
@@ -381,13 +393,7 @@ fn adopt(
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    let rank = |kind: Option<Kind>| match kind {
-        Some(k) if k.spec().admin_only => 0,
-        Some(Kind::Customer) => 1,
-        Some(Kind::Contact) => 2,
-        _ => 3,
-    };
-    docs.sort_by_key(|(id, kind, _)| (rank(kind.as_deref().and_then(Kind::parse)), id.clone()));
+    docs.sort_by_key(|(id, kind, _)| (send_rank(kind.as_deref()), id.clone()));
     let mut adopted = Adopted::default();
     let mut gone: HashSet<String> = HashSet::new();
     // Dictionary codes the server will know: its defaults, and what an admin carries over.
@@ -557,14 +563,15 @@ impl Store {
     /// sequence, so re-sending is harmless. Returns how many were queued.
     pub fn requeue_own_changes(&mut self) -> Result<usize> {
         let own: HashSet<Vec<u8>> = self.own_actors()?.iter().filter_map(|a| hex_decode(a)).collect();
-        let ids: Vec<String> = self
+        let mut docs: Vec<(String, Option<String>)> = self
             .conn
-            .prepare("SELECT id FROM docs ORDER BY id")?
-            .query_map([], |r| r.get(0))?
+            .prepare("SELECT id, kind FROM docs")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
+        docs.sort_by_key(|(id, kind)| (send_rank(kind.as_deref()), id.clone()));
         let tx = self.conn.transaction()?;
         let mut queued: Vec<(String, Vec<u8>, Vec<u8>)> = Vec::new();
-        for id in ids {
+        for (id, _) in docs {
             let Some(mut doc) = load_doc(&tx, &id)? else { continue };
             for mut change in doc.inner().get_changes(&[]) {
                 if !own.contains(change.actor_id().to_bytes()) {
