@@ -87,6 +87,12 @@ describe("a tablet shared by 王芳 and 李丽", { timeout: 300_000 }, () => {
     await page.getByTestId("signin-form").waitFor({ timeout: TIMEOUT });
     const wangfang = page.locator('[data-testid="profile"][data-username="wangfang"]');
     assert.match(await wangfang.getByTestId("profile-pending").textContent(), /1 条修改待发送/);
+    await screenshot(page, "signin-profiles");
+    // Tapping a profile fills in that person's server and name.
+    await page.fill('input[name="server"]', "");
+    await wangfang.getByTestId("profile-pick").click();
+    assert.equal(await page.inputValue('input[name="server"]'), relay.url);
+    assert.equal(await page.inputValue('input[name="username"]'), "wangfang");
 
     // 李丽 signs in on the same tablet and sees who else works here, with 王芳's unsent edit.
     await signIn(page, server.url, "lili");
