@@ -454,9 +454,14 @@ impl Store {
             return Err(Error::NotFound(id.to_string()));
         }
         let customer = self.get(id)?;
+        // The timeline names who a visit was with and who logged it, deleted contacts too.
+        let mut activities = self.items_where(Kind::Activity, "t.customer = ?", &[&id], "t.time DESC", 200)?;
+        for activity in &mut activities {
+            activity.names = Some(self.reference_names(Kind::Activity, &activity.fields)?);
+        }
         Ok(Customer360 {
             contacts: self.items_where(Kind::Contact, "t.customer = ?", &[&id], "t.is_primary DESC, t.name", 200)?,
-            activities: self.items_where(Kind::Activity, "t.customer = ?", &[&id], "t.time DESC", 200)?,
+            activities,
             opportunities: self.items_where(Kind::Opportunity, "t.customer = ?", &[&id], "t.expected_close", 200)?,
             customer,
         })

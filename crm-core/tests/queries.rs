@@ -343,4 +343,8 @@ fn lists_take_ranges_of_times_dates_and_numbers_and_name_what_items_refer_to() {
     assert_eq!(bad["params"]["errors"][0]["reason"], "bad_range", "{bad}");
     let text = r.try_call(json!({"op": "list", "kind": "activity", "filter": {"place": {"from": "a"}}}));
     assert_eq!(text["code"], "validation", "{text}");
+    // The customer's timeline names the contact, even once the contact is deleted.
+    r.call(json!({"op": "delete", "id": contact}));
+    let timeline = r.call(json!({"op": "customer360", "id": customer}));
+    assert_eq!(timeline["activities"][0]["names"][&contact], "钱进", "{timeline}");
 }

@@ -187,7 +187,7 @@ export function CustomerDetail({ id }: { id: string }) {
         </Card>
 
         <Card title={t("detail.activities")}>
-          <Timeline customerId={id} activities={activities} contacts={contacts} />
+          <Timeline customerId={id} activities={activities} />
         </Card>
 
         <Card title={t("detail.history")}>

@@ -9,14 +9,14 @@ import { useUndoableDelete } from "../../components/useUndoableDelete";
 
 /// A customer's visits and calls, newest first: when (local time), with whom, where, how
 /// long, and edit / delete where this person may.
-export function Timeline({ customerId, activities, contacts }: { customerId: string; activities: Item[]; contacts: Item[] }) {
+export function Timeline({ customerId, activities }: { customerId: string; activities: Item[] }) {
   const { t } = useCrm();
-  const names = new Map(contacts.map((c) => [c.id, String(c.fields.name ?? "")]));
   if (activities.length === 0) return <p className="muted">{t("detail.no_activities")}</p>;
   return (
     <ol className="timeline" data-testid="timeline">
       {activities.map((a) => (
-        <TimelineEntry key={a.id} a={a} customerId={customerId} contactName={names.get(String(a.fields.contact ?? ""))} />
+        // `customer360` names what each visit refers to, a contact deleted since included.
+        <TimelineEntry key={a.id} a={a} customerId={customerId} contactName={a.names?.[String(a.fields.contact ?? "")]} />
       ))}
     </ol>
   );
