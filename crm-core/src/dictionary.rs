@@ -120,7 +120,7 @@ const SEED_ACTOR: [u8; 16] = [0x5e, 0xed, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 
 /// Is `actor` (hex) the one the default entries are written with?
 pub fn is_seed_actor(actor: &str) -> bool {
-    crate::store::hex(&SEED_ACTOR) == actor
+    automerge::ActorId::from(&SEED_ACTOR[..]).to_hex_string() == actor
 }
 
 /// The default entries as records, each with its one change: byte-identical wherever they are

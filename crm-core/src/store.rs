@@ -838,6 +838,22 @@ pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> 
     Ok(())
 }
 
+/// The actors (hex) in `meta.own_actors`, stored comma-separated.
+pub(crate) fn own_actor_list(conn: &rusqlite::Connection) -> Result<Option<Vec<String>>> {
+    let list: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'own_actors'", [], |r| r.get(0)).optional()?;
+    Ok(list.map(|l| l.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect()))
+}
+
+/// Add `actor` (hex) to the actors this store has written with while signed in to a server.
+pub(crate) fn remember_own_actor(tx: &rusqlite::Connection, actor: &str) -> Result<()> {
+    let mut actors = own_actor_list(tx)?.unwrap_or_default();
+    if !actors.iter().any(|a| a == actor) {
+        actors.push(actor.to_string());
+    }
+    set_meta(tx, "own_actors", &actors.join(","))
+}
+
 /// Write who is working (inside `tx`): their user, role and the actor (hex) their changes
 /// are written with from now on, remembered as this device's own.
 pub(crate) fn write_identity(
@@ -855,7 +871,7 @@ pub(crate) fn write_identity(
     for (k, v) in [("user_id", user_id), ("display_name", display_name), ("role", role), ("actor", actor_hex)] {
         set_meta(tx, k, v)?;
     }
-    crate::sync::local::remember_own_actor(tx, actor_hex)?;
+    remember_own_actor(tx, actor_hex)?;
     if let Some(prefix) = code_prefix {
         set_meta(tx, "code_prefix", prefix)?;
     }

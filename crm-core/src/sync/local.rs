@@ -12,7 +12,7 @@ use crate::document::RecordDoc;
 use crate::error::{Error, Result};
 use crate::kind::FieldType;
 use crate::projection;
-use crate::store::{hex, hex_decode, load_doc, set_meta, IncomingChange, Store};
+use crate::store::{hex, hex_decode, load_doc, own_actor_list, set_meta, IncomingChange, Store};
 use crate::sync::protocol::{Accepted, Refused};
 use crate::value::{format_datetime, now_ms, FieldValue};
 
@@ -519,22 +519,6 @@ fn delete_doc_rows(tx: &rusqlite::Connection, id: &str) -> Result<()> {
 /// Is this change (by hash) one of this device's edits not yet acknowledged?
 fn unsent(tx: &rusqlite::Connection, hash: &[u8]) -> Result<bool> {
     Ok(tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE hash = ?)")?.query_row([hash], |r| r.get(0))?)
-}
-
-/// The actors (hex) in `meta.own_actors`, stored comma-separated.
-fn own_actor_list(conn: &rusqlite::Connection) -> Result<Option<Vec<String>>> {
-    let list: Option<String> =
-        conn.query_row("SELECT value FROM meta WHERE key = 'own_actors'", [], |r| r.get(0)).optional()?;
-    Ok(list.map(|l| l.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect()))
-}
-
-/// Add `actor` (hex) to the actors this store has written with while signed in to a server.
-pub(crate) fn remember_own_actor(tx: &rusqlite::Connection, actor: &str) -> Result<()> {
-    let mut actors = own_actor_list(tx)?.unwrap_or_default();
-    if !actors.iter().any(|a| a == actor) {
-        actors.push(actor.to_string());
-    }
-    set_meta(tx, "own_actors", &actors.join(","))
 }
 
 impl Store {
