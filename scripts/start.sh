@@ -91,7 +91,7 @@ Field CRM is running.
 
 In another terminal:
   $bin/crm --data $device search 陈
-  $bin/crm --data $device call '{"op":"follow_ups","by":"$(date -u +%Y-%m-%d)"}'
+  $bin/crm --data $device call '{"op":"follow_ups","by":"$(date +%Y-%m-%d)"}'
   $bin/crm --data $device sync --watch
   CRM_PASSWORD=lili-demo-1 $bin/crm --data /tmp/lili login $url lili && $bin/crm --data /tmp/lili sync
 The JSON API is in docs/api.md, the sync protocol in docs/protocol.md.

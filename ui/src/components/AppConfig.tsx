@@ -33,7 +33,7 @@ export function AppConfig({ children }: { children: ReactNode }) {
   // Global, and set before any child renders a date.
   dayjs.locale(lang === "zh-CN" ? "zh-cn" : "en");
   return (
-    <ConfigProvider locale={lang === "zh-CN" ? zhCN : enUS} theme={THEME}>
+    <ConfigProvider locale={lang === "zh-CN" ? zhCN : enUS} theme={THEME} button={{ autoInsertSpace: false }}>
       <AntApp>{children}</AntApp>
     </ConfigProvider>
   );

@@ -39,7 +39,8 @@ function RecordTable({ section }: { section: Section }) {
   const { crm, t } = useCrm();
   const [dict, setDict] = useState<string | undefined>();
   const page = useData(
-    () => crm.list(KINDS[section], { sort: SORT[section], limit: LIMIT, filter: dict ? { dict } : undefined }),
+    // One dictionary is shown in its own order; all of them grouped by dictionary.
+    () => crm.list(KINDS[section], { sort: dict ? "sort_order" : SORT[section], limit: LIMIT, filter: dict ? { dict } : undefined }),
     [section, dict],
   );
   const columns = useColumns(section);
@@ -52,7 +53,7 @@ function RecordTable({ section }: { section: Section }) {
           allowClear
           value={dict}
           onChange={setDict}
-          placeholder={`${t("admin.dict")}: ${t("common.all")}`}
+          placeholder={t("common.labelled", { label: t("admin.dict"), value: t("common.all") })}
           popupMatchSelectWidth={false}
           virtual={false}
           options={DICTS.map((d) => ({ value: d, label: t(`dict.${d}`) }))}

@@ -41,7 +41,7 @@ const Filters = memo(function Filters({
         <OwnerSelect
           value={filters.owner || undefined}
           onChange={(v) => setFilter("owner", v)}
-          placeholder={`${t("field.owner")}: ${t("common.all")}`}
+          placeholder={t("common.labelled", { label: t("field.owner"), value: t("common.all") })}
           data-testid="filter-owner"
         />
       )}
@@ -72,7 +72,7 @@ const Filters = memo(function Filters({
         onChange={setSort}
         data-testid="sort"
         popupMatchSelectWidth={false}
-        options={SORTS.map((s) => ({ value: s, label: `${t("customers.sort")}: ${t(`sort.${s}`)}` }))}
+        options={SORTS.map((s) => ({ value: s, label: t("common.labelled", { label: t("customers.sort"), value: t(`sort.${s}`) }) }))}
       />
       <Checkbox checked={desc} onChange={(e) => setDesc(e.target.checked)} className="check">
         {t("customers.desc")}
@@ -106,7 +106,7 @@ function DictFilter({
       allowClear
       value={value || undefined}
       onChange={onChange}
-      placeholder={`${t(`field.${field}`)}: ${t("common.all")}`}
+      placeholder={t("common.labelled", { label: t(`field.${field}`), value: t("common.all") })}
       data-testid={`filter-${field}`}
       popupMatchSelectWidth={false}
       virtual={false}

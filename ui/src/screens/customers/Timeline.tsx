@@ -67,7 +67,7 @@ function TimelineEntry({ a, customerId, contactName }: { a: Item; customerId: st
         {[contactName, f.place ? String(f.place) : null, minutes].filter(Boolean).join(" · ")}
       </p>
       <p className="muted small">
-        {[userName(users, f.owner), f.next_follow_up ? `${t("field.next_follow_up")}: ${formatDate(lang, f.next_follow_up as string)}` : null]
+        {[userName(users, f.owner), f.next_follow_up ? t("common.labelled", { label: t("field.next_follow_up"), value: formatDate(lang, f.next_follow_up as string) }) : null]
           .filter(Boolean)
           .join(" · ")}
       </p>

@@ -75,7 +75,7 @@ export function Pipeline() {
             <OwnerSelect
               value={owner}
               onChange={setOwner}
-              placeholder={`${t("field.owner")}: ${t("common.all")}`}
+              placeholder={t("common.labelled", { label: t("field.owner"), value: t("common.all") })}
               data-testid="pipeline-owner"
             />
           )}
@@ -116,7 +116,9 @@ export function Pipeline() {
                   data-id={o.id}
                   aria-label={String(o.fields.title)}
                   onPointerDown={(e) => {
-                    if (!canWrite || (e.target as HTMLElement).closest(".ant-select,button")) return;
+                    // The "move to" list is drawn outside the card, but React passes its
+                    // events up to the card all the same: they are not the card's.
+                    if (!canWrite || (e.target as HTMLElement).closest(".ant-select,.ant-select-dropdown,button")) return;
                     (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
                     setDrag({
                       id: o.id,
@@ -150,6 +152,8 @@ export function Pipeline() {
                   }}
                   onClick={() => !canWrite && navigate(`/customers/${String(o.fields.customer)}`)}
                   onKeyDown={(e) => {
+                    // Keys for the card itself, not for its "move to" list.
+                    if (e.target !== e.currentTarget) return;
                     if (canWrite && e.key === "ArrowRight" && i < order.length - 1) void move(o.id, order[i + 1]);
                     if (canWrite && e.key === "ArrowLeft" && i > 0) void move(o.id, order[i - 1]);
                     if (e.key === "Enter") navigate(`/customers/${String(o.fields.customer)}`);
@@ -167,7 +171,7 @@ export function Pipeline() {
                       onChange={(stage: string) => void move(o.id, stage)}
                       data-testid="move-to"
                       virtual={false}
-                      options={order.map((st) => ({ value: st, label: `${t("pipeline.move_to")}: ${t(`stage.${st}`)}` }))}
+                      options={order.map((st) => ({ value: st, label: t("common.labelled", { label: t("pipeline.move_to"), value: t(`stage.${st}`) }) }))}
                     />
                   )}
                 </article>

@@ -12,7 +12,9 @@ import { OwnerSelect } from "../../components/OwnerSelect";
 const CURRENCIES = ["CNY", "USD", "EUR", "HKD", "JPY"];
 
 export function fieldLabel(t: T, kind: string, name: string): string {
-  return t(kind === "opportunity" && name === "title" ? "field.opportunity_title" : `field.${name}`);
+  if (kind === "opportunity" && name === "title") return t("field.opportunity_title");
+  if (kind === "contact" && name === "name") return t("field.person_name");
+  return t(`field.${name}`);
 }
 
 /// Options carry `data-value` so a test can pick one by its code whatever the language.

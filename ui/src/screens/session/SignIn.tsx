@@ -37,7 +37,9 @@ export function SignIn() {
     setBusy(true);
     setError(null);
     try {
-      const signedIn = await crm.signIn(server, username, password);
+      // "192.168.1.5:7878" is what people type: the scheme is added for them.
+      const address = /^[a-z][a-z0-9+.-]*:\/\//i.test(server.trim()) ? server.trim() : `http://${server.trim()}`;
+      const signedIn = await crm.signIn(address, username, password);
       const carried = signedIn.carried_over;
       // Records made before the first sign-in now belong to this account and will be sent.
       if (carried && carried.records > 0) {
@@ -95,7 +97,6 @@ export function SignIn() {
             {t("signin.server")}
             <Input
               name="server"
-              type="url"
               inputMode="url"
               autoComplete="url"
               value={server}
