@@ -81,7 +81,7 @@ describe("a tablet shared by 王芳 and 李丽", { timeout: 300_000 }, () => {
     await page.getByTestId("switch-other").click();
     const warning = page.getByTestId("signout-warning");
     await warning.waitFor({ timeout: TIMEOUT });
-    assert.match(await warning.textContent(), /王芳 的这 1 条修改会保留在本设备上/);
+    assert.match(await warning.textContent(), /王芳的这 1 条修改会保留在本设备上/);
     await screenshot(page, "switch-user-unsent-warning");
     await page.getByTestId("signout-confirm").click();
     await page.getByTestId("signin-form").waitFor({ timeout: TIMEOUT });
