@@ -186,7 +186,7 @@ describe("a salesperson's day", { timeout: 240_000 }, () => {
     // The "move to" list, by mouse (a phone's way): the card moves and the board stays.
     const negotiating = page.getByTestId("stage-negotiation").locator('[data-testid="opp-card"]', { hasText: "测绘设备升级" });
     await negotiating.getByTestId("move-to").click();
-    await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) [data-value="won"]').click();
+    await page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option", { hasText: "赢单" }).click();
     await page.getByTestId("stage-won").getByText("测绘设备升级").waitFor({ timeout: TIMEOUT });
     assert.match(page.url(), /#\/pipeline/, "still on the board");
   });
