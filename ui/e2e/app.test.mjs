@@ -152,6 +152,10 @@ describe("a salesperson's day", { timeout: 240_000 }, () => {
     await page.getByTestId("add-opportunity").click();
     await page.getByTestId("field-title").fill("测绘设备升级");
     await page.getByTestId("field-amount").fill("12,500.50");
+    assert.equal(await page.getByTestId("field-loss_reason").count(), 0, "why it was lost is asked only once it is");
+    await chooseOption(page, "field-stage", "lost");
+    await page.getByTestId("field-loss_reason").waitFor({ timeout: TIMEOUT });
+    await chooseOption(page, "field-stage", "lead");
     await page.getByTestId("save").click();
     await page.getByTestId("customer-detail").waitFor({ timeout: TIMEOUT });
     await page.getByTestId("nav-pipeline").click();

@@ -131,7 +131,10 @@ export function RecordForm({ kind, id, customerId }: { kind: string; id?: string
   };
 
   const editable = permissions.data?.editable_fields;
-  const shown = (FORM_FIELDS[kind] ?? []).filter((n) => (editable ? editable.includes(n) : n !== "owner" || isLead));
+  const shown = (FORM_FIELDS[kind] ?? [])
+    .filter((n) => (editable ? editable.includes(n) : n !== "owner" || isLead))
+    // Why an opportunity was lost is asked once it is lost (or kept if already written).
+    .filter((n) => n !== "loss_reason" || values.stage === "lost" || !!values.loss_reason);
   const duplicateNotice = duplicates.length > 0 && (
     <div className="wide" data-testid="duplicates">
       <Alert
