@@ -5,6 +5,7 @@ import {
   PASSWORDS,
   SIZES,
   chooseOption,
+  dispatch,
   launchBrowser,
   openPage,
   screenshot,
@@ -28,15 +29,6 @@ after(async () => {
   await browser?.close();
   stopAll();
 });
-
-async function dispatch(device, request) {
-  const response = await fetch(`${device.url}api/dispatch`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(request),
-  });
-  return response.json();
-}
 
 describe("a salesperson's day", { timeout: 240_000 }, () => {
   let device;

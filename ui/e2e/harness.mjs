@@ -208,6 +208,16 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
 }
 
+/// One request to a device's core (`POST /api/dispatch`), its JSON response.
+export async function dispatch(device, request) {
+  const response = await fetch(`${device.url}api/dispatch`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(request),
+  });
+  return response.json();
+}
+
 export function stopAll() {
   for (const r of relays) r.stop();
   for (const c of children) {

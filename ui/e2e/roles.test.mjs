@@ -4,6 +4,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   chooseOption,
+  dispatch,
   launchBrowser,
   openPage,
   screenshot,
@@ -41,11 +42,6 @@ async function ownerChoices(page, testId, expected) {
     await page.waitForTimeout(300);
   }
   assert.deepEqual(names, [...expected].sort());
-}
-
-async function dispatch(device, request) {
-  const response = await fetch(`${device.url}api/dispatch`, { method: "POST", body: JSON.stringify(request) });
-  return response.json();
 }
 
 /// A device signed in as `user`, synced, with a page on it.

@@ -6,6 +6,7 @@ import {
   PASSWORDS,
   chooseOption,
   crm,
+  dispatch,
   launchBrowser,
   openPage,
   screenshot,
@@ -30,11 +31,6 @@ after(async () => {
   await browser?.close();
   stopAll();
 });
-
-async function dispatch(device, request) {
-  const response = await fetch(`${device.url}api/dispatch`, { method: "POST", body: JSON.stringify(request) });
-  return response.json();
-}
 
 /// A `crm` store of its own, signed in as `user` and synced: what the server holds for them.
 function serverView(user) {

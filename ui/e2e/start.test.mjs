@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { BIN, freePort, tmpDir } from "./harness.mjs";
+import { BIN, dispatch, freePort, tmpDir } from "./harness.mjs";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const spawned = [];
@@ -51,14 +51,7 @@ test("start.sh keeps the app running, offline, while the sync server is stopped"
     throw new Error(`${e.message}\n${output}`);
   });
 
-  const call = async (request) => {
-    const res = await fetch(`http://${uiListen}/api/dispatch`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(request),
-    });
-    return res.json();
-  };
+  const call = (request) => dispatch({ url: `http://${uiListen}/` }, request);
   const status = () => call({ op: "app_status" });
   await waitFor("the app to be in sync", async () => (await status()).sync.state === "up_to_date");
   assert.equal((await status()).mode, "signed_in");

@@ -2,7 +2,7 @@
 // with a contact and a place; then corrected (place, duration), deleted and taken back.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { chooseOption, launchBrowser, screenshot, signIn, startDevice, startServer, stopAll, waitForState } from "./harness.mjs";
+import { chooseOption, dispatch, launchBrowser, screenshot, signIn, startDevice, startServer, stopAll, waitForState } from "./harness.mjs";
 
 const TIMEOUT = 20_000;
 let server;
@@ -16,11 +16,6 @@ after(async () => {
   await browser?.close();
   stopAll();
 });
-
-async function dispatch(device, request) {
-  const response = await fetch(`${device.url}api/dispatch`, { method: "POST", body: JSON.stringify(request) });
-  return response.json();
-}
 
 describe("a visit logged for this morning", { timeout: 240_000 }, () => {
   let device;
