@@ -117,34 +117,54 @@ fn inflate(data: &[u8]) -> Result<Vec<u8>, String> {
 /// its groups claim): an upper bound on the operations decoding would walk. Reads only the
 /// run headers, so the cost is bounded by the body's bytes, not by what the runs claim.
 fn rows(body: &[u8]) -> Result<u64, String> {
-    let malformed = |_| "a malformed change".to_string();
-    let mut r = Reader { bytes: body, at: 0 };
-    // Dependencies (hashes), actor, seq, start op, time, message, other actors.
-    let deps = r.uleb().map_err(malformed)?;
-    r.skip(deps.checked_mul(32).ok_or("a malformed change")?).map_err(malformed)?;
-    r.take_len().map_err(malformed)?;
-    r.uleb().map_err(malformed)?;
-    r.uleb().map_err(malformed)?;
-    r.uleb().map_err(malformed)?; // the time's sign does not matter for skipping it
-    r.take_len().map_err(malformed)?;
-    for _ in 0..r.uleb().map_err(malformed)? {
-        r.take_len().map_err(malformed)?;
-    }
-    // Every column header: each takes at least two bytes, so the body bounds the loop.
-    let count = r.uleb().map_err(malformed)?;
-    let mut specs = Vec::new();
-    for _ in 0..count {
-        specs.push((r.uleb().map_err(malformed)?, r.uleb().map_err(malformed)?));
-    }
+    let malformed = "a malformed change".to_string();
+    let layout = columns(body).map_err(|()| malformed.clone())?;
     let mut most = 0;
-    for (spec, len) in specs {
+    for (spec, data) in layout.columns {
         if spec & DEFLATED != 0 {
             return Err("a change with a compressed column (only documents may have them)".into());
         }
-        let data = r.take(len).map_err(malformed)?;
-        most = most.max(column_rows(spec & COLUMN_TYPE, data).map_err(malformed)?);
+        most = most.max(column_rows(spec & COLUMN_TYPE, data).map_err(|()| malformed.clone())?);
     }
     Ok(most)
+}
+
+/// A change body cut at its operation columns.
+struct Columns<'a> {
+    /// Where the columns' metadata starts: everything before is the change's header fields.
+    start: usize,
+    /// Each column's spec and data, in order.
+    columns: Vec<(u64, &'a [u8])>,
+    /// Where the columns' data ends: what follows is the change's extra bytes.
+    end: usize,
+}
+
+/// The operation columns of a change body (dependencies, actor, seq, start op, time, message
+/// and other actors come first). Every column header is read: each takes at least two bytes,
+/// so the body bounds the loop.
+fn columns(body: &[u8]) -> Result<Columns<'_>, ()> {
+    let mut r = Reader { bytes: body, at: 0 };
+    let deps = r.uleb()?;
+    r.skip(deps.checked_mul(32).ok_or(())?)?;
+    r.take_len()?;
+    r.uleb()?;
+    r.uleb()?;
+    r.uleb()?; // the time's sign does not matter for skipping it
+    r.take_len()?;
+    for _ in 0..r.uleb()? {
+        r.take_len()?;
+    }
+    let start = r.at;
+    let count = r.uleb()?;
+    let mut specs = Vec::new();
+    for _ in 0..count {
+        specs.push((r.uleb()?, r.uleb()?));
+    }
+    let mut columns = Vec::with_capacity(specs.len());
+    for (spec, len) in specs {
+        columns.push((spec, r.take(len)?));
+    }
+    Ok(Columns { start, columns, end: r.at })
 }
 
 /// Rows in one column of type `kind`; for a group column, the larger of its rows and the
@@ -342,22 +362,10 @@ mod tests {
     fn with_columns(honest: &[u8], edit: impl Fn(Vec<(u64, Vec<u8>)>) -> Vec<(u64, Vec<u8>)>) -> Vec<u8> {
         let Body::Plain(range) = body(honest).unwrap() else { panic!("uncompressed") };
         let old = &honest[range];
-        let mut r = Reader { bytes: old, at: 0 };
-        let deps = r.uleb().unwrap();
-        r.skip(deps * 32).unwrap();
-        r.take_len().unwrap();
-        r.uleb().unwrap();
-        r.uleb().unwrap();
-        r.uleb().unwrap();
-        r.take_len().unwrap();
-        for _ in 0..r.uleb().unwrap() {
-            r.take_len().unwrap();
-        }
-        let mut body = old[..r.at].to_vec();
-        let count = r.uleb().unwrap();
-        let specs: Vec<(u64, u64)> = (0..count).map(|_| (r.uleb().unwrap(), r.uleb().unwrap())).collect();
-        let columns = specs.iter().map(|&(spec, len)| (spec, r.take(len).unwrap().to_vec())).collect();
-        let trailing = old[r.at..].to_vec();
+        let layout = columns(old).unwrap();
+        let mut body = old[..layout.start].to_vec();
+        let trailing = old[layout.end..].to_vec();
+        let columns = layout.columns.into_iter().map(|(spec, data)| (spec, data.to_vec())).collect();
         let columns = edit(columns);
         uleb(&mut body, columns.len() as u64);
         for (spec, data) in &columns {
