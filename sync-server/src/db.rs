@@ -214,16 +214,15 @@ impl ServerDb {
         let seeds = crm_core::dictionary::seed_records().map_err(|e| DbError::Invalid(e.to_string()))?;
         let tx = self.conn.transaction()?;
         for (id, mut doc, mut change) in seeds {
-            let known: bool =
-                tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)")?.query_row([&id], |r| r.get(0))?;
+            let known: bool = tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?1) OR EXISTS (SELECT 1 FROM log WHERE hash = ?2)",
+                )?
+                .query_row(params![id, change.hash().0.as_slice()], |r| r.get(0))?;
             if known {
                 continue;
             }
-            tx.execute(
-                "INSERT OR IGNORE INTO log (doc_id, event, hash, bytes) VALUES (?, 'change', ?, ?)",
-                params![id, change.hash().0.as_slice(), change.bytes().as_ref()],
-            )?;
-            tx.execute("INSERT INTO docs (id, kind, snapshot) VALUES (?, 'dict_entry', ?)", params![id, doc.save()])?;
+            store_own_change(&tx, &id, Kind::DictEntry, &mut doc, &mut change)?;
         }
         tx.commit()?;
         Ok(())
@@ -282,11 +281,7 @@ impl ServerDb {
             "INSERT INTO users (id, username, display_name, role, team, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             params![id, username, display_name, role, team, hash, now_ms()],
         )?;
-        tx.execute(
-            "INSERT INTO log (doc_id, event, hash, bytes) VALUES (?, 'change', ?, ?)",
-            params![id, change.hash().0.as_slice(), change.bytes().as_ref()],
-        )?;
-        tx.execute("INSERT INTO docs (id, kind, snapshot) VALUES (?, 'user', ?)", params![id, doc.save()])?;
+        store_own_change(&tx, &id, Kind::User, &mut doc, &mut change)?;
         tx.commit()?;
         Ok(id)
     }
@@ -323,12 +318,7 @@ impl ServerDb {
                 self.cache.put(&id, doc);
                 continue;
             };
-            tx.execute(
-                "INSERT INTO log (doc_id, event, hash, bytes) VALUES (?, 'change', ?, ?)",
-                params![id, change.hash().0.as_slice(), change.bytes().as_ref()],
-            )?;
-            top = tx.last_insert_rowid() as u64;
-            tx.execute("UPDATE docs SET snapshot = ? WHERE id = ?", params![doc.save(), id])?;
+            top = store_own_change(&tx, &id, Kind::User, &mut doc, &mut change)?;
             self.cache.put(&id, doc);
         }
         let committed = tx.commit();
@@ -954,6 +944,27 @@ fn dictionary_entries(tx: &Connection) -> Result<HashSet<(String, String)>, DbEr
         }
     }
     Ok(out)
+}
+
+/// Store a change the server wrote itself (seeded reference data, the accounts' user
+/// records): in the log, and the record's snapshot with it. Returns its log position.
+fn store_own_change(
+    tx: &Connection,
+    id: &str,
+    kind: Kind,
+    doc: &mut RecordDoc,
+    change: &mut automerge::Change,
+) -> Result<u64, DbError> {
+    tx.execute(
+        "INSERT INTO log (doc_id, event, hash, bytes) VALUES (?, 'change', ?, ?)",
+        params![id, change.hash().0.as_slice(), change.bytes().as_ref()],
+    )?;
+    let seq = tx.last_insert_rowid() as u64;
+    tx.execute(
+        "INSERT INTO docs (id, kind, snapshot) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET snapshot = ?3",
+        params![id, kind.as_str(), doc.save()],
+    )?;
+    Ok(seq)
 }
 
 /// Earlier actors one sign-in may bring back (a device gets a new one per sign-in).
