@@ -8,44 +8,23 @@
 //!
 //! A record's *scope owner* decides access: a customer's owner, or for a contact, activity or
 //! opportunity, the owner of its customer. Reference data has no scope owner: all read it.
+//! A customer with no owner is in the pool (公海): everyone reads it and what is attached to
+//! it, and only a transition (a claim, an assignment) takes it out.
+//!
+//! Beyond the scope, a record is readable and writable by the people it is *assigned* to (a
+//! service request's assignee, an opportunity's owner; [`crate::kind::KindSpec::assigned`]),
+//! who also read — only read — its customer and the contact it names.
+//!
+//! Fields the server decides move only by transitions ([`crate::kind::Workflow`]); who may take
+//! one is [`Person::may_take`], the state machine itself is `crate::workflow`.
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::kind::Kind;
+use crate::kind::{By, Kind, Transition};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Supervisor,
-    AccountManager,
-    Viewer,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Supervisor, Role::AccountManager, Role::Viewer];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Supervisor => "supervisor",
-            Role::AccountManager => "account_manager",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::kind::Role;
 
 /// What a person may do with one record, for the UI to show only those actions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,8 +34,25 @@ pub struct Permissions {
     pub role: Role,
     /// `update`, `delete` (and `restore`), `resolve_conflict`, `change_owner`.
     pub actions: Vec<&'static str>,
-    /// Fields the person may change (`owner` only with `change_owner`).
+    /// Fields the person may change with `update` (decided fields never: see `transitions`).
     pub editable_fields: Vec<&'static str>,
+    /// The record's workflow state, when its kind has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// Transitions this person may take from the record's state now, with what they ask for.
+    pub transitions: Vec<TransitionOffer>,
+}
+
+/// A transition someone may take, as the `permissions` request reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TransitionOffer {
+    pub name: &'static str,
+    pub to: &'static str,
+    /// Fields to choose (an assignee, a new owner), then those that must be filled, then the
+    /// others it may write on the way.
+    pub sets: &'static [&'static str],
+    pub requires: &'static [&'static str],
+    pub fields: &'static [&'static str],
 }
 
 /// Every user's team, to decide team-scoped access.
@@ -92,6 +88,8 @@ pub struct Write<'a> {
     pub after: Side<'a>,
     /// The customer the record names, when the caller does not hold it (a database fact).
     pub missing_customer: Option<&'a str>,
+    /// The transition the write makes (`crate::workflow` finds it), if it moves decided fields.
+    pub transition: Option<&'static Transition>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -99,6 +97,34 @@ pub struct Side<'a> {
     pub kind: Option<Kind>,
     pub owner: Option<&'a str>,
     pub scope_owner: Option<&'a str>,
+    /// Who the record is assigned to (the values of its kind's `assigned` fields).
+    pub assignees: &'a [String],
+}
+
+/// A [`Side`] that owns its strings: what a caller reads from its database.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Holder {
+    pub kind: Option<Kind>,
+    pub owner: Option<String>,
+    pub scope_owner: Option<String>,
+    pub assignees: Vec<String>,
+}
+
+impl Holder {
+    pub fn side(&self) -> Side<'_> {
+        Side {
+            kind: self.kind,
+            owner: self.owner.as_deref(),
+            scope_owner: self.scope_owner.as_deref(),
+            assignees: &self.assignees,
+        }
+    }
+}
+
+impl<'a> Side<'a> {
+    pub fn new(kind: Option<Kind>, owner: Option<&'a str>, scope_owner: Option<&'a str>) -> Self {
+        Side { kind, owner, scope_owner, assignees: &[] }
+    }
 }
 
 impl Person {
@@ -109,13 +135,15 @@ impl Person {
         }
     }
 
-    /// May this person read a record of `kind` whose scope owner is `scope_owner`?
+    /// May this person read a record of `kind` whose scope owner is `scope_owner`? (Records
+    /// assigned to them, and what those name, they read too: the caller knows that.)
     pub fn can_read(&self, kind: Option<Kind>, scope_owner: Option<&str>, teams: &Teams) -> bool {
         let Some(kind) = kind else { return false };
         if kind.spec().admin_only {
             return true;
         }
-        let Some(owner) = scope_owner else { return self.role == Role::Admin };
+        // No owner: in the pool, open to everyone.
+        let Some(owner) = scope_owner else { return true };
         match self.role {
             Role::Admin => true,
             Role::Supervisor => owner == self.user_id || self.in_my_team(owner, teams),
@@ -135,6 +163,34 @@ impl Person {
         }
     }
 
+    /// May this person write this record: in their scope, or assigned to them?
+    pub fn can_write_side(&self, side: &Side<'_>, teams: &Teams) -> bool {
+        let Some(kind) = side.kind else { return false };
+        self.can_write(kind, side.scope_owner, teams)
+            || (self.may_write_kind(kind) && side.assignees.contains(&self.user_id))
+    }
+
+    /// May this person take transition `t` of a record that is `before` and would be `after`?
+    /// Any one of the transition's [`By`] rules suffices.
+    pub fn may_take(&self, t: &Transition, before: &Side<'_>, after: &Side<'_>, teams: &Teams) -> bool {
+        if self.role == Role::Viewer {
+            return false;
+        }
+        t.by.iter().any(|by| match by {
+            By::Role(role) => {
+                *role == self.role
+                    && before.kind.zip(after.kind).is_some_and(|(kb, ka)| {
+                        // Where it was and where it goes, each in this person's scope (or the pool).
+                        (before.scope_owner.is_none() || self.can_write(kb, before.scope_owner, teams))
+                            && (after.scope_owner.is_none() || self.can_write(ka, after.scope_owner, teams))
+                    })
+            }
+            By::Assignee => before.assignees.contains(&self.user_id),
+            By::ScopeOwner => before.scope_owner == Some(self.user_id.as_str()),
+            By::Claimant => after.owner == Some(self.user_id.as_str()) && before.owner.is_none(),
+        })
+    }
+
     /// May this person write records of `kind` at all (before knowing which one)?
     pub fn may_write_kind(&self, kind: Kind) -> bool {
         match self.role {
@@ -148,31 +204,73 @@ impl Person {
         matches!(self.role, Role::Admin | Role::Supervisor)
     }
 
-    /// What this person may do with a record of `kind` that they can read (a device holds
-    /// only those): the same rules as [`Person::check_write`], answered ahead of time.
-    pub fn permissions(&self, id: &str, kind: Kind) -> Permissions {
+    /// What this person may do with a record they can read (a device holds only those): the
+    /// same rules as [`Person::check_write`], answered ahead of time. `state` is the record's
+    /// workflow state; `offers` are the transitions from it (see `crate::workflow::offers`).
+    pub fn permissions(
+        &self,
+        id: &str,
+        side: &Side<'_>,
+        teams: &Teams,
+        state: Option<&str>,
+        offers: Vec<TransitionOffer>,
+    ) -> Permissions {
+        let kind = side.kind.unwrap_or(Kind::Customer);
         let mut actions = Vec::new();
         let mut editable_fields = Vec::new();
-        if self.may_write_kind(kind) {
+        if self.can_write_side(side, teams) {
             actions.extend(["update", "delete", "restore", "resolve_conflict"]);
+            let decided = kind.spec().workflow.map(|w| w.decided).unwrap_or_default();
             let owner_field = kind.spec().field("owner").is_some();
             if owner_field && self.may_change_owner() {
                 actions.push("change_owner");
             }
-            editable_fields.extend(
-                kind.spec().fields.iter().map(|f| f.name).filter(|name| *name != "owner" || self.may_change_owner()),
-            );
+            editable_fields.extend(kind.spec().fields.iter().map(|f| f.name).filter(|name| {
+                // A new owner is written as the transition that hands the record over.
+                (!decided.contains(name) || *name == "owner")
+                    && (*name != "owner" || self.may_change_owner())
+                    && kind.spec().field(name).is_some_and(|f| f.ty != crate::kind::FieldType::Log)
+            }));
         }
-        Permissions { id: id.to_string(), kind, role: self.role, actions, editable_fields }
+        if !offers.is_empty() {
+            actions.push("transition");
+        }
+        if self.role != Role::Viewer
+            && kind.spec().fields.iter().any(|f| f.ty == crate::kind::FieldType::Log)
+            && self.can_write_side(side, teams)
+        {
+            actions.push("append");
+        }
+        Permissions {
+            id: id.to_string(),
+            kind,
+            role: self.role,
+            actions,
+            editable_fields,
+            state: state.map(str::to_string),
+            transitions: offers,
+        }
     }
 
     /// The rules one write must pass, most specific reason first. What needs a database
     /// (whether the named customer exists) comes in [`Write::missing_customer`].
     pub fn check_write(&self, write: &Write<'_>, teams: &Teams) -> Result<(), Refusal> {
+        if let (Some(t), Some(before)) = (write.transition, write.before) {
+            // A transition is allowed by its own rules (a claim from the pool, a handler's
+            // report); the state machine and the fields it writes are `crate::workflow`'s.
+            if before.kind != write.after.kind {
+                return Err(Refusal::new("kind_change", "a record's kind cannot change"));
+            }
+            return if self.may_take(t, &before, &write.after, teams) {
+                Ok(())
+            } else {
+                Err(Refusal::new("transition_forbidden", format!("you may not {} this record", t.name)))
+            };
+        }
         // A record this person may not write is refused before anything else is looked at, so
         // the reason tells nothing about it (its kind, owner or customer).
         if let Some(before) = write.before {
-            if before.kind.is_some_and(|k| !self.can_write(k, before.scope_owner, teams)) {
+            if before.kind.is_some() && !self.can_write_side(&before, teams) {
                 return Err(Refusal::new("forbidden", "this record belongs to someone you cannot write for"));
             }
         }
@@ -203,9 +301,9 @@ impl Person {
         if owner_changed && write.after.owner.is_some() && !self.may_change_owner() {
             return Err(Refusal::new("owner_change", "only a supervisor or an admin can change the owner"));
         }
-        let scopes = std::iter::once(write.after.scope_owner).chain(write.before.map(|b| b.scope_owner));
-        for scope in scopes {
-            if !self.can_write(kind, scope, teams) {
+        let sides = std::iter::once(write.after).chain(write.before);
+        for side in sides {
+            if !self.can_write_side(&side, teams) {
                 return Err(Refusal::new("forbidden", "this record belongs to someone you cannot write for"));
             }
         }
@@ -222,21 +320,48 @@ mod tests {
     }
 
     fn side<'a>(owner: Option<&'a str>) -> Side<'a> {
-        Side { kind: Some(Kind::Customer), owner, scope_owner: owner }
+        Side::new(Some(Kind::Customer), owner, owner)
     }
 
     #[test]
     fn roles_are_the_user_kinds_choices_and_viewers_see_no_actions() {
         let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
         assert_eq!(names, crate::kind::ROLES);
-        let viewer = who("vic", Role::Viewer, None).permissions("x", Kind::Customer);
+        let viewer = who("vic", Role::Viewer, None).permissions(
+            "x",
+            &Side::new(Some(Kind::Customer), Some("vic"), Some("vic")),
+            &Teams::new(),
+            None,
+            Vec::new(),
+        );
         assert!(viewer.actions.is_empty() && viewer.editable_fields.is_empty());
-        let ann = who("ann", Role::AccountManager, None).permissions("x", Kind::Customer);
+        let ann = who("ann", Role::AccountManager, None).permissions(
+            "x",
+            &Side::new(Some(Kind::Customer), Some("ann"), Some("ann")),
+            &Teams::new(),
+            None,
+            Vec::new(),
+        );
         assert!(ann.actions.contains(&"update") && !ann.actions.contains(&"change_owner"));
         assert!(ann.editable_fields.contains(&"name") && !ann.editable_fields.contains(&"owner"));
-        let sue = who("sue", Role::Supervisor, None).permissions("x", Kind::Opportunity);
+        let sue = who("sue", Role::Supervisor, None).permissions(
+            "x",
+            &Side::new(Some(Kind::Opportunity), Some("sue"), Some("sue")),
+            &Teams::new(),
+            None,
+            Vec::new(),
+        );
         assert!(sue.actions.contains(&"change_owner") && sue.editable_fields.contains(&"owner"));
-        assert!(who("sue", Role::Supervisor, None).permissions("x", Kind::DictEntry).actions.is_empty());
+        assert!(who("sue", Role::Supervisor, None)
+            .permissions(
+                "x",
+                &Side::new(Some(Kind::DictEntry), Some("sue"), Some("sue")),
+                &Teams::new(),
+                None,
+                Vec::new()
+            )
+            .actions
+            .is_empty());
     }
 
     #[test]
@@ -261,46 +386,82 @@ mod tests {
         let ann = who("ann", Role::AccountManager, Some("east"));
         let sup = who("sue", Role::Supervisor, Some("east"));
         let code = |p: &Person, w: Write<'_>| p.check_write(&w, &teams).err().map(|r| r.code);
-        assert_eq!(code(&ann, Write { before: None, after: side(Some("ann")), missing_customer: None }), None);
         assert_eq!(
-            code(&ann, Write { before: None, after: side(Some("bob")), missing_customer: None }),
+            code(&ann, Write { before: None, after: side(Some("ann")), missing_customer: None, transition: None }),
+            None
+        );
+        assert_eq!(
+            code(&ann, Write { before: None, after: side(Some("bob")), missing_customer: None, transition: None }),
             Some("owner_change")
         );
         assert_eq!(
-            code(&ann, Write { before: Some(side(Some("ann"))), after: side(Some("bob")), missing_customer: None }),
+            code(
+                &ann,
+                Write {
+                    before: Some(side(Some("ann"))),
+                    after: side(Some("bob")),
+                    missing_customer: None,
+                    transition: None
+                }
+            ),
             Some("owner_change")
         );
         assert_eq!(
-            code(&sup, Write { before: Some(side(Some("ann"))), after: side(Some("bob")), missing_customer: None }),
+            code(
+                &sup,
+                Write {
+                    before: Some(side(Some("ann"))),
+                    after: side(Some("bob")),
+                    missing_customer: None,
+                    transition: None
+                }
+            ),
             Some("forbidden")
         );
         assert_eq!(
-            code(&sup, Write { before: Some(side(Some("bob"))), after: side(Some("ann")), missing_customer: None }),
+            code(
+                &sup,
+                Write {
+                    before: Some(side(Some("bob"))),
+                    after: side(Some("ann")),
+                    missing_customer: None,
+                    transition: None
+                }
+            ),
             Some("forbidden")
         );
         let viewer = who("vic", Role::Viewer, None);
         assert_eq!(
-            code(&viewer, Write { before: None, after: side(Some("vic")), missing_customer: None }),
+            code(&viewer, Write { before: None, after: side(Some("vic")), missing_customer: None, transition: None }),
             Some("forbidden")
         );
-        let dict = Side { kind: Some(Kind::DictEntry), owner: None, scope_owner: None };
-        assert_eq!(code(&sup, Write { before: None, after: dict, missing_customer: None }), Some("forbidden"));
+        let dict = Side::new(Some(Kind::DictEntry), None, None);
         assert_eq!(
-            code(&who("root", Role::Admin, None), Write { before: None, after: dict, missing_customer: None }),
+            code(&sup, Write { before: None, after: dict, missing_customer: None, transition: None }),
+            Some("forbidden")
+        );
+        assert_eq!(
+            code(
+                &who("root", Role::Admin, None),
+                Write { before: None, after: dict, missing_customer: None, transition: None }
+            ),
             None
         );
-        let contact = Side { kind: Some(Kind::Contact), owner: None, scope_owner: Some("ann") };
+        let contact = Side::new(Some(Kind::Contact), None, Some("ann"));
         assert_eq!(
-            code(&ann, Write { before: Some(side(Some("ann"))), after: contact, missing_customer: None }),
+            code(
+                &ann,
+                Write { before: Some(side(Some("ann"))), after: contact, missing_customer: None, transition: None }
+            ),
             Some("kind_change")
         );
         // Someone else's record: the same answer whatever the change, so nothing is learned.
         let bobs = side(Some("bob"));
-        let guess = Write { before: Some(bobs), after: side(Some("ann")), missing_customer: None };
+        let guess = Write { before: Some(bobs), after: side(Some("ann")), missing_customer: None, transition: None };
         assert_eq!(code(&ann, guess), Some("forbidden"));
-        let as_contact = Write { before: Some(bobs), after: contact, missing_customer: None };
+        let as_contact = Write { before: Some(bobs), after: contact, missing_customer: None, transition: None };
         assert_eq!(code(&ann, as_contact), Some("forbidden"));
-        let new_contact = Write { before: None, after: contact, missing_customer: Some("c9") };
+        let new_contact = Write { before: None, after: contact, missing_customer: Some("c9"), transition: None };
         assert_eq!(code(&ann, new_contact), Some("unknown_customer"));
     }
 }

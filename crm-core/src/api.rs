@@ -73,9 +73,23 @@ pub enum Request {
     Get {
         id: String,
     },
-    /// What the person working here may do with a record: its actions and editable fields.
+    /// What the person working here may do with a record: its actions, editable fields and
+    /// the transitions open to them.
     Permissions {
         id: String,
+    },
+    /// Take a transition of a record's workflow (assign, handle, claim …), writing `fields`.
+    Transition {
+        id: String,
+        name: String,
+        #[serde(default)]
+        fields: JsonMap<String, Json>,
+    },
+    /// Add an entry to a log field of a record (a service request's handling log).
+    Append {
+        id: String,
+        field: String,
+        text: String,
     },
     /// Settle a conflict by choosing (or typing) the value to keep.
     ResolveConflict {
@@ -242,9 +256,16 @@ impl Store {
                 Response::Record(self.get(&id)?)
             }
             Request::Get { id } => Response::Record(self.get(&record_id(&id)?)?),
-            Request::Permissions { id } => {
+            Request::Permissions { id } => Response::Permissions(self.permissions_of(&record_id(&id)?)?),
+            Request::Transition { id, name, fields } => {
                 let id = record_id(&id)?;
-                Response::Permissions(self.person().permissions(&id, self.kind_of(&id)?))
+                self.transition(&id, &name, &fields)?;
+                Response::Record(self.get(&id)?)
+            }
+            Request::Append { id, field, text } => {
+                let id = record_id(&id)?;
+                self.append(&id, &field, &text)?;
+                Response::Record(self.get(&id)?)
             }
             Request::ResolveConflict { id, field, value } => {
                 let id = record_id(&id)?;
@@ -323,8 +344,17 @@ impl Store {
         }
     }
 
-    /// Write only the given fields of a record.
+    /// Write only the given fields of a record. Fields the server decides (a workflow's state,
+    /// an assignee, a customer's owner) are written as the transition that moves them.
     pub fn update(&mut self, id: &str, fields: &JsonMap<String, Json>) -> Result<bool> {
+        self.update_with_transition(id, fields)
+    }
+
+    /// Write only the given fields, none of them decided by the server.
+    pub(crate) fn update_plain(&mut self, id: &str, fields: &JsonMap<String, Json>) -> Result<bool> {
+        if fields.is_empty() {
+            return Ok(false);
+        }
         let kind = self.kind_of(id)?;
         self.check_may_write(kind)?;
         let parsed = self.parse_fields(kind, fields, Some(id))?;

@@ -96,6 +96,17 @@ const TABLE: &[(&str, &[Entry])] = &[
             ("ordered", "已下单", "Ordered"),
         ],
     ),
+    (
+        "service_type",
+        &[
+            ("inquiry", "咨询", "Inquiry"),
+            ("complaint", "投诉", "Complaint"),
+            ("suggestion", "建议", "Suggestion"),
+            ("repair", "维修", "Repair"),
+            ("installation", "安装", "Installation"),
+            ("other", "其他", "Other"),
+        ],
+    ),
 ];
 
 pub fn defaults() -> impl Iterator<Item = DefaultEntry> {

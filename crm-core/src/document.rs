@@ -16,19 +16,22 @@ use serde_json::{json, Map as JsonMap, Value as Json};
 
 use crate::error::{Error, FieldError, Result};
 use crate::kind::{FieldSpec, FieldType, Kind};
-use crate::value::{FieldValue, Money, Step};
+use crate::value::{FieldValue, LogEntry, Money, Step};
 
 pub const SCHEMA_VERSION: i64 = 1;
 const META_KEYS: &[&str] = &["kind", "schema", "created_at", "created_by", "deleted_at"];
 
 /// One of several values that devices wrote concurrently to the same field.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct Candidate {
     pub value: Json,
     /// User id of the author (from the change message).
     pub user_id: String,
     /// When it was written, RFC 3339.
     pub at: String,
+    /// The change that wrote it.
+    #[serde(skip)]
+    pub hash: Option<ChangeHash>,
 }
 
 /// One change in a record's history.
@@ -127,7 +130,7 @@ impl RecordDoc {
         for field in kind.spec().fields {
             let obj_type = match field.ty {
                 FieldType::Tags | FieldType::Custom => ObjType::Map,
-                FieldType::Steps => ObjType::List,
+                FieldType::Steps | FieldType::Log => ObjType::List,
                 FieldType::Notes => ObjType::Text,
                 _ => continue,
             };
@@ -284,8 +287,35 @@ impl RecordDoc {
                     })
                 })
             }),
+            FieldType::Log => (0..d.length(id)).all(|i| {
+                d.get_all(id, i).is_ok_and(|all| {
+                    all.iter().all(|(v, entry)| {
+                        matches!(v, Value::Object(ObjType::Map))
+                            && d.keys(entry).all(|k| match k.as_str() {
+                                "by" | "text" => scalars(entry, Prop::Map(k), is_str),
+                                "at" => scalars(entry, Prop::Map(k), |s| matches!(s, ScalarValue::Timestamp(_))),
+                                _ => false,
+                            })
+                    })
+                })
+            }),
             _ => true,
         }
+    }
+
+    /// Add an entry at the end of a log field (entries added elsewhere meanwhile stay too).
+    pub fn append_log(&mut self, spec: &FieldSpec, entry: &LogEntry) -> Result<()> {
+        let d = &mut self.doc;
+        let list = match d.get(ROOT, spec.name)? {
+            Some((Value::Object(ObjType::List), id)) => id,
+            _ => d.put_object(ROOT, spec.name, ObjType::List)?,
+        };
+        let at = d.length(&list);
+        let obj = d.insert_object(&list, at, ObjType::Map)?;
+        d.put(&obj, "by", entry.by.as_str())?;
+        d.put(&obj, "at", ScalarValue::Timestamp(entry.at))?;
+        d.put(&obj, "text", entry.text.as_str())?;
+        Ok(())
     }
 
     /// Latest change time in the document, UTC milliseconds.
@@ -305,6 +335,18 @@ impl RecordDoc {
             Some(ScalarValue::Str(s)) => Some(s.to_string()),
             _ => None,
         }
+    }
+
+    /// The root keys whose values differ between the document at `from` and now.
+    pub fn keys_changed_since(&mut self, from: &[ChangeHash]) -> BTreeSet<String> {
+        let heads = self.doc.get_heads();
+        self.doc.diff(from, &heads).iter().filter_map(root_key).collect()
+    }
+
+    /// The winning value of a scalar field as it was at `heads`.
+    pub fn read_at(&self, spec: &FieldSpec, heads: &[ChangeHash]) -> Option<FieldValue> {
+        let (value, id) = self.doc.get_at(ROOT, spec.name, heads).ok().flatten()?;
+        self.decode(spec.ty, &value, &id)
     }
 
     /// The winning value of a field.
@@ -363,6 +405,27 @@ impl RecordDoc {
                     value: value.map(|v| v.to_json()).unwrap_or(Json::Null),
                     user_id,
                     at: crate::value::format_datetime(at.saturating_mul(1000)),
+                    hash: None,
+                }
+            })
+            .collect()
+    }
+
+    /// Every value the field holds, equal or not, with the change that wrote each: more than
+    /// one after concurrent writes (what `conflicts` shows only when they differ).
+    pub fn writers(&mut self, spec: &FieldSpec) -> Vec<Candidate> {
+        let all = self.doc.get_all(ROOT, spec.name).unwrap_or_default();
+        let decoded: Vec<(Option<FieldValue>, ObjId)> =
+            all.iter().map(|(v, id)| (self.decode(spec.ty, v, id), id.clone())).collect();
+        decoded
+            .into_iter()
+            .map(|(value, id)| {
+                let (user_id, at) = self.author_of(&id);
+                Candidate {
+                    value: value.map(|v| v.to_json()).unwrap_or(Json::Null),
+                    user_id,
+                    at: crate::value::format_datetime(at.saturating_mul(1000)),
+                    hash: self.doc.hash_for_opid(&id),
                 }
             })
             .collect()
@@ -443,6 +506,19 @@ impl RecordDoc {
                 }
                 Some(FieldValue::Steps(steps))
             }
+            (FieldType::Log, Value::Object(ObjType::List)) => {
+                let mut entries = Vec::new();
+                for i in 0..d.length(id) {
+                    if let Ok(Some((Value::Object(ObjType::Map), entry))) = d.get(id, i) {
+                        entries.push(LogEntry {
+                            by: get_str(d, &entry, "by").unwrap_or_default(),
+                            at: get_scalar(d, &entry, "at").and_then(|v| as_millis(&v)).unwrap_or(0),
+                            text: get_str(d, &entry, "text").unwrap_or_default(),
+                        });
+                    }
+                }
+                Some(FieldValue::Log(entries))
+            }
             _ => None,
         }
     }
@@ -457,6 +533,10 @@ impl RecordDoc {
         }
         let d = &mut self.doc;
         match (spec.ty, value) {
+            // Entries are only appended (`append_log`); a whole value is never written.
+            (FieldType::Log, _) => {
+                return Err(Error::field(name.to_string(), "append_only"));
+            }
             (FieldType::Tags | FieldType::Custom | FieldType::Steps | FieldType::Notes, v) => {
                 let obj_type = match spec.ty {
                     FieldType::Notes => ObjType::Text,
@@ -527,19 +607,7 @@ impl RecordDoc {
         let mut out = Vec::with_capacity(changes.len());
         for change in changes {
             let patches = self.doc.diff(change.deps(), &[change.hash()]);
-            let mut fields = BTreeSet::new();
-            for patch in &patches {
-                let key = match (patch.path.first(), &patch.action) {
-                    (Some((_, Prop::Map(k))), _) => Some(k.clone()),
-                    (None, automerge::PatchAction::PutMap { key, .. })
-                    | (None, automerge::PatchAction::DeleteMap { key }) => Some(key.clone()),
-                    (None, automerge::PatchAction::Conflict { prop: Prop::Map(k) }) => Some(k.clone()),
-                    _ => None,
-                };
-                if let Some(k) = key {
-                    fields.insert(k);
-                }
-            }
+            let fields: BTreeSet<String> = patches.iter().filter_map(root_key).collect();
             let action = if fields.contains("kind") {
                 "create"
             } else if fields.contains("deleted_at") {
@@ -561,6 +629,18 @@ impl RecordDoc {
             });
         }
         out
+    }
+}
+
+/// The root key a patch is about.
+fn root_key(patch: &automerge::Patch) -> Option<String> {
+    match (patch.path.first(), &patch.action) {
+        (Some((_, Prop::Map(k))), _) => Some(k.clone()),
+        (None, automerge::PatchAction::PutMap { key, .. }) | (None, automerge::PatchAction::DeleteMap { key }) => {
+            Some(key.clone())
+        }
+        (None, automerge::PatchAction::Conflict { prop: Prop::Map(k) }) => Some(k.clone()),
+        _ => None,
     }
 }
 

@@ -55,6 +55,11 @@ pub enum Error {
         "this edit makes the record too large ({bytes} bytes, at most {max}); shorten the notes or split the record"
     )]
     TooLarge { bytes: usize, max: usize },
+    /// Refused by the access or workflow rules, with the code and reason the server would give.
+    #[error("{reason}")]
+    Refused { code: &'static str, reason: String, params: Json },
+    #[error("record {id} has no transition '{name}'")]
+    UnknownTransition { id: String, name: String },
     #[error("this data is open in another program ({holder}); close it there first, or use another data directory")]
     InUse { holder: String },
 }
@@ -84,6 +89,8 @@ impl Error {
             Error::Io(_) => "io",
             Error::InUse { .. } => "store_in_use",
             Error::TooLarge { .. } => "too_large",
+            Error::Refused { code, .. } => code,
+            Error::UnknownTransition { .. } => "unknown_transition",
         }
     }
 
@@ -102,6 +109,8 @@ impl Error {
             Error::Io(e) => json!({ "detail": e.to_string() }),
             Error::InUse { holder } => json!({ "holder": holder }),
             Error::TooLarge { bytes, max } => json!({ "bytes": bytes, "max": max }),
+            Error::Refused { params, .. } => params.clone(),
+            Error::UnknownTransition { id, name } => json!({ "id": id, "transition": name }),
         }
     }
 }

@@ -14,9 +14,22 @@ pub enum Kind {
     Contact,
     Activity,
     Opportunity,
+    ServiceRequest,
     User,
     Team,
     DictEntry,
+    Setting,
+}
+
+/// What someone may do, decided by the rules in `crm_core::access`. Declared here because
+/// kind specs name roles in their transitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Supervisor,
+    AccountManager,
+    Viewer,
 }
 
 /// How a field is validated, laid out in the document, and projected.
@@ -52,6 +65,9 @@ pub enum FieldType {
     Notes,
     /// Plan steps: a list of `{date, action, result}`; appends from different devices merge.
     Steps,
+    /// An append-only log of `{by, at, text}` entries; entries added on several devices all
+    /// stay, and none is ever changed or removed.
+    Log,
     /// Company-specific key/value fields; each key merges on its own.
     Custom,
 }
@@ -99,6 +115,85 @@ pub struct KindSpec {
     pub code_prefix: Option<&'static str>,
     /// Composite indexes on the projection table, beyond the single `indexed` fields.
     pub indexes: &'static [&'static [&'static str]],
+    /// Reference fields naming users this record is assigned to: they may read and write it,
+    /// and read its customer and the contact it names, even when the customer is someone
+    /// else's (`crm_core::access`; the server sends and takes away accordingly).
+    pub assigned: &'static [&'static str],
+    /// The fields the server decides, and how they may move (see [`Workflow`]).
+    pub workflow: Option<&'static Workflow>,
+}
+
+/// Fields the server decides: a state machine over a record's state, checked by the server
+/// against the record as it was before each change, so that of two concurrent transitions
+/// the first wins and the second is refused (`crm_core::workflow`). These fields never
+/// merge into a conflict.
+#[derive(Debug)]
+pub struct Workflow {
+    /// Where the record's state is read from.
+    pub state: StateOf,
+    /// Every field only transitions write (the state field included).
+    pub decided: &'static [&'static str],
+    /// States a record may be created in.
+    pub initial: &'static [&'static str],
+    /// Decided fields besides the state a new record may have filled in (its owner).
+    pub created_with: &'static [&'static str],
+    pub transitions: &'static [Transition],
+}
+
+/// Where a workflow's state lives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StateOf {
+    /// An enum field; a record written before the field existed is in `absent`.
+    Field { name: &'static str, absent: &'static str },
+    /// Whether a reference field is filled: `empty` when not, `held` when it is (a customer
+    /// with no owner is in the pool).
+    Holder { name: &'static str, empty: &'static str, held: &'static str },
+}
+
+/// One way a workflow's state may move.
+#[derive(Debug)]
+pub struct Transition {
+    pub name: &'static str,
+    pub from: &'static [&'static str],
+    pub to: &'static str,
+    /// Who may take it: anyone matching one of these.
+    pub by: &'static [By],
+    /// Decided fields (besides the state) the person chooses (an assignee, a new owner).
+    pub sets: &'static [&'static str],
+    /// Decided fields the device fills in itself: a user reference gets the person taking the
+    /// transition, a time the moment it is taken (the server checks both).
+    pub stamps: &'static [&'static str],
+    /// Fields that must be filled once it is taken.
+    pub requires: &'static [&'static str],
+    /// Other fields it may write on the way (a reason, a result, a satisfaction score).
+    pub fields: &'static [&'static str],
+    /// A rule beyond the state machine, evaluated by the area's module.
+    pub guard: Guard,
+}
+
+/// Who may take a transition.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum By {
+    /// Someone with this role who may write the record where it was and where it goes.
+    Role(Role),
+    /// The person the record is assigned to (before the transition).
+    Assignee,
+    /// The owner of the record's scope: the customer's owner.
+    ScopeOwner,
+    /// Whoever the transition makes the holder of the record (a claim from the pool).
+    Claimant,
+}
+
+/// A rule of an area that a transition must also pass.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Guard {
+    None,
+    /// The satisfaction given is at least the admin's reopen threshold.
+    SatisfiedAtLeast,
+    /// The satisfaction given is below it: the request goes back to its handler.
+    SatisfiedBelow,
+    /// The claimant owns fewer customers than the admin's per-person limit.
+    OwnedLimit,
 }
 
 const fn f(name: &'static str, ty: FieldType) -> FieldSpec {
@@ -129,7 +224,7 @@ impl FieldSpec {
 
     /// Whether the field has a column in the projection table.
     pub fn projected(&self) -> bool {
-        !matches!(self.ty, FieldType::Notes | FieldType::Steps | FieldType::Custom)
+        !matches!(self.ty, FieldType::Notes | FieldType::Steps | FieldType::Log | FieldType::Custom)
     }
 
     /// Whether lists can filter on the field by value (list-valued fields cannot; tags have
@@ -149,6 +244,16 @@ use FieldType::*;
 pub const STAGES: &[&str] = &["lead", "qualified", "proposal", "negotiation", "won", "lost"];
 pub const ACTIVITY_TYPES: &[&str] = &["visit", "call", "meeting", "email", "follow_up"];
 pub const ROLES: &[&str] = &["admin", "supervisor", "account_manager", "viewer"];
+pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
+pub const SERVICE_STATES: &[&str] = &["new", "assigned", "handled", "archived"];
+pub const OPPORTUNITY_STATES: &[&str] = &["unassigned", "developing", "succeeded", "failed"];
+/// Company settings an admin keeps (a `setting` record each, its id derived from the key).
+pub const SETTING_KEYS: &[&str] = &[
+    // A service request's feedback below this satisfaction (1–5) reopens it; default 3.
+    "service.reopen_below",
+    // Customers one person may own before claiming from the pool is refused; 0: no limit.
+    "pool.max_owned",
+];
 pub const DICTIONARIES: &[&str] = &[
     "customer_type",
     "customer_grade",
@@ -157,6 +262,7 @@ pub const DICTIONARIES: &[&str] = &[
     "industry",
     "region",
     "activity_outcome",
+    "service_type",
 ];
 
 const TEXT: FieldType = Str { max: 200 };
@@ -168,6 +274,8 @@ static CUSTOMER: KindSpec = KindSpec {
     admin_only: false,
     code_prefix: Some("C"),
     indexes: &[],
+    assigned: &[],
+    workflow: Some(&CUSTOMER_FLOW),
     fields: &[
         f("code", Str { max: 40 }).indexed().search().or(Default::MintedCode),
         f("name", TEXT).required().indexed().search().dup(),
@@ -182,6 +290,8 @@ static CUSTOMER: KindSpec = KindSpec {
         f("email", Email).search().dup(),
         f("website", TEXT),
         f("owner", Ref(Kind::User)).indexed().or(Default::CurrentUser),
+        // Why it is in the pool: the reason it was released with.
+        f("pool_reason", LONG_TEXT),
         f("tags", Tags),
         f("notes", Notes),
         f("custom_fields", Custom),
@@ -194,6 +304,8 @@ static CONTACT: KindSpec = KindSpec {
     admin_only: false,
     code_prefix: None,
     indexes: &[],
+    assigned: &[],
+    workflow: None,
     fields: &[
         f("customer", Ref(Kind::Customer)).required().indexed(),
         f("name", TEXT).required().search().dup(),
@@ -211,6 +323,8 @@ static ACTIVITY: KindSpec = KindSpec {
     admin_only: false,
     code_prefix: None,
     indexes: &[&["customer", "time"], &["owner", "next_follow_up"]],
+    assigned: &[],
+    workflow: None,
     fields: &[
         f("customer", Ref(Kind::Customer)).required().indexed(),
         f("contact", Ref(Kind::Contact)),
@@ -233,6 +347,8 @@ static OPPORTUNITY: KindSpec = KindSpec {
     admin_only: false,
     code_prefix: None,
     indexes: &[],
+    assigned: &["owner"],
+    workflow: Some(&OPPORTUNITY_FLOW),
     fields: &[
         f("customer", Ref(Kind::Customer)).required().indexed(),
         f("title", TEXT).required(),
@@ -241,9 +357,194 @@ static OPPORTUNITY: KindSpec = KindSpec {
         f("probability", Int { min: 0, max: 100 }),
         f("expected_close", Date).indexed(),
         f("owner", Ref(Kind::User)).indexed().or(Default::CurrentUser),
+        // 未分配 → 开发中 → 开发成功 / 开发失败, decided by the server (OPPORTUNITY_FLOW).
+        f("status", Enum(OPPORTUNITY_STATES)).indexed().or(Default::Str("developing")),
         f("loss_reason", LONG_TEXT),
         f("plan_steps", Steps),
         f("notes", Notes),
+    ],
+};
+
+static SERVICE_REQUEST: KindSpec = KindSpec {
+    kind: Kind::ServiceRequest,
+    title: "title",
+    admin_only: false,
+    code_prefix: Some("S"),
+    indexes: &[&["status", "due"], &["assignee", "status"]],
+    assigned: &["assignee"],
+    workflow: Some(&SERVICE_FLOW),
+    fields: &[
+        f("code", Str { max: 40 }).indexed().search().or(Default::MintedCode),
+        f("customer", Ref(Kind::Customer)).required().indexed(),
+        f("contact", Ref(Kind::Contact)),
+        f("type", Dict("service_type")).required().indexed(),
+        f("priority", Enum(PRIORITIES)).indexed().or(Default::Str("normal")),
+        f("title", TEXT).required().search(),
+        f("description", Notes),
+        f("due", Date).indexed(),
+        f("status", Enum(SERVICE_STATES)).required().indexed().or(Default::Str("new")),
+        f("assignee", Ref(Kind::User)).indexed(),
+        f("assigned_by", Ref(Kind::User)),
+        f("assigned_at", DateTime),
+        f("handling_log", Log),
+        f("result", LONG_TEXT),
+        f("handled_at", DateTime),
+        f("satisfaction", Int { min: 1, max: 5 }),
+        f("feedback", LONG_TEXT),
+        f("archived_at", DateTime),
+    ],
+};
+
+static SETTING: KindSpec = KindSpec {
+    kind: Kind::Setting,
+    title: "key",
+    admin_only: true,
+    code_prefix: None,
+    indexes: &[],
+    assigned: &[],
+    workflow: None,
+    fields: &[f("key", Enum(SETTING_KEYS)).required().indexed(), f("value", Int { min: 0, max: 1_000_000 }).required()],
+};
+
+use Role::{Admin, Supervisor};
+
+/// A customer with no owner is in the pool (公海): anyone may claim it, the first claim wins.
+static CUSTOMER_FLOW: Workflow = Workflow {
+    state: StateOf::Holder { name: "owner", empty: "pool", held: "owned" },
+    decided: &["owner"],
+    initial: &["owned", "pool"],
+    created_with: &["owner"],
+    transitions: &[
+        Transition {
+            name: "claim",
+            from: &["pool"],
+            to: "owned",
+            by: &[By::Claimant],
+            sets: &["owner"],
+            stamps: &[],
+            requires: &["owner"],
+            fields: &["pool_reason"],
+            guard: Guard::OwnedLimit,
+        },
+        Transition {
+            name: "release",
+            from: &["owned"],
+            to: "pool",
+            by: &[By::ScopeOwner, By::Role(Supervisor), By::Role(Admin)],
+            sets: &["owner"],
+            stamps: &[],
+            requires: &["pool_reason"],
+            fields: &["pool_reason"],
+            guard: Guard::None,
+        },
+        Transition {
+            name: "transfer",
+            from: &["owned", "pool"],
+            to: "owned",
+            by: &[By::Role(Supervisor), By::Role(Admin)],
+            sets: &["owner"],
+            stamps: &[],
+            requires: &["owner"],
+            fields: &["pool_reason"],
+            guard: Guard::None,
+        },
+    ],
+};
+
+/// 未分配 → 开发中 → 开发成功 / 开发失败; a supervisor assigns, the owner reports the result.
+static OPPORTUNITY_FLOW: Workflow = Workflow {
+    state: StateOf::Field { name: "status", absent: "developing" },
+    decided: &["status", "owner"],
+    initial: &["unassigned", "developing"],
+    created_with: &["owner"],
+    transitions: &[
+        Transition {
+            name: "assign",
+            from: &["unassigned", "developing"],
+            to: "developing",
+            by: &[By::Role(Supervisor), By::Role(Admin)],
+            sets: &["owner"],
+            stamps: &[],
+            requires: &["owner"],
+            fields: &[],
+            guard: Guard::None,
+        },
+        Transition {
+            name: "succeed",
+            from: &["developing"],
+            to: "succeeded",
+            by: &[By::Assignee, By::Role(Supervisor), By::Role(Admin)],
+            sets: &[],
+            stamps: &[],
+            requires: &[],
+            fields: &["stage", "probability"],
+            guard: Guard::None,
+        },
+        Transition {
+            name: "fail",
+            from: &["developing"],
+            to: "failed",
+            by: &[By::Assignee, By::Role(Supervisor), By::Role(Admin)],
+            sets: &[],
+            stamps: &[],
+            requires: &["loss_reason"],
+            fields: &["stage", "loss_reason", "probability"],
+            guard: Guard::None,
+        },
+    ],
+};
+
+/// 新创建 → 已分配 → 已处理 → 已归档; feedback below the admin's threshold reopens it.
+static SERVICE_FLOW: Workflow = Workflow {
+    state: StateOf::Field { name: "status", absent: "new" },
+    decided: &["status", "assignee", "assigned_by", "assigned_at", "handled_at", "archived_at"],
+    initial: &["new"],
+    created_with: &[],
+    transitions: &[
+        Transition {
+            name: "assign",
+            from: &["new", "assigned"],
+            to: "assigned",
+            by: &[By::Role(Supervisor), By::Role(Admin)],
+            sets: &["assignee"],
+            stamps: &["assigned_by", "assigned_at"],
+            requires: &["assignee"],
+            fields: &[],
+            guard: Guard::None,
+        },
+        Transition {
+            name: "handle",
+            from: &["assigned"],
+            to: "handled",
+            by: &[By::Assignee],
+            sets: &[],
+            stamps: &["handled_at"],
+            requires: &["result"],
+            fields: &["result"],
+            guard: Guard::None,
+        },
+        Transition {
+            name: "reopen",
+            from: &["handled"],
+            to: "assigned",
+            by: &[By::ScopeOwner, By::Role(Supervisor), By::Role(Admin)],
+            sets: &[],
+            stamps: &[],
+            requires: &["satisfaction"],
+            fields: &["satisfaction", "feedback"],
+            guard: Guard::SatisfiedBelow,
+        },
+        Transition {
+            name: "archive",
+            from: &["handled"],
+            to: "archived",
+            by: &[By::ScopeOwner, By::Role(Supervisor), By::Role(Admin)],
+            sets: &[],
+            stamps: &["archived_at"],
+            requires: &["satisfaction"],
+            fields: &["satisfaction", "feedback"],
+            guard: Guard::SatisfiedAtLeast,
+        },
     ],
 };
 
@@ -253,6 +554,8 @@ static USER: KindSpec = KindSpec {
     admin_only: true,
     code_prefix: None,
     indexes: &[],
+    assigned: &[],
+    workflow: None,
     fields: &[
         f("username", Str { max: 64 }).required().indexed(),
         f("display_name", TEXT).required(),
@@ -271,6 +574,8 @@ static TEAM: KindSpec = KindSpec {
     admin_only: true,
     code_prefix: None,
     indexes: &[],
+    assigned: &[],
+    workflow: None,
     fields: &[f("name", TEXT).required(), f("supervisor", Ref(Kind::User))],
 };
 
@@ -280,6 +585,8 @@ static DICT_ENTRY: KindSpec = KindSpec {
     admin_only: true,
     code_prefix: None,
     indexes: &[],
+    assigned: &[],
+    workflow: None,
     fields: &[
         f("dict", Enum(DICTIONARIES)).required().indexed(),
         f("code", Str { max: 40 }).required(),
@@ -291,8 +598,17 @@ static DICT_ENTRY: KindSpec = KindSpec {
 };
 
 impl Kind {
-    pub const ALL: &'static [Kind] =
-        &[Kind::Customer, Kind::Contact, Kind::Activity, Kind::Opportunity, Kind::User, Kind::Team, Kind::DictEntry];
+    pub const ALL: &'static [Kind] = &[
+        Kind::Customer,
+        Kind::Contact,
+        Kind::Activity,
+        Kind::Opportunity,
+        Kind::ServiceRequest,
+        Kind::User,
+        Kind::Team,
+        Kind::DictEntry,
+        Kind::Setting,
+    ];
 
     pub fn spec(self) -> &'static KindSpec {
         match self {
@@ -300,9 +616,11 @@ impl Kind {
             Kind::Contact => &CONTACT,
             Kind::Activity => &ACTIVITY,
             Kind::Opportunity => &OPPORTUNITY,
+            Kind::ServiceRequest => &SERVICE_REQUEST,
             Kind::User => &USER,
             Kind::Team => &TEAM,
             Kind::DictEntry => &DICT_ENTRY,
+            Kind::Setting => &SETTING,
         }
     }
 
@@ -312,9 +630,11 @@ impl Kind {
             Kind::Contact => "contact",
             Kind::Activity => "activity",
             Kind::Opportunity => "opportunity",
+            Kind::ServiceRequest => "service_request",
             Kind::User => "user",
             Kind::Team => "team",
             Kind::DictEntry => "dict_entry",
+            Kind::Setting => "setting",
         }
     }
 
@@ -325,6 +645,59 @@ impl Kind {
     /// Name of the projection table.
     pub fn table(self) -> String {
         format!("p_{}", self.as_str())
+    }
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Supervisor, Role::AccountManager, Role::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::AccountManager => "account_manager",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Workflow {
+    /// The state a record is in, from its values (`read` gives a field's value as a string).
+    pub fn state_of<'a>(&self, read: impl Fn(&str) -> Option<&'a str>) -> &'a str
+    where
+        'static: 'a,
+    {
+        match self.state {
+            StateOf::Field { name, absent } => read(name).unwrap_or(absent),
+            StateOf::Holder { name, empty, held } => match read(name) {
+                Some(_) => held,
+                None => empty,
+            },
+        }
+    }
+
+    /// The field the state is read from.
+    pub fn state_field(&self) -> &'static str {
+        match self.state {
+            StateOf::Field { name, .. } | StateOf::Holder { name, .. } => name,
+        }
+    }
+
+    pub fn transition(&self, name: &str) -> Option<&'static Transition>
+    where
+        Self: 'static,
+    {
+        self.transitions.iter().find(|t| t.name == name)
     }
 }
 
@@ -363,6 +736,7 @@ impl FieldType {
             Tags => json!({ "type": "tags" }),
             Notes => json!({ "type": "notes" }),
             Steps => json!({ "type": "plan_steps" }),
+            Log => json!({ "type": "log" }),
             Custom => json!({ "type": "custom_fields" }),
         }
     }
@@ -396,6 +770,34 @@ impl KindSpec {
                 d
             })
             .collect();
-        json!({ "kind": self.kind, "title_field": self.title, "admin_only": self.admin_only, "fields": fields })
+        let workflow = self.workflow.map(|w| {
+            let (state, states) = match w.state {
+                StateOf::Field { name, .. } => {
+                    (name, self.field(name).map(|f| f.ty.describe()["choices"].clone()).unwrap_or_default())
+                }
+                StateOf::Holder { name, empty, held } => (name, json!([empty, held])),
+            };
+            let transitions: Vec<serde_json::Value> = w
+                .transitions
+                .iter()
+                .map(|t| {
+                    let by: Vec<String> =
+                        t.by.iter()
+                            .map(|b| match b {
+                                By::Role(r) => r.as_str().to_string(),
+                                By::Assignee => "assignee".into(),
+                                By::ScopeOwner => "scope_owner".into(),
+                                By::Claimant => "claimant".into(),
+                            })
+                            .collect();
+                    json!({ "name": t.name, "from": t.from, "to": t.to, "by": by, "sets": t.sets, "stamps": t.stamps,
+                            "requires": t.requires, "fields": t.fields })
+                })
+                .collect();
+            json!({ "state_field": state, "states": states, "decided": w.decided, "initial": w.initial,
+                    "transitions": transitions })
+        });
+        json!({ "kind": self.kind, "title_field": self.title, "admin_only": self.admin_only, "fields": fields,
+                "assigned": self.assigned, "workflow": workflow })
     }
 }

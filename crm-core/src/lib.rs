@@ -12,6 +12,7 @@ pub mod value;
 pub use error::{Error, FieldError, Result};
 pub use kind::Kind;
 pub mod access;
+pub mod acting;
 pub mod api;
 pub mod app;
 pub mod cache;
@@ -24,6 +25,7 @@ pub mod query;
 pub mod search;
 pub mod store;
 pub mod sync;
+pub mod workflow;
 
 pub use api::{Request, Response};
 pub use store::Store;

@@ -40,6 +40,13 @@ pub struct RecordView {
     pub deleted_at: Option<String>,
     /// Display names of the users and records this view mentions, by id.
     pub names: BTreeMap<String, String>,
+    /// A transition made here that the server has not confirmed yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub awaiting: Option<crate::acting::Awaiting>,
+    /// Edits of this record the server refused, with why (a transition another device made
+    /// first names who and when).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<crate::acting::RefusedNote>,
 }
 
 /// A row of a list: the projected fields of one record.
@@ -263,8 +270,12 @@ impl Store {
                 updated_at: format_datetime(doc.updated_at()),
                 deleted_at: doc.deleted_at().map(format_datetime),
                 names: BTreeMap::new(),
+                awaiting: None,
+                refused: Vec::new(),
             })
         })?;
+        view.awaiting = self.awaiting(id)?;
+        view.refused = self.refused_notes(id)?;
         let mut mentioned: Vec<(Kind, String)> = Vec::new();
         for field in spec.fields {
             if let (FieldType::Ref(k), Some(Json::String(rid))) = (field.ty, view.fields.get(field.name)) {
@@ -274,6 +285,18 @@ impl Store {
         mentioned.extend(view.created_by.iter().map(|u| (Kind::User, u.clone())));
         for candidates in view.conflicts.values() {
             mentioned.extend(candidates.iter().map(|c| (Kind::User, c.user_id.clone())));
+        }
+        for note in &view.refused {
+            if let Some(by) = note.params.get("by").and_then(Json::as_str) {
+                mentioned.push((Kind::User, by.to_string()));
+            }
+        }
+        for field in spec.fields.iter().filter(|f| f.ty == FieldType::Log) {
+            if let Some(Json::Array(entries)) = view.fields.get(field.name) {
+                for by in entries.iter().filter_map(|e| e.get("by").and_then(Json::as_str)) {
+                    mentioned.push((Kind::User, by.to_string()));
+                }
+            }
         }
         view.names = self.names(mentioned)?;
         Ok(view)

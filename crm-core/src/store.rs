@@ -22,7 +22,7 @@ use crate::value::{self, now_ms, FieldValue};
 const COMPACT_AT: i64 = 24;
 const CACHE_DOCS: usize = 256;
 /// Bumped when the seeded reference data changes.
-const SEED_VERSION: &str = "1";
+const SEED_VERSION: &str = "2";
 
 const BASE_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -44,6 +44,13 @@ CREATE TABLE IF NOT EXISTS rejected (
     bytes BLOB NOT NULL,
     code TEXT NOT NULL,
     reason TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    params TEXT
+);
+CREATE TABLE IF NOT EXISTS awaiting (
+    hash BLOB PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    transition TEXT NOT NULL,
     at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS outbox (
@@ -124,6 +131,15 @@ impl Store {
         conn.pragma_update(None, "busy_timeout", 5000)?;
         conn.pragma_update(None, "cache_size", -16000)?;
         conn.execute_batch(BASE_SCHEMA)?;
+        // Stores made before refusals carried parameters.
+        let has_params: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('rejected') WHERE name = 'params')",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_params {
+            conn.execute_batch("ALTER TABLE rejected ADD COLUMN params TEXT")?;
+        }
         let me = load_or_create_identity(&conn)?;
         let actor = ActorId::from(hex_decode(&me.actor).ok_or_else(|| Error::Corrupt("bad actor id in meta".into()))?);
         let mut store = Store { conn, cache: DocCache::new(CACHE_DOCS), me, actor, _lock: lock };
@@ -533,7 +549,9 @@ impl Store {
         let mut removed = 0;
         for h in hashes {
             let bytes = hex_decode(h).ok_or_else(|| Error::BadRequest(format!("'{h}' is not a change hash")))?;
-            removed += tx.prepare_cached("DELETE FROM outbox WHERE hash = ?")?.execute([bytes])?;
+            removed += tx.prepare_cached("DELETE FROM outbox WHERE hash = ?")?.execute([&bytes])?;
+            // A transition the server confirmed no longer awaits it.
+            tx.prepare_cached("DELETE FROM awaiting WHERE hash = ?")?.execute([&bytes])?;
         }
         tx.commit()?;
         Ok(removed)

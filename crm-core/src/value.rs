@@ -28,6 +28,29 @@ pub struct Step {
     pub result: Option<String>,
 }
 
+/// One entry of an append-only log (a service request's handling, a churn case's measures):
+/// who wrote it, when (UTC milliseconds), and what. Entries are only ever added; entries
+/// added on several devices all stay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub by: String,
+    #[serde(serialize_with = "ms_as_rfc3339", deserialize_with = "rfc3339_as_ms")]
+    pub at: i64,
+    pub text: String,
+}
+
+fn ms_as_rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_datetime(*ms))
+}
+
+fn rfc3339_as_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_datetime(&text).ok_or_else(|| serde::de::Error::custom("not an RFC 3339 time"))
+}
+
+/// Longest log entry, in characters.
+pub const MAX_LOG_TEXT: usize = 2000;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldValue {
     /// Strings, enum and dictionary codes, dates, emails and record references.
@@ -41,6 +64,7 @@ pub enum FieldValue {
     Tags(BTreeSet<String>),
     Notes(String),
     Steps(Vec<Step>),
+    Log(Vec<LogEntry>),
     Custom(BTreeMap<String, String>),
 }
 
@@ -48,6 +72,8 @@ const MAX_TAG: usize = 50;
 pub const MAX_NOTES: usize = 100_000;
 /// Items in one list-like field: phone numbers, tags, plan steps, custom fields.
 pub const MAX_ITEMS: usize = 200;
+/// Entries in one log field (a long-running request's handling notes).
+pub const MAX_LOG_ENTRIES: usize = 1000;
 
 /// Parse one field of a request into its typed value, then [`check`] it. `Ok(None)` clears
 /// the field.
@@ -93,6 +119,8 @@ pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldE
         FieldType::Steps => FieldValue::Steps(
             serde_json::from_value(json.clone()).map_err(|_| bad_type("list of {date, action, result}"))?,
         ),
+        // Entries are added with the `append` request, never written as a whole.
+        FieldType::Log => return Err(FieldError::new(name, "append_only")),
         FieldType::Custom => {
             let map = json.as_object().ok_or_else(|| bad_type("object of strings"))?;
             let mut out = BTreeMap::new();
@@ -200,6 +228,22 @@ pub fn check(spec: &FieldSpec, value: &FieldValue) -> Result<(), FieldError> {
             }
             Ok(())
         }
+        (FieldType::Log, FieldValue::Log(entries)) => {
+            if entries.len() > MAX_LOG_ENTRIES {
+                return Err(FieldError::with(name, "too_many", json!({ "max": MAX_LOG_ENTRIES })));
+            }
+            for (i, entry) in entries.iter().enumerate() {
+                if entry.text.trim().is_empty() {
+                    return Err(FieldError::with(name, "required", json!({ "item": i, "part": "text" })));
+                }
+                check_len(name, &entry.text, MAX_LOG_TEXT)?;
+                check_len(name, &entry.by, 64)?;
+                if !(MIN_TIME_MS..=MAX_TIME_MS).contains(&entry.at) {
+                    return Err(FieldError::with(name, "invalid_datetime", json!({ "item": i })));
+                }
+            }
+            Ok(())
+        }
         (FieldType::Custom, FieldValue::Custom(map)) => {
             too_many(map.len())?;
             for (k, v) in map {
@@ -302,6 +346,7 @@ impl FieldValue {
             FieldValue::Phones(p) => json!(p),
             FieldValue::Tags(t) => json!(t),
             FieldValue::Steps(s) => json!(s),
+            FieldValue::Log(l) => json!(l),
             FieldValue::Custom(c) => json!(c),
         }
     }

@@ -203,10 +203,18 @@ fn permissions_follow_the_role_and_a_viewer_gets_none() {
     assert_eq!(admin["role"], "admin");
     assert!(admin["actions"].as_array().unwrap().iter().any(|a| a == "change_owner"));
     r.call(json!({"op": "set_identity", "user_id": user_id(2), "display_name": "小王", "role": "account_manager"}));
-    let manager = r.call(json!({"op": "permissions", "id": id}));
+    // Someone else's customer (the admin's): an account manager may not write it.
+    let others = r.call(json!({"op": "permissions", "id": id}));
+    assert_eq!(others["actions"], json!([]), "{others}");
+    let own = r.call(json!({"op": "create", "kind": "customer", "fields": {"name": "小王的客户"}}))["id"].clone();
+    let manager = r.call(json!({"op": "permissions", "id": own}));
     let actions: Vec<&str> = manager["actions"].as_array().unwrap().iter().filter_map(|a| a.as_str()).collect();
     assert!(actions.contains(&"update") && !actions.contains(&"change_owner"), "{manager}");
     assert!(!manager["editable_fields"].as_array().unwrap().iter().any(|f| f == "owner"));
+    // Their own customer they may release to the pool; a transfer is a supervisor's.
+    let offered: Vec<&str> =
+        manager["transitions"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(offered, ["release"], "{manager}");
     r.call(json!({"op": "set_identity", "user_id": user_id(3), "display_name": "只读", "role": "viewer"}));
     let viewer = r.call(json!({"op": "permissions", "id": id}));
     assert_eq!(viewer["actions"], json!([]));

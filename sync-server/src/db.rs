@@ -35,14 +35,23 @@ CREATE TABLE IF NOT EXISTS docs (
     id TEXT PRIMARY KEY, kind TEXT, customer TEXT, owner TEXT, scope_owner TEXT,
     snapshot BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS docs_customer ON docs(customer);
+-- Who a record is assigned to (its kind's `assigned` fields), with the customer and contact it
+-- names: the assignee reads all three (see `crm_core::access`).
+CREATE TABLE IF NOT EXISTS assignments (
+    doc_id TEXT NOT NULL, user_id TEXT NOT NULL, customer TEXT, contact TEXT,
+    PRIMARY KEY (doc_id, user_id));
+CREATE INDEX IF NOT EXISTS assignments_user ON assignments(user_id);
+CREATE INDEX IF NOT EXISTS assignments_customer ON assignments(customer);
+CREATE INDEX IF NOT EXISTS assignments_contact ON assignments(contact);
 CREATE TABLE IF NOT EXISTS log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     doc_id TEXT NOT NULL,
-    event TEXT NOT NULL,          -- 'change' or 'access'
+    event TEXT NOT NULL,          -- 'change', 'access', 'rescope' or 'grant'
     hash BLOB UNIQUE,             -- change: its hash
     bytes BLOB,                   -- change: its bytes
     device_id TEXT,               -- change: the device that pushed it (not sent back to it)
-    old_scope TEXT, new_scope TEXT -- access: the scope owner before and after
+    old_scope TEXT, new_scope TEXT -- access: the scope owner before and after;
+                                   -- grant: the user who lost, or gained, reading by assignment
 );
 ";
 
@@ -116,9 +125,9 @@ pub struct DeviceRow {
 /// what happened to the changes it learned.
 pub struct RepairRound {
     pub reply: Option<Vec<u8>>,
-    /// The stored document's kind and scope owner, for the read check of the reply; `None`
-    /// when the server holds nothing of it.
-    pub stored: Option<(Option<Kind>, Option<String>)>,
+    /// The stored document's kind, scope owner and whether the courier reads it by an
+    /// assignment, for the read check of the reply; `None` when the server holds nothing of it.
+    pub stored: Option<(Option<Kind>, Option<String>, bool)>,
     pub accepted: Vec<Accepted>,
     pub refused: Vec<Refused>,
 }
@@ -139,8 +148,12 @@ struct DocMeta {
     kind: Option<Kind>,
     owner: Option<String>,
     customer: Option<String>,
+    contact: Option<String>,
     created_by: Option<String>,
     created_at: Option<i64>,
+    deleted: bool,
+    /// Who it is assigned to (its kind's `assigned` fields).
+    assignees: Vec<String>,
 }
 
 fn doc_meta(doc: &RecordDoc) -> DocMeta {
@@ -155,8 +168,11 @@ fn doc_meta(doc: &RecordDoc) -> DocMeta {
         kind,
         owner: read("owner"),
         customer: read("customer"),
+        contact: read("contact"),
         created_by: doc.created_by(),
         created_at: doc.created_at(),
+        deleted: doc.deleted_at().is_some(),
+        assignees: kind.map(|k| crm_core::workflow::assignees(k, doc)).unwrap_or_default(),
     }
 }
 
@@ -189,6 +205,11 @@ impl ServerDb {
             conn.query_row("SELECT COUNT(*) FROM pragma_table_info('log') WHERE name = 'device_id'", [], |r| r.get(0))?;
         if !has_device {
             conn.execute_batch("ALTER TABLE log ADD COLUMN device_id TEXT")?;
+        }
+        let has_deleted: bool =
+            conn.query_row("SELECT COUNT(*) FROM pragma_table_info('docs') WHERE name = 'deleted'", [], |r| r.get(0))?;
+        if !has_deleted {
+            conn.execute_batch("ALTER TABLE docs ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0")?;
         }
         let actor: Option<String> =
             conn.query_row("SELECT value FROM meta WHERE key = 'system_actor'", [], |r| r.get(0)).optional()?;
@@ -599,7 +620,7 @@ impl ServerDb {
         let mut unsaved: HashMap<String, Unsaved> = HashMap::new();
         let mut one = |doc_id: String, decoded: limits::Decoding| -> Result<Result<Accepted, Refused>, DbError> {
             let refuse = |hash: String, code: &str, reason: String| {
-                Ok(Err(Refused { hash, doc: doc_id.clone(), code: code.into(), reason }))
+                Ok(Err(Refused { hash, doc: doc_id.clone(), code: code.into(), reason, params: None }))
             };
             let change = match decoded {
                 Ok(c) => c,
@@ -646,28 +667,35 @@ impl ServerDb {
             };
             let before = doc_meta(&held.doc);
             let existed = before.kind.is_some();
-            let verdict = (|| -> Result<Result<DocMeta, (&'static str, String)>, DbError> {
+            // The decided fields are judged against the record as it was before the change.
+            let before_values = before
+                .kind
+                .filter(|k| k.spec().workflow.is_some())
+                .map(|k| crm_core::workflow::Before::of(k, &mut held.doc));
+            type Verdict = Result<DocMeta, Refusal>;
+            let verdict = (|| -> Result<Verdict, DbError> {
                 let doc = &mut held.doc;
                 if doc.apply(vec![change.clone()]).is_err() || !doc.has_change(&hash) {
                     let reason = "the change depends on changes the server does not have";
-                    return Ok(Err(("missing_dependencies", reason.into())));
+                    return Ok(Err(("missing_dependencies", reason.into(), None)));
                 }
                 let after = doc_meta(doc);
-                if let Err(refusal) = Self::judge(who, &tx, &teams, existed, &before, &after)? {
+                let judged = Judging { existed, before: &before, before_values: before_values.as_ref(), after: &after };
+                if let Err(refusal) = Self::judge(who, &tx, &teams, judged, doc, &change)? {
                     return Ok(Err(refusal));
                 }
                 if let Err(reason) = check_record(&tx, &mut dictionaries, &doc_id, doc, who, existed, &before, &after)?
                 {
-                    return Ok(Err(("invalid_record", reason)));
+                    return Ok(Err(("invalid_record", reason, None)));
                 }
                 Ok(Ok(after))
             })()?;
             let after = match verdict {
                 Ok(after) => after,
-                Err((code, reason)) => {
+                Err((code, reason, params)) => {
                     // The refused change is in the document: back to what was accepted.
                     held.rebuild(&tx, &doc_id)?;
-                    return refuse(hash_hex, code, reason);
+                    return Ok(Err(Refused { hash: hash_hex, doc: doc_id.clone(), code: code.into(), reason, params }));
                 }
             };
             let mut change = change;
@@ -692,12 +720,25 @@ impl ServerDb {
                 .flatten();
             // The snapshot is written when the push ends (`Unsaved::store`).
             tx.prepare_cached(
-                "INSERT INTO docs (id, kind, customer, owner, scope_owner, snapshot) VALUES (?1, ?2, ?3, ?4, ?5, x'')
-                 ON CONFLICT (id) DO UPDATE SET kind = ?2, customer = ?3, owner = ?4, scope_owner = ?5",
+                "INSERT INTO docs (id, kind, customer, owner, scope_owner, deleted, snapshot)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, x'')
+                 ON CONFLICT (id) DO UPDATE SET kind = ?2, customer = ?3, owner = ?4, scope_owner = ?5, deleted = ?6",
             )?
-            .execute(params![doc_id, after.kind.map(Kind::as_str), after.customer, after.owner, scope])?;
+            .execute(params![
+                doc_id,
+                after.kind.map(Kind::as_str),
+                after.customer,
+                after.owner,
+                scope,
+                after.deleted
+            ])?;
             if existed && old_scope != scope {
                 record_transfer(&tx, &doc_id, after.kind, old_scope.as_deref(), scope.as_deref())?;
+            }
+            if (before.assignees, &before.customer, &before.contact, before.deleted)
+                != (after.assignees.clone(), &after.customer, &after.contact, after.deleted)
+            {
+                record_assignment(&tx, &doc_id, &after)?;
             }
             held.added += grows_by;
             held.since.push(change);
@@ -771,6 +812,7 @@ impl ServerDb {
                 doc: doc_id.to_string(),
                 code: code.into(),
                 reason,
+                params: None,
             };
             match limits::decode_change(chunk) {
                 Ok((change, _)) if own.contains(&hex(change.actor_id().to_bytes())) => {
@@ -798,24 +840,28 @@ impl ServerDb {
             Some(reply.encode())
         });
         self.cache.put(doc_id, current);
-        let stored: Option<(Option<String>, Option<String>)> = self
+        let sql = format!("SELECT kind, scope_owner, {} FROM docs WHERE id = ?1", granted_sql("?1", 2));
+        let stored: Option<(Option<String>, Option<String>, bool)> = self
             .conn
-            .prepare_cached("SELECT kind, scope_owner FROM docs WHERE id = ?")?
-            .query_row([doc_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .prepare_cached(&sql)?
+            .query_row(params![doc_id, courier.user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        let stored = stored.map(|(kind, scope)| (kind.as_deref().and_then(Kind::parse), scope));
+        let stored = stored.map(|(kind, scope, granted)| (kind.as_deref().and_then(Kind::parse), scope, granted));
         Ok(RepairRound { reply, stored, accepted, refused })
     }
 
-    /// The rules a change must pass. `Ok(Err(..))` is a refusal with its code and reason.
+    /// The rules a change must pass: the workflow's (`crm_core::workflow`) when it moves a
+    /// decided field, then the access rules (`crm_core::access`). `Ok(Err(..))` is a refusal
+    /// with its code, reason and parameters.
     fn judge(
         who: &Principal,
         tx: &Connection,
         teams: &Teams,
-        existed: bool,
-        before: &DocMeta,
-        after: &DocMeta,
-    ) -> Result<Result<(), (&'static str, String)>, DbError> {
+        judged: Judging<'_>,
+        doc: &mut RecordDoc,
+        change: &automerge::Change,
+    ) -> Result<Result<(), Refusal>, DbError> {
+        let Judging { existed, before, before_values, after } = judged;
         let named = after.customer.as_deref().filter(|_| after.kind.is_some_and(|k| k != Kind::Customer));
         let missing_customer = match named {
             Some(customer) => {
@@ -828,14 +874,81 @@ impl ServerDb {
         };
         let (old_scope, new_scope) = (scope_owner(tx, before)?, scope_owner(tx, after)?);
         fn side<'a>(meta: &'a DocMeta, scope: Option<&'a str>) -> access::Side<'a> {
-            access::Side { kind: meta.kind, owner: meta.owner.as_deref(), scope_owner: scope }
+            access::Side {
+                kind: meta.kind,
+                owner: meta.owner.as_deref(),
+                scope_owner: scope,
+                assignees: &meta.assignees,
+            }
         }
-        let write = access::Write {
-            before: existed.then(|| side(before, old_scope.as_deref())),
-            after: side(after, new_scope.as_deref()),
-            missing_customer,
-        };
-        Ok(who.check_write(&write, teams).map_err(|r| (r.code, r.reason)))
+        let before_side = existed.then(|| side(before, old_scope.as_deref()));
+        let after_side = side(after, new_scope.as_deref());
+        let mut transition = None;
+        if let Some(kind) = after.kind.filter(|k| k.spec().workflow.is_some() && before.kind.is_none_or(|b| b == *k)) {
+            let facts = ServerFacts { tx };
+            let mut j = crm_core::workflow::Judged {
+                kind,
+                before: before_values.filter(|_| existed),
+                after: doc,
+                change: Some(change.hash()),
+                author: &who.user_id,
+                time_secs: change.timestamp(),
+                before_side,
+                after_side,
+            };
+            match crm_core::workflow::judge(who, &mut j, teams, &facts) {
+                Ok(t) => transition = t,
+                Err(refused) => {
+                    let params = (!refused.params.is_null()).then(|| refused.params.to_string());
+                    return Ok(Err((refused.refusal.code, refused.refusal.reason, params)));
+                }
+            }
+        }
+        let write = access::Write { before: before_side, after: after_side, missing_customer, transition };
+        Ok(who.check_write(&write, teams).map_err(|r| (r.code, r.reason, None)))
+    }
+}
+
+/// A refusal as the judgement gives it: code, reason, parameters (JSON text).
+type Refusal = (&'static str, String, Option<String>);
+
+/// A change under judgement: the record's access facts before and after it, and its values
+/// before (for a kind with a workflow).
+struct Judging<'a> {
+    existed: bool,
+    before: &'a DocMeta,
+    before_values: Option<&'a crm_core::workflow::Before>,
+    after: &'a DocMeta,
+}
+
+/// What guards need from the server's tables.
+struct ServerFacts<'a> {
+    tx: &'a Connection,
+}
+
+impl crm_core::workflow::Facts for ServerFacts<'_> {
+    fn setting(&self, key: &str) -> Option<i64> {
+        let snapshots: Vec<Vec<u8>> = self
+            .tx
+            .prepare_cached("SELECT snapshot FROM docs WHERE kind = 'setting' AND deleted = 0")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .unwrap_or_default();
+        let spec = Kind::Setting.spec();
+        let (key_field, value_field) = (spec.field("key")?, spec.field("value")?);
+        snapshots.iter().filter_map(|s| RecordDoc::load(s, Vec::new()).ok()).find_map(|doc| {
+            match (doc.read(key_field), doc.read(value_field)) {
+                (Some(FieldValue::Str(k)), Some(FieldValue::Int(v))) if k == key => Some(v),
+                _ => None,
+            }
+        })
+    }
+
+    fn owned_customers(&self, user: &str) -> u64 {
+        self.tx
+            .prepare_cached("SELECT COUNT(*) FROM docs WHERE kind = 'customer' AND owner = ? AND deleted = 0")
+            .and_then(|mut st| st.query_row([user], |r| r.get::<_, i64>(0)))
+            .map(|n| n as u64)
+            .unwrap_or(0)
     }
 }
 
@@ -1075,6 +1188,68 @@ fn record_transfer(
             .execute(params![id, old, new])?;
     }
     Ok(())
+}
+
+/// A record's assignees, customer or contact changed: store who it is assigned to now, and log
+/// who gained or lost reading the record, its customer and its contact by it (`grant` entries:
+/// `new_scope` the user who gained, `old_scope` the one who lost), so connected and
+/// catching-up devices are sent them or drop them.
+fn record_assignment(tx: &Connection, doc_id: &str, after: &DocMeta) -> Result<(), DbError> {
+    fn targets(tx: &Connection, doc_id: &str) -> Result<Vec<String>, DbError> {
+        let mut out = vec![doc_id.to_string()];
+        let rows: Vec<(Option<String>, Option<String>)> = tx
+            .prepare_cached("SELECT customer, contact FROM assignments WHERE doc_id = ?")?
+            .query_map([doc_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (customer, contact) in rows {
+            out.extend(customer);
+            out.extend(contact);
+        }
+        Ok(out)
+    }
+    fn readers(tx: &Connection, target: &str) -> Result<HashSet<String>, DbError> {
+        Ok(tx
+            .prepare_cached("SELECT user_id FROM assignments WHERE doc_id = ?1 OR customer = ?1 OR contact = ?1")?
+            .query_map([target], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    }
+    let mut affected = targets(tx, doc_id)?;
+    affected.extend(after.customer.clone());
+    affected.extend(after.contact.clone());
+    affected.sort();
+    affected.dedup();
+    let mut before = Vec::new();
+    for target in &affected {
+        before.push(readers(tx, target)?);
+    }
+    tx.prepare_cached("DELETE FROM assignments WHERE doc_id = ?")?.execute([doc_id])?;
+    if !after.deleted {
+        for user in &after.assignees {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO assignments (doc_id, user_id, customer, contact) VALUES (?, ?, ?, ?)",
+            )?
+            .execute(params![doc_id, user, after.customer, after.contact])?;
+        }
+    }
+    for (target, before) in affected.iter().zip(before) {
+        let now = readers(tx, target)?;
+        for user in before.difference(&now) {
+            tx.prepare_cached("INSERT INTO log (doc_id, event, old_scope) VALUES (?, 'grant', ?)")?
+                .execute(params![target, user])?;
+        }
+        for user in now.difference(&before) {
+            tx.prepare_cached("INSERT INTO log (doc_id, event, new_scope) VALUES (?, 'grant', ?)")?
+                .execute(params![target, user])?;
+        }
+    }
+    Ok(())
+}
+
+/// SQL that is true when user `?{n}` reads document `{doc}` by assignment.
+pub fn granted_sql(doc: &str, n: usize) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM assignments a WHERE a.user_id = ?{n} AND (a.doc_id = {doc} OR a.customer = {doc} OR a.contact = {doc}))"
+    )
 }
 
 /// The actor ids (hex) registered to a device.

@@ -35,9 +35,15 @@ impl<'a> ReadGate<'a> {
         ReadGate { who, teams }
     }
 
-    /// May this user read a record of `kind` in `scope_owner`'s scope?
-    pub fn may_read(&self, kind: Option<Kind>, scope_owner: Option<&str>) -> bool {
-        self.who.can_read(kind, scope_owner, self.teams)
+    /// The user this gate checks for.
+    pub fn user_id(&self) -> &str {
+        &self.who.user_id
+    }
+
+    /// May this user read a record of `kind` in `scope_owner`'s scope, or `granted` to them
+    /// by an assignment (`crate::db::granted_sql` tells)?
+    pub fn may_read(&self, kind: Option<Kind>, scope_owner: Option<&str>, granted: bool) -> bool {
+        (granted && kind.is_some()) || self.who.can_read(kind, scope_owner, self.teams)
     }
 
     /// `value` (content of `doc`) when this user may read it, else nothing.
@@ -46,9 +52,10 @@ impl<'a> ReadGate<'a> {
         doc: String,
         kind: Option<Kind>,
         scope_owner: Option<&str>,
+        granted: bool,
         value: T,
     ) -> Option<Readable<T>> {
-        self.may_read(kind, scope_owner).then_some(Readable { doc, value })
+        self.may_read(kind, scope_owner, granted).then_some(Readable { doc, value })
     }
 
     /// `value` about a document the server holds nothing of (a repair reply that can only
@@ -141,8 +148,8 @@ mod tests {
         let teams = Teams::new();
         let ann = who("ann", "account_manager");
         let gate = ReadGate::new(&ann, &teams);
-        assert!(gate.admit("c".into(), Some(Kind::Customer), Some("bob"), vec![1u8]).is_none());
-        let mine = gate.admit("c".into(), Some(Kind::Customer), Some("ann"), vec![1u8]).expect("own record");
+        assert!(gate.admit("c".into(), Some(Kind::Customer), Some("bob"), false, vec![1u8]).is_none());
+        let mine = gate.admit("c".into(), Some(Kind::Customer), Some("ann"), false, vec![1u8]).expect("own record");
         assert!(matches!(
             Outgoing::Snapshots { docs: vec![mine], cursor: 1 }.into_msg(),
             Ok(ServerMsg::Snapshots { docs, .. }) if docs.len() == 1

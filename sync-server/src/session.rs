@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{Message, WebSocket};
 use crm_core::kind::Kind;
 use crm_core::sync::protocol::{
-    decode, encode, ClientMsg, ServerMsg, BATCH_BYTES, MAX_BATCH, MAX_PUSH_CHANGES, PROTOCOL_VERSION,
+    decode, encode, ClientMsg, Moved, ServerMsg, BATCH_BYTES, MAX_BATCH, MAX_PUSH_CHANGES, PROTOCOL_VERSION,
 };
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::access::{Principal, Teams};
-use crate::db::{open_connection, AuthError, DbError, RepairRound};
+use crate::db::{granted_sql, open_connection, AuthError, DbError, RepairRound};
 use crate::gate::{Outgoing, ReadGate, Readable};
 use crate::AppState;
 
@@ -140,18 +140,20 @@ impl Conn {
     async fn send_snapshots(&mut self, gate: &ReadGate<'_>, ids: Vec<String>, cursor: u64) -> Result<(), Stop> {
         let (mut docs, mut bytes) = (Vec::new(), 0);
         for id in ids {
-            let row: Option<(Option<String>, Option<String>, Vec<u8>)> = self
+            let sql = format!("SELECT kind, scope_owner, snapshot, {} FROM docs WHERE id = ?1", granted_sql("?1", 2));
+            type SnapshotRow = (Option<String>, Option<String>, Vec<u8>, bool);
+            let row: Option<SnapshotRow> = self
                 .reader
-                .prepare_cached("SELECT kind, scope_owner, snapshot FROM docs WHERE id = ?")?
-                .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .prepare_cached(&sql)?
+                .query_row(params![id, gate.user_id()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .optional()?;
-            let Some((kind, scope, snapshot)) = row else { continue };
+            let Some((kind, scope, snapshot, granted)) = row else { continue };
             if bytes + snapshot.len() > BATCH_BYTES && !docs.is_empty() {
                 self.send_out(Outgoing::Snapshots { docs: std::mem::take(&mut docs), cursor: 0 }).await?;
                 bytes = 0;
             }
             bytes += snapshot.len();
-            docs.extend(gate.admit(id, kind.as_deref().and_then(Kind::parse), scope.as_deref(), snapshot));
+            docs.extend(gate.admit(id, kind.as_deref().and_then(Kind::parse), scope.as_deref(), granted, snapshot));
         }
         self.send_out(Outgoing::Snapshots { docs, cursor }).await
     }
@@ -181,16 +183,22 @@ impl Conn {
         let mut readable = Vec::new();
         let mut after = String::new();
         loop {
-            type DocRow = (String, Option<String>, Option<String>);
+            type DocRow = (String, Option<String>, Option<String>, bool);
+            let sql = format!(
+                "SELECT id, kind, scope_owner, {} FROM docs WHERE id > ?1 ORDER BY id LIMIT ?2",
+                granted_sql("docs.id", 3)
+            );
             let rows: Vec<DocRow> = self
                 .reader
-                .prepare_cached("SELECT id, kind, scope_owner FROM docs WHERE id > ? ORDER BY id LIMIT ?")?
-                .query_map(params![after, MAX_BATCH as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .prepare_cached(&sql)?
+                .query_map(params![after, MAX_BATCH as i64, who.user_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
                 .collect::<Result<_, _>>()?;
             let full = rows.len() == MAX_BATCH;
-            for (doc, kind, scope) in rows {
+            for (doc, kind, scope, granted) in rows {
                 after.clone_from(&doc);
-                if gate.may_read(kind.as_deref().and_then(Kind::parse), scope.as_deref()) {
+                if gate.may_read(kind.as_deref().and_then(Kind::parse), scope.as_deref(), granted) {
                     readable.push(doc);
                 }
             }
@@ -211,26 +219,47 @@ impl Conn {
         let mut teams = self.teams()?;
         let mut who = self.who.clone();
         loop {
-            type Row =
-                (i64, String, String, Option<i64>, Option<String>, Option<String>, Option<String>, Option<String>);
+            type Row = (
+                i64,
+                String,
+                String,
+                Option<i64>,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+                bool,
+            );
+            // A device's own changes are not sent back to it (it has them): their bytes are
+            // left out, the row still moves the cursor. Sizes only here; bytes are read as
+            // they are sent, so memory stays within one message.
+            let sql = format!(
+                "SELECT l.seq, l.doc_id, l.event, CASE WHEN l.device_id IS ?1 THEN NULL ELSE length(l.bytes) END,
+                        l.old_scope, l.new_scope, d.kind, d.scope_owner, {}
+                 FROM log l LEFT JOIN docs d ON d.id = l.doc_id WHERE l.seq > ?2 ORDER BY l.seq LIMIT ?3",
+                granted_sql("l.doc_id", 4)
+            );
             let rows: Vec<Row> = self
                 .reader
-                .prepare_cached(
-                    // A device's own changes are not sent back to it (it has them): their
-                    // bytes are left out, the row still moves the cursor. Sizes only here;
-                    // bytes are read as they are sent, so memory stays within one message.
-                    "SELECT l.seq, l.doc_id, l.event, CASE WHEN l.device_id IS ?1 THEN NULL ELSE length(l.bytes) END,
-                            l.old_scope, l.new_scope, d.kind, d.scope_owner
-                     FROM log l LEFT JOIN docs d ON d.id = l.doc_id WHERE l.seq > ?2 ORDER BY l.seq LIMIT ?3",
-                )?
-                .query_map(params![self.who.device_id, self.cursor as i64, MAX_BATCH as i64], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+                .prepare_cached(&sql)?
+                .query_map(params![self.who.device_id, self.cursor as i64, MAX_BATCH as i64, self.who.user_id], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                    ))
                 })?
                 .collect::<Result<_, _>>()?;
             let full = rows.len() == MAX_BATCH;
             let mut changes = Vec::new();
             let mut batch_bytes = 0;
-            for (seq, doc, event, size, old, new, kind, scope) in rows {
+            for (seq, doc, event, size, old, new, kind, scope, granted) in rows {
                 let kind = kind.as_deref().and_then(Kind::parse);
                 if event == "rescope" {
                     self.flush(&mut changes, seq as u64 - 1).await?;
@@ -241,19 +270,37 @@ impl Conn {
                     continue;
                 }
                 let gate = ReadGate::new(&who, &teams);
-                if event == "access" {
-                    let could = gate.may_read(kind, old.as_deref());
-                    let can = gate.may_read(kind, new.as_deref());
+                if event == "grant" {
+                    // Reading by assignment came or went for one user: if it is this one, and
+                    // their reading of the record changes with it, send or drop it.
+                    let me = who.user_id.as_str();
+                    let gained = new.as_deref() == Some(me);
+                    if gained || old.as_deref() == Some(me) {
+                        let by_scope = gate.may_read(kind, scope.as_deref(), false);
+                        if !by_scope {
+                            self.flush(&mut changes, seq as u64 - 1).await?;
+                            if gained {
+                                self.send_snapshots(&gate, vec![doc], seq as u64).await?;
+                            } else if !granted {
+                                let moved = Vec::new();
+                                self.send(ServerMsg::Drop { docs: vec![doc], cursor: seq as u64, moved }).await?;
+                            }
+                        }
+                    }
+                } else if event == "access" {
+                    let could = gate.may_read(kind, old.as_deref(), granted);
+                    let can = gate.may_read(kind, new.as_deref(), granted);
                     if could != can {
                         self.flush(&mut changes, seq as u64 - 1).await?;
                         if can {
                             // Admitted on the record's scope now, not the one in the log entry.
                             self.send_snapshots(&gate, vec![doc], seq as u64).await?;
                         } else {
-                            self.send(ServerMsg::Drop { docs: vec![doc], cursor: seq as u64 }).await?;
+                            let moved = self.mover(&doc, seq)?.into_iter().collect();
+                            self.send(ServerMsg::Drop { docs: vec![doc], cursor: seq as u64, moved }).await?;
                         }
                     }
-                } else if let Some(size) = size.filter(|_| gate.may_read(kind, scope.as_deref())) {
+                } else if let Some(size) = size.filter(|_| gate.may_read(kind, scope.as_deref(), granted)) {
                     if batch_bytes + size as usize > BATCH_BYTES && !changes.is_empty() {
                         let cursor = self.cursor;
                         self.flush(&mut changes, cursor).await?;
@@ -264,7 +311,7 @@ impl Conn {
                         .prepare_cached("SELECT bytes FROM log WHERE seq = ?")?
                         .query_row([seq], |r| r.get(0))?;
                     batch_bytes += bytes.len();
-                    changes.extend(gate.admit(doc, kind, scope.as_deref(), bytes).map(|c| (seq as u64, c)));
+                    changes.extend(gate.admit(doc, kind, scope.as_deref(), granted, bytes).map(|c| (seq as u64, c)));
                 }
                 self.cursor = seq as u64;
             }
@@ -292,23 +339,24 @@ impl Conn {
         let (before_teams, before) = self.as_of(seq - 1)?;
         let (after_teams, after) = self.as_of(seq)?;
         let mine = user == self.who.user_id;
-        let rows: Vec<(String, Option<String>, Option<String>)> = {
+        let rows: Vec<(String, Option<String>, Option<String>, bool)> = {
+            let granted = granted_sql("docs.id", 2);
             let sql = if mine {
-                "SELECT id, kind, scope_owner FROM docs WHERE ?1 IS NOT NULL"
+                format!("SELECT id, kind, scope_owner, {granted} FROM docs WHERE ?1 IS NOT NULL")
             } else {
-                "SELECT id, kind, scope_owner FROM docs WHERE scope_owner = ?1"
+                format!("SELECT id, kind, scope_owner, {granted} FROM docs WHERE scope_owner = ?1")
             };
             self.reader
-                .prepare_cached(sql)?
-                .query_map([user], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .prepare_cached(&sql)?
+                .query_map(params![user, self.who.user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                 .collect::<Result<_, _>>()?
         };
         let (could, can) = (ReadGate::new(&before, &before_teams), ReadGate::new(&after, &after_teams));
         let mut gained = Vec::new();
         let mut lost = Vec::new();
-        for (id, kind, scope) in rows {
+        for (id, kind, scope, granted) in rows {
             let kind = kind.as_deref().and_then(Kind::parse);
-            match (could.may_read(kind, scope.as_deref()), can.may_read(kind, scope.as_deref())) {
+            match (could.may_read(kind, scope.as_deref(), granted), can.may_read(kind, scope.as_deref(), granted)) {
                 (false, true) => gained.push(id),
                 (true, false) => lost.push(id),
                 _ => {}
@@ -319,7 +367,25 @@ impl Conn {
             let (now, current_teams) = (self.who.clone(), self.teams()?);
             self.send_snapshots(&ReadGate::new(&now, &current_teams), gained, 0).await?;
         }
-        self.send(ServerMsg::Drop { docs: lost, cursor: seq }).await
+        self.send(ServerMsg::Drop { docs: lost, cursor: seq, moved: Vec::new() }).await
+    }
+
+    /// Who wrote the change to `doc` that moved it away at log entry `seq` (its last change
+    /// before the entry), and when: told with the `drop`, so a claim of this device that lost
+    /// the race can say who won.
+    fn mover(&self, doc: &str, seq: i64) -> Result<Option<Moved>, Stop> {
+        let row: Option<(Vec<u8>, String)> = self
+            .reader
+            .prepare_cached(
+                "SELECT l.bytes, d.user_id FROM log l JOIN devices d ON d.id = l.device_id
+                 WHERE l.doc_id = ? AND l.seq < ? AND l.event = 'change' ORDER BY l.seq DESC LIMIT 1",
+            )?
+            .query_row(params![doc, seq], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(row.and_then(|(bytes, by)| {
+            let change = automerge::Change::from_bytes(bytes).ok()?;
+            Some(Moved { doc: doc.to_string(), by, at: change.timestamp().saturating_mul(1000) })
+        }))
     }
 
     /// Everyone's teams and this device's person as they were right after log entry `seq`:
@@ -521,7 +587,7 @@ async fn serve_connection(
                         // The reply describes the server's copy: only for someone who may read it.
                         let cleared = match stored {
                             None => Some(gate.absent(doc.clone(), reply)),
-                            Some((kind, scope)) => gate.admit(doc.clone(), kind, scope.as_deref(), reply),
+                            Some((kind, scope, granted)) => gate.admit(doc.clone(), kind, scope.as_deref(), granted, reply),
                         };
                         match cleared {
                             Some(reply) => {

@@ -442,8 +442,8 @@ impl SyncEngine {
                                 self.records_changed();
                             }
                         }
-                        ServerMsg::Drop { docs, cursor } => {
-                            self.store().drop_docs(&docs, cursor)?;
+                        ServerMsg::Drop { docs, cursor, moved } => {
+                            self.store().drop_docs(&docs, cursor, &moved)?;
                             self.records_changed();
                         }
                         ServerMsg::CaughtUp { cursor } => {

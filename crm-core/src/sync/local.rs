@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::kind::FieldType;
 use crate::projection;
 use crate::store::{hex, hex_decode, load_doc, own_actor_list, set_meta, IncomingChange, Store};
-use crate::sync::protocol::{Accepted, Refused};
+use crate::sync::protocol::{Accepted, Moved, Refused};
 use crate::value::{format_datetime, now_ms, FieldValue};
 
 /// What the first sign-in of a local profile did with the records made before it.
@@ -41,6 +41,9 @@ pub struct RejectedEdit {
     /// The customer the record is (or belongs to), for a link to it; `None` when it is not
     /// on this device or is not about a customer.
     pub customer_id: Option<String>,
+    /// What the reason names, for the UI to say it (see `docs/api.md`, *Record*: `refused`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params: Option<serde_json::Value>,
 }
 
 impl Store {
@@ -89,21 +92,35 @@ impl Store {
     }
 
     /// Remove documents this user may no longer read (a customer transferred away). Unsent
-    /// local edits to them are kept in the rejected list so they are not lost silently.
-    pub fn drop_docs(&mut self, ids: &[String], cursor: u64) -> Result<()> {
+    /// local edits to them are kept in the rejected list so they are not lost silently; an
+    /// unsent transition of a record someone else moved first (two claims of one pool
+    /// customer) is kept as the transition conflict it is, naming who won (`moved`).
+    pub fn drop_docs(&mut self, ids: &[String], cursor: u64, moved: &[Moved]) -> Result<()> {
         let tx = self.conn.transaction()?;
         for id in ids {
             self.cache.take(id);
-            let unsent: Vec<(Vec<u8>, Vec<u8>)> = tx
+            let unsent: Vec<(Vec<u8>, Vec<u8>, bool)> = tx
                 .prepare_cached(
-                    "SELECT o.hash, c.bytes FROM outbox o JOIN changes c ON c.doc_id = o.doc_id AND c.hash = o.hash
-                     WHERE o.doc_id = ?",
+                    "SELECT o.hash, c.bytes, EXISTS (SELECT 1 FROM awaiting a WHERE a.hash = o.hash)
+                     FROM outbox o JOIN changes c ON c.doc_id = o.doc_id AND c.hash = o.hash WHERE o.doc_id = ?",
                 )?
-                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<Result<_, _>>()?;
-            for (hash, bytes) in unsent {
-                let reason = "this record was moved to someone else before the edit was sent";
-                keep_rejected(&tx, id, &hash, &bytes, "access_removed", reason)?;
+            let mover = moved.iter().find(|m| m.doc == *id);
+            for (hash, bytes, transition) in unsent {
+                match mover.filter(|_| transition) {
+                    Some(m) => {
+                        let at = format_datetime(m.at);
+                        let reason =
+                            format!("{} changed this record first, at {at}; it is no longer yours to see", m.by);
+                        let params = serde_json::json!({ "by": m.by, "at": at }).to_string();
+                        keep_rejected(&tx, id, &hash, &bytes, "transition_conflict", &reason, Some(&params))?;
+                    }
+                    None => {
+                        let reason = "this record was moved to someone else before the edit was sent";
+                        keep_rejected(&tx, id, &hash, &bytes, "access_removed", reason, None)?;
+                    }
+                }
             }
             delete_doc_rows(&tx, id)?;
         }
@@ -123,7 +140,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         for (id, refused) in by_doc {
             let mut bad: HashSet<ChangeHash> = HashSet::new();
-            let mut why: BTreeMap<ChangeHash, (&str, &str)> = BTreeMap::new();
+            let mut why: BTreeMap<ChangeHash, (&str, &str, Option<&str>)> = BTreeMap::new();
             for r in &refused {
                 let Some(hash) = hex_decode(&r.hash).and_then(|b| ChangeHash::try_from(b.as_slice()).ok()) else {
                     continue;
@@ -134,7 +151,7 @@ impl Store {
                     continue;
                 }
                 bad.insert(hash);
-                why.insert(hash, (r.code.as_str(), r.reason.as_str()));
+                why.insert(hash, (r.code.as_str(), r.reason.as_str(), r.params.as_deref()));
             }
             if bad.is_empty() {
                 continue;
@@ -146,11 +163,12 @@ impl Store {
                 let hash = change.hash();
                 if bad.contains(&hash) || change.deps().iter().any(|d| bad.contains(d)) {
                     bad.insert(hash);
-                    let (code, reason) = why
-                        .get(&hash)
-                        .copied()
-                        .unwrap_or(("depends_on_refused", "built on an edit the server refused"));
-                    keep_rejected(&tx, id, &hash.0, &change.bytes(), code, reason)?;
+                    let (code, reason, params) = why.get(&hash).copied().unwrap_or((
+                        "depends_on_refused",
+                        "built on an edit the server refused",
+                        None,
+                    ));
+                    keep_rejected(&tx, id, &hash.0, &change.bytes(), code, reason, params)?;
                 } else {
                     keep.push(change);
                 }
@@ -195,7 +213,7 @@ impl Store {
     /// Edits the server refused, newest first.
     pub fn rejected_edits(&self) -> Result<Vec<RejectedEdit>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT r.doc_id, r.hash, r.code, r.reason, r.at, d.kind FROM rejected r
+            "SELECT r.doc_id, r.hash, r.code, r.reason, r.at, d.kind, r.params FROM rejected r
              LEFT JOIN docs d ON d.id = r.doc_id ORDER BY r.at DESC LIMIT 500",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -206,11 +224,12 @@ impl Store {
                 r.get(3)?,
                 r.get(4)?,
                 r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(6)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (doc_id, hash, code, reason, at, kind) = row?;
+            let (doc_id, hash, code, reason, at, kind, params) = row?;
             let parsed = kind.as_deref().and_then(crate::Kind::parse);
             let (title, customer_id) = match parsed {
                 Some(k) => (self.title_of(k, &doc_id)?, self.customer_of(k, &doc_id)?),
@@ -225,6 +244,7 @@ impl Store {
                 title,
                 kind,
                 customer_id,
+                params: params.and_then(|p| serde_json::from_str(&p).ok()),
             });
         }
         Ok(out)
@@ -333,11 +353,12 @@ fn keep_rejected(
     bytes: &[u8],
     code: &str,
     reason: &str,
+    params: Option<&str>,
 ) -> Result<()> {
     tx.prepare_cached(
-        "INSERT OR REPLACE INTO rejected (hash, doc_id, bytes, code, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO rejected (hash, doc_id, bytes, code, reason, at, params) VALUES (?, ?, ?, ?, ?, ?, ?)",
     )?
-    .execute(params![hash, id, bytes, code, reason, now_ms()])?;
+    .execute(params![hash, id, bytes, code, reason, now_ms(), params])?;
     Ok(())
 }
 

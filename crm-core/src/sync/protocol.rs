@@ -57,6 +57,19 @@ pub struct Refused {
     /// device; it reaches the server when that device syncs).
     pub code: String,
     pub reason: String,
+    /// For the UI to say it in the person's language: a JSON object (as text) with what the
+    /// code's message names — for `transition_conflict`, who (`by`, a user id) changed which
+    /// `field` to what `value` and when (`at`). Absent for most codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<String>,
+}
+
+/// Who moved a dropped document away, and when (UTC milliseconds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Moved {
+    pub doc: String,
+    pub by: String,
+    pub at: i64,
 }
 
 impl Refused {
@@ -123,10 +136,14 @@ pub enum ServerMsg {
         changes: Vec<LogChange>,
         cursor: u64,
     },
-    /// Documents this user may no longer read: delete them locally.
+    /// Documents this user may no longer read: delete them locally. `moved` says, for those
+    /// whose own change moved them away (a claim, a transfer), who made it and when, so a
+    /// transition of this device that lost the race can say so.
     Drop {
         docs: Vec<String>,
         cursor: u64,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        moved: Vec<Moved>,
     },
     /// Everything up to `cursor` has been sent.
     CaughtUp {

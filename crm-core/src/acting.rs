@@ -1,0 +1,358 @@
+//! What a person does on this device beyond plain edits — transitions of the fields the
+//! server decides, entries added to a log — and what they may do with a record, all by the
+//! rules the server applies (`crate::access`, `crate::workflow`), so a refusal comes at once
+//! and in the same words.
+//!
+//! A transition is committed here at once (the app works offline) and marked *awaiting
+//! confirmation* until the server acknowledges it; if the server refuses it (another device's
+//! transition reached it first), the sync hooks roll it back and keep it in the refused list
+//! with the reason, and the record shows both.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use serde_json::{Map as JsonMap, Value as Json};
+
+use crate::access::{Holder, Permissions, Teams};
+use crate::document::RecordDoc;
+use crate::error::{Error, FieldError, Result};
+use crate::kind::{FieldType, Kind, StateOf};
+use crate::store::Store;
+use crate::value::{now_ms, FieldValue, LogEntry};
+use crate::workflow::{self, Facts, Judged};
+
+/// A transition made on this device that the server has not confirmed yet.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Awaiting {
+    pub transition: String,
+    pub at: String,
+}
+
+/// An edit of this record the server refused, as the record shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RefusedNote {
+    pub code: String,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Json::is_null")]
+    pub params: Json,
+    pub at: String,
+}
+
+/// The facts guards read, gathered from the read models before a transition is judged.
+struct LocalFacts {
+    settings: HashMap<String, i64>,
+    owned: HashMap<String, u64>,
+}
+
+impl Facts for LocalFacts {
+    fn setting(&self, key: &str) -> Option<i64> {
+        self.settings.get(key).copied()
+    }
+
+    fn owned_customers(&self, user: &str) -> u64 {
+        self.owned.get(user).copied().unwrap_or(0)
+    }
+}
+
+impl Store {
+    /// Every user's team, from the user records on this device.
+    pub fn teams(&self) -> Result<Teams> {
+        let mut stmt = self.conn.prepare_cached("SELECT id, team FROM p_user WHERE deleted_at IS NULL")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// The owner of the scope a record of `kind` is in: a customer's own owner, else the
+    /// owner of the customer it is attached to; none for reference data.
+    fn scope_owner_of(&self, kind: Kind, doc: &RecordDoc) -> Result<Option<String>> {
+        let read = |name: &str| match kind.spec().field(name).and_then(|f| doc.read(f)) {
+            Some(FieldValue::Str(s)) => Some(s),
+            _ => None,
+        };
+        Ok(match kind {
+            Kind::Customer => read("owner"),
+            k if k.spec().admin_only => None,
+            _ => match read("customer") {
+                Some(customer) => self
+                    .conn
+                    .prepare_cached("SELECT owner FROM p_customer WHERE id = ?")?
+                    .query_row([customer], |r| r.get::<_, Option<String>>(0))
+                    .optional()?
+                    .flatten(),
+                None => None,
+            },
+        })
+    }
+
+    fn holder_of(&self, kind: Kind, doc: &RecordDoc) -> Result<Holder> {
+        Ok(workflow::holder(kind, doc, self.scope_owner_of(kind, doc)?))
+    }
+
+    fn local_facts(&self, user: &str) -> Result<LocalFacts> {
+        let mut settings = HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, value FROM p_setting WHERE deleted_at IS NULL AND value IS NOT NULL")?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+            let (key, value) = row?;
+            settings.insert(key, value);
+        }
+        let owned: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM p_customer WHERE owner = ? AND deleted_at IS NULL",
+            [user],
+            |r| r.get(0),
+        )?;
+        Ok(LocalFacts { settings, owned: [(user.to_string(), owned as u64)].into() })
+    }
+
+    /// What the person working here may do with a record: its actions, the fields `update`
+    /// may change, and the transitions open to them from its state now.
+    pub fn permissions_of(&mut self, id: &str) -> Result<Permissions> {
+        let kind = self.kind_of(id)?;
+        let person = self.person();
+        let teams = self.teams()?;
+        let doc = self.with_doc(id, |doc| Ok(doc.fork()))?;
+        let holder = self.holder_of(kind, &doc)?;
+        let side = holder.side();
+        let offers = workflow::offers(&person, kind, &doc, &side, &teams);
+        let state = workflow::state(kind, &doc);
+        Ok(person.permissions(id, &side, &teams, state.as_deref(), offers))
+    }
+
+    /// Take transition `name` of a record, writing `fields` (the ones the transition lets the
+    /// person choose or fill in) on the way. Judged here by the server's rules first; then one
+    /// change, awaiting the server's confirmation.
+    pub fn transition(&mut self, id: &str, name: &str, fields: &JsonMap<String, Json>) -> Result<()> {
+        let kind = self.kind_of(id)?;
+        let unknown = || Error::UnknownTransition { id: id.to_string(), name: name.to_string() };
+        let w = kind.spec().workflow.ok_or_else(unknown)?;
+        let t = w.transition(name).ok_or_else(unknown)?;
+        let outside: Vec<FieldError> = fields
+            .keys()
+            .filter(|n| !t.sets.contains(&n.as_str()) && !t.fields.contains(&n.as_str()))
+            .map(|n| FieldError::with(n.clone(), "not_in_transition", serde_json::json!({ "transition": name })))
+            .collect();
+        if !outside.is_empty() {
+            return Err(Error::Validation(outside));
+        }
+        let mut parsed = self.parse_fields(kind, fields, Some(id))?;
+        let me = self.identity().user_id.clone();
+        // A claim makes the claimant the holder unless the request says otherwise.
+        if let StateOf::Holder { name: holder, .. } = w.state {
+            let given = parsed.iter().any(|(f, _)| f.name == holder);
+            if !given && t.sets.contains(&holder) {
+                if let Some(field) = kind.spec().field(holder) {
+                    let value = (t.to != state_empty(w)).then(|| FieldValue::Str(me.clone()));
+                    parsed.push((field, value));
+                }
+            }
+        }
+        let person = self.person();
+        let teams = self.teams()?;
+        let facts = self.local_facts(&me)?;
+        let mut before_doc = self.with_doc(id, |doc| Ok(doc.fork()))?;
+        let before = workflow::Before::of(kind, &mut before_doc);
+        let before_holder = self.holder_of(kind, &before_doc)?;
+        // The side after: a new holder moves a customer's scope with it.
+        let mut after_doc = before_doc.fork();
+        write_transition(&mut after_doc, kind, t, &parsed, &me)?;
+        let after_holder = self.holder_of(kind, &after_doc)?;
+        let time = now_ms() / 1000;
+        let mut judged = Judged {
+            kind,
+            before: Some(&before),
+            after: &mut after_doc,
+            change: None,
+            author: &me,
+            time_secs: time,
+            before_side: Some(before_holder.side()),
+            after_side: after_holder.side(),
+        };
+        match workflow::judge(&person, &mut judged, &teams, &facts) {
+            Ok(Some(found)) if found.name == t.name => {}
+            Ok(_) => return Err(unknown()),
+            Err(refused) => {
+                return Err(Error::Refused {
+                    code: refused.refusal.code,
+                    reason: refused.refusal.reason,
+                    params: refused.params,
+                })
+            }
+        }
+        let changed = self.edit(id, |doc| write_transition(doc, kind, t, &parsed, &me))?;
+        if changed {
+            let hash: Option<Vec<u8>> = self
+                .conn
+                .query_row("SELECT hash FROM outbox WHERE doc_id = ? ORDER BY seq DESC LIMIT 1", [id], |r| r.get(0))
+                .optional()?;
+            if let Some(hash) = hash {
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO awaiting (hash, doc_id, transition, at) VALUES (?, ?, ?, ?)",
+                    params![hash, id, t.name, now_ms()],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Add an entry to a log field (a request's handling notes), written by the person here.
+    pub fn append(&mut self, id: &str, field: &str, text: &str) -> Result<()> {
+        let kind = self.kind_of(id)?;
+        let spec = kind.spec().field(field).ok_or_else(|| Error::field(field.to_string(), "unknown_field"))?;
+        if spec.ty != FieldType::Log {
+            return Err(Error::field(field.to_string(), "not_a_log"));
+        }
+        let entry = LogEntry { by: self.identity().user_id.clone(), at: now_ms(), text: text.trim().to_string() };
+        crate::value::check(spec, &FieldValue::Log(vec![entry.clone()])).map_err(|e| Error::Validation(vec![e]))?;
+        let permissions = self.permissions_of(id)?;
+        if !permissions.actions.contains(&"append") {
+            return Err(Error::Forbidden { action: "write", kind: kind.to_string() });
+        }
+        self.edit(id, |doc| {
+            if doc.deleted_at().is_some() {
+                return Err(Error::Deleted(id.to_string()));
+            }
+            doc.append_log(spec, &entry)
+        })?;
+        Ok(())
+    }
+
+    /// The transition of this record waiting for the server, if any.
+    pub fn awaiting(&self, id: &str) -> Result<Option<Awaiting>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT a.transition, a.at FROM awaiting a JOIN outbox o ON o.hash = a.hash
+                 WHERE a.doc_id = ? ORDER BY a.at DESC LIMIT 1",
+            )?
+            .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .optional()?
+            .map(|(transition, at)| Awaiting { transition, at: crate::value::format_datetime(at) }))
+    }
+
+    /// Edits of this record the server refused (newest first).
+    pub fn refused_notes(&self, id: &str) -> Result<Vec<RefusedNote>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT code, reason, params, at FROM rejected WHERE doc_id = ? ORDER BY at DESC LIMIT 20",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, i64>(3)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (code, reason, params, at) = row?;
+            let params = params.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or(Json::Null);
+            out.push(RefusedNote { code, reason, params, at: crate::value::format_datetime(at) });
+        }
+        Ok(out)
+    }
+
+    /// An `update` that names decided fields: the plain fields are written as an edit, the
+    /// decided ones as the one transition from the record's state that writes them.
+    pub(crate) fn update_with_transition(&mut self, id: &str, fields: &JsonMap<String, Json>) -> Result<bool> {
+        let kind = self.kind_of(id)?;
+        let Some(w) = kind.spec().workflow else { return self.update_plain(id, fields) };
+        let (decided, plain): (JsonMap<String, Json>, JsonMap<String, Json>) =
+            fields.clone().into_iter().partition(|(n, _)| w.decided.contains(&n.as_str()));
+        if decided.is_empty() {
+            return self.update_plain(id, fields);
+        }
+        // Nothing decided actually changes: a plain update (forms send what they show).
+        let doc = self.with_doc(id, |doc| Ok(doc.fork()))?;
+        let parsed = self.parse_fields(kind, &decided, Some(id))?;
+        if parsed.iter().all(|(f, v)| doc.read(f).as_ref() == v.as_ref()) {
+            return self.update_plain(id, &plain);
+        }
+        let state_field = w.state_field();
+        let target = decided.get(state_field).and_then(Json::as_str);
+        let from = workflow::state(kind, &doc).unwrap_or_default();
+        let mut first_error = None;
+        for t in w.transitions.iter().filter(|t| t.from.contains(&from.as_str())) {
+            let writes_all = decided.keys().all(|n| t.sets.contains(&n.as_str()) || n == state_field);
+            let goes = match (w.state, target) {
+                (StateOf::Field { .. }, Some(to)) => t.to == to,
+                (StateOf::Field { .. }, None) => t.to == from,
+                (StateOf::Holder { .. }, _) => true,
+            };
+            if !writes_all || !goes {
+                continue;
+            }
+            let mut own: JsonMap<String, Json> = decided.clone();
+            if let StateOf::Field { name, .. } = w.state {
+                // The transition writes the state itself; a holder is a field it sets.
+                own.remove(name);
+            }
+            for (n, v) in &plain {
+                if t.fields.contains(&n.as_str()) {
+                    own.insert(n.clone(), v.clone());
+                }
+            }
+            match self.transition(id, t.name, &own) {
+                Ok(()) => {
+                    let rest: JsonMap<String, Json> =
+                        plain.into_iter().filter(|(n, _)| !t.fields.contains(&n.as_str())).collect();
+                    self.update_plain(id, &rest)?;
+                    return Ok(true);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_error.unwrap_or_else(|| Error::Refused {
+            code: "invalid_transition",
+            reason: format!(
+                "no transition of a {kind} from {from} writes {}",
+                decided.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            params: serde_json::json!({ "from": from, "fields": decided.keys().collect::<Vec<_>>() }),
+        }))
+    }
+}
+
+fn state_empty(w: &crate::kind::Workflow) -> &'static str {
+    match w.state {
+        StateOf::Holder { empty, .. } => empty,
+        StateOf::Field { absent, .. } => absent,
+    }
+}
+
+/// Write what transition `t` writes: the chosen and filled-in fields, the new state, and the
+/// stamps (who took it, when).
+fn write_transition(
+    doc: &mut RecordDoc,
+    kind: Kind,
+    t: &crate::kind::Transition,
+    parsed: &[(&'static crate::kind::FieldSpec, Option<FieldValue>)],
+    me: &str,
+) -> Result<()> {
+    if doc.deleted_at().is_some() {
+        return Err(Error::Refused {
+            code: "deleted",
+            reason: "a deleted record takes no transitions; restore it first".into(),
+            params: Json::Null,
+        });
+    }
+    let spec = kind.spec();
+    for (field, value) in parsed {
+        doc.write(field, value.as_ref(), false)?;
+    }
+    if let Some(w) = spec.workflow {
+        if let StateOf::Field { name, .. } = w.state {
+            if let Some(field) = spec.field(name) {
+                doc.write(field, Some(&FieldValue::Str(t.to.to_string())), false)?;
+            }
+        }
+    }
+    for name in t.stamps {
+        let Some(field) = spec.field(name) else { continue };
+        let value = match field.ty {
+            FieldType::Ref(Kind::User) => FieldValue::Str(me.to_string()),
+            FieldType::DateTime => FieldValue::DateTime(now_ms()),
+            _ => continue,
+        };
+        doc.write(field, Some(&value), true)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,364 @@
+//! Fields the server decides: how a change of a record's workflow fields is judged.
+//!
+//! A kind's [`Workflow`] (in `kind.rs`) names its state, the fields only transitions write, and
+//! the transitions. [`judge`] looks at one change — the record before it and after it — and
+//! finds the transition it makes, or refuses it. The device calls it before it commits a
+//! transition (refusing locally with the reason the server would give), the server calls it
+//! on every pushed change against the record as the server holds it. Because the server
+//! judges against *its* state before the change, of two transitions made concurrently on two
+//! devices the first to arrive wins; the second finds the decided field already written by a
+//! change it did not know (a concurrent value) and is refused with who did what and when.
+//!
+//! Who may take a transition is an access rule ([`Person::may_take`]); what an area adds
+//! (a satisfaction threshold, a limit on owned customers) is a [`Guard`] evaluated against
+//! [`Facts`] the caller provides from its own database.
+
+use automerge::ChangeHash;
+
+use crate::access::{Person, Refusal, Side, Teams, TransitionOffer};
+use crate::document::RecordDoc;
+use crate::kind::{FieldType, Guard, Kind, Transition, Workflow};
+use crate::value::FieldValue;
+
+/// What guards need to know that is not in the record: company settings and counts. The
+/// device answers from its read models, the server from its tables.
+pub trait Facts {
+    /// A company setting (`crate::kind::SETTING_KEYS`), if an admin set it.
+    fn setting(&self, key: &str) -> Option<i64>;
+    /// How many live customers `user` owns now.
+    fn owned_customers(&self, user: &str) -> u64;
+}
+
+/// Defaults of the settings guards read.
+pub fn setting_or_default(facts: &dyn Facts, key: &str) -> i64 {
+    facts.setting(key).unwrap_or(match key {
+        "service.reopen_below" => 3,
+        _ => 0,
+    })
+}
+
+/// A record before a change: its heads and its decided fields, all a judgement needs of it
+/// (cheap to keep for every change: no copy of the document).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Before {
+    kind: Kind,
+    heads: Vec<ChangeHash>,
+    decided: Vec<(&'static str, Option<FieldValue>)>,
+    deleted: bool,
+}
+
+impl Before {
+    pub fn of(kind: Kind, doc: &mut RecordDoc) -> Before {
+        let decided = match kind.spec().workflow {
+            Some(w) => w.decided.iter().map(|name| (*name, read(kind, doc, name))).collect(),
+            None => Vec::new(),
+        };
+        Before { kind, heads: doc.heads(), decided, deleted: doc.deleted_at().is_some() }
+    }
+
+    fn read(&self, name: &str) -> Option<&FieldValue> {
+        self.decided.iter().find(|(n, _)| *n == name).and_then(|(_, v)| v.as_ref())
+    }
+
+    fn state(&self) -> Option<String> {
+        let w = self.kind.spec().workflow?;
+        Some(w.state_of(|_| self.read(w.state_field()).and_then(FieldValue::as_str)).to_string())
+    }
+}
+
+/// The change being judged, as far as the rules need it.
+pub struct Judged<'a> {
+    pub kind: Kind,
+    /// The record before the change (`None`: the change creates it).
+    pub before: Option<&'a Before>,
+    pub after: &'a mut RecordDoc,
+    /// The change's hash, to tell its own values from concurrent ones (the server); `None`
+    /// for a local edit, which is never concurrent with anything on its own device.
+    pub change: Option<ChangeHash>,
+    /// Its author and time (seconds), for the stamps it must carry.
+    pub author: &'a str,
+    pub time_secs: i64,
+    pub before_side: Option<Side<'a>>,
+    pub after_side: Side<'a>,
+}
+
+/// A refusal with what the UI needs to say it in the person's language: for a lost race,
+/// who made the transition that won, when, and to what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowRefusal {
+    pub refusal: Refusal,
+    pub params: serde_json::Value,
+}
+
+impl From<Refusal> for WorkflowRefusal {
+    fn from(refusal: Refusal) -> Self {
+        WorkflowRefusal { refusal, params: serde_json::Value::Null }
+    }
+}
+
+fn refuse(code: &'static str, reason: impl Into<String>) -> WorkflowRefusal {
+    Refusal { code, reason: reason.into() }.into()
+}
+
+fn as_text(value: &Option<FieldValue>) -> Option<&str> {
+    value.as_ref().and_then(FieldValue::as_str)
+}
+
+fn read(kind: Kind, doc: &RecordDoc, name: &str) -> Option<FieldValue> {
+    kind.spec().field(name).and_then(|f| doc.read(f))
+}
+
+/// The state a record is in (`None` for a kind without a workflow).
+pub fn state(kind: Kind, doc: &RecordDoc) -> Option<String> {
+    let w = kind.spec().workflow?;
+    let value = read(kind, doc, w.state_field());
+    Some(w.state_of(|_| as_text(&value)).to_string())
+}
+
+fn empty(value: &Option<FieldValue>) -> bool {
+    match value {
+        None => true,
+        Some(FieldValue::Str(s)) | Some(FieldValue::Notes(s)) => s.trim().is_empty(),
+        Some(_) => false,
+    }
+}
+
+/// Judge one change of a record. `Ok(None)`: it moves no decided field (the ordinary write
+/// rules apply); `Ok(Some(t))`: it is transition `t`, allowed; `Err`: refused, nothing of it
+/// may be kept. `teams` and `facts` come from the caller's database.
+pub fn judge(
+    who: &Person,
+    j: &mut Judged<'_>,
+    teams: &Teams,
+    facts: &dyn Facts,
+) -> Result<Option<&'static Transition>, WorkflowRefusal> {
+    let Some(w) = j.kind.spec().workflow else { return Ok(None) };
+    let spec = j.kind.spec();
+    // A decided field this change wrote while another value was written concurrently: the
+    // other one reached the server first.
+    if let Some(hash) = j.change {
+        for name in w.decided {
+            let Some(field) = spec.field(name) else { continue };
+            let written = j.after.writers(field);
+            if written.len() > 1 && written.iter().any(|c| c.hash == Some(hash)) {
+                let other = written.iter().find(|c| c.hash != Some(hash)).cloned().unwrap_or_default();
+                let winner = state(j.kind, j.after);
+                let mut params = serde_json::json!({
+                    "field": name, "by": other.user_id, "at": other.at, "value": other.value,
+                });
+                if let Some(state) = winner {
+                    params["state"] = serde_json::json!(state);
+                }
+                let reason = format!(
+                    "{name} was already changed by {} at {} (to {}); the first change to reach the server stands",
+                    other.user_id, other.at, other.value
+                );
+                return Err(WorkflowRefusal { refusal: Refusal { code: "transition_conflict", reason }, params });
+            }
+        }
+    }
+    let Some(before) = j.before else {
+        return judge_create(j, w);
+    };
+    let decided_changed = w.decided.iter().any(|name| before.read(name) != read(j.kind, j.after, name).as_ref());
+    if !decided_changed {
+        return Ok(None);
+    }
+    // Every field the change altered (only now: this diff is the costly part).
+    let touched = j.after.keys_changed_since(&before.heads);
+    let changed: Vec<&'static str> =
+        spec.fields.iter().map(|f| f.name).filter(|name| touched.contains(*name)).collect();
+    if before.deleted || j.after.deleted_at().is_some() {
+        return Err(refuse("deleted", "a deleted record takes no transitions; restore it first"));
+    }
+    let from = before.state().unwrap_or_default();
+    let to = state(j.kind, j.after).unwrap_or_default();
+    let fits = |t: &Transition| {
+        t.from.contains(&from.as_str())
+            && t.to == to
+            && changed
+                .iter()
+                .all(|n| *n == w.state_field() || t.sets.contains(n) || t.stamps.contains(n) || t.fields.contains(n))
+    };
+    let candidates: Vec<&'static Transition> = w.transitions.iter().filter(|t| fits(t)).collect();
+    if candidates.is_empty() {
+        let known = w.transitions.iter().any(|t| t.to == to && t.from.contains(&from.as_str()));
+        return Err(if known {
+            let reason = format!("a change from {from} to {to} writes only its own fields, not {}", changed.join(", "));
+            refuse("transition_fields", reason)
+        } else {
+            WorkflowRefusal {
+                refusal: Refusal {
+                    code: "invalid_transition",
+                    reason: format!("a {} cannot go from {from} to {to}", j.kind),
+                },
+                params: serde_json::json!({ "from": from, "to": to }),
+            }
+        });
+    }
+    let before_side = j.before_side.unwrap_or(j.after_side);
+    let mut first_refusal = None;
+    for t in candidates {
+        let outcome = if !who.may_take(t, &before_side, &j.after_side, teams) {
+            Err(WorkflowRefusal {
+                refusal: Refusal {
+                    code: "transition_forbidden",
+                    reason: format!("you may not {} this record", t.name),
+                },
+                params: serde_json::json!({ "transition": t.name }),
+            })
+        } else {
+            check_taken(t, j, facts)
+        };
+        match outcome {
+            Ok(()) => return Ok(Some(t)),
+            Err(e) => {
+                first_refusal.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_refusal.unwrap_or_else(|| refuse("invalid_transition", "no transition fits this change")))
+}
+
+/// A new record starts in one of its workflow's initial states, its decided fields empty but
+/// for those it may be created with.
+fn judge_create(j: &mut Judged<'_>, w: &Workflow) -> Result<Option<&'static Transition>, WorkflowRefusal> {
+    let state = state(j.kind, j.after).unwrap_or_default();
+    if !w.initial.contains(&state.as_str()) {
+        return Err(WorkflowRefusal {
+            refusal: Refusal {
+                code: "invalid_transition",
+                reason: format!("a new {} starts as {}", j.kind, w.initial.join(" or ")),
+            },
+            params: serde_json::json!({ "from": null, "to": state }),
+        });
+    }
+    for name in w.decided {
+        if *name == w.state_field() || w.created_with.contains(name) {
+            continue;
+        }
+        if !empty(&read(j.kind, j.after, name)) {
+            return Err(refuse("transition_fields", format!("{name} is set by a transition, not when creating")));
+        }
+    }
+    Ok(None)
+}
+
+/// What a transition the person may take must also satisfy: required fields, stamps, guard.
+fn check_taken(t: &Transition, j: &mut Judged<'_>, facts: &dyn Facts) -> Result<(), WorkflowRefusal> {
+    let kind = j.kind;
+    let missing: Vec<&str> = t.requires.iter().copied().filter(|n| empty(&read(kind, j.after, n))).collect();
+    if !missing.is_empty() {
+        return Err(WorkflowRefusal {
+            refusal: Refusal {
+                code: "transition_requires",
+                reason: format!("{} needs {}", t.name, missing.join(", ")),
+            },
+            params: serde_json::json!({ "transition": t.name, "fields": missing }),
+        });
+    }
+    for name in t.stamps {
+        let Some(field) = kind.spec().field(name) else { continue };
+        let ok = match (field.ty, read(kind, j.after, name)) {
+            (FieldType::Ref(Kind::User), Some(FieldValue::Str(user))) => user == j.author,
+            // The device's clock wrote both: they agree unless the value was typed.
+            (FieldType::DateTime, Some(FieldValue::DateTime(ms))) => (ms / 1000 - j.time_secs).abs() <= 600,
+            _ => false,
+        };
+        if !ok {
+            let reason = format!("{name} is filled in by the transition itself (the person taking it, and when)");
+            return Err(refuse("transition_stamp", reason));
+        }
+    }
+    let satisfaction = || match read(kind, j.after, "satisfaction") {
+        Some(FieldValue::Int(n)) => n,
+        _ => 0,
+    };
+    match t.guard {
+        Guard::None => Ok(()),
+        Guard::SatisfiedAtLeast | Guard::SatisfiedBelow => {
+            let threshold = setting_or_default(facts, "service.reopen_below");
+            let below = satisfaction() < threshold;
+            if below == (t.guard == Guard::SatisfiedBelow) {
+                Ok(())
+            } else {
+                let code = if below { "satisfaction_low" } else { "satisfaction_high" };
+                let reason = if below {
+                    format!("a satisfaction below {threshold} reopens the request instead")
+                } else {
+                    format!("only a satisfaction below {threshold} reopens the request")
+                };
+                Err(WorkflowRefusal {
+                    refusal: Refusal { code, reason },
+                    params: serde_json::json!({ "threshold": threshold }),
+                })
+            }
+        }
+        Guard::OwnedLimit => {
+            let limit = setting_or_default(facts, "pool.max_owned");
+            let owner = read(kind, j.after, "owner");
+            let owned = as_text(&owner).map(|u| facts.owned_customers(u)).unwrap_or(0);
+            // Counted before the claim is stored: the claimed customer is not among them.
+            if limit > 0 && owned >= limit as u64 {
+                Err(WorkflowRefusal {
+                    refusal: Refusal {
+                        code: "owned_limit",
+                        reason: format!("you own {owned} customers already; the limit is {limit}"),
+                    },
+                    params: serde_json::json!({ "limit": limit }),
+                })
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The transitions `who` could take from the record's state now, for the UI (the same rules
+/// as [`judge`], before the values are known: required fields and guards are checked when it
+/// is taken).
+pub fn offers(who: &Person, kind: Kind, doc: &RecordDoc, side: &Side<'_>, teams: &Teams) -> Vec<TransitionOffer> {
+    let Some(w) = kind.spec().workflow else { return Vec::new() };
+    if doc.deleted_at().is_some() {
+        return Vec::new();
+    }
+    let from = state(kind, doc).unwrap_or_default();
+    w.transitions
+        .iter()
+        .filter(|t| t.from.contains(&from.as_str()))
+        .filter(|t| {
+            // The side after is not known yet: judge by the side before, with the person as
+            // the new holder for a claim.
+            let me = Some(who.user_id.as_str());
+            let after = if t.sets.contains(&"owner") && t.by.contains(&crate::kind::By::Claimant) {
+                Side { owner: me, scope_owner: me, ..*side }
+            } else {
+                *side
+            };
+            who.may_take(t, side, &after, teams)
+        })
+        .map(|t| TransitionOffer { name: t.name, to: t.to, sets: t.sets, requires: t.requires, fields: t.fields })
+        .collect()
+}
+
+/// The people a record is assigned to: the values of its kind's `assigned` fields.
+pub fn assignees(kind: Kind, doc: &RecordDoc) -> Vec<String> {
+    kind.spec()
+        .assigned
+        .iter()
+        .filter_map(|name| match read(kind, doc, name) {
+            Some(FieldValue::Str(user)) => Some(user),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What the access rules need to know of a record, given the owner of its scope (which the
+/// caller looks up: a customer's own owner, else its customer's).
+pub fn holder(kind: Kind, doc: &RecordDoc, scope_owner: Option<String>) -> crate::access::Holder {
+    let owner = match read(kind, doc, "owner") {
+        Some(FieldValue::Str(user)) => Some(user),
+        _ => None,
+    };
+    crate::access::Holder { kind: Some(kind), owner, scope_owner, assignees: assignees(kind, doc) }
+}

@@ -1,0 +1,309 @@
+//! Workflows the server decides, against a real server: service requests assigned across
+//! scopes, races between two devices making the same transition offline, claims from the
+//! customer pool, and forged transitions from a hand-written client.
+
+#![allow(clippy::unwrap_used)]
+
+use automerge::transaction::{CommitOptions, Transactable};
+use crm_core::document::RecordDoc;
+use crm_tests::wire::{connect, hello, push_one, token_of};
+use crm_tests::{Device, TestServer};
+use serde_json::{json, Value as Json};
+
+fn transitions(device: &Device, id: &str) -> Vec<String> {
+    let p = device.call(json!({"op": "permissions", "id": id}));
+    p["transitions"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect()
+}
+
+fn take(device: &Device, id: &str, name: &str, fields: Json) -> Json {
+    device.call(json!({"op": "transition", "id": id, "name": name, "fields": fields}))
+}
+
+fn try_take(device: &Device, id: &str, name: &str, fields: Json) -> Json {
+    device.try_call(json!({"op": "transition", "id": id, "name": name, "fields": fields}))
+}
+
+/// A change to `id` made on `device` behind its app's back (as a hand-written client would):
+/// the device's own actor and user, the edit applied to its copy of the record.
+fn forged(device: &Device, id: &str, edit: impl FnOnce(&mut automerge::AutoCommit)) -> Vec<u8> {
+    let store = device.engine.store();
+    let actor = automerge::ActorId::from(crm_core::store::hex_decode(&store.identity().actor).unwrap());
+    let changes = {
+        let mut store = store;
+        store.changes_of(id).unwrap()
+    };
+    let mut doc = RecordDoc::load(&[], changes).unwrap();
+    doc.set_actor(&actor);
+    let inner = doc.inner();
+    edit(inner);
+    inner.commit_with(
+        CommitOptions::default().with_message(device.user_id.clone()).with_time(crm_core::value::now_ms() / 1000),
+    );
+    inner.get_last_local_change().unwrap().raw_bytes().to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_request_is_assigned_across_scopes_handled_offline_reopened_and_archived() {
+    let server = TestServer::start();
+    let [ann, bob, carl, sue] = server
+        .people([
+            ("ann", "account_manager", Some("east")),
+            ("bob", "account_manager", Some("east")),
+            ("carl", "account_manager", Some("east")),
+            ("sue", "supervisor", Some("east")),
+        ])
+        .await;
+
+    // Ann takes the customer's call offline and files the request.
+    let customer = ann.create("customer", json!({"name": "苏州精工机械有限公司"}));
+    let contact = ann.create("contact", json!({"customer": customer, "name": "钱主任"}));
+    let visit = ann.create("activity", json!({"customer": customer, "type": "visit", "subject": "机密：价格底线"}));
+    let request = ann.create(
+        "service_request",
+        json!({"customer": customer, "contact": contact, "type": "repair", "title": "主轴异响", "priority": "high"}),
+    );
+    let created = ann.get(&request);
+    assert_eq!(created["fields"]["status"], "new");
+    assert!(created["fields"]["code"].as_str().unwrap().starts_with('S'), "a minted code: {created}");
+    assert!(transitions(&ann, &request).is_empty(), "an account manager does not assign");
+    ann.sync().await.unwrap();
+
+    // The supervisor assigns it to carl, who does not own the customer.
+    sue.sync().await.unwrap();
+    assert_eq!(transitions(&sue, &request), ["assign"]);
+    let assigned = take(&sue, &request, "assign", json!({"assignee": carl.user_id}));
+    assert_eq!(assigned["fields"]["status"], "assigned");
+    assert_eq!(assigned["fields"]["assigned_by"], sue.user_id.as_str());
+    assert_eq!(assigned["awaiting"]["transition"], "assign", "shown as awaiting confirmation: {assigned}");
+    sue.sync().await.unwrap();
+    assert!(sue.get(&request).get("awaiting").is_none(), "confirmed once the server took it");
+
+    carl.sync().await.unwrap();
+    assert_eq!(carl.get(&request)["fields"]["title"], "主轴异响", "the assignee receives the request");
+    assert_eq!(carl.get(&customer)["fields"]["name"], "苏州精工机械有限公司", "and its customer");
+    assert_eq!(carl.get(&contact)["fields"]["name"], "钱主任", "and the contact it names");
+    assert!(!carl.doc_ids().contains(&visit), "but nothing else of the customer's");
+    let on_customer = carl.call(json!({"op": "permissions", "id": customer}));
+    assert_eq!(on_customer["actions"], json!([]), "the customer is read-only to the assignee");
+
+    // Reassigned to bob: carl's device loses the request and the customer, bob's gets them.
+    take(&sue, &request, "assign", json!({"assignee": bob.user_id}));
+    sue.sync().await.unwrap();
+    carl.sync().await.unwrap();
+    for id in [&request, &customer, &contact] {
+        assert!(!carl.doc_ids().contains(id), "reassigning takes {id} away from the first assignee");
+    }
+    bob.sync().await.unwrap();
+    assert_eq!(bob.get(&request)["fields"]["assignee"], bob.user_id.as_str());
+    assert!(bob.doc_ids().contains(&customer));
+
+    // Bob works offline: notes in the handling log, then the result.
+    assert_eq!(transitions(&bob, &request), ["handle"]);
+    bob.call(json!({"op": "append", "id": request, "field": "handling_log", "text": "到现场，更换轴承"}));
+    let refused = try_take(&bob, &request, "handle", json!({}));
+    assert_eq!(refused["code"], "transition_requires", "{refused}");
+    take(&bob, &request, "handle", json!({"result": "已更换主轴轴承，试机正常"}));
+    // Meanwhile the supervisor adds a note too: both stay.
+    sue.call(json!({"op": "append", "id": request, "field": "handling_log", "text": "请周五前回访"}));
+    sue.sync().await.unwrap();
+    bob.sync().await.unwrap();
+    sue.sync().await.unwrap();
+    let log = sue.get(&request)["fields"]["handling_log"].clone();
+    assert_eq!(log.as_array().unwrap().len(), 2, "appends from two devices merge: {log}");
+    assert_eq!(sue.get(&request)["fields"]["status"], "handled");
+
+    // Ann records the customer's feedback: satisfaction 2 reopens it...
+    ann.sync().await.unwrap();
+    assert_eq!(transitions(&ann, &request), ["reopen", "archive"]);
+    let too_low = try_take(&ann, &request, "archive", json!({"satisfaction": 2}));
+    assert_eq!(too_low["code"], "satisfaction_low", "{too_low}");
+    let bad = try_take(&ann, &request, "reopen", json!({"satisfaction": 9}));
+    assert_eq!(bad["code"], "validation", "satisfaction 9 is out of range: {bad}");
+    let reopened = take(&ann, &request, "reopen", json!({"satisfaction": 2, "feedback": "还是有异响"}));
+    assert_eq!(reopened["fields"]["status"], "assigned");
+    ann.sync().await.unwrap();
+    bob.sync().await.unwrap();
+    take(&bob, &request, "handle", json!({"result": "更换主轴，已复测"}));
+    bob.sync().await.unwrap();
+    // ...and a later 5 archives it.
+    ann.sync().await.unwrap();
+    let archived = take(&ann, &request, "archive", json!({"satisfaction": 5}));
+    assert_eq!(archived["fields"]["status"], "archived");
+    ann.sync().await.unwrap();
+    sue.sync().await.unwrap();
+    assert_eq!(sue.get(&request)["fields"]["status"], "archived");
+    assert!(ann.rejected().is_empty() && bob.rejected().is_empty() && sue.rejected().is_empty());
+    assert_eq!(sue.heads(&request), ann.heads(&request));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_offline_assignments_the_first_wins_and_the_second_shows_who_did_what() {
+    let server = TestServer::start();
+    let [ann, bob, carl, sue, sam] = server
+        .people([
+            ("ann", "account_manager", Some("east")),
+            ("bob", "account_manager", Some("east")),
+            ("carl", "account_manager", Some("east")),
+            ("sue", "supervisor", Some("east")),
+            ("sam", "supervisor", Some("east")),
+        ])
+        .await;
+    let customer = ann.create("customer", json!({"name": "宁波港联物流"}));
+    let request = ann.create("service_request", json!({"customer": customer, "type": "complaint", "title": "延误"}));
+    ann.sync().await.unwrap();
+    sue.sync().await.unwrap();
+    sam.sync().await.unwrap();
+
+    // Both supervisors assign it while offline, to different people.
+    take(&sue, &request, "assign", json!({"assignee": bob.user_id}));
+    take(&sam, &request, "assign", json!({"assignee": carl.user_id}));
+    sue.sync().await.unwrap();
+    sam.sync().await.unwrap();
+
+    let rejected = sam.rejected();
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0].code, "transition_conflict");
+    let view = sam.get(&request);
+    let note = &view["refused"][0];
+    assert_eq!(note["code"], "transition_conflict", "the refusal is shown on the record: {view}");
+    assert_eq!(note["params"]["by"], sue.user_id.as_str(), "naming who did it");
+    assert!(note["params"]["at"].as_str().is_some(), "and when");
+    assert_eq!(view["names"][sue.user_id.as_str()], "sue", "with their name to show");
+    assert!(view.get("awaiting").is_none());
+
+    sam.sync().await.unwrap();
+    sue.sync().await.unwrap();
+    assert_eq!(sam.get(&request)["fields"]["assignee"], bob.user_id.as_str());
+    assert_eq!(sam.heads(&request), sue.heads(&request), "both devices end with the same document");
+    assert!(sam.get(&request).get("conflicts").is_none(), "never an Automerge conflict");
+    carl.sync().await.unwrap();
+    assert!(!carl.doc_ids().contains(&request), "the losing assignee never receives it");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_salespeople_claim_one_pool_customer_and_the_first_claim_wins() {
+    let server = TestServer::start();
+    let [ann, bob, carl, sue] = server
+        .people([
+            ("ann", "account_manager", Some("east")),
+            ("bob", "account_manager", Some("east")),
+            ("carl", "account_manager", Some("west")),
+            ("sue", "supervisor", Some("east")),
+        ])
+        .await;
+    let customer = ann.create("customer", json!({"name": "合肥瑞丰食品"}));
+    ann.create("contact", json!({"customer": customer, "name": "孙经理"}));
+    ann.sync().await.unwrap();
+    let refused = try_take(&ann, &customer, "release", json!({}));
+    assert_eq!(refused["code"], "transition_requires", "a release needs its reason: {refused}");
+    take(&ann, &customer, "release", json!({"pool_reason": "客户暂无需求"}));
+    ann.sync().await.unwrap();
+
+    bob.sync().await.unwrap();
+    carl.sync().await.unwrap();
+    assert_eq!(bob.get(&customer)["fields"]["pool_reason"], "客户暂无需求", "the pool is open to everyone");
+    assert_eq!(transitions(&carl, &customer), ["claim"]);
+    assert!(!carl.call(json!({"op": "permissions", "id": customer}))["actions"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("update")));
+
+    take(&bob, &customer, "claim", json!({}));
+    take(&carl, &customer, "claim", json!({}));
+    bob.sync().await.unwrap();
+    carl.sync().await.unwrap();
+    let lost = &carl.rejected()[0];
+    assert_eq!(lost.code, "transition_conflict", "{lost:?}");
+    assert_eq!(lost.doc_id, customer);
+    let params = lost.params.clone().unwrap();
+    assert_eq!(params["by"], bob.user_id.as_str(), "the refusal names who claimed it first: {params}");
+    assert!(params["at"].as_str().is_some(), "and when: {params}");
+    assert!(!carl.doc_ids().contains(&customer), "the loser no longer reads bob's customer");
+    sue.sync().await.unwrap();
+    assert_eq!(sue.get(&customer)["fields"]["owner"], bob.user_id.as_str());
+    assert_eq!(sue.heads(&customer), bob.heads(&customer));
+
+    // A per-person limit on owned customers, set by the admin, stops a claim past it.
+    let admin = Device::login(&server, {
+        server.add_user("root", "admin", None);
+        "root"
+    })
+    .await;
+    admin.sync().await.unwrap();
+    admin.create("setting", json!({"key": "pool.max_owned", "value": 1}));
+    admin.sync().await.unwrap();
+    let other = admin.create("customer", json!({"name": "池中客户二"}));
+    take(&admin, &other, "release", json!({"pool_reason": "新线索，待认领"}));
+    admin.sync().await.unwrap();
+    bob.sync().await.unwrap();
+    let over = try_take(&bob, &other, "claim", json!({}));
+    assert_eq!(over["code"], "owned_limit", "{over}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_transitions_are_refused_with_reasons_and_not_stored() {
+    let server = TestServer::start();
+    let [ann, bob, sue, vic] = server
+        .people([
+            ("ann", "account_manager", Some("east")),
+            ("bob", "account_manager", Some("east")),
+            ("sue", "supervisor", Some("east")),
+            ("vic", "viewer", Some("east")),
+        ])
+        .await;
+    let customer = ann.create("customer", json!({"name": "青岛海天电子"}));
+    let request = ann.create("service_request", json!({"customer": customer, "type": "inquiry", "title": "报价"}));
+    ann.sync().await.unwrap();
+    vic.sync().await.unwrap();
+
+    let mut ws = connect(&server, Some(&token_of(&ann))).await.unwrap();
+    hello(&mut ws).await;
+    let log = server.log_len();
+    // An account manager assigning.
+    let assign = forged(&ann, &request, |d| {
+        d.put(automerge::ROOT, "status", "assigned").unwrap();
+        d.put(automerge::ROOT, "assignee", bob.user_id.as_str()).unwrap();
+        d.put(automerge::ROOT, "assigned_by", ann.user_id.as_str()).unwrap();
+        d.put(automerge::ROOT, "assigned_at", automerge::ScalarValue::Timestamp(crm_core::value::now_ms())).unwrap();
+    });
+    let verdict = push_one(&mut ws, &request, assign).await;
+    assert_eq!(verdict[0].0, "transition_forbidden", "{verdict:?}");
+    // Skipping a state: straight from new to archived.
+    let skip = forged(&ann, &request, |d| {
+        d.put(automerge::ROOT, "status", "archived").unwrap();
+    });
+    let verdict = push_one(&mut ws, &request, skip).await;
+    assert_eq!(verdict[0].0, "invalid_transition", "{verdict:?}");
+    assert!(verdict[0].1.contains("new") && verdict[0].1.contains("archived"), "{verdict:?}");
+    // An unknown state.
+    let unknown = forged(&ann, &request, |d| {
+        d.put(automerge::ROOT, "status", "teleported").unwrap();
+    });
+    assert_eq!(push_one(&mut ws, &request, unknown).await[0].0, "invalid_transition");
+    // Stamps typed instead of taken: the supervisor's assignment claiming another assigner.
+    sue.sync().await.unwrap();
+    let mut sue_ws = connect(&server, Some(&token_of(&sue))).await.unwrap();
+    hello(&mut sue_ws).await;
+    let stamped = forged(&sue, &request, |d| {
+        d.put(automerge::ROOT, "status", "assigned").unwrap();
+        d.put(automerge::ROOT, "assignee", bob.user_id.as_str()).unwrap();
+        d.put(automerge::ROOT, "assigned_by", ann.user_id.as_str()).unwrap();
+        d.put(automerge::ROOT, "assigned_at", automerge::ScalarValue::Timestamp(crm_core::value::now_ms())).unwrap();
+    });
+    assert_eq!(push_one(&mut sue_ws, &request, stamped).await[0].0, "transition_stamp");
+    assert_eq!(server.log_len(), log, "nothing forged was stored");
+
+    // A viewer archiving is refused before anything else.
+    let mut vic_ws = connect(&server, Some(&token_of(&vic))).await.unwrap();
+    hello(&mut vic_ws).await;
+    let archive = forged(&vic, &request, |d| {
+        d.put(automerge::ROOT, "status", "archived").unwrap();
+    });
+    assert_eq!(push_one(&mut vic_ws, &request, archive).await[0].0, "forbidden");
+    // A transition on a deleted record.
+    ann.call(json!({"op": "delete", "id": request}));
+    ann.sync().await.unwrap();
+    sue.sync().await.unwrap();
+    let on_deleted = try_take(&sue, &request, "assign", json!({"assignee": bob.user_id}));
+    assert_eq!(on_deleted["code"], "deleted", "{on_deleted}");
+}
