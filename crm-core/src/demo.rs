@@ -300,3 +300,48 @@ pub fn load(store: &mut Store, seed: u64, size: DemoSize, today: NaiveDate) -> R
         opportunities: opportunity_ids.len(),
     })
 }
+
+const SERVICE_TITLES: &[&str] =
+    &["设备异响", "要求上门安装", "发票信息有误", "交货延迟投诉", "询问保修政策", "配件更换", "操作培训", "包装破损"];
+const RELEASE_REASONS: &[&str] = &["客户暂无采购计划", "联系人离职，无法跟进", "区域调整"];
+
+/// Workflow demo data on top of [`load`]: service requests for some of the customers this
+/// person owns (new, waiting for a supervisor to assign them), and a few customers released
+/// to the pool with a reason, for others to claim. Returns (requests, released).
+pub fn workflows(store: &mut Store, seed: u64, today: NaiveDate) -> Result<(usize, usize)> {
+    let mut rng = Rng::new(seed ^ 0x5e41_1ce5);
+    let me = store.identity().user_id.clone();
+    let mut stmt = store.connection().prepare(
+        "SELECT c.id, (SELECT id FROM p_contact k WHERE k.customer = c.id AND k.deleted_at IS NULL LIMIT 1)
+         FROM p_customer c WHERE c.owner = ? AND c.deleted_at IS NULL ORDER BY c.code LIMIT 400",
+    )?;
+    let mine: Vec<(String, Option<String>)> =
+        stmt.query_map([&me], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<std::result::Result<_, _>>()?;
+    drop(stmt);
+    let types = default_codes("service_type");
+    let requests: Vec<_> = mine
+        .iter()
+        .step_by(7)
+        .map(|(customer, contact)| {
+            let due = (today + Duration::days(rng.below(14) as i64 - 4)).format("%Y-%m-%d").to_string();
+            map(vec![
+                ("customer", json!(customer)),
+                ("contact", json!(contact)),
+                ("type", json!(rng.pick(&types))),
+                ("priority", json!(rng.pick(crate::kind::PRIORITIES))),
+                ("title", json!(rng.pick(SERVICE_TITLES))),
+                ("due", json!(due)),
+                ("description", json!(format!("客户来电反映：{}", rng.pick(SERVICE_TITLES)))),
+            ])
+        })
+        .collect();
+    let created = bulk(store, Kind::ServiceRequest, requests)?.len();
+    let mut released = 0;
+    for (customer, _) in mine.iter().skip(3).step_by(23).take(8) {
+        let mut fields = JsonMap::new();
+        fields.insert("pool_reason".into(), json!(rng.pick(RELEASE_REASONS)));
+        store.transition(customer, "release", &fields)?;
+        released += 1;
+    }
+    Ok((created, released))
+}

@@ -227,9 +227,11 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
             }
             let today = chrono::Utc::now().date_naive();
             let loaded = demo::load(store, seed, size, today).map_err(|e| e.to_string())?;
+            let (requests, released) = demo::workflows(store, seed, today).map_err(|e| e.to_string())?;
             println!(
-                "added {} records ({} customers, {} contacts, {} activities, {} opportunities, {} users)",
-                loaded.total(),
+                "added {} records ({} customers, {} contacts, {} activities, {} opportunities, {} users, \
+                 {requests} service requests); {released} customers released to the pool",
+                loaded.total() + requests,
                 loaded.customers,
                 loaded.contacts,
                 loaded.activities,
