@@ -136,8 +136,23 @@ impl Store {
         if !outside.is_empty() {
             return Err(Error::Validation(outside));
         }
-        let mut parsed = self.parse_fields(kind, fields, Some(id))?;
+        // A log field on the way (a churn case's measures) is given as the text of a new entry.
+        let (logs, plain): (JsonMap<String, Json>, JsonMap<String, Json>) =
+            fields.clone().into_iter().partition(|(n, _)| kind.spec().field(n).is_some_and(|f| f.ty == FieldType::Log));
         let me = self.identity().user_id.clone();
+        let mut entries = Vec::new();
+        for (name, text) in &logs {
+            let Some(field) = kind.spec().field(name) else { continue };
+            let text = text.as_str().map(str::trim).unwrap_or_default();
+            if text.is_empty() {
+                continue;
+            }
+            let entry = LogEntry { by: me.clone(), at: now_ms(), text: text.to_string() };
+            crate::value::check(field, &FieldValue::Log(vec![entry.clone()]))
+                .map_err(|e| Error::Validation(vec![e]))?;
+            entries.push((field, entry));
+        }
+        let mut parsed = self.parse_fields(kind, &plain, Some(id))?;
         // A claim makes the claimant the holder unless the request says otherwise.
         if let StateOf::Holder { name: holder, .. } = w.state {
             let given = parsed.iter().any(|(f, _)| f.name == holder);
@@ -156,7 +171,7 @@ impl Store {
         let before_holder = self.holder_of(kind, &before_doc)?;
         // The side after: a new holder moves a customer's scope with it.
         let mut after_doc = before_doc.fork();
-        write_transition(&mut after_doc, kind, t, &parsed, &me)?;
+        write_transition(&mut after_doc, kind, t, &parsed, &entries, &me)?;
         let after_holder = self.holder_of(kind, &after_doc)?;
         let time = now_ms() / 1000;
         let mut judged = Judged {
@@ -180,7 +195,7 @@ impl Store {
                 })
             }
         }
-        let changed = self.edit(id, |doc| write_transition(doc, kind, t, &parsed, &me))?;
+        let changed = self.edit(id, |doc| write_transition(doc, kind, t, &parsed, &entries, &me))?;
         if changed {
             let hash: Option<Vec<u8>> = self
                 .conn
@@ -191,6 +206,9 @@ impl Store {
                     "INSERT OR REPLACE INTO awaiting (hash, doc_id, transition, at) VALUES (?, ?, ?, ?)",
                     params![hash, id, t.name, now_ms()],
                 )?;
+            }
+            if kind == Kind::ChurnCase {
+                self.after_churn_transition(id, t.name)?;
             }
         }
         Ok(())
@@ -325,6 +343,7 @@ fn write_transition(
     kind: Kind,
     t: &crate::kind::Transition,
     parsed: &[(&'static crate::kind::FieldSpec, Option<FieldValue>)],
+    entries: &[(&'static crate::kind::FieldSpec, LogEntry)],
     me: &str,
 ) -> Result<()> {
     if doc.deleted_at().is_some() {
@@ -337,6 +356,9 @@ fn write_transition(
     let spec = kind.spec();
     for (field, value) in parsed {
         doc.write(field, value.as_ref(), false)?;
+    }
+    for (field, entry) in entries {
+        doc.append_log(field, entry)?;
     }
     if let Some(w) = spec.workflow {
         if let StateOf::Field { name, .. } = w.state {

@@ -85,6 +85,20 @@ pub enum Request {
         #[serde(default)]
         fields: JsonMap<String, Json>,
     },
+    /// Churn warnings: customers quiet for longer than their grade allows, or about to be;
+    /// `owner` / `all_owners` as for follow-ups.
+    ChurnWarnings {
+        owner: Option<String>,
+        #[serde(default)]
+        all_owners: bool,
+        limit: Option<usize>,
+    },
+    /// Open (or find) the churn case of a customer's current episode.
+    OpenChurnCase {
+        customer: String,
+    },
+    /// Every customer grade's dormancy and recycling rules (the admin's, else the defaults).
+    GradeRules {},
     /// Add an entry to a log field of a record (a service request's handling log).
     Append {
         id: String,
@@ -173,6 +187,8 @@ pub enum Response {
     Customer360(Box<Customer360>),
     FollowUps { items: Vec<FollowUp> },
     Dormant { items: Vec<Dormant> },
+    ChurnWarnings { items: Vec<crate::domain::churn::ChurnWarning> },
+    GradeRules { rules: Vec<crate::domain::churn::GradeRule> },
     Pipeline { stages: Vec<crate::query::PipelineStage> },
     Search { hits: Vec<SearchHit> },
     History { entries: Vec<HistoryEntry>, names: std::collections::BTreeMap<String, String> },
@@ -225,6 +241,11 @@ impl Store {
             Request::Create { kind: k, id, fields, allow_duplicate } => {
                 let kind = kind(&k)?;
                 self.check_may_write(kind)?;
+                if !kind.spec().identity.is_empty() {
+                    // One record per subject: the existing one, or one every device would make.
+                    let id = self.create_identified(kind, &fields)?;
+                    return Ok(Response::Record(self.get(&id)?));
+                }
                 let parsed = self.parse_fields(kind, &fields, None)?;
                 if !allow_duplicate {
                     let candidates = self.duplicates(kind, &parsed)?;
@@ -262,6 +283,15 @@ impl Store {
                 self.transition(&id, &name, &fields)?;
                 Response::Record(self.get(&id)?)
             }
+            Request::ChurnWarnings { owner, all_owners, limit } => {
+                let owner = self.owner_filter(owner, all_owners);
+                Response::ChurnWarnings { items: self.churn_warnings(owner.as_deref(), limit.unwrap_or(200))? }
+            }
+            Request::OpenChurnCase { customer } => {
+                let id = self.open_churn_case(&record_id(&customer)?)?;
+                Response::Record(self.get(&id)?)
+            }
+            Request::GradeRules {} => Response::GradeRules { rules: self.grade_rules()? },
             Request::Append { id, field, text } => {
                 let id = record_id(&id)?;
                 self.append(&id, &field, &text)?;

@@ -15,10 +15,12 @@ pub enum Kind {
     Activity,
     Opportunity,
     ServiceRequest,
+    ChurnCase,
     User,
     Team,
     DictEntry,
     Setting,
+    GradeRule,
 }
 
 /// What someone may do, decided by the rules in `crm_core::access`. Declared here because
@@ -121,6 +123,10 @@ pub struct KindSpec {
     pub assigned: &'static [&'static str],
     /// The fields the server decides, and how they may move (see [`Workflow`]).
     pub workflow: Option<&'static Workflow>,
+    /// Fields naming what the record is about when there is one record per subject (a churn
+    /// case per customer episode, a setting per key): its id and first change are derived
+    /// from them (`crate::genesis`), so two devices making it offline make one record.
+    pub identity: &'static [&'static str],
 }
 
 /// Fields the server decides: a state machine over a record's state, checked by the server
@@ -247,6 +253,7 @@ pub const ROLES: &[&str] = &["admin", "supervisor", "account_manager", "viewer"]
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 pub const SERVICE_STATES: &[&str] = &["new", "assigned", "handled", "archived"];
 pub const OPPORTUNITY_STATES: &[&str] = &["unassigned", "developing", "succeeded", "failed"];
+pub const CHURN_STATES: &[&str] = &["warning", "postponed", "confirmed", "recovered"];
 /// Company settings an admin keeps (a `setting` record each, its id derived from the key).
 pub const SETTING_KEYS: &[&str] = &[
     // A service request's feedback below this satisfaction (1–5) reopens it; default 3.
@@ -276,6 +283,7 @@ static CUSTOMER: KindSpec = KindSpec {
     indexes: &[],
     assigned: &[],
     workflow: Some(&CUSTOMER_FLOW),
+    identity: &[],
     fields: &[
         f("code", Str { max: 40 }).indexed().search().or(Default::MintedCode),
         f("name", TEXT).required().indexed().search().dup(),
@@ -306,6 +314,7 @@ static CONTACT: KindSpec = KindSpec {
     indexes: &[],
     assigned: &[],
     workflow: None,
+    identity: &[],
     fields: &[
         f("customer", Ref(Kind::Customer)).required().indexed(),
         f("name", TEXT).required().search().dup(),
@@ -325,6 +334,7 @@ static ACTIVITY: KindSpec = KindSpec {
     indexes: &[&["customer", "time"], &["owner", "next_follow_up"]],
     assigned: &[],
     workflow: None,
+    identity: &[],
     fields: &[
         f("customer", Ref(Kind::Customer)).required().indexed(),
         f("contact", Ref(Kind::Contact)),
@@ -349,6 +359,7 @@ static OPPORTUNITY: KindSpec = KindSpec {
     indexes: &[],
     assigned: &["owner"],
     workflow: Some(&OPPORTUNITY_FLOW),
+    identity: &[],
     fields: &[
         f("customer", Ref(Kind::Customer)).required().indexed(),
         f("title", TEXT).required(),
@@ -373,6 +384,7 @@ static SERVICE_REQUEST: KindSpec = KindSpec {
     indexes: &[&["status", "due"], &["assignee", "status"]],
     assigned: &["assignee"],
     workflow: Some(&SERVICE_FLOW),
+    identity: &[],
     fields: &[
         f("code", Str { max: 40 }).indexed().search().or(Default::MintedCode),
         f("customer", Ref(Kind::Customer)).required().indexed(),
@@ -403,7 +415,101 @@ static SETTING: KindSpec = KindSpec {
     indexes: &[],
     assigned: &[],
     workflow: None,
-    fields: &[f("key", Enum(SETTING_KEYS)).required().indexed(), f("value", Int { min: 0, max: 1_000_000 }).required()],
+    identity: &["key"],
+    // No value: the default (see SETTING_KEYS).
+    fields: &[f("key", Enum(SETTING_KEYS)).required().indexed(), f("value", Int { min: 0, max: 1_000_000 })],
+};
+
+/// A customer grade's rules: how long without business before a churn warning and the
+/// customer counts as lost, and before the server recycles it to the pool.
+static GRADE_RULE: KindSpec = KindSpec {
+    kind: Kind::GradeRule,
+    title: "grade",
+    admin_only: true,
+    code_prefix: None,
+    indexes: &[],
+    assigned: &[],
+    workflow: None,
+    identity: &["grade"],
+    fields: &[
+        f("grade", Dict("customer_grade")).required().indexed(),
+        // Days without an activity (later: an order) after which the customer is dormant.
+        f("churn_days", Int { min: 1, max: 3650 }),
+        // Days before that when the warning starts.
+        f("churn_warning_days", Int { min: 0, max: 365 }),
+        // Days without business after which the server returns the customer to the pool (0: never).
+        f("recycle_days", Int { min: 0, max: 3650 }),
+        // Days before that when the owner is warned.
+        f("recycle_warning_days", Int { min: 0, max: 365 }),
+    ],
+};
+
+/// One churn episode of a customer: from the warning to 暂缓流失 (postponed, with the
+/// measures taken and a date to look again) to 确定流失 (confirmed, with the reason) or
+/// recovered. One per customer and episode (`identity`), so two devices opening it offline
+/// write one case.
+static CHURN_CASE: KindSpec = KindSpec {
+    kind: Kind::ChurnCase,
+    title: "episode",
+    admin_only: false,
+    code_prefix: None,
+    indexes: &[&["customer", "status"]],
+    assigned: &[],
+    workflow: Some(&CHURN_FLOW),
+    identity: &["customer", "episode"],
+    fields: &[
+        f("customer", Ref(Kind::Customer)).required().indexed(),
+        // The day of the customer's last business the warning counts from.
+        f("episode", Date).required().indexed(),
+        f("status", Enum(CHURN_STATES)).required().indexed().or(Default::Str("warning")),
+        f("measures", Log),
+        f("review_date", Date).indexed(),
+        f("reason", LONG_TEXT),
+        f("closed_at", DateTime),
+    ],
+};
+
+/// 预警 → 暂缓流失 → 确定流失 / recovered, by the customer's owner or their supervisor.
+static CHURN_FLOW: Workflow = Workflow {
+    state: StateOf::Field { name: "status", absent: "warning" },
+    decided: &["status", "closed_at"],
+    initial: &["warning"],
+    created_with: &[],
+    transitions: &[
+        Transition {
+            name: "postpone",
+            from: &["warning", "postponed"],
+            to: "postponed",
+            by: &[By::ScopeOwner, By::Role(Supervisor), By::Role(Admin)],
+            sets: &[],
+            stamps: &[],
+            requires: &["measures", "review_date"],
+            fields: &["measures", "review_date"],
+            guard: Guard::None,
+        },
+        Transition {
+            name: "confirm",
+            from: &["warning", "postponed"],
+            to: "confirmed",
+            by: &[By::ScopeOwner, By::Role(Supervisor), By::Role(Admin)],
+            sets: &[],
+            stamps: &["closed_at"],
+            requires: &["reason"],
+            fields: &["reason"],
+            guard: Guard::None,
+        },
+        Transition {
+            name: "recover",
+            from: &["warning", "postponed"],
+            to: "recovered",
+            by: &[By::ScopeOwner, By::Role(Supervisor), By::Role(Admin)],
+            sets: &[],
+            stamps: &["closed_at"],
+            requires: &[],
+            fields: &["measures"],
+            guard: Guard::None,
+        },
+    ],
 };
 
 use Role::{Admin, Supervisor};
@@ -556,6 +662,7 @@ static USER: KindSpec = KindSpec {
     indexes: &[],
     assigned: &[],
     workflow: None,
+    identity: &[],
     fields: &[
         f("username", Str { max: 64 }).required().indexed(),
         f("display_name", TEXT).required(),
@@ -576,6 +683,7 @@ static TEAM: KindSpec = KindSpec {
     indexes: &[],
     assigned: &[],
     workflow: None,
+    identity: &[],
     fields: &[f("name", TEXT).required(), f("supervisor", Ref(Kind::User))],
 };
 
@@ -587,6 +695,7 @@ static DICT_ENTRY: KindSpec = KindSpec {
     indexes: &[],
     assigned: &[],
     workflow: None,
+    identity: &[],
     fields: &[
         f("dict", Enum(DICTIONARIES)).required().indexed(),
         f("code", Str { max: 40 }).required(),
@@ -604,10 +713,12 @@ impl Kind {
         Kind::Activity,
         Kind::Opportunity,
         Kind::ServiceRequest,
+        Kind::ChurnCase,
         Kind::User,
         Kind::Team,
         Kind::DictEntry,
         Kind::Setting,
+        Kind::GradeRule,
     ];
 
     pub fn spec(self) -> &'static KindSpec {
@@ -617,6 +728,8 @@ impl Kind {
             Kind::Activity => &ACTIVITY,
             Kind::Opportunity => &OPPORTUNITY,
             Kind::ServiceRequest => &SERVICE_REQUEST,
+            Kind::ChurnCase => &CHURN_CASE,
+            Kind::GradeRule => &GRADE_RULE,
             Kind::User => &USER,
             Kind::Team => &TEAM,
             Kind::DictEntry => &DICT_ENTRY,
@@ -631,6 +744,8 @@ impl Kind {
             Kind::Activity => "activity",
             Kind::Opportunity => "opportunity",
             Kind::ServiceRequest => "service_request",
+            Kind::ChurnCase => "churn_case",
+            Kind::GradeRule => "grade_rule",
             Kind::User => "user",
             Kind::Team => "team",
             Kind::DictEntry => "dict_entry",
@@ -798,6 +913,6 @@ impl KindSpec {
                     "transitions": transitions })
         });
         json!({ "kind": self.kind, "title_field": self.title, "admin_only": self.admin_only, "fields": fields,
-                "assigned": self.assigned, "workflow": workflow })
+                "assigned": self.assigned, "workflow": workflow, "identity": self.identity })
     }
 }

@@ -153,6 +153,13 @@ pub struct PipelineCard {
 /// Cards per board column; counts and totals always cover the whole stage.
 pub const PIPELINE_CARDS: usize = 200;
 
+/// The cutoff of [`Store::quiet_customers`]: UTC ms, for all grades or per grade.
+pub(crate) struct Quiet<'a> {
+    pub cutoff: i64,
+    pub by_grade: &'a [(String, i64)],
+    pub since_created: bool,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Dormant {
     pub customer: Item,
@@ -583,21 +590,42 @@ impl Store {
 
     /// Customers with no activity in the last `days` days (or none at all), quietest first.
     pub fn dormant(&self, days: i64, owner: Option<&str>, limit: usize) -> Result<Vec<Dormant>> {
+        let cutoff = now_ms().saturating_sub(days.max(0).saturating_mul(86_400_000));
+        self.quiet_customers(owner, &Quiet { cutoff, by_grade: &[], since_created: false }, limit)
+    }
+
+    /// Customers whose last business (their latest activity; with `since_created`, their
+    /// creation when they have none) is before a cutoff — one for all, or one per grade —
+    /// quietest first. What the dormant list and churn warnings (`crate::domain::churn`) share.
+    pub(crate) fn quiet_customers(&self, owner: Option<&str>, quiet: &Quiet<'_>, limit: usize) -> Result<Vec<Dormant>> {
         let now = now_ms();
-        let cutoff = now.saturating_sub(days.max(0).saturating_mul(86_400_000));
         let columns = select_columns(Kind::Customer);
         let last_index = columns.len();
         let cols = columns.join(", ");
+        let since = if quiet.since_created { "IFNULL(last, created_at)" } else { "IFNULL(last, 0)" };
+        let mut args: Vec<rusqlite::types::Value> =
+            vec![owner.map(str::to_string).into(), quiet.cutoff.into(), (limit.clamp(1, MAX_PAGE) as i64).into()];
+        let cutoff_sql = if quiet.by_grade.is_empty() {
+            "?2".to_string()
+        } else {
+            let mut sql = String::from("CASE grade");
+            for (grade, cutoff) in quiet.by_grade {
+                args.push(grade.clone().into());
+                args.push((*cutoff).into());
+                sql.push_str(&format!(" WHEN ?{} THEN ?{}", args.len() - 1, args.len()));
+            }
+            sql + " ELSE ?2 END"
+        };
         let sql = format!(
             "SELECT * FROM (
                SELECT {cols}, (SELECT MAX(a.time) FROM p_activity a
                                WHERE a.customer = t.id AND a.deleted_at IS NULL) AS last
                FROM p_customer t WHERE t.deleted_at IS NULL AND (?1 IS NULL OR t.owner = ?1))
-             WHERE last IS NULL OR last < ?2
-             ORDER BY IFNULL(last, 0), id LIMIT ?3"
+             WHERE {since} < {cutoff_sql}
+             ORDER BY {since}, id LIMIT ?3"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![owner, cutoff, limit.clamp(1, MAX_PAGE) as i64], |r| {
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
             let last: Option<i64> = r.get(last_index)?;
             Ok(Dormant {
                 customer: item_from_row(Kind::Customer, r)?,

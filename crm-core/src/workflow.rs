@@ -17,7 +17,7 @@ use automerge::ChangeHash;
 
 use crate::access::{Person, Refusal, Side, Teams, TransitionOffer};
 use crate::document::RecordDoc;
-use crate::kind::{FieldType, Guard, Kind, Transition, Workflow};
+use crate::kind::{FieldType, Kind, Transition, Workflow};
 use crate::value::FieldValue;
 
 /// What guards need to know that is not in the record: company settings and counts. The
@@ -29,10 +29,10 @@ pub trait Facts {
     fn owned_customers(&self, user: &str) -> u64;
 }
 
-/// Defaults of the settings guards read.
+/// A setting's value, or its default when the admin has not set it.
 pub fn setting_or_default(facts: &dyn Facts, key: &str) -> i64 {
     facts.setting(key).unwrap_or(match key {
-        "service.reopen_below" => 3,
+        crate::domain::service::REOPEN_BELOW => 3,
         _ => 0,
     })
 }
@@ -119,6 +119,7 @@ fn empty(value: &Option<FieldValue>) -> bool {
     match value {
         None => true,
         Some(FieldValue::Str(s)) | Some(FieldValue::Notes(s)) => s.trim().is_empty(),
+        Some(FieldValue::Log(entries)) => entries.is_empty(),
         Some(_) => false,
     }
 }
@@ -270,48 +271,7 @@ fn check_taken(t: &Transition, j: &mut Judged<'_>, facts: &dyn Facts) -> Result<
             return Err(refuse("transition_stamp", reason));
         }
     }
-    let satisfaction = || match read(kind, j.after, "satisfaction") {
-        Some(FieldValue::Int(n)) => n,
-        _ => 0,
-    };
-    match t.guard {
-        Guard::None => Ok(()),
-        Guard::SatisfiedAtLeast | Guard::SatisfiedBelow => {
-            let threshold = setting_or_default(facts, "service.reopen_below");
-            let below = satisfaction() < threshold;
-            if below == (t.guard == Guard::SatisfiedBelow) {
-                Ok(())
-            } else {
-                let code = if below { "satisfaction_low" } else { "satisfaction_high" };
-                let reason = if below {
-                    format!("a satisfaction below {threshold} reopens the request instead")
-                } else {
-                    format!("only a satisfaction below {threshold} reopens the request")
-                };
-                Err(WorkflowRefusal {
-                    refusal: Refusal { code, reason },
-                    params: serde_json::json!({ "threshold": threshold }),
-                })
-            }
-        }
-        Guard::OwnedLimit => {
-            let limit = setting_or_default(facts, "pool.max_owned");
-            let owner = read(kind, j.after, "owner");
-            let owned = as_text(&owner).map(|u| facts.owned_customers(u)).unwrap_or(0);
-            // Counted before the claim is stored: the claimed customer is not among them.
-            if limit > 0 && owned >= limit as u64 {
-                Err(WorkflowRefusal {
-                    refusal: Refusal {
-                        code: "owned_limit",
-                        reason: format!("you own {owned} customers already; the limit is {limit}"),
-                    },
-                    params: serde_json::json!({ "limit": limit }),
-                })
-            } else {
-                Ok(())
-            }
-        }
-    }
+    crate::domain::check_guard(t.guard, kind, j.after, facts)
 }
 
 /// The transitions `who` could take from the record's state now, for the UI (the same rules

@@ -307,3 +307,62 @@ async fn forged_transitions_are_refused_with_reasons_and_not_stored() {
     let on_deleted = try_take(&sue, &request, "assign", json!({"assignee": bob.user_id}));
     assert_eq!(on_deleted["code"], "deleted", "{on_deleted}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn churn_warnings_and_one_case_from_two_devices_postponed_then_confirmed() {
+    let server = TestServer::start();
+    let [ann, sue] =
+        server.people([("ann", "account_manager", Some("east")), ("sue", "supervisor", Some("east"))]).await;
+    let days_ago = |n: i64| (chrono::Utc::now() - chrono::Duration::days(n)).to_rfc3339();
+    // A key account quiet for 100 days (past its 30), a B customer quiet for 50 (its warning
+    // starts at 60 - 14 = 46), and one visited yesterday.
+    let key = ann.create("customer", json!({"name": "无锡鼎盛重工", "grade": "A"}));
+    ann.create("activity", json!({"customer": key, "type": "visit", "time": days_ago(100)}));
+    let quiet = ann.create("customer", json!({"name": "常州恒远化工", "grade": "B"}));
+    ann.create("activity", json!({"customer": quiet, "type": "call", "time": days_ago(50)}));
+    let busy = ann.create("customer", json!({"name": "扬州新兴包装", "grade": "A"}));
+    ann.create("activity", json!({"customer": busy, "type": "visit", "time": days_ago(1)}));
+
+    let warnings = ann.call(json!({"op": "churn_warnings"}));
+    let items = warnings["items"].as_array().unwrap();
+    let stage_of = |id: &str| items.iter().find(|w| w["customer"]["id"] == id).map(|w| w["stage"].clone());
+    assert_eq!(stage_of(&key), Some(json!("dormant")), "{warnings}");
+    assert_eq!(stage_of(&quiet), Some(json!("warning")), "{warnings}");
+    assert_eq!(stage_of(&busy), None, "a customer visited yesterday raises nothing");
+    ann.sync().await.unwrap();
+    sue.sync().await.unwrap();
+
+    // Both open the key account's case while offline, each noting a measure: one case.
+    let case = ann.call(json!({"op": "open_churn_case", "customer": key}))["id"].as_str().unwrap().to_string();
+    let same = sue.call(json!({"op": "open_churn_case", "customer": key}))["id"].as_str().unwrap().to_string();
+    assert_eq!(case, same, "the case's id comes from the customer and the episode");
+    ann.call(json!({"op": "append", "id": case, "field": "measures", "text": "约见采购总监"}));
+    sue.call(json!({"op": "append", "id": case, "field": "measures", "text": "申请年度返利"}));
+    ann.sync().await.unwrap();
+    sue.sync().await.unwrap();
+    ann.sync().await.unwrap();
+    let merged = ann.get(&case);
+    assert_eq!(merged["fields"]["measures"].as_array().unwrap().len(), 2, "both measures stay: {merged}");
+    assert_eq!(ann.heads(&case), sue.heads(&case));
+    assert!(ann.rejected().is_empty() && sue.rejected().is_empty(), "{:?}", sue.rejected());
+
+    // 暂缓流失: a measure and a date to look again; the warning goes until then.
+    let refused = try_take(&ann, &case, "postpone", json!({"measures": "寄送新品样册"}));
+    assert_eq!(refused["code"], "transition_requires", "{refused}");
+    let review = (chrono::Utc::now() + chrono::Duration::days(14)).format("%Y-%m-%d").to_string();
+    take(&ann, &case, "postpone", json!({"measures": "寄送新品样册", "review_date": review}));
+    let warnings = ann.call(json!({"op": "churn_warnings"}));
+    assert!(!warnings["items"].as_array().unwrap().iter().any(|w| w["customer"]["id"] == key.as_str()));
+
+    // 确定流失 needs the reason, and marks the customer lost.
+    let refused = try_take(&ann, &case, "confirm", json!({}));
+    assert_eq!(refused["code"], "transition_requires");
+    take(&ann, &case, "confirm", json!({"reason": "被竞争对手以低价抢走"}));
+    assert_eq!(ann.get(&key)["fields"]["status"], "lost");
+    ann.sync().await.unwrap();
+    sue.sync().await.unwrap();
+    assert_eq!(sue.get(&case)["fields"]["status"], "confirmed");
+    assert_eq!(sue.get(&key)["fields"]["status"], "lost");
+    let cases = sue.call(json!({"op": "list", "kind": "churn_case", "filter": {"status": "confirmed"}}));
+    assert_eq!(cases["items"].as_array().unwrap().len(), 1, "supervisors see their team's cases: {cases}");
+}

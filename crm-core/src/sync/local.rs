@@ -579,7 +579,8 @@ impl Store {
         for (id, _) in docs {
             let Some(mut doc) = load_doc(&tx, &id)? else { continue };
             for mut change in doc.inner().get_changes(&[]) {
-                if !own.contains(change.actor_id().to_bytes()) {
+                // A genesis is anyone's to bring back (`crate::genesis`).
+                if !own.contains(change.actor_id().to_bytes()) && change.actor_id() != &crate::genesis::actor_of(&id) {
                     continue;
                 }
                 let hash = change.hash().0.to_vec();
