@@ -93,6 +93,13 @@ pub enum Request {
         all_owners: bool,
         limit: Option<usize>,
     },
+    /// What needs attention, soonest first: follow-ups, service requests, churn and recycle
+    /// warnings; `owner` / `all_owners` as for follow-ups.
+    Reminders {
+        owner: Option<String>,
+        #[serde(default)]
+        all_owners: bool,
+    },
     /// Open (or find) the churn case of a customer's current episode.
     OpenChurnCase {
         customer: String,
@@ -189,6 +196,7 @@ pub enum Response {
     Dormant { items: Vec<Dormant> },
     ChurnWarnings { items: Vec<crate::domain::churn::ChurnWarning> },
     GradeRules { rules: Vec<crate::domain::churn::GradeRule> },
+    Reminders { items: Vec<crate::domain::reminders::Reminder> },
     Pipeline { stages: Vec<crate::query::PipelineStage> },
     Search { hits: Vec<SearchHit> },
     History { entries: Vec<HistoryEntry>, names: std::collections::BTreeMap<String, String> },
@@ -290,6 +298,10 @@ impl Store {
             Request::OpenChurnCase { customer } => {
                 let id = self.open_churn_case(&record_id(&customer)?)?;
                 Response::Record(self.get(&id)?)
+            }
+            Request::Reminders { owner, all_owners } => {
+                let owner = self.owner_filter(owner, all_owners);
+                Response::Reminders { items: self.reminders(owner.as_deref())? }
             }
             Request::GradeRules {} => Response::GradeRules { rules: self.grade_rules()? },
             Request::Append { id, field, text } => {

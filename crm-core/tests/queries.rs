@@ -348,3 +348,55 @@ fn lists_take_ranges_of_times_dates_and_numbers_and_name_what_items_refer_to() {
     let timeline = r.call(json!({"op": "customer360", "id": customer}));
     assert_eq!(timeline["activities"][0]["names"][&contact], "钱进", "{timeline}");
 }
+
+#[test]
+fn reminders_gather_follow_ups_service_requests_churn_and_recycling_soonest_first() {
+    let mut r = Replica::new(&user_id(1), "王芳", "admin");
+    let me = r.user_id.clone();
+    // A follow-up due yesterday.
+    let visited = r.create("customer", json!({"name": "杭州宏达科技", "grade": "C"}));
+    let visit = r.create(
+        "activity",
+        json!({"customer": visited, "type": "visit", "time": days_ago(2), "subject": "回访", "next_follow_up": date_in(-1)}),
+    );
+    // A request assigned to me, due tomorrow; one nobody has been assigned yet.
+    let request = r.create(
+        "service_request",
+        json!({"customer": visited, "type": "repair", "title": "主轴异响", "due": date_in(1)}),
+    );
+    r.call(json!({"op": "transition", "id": request, "name": "assign", "fields": {"assignee": me}}));
+    let waiting = r.create("service_request", json!({"customer": visited, "type": "inquiry", "title": "报价"}));
+    // A key account quiet for 40 days: past its 30 (dormant).
+    let quiet = r.create("customer", json!({"name": "无锡鼎盛重工", "grade": "A"}));
+    r.create("activity", json!({"customer": quiet, "type": "call", "time": days_ago(40)}));
+    // D customers go back to the pool after 100 quiet days, with 20 days' warning: one quiet
+    // for 85 days is warned.
+    r.create("grade_rule", json!({"grade": "D", "recycle_days": 100, "recycle_warning_days": 20}));
+    let fading = r.create("customer", json!({"name": "合肥瑞丰食品", "grade": "D"}));
+    r.create("activity", json!({"customer": fading, "type": "call", "time": days_ago(85)}));
+
+    let mine = r.call(json!({"op": "reminders"}));
+    let items = mine["items"].as_array().unwrap();
+    let reasons: Vec<(&str, &str)> =
+        items.iter().map(|i| (i["reason"].as_str().unwrap(), i["id"].as_str().unwrap())).collect();
+    assert!(reasons.contains(&("follow_up", visit.as_str())), "{mine}");
+    assert!(reasons.contains(&("service_due", request.as_str())), "{mine}");
+    assert!(reasons.contains(&("churn_dormant", quiet.as_str())), "{mine}");
+    assert!(reasons.contains(&("recycle_warning", fading.as_str())), "{mine}");
+    assert!(!reasons.iter().any(|(_, id)| *id == waiting), "waiting requests are the supervisor's: {mine}");
+    let dues: Vec<&str> = items.iter().map(|i| i["due"].as_str().unwrap()).collect();
+    assert!(dues.windows(2).all(|w| w[0] <= w[1]), "soonest first: {dues:?}");
+    let recycle = items.iter().find(|i| i["reason"] == "recycle_warning").unwrap();
+    assert_eq!(recycle["due"], date_in(15), "goes back to the pool 100 days after the last call");
+
+    let everyone = r.call(json!({"op": "reminders", "all_owners": true}));
+    assert!(everyone["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["reason"] == "service_unassigned" && i["id"] == waiting.as_str()));
+    // Handled requests are not reminded of.
+    r.call(json!({"op": "transition", "id": request, "name": "handle", "fields": {"result": "已修复"}}));
+    let after = r.call(json!({"op": "reminders"}));
+    assert!(!after["items"].as_array().unwrap().iter().any(|i| i["id"] == request.as_str()));
+}

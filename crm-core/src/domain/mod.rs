@@ -4,6 +4,7 @@
 
 pub mod churn;
 pub mod pool;
+pub mod reminders;
 pub mod service;
 
 use crate::document::RecordDoc;
