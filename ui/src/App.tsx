@@ -18,11 +18,16 @@ const VisitForm = lazy(() => import("./screens/visits/VisitForm").then((m) => ({
 const Pipeline = lazy(() => import("./screens/pipeline/Pipeline").then((m) => ({ default: m.Pipeline })));
 const SyncScreen = lazy(() => import("./screens/sync/SyncScreen").then((m) => ({ default: m.SyncScreen })));
 const SwitchUser = lazy(() => import("./screens/session/SwitchUser").then((m) => ({ default: m.SwitchUser })));
+const ServiceList = lazy(() => import("./screens/service/ServiceList").then((m) => ({ default: m.ServiceList })));
+const ServiceDetail = lazy(() => import("./screens/service/ServiceDetail").then((m) => ({ default: m.ServiceDetail })));
+const Pool = lazy(() => import("./screens/pool/Pool").then((m) => ({ default: m.Pool })));
 const AdminScreen = lazy(() => import("./screens/admin/AdminScreen").then((m) => ({ default: m.AdminScreen })));
 
 /// The address shapes are part of the app's surface (bookmarks, tests):
 /// #/home, #/customers[?filters], #/customers/<id>, #/new/<kind>[/<customer id>],
-/// #/edit/<kind>/<id>, #/visit/<customer id>[/<activity id>], #/pipeline, #/sync, #/switch-user, #/signin[?profile=<id>] (signed out), #/admin/<users|teams|dictionary>.
+/// #/edit/<kind>/<id>, #/visit/<customer id>[/<activity id>], #/pipeline, #/service[?filters],
+/// #/service/<id>, #/pool, #/sync, #/switch-user, #/signin[?profile=<id>] (signed out),
+/// #/admin/<users|teams|dictionary>.
 export function App() {
   const { status, t } = useCrm();
   const { role, canWrite } = useRole();
@@ -50,6 +55,9 @@ export function App() {
         {canWrite && <Route path="edit/:kind/:id" element={<RecordFormRoute />} />}
         {canWrite && <Route path="visit/:customerId/:activityId?" element={<VisitFormRoute />} />}
         <Route path="pipeline" element={<Pipeline />} />
+        <Route path="service" element={<ServiceList />} />
+        <Route path="service/:id" element={<ServiceDetailRoute />} />
+        <Route path="pool" element={<Pool />} />
         <Route path="sync" element={<SyncScreen />} />
         <Route path="switch-user" element={<SwitchUser />} />
         {role === "admin" && <Route path="admin/:section" element={<AdminScreen />} />}
@@ -99,6 +107,11 @@ function RecordFormRoute() {
 function CustomerDetailRoute() {
   const { id = "" } = useParams();
   return <CustomerDetail key={id} id={id} />;
+}
+
+function ServiceDetailRoute() {
+  const { id = "" } = useParams();
+  return <ServiceDetail key={id} id={id} />;
 }
 
 function VisitFormRoute() {

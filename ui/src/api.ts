@@ -42,6 +42,33 @@ export interface RecordView {
   updated_at: string;
   deleted_at: string | null;
   names: Record<string, string>;
+  /// A transition made on this device that the server has not confirmed yet.
+  awaiting?: Awaiting;
+  /// Edits of this record the server refused, newest first.
+  refused?: Refusal[];
+}
+
+/// One entry of a log field (a service request's `handling_log`): who, when, what.
+export interface LogEntry {
+  by: string;
+  at: string;
+  text: string;
+}
+
+export interface Awaiting {
+  transition: string;
+  at: string;
+}
+
+/// An edit the server refused, as a record shows it. For `transition_conflict`, `params` says
+/// who made the transition that stands (`by`, a user id), when (`at`) and what it set
+/// (`field`, `value`, `state`).
+export interface Refusal {
+  code: string;
+  /// English, for logs; the UI translates `code` and `params`.
+  reason: string;
+  params?: Json;
+  at: string;
 }
 
 export interface Page {
@@ -164,6 +191,7 @@ export interface RejectedEdit {
   hash: string;
   code: string;
   reason: string;
+  params?: Json;
   at: string;
   title: string | null;
   kind: string | null;
@@ -187,11 +215,34 @@ export interface FieldSchema {
   kind?: string;
 }
 
+/// One step of a kind's workflow (`schema`): from which states, to which, by whom, and the
+/// fields it asks for (`sets`: chosen, `requires`: must be filled, `fields`: may be written)
+/// and fills itself (`stamps`).
+export interface TransitionSpec {
+  name: string;
+  from: string[];
+  to: string;
+  by: string[];
+  sets: string[];
+  requires: string[];
+  fields: string[];
+  stamps: string[];
+}
+
+export interface WorkflowSpec {
+  state_field: string;
+  states: string[];
+  initial: string[];
+  decided: string[];
+  transitions: TransitionSpec[];
+}
+
 export interface KindSchema {
   kind: string;
   title_field: string;
   admin_only: boolean;
   fields: FieldSchema[];
+  workflow?: WorkflowSpec | null;
 }
 
 export type Role = "admin" | "supervisor" | "account_manager" | "viewer";
@@ -204,6 +255,19 @@ export interface Permissions {
   role: Role;
   actions: string[];
   editable_fields: string[];
+  /// The record's workflow state (absent or null for kinds without a workflow).
+  state?: string | null;
+  /// The transitions this person may take from that state now.
+  transitions?: TransitionOffer[];
+}
+
+/// A transition `permissions` offers: its name, the state it leads to and the fields it asks for.
+export interface TransitionOffer {
+  name: string;
+  to: string;
+  sets: string[];
+  requires: string[];
+  fields: string[];
 }
 
 /// Whose records a view covers: the current user's, everyone's this device holds, or one owner's.
@@ -403,8 +467,23 @@ export class Crm {
   async pipeline(owners: Owners = "mine") {
     return (await this.call<{ stages: PipelineStage[] }>({ op: "pipeline", ...ownerParams(owners) })).stages;
   }
-  async search(query: string, limit = 20) {
-    return (await this.call<{ hits: SearchHit[] }>({ op: "search", query, limit })).hits;
+  async search(query: string, limit = 20, kinds?: string[]) {
+    return (await this.call<{ hits: SearchHit[] }>({ op: "search", query, limit, ...(kinds ? { kinds } : {}) })).hits;
+  }
+  /// Take a workflow transition (`claim`, `assign`, `handle` …), writing the fields it asks for.
+  /// Applied at once and `awaiting` the server's confirmation.
+  transition(id: string, name: string, fields: Fields = {}) {
+    return this.call<RecordView>({ op: "transition", id, name, fields });
+  }
+  /// Add an entry to a log field (a service request's `handling_log`).
+  append(id: string, field: string, text: string) {
+    return this.call<RecordView>({ op: "append", id, field, text });
+  }
+  /// A company setting's value (`service.reopen_below`, `pool.max_owned`), null when unset.
+  async setting(key: string): Promise<number | null> {
+    const page = await this.list("setting", { filter: { key }, limit: 1 });
+    const value = page.items[0]?.fields.value;
+    return typeof value === "number" ? value : null;
   }
   async checkDuplicates(kind: string, fields: Fields) {
     return (await this.call<{ candidates: Candidate[] }>({ op: "check_duplicates", kind, fields })).candidates;

@@ -3,7 +3,9 @@
 // an unknown one gets a generic sentence naming the code.
 
 import { CrmError } from "./api";
-import type { T } from "./i18n";
+import type { Json } from "./api";
+import { formatDateTime } from "./i18n";
+import type { Lang, T } from "./i18n";
 
 /// A core error in the user's language.
 export function errorText(t: T, e: unknown): string {
@@ -23,15 +25,55 @@ function signInRefusal(t: T, params: unknown): string {
   return text === key ? t("error.sign_in_refused") : text;
 }
 
+/// Params as words: a list of field names becomes their labels, a transition its name.
+function readable(t: T, params: unknown): Record<string, Json> {
+  if (!params || typeof params !== "object" || Array.isArray(params)) return {};
+  const out = { ...(params as Record<string, Json>) };
+  if (Array.isArray(out.fields)) out.fields = out.fields.map((f) => t(`field.${String(f)}`)).join(t("common.list_separator"));
+  if (typeof out.transition === "string") out.transition = t(`transition.${out.transition}`);
+  return out;
+}
+
 /// The sentence for an error or refusal code (with its params), or the generic one.
 export function codeText(t: T, code: string, params?: unknown): string {
   const key = `error.${code}`;
-  const values = params && typeof params === "object" && !Array.isArray(params) ? (params as Record<string, never>) : {};
-  const text = t(key, values);
+  const text = t(key, readable(t, params));
   return text === key ? t("error.generic", { code }) : text;
 }
 
 /// A field's validation message in the user's language.
 export function fieldErrorText(t: T, reason: string, params: unknown): string {
   return codeText(t, reason, params);
+}
+
+/// A refused edit as a sentence. A transition that lost a race (`transition_conflict`) says
+/// who got there first (`params.by`, named by `nameOf`), when (local time) and what they did:
+/// the value they set — a person's name for an owner or assignee — or the state it went to.
+/// `kind` (when known) lets a state be named in words.
+export function refusalText(
+  t: T,
+  lang: Lang,
+  refusal: { code: string; params?: Json },
+  nameOf: (id: string) => string,
+  kind?: string | null,
+): string {
+  const p = (refusal.params && typeof refusal.params === "object" && !Array.isArray(refusal.params) ? refusal.params : {}) as Record<
+    string,
+    Json
+  >;
+  if (refusal.code !== "transition_conflict" || typeof p.by !== "string") return codeText(t, refusal.code, refusal.params);
+  const name = nameOf(p.by) || t("history.someone");
+  const time = typeof p.at === "string" ? formatDateTime(lang, p.at) : "";
+  const stateLabel = (state: Json | undefined) => {
+    if (!kind || typeof state !== "string") return null;
+    const key = `state.${kind}.${state}`;
+    const label = t(key);
+    return label === key ? null : label;
+  };
+  let what = t("refused.what_any");
+  const person = typeof p.value === "string" ? nameOf(p.value) : "";
+  const state = stateLabel(p.field === "status" ? p.value : undefined) ?? stateLabel(p.state);
+  if (typeof p.field === "string" && person) what = t("refused.what_value", { field: t(`field.${p.field}`), value: person });
+  else if (state) what = t("refused.what_state", { state });
+  return t("refused.conflict", { name, time, what });
 }

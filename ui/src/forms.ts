@@ -27,6 +27,8 @@ export const FORM_FIELDS: Record<string, string[]> = {
   ],
   contact: ["name", "title", "phones", "email", "is_primary", "notes"],
   opportunity: ["title", "stage", "amount", "probability", "expected_close", "owner", "loss_reason", "notes"],
+  // The customer is asked only when the request is not started from a customer's page.
+  service_request: ["customer", "title", "type", "priority", "due", "contact", "description"],
 };
 
 const LIST_SPLIT = /[,，;；\n]+/;

@@ -4,8 +4,10 @@
 import {
   ApartmentOutlined,
   BookOutlined,
+  CustomerServiceOutlined,
   FundProjectionScreenOutlined,
   HomeOutlined,
+  InboxOutlined,
   SettingOutlined,
   SwapOutlined,
   SyncOutlined,
@@ -27,9 +29,14 @@ interface Entry {
 const MAIN: Entry[] = [
   { path: "home", key: "nav.home", icon: <HomeOutlined /> },
   { path: "customers", key: "nav.customers", icon: <TeamOutlined /> },
+  { path: "pool", key: "nav.pool", icon: <InboxOutlined /> },
+  { path: "service", key: "nav.service", icon: <CustomerServiceOutlined /> },
   { path: "pipeline", key: "nav.pipeline", icon: <FundProjectionScreenOutlined /> },
   { path: "sync", key: "nav.sync", icon: <SyncOutlined /> },
 ];
+
+/// The phone's tab bar has room for five: the pool is reached from the customer list there.
+const TABS = MAIN.filter((e) => e.path !== "pool");
 
 /// On a shared device: sign out and let someone else in (on phones, from the sync screen).
 const SWITCH: Entry = { path: "switch-user", key: "nav.switch_user", icon: <SwapOutlined /> };
@@ -42,10 +49,12 @@ export const ADMIN: Entry[] = [
 
 const testId = (path: string) => `nav-${path.replace("/", "-")}`;
 
-/// The menu entry a path belongs to ("customers/…" and "new/customer" are under customers).
+/// The menu entry a path belongs to ("customers/…" and "new/customer" are under customers,
+/// a service request's pages under service).
 function current(pathname: string): string {
   const [first, second] = pathname.replace(/^\//, "").split("/");
   if (first === "admin") return `admin/${second ?? "users"}`;
+  if ((first === "new" || first === "edit") && second === "service_request") return "service";
   if (first === "customers" || first === "new" || first === "edit" || first === "visit") return "customers";
   return first || "home";
 }
@@ -94,8 +103,9 @@ export function TabBar() {
   const { t } = useCrm();
   const { role } = useRole();
   const { pathname } = useLocation();
-  const entries = role === "admin" ? [...MAIN, { path: "admin/users", key: "nav.admin", icon: <SettingOutlined /> }] : MAIN;
-  const active = current(pathname).split("/")[0];
+  const entries = role === "admin" ? [...TABS, { path: "admin/users", key: "nav.admin_short", icon: <SettingOutlined /> }] : TABS;
+  const at = current(pathname).split("/")[0];
+  const active = at === "pool" ? "customers" : at;
   return (
     <nav className="tab-bar" aria-label={t("nav.label")}>
       {entries.map((e) => (

@@ -1,8 +1,9 @@
 import { Select } from "antd";
 import { useCrm } from "../state";
 
-/// A choice among the people who can own records (everyone but viewers), by display name: a
-/// supervisor's own team (once their user record has synced its team), everyone for an admin.
+/// A choice among the people who can own records or be assigned work (everyone but viewers),
+/// by display name: a supervisor's own team (once their user record has synced its team),
+/// everyone for an admin.
 export function OwnerSelect({
   value,
   onChange,
@@ -10,6 +11,7 @@ export function OwnerSelect({
   allowClear = true,
   "data-testid": testId,
   id,
+  ariaLabel,
 }: {
   value: string | undefined;
   onChange: (v: string | undefined) => void;
@@ -17,6 +19,8 @@ export function OwnerSelect({
   allowClear?: boolean;
   "data-testid"?: string;
   id?: string;
+  /// What is being chosen, when it is not the owner (an assignee, a new owner).
+  ariaLabel?: string;
 }) {
   const { t, users, status } = useCrm();
   const me = status?.identity;
@@ -27,7 +31,7 @@ export function OwnerSelect({
   return (
     <Select
       id={id}
-      aria-label={t("field.owner")}
+      aria-label={ariaLabel ?? t("field.owner")}
       allowClear={allowClear}
       showSearch
       optionFilterProp="label"

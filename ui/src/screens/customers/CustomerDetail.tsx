@@ -7,16 +7,19 @@ import {
   UndoOutlined,
   WarningOutlined,
 } from "@ant-design/icons";
-import { App as AntApp, Alert, Button, Card, Popconfirm, Popover, Tag } from "antd";
+import { App as AntApp, Alert, Button, Card, Popconfirm, Popover } from "antd";
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 import type { ConflictValue, Json, RecordView } from "../../api";
 import { errorText } from "../../errors";
-import { dictLabel, formatDate, formatDateTime, formatMoney } from "../../i18n";
-import { useCrm, useData, userName } from "../../state";
+import { dictLabel, formatDateTime } from "../../i18n";
+import { useCrm, useData, useRole, userName } from "../../state";
 import { PhoneLinks } from "../../components/PhoneLinks";
+import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
+import { TransitionButtons } from "../../components/Transitions";
 import { ContactRow } from "./ContactRow";
-import { RowMain } from "./RowMain";
+import { CustomerRequests } from "./CustomerRequests";
+import { OpportunityRow } from "./OpportunityRow";
 import { Timeline } from "./Timeline";
 
 const SHOWN: { name: string; dict?: string }[] = [
@@ -32,12 +35,14 @@ const SHOWN: { name: string; dict?: string }[] = [
   { name: "address" },
   { name: "website" },
   { name: "owner" },
+  { name: "pool_reason" },
   { name: "tags" },
   { name: "notes" },
 ];
 
 export function CustomerDetail({ id }: { id: string }) {
   const { crm, t, lang, dicts, users } = useCrm();
+  const { canWrite } = useRole();
   const { message } = AntApp.useApp();
   const navigate = useNavigate();
   const view = useData(() => crm.customer360(id), [id]);
@@ -52,6 +57,14 @@ export function CustomerDetail({ id }: { id: string }) {
   const f = customer.fields;
   const may = (action: string) => permissions.data?.actions.includes(action) === true;
   const writable = may("update") && !customer.deleted_at;
+  // No owner: the customer is in the pool (公海), for anyone to claim.
+  const inPool = !f.owner;
+  // Someone else's customer this person reads through an assigned request or opportunity.
+  const readOnly = canWrite && !inPool && permissions.data !== null && permissions.data.actions.length === 0;
+  const reload = () => {
+    view.reload();
+    permissions.reload();
+  };
 
   const show = (name: string, value: Json | undefined, dict?: string): string => {
     if (value === null || value === undefined) return "";
@@ -83,9 +96,21 @@ export function CustomerDetail({ id }: { id: string }) {
       <div className="detail-head">
         <div>
           <h1 data-testid="customer-name">{String(f.name ?? "")}</h1>
-          <p className="muted">{[f.code, dictLabel(lang, dicts, "customer_grade", f.grade)].filter(Boolean).join(" · ")}</p>
+          <p className="muted head-tags">
+            <span>{[f.code, dictLabel(lang, dicts, "customer_grade", f.grade)].filter(Boolean).join(" · ")}</span>
+            {inPool && <StateTag kind="customer" state="pool" testId="pool-tag" />}
+          </p>
         </div>
         <div className="actions">
+          {!customer.deleted_at && (
+            <TransitionButtons
+              kind="customer"
+              id={id}
+              title={String(f.name ?? "")}
+              offers={permissions.data?.transitions ?? []}
+              onDone={reload}
+            />
+          )}
           {writable && (
             <Button type="primary" icon={<CalendarOutlined />} onClick={() => navigate(`/visit/${id}`)} data-testid="log-visit">
               {t("home.log_visit")}
@@ -112,11 +137,20 @@ export function CustomerDetail({ id }: { id: string }) {
       </div>
       {customer.deleted_at && <Alert type="warning" showIcon message={t("detail.deleted")} />}
       {error && <Alert type="error" showIcon message={error} />}
+      <AwaitingNotice view={customer} />
+      <RefusedNotices view={customer} />
+      {readOnly && (
+        <div data-testid="read-only-customer">
+          <Alert type="info" showIcon message={t("service.read_only")} />
+        </div>
+      )}
 
       <div className="detail-grid">
         <Card title={t("detail.fields")}>
           <dl className="fields">
             {SHOWN.map(({ name, dict }) => {
+              // Why it was released matters only while it is in the pool.
+              if (name === "pool_reason" && !inPool) return null;
               const conflict = customer.conflicts?.[name];
               const value = f[name];
               const text = show(name, value, dict);
@@ -172,19 +206,12 @@ export function CustomerDetail({ id }: { id: string }) {
           {opportunities.length === 0 && <p className="muted">{t("detail.no_opportunities")}</p>}
           <ul className="list">
             {opportunities.map((o) => (
-              <li key={o.id} className="row">
-                <RowMain to={writable ? `/edit/opportunity/${o.id}` : undefined}>
-                  <strong>{String(o.fields.title)}</strong>
-                  <span className="muted">
-                    {[formatDate(lang, o.fields.expected_close as string), userName(users, o.fields.owner)].filter(Boolean).join(" · ")}
-                  </span>
-                </RowMain>
-                <Tag color="blue">{t(`stage.${o.fields.stage}`)}</Tag>
-                <span className="money">{formatMoney(lang, o.fields.amount as never)}</span>
-              </li>
+              <OpportunityRow key={o.id} opportunity={o} />
             ))}
           </ul>
         </Card>
+
+        <CustomerRequests customerId={id} canCreate={writable} />
 
         <Card title={t("detail.activities")}>
           <Timeline customerId={id} activities={activities} />

@@ -1,4 +1,4 @@
-import { FilterOutlined, PlusOutlined, SearchOutlined } from "@ant-design/icons";
+import { FilterOutlined, InboxOutlined, PlusOutlined, SearchOutlined } from "@ant-design/icons";
 import { Button, Input, Tag } from "antd";
 import dayjs from "dayjs";
 import { Suspense, lazy, memo, useCallback, useEffect, useRef, useState } from "react";
@@ -119,11 +119,17 @@ export function CustomerList() {
     <div className="page customers">
       <div className="page-head">
         <h1>{t("customers.title")}</h1>
-        {canWrite && (
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate("/new/customer")} data-testid="new-customer">
-            {t("customers.new")}
+        <div className="actions">
+          {/* The pool has no tab of its own on phones. */}
+          <Button icon={<InboxOutlined />} onClick={() => navigate("/pool")} data-testid="pool-link">
+            {t("pool.link")}
           </Button>
-        )}
+          {canWrite && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate("/new/customer")} data-testid="new-customer">
+              {t("customers.new")}
+            </Button>
+          )}
+        </div>
       </div>
       <Input
         className="search"

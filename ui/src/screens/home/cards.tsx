@@ -10,6 +10,7 @@ import { Link, useNavigate } from "react-router-dom";
 import type { Item, Owners } from "../../api";
 import { formatDate, formatDateTime, formatMoney } from "../../i18n";
 import { useCrm, useData, useRole, userName } from "../../state";
+import { StateTag } from "../../components/RecordStatus";
 
 /// Items grouped by owner (display name order), or one group when not grouping.
 function useGroups<I>(items: I[], ownerOf: (i: I) => unknown, byOwner: boolean): { owner: string | null; items: I[] }[] {
@@ -181,6 +182,11 @@ export function OpportunitiesCard({ owners, byOwner = false, title }: { owners: 
               <span className="muted">{c.customer_name}</span>
             </Link>
             <Tag color="blue">{t(`stage.${c.opportunity.fields.stage}`)}</Tag>
+            <StateTag
+              kind="opportunity"
+              state={typeof c.opportunity.fields.status === "string" ? c.opportunity.fields.status : "developing"}
+              testId="opportunity-status"
+            />
             <span className="money">{formatMoney(lang, c.opportunity.fields.amount as never)}</span>
           </li>
         )}

@@ -6,6 +6,7 @@ import { errorText } from "../../errors";
 import { formatMoney } from "../../i18n";
 import { useCrm, useData, useRole, userName } from "../../state";
 import { OwnerSelect } from "../../components/OwnerSelect";
+import { StateTag } from "../../components/RecordStatus";
 
 interface Drag {
   id: string;
@@ -161,7 +162,10 @@ export function Pipeline() {
                 >
                   <strong>{String(o.fields.title)}</strong>
                   <span className="muted small">{c.customer_name}</span>
-                  <span className="muted small">{userName(users, o.fields.owner)}</span>
+                  <span className="muted small card-owner">
+                    {userName(users, o.fields.owner)}
+                    <StateTag kind="opportunity" state={typeof o.fields.status === "string" ? o.fields.status : "developing"} testId="opportunity-status" />
+                  </span>
                   <span className="money">{formatMoney(lang, o.fields.amount as never)}</span>
                   {canWrite && (
                     <Select

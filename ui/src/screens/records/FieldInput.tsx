@@ -8,12 +8,14 @@ import { dictLabel } from "../../i18n";
 import type { T } from "../../i18n";
 import { useCrm } from "../../state";
 import { OwnerSelect } from "../../components/OwnerSelect";
+import { ContactSelect, CustomerPicker } from "../../components/RecordPickers";
 
 const CURRENCIES = ["CNY", "USD", "EUR", "HKD", "JPY"];
 
 export function fieldLabel(t: T, kind: string, name: string): string {
   if (kind === "opportunity" && name === "title") return t("field.opportunity_title");
   if (kind === "contact" && name === "name") return t("field.person_name");
+  if (kind === "service_request" && name === "title") return t("field.service_title");
   return t(`field.${name}`);
 }
 
@@ -65,6 +67,13 @@ export function FieldInput({
     case "reference":
       if (spec.kind === "user") {
         return <OwnerSelect id={common.id} data-testid={common["data-testid"]} value={text || undefined} onChange={(x) => set(name, x ?? "")} />;
+      }
+      if (spec.kind === "customer") {
+        return <CustomerPicker id={common.id} data-testid={common["data-testid"]} invalid={invalid} value={text || undefined} onChange={(x) => set(name, x ?? "")} />;
+      }
+      if (spec.kind === "contact") {
+        const customer = typeof values.customer === "string" && values.customer ? values.customer : undefined;
+        return <ContactSelect id={common.id} data-testid={common["data-testid"]} invalid={invalid} customer={customer} value={text || undefined} onChange={(x) => set(name, x ?? "")} />;
       }
       return <Input {...common} value={text} onChange={onText} />;
     case "money":
@@ -128,7 +137,7 @@ export function FieldInput({
           {...common}
           value={text}
           maxLength={spec.max_chars}
-          autoFocus={name === "name" || (kind === "opportunity" && name === "title")}
+          autoFocus={name === "name" || (kind !== "contact" && name === "title")}
           onChange={onText}
         />
       );

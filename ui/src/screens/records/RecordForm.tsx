@@ -12,7 +12,7 @@ import { FieldInput, fieldLabel } from "./FieldInput";
 
 type Errors = Record<string, { reason: string; params: unknown }>;
 
-/// Create or edit a customer, contact or opportunity. Editing shows only the fields the core
+/// Create or edit a customer, contact, opportunity or service request. Editing shows only the fields the core
 /// says this person may change (`permissions`); a new record may get an owner only from a
 /// supervisor or admin.
 export function RecordForm({ kind, id, customerId }: { kind: string; id?: string; customerId?: string }) {
@@ -43,10 +43,13 @@ export function RecordForm({ kind, id, customerId }: { kind: string; id?: string
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [crm, id]);
 
-  const initial = useMemo(
-    () => (schema.length && loaded ? valuesFrom(kind, schema, record) : null),
-    [schema, loaded, kind, record],
-  );
+  const initial = useMemo(() => {
+    if (!schema.length || !loaded) return null;
+    const v = valuesFrom(kind, schema, record);
+    // A record started from a customer's page belongs to that customer (its contacts are offered).
+    if (!id && customerId && "customer" in v) v.customer = customerId;
+    return v;
+  }, [schema, loaded, kind, record, id, customerId]);
 
   // Start from the draft if there is one, otherwise from the record.
   useEffect(() => {
@@ -89,7 +92,8 @@ export function RecordForm({ kind, id, customerId }: { kind: string; id?: string
   }
 
   const set = (name: string, v: string | boolean) => {
-    setValues((old) => ({ ...(old ?? {}), [name]: v }));
+    // Another customer's contacts are not this one's.
+    setValues((old) => ({ ...(old ?? {}), [name]: v, ...(name === "customer" && old && "contact" in old ? { contact: "" } : {}) }));
     setErrors((e) => {
       const { [name]: _gone, ...rest } = e;
       return rest;
@@ -98,6 +102,7 @@ export function RecordForm({ kind, id, customerId }: { kind: string; id?: string
 
   const after = (saved: RecordView) => {
     clearDraft(draftKey);
+    if (kind === "service_request") return navigate(`/service/${saved.id}`, { replace: true });
     const target = kind === "customer" ? saved.id : String(saved.fields.customer ?? customerId ?? "");
     navigate(`/customers/${target}`);
   };
@@ -134,7 +139,9 @@ export function RecordForm({ kind, id, customerId }: { kind: string; id?: string
   const shown = (FORM_FIELDS[kind] ?? [])
     .filter((n) => (editable ? editable.includes(n) : n !== "owner" || isLead))
     // Why an opportunity was lost is asked once it is lost (or kept if already written).
-    .filter((n) => n !== "loss_reason" || values.stage === "lost" || !!values.loss_reason);
+    .filter((n) => n !== "loss_reason" || values.stage === "lost" || !!values.loss_reason)
+    // A record's customer is chosen only when it is made outside a customer's page.
+    .filter((n) => n !== "customer" || (!id && !customerId));
   const duplicateNotice = duplicates.length > 0 && (
     <div className="wide" data-testid="duplicates">
       <Alert

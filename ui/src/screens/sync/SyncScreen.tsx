@@ -1,15 +1,15 @@
 import { LogoutOutlined, SwapOutlined } from "@ant-design/icons";
 import { Button, Card, Descriptions, Space } from "antd";
 import { Link, useNavigate } from "react-router-dom";
-import { codeText } from "../../errors";
+import { codeText, refusalText } from "../../errors";
 import { formatDateTime } from "../../i18n";
-import { useCrm, useData } from "../../state";
+import { useCrm, useData, userName } from "../../state";
 import { SyncIndicator } from "../../components/SyncIndicator";
 import { UserBadge } from "../../components/Navigation";
 import { useSignOut } from "../session/useSignOut";
 
 export function SyncScreen() {
-  const { crm, status, t, lang } = useCrm();
+  const { crm, status, t, lang, users } = useCrm();
   const navigate = useNavigate();
   const rejected = useData(() => crm.rejected(), []);
   const signOut = useSignOut();
@@ -66,13 +66,16 @@ export function SyncScreen() {
               <>
                 <strong>
                   {r.kind ? `${t(`kind.${r.kind}`)} · ` : ""}
-                  {r.title ?? r.doc_id}
+                  {r.title ?? t("sync.record_gone")}
                 </strong>
-                <span className="muted">{codeText(t, r.code)}</span>
+                {/* A lost race names who got there first and when. */}
+                <span className="muted refusal-text" data-testid="rejected-reason" data-code={r.code}>
+                  {refusalText(t, lang, r, (id) => userName(users, id), r.kind)}
+                </span>
               </>
             );
             return (
-              <li key={r.hash} className="row">
+              <li key={r.hash} className="row" data-testid="rejected-item">
                 {r.customer_id ? (
                   <Link className="row-main" to={`/customers/${r.customer_id}`}>
                     {main}

@@ -1,0 +1,85 @@
+// What a record view says beyond its fields: its workflow state, a transition made here that
+// the server has not confirmed yet, and edits the server refused (a lost race names who won).
+
+import { ClockCircleOutlined } from "@ant-design/icons";
+import { Alert, Tag } from "antd";
+import type { Refusal, RecordView } from "../api";
+import { refusalText } from "../errors";
+import { formatDateTime } from "../i18n";
+import { useCrm, userName } from "../state";
+
+const STATE_COLOR: Record<string, string> = {
+  new: "blue",
+  assigned: "gold",
+  handled: "cyan",
+  archived: "default",
+  unassigned: "orange",
+  developing: "blue",
+  succeeded: "green",
+  failed: "red",
+  pool: "purple",
+  owned: "default",
+};
+
+/// A workflow state in words, coloured by what it asks of people.
+export function StateTag({ kind, state, testId }: { kind: string; state: string | null | undefined; testId?: string }) {
+  const { t } = useCrm();
+  if (!state) return null;
+  return (
+    <Tag color={STATE_COLOR[state] ?? "default"} data-testid={testId ?? "state-tag"} data-state={state}>
+      {t(`state.${kind}.${state}`)}
+    </Tag>
+  );
+}
+
+/// "Awaiting confirmation" while a transition made here has not reached the server.
+export function AwaitingNotice({ view, compact = false }: { view: Pick<RecordView, "awaiting">; compact?: boolean }) {
+  const { t, lang } = useCrm();
+  if (!view.awaiting) return null;
+  const text = t("workflow.awaiting", { transition: t(`transition.${view.awaiting.transition}`) });
+  if (compact) {
+    return (
+      <Tag icon={<ClockCircleOutlined />} color="warning" data-testid="awaiting" title={t("workflow.awaiting_hint")}>
+        {text}
+      </Tag>
+    );
+  }
+  return (
+    <div data-testid="awaiting">
+      <Alert
+        type="warning"
+        showIcon
+        icon={<ClockCircleOutlined />}
+        message={text}
+        description={`${t("workflow.awaiting_hint")} ${formatDateTime(lang, view.awaiting.at)}`}
+      />
+    </div>
+  );
+}
+
+/// Each edit of this record the server refused, in words, newest first.
+export function RefusedNotices({ view }: { view: Pick<RecordView, "refused" | "names" | "kind"> }) {
+  const { t, lang, users } = useCrm();
+  const refused: Refusal[] = view.refused ?? [];
+  if (refused.length === 0) return null;
+  const nameOf = (id: string) => userName(users, id, view.names);
+  return (
+    <div data-testid="refused">
+      <Alert
+        type="error"
+        showIcon
+        message={t("refused.title")}
+        description={
+          <ul className="refused-list">
+            {refused.map((r, i) => (
+              <li key={`${r.at}-${i}`} data-testid="refused-item" data-code={r.code}>
+                {refusalText(t, lang, r, nameOf, view.kind)}{" "}
+                <span className="muted small">{t("refused.at", { time: formatDateTime(lang, r.at) })}</span>
+              </li>
+            ))}
+          </ul>
+        }
+      />
+    </div>
+  );
+}

@@ -1,0 +1,279 @@
+// The workflow actions the core offers on one record (`permissions.transitions`), as buttons,
+// each with a dialog for what it asks: a person (owner, assignee), a reason, a result. Only
+// offered transitions are shown; the core judges each one again when it is taken.
+
+import { App as AntApp, Alert, Button, Input, Modal } from "antd";
+import { useState } from "react";
+import type { ReactNode } from "react";
+import type { Fields, RecordView, TransitionOffer } from "../api";
+import { CrmError } from "../api";
+import { errorText, fieldErrorText } from "../errors";
+import { fieldSpec } from "../forms";
+import { useCrm } from "../state";
+import { OwnerSelect } from "./OwnerSelect";
+
+/// What each transition asks the person for. The claimant becomes a customer's owner by the
+/// core itself; succeeding asks nothing but a confirmation. Any other transition asks for
+/// every field it offers.
+const ASKS: Record<string, string[]> = {
+  "customer.claim": [],
+  "customer.release": ["pool_reason"],
+  "customer.transfer": ["owner"],
+  "opportunity.assign": ["owner"],
+  "opportunity.succeed": [],
+  "opportunity.fail": ["loss_reason"],
+  "service_request.assign": ["assignee"],
+  "service_request.handle": ["result"],
+};
+
+export function askedFields(kind: string, offer: TransitionOffer): string[] {
+  return ASKS[`${kind}.${offer.name}`] ?? [...new Set([...offer.sets, ...offer.requires, ...offer.fields])];
+}
+
+/// The step a record is waiting for, shown as the main button.
+const PRIMARY = new Set(["claim", "assign", "handle"]);
+
+/// Transitions taken at once, without a dialog.
+const IMMEDIATE = new Set(["customer.claim"]);
+
+/// Dialog titles and hints where the transition's name alone says too little.
+const TITLES: Record<string, string> = {
+  "customer.transfer": "pool.transfer_title",
+  "opportunity.assign": "opp.assign_title",
+  "opportunity.fail": "opp.fail_title",
+  "opportunity.succeed": "opp.succeed_title",
+  "service_request.assign": "service.assign_title",
+  "service_request.handle": "service.handle_title",
+};
+const HINTS: Record<string, string> = {
+  "customer.release": "pool.release_hint",
+  "opportunity.succeed": "opp.succeed_hint",
+};
+const LABELS: Record<string, string> = {
+  "customer.transfer.owner": "pool.transfer_to",
+  "service_request.handle.result": "field.result",
+};
+
+/// One button per offered transition (but those in `skip`), opening its dialog.
+export function TransitionButtons({
+  kind,
+  id,
+  title,
+  offers,
+  skip = [],
+  onDone,
+}: {
+  kind: string;
+  id: string;
+  /// The record's title, for the message after a claim.
+  title?: string;
+  offers: TransitionOffer[];
+  skip?: string[];
+  onDone: (view: RecordView) => void;
+}) {
+  const { crm, t } = useCrm();
+  const { message } = AntApp.useApp();
+  const [open, setOpen] = useState<TransitionOffer | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const shown = offers.filter((o) => !skip.includes(o.name));
+  const take = async (offer: TransitionOffer) => {
+    if (!IMMEDIATE.has(`${kind}.${offer.name}`)) return setOpen(offer);
+    setBusy(offer.name);
+    try {
+      const view = await crm.transition(id, offer.name);
+      if (offer.name === "claim") message.success(t("pool.claimed", { name: title ?? "" }));
+      onDone(view);
+    } catch (e) {
+      message.error(errorText(t, e));
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <>
+      {shown.map((o) => (
+        <Button
+          key={o.name}
+          type={PRIMARY.has(o.name) ? "primary" : "default"}
+          danger={o.name === "fail" || o.name === "release"}
+          loading={busy === o.name}
+          onClick={() => void take(o)}
+          data-testid={`transition-${o.name}`}
+        >
+          {t(`transition.${o.name}`)}
+        </Button>
+      ))}
+      {open && (
+        <TransitionDialog
+          kind={kind}
+          id={id}
+          offer={open}
+          onClose={() => setOpen(null)}
+          onDone={(view) => {
+            setOpen(null);
+            onDone(view);
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+/// The dialog of one transition: the fields it asks for (required ones marked), the core's
+/// refusal in words if it refuses.
+export function TransitionDialog({
+  kind,
+  id,
+  offer,
+  onClose,
+  onDone,
+}: {
+  kind: string;
+  id: string;
+  offer: TransitionOffer;
+  onClose: () => void;
+  onDone: (view: RecordView) => void;
+}) {
+  const { crm, t } = useCrm();
+  const asked = askedFields(kind, offer);
+  const key = `${kind}.${offer.name}`;
+  return (
+    <FieldsDialog
+      title={t(TITLES[key] ?? `transition.${offer.name}`)}
+      hint={HINTS[key] ? t(HINTS[key]) : undefined}
+      kind={kind}
+      asked={asked}
+      required={offer.requires.filter((f) => asked.includes(f))}
+      labels={Object.fromEntries(asked.map((f) => [f, LABELS[`${key}.${f}`] ?? `field.${f}`]))}
+      okText={t(`transition.${offer.name}`)}
+      onClose={onClose}
+      submit={(fields) => crm.transition(id, offer.name, fields)}
+      onDone={onDone}
+    />
+  );
+}
+
+/// A dialog asking for a few fields, sending them with `submit`, and showing field errors
+/// and refusals from the core where they belong.
+export function FieldsDialog({
+  title,
+  hint,
+  kind,
+  asked,
+  required,
+  labels,
+  okText,
+  extra,
+  onClose,
+  submit,
+  onDone,
+}: {
+  title: string;
+  hint?: string;
+  kind: string;
+  asked: string[];
+  required: string[];
+  labels: Record<string, string>;
+  okText: string;
+  extra?: ReactNode;
+  onClose: () => void;
+  submit: (fields: Fields) => Promise<RecordView>;
+  onDone: (view: RecordView) => void;
+}) {
+  const { t, schema } = useCrm();
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const ok = async () => {
+    const missing = required.filter((f) => !(values[f] ?? "").trim());
+    if (missing.length) {
+      setErrors(Object.fromEntries(missing.map((f) => [f, t("error.required")])));
+      return;
+    }
+    const fields: Fields = {};
+    for (const f of asked) if ((values[f] ?? "").trim()) fields[f] = values[f].trim();
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await submit(fields));
+    } catch (e) {
+      if (e instanceof CrmError && e.code === "validation") {
+        setErrors(Object.fromEntries(Object.entries(e.fieldErrors()).map(([f, x]) => [f, fieldErrorText(t, x.reason, x.params)])));
+      }
+      setError(errorText(t, e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal
+      open
+      title={title}
+      onCancel={onClose}
+      destroyOnClose
+      footer={[
+        <Button key="cancel" onClick={onClose}>
+          {t("common.cancel")}
+        </Button>,
+        <Button key="ok" type="primary" loading={busy} onClick={() => void ok()} data-testid="transition-ok">
+          {okText}
+        </Button>,
+      ]}
+    >
+      <div className="dialog-body" data-testid="transition-dialog">
+        {hint && <p className="muted">{hint}</p>}
+        {asked.map((name) => {
+          const spec = fieldSpec(schema, kind, name);
+          const set = (v: string | undefined) => {
+            setValues((old) => ({ ...old, [name]: v ?? "" }));
+            setErrors(({ [name]: _gone, ...rest }) => rest);
+          };
+          const input =
+            spec?.type === "reference" && spec.kind === "user" ? (
+              <OwnerSelect
+                id={`t-${name}`}
+                ariaLabel={t(labels[name])}
+                value={values[name] || undefined}
+                onChange={set}
+                allowClear={false}
+                data-testid={`transition-field-${name}`}
+              />
+            ) : (
+              <Input.TextArea
+                id={`t-${name}`}
+                autoSize={{ minRows: 3 }}
+                maxLength={spec?.max_chars}
+                value={values[name] ?? ""}
+                onChange={(e) => set(e.target.value)}
+                status={errors[name] ? "error" : undefined}
+                data-testid={`transition-field-${name}`}
+              />
+            );
+          return (
+            <div key={name} className="form-field">
+              <label htmlFor={`t-${name}`}>
+                {t(labels[name])}
+                {required.includes(name) && <span className="req"> *</span>}
+              </label>
+              {input}
+              {errors[name] && (
+                <span className="field-error" role="alert">
+                  {errors[name]}
+                </span>
+              )}
+            </div>
+          );
+        })}
+        {extra}
+        {error && (
+          <div data-testid="transition-error">
+            <Alert type="error" showIcon message={error} />
+          </div>
+        )}
+      </div>
+    </Modal>
+  );
+}

@@ -1,0 +1,156 @@
+import { ArrowLeftOutlined, DeleteOutlined, EditOutlined, SmileOutlined } from "@ant-design/icons";
+import { Alert, Button, Card, Rate, Tag } from "antd";
+import { useState } from "react";
+import type { ReactNode } from "react";
+import { Link, useNavigate } from "react-router-dom";
+import type { LogEntry } from "../../api";
+import { errorText } from "../../errors";
+import { dictLabel, formatDate, formatDateTime, localDate } from "../../i18n";
+import { useCrm, useData, userName } from "../../state";
+import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
+import { TransitionButtons } from "../../components/Transitions";
+import { useUndoableDelete } from "../../components/useUndoableDelete";
+import { FeedbackDialog } from "./FeedbackDialog";
+import { HandlingLog } from "./HandlingLog";
+import { isOverdue } from "./model";
+
+/// One service request: its fields, the customer and contact it is for, its handling log,
+/// and the workflow actions this person may take now (from `permissions`).
+export function ServiceDetail({ id }: { id: string }) {
+  const { crm, t, lang, dicts, users } = useCrm();
+  const navigate = useNavigate();
+  const view = useData(() => crm.get(id), [id]);
+  const permissions = useData(() => crm.permissions(id), [id]);
+  const remove = useUndoableDelete();
+  const [feedback, setFeedback] = useState(false);
+
+  if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
+  if (!view.data) return <p className="page muted">{t("common.loading")}</p>;
+  const r = view.data;
+  const f = r.fields;
+  const actions = permissions.data?.actions ?? [];
+  const offers = permissions.data?.transitions ?? [];
+  const feedbackOffered = offers.some((o) => o.name === "reopen" || o.name === "archive");
+  const status = String(f.status ?? "new");
+  const name = (v: unknown) => userName(users, v as string, r.names);
+  const when = (v: unknown) => (typeof v === "string" ? formatDateTime(lang, v) : "");
+  const customerId = String(f.customer ?? "");
+  const contactId = typeof f.contact === "string" ? f.contact : "";
+  const overdue = isOverdue(f, localDate());
+  const done = () => {
+    view.reload();
+    permissions.reload();
+  };
+
+  const rows: [string, ReactNode][] = [
+    ["customer", customerId && <Link to={`/customers/${customerId}`} data-testid="service-customer">{r.names[customerId] ?? customerId}</Link>],
+    ["contact", contactId && <Link to={`/customers/${customerId}`}>{r.names[contactId] ?? ""}</Link>],
+    ["type", dictLabel(lang, dicts, "service_type", f.type)],
+    ["priority", t(`priority.${String(f.priority ?? "normal")}`)],
+    [
+      "due",
+      typeof f.due === "string" && f.due ? (
+        <span>
+          {formatDate(lang, f.due)} {overdue && <Tag color="red">{t("service.overdue")}</Tag>}
+        </span>
+      ) : null,
+    ],
+    ["assignee", f.assignee ? <span data-testid="service-assignee">{name(f.assignee)}</span> : null],
+    ["assigned_by", f.assigned_by ? t("service.by_at", { name: name(f.assigned_by), time: when(f.assigned_at) }) : null],
+    ["result", f.result ? String(f.result) : null],
+    ["handled_at", when(f.handled_at)],
+    [
+      "satisfaction",
+      typeof f.satisfaction === "number" ? (
+        <span data-testid="service-satisfaction" data-value={f.satisfaction}>
+          <Rate disabled value={f.satisfaction} className="rate-small" /> {t("service.stars", { count: f.satisfaction })}
+        </span>
+      ) : null,
+    ],
+    ["feedback", f.feedback ? String(f.feedback) : null],
+    ["archived_at", when(f.archived_at)],
+    ["created", t("service.by_at", { name: name(r.created_by) || t("history.someone"), time: when(r.created_at) })],
+    ["description", f.description ? String(f.description) : null],
+  ];
+
+  return (
+    <div className="page detail" data-testid="service-detail">
+      <div className="page-head">
+        <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
+          {t("common.back")}
+        </Button>
+      </div>
+      <div className="detail-head">
+        <div>
+          <h1 data-testid="service-title">{String(f.title ?? "")}</h1>
+          <p className="muted head-tags">
+            <span>{[f.code, dictLabel(lang, dicts, "service_type", f.type)].filter(Boolean).join(" · ")}</span>
+            <StateTag kind="service_request" state={status} testId="service-status" />
+          </p>
+        </div>
+        <div className="actions">
+          {!r.deleted_at && (
+            <TransitionButtons kind="service_request" id={id} offers={offers} skip={["reopen", "archive"]} onDone={done} />
+          )}
+          {feedbackOffered && !r.deleted_at && (
+            <Button type="primary" icon={<SmileOutlined />} onClick={() => setFeedback(true)} data-testid="service-feedback">
+              {t("service.feedback")}
+            </Button>
+          )}
+          {actions.includes("update") && !r.deleted_at && (
+            <Button icon={<EditOutlined />} onClick={() => navigate(`/edit/service_request/${id}`)} data-testid="edit-service">
+              {t("common.edit")}
+            </Button>
+          )}
+          {actions.includes("delete") && !r.deleted_at && (
+            <Button
+              danger
+              icon={<DeleteOutlined />}
+              onClick={() => void remove(id, String(f.title ?? "")).then(done)}
+              data-testid="delete-service"
+            >
+              {t("common.delete")}
+            </Button>
+          )}
+        </div>
+      </div>
+      {r.deleted_at && <Alert type="warning" showIcon message={t("detail.deleted")} />}
+      <AwaitingNotice view={r} />
+      <RefusedNotices view={r} />
+
+      <div className="detail-grid">
+        <Card title={t("detail.fields")}>
+          <dl className="fields">
+            {rows.map(([field, value]) =>
+              value ? (
+                <div key={field} className="field-row" data-field={field}>
+                  <dt>{t(`field.${field}`)}</dt>
+                  <dd className={field === "description" ? "notes" : ""}>{value}</dd>
+                </div>
+              ) : null,
+            )}
+          </dl>
+        </Card>
+        <Card title={t("field.handling_log")}>
+          <HandlingLog
+            id={id}
+            entries={(f.handling_log as unknown as LogEntry[] | undefined) ?? []}
+            names={r.names}
+            canAdd={actions.includes("append") && !r.deleted_at}
+            onAdded={done}
+          />
+        </Card>
+      </div>
+      {feedback && (
+        <FeedbackDialog
+          id={id}
+          onClose={() => setFeedback(false)}
+          onDone={() => {
+            setFeedback(false);
+            done();
+          }}
+        />
+      )}
+    </div>
+  );
+}
