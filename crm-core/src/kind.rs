@@ -300,6 +300,8 @@ static CUSTOMER: KindSpec = KindSpec {
         f("owner", Ref(Kind::User)).indexed().or(Default::CurrentUser),
         // Why it is in the pool: the reason it was released with.
         f("pool_reason", LONG_TEXT),
+        // When its owner took it (a claim or a transfer): quiet time counts from then at most.
+        f("owned_at", DateTime),
         f("tags", Tags),
         f("notes", Notes),
         f("custom_fields", Custom),
@@ -517,7 +519,7 @@ use Role::{Admin, Supervisor};
 /// A customer with no owner is in the pool (公海): anyone may claim it, the first claim wins.
 static CUSTOMER_FLOW: Workflow = Workflow {
     state: StateOf::Holder { name: "owner", empty: "pool", held: "owned" },
-    decided: &["owner"],
+    decided: &["owner", "owned_at"],
     initial: &["owned", "pool"],
     created_with: &["owner"],
     transitions: &[
@@ -527,7 +529,7 @@ static CUSTOMER_FLOW: Workflow = Workflow {
             to: "owned",
             by: &[By::Claimant],
             sets: &["owner"],
-            stamps: &[],
+            stamps: &["owned_at"],
             requires: &["owner"],
             fields: &["pool_reason"],
             guard: Guard::OwnedLimit,
@@ -549,7 +551,7 @@ static CUSTOMER_FLOW: Workflow = Workflow {
             to: "owned",
             by: &[By::Role(Supervisor), By::Role(Admin)],
             sets: &["owner"],
-            stamps: &[],
+            stamps: &["owned_at"],
             requires: &["owner"],
             fields: &["pool_reason"],
             guard: Guard::None,

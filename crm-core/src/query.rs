@@ -157,7 +157,9 @@ pub const PIPELINE_CARDS: usize = 200;
 pub(crate) struct Quiet<'a> {
     pub cutoff: i64,
     pub by_grade: &'a [(String, i64)],
-    pub since_created: bool,
+    /// Count quiet time from when its owner took the customer, when that is later than its
+    /// latest activity, and from its creation when it has neither (see `SINCE_TAKEN`).
+    pub since_taken: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -165,7 +167,18 @@ pub struct Dormant {
     pub customer: Item,
     pub last_activity_at: Option<String>,
     pub days_quiet: Option<i64>,
+    /// What quiet time was counted from (UTC ms; see [`Quiet::since_taken`]).
+    #[serde(skip)]
+    pub since: i64,
 }
+
+/// A customer's latest activity, in a query over `p_customer t`.
+const LAST_ACTIVITY: &str = "(SELECT MAX(a.time) FROM p_activity a WHERE a.customer = t.id AND a.deleted_at IS NULL)";
+/// When a customer's quiet time starts: its latest activity or when its owner took it,
+/// whichever is later; with neither, its creation (over columns `last`, `owned_at`,
+/// `created_at`). Activities older than the record (imported history) still count.
+const SINCE_TAKEN: &str = "(CASE WHEN last IS NULL AND owned_at IS NULL THEN created_at
+                             ELSE MAX(IFNULL(last, 0), IFNULL(owned_at, 0)) END)";
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SearchHit {
@@ -591,18 +604,18 @@ impl Store {
     /// Customers with no activity in the last `days` days (or none at all), quietest first.
     pub fn dormant(&self, days: i64, owner: Option<&str>, limit: usize) -> Result<Vec<Dormant>> {
         let cutoff = now_ms().saturating_sub(days.max(0).saturating_mul(86_400_000));
-        self.quiet_customers(owner, &Quiet { cutoff, by_grade: &[], since_created: false }, limit)
+        self.quiet_customers(owner, &Quiet { cutoff, by_grade: &[], since_taken: false }, limit)
     }
 
-    /// Customers whose last business (their latest activity; with `since_created`, their
-    /// creation when they have none) is before a cutoff — one for all, or one per grade —
+    /// Customers whose last business (their latest activity; with `since_taken`, their
+    /// creation or when their owner took them, when later) is before a cutoff — one for all, or one per grade —
     /// quietest first. What the dormant list and churn warnings (`crate::domain::churn`) share.
     pub(crate) fn quiet_customers(&self, owner: Option<&str>, quiet: &Quiet<'_>, limit: usize) -> Result<Vec<Dormant>> {
         let now = now_ms();
         let columns = select_columns(Kind::Customer);
         let last_index = columns.len();
         let cols = columns.join(", ");
-        let since = if quiet.since_created { "IFNULL(last, created_at)" } else { "IFNULL(last, 0)" };
+        let since = if quiet.since_taken { SINCE_TAKEN } else { "IFNULL(last, 0)" };
         let mut args: Vec<rusqlite::types::Value> =
             vec![owner.map(str::to_string).into(), quiet.cutoff.into(), (limit.clamp(1, MAX_PAGE) as i64).into()];
         let cutoff_sql = if quiet.by_grade.is_empty() {
@@ -617,9 +630,8 @@ impl Store {
             sql + " ELSE ?2 END"
         };
         let sql = format!(
-            "SELECT * FROM (
-               SELECT {cols}, (SELECT MAX(a.time) FROM p_activity a
-                               WHERE a.customer = t.id AND a.deleted_at IS NULL) AS last
+            "SELECT *, {since} FROM (
+               SELECT {cols}, {LAST_ACTIVITY} AS last
                FROM p_customer t WHERE t.deleted_at IS NULL AND (?1 IS NULL OR t.owner = ?1))
              WHERE {since} < {cutoff_sql}
              ORDER BY {since}, id LIMIT ?3"
@@ -631,9 +643,19 @@ impl Store {
                 customer: item_from_row(Kind::Customer, r)?,
                 last_activity_at: last.map(format_datetime),
                 days_quiet: last.map(|l| (now - l) / 86_400_000),
+                since: r.get(last_index + 1)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// When a customer's quiet time starts (UTC ms): see [`Quiet::since_taken`].
+    pub(crate) fn quiet_since(&self, customer: &str) -> Result<i64> {
+        let sql = format!(
+            "SELECT {SINCE_TAKEN} FROM (SELECT {LAST_ACTIVITY} AS last, t.owned_at AS owned_at, t.created_at AS created_at
+             FROM p_customer t WHERE t.id = ?)"
+        );
+        Ok(self.conn.prepare_cached(&sql)?.query_row([customer], |r| r.get(0))?)
     }
 
     /// Customers and contacts matching `query` anywhere in code, name, phone or email.

@@ -154,6 +154,10 @@ struct DocMeta {
     deleted: bool,
     /// Who it is assigned to (its kind's `assigned` fields).
     assignees: Vec<String>,
+    /// A customer's grade; an activity's time, a customer's `owned_at` (UTC ms): what
+    /// recycling to the pool reads.
+    grade: Option<String>,
+    time: Option<i64>,
 }
 
 fn doc_meta(doc: &RecordDoc) -> DocMeta {
@@ -173,6 +177,20 @@ fn doc_meta(doc: &RecordDoc) -> DocMeta {
         created_at: doc.created_at(),
         deleted: doc.deleted_at().is_some(),
         assignees: kind.map(|k| crm_core::workflow::assignees(k, doc)).unwrap_or_default(),
+        grade: read("grade"),
+        // An activity's time; for a customer, when its owner took it (a claim or a transfer).
+        time: match kind {
+            Some(Kind::Customer) => read_ms(doc, Kind::Customer, "owned_at"),
+            Some(k) => read_ms(doc, k, "time"),
+            None => None,
+        },
+    }
+}
+
+fn read_ms(doc: &RecordDoc, kind: Kind, name: &str) -> Option<i64> {
+    match kind.spec().field(name).and_then(|f| doc.read(f)) {
+        Some(FieldValue::DateTime(ms)) => Some(ms),
+        _ => None,
     }
 }
 
@@ -211,6 +229,16 @@ impl ServerDb {
         if !has_deleted {
             conn.execute_batch("ALTER TABLE docs ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0")?;
         }
+        let has_business: bool =
+            conn.query_row("SELECT COUNT(*) FROM pragma_table_info('docs') WHERE name = 'time'", [], |r| r.get(0))?;
+        if !has_business {
+            // What the pool's recycling reads: a customer's grade and creation, an activity's time.
+            conn.execute_batch(
+                "ALTER TABLE docs ADD COLUMN grade TEXT; ALTER TABLE docs ADD COLUMN time INTEGER;
+                 ALTER TABLE docs ADD COLUMN created_at INTEGER;",
+            )?;
+            backfill_business_columns(&conn)?;
+        }
         let actor: Option<String> =
             conn.query_row("SELECT value FROM meta WHERE key = 'system_actor'", [], |r| r.get(0)).optional()?;
         let actor = match actor {
@@ -226,6 +254,102 @@ impl ServerDb {
         let mut db = ServerDb { conn, cache: DocCache::new(CACHE_DOCS), system_actor };
         db.seed_reference_data()?;
         Ok(db)
+    }
+
+    /// Return to the pool the customers whose grade's rule (`grade_rule` records an admin
+    /// keeps; by default none) says were neglected: no activity for `recycle_days` (counted
+    /// from their creation when they have none). The server writes the change itself, as any
+    /// transfer: everyone gains the customer to read (the pool is open to all). Devices warn
+    /// the owner `recycle_warning_days` before (`crm_core::domain::reminders`). Returns the
+    /// customers recycled.
+    pub fn recycle(&mut self, now_ms: i64) -> Result<Vec<String>, DbError> {
+        let rules: Vec<(String, i64)> = self
+            .grade_rules()?
+            .into_iter()
+            .filter(|r| r.recycle_days > 0)
+            .filter_map(|r| r.grade.map(|g| (g, r.recycle_days)))
+            .collect();
+        let mut due = Vec::new();
+        for (grade, days) in &rules {
+            let cutoff = now_ms.saturating_sub(days.saturating_mul(86_400_000));
+            let ids: Vec<String> = self
+                .conn
+                .prepare_cached(
+                    // Quiet since the latest activity or the owner's taking it, whichever is
+                    // later; with neither, since its creation (as the devices count it).
+                    "SELECT id FROM (
+                       SELECT c.id, c.time AS owned_at, c.created_at,
+                              (SELECT MAX(a.time) FROM docs a
+                               WHERE a.customer = c.id AND a.kind = 'activity' AND a.deleted = 0) AS last
+                       FROM docs c WHERE c.kind = 'customer' AND c.deleted = 0 AND c.owner IS NOT NULL
+                         AND c.grade = ?1)
+                     WHERE (CASE WHEN last IS NULL AND owned_at IS NULL THEN IFNULL(created_at, ?2)
+                            ELSE MAX(IFNULL(last, 0), IFNULL(owned_at, 0)) END) < ?3",
+                )?
+                .query_map(params![grade, now_ms, cutoff], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            due.extend(ids.into_iter().map(|id| (id, *days)));
+        }
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let spec = Kind::Customer.spec();
+        let (Some(owner), Some(reason)) = (spec.field("owner"), spec.field("pool_reason")) else {
+            return Ok(Vec::new());
+        };
+        let tx = self.conn.transaction()?;
+        let mut recycled = Vec::new();
+        for (id, days) in due {
+            let mut doc = current_doc(&mut self.cache, &tx, &id)?;
+            let before = doc_meta(&doc);
+            doc.set_actor(&self.system_actor);
+            let why = FieldValue::Str(format!("自动回收：{days} 天无业务往来 (recycled: no business for {days} days)"));
+            let written = doc.write(owner, None, false).and_then(|()| doc.write(reason, Some(&why), false));
+            written.map_err(|e| DbError::Invalid(e.to_string()))?;
+            let Some(mut change) = doc.commit("system", now_ms / 1000) else {
+                self.cache.put(&id, doc);
+                continue;
+            };
+            store_own_change(&tx, &id, Kind::Customer, &mut doc, &mut change)?;
+            let after = doc_meta(&doc);
+            write_doc_row(&tx, &id, &after, None)?;
+            record_transfer(&tx, &id, Some(Kind::Customer), before.owner.as_deref(), None)?;
+            self.cache.put(&id, doc);
+            recycled.push(id);
+        }
+        let committed = tx.commit();
+        if committed.is_err() {
+            self.cache.clear();
+        }
+        committed?;
+        Ok(recycled)
+    }
+
+    /// Every grade's rules as the admin set them (`grade_rule` records), else the defaults.
+    fn grade_rules(&self) -> Result<Vec<crm_core::domain::churn::GradeRule>, DbError> {
+        let snapshots: Vec<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT snapshot FROM docs WHERE kind = 'grade_rule' AND deleted = 0")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let spec = Kind::GradeRule.spec();
+        let mut out = Vec::new();
+        for snapshot in snapshots {
+            let Ok(doc) = RecordDoc::load(&snapshot, Vec::new()) else { continue };
+            let read = |name: &str| spec.field(name).and_then(|f| doc.read(f));
+            let Some(FieldValue::Str(grade)) = read("grade") else { continue };
+            let mut rule = crm_core::domain::churn::default_rule(Some(&grade));
+            let int = |name: &str, default: i64| match read(name) {
+                Some(FieldValue::Int(n)) => n,
+                _ => default,
+            };
+            rule.churn_days = int("churn_days", rule.churn_days);
+            rule.churn_warning_days = int("churn_warning_days", rule.churn_warning_days);
+            rule.recycle_days = int("recycle_days", rule.recycle_days);
+            rule.recycle_warning_days = int("recycle_warning_days", rule.recycle_warning_days);
+            out.push(rule);
+        }
+        Ok(out)
     }
 
     /// The default dictionary entries every device starts with, as the same changes
@@ -724,19 +848,7 @@ impl ServerDb {
                 .optional()?
                 .flatten();
             // The snapshot is written when the push ends (`Unsaved::store`).
-            tx.prepare_cached(
-                "INSERT INTO docs (id, kind, customer, owner, scope_owner, deleted, snapshot)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, x'')
-                 ON CONFLICT (id) DO UPDATE SET kind = ?2, customer = ?3, owner = ?4, scope_owner = ?5, deleted = ?6",
-            )?
-            .execute(params![
-                doc_id,
-                after.kind.map(Kind::as_str),
-                after.customer,
-                after.owner,
-                scope,
-                after.deleted
-            ])?;
+            write_doc_row(&tx, &doc_id, &after, scope.as_deref())?;
             if existed && old_scope != scope {
                 record_transfer(&tx, &doc_id, after.kind, old_scope.as_deref(), scope.as_deref())?;
             }
@@ -1203,6 +1315,46 @@ fn record_transfer(
         tx.prepare_cached("INSERT INTO log (doc_id, event, old_scope, new_scope) VALUES (?, 'access', ?, ?)")?
             .execute(params![id, old, new])?;
     }
+    Ok(())
+}
+
+/// Fill the columns recycling reads for records stored before they existed.
+fn backfill_business_columns(conn: &Connection) -> Result<(), DbError> {
+    let rows: Vec<(String, Vec<u8>)> = conn
+        .prepare("SELECT id, snapshot FROM docs WHERE kind IN ('customer', 'activity') AND length(snapshot) > 0")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, snapshot) in rows {
+        let Ok(doc) = RecordDoc::load(&snapshot, Vec::new()) else { continue };
+        let meta = doc_meta(&doc);
+        conn.execute(
+            "UPDATE docs SET grade = ?, time = ?, created_at = ?, deleted = ? WHERE id = ?",
+            params![meta.grade, meta.time, meta.created_at, meta.deleted, id],
+        )?;
+    }
+    Ok(())
+}
+
+/// A record's row in `docs` (its snapshot is written apart): what access, assignment and
+/// recycling decisions read.
+fn write_doc_row(tx: &Connection, id: &str, meta: &DocMeta, scope: Option<&str>) -> Result<(), DbError> {
+    tx.prepare_cached(
+        "INSERT INTO docs (id, kind, customer, owner, scope_owner, deleted, grade, time, created_at, snapshot)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, x'')
+         ON CONFLICT (id) DO UPDATE SET kind = ?2, customer = ?3, owner = ?4, scope_owner = ?5, deleted = ?6,
+             grade = ?7, time = ?8, created_at = ?9",
+    )?
+    .execute(params![
+        id,
+        meta.kind.map(Kind::as_str),
+        meta.customer,
+        meta.owner,
+        scope,
+        meta.deleted,
+        meta.grade,
+        meta.time,
+        meta.created_at
+    ])?;
     Ok(())
 }
 

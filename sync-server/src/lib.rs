@@ -121,6 +121,8 @@ pub async fn serve_with(
 
 /// How often the database is checked for what other processes wrote.
 const POLL: Duration = Duration::from_millis(250);
+/// How often neglected customers are looked for (and once at start).
+const RECYCLE_EVERY: Duration = Duration::from_secs(600);
 
 /// The admin commands are other processes writing the same database: notice what they
 /// changed (accounts, devices, log entries) and wake the connections it concerns.
@@ -134,8 +136,20 @@ async fn watch_database(state: Arc<AppState>) {
     };
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_recycle: Option<tokio::time::Instant> = None;
     loop {
         tick.tick().await;
+        if last_recycle.is_none_or(|at| at.elapsed() >= RECYCLE_EVERY) {
+            last_recycle = Some(tokio::time::Instant::now());
+            // Customers neglected past their grade's rule go back to the pool.
+            match state.with_db(|db| db.recycle(crm_core::value::now_ms())).await {
+                Ok(recycled) if !recycled.is_empty() => {
+                    eprintln!("sync-server: returned {} neglected customers to the pool", recycled.len());
+                }
+                Ok(_) => {}
+                Err(e) => eprintln!("sync-server: cannot recycle neglected customers: {e}"),
+            }
+        }
         // A point read of two values: cheap enough to do inline.
         let Ok((auth, seq)) = crate::db::versions(&conn) else { continue };
         if state.auth.send_if_modified(|v| std::mem::replace(v, auth) != auth) {

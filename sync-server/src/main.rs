@@ -21,6 +21,8 @@ const USAGE: &str = "usage: sync-server COMMAND --db PATH [options]
   user password --db PATH USERNAME                                       (password on stdin)
   device list --db PATH
   device revoke --db PATH DEVICE_ID
+  recycle --db PATH                return neglected customers to the pool now (the server also
+                                   does it every 10 minutes; rules: grade_rule records)
   backup --db PATH --to FILE       a consistent copy, safe while the server runs
   restore --db PATH --from FILE    replace the database (stop the server first)
 
@@ -75,6 +77,11 @@ fn main() -> Result<()> {
             let password = read_password()?;
             let id = ServerDb::open(&db_path)?.add_user(&username, &name, &role, team.as_deref(), &password)?;
             println!("added {username} ({role}) with id {id}");
+            Ok(())
+        }
+        ["recycle"] => {
+            let recycled = ServerDb::open(&db_path)?.recycle(crm_core::value::now_ms())?;
+            println!("returned {} customers to the pool", recycled.len());
             Ok(())
         }
         ["user", "list"] => {

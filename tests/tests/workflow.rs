@@ -366,3 +366,55 @@ async fn churn_warnings_and_one_case_from_two_devices_postponed_then_confirmed()
     let cases = sue.call(json!({"op": "list", "kind": "churn_case", "filter": {"status": "confirmed"}}));
     assert_eq!(cases["items"].as_array().unwrap().len(), 1, "supervisors see their team's cases: {cases}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_returns_neglected_customers_to_the_pool_by_their_grades_rule() {
+    let server = TestServer::start();
+    let [root, ann, bob] = server
+        .people([
+            ("root", "admin", None),
+            ("ann", "account_manager", Some("east")),
+            ("bob", "account_manager", Some("west")),
+        ])
+        .await;
+    root.sync().await.unwrap();
+    root.create("grade_rule", json!({"grade": "D", "recycle_days": 30, "recycle_warning_days": 10}));
+    root.sync().await.unwrap();
+    let days_ago = |n: i64| (chrono::Utc::now() - chrono::Duration::days(n)).to_rfc3339();
+    let neglected = ann.create("customer", json!({"name": "淮安远东五金", "grade": "D"}));
+    ann.create("activity", json!({"customer": neglected, "type": "call", "time": days_ago(40)}));
+    let warned = ann.create("customer", json!({"name": "泰州华泰建材", "grade": "D"}));
+    ann.create("activity", json!({"customer": warned, "type": "call", "time": days_ago(25)}));
+    let graded_a = ann.create("customer", json!({"name": "南通重点客户", "grade": "A"}));
+    ann.create("activity", json!({"customer": graded_a, "type": "call", "time": days_ago(400)}));
+    ann.sync().await.unwrap();
+
+    // Ann is warned of the one five days from its turn.
+    let reminders = ann.call(json!({"op": "reminders"}));
+    assert!(
+        reminders["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["reason"] == "recycle_warning" && i["id"] == warned.as_str()),
+        "{reminders}"
+    );
+
+    let recycled = server.db().recycle(crm_core::value::now_ms()).unwrap();
+    assert_eq!(recycled, vec![neglected.clone()], "only the D customer past its 30 days");
+    ann.sync().await.unwrap();
+    bob.sync().await.unwrap();
+    let seen = bob.get(&neglected);
+    assert!(seen["fields"].get("owner").is_none(), "in the pool, open to bob of another team: {seen}");
+    assert!(seen["fields"]["pool_reason"].as_str().unwrap().contains("30"));
+    assert!(ann.get(&neglected)["fields"].get("owner").is_none());
+    assert!(!bob.doc_ids().contains(&warned) && !bob.doc_ids().contains(&graded_a));
+    assert_eq!(transitions(&bob, &neglected), ["claim"]);
+    // Claimed again, it is someone's for another 30 days.
+    take(&bob, &neglected, "claim", json!({}));
+    bob.sync().await.unwrap();
+    assert!(
+        server.db().recycle(crm_core::value::now_ms()).unwrap().is_empty(),
+        "its new owner gets the grade's 30 days from the claim"
+    );
+}

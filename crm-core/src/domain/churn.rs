@@ -64,7 +64,8 @@ pub struct CaseSummary {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChurnWarning {
     pub customer: Item,
-    /// Its latest activity, RFC 3339 (none: counted from when the customer was created).
+    /// Its latest activity, RFC 3339 (quiet time counts from it, or from when the customer
+    /// was created or its owner took it, when later: `episode`).
     pub last_business_at: Option<String>,
     /// The day the warning counts from: the episode a case for it belongs to.
     pub episode: String,
@@ -131,7 +132,7 @@ impl Store {
         let fallback = rules.iter().find(|r| r.grade.is_none()).cloned().unwrap_or_else(|| default_rule(None));
         let by_grade: Vec<(String, i64)> =
             rules.iter().filter_map(|r| r.grade.clone().map(|g| (g, cutoff(r)))).collect();
-        let quiet = Quiet { cutoff: cutoff(&fallback), by_grade: &by_grade, since_created: true };
+        let quiet = Quiet { cutoff: cutoff(&fallback), by_grade: &by_grade, since_taken: true };
         let mut out = Vec::new();
         for row in self.quiet_customers(owner, &quiet, limit)? {
             let fields = &row.customer.fields;
@@ -143,11 +144,7 @@ impl Store {
             }
             let grade = fields.get("grade").and_then(|g| g.as_str());
             let rule = rules.iter().find(|r| r.grade.as_deref() == grade && grade.is_some()).unwrap_or(&fallback);
-            let since_ms = match &row.last_activity_at {
-                Some(at) => crate::value::parse_datetime(at).unwrap_or(now),
-                None => self.created_ms(&row.customer.id)?,
-            };
-            let since = day_of(since_ms);
+            let since = day_of(row.since);
             let episode = since.format("%Y-%m-%d").to_string();
             let case = self.churn_case(&row.customer.id, &episode)?;
             match case.as_ref().map(|c| c.status.as_str()) {
@@ -176,10 +173,6 @@ impl Store {
         Ok(out)
     }
 
-    fn created_ms(&self, id: &str) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT created_at FROM p_customer WHERE id = ?", [id], |r| r.get(0))?)
-    }
-
     /// The case of a customer's episode, if this device holds it.
     fn churn_case(&self, customer: &str, episode: &str) -> Result<Option<CaseSummary>> {
         let id = crate::genesis::id_of(Kind::ChurnCase, &[customer, episode]);
@@ -202,16 +195,7 @@ impl Store {
         if kind != Kind::Customer {
             return Err(Error::field("customer", "unknown_reference"));
         }
-        let last: Option<i64> = self.conn.query_row(
-            "SELECT MAX(time) FROM p_activity WHERE customer = ? AND deleted_at IS NULL",
-            [customer],
-            |r| r.get(0),
-        )?;
-        let since = match last {
-            Some(ms) => ms,
-            None => self.created_ms(customer)?,
-        };
-        let episode = day_of(since).format("%Y-%m-%d").to_string();
+        let episode = day_of(self.quiet_since(customer)?).format("%Y-%m-%d").to_string();
         let id = crate::genesis::id_of(Kind::ChurnCase, &[customer, &episode]);
         if self.kind_of(&id).is_ok() {
             return Ok(id);

@@ -136,7 +136,7 @@ impl Store {
         let quiet = Quiet {
             cutoff: fallback.map(|f| cutoff(f.recycle_days, f.recycle_warning_days)).unwrap_or(i64::MIN),
             by_grade: &by_grade,
-            since_created: true,
+            since_taken: true,
         };
         let mut out = Vec::new();
         for row in self.quiet_customers(owner, &quiet, 200)? {
@@ -148,15 +148,7 @@ impl Store {
             let Some(rule) = rules.iter().find(|r| r.grade.as_deref() == grade && grade.is_some()).or(fallback) else {
                 continue;
             };
-            let since = match &row.last_activity_at {
-                Some(at) => crate::value::parse_datetime(at).unwrap_or(now),
-                None => row
-                    .customer
-                    .created_at
-                    .parse::<chrono::DateTime<chrono::Utc>>()
-                    .map(|d| d.timestamp_millis())
-                    .unwrap_or(now),
-            };
+            let since = row.since;
             let since =
                 chrono::DateTime::<chrono::Utc>::from_timestamp_millis(since).map(|d| d.date_naive()).unwrap_or(today);
             let due = since + Duration::days(rule.recycle_days);
