@@ -2,7 +2,7 @@
 // revision number that moves whenever records change (here or from another device), so
 // every open view refreshes in place without a reload.
 
-import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 import type { ReactNode } from "react";
 import { Crm, defaultTransport } from "./api";
 import type { AppStatus, Item, Json, KindSchema, Role, SyncStatus } from "./api";
@@ -19,6 +19,9 @@ interface Ctx {
   t: T;
   /// Moves on every change of records; views re-read when it moves.
   revision: number;
+  /// Moves when the server acknowledges edits sent from here (fewer waiting to be sent), which
+  /// changes no record but ends "awaiting confirmation": record views re-read on it too.
+  confirmed: number;
   schema: KindSchema[];
   dicts: Item[];
   users: Item[];
@@ -42,13 +45,23 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
     return saved === "en" || saved === "zh-CN" ? saved : detectLang();
   });
   const [revision, setRevision] = useState(0);
+  const lastPending = useRef<number | null>(null);
+  const [confirmed, setConfirmed] = useState(0);
   const [schema, setSchema] = useState<KindSchema[]>([]);
   const [dicts, setDicts] = useState<Item[]>([]);
   const [users, setUsers] = useState<Item[]>([]);
 
+  // Fewer edits waiting than last time: the server acknowledged some.
+  const notePending = useCallback((pending: number) => {
+    if (lastPending.current !== null && pending < lastPending.current) setConfirmed((c) => c + 1);
+    lastPending.current = pending;
+  }, []);
+
   const refreshStatus = useCallback(async () => {
-    setStatus(await crm.status());
-  }, [crm]);
+    const s = await crm.status();
+    notePending(s.sync.pending);
+    setStatus(s);
+  }, [crm, notePending]);
 
   useEffect(() => {
     refreshStatus().catch(() => undefined);
@@ -56,12 +69,13 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
       if (event.event === "records_changed") setRevision((r) => r + 1);
       if (event.event === "sync_status") {
         const sync: SyncStatus = event.status;
+        notePending(sync.pending);
         setStatus((s) => (s ? { ...s, sync } : s));
         // Sign-in state may have changed (revoked, refused): ask again.
         if (sync.state === "error") refreshStatus().catch(() => undefined);
       }
     });
-  }, [crm, refreshStatus]);
+  }, [crm, refreshStatus, notePending]);
 
   // Pending counts change with local edits too.
   useEffect(() => {
@@ -95,6 +109,7 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
     setLang,
     t,
     revision,
+    confirmed,
     schema,
     dicts,
     users,

@@ -41,11 +41,11 @@ const SHOWN: { name: string; dict?: string }[] = [
 ];
 
 export function CustomerDetail({ id }: { id: string }) {
-  const { crm, t, lang, dicts, users } = useCrm();
+  const { crm, t, lang, dicts, users, confirmed } = useCrm();
   const { canWrite } = useRole();
   const { message } = AntApp.useApp();
   const navigate = useNavigate();
-  const view = useData(() => crm.customer360(id), [id]);
+  const view = useData(() => crm.customer360(id), [id, confirmed]);
   // What this person may do here, from the same rules the server enforces.
   const permissions = useData(() => crm.permissions(id), [id]);
   const [showHistory, setShowHistory] = useState(false);

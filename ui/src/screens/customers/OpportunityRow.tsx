@@ -10,8 +10,8 @@ import { RowMain } from "./RowMain";
 /// 开发失败), and the assign / succeed / fail actions the core offers this person, with a
 /// transition awaiting the server and refusals shown under it.
 export function OpportunityRow({ opportunity: o }: { opportunity: Item }) {
-  const { crm, t, lang, users } = useCrm();
-  const view = useData(() => crm.get(o.id), [o.id]);
+  const { crm, t, lang, users, confirmed } = useCrm();
+  const view = useData(() => crm.get(o.id), [o.id, confirmed]);
   const permissions = useData(() => crm.permissions(o.id), [o.id]);
   const editable = permissions.data?.actions.includes("update") === true;
   const status = typeof o.fields.status === "string" ? o.fields.status : "developing";

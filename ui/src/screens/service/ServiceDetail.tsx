@@ -17,9 +17,10 @@ import { isOverdue } from "./model";
 /// One service request: its fields, the customer and contact it is for, its handling log,
 /// and the workflow actions this person may take now (from `permissions`).
 export function ServiceDetail({ id }: { id: string }) {
-  const { crm, t, lang, dicts, users } = useCrm();
+  const { crm, t, lang, dicts, users, confirmed } = useCrm();
   const navigate = useNavigate();
-  const view = useData(() => crm.get(id), [id]);
+  // Re-read when the server confirms a transition made here ("awaiting" ends).
+  const view = useData(() => crm.get(id), [id, confirmed]);
   const permissions = useData(() => crm.permissions(id), [id]);
   const remove = useUndoableDelete();
   const [feedback, setFeedback] = useState(false);
