@@ -9,6 +9,7 @@ import type { Fields, RecordView, TransitionOffer } from "../api";
 import { CrmError } from "../api";
 import { errorText, fieldErrorText } from "../errors";
 import { fieldSpec } from "../forms";
+import { remember } from "../recent";
 import { useCrm } from "../state";
 import { OwnerSelect } from "./OwnerSelect";
 
@@ -76,13 +77,17 @@ export function TransitionButtons({
   const [open, setOpen] = useState<TransitionOffer | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const shown = offers.filter((o) => !skip.includes(o.name));
+  const taken = (view: RecordView) => {
+    remember(id, kind, String(view.fields[kind === "customer" ? "name" : "title"] ?? title ?? ""));
+    onDone(view);
+  };
   const take = async (offer: TransitionOffer) => {
     if (!IMMEDIATE.has(`${kind}.${offer.name}`)) return setOpen(offer);
     setBusy(offer.name);
     try {
       const view = await crm.transition(id, offer.name);
       if (offer.name === "claim") message.success(t("pool.claimed", { name: title ?? "" }));
-      onDone(view);
+      taken(view);
     } catch (e) {
       message.error(errorText(t, e));
     } finally {
@@ -111,7 +116,7 @@ export function TransitionButtons({
           onClose={() => setOpen(null)}
           onDone={(view) => {
             setOpen(null);
-            onDone(view);
+            taken(view);
           }}
         />
       )}

@@ -1,6 +1,7 @@
 import { Alert, Button, Input, Modal, Rate } from "antd";
 import { useState } from "react";
 import { errorText } from "../../errors";
+import { remember } from "../../recent";
 import { useCrm, useData } from "../../state";
 import { DEFAULT_REOPEN_BELOW, feedbackTransition } from "./model";
 
@@ -25,7 +26,8 @@ export function FeedbackDialog({ id, onClose, onDone }: { id: string; onClose: (
     setBusy(true);
     setError(null);
     try {
-      await crm.transition(id, transition, { satisfaction: stars, ...(comment.trim() ? { feedback: comment.trim() } : {}) });
+      const view = await crm.transition(id, transition, { satisfaction: stars, ...(comment.trim() ? { feedback: comment.trim() } : {}) });
+      remember(id, view.kind, String(view.fields.title ?? ""));
       onDone();
     } catch (e) {
       setError(errorText(t, e));

@@ -3,6 +3,7 @@ import { Button, Card, Descriptions, Space } from "antd";
 import { Link, useNavigate } from "react-router-dom";
 import { codeText, refusalText } from "../../errors";
 import { formatDateTime } from "../../i18n";
+import { recall } from "../../recent";
 import { useCrm, useData, userName } from "../../state";
 import { SyncIndicator } from "../../components/SyncIndicator";
 import { UserBadge } from "../../components/Navigation";
@@ -62,15 +63,18 @@ export function SyncScreen() {
         )}
         <ul className="list">
           {rejected.data?.map((r) => {
+            // A record that left this device since: named from what this app remembers of it.
+            const known = r.title ? null : recall(r.doc_id);
+            const kind = r.kind ?? known?.kind ?? null;
             const main = (
               <>
                 <strong>
-                  {r.kind ? `${t(`kind.${r.kind}`)} · ` : ""}
-                  {r.title ?? t("sync.record_gone")}
+                  {kind ? `${t(`kind.${kind}`)} · ` : ""}
+                  {r.title ?? known?.title ?? t("sync.record_gone")}
                 </strong>
                 {/* A lost race names who got there first and when. */}
                 <span className="muted refusal-text" data-testid="rejected-reason" data-code={r.code}>
-                  {refusalText(t, lang, r, (id) => userName(users, id), r.kind)}
+                  {refusalText(t, lang, r, (id) => userName(users, id), kind)}
                 </span>
               </>
             );
