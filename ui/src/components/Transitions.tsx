@@ -27,12 +27,25 @@ const ASKS: Record<string, string[]> = {
   "service_request.handle": ["result"],
 };
 
+/// The preset fields of a transition, those it may write.
+function presetFor(kind: string, offer: TransitionOffer): Fields {
+  const preset = PRESETS[`${kind}.${offer.name}`] ?? {};
+  return Object.fromEntries(Object.entries(preset).filter(([f]) => offer.fields.includes(f) || offer.sets.includes(f)));
+}
+
 export function askedFields(kind: string, offer: TransitionOffer): string[] {
   return ASKS[`${kind}.${offer.name}`] ?? [...new Set([...offer.sets, ...offer.requires, ...offer.fields])];
 }
 
 /// The step a record is waiting for, shown as the main button.
 const PRIMARY = new Set(["claim", "assign", "handle"]);
+
+/// Fields a transition writes on the way without asking: an opportunity that succeeded is won
+/// on the board, one that failed is lost (both transitions may write `stage`).
+const PRESETS: Record<string, Fields> = {
+  "opportunity.succeed": { stage: "won" },
+  "opportunity.fail": { stage: "lost" },
+};
 
 /// Transitions taken at once, without a dialog.
 const IMMEDIATE = new Set(["customer.claim"]);
@@ -49,6 +62,7 @@ const TITLES: Record<string, string> = {
 const HINTS: Record<string, string> = {
   "customer.release": "pool.release_hint",
   "opportunity.succeed": "opp.succeed_hint",
+  "opportunity.fail": "opp.fail_hint",
 };
 const LABELS: Record<string, string> = {
   "customer.transfer.owner": "pool.transfer_to",
@@ -152,7 +166,7 @@ export function TransitionDialog({
       labels={Object.fromEntries(asked.map((f) => [f, LABELS[`${key}.${f}`] ?? `field.${f}`]))}
       okText={t(`transition.${offer.name}`)}
       onClose={onClose}
-      submit={(fields) => crm.transition(id, offer.name, fields)}
+      submit={(fields) => crm.transition(id, offer.name, { ...presetFor(kind, offer), ...fields })}
       onDone={onDone}
     />
   );
