@@ -56,6 +56,11 @@ impl Facts for LocalFacts {
 }
 
 impl Store {
+    /// Who is working here and everyone's teams: what access decisions need.
+    pub(crate) fn deciding(&self) -> Result<(crate::access::Person, Teams)> {
+        Ok((self.person(), self.teams()?))
+    }
+
     /// Every user's team, from the user records on this device.
     pub fn teams(&self) -> Result<Teams> {
         let mut stmt = self.conn.prepare_cached("SELECT id, team FROM p_user WHERE deleted_at IS NULL")?;
@@ -87,6 +92,60 @@ impl Store {
 
     fn holder_of(&self, kind: Kind, doc: &RecordDoc) -> Result<Holder> {
         Ok(workflow::holder(kind, doc, self.scope_owner_of(kind, doc)?))
+    }
+
+    /// May the person working here write this record (an edit, a delete, a log entry)? The
+    /// server's rule ([`crate::access::Person::check_write`]), refused here with its reason:
+    /// a customer someone else owns, one in the pool, or one only read by an assignment.
+    pub(crate) fn check_may_edit(&mut self, id: &str) -> Result<()> {
+        let kind = self.kind_of(id)?;
+        self.check_may_write(kind)?;
+        let holder = {
+            let doc = self.with_doc(id, |doc| Ok(doc.fork()))?;
+            self.holder_of(kind, &doc)?
+        };
+        let side = holder.side();
+        let write = crate::access::Write { before: Some(side), after: side, missing_customer: None, transition: None };
+        self.person().check_write(&write, &self.teams()?).map_err(refused)
+    }
+
+    /// May the person create this record (fields already parsed)? The server's rule again:
+    /// a contact, visit or request only for a customer they may write, an owner only theirs
+    /// unless they are a supervisor.
+    pub(crate) fn check_may_create(
+        &self,
+        (person, teams): &(crate::access::Person, Teams),
+        kind: Kind,
+        fields: &[(&'static crate::kind::FieldSpec, Option<FieldValue>)],
+    ) -> Result<()> {
+        if !person.may_write_kind(kind) {
+            return Err(Error::Forbidden { action: "write", kind: kind.to_string() });
+        }
+        let value = |name: &str| {
+            fields.iter().find(|(f, _)| f.name == name).and_then(|(_, v)| match v {
+                Some(FieldValue::Str(s)) => Some(s.clone()),
+                _ => None,
+            })
+        };
+        let owner = value("owner");
+        let scope_owner = match kind {
+            Kind::Customer => owner.clone(),
+            k if k.spec().admin_only => None,
+            _ => match value("customer") {
+                Some(customer) => self
+                    .conn
+                    .prepare_cached("SELECT owner FROM p_customer WHERE id = ?")?
+                    .query_row([customer], |r| r.get::<_, Option<String>>(0))
+                    .optional()?
+                    .flatten(),
+                None => None,
+            },
+        };
+        let assignees: Vec<String> = kind.spec().assigned.iter().filter_map(|n| value(n)).collect();
+        let holder = Holder { kind: Some(kind), owner, scope_owner, assignees };
+        let write =
+            crate::access::Write { before: None, after: holder.side(), missing_customer: None, transition: None };
+        person.check_write(&write, teams).map_err(refused)
     }
 
     fn local_facts(&self, user: &str) -> Result<LocalFacts> {
@@ -223,10 +282,7 @@ impl Store {
         }
         let entry = LogEntry { by: self.identity().user_id.clone(), at: now_ms(), text: text.trim().to_string() };
         crate::value::check(spec, &FieldValue::Log(vec![entry.clone()])).map_err(|e| Error::Validation(vec![e]))?;
-        let permissions = self.permissions_of(id)?;
-        if !permissions.actions.contains(&"append") {
-            return Err(Error::Forbidden { action: "write", kind: kind.to_string() });
-        }
+        self.check_may_edit(id)?;
         self.edit(id, |doc| {
             if doc.deleted_at().is_some() {
                 return Err(Error::Deleted(id.to_string()));
@@ -327,6 +383,10 @@ impl Store {
             params: serde_json::json!({ "from": from, "fields": decided.keys().collect::<Vec<_>>() }),
         }))
     }
+}
+
+fn refused(r: crate::access::Refusal) -> Error {
+    Error::Refused { code: r.code, reason: r.reason, params: Json::Null }
 }
 
 fn state_empty(w: &crate::kind::Workflow) -> &'static str {

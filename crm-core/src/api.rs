@@ -255,6 +255,7 @@ impl Store {
                     return Ok(Response::Record(self.get(&id)?));
                 }
                 let parsed = self.parse_fields(kind, &fields, None)?;
+                self.check_may_create(&self.deciding()?, kind, &parsed)?;
                 if !allow_duplicate {
                     let candidates = self.duplicates(kind, &parsed)?;
                     if !candidates.is_empty() {
@@ -398,7 +399,7 @@ impl Store {
             return Ok(false);
         }
         let kind = self.kind_of(id)?;
-        self.check_may_write(kind)?;
+        self.check_may_edit(id)?;
         let parsed = self.parse_fields(kind, fields, Some(id))?;
         self.edit(id, |doc| {
             if doc.deleted_at().is_some() {
@@ -412,8 +413,7 @@ impl Store {
     }
 
     pub fn set_deleted(&mut self, id: &str, deleted: bool) -> Result<bool> {
-        let kind = self.kind_of(id)?;
-        self.check_may_write(kind)?;
+        self.check_may_edit(id)?;
         self.edit(id, |doc| match (deleted, doc.deleted_at()) {
             (true, None) => doc.set_deleted(Some(value::now_ms())),
             (false, Some(_)) => doc.set_deleted(None),
@@ -424,7 +424,7 @@ impl Store {
     /// Keep `value` for a field that devices changed concurrently.
     pub fn resolve_conflict(&mut self, id: &str, field: &str, value: &Json) -> Result<()> {
         let kind = self.kind_of(id)?;
-        self.check_may_write(kind)?;
+        self.check_may_edit(id)?;
         let spec = kind.spec().field(field).ok_or_else(|| Error::field(field.to_string(), "unknown_field"))?;
         let mut one = JsonMap::new();
         one.insert(field.to_string(), value.clone());

@@ -406,10 +406,14 @@ impl Store {
     /// first; nothing is written if any record is invalid.
     pub fn bulk_create(&mut self, records: Vec<(Kind, JsonMap<String, Json>)>) -> Result<Vec<String>> {
         let mut parsed = Vec::with_capacity(records.len());
+        let deciding = self.deciding()?;
         for (i, (kind, fields)) in records.iter().enumerate() {
             self.check_may_write(*kind)?;
             match self.parse_fields(*kind, fields, None) {
-                Ok(p) => parsed.push((*kind, p)),
+                Ok(p) => {
+                    self.check_may_create(&deciding, *kind, &p)?;
+                    parsed.push((*kind, p))
+                }
                 Err(Error::Validation(mut errors)) => {
                     for e in &mut errors {
                         e.field = format!("{i}.{}", e.field);

@@ -273,19 +273,16 @@ impl Conn {
                 if event == "grant" {
                     // Reading by assignment came or went for one user: if it is this one, and
                     // their reading of the record changes with it, send or drop it.
+                    // Gained: sent whatever the scope says now — this device may have dropped
+                    // it earlier in the log (the scope then was another), and a snapshot it
+                    // already has merges as nothing. Lost: dropped unless it reads it anyway.
                     let me = who.user_id.as_str();
-                    let gained = new.as_deref() == Some(me);
-                    if gained || old.as_deref() == Some(me) {
-                        let by_scope = gate.may_read(kind, scope.as_deref(), false);
-                        if !by_scope {
-                            self.flush(&mut changes, seq as u64 - 1).await?;
-                            if gained {
-                                self.send_snapshots(&gate, vec![doc], seq as u64).await?;
-                            } else if !granted {
-                                let moved = Vec::new();
-                                self.send(ServerMsg::Drop { docs: vec![doc], cursor: seq as u64, moved }).await?;
-                            }
-                        }
+                    if new.as_deref() == Some(me) {
+                        self.flush(&mut changes, seq as u64 - 1).await?;
+                        self.send_snapshots(&gate, vec![doc], seq as u64).await?;
+                    } else if old.as_deref() == Some(me) && !granted && !gate.may_read(kind, scope.as_deref(), false) {
+                        self.flush(&mut changes, seq as u64 - 1).await?;
+                        self.send(ServerMsg::Drop { docs: vec![doc], cursor: seq as u64, moved: Vec::new() }).await?;
                     }
                 } else if event == "access" {
                     let could = gate.may_read(kind, old.as_deref(), granted);

@@ -111,14 +111,7 @@ async fn access_is_enforced_refused_edits_stay_visible_transfers_move_records_an
     assert_eq!(refused["code"], "forbidden");
     // ...and a tampered app that claims another role is refused by the server: the edit is
     // kept visible, and the record goes back to the server's state.
-    {
-        let mut store = vic.engine.store();
-        let me = store.identity().clone();
-        store.set_identity_with_actor(&me.user_id, &me.display_name, "account_manager", None, &me.actor).unwrap();
-        // The role a device acts on is its user record's: tampered with too.
-        let sql = format!("UPDATE {} SET role = 'account_manager' WHERE id = ?", crm_core::Kind::User.table());
-        store.connection().execute(&sql, [&me.user_id]).unwrap();
-    }
+    vic.pretend_admin();
     vic.call(json!({"op": "update", "id": customer, "fields": {"grade": "A"}}));
     let log_before = server.log_len();
     vic.sync().await.unwrap();
@@ -142,6 +135,9 @@ async fn access_is_enforced_refused_edits_stay_visible_transfers_move_records_an
                 .collect(),
         )
         .unwrap();
+    let refused = bob.try_call(json!({"op": "update", "id": customer, "fields": {"address": "bob was here"}}));
+    assert_eq!(refused["code"], "forbidden", "his app refuses at once: {refused}");
+    bob.pretend_admin();
     bob.call(json!({"op": "update", "id": customer, "fields": {"address": "bob was here"}}));
     bob.sync().await.unwrap();
     assert_eq!(bob.rejected().first().map(|r| r.code.clone()), Some("forbidden".into()));
@@ -309,6 +305,7 @@ async fn after_a_restore_from_an_older_backup_each_device_sends_its_own_edits_ag
             changes.into_iter().map(|bytes| crm_core::store::IncomingChange { doc_id: other.clone(), bytes }).collect(),
         )
         .unwrap();
+    bob.pretend_admin();
     bob.call(json!({"op": "update", "id": other, "fields": {"address": "bob 试图写入"}}));
     let log = server.log_len();
     bob.sync().await.unwrap();

@@ -280,6 +280,8 @@ async fn revoking_disabling_and_moving_people_reach_open_connections_within_a_se
     assert!(sue.doc_ids().contains(&bobs), "the move reached an offline device");
     server.db().set_role_team("sue", Some("viewer"), None).unwrap();
     sue.sync().await.unwrap();
+    // Her app has not heard yet; a tampered one would not care: the server refuses.
+    sue.pretend_admin();
     sue.call(json!({"op": "update", "id": bobs, "fields": {"grade": "A"}}));
     sue.sync().await.unwrap();
     assert!(sue.rejected().iter().any(|r| r.code == "forbidden"), "a viewer's edit is refused");
