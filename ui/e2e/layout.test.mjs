@@ -11,6 +11,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   SIZES,
+  dispatch,
   launchBrowser,
   openPage,
   screenshot,
@@ -83,6 +84,7 @@ for (const user of ["wangfang", "lili"]) {
     let device;
     let page;
     let customerId;
+    let requestId;
 
     before(async () => {
       device = await startDevice(`layout-${user}`);
@@ -96,10 +98,11 @@ for (const user of ["wangfang", "lili"]) {
         })
       ).json();
       customerId = list.items[0].id;
+      requestId = (await dispatch(device, { op: "list", kind: "service_request", sort: "code", limit: 1 })).items[0].id;
     });
 
     for (const [sizeName, size] of Object.entries(SIZES)) {
-      test(`home, customers, a customer, the new-customer and visit forms and switch user at ${sizeName}`, async () => {
+      test(`home, customers, a customer, the new-customer and visit forms, service requests, the pool and switch user at ${sizeName}`, async () => {
         await page.setViewportSize(size);
         const screens = {
           home: "#/home",
@@ -107,11 +110,17 @@ for (const user of ["wangfang", "lili"]) {
           detail: `#/customers/${customerId}`,
           new: "#/new/customer",
           visit: `#/visit/${customerId}`,
+          service: "#/service",
+          "service-detail": `#/service/${requestId}`,
+          "new-service": "#/new/service_request",
+          pool: "#/pool",
+          sync: "#/sync",
           switch: "#/switch-user",
         };
         for (const [name, hash] of Object.entries(screens)) {
           await page.goto(device.url + hash);
-          await page.getByTestId("sync-indicator").waitFor({ timeout: TIMEOUT });
+          // The top bar's indicator (the sync screen shows a second one).
+          await page.getByTestId("sync-indicator").first().waitFor({ timeout: TIMEOUT });
           await check(page, `${user}-${name}-${sizeName}`);
         }
       });

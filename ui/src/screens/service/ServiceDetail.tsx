@@ -44,8 +44,8 @@ export function ServiceDetail({ id }: { id: string }) {
   };
 
   const rows: [string, ReactNode][] = [
-    ["customer", customerId && <Link to={`/customers/${customerId}`} data-testid="service-customer">{r.names[customerId] ?? customerId}</Link>],
-    ["contact", contactId && <Link to={`/customers/${customerId}`}>{r.names[contactId] ?? ""}</Link>],
+    ["customer", customerId && <Link className="field-link" to={`/customers/${customerId}`} data-testid="service-customer">{r.names[customerId] ?? customerId}</Link>],
+    ["contact", contactId && <Link className="field-link" to={`/customers/${customerId}`}>{r.names[contactId] ?? ""}</Link>],
     ["type", dictLabel(lang, dicts, "service_type", f.type)],
     ["priority", t(`priority.${String(f.priority ?? "normal")}`)],
     [
