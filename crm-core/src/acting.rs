@@ -70,15 +70,11 @@ impl Store {
 
     /// The owner of the scope a record of `kind` is in: a customer's own owner, else the
     /// owner of the customer it is attached to; none for reference data.
-    fn scope_owner_of(&self, kind: Kind, doc: &RecordDoc) -> Result<Option<String>> {
-        let read = |name: &str| match kind.spec().field(name).and_then(|f| doc.read(f)) {
-            Some(FieldValue::Str(s)) => Some(s),
-            _ => None,
-        };
+    fn scope_owner_of(&self, kind: Kind, owner: Option<&str>, customer: Option<&str>) -> Result<Option<String>> {
         Ok(match kind {
-            Kind::Customer => read("owner"),
+            Kind::Customer => owner.map(str::to_string),
             k if k.spec().admin_only => None,
-            _ => match read("customer") {
+            _ => match customer {
                 Some(customer) => self
                     .conn
                     .prepare_cached("SELECT owner FROM p_customer WHERE id = ?")?
@@ -91,7 +87,46 @@ impl Store {
     }
 
     fn holder_of(&self, kind: Kind, doc: &RecordDoc) -> Result<Holder> {
-        Ok(workflow::holder(kind, doc, self.scope_owner_of(kind, doc)?))
+        let customer = customer_of(kind, doc);
+        let mut holder = workflow::holder(kind, doc, None);
+        holder.scope_owner = self.scope_owner_of(kind, holder.owner.as_deref(), customer.as_deref())?;
+        Ok(holder)
+    }
+
+    /// What access decisions need of a stored record — who holds it, its workflow state,
+    /// whether it is deleted — from its read model (one indexed row, no document loaded: the
+    /// "what may I do" question is asked for every record shown).
+    fn record_facts(&mut self, id: &str, kind: Kind) -> Result<(Holder, Option<String>, bool)> {
+        let spec = kind.spec();
+        let state_field = spec.workflow.map(|w| w.state_field());
+        let mut wanted: Vec<&str> = ["owner", "customer"].into_iter().filter(|n| spec.field(n).is_some()).collect();
+        wanted.extend(spec.assigned.iter().copied());
+        wanted.extend(state_field);
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut sql = String::from("SELECT deleted_at IS NOT NULL");
+        for name in &wanted {
+            sql.push_str(&format!(", {name}"));
+        }
+        sql.push_str(&format!(" FROM {} WHERE id = ?", kind.table()));
+        let (deleted, values): (bool, HashMap<&str, Option<String>>) = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], |r| {
+                let mut values = HashMap::new();
+                for (i, name) in wanted.iter().enumerate() {
+                    values.insert(*name, r.get::<_, Option<String>>(i + 1)?);
+                }
+                Ok((r.get(0)?, values))
+            })
+            .optional()?
+            .ok_or_else(|| Error::NotFound(id.to_string()))?;
+        let value = |name: &str| values.get(name).cloned().flatten();
+        let owner = value("owner");
+        let scope_owner = self.scope_owner_of(kind, owner.as_deref(), value("customer").as_deref())?;
+        let assignees = spec.assigned.iter().filter_map(|n| value(n)).collect();
+        let state = spec.workflow.map(|w| w.state_of(|name| values.get(name).and_then(|v| v.as_deref())).to_string());
+        Ok((Holder { kind: Some(kind), owner, scope_owner, assignees }, state, deleted))
     }
 
     /// May the person working here write this record (an edit, a delete, a log entry)? The
@@ -100,10 +135,7 @@ impl Store {
     pub(crate) fn check_may_edit(&mut self, id: &str) -> Result<()> {
         let kind = self.kind_of(id)?;
         self.check_may_write(kind)?;
-        let holder = {
-            let doc = self.with_doc(id, |doc| Ok(doc.fork()))?;
-            self.holder_of(kind, &doc)?
-        };
+        let (holder, _, _) = self.record_facts(id, kind)?;
         let side = holder.side();
         let write = crate::access::Write { before: Some(side), after: side, missing_customer: None, transition: None };
         self.person().check_write(&write, &self.teams()?).map_err(refused)
@@ -171,11 +203,12 @@ impl Store {
         let kind = self.kind_of(id)?;
         let person = self.person();
         let teams = self.teams()?;
-        let doc = self.with_doc(id, |doc| Ok(doc.fork()))?;
-        let holder = self.holder_of(kind, &doc)?;
+        let (holder, state, deleted) = self.record_facts(id, kind)?;
         let side = holder.side();
-        let offers = workflow::offers(&person, kind, &doc, &side, &teams);
-        let state = workflow::state(kind, &doc);
+        let offers = match (&state, deleted) {
+            (Some(state), false) => workflow::offers(&person, kind, state, &side, &teams),
+            _ => Vec::new(),
+        };
         Ok(person.permissions(id, &side, &teams, state.as_deref(), offers))
     }
 
@@ -382,6 +415,14 @@ impl Store {
             ),
             params: serde_json::json!({ "from": from, "fields": decided.keys().collect::<Vec<_>>() }),
         }))
+    }
+}
+
+/// The customer a record of `kind` is attached to (its `customer` field).
+fn customer_of(kind: Kind, doc: &RecordDoc) -> Option<String> {
+    match kind.spec().field("customer").and_then(|f| doc.read(f)) {
+        Some(FieldValue::Str(customer)) => Some(customer),
+        _ => None,
     }
 }
 

@@ -333,7 +333,9 @@ static ACTIVITY: KindSpec = KindSpec {
     title: "subject",
     admin_only: false,
     code_prefix: None,
-    indexes: &[&["customer", "time"], &["owner", "next_follow_up"]],
+    // A customer's live activities by time: its timeline, and its latest activity straight
+    // from the index (churn, dormant customers, reminders).
+    indexes: &[&["customer", "deleted_at", "time"], &["owner", "next_follow_up"]],
     assigned: &[],
     workflow: None,
     identity: &[],

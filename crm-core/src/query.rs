@@ -629,12 +629,16 @@ impl Store {
             }
             sql + " ELSE ?2 END"
         };
+        // Each customer's latest activity is looked up once (materialized), then only the
+        // quiet customers are read in full.
         let sql = format!(
-            "SELECT *, {since} FROM (
-               SELECT {cols}, {LAST_ACTIVITY} AS last
-               FROM p_customer t WHERE t.deleted_at IS NULL AND (?1 IS NULL OR t.owner = ?1))
-             WHERE {since} < {cutoff_sql}
-             ORDER BY {since}, id LIMIT ?3"
+            "WITH q AS MATERIALIZED (
+               SELECT t.id AS id, t.grade AS grade, t.owned_at AS owned_at, t.created_at AS created_at,
+                      {LAST_ACTIVITY} AS last
+               FROM p_customer t WHERE t.deleted_at IS NULL AND (?1 IS NULL OR t.owner = ?1)),
+             quiet AS (SELECT id, last, {since} AS since FROM q WHERE {since} < {cutoff_sql})
+             SELECT {cols}, quiet.last, quiet.since FROM quiet JOIN p_customer t ON t.id = quiet.id
+             ORDER BY quiet.since, t.id LIMIT ?3"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {

@@ -274,18 +274,14 @@ fn check_taken(t: &Transition, j: &mut Judged<'_>, facts: &dyn Facts) -> Result<
     crate::domain::check_guard(t.guard, kind, j.after, facts)
 }
 
-/// The transitions `who` could take from the record's state now, for the UI (the same rules
-/// as [`judge`], before the values are known: required fields and guards are checked when it
-/// is taken).
-pub fn offers(who: &Person, kind: Kind, doc: &RecordDoc, side: &Side<'_>, teams: &Teams) -> Vec<TransitionOffer> {
+/// The transitions `who` could take from state `from` of a live record now, for the UI (the
+/// same rules as [`judge`], before the values are known: required fields and guards are
+/// checked when it is taken).
+pub fn offers(who: &Person, kind: Kind, from: &str, side: &Side<'_>, teams: &Teams) -> Vec<TransitionOffer> {
     let Some(w) = kind.spec().workflow else { return Vec::new() };
-    if doc.deleted_at().is_some() {
-        return Vec::new();
-    }
-    let from = state(kind, doc).unwrap_or_default();
     w.transitions
         .iter()
-        .filter(|t| t.from.contains(&from.as_str()))
+        .filter(|t| t.from.contains(&from))
         .filter(|t| {
             // The side after is not known yet: judge by the side before, with the person as
             // the new holder for a claim.

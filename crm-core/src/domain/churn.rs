@@ -133,6 +133,27 @@ impl Store {
         let by_grade: Vec<(String, i64)> =
             rules.iter().filter_map(|r| r.grade.clone().map(|g| (g, cutoff(r)))).collect();
         let quiet = Quiet { cutoff: cutoff(&fallback), by_grade: &by_grade, since_taken: true };
+        // Every case on the device at once (few: one per episode someone acted on).
+        let mut cases: std::collections::HashMap<(String, String), CaseSummary> = Default::default();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, customer, episode, status, review_date FROM p_churn_case WHERE deleted_at IS NULL",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, customer, episode, status, review_date) = row?;
+            let (Some(customer), Some(episode)) = (customer, episode) else { continue };
+            let status = status.unwrap_or_else(|| "warning".into());
+            cases.insert((customer, episode), CaseSummary { id, status, review_date });
+        }
+        drop(stmt);
         let mut out = Vec::new();
         for row in self.quiet_customers(owner, &quiet, limit)? {
             let fields = &row.customer.fields;
@@ -146,7 +167,7 @@ impl Store {
             let rule = rules.iter().find(|r| r.grade.as_deref() == grade && grade.is_some()).unwrap_or(&fallback);
             let since = day_of(row.since);
             let episode = since.format("%Y-%m-%d").to_string();
-            let case = self.churn_case(&row.customer.id, &episode)?;
+            let case = cases.get(&(row.customer.id.clone(), episode.clone())).cloned();
             match case.as_ref().map(|c| c.status.as_str()) {
                 Some("confirmed" | "recovered") => continue,
                 Some("postponed") => {
@@ -171,21 +192,6 @@ impl Store {
             });
         }
         Ok(out)
-    }
-
-    /// The case of a customer's episode, if this device holds it.
-    fn churn_case(&self, customer: &str, episode: &str) -> Result<Option<CaseSummary>> {
-        let id = crate::genesis::id_of(Kind::ChurnCase, &[customer, episode]);
-        Ok(self
-            .conn
-            .prepare_cached("SELECT status, review_date FROM p_churn_case WHERE id = ? AND deleted_at IS NULL")?
-            .query_row([&id], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?)))
-            .optional()?
-            .map(|(status, review_date)| CaseSummary {
-                id: id.clone(),
-                status: status.unwrap_or_else(|| "warning".into()),
-                review_date,
-            }))
     }
 
     /// Open (or find) the churn case of a customer's current episode: the same record on every
