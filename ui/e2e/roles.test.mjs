@@ -161,7 +161,21 @@ describe("a supervisor hands an opportunity over", { timeout: 240_000 }, () => {
     const from = await session("wangfang");
     const to = await session("zhaolei");
     const lead = await session("lili");
-    const customer = (await dispatch(from.device, { op: "list", kind: "customer", sort: "name", limit: 3 })).items[2];
+    // One of her customers with nothing else of hers attached: the owner of an opportunity
+    // still reads its customer, so another opportunity of hers would keep the customer on her
+    // device after the hand-over.
+    const mine = (await dispatch(from.device, { op: "list", kind: "customer", sort: "name", limit: 30 })).items.filter((c) => c.fields.owner);
+    let customer = null;
+    for (const c of mine) {
+      const attached = await Promise.all(
+        ["opportunity", "service_request"].map((kind) => dispatch(from.device, { op: "list", kind, filter: { customer: c.id }, limit: 1 })),
+      );
+      if (attached.every((p) => p.total === 0)) {
+        customer = c;
+        break;
+      }
+    }
+    assert.ok(customer, "a customer without opportunities or service requests");
     const opportunity = await dispatch(from.device, {
       op: "create",
       kind: "opportunity",

@@ -213,8 +213,31 @@ describe("a service request from a customer's page to the archive", { timeout: 3
     }
   });
 
+  test("a request made from the list: the customer is found by typing, then one of its contacts chosen", async () => {
+    const { page, device } = sales;
+    const contacts = (await dispatch(device, { op: "list", kind: "contact", filter: { customer: customer.id }, limit: 5 })).items;
+    assert.ok(contacts.length > 0, "the demo customer has contacts");
+    await page.getByTestId("nav-service").click();
+    await page.getByTestId("new-service").click();
+    await page.getByTestId("form-service_request").waitFor({ timeout: TIMEOUT });
+    // No customer yet: no contacts to choose from.
+    assert.ok(await page.locator('[data-testid="field-contact"].ant-select-disabled').count() === 1);
+    await page.getByTestId("field-customer").click();
+    await page.keyboard.type(String(customer.fields.name).slice(0, 4));
+    await page.locator(`.ant-select-dropdown:not(.ant-select-dropdown-hidden) [data-value="${customer.id}"]`).click();
+    await chooseOption(page, "field-contact", contacts[0].id);
+    await page.getByTestId("field-title").fill("询问延保价格");
+    await chooseOption(page, "field-type", "inquiry");
+    await page.getByTestId("save").click();
+    await page.getByTestId("service-detail").waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByTestId("service-customer").textContent(), String(customer.fields.name));
+    assert.equal(await page.locator('[data-field="contact"] a').textContent(), String(contacts[0].fields.name));
+    await statusIs(page, "new");
+  });
+
   test("in English the states and actions read in English", async () => {
-    const { page } = sales;
+    const { page, device } = sales;
+    await page.goto(`${device.url}#/service/${requestId}`);
     await chooseOption(page, "lang-switch", "en");
     await page.locator('[data-testid="service-status"]', { hasText: "Archived" }).waitFor({ timeout: TIMEOUT });
     await page.getByTestId("nav-service").click();

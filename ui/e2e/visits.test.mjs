@@ -152,7 +152,9 @@ describe("the supervisor's day", { timeout: 180_000 }, () => {
     // Shanghai's today and yesterday, whatever the machine's time zone.
     const today = await spage.evaluate(() => new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date()));
     const yesterday = new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-    const customer = (await dispatch(sales, { op: "list", kind: "customer", sort: "name", limit: 2 })).items[1];
+    // One of her own customers: the demo puts some in the pool, where only a claim writes.
+    const me = (await dispatch(sales, { op: "whoami" })).user_id;
+    const customer = (await dispatch(sales, { op: "list", kind: "customer", filter: { owner: me }, sort: "name", limit: 2 })).items[1];
     const contact = await dispatch(sales, { op: "create", kind: "contact", fields: { customer: customer.id, name: "钱多多" }, allow_duplicate: true });
     const visit = (time, subject, extra = {}) =>
       dispatch(sales, { op: "create", kind: "activity", fields: { customer: customer.id, type: "visit", time, subject, ...extra } });

@@ -4,7 +4,6 @@
 
 import { App as AntApp, Alert, Button, Input, Modal } from "antd";
 import { useState } from "react";
-import type { ReactNode } from "react";
 import type { Fields, RecordView, TransitionOffer } from "../api";
 import { CrmError } from "../api";
 import { errorText, fieldErrorText } from "../errors";
@@ -33,7 +32,7 @@ function presetFor(kind: string, offer: TransitionOffer): Fields {
   return Object.fromEntries(Object.entries(preset).filter(([f]) => offer.fields.includes(f) || offer.sets.includes(f)));
 }
 
-export function askedFields(kind: string, offer: TransitionOffer): string[] {
+function askedFields(kind: string, offer: TransitionOffer): string[] {
   return ASKS[`${kind}.${offer.name}`] ?? [...new Set([...offer.sets, ...offer.requires, ...offer.fields])];
 }
 
@@ -63,6 +62,9 @@ const HINTS: Record<string, string> = {
   "customer.release": "pool.release_hint",
   "opportunity.succeed": "opp.succeed_hint",
   "opportunity.fail": "opp.fail_hint",
+};
+const PLACEHOLDERS: Record<string, string> = {
+  "service_request.handle.result": "service.result_hint",
 };
 const LABELS: Record<string, string> = {
   "customer.transfer.owner": "pool.transfer_to",
@@ -164,6 +166,7 @@ export function TransitionDialog({
       asked={asked}
       required={offer.requires.filter((f) => asked.includes(f))}
       labels={Object.fromEntries(asked.map((f) => [f, LABELS[`${key}.${f}`] ?? `field.${f}`]))}
+      placeholders={Object.fromEntries(asked.flatMap((f) => (PLACEHOLDERS[`${key}.${f}`] ? [[f, t(PLACEHOLDERS[`${key}.${f}`])]] : [])))}
       okText={t(`transition.${offer.name}`)}
       onClose={onClose}
       submit={(fields) => crm.transition(id, offer.name, { ...presetFor(kind, offer), ...fields })}
@@ -174,15 +177,15 @@ export function TransitionDialog({
 
 /// A dialog asking for a few fields, sending them with `submit`, and showing field errors
 /// and refusals from the core where they belong.
-export function FieldsDialog({
+function FieldsDialog({
   title,
   hint,
   kind,
   asked,
   required,
   labels,
+  placeholders = {},
   okText,
-  extra,
   onClose,
   submit,
   onDone,
@@ -193,8 +196,8 @@ export function FieldsDialog({
   asked: string[];
   required: string[];
   labels: Record<string, string>;
+  placeholders?: Record<string, string>;
   okText: string;
-  extra?: ReactNode;
   onClose: () => void;
   submit: (fields: Fields) => Promise<RecordView>;
   onDone: (view: RecordView) => void;
@@ -265,6 +268,7 @@ export function FieldsDialog({
                 id={`t-${name}`}
                 autoSize={{ minRows: 3 }}
                 maxLength={spec?.max_chars}
+                placeholder={placeholders[name]}
                 value={values[name] ?? ""}
                 onChange={(e) => set(e.target.value)}
                 status={errors[name] ? "error" : undefined}
@@ -286,7 +290,6 @@ export function FieldsDialog({
             </div>
           );
         })}
-        {extra}
         {error && (
           <div data-testid="transition-error">
             <Alert type="error" showIcon message={error} />
