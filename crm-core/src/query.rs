@@ -116,6 +116,29 @@ pub struct Customer360 {
     /// Newest first.
     pub activities: Vec<Item>,
     pub opportunities: Vec<Item>,
+    /// Its service requests, newest first.
+    pub service_requests: Vec<Item>,
+    /// Its churn cases, newest episode first.
+    pub churn_cases: Vec<Item>,
+    /// What else happened, for the timeline beside the activities, newest first: opportunity
+    /// plan steps carried out (with their result), service request handling notes, churn
+    /// measures.
+    pub events: Vec<TimelineEvent>,
+}
+
+/// One entry of a customer's timeline that is not an activity.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TimelineEvent {
+    /// `plan_step`, `service_note` or `churn_measure`.
+    pub event: &'static str,
+    /// RFC 3339 for notes and measures; `YYYY-MM-DD` for a plan step.
+    pub at: String,
+    pub record_id: String,
+    pub record_kind: Kind,
+    /// The record's title (the opportunity, the request) or a plan step's action.
+    pub title: String,
+    pub text: String,
+    pub by: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -152,6 +175,46 @@ pub struct PipelineCard {
 
 /// Cards per board column; counts and totals always cover the whole stage.
 pub const PIPELINE_CARDS: usize = 200;
+
+/// The timeline entries one record contributes (see [`Customer360::events`]).
+fn timeline_events(item: &Item, doc: &crate::document::RecordDoc) -> Vec<TimelineEvent> {
+    let spec = item.kind.spec();
+    let title = item.fields.get(spec.title).and_then(Json::as_str).unwrap_or_default().to_string();
+    let mut out = Vec::new();
+    for field in spec.fields {
+        match (field.ty, doc.read(field)) {
+            (FieldType::Steps, Some(crate::value::FieldValue::Steps(steps))) => {
+                for step in steps.into_iter().filter(|s| s.result.is_some()) {
+                    out.push(TimelineEvent {
+                        event: "plan_step",
+                        at: step.date.clone().unwrap_or_default(),
+                        record_id: item.id.clone(),
+                        record_kind: item.kind,
+                        title: format!("{title}：{}", step.action),
+                        text: step.result.unwrap_or_default(),
+                        by: None,
+                    });
+                }
+            }
+            (FieldType::Log, Some(crate::value::FieldValue::Log(entries))) => {
+                let event = if item.kind == Kind::ChurnCase { "churn_measure" } else { "service_note" };
+                for entry in entries {
+                    out.push(TimelineEvent {
+                        event,
+                        at: format_datetime(entry.at),
+                        record_id: item.id.clone(),
+                        record_kind: item.kind,
+                        title: title.clone(),
+                        text: entry.text,
+                        by: Some(entry.by),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
 
 /// The cutoff of [`Store::quiet_customers`]: UTC ms, for all grades or per grade.
 pub(crate) struct Quiet<'a> {
@@ -502,10 +565,31 @@ impl Store {
         for activity in &mut activities {
             activity.names = Some(self.reference_names(Kind::Activity, &activity.fields)?);
         }
+        let opportunities = self.items_where(Kind::Opportunity, "t.customer = ?", &[&id], "t.expected_close", 200)?;
+        let service_requests =
+            self.items_where(Kind::ServiceRequest, "t.customer = ?", &[&id], "t.created_at DESC", 200)?;
+        let churn_cases = self.items_where(Kind::ChurnCase, "t.customer = ?", &[&id], "t.episode DESC", 50)?;
+        let mut events = Vec::new();
+        for item in opportunities.iter().chain(&service_requests).chain(&churn_cases) {
+            if item.deleted_at.is_some() {
+                continue;
+            }
+            events.extend(self.with_doc(&item.id, |doc| Ok(timeline_events(item, doc)))?);
+        }
+        events.sort_by(|a, b| b.at.cmp(&a.at));
+        let mut mentioned: Vec<(Kind, String)> =
+            events.iter().filter_map(|e| e.by.clone()).map(|u| (Kind::User, u)).collect();
+        mentioned.dedup();
+        let names = self.names(mentioned)?;
+        let mut customer = customer;
+        customer.names.extend(names);
         Ok(Customer360 {
             contacts: self.items_where(Kind::Contact, "t.customer = ?", &[&id], "t.is_primary DESC, t.name", 200)?,
             activities,
-            opportunities: self.items_where(Kind::Opportunity, "t.customer = ?", &[&id], "t.expected_close", 200)?,
+            opportunities,
+            service_requests,
+            churn_cases,
+            events,
             customer,
         })
     }

@@ -134,6 +134,15 @@ async fn a_service_request_is_assigned_across_scopes_handled_offline_reopened_an
     assert_eq!(sue.get(&request)["fields"]["status"], "archived");
     assert!(ann.rejected().is_empty() && bob.rejected().is_empty() && sue.rejected().is_empty());
     assert_eq!(sue.heads(&request), ann.heads(&request));
+
+    // The customer's page lists the request and its handling on the timeline, with who.
+    let page = ann.call(json!({"op": "customer360", "id": customer}));
+    assert_eq!(page["service_requests"][0]["id"], request.as_str());
+    let note = page["events"].as_array().unwrap().iter().find(|e| e["text"] == "到现场，更换轴承").cloned();
+    let note = note.unwrap_or_else(|| panic!("the handling note is on the timeline: {}", page["events"]));
+    assert_eq!(note["event"], "service_note");
+    assert_eq!(note["by"], bob.user_id.as_str());
+    assert_eq!(page["customer"]["names"][bob.user_id.as_str()], "bob");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
