@@ -247,6 +247,17 @@ async fn two_salespeople_claim_one_pool_customer_and_the_first_claim_wins() {
     bob.sync().await.unwrap();
     let over = try_take(&bob, &other, "claim", json!({}));
     assert_eq!(over["code"], "owned_limit", "{over}");
+    // A hand-written client claiming anyway is refused by the server, with the same reason.
+    let mut ws = connect(&server, Some(&token_of(&bob))).await.unwrap();
+    hello(&mut ws).await;
+    let log = server.log_len();
+    let claim = forged(&bob, &other, |d| {
+        d.put(automerge::ROOT, "owner", bob.user_id.as_str()).unwrap();
+        d.put(automerge::ROOT, "owned_at", automerge::ScalarValue::Timestamp(crm_core::value::now_ms())).unwrap();
+    });
+    let verdict = push_one(&mut ws, &other, claim).await;
+    assert_eq!(verdict[0].0, "owned_limit", "{verdict:?}");
+    assert_eq!(server.log_len(), log, "nothing stored");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
