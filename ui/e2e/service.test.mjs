@@ -297,6 +297,12 @@ describe("two supervisors assign the same request offline", { timeout: 240_000 }
     await admin.page.getByTestId("service-assignee").filter({ hasText: "赵磊" }).waitFor({ timeout: TIMEOUT });
     await admin.page.getByTestId("awaiting").waitFor({ state: "detached", timeout: TIMEOUT });
     await screenshot(admin.page, "service-refused-conflict");
+    // Read and put away: it stays away on this device.
+    await admin.page.getByTestId("refused-dismiss").click();
+    await admin.page.getByTestId("refused").waitFor({ state: "detached", timeout: TIMEOUT });
+    await admin.page.reload();
+    await statusIs(admin.page, "assigned");
+    assert.equal(await admin.page.getByTestId("refused").count(), 0);
 
     // The sync screen lists it with who and when as well.
     await admin.page.getByTestId("sync-indicator").click();

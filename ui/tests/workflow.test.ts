@@ -142,3 +142,19 @@ describe("records acted on lately", () => {
     expect(recall("x204", storage)).toBeNull();
   });
 });
+
+describe("dismissed refusals", () => {
+  test("a refusal put away stays away on this device; another one of the same record still shows", async () => {
+    const { dismiss, isDismissed, refusalKey } = await import("../src/dismissed");
+    const store = new Map<string, string>();
+    const storage = {
+      getItem: (k: string) => store.get(k) ?? null,
+      setItem: (k: string, v: string) => void store.set(k, v),
+    } as unknown as Storage;
+    const first = refusalKey("r1", { code: "transition_conflict", at: "2026-11-23T08:49:05.226Z" });
+    const later = refusalKey("r1", { code: "transition_conflict", at: "2026-11-24T10:00:00.000Z" });
+    dismiss([first], storage);
+    expect(isDismissed(first, storage)).toBe(true);
+    expect(isDismissed(later, storage)).toBe(false);
+  });
+});

@@ -1,9 +1,11 @@
 // What a record view says beyond its fields: its workflow state, a transition made here that
 // the server has not confirmed yet, and edits the server refused (a lost race names who won).
 
-import { ClockCircleOutlined } from "@ant-design/icons";
+import { ClockCircleOutlined, CloseOutlined } from "@ant-design/icons";
 import { Alert, Tag } from "antd";
+import { useState } from "react";
 import type { Refusal, RecordView } from "../api";
+import { dismiss, isDismissed, refusalKey } from "../dismissed";
 import { refusalText } from "../errors";
 import { formatDateTime } from "../i18n";
 import { useCrm, userName } from "../state";
@@ -57,10 +59,12 @@ export function AwaitingNotice({ view, compact = false }: { view: Pick<RecordVie
   );
 }
 
-/// Each edit of this record the server refused, in words, newest first.
-export function RefusedNotices({ view }: { view: Pick<RecordView, "refused" | "names" | "kind"> }) {
+/// Each edit of this record the server refused, in words, newest first, until the person
+/// closes the notice (remembered on this device; a later refusal shows again).
+export function RefusedNotices({ view }: { view: Pick<RecordView, "id" | "refused" | "names" | "kind"> }) {
   const { t, lang, users } = useCrm();
-  const refused: Refusal[] = view.refused ?? [];
+  const [, setClosed] = useState(0);
+  const refused: Refusal[] = (view.refused ?? []).filter((r) => !isDismissed(refusalKey(view.id, r)));
   if (refused.length === 0) return null;
   const nameOf = (id: string) => userName(users, id, view.names);
   return (
@@ -68,6 +72,11 @@ export function RefusedNotices({ view }: { view: Pick<RecordView, "refused" | "n
       <Alert
         type="error"
         showIcon
+        closable={{ closeIcon: <CloseOutlined data-testid="refused-dismiss" />, "aria-label": t("refused.dismiss") }}
+        onClose={() => {
+          dismiss(refused.map((r) => refusalKey(view.id, r)));
+          setClosed((n) => n + 1);
+        }}
         message={t("refused.title")}
         description={
           <ul className="refused-list">
