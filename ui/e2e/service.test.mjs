@@ -154,6 +154,7 @@ describe("a service request from a customer's page to the archive", { timeout: 3
     assert.match(await entry.textContent(), /赵磊/);
 
     await page.getByTestId("transition-handle").click();
+    await page.getByTestId("transition-field-result").waitFor({ timeout: TIMEOUT });
     // The result is required: the dialog says so before asking the core.
     await page.getByTestId("transition-ok").click();
     await page.getByTestId("transition-dialog").getByRole("alert").waitFor({ timeout: TIMEOUT });

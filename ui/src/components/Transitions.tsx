@@ -26,16 +26,6 @@ const ASKS: Record<string, string[]> = {
   "service_request.handle": ["result"],
 };
 
-/// The preset fields of a transition, those it may write.
-function presetFor(kind: string, offer: TransitionOffer): Fields {
-  const preset = PRESETS[`${kind}.${offer.name}`] ?? {};
-  return Object.fromEntries(Object.entries(preset).filter(([f]) => offer.fields.includes(f) || offer.sets.includes(f)));
-}
-
-function askedFields(kind: string, offer: TransitionOffer): string[] {
-  return ASKS[`${kind}.${offer.name}`] ?? [...new Set([...offer.sets, ...offer.requires, ...offer.fields])];
-}
-
 /// The step a record is waiting for, shown as the main button.
 const PRIMARY = new Set(["claim", "assign", "handle"]);
 
@@ -45,6 +35,16 @@ const PRESETS: Record<string, Fields> = {
   "opportunity.succeed": { stage: "won" },
   "opportunity.fail": { stage: "lost" },
 };
+
+/// The preset fields of a transition, as far as it may write them.
+function presetFor(kind: string, offer: TransitionOffer): Fields {
+  const preset = PRESETS[`${kind}.${offer.name}`] ?? {};
+  return Object.fromEntries(Object.entries(preset).filter(([f]) => offer.fields.includes(f) || offer.sets.includes(f)));
+}
+
+function askedFields(kind: string, offer: TransitionOffer): string[] {
+  return ASKS[`${kind}.${offer.name}`] ?? [...new Set([...offer.sets, ...offer.requires, ...offer.fields])];
+}
 
 /// Transitions taken at once, without a dialog.
 const IMMEDIATE = new Set(["customer.claim"]);
@@ -142,7 +142,7 @@ export function TransitionButtons({
 
 /// The dialog of one transition: the fields it asks for (required ones marked), the core's
 /// refusal in words if it refuses.
-export function TransitionDialog({
+function TransitionDialog({
   kind,
   id,
   offer,

@@ -12,9 +12,9 @@ import { FieldInput, fieldLabel } from "./FieldInput";
 
 type Errors = Record<string, { reason: string; params: unknown }>;
 
-/// Create or edit a customer, contact, opportunity or service request. Editing shows only the fields the core
-/// says this person may change (`permissions`); a new record may get an owner only from a
-/// supervisor or admin.
+/// Create or edit a customer, contact, opportunity or service request. Editing shows only the
+/// fields the core says this person may change (`permissions`); a new record may get an owner
+/// only from a supervisor or admin.
 export function RecordForm({ kind, id, customerId }: { kind: string; id?: string; customerId?: string }) {
   const { crm, schema, t } = useCrm();
   const { isLead } = useRole();
