@@ -32,6 +32,8 @@ pub struct Awaiting {
 /// An edit of this record the server refused, as the record shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RefusedNote {
+    /// The refused change, to put the note away (`dismiss_refused`).
+    pub hash: String,
     pub code: String,
     pub reason: String,
     #[serde(skip_serializing_if = "Json::is_null")]
@@ -338,19 +340,39 @@ impl Store {
             .map(|(transition, at)| Awaiting { transition, at: crate::value::format_datetime(at) }))
     }
 
+    /// Forget refused edits the person has seen.
+    pub fn dismiss_refused(&mut self, hashes: &[String]) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut removed = 0;
+        for h in hashes {
+            let bytes =
+                crate::store::hex_decode(h).ok_or_else(|| Error::BadRequest(format!("'{h}' is not a change hash")))?;
+            removed += tx.prepare_cached("DELETE FROM rejected WHERE hash = ?")?.execute([bytes])?;
+        }
+        tx.commit()?;
+        Ok(removed)
+    }
+
     /// Edits of this record the server refused (newest first).
     pub fn refused_notes(&self, id: &str) -> Result<Vec<RefusedNote>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT code, reason, params, at FROM rejected WHERE doc_id = ? ORDER BY at DESC LIMIT 20",
+            "SELECT code, reason, params, at, hash FROM rejected WHERE doc_id = ? ORDER BY at DESC LIMIT 20",
         )?;
         let rows = stmt.query_map([id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, i64>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, Vec<u8>>(4)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (code, reason, params, at) = row?;
+            let (code, reason, params, at, hash) = row?;
             let params = params.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or(Json::Null);
-            out.push(RefusedNote { code, reason, params, at: crate::value::format_datetime(at) });
+            let (at, hash) = (crate::value::format_datetime(at), crate::store::hex(&hash));
+            out.push(RefusedNote { code, reason, params, at, hash });
         }
         Ok(out)
     }

@@ -85,6 +85,11 @@ pub enum Request {
         #[serde(default)]
         fields: JsonMap<String, Json>,
     },
+    /// Put away refused edits the person has seen (by hash, as `refused` lists and the
+    /// `rejected` session request give them): they leave the record and the sync screen.
+    DismissRefused {
+        hashes: Vec<String>,
+    },
     /// Churn warnings: customers quiet for longer than their grade allows, or about to be;
     /// `owner` / `all_owners` as for follow-ups.
     ChurnWarnings {
@@ -204,6 +209,7 @@ pub enum Response {
     Applied(ApplyReport),
     Outbox { entries: Vec<OutboxEntry>, pending: i64 },
     Acked { removed: usize },
+    Dismissed { removed: usize },
     Schema { kinds: Vec<Json> },
     Rebuilt { records: usize },
     Compacted { records: usize },
@@ -300,6 +306,7 @@ impl Store {
                 let id = self.open_churn_case(&record_id(&customer)?)?;
                 Response::Record(self.get(&id)?)
             }
+            Request::DismissRefused { hashes } => Response::Dismissed { removed: self.dismiss_refused(&hashes)? },
             Request::Reminders { owner, all_owners } => {
                 let owner = self.owner_filter(owner, all_owners);
                 Response::Reminders { items: self.reminders(owner.as_deref())? }

@@ -187,6 +187,12 @@ async fn of_two_offline_assignments_the_first_wins_and_the_second_shows_who_did_
     assert!(sam.get(&request).get("conflicts").is_none(), "never an Automerge conflict");
     carl.sync().await.unwrap();
     assert!(!carl.doc_ids().contains(&request), "the losing assignee never receives it");
+
+    // Once seen, the refusal is put away.
+    let hash = sam.get(&request)["refused"][0]["hash"].as_str().unwrap().to_string();
+    let out = sam.call(json!({"op": "dismiss_refused", "hashes": [hash]}));
+    assert_eq!(out["removed"], 1);
+    assert!(sam.get(&request).get("refused").is_none() && sam.rejected().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -464,8 +464,7 @@ impl SyncEngine {
                             let mut openers = Vec::new();
                             {
                                 let mut store = self.store();
-                                store.settle(&accepted, &final_refusals)?;
-                                if !final_refusals.is_empty() {
+                                if store.settle(&accepted, &final_refusals)? {
                                     self.records_changed();
                                 }
                                 for r in retry {
@@ -491,8 +490,7 @@ impl SyncEngine {
                             let refused: Vec<_> = refused.into_iter().filter(|r| !r.waits()).collect();
                             let next = {
                                 let mut store = self.store();
-                                store.settle(&accepted, &refused)?;
-                                if !refused.is_empty() {
+                                if store.settle(&accepted, &refused)? {
                                     self.records_changed();
                                 }
                                 match (repairs.get_mut(&doc), message) {

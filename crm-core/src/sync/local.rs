@@ -199,10 +199,22 @@ impl Store {
 
     /// The server's answer to pushed (or repaired) changes: drop the accepted ones from the
     /// outbox, roll back the refused ones and keep them visible.
-    pub fn settle(&mut self, accepted: &[Accepted], refused: &[Refused]) -> Result<()> {
+    ///
+    /// Returns whether records show something new: a transition confirmed (no longer
+    /// awaiting) or an edit refused.
+    pub fn settle(&mut self, accepted: &[Accepted], refused: &[Refused]) -> Result<bool> {
+        let hashes: Vec<Vec<u8>> = accepted.iter().filter_map(|a| hex_decode(&a.hash)).collect();
+        let mut confirmed = false;
+        for hash in &hashes {
+            confirmed |= self
+                .conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM awaiting WHERE hash = ?)")?
+                .query_row([hash], |r| r.get::<_, bool>(0))?;
+        }
         let hashes: Vec<String> = accepted.iter().map(|a| a.hash.clone()).collect();
         self.ack(&hashes)?;
-        self.reject(refused)
+        self.reject(refused)?;
+        Ok(confirmed || !refused.is_empty())
     }
 
     /// How many refused edits are kept (for the sync status).
