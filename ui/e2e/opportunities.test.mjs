@@ -5,7 +5,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { chooseOption, dispatch, launchBrowser, openPage, screenshot, signIn, startDevice, startServer, stopAll, waitForState } from "./harness.mjs";
 
-const TIMEOUT = 20_000;
+// A workflow step reaches the server at the sync engine's next ping (up to 20 s): the app does
+// not yet wake the engine after `transition` and `append` as it does after other writes.
+const TIMEOUT = 45_000;
 let server;
 let browser;
 
@@ -77,6 +79,7 @@ describe("opportunity status and its steps", { timeout: 240_000 }, () => {
     await row(other, handed).getByTestId("transition-assign").click();
     await chooseOption(other, "transition-field-owner", ids.zhaolei);
     await other.getByTestId("transition-ok").click();
+    await other.getByTestId("transition-dialog").waitFor({ state: "detached", timeout: TIMEOUT });
     await row(other, handed).filter({ hasText: "赵磊" }).waitFor({ timeout: TIMEOUT });
     await row(other, handed).getByTestId("awaiting").waitFor({ state: "detached", timeout: TIMEOUT });
 

@@ -22,6 +22,9 @@ interface Ctx {
   /// Moves when the server acknowledges edits sent from here (fewer waiting to be sent), which
   /// changes no record but ends "awaiting confirmation": record views re-read on it too.
   confirmed: number;
+  /// A local write the core announces no event for (`transition`, `append`): views re-read as
+  /// for `records_changed`.
+  changed: () => void;
   schema: KindSchema[];
   dicts: Item[];
   users: Item[];
@@ -90,6 +93,8 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
     crm.list("user", { sort: "display_name", limit: 500 }).then((p) => setUsers(p.items), () => undefined);
   }, [crm, revision, status?.mode]);
 
+  const changed = useCallback(() => setRevision((r) => r + 1), []);
+
   const setLang = useCallback((l: Lang) => {
     setLangState(l);
     globalThis.localStorage?.setItem(LANG_KEY, l);
@@ -110,6 +115,7 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
     t,
     revision,
     confirmed,
+    changed,
     schema,
     dicts,
     users,

@@ -88,13 +88,14 @@ export function TransitionButtons({
   skip?: string[];
   onDone: (view: RecordView) => void;
 }) {
-  const { crm, t } = useCrm();
+  const { crm, t, changed } = useCrm();
   const { message } = AntApp.useApp();
   const [open, setOpen] = useState<TransitionOffer | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const shown = offers.filter((o) => !skip.includes(o.name));
   const taken = (view: RecordView) => {
     remember(id, kind, String(view.fields[kind === "customer" ? "name" : "title"] ?? title ?? ""));
+    changed();
     onDone(view);
   };
   const take = async (offer: TransitionOffer) => {

@@ -9,7 +9,7 @@ import { DEFAULT_REOPEN_BELOW, feedbackTransition } from "./model";
 /// `service.reopen_below` (default 3) the request is reopened for its assignee, otherwise it
 /// is archived; the dialog says which before it is sent, and the core's refusal if it refuses.
 export function FeedbackDialog({ id, onClose, onDone }: { id: string; onClose: () => void; onDone: () => void }) {
-  const { crm, t } = useCrm();
+  const { crm, t, changed } = useCrm();
   const setting = useData(() => crm.setting("service.reopen_below"), []);
   const threshold = setting.data ?? DEFAULT_REOPEN_BELOW;
   const [stars, setStars] = useState(0);
@@ -28,6 +28,7 @@ export function FeedbackDialog({ id, onClose, onDone }: { id: string; onClose: (
     try {
       const view = await crm.transition(id, transition, { satisfaction: stars, ...(comment.trim() ? { feedback: comment.trim() } : {}) });
       remember(id, view.kind, String(view.fields.title ?? ""));
+      changed();
       onDone();
     } catch (e) {
       setError(errorText(t, e));

@@ -20,7 +20,7 @@ export function HandlingLog({
   canAdd: boolean;
   onAdded: () => void;
 }) {
-  const { crm, t, lang, users } = useCrm();
+  const { crm, t, lang, users, changed } = useCrm();
   const { message } = AntApp.useApp();
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
@@ -30,6 +30,7 @@ export function HandlingLog({
     try {
       await crm.append(id, "handling_log", text);
       setText("");
+      changed();
       onAdded();
     } catch (e) {
       message.error(errorText(t, e));
