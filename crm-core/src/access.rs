@@ -49,9 +49,9 @@ pub struct TransitionOffer {
     pub name: &'static str,
     pub to: &'static str,
     /// Fields to choose (an assignee, a new owner), then those that must be filled, then the
-    /// others it may write on the way.
-    pub sets: &'static [&'static str],
-    pub requires: &'static [&'static str],
+    /// others it may write on the way. A claim asks for no owner: the claimant becomes it.
+    pub sets: Vec<&'static str>,
+    pub requires: Vec<&'static str>,
     pub fields: &'static [&'static str],
 }
 

@@ -222,6 +222,22 @@ impl Store {
         let unknown = || Error::UnknownTransition { id: id.to_string(), name: name.to_string() };
         let w = kind.spec().workflow.ok_or_else(unknown)?;
         let t = w.transition(name).ok_or_else(unknown)?;
+        let (_, from, deleted) = self.record_facts(id, kind)?;
+        let from = from.unwrap_or_default();
+        if deleted {
+            return Err(Error::Refused {
+                code: "deleted",
+                reason: "a deleted record takes no transitions; restore it first".into(),
+                params: Json::Null,
+            });
+        }
+        if !t.from.contains(&from.as_str()) {
+            return Err(Error::Refused {
+                code: "invalid_transition",
+                reason: format!("a {kind} cannot {name} from {from}"),
+                params: serde_json::json!({ "from": from, "to": t.to, "transition": name }),
+            });
+        }
         let outside: Vec<FieldError> = fields
             .keys()
             .filter(|n| !t.sets.contains(&n.as_str()) && !t.fields.contains(&n.as_str()))
@@ -482,6 +498,14 @@ fn write_transition(
     }
     for (field, entry) in entries {
         doc.append_log(field, entry)?;
+    }
+    for name in t.clears {
+        if parsed.iter().any(|(f, _)| f.name == *name) {
+            continue; // given a value on the way: it stands
+        }
+        if let Some(field) = spec.field(name) {
+            doc.write(field, None, false)?;
+        }
     }
     if let Some(w) = spec.workflow {
         if let StateOf::Field { name, .. } = w.state {

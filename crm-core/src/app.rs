@@ -56,7 +56,19 @@ pub enum SessionRequest {
 }
 
 const SESSION_OPS: &[&str] = &["app_status", "sign_in", "use_locally", "sign_out", "rejected"];
-const WRITE_OPS: &[&str] = &["create", "bulk_create", "update", "delete", "restore", "resolve_conflict"];
+/// Requests that write records: the engine is woken to push them, and views are told.
+const WRITE_OPS: &[&str] = &[
+    "create",
+    "bulk_create",
+    "update",
+    "delete",
+    "restore",
+    "resolve_conflict",
+    "transition",
+    "append",
+    "open_churn_case",
+    "dismiss_refused",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -173,6 +173,8 @@ pub struct Transition {
     pub requires: &'static [&'static str],
     /// Other fields it may write on the way (a reason, a result, a satisfaction score).
     pub fields: &'static [&'static str],
+    /// Fields among `fields` it empties on the way (a claimed customer's pool reason).
+    pub clears: &'static [&'static str],
     /// A rule beyond the state machine, evaluated by the area's module.
     pub guard: Guard,
 }
@@ -489,6 +491,7 @@ static CHURN_FLOW: Workflow = Workflow {
             stamps: &[],
             requires: &["measures", "review_date"],
             fields: &["measures", "review_date"],
+            clears: &[],
             guard: Guard::None,
         },
         Transition {
@@ -500,6 +503,7 @@ static CHURN_FLOW: Workflow = Workflow {
             stamps: &["closed_at"],
             requires: &["reason"],
             fields: &["reason"],
+            clears: &[],
             guard: Guard::None,
         },
         Transition {
@@ -511,6 +515,7 @@ static CHURN_FLOW: Workflow = Workflow {
             stamps: &["closed_at"],
             requires: &[],
             fields: &["measures"],
+            clears: &[],
             guard: Guard::None,
         },
     ],
@@ -534,6 +539,7 @@ static CUSTOMER_FLOW: Workflow = Workflow {
             stamps: &["owned_at"],
             requires: &["owner"],
             fields: &["pool_reason"],
+            clears: &["pool_reason"],
             guard: Guard::OwnedLimit,
         },
         Transition {
@@ -545,6 +551,7 @@ static CUSTOMER_FLOW: Workflow = Workflow {
             stamps: &[],
             requires: &["pool_reason"],
             fields: &["pool_reason"],
+            clears: &[],
             guard: Guard::None,
         },
         Transition {
@@ -556,6 +563,7 @@ static CUSTOMER_FLOW: Workflow = Workflow {
             stamps: &["owned_at"],
             requires: &["owner"],
             fields: &["pool_reason"],
+            clears: &["pool_reason"],
             guard: Guard::None,
         },
     ],
@@ -577,6 +585,7 @@ static OPPORTUNITY_FLOW: Workflow = Workflow {
             stamps: &[],
             requires: &["owner"],
             fields: &[],
+            clears: &[],
             guard: Guard::None,
         },
         Transition {
@@ -588,6 +597,7 @@ static OPPORTUNITY_FLOW: Workflow = Workflow {
             stamps: &[],
             requires: &[],
             fields: &["stage", "probability"],
+            clears: &[],
             guard: Guard::None,
         },
         Transition {
@@ -599,6 +609,7 @@ static OPPORTUNITY_FLOW: Workflow = Workflow {
             stamps: &[],
             requires: &["loss_reason"],
             fields: &["stage", "loss_reason", "probability"],
+            clears: &[],
             guard: Guard::None,
         },
     ],
@@ -620,6 +631,7 @@ static SERVICE_FLOW: Workflow = Workflow {
             stamps: &["assigned_by", "assigned_at"],
             requires: &["assignee"],
             fields: &[],
+            clears: &[],
             guard: Guard::None,
         },
         Transition {
@@ -631,6 +643,7 @@ static SERVICE_FLOW: Workflow = Workflow {
             stamps: &["handled_at"],
             requires: &["result"],
             fields: &["result"],
+            clears: &[],
             guard: Guard::None,
         },
         Transition {
@@ -642,6 +655,7 @@ static SERVICE_FLOW: Workflow = Workflow {
             stamps: &[],
             requires: &["satisfaction"],
             fields: &["satisfaction", "feedback"],
+            clears: &[],
             guard: Guard::SatisfiedBelow,
         },
         Transition {
@@ -653,6 +667,7 @@ static SERVICE_FLOW: Workflow = Workflow {
             stamps: &["archived_at"],
             requires: &["satisfaction"],
             fields: &["satisfaction", "feedback"],
+            clears: &[],
             guard: Guard::SatisfiedAtLeast,
         },
     ],

@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS rejected (
     code TEXT NOT NULL,
     reason TEXT NOT NULL,
     at INTEGER NOT NULL,
-    params TEXT
+    params TEXT,
+    kind TEXT,
+    title TEXT
 );
 CREATE TABLE IF NOT EXISTS awaiting (
     hash BLOB PRIMARY KEY,
@@ -139,6 +141,17 @@ impl Store {
         )?;
         if !has_params {
             conn.execute_batch("ALTER TABLE rejected ADD COLUMN params TEXT")?;
+        }
+        // ...and before they kept the record's kind and title (for records that left since).
+        let has_title: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('rejected') WHERE name = 'title')",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_title {
+            conn.execute_batch(
+                "ALTER TABLE rejected ADD COLUMN kind TEXT; ALTER TABLE rejected ADD COLUMN title TEXT;",
+            )?;
         }
         let me = load_or_create_identity(&conn)?;
         let actor = ActorId::from(hex_decode(&me.actor).ok_or_else(|| Error::Corrupt("bad actor id in meta".into()))?);

@@ -293,8 +293,29 @@ pub fn offers(who: &Person, kind: Kind, from: &str, side: &Side<'_>, teams: &Tea
             };
             who.may_take(t, side, &after, teams)
         })
-        .map(|t| TransitionOffer { name: t.name, to: t.to, sets: t.sets, requires: t.requires, fields: t.fields })
+        .map(|t| {
+            // What the device fills in itself is not asked for: the claimant is the new holder.
+            let claims = t.by == [crate::kind::By::Claimant];
+            let asked = |names: &[&'static str]| -> Vec<&'static str> {
+                names.iter().copied().filter(|n| !(claims && Some(*n) == holder_field(kind))).collect()
+            };
+            TransitionOffer {
+                name: t.name,
+                to: t.to,
+                sets: asked(t.sets),
+                requires: asked(t.requires),
+                fields: t.fields,
+            }
+        })
         .collect()
+}
+
+/// The field a holder workflow's state is read from (a customer's `owner`).
+fn holder_field(kind: Kind) -> Option<&'static str> {
+    match kind.spec().workflow?.state {
+        crate::kind::StateOf::Holder { name, .. } => Some(name),
+        crate::kind::StateOf::Field { .. } => None,
+    }
 }
 
 /// The people a record is assigned to: the values of its kind's `assigned` fields.

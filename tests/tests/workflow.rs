@@ -99,6 +99,8 @@ async fn a_service_request_is_assigned_across_scopes_handled_offline_reopened_an
 
     // Bob works offline: notes in the handling log, then the result.
     assert_eq!(transitions(&bob, &request), ["handle"]);
+    let early = try_take(&bob, &request, "reopen", json!({"satisfaction": 1}));
+    assert_eq!(early["code"], "invalid_transition", "not handled yet: {early}");
     bob.call(json!({"op": "append", "id": request, "field": "handling_log", "text": "到现场，更换轴承"}));
     let refused = try_take(&bob, &request, "handle", json!({}));
     assert_eq!(refused["code"], "transition_requires", "{refused}");
@@ -218,6 +220,11 @@ async fn two_salespeople_claim_one_pool_customer_and_the_first_claim_wins() {
     carl.sync().await.unwrap();
     assert_eq!(bob.get(&customer)["fields"]["pool_reason"], "客户暂无需求", "the pool is open to everyone");
     assert_eq!(transitions(&carl, &customer), ["claim"]);
+    let offer = carl.call(json!({"op": "permissions", "id": customer}))["transitions"][0].clone();
+    assert_eq!(offer["requires"], json!([]), "a claim asks for nothing: the claimant becomes the owner: {offer}");
+    let visit =
+        carl.try_call(json!({"op": "create", "kind": "activity", "fields": {"customer": customer, "type": "visit"}}));
+    assert_eq!(visit["code"], "forbidden", "a pool customer is claimed before it is worked on: {visit}");
     assert!(!carl.call(json!({"op": "permissions", "id": customer}))["actions"]
         .as_array()
         .unwrap()
@@ -233,9 +240,12 @@ async fn two_salespeople_claim_one_pool_customer_and_the_first_claim_wins() {
     let params = lost.params.clone().unwrap();
     assert_eq!(params["by"], bob.user_id.as_str(), "the refusal names who claimed it first: {params}");
     assert!(params["at"].as_str().is_some(), "and when: {params}");
+    assert_eq!(lost.title.as_deref(), Some("合肥瑞丰食品"), "named though it has left carl's device");
+    assert_eq!(lost.kind.as_deref(), Some("customer"));
     assert!(!carl.doc_ids().contains(&customer), "the loser no longer reads bob's customer");
     sue.sync().await.unwrap();
     assert_eq!(sue.get(&customer)["fields"]["owner"], bob.user_id.as_str());
+    assert!(sue.get(&customer)["fields"].get("pool_reason").is_none(), "a claim clears why it was in the pool");
     assert_eq!(sue.heads(&customer), bob.heads(&customer));
 
     // A per-person limit on owned customers, set by the admin, stops a claim past it.

@@ -225,8 +225,8 @@ impl Store {
     /// Edits the server refused, newest first.
     pub fn rejected_edits(&self) -> Result<Vec<RejectedEdit>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT r.doc_id, r.hash, r.code, r.reason, r.at, d.kind, r.params FROM rejected r
-             LEFT JOIN docs d ON d.id = r.doc_id ORDER BY r.at DESC LIMIT 500",
+            "SELECT r.doc_id, r.hash, r.code, r.reason, r.at, IFNULL(d.kind, r.kind), r.params, r.title
+             FROM rejected r LEFT JOIN docs d ON d.id = r.doc_id ORDER BY r.at DESC LIMIT 500",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -237,15 +237,16 @@ impl Store {
                 r.get(4)?,
                 r.get::<_, Option<String>>(5)?,
                 r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (doc_id, hash, code, reason, at, kind, params) = row?;
+            let (doc_id, hash, code, reason, at, kind, params, kept_title) = row?;
             let parsed = kind.as_deref().and_then(crate::Kind::parse);
             let (title, customer_id) = match parsed {
-                Some(k) => (self.title_of(k, &doc_id)?, self.customer_of(k, &doc_id)?),
-                None => (None, None),
+                Some(k) => (self.title_of(k, &doc_id)?.or(kept_title), self.customer_of(k, &doc_id)?),
+                None => (kept_title, None),
             };
             out.push(RejectedEdit {
                 doc_id,
@@ -367,10 +368,22 @@ fn keep_rejected(
     reason: &str,
     params: Option<&str>,
 ) -> Result<()> {
+    // The record's kind and title as they are now: it may leave this device (a lost claim).
+    let kind: Option<String> =
+        tx.prepare_cached("SELECT kind FROM docs WHERE id = ?")?.query_row([id], |r| r.get(0)).optional()?.flatten();
+    let title: Option<String> = match kind.as_deref().and_then(crate::Kind::parse) {
+        Some(k) => tx
+            .prepare_cached(&format!("SELECT {} FROM {} WHERE id = ?", k.spec().title, k.table()))?
+            .query_row([id], |r| r.get::<_, Option<String>>(0))
+            .optional()?
+            .flatten(),
+        None => None,
+    };
     tx.prepare_cached(
-        "INSERT OR REPLACE INTO rejected (hash, doc_id, bytes, code, reason, at, params) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO rejected (hash, doc_id, bytes, code, reason, at, params, kind, title)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
-    .execute(params![hash, id, bytes, code, reason, now_ms(), params])?;
+    .execute(params![hash, id, bytes, code, reason, now_ms(), params, kind, title])?;
     Ok(())
 }
 
