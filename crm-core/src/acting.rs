@@ -162,19 +162,7 @@ impl Store {
             })
         };
         let owner = value("owner");
-        let scope_owner = match kind {
-            Kind::Customer => owner.clone(),
-            k if k.spec().admin_only => None,
-            _ => match value("customer") {
-                Some(customer) => self
-                    .conn
-                    .prepare_cached("SELECT owner FROM p_customer WHERE id = ?")?
-                    .query_row([customer], |r| r.get::<_, Option<String>>(0))
-                    .optional()?
-                    .flatten(),
-                None => None,
-            },
-        };
+        let scope_owner = self.scope_owner_of(kind, owner.as_deref(), value("customer").as_deref())?;
         let assignees: Vec<String> = kind.spec().assigned.iter().filter_map(|n| value(n)).collect();
         let holder = Holder { kind: Some(kind), owner, scope_owner, assignees };
         let write =
@@ -183,13 +171,19 @@ impl Store {
     }
 
     fn local_facts(&self, user: &str) -> Result<LocalFacts> {
+        // Each key's one record, by the id derived from it (`crate::genesis`), as the server reads it.
         let mut settings = HashMap::new();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT key, value FROM p_setting WHERE deleted_at IS NULL AND value IS NOT NULL")?;
-        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
-            let (key, value) = row?;
-            settings.insert(key, value);
+        for key in crate::kind::SETTING_KEYS {
+            let id = crate::genesis::id_of(Kind::Setting, &[key]);
+            let value: Option<i64> = self
+                .conn
+                .prepare_cached("SELECT value FROM p_setting WHERE id = ? AND deleted_at IS NULL")?
+                .query_row([&id], |r| r.get(0))
+                .optional()?
+                .flatten();
+            if let Some(value) = value {
+                settings.insert(key.to_string(), value);
+            }
         }
         let owned: i64 = self.conn.query_row(
             "SELECT COUNT(*) FROM p_customer WHERE owner = ? AND deleted_at IS NULL",

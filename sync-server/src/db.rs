@@ -1055,19 +1055,18 @@ struct ServerFacts<'a> {
 
 impl crm_core::workflow::Facts for ServerFacts<'_> {
     fn setting(&self, key: &str) -> Option<i64> {
-        let snapshots: Vec<Vec<u8>> = self
+        // One record per key, its id derived from the key (`crm_core::genesis`).
+        let id = crm_core::genesis::id_of(Kind::Setting, &[key]);
+        let snapshot: Vec<u8> = self
             .tx
-            .prepare_cached("SELECT snapshot FROM docs WHERE kind = 'setting' AND deleted = 0")
-            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
-            .unwrap_or_default();
-        let spec = Kind::Setting.spec();
-        let (key_field, value_field) = (spec.field("key")?, spec.field("value")?);
-        snapshots.iter().filter_map(|s| RecordDoc::load(s, Vec::new()).ok()).find_map(|doc| {
-            match (doc.read(key_field), doc.read(value_field)) {
-                (Some(FieldValue::Str(k)), Some(FieldValue::Int(v))) if k == key => Some(v),
-                _ => None,
-            }
-        })
+            .prepare_cached("SELECT snapshot FROM docs WHERE id = ? AND kind = 'setting' AND deleted = 0")
+            .and_then(|mut st| st.query_row([&id], |r| r.get(0)))
+            .ok()?;
+        let doc = RecordDoc::load(&snapshot, Vec::new()).ok()?;
+        match Kind::Setting.spec().field("value").and_then(|f| doc.read(f)) {
+            Some(FieldValue::Int(v)) => Some(v),
+            _ => None,
+        }
     }
 
     fn owned_customers(&self, user: &str) -> u64 {
