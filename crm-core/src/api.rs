@@ -412,6 +412,13 @@ impl Store {
             if doc.deleted_at().is_some() {
                 return Err(Error::Deleted(id.to_string()));
             }
+            // One record per subject: the fields its id is derived from stay as they are.
+            if let Some((field, _)) = parsed
+                .iter()
+                .find(|(f, v)| kind.spec().identity.contains(&f.name) && doc.read(f).as_ref() != v.as_ref())
+            {
+                return Err(Error::field(field.name.to_string(), "identity_fixed"));
+            }
             for (field, value) in &parsed {
                 doc.write(field, value.as_ref(), false)?;
             }

@@ -285,12 +285,28 @@ pub fn load(store: &mut Store, seed: u64, size: DemoSize, today: NaiveDate) -> R
                 ("probability", json!(match stage { "won" => 100, "lost" => 0, _ => 10 + rng.below(80) })),
                 ("expected_close", json!(day(rng.below(180) as i64 - 30))),
                 ("owner", json!(owners[c])),
-                ("loss_reason", json!((stage == "lost").then_some("价格高于竞争对手"))),
                 ("plan_steps", json!(steps)),
             ])
         })
         .collect();
+    let closed: Vec<Option<&str>> = opportunities
+        .iter()
+        .map(|o| match o.get("stage").and_then(Json::as_str) {
+            Some("won") => Some("succeed"),
+            Some("lost") => Some("fail"),
+            _ => None,
+        })
+        .collect();
     let opportunity_ids = bulk(store, Kind::Opportunity, opportunities)?;
+    // Won and lost ones are closed the way a person closes them: 开发成功 / 开发失败.
+    for (id, transition) in opportunity_ids.iter().zip(closed) {
+        let Some(name) = transition else { continue };
+        let fields = match name {
+            "fail" => map(vec![("loss_reason", json!("价格高于竞争对手"))]),
+            _ => JsonMap::new(),
+        };
+        store.transition(id, name, &fields)?;
+    }
 
     Ok(Loaded {
         users: users.len() - 1,

@@ -101,6 +101,33 @@ pub fn verify(doc_id: &str, change: &Change) -> bool {
     }
 }
 
+/// What is wrong with record `doc_id` of an identity kind (`None` for other kinds): it must
+/// have begun with its genesis (`new_without_genesis` is a new record that did not), and its
+/// identity fields must still be the subject its id was derived from. The server refuses a
+/// change that breaks either, so no second record for a subject ever exists.
+pub fn identity_problem(kind: Kind, doc_id: &str, doc: &RecordDoc, new_without_genesis: bool) -> Option<String> {
+    let spec = kind.spec();
+    if spec.identity.is_empty() {
+        return None;
+    }
+    let fields = spec.identity.join(", ");
+    if new_without_genesis {
+        return Some(format!(
+            "a {kind} record is the one for its {fields}: its id and first change are derived from them (see 'One record per subject')"
+        ));
+    }
+    let mut subject = Vec::new();
+    for name in spec.identity {
+        match spec.field(name).and_then(|f| doc.read(f)) {
+            Some(FieldValue::Str(value)) => subject.push(value),
+            _ => return Some(format!("{name}: identity_fixed (a {kind} record's {fields} never change)")),
+        }
+    }
+    let parts: Vec<&str> = subject.iter().map(String::as_str).collect();
+    (id_of(kind, &parts) != doc_id)
+        .then(|| format!("identity_fixed: a {kind} record's {fields} never change; its id is derived from them"))
+}
+
 impl crate::store::Store {
     /// The record of `kind` for this subject: made here by its genesis when this device has
     /// none yet (the same change any other device makes). Returns its id.

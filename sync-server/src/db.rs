@@ -217,7 +217,7 @@ pub fn open_connection(path: &Path) -> Result<Connection, DbError> {
 
 impl ServerDb {
     pub fn open(path: &Path) -> Result<ServerDb, DbError> {
-        let conn = open_connection(path)?;
+        let mut conn = open_connection(path)?;
         conn.execute_batch(SCHEMA)?;
         let has_device: bool =
             conn.query_row("SELECT COUNT(*) FROM pragma_table_info('log') WHERE name = 'device_id'", [], |r| r.get(0))?;
@@ -238,6 +238,15 @@ impl ServerDb {
                  ALTER TABLE docs ADD COLUMN created_at INTEGER;",
             )?;
             backfill_business_columns(&conn)?;
+        }
+        let assigned: Option<String> =
+            conn.query_row("SELECT value FROM meta WHERE key = 'assignments_filled'", [], |r| r.get(0)).optional()?;
+        if assigned.is_none() {
+            // Records stored before the server kept assignments: their assignees read them now.
+            let tx = conn.transaction()?;
+            backfill_assignments(&tx)?;
+            tx.execute("INSERT INTO meta (key, value) VALUES ('assignments_filled', '1')", [])?;
+            tx.commit()?;
         }
         let actor: Option<String> =
             conn.query_row("SELECT value FROM meta WHERE key = 'system_actor'", [], |r| r.get(0)).optional()?;
@@ -1101,6 +1110,9 @@ fn check_record(
     } else if after.created_by.as_deref() != Some(creator) {
         return Ok(Err("a new record's created_by must be its author's user id".into()));
     }
+    if let Some(reason) = crm_core::genesis::identity_problem(kind, doc_id, doc, !new.existed && !new.genesis) {
+        return Ok(Err(reason));
+    }
     if kind == Kind::User {
         if let Err(reason) = account_fields_match(tx, doc_id, doc)? {
             return Ok(Err(reason));
@@ -1330,6 +1342,26 @@ fn backfill_business_columns(conn: &Connection) -> Result<(), DbError> {
             "UPDATE docs SET grade = ?, time = ?, created_at = ?, deleted = ? WHERE id = ?",
             params![meta.grade, meta.time, meta.created_at, meta.deleted, id],
         )?;
+    }
+    Ok(())
+}
+
+/// Fill `assignments` (and log the grants) for records of assigned kinds stored before the
+/// server kept it.
+fn backfill_assignments(tx: &Connection) -> Result<(), DbError> {
+    let kinds: Vec<&str> = Kind::ALL.iter().filter(|k| !k.spec().assigned.is_empty()).map(|k| k.as_str()).collect();
+    for kind in kinds {
+        let rows: Vec<(String, Vec<u8>)> = tx
+            .prepare("SELECT id, snapshot FROM docs WHERE kind = ? AND deleted = 0 AND length(snapshot) > 0")?
+            .query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (id, snapshot) in rows {
+            let Ok(doc) = RecordDoc::load(&snapshot, Vec::new()) else { continue };
+            let meta = doc_meta(&doc);
+            if !meta.assignees.is_empty() {
+                record_assignment(tx, &id, &meta)?;
+            }
+        }
     }
     Ok(())
 }

@@ -454,3 +454,88 @@ async fn the_server_returns_neglected_customers_to_the_pool_by_their_grades_rule
         "its new owner gets the grade's 30 days from the claim"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_record_for_one_subject_or_a_renamed_subject_is_refused() {
+    use crm_core::kind::Kind;
+    use crm_core::value::FieldValue;
+    let server = TestServer::start();
+    let [root] = server.people([("root", "admin", None)]).await;
+    root.sync().await.unwrap();
+    let limit = root.create("setting", json!({"key": "pool.max_owned", "value": 40}));
+    assert_eq!(limit, crm_core::genesis::id_of(Kind::Setting, &["pool.max_owned"]));
+    root.sync().await.unwrap();
+
+    // The app will not rename the subject...
+    let renamed = root.try_call(json!({"op": "update", "id": limit, "fields": {"key": "service.reopen_below"}}));
+    assert_eq!(renamed["code"], "validation", "{renamed}");
+    assert_eq!(renamed["params"]["errors"][0], json!({"field": "key", "reason": "identity_fixed"}), "{renamed}");
+
+    // ...and a hand-written client that does is refused by the server.
+    let mut ws = connect(&server, Some(&token_of(&root))).await.unwrap();
+    hello(&mut ws).await;
+    let log = server.log_len();
+    let rename = forged(&root, &limit, |d| {
+        d.put(automerge::ROOT, "key", "service.reopen_below").unwrap();
+    });
+    let verdict = push_one(&mut ws, &limit, rename).await;
+    assert_eq!(verdict[0].0, "invalid_record", "{verdict:?}");
+    assert!(verdict[0].1.contains("identity_fixed"), "{verdict:?}");
+
+    // A second setting for the same key, under an id of its own and without the genesis.
+    let actor = automerge::ActorId::from(crm_core::store::hex_decode(&root.engine.store().identity().actor).unwrap());
+    let now = crm_core::value::now_ms();
+    let values = [("key", FieldValue::Str("pool.max_owned".into())), ("value", FieldValue::Int(1))];
+    let mut doc = RecordDoc::create_named(&actor, Kind::Setting, now, &root.user_id, &values).unwrap();
+    let second = doc.commit(&root.user_id, now / 1000).unwrap().bytes().into_owned();
+    let other_id = uuid::Uuid::now_v7().to_string();
+    let verdict = push_one(&mut ws, &other_id, second).await;
+    assert_eq!(verdict[0].0, "invalid_record", "{verdict:?}");
+    assert!(verdict[0].1.contains("one for its key"), "{verdict:?}");
+    assert_eq!(server.log_len(), log, "nothing was stored");
+    let settings = root.call(json!({"op": "list", "kind": "setting"}));
+    assert_eq!(settings["items"].as_array().unwrap().len(), 1, "{settings}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_from_before_assignments_fills_them_in_and_the_assignee_reads_the_record() {
+    let mut server = TestServer::start();
+    let [ann, bob, sue] = server
+        .people([
+            ("ann", "account_manager", Some("east")),
+            ("bob", "account_manager", Some("west")),
+            ("sue", "supervisor", Some("east")),
+        ])
+        .await;
+    let customer = ann.create("customer", json!({"name": "绍兴轻纺城"}));
+    let request = ann.create("service_request", json!({"customer": customer, "type": "repair", "title": "织机故障"}));
+    ann.sync().await.unwrap();
+    sue.sync().await.unwrap();
+    take(&sue, &request, "assign", json!({"assignee": bob.user_id}));
+    sue.sync().await.unwrap();
+    bob.sync().await.unwrap();
+    assert!(bob.doc_ids().contains(&request));
+
+    // As a server that kept no assignments left it: nobody reads by assignment.
+    server.kill();
+    {
+        let db = server.db();
+        db.connection()
+            .execute_batch("DELETE FROM assignments; DELETE FROM meta WHERE key = 'assignments_filled';")
+            .unwrap();
+    }
+    server.restart();
+    let filled: i64 = server
+        .db()
+        .connection()
+        .query_row("SELECT COUNT(*) FROM assignments WHERE doc_id = ? AND user_id = ?", [&request, &bob.user_id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(filled, 1, "opening the database filled the assignment in");
+    // A device of bob's that never saw the request receives it, its customer with it.
+    let fresh = Device::login(&server, "bob").await;
+    fresh.sync().await.unwrap();
+    let ids = fresh.doc_ids();
+    assert!(ids.contains(&request) && ids.contains(&customer), "{ids:?}");
+}
