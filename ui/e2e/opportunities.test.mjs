@@ -5,9 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { chooseOption, dispatch, launchBrowser, openPage, screenshot, signIn, startDevice, startServer, stopAll, waitForState } from "./harness.mjs";
 
-// A workflow step reaches the server at the sync engine's next ping (up to 20 s): the app does
-// not yet wake the engine after `transition` and `append` as it does after other writes.
-const TIMEOUT = 45_000;
+const TIMEOUT = 20_000;
 let server;
 let browser;
 

@@ -64,6 +64,8 @@ export interface Awaiting {
 /// who made the transition that stands (`by`, a user id), when (`at`) and what it set
 /// (`field`, `value`, `state`).
 export interface Refusal {
+  /// The refused change: what `dismiss_refused` puts away.
+  hash: string;
   code: string;
   /// English, for logs; the UI translates `code` and `params`.
   reason: string;
@@ -91,6 +93,50 @@ export interface Customer360 {
   contacts: Item[];
   activities: Item[];
   opportunities: Item[];
+  /// Newest first.
+  service_requests: Item[];
+  /// Newest episode first.
+  churn_cases: Item[];
+}
+
+/// A customer whose business has gone quiet for longer than its grade allows, or soon will
+/// (`churn_warnings`).
+export interface ChurnWarning {
+  customer: Item;
+  last_business_at: string | null;
+  /// The day the quiet time counts from (`YYYY-MM-DD`): the episode a case belongs to.
+  episode: string;
+  days_quiet: number;
+  stage: "warning" | "dormant";
+  /// The day it counts as dormant (`YYYY-MM-DD`).
+  dormant_on: string;
+  /// The case of this episode, once someone opened it.
+  case: { id: string; status: string; review_date: string | null } | null;
+}
+
+/// Something that needs the person's attention (`reminders`), soonest first.
+export interface Reminder {
+  /// `follow_up`, `service_due`, `service_unassigned`, `churn_warning`, `churn_dormant`,
+  /// `recycle_warning`.
+  reason: string;
+  /// The record to open, of `kind`.
+  id: string;
+  kind: string;
+  title: string;
+  customer_id: string | null;
+  customer_name: string | null;
+  due: string;
+  overdue: boolean;
+}
+
+/// A customer grade's churn and recycling days, as in force (the admin's or the defaults).
+export interface GradeRule {
+  /// null: customers without a grade.
+  grade: string | null;
+  churn_days: number;
+  churn_warning_days: number;
+  recycle_days: number;
+  recycle_warning_days: number;
 }
 
 export interface FollowUp {
@@ -479,11 +525,38 @@ export class Crm {
   append(id: string, field: string, text: string) {
     return this.call<RecordView>({ op: "append", id, field, text });
   }
+  /// Put refusals away once seen (by their `hash`): they leave the record and the sync list.
+  dismissRefused(hashes: string[]) {
+    return this.call<{ removed: number }>({ op: "dismiss_refused", hashes });
+  }
+  async churnWarnings(owners: Owners = "mine", limit = 200) {
+    return (await this.call<{ items: ChurnWarning[] }>({ op: "churn_warnings", limit, ...ownerParams(owners) })).items;
+  }
+  /// The churn case of the customer's current episode: the same record on every device.
+  openChurnCase(customer: string) {
+    return this.call<RecordView>({ op: "open_churn_case", customer });
+  }
+  async reminders(owners: Owners = "mine") {
+    return (await this.call<{ items: Reminder[] }>({ op: "reminders", ...ownerParams(owners) })).items;
+  }
+  async gradeRules() {
+    return (await this.call<{ rules: GradeRule[] }>({ op: "grade_rules" })).rules;
+  }
   /// A company setting's value (`service.reopen_below`, `pool.max_owned`), null when unset.
   async setting(key: string): Promise<number | null> {
     const page = await this.list("setting", { filter: { key }, limit: 1 });
     const value = page.items[0]?.fields.value;
     return typeof value === "number" ? value : null;
+  }
+  /// Set a company setting (null: back to its default). There is one record per key, its id
+  /// derived from the key: `create` writes into it when it exists.
+  setSetting(key: string, value: number | null) {
+    return this.call<RecordView>({ op: "create", kind: "setting", fields: { key, value } });
+  }
+  /// Set a grade's rules (a null day count: back to the default). One record per grade, as
+  /// for settings.
+  setGradeRule(grade: string, days: Record<string, number | null>) {
+    return this.call<RecordView>({ op: "create", kind: "grade_rule", fields: { grade, ...days } });
   }
   async checkDuplicates(kind: string, fields: Fields) {
     return (await this.call<{ candidates: Candidate[] }>({ op: "check_duplicates", kind, fields })).candidates;

@@ -2,7 +2,7 @@
 // revision number that moves whenever records change (here or from another device), so
 // every open view refreshes in place without a reload.
 
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import type { ReactNode } from "react";
 import { Crm, defaultTransport } from "./api";
 import type { AppStatus, Item, Json, KindSchema, Role, SyncStatus } from "./api";
@@ -17,14 +17,10 @@ interface Ctx {
   lang: Lang;
   setLang: (l: Lang) => void;
   t: T;
-  /// Moves on every change of records; views re-read when it moves.
+  /// Moves on every `records_changed` — every write here (transitions, log entries and put-away
+  /// refusals included), changes from elsewhere, and the server confirming or refusing a
+  /// transition made here; views re-read when it moves.
   revision: number;
-  /// Moves when the server acknowledges edits sent from here (fewer waiting to be sent), which
-  /// changes no record but ends "awaiting confirmation": record views re-read on it too.
-  confirmed: number;
-  /// A local write the core announces no event for (`transition`, `append`): views re-read as
-  /// for `records_changed`.
-  changed: () => void;
   schema: KindSchema[];
   dicts: Item[];
   users: Item[];
@@ -48,23 +44,13 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
     return saved === "en" || saved === "zh-CN" ? saved : detectLang();
   });
   const [revision, setRevision] = useState(0);
-  const lastPending = useRef<number | null>(null);
-  const [confirmed, setConfirmed] = useState(0);
   const [schema, setSchema] = useState<KindSchema[]>([]);
   const [dicts, setDicts] = useState<Item[]>([]);
   const [users, setUsers] = useState<Item[]>([]);
 
-  // Fewer edits waiting than last time: the server acknowledged some.
-  const notePending = useCallback((pending: number) => {
-    if (lastPending.current !== null && pending < lastPending.current) setConfirmed((c) => c + 1);
-    lastPending.current = pending;
-  }, []);
-
   const refreshStatus = useCallback(async () => {
-    const s = await crm.status();
-    notePending(s.sync.pending);
-    setStatus(s);
-  }, [crm, notePending]);
+    setStatus(await crm.status());
+  }, [crm]);
 
   useEffect(() => {
     refreshStatus().catch(() => undefined);
@@ -72,13 +58,12 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
       if (event.event === "records_changed") setRevision((r) => r + 1);
       if (event.event === "sync_status") {
         const sync: SyncStatus = event.status;
-        notePending(sync.pending);
         setStatus((s) => (s ? { ...s, sync } : s));
         // Sign-in state may have changed (revoked, refused): ask again.
         if (sync.state === "error") refreshStatus().catch(() => undefined);
       }
     });
-  }, [crm, refreshStatus, notePending]);
+  }, [crm, refreshStatus]);
 
   // Pending counts change with local edits too.
   useEffect(() => {
@@ -92,8 +77,6 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
     crm.dictionaries().then(setDicts, () => undefined);
     crm.list("user", { sort: "display_name", limit: 500 }).then((p) => setUsers(p.items), () => undefined);
   }, [crm, revision, status?.mode]);
-
-  const changed = useCallback(() => setRevision((r) => r + 1), []);
 
   const setLang = useCallback((l: Lang) => {
     setLangState(l);
@@ -114,8 +97,6 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
     setLang,
     t,
     revision,
-    confirmed,
-    changed,
     schema,
     dicts,
     users,

@@ -124,37 +124,3 @@ describe("workflow words", () => {
     for (const p of choices("service_request", "priority")) for (const lang of ["en", "zh-CN"] as const) expect(messages[lang]).toHaveProperty(`priority.${p}`);
   });
 });
-
-describe("records acted on lately", () => {
-  test("a refused claim's customer can still be named after it left the device, newest 200 kept", async () => {
-    const { recall, remember } = await import("../src/recent");
-    const store = new Map<string, string>();
-    const storage = {
-      getItem: (k: string) => store.get(k) ?? null,
-      setItem: (k: string, v: string) => void store.set(k, v),
-    } as unknown as Storage;
-    remember("c1", "customer", "杭州宏达科技有限公司", storage);
-    expect(recall("c1", storage)).toEqual({ kind: "customer", title: "杭州宏达科技有限公司" });
-    for (let i = 0; i < 205; i++) remember(`x${i}`, "service_request", `请求 ${i}`, storage);
-    expect(recall("c1", storage)).toBeNull();
-    expect(recall("x204", storage)?.title).toBe("请求 204");
-    store.set("field-crm:recent-transitions", "not json");
-    expect(recall("x204", storage)).toBeNull();
-  });
-});
-
-describe("dismissed refusals", () => {
-  test("a refusal put away stays away on this device; another one of the same record still shows", async () => {
-    const { dismiss, isDismissed, refusalKey } = await import("../src/dismissed");
-    const store = new Map<string, string>();
-    const storage = {
-      getItem: (k: string) => store.get(k) ?? null,
-      setItem: (k: string, v: string) => void store.set(k, v),
-    } as unknown as Storage;
-    const first = refusalKey("r1", { code: "transition_conflict", at: "2026-11-23T08:49:05.226Z" });
-    const later = refusalKey("r1", { code: "transition_conflict", at: "2026-11-24T10:00:00.000Z" });
-    dismiss([first], storage);
-    expect(isDismissed(first, storage)).toBe(true);
-    expect(isDismissed(later, storage)).toBe(false);
-  });
-});

@@ -2,11 +2,10 @@
 // the server has not confirmed yet, and edits the server refused (a lost race names who won).
 
 import { ClockCircleOutlined, CloseOutlined } from "@ant-design/icons";
-import { Alert, Tag } from "antd";
+import { App as AntApp, Alert, Tag } from "antd";
 import { useState } from "react";
 import type { Refusal, RecordView } from "../api";
-import { dismiss, isDismissed, refusalKey } from "../dismissed";
-import { refusalText } from "../errors";
+import { errorText, refusalText } from "../errors";
 import { formatDateTime } from "../i18n";
 import { useCrm, userName } from "../state";
 
@@ -60,28 +59,36 @@ export function AwaitingNotice({ view, compact = false }: { view: Pick<RecordVie
 }
 
 /// Each edit of this record the server refused, in words, newest first, until the person
-/// closes the notice (remembered on this device; a later refusal shows again).
+/// puts the notice away (`dismiss_refused`: gone from the record and the sync screen on this
+/// device; a later refusal shows again).
 export function RefusedNotices({ view }: { view: Pick<RecordView, "id" | "refused" | "names" | "kind"> }) {
-  const { t, lang, users } = useCrm();
-  const [, setClosed] = useState(0);
-  const refused: Refusal[] = (view.refused ?? []).filter((r) => !isDismissed(refusalKey(view.id, r)));
+  const { crm, t, lang, users } = useCrm();
+  const { message } = AntApp.useApp();
+  // Put away here at once; the record read again after the core's `records_changed` agrees.
+  const [away, setAway] = useState<string[]>([]);
+  const refused: Refusal[] = (view.refused ?? []).filter((r) => !away.includes(r.hash));
   if (refused.length === 0) return null;
   const nameOf = (id: string) => userName(users, id, view.names);
+  const dismiss = () => {
+    const hashes = refused.map((r) => r.hash);
+    setAway((old) => [...old, ...hashes]);
+    crm.dismissRefused(hashes).catch((e) => {
+      setAway((old) => old.filter((h) => !hashes.includes(h)));
+      message.error(errorText(t, e));
+    });
+  };
   return (
     <div data-testid="refused">
       <Alert
         type="error"
         showIcon
         closable={{ closeIcon: <CloseOutlined data-testid="refused-dismiss" />, "aria-label": t("refused.dismiss") }}
-        onClose={() => {
-          dismiss(refused.map((r) => refusalKey(view.id, r)));
-          setClosed((n) => n + 1);
-        }}
+        onClose={dismiss}
         message={t("refused.title")}
         description={
           <ul className="refused-list">
-            {refused.map((r, i) => (
-              <li key={`${r.at}-${i}`} data-testid="refused-item" data-code={r.code}>
+            {refused.map((r) => (
+              <li key={r.hash} data-testid="refused-item" data-code={r.code}>
                 {refusalText(t, lang, r, nameOf, view.kind)}{" "}
                 <span className="muted small">{t("refused.at", { time: formatDateTime(lang, r.at) })}</span>
               </li>

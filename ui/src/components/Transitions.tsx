@@ -2,21 +2,19 @@
 // each with a dialog for what it asks: a person (owner, assignee), a reason, a result. Only
 // offered transitions are shown; the core judges each one again when it is taken.
 
-import { App as AntApp, Alert, Button, Input, Modal } from "antd";
+import { App as AntApp, Alert, Button, DatePicker, Input, Modal } from "antd";
+import dayjs from "dayjs";
 import { useState } from "react";
 import type { Fields, RecordView, TransitionOffer } from "../api";
 import { CrmError } from "../api";
 import { errorText, fieldErrorText } from "../errors";
 import { fieldSpec } from "../forms";
-import { remember } from "../recent";
 import { useCrm } from "../state";
 import { OwnerSelect } from "./OwnerSelect";
 
-/// What each transition asks the person for. The claimant becomes a customer's owner by the
-/// core itself; succeeding asks nothing but a confirmation. Any other transition asks for
-/// every field it offers.
+/// What each transition asks the person for where it is not every field the core offers
+/// (succeeding asks nothing but a confirmation).
 const ASKS: Record<string, string[]> = {
-  "customer.claim": [],
   "customer.release": ["pool_reason"],
   "customer.transfer": ["owner"],
   "opportunity.assign": ["owner"],
@@ -27,7 +25,10 @@ const ASKS: Record<string, string[]> = {
 };
 
 /// The step a record is waiting for, shown as the main button.
-const PRIMARY = new Set(["claim", "assign", "handle"]);
+const PRIMARY = new Set(["claim", "assign", "handle", "postpone"]);
+
+/// Steps that give something up, shown in red.
+const DANGER = new Set(["fail", "release", "confirm"]);
 
 /// Fields a transition writes on the way without asking: an opportunity that succeeded is won
 /// on the board, one that failed is lost (both transitions may write `stage`).
@@ -46,6 +47,14 @@ function askedFields(kind: string, offer: TransitionOffer): string[] {
   return ASKS[`${kind}.${offer.name}`] ?? [...new Set([...offer.sets, ...offer.requires, ...offer.fields])];
 }
 
+/// Quick choices for a date a transition asks for (a churn case's next review): days ahead.
+const DATE_PRESETS: [number, string][] = [
+  [7, "visit.in_week"],
+  [14, "visit.in_2weeks"],
+  [30, "churn.in_month"],
+  [90, "churn.in_quarter"],
+];
+
 /// Transitions taken at once, without a dialog.
 const IMMEDIATE = new Set(["customer.claim"]);
 
@@ -57,18 +66,30 @@ const TITLES: Record<string, string> = {
   "opportunity.succeed": "opp.succeed_title",
   "service_request.assign": "service.assign_title",
   "service_request.handle": "service.handle_title",
+  "churn_case.postpone": "churn.postpone_title",
+  "churn_case.confirm": "churn.confirm_title",
+  "churn_case.recover": "churn.recover_title",
 };
 const HINTS: Record<string, string> = {
   "customer.release": "pool.release_hint",
   "opportunity.succeed": "opp.succeed_hint",
   "opportunity.fail": "opp.fail_hint",
+  "churn_case.postpone": "churn.postpone_hint",
+  "churn_case.confirm": "churn.confirm_hint",
+  "churn_case.recover": "churn.recover_hint",
 };
 const PLACEHOLDERS: Record<string, string> = {
   "service_request.handle.result": "service.result_hint",
+  "churn_case.postpone.measures": "churn.measures_hint",
+  "churn_case.confirm.reason": "churn.reason_hint",
+  "churn_case.recover.measures": "churn.recover_placeholder",
 };
 const LABELS: Record<string, string> = {
   "customer.transfer.owner": "pool.transfer_to",
   "service_request.handle.result": "field.result",
+  "churn_case.postpone.measures": "churn.measure_new",
+  "churn_case.confirm.reason": "field.churn_reason",
+  "churn_case.recover.measures": "churn.recover_note",
 };
 
 /// One button per offered transition (but those in `skip`), opening its dialog.
@@ -86,18 +107,15 @@ export function TransitionButtons({
   title?: string;
   offers: TransitionOffer[];
   skip?: string[];
-  onDone: (view: RecordView) => void;
+  /// After the step is taken here (views re-read on the core's `records_changed` by themselves).
+  onDone?: (view: RecordView) => void;
 }) {
-  const { crm, t, changed } = useCrm();
+  const { crm, t } = useCrm();
   const { message } = AntApp.useApp();
   const [open, setOpen] = useState<TransitionOffer | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const shown = offers.filter((o) => !skip.includes(o.name));
-  const taken = (view: RecordView) => {
-    remember(id, kind, String(view.fields[kind === "customer" ? "name" : "title"] ?? title ?? ""));
-    changed();
-    onDone(view);
-  };
+  const taken = (view: RecordView) => onDone?.(view);
   const take = async (offer: TransitionOffer) => {
     if (!IMMEDIATE.has(`${kind}.${offer.name}`)) return setOpen(offer);
     setBusy(offer.name);
@@ -117,7 +135,7 @@ export function TransitionButtons({
         <Button
           key={o.name}
           type={PRIMARY.has(o.name) ? "primary" : "default"}
-          danger={o.name === "fail" || o.name === "release"}
+          danger={DANGER.has(o.name)}
           loading={busy === o.name}
           onClick={() => void take(o)}
           data-testid={`transition-${o.name}`}
@@ -262,6 +280,18 @@ function FieldsDialog({
                 value={values[name] || undefined}
                 onChange={set}
                 allowClear={false}
+                data-testid={`transition-field-${name}`}
+              />
+            ) : spec?.type === "date" ? (
+              // A calendar date, sent as `YYYY-MM-DD` with no time zone; a few common choices.
+              <DatePicker
+                id={`t-${name}`}
+                className="full-width"
+                inputReadOnly
+                value={values[name] ? dayjs(values[name]) : null}
+                onChange={(d) => set(d ? d.format("YYYY-MM-DD") : undefined)}
+                presets={DATE_PRESETS.map(([days, key]) => ({ label: t(key), value: dayjs().add(days, "day") }))}
+                status={errors[name] ? "error" : undefined}
                 data-testid={`transition-field-${name}`}
               />
             ) : (

@@ -41,11 +41,11 @@ const SHOWN: { name: string; dict?: string }[] = [
 ];
 
 export function CustomerDetail({ id }: { id: string }) {
-  const { crm, t, lang, dicts, users, confirmed } = useCrm();
+  const { crm, t, lang, dicts, users } = useCrm();
   const { canWrite } = useRole();
   const { message } = AntApp.useApp();
   const navigate = useNavigate();
-  const view = useData(() => crm.customer360(id), [id, confirmed]);
+  const view = useData(() => crm.customer360(id), [id]);
   // What this person may do here, from the same rules the server enforces.
   const permissions = useData(() => crm.permissions(id), [id]);
   const [showHistory, setShowHistory] = useState(false);
@@ -61,10 +61,6 @@ export function CustomerDetail({ id }: { id: string }) {
   const inPool = !f.owner;
   // Someone else's customer this person reads through an assigned request or opportunity.
   const readOnly = canWrite && !inPool && permissions.data !== null && permissions.data.actions.length === 0;
-  const reload = () => {
-    view.reload();
-    permissions.reload();
-  };
 
   const show = (name: string, value: Json | undefined, dict?: string): string => {
     if (value === null || value === undefined) return "";
@@ -79,8 +75,6 @@ export function CustomerDetail({ id }: { id: string }) {
     try {
       await run();
       message.success(t("form.saved"));
-      view.reload();
-      permissions.reload();
     } catch (e) {
       setError(errorText(t, e));
     }
@@ -108,7 +102,6 @@ export function CustomerDetail({ id }: { id: string }) {
               id={id}
               title={String(f.name ?? "")}
               offers={permissions.data?.transitions ?? []}
-              onDone={reload}
             />
           )}
           {writable && (

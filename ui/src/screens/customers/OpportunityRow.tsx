@@ -10,15 +10,11 @@ import { RowMain } from "./RowMain";
 /// 开发失败), and the assign / succeed / fail actions the core offers this person, with a
 /// transition awaiting the server and refusals shown under it.
 export function OpportunityRow({ opportunity: o }: { opportunity: Item }) {
-  const { crm, t, lang, users, confirmed } = useCrm();
-  const view = useData(() => crm.get(o.id), [o.id, confirmed]);
+  const { crm, t, lang, users } = useCrm();
+  const view = useData(() => crm.get(o.id), [o.id]);
   const permissions = useData(() => crm.permissions(o.id), [o.id]);
   const editable = permissions.data?.actions.includes("update") === true;
   const status = typeof o.fields.status === "string" ? o.fields.status : "developing";
-  const reload = () => {
-    view.reload();
-    permissions.reload();
-  };
   return (
     <li className="row opp-row" data-testid="opportunity-row" data-id={o.id}>
       <RowMain to={editable ? `/edit/opportunity/${o.id}` : undefined}>
@@ -34,7 +30,7 @@ export function OpportunityRow({ opportunity: o }: { opportunity: Item }) {
       </span>
       {(permissions.data?.transitions?.length ?? 0) > 0 && (
         <span className="actions row-actions">
-          <TransitionButtons kind="opportunity" id={o.id} offers={permissions.data?.transitions ?? []} onDone={reload} />
+          <TransitionButtons kind="opportunity" id={o.id} offers={permissions.data?.transitions ?? []} />
         </span>
       )}
       {view.data && (view.data.awaiting || view.data.refused?.length) ? (

@@ -33,7 +33,7 @@ export function Pool() {
         {page.data && items.length === 0 && <p className="muted">{t("pool.none")}</p>}
         <ul className="list" data-testid="pool-rows">
           {items.map((c) => (
-            <PoolRow key={c.id} customer={c} onClaimed={page.reload} />
+            <PoolRow key={c.id} customer={c} />
           ))}
         </ul>
         {page.data?.next && limit < 500 && (
@@ -63,7 +63,7 @@ function usePermissions(item: Item): Permissions | null {
   return permissions;
 }
 
-function PoolRow({ customer: c, onClaimed }: { customer: Item; onClaimed: () => void }) {
+function PoolRow({ customer: c }: { customer: Item }) {
   const { t, lang, dicts } = useCrm();
   const permissions = usePermissions(c);
   const claim = (permissions?.transitions ?? []).filter((o) => o.name === "claim");
@@ -83,7 +83,7 @@ function PoolRow({ customer: c, onClaimed }: { customer: Item; onClaimed: () => 
         </Tag>
       ) : null}
       {c.fields.grade ? <span className="grade">{String(c.fields.grade)}</span> : null}
-      <TransitionButtons kind="customer" id={c.id} title={String(c.fields.name ?? "")} offers={claim} onDone={onClaimed} />
+      <TransitionButtons kind="customer" id={c.id} title={String(c.fields.name ?? "")} offers={claim} />
     </li>
   );
 }

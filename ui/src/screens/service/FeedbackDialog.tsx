@@ -1,7 +1,6 @@
 import { Alert, Button, Input, Modal, Rate } from "antd";
 import { useState } from "react";
 import { errorText } from "../../errors";
-import { remember } from "../../recent";
 import { useCrm, useData } from "../../state";
 import { DEFAULT_REOPEN_BELOW, feedbackTransition } from "./model";
 
@@ -9,7 +8,7 @@ import { DEFAULT_REOPEN_BELOW, feedbackTransition } from "./model";
 /// `service.reopen_below` (default 3) the request is reopened for its assignee, otherwise it
 /// is archived; the dialog says which before it is sent, and the core's refusal if it refuses.
 export function FeedbackDialog({ id, onClose, onDone }: { id: string; onClose: () => void; onDone: () => void }) {
-  const { crm, t, changed } = useCrm();
+  const { crm, t } = useCrm();
   const setting = useData(() => crm.setting("service.reopen_below"), []);
   const threshold = setting.data ?? DEFAULT_REOPEN_BELOW;
   const [stars, setStars] = useState(0);
@@ -26,9 +25,7 @@ export function FeedbackDialog({ id, onClose, onDone }: { id: string; onClose: (
     setBusy(true);
     setError(null);
     try {
-      const view = await crm.transition(id, transition, { satisfaction: stars, ...(comment.trim() ? { feedback: comment.trim() } : {}) });
-      remember(id, view.kind, String(view.fields.title ?? ""));
-      changed();
+      await crm.transition(id, transition, { satisfaction: stars, ...(comment.trim() ? { feedback: comment.trim() } : {}) });
       onDone();
     } catch (e) {
       setError(errorText(t, e));

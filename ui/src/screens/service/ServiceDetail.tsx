@@ -10,17 +10,17 @@ import { useCrm, useData, userName } from "../../state";
 import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
+import { LogField } from "../../components/LogField";
 import { FeedbackDialog } from "./FeedbackDialog";
-import { HandlingLog } from "./HandlingLog";
 import { isOverdue } from "./model";
 
 /// One service request: its fields, the customer and contact it is for, its handling log,
 /// and the workflow actions this person may take now (from `permissions`).
 export function ServiceDetail({ id }: { id: string }) {
-  const { crm, t, lang, dicts, users, confirmed } = useCrm();
+  const { crm, t, lang, dicts, users } = useCrm();
   const navigate = useNavigate();
-  // Re-read when the server confirms a transition made here ("awaiting" ends).
-  const view = useData(() => crm.get(id), [id, confirmed]);
+  // Read again on every `records_changed`: a step taken here, the server confirming it, others' work.
+  const view = useData(() => crm.get(id), [id]);
   const permissions = useData(() => crm.permissions(id), [id]);
   const remove = useUndoableDelete();
   const [feedback, setFeedback] = useState(false);
@@ -38,10 +38,6 @@ export function ServiceDetail({ id }: { id: string }) {
   const customerId = String(f.customer ?? "");
   const contactId = typeof f.contact === "string" ? f.contact : "";
   const overdue = isOverdue(f, localDate());
-  const done = () => {
-    view.reload();
-    permissions.reload();
-  };
 
   const rows: [string, ReactNode][] = [
     ["customer", customerId && <Link className="field-link" to={`/customers/${customerId}`} data-testid="service-customer">{r.names[customerId] ?? customerId}</Link>],
@@ -91,7 +87,7 @@ export function ServiceDetail({ id }: { id: string }) {
         </div>
         <div className="actions">
           {!r.deleted_at && (
-            <TransitionButtons kind="service_request" id={id} offers={offers} skip={["reopen", "archive"]} onDone={done} />
+            <TransitionButtons kind="service_request" id={id} offers={offers} skip={["reopen", "archive"]} />
           )}
           {feedbackOffered && !r.deleted_at && (
             <Button type="primary" icon={<SmileOutlined />} onClick={() => setFeedback(true)} data-testid="service-feedback">
@@ -107,7 +103,7 @@ export function ServiceDetail({ id }: { id: string }) {
             <Button
               danger
               icon={<DeleteOutlined />}
-              onClick={() => void remove(id, String(f.title ?? "")).then(done)}
+              onClick={() => void remove(id, String(f.title ?? ""))}
               data-testid="delete-service"
             >
               {t("common.delete")}
@@ -133,24 +129,18 @@ export function ServiceDetail({ id }: { id: string }) {
           </dl>
         </Card>
         <Card title={t("field.handling_log")}>
-          <HandlingLog
+          <LogField
             id={id}
+            field="handling_log"
             entries={(f.handling_log as unknown as LogEntry[] | undefined) ?? []}
             names={r.names}
             canAdd={actions.includes("append") && !r.deleted_at}
-            onAdded={done}
+            texts={{ none: "service.log_none", add: "service.log_add", placeholder: "service.log_placeholder" }}
           />
         </Card>
       </div>
       {feedback && (
-        <FeedbackDialog
-          id={id}
-          onClose={() => setFeedback(false)}
-          onDone={() => {
-            setFeedback(false);
-            done();
-          }}
-        />
+        <FeedbackDialog id={id} onClose={() => setFeedback(false)} onDone={() => setFeedback(false)} />
       )}
     </div>
   );

@@ -1,9 +1,8 @@
-import { LogoutOutlined, SwapOutlined } from "@ant-design/icons";
-import { Button, Card, Descriptions, Space } from "antd";
+import { CloseOutlined, LogoutOutlined, SwapOutlined } from "@ant-design/icons";
+import { App as AntApp, Button, Card, Descriptions, Space } from "antd";
 import { Link, useNavigate } from "react-router-dom";
-import { codeText, refusalText } from "../../errors";
+import { codeText, errorText, refusalText } from "../../errors";
 import { formatDateTime } from "../../i18n";
-import { recall } from "../../recent";
 import { useCrm, useData, userName } from "../../state";
 import { SyncIndicator } from "../../components/SyncIndicator";
 import { UserBadge } from "../../components/Navigation";
@@ -11,6 +10,7 @@ import { useSignOut } from "../session/useSignOut";
 
 export function SyncScreen() {
   const { crm, status, t, lang, users } = useCrm();
+  const { message } = AntApp.useApp();
   const navigate = useNavigate();
   const rejected = useData(() => crm.rejected(), []);
   const signOut = useSignOut();
@@ -63,14 +63,13 @@ export function SyncScreen() {
         )}
         <ul className="list">
           {rejected.data?.map((r) => {
-            // A record that left this device since: named from what this app remembers of it.
-            const known = r.title ? null : recall(r.doc_id);
-            const kind = r.kind ?? known?.kind ?? null;
+            // The core keeps the record's kind and title, also for one that left this device since.
+            const kind = r.kind;
             const main = (
               <>
                 <strong>
                   {kind ? `${t(`kind.${kind}`)} · ` : ""}
-                  {r.title ?? known?.title ?? t("sync.record_gone")}
+                  {r.title ?? t("sync.record_gone")}
                 </strong>
                 {/* A lost race names who got there first and when. */}
                 <span className="muted refusal-text" data-testid="rejected-reason" data-code={r.code}>
@@ -88,6 +87,14 @@ export function SyncScreen() {
                   <span className="row-main">{main}</span>
                 )}
                 <span className="muted small">{formatDateTime(lang, r.at)}</span>
+                <Button
+                  type="text"
+                  icon={<CloseOutlined />}
+                  aria-label={t("refused.dismiss")}
+                  title={t("refused.dismiss")}
+                  onClick={() => crm.dismissRefused([r.hash]).catch((e) => message.error(errorText(t, e)))}
+                  data-testid="rejected-dismiss"
+                />
               </li>
             );
           })}

@@ -1,26 +1,36 @@
 import { App as AntApp, Button, Input } from "antd";
 import { useState } from "react";
-import type { LogEntry } from "../../api";
-import { errorText } from "../../errors";
-import { formatDateTime } from "../../i18n";
-import { useCrm, userName } from "../../state";
+import type { LogEntry } from "../api";
+import { errorText } from "../errors";
+import { formatDateTime } from "../i18n";
+import { useCrm, userName } from "../state";
 
-/// A request's handling log in the order it was written — who, when, what — and, where the
-/// core allows `append`, a note to add. Entries added on several devices all stay.
-export function HandlingLog({
+/// The words one log field uses: shown when empty, on the add button, in the empty box.
+export interface LogTexts {
+  none: string;
+  add: string;
+  placeholder: string;
+}
+
+/// A log field (a service request's handling log, a churn case's measures) in the order it
+/// was written — who, when, what — and, where the core allows `append`, an entry to add.
+/// Entries added on several devices all stay.
+export function LogField({
   id,
+  field,
   entries,
   names,
   canAdd,
-  onAdded,
+  texts,
 }: {
   id: string;
+  field: string;
   entries: LogEntry[];
   names: Record<string, string>;
   canAdd: boolean;
-  onAdded: () => void;
+  texts: LogTexts;
 }) {
-  const { crm, t, lang, users, changed } = useCrm();
+  const { crm, t, lang, users } = useCrm();
   const { message } = AntApp.useApp();
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
@@ -28,10 +38,9 @@ export function HandlingLog({
     if (!text.trim()) return;
     setBusy(true);
     try {
-      await crm.append(id, "handling_log", text);
+      // The view re-reads on the core's `records_changed` that follows.
+      await crm.append(id, field, text);
       setText("");
-      changed();
-      onAdded();
     } catch (e) {
       message.error(errorText(t, e));
     } finally {
@@ -40,8 +49,8 @@ export function HandlingLog({
   };
   return (
     <>
-      {entries.length === 0 && <p className="muted">{t("service.log_none")}</p>}
-      <ol className="timeline" data-testid="handling-log">
+      {entries.length === 0 && <p className="muted">{t(texts.none)}</p>}
+      <ol className="timeline" data-testid="log" data-field={field}>
         {entries.map((e, i) => (
           <li key={`${e.at}-${i}`} data-testid="log-entry">
             <div className="timeline-head">
@@ -55,8 +64,8 @@ export function HandlingLog({
       {canAdd && (
         <div className="log-add">
           <Input.TextArea
-            aria-label={t("service.log_add")}
-            placeholder={t("service.log_placeholder")}
+            aria-label={t(texts.add)}
+            placeholder={t(texts.placeholder)}
             autoSize={{ minRows: 2 }}
             maxLength={4000}
             value={text}
@@ -64,7 +73,7 @@ export function HandlingLog({
             data-testid="log-text"
           />
           <Button onClick={() => void add()} loading={busy} disabled={!text.trim()} data-testid="log-add">
-            {t("service.log_add")}
+            {t(texts.add)}
           </Button>
         </div>
       )}
