@@ -85,6 +85,7 @@ for (const user of ["wangfang", "lili"]) {
     let page;
     let customerId;
     let requestId;
+    let caseId;
 
     before(async () => {
       device = await startDevice(`layout-${user}`);
@@ -99,10 +100,12 @@ for (const user of ["wangfang", "lili"]) {
       ).json();
       customerId = list.items[0].id;
       requestId = (await dispatch(device, { op: "list", kind: "service_request", sort: "code", limit: 1 })).items[0].id;
+      const quiet = (await dispatch(device, { op: "churn_warnings", all_owners: true })).items[0].customer.id;
+      caseId = (await dispatch(device, { op: "open_churn_case", customer: quiet })).id;
     });
 
     for (const [sizeName, size] of Object.entries(SIZES)) {
-      test(`home, customers, a customer, the new-customer and visit forms, service requests, the pool and switch user at ${sizeName}`, async () => {
+      test(`home, customers, a customer, the new-customer and visit forms, service requests, the pool, churn and switch user at ${sizeName}`, async () => {
         await page.setViewportSize(size);
         const screens = {
           home: "#/home",
@@ -114,6 +117,8 @@ for (const user of ["wangfang", "lili"]) {
           "service-detail": `#/service/${requestId}`,
           "new-service": "#/new/service_request",
           pool: "#/pool",
+          churn: "#/churn",
+          "churn-case": `#/churn/${caseId}`,
           sync: "#/sync",
           switch: "#/switch-user",
         };

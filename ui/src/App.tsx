@@ -20,14 +20,16 @@ const SyncScreen = lazy(() => import("./screens/sync/SyncScreen").then((m) => ({
 const SwitchUser = lazy(() => import("./screens/session/SwitchUser").then((m) => ({ default: m.SwitchUser })));
 const ServiceList = lazy(() => import("./screens/service/ServiceList").then((m) => ({ default: m.ServiceList })));
 const ServiceDetail = lazy(() => import("./screens/service/ServiceDetail").then((m) => ({ default: m.ServiceDetail })));
+const ChurnList = lazy(() => import("./screens/churn/ChurnList").then((m) => ({ default: m.ChurnList })));
+const ChurnDetail = lazy(() => import("./screens/churn/ChurnDetail").then((m) => ({ default: m.ChurnDetail })));
 const Pool = lazy(() => import("./screens/pool/Pool").then((m) => ({ default: m.Pool })));
 const AdminScreen = lazy(() => import("./screens/admin/AdminScreen").then((m) => ({ default: m.AdminScreen })));
 
 /// The address shapes are part of the app's surface (bookmarks, tests):
 /// #/home, #/customers[?filters], #/customers/<id>, #/new/<kind>[/<customer id>],
 /// #/edit/<kind>/<id>, #/visit/<customer id>[/<activity id>], #/pipeline, #/service[?filters],
-/// #/service/<id>, #/pool, #/sync, #/switch-user, #/signin[?profile=<id>] (signed out),
-/// #/admin/<users|teams|dictionary>.
+/// #/service/<id>, #/pool, #/churn[?state=<tab>&customer=<id>], #/churn/<case id>, #/sync,
+/// #/switch-user, #/signin[?profile=<id>] (signed out), #/admin/<users|teams|dictionary|settings>.
 export function App() {
   const { status, t } = useCrm();
   const { role, canWrite } = useRole();
@@ -58,6 +60,8 @@ export function App() {
         <Route path="service" element={<ServiceList />} />
         <Route path="service/:id" element={<ServiceDetailRoute />} />
         <Route path="pool" element={<Pool />} />
+        <Route path="churn" element={<ChurnList />} />
+        <Route path="churn/:id" element={<ChurnDetailRoute />} />
         <Route path="sync" element={<SyncScreen />} />
         <Route path="switch-user" element={<SwitchUser />} />
         {role === "admin" && <Route path="admin/:section" element={<AdminScreen />} />}
@@ -112,6 +116,11 @@ function CustomerDetailRoute() {
 function ServiceDetailRoute() {
   const { id = "" } = useParams();
   return <ServiceDetail key={id} id={id} />;
+}
+
+function ChurnDetailRoute() {
+  const { id = "" } = useParams();
+  return <ChurnDetail key={id} id={id} />;
 }
 
 function VisitFormRoute() {

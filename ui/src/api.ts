@@ -462,6 +462,12 @@ export class Crm {
   signOut(force = false) {
     return this.call<AppStatus>({ op: "sign_out", force });
   }
+  /// The records with changes not yet acknowledged by the server (the oldest `limit` changes'
+  /// records; a sync hook, read only).
+  async outbox(limit: number) {
+    const r = await this.call<{ entries: { doc_id: string }[] }>({ op: "outbox", limit });
+    return [...new Set(r.entries.map((e) => e.doc_id))];
+  }
   async rejected() {
     return (await this.call<{ items: RejectedEdit[] }>({ op: "rejected" })).items;
   }

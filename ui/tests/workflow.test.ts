@@ -124,3 +124,34 @@ describe("workflow words", () => {
     for (const p of choices("service_request", "priority")) for (const lang of ["en", "zh-CN"] as const) expect(messages[lang]).toHaveProperty(`priority.${p}`);
   });
 });
+
+describe("churn", () => {
+  const doc = readFileSync(path.resolve(__dirname, "../../docs/api.md"), "utf8");
+  const churn = doc.slice(doc.indexOf("### `churn_case`")).split(/\n### /)[0];
+
+  test("every churn case state and step the docs name has a label in both languages", () => {
+    const row = churn.split("\n").find((l) => l.startsWith("| `status`"))!;
+    const states = [...row.split("|")[2].matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
+    expect(states).toEqual(["warning", "postponed", "confirmed", "recovered"]);
+    const steps = [...churn.slice(churn.indexOf("Workflow")).matchAll(/`([a-z_]+)` \(/g)].map((m) => m[1]);
+    expect(steps).toEqual(["postpone", "confirm", "recover"]);
+    for (const lang of ["en", "zh-CN"] as const) {
+      for (const s of states) expect(messages[lang]).toHaveProperty(`state.churn_case.${s}`);
+      for (const s of steps) expect(messages[lang]).toHaveProperty(`transition.${s}`);
+    }
+    expect(translate("zh-CN", "state.churn_case.postponed")).toBe("暂缓流失");
+    expect(translate("zh-CN", "state.churn_case.confirmed")).toBe("确定流失");
+  });
+
+  test("the case tabs as list queries: postponed by the day to look again, closed ones newest first", async () => {
+    const { caseQuery, churnTab, daysBetween } = await import("../src/screens/churn/model");
+    expect(caseQuery("postponed")).toEqual({ filter: { status: "postponed" }, sort: "review_date", desc: false, limit: 200, names: true });
+    expect(caseQuery("confirmed", "c1")).toMatchObject({ filter: { status: "confirmed", customer: "c1" }, sort: "closed_at", desc: true });
+    expect(churnTab("recovered")).toBe("recovered");
+    expect(churnTab("nonsense")).toBe("warning");
+    expect(churnTab(null)).toBe("warning");
+    expect(daysBetween("2026-05-25", "2026-11-23")).toBe(182);
+    expect(daysBetween("2026-03-28", "2026-03-30")).toBe(2);
+    expect(daysBetween("", "2026-11-23")).toBeNull();
+  });
+});

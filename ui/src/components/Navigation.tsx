@@ -8,6 +8,7 @@ import {
   FundProjectionScreenOutlined,
   HomeOutlined,
   InboxOutlined,
+  FallOutlined,
   SettingOutlined,
   SwapOutlined,
   SyncOutlined,
@@ -30,13 +31,16 @@ const MAIN: Entry[] = [
   { path: "home", key: "nav.home", icon: <HomeOutlined /> },
   { path: "customers", key: "nav.customers", icon: <TeamOutlined /> },
   { path: "pool", key: "nav.pool", icon: <InboxOutlined /> },
+  { path: "churn", key: "nav.churn", icon: <FallOutlined /> },
   { path: "service", key: "nav.service", icon: <CustomerServiceOutlined /> },
   { path: "pipeline", key: "nav.pipeline", icon: <FundProjectionScreenOutlined /> },
   { path: "sync", key: "nav.sync", icon: <SyncOutlined /> },
 ];
 
-/// The phone's tab bar has room for five: the pool is reached from the customer list there.
-const TABS = MAIN.filter((e) => e.path !== "pool");
+/// The phone's tab bar has room for five: the pool and churn warnings are reached from the
+/// customer list there (and churn warnings from home's reminders).
+const UNDER_CUSTOMERS = ["pool", "churn"];
+const TABS = MAIN.filter((e) => !UNDER_CUSTOMERS.includes(e.path));
 
 /// On a shared device: sign out and let someone else in (on phones, from the sync screen).
 const SWITCH: Entry = { path: "switch-user", key: "nav.switch_user", icon: <SwapOutlined /> };
@@ -105,7 +109,7 @@ export function TabBar() {
   const { pathname } = useLocation();
   const entries = role === "admin" ? [...TABS, { path: "admin/users", key: "nav.admin_short", icon: <SettingOutlined /> }] : TABS;
   const at = current(pathname).split("/")[0];
-  const active = at === "pool" ? "customers" : at;
+  const active = UNDER_CUSTOMERS.includes(at) ? "customers" : at;
   return (
     <nav className="tab-bar" aria-label={t("nav.label")}>
       {entries.map((e) => (

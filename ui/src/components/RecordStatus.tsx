@@ -20,6 +20,10 @@ const STATE_COLOR: Record<string, string> = {
   failed: "red",
   pool: "purple",
   owned: "default",
+  warning: "orange",
+  postponed: "gold",
+  confirmed: "red",
+  recovered: "green",
 };
 
 /// A workflow state in words, coloured by what it asks of people.

@@ -18,6 +18,7 @@ import { PhoneLinks } from "../../components/PhoneLinks";
 import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
 import { ContactRow } from "./ContactRow";
+import { CustomerChurn } from "./CustomerChurn";
 import { CustomerRequests } from "./CustomerRequests";
 import { OpportunityRow } from "./OpportunityRow";
 import { Timeline } from "./Timeline";
@@ -53,7 +54,7 @@ export function CustomerDetail({ id }: { id: string }) {
 
   if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
   if (!view.data) return <p className="page muted">{t("common.loading")}</p>;
-  const { customer, contacts, activities, opportunities } = view.data;
+  const { customer, contacts, activities, opportunities, churn_cases } = view.data;
   const f = customer.fields;
   const may = (action: string) => permissions.data?.actions.includes(action) === true;
   const writable = may("update") && !customer.deleted_at;
@@ -205,6 +206,8 @@ export function CustomerDetail({ id }: { id: string }) {
         </Card>
 
         <CustomerRequests customerId={id} canCreate={writable} />
+
+        <CustomerChurn cases={churn_cases ?? []} />
 
         <Card title={t("detail.activities")}>
           <Timeline customerId={id} activities={activities} />

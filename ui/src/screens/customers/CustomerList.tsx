@@ -1,4 +1,4 @@
-import { FilterOutlined, InboxOutlined, PlusOutlined, SearchOutlined } from "@ant-design/icons";
+import { FallOutlined, FilterOutlined, InboxOutlined, PlusOutlined, SearchOutlined } from "@ant-design/icons";
 import { Button, Input, Tag } from "antd";
 import dayjs from "dayjs";
 import { Suspense, lazy, memo, useCallback, useEffect, useRef, useState } from "react";
@@ -120,9 +120,12 @@ export function CustomerList() {
       <div className="page-head">
         <h1>{t("customers.title")}</h1>
         <div className="actions">
-          {/* The pool has no tab of its own on phones. */}
+          {/* The pool and churn warnings have no tab of their own on phones. */}
           <Button icon={<InboxOutlined />} onClick={() => navigate("/pool")} data-testid="pool-link">
             {t("pool.link")}
+          </Button>
+          <Button icon={<FallOutlined />} onClick={() => navigate("/churn")} data-testid="churn-link">
+            {t("churn.link")}
           </Button>
           {canWrite && (
             <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate("/new/customer")} data-testid="new-customer">
