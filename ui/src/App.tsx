@@ -7,6 +7,7 @@ import { SideMenu, TabBar } from "./components/Navigation";
 import { SyncIndicator } from "./components/SyncIndicator";
 import { useIsPhone } from "./components/useIsPhone";
 import { CustomerList } from "./screens/customers/CustomerList";
+import { ReminderNotifier } from "./screens/reminders/ReminderNotifier";
 
 // Only the shell and the customer list (the busiest screen) are in the main bundle; every
 // other screen loads on first use, the sign-in screen and home right away when they are shown.
@@ -98,6 +99,7 @@ function Shell() {
         </Layout.Content>
       </Layout>
       {phone && <TabBar />}
+      <ReminderNotifier />
     </Layout>
   );
 }

@@ -1,4 +1,5 @@
 import { useCrm, useRole } from "../../state";
+import { RemindersCard } from "../reminders/RemindersCard";
 import { DormantCard, FollowUpsCard, OpportunitiesCard, TodaysVisitsCard } from "./cards";
 
 /// A salesperson's day; supervisors, admins and viewers (who own nothing) see their team's.
@@ -13,6 +14,7 @@ function MyHome() {
     <div className="page home">
       <h1>{t("home.greeting", { name: status?.identity.display_name })}</h1>
       <div className="home-grid">
+        <RemindersCard />
         <FollowUpsCard owners="mine" />
         <OpportunitiesCard owners="mine" title={t("home.opportunities")} />
         <DormantCard owners="mine" />
@@ -21,7 +23,7 @@ function MyHome() {
   );
 }
 
-/// Everyone's follow-ups, quiet customers, open opportunities and today's visits, each under
+/// Everyone's reminders, follow-ups, quiet customers, open opportunities and today's visits, each under
 /// the person they belong to.
 function TeamHome() {
   const { t, status } = useCrm();
@@ -30,6 +32,7 @@ function TeamHome() {
       <h1>{t("home.greeting", { name: status?.identity.display_name })}</h1>
       <p className="muted">{t("home.team_hint")}</p>
       <div className="home-grid">
+        <RemindersCard />
         <FollowUpsCard owners="all" byOwner />
         <TodaysVisitsCard />
         <OpportunitiesCard owners="all" byOwner title={t("home.team_opportunities")} />
