@@ -144,6 +144,19 @@ for (const user of ["wangfang", "lili"]) {
   });
 }
 
+test("the admin's settings and grade rules at the four sizes", { timeout: 120_000 }, async () => {
+  const device = await startDevice("layout-admin");
+  const page = await openPage(browser, device);
+  await signIn(page, server.url, "chenjing");
+  await waitForState(page, "up_to_date");
+  for (const [sizeName, size] of Object.entries(SIZES)) {
+    await page.setViewportSize(size);
+    await page.goto(`${device.url}#/admin/settings`);
+    await page.locator('[data-testid="grade-rule"]').first().waitFor({ timeout: TIMEOUT });
+    await check(page, `chenjing-settings-${sizeName}`);
+  }
+});
+
 test("the duplicate warning shows by the name field, in view on a tablet without scrolling", async () => {
   const device = await startDevice("layout-duplicate");
   const page = await openPage(browser, device, { size: SIZES.tablet });

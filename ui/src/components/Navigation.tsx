@@ -4,6 +4,7 @@
 import {
   ApartmentOutlined,
   BookOutlined,
+  ControlOutlined,
   CustomerServiceOutlined,
   FundProjectionScreenOutlined,
   HomeOutlined,
@@ -49,6 +50,7 @@ export const ADMIN: Entry[] = [
   { path: "admin/users", key: "nav.admin_users", icon: <UserOutlined /> },
   { path: "admin/teams", key: "nav.admin_teams", icon: <ApartmentOutlined /> },
   { path: "admin/dictionary", key: "nav.admin_dictionary", icon: <BookOutlined /> },
+  { path: "admin/settings", key: "nav.admin_settings", icon: <ControlOutlined /> },
 ];
 
 const testId = (path: string) => `nav-${path.replace("/", "-")}`;

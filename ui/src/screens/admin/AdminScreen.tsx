@@ -1,5 +1,6 @@
 // Administration (admins only): read-only lists of the reference data — people, teams and
-// dictionary entries — as this device holds them.
+// dictionary entries — as this device holds them, and the company's settings and grade rules
+// to change.
 
 import { Alert, Select, Table, Tabs, Tag } from "antd";
 import type { TableColumnsType } from "antd";
@@ -9,13 +10,15 @@ import type { Item } from "../../api";
 import { errorText } from "../../errors";
 import { useCrm, useData, userName } from "../../state";
 import { PhoneLinks } from "../../components/PhoneLinks";
+import { Settings } from "./Settings";
 
-const SECTIONS = ["users", "teams", "dictionary"] as const;
+const SECTIONS = ["users", "teams", "dictionary", "settings"] as const;
 const KINDS = { users: "user", teams: "team", dictionary: "dict_entry" } as const;
 const SORT = { users: "display_name", teams: "name", dictionary: "dict" } as const;
 const LIMIT = 500;
 
 type Section = (typeof SECTIONS)[number];
+type Listed = Exclude<Section, "settings">;
 
 export function AdminScreen() {
   const { t } = useCrm();
@@ -30,12 +33,12 @@ export function AdminScreen() {
         onChange={(key) => navigate(`/admin/${key}`)}
         items={SECTIONS.map((s) => ({ key: s, label: t(`nav.admin_${s}`) }))}
       />
-      <RecordTable key={section} section={section} />
+      {section === "settings" ? <Settings /> : <RecordTable key={section} section={section} />}
     </div>
   );
 }
 
-function RecordTable({ section }: { section: Section }) {
+function RecordTable({ section }: { section: Listed }) {
   const { crm, t } = useCrm();
   const [dict, setDict] = useState<string | undefined>();
   const page = useData(
@@ -78,7 +81,7 @@ function RecordTable({ section }: { section: Section }) {
 
 const DICTS = ["customer_type", "customer_grade", "customer_status", "customer_source", "industry", "region", "activity_outcome"];
 
-function useColumns(section: Section): TableColumnsType<Item> {
+function useColumns(section: Listed): TableColumnsType<Item> {
   const { t, users } = useCrm();
   const text = (name: string) => ({ title: t(`admin.${name}`), key: name, render: (_: unknown, r: Item) => String(r.fields[name] ?? "") });
   const active = {

@@ -1,0 +1,258 @@
+// Company settings and grade rules (admins only). Each is one record per subject — a setting
+// per key, a rule per grade — made or changed with `create`, which writes into the subject's
+// record when it exists; an empty box means the default. The core validates every value and
+// its refusals are shown by the box they are about.
+
+import { App as AntApp, Alert, Button, Card, InputNumber } from "antd";
+import { useEffect, useState } from "react";
+import type { GradeRule, Item } from "../../api";
+import { CrmError } from "../../api";
+import { errorText, fieldErrorText } from "../../errors";
+import { dictLabel } from "../../i18n";
+import { useCrm, useData } from "../../state";
+
+/// The settings an admin keeps (docs/api.md, kind `setting`).
+const SETTING_KEYS = ["service.reopen_below", "pool.max_owned"];
+/// A grade rule's day counts, in the order they are asked for.
+const DAYS = ["churn_days", "churn_warning_days", "recycle_days", "recycle_warning_days"];
+
+type Values = Record<string, number | null>;
+type Errors = Record<string, string>;
+
+export function Settings() {
+  return (
+    <div className="admin-settings" data-testid="admin-settings-form">
+      <CompanySettings />
+      <GradeRules />
+    </div>
+  );
+}
+
+/// A whole number typed in a box, or null for an empty one.
+function NumberBox({
+  id,
+  value,
+  placeholder,
+  error,
+  onChange,
+}: {
+  id: string;
+  value: number | null;
+  placeholder?: string;
+  error?: string;
+  onChange: (v: number | null) => void;
+}) {
+  return (
+    <InputNumber
+      id={id}
+      className="full-width"
+      precision={0}
+      inputMode="numeric"
+      // The spinner's arrows are far below a 44 px touch target; typing is quicker anyway.
+      controls={false}
+      value={value}
+      placeholder={placeholder}
+      status={error ? "error" : undefined}
+      onChange={(v) => onChange(typeof v === "number" ? v : null)}
+      data-testid={`setting-${id}`}
+    />
+  );
+}
+
+function FieldError({ text }: { text?: string }) {
+  return text ? (
+    <span className="field-error" role="alert">
+      {text}
+    </span>
+  ) : null;
+}
+
+/// A validation refusal as the message by each field it names (`as` renames the core's field
+/// to the box's), and anything else as one message.
+function refusal(t: ReturnType<typeof useCrm>["t"], e: unknown, as: (field: string) => string = (f) => f): { fields: Errors; other: string | null } {
+  if (e instanceof CrmError && e.code === "validation") {
+    const fields: Errors = {};
+    for (const [field, x] of Object.entries(e.fieldErrors())) fields[as(field)] = fieldErrorText(t, x.reason, x.params);
+    if (Object.keys(fields).length > 0) return { fields, other: null };
+  }
+  return { fields: {}, other: errorText(t, e) };
+}
+
+/// Values from records (by their subject field), typed values kept until they are saved.
+function useDraft(records: Item[] | null, subject: string, fields: string[]): [Record<string, Values>, (s: string, f: string, v: number | null) => void, (s: string) => void] {
+  const [draft, setDraft] = useState<Record<string, Values>>({});
+  const [dirty, setDirty] = useState<Set<string>>(new Set());
+  useEffect(() => {
+    if (!records) return;
+    setDraft((old) => {
+      const next = { ...old };
+      for (const r of records) {
+        const s = String(r.fields[subject] ?? "");
+        if (dirty.has(s)) continue;
+        next[s] = Object.fromEntries(fields.map((f) => [f, typeof r.fields[f] === "number" ? (r.fields[f] as number) : null]));
+      }
+      return next;
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [records]);
+  const set = (s: string, f: string, v: number | null) => {
+    setDirty((d) => new Set(d).add(s));
+    setDraft((old) => ({ ...old, [s]: { ...old[s], [f]: v } }));
+  };
+  const saved = (s: string) =>
+    setDirty((d) => {
+      const next = new Set(d);
+      next.delete(s);
+      return next;
+    });
+  return [draft, set, saved];
+}
+
+function CompanySettings() {
+  const { crm, t } = useCrm();
+  const { message } = AntApp.useApp();
+  const records = useData(() => crm.list("setting", { limit: 50 }).then((p) => p.items), []);
+  const [draft, set, saved] = useDraft(records.data, "key", ["value"]);
+  const [errors, setErrors] = useState<Errors>({});
+  const [other, setOther] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const save = async () => {
+    setBusy(true);
+    setErrors({});
+    setOther(null);
+    const found: Errors = {};
+    for (const key of SETTING_KEYS) {
+      const value = draft[key]?.value ?? null;
+      const stored = records.data?.find((r) => r.fields.key === key)?.fields.value ?? null;
+      if (value === stored) continue;
+      try {
+        await crm.setSetting(key, value);
+        saved(key);
+      } catch (e) {
+        const r = refusal(t, e, () => key);
+        Object.assign(found, r.fields);
+        if (r.other) setOther(r.other);
+      }
+    }
+    setErrors(found);
+    setBusy(false);
+    if (Object.keys(found).length === 0) message.success(t("form.saved"));
+  };
+
+  return (
+    <Card title={t("settings.company")} className="section">
+      <div className="form">
+        {SETTING_KEYS.map((key) => (
+          <div key={key} className="form-field">
+            <label htmlFor={key}>{t(`settings.${key}`)}</label>
+            <NumberBox id={key} value={draft[key]?.value ?? null} placeholder={t("settings.default")} error={errors[key]} onChange={(v) => set(key, "value", v)} />
+            <span className="muted small">{t(`settings.${key}.hint`)}</span>
+            <FieldError text={errors[key]} />
+          </div>
+        ))}
+      </div>
+      {other && <Alert className="section" type="error" showIcon message={other} />}
+      <div className="actions section">
+        <Button type="primary" loading={busy} onClick={() => void save()} data-testid="settings-save">
+          {t("common.save")}
+        </Button>
+      </div>
+    </Card>
+  );
+}
+
+function GradeRules() {
+  const { crm, t, dicts } = useCrm();
+  const records = useData(() => crm.list("grade_rule", { limit: 100 }).then((p) => p.items), []);
+  const rules = useData(() => crm.gradeRules(), []);
+  const [draft, set, saved] = useDraft(records.data, "grade", DAYS);
+  const grades = dicts.filter((d) => d.fields.dict === "customer_grade" && d.fields.active !== false).map((d) => String(d.fields.code));
+  const fallback = rules.data?.find((r) => r.grade === null);
+  return (
+    <Card title={t("settings.grade_rules")} className="section" data-testid="grade-rules">
+      <p className="muted">{t("settings.grade_rules_hint")}</p>
+      {grades.map((grade) => (
+        <GradeRuleRow
+          key={grade}
+          grade={grade}
+          values={draft[grade] ?? {}}
+          inForce={rules.data?.find((r) => r.grade === grade)}
+          set={(f, v) => set(grade, f, v)}
+          saved={() => saved(grade)}
+        />
+      ))}
+      {fallback && (
+        <p className="muted small" data-testid="grade-rule-none">
+          {t("settings.no_grade", { churn: fallback.churn_days, warning: fallback.churn_warning_days })}
+        </p>
+      )}
+      {grades.length === 0 && <p className="muted">{t("common.loading")}</p>}
+    </Card>
+  );
+}
+
+/// One grade's day counts: the admin's where set, the ones in force as the boxes' hints.
+function GradeRuleRow({
+  grade,
+  values,
+  inForce,
+  set,
+  saved,
+}: {
+  grade: string;
+  values: Values;
+  inForce?: GradeRule;
+  set: (field: string, v: number | null) => void;
+  saved: () => void;
+}) {
+  const { crm, t, lang, dicts } = useCrm();
+  const { message } = AntApp.useApp();
+  const [errors, setErrors] = useState<Errors>({});
+  const [other, setOther] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const save = async () => {
+    setBusy(true);
+    setErrors({});
+    setOther(null);
+    try {
+      await crm.setGradeRule(grade, Object.fromEntries(DAYS.map((f) => [f, values[f] ?? null])));
+      saved();
+      message.success(t("form.saved"));
+    } catch (e) {
+      const r = refusal(t, e);
+      setErrors(r.fields);
+      setOther(r.other);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="grade-rule" data-testid="grade-rule" data-grade={grade}>
+      <h3 className="owner-head">{t("common.labelled", { label: t("field.grade"), value: dictLabel(lang, dicts, "customer_grade", grade) })}</h3>
+      <div className="grade-days">
+        {DAYS.map((f) => {
+          const id = `${grade}-${f}`;
+          const current = inForce?.[f as keyof GradeRule];
+          return (
+            <div key={f} className="form-field">
+              <label htmlFor={id}>{t(`settings.${f}`)}</label>
+              <NumberBox
+                id={id}
+                value={values[f] ?? null}
+                placeholder={typeof current === "number" ? t("settings.days_default", { days: current }) : undefined}
+                error={errors[f]}
+                onChange={(v) => set(f, v)}
+              />
+              <FieldError text={errors[f]} />
+            </div>
+          );
+        })}
+      </div>
+      {other && <Alert type="error" showIcon message={other} />}
+      <Button loading={busy} onClick={() => void save()} data-testid="grade-rule-save">
+        {t("settings.save_grade", { grade: dictLabel(lang, dicts, "customer_grade", grade) })}
+      </Button>
+    </div>
+  );
+}
