@@ -79,7 +79,7 @@ describe("opportunity status and its steps", { timeout: 240_000 }, () => {
     await other.getByTestId("transition-ok").click();
     await other.getByTestId("transition-dialog").waitFor({ state: "detached", timeout: TIMEOUT });
     await row(other, handed).filter({ hasText: "赵磊" }).waitFor({ timeout: TIMEOUT });
-    await row(other, handed).getByTestId("awaiting").waitFor({ state: "detached", timeout: TIMEOUT });
+    await row(other, handed).getByTestId("row-awaiting").waitFor({ state: "detached", timeout: TIMEOUT });
 
     // On the board the status shows on every card.
     await other.getByTestId("nav-pipeline").click();

@@ -274,6 +274,13 @@ describe("two supervisors assign the same request offline", { timeout: 240_000 }
       await s.page.getByTestId("awaiting").waitFor({ timeout: TIMEOUT });
     }
     await screenshot(admin.page, "service-awaiting-offline");
+    // The list says so on the row, compactly.
+    await admin.page.goto(`${admin.device.url}#/service?status=assigned`);
+    const listed = admin.page.locator(`[data-testid="service-row"][data-id="${request.id}"]`);
+    await listed.getByTestId("row-awaiting").waitFor({ timeout: TIMEOUT });
+    await screenshot(admin.page, "service-list-awaiting");
+    await admin.page.goto(`${admin.device.url}#/service/${request.id}`);
+    await statusIs(admin.page, "assigned");
 
     // 李丽's reaches the server first.
     await lead.relay.restore();
@@ -299,6 +306,13 @@ describe("two supervisors assign the same request offline", { timeout: 240_000 }
     await admin.page.getByTestId("awaiting").waitFor({ state: "detached", timeout: TIMEOUT });
     await screenshot(admin.page, "service-refused-conflict");
 
+    // On the list, the row is marked refused and no longer awaiting.
+    await admin.page.goto(`${admin.device.url}#/service?status=assigned`);
+    await listed.getByTestId("row-refused").waitFor({ timeout: TIMEOUT });
+    assert.equal(await listed.getByTestId("row-awaiting").count(), 0);
+    await admin.page.goto(`${admin.device.url}#/service/${request.id}`);
+    await statusIs(admin.page, "assigned");
+
     // The sync screen lists it with who and when as well.
     await admin.page.getByTestId("sync-indicator").click();
     const item = admin.page.getByTestId("rejected-reason").filter({ hasText: "李丽" });
@@ -310,6 +324,10 @@ describe("two supervisors assign the same request offline", { timeout: 240_000 }
     await admin.page.goBack();
     await admin.page.getByTestId("refused-dismiss").click();
     await admin.page.getByTestId("refused").waitFor({ state: "detached", timeout: TIMEOUT });
+    await admin.page.goto(`${admin.device.url}#/service?status=assigned`);
+    await listed.waitFor({ timeout: TIMEOUT });
+    await listed.getByTestId("row-refused").waitFor({ state: "detached", timeout: TIMEOUT });
+    await admin.page.goto(`${admin.device.url}#/service/${request.id}`);
     await eventually(() => dispatch(admin.device, { op: "get", id: request.id }), (r) => !r.refused, "the refusal is put away in the core");
     assert.equal((await dispatch(admin.device, { op: "rejected" })).items.filter((r) => r.doc_id === request.id).length, 0);
     await admin.page.reload();

@@ -106,11 +106,10 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
 
 /// Load data and load it again whenever records change or `deps` change. The previous data
 /// stays on screen while the new one loads, so views update in place.
-export function useData<D>(load: () => Promise<D>, deps: unknown[]): { data: D | null; error: Error | null; reload: () => void } {
+export function useData<D>(load: () => Promise<D>, deps: unknown[]): { data: D | null; error: Error | null } {
   const { revision } = useCrm();
   const [data, setData] = useState<D | null>(null);
   const [error, setError] = useState<Error | null>(null);
-  const [tick, setTick] = useState(0);
   useEffect(() => {
     let live = true;
     load().then(
@@ -126,8 +125,8 @@ export function useData<D>(load: () => Promise<D>, deps: unknown[]): { data: D |
       live = false;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [...deps, revision, tick]);
-  return { data, error, reload: () => setTick((n) => n + 1) };
+  }, [...deps, revision]);
+  return { data, error };
 }
 
 /// The display name of a user id, from the users this device knows.

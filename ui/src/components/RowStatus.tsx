@@ -4,12 +4,13 @@
 
 import { ClockCircleOutlined, ExclamationCircleOutlined } from "@ant-design/icons";
 import { Tag } from "antd";
-import type { Awaiting } from "../api";
+import type { Awaiting, RejectedEdit } from "../api";
 import { useCrm, useData } from "../state";
 
 export interface RowMark {
   awaiting?: Awaiting;
-  refused: number;
+  /// Refusals not put away yet, newest first (shaped like a record's `refused`).
+  refused: RejectedEdit[];
 }
 
 /// Most outbox entries read to find records that may await the server.
@@ -27,8 +28,8 @@ export function useRowMarks(ids: string[]): Map<string, RowMark> {
     const out = new Map<string, RowMark>();
     if (ids.length === 0) return out;
     const wanted = new Set(ids);
-    const mark = (id: string) => out.get(id) ?? out.set(id, { refused: 0 }).get(id)!;
-    for (const r of await crm.rejected()) if (wanted.has(r.doc_id)) mark(r.doc_id).refused += 1;
+    const mark = (id: string) => out.get(id) ?? out.set(id, { refused: [] }).get(id)!;
+    for (const r of await crm.rejected()) if (wanted.has(r.doc_id)) mark(r.doc_id).refused.push(r);
     if (unsent) {
       const queued = new Set((await crm.outbox(OUTBOX_SCAN)).filter((id) => wanted.has(id)));
       const views = await Promise.all([...queued].map((id) => crm.get(id).catch(() => null)));
@@ -57,7 +58,7 @@ export function RowMarks({ mark }: { mark: RowMark | undefined }) {
           {t("workflow.awaiting_short")}
         </Tag>
       )}
-      {mark.refused > 0 && (
+      {mark.refused.length > 0 && (
         <Tag icon={<ExclamationCircleOutlined />} color="error" data-testid="row-refused" title={t("refused.title")}>
           {t("workflow.refused_short")}
         </Tag>

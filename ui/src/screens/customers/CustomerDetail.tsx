@@ -17,6 +17,7 @@ import { useCrm, useData, useRole, userName } from "../../state";
 import { PhoneLinks } from "../../components/PhoneLinks";
 import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
+import { useRowMarks } from "../../components/RowStatus";
 import { ContactRow } from "./ContactRow";
 import { CustomerChurn } from "./CustomerChurn";
 import { CustomerRequests } from "./CustomerRequests";
@@ -51,6 +52,7 @@ export function CustomerDetail({ id }: { id: string }) {
   const permissions = useData(() => crm.permissions(id), [id]);
   const [showHistory, setShowHistory] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const marks = useRowMarks((view.data?.opportunities ?? []).map((o) => o.id));
 
   if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
   if (!view.data) return <p className="page muted">{t("common.loading")}</p>;
@@ -200,7 +202,7 @@ export function CustomerDetail({ id }: { id: string }) {
           {opportunities.length === 0 && <p className="muted">{t("detail.no_opportunities")}</p>}
           <ul className="list">
             {opportunities.map((o) => (
-              <OpportunityRow key={o.id} opportunity={o} />
+              <OpportunityRow key={o.id} opportunity={o} mark={marks.get(o.id)} />
             ))}
           </ul>
         </Card>

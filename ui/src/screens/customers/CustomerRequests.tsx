@@ -3,6 +3,7 @@ import { Button, Card } from "antd";
 import { useNavigate } from "react-router-dom";
 import { localDate } from "../../i18n";
 import { useCrm, useData } from "../../state";
+import { useRowMarks } from "../../components/RowStatus";
 import { ServiceRow } from "../service/ServiceList";
 
 /// A customer's service requests, newest first, and a new one where this person may.
@@ -14,6 +15,7 @@ export function CustomerRequests({ customerId, canCreate }: { customerId: string
     [customerId],
   );
   const today = localDate();
+  const marks = useRowMarks((requests.data?.items ?? []).map((r) => r.id));
   return (
     <Card
       title={t("service.requests")}
@@ -29,7 +31,7 @@ export function CustomerRequests({ customerId, canCreate }: { customerId: string
       {requests.data?.items.length === 0 && <p className="muted">{t("service.no_requests")}</p>}
       <ul className="list">
         {requests.data?.items.map((r) => (
-          <ServiceRow key={r.id} request={r} today={today} showCustomer={false} />
+          <ServiceRow key={r.id} request={r} today={today} showCustomer={false} mark={marks.get(r.id)} />
         ))}
       </ul>
     </Card>

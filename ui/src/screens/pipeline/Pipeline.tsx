@@ -7,6 +7,7 @@ import { formatMoney } from "../../i18n";
 import { useCrm, useData, useRole, userName } from "../../state";
 import { OwnerSelect } from "../../components/OwnerSelect";
 import { StateTag } from "../../components/RecordStatus";
+import { RowMarks, useRowMarks } from "../../components/RowStatus";
 
 interface Drag {
   id: string;
@@ -39,7 +40,6 @@ export function Pipeline() {
     try {
       await crm.update(id, { stage });
       message.success(t("pipeline.moved", { stage: t(`stage.${stage}`) }));
-      board.reload();
     } catch (e) {
       setError(errorText(t, e));
     }
@@ -52,6 +52,7 @@ export function Pipeline() {
 
   const stages: PipelineStage[] = board.data ?? [];
   const order = stages.map((s) => s.stage);
+  const marks = useRowMarks(stages.flatMap((s) => s.cards.map((c) => c.opportunity.id)));
 
   return (
     <div className="page pipeline">
@@ -165,6 +166,7 @@ export function Pipeline() {
                   <span className="muted small card-owner">
                     {userName(users, o.fields.owner)}
                     <StateTag kind="opportunity" state={typeof o.fields.status === "string" ? o.fields.status : "developing"} testId="opportunity-status" />
+                    <RowMarks mark={marks.get(o.id)} />
                   </span>
                   <span className="money">{formatMoney(lang, o.fields.amount as never)}</span>
                   {canWrite && (

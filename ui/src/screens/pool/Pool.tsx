@@ -5,6 +5,8 @@ import type { Item, Permissions } from "../../api";
 import { dictLabel } from "../../i18n";
 import { useCrm, useData } from "../../state";
 import { TransitionButtons } from "../../components/Transitions";
+import { RowMarks, useRowMarks } from "../../components/RowStatus";
+import type { RowMark } from "../../components/RowStatus";
 
 const PAGE = 50;
 
@@ -20,6 +22,7 @@ export function Pool() {
   );
   const items = page.data?.items ?? [];
   const total = page.data?.total ?? 0;
+  const marks = useRowMarks(items.map((c) => c.id));
   return (
     <div className="page pool" data-testid="pool">
       <div className="page-head">
@@ -33,7 +36,7 @@ export function Pool() {
         {page.data && items.length === 0 && <p className="muted">{t("pool.none")}</p>}
         <ul className="list" data-testid="pool-rows">
           {items.map((c) => (
-            <PoolRow key={c.id} customer={c} />
+            <PoolRow key={c.id} customer={c} mark={marks.get(c.id)} />
           ))}
         </ul>
         {page.data?.next && limit < 500 && (
@@ -63,7 +66,9 @@ function usePermissions(item: Item): Permissions | null {
   return permissions;
 }
 
-function PoolRow({ customer: c }: { customer: Item }) {
+/// One pool customer: why it was released, its grade, a claim of it refused by the server (a
+/// release awaiting it), and the Claim button.
+function PoolRow({ customer: c, mark }: { customer: Item; mark?: RowMark }) {
   const { t, lang, dicts } = useCrm();
   const permissions = usePermissions(c);
   const claim = (permissions?.transitions ?? []).filter((o) => o.name === "claim");
@@ -83,6 +88,7 @@ function PoolRow({ customer: c }: { customer: Item }) {
         </Tag>
       ) : null}
       {c.fields.grade ? <span className="grade">{String(c.fields.grade)}</span> : null}
+      <RowMarks mark={mark} />
       <TransitionButtons kind="customer" id={c.id} title={String(c.fields.name ?? "")} offers={claim} />
     </li>
   );

@@ -6,6 +6,8 @@ import type { Item } from "../../api";
 import { dictLabel, formatDate, localDate } from "../../i18n";
 import { useCrm, useRole, userName } from "../../state";
 import { StateTag } from "../../components/RecordStatus";
+import { RowMarks, useRowMarks } from "../../components/RowStatus";
+import type { RowMark } from "../../components/RowStatus";
 import { FILTER_KEYS, PRIORITIES, STATES, isOverdue, serviceQuery } from "./model";
 import type { ServiceFilters } from "./model";
 
@@ -73,6 +75,7 @@ export function ServiceList() {
   };
 
   const active = FILTER_KEYS.filter((k) => k !== "sort" && filters[k]).length;
+  const marks = useRowMarks((items ?? []).map((r) => r.id));
 
   return (
     <div className="page service-list" data-testid="service-list">
@@ -102,7 +105,7 @@ export function ServiceList() {
         {items?.length === 0 && <p className="muted">{t("service.none")}</p>}
         <ul className="list" data-testid="service-rows">
           {items?.map((r) => (
-            <ServiceRow key={r.id} request={r} today={today} />
+            <ServiceRow key={r.id} request={r} today={today} mark={marks.get(r.id)} />
           ))}
         </ul>
         {next && (
@@ -214,8 +217,19 @@ function ServiceFiltersPanel({
 
 const PRIORITY_COLOR: Record<string, string | undefined> = { urgent: "red", high: "orange" };
 
-/// One request: title, code, customer and assignee; state, priority and due date at the side.
-export function ServiceRow({ request: r, today, showCustomer = true }: { request: Item; today: string; showCustomer?: boolean }) {
+/// One request: title, code, customer and assignee; state, priority, due date, and whether a
+/// step taken here awaits the server or was refused, at the side.
+export function ServiceRow({
+  request: r,
+  today,
+  showCustomer = true,
+  mark,
+}: {
+  request: Item;
+  today: string;
+  showCustomer?: boolean;
+  mark?: RowMark;
+}) {
   const { t, lang, users } = useCrm();
   const f = r.fields;
   const overdue = isOverdue(f, today);
@@ -240,6 +254,7 @@ export function ServiceRow({ request: r, today, showCustomer = true }: { request
             {t(overdue ? "home.overdue" : "home.due", { date: formatDate(lang, f.due) })}
           </Tag>
         )}
+        <RowMarks mark={mark} />
       </span>
     </li>
   );
