@@ -33,6 +33,39 @@ pub struct WireChange {
     pub bytes: String,
 }
 
+/// A spreadsheet to import and how (see [`crate::import::Options`]).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ImportFile {
+    /// The file's name (its extension is not trusted: the bytes say what it is).
+    pub name: String,
+    /// The file, base64.
+    pub data: String,
+    pub kind: String,
+    pub columns: Option<Vec<Option<String>>>,
+    #[serde(default)]
+    pub keys: Vec<String>,
+    #[serde(default)]
+    pub policy: crate::import::Policy,
+}
+
+impl ImportFile {
+    fn bytes(&self) -> Result<Vec<u8>> {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(self.data.trim())
+            .map_err(|e| Error::BadRequest(format!("data is not base64: {e}")))
+    }
+
+    fn options(&self) -> crate::import::Options {
+        crate::import::Options {
+            kind: self.kind.clone(),
+            columns: self.columns.clone(),
+            keys: self.keys.clone(),
+            policy: self.policy,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Request {
@@ -181,6 +214,28 @@ pub enum Request {
     Ack {
         hashes: Vec<String>,
     },
+    /// What importing a spreadsheet would do, row by row; writes nothing.
+    ImportPreview {
+        #[serde(flatten)]
+        file: ImportFile,
+    },
+    /// Import a spreadsheet as one batch (the app reports `import_progress` events).
+    ImportRun {
+        #[serde(flatten)]
+        file: ImportFile,
+    },
+    /// Undo an import: what it created is deleted, what it updated set back.
+    ImportRevert {
+        batch: String,
+    },
+    /// Imports made on this device, newest first.
+    Imports {},
+    /// The rows an import refused, with a reason column, as a spreadsheet (base64).
+    ImportRejected {
+        batch: String,
+        #[serde(default)]
+        format: Option<String>,
+    },
     /// Every kind and its fields, types, defaults and choices (forms can be built from it).
     Schema {},
     RebuildProjections,
@@ -193,27 +248,80 @@ pub enum Response {
     Identity(Identity),
     Record(RecordView),
     Permissions(crate::access::Permissions),
-    Duplicates { candidates: Vec<DuplicateCandidate> },
-    Created { ids: Vec<String> },
+    Duplicates {
+        candidates: Vec<DuplicateCandidate>,
+    },
+    Created {
+        ids: Vec<String>,
+    },
     Page(Page),
     Customer360(Box<Customer360>),
-    FollowUps { items: Vec<FollowUp> },
-    Dormant { items: Vec<Dormant> },
-    ChurnWarnings { items: Vec<crate::domain::churn::ChurnWarning> },
-    GradeRules { rules: Vec<crate::domain::churn::GradeRule> },
-    Reminders { items: Vec<crate::domain::reminders::Reminder> },
-    Pipeline { stages: Vec<crate::query::PipelineStage> },
-    Search { hits: Vec<SearchHit> },
-    History { entries: Vec<HistoryEntry>, names: std::collections::BTreeMap<String, String> },
-    Dictionary { entries: Vec<Item> },
+    FollowUps {
+        items: Vec<FollowUp>,
+    },
+    Dormant {
+        items: Vec<Dormant>,
+    },
+    ChurnWarnings {
+        items: Vec<crate::domain::churn::ChurnWarning>,
+    },
+    GradeRules {
+        rules: Vec<crate::domain::churn::GradeRule>,
+    },
+    Reminders {
+        items: Vec<crate::domain::reminders::Reminder>,
+    },
+    Pipeline {
+        stages: Vec<crate::query::PipelineStage>,
+    },
+    Search {
+        hits: Vec<SearchHit>,
+    },
+    History {
+        entries: Vec<HistoryEntry>,
+        names: std::collections::BTreeMap<String, String>,
+    },
+    Dictionary {
+        entries: Vec<Item>,
+    },
     Applied(ApplyReport),
-    Outbox { entries: Vec<OutboxEntry>, pending: i64 },
-    Acked { removed: usize },
-    Dismissed { removed: usize },
-    Schema { kinds: Vec<Json> },
-    Rebuilt { records: usize },
-    Compacted { records: usize },
-    Error { code: String, message: String, params: Json },
+    Outbox {
+        entries: Vec<OutboxEntry>,
+        pending: i64,
+    },
+    Acked {
+        removed: usize,
+    },
+    Dismissed {
+        removed: usize,
+    },
+    ImportPreview(Box<crate::import::Preview>),
+    Imported {
+        batch: crate::import::Batch,
+    },
+    ImportReverted(crate::import::Reverted),
+    Imports {
+        items: Vec<crate::import::Batch>,
+    },
+    /// A file made for the person to save: its name and bytes (base64).
+    File {
+        name: String,
+        data: String,
+    },
+    Schema {
+        kinds: Vec<Json>,
+    },
+    Rebuilt {
+        records: usize,
+    },
+    Compacted {
+        records: usize,
+    },
+    Error {
+        code: String,
+        message: String,
+        params: Json,
+    },
 }
 
 impl From<Error> for Response {
@@ -242,7 +350,19 @@ impl Store {
     }
 
     pub fn handle(&mut self, request: Request) -> Response {
-        self.try_handle(request).unwrap_or_else(Response::from)
+        self.handle_with_progress(request, &mut |_, _| {})
+    }
+
+    /// [`Store::handle`], telling `progress(done, total)` how a long request (an import) goes.
+    pub fn handle_with_progress(&mut self, request: Request, progress: &mut dyn FnMut(usize, usize)) -> Response {
+        let result = match request {
+            Request::ImportRun { file } => file.bytes().and_then(|bytes| {
+                let batch = self.import_run(&file.name, &bytes, &file.options(), progress)?;
+                Ok(Response::Imported { batch })
+            }),
+            other => self.try_handle(other),
+        };
+        result.unwrap_or_else(Response::from)
     }
 
     fn try_handle(&mut self, request: Request) -> Result<Response> {
@@ -305,6 +425,29 @@ impl Store {
             Request::OpenChurnCase { customer } => {
                 let id = self.open_churn_case(&record_id(&customer)?)?;
                 Response::Record(self.get(&id)?)
+            }
+            Request::ImportPreview { file } => {
+                Response::ImportPreview(Box::new(self.import_preview(&file.name, &file.bytes()?, &file.options())?))
+            }
+            Request::ImportRun { file } => Response::Imported {
+                batch: self.import_run(&file.name, &file.bytes()?, &file.options(), &mut |_, _| {})?,
+            },
+            Request::ImportRevert { batch } => Response::ImportReverted(self.import_revert(&record_id(&batch)?)?),
+            Request::Imports {} => Response::Imports { items: self.imports()? },
+            Request::ImportRejected { batch, format } => {
+                use base64::Engine;
+                let format = match format.as_deref().unwrap_or("xlsx") {
+                    "xlsx" => crate::sheet::Format::Xlsx,
+                    "csv" => crate::sheet::Format::Csv,
+                    other => return Err(Error::field("format", "invalid_choice").with_value(other, &["xlsx", "csv"])),
+                };
+                let batch = record_id(&batch)?;
+                let bytes = self.import_rejected_file(&batch, format)?;
+                let ext = if format == crate::sheet::Format::Csv { "csv" } else { "xlsx" };
+                Response::File {
+                    name: format!("rejected-{}.{ext}", &batch[..8.min(batch.len())]),
+                    data: base64::engine::general_purpose::STANDARD.encode(bytes),
+                }
             }
             Request::DismissRefused { hashes } => Response::Dismissed { removed: self.dismiss_refused(&hashes)? },
             Request::Reminders { owner, all_owners } => {

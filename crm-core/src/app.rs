@@ -31,6 +31,11 @@ pub enum AppEvent {
     SyncStatus {
         status: SyncStatus,
     },
+    /// How an import goes: rows done of the total.
+    ImportProgress {
+        done: usize,
+        total: usize,
+    },
 }
 
 /// Requests about the session rather than records.
@@ -68,6 +73,8 @@ const WRITE_OPS: &[&str] = &[
     "append",
     "open_churn_case",
     "dismiss_refused",
+    "import_run",
+    "import_revert",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -179,7 +186,13 @@ impl App {
             return response.unwrap_or_else(|e| e);
         }
         let response = match serde_json::from_value::<Request>(request) {
-            Ok(req) => lock(&self.store()).handle(req),
+            Ok(req) => {
+                let events = self.events.clone();
+                let mut progress = |done, total| {
+                    let _ = events.send(AppEvent::ImportProgress { done, total });
+                };
+                lock(&self.store()).handle_with_progress(req, &mut progress)
+            }
             Err(e) => Error::BadRequest(e.to_string()).into(),
         };
         let failed = matches!(response, Response::Error { .. } | Response::Duplicates { .. });

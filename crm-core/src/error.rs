@@ -60,6 +60,9 @@ pub enum Error {
     Refused { code: &'static str, reason: String, params: Json },
     #[error("record {id} has no transition '{name}'")]
     UnknownTransition { id: String, name: String },
+    /// A file given to import cannot be read; the message says why and what to do.
+    #[error("{0}")]
+    Unreadable(String),
     #[error("this data is open in another program ({holder}); close it there first, or use another data directory")]
     InUse { holder: String },
 }
@@ -71,6 +74,19 @@ fn describe(errors: &[FieldError]) -> String {
 impl Error {
     pub fn field(field: impl Into<String>, reason: &'static str) -> Self {
         Error::Validation(vec![FieldError::new(field, reason)])
+    }
+
+    /// An `invalid_choice` with the value given and those allowed.
+    pub fn with_value(self, value: &str, allowed: &[&str]) -> Self {
+        match self {
+            Error::Validation(mut errors) => {
+                for e in &mut errors {
+                    e.params = json!({ "value": value, "allowed": allowed });
+                }
+                Error::Validation(errors)
+            }
+            other => other,
+        }
     }
 
     /// Stable code for translations and scripts.
@@ -91,6 +107,7 @@ impl Error {
             Error::TooLarge { .. } => "too_large",
             Error::Refused { code, .. } => code,
             Error::UnknownTransition { .. } => "unknown_transition",
+            Error::Unreadable(_) => "unreadable_file",
         }
     }
 
@@ -102,7 +119,7 @@ impl Error {
             Error::NotFound(id) | Error::Deleted(id) => json!({ "id": id }),
             Error::Forbidden { action, kind } => json!({ "action": action, "kind": kind }),
             Error::NoConflict { id, field } => json!({ "id": id, "field": field }),
-            Error::BadRequest(m) | Error::Corrupt(m) | Error::BadChange(m) => {
+            Error::BadRequest(m) | Error::Corrupt(m) | Error::BadChange(m) | Error::Unreadable(m) => {
                 json!({ "detail": m })
             }
             Error::Storage(e) => json!({ "detail": e.to_string() }),

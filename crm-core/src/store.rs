@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use automerge::{ActorId, Change};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::{Map as JsonMap, Value as Json};
 use uuid::Uuid;
@@ -109,7 +109,7 @@ pub struct OutboxEntry {
 pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) cache: DocCache,
-    me: Identity,
+    pub(crate) me: Identity,
     pub(crate) actor: ActorId,
     /// Held while the store is open (see [`Store::open`]).
     _lock: std::fs::File,
@@ -132,7 +132,11 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "busy_timeout", 5000)?;
         conn.pragma_update(None, "cache_size", -16000)?;
+        // Writing one record runs some twenty distinct statements (the document, the outbox,
+        // every read model); rusqlite keeps 16 by default, so each write prepared them again.
+        conn.set_prepared_statement_cache_capacity(256);
         conn.execute_batch(BASE_SCHEMA)?;
+        conn.execute_batch(crate::import::SCHEMA)?;
         // Stores made before refusals carried parameters.
         let has_params: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM pragma_table_info('rejected') WHERE name = 'params')",
@@ -188,8 +192,12 @@ impl Store {
     /// (role, team) from the person's user record; the role signed in with when there is none.
     fn my_account(&self) -> (String, Option<String>) {
         let sql = format!("SELECT role, team FROM {} WHERE id = ?", Kind::User.table());
-        let row: Option<(Option<String>, Option<String>)> =
-            self.conn.query_row(&sql, [&self.me.user_id], |r| Ok((r.get(0)?, r.get(1)?))).optional().ok().flatten();
+        let row: Option<(Option<String>, Option<String>)> = self
+            .conn
+            .prepare_cached(&sql)
+            .and_then(|mut st| st.query_row([&self.me.user_id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .ok()
+            .flatten();
         match row {
             Some((role, team)) => (role.unwrap_or_else(|| self.me.role.clone()), team),
             None => (self.me.role.clone(), None),
@@ -261,7 +269,7 @@ impl Store {
 
     pub fn kind_of(&self, id: &str) -> Result<Kind> {
         let kind: Option<Option<String>> =
-            self.conn.query_row("SELECT kind FROM docs WHERE id = ?", [id], |r| r.get(0)).optional()?;
+            self.conn.prepare_cached("SELECT kind FROM docs WHERE id = ?")?.query_row([id], |r| r.get(0)).optional()?;
         kind.flatten().and_then(|k| Kind::parse(&k)).ok_or_else(|| Error::NotFound(id.to_string()))
     }
 
@@ -280,6 +288,18 @@ impl Store {
         kind: Kind,
         fields: &JsonMap<String, Json>,
         target: Option<&str>,
+    ) -> Result<Vec<(&'static FieldSpec, Option<FieldValue>)>> {
+        self.parse_fields_but(kind, fields, target, &[])
+    }
+
+    /// [`Store::parse_fields`] of a record whose `later` fields are filled in when it is
+    /// written (an imported customer's contacts get the customer's id then).
+    pub(crate) fn parse_fields_but(
+        &self,
+        kind: Kind,
+        fields: &JsonMap<String, Json>,
+        target: Option<&str>,
+        later: &[&str],
     ) -> Result<Vec<(&'static FieldSpec, Option<FieldValue>)>> {
         let creating = target.is_none();
         let spec = kind.spec();
@@ -310,7 +330,7 @@ impl Store {
                 out.retain(|(f, _)| f.name != field.name);
                 if let Some(d) = default {
                     out.push((field, Some(d)));
-                } else if field.required {
+                } else if field.required && !later.contains(&field.name) {
                     errors.push(FieldError::new(field.name, "required"));
                 }
             }
@@ -328,11 +348,13 @@ impl Store {
         }
         if let Some(prefix_field) = spec.code_prefix.and_then(|_| spec.field("code")) {
             if let Some((_, Some(FieldValue::Str(code)))) = out.iter().find(|(f, _)| f.name == prefix_field.name) {
-                let taken: bool = self.conn.query_row(
-                    &format!("SELECT EXISTS (SELECT 1 FROM {} WHERE code = ? AND id IS NOT ?)", kind.table()),
-                    params![code, target],
-                    |r| r.get(0),
-                )?;
+                let taken: bool = self
+                    .conn
+                    .prepare_cached(&format!(
+                        "SELECT EXISTS (SELECT 1 FROM {} WHERE code = ? AND id IS NOT ?)",
+                        kind.table()
+                    ))?
+                    .query_row(params![code, target], |r| r.get(0))?;
                 if taken {
                     errors.push(FieldError::with("code", "duplicate_code", serde_json::json!({ "value": code })));
                 }
@@ -445,6 +467,24 @@ impl Store {
         Ok(ids)
     }
 
+    /// Run `f` as one transaction: the many edits of an import or its revert are written
+    /// with one commit (one sync to disk) instead of one each. If `f` fails nothing is kept,
+    /// and documents held in memory are dropped so the next read loads what is on disk.
+    pub(crate) fn in_one_transaction<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        match f(self) {
+            Ok(v) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                self.cache = DocCache::new(CACHE_DOCS);
+                Err(e)
+            }
+        }
+    }
+
     /// Apply `f` to a record as one local change. Returns whether anything changed.
     pub(crate) fn edit(&mut self, id: &str, f: impl FnOnce(&mut RecordDoc) -> Result<()>) -> Result<bool> {
         let mut doc = self.take_doc(id)?;
@@ -459,6 +499,10 @@ impl Store {
             return Ok(false);
         };
         let written = (|| {
+            if !self.conn.is_autocommit() {
+                // Part of [`Store::in_one_transaction`], which undoes all of it on failure.
+                return write_local(&self.conn, id, &mut doc, &mut change);
+            }
             let tx = self.conn.transaction()?;
             write_local(&tx, id, &mut doc, &mut change)?;
             tx.commit()?;
@@ -680,8 +724,8 @@ impl Store {
 }
 
 /// Create one record inside `tx`: a new document, its first change, outbox and projection.
-fn create_in(
-    tx: &Transaction<'_>,
+pub(crate) fn create_in(
+    tx: &Connection,
     me: &Identity,
     actor: &ActorId,
     kind: Kind,
@@ -721,7 +765,8 @@ fn create_in(
         if !fields.iter().any(|(f, v)| f.name == "code" && v.is_some()) {
             let key = format!("code_seq:{prefix}");
             let next: i64 = tx
-                .query_row("SELECT value FROM meta WHERE key = ?", [&key], |r| r.get::<_, String>(0))
+                .prepare_cached("SELECT value FROM meta WHERE key = ?")?
+                .query_row([&key], |r| r.get::<_, String>(0))
                 .optional()?
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0)
@@ -742,7 +787,7 @@ fn create_in(
 /// Store a local change with its outbox entry and refresh the read models.
 /// A change or record too large to sync is refused here, when it is made, never accepted
 /// locally and then stuck.
-pub(crate) fn write_local(tx: &Transaction<'_>, id: &str, doc: &mut RecordDoc, change: &mut Change) -> Result<()> {
+pub(crate) fn write_local(tx: &Connection, id: &str, doc: &mut RecordDoc, change: &mut Change) -> Result<()> {
     use crate::sync::protocol::{MAX_CHANGE_BYTES, MAX_RECORD_BYTES};
     let bytes = change.bytes().len();
     if bytes > MAX_CHANGE_BYTES {
@@ -866,10 +911,10 @@ fn lock_store(db: &Path) -> Result<std::fs::File> {
 }
 
 pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![key, value],
-    )?;
+    )?
+    .execute(params![key, value])?;
     Ok(())
 }
 

@@ -27,6 +27,14 @@ Commands:
                          sign this device in to a sync server (password on stdin or $CRM_PASSWORD)
   sync [--watch]         sync with the server once, or stay connected and keep syncing
   rejected               edits the server refused, with the reason
+  import FILE [--kind K] [--map HEADER=FIELD]... [--keys name,phones] [--policy skip|update|create]
+         [--preview] [--rejected OUT.xlsx]
+                         import .xlsx/.xls/.csv (UTF-8 or GBK) into kind K (default customer);
+                         columns are guessed from the headers, --map changes one (FIELD `-` leaves
+                         it out); rows matching an existing record by --keys are skipped, updated
+                         or created anyway; --preview shows what would happen and writes nothing
+  imports                imports made on this device
+  import-revert BATCH    undo an import (what it created is deleted, what it updated set back)
 
 DIR defaults to $CRM_DATA, then ~/.local/share/field-crm.";
 
@@ -279,6 +287,95 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
                     adopted.records, adopted.left_out
                 );
             }
+        }
+        "import" => {
+            let path = args.first().filter(|a| !a.starts_with("--")).ok_or("import needs a FILE")?;
+            let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            let name = std::path::Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or(path).to_string();
+            let mut options = crm_core::import::Options {
+                kind: flag(args, "--kind").unwrap_or_else(|| "customer".into()),
+                keys: flag(args, "--keys").map(|k| k.split(',').map(str::to_string).collect()).unwrap_or_default(),
+                ..Default::default()
+            };
+            options.policy = match flag(args, "--policy").as_deref() {
+                None | Some("skip") => crm_core::import::Policy::Skip,
+                Some("update") => crm_core::import::Policy::Update,
+                Some("create") => crm_core::import::Policy::Create,
+                Some(other) => return Err(format!("--policy is skip, update or create, not '{other}'")),
+            };
+            let maps: Vec<&String> =
+                args.iter().zip(args.iter().skip(1)).filter(|(a, _)| *a == "--map").map(|(_, m)| m).collect();
+            let first = store.import_preview(&name, &bytes, &options).map_err(|e| e.to_string())?;
+            if !maps.is_empty() {
+                let mut columns: Vec<Option<String>> = first.columns.iter().map(|c| c.target.clone()).collect();
+                for m in maps {
+                    let (header, field) = m.split_once('=').ok_or(format!("--map takes HEADER=FIELD, not '{m}'"))?;
+                    let i = first
+                        .columns
+                        .iter()
+                        .position(|c| c.header == header)
+                        .ok_or(format!("the file has no column '{header}'"))?;
+                    columns[i] = (field != "-").then(|| field.to_string());
+                }
+                options.columns = Some(columns);
+            }
+            let preview = store.import_preview(&name, &bytes, &options).map_err(|e| e.to_string())?;
+            println!("{} rows ({})", preview.rows, preview.format);
+            for c in &preview.columns {
+                println!("  {:<20} -> {}", c.header, c.target.as_deref().unwrap_or("(left out)"));
+            }
+            for row in preview.plan.iter().filter(|r| !r.errors.is_empty()).take(50) {
+                let errors: Vec<String> = row.errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect();
+                println!("  line {}: {}", row.line, errors.join(", "));
+            }
+            let c = &preview.counts;
+            println!(
+                "would create {}, update {}, skip {}, reject {} (contacts {})",
+                c.create, c.update, c.skip, c.reject, c.contacts
+            );
+            if args.iter().any(|a| a == "--preview") {
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut shown = 0;
+            let batch = store
+                .import_run(&name, &bytes, &options, &mut |done, total| {
+                    if done == total || done >= shown + 2000 {
+                        shown = done;
+                        eprintln!("  {done}/{total}");
+                    }
+                })
+                .map_err(|e| e.to_string())?;
+            println!(
+                "imported as batch {}: created {}, updated {}, skipped {}, rejected {}",
+                batch.id, batch.created, batch.updated, batch.skipped, batch.rejected
+            );
+            if let Some(out) = flag(args, "--rejected") {
+                let format = crm_core::sheet::Format::of(&out).ok_or("--rejected names a .xlsx or .csv file")?;
+                let bytes = store.import_rejected_file(&batch.id, format).map_err(|e| e.to_string())?;
+                std::fs::write(&out, bytes).map_err(|e| format!("cannot write {out}: {e}"))?;
+                println!("rejected rows written to {out}");
+            }
+        }
+        "imports" => {
+            for b in store.imports().map_err(|e| e.to_string())? {
+                println!(
+                    "{}  {}  {:<10} {:<30} +{} ~{} ={} !{}{}",
+                    b.id,
+                    b.at,
+                    b.kind,
+                    b.file_name,
+                    b.created,
+                    b.updated,
+                    b.skipped,
+                    b.rejected,
+                    b.reverted_at.map(|r| format!("  reverted {r}")).unwrap_or_default()
+                );
+            }
+        }
+        "import-revert" => {
+            let batch = args.first().ok_or("import-revert needs a BATCH id (see `crm imports`)")?;
+            let r = store.import_revert(batch).map_err(|e| e.to_string())?;
+            println!("deleted {}, restored {} fields, kept {} (changed since)", r.deleted, r.restored, r.kept);
         }
         "rejected" => {
             for r in store.rejected_edits().map_err(|e| e.to_string())? {
