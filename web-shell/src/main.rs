@@ -55,7 +55,8 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(async move {
         let router = Router::new()
-            .route("/api/dispatch", post(dispatch))
+            // An import carries its spreadsheet (base64) in the request: up to 64 MB, not axum's 2.
+            .route("/api/dispatch", post(dispatch).layer(axum::extract::DefaultBodyLimit::max(64 << 20)))
             .route("/api/events", get(events))
             .fallback(get(static_file))
             .with_state(shell);
