@@ -130,6 +130,8 @@ pub enum Request {
         #[serde(default)]
         all_owners: bool,
         limit: Option<usize>,
+        /// Only this customer's warning (whoever owns it).
+        customer: Option<String>,
     },
     /// What needs attention, soonest first: follow-ups, service requests, churn and recycle
     /// warnings; `owner` / `all_owners` as for follow-ups.
@@ -418,7 +420,14 @@ impl Store {
                 self.transition(&id, &name, &fields)?;
                 Response::Record(self.get(&id)?)
             }
-            Request::ChurnWarnings { owner, all_owners, limit } => {
+            Request::ChurnWarnings { owner, all_owners, limit, customer: Some(customer) } => {
+                let _ = (owner, all_owners, limit);
+                let customer = record_id(&customer)?;
+                let mut items = self.churn_warnings(None, usize::MAX)?;
+                items.retain(|w| w.customer.id == customer);
+                Response::ChurnWarnings { items }
+            }
+            Request::ChurnWarnings { owner, all_owners, limit, customer: None } => {
                 let owner = self.owner_filter(owner, all_owners);
                 Response::ChurnWarnings { items: self.churn_warnings(owner.as_deref(), limit.unwrap_or(200))? }
             }

@@ -63,6 +63,16 @@ pub struct Item {
     /// to (id -> title), for those on this device.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub names: Option<BTreeMap<String, String>>,
+    /// A transition made here that the server has not confirmed yet (as on the record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub awaiting: Option<crate::acting::Awaiting>,
+    /// How many of this record's edits the server refused and nobody put away yet.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub refused: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
@@ -299,6 +309,8 @@ fn item_from_row(kind: Kind, row: &Row<'_>) -> rusqlite::Result<Item> {
         updated_at: format_datetime(row.get(4)?),
         has_conflicts: row.get(5)?,
         names: None,
+        awaiting: None,
+        refused: 0,
     })
 }
 
@@ -521,6 +533,7 @@ impl Store {
                 item.names = Some(self.reference_names(kind, &item.fields)?);
             }
         }
+        self.mark_status(&mut items)?;
         Ok(Page { items, next, total })
     }
 
@@ -551,7 +564,20 @@ impl Store {
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(args, |r| item_from_row(kind, r))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut items: Vec<Item> = rows.collect::<Result<_, _>>()?;
+        self.mark_status(&mut items)?;
+        Ok(items)
+    }
+
+    /// Give list items what their records show of the server's verdicts: a transition
+    /// awaiting confirmation, refused edits not yet put away.
+    fn mark_status(&self, items: &mut [Item]) -> Result<()> {
+        let mut refused = self.conn.prepare_cached("SELECT COUNT(*) FROM rejected WHERE doc_id = ?")?;
+        for item in items {
+            item.awaiting = self.awaiting(&item.id)?;
+            item.refused = refused.query_row([&item.id], |r| r.get::<_, i64>(0))? as usize;
+        }
+        Ok(())
     }
 
     /// A customer with its contacts, activity timeline (newest first) and opportunities.

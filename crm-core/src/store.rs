@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS awaiting (
     transition TEXT NOT NULL,
     at INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS rejected_doc ON rejected(doc_id);
+CREATE INDEX IF NOT EXISTS awaiting_doc ON awaiting(doc_id);
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     doc_id TEXT NOT NULL,

@@ -75,8 +75,14 @@ async fn a_service_request_is_assigned_across_scopes_handled_offline_reopened_an
     assert_eq!(assigned["fields"]["status"], "assigned");
     assert_eq!(assigned["fields"]["assigned_by"], sue.user_id.as_str());
     assert_eq!(assigned["awaiting"]["transition"], "assign", "shown as awaiting confirmation: {assigned}");
+    let row = |d: &Device| {
+        let page = d.call(json!({"op": "list", "kind": "service_request"}));
+        page["items"].as_array().unwrap().iter().find(|i| i["id"] == request.as_str()).cloned().unwrap()
+    };
+    assert_eq!(row(&sue)["awaiting"]["transition"], "assign", "list rows say so too");
     sue.sync().await.unwrap();
     assert!(sue.get(&request).get("awaiting").is_none(), "confirmed once the server took it");
+    assert!(row(&sue).get("awaiting").is_none());
 
     carl.sync().await.unwrap();
     assert_eq!(carl.get(&request)["fields"]["title"], "主轴异响", "the assignee receives the request");
@@ -181,6 +187,9 @@ async fn of_two_offline_assignments_the_first_wins_and_the_second_shows_who_did_
     assert!(note["params"]["at"].as_str().is_some(), "and when");
     assert_eq!(view["names"][sue.user_id.as_str()], "sue", "with their name to show");
     assert!(view.get("awaiting").is_none());
+    let page = sam.call(json!({"op": "list", "kind": "service_request"}));
+    let item = page["items"].as_array().unwrap().iter().find(|i| i["id"] == request.as_str()).cloned().unwrap();
+    assert_eq!(item["refused"], 1, "the list row counts the refusal: {item}");
 
     sam.sync().await.unwrap();
     sue.sync().await.unwrap();
@@ -365,6 +374,12 @@ async fn churn_warnings_and_one_case_from_two_devices_postponed_then_confirmed()
     assert_eq!(stage_of(&key), Some(json!("dormant")), "{warnings}");
     assert_eq!(stage_of(&quiet), Some(json!("warning")), "{warnings}");
     assert_eq!(stage_of(&busy), None, "a customer visited yesterday raises nothing");
+    let one = ann.call(json!({"op": "churn_warnings", "customer": quiet}));
+    let one: Vec<&Json> = one["items"].as_array().unwrap().iter().collect();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0]["customer"]["id"], quiet.as_str());
+    let none = ann.call(json!({"op": "churn_warnings", "customer": busy}));
+    assert!(none["items"].as_array().unwrap().is_empty());
     ann.sync().await.unwrap();
     sue.sync().await.unwrap();
 
