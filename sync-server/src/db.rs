@@ -13,9 +13,11 @@ use crm_core::store::hex;
 use crm_core::sync::protocol::{Accepted, LoginRequest, LoginResponse, Refused, MAX_PUSH_OPS, MAX_RECORD_BYTES};
 use crm_core::value::{format_datetime, now_ms, FieldValue};
 use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::access::{Principal, Teams};
+use crate::audit;
 use crate::auth;
 use crate::limits;
 use crm_core::access;
@@ -198,6 +200,9 @@ pub struct ServerDb {
     conn: Connection,
     cache: DocCache,
     system_actor: ActorId,
+    /// Who the audit log names for the account and device changes made through this handle:
+    /// the admin command line unless [`ServerDb::acting`] says otherwise.
+    actor: audit::Actor,
 }
 
 /// Every user's team, for team-scoped access decisions.
@@ -219,6 +224,7 @@ impl ServerDb {
     pub fn open(path: &Path) -> Result<ServerDb, DbError> {
         let mut conn = open_connection(path)?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(audit::SCHEMA)?;
         let has_device: bool =
             conn.query_row("SELECT COUNT(*) FROM pragma_table_info('log') WHERE name = 'device_id'", [], |r| r.get(0))?;
         if !has_device {
@@ -260,7 +266,7 @@ impl ServerDb {
         };
         let system_actor = ActorId::from(crm_core::store::hex_decode(&actor).unwrap_or_default());
         conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)", [Uuid::new_v4().to_string()])?;
-        let mut db = ServerDb { conn, cache: DocCache::new(CACHE_DOCS), system_actor };
+        let mut db = ServerDb { conn, cache: DocCache::new(CACHE_DOCS), system_actor, actor: audit::Actor::cli() };
         db.seed_reference_data()?;
         Ok(db)
     }
@@ -323,6 +329,14 @@ impl ServerDb {
             let after = doc_meta(&doc);
             write_doc_row(&tx, &id, &after, None)?;
             record_transfer(&tx, &id, Some(Kind::Customer), before.owner.as_deref(), None)?;
+            let system = audit::Actor { id: "system".into(), address: None };
+            audit::record(
+                &tx,
+                &system,
+                "transfer",
+                Some(&id),
+                json!({"from": before.owner, "to": null, "why": "recycled"}),
+            )?;
             self.cache.put(&id, doc);
             recycled.push(id);
         }
@@ -392,6 +406,17 @@ impl ServerDb {
         &self.conn
     }
 
+    /// Name `actor` in the audit log for what this handle does next (an admin over HTTP).
+    pub fn acting(&mut self, actor: audit::Actor) -> &mut Self {
+        self.actor = actor;
+        self
+    }
+
+    /// Add an audit entry as the current actor.
+    pub fn audit(&self, action: &str, target: Option<&str>, detail: serde_json::Value) -> Result<(), DbError> {
+        audit::record(&self.conn, &self.actor, action, target, detail)
+    }
+
     // ---- accounts ----------------------------------------------------------------------
 
     /// Add an account, and its `user` record so every device can show the name.
@@ -436,6 +461,13 @@ impl ServerDb {
             params![id, username, display_name, role, team, hash, now_ms()],
         )?;
         store_own_change(&tx, &id, Kind::User, &mut doc, &mut change)?;
+        audit::record(
+            &tx,
+            &self.actor,
+            "user_added",
+            Some(&id),
+            json!({"username": username, "role": role, "team": team}),
+        )?;
         tx.commit()?;
         Ok(id)
     }
@@ -506,6 +538,8 @@ impl ServerDb {
         if n == 0 {
             return Err(DbError::Invalid(format!("no user '{username}'")));
         }
+        let action = if disabled { "user_disabled" } else { "user_enabled" };
+        audit::record(&tx, &self.actor, action, Some(username), serde_json::Value::Null)?;
         bump_auth_version(&tx)?;
         tx.commit()?;
         Ok(())
@@ -520,7 +554,7 @@ impl ServerDb {
         if n == 0 {
             return Err(DbError::Invalid(format!("no user '{username}'")));
         }
-        Ok(())
+        self.audit("password_reset", Some(username), serde_json::Value::Null)
     }
 
     pub fn teams(&self) -> Result<Teams, DbError> {
@@ -682,6 +716,13 @@ impl ServerDb {
                 encode_scope(&new_role, new_team.as_deref())
             ],
         )?;
+        audit::record(
+            &tx,
+            &self.actor,
+            "user_changed",
+            Some(username),
+            json!({"role": [old_role, new_role], "team": [old_team, new_team]}),
+        )?;
         bump_auth_version(&tx)?;
         tx.commit()?;
         Ok(())
@@ -715,6 +756,7 @@ impl ServerDb {
         if n == 0 {
             return Err(DbError::Invalid(format!("no active device '{device_id}'")));
         }
+        audit::record(&tx, &self.actor, "device_revoked", Some(device_id), serde_json::Value::Null)?;
         bump_auth_version(&tx)?;
         tx.commit()?;
         Ok(())
@@ -860,6 +902,11 @@ impl ServerDb {
             write_doc_row(&tx, &doc_id, &after, scope.as_deref())?;
             if existed && old_scope != scope {
                 record_transfer(&tx, &doc_id, after.kind, old_scope.as_deref(), scope.as_deref())?;
+                if after.kind == Some(Kind::Customer) {
+                    let actor = audit::Actor { id: who.user_id.clone(), address: None };
+                    let detail = json!({"from": old_scope, "to": scope});
+                    audit::record(&tx, &actor, "transfer", Some(&doc_id), detail)?;
+                }
             }
             if (before.assignees, &before.customer, &before.contact, before.deleted)
                 != (after.assignees.clone(), &after.customer, &after.contact, after.deleted)
@@ -1531,13 +1578,15 @@ fn device_prefix(n: u64) -> String {
 
 /// Copy the database to `to` while the server keeps running: `VACUUM INTO` reads one
 /// consistent snapshot, writers carry on.
-pub fn backup(db_path: &Path, to: &Path) -> Result<(), DbError> {
+pub fn backup(db_path: &Path, to: &Path, by: &audit::Actor) -> Result<(), DbError> {
     if to.exists() {
         return Err(DbError::Invalid(format!("{} exists; choose a new file name", to.display())));
     }
     let conn = open_connection(db_path)?;
     conn.execute("VACUUM INTO ?", [to.to_string_lossy()])?;
-    Ok(())
+    conn.execute_batch(audit::SCHEMA)?;
+    let name = to.file_name().map(|n| n.to_string_lossy().into_owned());
+    audit::record(&conn, by, "backup", name.as_deref(), serde_json::Value::Null)
 }
 
 /// Replace the database with a backup (the server must be stopped). The backup is checked
@@ -1568,7 +1617,9 @@ pub fn restore(db_path: &Path, from: &Path) -> Result<(), DbError> {
         "INSERT INTO meta (key, value) VALUES ('epoch', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
         [Uuid::new_v4().to_string()],
     )?;
-    Ok(())
+    restored.execute_batch(audit::SCHEMA)?;
+    let name = from.file_name().map(|n| n.to_string_lossy().into_owned());
+    audit::record(&restored, &audit::Actor::cli(), "restore", name.as_deref(), serde_json::Value::Null)
 }
 
 /// Change times (seconds) the server accepts: not before 2000 and not more than a day ahead

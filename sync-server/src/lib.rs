@@ -4,6 +4,8 @@
 //! `docs/protocol.md` and its types in `crm_core::sync::protocol`.
 
 pub mod access;
+pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod db;
 pub mod gate;
@@ -92,6 +94,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/health", get(|| async { Json(json!({"ok": true})) }))
         .route("/api/login", post(login))
         .route("/sync", get(sync))
+        .merge(admin::routes())
         .with_state(state)
 }
 
@@ -190,18 +193,40 @@ async fn login(
     // The password is checked off the writer lock: a flood of sign-ins never holds up sync.
     let hash = account.as_ref().map(|a| a.password_hash.clone());
     let verified = state.logins.verify(req.password.clone(), hash).await;
+    let address = peer.ip().to_string();
     let account = match account {
         Some(account) if verified && !account.disabled => account,
         _ => {
+            let (username, why) = (req.username.clone(), if verified { "disabled" } else { "wrong_password" });
+            let actor = audit::Actor {
+                id: account.as_ref().map(|a| a.user_id.clone()).unwrap_or_default(),
+                address: Some(address),
+            };
+            let logged = state
+                .with_db(move |db| {
+                    audit::record(db.connection(), &actor, "login_failed", Some(&username), json!({"why": why}))
+                })
+                .await;
+            if let Err(e) = logged {
+                eprintln!("sync-server: cannot write the audit log: {e}");
+            }
             return error(
                 StatusCode::UNAUTHORIZED,
                 "login_failed",
                 "wrong username or password, or the account is disabled",
-            )
+            );
         }
     };
     state.logins.succeeded(&req.username, peer.ip());
-    match state.with_db(move |db| db.register_device(&account, &req)).await {
+    match state
+        .with_db(move |db| {
+            let resp = db.register_device(&account, &req)?;
+            let actor = audit::Actor { id: account.user_id.clone(), address: Some(address) };
+            audit::record(db.connection(), &actor, "login", Some(&resp.device_id), json!({"device": req.device_name}))?;
+            Ok(resp)
+        })
+        .await
+    {
         Ok(resp) => Json(resp).into_response(),
         Err(DbError::Invalid(m)) => error(StatusCode::BAD_REQUEST, "invalid", &m),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),

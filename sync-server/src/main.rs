@@ -153,7 +153,7 @@ fn main() -> Result<()> {
         ["backup", rest @ ..] => {
             let mut rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
             let to = take(&mut rest, "--to").ok_or_else(|| anyhow!("backup needs --to FILE"))?;
-            sync_server::db::backup(&db_path, Path::new(&to))?;
+            sync_server::db::backup(&db_path, Path::new(&to), &sync_server::audit::Actor::cli())?;
             println!("backed up {} to {to}", db_path.display());
             Ok(())
         }

@@ -133,21 +133,37 @@ impl Device {
 
     /// Sign in to the server at `url` (e.g. one running as a separate process).
     pub async fn login_at(url: &str, username: &str) -> Device {
+        Device::sign_in(url, username, PASSWORD).await.unwrap()
+    }
+
+    /// Sign in with a password of one's own (an account an admin made).
+    pub async fn login_with(server: &TestServer, username: &str, password: &str) -> Device {
+        Device::sign_in(&server.url(), username, password).await.unwrap()
+    }
+
+    /// A sign-in that may be refused.
+    pub async fn try_login(server: &TestServer, username: &str, password: &str) -> Result<Device, String> {
+        Device::sign_in(&server.url(), username, password).await
+    }
+
+    async fn sign_in(url: &str, username: &str, password: &str) -> Result<Device, String> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("crm.sqlite3");
         let url = url.to_string();
         let (store, login) = {
-            let username = username.to_string();
+            let (username, password) = (username.to_string(), password.to_string());
             let path = path.clone();
             tokio::task::spawn_blocking(move || {
                 let mut store = Store::open(&path).unwrap();
-                let login = client::login(&mut store, &url, &username, PASSWORD, "test device").unwrap().login;
-                (store, login)
+                let login = client::login(&mut store, &url, &username, &password, "test device")
+                    .map_err(|e| e.to_string())?
+                    .login;
+                Ok::<_, String>((store, login))
             })
             .await
-            .unwrap()
+            .unwrap()?
         };
-        Device { engine: SyncEngine::new(Arc::new(Mutex::new(store))), path, user_id: login.user_id, _dir: dir }
+        Ok(Device { engine: SyncEngine::new(Arc::new(Mutex::new(store))), path, user_id: login.user_id, _dir: dir })
     }
 
     /// Close and reopen the store, as after the app was restarted.

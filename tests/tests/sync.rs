@@ -205,7 +205,7 @@ async fn a_backup_taken_while_serving_restores_the_server() {
     let kept = ann.create("customer", json!({"name": "备份前的客户"}));
     ann.sync().await.unwrap();
     let backup = server.db_path.with_file_name("backup.sqlite3");
-    sync_server::db::backup(&server.db_path, &backup).unwrap();
+    sync_server::db::backup(&server.db_path, &backup, &sync_server::audit::Actor::cli()).unwrap();
     let after = ann.create("customer", json!({"name": "备份后的客户"}));
     ann.sync().await.unwrap();
 
@@ -240,7 +240,7 @@ async fn after_a_restore_from_an_older_backup_each_device_sends_its_own_edits_ag
     ann.sync().await.unwrap();
     sue.sync().await.unwrap();
     let backup = server.db_path.with_file_name("old.sqlite3");
-    sync_server::db::backup(&server.db_path, &backup).unwrap();
+    sync_server::db::backup(&server.db_path, &backup, &sync_server::audit::Actor::cli()).unwrap();
     // A device registered after the backup: the restored server knows neither it nor its actor.
     let late = Device::login(&server, "bob").await;
     let lates = late.create("customer", json!({"name": "备份之后的设备"}));

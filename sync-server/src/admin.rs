@@ -1,0 +1,419 @@
+//! The admin HTTP API (`/api/admin/…`) and data export (`/api/export`), documented in
+//! docs/api.md ("Server HTTP API"). Every request carries a device token (`Authorization:
+//! Bearer …`) of an admin's device; what it changes goes through the same `ServerDb` methods
+//! as the command line and is written to the audit log with the admin's id and address.
+//! Export is the admin's alone: anyone else asking is refused, and both are logged.
+
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post, put};
+use axum::{Json, Router};
+use crm_core::access::Role;
+use crm_core::document::RecordDoc;
+use crm_core::kind::{FieldType, Kind};
+use crm_core::sheet::{self, Format};
+use crm_core::value::FieldValue;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::audit::{self, Actor};
+use crate::db::{AuthError, DbError};
+use crate::{listener, AppState};
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/admin/users", get(users).post(add_user))
+        .route("/api/admin/users/{username}", patch(change_user))
+        .route("/api/admin/users/{username}/password", put(reset_password))
+        .route("/api/admin/devices", get(devices))
+        .route("/api/admin/devices/{id}/revoke", post(revoke))
+        .route("/api/admin/audit", get(audit_log))
+        .route("/api/admin/backups", get(backups).post(make_backup))
+        .route("/api/admin/backups/{name}", get(download_backup))
+        .route("/api/export", get(export))
+}
+
+/// A refusal: the status and `{"code", "message"}`, as every endpoint answers one.
+struct Failure(StatusCode, &'static str, String);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({"code": self.1, "message": self.2}))).into_response()
+    }
+}
+
+impl From<DbError> for Failure {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Invalid(m) => Failure(StatusCode::BAD_REQUEST, "invalid", m),
+            e => Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()),
+        }
+    }
+}
+
+type Answer = Result<Response, Failure>;
+
+/// The signed-in person behind the request's token, with where the request came from.
+async fn caller(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    peer: std::net::SocketAddr,
+) -> Result<(Role, Actor), Failure> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let who = state.with_db(move |db| db.authenticate(token.as_deref())).await?;
+    match who {
+        Ok(p) => Ok((p.person.role, Actor { id: p.person.user_id, address: Some(peer.ip().to_string()) })),
+        Err(e) => {
+            let status = match e {
+                AuthError::Revoked | AuthError::Disabled => StatusCode::FORBIDDEN,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            Err(Failure(status, e.code(), e.message().to_string()))
+        }
+    }
+}
+
+/// The caller, who must be an admin.
+async fn admin(state: &Arc<AppState>, headers: &HeaderMap, peer: std::net::SocketAddr) -> Result<Actor, Failure> {
+    match caller(state, headers, peer).await? {
+        (Role::Admin, actor) => Ok(actor),
+        _ => Err(Failure(StatusCode::FORBIDDEN, "forbidden", "only an administrator may do this".into())),
+    }
+}
+
+/// Run `f` on the writer as `actor` (named in the audit log), then as the command line again.
+async fn as_admin<T: Send + 'static>(
+    state: &Arc<AppState>,
+    actor: Actor,
+    f: impl FnOnce(&mut crate::db::ServerDb) -> Result<T, DbError> + Send + 'static,
+) -> Result<T, Failure> {
+    Ok(state
+        .with_db(move |db| {
+            db.acting(actor);
+            let out = f(db);
+            db.acting(Actor::cli());
+            out
+        })
+        .await?)
+}
+
+type Peer = ConnectInfo<listener::Peer>;
+
+/// A JSON body, refused with a clear message when it is not the expected shape.
+fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Failure> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| Failure(StatusCode::BAD_REQUEST, "bad_request", format!("the body is not valid: {e}")))
+}
+
+async fn users(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(listener::Peer(peer)): Peer,
+    headers: HeaderMap,
+) -> Answer {
+    admin(&state, &headers, peer).await?;
+    let users = state.with_db(|db| db.users()).await?;
+    Ok(Json(json!({"users": users})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    username: String,
+    display_name: Option<String>,
+    role: String,
+    team: Option<String>,
+    password: String,
+}
+
+async fn add_user(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(listener::Peer(peer)): Peer,
+    headers: HeaderMap,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    let actor = admin(&state, &headers, peer).await?;
+    let u: NewUser = body(&bytes)?;
+    let id = as_admin(&state, actor, move |db| {
+        let name = u.display_name.clone().unwrap_or_else(|| u.username.clone());
+        db.add_user(&u.username, &name, &u.role, u.team.as_deref(), &u.password)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserChange {
+    role: Option<String>,
+    /// `null` takes the user out of their team; absent leaves it.
+    #[serde(default, deserialize_with = "present")]
+    team: Option<Option<String>>,
+    disabled: Option<bool>,
+}
+
+/// A field that may be absent (`None`), `null` (`Some(None)`) or a value.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+async fn change_user(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(listener::Peer(peer)): Peer,
+    headers: HeaderMap,
+    Path(username): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    let actor = admin(&state, &headers, peer).await?;
+    let c: UserChange = body(&bytes)?;
+    as_admin(&state, actor, move |db| {
+        if c.role.is_some() || c.team.is_some() {
+            db.set_role_team(&username, c.role.as_deref(), c.team.as_ref().map(|t| t.as_deref()))?;
+        }
+        if let Some(disabled) = c.disabled {
+            db.set_disabled(&username, disabled)?;
+        }
+        let user = db.users()?.into_iter().find(|u| u.username == username);
+        user.ok_or_else(|| DbError::Invalid(format!("no user '{username}'")))
+    })
+    .await
+    .map(|u| Json(json!({"user": u})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewPassword {
+    password: String,
+}
+
+async fn reset_password(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(listener::Peer(peer)): Peer,
+    headers: HeaderMap,
+    Path(username): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    let actor = admin(&state, &headers, peer).await?;
+    let p: NewPassword = body(&bytes)?;
+    as_admin(&state, actor, move |db| db.set_password(&username, &p.password)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn devices(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(listener::Peer(peer)): Peer,
+    headers: HeaderMap,
+) -> Answer {
+    admin(&state, &headers, peer).await?;
+    let devices = state.with_db(|db| db.devices()).await?;
+    Ok(Json(json!({"devices": devices})).into_response())
+}
+
+async fn revoke(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(listener::Peer(peer)): Peer,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
+    let actor = admin(&state, &headers, peer).await?;
+    as_admin(&state, actor, move |db| db.revoke_device(&id)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn audit_log(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(listener::Peer(peer)): Peer,
+    headers: HeaderMap,
+    query: Result<Query<audit::Query>, axum::extract::rejection::QueryRejection>,
+) -> Answer {
+    admin(&state, &headers, peer).await?;
+    let Query(query) = query.map_err(|e| Failure(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let (entries, next) = state.with_db(move |db| audit::search(db.connection(), &query)).await?;
+    Ok(Json(json!({"entries": entries, "next": next})).into_response())
+}
+
+/// Backups live beside the database, in `backups/`.
+fn backup_dir(state: &AppState) -> std::path::PathBuf {
+    state.path.parent().unwrap_or(std::path::Path::new(".")).join("backups")
+}
+
+async fn backups(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(listener::Peer(peer)): Peer,
+    headers: HeaderMap,
+) -> Answer {
+    admin(&state, &headers, peer).await?;
+    let mut list = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(backup_dir(&state)) {
+        for e in entries.flatten() {
+            let (Some(name), Ok(meta)) = (e.file_name().to_str().map(str::to_string), e.metadata()) else { continue };
+            if name.ends_with(".sqlite3") {
+                let at = meta.modified().ok().map(|t| chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339());
+                list.push(json!({"name": name, "bytes": meta.len(), "at": at}));
+            }
+        }
+    }
+    list.sort_by(|a, b| b["name"].as_str().cmp(&a["name"].as_str()));
+    Ok(Json(json!({"backups": list})).into_response())
+}
+
+async fn make_backup(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(listener::Peer(peer)): Peer,
+    headers: HeaderMap,
+) -> Answer {
+    let actor = admin(&state, &headers, peer).await?;
+    let dir = backup_dir(&state);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()))?;
+    let name = format!("field-crm-{}.sqlite3", chrono::Utc::now().format("%Y%m%d-%H%M%S-%3f"));
+    let to = dir.join(&name);
+    let path = state.path.clone();
+    let to2 = to.clone();
+    // Its own connection, off the writer: sync goes on while the copy is made.
+    tokio::task::spawn_blocking(move || crate::db::backup(&path, &to2, &actor))
+        .await
+        .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()))??;
+    let bytes = std::fs::metadata(&to).map(|m| m.len()).unwrap_or(0);
+    Ok((StatusCode::CREATED, Json(json!({"name": name, "bytes": bytes}))).into_response())
+}
+
+async fn download_backup(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(listener::Peer(peer)): Peer,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Answer {
+    admin(&state, &headers, peer).await?;
+    if name.contains(['/', '\\']) || name.starts_with('.') || !name.ends_with(".sqlite3") {
+        return Err(Failure(StatusCode::BAD_REQUEST, "bad_request", "not a backup name".into()));
+    }
+    let path = backup_dir(&state).join(&name);
+    let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()))?
+        .map_err(|_| Failure(StatusCode::NOT_FOUND, "not_found", format!("no backup '{name}'")))?;
+    Ok(file_response(&name, "application/vnd.sqlite3", bytes))
+}
+
+fn file_response(name: &str, mime: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExportQuery {
+    kind: Option<String>,
+    format: Option<String>,
+}
+
+/// Every live record of a kind as a spreadsheet, in the columns import reads back (owners as
+/// usernames). The admin's alone; every export and every refused one is in the audit log.
+async fn export(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(listener::Peer(peer)): Peer,
+    headers: HeaderMap,
+    query: Result<Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Answer {
+    let (role, actor) = caller(&state, &headers, peer).await?;
+    let Query(q) = query.map_err(|e| Failure(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let kind_name = q.kind.unwrap_or_else(|| "customer".into());
+    let kind = Kind::parse(&kind_name)
+        .filter(|k| !matches!(k, Kind::User | Kind::Team))
+        .ok_or_else(|| Failure(StatusCode::BAD_REQUEST, "unknown_kind", format!("cannot export '{kind_name}'")))?;
+    let (format, ext, mime) = match q.format.as_deref().unwrap_or("xlsx") {
+        "xlsx" => (Format::Xlsx, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        "csv" => (Format::Csv, "csv", "text/csv; charset=utf-8"),
+        other => {
+            return Err(Failure(StatusCode::BAD_REQUEST, "invalid", format!("format is xlsx or csv, not '{other}'")))
+        }
+    };
+    if role != Role::Admin {
+        let refused = actor.clone();
+        state
+            .with_db(move |db| {
+                audit::record(
+                    db.connection(),
+                    &refused,
+                    "export_refused",
+                    Some(kind.as_str()),
+                    json!({"role": role.as_str()}),
+                )
+            })
+            .await?;
+        return Err(Failure(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only an administrator may export data in bulk".into(),
+        ));
+    }
+    let (headers, rows) = state
+        .with_db(move |db| {
+            let (headers, rows) = export_rows(db.connection(), kind)?;
+            let detail = json!({"rows": rows.len(), "format": ext});
+            audit::record(db.connection(), &actor, "export", Some(kind.as_str()), detail)?;
+            Ok((headers, rows))
+        })
+        .await?;
+    let bytes = sheet::write(format, &headers, &rows)
+        .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()))?;
+    let name = format!("{}-{}.{ext}", kind.as_str(), chrono::Utc::now().format("%Y%m%d"));
+    Ok(file_response(&name, mime, bytes))
+}
+
+fn export_rows(conn: &rusqlite::Connection, kind: Kind) -> Result<(Vec<String>, Vec<Vec<String>>), DbError> {
+    let fields: Vec<_> = crm_core::import::values::importable(kind).collect();
+    let usernames: std::collections::HashMap<String, String> = conn
+        .prepare("SELECT id, username FROM users")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare("SELECT snapshot FROM docs WHERE kind = ? AND deleted = 0 AND length(snapshot) > 0")?;
+    let snapshots = stmt.query_map([kind.as_str()], |r| r.get::<_, Vec<u8>>(0))?;
+    let mut rows = Vec::new();
+    for snapshot in snapshots {
+        let Ok(doc) = RecordDoc::load(&snapshot?, Vec::new()) else { continue };
+        rows.push(
+            fields
+                .iter()
+                .map(|f| match (f.ty, doc.read(f)) {
+                    (FieldType::Ref(Kind::User), Some(FieldValue::Str(id))) => {
+                        usernames.get(&id).cloned().unwrap_or(id)
+                    }
+                    (_, Some(v)) => cell_text(&v),
+                    (_, None) => String::new(),
+                })
+                .collect(),
+        );
+    }
+    Ok((fields.iter().map(|f| f.name.to_string()).collect(), rows))
+}
+
+/// A value as a spreadsheet cell that import reads back the same.
+fn cell_text(v: &FieldValue) -> String {
+    match v {
+        FieldValue::Str(s) | FieldValue::Notes(s) => s.clone(),
+        FieldValue::Int(n) => n.to_string(),
+        FieldValue::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+        FieldValue::Money(m) => {
+            let sign = if m.minor < 0 { "-" } else { "" };
+            format!("{sign}{}.{:02}", m.minor.abs() / 100, m.minor.abs() % 100)
+        }
+        FieldValue::DateTime(ms) => crm_core::value::format_datetime(*ms),
+        FieldValue::Phones(p) => p.join(", "),
+        FieldValue::Tags(t) => t.iter().cloned().collect::<Vec<_>>().join(", "),
+        other => other.to_json().to_string(),
+    }
+}

@@ -1,0 +1,225 @@
+//! The admin HTTP API and export against a real server over loopback HTTP: each operation, the
+//! audit log it leaves, and hostile requests (no token, a salesperson's token, bad JSON, a role
+//! that does not exist) refused with a clear code.
+
+#![allow(clippy::unwrap_used)]
+
+use crm_tests::wire::token_of;
+use crm_tests::{Device, TestServer};
+use serde_json::{json, Value as Json};
+
+struct Http {
+    agent: ureq::Agent,
+    base: String,
+}
+
+impl Http {
+    fn new(server: &TestServer) -> Http {
+        Http { agent: ureq::Agent::config_builder().http_status_as_error(false).build().into(), base: server.url() }
+    }
+
+    fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> (u16, Vec<u8>) {
+        let url = format!("{}{path}", self.base);
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut resp = match (method, body) {
+            ("GET", _) => {
+                let mut r = self.agent.get(&url);
+                if let Some(a) = &auth {
+                    r = r.header("authorization", a);
+                }
+                r.call()
+            }
+            (m, b) => {
+                let mut r = match m {
+                    "POST" => self.agent.post(&url),
+                    "PATCH" => self.agent.patch(&url),
+                    _ => self.agent.put(&url),
+                };
+                if let Some(a) = &auth {
+                    r = r.header("authorization", a);
+                }
+                r.header("content-type", "application/json").send(b.unwrap_or("").as_bytes())
+            }
+        }
+        .unwrap();
+        (resp.status().as_u16(), resp.body_mut().with_config().limit(100 << 20).read_to_vec().unwrap())
+    }
+
+    fn json(&self, method: &str, path: &str, token: Option<&str>, body: Option<Json>) -> (u16, Json) {
+        let body = body.map(|b| b.to_string());
+        let (status, bytes) = self.call(method, path, token, body.as_deref());
+        (status, serde_json::from_slice(&bytes).unwrap_or(Json::Null))
+    }
+}
+
+fn audit(http: &Http, token: &str, query: &str) -> Vec<Json> {
+    let (status, body) = http.json("GET", &format!("/api/admin/audit?{query}"), Some(token), None);
+    assert_eq!(status, 200, "{body}");
+    body["entries"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_manages_accounts_and_devices_over_http_and_every_step_is_audited() {
+    let server = TestServer::start();
+    let [root, ann] = server.people([("root", "admin", None), ("ann", "account_manager", Some("east"))]).await;
+    let http = Http::new(&server);
+    let admin = token_of(&root);
+    let sales = token_of(&ann);
+
+    // Hostile and mistaken requests.
+    assert_eq!(http.json("GET", "/api/admin/users", None, None).0, 401);
+    assert_eq!(http.json("GET", "/api/admin/users", Some("not-a-token"), None).0, 401);
+    let (status, body) = http.json("GET", "/api/admin/users", Some(&sales), None);
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{body}");
+    let (status, bytes) = http.call("POST", "/api/admin/users", Some(&admin), Some("{not json"));
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&bytes));
+    let (status, body) = http.json(
+        "POST",
+        "/api/admin/users",
+        Some(&admin),
+        Some(json!({"username": "eve", "role": "overlord", "password": "long-enough-1"})),
+    );
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("account_manager"), "names the roles: {body}");
+    let (status, body) = http.json("PATCH", "/api/admin/users/ann", Some(&admin), Some(json!({"role": "emperor"})));
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = http.json("PATCH", "/api/admin/users/nobody", Some(&admin), Some(json!({"disabled": true})));
+    assert_eq!(status, 400);
+
+    // Create a user, who can then sign in.
+    let (status, body) = http.json(
+        "POST",
+        "/api/admin/users",
+        Some(&admin),
+        Some(json!({"username": "bob", "display_name": "王博", "role": "account_manager", "team": "east", "password": "bob-password-1"})),
+    );
+    assert_eq!(status, 201, "{body}");
+    let bob_id = body["id"].as_str().unwrap().to_string();
+    let bob = Device::login_with(&server, "bob", "bob-password-1").await;
+    assert_eq!(bob.user_id, bob_id);
+    let (_, users) = http.json("GET", "/api/admin/users", Some(&admin), None);
+    let listed = users["users"].as_array().unwrap().iter().find(|u| u["username"] == "bob").cloned().unwrap();
+    assert_eq!((listed["display_name"].as_str(), listed["team"].as_str()), (Some("王博"), Some("east")));
+
+    // Role and team, then out of the team (null), then disabled: a disabled account cannot sign in.
+    let (status, body) =
+        http.json("PATCH", "/api/admin/users/bob", Some(&admin), Some(json!({"role": "supervisor", "team": "west"})));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["user"]["role"].as_str(), body["user"]["team"].as_str()), (Some("supervisor"), Some("west")));
+    let (_, body) = http.json("PATCH", "/api/admin/users/bob", Some(&admin), Some(json!({"team": null})));
+    assert_eq!(body["user"]["team"], Json::Null);
+    let (status, _) = http.json("PATCH", "/api/admin/users/bob", Some(&admin), Some(json!({"disabled": true})));
+    assert_eq!(status, 200);
+    assert!(Device::try_login(&server, "bob", "bob-password-1").await.is_err(), "a disabled account cannot sign in");
+    http.json("PATCH", "/api/admin/users/bob", Some(&admin), Some(json!({"disabled": false})));
+    let (status, _) =
+        http.json("PUT", "/api/admin/users/bob/password", Some(&admin), Some(json!({"password": "short"})));
+    assert_eq!(status, 400, "a short password is refused");
+    let (status, _) =
+        http.json("PUT", "/api/admin/users/bob/password", Some(&admin), Some(json!({"password": "new-password-2"})));
+    assert_eq!(status, 204);
+    assert!(Device::try_login(&server, "bob", "bob-password-1").await.is_err());
+    let bob2 = Device::login_with(&server, "bob", "new-password-2").await;
+
+    // Devices: listed with when they were last seen; a revoked one can no longer sync.
+    let (_, devices) = http.json("GET", "/api/admin/devices", Some(&admin), None);
+    let devices = devices["devices"].as_array().unwrap().clone();
+    assert!(devices.len() >= 4, "{devices:?}");
+    let bobs = devices.iter().filter(|d| d["username"] == "bob").count();
+    assert_eq!(bobs, 2);
+    let device_id = bob2.engine.store().meta("device_id").unwrap().unwrap();
+    let (status, _) = http.json("POST", &format!("/api/admin/devices/{device_id}/revoke"), Some(&admin), None);
+    assert_eq!(status, 204);
+    assert!(bob2.sync().await.is_err(), "a revoked device is refused");
+    let (status, _) = http.json("POST", &format!("/api/admin/devices/{device_id}/revoke"), Some(&admin), None);
+    assert_eq!(status, 400, "revoking twice says so");
+
+    // The audit log: each step, by whom, searchable by action and actor.
+    let added = audit(&http, &admin, "action=user_added");
+    assert!(added.iter().any(|e| e["target"] == bob_id.as_str() && e["actor_name"] == "root"), "{added:?}");
+    let changed = audit(&http, &admin, "action=user_changed");
+    assert_eq!(changed[0]["detail"]["team"], json!(["west", null]), "{changed:?}");
+    assert_eq!(audit(&http, &admin, "action=password_reset").len(), 1);
+    let revoked = audit(&http, &admin, "action=device_revoked");
+    assert_eq!(revoked[0]["target"], device_id.as_str());
+    assert!(revoked[0]["address"].as_str().is_some_and(|a| a.starts_with("127.")), "{revoked:?}");
+    let failed = audit(&http, &admin, "action=login_failed");
+    assert!(failed.len() >= 2 && failed.iter().all(|e| e["target"] == "bob"), "{failed:?}");
+    let logins = audit(&http, &admin, "action=login&actor=bob");
+    assert_eq!(logins.len(), 2, "{logins:?}");
+    let (status, body) = http.json("GET", "/api/admin/audit?action=teleport", Some(&admin), None);
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = http.json("GET", "/api/admin/audit", Some(&sales), None);
+    assert_eq!(status, 403);
+    let page = http.json("GET", "/api/admin/audit?limit=2", Some(&admin), None).1;
+    let next = page["next"].as_i64().unwrap();
+    let rest = http.json("GET", &format!("/api/admin/audit?limit=2&before={next}"), Some(&admin), None).1;
+    assert!(rest["entries"][0]["id"].as_i64().unwrap() < next);
+    drop(bob);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_export_is_the_admins_alone_and_every_export_is_logged() {
+    let server = TestServer::start();
+    let [root, ann] = server.people([("root", "admin", None), ("ann", "account_manager", Some("east"))]).await;
+    for name in ["杭州西湖茶业", "宁波港联物流", "温州鞋业"] {
+        ann.create("customer", json!({"name": name, "phones": ["0571-88885678"], "grade": "A"}));
+    }
+    ann.sync().await.unwrap();
+    let http = Http::new(&server);
+    let (admin, sales) = (token_of(&root), token_of(&ann));
+
+    let (status, bytes) = http.call("GET", "/api/export?kind=customer", Some(&sales), None);
+    assert_eq!(status, 403, "{}", String::from_utf8_lossy(&bytes));
+    let refused = audit(&http, &admin, "action=export_refused");
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0]["actor_name"], "ann");
+
+    let (status, bytes) = http.call("GET", "/api/export?kind=customer&format=xlsx", Some(&admin), None);
+    assert_eq!(status, 200);
+    let sheet = crm_core::sheet::read("export.xlsx", &bytes).unwrap();
+    assert_eq!(sheet.rows.len(), 3);
+    let col = |name: &str| sheet.headers.iter().position(|h| h == name).unwrap();
+    let mut names: Vec<&str> = sheet.rows.iter().map(|r| r[col("name")].as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["宁波港联物流", "杭州西湖茶业", "温州鞋业"]);
+    assert!(sheet.rows.iter().all(|r| r[col("owner")] == "ann"), "owners as usernames, as import reads them");
+    let exports = audit(&http, &admin, "action=export");
+    assert_eq!(exports[0]["detail"], json!({"rows": 3, "format": "xlsx"}));
+
+    // What was exported imports again on another device, unchanged.
+    let (status, csv) = http.call("GET", "/api/export?kind=customer&format=csv", Some(&admin), None);
+    assert_eq!(status, 200);
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark, so Excel reads the Chinese");
+    root.sync().await.unwrap();
+    let preview = root.call(json!({"op": "import_preview", "kind": "customer", "name": "x.csv",
+        "data": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &csv), "keys": ["name"]}));
+    assert_eq!(preview["counts"]["reject"], 0, "{preview}");
+    assert_eq!(preview["counts"]["skip"], 3, "the same customers, found by name: {preview}");
+
+    let (status, body) = http.json("GET", "/api/export?kind=spaceship", Some(&admin), None);
+    assert_eq!((status, body["code"].as_str()), (400, Some("unknown_kind")));
+    let (status, _) = http.json("GET", "/api/export?format=pdf", Some(&admin), None);
+    assert_eq!(status, 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_makes_lists_and_downloads_backups() {
+    let server = TestServer::start();
+    let [root, ann] = server.people([("root", "admin", None), ("ann", "account_manager", Some("east"))]).await;
+    let http = Http::new(&server);
+    let admin = token_of(&root);
+    let (status, made) = http.json("POST", "/api/admin/backups", Some(&admin), None);
+    assert_eq!(status, 201, "{made}");
+    let name = made["name"].as_str().unwrap().to_string();
+    let (_, list) = http.json("GET", "/api/admin/backups", Some(&admin), None);
+    assert_eq!(list["backups"][0]["name"], name.as_str());
+    let (status, bytes) = http.call("GET", &format!("/api/admin/backups/{name}"), Some(&admin), None);
+    assert_eq!(status, 200);
+    assert!(bytes.starts_with(b"SQLite format 3\0"));
+    let (status, _) = http.call("GET", "/api/admin/backups/..%2Fserver.sqlite3", Some(&admin), None);
+    assert!(status == 400 || status == 404, "no way out of the backup folder: {status}");
+    let (status, _) = http.call("POST", "/api/admin/backups", Some(&token_of(&ann)), None);
+    assert_eq!(status, 403);
+    assert_eq!(audit(&http, &admin, "action=backup")[0]["target"], name.as_str());
+}
