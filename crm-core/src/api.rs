@@ -48,6 +48,87 @@ pub struct ImportFile {
     pub policy: crate::import::Policy,
 }
 
+/// A file the server sent (an export, a backup).
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerFile {
+    pub name: String,
+    pub content_type: String,
+    /// Base64.
+    pub data: String,
+}
+
+impl Store {
+    /// Forward an administration or export request to the server this device syncs with.
+    fn server_request(&self, method: &str, path: &str, body: Option<&Json>) -> Result<Response> {
+        server_call(self.sync_endpoint()?, method, path, body)
+    }
+}
+
+/// [`Request::Server`] with the server and token given (the app makes the call without
+/// holding the store, so a slow server never stalls other requests).
+pub fn server_call(
+    endpoint: Option<(String, String)>,
+    method: &str,
+    path: &str,
+    body: Option<&Json>,
+) -> Result<Response> {
+    use base64::Engine;
+    if !(path.starts_with("/api/admin/") || path == "/api/export" || path.starts_with("/api/export?"))
+        || path.contains("..")
+    {
+        return Err(Error::BadRequest(format!("'{path}' is not an administration or export path")));
+    }
+    let Some((base, token)) = endpoint else {
+        return Err(Error::Refused {
+            code: "not_signed_in",
+            reason: "this device is not signed in to a server".into(),
+            params: Json::Null,
+        });
+    };
+    let unreachable = |e: ureq::Error| Error::Refused {
+        code: "server_unreachable",
+        reason: format!("the server cannot be reached: {e}"),
+        params: Json::Null,
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(120)))
+        .build()
+        .into();
+    let url = format!("{base}{path}");
+    let auth = format!("Bearer {token}");
+    let sent = match method {
+        "GET" => agent.get(&url).header("authorization", &auth).call(),
+        "POST" | "PUT" | "PATCH" => {
+            let text = body.map(Json::to_string).unwrap_or_default();
+            let req = match method {
+                "POST" => agent.post(&url),
+                "PUT" => agent.put(&url),
+                _ => agent.patch(&url),
+            };
+            req.header("authorization", &auth).header("content-type", "application/json").send(text.as_bytes())
+        }
+        other => return Err(Error::BadRequest(format!("method '{other}' is not GET, POST, PUT or PATCH"))),
+    };
+    let mut resp = sent.map_err(unreachable)?;
+    let status = resp.status().as_u16();
+    let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let content_type = header("content-type").unwrap_or_default();
+    let disposition = header("content-disposition");
+    let bytes = resp.body_mut().with_config().limit(512 << 20).read_to_vec().map_err(unreachable)?;
+    if let Some(d) = disposition.filter(|d| d.starts_with("attachment")) {
+        let name = d.split("filename=\"").nth(1).and_then(|n| n.split('"').next()).unwrap_or("download").to_string();
+        let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        return Ok(Response::ServerResponse {
+            status,
+            body: Json::Null,
+            file: Some(ServerFile { name, content_type, data }),
+        });
+    }
+    let body = serde_json::from_slice(&bytes).unwrap_or(Json::Null);
+    Ok(Response::ServerResponse { status, body, file: None })
+}
+
 impl ImportFile {
     fn bytes(&self) -> Result<Vec<u8>> {
         use base64::Engine;
@@ -238,6 +319,14 @@ pub enum Request {
         #[serde(default)]
         format: Option<String>,
     },
+    /// An administration or export request to the sync server, made with this device's token
+    /// (`docs/protocol.md`, *Administration and export*): only paths under `/api/admin/` and
+    /// `/api/export`.
+    Server {
+        method: String,
+        path: String,
+        body: Option<Json>,
+    },
     /// Every kind and its fields, types, defaults and choices (forms can be built from it).
     Schema {},
     RebuildProjections,
@@ -309,6 +398,12 @@ pub enum Response {
     File {
         name: String,
         data: String,
+    },
+    /// The sync server's answer: its HTTP status and JSON body, or the file it sent.
+    ServerResponse {
+        status: u16,
+        body: Json,
+        file: Option<ServerFile>,
     },
     Schema {
         kinds: Vec<Json>,
@@ -458,6 +553,7 @@ impl Store {
                     data: base64::engine::general_purpose::STANDARD.encode(bytes),
                 }
             }
+            Request::Server { method, path, body } => self.server_request(&method, &path, body.as_ref())?,
             Request::DismissRefused { hashes } => Response::Dismissed { removed: self.dismiss_refused(&hashes)? },
             Request::Reminders { owner, all_owners } => {
                 let owner = self.owner_filter(owner, all_owners);

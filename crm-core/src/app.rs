@@ -186,6 +186,13 @@ impl App {
             return response.unwrap_or_else(|e| e);
         }
         let response = match serde_json::from_value::<Request>(request) {
+            Ok(Request::Server { method, path, body }) => {
+                // Off the store's lock: the server may be slow.
+                let endpoint = lock(&self.store()).sync_endpoint();
+                endpoint
+                    .and_then(|e| crate::api::server_call(e, &method, &path, body.as_ref()))
+                    .unwrap_or_else(Response::from)
+            }
             Ok(req) => {
                 let events = self.events.clone();
                 let mut progress = |done, total| {

@@ -223,3 +223,27 @@ async fn an_admin_makes_lists_and_downloads_backups() {
     assert_eq!(status, 403);
     assert_eq!(audit(&http, &admin, "action=backup")[0]["target"], name.as_str());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_reaches_the_admin_api_through_its_own_sign_in() {
+    let server = TestServer::start();
+    let [root, ann] = server.people([("root", "admin", None), ("ann", "account_manager", Some("east"))]).await;
+    ann.create("customer", json!({"name": "嘉兴粽子"}));
+    ann.sync().await.unwrap();
+    let users = root.call(json!({"op": "server", "method": "GET", "path": "/api/admin/users"}));
+    assert_eq!(users["status"], 200, "{users}");
+    assert_eq!(users["body"]["users"].as_array().unwrap().len(), 2);
+    let made = root.call(json!({"op": "server", "method": "POST", "path": "/api/admin/users",
+        "body": {"username": "cat", "role": "viewer", "password": "cat-password-1"}}));
+    assert_eq!(made["status"], 201, "{made}");
+    let file = root.call(json!({"op": "server", "method": "GET", "path": "/api/export?kind=customer&format=csv"}));
+    assert_eq!(file["status"], 200);
+    assert!(file["file"]["name"].as_str().unwrap().ends_with(".csv"), "{file}");
+    let csv = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, file["file"]["data"].as_str().unwrap())
+        .unwrap();
+    assert!(String::from_utf8_lossy(&csv).contains("嘉兴粽子"));
+    let refused = ann.call(json!({"op": "server", "method": "GET", "path": "/api/export"}));
+    assert_eq!((refused["status"].as_u64(), refused["body"]["code"].as_str()), (Some(403), Some("forbidden")));
+    let outside = ann.try_call(json!({"op": "server", "method": "GET", "path": "/sync"}));
+    assert_eq!(outside["code"], "bad_request", "only administration and export paths: {outside}");
+}
