@@ -676,11 +676,35 @@ impl Store {
 
     pub fn set_deleted(&mut self, id: &str, deleted: bool) -> Result<bool> {
         self.check_may_edit(id)?;
+        if deleted && self.kind_of(id)? == Kind::DictEntry {
+            self.check_dict_entry_unused(id)?;
+        }
         self.edit(id, |doc| match (deleted, doc.deleted_at()) {
             (true, None) => doc.set_deleted(Some(value::now_ms())),
             (false, Some(_)) => doc.set_deleted(None),
             _ => Ok(()),
         })
+    }
+
+    /// A dictionary code records still use is never deleted (deactivate it instead): the
+    /// server refuses it too.
+    fn check_dict_entry_unused(&self, id: &str) -> Result<()> {
+        let (dict, code): (Option<String>, Option<String>) =
+            self.conn
+                .query_row("SELECT dict, code FROM p_dict_entry WHERE id = ?", [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (Some(dict), Some(code)) = (dict, code) else { return Ok(()) };
+        for (kind, field) in crate::dictionary::fields_using(&dict) {
+            let sql = format!("SELECT COUNT(*) FROM {} WHERE {} = ? AND deleted_at IS NULL", kind.table(), field.name);
+            let used: i64 = self.conn.query_row(&sql, [&code], |r| r.get(0))?;
+            if used > 0 {
+                return Err(Error::Refused {
+                    code: "dictionary_code_in_use",
+                    reason: format!("{used} {kind} records use {dict} '{code}'; deactivate it instead of deleting it"),
+                    params: serde_json::json!({ "dictionary": dict, "code": code, "kind": kind.as_str(), "records": used }),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Keep `value` for a field that devices changed concurrently.

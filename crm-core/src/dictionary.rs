@@ -15,6 +15,19 @@ pub struct DefaultEntry {
 const NAMESPACE: Uuid =
     Uuid::from_bytes([0x6f, 0x1c, 0x2a, 0x8e, 0x53, 0x0b, 0x4d, 0x7f, 0x9a, 0x41, 0x0e, 0x2d, 0x6b, 0x77, 0x13, 0xc5]);
 
+/// The fields that hold codes of dictionary `dict`, with their kinds: where a code is in use.
+pub fn fields_using(dict: &str) -> Vec<(crate::kind::Kind, &'static crate::kind::FieldSpec)> {
+    let mut out = Vec::new();
+    for kind in crate::kind::Kind::ALL {
+        for field in kind.spec().fields {
+            if matches!(field.ty, crate::kind::FieldType::Dict(d) if d == dict) {
+                out.push((*kind, field));
+            }
+        }
+    }
+    out
+}
+
 /// The id of a dictionary entry: derived from (dictionary, code), the same on every device.
 pub fn entry_id(dict: &str, code: &str) -> String {
     Uuid::new_v5(&NAMESPACE, format!("dict_entry:{dict}:{code}").as_bytes()).to_string()

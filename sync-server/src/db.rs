@@ -1160,6 +1160,11 @@ fn check_record(
     if let Some(reason) = crm_core::genesis::identity_problem(kind, doc_id, doc, !new.existed && !new.genesis) {
         return Ok(Err(reason));
     }
+    if kind == Kind::DictEntry && !before.deleted && after.deleted {
+        if let Some(reason) = dict_code_in_use(tx, doc)? {
+            return Ok(Err(reason));
+        }
+    }
     if kind == Kind::User {
         if let Err(reason) = account_fields_match(tx, doc_id, doc)? {
             return Ok(Err(reason));
@@ -1391,6 +1396,31 @@ fn backfill_business_columns(conn: &Connection) -> Result<(), DbError> {
         )?;
     }
     Ok(())
+}
+
+/// Why a dictionary entry may not be deleted: live records use its code (deactivating it is
+/// how a code is retired). Rare (an admin deleting an entry), so the records are read.
+fn dict_code_in_use(tx: &Connection, entry: &RecordDoc) -> Result<Option<String>, DbError> {
+    let read = |name: &str| match Kind::DictEntry.spec().field(name).and_then(|f| entry.read(f)) {
+        Some(FieldValue::Str(s)) => Some(s),
+        _ => None,
+    };
+    let (Some(dict), Some(code)) = (read("dict"), read("code")) else { return Ok(None) };
+    for (kind, field) in crm_core::dictionary::fields_using(&dict) {
+        let mut stmt =
+            tx.prepare_cached("SELECT snapshot FROM docs WHERE kind = ? AND deleted = 0 AND length(snapshot) > 0")?;
+        let mut rows = stmt.query([kind.as_str()])?;
+        while let Some(row) = rows.next()? {
+            let snapshot: Vec<u8> = row.get(0)?;
+            let Ok(doc) = RecordDoc::load(&snapshot, Vec::new()) else { continue };
+            if matches!(doc.read(field), Some(FieldValue::Str(c)) if c == code) {
+                return Ok(Some(format!(
+                    "dictionary_code_in_use: {kind} records use {dict} '{code}'; deactivate it instead of deleting it"
+                )));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Fill `assignments` (and log the grants) for records of assigned kinds stored before the

@@ -239,11 +239,59 @@ async fn the_app_reaches_the_admin_api_through_its_own_sign_in() {
     let file = root.call(json!({"op": "server", "method": "GET", "path": "/api/export?kind=customer&format=csv"}));
     assert_eq!(file["status"], 200);
     assert!(file["file"]["name"].as_str().unwrap().ends_with(".csv"), "{file}");
-    let csv = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, file["file"]["data"].as_str().unwrap())
-        .unwrap();
+    let csv =
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, file["file"]["data"].as_str().unwrap())
+            .unwrap();
     assert!(String::from_utf8_lossy(&csv).contains("嘉兴粽子"));
     let refused = ann.call(json!({"op": "server", "method": "GET", "path": "/api/export"}));
     assert_eq!((refused["status"].as_u64(), refused["body"]["code"].as_str()), (Some(403), Some("forbidden")));
     let outside = ann.try_call(json!({"op": "server", "method": "GET", "path": "/sync"}));
     assert_eq!(outside["code"], "bad_request", "only administration and export paths: {outside}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dictionary_code_in_use_is_never_deleted() {
+    use crm_core::document::RecordDoc;
+    use crm_tests::wire::{connect, hello, push_one};
+    let server = TestServer::start();
+    let [root, ann] = server.people([("root", "admin", None), ("ann", "account_manager", Some("east"))]).await;
+    let entry = root.create(
+        "dict_entry",
+        json!({"dict": "industry", "code": "robotics", "label_zh": "机器人", "label_en": "Robotics"}),
+    );
+    root.sync().await.unwrap();
+    ann.sync().await.unwrap();
+    let customer = ann.create("customer", json!({"name": "苏州机器人", "industry": "robotics"}));
+    ann.sync().await.unwrap();
+    root.sync().await.unwrap();
+
+    let refused = root.try_call(json!({"op": "delete", "id": entry}));
+    assert_eq!(refused["code"], "dictionary_code_in_use", "{refused}");
+    assert_eq!(refused["params"]["records"], 1);
+
+    // A client that deletes it anyway is refused by the server.
+    let store = root.engine.store();
+    let actor = automerge::ActorId::from(crm_core::store::hex_decode(&store.identity().actor).unwrap());
+    let changes = {
+        let mut store = store;
+        store.changes_of(&entry).unwrap()
+    };
+    let mut doc = RecordDoc::load(&[], changes).unwrap();
+    doc.set_actor(&actor);
+    doc.set_deleted(Some(crm_core::value::now_ms())).unwrap();
+    let delete = doc.commit(&root.user_id, crm_core::value::now_ms() / 1000).unwrap().bytes().into_owned();
+    let mut ws = connect(&server, Some(&token_of(&root))).await.unwrap();
+    hello(&mut ws).await;
+    let verdict = push_one(&mut ws, &entry, delete).await;
+    assert_eq!(verdict[0].0, "invalid_record", "{verdict:?}");
+    assert!(verdict[0].1.contains("dictionary_code_in_use"), "{verdict:?}");
+
+    // Once nothing uses it, it may go; deactivating is always allowed.
+    root.call(json!({"op": "update", "id": entry, "fields": {"active": false}}));
+    ann.call(json!({"op": "delete", "id": customer}));
+    ann.sync().await.unwrap();
+    root.sync().await.unwrap();
+    root.call(json!({"op": "delete", "id": entry}));
+    root.sync().await.unwrap();
+    assert!(root.rejected().is_empty(), "{:?}", root.rejected());
 }
