@@ -270,11 +270,10 @@ async fn a_dictionary_code_in_use_is_never_deleted() {
     assert_eq!(refused["params"]["records"], 1);
 
     // A client that deletes it anyway is refused by the server.
-    let store = root.engine.store();
-    let actor = automerge::ActorId::from(crm_core::store::hex_decode(&store.identity().actor).unwrap());
-    let changes = {
-        let mut store = store;
-        store.changes_of(&entry).unwrap()
+    let (actor, changes) = {
+        let mut store = root.engine.store();
+        let actor = automerge::ActorId::from(crm_core::store::hex_decode(&store.identity().actor).unwrap());
+        (actor, store.changes_of(&entry).unwrap())
     };
     let mut doc = RecordDoc::load(&[], changes).unwrap();
     doc.set_actor(&actor);
