@@ -175,3 +175,36 @@ test("the duplicate warning shows by the name field, in view on a tablet without
   assert.ok(box.y - (name.y + name.height) < 120, "the warning is right under the name field");
   await screenshot(page, "layout-duplicate-tablet");
 });
+
+test("the import screen — a preview with refused rows, the result and the history — at the four sizes", { timeout: 120_000 }, async () => {
+  // A device used locally, so the import changes nothing the other layout checks see.
+  const device = await startDevice("layout-import");
+  const page = await openPage(browser, device);
+  await page.getByTestId("use-locally").click();
+  await page.getByTestId("sync-indicator").waitFor({ timeout: TIMEOUT });
+  await page.goto(`${device.url}#/import`);
+  const csv = [
+    "客户名称（全称，含“有限公司”等后缀）,手机,客户等级,联系人,职务,备注",
+    "常州市武进区湖塘镇某某精密机械制造有限公司,13911110001,A类,张伟,采购经理,一个很长的备注，用来看长文字在窄屏上是否换行",
+    "导入布局乙公司,13911110002,Z类,李娜,,",
+    ",13911110003,B,,,",
+  ].join("\n");
+  await page.getByTestId("import-file").locator('input[type="file"]').setInputFiles({ name: "一个名字很长的客户名单（销售部 2024 年整理版）.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.getByTestId("import-rows").waitFor({ timeout: TIMEOUT });
+  for (const [sizeName, size] of Object.entries(SIZES)) {
+    await page.setViewportSize(size);
+    await check(page, `import-preview-${sizeName}`);
+  }
+  await page.getByTestId("import-run").click();
+  await page.getByTestId("import-result").waitFor({ timeout: TIMEOUT });
+  for (const [sizeName, size] of Object.entries(SIZES)) {
+    await page.setViewportSize(size);
+    await check(page, `import-result-${sizeName}`);
+  }
+  await page.getByTestId("import-tab-history").click();
+  await page.getByTestId("import-batch").waitFor({ timeout: TIMEOUT });
+  for (const [sizeName, size] of Object.entries(SIZES)) {
+    await page.setViewportSize(size);
+    await check(page, `import-history-${sizeName}`);
+  }
+});

@@ -24,13 +24,15 @@ const ServiceDetail = lazy(() => import("./screens/service/ServiceDetail").then(
 const ChurnList = lazy(() => import("./screens/churn/ChurnList").then((m) => ({ default: m.ChurnList })));
 const ChurnDetail = lazy(() => import("./screens/churn/ChurnDetail").then((m) => ({ default: m.ChurnDetail })));
 const Pool = lazy(() => import("./screens/pool/Pool").then((m) => ({ default: m.Pool })));
+const ImportScreen = lazy(() => import("./screens/import/ImportScreen").then((m) => ({ default: m.ImportScreen })));
 const AdminScreen = lazy(() => import("./screens/admin/AdminScreen").then((m) => ({ default: m.AdminScreen })));
 
 /// The address shapes are part of the app's surface (bookmarks, tests):
 /// #/home, #/customers[?filters], #/customers/<id>, #/new/<kind>[/<customer id>],
 /// #/edit/<kind>/<id>, #/visit/<customer id>[/<activity id>], #/pipeline, #/service[?filters],
 /// #/service/<id>, #/pool, #/churn[?state=<tab>&customer=<id>], #/churn/<case id>, #/sync,
-/// #/switch-user, #/signin[?profile=<id>] (signed out), #/admin/<users|teams|dictionary|settings>.
+/// #/switch-user, #/import[/history], #/signin[?profile=<id>] (signed out),
+/// #/admin/<users|teams|dictionary|settings>.
 export function App() {
   const { status, t } = useCrm();
   const { role, canWrite } = useRole();
@@ -65,6 +67,7 @@ export function App() {
         <Route path="churn/:id" element={<ChurnDetailRoute />} />
         <Route path="sync" element={<SyncScreen />} />
         <Route path="switch-user" element={<SwitchUser />} />
+        {canWrite && <Route path="import/:section?" element={<ImportScreen />} />}
         {role === "admin" && <Route path="admin/:section" element={<AdminScreen />} />}
         <Route path="*" element={<Navigate to="/home" replace />} />
       </Route>

@@ -326,7 +326,89 @@ function ownerParams(owners: Owners): { owner?: string; all_owners?: boolean } {
 
 export type AppEvent =
   | { event: "records_changed"; remote: boolean }
-  | { event: "sync_status"; status: SyncStatus };
+  | { event: "sync_status"; status: SyncStatus }
+  /// How a running `import_run` goes: rows done of the file's rows, after each transaction.
+  | { event: "import_progress"; done: number; total: number };
+
+/// What a row of a spreadsheet would become (`import_preview`), or why not.
+export type ImportAction = "create" | "update" | "skip" | "reject";
+
+/// What to do with a row that matches an existing record by the chosen keys.
+export type ImportPolicy = "skip" | "update" | "create";
+
+/// A field the core refused in one row; `field` is the target (`contacts.1.phones` too, `*`
+/// for a row the access rules refuse), `params.header` the column when the core names it.
+export interface ImportFieldError {
+  field: string;
+  reason: string;
+  params?: Json;
+}
+
+export interface ImportPlanRow {
+  /// The row's line in the spreadsheet (the header is line 1).
+  line: number;
+  action: ImportAction;
+  /// The record it would update, or the existing one it is skipped for.
+  id?: string | null;
+  why?: "exists" | "duplicate_in_file";
+  same_as_line?: number;
+  title: string | null;
+  errors?: ImportFieldError[];
+}
+
+export interface ImportCounts {
+  create: number;
+  update: number;
+  skip: number;
+  reject: number;
+  /// Contacts written with the customer rows.
+  contacts: number;
+}
+
+/// What an import would do (`import_preview`): nothing is written.
+export interface ImportPreview {
+  type: "import_preview";
+  kind: string;
+  format: "xlsx" | "xls" | "csv-utf8" | "csv-gbk";
+  rows: number;
+  /// Each column of the file: its header, first values and target (null: left out).
+  columns: { header: string; target: string | null; samples: string[] }[];
+  /// What a column may be mapped to.
+  targets: string[];
+  /// Fields that may find an existing record.
+  keys: string[];
+  counts: ImportCounts;
+  /// The first 2,000 rows; `counts` cover all.
+  plan: ImportPlanRow[];
+}
+
+/// One import run on this device (`imports`).
+export interface ImportBatch {
+  id: string;
+  kind: string;
+  file_name: string;
+  format: string;
+  at: string;
+  /// The user id of who ran it.
+  by: string;
+  created: number;
+  updated: number;
+  skipped: number;
+  rejected: number;
+  finished_at: string | null;
+  reverted_at: string | null;
+}
+
+/// A spreadsheet to import and how: the file as base64, each column's target (omitted: the
+/// core guesses from the headers), the keys that find existing records and what to do then.
+export interface ImportRequest {
+  kind: string;
+  name: string;
+  data: string;
+  columns?: (string | null)[];
+  keys?: string[];
+  policy?: ImportPolicy;
+}
 
 /// An error response from the core: `code` and `params` are what the UI translates.
 export class CrmError extends Error {
@@ -386,6 +468,8 @@ export function httpTransport(base = ""): Transport {
         headers: { "content-type": "application/json" },
         body: JSON.stringify(request),
       });
+      // The shell takes requests up to a size (an import carries its whole file).
+      if (response.status === 413) throw new CrmError("request_too_large", `413 ${await response.text()}`);
       if (!response.ok && response.headers.get("content-type")?.includes("json") !== true) {
         throw new CrmError("transport", `${response.status} ${await response.text()}`);
       }
@@ -430,6 +514,9 @@ export interface ListQuery {
 export class Crm {
   private schemaCache: Promise<KindSchema[]> | null = null;
   private dictCache: Promise<Item[]> | null = null;
+  /// Every view's event handler shares one transport subscription (one event stream).
+  private handlers = new Set<(event: AppEvent) => void>();
+  private unlisten: (() => void) | null = null;
 
   constructor(private transport: Transport) {}
 
@@ -443,11 +530,20 @@ export class Crm {
     return response as unknown as T;
   }
 
+  /// Hear the app's events until the returned function is called.
   listen(handler: (event: AppEvent) => void): () => void {
-    return this.transport.listen((event) => {
+    this.handlers.add(handler);
+    this.unlisten ??= this.transport.listen((event) => {
       if (event.event === "records_changed" && event.remote) this.dictCache = null;
-      handler(event);
+      for (const h of [...this.handlers]) h(event);
     });
+    return () => {
+      this.handlers.delete(handler);
+      if (this.handlers.size === 0) {
+        this.unlisten?.();
+        this.unlisten = null;
+      }
+    };
   }
 
   status() {
@@ -563,6 +659,26 @@ export class Crm {
   /// for settings.
   setGradeRule(grade: string, days: Record<string, number | null>) {
     return this.call<RecordView>({ op: "create", kind: "grade_rule", fields: { grade, ...days } });
+  }
+  /// What importing a spreadsheet would do; nothing is written.
+  importPreview(request: ImportRequest) {
+    return this.call<ImportPreview>({ op: "import_preview", ...request });
+  }
+  /// Import as one batch (`import_progress` events tell how it goes).
+  async importRun(request: ImportRequest) {
+    return (await this.call<{ batch: ImportBatch }>({ op: "import_run", ...request })).batch;
+  }
+  /// This device's imports, newest first.
+  async imports() {
+    return (await this.call<{ items: ImportBatch[] }>({ op: "imports" })).items;
+  }
+  /// Undo an import as ordinary synced edits; fields changed since are `kept`.
+  importRevert(batch: string) {
+    return this.call<{ deleted: number; restored: number; kept: number }>({ op: "import_revert", batch });
+  }
+  /// The rows an import refused, with a reason column, as a spreadsheet file (base64).
+  importRejected(batch: string, format: "xlsx" | "csv") {
+    return this.call<{ name: string; data: string }>({ op: "import_rejected", batch, format });
   }
   async checkDuplicates(kind: string, fields: Fields) {
     return (await this.call<{ candidates: Candidate[] }>({ op: "check_duplicates", kind, fields })).candidates;

@@ -8,6 +8,7 @@ import {
   CustomerServiceOutlined,
   FundProjectionScreenOutlined,
   HomeOutlined,
+  ImportOutlined,
   InboxOutlined,
   FallOutlined,
   SettingOutlined,
@@ -38,10 +39,13 @@ const MAIN: Entry[] = [
   { path: "sync", key: "nav.sync", icon: <SyncOutlined /> },
 ];
 
-/// The phone's tab bar has room for five: the pool and churn warnings are reached from the
-/// customer list there (and churn warnings from home's reminders).
-const UNDER_CUSTOMERS = ["pool", "churn"];
+/// The phone's tab bar has room for five: the pool, churn warnings and import are reached
+/// from the customer list there (and churn warnings from home's reminders).
+const UNDER_CUSTOMERS = ["pool", "churn", "import"];
 const TABS = MAIN.filter((e) => !UNDER_CUSTOMERS.includes(e.path));
+
+/// Importing spreadsheets, for the roles that write (on phones, from the customer list).
+const IMPORT: Entry = { path: "import", key: "nav.import", icon: <ImportOutlined /> };
 
 /// On a shared device: sign out and let someone else in (on phones, from the sync screen).
 const SWITCH: Entry = { path: "switch-user", key: "nav.switch_user", icon: <SwapOutlined /> };
@@ -67,7 +71,7 @@ function current(pathname: string): string {
 
 export function SideMenu() {
   const { t } = useCrm();
-  const { role } = useRole();
+  const { role, canWrite } = useRole();
   const { pathname } = useLocation();
   const item = (e: Entry) => ({
     key: e.path,
@@ -80,6 +84,7 @@ export function SideMenu() {
   });
   const items: MenuProps["items"] = [
     ...MAIN.map(item),
+    ...(canWrite ? [item(IMPORT)] : []),
     item(SWITCH),
     ...(role === "admin" ? [{ type: "group" as const, key: "admin", label: t("nav.admin"), children: ADMIN.map(item) }] : []),
   ];

@@ -1,4 +1,4 @@
-import { FallOutlined, FilterOutlined, InboxOutlined, PlusOutlined, SearchOutlined } from "@ant-design/icons";
+import { FallOutlined, FilterOutlined, ImportOutlined, InboxOutlined, PlusOutlined, SearchOutlined } from "@ant-design/icons";
 import { Button, Input, Tag } from "antd";
 import dayjs from "dayjs";
 import { Suspense, lazy, memo, useCallback, useEffect, useRef, useState } from "react";
@@ -127,6 +127,11 @@ export function CustomerList() {
           <Button icon={<FallOutlined />} onClick={() => navigate("/churn")} data-testid="churn-link">
             {t("churn.link")}
           </Button>
+          {canWrite && (
+            <Button icon={<ImportOutlined />} onClick={() => navigate("/import")} data-testid="import-link">
+              {t("import.link")}
+            </Button>
+          )}
           {canWrite && (
             <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate("/new/customer")} data-testid="new-customer">
               {t("customers.new")}
