@@ -6,7 +6,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
@@ -56,11 +57,38 @@ impl From<DbError> for Failure {
 
 type Answer = Result<Response, Failure>;
 
+/// Who is asking: their role, and how the audit log names them (with their address).
+struct Caller(Role, Actor);
+
+/// An admin asking (anyone else is refused with `403 forbidden`).
+struct Admin(Actor);
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Failure> {
+        let peer = parts.extensions.get::<ConnectInfo<listener::Peer>>().map(|c| c.0 .0);
+        let (role, actor) = caller(state, &parts.headers, peer).await?;
+        Ok(Caller(role, actor))
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for Admin {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Failure> {
+        match Caller::from_request_parts(parts, state).await? {
+            Caller(Role::Admin, actor) => Ok(Admin(actor)),
+            _ => Err(Failure(StatusCode::FORBIDDEN, "forbidden", "only an administrator may do this".into())),
+        }
+    }
+}
+
 /// The signed-in person behind the request's token, with where the request came from.
 async fn caller(
     state: &Arc<AppState>,
     headers: &HeaderMap,
-    peer: std::net::SocketAddr,
+    peer: Option<std::net::SocketAddr>,
 ) -> Result<(Role, Actor), Failure> {
     let token = headers
         .get(header::AUTHORIZATION)
@@ -69,7 +97,7 @@ async fn caller(
         .map(str::to_string);
     let who = state.with_db(move |db| db.authenticate(token.as_deref())).await?;
     match who {
-        Ok(p) => Ok((p.person.role, Actor { id: p.person.user_id, address: Some(peer.ip().to_string()) })),
+        Ok(p) => Ok((p.person.role, Actor { id: p.person.user_id, address: peer.map(|p| p.ip().to_string()) })),
         Err(e) => {
             let status = match e {
                 AuthError::Revoked | AuthError::Disabled => StatusCode::FORBIDDEN,
@@ -77,14 +105,6 @@ async fn caller(
             };
             Err(Failure(status, e.code(), e.message().to_string()))
         }
-    }
-}
-
-/// The caller, who must be an admin.
-async fn admin(state: &Arc<AppState>, headers: &HeaderMap, peer: std::net::SocketAddr) -> Result<Actor, Failure> {
-    match caller(state, headers, peer).await? {
-        (Role::Admin, actor) => Ok(actor),
-        _ => Err(Failure(StatusCode::FORBIDDEN, "forbidden", "only an administrator may do this".into())),
     }
 }
 
@@ -104,20 +124,13 @@ async fn as_admin<T: Send + 'static>(
         .await?)
 }
 
-type Peer = ConnectInfo<listener::Peer>;
-
 /// A JSON body, refused with a clear message when it is not the expected shape.
 fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Failure> {
     serde_json::from_slice(bytes)
         .map_err(|e| Failure(StatusCode::BAD_REQUEST, "bad_request", format!("the body is not valid: {e}")))
 }
 
-async fn users(
-    State(state): State<Arc<AppState>>,
-    ConnectInfo(listener::Peer(peer)): Peer,
-    headers: HeaderMap,
-) -> Answer {
-    admin(&state, &headers, peer).await?;
+async fn users(State(state): State<Arc<AppState>>, _admin: Admin) -> Answer {
     let users = state.with_db(|db| db.users()).await?;
     Ok(Json(json!({"users": users})).into_response())
 }
@@ -132,13 +145,7 @@ struct NewUser {
     password: String,
 }
 
-async fn add_user(
-    State(state): State<Arc<AppState>>,
-    ConnectInfo(listener::Peer(peer)): Peer,
-    headers: HeaderMap,
-    bytes: axum::body::Bytes,
-) -> Answer {
-    let actor = admin(&state, &headers, peer).await?;
+async fn add_user(State(state): State<Arc<AppState>>, Admin(actor): Admin, bytes: axum::body::Bytes) -> Answer {
     let u: NewUser = body(&bytes)?;
     let id = as_admin(&state, actor, move |db| {
         let name = u.display_name.clone().unwrap_or_else(|| u.username.clone());
@@ -165,12 +172,10 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 
 async fn change_user(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(listener::Peer(peer)): Peer,
-    headers: HeaderMap,
+    Admin(actor): Admin,
     Path(username): Path<String>,
     bytes: axum::body::Bytes,
 ) -> Answer {
-    let actor = admin(&state, &headers, peer).await?;
     let c: UserChange = body(&bytes)?;
     as_admin(&state, actor, move |db| {
         if c.role.is_some() || c.team.is_some() {
@@ -194,45 +199,30 @@ struct NewPassword {
 
 async fn reset_password(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(listener::Peer(peer)): Peer,
-    headers: HeaderMap,
+    Admin(actor): Admin,
     Path(username): Path<String>,
     bytes: axum::body::Bytes,
 ) -> Answer {
-    let actor = admin(&state, &headers, peer).await?;
     let p: NewPassword = body(&bytes)?;
     as_admin(&state, actor, move |db| db.set_password(&username, &p.password)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn devices(
-    State(state): State<Arc<AppState>>,
-    ConnectInfo(listener::Peer(peer)): Peer,
-    headers: HeaderMap,
-) -> Answer {
-    admin(&state, &headers, peer).await?;
+async fn devices(State(state): State<Arc<AppState>>, _admin: Admin) -> Answer {
     let devices = state.with_db(|db| db.devices()).await?;
     Ok(Json(json!({"devices": devices})).into_response())
 }
 
-async fn revoke(
-    State(state): State<Arc<AppState>>,
-    ConnectInfo(listener::Peer(peer)): Peer,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Answer {
-    let actor = admin(&state, &headers, peer).await?;
+async fn revoke(State(state): State<Arc<AppState>>, Admin(actor): Admin, Path(id): Path<String>) -> Answer {
     as_admin(&state, actor, move |db| db.revoke_device(&id)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn audit_log(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(listener::Peer(peer)): Peer,
-    headers: HeaderMap,
+    _admin: Admin,
     query: Result<Query<audit::Query>, axum::extract::rejection::QueryRejection>,
 ) -> Answer {
-    admin(&state, &headers, peer).await?;
     let Query(query) = query.map_err(|e| Failure(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
     let (entries, next) = state.with_db(move |db| audit::search(db.connection(), &query)).await?;
     Ok(Json(json!({"entries": entries, "next": next})).into_response())
@@ -243,12 +233,7 @@ fn backup_dir(state: &AppState) -> std::path::PathBuf {
     state.path.parent().unwrap_or(std::path::Path::new(".")).join("backups")
 }
 
-async fn backups(
-    State(state): State<Arc<AppState>>,
-    ConnectInfo(listener::Peer(peer)): Peer,
-    headers: HeaderMap,
-) -> Answer {
-    admin(&state, &headers, peer).await?;
+async fn backups(State(state): State<Arc<AppState>>, _admin: Admin) -> Answer {
     let mut list = Vec::new();
     if let Ok(entries) = std::fs::read_dir(backup_dir(&state)) {
         for e in entries.flatten() {
@@ -263,12 +248,7 @@ async fn backups(
     Ok(Json(json!({"backups": list})).into_response())
 }
 
-async fn make_backup(
-    State(state): State<Arc<AppState>>,
-    ConnectInfo(listener::Peer(peer)): Peer,
-    headers: HeaderMap,
-) -> Answer {
-    let actor = admin(&state, &headers, peer).await?;
+async fn make_backup(State(state): State<Arc<AppState>>, Admin(actor): Admin) -> Answer {
     let dir = backup_dir(&state);
     std::fs::create_dir_all(&dir)
         .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()))?;
@@ -284,13 +264,7 @@ async fn make_backup(
     Ok((StatusCode::CREATED, Json(json!({"name": name, "bytes": bytes}))).into_response())
 }
 
-async fn download_backup(
-    State(state): State<Arc<AppState>>,
-    ConnectInfo(listener::Peer(peer)): Peer,
-    headers: HeaderMap,
-    Path(name): Path<String>,
-) -> Answer {
-    admin(&state, &headers, peer).await?;
+async fn download_backup(State(state): State<Arc<AppState>>, _admin: Admin, Path(name): Path<String>) -> Answer {
     if name.contains(['/', '\\']) || name.starts_with('.') || !name.ends_with(".sqlite3") {
         return Err(Failure(StatusCode::BAD_REQUEST, "bad_request", "not a backup name".into()));
     }
@@ -324,11 +298,9 @@ struct ExportQuery {
 /// usernames). The admin's alone; every export and every refused one is in the audit log.
 async fn export(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(listener::Peer(peer)): Peer,
-    headers: HeaderMap,
+    Caller(role, actor): Caller,
     query: Result<Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Answer {
-    let (role, actor) = caller(&state, &headers, peer).await?;
     let Query(q) = query.map_err(|e| Failure(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
     let kind_name = q.kind.unwrap_or_else(|| "customer".into());
     let kind = Kind::parse(&kind_name)
