@@ -4,7 +4,8 @@
 // guessed columns and every row's problem by its header; she maps the column by hand and the
 // counts change; the import runs to 100 %, the customers and their contacts appear in her list
 // and on the server (a `crm` store of the supervisor's own), she downloads the refused rows
-// with their reasons, and reverts: the customers leave her list and the server.
+// with their reasons, and reverts: the customers leave her list and the server. A second
+// window left on her customer list follows both without being touched.
 // Then, on a device used locally: a GBK-encoded CSV is read as Chinese, and a large file shows
 // its progress as it goes. A viewer is offered no import at all.
 import { after, before, describe, test } from "node:test";
@@ -85,6 +86,12 @@ const count = (page, action) => page.getByTestId(`import-count-${action}`).getAt
 const column = (page, header) => page.locator(`[data-testid="import-column"][data-header="${header}"]`);
 const row = (page, line) => page.locator(`[data-testid="import-row"][data-line="${line}"]`);
 
+/// Choose a column's target, and wait for its list to close (the next select opens its own).
+async function pick(page, testId, value) {
+  await chooseOption(page, testId, value);
+  await page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)").waitFor({ state: "hidden" });
+}
+
 /// Wait until the preview shows these counts (it is asked again after every change).
 async function countsAre(page, want) {
   await eventually(
@@ -102,9 +109,16 @@ async function countsAre(page, want) {
 describe("a spreadsheet with mistakes: fix the mapping, import, revert", { timeout: 300_000 }, () => {
   let sales;
   let batchId;
+  // A second window on the same device, left on the customer list searching for the file's
+  // customers: it must follow the import and the revert without being touched.
+  let watcher;
 
   before(async () => {
     sales = await session("wangfang");
+    watcher = await openPage(browser, sales.device);
+    await watcher.getByTestId("nav-customers").click();
+    await watcher.getByTestId("customer-search").fill("导入测试");
+    await watcher.getByTestId("search-results").getByText("没有与“导入测试”匹配的客户或联系人。").waitFor({ timeout: TIMEOUT });
   });
 
   test("the preview shows the guessed columns and every row's problem by its header", async () => {
@@ -137,9 +151,9 @@ describe("a spreadsheet with mistakes: fix the mapping, import, revert", { timeo
 
   test("mapping the name and office columns by hand changes the counts and the reasons", async () => {
     const { page } = sales;
-    await chooseOption(page, "import-target-0", "name");
+    await pick(page, "import-target-0", "name");
     await countsAre(page, { reject: 3, create: 2, skip: 1, update: 0 });
-    await chooseOption(page, "import-target-3", "address");
+    await pick(page, "import-target-3", "address");
     await countsAre(page, { reject: 3, create: 2, skip: 1 });
     assert.equal(await column(page, "往来单位").getAttribute("data-target"), "name");
     assert.equal(await column(page, "办公地点").getAttribute("data-target"), "address");
@@ -150,7 +164,6 @@ describe("a spreadsheet with mistakes: fix the mapping, import, revert", { timeo
     assert.match(await row(page, 4).textContent(), /客户等级“Z类”：不在可选列表中/);
     assert.match(await row(page, 5).textContent(), /往来单位：必填/);
     assert.match(await row(page, 6).textContent(), /手机“12”：电话号码无效（3 到 20 位数字）/);
-    await page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)").waitFor({ state: "hidden" });
     await page.getByTestId("import-rows").scrollIntoViewIfNeeded();
     await screenshot(page, "import-preview-laptop");
     await page.setViewportSize(SIZES.phone);
@@ -191,7 +204,9 @@ describe("a spreadsheet with mistakes: fix the mapping, import, revert", { timeo
     assert.match(text, /导入测试丙公司.*Z类.*客户等级/);
     assert.match(text, /导入测试丁公司,12,.*手机/);
 
-    // Her customer list has them (views update after the import).
+    // The window left open shows them (views update after an import), and so does her list.
+    await watcher.getByTestId("search-results").getByText("导入测试甲公司").waitFor({ timeout: TIMEOUT });
+    await watcher.getByTestId("search-results").getByText("导入测试乙公司").waitFor({ timeout: TIMEOUT });
     await page.getByTestId("import-to-customers").click();
     await page.getByTestId("customer-search").fill("导入测试");
     const results = page.getByTestId("search-results");
@@ -245,6 +260,7 @@ describe("a spreadsheet with mistakes: fix the mapping, import, revert", { timeo
     await screenshot(page, "import-history-phone");
     await page.setViewportSize(SIZES.laptop);
 
+    await watcher.getByTestId("search-results").getByText("没有与“导入测试”匹配的客户或联系人。").waitFor({ timeout: TIMEOUT });
     await page.getByTestId("nav-customers").click();
     await page.getByTestId("customer-search").fill("导入测试");
     await page.getByTestId("search-results").getByText("没有与“导入测试”匹配的客户或联系人。").waitFor({ timeout: TIMEOUT });
