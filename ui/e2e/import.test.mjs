@@ -6,8 +6,9 @@
 // and on the server (a `crm` store of the supervisor's own), she downloads the refused rows
 // with their reasons, and reverts: the customers leave her list and the server. A second
 // window left on her customer list follows both without being touched.
-// Then, on a device used locally: a GBK-encoded CSV is read as Chinese, and a large file shows
-// its progress as it goes. A viewer is offered no import at all.
+// Then, on a device used locally: a GBK-encoded CSV is read as Chinese, an Excel workbook's
+// refused rows come back as a workbook, and a large file shows its progress as it goes. A viewer
+// is offered no import at all.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -27,6 +28,7 @@ import {
   tmpDir,
   waitForState,
 } from "./harness.mjs";
+import { xlsx, zipTexts } from "./sheets.mjs";
 
 const TIMEOUT = 20_000;
 let server;
@@ -305,6 +307,30 @@ describe("on a device used locally", { timeout: 240_000 }, () => {
     await error.waitFor({ timeout: TIMEOUT });
     assert.match(await error.textContent(), /无法把这个文件当作表格读取/);
     assert.equal(await page.getByTestId("import-preview").count(), 0);
+  });
+
+  test("an Excel workbook is read, and its refused rows come back as a workbook with the reasons", async () => {
+    const book = xlsx([
+      ["客户名称", "电话", "等级"],
+      ["表格甲公司", "13700000001", "A"],
+      ["表格乙公司", "1", "Z类"],
+    ]);
+    await page.getByTestId("import-file").locator('input[type="file"]').setInputFiles({ name: "客户.xlsx", mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buffer: book });
+    await page.getByTestId("import-preview").waitFor({ timeout: TIMEOUT });
+    assert.match(await page.getByTestId("import-preview").textContent(), /2 行 · Excel 工作簿/);
+    await countsAre(page, { create: 1, reject: 1 });
+    assert.match(await row(page, 3).textContent(), /等级“Z类”：不在可选列表中/);
+    assert.match(await row(page, 3).textContent(), /电话“1”：电话号码无效/);
+    await page.getByTestId("import-run").click();
+    await page.getByTestId("import-result").waitFor({ timeout: TIMEOUT });
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("import-download-rejected").click()]);
+    assert.match(download.suggestedFilename(), /^rejected-.*\.xlsx$/);
+    const parts = zipTexts(readFileSync(await download.path()));
+    const strings = Object.values(parts).join("\n");
+    assert.match(strings, /原因 \/ reason/);
+    assert.match(strings, /表格乙公司/);
+    assert.doesNotMatch(strings, /表格甲公司/, "only the refused row comes back");
+    await page.getByTestId("import-again").click();
   });
 
   test("a large file shows its progress as the rows are written", async () => {
