@@ -107,6 +107,9 @@ fn a_messy_xlsx_is_guessed_normalised_and_checked_row_by_row_before_anything_is_
     };
     assert_eq!(errors_of(2), vec![]);
     assert_eq!(errors_of(4), vec![("name".to_string(), "required".to_string())]);
+    let missing = &plan.iter().find(|r| r["line"] == 4).unwrap()["errors"][0];
+    assert_eq!(missing["params"]["header"], "客户名称*", "every error names its column: {missing}");
+    assert_eq!((p["matched_by"].clone(), p["policy"].clone()), (json!([]), json!("skip")));
     assert_eq!(errors_of(5), vec![("grade".to_string(), "unknown_dictionary_value".to_string())]);
     assert_eq!(errors_of(6), vec![("phones".to_string(), "invalid_phone".to_string())]);
     assert_eq!(customers(&mut r).len(), before, "a preview writes nothing");
@@ -282,4 +285,7 @@ fn bad_files_and_bad_mappings_get_clear_errors() {
     let refused = viewer
         .try_call(json!({"op": "import_preview", "name": "x.csv", "data": b64(csv.as_bytes()), "kind": "customer"}));
     assert_eq!(refused["code"], "forbidden", "a viewer cannot import: {refused}");
+    let settings = r.try_call(json!({"op": "import_preview", "name": "x.csv", "data": b64(b"key,value\npool.max_owned,3\n"), "kind": "setting"}));
+    assert_eq!(settings["code"], "not_importable", "one record per subject is not imported: {settings}");
+    assert!(settings["params"]["importable"].as_array().unwrap().contains(&json!("customer")));
 }

@@ -126,6 +126,9 @@ pub struct Preview {
     /// Every target a column may be given.
     pub targets: Vec<String>,
     pub keys: Vec<String>,
+    /// The keys and policy this preview matched with (as given).
+    pub matched_by: Vec<String>,
+    pub policy: Policy,
     pub counts: Counts,
     /// Row by row (the first 2,000).
     pub plan: Vec<RowPlan>,
@@ -195,6 +198,17 @@ pub fn targets(kind: Kind) -> Vec<String> {
         }
     }
     out
+}
+
+/// Whether spreadsheets can create records of `kind`: not accounts (they live on the server),
+/// not kinds with one record per subject (they are made by their genesis).
+pub fn importable_kind(kind: Kind) -> bool {
+    !matches!(kind, Kind::User | Kind::Team) && kind.spec().identity.is_empty()
+}
+
+/// Every kind [`importable_kind`] allows.
+pub fn importable_kinds() -> Vec<&'static str> {
+    Kind::ALL.iter().filter(|k| importable_kind(**k)).map(|k| k.as_str()).collect()
 }
 
 /// Keys an existing record can be matched by, for `kind`.
@@ -292,6 +306,8 @@ impl Store {
             columns,
             targets: targets(kind),
             keys: key_fields(kind).into_iter().map(str::to_string).collect(),
+            matched_by: options.keys.clone(),
+            policy: options.policy,
             counts,
             plan,
         })
@@ -584,11 +600,14 @@ impl Store {
 
     /// Every row of the sheet as the import would take it.
     fn plan(&mut self, kind: Kind, sheet: &Sheet, options: &Options) -> Result<(Vec<Column>, Vec<Row>)> {
-        self.check_may_write(kind)?;
-        if kind.spec().admin_only && !matches!(kind, Kind::DictEntry) {
-            // Accounts are made on the server (their passwords live there), not imported.
-            return Err(Error::Forbidden { action: "import", kind: kind.to_string() });
+        if !importable_kind(kind) {
+            return Err(Error::Refused {
+                code: "not_importable",
+                reason: format!("{kind} records are not imported (accounts live on the server; settings, grade rules and churn cases are one per subject)"),
+                params: json!({ "kind": kind.as_str(), "importable": importable_kinds() }),
+            });
         }
+        self.check_may_write(kind)?;
         let mapping = match &options.columns {
             Some(c) if c.len() != sheet.headers.len() => {
                 return Err(Error::BadRequest(format!(
@@ -724,6 +743,22 @@ impl Store {
                 }
             }
             row.action = if errs.is_empty() { action } else { Action::Reject };
+            // Every error names the file's column it came from, where one did.
+            for e in &mut errs {
+                if e.params.get("header").is_some() {
+                    continue;
+                }
+                let header =
+                    mapping.iter().position(|t| t.as_deref() == Some(e.field.as_str())).map(|i| &sheet.headers[i]);
+                if let Some(h) = header {
+                    match e.params.as_object_mut() {
+                        Some(p) => {
+                            p.insert("header".into(), json!(h));
+                        }
+                        None => e.params = json!({ "header": h }),
+                    }
+                }
+            }
             row.errors = errs;
             rows.push(row);
         }
