@@ -286,6 +286,6 @@ fn bad_files_and_bad_mappings_get_clear_errors() {
         .try_call(json!({"op": "import_preview", "name": "x.csv", "data": b64(csv.as_bytes()), "kind": "customer"}));
     assert_eq!(refused["code"], "forbidden", "a viewer cannot import: {refused}");
     let settings = r.try_call(json!({"op": "import_preview", "name": "x.csv", "data": b64(b"key,value\npool.max_owned,3\n"), "kind": "setting"}));
-    assert_eq!(settings["code"], "not_importable", "one record per subject is not imported: {settings}");
+    assert_eq!(settings["code"], "kind_not_importable", "one record per subject is not imported: {settings}");
     assert!(settings["params"]["importable"].as_array().unwrap().contains(&json!("customer")));
 }

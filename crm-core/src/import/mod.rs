@@ -602,7 +602,7 @@ impl Store {
     fn plan(&mut self, kind: Kind, sheet: &Sheet, options: &Options) -> Result<(Vec<Column>, Vec<Row>)> {
         if !importable_kind(kind) {
             return Err(Error::Refused {
-                code: "not_importable",
+                code: "kind_not_importable",
                 reason: format!("{kind} records are not imported (accounts live on the server; settings, grade rules and churn cases are one per subject)"),
                 params: json!({ "kind": kind.as_str(), "importable": importable_kinds() }),
             });
