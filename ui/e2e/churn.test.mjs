@@ -12,14 +12,11 @@ import {
   crm,
   dispatch,
   launchBrowser,
-  openPage,
   screenshot,
-  signIn,
-  startDevice,
+  signedInDevice,
   startServer,
   stopAll,
   tmpDir,
-  waitForState,
 } from "./harness.mjs";
 
 const TIMEOUT = 20_000;
@@ -36,12 +33,8 @@ after(async () => {
   stopAll();
 });
 
-async function session(user) {
-  const device = await startDevice(`churn-${user}`);
-  const page = await openPage(browser, device);
-  await signIn(page, server.url, user);
-  await waitForState(page, "up_to_date");
-  return { device, page };
+function session(user) {
+  return signedInDevice(browser, server.url, user, `churn-${user}`);
 }
 
 /// What the server holds: a `crm` store of the supervisor's own, signed in and synced now.

@@ -193,6 +193,16 @@ export async function signIn(page, serverUrl, user) {
   await page.getByTestId("sync-indicator").waitFor({ timeout: 20_000 });
 }
 
+/// A new device named `name`, its page open in `browser`, `user` signed in to the server at
+/// `url` and synced: how each story starts a person.
+export async function signedInDevice(browser, url, user, name, pageOptions) {
+  const device = await startDevice(name);
+  const page = await openPage(browser, device, pageOptions);
+  await signIn(page, url, user);
+  await waitForState(page, "up_to_date");
+  return { device, page };
+}
+
 export async function waitForState(page, state) {
   await page.waitForSelector(`[data-testid="sync-indicator"][data-state="${state}"]`, { timeout: 40_000 });
 }

@@ -21,12 +21,11 @@ import {
   launchBrowser,
   openPage,
   screenshot,
-  signIn,
+  signedInDevice,
   startDevice,
   startServer,
   stopAll,
   tmpDir,
-  waitForState,
 } from "./harness.mjs";
 import { xlsx, zipTexts } from "./sheets.mjs";
 
@@ -43,12 +42,8 @@ after(async () => {
   stopAll();
 });
 
-async function session(user) {
-  const device = await startDevice(`import-${user}`);
-  const page = await openPage(browser, device);
-  await signIn(page, server.url, user);
-  await waitForState(page, "up_to_date");
-  return { device, page };
+function session(user) {
+  return signedInDevice(browser, server.url, user, `import-${user}`);
 }
 
 /// What the server holds: a `crm` store of the supervisor's own, signed in and synced now.

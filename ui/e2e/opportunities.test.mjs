@@ -3,7 +3,7 @@
 // (the reason is asked for) or succeeded, the supervisor assigns one to a colleague.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { chooseOption, dispatch, launchBrowser, openPage, screenshot, signIn, startDevice, startServer, stopAll, waitForState } from "./harness.mjs";
+import { chooseOption, dispatch, launchBrowser, screenshot, signedInDevice, startServer, stopAll } from "./harness.mjs";
 
 const TIMEOUT = 20_000;
 let server;
@@ -18,12 +18,8 @@ after(async () => {
   stopAll();
 });
 
-async function session(user) {
-  const device = await startDevice(`opp-${user}`);
-  const page = await openPage(browser, device);
-  await signIn(page, server.url, user);
-  await waitForState(page, "up_to_date");
-  return { device, page };
+function session(user) {
+  return signedInDevice(browser, server.url, user, `opp-${user}`);
 }
 
 const row = (page, id) => page.locator(`[data-testid="opportunity-row"][data-id="${id}"]`);

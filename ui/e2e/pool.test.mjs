@@ -9,14 +9,11 @@ import {
   chooseOption,
   dispatch,
   launchBrowser,
-  openPage,
   screenshot,
-  signIn,
-  startDevice,
+  signedInDevice,
   startRelay,
   startServer,
   stopAll,
-  waitForState,
 } from "./harness.mjs";
 
 const TIMEOUT = 20_000;
@@ -35,10 +32,7 @@ after(async () => {
 
 async function session(user) {
   const relay = await startRelay(server.port);
-  const device = await startDevice(`pool-${user}`);
-  const page = await openPage(browser, device);
-  await signIn(page, relay.url, user);
-  await waitForState(page, "up_to_date");
+  const { device, page } = await signedInDevice(browser, relay.url, user, `pool-${user}`);
   return { user, relay, device, page };
 }
 

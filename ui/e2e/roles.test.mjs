@@ -2,18 +2,7 @@
 // supervisor the team's home and reassignment, an admin the administration screens.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  chooseOption,
-  dispatch,
-  launchBrowser,
-  openPage,
-  screenshot,
-  signIn,
-  startDevice,
-  startServer,
-  stopAll,
-  waitForState,
-} from "./harness.mjs";
+import { chooseOption, dispatch, launchBrowser, screenshot, signedInDevice, startServer, stopAll } from "./harness.mjs";
 
 const TIMEOUT = 20_000;
 let server;
@@ -46,10 +35,7 @@ async function ownerChoices(page, testId, expected) {
 
 /// A device signed in as `user`, synced, with a page on it.
 async function session(user) {
-  const device = await startDevice(`roles-${user}`);
-  const page = await openPage(browser, device);
-  await signIn(page, server.url, user);
-  await waitForState(page, "up_to_date");
+  const { device, page } = await signedInDevice(browser, server.url, user, `roles-${user}`);
   const customers = await dispatch(device, { op: "list", kind: "customer", sort: "name", limit: 5 });
   return { device, page, customer: customers.items[0] };
 }

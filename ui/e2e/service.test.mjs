@@ -10,14 +10,11 @@ import {
   chooseOption,
   dispatch,
   launchBrowser,
-  openPage,
   screenshot,
-  signIn,
-  startDevice,
+  signedInDevice,
   startRelay,
   startServer,
   stopAll,
-  waitForState,
 } from "./harness.mjs";
 
 const TIMEOUT = 20_000;
@@ -36,10 +33,7 @@ after(async () => {
 /// A person's device, signed in through a relay that can be cut, with a page on it.
 async function session(user, size) {
   const relay = await startRelay(server.port);
-  const device = await startDevice(`service-${user}`);
-  const page = await openPage(browser, device, size ? { size } : undefined);
-  await signIn(page, relay.url, user);
-  await waitForState(page, "up_to_date");
+  const { device, page } = await signedInDevice(browser, relay.url, user, `service-${user}`, size ? { size } : undefined);
   return { user, relay, device, page };
 }
 

@@ -4,7 +4,7 @@
 // pool — and a grade's churn days, which her device then counts with.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { SIZES, dispatch, launchBrowser, openPage, screenshot, signIn, startDevice, startServer, stopAll, waitForState } from "./harness.mjs";
+import { SIZES, dispatch, launchBrowser, screenshot, signedInDevice, startServer, stopAll } from "./harness.mjs";
 
 const TIMEOUT = 20_000;
 let server;
@@ -20,12 +20,8 @@ after(async () => {
   stopAll();
 });
 
-async function session(user) {
-  const device = await startDevice(`settings-${user}`);
-  const page = await openPage(browser, device);
-  await signIn(page, server.url, user);
-  await waitForState(page, "up_to_date");
-  return { device, page };
+function session(user) {
+  return signedInDevice(browser, server.url, user, `settings-${user}`);
 }
 
 async function eventually(read, check, what) {
