@@ -410,6 +410,99 @@ export interface ImportRequest {
   policy?: ImportPolicy;
 }
 
+/// The methods the server's administration API takes.
+export type ServerMethod = "GET" | "POST" | "PUT" | "PATCH";
+
+/// A file the server sent (an export, a backup), its bytes as base64.
+export interface ServerFile {
+  name: string;
+  content_type: string;
+  data: string;
+}
+
+/// What the server answered an administration or export request (`server` op): its status
+/// and JSON body (null for a file, or when it sent none), or the file it sent.
+export interface ServerResponse<B = Json> {
+  type: "server_response";
+  status: number;
+  body: B;
+  file: ServerFile | null;
+}
+
+/// An account on the server (`GET /api/admin/users`).
+export interface Account {
+  id: string;
+  username: string;
+  display_name: string;
+  role: Role;
+  team: string | null;
+  disabled: boolean;
+}
+
+/// A new account (`POST /api/admin/users`); the password has 8 characters or more.
+export interface NewAccount {
+  username: string;
+  display_name?: string;
+  role: Role;
+  team?: string;
+  password: string;
+}
+
+/// What changes in an account (`PATCH /api/admin/users/{username}`): only the fields given;
+/// `team: null` takes the person out of their team.
+export interface AccountChange {
+  role?: Role;
+  team?: string | null;
+  disabled?: boolean;
+}
+
+/// A device someone signed in on (`GET /api/admin/devices`).
+export interface Device {
+  id: string;
+  username: string;
+  name: string;
+  code_prefix: string;
+  created_at: string;
+  last_seen: string | null;
+  revoked: boolean;
+}
+
+/// One entry of the server's audit log. `actor` is a user id, `cli` (the server's command
+/// line) or `system`; `target` the user, device or record acted on.
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  actor_name: string | null;
+  action: string;
+  target: string | null;
+  detail: Json;
+  address: string | null;
+}
+
+/// A search of the audit log; `before` is the `next` of the previous page.
+export interface AuditQuery {
+  action?: string;
+  actor?: string;
+  q?: string;
+  before?: number | null;
+  limit?: number;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  next: number | null;
+}
+
+/// A backup of the server's database, in `backups/` beside it.
+export interface Backup {
+  name: string;
+  bytes: number;
+  at: string | null;
+}
+
+export type ExportFormat = "xlsx" | "csv";
+
 /// An error response from the core: `code` and `params` are what the UI translates.
 export class CrmError extends Error {
   constructor(
@@ -427,6 +520,27 @@ export class CrmError extends Error {
     const errors = (this.params as { errors?: { field: string; reason: string; params?: Json }[] } | null)?.errors;
     for (const e of errors ?? []) out[e.field] = { reason: e.reason, params: e.params ?? null };
     return out;
+  }
+}
+
+/// A refusal from the server's administration API (a status other than 2xx): its `code`
+/// (`invalid`, `forbidden`, `not_found` …, or `server_status` when it sent none) with the
+/// status and the server's English `message` in `params`.
+export class ServerRefusal extends CrmError {
+  constructor(
+    public status: number,
+    code: string,
+    message: string,
+  ) {
+    super(code, message, { status, message });
+    this.name = "ServerRefusal";
+  }
+
+  static of(response: ServerResponse<unknown>): ServerRefusal {
+    const body = (response.body && typeof response.body === "object" ? response.body : {}) as { code?: unknown; message?: unknown };
+    const code = typeof body.code === "string" && body.code !== "" ? body.code : "server_status";
+    const message = typeof body.message === "string" ? body.message : "";
+    return new ServerRefusal(response.status, code, message);
   }
 }
 
@@ -679,6 +793,66 @@ export class Crm {
   /// The rows an import refused, with a reason column, as a spreadsheet file (base64).
   importRejected(batch: string, format: "xlsx" | "csv") {
     return this.call<{ name: string; data: string }>({ op: "import_rejected", batch, format });
+  }
+  /// An administration or export request to the server this device is signed in to, with
+  /// its token (docs/api.md, *Administration*). The server's refusals are answers (a status
+  /// and `{code, message}`); `not_signed_in` and `server_unreachable` are thrown.
+  server<B = Json>(method: ServerMethod, path: string, body?: Json) {
+    return this.call<ServerResponse<B>>({ op: "server", method, path, ...(body === undefined ? {} : { body }) });
+  }
+  /// `server`, with any status but 2xx thrown as a `ServerRefusal`.
+  private async admin<B = Json>(method: ServerMethod, path: string, body?: Json) {
+    const response = await this.server<B>(method, path, body);
+    if (response.status < 200 || response.status > 299) throw ServerRefusal.of(response);
+    return response;
+  }
+  /// The file a 2xx answer carries.
+  private async adminFile(path: string): Promise<ServerFile> {
+    const response = await this.admin("GET", path);
+    if (!response.file) throw new ServerRefusal(response.status, "server_status", "the server sent no file");
+    return response.file;
+  }
+  /// The server's accounts (not the user records this device holds).
+  async accounts() {
+    return (await this.admin<{ users: Account[] }>("GET", "/api/admin/users")).body.users;
+  }
+  async addAccount(account: NewAccount) {
+    return (await this.admin<{ id: string }>("POST", "/api/admin/users", { ...account })).body.id;
+  }
+  async changeAccount(username: string, change: AccountChange) {
+    return (await this.admin<{ user: Account }>("PATCH", `/api/admin/users/${encodeURIComponent(username)}`, { ...change })).body.user;
+  }
+  async resetPassword(username: string, password: string) {
+    await this.admin("PUT", `/api/admin/users/${encodeURIComponent(username)}/password`, { password });
+  }
+  async devices() {
+    return (await this.admin<{ devices: Device[] }>("GET", "/api/admin/devices")).body.devices;
+  }
+  /// The device's connection ends within a second; it deletes its local data at its next contact.
+  async revokeDevice(id: string) {
+    await this.admin("POST", `/api/admin/devices/${encodeURIComponent(id)}/revoke`);
+  }
+  /// The audit log, newest first (empty parts of the query are left out).
+  async audit(query: AuditQuery = {}) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== null && value !== "") params.set(key, String(value));
+    }
+    const search = params.toString();
+    return (await this.admin<AuditPage>("GET", `/api/admin/audit${search ? `?${search}` : ""}`)).body;
+  }
+  async backups() {
+    return (await this.admin<{ backups: Backup[] }>("GET", "/api/admin/backups")).body.backups;
+  }
+  async makeBackup() {
+    return (await this.admin<{ name: string; bytes: number }>("POST", "/api/admin/backups")).body;
+  }
+  backupFile(name: string) {
+    return this.adminFile(`/api/admin/backups/${encodeURIComponent(name)}`);
+  }
+  /// Every live record of a kind as a spreadsheet, in the columns import reads back (logged).
+  exportFile(kind: string, format: ExportFormat) {
+    return this.adminFile(`/api/export?${new URLSearchParams({ kind, format })}`);
   }
   async checkDuplicates(kind: string, fields: Fields) {
     return (await this.call<{ candidates: Candidate[] }>({ op: "check_duplicates", kind, fields })).candidates;

@@ -2,7 +2,7 @@
 // every code the UI can meet has a translation (checked by tests/translations.test.ts), and
 // an unknown one gets a generic sentence naming the code.
 
-import { CrmError } from "./api";
+import { CrmError, ServerRefusal } from "./api";
 import type { Json } from "./api";
 import { formatDateTime } from "./i18n";
 import type { Lang, T } from "./i18n";
@@ -11,7 +11,23 @@ import type { Lang, T } from "./i18n";
 export function errorText(t: T, e: unknown): string {
   if (!(e instanceof CrmError)) return t("error.unexpected");
   if (e.code === "sign_in_refused") return signInRefusal(t, e.params);
+  if (e instanceof ServerRefusal) return serverRefusal(t, e);
   return codeText(t, e.code, e.params);
+}
+
+/// A refusal of the server's administration API: its own sentence where the code means
+/// something else there (`error.server.<code>`: `not_found` is not about this device's
+/// records), otherwise the code's usual one.
+function serverRefusal(t: T, e: ServerRefusal): string {
+  const key = `error.server.${e.code}`;
+  const text = t(key, readable(t, e.params));
+  return text === key ? codeText(t, e.code, e.params) : text;
+}
+
+/// Whether an error means this device cannot reach the server's administration at all (not
+/// signed in to a server, the server unreachable), as opposed to a refusal of one request.
+export function needsServer(e: unknown): boolean {
+  return e instanceof CrmError && !(e instanceof ServerRefusal) && ["not_signed_in", "server_unreachable"].includes(e.code);
 }
 
 /// Why the server refused a sign-in (`params.reason`), with the wait in whole minutes when

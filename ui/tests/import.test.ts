@@ -3,7 +3,7 @@ import { Crm } from "../src/api";
 import type { AppEvent, ImportPreview, Json, KindSchema, Transport } from "../src/api";
 import { translate } from "../src/i18n";
 import type { T } from "../src/i18n";
-import { base64Bytes } from "../src/screens/import/files";
+import { base64Bytes } from "../src/files";
 import { defaultKeys, describeError, importKinds, percent, rejectedFormat, rowNote, rowsOf, targetLabel } from "../src/screens/import/model";
 
 const zh: T = (key, params) => translate("zh-CN", key, params);

@@ -3,14 +3,18 @@
 
 import {
   ApartmentOutlined,
+  AuditOutlined,
   BookOutlined,
   ControlOutlined,
   CustomerServiceOutlined,
+  DatabaseOutlined,
+  ExportOutlined,
   FundProjectionScreenOutlined,
   HomeOutlined,
   ImportOutlined,
   InboxOutlined,
   FallOutlined,
+  MobileOutlined,
   SettingOutlined,
   SwapOutlined,
   SyncOutlined,
@@ -50,11 +54,16 @@ const IMPORT: Entry = { path: "import", key: "nav.import", icon: <ImportOutlined
 /// On a shared device: sign out and let someone else in (on phones, from the sync screen).
 const SWITCH: Entry = { path: "switch-user", key: "nav.switch_user", icon: <SwapOutlined /> };
 
+/// In the order of the administration screen's tabs (screens/admin/AdminScreen.tsx `SECTIONS`).
 export const ADMIN: Entry[] = [
   { path: "admin/users", key: "nav.admin_users", icon: <UserOutlined /> },
+  { path: "admin/devices", key: "nav.admin_devices", icon: <MobileOutlined /> },
   { path: "admin/teams", key: "nav.admin_teams", icon: <ApartmentOutlined /> },
   { path: "admin/dictionary", key: "nav.admin_dictionary", icon: <BookOutlined /> },
   { path: "admin/settings", key: "nav.admin_settings", icon: <ControlOutlined /> },
+  { path: "admin/audit", key: "nav.admin_audit", icon: <AuditOutlined /> },
+  { path: "admin/backups", key: "nav.admin_backups", icon: <DatabaseOutlined /> },
+  { path: "admin/export", key: "nav.admin_export", icon: <ExportOutlined /> },
 ];
 
 const testId = (path: string) => `nav-${path.replace("/", "-")}`;

@@ -6,8 +6,9 @@ import { useCrm } from "../state";
 const UNDO_SECONDS = 10;
 
 /// Delete a record and offer to take it back. Deleting is an ordinary synced edit (the
-/// record gets `deleted_at`); Undo is `restore`, which syncs the same way.
-export function useUndoableDelete(): (id: string, what: string) => Promise<void> {
+/// record gets `deleted_at`); Undo is `restore`, which syncs the same way. A refusal is shown
+/// as a passing message, or handed to `onRefused` to show where it stays.
+export function useUndoableDelete(onRefused?: (e: unknown) => void): (id: string, what: string) => Promise<void> {
   const { crm, t } = useCrm();
   const { message } = AntApp.useApp();
   return useCallback(
@@ -16,7 +17,8 @@ export function useUndoableDelete(): (id: string, what: string) => Promise<void>
       try {
         await crm.remove(id);
       } catch (e) {
-        message.error(errorText(t, e));
+        if (onRefused) onRefused(e);
+        else message.error(errorText(t, e));
         return;
       }
       const undo = async () => {
@@ -42,6 +44,6 @@ export function useUndoableDelete(): (id: string, what: string) => Promise<void>
         ),
       });
     },
-    [crm, message, t],
+    [crm, message, t, onRefused],
   );
 }

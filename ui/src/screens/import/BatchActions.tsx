@@ -9,7 +9,7 @@ import { useState } from "react";
 import type { ImportBatch } from "../../api";
 import { errorText } from "../../errors";
 import { useCrm } from "../../state";
-import { saveBase64 } from "./files";
+import { saveBase64 } from "../../files";
 import { rejectedFormat } from "./model";
 
 export function BatchActions({ batch, onReverted }: { batch: ImportBatch; onReverted?: () => void }) {

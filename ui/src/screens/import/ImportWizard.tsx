@@ -13,7 +13,7 @@ import { errorText } from "../../errors";
 import { formatDateTime } from "../../i18n";
 import { useCrm, useData } from "../../state";
 import { BatchActions } from "./BatchActions";
-import { readAsBase64 } from "./files";
+import { readAsBase64 } from "../../files";
 import { defaultKeys, importKinds, percent } from "./model";
 import { ColumnMapping, MatchSettings, PlanRows } from "./PreviewParts";
 

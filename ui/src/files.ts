@@ -1,5 +1,5 @@
 // Files in and out of the browser: a chosen spreadsheet read as base64 for the core, and a file
-// the core made (base64) saved through a download link.
+// the core or the server made (base64) saved through a download link.
 
 /// The file's bytes as base64 (the core decides what they are from the bytes themselves).
 export function readAsBase64(file: Blob): Promise<string> {
@@ -28,10 +28,11 @@ const TYPES: Record<string, string> = {
   xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 };
 
-/// Save a file the core made under its own name, as the browser saves a download.
-export function saveBase64(name: string, data: string): void {
+/// Save a file the core made under its own name, as the browser saves a download (its type
+/// from its name's extension unless given).
+export function saveBase64(name: string, data: string, type?: string): void {
   const ext = name.split(".").pop() ?? "";
-  const blob = new Blob([base64Bytes(data)], { type: TYPES[ext] ?? "application/octet-stream" });
+  const blob = new Blob([base64Bytes(data)], { type: type || (TYPES[ext] ?? "application/octet-stream") });
   const url = URL.createObjectURL(blob);
   const link = document.createElement("a");
   link.href = url;

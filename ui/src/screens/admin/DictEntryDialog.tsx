@@ -1,0 +1,164 @@
+// A dictionary entry, new or renamed: its dictionary and code (fixed once made — the entry's id
+// is derived from them, so two admins adding one code offline make one entry) and its labels in
+// both languages. The core checks every value; its refusals are shown by the box they are about.
+
+import { Alert, Button, Input, Modal, Select } from "antd";
+import type { ButtonProps } from "antd";
+import { useState } from "react";
+import type { Item } from "../../api";
+import { CrmError } from "../../api";
+import { errorText, fieldErrorText } from "../../errors";
+import { useCrm } from "../../state";
+import { DICTS, nextSortOrder } from "./model";
+
+const LABELS = ["label_zh", "label_en"] as const;
+
+export function DictEntryDialog({
+  entry,
+  dict: initialDict,
+  entries,
+  onClose,
+  onDone,
+}: {
+  /// The entry to rename; none for a new one.
+  entry?: Item;
+  /// The dictionary a new entry goes into at first.
+  dict?: string;
+  /// Every entry shown, to place a new one after its dictionary's last.
+  entries: Item[];
+  onClose: () => void;
+  onDone: (label: string) => void;
+}) {
+  const { crm, t } = useCrm();
+  const [dict, setDict] = useState(String(entry?.fields.dict ?? initialDict ?? DICTS[0]));
+  const [code, setCode] = useState(String(entry?.fields.code ?? ""));
+  const [labels, setLabels] = useState<Record<string, string>>({
+    label_zh: String(entry?.fields.label_zh ?? ""),
+    label_en: String(entry?.fields.label_en ?? ""),
+  });
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [other, setOther] = useState<unknown>(null);
+  const [deleted, setDeleted] = useState<Item | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const refused = (e: unknown) => {
+    if (e instanceof CrmError && e.code === "validation") {
+      const found: Record<string, string> = {};
+      for (const [field, x] of Object.entries(e.fieldErrors())) {
+        // The code is taken within its dictionary, not among customers' codes.
+        found[field] = field === "code" && x.reason === "duplicate_code" ? t("dictionary.code_taken") : fieldErrorText(t, x.reason, x.params);
+      }
+      if (Object.keys(found).length > 0) return setErrors(found);
+    }
+    setOther(e);
+  };
+
+  const save = async () => {
+    setBusy(true);
+    setErrors({});
+    setOther(null);
+    setDeleted(null);
+    try {
+      if (entry) {
+        const changed = Object.fromEntries(LABELS.filter((f) => labels[f] !== String(entry.fields[f] ?? "")).map((f) => [f, labels[f]]));
+        if (Object.keys(changed).length > 0) await crm.update(entry.id, changed);
+      } else {
+        const group = entries.filter((e) => e.fields.dict === dict);
+        await crm.create("dict_entry", { dict, code: code.trim(), ...labels, sort_order: nextSortOrder(group), active: true });
+      }
+      onDone(labels.label_zh || code);
+    } catch (e) {
+      refused(e);
+      // A code once deleted keeps its entry (its id comes from the code): offer it back.
+      if (!entry && e instanceof CrmError && e.fieldErrors().code?.reason === "duplicate_code") {
+        const gone = await crm.list("dict_entry", { filter: { dict, code: code.trim() }, deleted: "only", limit: 1 }).catch(() => null);
+        setDeleted(gone?.items[0] ?? null);
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const restore = async () => {
+    if (!deleted) return;
+    setBusy(true);
+    try {
+      await crm.restore(deleted.id);
+      await crm.update(deleted.id, { ...labels, active: true });
+      onDone(labels.label_zh || code);
+    } catch (e) {
+      setOther(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const fieldError = (f: string) =>
+    errors[f] ? (
+      <span className="field-error" role="alert">
+        {errors[f]}
+      </span>
+    ) : null;
+
+  return (
+    <Modal
+      open
+      title={entry ? t("dictionary.edit_title", { code: String(entry.fields.code ?? "") }) : t("dictionary.new")}
+      okText={t("common.save")}
+      cancelText={t("common.cancel")}
+      onOk={() => void save()}
+      onCancel={onClose}
+      confirmLoading={busy}
+      okButtonProps={{ "data-testid": "dict-dialog-ok" } as ButtonProps}
+      destroyOnClose
+    >
+      <div className="dialog-body" data-testid="dict-form">
+        <div className="form-field">
+          <label htmlFor="dict-field-dict">{t("admin.dict")}</label>
+          <Select
+            id="dict-field-dict"
+            value={dict}
+            onChange={setDict}
+            disabled={!!entry}
+            virtual={false}
+            options={DICTS.map((d) => ({ value: d, label: t(`dict.${d}`), "data-value": d }))}
+            data-testid="dict-field-dict"
+          />
+          {fieldError("dict")}
+        </div>
+        <div className="form-field">
+          <label htmlFor="dict-field-code">{t("admin.code")}</label>
+          <Input id="dict-field-code" value={code} disabled={!!entry} onChange={(e) => setCode(e.target.value)} status={errors.code ? "error" : undefined} data-testid="dict-field-code" />
+          {!entry && !errors.code && <span className="muted small">{t("dictionary.code_hint")}</span>}
+          {fieldError("code")}
+        </div>
+        {LABELS.map((f) => (
+          <div key={f} className="form-field">
+            <label htmlFor={`dict-field-${f}`}>{t(`admin.${f}`)}</label>
+            <Input
+              id={`dict-field-${f}`}
+              value={labels[f]}
+              onChange={(e) => setLabels((l) => ({ ...l, [f]: e.target.value }))}
+              status={errors[f] ? "error" : undefined}
+              data-testid={`dict-field-${f}`}
+            />
+            {fieldError(f)}
+          </div>
+        ))}
+        {deleted && (
+          <Alert
+            type="warning"
+            showIcon
+            message={t("dictionary.code_deleted")}
+            action={
+              <Button onClick={() => void restore()} data-testid="dict-restore-deleted">
+                {t("common.restore")}
+              </Button>
+            }
+          />
+        )}
+        {other ? <Alert type="error" showIcon message={errorText(t, other)} data-testid="dialog-error" /> : null}
+      </div>
+    </Modal>
+  );
+}
