@@ -183,12 +183,13 @@ export async function openPage(browser, device, { size = SIZES.laptop, locale = 
   return page;
 }
 
-/// Sign in through the sign-in screen as one of the server's people.
-export async function signIn(page, serverUrl, user) {
+/// Sign in through the sign-in screen as one of the server's people (or, with `password`, as
+/// someone a story made).
+export async function signIn(page, serverUrl, user, password = PASSWORDS[user]) {
   await page.getByTestId("signin-form").waitFor({ timeout: 20_000 });
   await page.fill('input[name="server"]', serverUrl);
   await page.fill('input[name="username"]', user);
-  await page.fill('input[name="password"]', PASSWORDS[user]);
+  await page.fill('input[name="password"]', password);
   await page.getByTestId("signin-submit").click();
   await page.getByTestId("sync-indicator").waitFor({ timeout: 20_000 });
 }
