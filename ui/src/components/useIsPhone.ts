@@ -1,16 +1,29 @@
 import { useEffect, useState } from "react";
 
 const PHONE = "(max-width: 767px)";
+/// Phones and tablets held upright: too narrow for a wide table's buttons to carry words.
+const NARROW = "(max-width: 1023px)";
 
-/// Phone-sized window (the bottom tab bar instead of the side menu). Read at once, so the
-/// first paint already has the right navigation.
-export function useIsPhone(): boolean {
-  const [phone, setPhone] = useState(() => globalThis.matchMedia?.(PHONE).matches ?? false);
+/// Whether the window matches a media query, read at once (so the first paint is right) and
+/// followed as the window changes.
+function useMedia(query: string): boolean {
+  const [matches, setMatches] = useState(() => globalThis.matchMedia?.(query).matches ?? false);
   useEffect(() => {
-    const query = matchMedia(PHONE);
-    const on = () => setPhone(query.matches);
-    query.addEventListener("change", on);
-    return () => query.removeEventListener("change", on);
-  }, []);
-  return phone;
+    const list = matchMedia(query);
+    const on = () => setMatches(list.matches);
+    on();
+    list.addEventListener("change", on);
+    return () => list.removeEventListener("change", on);
+  }, [query]);
+  return matches;
+}
+
+/// Phone-sized window (the bottom tab bar instead of the side menu).
+export function useIsPhone(): boolean {
+  return useMedia(PHONE);
+}
+
+/// A window narrower than a tablet held sideways (phones included).
+export function useIsNarrow(): boolean {
+  return useMedia(NARROW);
 }

@@ -11,7 +11,7 @@ import { Link } from "react-router-dom";
 import type { AuditEntry, AuditQuery } from "../../api";
 import { formatDateTime } from "../../i18n";
 import { useCrm } from "../../state";
-import { useIsPhone } from "../../components/useIsPhone";
+import { useIsNarrow } from "../../components/useIsPhone";
 import { ServerAlert } from "./ServerAlert";
 import { AUDIT_ACTIONS, auditActor, auditDetail, auditTarget, relativeTime } from "./model";
 import type { AuditNames } from "./model";
@@ -58,7 +58,7 @@ function useAuditLog(filters: Filters) {
 
 export function Audit() {
   const { crm, t } = useCrm();
-  const phone = useIsPhone();
+  const narrow = useIsNarrow();
   const [filters, setFilters] = useState<Filters>({});
   const [text, setText] = useState("");
   const log = useAuditLog(filters);
@@ -121,7 +121,7 @@ export function Audit() {
         loading={log.loading && log.entries.length === 0}
         dataSource={log.entries}
         columns={columns}
-        scroll={phone ? undefined : { x: "max-content" }}
+        scroll={narrow ? undefined : { x: "max-content" }}
         pagination={false}
         onRow={(e) => ({ "data-action": e.action, "data-testid": "audit-row" }) as HTMLAttributes<HTMLElement>}
         data-testid="admin-table"
@@ -139,7 +139,7 @@ export function Audit() {
 
 function useColumns(names: AuditNames): TableColumnsType<AuditEntry> {
   const { t, lang } = useCrm();
-  const phone = useIsPhone();
+  const narrow = useIsNarrow();
   const action = (e: AuditEntry) => {
     const key = `audit.action.${e.action}`;
     const label = t(key);
@@ -156,8 +156,8 @@ function useColumns(names: AuditNames): TableColumnsType<AuditEntry> {
     );
   };
   const detail = (e: AuditEntry) => <span className="audit-detail">{auditDetail(t, e, names)}</span>;
-  // On phones an entry is one cell: when and what, then who, on what, and the detail.
-  if (phone) {
+  // On narrow windows an entry is one cell: when and what, then who, on what, and the detail.
+  if (narrow) {
     return [
       {
         title: t("audit.action"),

@@ -12,7 +12,7 @@ import { useCallback, useMemo, useState } from "react";
 import type { Item } from "../../api";
 import { errorText } from "../../errors";
 import { useCrm, useData } from "../../state";
-import { useIsPhone } from "../../components/useIsPhone";
+import { useIsNarrow } from "../../components/useIsPhone";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
 import { DictEntryDialog } from "./DictEntryDialog";
 import { DICTS, dictOrder, moveWrites } from "./model";
@@ -23,7 +23,7 @@ type Dialog = { entry?: Item } | null;
 
 export function Dictionary() {
   const { crm, t } = useCrm();
-  const phone = useIsPhone();
+  const narrow = useIsNarrow();
   const { message } = AntApp.useApp();
   const [dict, setDict] = useState<string | undefined>();
   const [dialog, setDialog] = useState<Dialog>(null);
@@ -66,7 +66,7 @@ export function Dictionary() {
         loading={!page.data}
         dataSource={entries}
         columns={columns}
-        scroll={phone ? undefined : { x: "max-content" }}
+        scroll={narrow ? undefined : { x: "max-content" }}
         pagination={{ pageSize: 100, hideOnSinglePage: true, showSizeChanger: false }}
         onRow={(e) =>
           ({ "data-dict": String(e.fields.dict), "data-code": String(e.fields.code), "data-testid": "dict-row" }) as HTMLAttributes<HTMLElement>
@@ -102,7 +102,7 @@ function useColumns(entries: Item[], open: (d: Dialog) => void, refused: (e: unk
     }
     return out;
   }, [entries]);
-  const phone = useIsPhone();
+  const narrow = useIsNarrow();
   const state = (r: Item) =>
     r.fields.active === false ? (
       <Tag data-testid="dict-inactive">{t("admin.inactive")}</Tag>
@@ -110,8 +110,8 @@ function useColumns(entries: Item[], open: (d: Dialog) => void, refused: (e: unk
       <Tag color="green">{t("admin.active")}</Tag>
     );
   const move = (r: Item) => <MoveButtons entry={r} group={groups.get(String(r.fields.dict)) ?? []} refused={refused} />;
-  // On phones: the entry in one cell, every button in the other.
-  if (phone) {
+  // On narrow windows: the entry in one cell, every button in the other.
+  if (narrow) {
     return [
       {
         title: t("admin.label_zh"),
@@ -131,7 +131,7 @@ function useColumns(entries: Item[], open: (d: Dialog) => void, refused: (e: unk
         title: t("admin.actions"),
         key: "actions",
         render: (_, r) => (
-          <div className="dict-phone-actions">
+          <div className="dict-narrow-actions">
             {move(r)}
             <EntryActions entry={r} open={open} refused={refused} />
           </div>
@@ -183,11 +183,12 @@ function MoveButtons({ entry, group, refused }: { entry: Item; group: Item[]; re
 function EntryActions({ entry, open, refused }: { entry: Item; open: (d: Dialog) => void; refused: (e: unknown) => void }) {
   const { crm, t, lang } = useCrm();
   const { message, modal } = AntApp.useApp();
-  const phone = useIsPhone();
+  const narrow = useIsNarrow();
   const remove = useUndoableDelete(refused);
   const label = String((lang === "en" ? entry.fields.label_en : entry.fields.label_zh) ?? entry.fields.code ?? "");
   const active = entry.fields.active !== false;
-  const shown = (text: string) => (phone ? undefined : text);
+  // On narrow windows the buttons keep their icons only (named for screen readers and on hover).
+  const shown = (text: string) => (narrow ? undefined : text);
 
   const toggle = async () => {
     refused(null);

@@ -10,7 +10,7 @@ import { useMemo, useState } from "react";
 import type { Account } from "../../api";
 import { errorText } from "../../errors";
 import { useCrm, useData } from "../../state";
-import { useIsPhone } from "../../components/useIsPhone";
+import { useIsNarrow, useIsPhone } from "../../components/useIsPhone";
 import { ServerAlert } from "./ServerAlert";
 import { ChangeUserDialog, NewUserDialog, PasswordDialog } from "./UserDialogs";
 import { useServerData } from "./useServerData";
@@ -141,7 +141,7 @@ function useColumns(open: (d: Dialog) => void, reload: () => void): TableColumns
 function UserActions({ account, open, reload }: { account: Account; open: (d: Dialog) => void; reload: () => void }) {
   const { crm, t, status } = useCrm();
   const { message, modal } = AntApp.useApp();
-  const phone = useIsPhone();
+  const narrow = useIsNarrow();
   const self = status?.identity.user_id === account.id;
   const name = account.display_name || account.username;
 
@@ -165,8 +165,8 @@ function UserActions({ account, open, reload }: { account: Account; open: (d: Di
     });
   };
 
-  // On phones the buttons keep their icons only, each named for screen readers and on hover.
-  const label = (text: string) => (phone ? undefined : text);
+  // On narrow windows the buttons keep their icons only, each named for screen readers and on hover.
+  const label = (text: string) => (narrow ? undefined : text);
   return (
     <div className="row-actions actions">
       <Button icon={<EditOutlined />} onClick={() => open({ type: "change", account })} aria-label={t("users.change")} title={t("users.change")} data-testid="user-change">
