@@ -6,10 +6,10 @@ import { KeyOutlined, PlusOutlined, ReloadOutlined, StopOutlined, CheckCircleOut
 import { App as AntApp, Button, Table, Tag, Tooltip } from "antd";
 import type { ButtonProps, TableColumnsType } from "antd";
 import type { HTMLAttributes } from "react";
-import { useMemo, useState } from "react";
+import { useState } from "react";
 import type { Account } from "../../api";
 import { errorText } from "../../errors";
-import { useCrm, useData } from "../../state";
+import { useCrm } from "../../state";
 import { useIsNarrow, useIsPhone } from "../../components/useIsPhone";
 import { ServerAlert } from "./ServerAlert";
 import { ChangeUserDialog, NewUserDialog, PasswordDialog } from "./UserDialogs";
@@ -23,7 +23,7 @@ export function Users() {
   const { message } = AntApp.useApp();
   const accounts = useServerData(() => crm.accounts(), []);
   const [dialog, setDialog] = useState<Dialog>(null);
-  const teams = useTeamCodes(accounts.data);
+  const teams = teamCodes(accounts.data);
   const columns = useColumns(setDialog, accounts.reload);
 
   const done = (text: string) => {
@@ -72,17 +72,10 @@ export function Users() {
   );
 }
 
-/// Team codes to offer: those on accounts, and the names of the team records this device holds
-/// (a team record has no code of its own; an admin who names teams by their code finds them here).
-function useTeamCodes(accounts: Account[] | null): string[] {
-  const { crm } = useCrm();
-  const records = useData(() => crm.list("team", { sort: "name", limit: 500 }).then((p) => p.items), []);
-  return useMemo(() => {
-    const codes = new Set<string>();
-    for (const a of accounts ?? []) if (a.team) codes.add(a.team);
-    for (const r of records.data ?? []) if (typeof r.fields.name === "string" && r.fields.name !== "") codes.add(r.fields.name);
-    return [...codes].sort();
-  }, [accounts, records.data]);
+/// Team codes to offer: those on accounts already. (Team records carry a name and a
+/// supervisor but no code, so they cannot be offered as codes; a new code is typed.)
+function teamCodes(accounts: Account[] | null): string[] {
+  return [...new Set((accounts ?? []).map((a) => a.team).filter((t): t is string => !!t))].sort();
 }
 
 function useColumns(open: (d: Dialog) => void, reload: () => void): TableColumnsType<Account> {
