@@ -285,6 +285,10 @@ pub enum Request {
     Dictionary {
         dict: Option<String>,
     },
+    /// The company-specific fields of a kind, in the admin's order (`crate::custom`).
+    CustomFields {
+        kind: String,
+    },
     /// Store changes from another device (sync hook).
     ApplyChanges {
         changes: Vec<WireChange>,
@@ -374,6 +378,9 @@ pub enum Response {
     },
     Dictionary {
         entries: Vec<Item>,
+    },
+    CustomFields {
+        fields: Vec<crate::custom::Def>,
     },
     Applied(ApplyReport),
     Outbox {
@@ -613,6 +620,10 @@ impl Store {
                 Response::Duplicates { candidates: self.duplicates(kind, &parsed)? }
             }
             Request::Dictionary { dict } => Response::Dictionary { entries: self.dictionary(dict.as_deref())? },
+            Request::CustomFields { kind } => {
+                let kind = Kind::parse(&kind).ok_or(Error::UnknownKind(kind))?;
+                Response::CustomFields { fields: crate::custom::defs(&self.conn, kind)? }
+            }
             Request::ApplyChanges { changes } => {
                 let mut incoming = Vec::with_capacity(changes.len());
                 for (i, c) in changes.into_iter().enumerate() {

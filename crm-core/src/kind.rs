@@ -21,6 +21,7 @@ pub enum Kind {
     DictEntry,
     Setting,
     GradeRule,
+    CustomField,
 }
 
 /// What someone may do, decided by the rules in `crm_core::access`. Declared here because
@@ -232,13 +233,14 @@ impl FieldSpec {
 
     /// Whether the field has a column in the projection table.
     pub fn projected(&self) -> bool {
-        !matches!(self.ty, FieldType::Notes | FieldType::Steps | FieldType::Log | FieldType::Custom)
+        !matches!(self.ty, FieldType::Notes | FieldType::Steps | FieldType::Log)
     }
 
     /// Whether lists can filter on the field by value (list-valued fields cannot; tags have
     /// their own `tag` filter).
     pub fn filterable(&self) -> bool {
-        self.projected() && !matches!(self.ty, FieldType::Money | FieldType::Tags | FieldType::Phones)
+        self.projected()
+            && !matches!(self.ty, FieldType::Money | FieldType::Tags | FieldType::Phones | FieldType::Custom)
     }
 
     /// Whether lists can sort on the field (money sorts by its minor units).
@@ -257,12 +259,22 @@ pub const SERVICE_STATES: &[&str] = &["new", "assigned", "handled", "archived"];
 pub const OPPORTUNITY_STATES: &[&str] = &["unassigned", "developing", "succeeded", "failed"];
 pub const CHURN_STATES: &[&str] = &["warning", "postponed", "confirmed", "recovered"];
 /// Company settings an admin keeps (a `setting` record each, its id derived from the key).
+/// What each holds, and its default, is in `crate::settings`.
 pub const SETTING_KEYS: &[&str] = &[
-    // A service request's feedback below this satisfaction (1–5) reopens it; default 3.
     "service.reopen_below",
-    // Customers one person may own before claiming from the pool is refused; 0: no limit.
     "pool.max_owned",
+    "company.name",
+    "company.timezone",
+    "company.currency",
+    "company.tax_id",
+    "company.invoice_address",
+    "company.bank_account",
 ];
+/// Kinds whose records carry company-specific fields (`custom_fields`), which admins define
+/// with `custom_field` records.
+pub const CUSTOMIZABLE: &[&str] = &["customer", "contact", "activity", "opportunity", "service_request"];
+/// What a custom field holds; its values are stored as strings (`crate::custom`).
+pub const CUSTOM_TYPES: &[&str] = &["text", "number", "date", "bool", "choice"];
 pub const DICTIONARIES: &[&str] = &[
     "customer_type",
     "customer_grade",
@@ -327,6 +339,7 @@ static CONTACT: KindSpec = KindSpec {
         f("email", Email).search().dup(),
         f("is_primary", Bool),
         f("notes", Notes),
+        f("custom_fields", Custom),
     ],
 };
 
@@ -354,6 +367,7 @@ static ACTIVITY: KindSpec = KindSpec {
         f("next_follow_up", Date).indexed(),
         f("owner", Ref(Kind::User)).indexed().or(Default::CurrentUser),
         f("notes", Notes),
+        f("custom_fields", Custom),
     ],
 };
 
@@ -379,6 +393,7 @@ static OPPORTUNITY: KindSpec = KindSpec {
         f("loss_reason", LONG_TEXT),
         f("plan_steps", Steps),
         f("notes", Notes),
+        f("custom_fields", Custom),
     ],
 };
 
@@ -410,6 +425,7 @@ static SERVICE_REQUEST: KindSpec = KindSpec {
         f("satisfaction", Int { min: 1, max: 5 }),
         f("feedback", LONG_TEXT),
         f("archived_at", DateTime),
+        f("custom_fields", Custom),
     ],
 };
 
@@ -422,8 +438,39 @@ static SETTING: KindSpec = KindSpec {
     assigned: &[],
     workflow: None,
     identity: &["key"],
-    // No value: the default (see SETTING_KEYS).
-    fields: &[f("key", Enum(SETTING_KEYS)).required().indexed(), f("value", Int { min: 0, max: 1_000_000 })],
+    // Numbers in `value`, words in `text`; neither: the default (`crate::settings`).
+    fields: &[
+        f("key", Enum(SETTING_KEYS)).required().indexed(),
+        f("value", Int { min: 0, max: 1_000_000 }),
+        f("text", LONG_TEXT),
+    ],
+};
+
+/// A company-specific field of a kind: its values live in the records' `custom_fields` map
+/// under `key`; forms, lists, filters and import show it (`crate::custom`).
+static CUSTOM_FIELD: KindSpec = KindSpec {
+    kind: Kind::CustomField,
+    title: "label_zh",
+    admin_only: true,
+    code_prefix: None,
+    indexes: &[],
+    assigned: &[],
+    workflow: None,
+    identity: &["of_kind", "key"],
+    fields: &[
+        f("of_kind", Enum(CUSTOMIZABLE)).required().indexed(),
+        f("key", Str { max: 40 }).required().indexed(),
+        f("label_zh", TEXT).required(),
+        f("label_en", TEXT),
+        f("type", Enum(CUSTOM_TYPES)).required().or(Default::Str("text")),
+        // A choice's options, one per line.
+        f("options", LONG_TEXT),
+        f("required", Bool),
+        f("in_list", Bool),
+        f("in_filter", Bool),
+        f("sort_order", Int { min: 0, max: 1_000_000 }),
+        f("active", Bool).or(Default::Bool(true)),
+    ],
 };
 
 /// A customer grade's rules: how long without business before a churn warning and the
@@ -691,6 +738,11 @@ static USER: KindSpec = KindSpec {
         f("phones", Phones),
         f("email", Email),
         f("active", Bool).or(Default::Bool(true)),
+        // The employee profile (人事), kept by admins.
+        f("employee_no", Str { max: 40 }).indexed(),
+        f("department", TEXT).indexed(),
+        f("position", TEXT),
+        f("hire_date", Date),
     ],
 };
 
@@ -738,6 +790,7 @@ impl Kind {
         Kind::DictEntry,
         Kind::Setting,
         Kind::GradeRule,
+        Kind::CustomField,
     ];
 
     pub fn spec(self) -> &'static KindSpec {
@@ -753,6 +806,7 @@ impl Kind {
             Kind::Team => &TEAM,
             Kind::DictEntry => &DICT_ENTRY,
             Kind::Setting => &SETTING,
+            Kind::CustomField => &CUSTOM_FIELD,
         }
     }
 
@@ -769,6 +823,7 @@ impl Kind {
             Kind::Team => "team",
             Kind::DictEntry => "dict_entry",
             Kind::Setting => "setting",
+            Kind::CustomField => "custom_field",
         }
     }
 

@@ -199,6 +199,7 @@ fn to_sql(value: Option<&FieldValue>) -> Sql {
         Some(FieldValue::Bool(b)) => Sql::Integer(i64::from(*b)),
         Some(FieldValue::Phones(p)) => Sql::Text(json!(p).to_string()),
         Some(FieldValue::Tags(t)) => Sql::Text(json!(t).to_string()),
+        Some(FieldValue::Custom(c)) if c.is_empty() => Sql::Null,
         Some(other) => Sql::Text(other.to_json().to_string()),
     }
 }
@@ -210,7 +211,9 @@ pub fn column_json(ty: FieldType, value: rusqlite::types::ValueRef<'_>) -> Json 
         (_, V::Null) => Json::Null,
         (FieldType::Bool, V::Integer(n)) => json!(n != 0),
         (FieldType::DateTime, V::Integer(ms)) => json!(format_datetime(ms)),
-        (FieldType::Phones | FieldType::Tags, V::Text(t)) => serde_json::from_slice(t).unwrap_or(Json::Null),
+        (FieldType::Phones | FieldType::Tags | FieldType::Custom, V::Text(t)) => {
+            serde_json::from_slice(t).unwrap_or(Json::Null)
+        }
         (_, V::Integer(n)) => json!(n),
         (_, V::Text(t)) => json!(String::from_utf8_lossy(t)),
         _ => Json::Null,

@@ -423,6 +423,33 @@ impl Store {
         }
         let mut errors = Vec::new();
         for (name, value) in &q.filter {
+            // A custom field (`custom_fields.KEY`): its value is a string in the JSON column.
+            if let Some(key) = name.strip_prefix("custom_fields.") {
+                if !crate::custom::customizable(kind) || !crate::custom::valid_key(key) {
+                    errors.push(FieldError::new(name.clone(), "unknown_filter"));
+                    continue;
+                }
+                let text = |v: &Json| match v {
+                    Json::String(s) => Sql::Text(s.clone()),
+                    other => Sql::Text(other.to_string()),
+                };
+                args.push(Sql::Text(format!("$.{key}")));
+                match value {
+                    Json::Array(values) if !values.is_empty() => {
+                        wheres.push(format!(
+                            "json_extract(t.custom_fields, ?) IN ({})",
+                            vec!["?"; values.len()].join(", ")
+                        ));
+                        args.extend(values.iter().map(text));
+                    }
+                    Json::Null => wheres.push("json_extract(t.custom_fields, ?) IS NULL".into()),
+                    v => {
+                        wheres.push("json_extract(t.custom_fields, ?) = ?".into());
+                        args.push(text(v));
+                    }
+                }
+                continue;
+            }
             let Some(field) = spec.field(name).filter(|f| f.filterable()) else {
                 errors.push(FieldError::new(name.clone(), "unknown_filter"));
                 continue;

@@ -332,11 +332,15 @@ impl Store {
                 out.retain(|(f, _)| f.name != field.name);
                 if let Some(d) = default {
                     out.push((field, Some(d)));
-                } else if field.required && !later.contains(&field.name) {
+                } else if field.required
+                    && !later.contains(&field.name)
+                    && !errors.iter().any(|e| e.field == field.name)
+                {
                     errors.push(FieldError::new(field.name, "required"));
                 }
             }
         }
+        errors.extend(self.check_with_data(kind, &mut out, target)?);
         for (field, value) in &out {
             let Some(value) = value else {
                 if field.required {
@@ -367,6 +371,82 @@ impl Store {
         } else {
             Err(Error::Validation(errors))
         }
+    }
+
+    /// Rules of particular kinds that need what this device holds: custom values against
+    /// their definitions (normalised in place), a definition's own rules, and what each
+    /// setting key takes.
+    fn check_with_data(
+        &self,
+        kind: Kind,
+        out: &mut [(&'static FieldSpec, Option<FieldValue>)],
+        target: Option<&str>,
+    ) -> Result<Vec<FieldError>> {
+        let given = |out: &[(&'static FieldSpec, Option<FieldValue>)], name: &str| {
+            out.iter().find(|(f, _)| f.name == name).map(|(_, v)| v.clone())
+        };
+        let text = |v: Option<FieldValue>| match v {
+            Some(FieldValue::Str(s)) => Some(s),
+            _ => None,
+        };
+        let stored = |column: &str| -> Result<Option<String>> {
+            let Some(id) = target else { return Ok(None) };
+            let sql = format!("SELECT {column} FROM {} WHERE id = ?", kind.table());
+            Ok(self.conn.prepare_cached(&sql)?.query_row([id], |r| r.get(0)).optional()?.flatten())
+        };
+        let mut errors = Vec::new();
+        if crate::custom::customizable(kind) {
+            let at = out.iter().position(|(f, _)| f.name == crate::custom::FIELD);
+            if at.is_some() || target.is_none() {
+                let defs = crate::custom::defs(&self.conn, kind)?;
+                let values = match at.and_then(|i| out[i].1.as_ref()) {
+                    Some(FieldValue::Custom(map)) => map.clone(),
+                    _ => std::collections::BTreeMap::new(),
+                };
+                let before = match target {
+                    Some(id) => crate::custom::current(&self.conn, kind, id)?,
+                    None => None,
+                };
+                match crate::custom::check(&defs, &values, before.as_ref()) {
+                    Ok(normal) => {
+                        if let Some(i) = at {
+                            out[i].1 = Some(FieldValue::Custom(normal));
+                        }
+                    }
+                    Err(e) => errors.extend(e),
+                }
+            }
+        }
+        match kind {
+            Kind::CustomField => {
+                let key = text(given(out, "key").flatten());
+                let ty = match given(out, "type") {
+                    Some(v) => text(v),
+                    None => stored("type")?,
+                };
+                let options = match given(out, "options") {
+                    Some(v) => text(v),
+                    None => stored("options")?,
+                };
+                errors.extend(crate::custom::check_definition(key.as_deref(), ty.as_deref(), options.as_deref()));
+            }
+            Kind::Setting => {
+                let key = match given(out, "key") {
+                    Some(v) => text(v),
+                    None => stored("key")?,
+                };
+                let value = match given(out, "value").flatten() {
+                    Some(FieldValue::Int(n)) => Some(n),
+                    _ => None,
+                };
+                let words = text(given(out, "text").flatten());
+                if let Some(key) = key {
+                    errors.extend(crate::settings::check(&key, value, words.as_deref()));
+                }
+            }
+            _ => {}
+        }
+        Ok(errors)
     }
 
     /// Dictionary codes must be known and active; references must point at a live record.

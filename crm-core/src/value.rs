@@ -165,7 +165,7 @@ pub fn check(spec: &FieldSpec, value: &FieldValue) -> Result<(), FieldError> {
         }
         (FieldType::Bool, FieldValue::Bool(_)) => Ok(()),
         (FieldType::Money, FieldValue::Money(m)) => {
-            if m.currency.len() != 3 || !m.currency.chars().all(|c| c.is_ascii_uppercase()) {
+            if !valid_currency(&m.currency) {
                 Err(FieldError::with(name, "invalid_currency", json!({ "value": m.currency })))
             } else if m.minor.unsigned_abs() > MAX_MONEY_MINOR {
                 Err(FieldError::with(
@@ -254,6 +254,11 @@ pub fn check(spec: &FieldSpec, value: &FieldValue) -> Result<(), FieldError> {
         }
         _ => Err(FieldError::with(name, "wrong_type", json!({ "expected": spec.ty.describe()["type"] }))),
     }
+}
+
+/// An ISO 4217 code's shape: three capital letters.
+pub fn valid_currency(code: &str) -> bool {
+    code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase())
 }
 
 /// Largest amount, in minor units (10^15 fen = 10 trillion yuan): sums of many stay in i64.

@@ -31,8 +31,8 @@ pub trait Facts {
 
 /// A setting's value, or its default when the admin has not set it.
 pub fn setting_or_default(facts: &dyn Facts, key: &str) -> i64 {
-    facts.setting(key).unwrap_or(match key {
-        crate::domain::service::REOPEN_BELOW => 3,
+    facts.setting(key).unwrap_or(match crate::settings::holds(key) {
+        Some(crate::settings::Holds::Number { default, .. }) => default,
         _ => 0,
     })
 }

@@ -92,3 +92,109 @@ fn protocol_states_the_limits_of_the_code() {
     assert!(protocol.contains("record's saved document at most 4 MiB"));
     assert!(protocol.contains("at most 2,000") && MAX_PUSH_CHANGES == 2_000);
 }
+
+/// A field's type in words, as docs/protocol.md's tables give it.
+fn type_words(ty: crm_core::kind::FieldType) -> String {
+    use crm_core::kind::FieldType::*;
+    let quoted = |xs: &[&str]| xs.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ");
+    match ty {
+        Str { max } => format!("string (at most {max} chars)"),
+        Enum(choices) => format!("one of {}", quoted(choices)),
+        Dict(d) => format!("code from dictionary `{d}`"),
+        Int { min, max } => format!("integer {min} to {max}"),
+        Bool => "boolean".into(),
+        Money => "money".into(),
+        Date => "date `YYYY-MM-DD`".into(),
+        DateTime => "datetime".into(),
+        Ref(kind) => format!("id of a `{kind}`"),
+        Email => "email".into(),
+        Phones => "phones".into(),
+        Tags => "tags".into(),
+        Notes => "notes".into(),
+        Steps => "plan steps".into(),
+        Log => "log (append only)".into(),
+        Custom => "custom fields".into(),
+    }
+}
+
+/// How a field's value is laid out in the Automerge document.
+fn automerge_words(ty: crm_core::kind::FieldType) -> &'static str {
+    use crm_core::kind::FieldType::*;
+    match ty {
+        Int { .. } => "`int`",
+        Bool => "`boolean`",
+        Money => "`map` `{minor: int, currency: str}`",
+        DateTime => "`timestamp`",
+        Phones => "`list` of `str`",
+        Tags => "`map` of tag → `true` (container)",
+        Notes => "`text` (container)",
+        Steps => "`list` of `map` `{date, action, result}` (container)",
+        Log => "`list` of `map` `{by: str, at: timestamp, text: str}` (container)",
+        Custom => "`map` of key → `str` (container)",
+        _ => "`str`",
+    }
+}
+
+/// docs/protocol.md's kinds, generated from the kind specs.
+fn protocol_kinds() -> String {
+    use crm_core::kind::Default as D;
+    let mut out = String::new();
+    for kind in Kind::ALL {
+        let spec = kind.spec();
+        out.push_str(&format!("#### `{kind}`{}\n\n", if spec.admin_only { " (admins only)" } else { "" }));
+        let mut about = format!("Title field: `{}`.", spec.title);
+        if let Some(prefix) = spec.code_prefix {
+            about.push_str(&format!(" Minted code prefix: `{prefix}`."));
+        }
+        if !spec.identity.is_empty() {
+            let names: Vec<String> = spec.identity.iter().map(|n| format!("`{n}`")).collect();
+            about.push_str(&format!(
+                " One per {}: its id and first change are derived from them (see *One record per subject*).",
+                names.join(" and ")
+            ));
+        }
+        if let Some(w) = spec.workflow {
+            let names: Vec<String> = w.decided.iter().map(|n| format!("`{n}`")).collect();
+            about.push_str(&format!(" Decided by the server (only transitions write them): {}.", names.join(", ")));
+        }
+        out.push_str(&about);
+        out.push_str("\n\n| field | type | Automerge value | required | default |\n|---|---|---|---|---|\n");
+        for f in spec.fields {
+            let default = match f.default {
+                D::None => String::new(),
+                D::CurrentUser => "current user".into(),
+                D::Now => "now".into(),
+                D::Str(s) => format!("`{s}`"),
+                D::Bool(b) => format!("`{b}`"),
+                D::MintedCode => "minted code".into(),
+            };
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} |\n",
+                f.name,
+                type_words(f.ty),
+                automerge_words(f.ty),
+                if f.required { "yes" } else { "" },
+                default
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The kinds and fields docs/protocol.md lists are the code's: the part between the markers
+/// is exactly what this generates (run with `CRM_WRITE_DOCS=1` to write it).
+#[test]
+fn protocol_lists_every_kind_and_field_of_the_code() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/protocol.md");
+    let protocol = std::fs::read_to_string(path).expect("docs/protocol.md");
+    let (head, rest) = protocol.split_once("<!-- kinds:begin -->\n").expect("kinds markers in docs/protocol.md");
+    let (listed, tail) = rest.split_once("<!-- kinds:end -->").expect("kinds end marker");
+    let generated = protocol_kinds();
+    if std::env::var_os("CRM_WRITE_DOCS").is_some() {
+        std::fs::write(path, format!("{head}<!-- kinds:begin -->\n{generated}<!-- kinds:end -->{tail}"))
+            .expect("write");
+        return;
+    }
+    assert_eq!(listed, generated, "docs/protocol.md's kinds are stale; run this test with CRM_WRITE_DOCS=1");
+}

@@ -175,9 +175,14 @@ struct Row {
 enum Target {
     Field(&'static FieldSpec),
     Contact(usize, &'static FieldSpec),
+    /// A custom field of the kind (`custom_fields.KEY`).
+    Custom(crate::custom::Def),
 }
 
-fn target_of(kind: Kind, name: &str) -> Option<Target> {
+fn target_of(kind: Kind, name: &str, custom: &[crate::custom::Def]) -> Option<Target> {
+    if let Some(key) = name.strip_prefix("custom_fields.") {
+        return custom.iter().find(|d| d.key == key && d.active).cloned().map(Target::Custom);
+    }
     if let Some(rest) = name.strip_prefix("contacts.") {
         let (n, field) = rest.split_once('.')?;
         let n: usize = n.parse().ok().filter(|n| (1..=20).contains(n))?;
@@ -187,9 +192,10 @@ fn target_of(kind: Kind, name: &str) -> Option<Target> {
     values::importable(kind).find(|f| f.name == name).map(Target::Field)
 }
 
-/// Every target a column of `kind` may fill.
-pub fn targets(kind: Kind) -> Vec<String> {
+/// Every target a column of `kind` may fill, its active custom fields among them.
+pub fn targets(kind: Kind, custom: &[crate::custom::Def]) -> Vec<String> {
     let mut out: Vec<String> = values::importable(kind).map(|f| f.name.to_string()).collect();
+    out.extend(custom.iter().filter(|d| d.active).map(|d| d.path()));
     if kind == Kind::Customer {
         for n in 1..=3 {
             for f in values::importable(Kind::Contact).filter(|f| f.name != "customer") {
@@ -304,7 +310,7 @@ impl Store {
             format: sheet.format,
             rows: sheet.rows.len(),
             columns,
-            targets: targets(kind),
+            targets: targets(kind, &crate::custom::defs(&self.conn, kind)?),
             keys: key_fields(kind).into_iter().map(str::to_string).collect(),
             matched_by: options.keys.clone(),
             policy: options.policy,
@@ -608,6 +614,7 @@ impl Store {
             });
         }
         self.check_may_write(kind)?;
+        let custom = crate::custom::defs(&self.conn, kind)?;
         let mapping = match &options.columns {
             Some(c) if c.len() != sheet.headers.len() => {
                 return Err(Error::BadRequest(format!(
@@ -617,12 +624,12 @@ impl Store {
                 )))
             }
             Some(c) => c.clone(),
-            None => guess(kind, &sheet.headers),
+            None => guess(kind, &sheet.headers, &custom),
         };
         let mut targets = Vec::with_capacity(mapping.len());
         let mut errors = Vec::new();
         for (i, t) in mapping.iter().enumerate() {
-            match t.as_deref().map(|t| (t, target_of(kind, t))) {
+            match t.as_deref().map(|t| (t, target_of(kind, t, &custom))) {
                 None => targets.push(None),
                 Some((_, Some(target))) => targets.push(Some(target)),
                 Some((t, None)) => errors.push(FieldError::with(
@@ -730,7 +737,12 @@ impl Store {
                     }
                     row.parsed = parsed;
                 }
-                Err(Error::Validation(list)) => errs.extend(list),
+                // A cell that could not be read has said so already; its field is not also
+                // reported missing.
+                Err(Error::Validation(list)) => {
+                    let unread: Vec<String> = errs.iter().map(|e| e.field.clone()).collect();
+                    errs.extend(list.into_iter().filter(|e| e.reason != "required" || !unread.contains(&e.field)))
+                }
                 Err(e) => return Err(e),
             }
             for (n, contact) in contacts {
@@ -811,6 +823,22 @@ fn row_values(
         let (field, into, prefix) = match target {
             Target::Field(f) => (*f, &mut fields, String::new()),
             Target::Contact(n, f) => (*f, contacts.entry(*n).or_default(), format!("contacts.{n}.")),
+            Target::Custom(def) => {
+                match crate::custom::normalise(def, &values::half_width(cell)) {
+                    Ok(None) => {}
+                    Ok(Some(v)) => {
+                        let map = fields.entry(crate::custom::FIELD).or_insert_with(|| json!({}));
+                        if let Some(map) = map.as_object_mut() {
+                            map.insert(def.key.clone(), json!(v));
+                        }
+                    }
+                    Err(mut e) => {
+                        e.params["header"] = json!(headers.get(i));
+                        errors.push(e);
+                    }
+                }
+                continue;
+            }
         };
         match values::cell_value(field, cell, lookup) {
             Ok(Json::Null) => {}
@@ -838,6 +866,12 @@ fn row_values(
 /// What an update writes into a list field: the numbers or tags it had, and those of the
 /// file it lacked (a phone matched in any format), so an update adds and never drops.
 fn with_existing(field: &FieldSpec, had: Option<&Json>, new: Json) -> Json {
+    // Custom fields the file does not have keep their values.
+    if let (Some(Json::Object(had)), Json::Object(more)) = (had, &new) {
+        let mut out = had.clone();
+        out.extend(more.clone());
+        return Json::Object(out);
+    }
     let (Some(Json::Array(had)), Json::Array(more)) = (had, &new) else { return new };
     let key = |v: &Json| {
         let s = v.as_str().unwrap_or_default();

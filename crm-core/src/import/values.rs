@@ -145,8 +145,9 @@ fn numbered(key: &str) -> (&str, Option<usize>) {
 /// The field each column fills (`None`: left out), guessed from the headers. Customer rows
 /// may hold contacts: a 联系人 column starts one (`contacts.1.name`), and the phone, email and
 /// title columns after it are that contact's (`contacts.1.phones`). Phone and tag columns may
-/// repeat (电话 and 手机 both add numbers); other fields are filled by one column.
-pub fn guess(kind: Kind, headers: &[String]) -> Vec<Option<String>> {
+/// repeat (电话 and 手机 both add numbers); other fields are filled by one column. A column
+/// headed by a custom field's label (either language) or key fills it (`custom_fields.KEY`).
+pub fn guess(kind: Kind, headers: &[String], custom: &[crate::custom::Def]) -> Vec<Option<String>> {
     let fields: Vec<&FieldSpec> = importable(kind).collect();
     let mut used: Vec<String> = Vec::new();
     let mut contact: Option<usize> = None;
@@ -176,6 +177,18 @@ pub fn guess(kind: Kind, headers: &[String]) -> Vec<Option<String>> {
                         && (matches(&key, f.name, aliases_of(f.name)) || matches(&key, &f.name.replace('_', " "), &[]))
                 })
                 .map(|f| f.name.to_string());
+        }
+        if target.is_none() {
+            target = custom
+                .iter()
+                .filter(|d| d.active)
+                .find(|d| {
+                    [Some(d.label_zh.as_str()), d.label_en.as_deref(), Some(d.key.as_str())]
+                        .into_iter()
+                        .flatten()
+                        .any(|label| header_key(label) == key)
+                })
+                .map(|d| d.path());
         }
         if let Some(t) = &target {
             if used.contains(t) && !t.ends_with("phones") && !t.ends_with("tags") {
@@ -363,7 +376,7 @@ mod tests {
                 .iter()
                 .map(|s| s.to_string())
                 .collect();
-        let guessed = guess(Kind::Customer, &headers);
+        let guessed = guess(Kind::Customer, &headers, &[]);
         let want = [
             Some("name"),
             Some("phones"),
@@ -381,7 +394,7 @@ mod tests {
         let english: Vec<String> =
             ["Customer Name", "Phone", "E-mail", "Tax ID"].iter().map(|s| s.to_string()).collect();
         assert_eq!(
-            guess(Kind::Customer, &english),
+            guess(Kind::Customer, &english, &[]),
             vec![Some("name".into()), Some("phones".into()), Some("email".into()), None]
         );
     }

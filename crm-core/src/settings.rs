@@ -1,0 +1,140 @@
+//! The company's settings: what each key holds and its default. A setting is a `setting`
+//! record per key (its id derived from the key, so two admins setting it offline make one
+//! record); numbers are in `value`, words in `text`, and a record without either means the
+//! default.
+
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::json;
+
+use crate::error::{FieldError, Result};
+use crate::kind::Kind;
+
+/// What a setting holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Holds {
+    /// A whole number in `value`.
+    Number { min: i64, max: i64, default: i64 },
+    /// Words in `text`.
+    Text { max: usize, default: &'static str },
+    /// An IANA time zone name in `text` (`Asia/Shanghai`): periods in reports are days,
+    /// months and years there.
+    TimeZone,
+    /// An ISO 4217 code in `text`: the currency new amounts get.
+    Currency,
+}
+
+/// Each setting key, what it holds. Every key of `kind::SETTING_KEYS` is here (a test says so).
+pub const SETTINGS: &[(&str, Holds)] = &[
+    // A service request's feedback below this satisfaction (1–5) reopens it.
+    ("service.reopen_below", Holds::Number { min: 1, max: 6, default: 3 }),
+    // Customers one person may own before claiming from the pool is refused; 0: no limit.
+    ("pool.max_owned", Holds::Number { min: 0, max: 1_000_000, default: 0 }),
+    ("company.name", Holds::Text { max: 200, default: "" }),
+    ("company.timezone", Holds::TimeZone),
+    ("company.currency", Holds::Currency),
+    // Tax details printed on invoices: 纳税人识别号, 地址电话, 开户行及账号.
+    ("company.tax_id", Holds::Text { max: 40, default: "" }),
+    ("company.invoice_address", Holds::Text { max: 200, default: "" }),
+    ("company.bank_account", Holds::Text { max: 200, default: "" }),
+];
+
+pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";
+pub const DEFAULT_CURRENCY: &str = "CNY";
+
+/// What `key` holds, if it is a setting.
+pub fn holds(key: &str) -> Option<Holds> {
+    SETTINGS.iter().find(|(k, _)| *k == key).map(|(_, h)| *h)
+}
+
+/// Check the `value` and `text` a setting record of `key` is written with: each key takes the
+/// one that fits it, within its bounds.
+pub fn check(key: &str, value: Option<i64>, text: Option<&str>) -> Vec<FieldError> {
+    let Some(holds) = holds(key) else {
+        return vec![];
+    };
+    let mut errors = Vec::new();
+    let numeric = matches!(holds, Holds::Number { .. });
+    if !numeric && value.is_some() {
+        errors.push(FieldError::with("value", "not_for_setting", json!({ "key": key, "use": "text" })));
+    }
+    if numeric && text.is_some_and(|t| !t.is_empty()) {
+        errors.push(FieldError::with("text", "not_for_setting", json!({ "key": key, "use": "value" })));
+    }
+    match (holds, value, text.filter(|t| !t.is_empty())) {
+        (Holds::Number { min, max, .. }, Some(v), _) if !(min..=max).contains(&v) => {
+            errors.push(FieldError::with("value", "out_of_range", json!({ "min": min, "max": max })))
+        }
+        (Holds::Text { max, .. }, _, Some(t)) if t.chars().count() > max => {
+            errors.push(FieldError::with("text", "too_long", json!({ "max": max })))
+        }
+        (Holds::TimeZone, _, Some(t)) if t.parse::<chrono_tz::Tz>().is_err() => errors.push(FieldError::with(
+            "text",
+            "invalid_timezone",
+            json!({ "value": t, "example": DEFAULT_TIMEZONE }),
+        )),
+        (Holds::Currency, _, Some(t)) if !crate::value::valid_currency(t) => {
+            errors.push(FieldError::with("text", "invalid_currency", json!({ "value": t })))
+        }
+        _ => {}
+    }
+    errors
+}
+
+fn stored(conn: &Connection, key: &str) -> Result<(Option<i64>, Option<String>)> {
+    let id = crate::genesis::id_of(Kind::Setting, &[key]);
+    Ok(conn
+        .prepare_cached("SELECT value, text FROM p_setting WHERE id = ? AND deleted_at IS NULL")?
+        .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((None, None)))
+}
+
+/// A number setting as this device holds it, or its default.
+pub fn number(conn: &Connection, key: &str) -> Result<i64> {
+    let default = match holds(key) {
+        Some(Holds::Number { default, .. }) => default,
+        _ => 0,
+    };
+    Ok(stored(conn, key)?.0.unwrap_or(default))
+}
+
+/// A words setting as this device holds it, or its default.
+pub fn text(conn: &Connection, key: &str) -> Result<String> {
+    let default = match holds(key) {
+        Some(Holds::Text { default, .. }) => default,
+        Some(Holds::TimeZone) => DEFAULT_TIMEZONE,
+        Some(Holds::Currency) => DEFAULT_CURRENCY,
+        _ => "",
+    };
+    Ok(stored(conn, key)?.1.filter(|t| !t.is_empty()).unwrap_or_else(|| default.to_string()))
+}
+
+/// The company's time zone (reports count days and months in it).
+pub fn timezone(conn: &Connection) -> Result<chrono_tz::Tz> {
+    Ok(text(conn, "company.timezone")?.parse().unwrap_or(chrono_tz::Asia::Shanghai))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_key_says_what_it_holds() {
+        for key in crate::kind::SETTING_KEYS {
+            assert!(holds(key).is_some(), "{key} is not in SETTINGS");
+        }
+        assert_eq!(SETTINGS.len(), crate::kind::SETTING_KEYS.len());
+    }
+
+    #[test]
+    fn each_key_takes_what_fits_it() {
+        assert!(check("company.timezone", None, Some("Europe/Berlin")).is_empty());
+        assert_eq!(check("company.timezone", None, Some("Mars/Olympus"))[0].reason, "invalid_timezone");
+        assert_eq!(check("company.currency", None, Some("yuan"))[0].reason, "invalid_currency");
+        assert!(check("company.currency", None, Some("USD")).is_empty());
+        assert_eq!(check("company.name", Some(3), None)[0].reason, "not_for_setting");
+        assert_eq!(check("pool.max_owned", None, Some("ten"))[0].reason, "not_for_setting");
+        assert_eq!(check("service.reopen_below", Some(9), None)[0].reason, "out_of_range");
+        assert!(check("service.reopen_below", Some(4), None).is_empty());
+    }
+}
