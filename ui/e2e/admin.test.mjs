@@ -6,8 +6,8 @@
 // the audit log lists the creation, the change and the revocation by who did them; a backup is
 // made, listed and downloaded as a database; customers are exported as CSV (and the export is in
 // the log); a dictionary entry is added, moved, renamed, retired, and while a customer uses it,
-// deleting it is refused with the reason — once nothing uses it, it goes. A device used on its
-// own is told that administration needs the server.
+// deleting it is refused with the reason — once nothing uses it, it goes; a team gets its
+// supervisor. A device used on its own is told that administration needs the server.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -369,6 +369,19 @@ describe("administration", { timeout: 420_000 }, () => {
     await entry.waitFor({ state: "detached", timeout: TIMEOUT });
     await refused.waitFor({ state: "detached", timeout: TIMEOUT });
     assert.ok((await dispatch(device, { op: "get", id })).deleted_at, "deleted");
+  });
+
+  test("a team gets its supervisor", async () => {
+    const { page, device } = admin;
+    const team = await dispatch(device, { op: "create", kind: "team", fields: { name: "华东销售部" } });
+    assert.equal(team.type, "record", JSON.stringify(team));
+    const lili = (await dispatch(device, { op: "list", kind: "user", filter: { username: "lili" } })).items[0];
+    await page.goto(`${device.url}#/admin/teams`);
+    const teamRow = row(page, "team-row", { id: team.id });
+    await teamRow.waitFor({ timeout: TIMEOUT });
+    await chooseOption(page, "team-supervisor", lili.id);
+    await eventually(() => dispatch(device, { op: "get", id: team.id }), (r) => r.fields.supervisor === lili.id, "the supervisor is set");
+    assert.match(await teamRow.textContent(), /李丽/);
   });
 });
 
