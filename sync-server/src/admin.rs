@@ -34,6 +34,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/admin/audit", get(audit_log))
         .route("/api/admin/backups", get(backups).post(make_backup))
         .route("/api/admin/backups/{name}", get(download_backup))
+        .route("/api/admin/backups/{name}/restore", post(restore_backup))
         .route("/api/export", get(export))
 }
 
@@ -264,16 +265,58 @@ async fn make_backup(State(state): State<Arc<AppState>>, Admin(actor): Admin) ->
     Ok((StatusCode::CREATED, Json(json!({"name": name, "bytes": bytes}))).into_response())
 }
 
-async fn download_backup(State(state): State<Arc<AppState>>, _admin: Admin, Path(name): Path<String>) -> Answer {
+/// The file of the backup called `name`: only names of files in `backups/`.
+fn backup_path(state: &AppState, name: &str) -> Result<std::path::PathBuf, Failure> {
     if name.contains(['/', '\\']) || name.starts_with('.') || !name.ends_with(".sqlite3") {
         return Err(Failure(StatusCode::BAD_REQUEST, "bad_request", "not a backup name".into()));
     }
-    let path = backup_dir(&state).join(&name);
+    Ok(backup_dir(state).join(name))
+}
+
+async fn download_backup(State(state): State<Arc<AppState>>, _admin: Admin, Path(name): Path<String>) -> Answer {
+    let path = backup_path(&state, &name)?;
     let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
         .await
         .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()))?
         .map_err(|_| Failure(StatusCode::NOT_FOUND, "not_found", format!("no backup '{name}'")))?;
     Ok(file_response(&name, "application/vnd.sqlite3", bytes))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RestoreBody {
+    /// The backup's name again: a restore is never one careless click.
+    confirm: String,
+}
+
+/// Replace everything the server holds with a backup, while it runs. The state just before is
+/// kept as a backup first, so a restore can itself be undone. Every device reconnects; those
+/// that synced after the backup was taken send their own edits again.
+async fn restore_backup(
+    State(state): State<Arc<AppState>>,
+    Admin(actor): Admin,
+    Path(name): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    let body: RestoreBody = body(&bytes)?;
+    let from = backup_path(&state, &name)?;
+    if body.confirm != name {
+        return Err(Failure(
+            StatusCode::BAD_REQUEST,
+            "confirm_mismatch",
+            format!("to restore, send {{\"confirm\": \"{name}\"}}: everything since that backup is replaced"),
+        ));
+    }
+    if !from.is_file() {
+        return Err(Failure(StatusCode::NOT_FOUND, "not_found", format!("no backup '{name}'")));
+    }
+    let kept = format!("before-restore-{}.sqlite3", chrono::Utc::now().format("%Y%m%d-%H%M%S-%3f"));
+    let (path, to, by) = (state.path.clone(), backup_dir(&state).join(&kept), actor.clone());
+    tokio::task::spawn_blocking(move || crate::db::backup(&path, &to, &by))
+        .await
+        .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()))??;
+    let epoch = state.restore(from, actor).await?;
+    Ok(Json(json!({"restored": name, "kept": kept, "epoch": epoch})).into_response())
 }
 
 fn file_response(name: &str, mime: &str, bytes: Vec<u8>) -> Response {

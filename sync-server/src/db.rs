@@ -402,6 +402,12 @@ impl ServerDb {
         Ok(self.conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| r.get(0))?)
     }
 
+    /// Replace this database's contents with a backup while the server runs (see
+    /// [`restore_live`]); reopen it afterwards. Returns the new epoch.
+    pub fn restore_from(&mut self, from: &Path, by: &audit::Actor) -> Result<String, DbError> {
+        restore_live(&mut self.conn, from, by)
+    }
+
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
@@ -1619,10 +1625,9 @@ pub fn backup(db_path: &Path, to: &Path, by: &audit::Actor) -> Result<(), DbErro
     audit::record(&conn, by, "backup", name.as_deref(), serde_json::Value::Null)
 }
 
-/// Replace the database with a backup (the server must be stopped). The backup is checked
-/// first; a damaged file or another kind of database is refused and nothing is touched.
-pub fn restore(db_path: &Path, from: &Path) -> Result<(), DbError> {
-    let check = Connection::open(from)?;
+/// A backup may be restored: it is intact and a sync-server database.
+fn check_backup(from: &Path) -> Result<(), DbError> {
+    let check = Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let ok: String = check.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     if ok != "ok" {
         return Err(DbError::Invalid(format!("{} is damaged ({ok}); not restoring it", from.display())));
@@ -1632,7 +1637,37 @@ pub fn restore(db_path: &Path, from: &Path) -> Result<(), DbError> {
     if !is_ours {
         return Err(DbError::Invalid(format!("{} is not a sync-server database", from.display())));
     }
-    drop(check);
+    Ok(())
+}
+
+/// Give a restored database a new epoch (devices that synced after the backup was taken learn
+/// that the server may lack what it acknowledged to them, and send their own changes again)
+/// and log the restore. Returns the epoch.
+fn after_restore(conn: &Connection, from: &Path, by: &audit::Actor) -> Result<String, DbError> {
+    let epoch = Uuid::new_v4().to_string();
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('epoch', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
+        [&epoch],
+    )?;
+    conn.execute_batch(audit::SCHEMA)?;
+    let name = from.file_name().map(|n| n.to_string_lossy().into_owned());
+    audit::record(conn, by, "restore", name.as_deref(), serde_json::Value::Null)?;
+    Ok(epoch)
+}
+
+/// Replace the contents of a running server's database with a backup, through its writer
+/// (SQLite's online backup, one transaction: readers see the old or the new database, never
+/// a mix). The caller reopens its `ServerDb` and ends every connection. Returns the epoch.
+fn restore_live(writer: &mut Connection, from: &Path, by: &audit::Actor) -> Result<String, DbError> {
+    check_backup(from)?;
+    writer.restore(rusqlite::MAIN_DB, from, None::<fn(rusqlite::backup::Progress)>)?;
+    after_restore(writer, from, by)
+}
+
+/// Replace the database with a backup (the server must be stopped). The backup is checked
+/// first; a damaged file or another kind of database is refused and nothing is touched.
+pub fn restore(db_path: &Path, from: &Path) -> Result<(), DbError> {
+    check_backup(from)?;
     for suffix in ["-wal", "-shm"] {
         let side = std::path::PathBuf::from(format!("{}{suffix}", db_path.display()));
         if side.exists() {
@@ -1640,16 +1675,7 @@ pub fn restore(db_path: &Path, from: &Path) -> Result<(), DbError> {
         }
     }
     std::fs::copy(from, db_path).map_err(|e| DbError::Invalid(e.to_string()))?;
-    // A new epoch: devices that synced after the backup was taken learn that the server may
-    // lack what it acknowledged to them, and send their own changes again.
-    let restored = open_connection(db_path)?;
-    restored.execute(
-        "INSERT INTO meta (key, value) VALUES ('epoch', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
-        [Uuid::new_v4().to_string()],
-    )?;
-    restored.execute_batch(audit::SCHEMA)?;
-    let name = from.file_name().map(|n| n.to_string_lossy().into_owned());
-    audit::record(&restored, &audit::Actor::cli(), "restore", name.as_deref(), serde_json::Value::Null)
+    after_restore(&open_connection(db_path)?, from, &audit::Actor::cli()).map(|_| ())
 }
 
 /// Change times (seconds) the server accepts: not before 2000 and not more than a day ahead

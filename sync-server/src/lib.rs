@@ -39,7 +39,8 @@ pub struct AppState {
     /// The newest log sequence; connections wake on changes to send what is new.
     pub latest: watch::Sender<u64>,
     /// This database's epoch: new after a restore, so devices know their cursor is stale.
-    pub epoch: String,
+    /// Every connection ends when it changes (`server_restored`).
+    pub epoch: watch::Sender<String>,
     /// Moves whenever an account or device changes (revoked, disabled, role, team): every
     /// connection checks its device again, so the change reaches it within a second.
     pub auth: watch::Sender<u64>,
@@ -54,8 +55,29 @@ impl AppState {
         let (auth_version, seq) = crate::db::versions(db.connection())?;
         let (latest, _) = watch::channel(seq);
         let (auth, _) = watch::channel(auth_version);
-        let epoch = db.epoch()?;
+        let (epoch, _) = watch::channel(db.epoch()?);
         Ok(Arc::new(AppState { db: Mutex::new(db), path, latest, epoch, auth, logins: login::LoginGuard::new() }))
+    }
+
+    /// Restore a backup into the running server: the database's contents are replaced in one
+    /// step, the writer reopened on them (an older backup is brought up to date), and every
+    /// connection ended so that devices come back under the new epoch.
+    pub async fn restore(self: &Arc<Self>, from: PathBuf, by: crate::audit::Actor) -> Result<String, DbError> {
+        let path = self.path.clone();
+        let (epoch, auth, seq) = self
+            .with_db(move |db| {
+                let epoch = db.restore_from(&from, &by)?;
+                let mut fresh = ServerDb::open(&path)?;
+                fresh.reconcile_user_records()?;
+                let (auth, seq) = crate::db::versions(fresh.connection())?;
+                *db = fresh;
+                Ok((epoch, auth, seq))
+            })
+            .await?;
+        self.latest.send_replace(seq);
+        self.auth.send_replace(auth);
+        self.epoch.send_replace(epoch.clone());
+        Ok(epoch)
     }
 
     /// Wake every connection to send what was just stored.

@@ -453,6 +453,8 @@ async fn serve_connection(
     let mut latest = state.latest.subscribe();
     let mut auth = state.auth.subscribe();
     auth.mark_unchanged();
+    let mut restored = state.epoch.subscribe();
+    restored.mark_unchanged();
     // Anything that changed between the check before the upgrade and subscribing.
     conn.recheck().await?;
     let expiry = tokio::time::sleep(until_expiry(conn.who.expires_at));
@@ -509,12 +511,13 @@ async fn serve_connection(
                         greeted = true;
                         // A cursor from before a restore points into a log this server no
                         // longer has: start the device over and have it send its own edits.
-                        let resend_own = epoch.is_some_and(|e| e != state.epoch);
+                        let current = state.epoch.borrow().clone();
+                        let resend_own = epoch.is_some_and(|e| e != current);
                         let welcome = ServerMsg::Welcome {
                             protocol: PROTOCOL_VERSION,
                             user_id: conn.who.user_id.clone(),
                             role: conn.who.role.as_str().to_string(),
-                            epoch: state.epoch.clone(),
+                            epoch: current,
                             resend_own,
                         };
                         conn.send(welcome).await?;
@@ -614,6 +617,13 @@ async fn serve_connection(
                     // The `rescope` log entry that came with it re-scopes what was sent.
                     conn.catch_up(false).await?;
                 }
+            }
+            _ = restored.changed() => {
+                // The database was replaced by a backup: what this connection sent and was
+                // acknowledged may be gone. The device reconnects and hears the new epoch.
+                let message = "the server was restored from a backup; reconnect".to_string();
+                conn.error("server_restored", message, true).await?;
+                return Ok(());
             }
             () = &mut expiry => {
                 return conn.refuse(AuthError::Expired).await;

@@ -294,3 +294,73 @@ async fn a_dictionary_code_in_use_is_never_deleted() {
     root.sync().await.unwrap();
     assert!(root.rejected().is_empty(), "{:?}", root.rejected());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_restores_a_backup_while_the_server_runs_and_devices_send_back_what_it_lost() {
+    use crm_core::sync::protocol::ServerMsg;
+    use crm_tests::wire::{connect, hello, next};
+    let server = TestServer::start();
+    let [root, ann] = server.people([("root", "admin", None), ("ann", "account_manager", Some("east"))]).await;
+    let http = Http::new(&server);
+    let admin = token_of(&root);
+    let before = ann.create("customer", json!({"name": "备份前的客户"}));
+    ann.sync().await.unwrap();
+    let (_, made) = http.json("POST", "/api/admin/backups", Some(&admin), None);
+    let name = made["name"].as_str().unwrap().to_string();
+    let after = ann.create("customer", json!({"name": "备份后的客户"}));
+    ann.sync().await.unwrap();
+    let mut watching = connect(&server, Some(&admin)).await.unwrap();
+    hello(&mut watching).await;
+
+    // Refused: not an admin, no confirmation, the wrong one, a backup that is not there.
+    let path = format!("/api/admin/backups/{name}/restore");
+    let (status, _) = http.json("POST", &path, Some(&token_of(&ann)), Some(json!({"confirm": name})));
+    assert_eq!(status, 403);
+    let (status, body) = http.json("POST", &path, Some(&admin), Some(json!({"confirm": "yes"})));
+    assert_eq!((status, body["code"].as_str()), (400, Some("confirm_mismatch")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains(&name), "the message says what to send: {body}");
+    let (status, _) = http.json("POST", &path, Some(&admin), None);
+    assert_eq!(status, 400);
+    let missing = "/api/admin/backups/field-crm-19990101.sqlite3/restore";
+    let (status, _) = http.json("POST", missing, Some(&admin), Some(json!({"confirm": "field-crm-19990101.sqlite3"})));
+    assert_eq!(status, 404);
+    assert!(
+        server
+            .db()
+            .connection()
+            .query_row("SELECT COUNT(*) FROM docs WHERE id = ?", [&after], |r| r.get::<_, i64>(0))
+            .unwrap()
+            == 1
+    );
+
+    let (status, done) = http.json("POST", &path, Some(&admin), Some(json!({"confirm": name})));
+    assert_eq!(status, 200, "{done}");
+    let kept = done["kept"].as_str().unwrap();
+    // Open connections end, told why.
+    let mut told = None;
+    while let Some(msg) = next(&mut watching).await {
+        if let ServerMsg::Error { code, fatal, .. } = msg {
+            told = Some((code, fatal));
+            break;
+        }
+    }
+    assert_eq!(told, Some(("server_restored".to_string(), true)));
+    // The server holds what the backup held: the later customer is gone from it...
+    let count = |id: &str| -> i64 {
+        server.db().connection().query_row("SELECT COUNT(*) FROM docs WHERE id = ?", [id], |r| r.get(0)).unwrap()
+    };
+    assert_eq!((count(&before), count(&after)), (1, 0));
+    // ...until the device that made it reconnects under the new epoch and sends it again.
+    ann.sync().await.unwrap();
+    assert_eq!(count(&after), 1, "the device re-sent its own edit");
+    root.sync().await.unwrap();
+    assert_eq!(root.get(&after)["fields"]["name"], "备份后的客户");
+    // The state before the restore was kept as a backup, and the restore is in the audit log.
+    let (_, list) = http.json("GET", "/api/admin/backups", Some(&admin), None);
+    assert!(list["backups"].as_array().unwrap().iter().any(|b| b["name"] == kept), "{list}");
+    let restores = audit(&http, &admin, "action=restore");
+    assert_eq!(
+        (restores[0]["target"].as_str(), restores[0]["actor_name"].as_str()),
+        (Some(name.as_str()), Some("root"))
+    );
+}

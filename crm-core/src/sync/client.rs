@@ -78,7 +78,7 @@ impl SyncError {
     /// Errors that another attempt later may fix.
     pub fn is_transient(&self) -> bool {
         matches!(self, SyncError::Unreachable(_) | SyncError::Protocol(_))
-            || matches!(self, SyncError::Server { code, .. } if code == "server_error")
+            || matches!(self, SyncError::Server { code, .. } if code == "server_error" || code == "server_restored")
     }
 }
 
