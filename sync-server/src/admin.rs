@@ -36,6 +36,12 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/admin/backups/{name}", get(download_backup))
         .route("/api/admin/backups/{name}/restore", post(restore_backup))
         .route("/api/export", get(export))
+        .route("/api/admin/{*rest}", axum::routing::any(no_such_endpoint))
+}
+
+/// An administration path that does not exist, said in JSON like every other refusal.
+async fn no_such_endpoint(Path(rest): Path<String>) -> Failure {
+    Failure(StatusCode::NOT_FOUND, "not_found", format!("no administration endpoint '/api/admin/{rest}'"))
 }
 
 /// A refusal: the status and `{"code", "message"}`, as every endpoint answers one.
@@ -51,6 +57,14 @@ impl From<DbError> for Failure {
     fn from(e: DbError) -> Self {
         match e {
             DbError::Invalid(m) => Failure(StatusCode::BAD_REQUEST, "invalid", m),
+            DbError::Refused(code, m) => {
+                let status = match code {
+                    "no_such_user" | "no_such_device" => StatusCode::NOT_FOUND,
+                    "username_taken" => StatusCode::CONFLICT,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                Failure(status, code, m)
+            }
             e => Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()),
         }
     }
@@ -98,7 +112,10 @@ async fn caller(
         .map(str::to_string);
     let who = state.with_db(move |db| db.authenticate(token.as_deref())).await?;
     match who {
-        Ok(p) => Ok((p.person.role, Actor { id: p.person.user_id, address: peer.map(|p| p.ip().to_string()) })),
+        Ok(p) => Ok((
+            p.person.role,
+            Actor { id: p.person.user_id, address: peer.map(|p| p.ip().to_string()), device: Some(p.device_id) },
+        )),
         Err(e) => {
             let status = match e {
                 AuthError::Revoked | AuthError::Disabled => StatusCode::FORBIDDEN,

@@ -45,11 +45,19 @@ pub const ACTIONS: &[&str] = &[
 pub struct Actor {
     pub id: String,
     pub address: Option<String>,
+    /// The device the request came from (an HTTP caller's token's device).
+    pub device: Option<String>,
 }
 
 impl Actor {
     pub fn cli() -> Actor {
-        Actor { id: "cli".into(), address: None }
+        Actor { id: "cli".into(), address: None, device: None }
+    }
+
+    /// The server's own command line, which may do what the admin API refuses (disable the
+    /// last admin): it is how a locked-out company gets back in.
+    pub fn is_cli(&self) -> bool {
+        self.id == "cli"
     }
 }
 

@@ -68,6 +68,10 @@ pub enum DbError {
     Sql(#[from] rusqlite::Error),
     #[error("{0}")]
     Invalid(String),
+    /// A request refused for a reason a client can act on: a stable code and an English
+    /// message (`username_taken`, `no_such_user`, `last_admin`, …; docs/protocol.md).
+    #[error("{1}")]
+    Refused(&'static str, String),
 }
 
 /// Why a token does not open a connection. Each maps to an HTTP status before the upgrade.
@@ -329,7 +333,7 @@ impl ServerDb {
             let after = doc_meta(&doc);
             write_doc_row(&tx, &id, &after, None)?;
             record_transfer(&tx, &id, Some(Kind::Customer), before.owner.as_deref(), None)?;
-            let system = audit::Actor { id: "system".into(), address: None };
+            let system = audit::Actor { id: "system".into(), ..Default::default() };
             audit::record(
                 &tx,
                 &system,
@@ -435,15 +439,16 @@ impl ServerDb {
         password: &str,
     ) -> Result<String, DbError> {
         if !ROLES.contains(&role) {
-            return Err(DbError::Invalid(format!("role must be one of {}", ROLES.join(", "))));
+            return Err(unknown_role(role));
         }
-        if username.trim().is_empty() || password.len() < 8 {
-            return Err(DbError::Invalid("a username and a password of at least 8 characters are needed".into()));
+        if username.trim().is_empty() || username.len() > 64 || username.chars().any(char::is_whitespace) {
+            return Err(DbError::Refused("invalid_username", "a username is 1 to 64 characters without spaces".into()));
         }
+        check_password(password)?;
         let exists: bool =
             self.conn.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE username = ?)", [username], |r| r.get(0))?;
         if exists {
-            return Err(DbError::Invalid(format!("user '{username}' already exists")));
+            return Err(DbError::Refused("username_taken", format!("user '{username}' already exists")));
         }
         let id = Uuid::now_v7().to_string();
         let hash = auth::hash_password(password).map_err(DbError::Invalid)?;
@@ -467,13 +472,7 @@ impl ServerDb {
             params![id, username, display_name, role, team, hash, now_ms()],
         )?;
         store_own_change(&tx, &id, Kind::User, &mut doc, &mut change)?;
-        audit::record(
-            &tx,
-            &self.actor,
-            "user_added",
-            Some(&id),
-            json!({"username": username, "role": role, "team": team}),
-        )?;
+        audit::record(&tx, &self.actor, "user_added", Some(username), json!({"id": id, "role": role, "team": team}))?;
         tx.commit()?;
         Ok(id)
     }
@@ -540,10 +539,24 @@ impl ServerDb {
 
     pub fn set_disabled(&mut self, username: &str, disabled: bool) -> Result<(), DbError> {
         let tx = self.conn.transaction()?;
-        let n = tx.execute("UPDATE users SET disabled = ? WHERE username = ?", params![disabled, username])?;
-        if n == 0 {
-            return Err(DbError::Invalid(format!("no user '{username}'")));
+        let target: Option<(String, String)> = tx
+            .query_row("SELECT id, role FROM users WHERE username = ?", [username], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((user_id, role)) = target else {
+            return Err(no_such_user(username));
+        };
+        if disabled && !self.actor.is_cli() {
+            if user_id == self.actor.id {
+                return Err(DbError::Refused(
+                    "own_account",
+                    "you cannot disable the account you are signed in with".into(),
+                ));
+            }
+            if role == "admin" {
+                last_admin_check(&tx, &user_id)?;
+            }
         }
+        tx.execute("UPDATE users SET disabled = ? WHERE id = ?", params![disabled, user_id])?;
         let action = if disabled { "user_disabled" } else { "user_enabled" };
         audit::record(&tx, &self.actor, action, Some(username), serde_json::Value::Null)?;
         bump_auth_version(&tx)?;
@@ -552,13 +565,11 @@ impl ServerDb {
     }
 
     pub fn set_password(&mut self, username: &str, password: &str) -> Result<(), DbError> {
-        if password.len() < 8 {
-            return Err(DbError::Invalid("the password needs at least 8 characters".into()));
-        }
+        check_password(password)?;
         let hash = auth::hash_password(password).map_err(DbError::Invalid)?;
         let n = self.conn.execute("UPDATE users SET password_hash = ? WHERE username = ?", params![hash, username])?;
         if n == 0 {
-            return Err(DbError::Invalid(format!("no user '{username}'")));
+            return Err(no_such_user(username));
         }
         self.audit("password_reset", Some(username), serde_json::Value::Null)
     }
@@ -697,7 +708,7 @@ impl ServerDb {
         team: Option<Option<&str>>,
     ) -> Result<(), DbError> {
         if let Some(role) = role.filter(|r| access::Role::parse(r).is_none()) {
-            return Err(DbError::Invalid(format!("role must be one of {}, not '{role}'", ROLES.join(", "))));
+            return Err(unknown_role(role));
         }
         let tx = self.conn.transaction()?;
         let current: Option<(String, String, Option<String>)> = tx
@@ -706,9 +717,12 @@ impl ServerDb {
             })
             .optional()?;
         let Some((user_id, old_role, old_team)) = current else {
-            return Err(DbError::Invalid(format!("no user '{username}'")));
+            return Err(no_such_user(username));
         };
         let new_role = role.map_or(old_role.clone(), str::to_string);
+        if old_role == "admin" && new_role != "admin" && !self.actor.is_cli() {
+            last_admin_check(&tx, &user_id)?;
+        }
         let new_team = team.map_or(old_team.clone(), |t| t.map(str::to_string));
         if (&new_role, &new_team) == (&old_role, &old_team) {
             return Ok(());
@@ -754,13 +768,16 @@ impl ServerDb {
     }
 
     pub fn revoke_device(&mut self, device_id: &str) -> Result<(), DbError> {
+        if self.actor.device.as_deref() == Some(device_id) {
+            return Err(DbError::Refused("own_device", "you cannot revoke the device you are using".into()));
+        }
         let tx = self.conn.transaction()?;
         let n = tx.execute(
             "UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
             params![now_ms(), device_id],
         )?;
         if n == 0 {
-            return Err(DbError::Invalid(format!("no active device '{device_id}'")));
+            return Err(DbError::Refused("no_such_device", format!("no active device '{device_id}'")));
         }
         audit::record(&tx, &self.actor, "device_revoked", Some(device_id), serde_json::Value::Null)?;
         bump_auth_version(&tx)?;
@@ -906,10 +923,19 @@ impl ServerDb {
                 .flatten();
             // The snapshot is written when the push ends (`Unsaved::store`).
             write_doc_row(&tx, &doc_id, &after, scope.as_deref())?;
+            if after.kind == Some(Kind::User) {
+                // An admin renamed someone on their device: the account list says so too.
+                if let Some(FieldValue::Str(name)) =
+                    Kind::User.spec().field("display_name").and_then(|f| held.doc.read(f))
+                {
+                    tx.prepare_cached("UPDATE users SET display_name = ? WHERE id = ?")?
+                        .execute(params![name, doc_id])?;
+                }
+            }
             if existed && old_scope != scope {
                 record_transfer(&tx, &doc_id, after.kind, old_scope.as_deref(), scope.as_deref())?;
                 if after.kind == Some(Kind::Customer) {
-                    let actor = audit::Actor { id: who.user_id.clone(), address: None };
+                    let actor = audit::Actor { id: who.user_id.clone(), ..Default::default() };
                     let detail = json!({"from": old_scope, "to": scope});
                     audit::record(&tx, &actor, "transfer", Some(&doc_id), detail)?;
                 }
@@ -1219,6 +1245,36 @@ fn account_fields_match(tx: &Connection, doc_id: &str, doc: &RecordDoc) -> Resul
 
 /// A user record's account fields as they should read: (username, role, team, active).
 type AccountValues = (Option<FieldValue>, Option<FieldValue>, Option<FieldValue>, Option<FieldValue>);
+
+fn unknown_role(role: &str) -> DbError {
+    DbError::Refused("unknown_role", format!("role must be one of {}, not '{role}'", ROLES.join(", ")))
+}
+
+fn no_such_user(username: &str) -> DbError {
+    DbError::Refused("no_such_user", format!("no user '{username}'"))
+}
+
+fn check_password(password: &str) -> Result<(), DbError> {
+    if password.chars().count() < 8 {
+        return Err(DbError::Refused("weak_password", "a password needs at least 8 characters".into()));
+    }
+    Ok(())
+}
+
+/// `user_id` is not the company's last active admin (who would leave nobody able to administer it).
+fn last_admin_check(tx: &Connection, user_id: &str) -> Result<(), DbError> {
+    let others: i64 =
+        tx.query_row("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id <> ?", [user_id], |r| {
+            r.get(0)
+        })?;
+    if others == 0 {
+        return Err(DbError::Refused(
+            "last_admin",
+            "this is the last active administrator; make another one first".into(),
+        ));
+    }
+    Ok(())
+}
 
 fn account_values(doc: &RecordDoc) -> AccountValues {
     let spec = Kind::User.spec();

@@ -223,6 +223,7 @@ async fn login(
             let actor = audit::Actor {
                 id: account.as_ref().map(|a| a.user_id.clone()).unwrap_or_default(),
                 address: Some(address),
+                device: None,
             };
             let logged = state
                 .with_db(move |db| {
@@ -243,7 +244,11 @@ async fn login(
     match state
         .with_db(move |db| {
             let resp = db.register_device(&account, &req)?;
-            let actor = audit::Actor { id: account.user_id.clone(), address: Some(address) };
+            let actor = audit::Actor {
+                id: account.user_id.clone(),
+                address: Some(address),
+                device: Some(resp.device_id.clone()),
+            };
             audit::record(db.connection(), &actor, "login", Some(&resp.device_id), json!({"device": req.device_name}))?;
             Ok(resp)
         })
@@ -251,6 +256,7 @@ async fn login(
     {
         Ok(resp) => Json(resp).into_response(),
         Err(DbError::Invalid(m)) => error(StatusCode::BAD_REQUEST, "invalid", &m),
+        Err(DbError::Refused(code, m)) => error(StatusCode::BAD_REQUEST, code, &m),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
     }
 }

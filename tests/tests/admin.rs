@@ -79,12 +79,40 @@ async fn an_admin_manages_accounts_and_devices_over_http_and_every_step_is_audit
         Some(&admin),
         Some(json!({"username": "eve", "role": "overlord", "password": "long-enough-1"})),
     );
-    assert_eq!((status, body["code"].as_str()), (400, Some("invalid")), "{body}");
+    assert_eq!((status, body["code"].as_str()), (400, Some("unknown_role")), "{body}");
     assert!(body["message"].as_str().unwrap().contains("account_manager"), "names the roles: {body}");
     let (status, body) = http.json("PATCH", "/api/admin/users/ann", Some(&admin), Some(json!({"role": "emperor"})));
     assert_eq!(status, 400, "{body}");
-    let (status, _) = http.json("PATCH", "/api/admin/users/nobody", Some(&admin), Some(json!({"disabled": true})));
-    assert_eq!(status, 400);
+    let (status, body) = http.json("PATCH", "/api/admin/users/nobody", Some(&admin), Some(json!({"disabled": true})));
+    assert_eq!((status, body["code"].as_str()), (404, Some("no_such_user")), "{body}");
+    let (status, body) = http.json(
+        "POST",
+        "/api/admin/users",
+        Some(&admin),
+        Some(json!({"username": "ann", "role": "viewer", "password": "long-enough-1"})),
+    );
+    assert_eq!((status, body["code"].as_str()), (409, Some("username_taken")), "{body}");
+    let (status, body) = http.json(
+        "POST",
+        "/api/admin/users",
+        Some(&admin),
+        Some(json!({"username": "two words", "role": "viewer", "password": "long-enough-1"})),
+    );
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_username")), "{body}");
+    let (status, body) = http.json("GET", "/api/admin/nothing-here", Some(&admin), None);
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("not_found")),
+        "an unknown path answers in JSON too: {body}"
+    );
+    // Nobody locks the company out: not their own account or device, not the last admin.
+    let (status, body) = http.json("PATCH", "/api/admin/users/root", Some(&admin), Some(json!({"disabled": true})));
+    assert_eq!((status, body["code"].as_str()), (400, Some("own_account")), "{body}");
+    let (status, body) = http.json("PATCH", "/api/admin/users/root", Some(&admin), Some(json!({"role": "viewer"})));
+    assert_eq!((status, body["code"].as_str()), (400, Some("last_admin")), "{body}");
+    let own_device = root.engine.store().meta("device_id").unwrap().unwrap();
+    let (status, body) = http.json("POST", &format!("/api/admin/devices/{own_device}/revoke"), Some(&admin), None);
+    assert_eq!((status, body["code"].as_str()), (400, Some("own_device")), "{body}");
 
     // Create a user, who can then sign in.
     let (status, body) = http.json(
@@ -101,6 +129,14 @@ async fn an_admin_manages_accounts_and_devices_over_http_and_every_step_is_audit
     let listed = users["users"].as_array().unwrap().iter().find(|u| u["username"] == "bob").cloned().unwrap();
     assert_eq!((listed["display_name"].as_str(), listed["team"].as_str()), (Some("王博"), Some("east")));
 
+    // Renamed on an admin's device (the user record), the account list follows.
+    root.sync().await.unwrap();
+    root.call(json!({"op": "update", "id": bob_id, "fields": {"display_name": "王博士", "department": "华东销售部"}}));
+    root.sync().await.unwrap();
+    let (_, users) = http.json("GET", "/api/admin/users", Some(&admin), None);
+    let listed = users["users"].as_array().unwrap().iter().find(|u| u["username"] == "bob").cloned().unwrap();
+    assert_eq!(listed["display_name"], "王博士");
+
     // Role and team, then out of the team (null), then disabled: a disabled account cannot sign in.
     let (status, body) =
         http.json("PATCH", "/api/admin/users/bob", Some(&admin), Some(json!({"role": "supervisor", "team": "west"})));
@@ -115,6 +151,8 @@ async fn an_admin_manages_accounts_and_devices_over_http_and_every_step_is_audit
     let (status, _) =
         http.json("PUT", "/api/admin/users/bob/password", Some(&admin), Some(json!({"password": "short"})));
     assert_eq!(status, 400, "a short password is refused");
+    let (_, body) = http.json("PUT", "/api/admin/users/bob/password", Some(&admin), Some(json!({"password": "short"})));
+    assert_eq!(body["code"], "weak_password");
     let (status, _) =
         http.json("PUT", "/api/admin/users/bob/password", Some(&admin), Some(json!({"password": "new-password-2"})));
     assert_eq!(status, 204);
@@ -131,12 +169,15 @@ async fn an_admin_manages_accounts_and_devices_over_http_and_every_step_is_audit
     let (status, _) = http.json("POST", &format!("/api/admin/devices/{device_id}/revoke"), Some(&admin), None);
     assert_eq!(status, 204);
     assert!(bob2.sync().await.is_err(), "a revoked device is refused");
-    let (status, _) = http.json("POST", &format!("/api/admin/devices/{device_id}/revoke"), Some(&admin), None);
-    assert_eq!(status, 400, "revoking twice says so");
+    let (status, body) = http.json("POST", &format!("/api/admin/devices/{device_id}/revoke"), Some(&admin), None);
+    assert_eq!((status, body["code"].as_str()), (404, Some("no_such_device")), "revoking twice says so: {body}");
 
     // The audit log: each step, by whom, searchable by action and actor.
     let added = audit(&http, &admin, "action=user_added");
-    assert!(added.iter().any(|e| e["target"] == bob_id.as_str() && e["actor_name"] == "root"), "{added:?}");
+    assert!(
+        added.iter().any(|e| e["target"] == "bob" && e["detail"]["id"] == bob_id.as_str() && e["actor_name"] == "root"),
+        "{added:?}"
+    );
     let changed = audit(&http, &admin, "action=user_changed");
     assert_eq!(changed[0]["detail"]["team"], json!(["west", null]), "{changed:?}");
     assert_eq!(audit(&http, &admin, "action=password_reset").len(), 1);
