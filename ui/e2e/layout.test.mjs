@@ -171,6 +171,7 @@ test("every administration section at the four sizes", { timeout: 240_000 }, asy
     export: '[data-testid="export-card"]',
     teams: ".ant-table",
     dictionary: '[data-testid="dict-row"]',
+    custom_fields: '[data-testid="cf-kind"]',
     settings: '[data-testid="grade-rule"]',
   };
   for (const [sizeName, size] of Object.entries(SIZES)) {

@@ -32,7 +32,7 @@ const AdminScreen = lazy(() => import("./screens/admin/AdminScreen").then((m) =>
 /// #/edit/<kind>/<id>, #/visit/<customer id>[/<activity id>], #/pipeline, #/service[?filters],
 /// #/service/<id>, #/pool, #/churn[?state=<tab>&customer=<id>], #/churn/<case id>, #/sync,
 /// #/switch-user, #/import[/history], #/signin[?profile=<id>] (signed out),
-/// #/admin/<users|devices|teams|dictionary|settings|audit|backups|export>.
+/// #/admin/<users|devices|teams|dictionary|custom_fields|settings|audit|backups|export>.
 export function App() {
   const { status, t } = useCrm();
   const { role, canWrite } = useRole();

@@ -129,6 +129,29 @@ export interface Reminder {
   overdue: boolean;
 }
 
+/// The kinds an admin may give custom fields (`custom_field.of_kind`).
+export const CUSTOM_FIELD_KINDS = ["customer", "contact", "activity", "opportunity", "service_request"] as const;
+
+export type CustomFieldType = "text" | "number" | "date" | "bool" | "choice";
+
+/// A company-specific field of a kind (`custom_fields` op), in the admin's order. A record
+/// keeps its values, as strings, in its `custom_fields` map under `key`.
+export interface CustomField {
+  /// The `custom_field` record's id.
+  id: string;
+  key: string;
+  label_zh: string;
+  label_en: string | null;
+  type: CustomFieldType;
+  /// A choice's options, in order (empty for other types).
+  options: string[];
+  required: boolean;
+  in_list: boolean;
+  in_filter: boolean;
+  /// false: retired (values stay, no new ones).
+  active: boolean;
+}
+
 /// A customer grade's churn and recycling days, as in force (the admin's or the defaults).
 export interface GradeRule {
   /// null: customers without a grade.
@@ -769,6 +792,15 @@ export class Crm {
   setSetting(key: string, value: number | null) {
     return this.call<RecordView>({ op: "create", kind: "setting", fields: { key, value } });
   }
+  /// Set a company setting that holds words (`company.name`, `company.timezone` …); null or
+  /// "": back to its default. Written into the key's one record, as `setSetting`.
+  setSettingText(key: string, text: string | null) {
+    return this.call<RecordView>({ op: "create", kind: "setting", fields: { key, text } });
+  }
+  /// A kind's custom fields in the admin's order, retired ones included.
+  async customFields(kind: string) {
+    return (await this.call<{ fields: CustomField[] }>({ op: "custom_fields", kind })).fields;
+  }
   /// Set a grade's rules (a null day count: back to the default). One record per grade, as
   /// for settings.
   setGradeRule(grade: string, days: Record<string, number | null>) {
@@ -849,6 +881,12 @@ export class Crm {
   }
   backupFile(name: string) {
     return this.adminFile(`/api/admin/backups/${encodeURIComponent(name)}`);
+  }
+  /// Replace everything the server holds with a backup (`confirm` is the backup's name again).
+  /// The state just before is kept as the backup `kept`; every device reconnects.
+  async restoreBackup(name: string, confirm: string) {
+    const path = `/api/admin/backups/${encodeURIComponent(name)}/restore`;
+    return (await this.admin<{ restored: string; kept: string; epoch: string }>("POST", path, { confirm })).body;
   }
   /// Every live record of a kind as a spreadsheet, in the columns import reads back (logged).
   exportFile(kind: string, format: ExportFormat) {

@@ -4,8 +4,8 @@
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import type { ReactNode } from "react";
-import { Crm, defaultTransport } from "./api";
-import type { AppStatus, Item, Json, KindSchema, Role, SyncStatus } from "./api";
+import { CUSTOM_FIELD_KINDS, Crm, defaultTransport } from "./api";
+import type { AppStatus, CustomField, Item, Json, KindSchema, Role, SyncStatus } from "./api";
 import { detectLang, translate } from "./i18n";
 import type { Lang, T } from "./i18n";
 
@@ -24,6 +24,8 @@ interface Ctx {
   schema: KindSchema[];
   dicts: Item[];
   users: Item[];
+  /// Each kind's custom fields in the admin's order, retired ones included.
+  customFields: Record<string, CustomField[]>;
 }
 
 const CrmContext = createContext<Ctx | null>(null);
@@ -47,6 +49,7 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
   const [schema, setSchema] = useState<KindSchema[]>([]);
   const [dicts, setDicts] = useState<Item[]>([]);
   const [users, setUsers] = useState<Item[]>([]);
+  const [customFields, setCustomFields] = useState<Record<string, CustomField[]>>({});
 
   const refreshStatus = useCallback(async () => {
     setStatus(await crm.status());
@@ -76,6 +79,11 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
   useEffect(() => {
     crm.dictionaries().then(setDicts, () => undefined);
     crm.list("user", { sort: "display_name", limit: 500 }).then((p) => setUsers(p.items), () => undefined);
+    Promise.all(CUSTOM_FIELD_KINDS.map(async (kind) => [kind, await crm.customFields(kind)] as const)).then(
+      // The same definitions keep their identity, so forms and lists built on them stay put.
+      (all) => setCustomFields((old) => (JSON.stringify(old) === JSON.stringify(Object.fromEntries(all)) ? old : Object.fromEntries(all))),
+      () => undefined,
+    );
   }, [crm, revision, status?.mode]);
 
   const setLang = useCallback((l: Lang) => {
@@ -100,6 +108,7 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
     schema,
     dicts,
     users,
+    customFields,
   };
   return <CrmContext.Provider value={value}>{children}</CrmContext.Provider>;
 }
@@ -128,6 +137,12 @@ export function useData<D>(load: () => Promise<D>, deps: unknown[]): { data: D |
   }, [...deps, revision]);
   return { data, error };
 }
+
+/// A kind's custom fields (none for kinds without them, or before they are read).
+export function useCustomFields(kind: string): CustomField[] {
+  return useCrm().customFields[kind] ?? NONE;
+}
+const NONE: CustomField[] = [];
 
 /// The display name of a user id, from the users this device knows.
 export function userName(users: Item[], id: Json | undefined, names?: Record<string, string>): string {

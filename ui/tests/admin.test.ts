@@ -88,11 +88,14 @@ describe("the server's administration API", () => {
   test("every refusal code the admin API documents has a sentence", () => {
     const text = doc("protocol.md");
     const section = text.slice(text.indexOf("## Administration and export"), text.indexOf("| request |"));
-    // `{"code": "forbidden"}`, `{"code": "invalid" | "bad_request" | …, "message"}`.
-    const codes = [...section.matchAll(/\{"code": ([^}]*)\}/g)]
-      .flatMap((m) => [...m[1].matchAll(/"([a-z_]+)"/g)].map((c) => c[1]))
-      .filter((c) => c !== "message");
-    expect(codes).toEqual(expect.arrayContaining(["forbidden", "invalid", "bad_request", "unknown_kind"]));
+    // `{"code": "forbidden"}` in the text, then the table of `| status | code | when |`.
+    const inText = [...section.matchAll(/\{"code": "([a-z_]+)"\}/g)].map((m) => m[1]);
+    const inTable = section
+      .split("\n")
+      .filter((l) => /^\| \d{3} \|/.test(l))
+      .flatMap((l) => [...l.split("|")[2].matchAll(/`([a-z_]+)`/g)].map((m) => m[1]));
+    const codes = [...inText, ...inTable];
+    expect(codes).toEqual(expect.arrayContaining(["forbidden", "invalid", "bad_request", "unknown_kind", "confirm_mismatch", "username_taken"]));
     for (const lang of ["en", "zh-CN"] as const) {
       for (const code of codes) expect(messages[lang][`error.server.${code}`] ?? messages[lang][`error.${code}`], code).toBeTruthy();
     }
@@ -129,6 +132,9 @@ describe("the audit log in words", () => {
     expect(auditActor(zh, entry("user_added", "u1", null, "cli"), names)).toBe("服务器命令行");
     expect(auditTarget(zh, entry("device_revoked", "d1", null), names).text).toBe("王芳 (wangfang) · laptop · D03");
     expect(auditTarget(zh, entry("user_added", "u9", { username: "xiaoming" }), names).text).toBe("xiaoming");
+    expect(auditTarget(zh, entry("user_added", "wangfang", { id: "u1", role: "account_manager" }), names).text).toBe("王芳 (wangfang)");
+    expect(auditTarget(zh, entry("user_added", "u1", { username: "wangfang" }), names).text).toBe("王芳 (wangfang)");
+    expect(auditDetail(zh, entry("user_added", "wangfang", { id: "u1", role: "account_manager", team: "east" }), names)).toBe("客户经理 · 团队 east");
     expect(auditTarget(zh, entry("transfer", "c1", null), names).customer).toBe("c1");
     expect(auditDetail(zh, entry("user_changed", "wangfang", { role: ["account_manager", "supervisor"], team: ["east", "east"] }), names)).toBe(
       "角色：客户经理 → 主管",

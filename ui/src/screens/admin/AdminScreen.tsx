@@ -1,7 +1,7 @@
 // Administration (admins only), one section per tab and per address (#/admin/<section>). On the
 // server, through this device's sign-in: accounts, devices, the audit log, backups and export.
-// Records like any other, written here and synced: teams' supervisors, dictionaries, company
-// settings and grade rules.
+// Records like any other, written here and synced: teams' supervisors, dictionaries, custom
+// fields, company settings and grade rules.
 
 import { Tabs } from "antd";
 import type { ReactNode } from "react";
@@ -9,6 +9,7 @@ import { useNavigate, useParams } from "react-router-dom";
 import { useCrm } from "../../state";
 import { Audit } from "./Audit";
 import { Backups } from "./Backups";
+import { CustomFields } from "./CustomFields";
 import { Devices } from "./Devices";
 import { Dictionary } from "./Dictionary";
 import { Export } from "./Export";
@@ -17,7 +18,7 @@ import { Teams } from "./Teams";
 import { Users } from "./Users";
 
 /// The sections in the order of the tabs and the side menu (components/Navigation.tsx `ADMIN`).
-export const SECTIONS = ["users", "devices", "teams", "dictionary", "settings", "audit", "backups", "export"] as const;
+export const SECTIONS = ["users", "devices", "teams", "dictionary", "custom_fields", "settings", "audit", "backups", "export"] as const;
 
 type Section = (typeof SECTIONS)[number];
 
@@ -26,6 +27,7 @@ const SCREENS: Record<Section, () => ReactNode> = {
   devices: () => <Devices />,
   teams: () => <Teams />,
   dictionary: () => <Dictionary />,
+  custom_fields: () => <CustomFields />,
   settings: () => <Settings />,
   audit: () => <Audit />,
   backups: () => <Backups />,

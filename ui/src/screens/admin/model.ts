@@ -114,8 +114,10 @@ export function auditTarget(t: T, e: AuditEntry, names: AuditNames): { text: str
   const target = e.target ?? "";
   const detail = asObject(e.detail);
   switch (e.action) {
+    // The target is the username and `detail.id` the user id (servers before that: the user id
+    // and `detail.username`).
     case "user_added":
-      return { text: person(names, { id: target, username: str(detail.username) }) ?? target };
+      return { text: person(names, { id: str(detail.id) ?? target, username: str(detail.username) ?? target }) ?? target };
     case "login_failed":
     case "user_changed":
     case "user_disabled":
@@ -244,4 +246,11 @@ export function nextSortOrder(group: Item[]): number {
 export function exportKinds(schema: KindSchema[]): string[] {
   const kinds = schema.filter((k) => !k.admin_only).map((k) => k.kind);
   return [...kinds.filter((k) => k === "customer"), ...kinds.filter((k) => k !== "customer"), ...(schema.some((k) => k.kind === "dict_entry") ? ["dict_entry"] : [])];
+}
+
+/// A kind's custom field definitions in the order forms and lists show them — the core's:
+/// `sort_order` (none counts as 0), then key.
+export function customFieldOrder(defs: Item[]): Item[] {
+  const order = (d: Item) => (typeof d.fields.sort_order === "number" ? d.fields.sort_order : 0);
+  return [...defs].sort((a, b) => order(a) - order(b) || String(a.fields.key).localeCompare(String(b.fields.key)));
 }

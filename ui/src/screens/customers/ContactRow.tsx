@@ -2,6 +2,7 @@ import { DeleteOutlined } from "@ant-design/icons";
 import { Button, Tag } from "antd";
 import type { Item } from "../../api";
 import { useCrm } from "../../state";
+import { CustomListValues } from "../../components/CustomValues";
 import { PhoneLinks } from "../../components/PhoneLinks";
 import { useActions } from "../../components/usePermissions";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
@@ -18,6 +19,7 @@ export function ContactRow({ contact: c }: { contact: Item }) {
       <RowMain to={actions.includes("update") ? `/edit/contact/${c.id}` : undefined}>
         <strong>{name}</strong>
         {c.fields.title ? <span className="muted">{String(c.fields.title)}</span> : null}
+        <CustomListValues kind="contact" fields={c.fields} all />
       </RowMain>
       <PhoneLinks phones={(c.fields.phones as string[] | undefined) ?? []} />
       {c.fields.is_primary === true && <Tag color="blue">{t("detail.primary")}</Tag>}

@@ -14,6 +14,7 @@ import type { ConflictValue, Json, RecordView } from "../../api";
 import { errorText } from "../../errors";
 import { dictLabel, formatDateTime } from "../../i18n";
 import { useCrm, useData, useRole, userName } from "../../state";
+import { CustomFieldRows } from "../../components/CustomValues";
 import { PhoneLinks } from "../../components/PhoneLinks";
 import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
@@ -168,6 +169,7 @@ export function CustomerDetail({ id }: { id: string }) {
                 </div>
               );
             })}
+            <CustomFieldRows kind="customer" fields={f} />
           </dl>
         </Card>
 

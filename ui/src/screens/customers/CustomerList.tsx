@@ -5,7 +5,9 @@ import { Suspense, lazy, memo, useCallback, useEffect, useRef, useState } from "
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import type { Item, Json, ListQuery, SearchHit } from "../../api";
 import { dictLabel } from "../../i18n";
-import { useCrm, useRole, userName } from "../../state";
+import { useCrm, useCustomFields, useRole, userName } from "../../state";
+import { CustomListValues } from "../../components/CustomValues";
+import { customFilter, filtersFromParams, listColumns } from "../../customFields";
 import { FILTER_DICTS } from "./filterFields";
 
 // The filter panel (selects, the entry-date range picker) loads after the list's first page:
@@ -13,13 +15,16 @@ import { FILTER_DICTS } from "./filterFields";
 const Filters = lazy(() => import("./Filters"));
 
 const ROW_HEIGHT = 64;
+/// With custom fields shown as columns a row has a third line for them.
+const ROW_HEIGHT_CUSTOM = 84;
 const PAGE = 100;
 const FILTER_KEYS = [...FILTER_DICTS.map((d) => d.field), "owner", "tag", "from", "to"];
 
 /// The list query for what is chosen. Entry dates are local calendar days: from the start of
-/// `from` to the end of `to`, sent as RFC 3339 with this device's offset.
+/// `from` to the end of `to`, sent as RFC 3339 with this device's offset. Custom fields are
+/// chosen as `cf.KEY`.
 function toQuery(filters: Record<string, string>, sort: string, desc: boolean): ListQuery {
-  const filter: Record<string, Json> = {};
+  const filter: Record<string, Json> = customFilter(filters);
   for (const { field } of FILTER_DICTS) if (filters[field]) filter[field] = filters[field];
   if (filters.owner) filter.owner = filters.owner;
   return {
@@ -40,9 +45,10 @@ export function CustomerList() {
   // Filters and sort live in the address, so going back to the list restores them.
   const [params, setParams] = useSearchParams();
   const [query, setQuery] = useState(params.get("q") ?? "");
-  const [filters, setFilters] = useState<Record<string, string>>(() =>
-    Object.fromEntries(FILTER_KEYS.filter((k) => params.get(k)).map((k) => [k, params.get(k)!])),
-  );
+  const [filters, setFilters] = useState<Record<string, string>>(() => ({
+    ...Object.fromEntries(FILTER_KEYS.filter((k) => params.get(k)).map((k) => [k, params.get(k)!])),
+    ...filtersFromParams(params),
+  }));
   const [sort, setSort] = useState(params.get("sort") ?? "name");
   const [desc, setDesc] = useState(params.get("desc") === "1");
   const [items, setItems] = useState<Item[]>([]);
@@ -198,6 +204,7 @@ export function CustomerList() {
 /// The list renders only the rows in view (and ten above and below). Scrolling re-renders
 /// this part alone, not the search and filters above it.
 function VirtualRows({ items, onNearEnd }: { items: Item[]; onNearEnd: () => void }) {
+  const rowHeight = listColumns(useCustomFields("customer")).length > 0 ? ROW_HEIGHT_CUSTOM : ROW_HEIGHT;
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(600);
   const scroller = useRef<HTMLDivElement>(null);
@@ -212,8 +219,8 @@ function VirtualRows({ items, onNearEnd }: { items: Item[]; onNearEnd: () => voi
     return () => ro?.disconnect();
   }, []);
 
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - 10);
-  const last = Math.min(items.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + 10);
+  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - 10);
+  const last = Math.min(items.length, Math.ceil((scrollTop + height) / rowHeight) + 10);
   useEffect(() => {
     if (last >= items.length - 20) onNearEnd();
   }, [last, items.length, onNearEnd]);
@@ -226,20 +233,20 @@ function VirtualRows({ items, onNearEnd }: { items: Item[]; onNearEnd: () => voi
       data-testid="customer-list"
       role="list"
     >
-      <div style={{ height: items.length * ROW_HEIGHT, position: "relative" }}>
+      <div style={{ height: items.length * rowHeight, position: "relative" }}>
         {items.slice(first, last).map((c, i) => (
-          <CustomerRow key={c.id} customer={c} top={(first + i) * ROW_HEIGHT} />
+          <CustomerRow key={c.id} customer={c} top={(first + i) * rowHeight} height={rowHeight} />
         ))}
       </div>
     </div>
   );
 }
 
-const CustomerRow = memo(function CustomerRow({ customer: c, top }: { customer: Item; top: number }) {
+const CustomerRow = memo(function CustomerRow({ customer: c, top, height }: { customer: Item; top: number; height: number }) {
   const { t, lang, dicts, users } = useCrm();
   return (
     // A plain anchor (the hash route) rather than a router Link: rows mount while scrolling.
-    <a role="listitem" className="vrow" href={`#/customers/${c.id}`} style={{ top, height: ROW_HEIGHT }}>
+    <a role="listitem" className="vrow" href={`#/customers/${c.id}`} style={{ top, height }}>
       <span className="row-main">
         <strong>{String(c.fields.name)}</strong>
         <span className="muted">
@@ -247,6 +254,7 @@ const CustomerRow = memo(function CustomerRow({ customer: c, top }: { customer: 
             .filter(Boolean)
             .join(" · ")}
         </span>
+        <CustomListValues kind="customer" fields={c.fields} />
       </span>
       {c.has_conflicts && <Tag color="orange">{t("customers.conflict")}</Tag>}
       {c.fields.grade ? <span className="grade">{String(c.fields.grade)}</span> : null}

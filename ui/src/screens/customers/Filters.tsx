@@ -1,5 +1,5 @@
 // The customer list's filter panel: dictionary filters, owner (supervisors and admins), tag,
-// entry-date range and sort. Loaded on its own, after the list (see CustomerList).
+// the custom fields offered as filters, entry-date range and sort. Loaded on its own, after the list (see CustomerList).
 
 import { Button, Checkbox, DatePicker, Input, Select } from "antd";
 import dayjs from "dayjs";
@@ -7,6 +7,7 @@ import { memo } from "react";
 import type { Dispatch, SetStateAction } from "react";
 import { dictLabel } from "../../i18n";
 import { useCrm, useRole } from "../../state";
+import { CustomFilters } from "../../components/CustomFilters";
 import { OwnerSelect } from "../../components/OwnerSelect";
 import { FILTER_DICTS } from "./filterFields";
 
@@ -52,6 +53,7 @@ const Filters = memo(function Filters({
         value={filters.tag ?? ""}
         onChange={(e) => setFilter("tag", e.target.value)}
       />
+      <CustomFilters kind="customer" chosen={filters} set={setFilter} />
       <DatePicker.RangePicker
         aria-label={t("customers.created")}
         placeholder={[t("customers.created_from"), t("customers.created_to")]}

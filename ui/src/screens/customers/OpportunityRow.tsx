@@ -2,6 +2,7 @@ import { Tag } from "antd";
 import type { Item } from "../../api";
 import { formatDate, formatMoney } from "../../i18n";
 import { useCrm, useData, userName } from "../../state";
+import { CustomListValues } from "../../components/CustomValues";
 import { RefusedNotices, StateTag } from "../../components/RecordStatus";
 import { RowMarks } from "../../components/RowStatus";
 import type { RowMark } from "../../components/RowStatus";
@@ -25,6 +26,7 @@ export function OpportunityRow({ opportunity: o, mark }: { opportunity: Item; ma
         <span className="muted">
           {[formatDate(lang, o.fields.expected_close as string), userName(users, o.fields.owner, o.names)].filter(Boolean).join(" · ")}
         </span>
+        <CustomListValues kind="opportunity" fields={o.fields} all />
       </RowMain>
       <span className="row-tags">
         <Tag color="blue">{t(`stage.${o.fields.stage}`)}</Tag>

@@ -4,6 +4,7 @@ import { useNavigate } from "react-router-dom";
 import type { Item } from "../../api";
 import { dictLabel, formatDate, formatDateTime } from "../../i18n";
 import { useCrm, userName } from "../../state";
+import { CustomListValues } from "../../components/CustomValues";
 import { useActions } from "../../components/usePermissions";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
 
@@ -71,6 +72,7 @@ function TimelineEntry({ a, customerId, contactName }: { a: Item; customerId: st
           .filter(Boolean)
           .join(" · ")}
       </p>
+      <CustomListValues kind="activity" fields={f} all />
     </li>
   );
 }

@@ -3,12 +3,21 @@
 // named by the spreadsheet's own headers.
 
 import { Checkbox, Radio, Segmented, Select } from "antd";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { Link } from "react-router-dom";
 import type { ImportAction, ImportPlanRow, ImportPolicy, ImportPreview } from "../../api";
-import { useCrm } from "../../state";
+import { customLabel } from "../../customFields";
+import { useCrm, useCustomFields } from "../../state";
 import { fieldLabel } from "../records/FieldInput";
 import { describeError, recordPath, rowNote, rowsOf, targetGroup, targetLabel } from "./model";
+import type { CustomLabels } from "./model";
+
+/// The kind's custom fields' labels in the language, by key (import targets `custom_fields.KEY`).
+function useCustomLabels(kind: string): CustomLabels {
+  const { lang } = useCrm();
+  const fields = useCustomFields(kind);
+  return useMemo(() => Object.fromEntries(fields.map((f) => [f.key, customLabel(lang, f)])), [fields, lang]);
+}
 
 /// Rows listed per action; the counts cover the whole file.
 const SHOWN_ROWS = 100;
@@ -28,13 +37,14 @@ export function ColumnMapping({
   onChange: (columns: (string | null)[]) => void;
 }) {
   const { t } = useCrm();
+  const custom = useCustomLabels(preview.kind);
   const groups = new Map<number, string[]>();
   for (const target of preview.targets) groups.set(targetGroup(target), [...(groups.get(targetGroup(target)) ?? []), target]);
   const options = [
     { value: "", label: t("import.leave_out"), "data-value": "" },
     ...[...groups.entries()].map(([n, targets]) => ({
       label: n === 0 ? t(`kind.${preview.kind}`) : t("import.contact_n", { n }),
-      options: targets.map((target) => ({ value: target, label: targetLabel(t, preview.kind, target), "data-value": target })),
+      options: targets.map((target) => ({ value: target, label: targetLabel(t, preview.kind, target, custom), "data-value": target })),
     })),
   ];
   return (
@@ -165,6 +175,7 @@ export function PlanRows({ preview, columns }: { preview: ImportPreview; columns
 
 function PlanRow({ row, kind, columns }: { row: ImportPlanRow; kind: string; columns: ImportPreview["columns"] }) {
   const { t } = useCrm();
+  const custom = useCustomLabels(kind);
   const note = rowNote(t, row);
   const path = row.id ? recordPath(kind, row.id) : null;
   return (
@@ -181,7 +192,7 @@ function PlanRow({ row, kind, columns }: { row: ImportPlanRow; kind: string; col
       {row.errors && row.errors.length > 0 && (
         <ul className="import-errors">
           {row.errors.map((e, i) => {
-            const d = describeError(t, kind, columns, e);
+            const d = describeError(t, kind, columns, e, custom);
             return (
               <li key={i} className="error" data-testid="import-row-error" data-field={e.field} data-reason={e.reason}>
                 {d.value !== null ? t("import.error_value", { where: d.where, value: d.value, reason: d.reason }) : t("import.error", { where: d.where, reason: d.reason })}

@@ -4,6 +4,7 @@
 
 import type { ImportFieldError, ImportPlanRow, ImportPreview, KindSchema } from "../../api";
 import type { T } from "../../i18n";
+import { customKey } from "../../customFields";
 import { codeText } from "../../errors";
 import { fieldLabel } from "../records/FieldInput";
 
@@ -24,10 +25,16 @@ export function defaultKeys(schema: KindSchema[], kind: string): string[] {
 
 const CONTACT_TARGET = /^contacts\.(\d+)\.(\w+)$/;
 
-/// A target in words: a field of the kind, or "Contact 2 · Phones" for a customer row's contact.
-export function targetLabel(t: T, kind: string, target: string): string {
+/// The labels of a kind's custom fields in the language, by key.
+export type CustomLabels = Record<string, string>;
+
+/// A target in words: a field of the kind, a custom field by its label (`custom`, by key), or
+/// "Contact 2 · Phones" for a customer row's contact.
+export function targetLabel(t: T, kind: string, target: string, custom: CustomLabels = {}): string {
   const m = CONTACT_TARGET.exec(target);
   if (m) return t("import.contact_field", { n: Number(m[1]), field: fieldLabel(t, "contact", m[2]) });
+  const key = customKey(target);
+  if (key !== null) return custom[key] ?? key;
   return fieldLabel(t, kind, target);
 }
 
@@ -48,13 +55,14 @@ export function describeError(
   kind: string,
   columns: ImportPreview["columns"],
   e: ImportFieldError,
+  custom: CustomLabels = {},
 ): { where: string; value: string | null; reason: string } {
   const p = paramsOf(e);
   const value = typeof p.value === "string" || typeof p.value === "number" ? String(p.value) : null;
   const reason = e.field === "*" && e.reason === "forbidden" ? t("import.row_forbidden") : codeText(t, e.reason, e.params);
   if (e.field === "*") return { where: t("import.whole_row"), value: null, reason };
   const header = typeof p.header === "string" && p.header ? p.header : columns.find((c) => c.target === e.field)?.header;
-  return { where: header ?? targetLabel(t, kind, e.field), value, reason };
+  return { where: header ?? targetLabel(t, kind, e.field, custom), value, reason };
 }
 
 /// Why a row is skipped, or which record it updates, in words.

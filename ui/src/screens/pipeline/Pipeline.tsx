@@ -6,6 +6,7 @@ import { errorText } from "../../errors";
 import { formatMoney } from "../../i18n";
 import { useCrm, useData, useRole, userName } from "../../state";
 import { OwnerSelect } from "../../components/OwnerSelect";
+import { CustomListValues } from "../../components/CustomValues";
 import { StateTag } from "../../components/RecordStatus";
 import { RowMarks, useRowMarks } from "../../components/RowStatus";
 
@@ -163,6 +164,7 @@ export function Pipeline() {
                 >
                   <strong>{String(o.fields.title)}</strong>
                   <span className="muted small">{c.customer_name}</span>
+                  <CustomListValues kind="opportunity" fields={o.fields} />
                   <span className="muted small card-owner">
                     {userName(users, o.fields.owner)}
                     <StateTag kind="opportunity" state={typeof o.fields.status === "string" ? o.fields.status : "developing"} testId="opportunity-status" />

@@ -4,6 +4,7 @@ import { Link } from "react-router-dom";
 import type { Item, Permissions } from "../../api";
 import { dictLabel } from "../../i18n";
 import { useCrm, useData } from "../../state";
+import { CustomListValues } from "../../components/CustomValues";
 import { TransitionButtons } from "../../components/Transitions";
 import { RowMarks, useRowMarks } from "../../components/RowStatus";
 import type { RowMark } from "../../components/RowStatus";
@@ -81,6 +82,7 @@ function PoolRow({ customer: c, mark }: { customer: Item; mark?: RowMark }) {
             .filter(Boolean)
             .join(" · ")}
         </span>
+        <CustomListValues kind="customer" fields={c.fields} />
       </Link>
       {c.fields.pool_reason ? (
         <Tag className="pool-reason" data-testid="pool-reason" title={t("field.pool_reason")}>

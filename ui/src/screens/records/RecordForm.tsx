@@ -5,16 +5,18 @@ import { Link, useNavigate } from "react-router-dom";
 import { CrmError } from "../../api";
 import type { Candidate, RecordView } from "../../api";
 import { errorText, fieldErrorText } from "../../errors";
+import { customFieldsWrite, customFormValues, customValuesOf } from "../../customFields";
 import { clearDraft, FORM_FIELDS, fieldSpec, isDirty, loadDraft, saveDraft, toFields, valuesFrom } from "../../forms";
 import type { FormValues } from "../../forms";
-import { useCrm, useData, useRole } from "../../state";
+import { useCrm, useCustomFields, useData, useRole } from "../../state";
+import { CustomFieldInputs } from "../../components/CustomFieldInputs";
 import { FieldInput, fieldLabel } from "./FieldInput";
 
 type Errors = Record<string, { reason: string; params: unknown }>;
 
 /// Create or edit a customer, contact, opportunity or service request. Editing shows only the
 /// fields the core says this person may change (`permissions`); a new record may get an owner
-/// only from a supervisor or admin.
+/// only from a supervisor or admin. The kind's custom fields follow the built-in ones.
 export function RecordForm({ kind, id, customerId }: { kind: string; id?: string; customerId?: string }) {
   const { crm, schema, t } = useCrm();
   const { isLead } = useRole();
@@ -29,6 +31,8 @@ export function RecordForm({ kind, id, customerId }: { kind: string; id?: string
   const [formError, setFormError] = useState<string | null>(null);
   const [duplicates, setDuplicates] = useState<Candidate[]>([]);
   const [busy, setBusy] = useState(false);
+  const customFields = useCustomFields(kind);
+  const held = useMemo(() => customValuesOf(record?.fields), [record]);
 
   useEffect(() => {
     if (!id) return;
@@ -45,11 +49,11 @@ export function RecordForm({ kind, id, customerId }: { kind: string; id?: string
 
   const initial = useMemo(() => {
     if (!schema.length || !loaded) return null;
-    const v = valuesFrom(kind, schema, record);
+    const v: FormValues = { ...valuesFrom(kind, schema, record), ...customFormValues(customFields, held) };
     // A record started from a customer's page belongs to that customer (its contacts are offered).
     if (!id && customerId && "customer" in v) v.customer = customerId;
     return v;
-  }, [schema, loaded, kind, record, id, customerId]);
+  }, [schema, loaded, kind, record, id, customerId, customFields, held]);
 
   // Start from the draft if there is one, otherwise from the record.
   useEffect(() => {
@@ -60,6 +64,14 @@ export function RecordForm({ kind, id, customerId }: { kind: string; id?: string
       setRestored(true);
     } else setValues(initial);
   }, [initial, values, draftKey]);
+
+  // Custom fields defined (or read) after the form was filled start from the record's values.
+  useEffect(() => {
+    if (!initial || !values) return;
+    const missing = Object.keys(initial).filter((k) => !(k in values));
+    if (missing.length > 0) setValues((v) => ({ ...Object.fromEntries(missing.map((k) => [k, initial[k]])), ...v }));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [initial]);
 
   // Every change is kept as a draft right away.
   useEffect(() => {
@@ -115,6 +127,8 @@ export function RecordForm({ kind, id, customerId }: { kind: string; id?: string
       setFormError(t("form.fix_errors"));
       return;
     }
+    const custom = customFieldsWrite(customFields, values, held, id ? initial : undefined);
+    if (custom !== undefined) fields.custom_fields = custom;
     setBusy(true);
     try {
       if (id) {
@@ -231,6 +245,14 @@ export function RecordForm({ kind, id, customerId }: { kind: string; id?: string
               name === "name" && duplicateNotice,
             ];
           })}
+          <CustomFieldInputs
+            kind={kind}
+            values={values}
+            held={held}
+            set={set}
+            errors={errors}
+            readOnly={!!editable && !editable.includes("custom_fields")}
+          />
           {formError && (
             <div className="wide">
               <Alert type="error" showIcon message={formError} role="alert" />

@@ -7,6 +7,7 @@ import type { LogEntry } from "../../api";
 import { errorText } from "../../errors";
 import { dictLabel, formatDate, formatDateTime, localDate } from "../../i18n";
 import { useCrm, useData, userName } from "../../state";
+import { CustomFieldRows } from "../../components/CustomValues";
 import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
@@ -126,6 +127,7 @@ export function ServiceDetail({ id }: { id: string }) {
                 </div>
               ) : null,
             )}
+            <CustomFieldRows kind="service_request" fields={f} />
           </dl>
         </Card>
         <Card title={t("field.handling_log")}>

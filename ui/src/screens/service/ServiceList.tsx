@@ -5,9 +5,12 @@ import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import type { Item } from "../../api";
 import { dictLabel, formatDate, localDate } from "../../i18n";
 import { useCrm, useRole, userName } from "../../state";
+import { CustomListValues } from "../../components/CustomValues";
 import { StateTag } from "../../components/RecordStatus";
 import { RowMarks, useRowMarks } from "../../components/RowStatus";
 import type { RowMark } from "../../components/RowStatus";
+import { customFilter, filtersFromParams } from "../../customFields";
+import { CustomFilters } from "../../components/CustomFilters";
 import { FILTER_KEYS, PRIORITIES, STATES, isOverdue, serviceQuery } from "./model";
 import type { ServiceFilters } from "./model";
 
@@ -24,7 +27,8 @@ export function ServiceList() {
     () => Object.fromEntries(FILTER_KEYS.filter((k) => params.get(k)).map((k) => [k, params.get(k)!])),
     [params],
   );
-  const setFilter = (key: keyof ServiceFilters, value: string | undefined) => {
+  const custom = useMemo(() => filtersFromParams(params), [params]);
+  const setFilter = (key: keyof ServiceFilters | `cf.${string}`, value: string | undefined) => {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
     else next.delete(key);
@@ -37,7 +41,10 @@ export function ServiceList() {
   const [more, setMore] = useState(false);
   const me = status?.identity.user_id ?? "";
   const today = localDate();
-  const query = useMemo(() => serviceQuery(filters, me, today, PAGE), [filters, me, today]);
+  const query = useMemo(() => {
+    const q = serviceQuery(filters, me, today, PAGE);
+    return q && { ...q, filter: { ...q.filter, ...customFilter(custom) } };
+  }, [filters, custom, me, today]);
 
   // The first page again whenever the filters or records change, as many rows as shown.
   useEffect(() => {
@@ -74,7 +81,7 @@ export function ServiceList() {
     }
   };
 
-  const active = FILTER_KEYS.filter((k) => k !== "sort" && filters[k]).length;
+  const active = FILTER_KEYS.filter((k) => k !== "sort" && filters[k]).length + Object.keys(custom).length;
   const marks = useRowMarks((items ?? []).map((r) => r.id));
 
   return (
@@ -97,7 +104,9 @@ export function ServiceList() {
         {t("customers.filters")}
         {active > 0 ? ` (${active})` : ""}
       </Button>
-      {showFilters && <ServiceFiltersPanel filters={filters} setFilter={setFilter} clear={() => setParams({}, { replace: true })} />}
+      {showFilters && (
+        <ServiceFiltersPanel filters={filters} custom={custom} setFilter={setFilter} clear={() => setParams({}, { replace: true })} />
+      )}
       <p className="muted small" data-testid="service-count">
         {t("service.count", { count: total.toLocaleString(lang) })}
       </p>
@@ -120,11 +129,14 @@ export function ServiceList() {
 
 function ServiceFiltersPanel({
   filters,
+  custom,
   setFilter,
   clear,
 }: {
   filters: ServiceFilters;
-  setFilter: (key: keyof ServiceFilters, value: string | undefined) => void;
+  /// The custom fields chosen, by `cf.KEY`.
+  custom: Record<string, string>;
+  setFilter: (key: keyof ServiceFilters | `cf.${string}`, value: string | undefined) => void;
   clear: () => void;
 }) {
   const { t, lang, dicts, users } = useCrm();
@@ -132,7 +144,7 @@ function ServiceFiltersPanel({
   const labelled = (label: string, value: string) => t("common.labelled", { label, value });
   const option = (value: string, label: string) => ({ value, label, "data-value": value });
   const people = users.filter((u) => u.fields.role !== "viewer");
-  const active = FILTER_KEYS.some((k) => k !== "sort" && filters[k]);
+  const active = FILTER_KEYS.some((k) => k !== "sort" && filters[k]) || Object.keys(custom).length > 0;
   return (
     <div className="filters" aria-label={t("customers.filters")}>
       <Select
@@ -195,6 +207,7 @@ function ServiceFiltersPanel({
       >
         {t("service.overdue_only")}
       </Checkbox>
+      <CustomFilters kind="service_request" chosen={custom} set={(name, v) => setFilter(name as `cf.${string}`, v)} />
       <Select
         aria-label={t("customers.sort")}
         value={filters.sort ?? "created"}
@@ -245,6 +258,7 @@ export function ServiceRow({
             .filter(Boolean)
             .join(" · ")}
         </span>
+        <CustomListValues kind="service_request" fields={f} />
       </Link>
       <span className="row-tags">
         {priority !== "normal" && <Tag color={PRIORITY_COLOR[priority]}>{t(`priority.${priority}`)}</Tag>}

@@ -2,11 +2,14 @@ import { Alert, App as AntApp, Button, DatePicker, Input, InputNumber, Select, T
 import dayjs from "dayjs";
 import { useEffect, useMemo, useState } from "react";
 import { useNavigate } from "react-router-dom";
-import type { RecordView } from "../../api";
+import { CrmError } from "../../api";
+import type { Json, RecordView } from "../../api";
+import { customFieldsWrite, customFormValues, customValuesOf, formCustomFields } from "../../customFields";
 import { errorText } from "../../errors";
 import { clearDraft, loadDraft, saveDraft } from "../../forms";
 import { dictLabel, localDate } from "../../i18n";
-import { useCrm, useData } from "../../state";
+import { useCrm, useCustomFields, useData } from "../../state";
+import { CustomFieldInputs } from "../../components/CustomFieldInputs";
 import { useIsPhone } from "../../components/useIsPhone";
 import { Chip, Chips } from "./Chips";
 import { DURATIONS, createFields, fromDraft, newVisit, updateFields, visitDirty, visitFrom } from "./model";
@@ -51,14 +54,26 @@ function VisitFields({ customerId, record }: { customerId: string; record?: Reco
   const navigate = useNavigate();
   const phone = useIsPhone();
   const view = useData(() => crm.customer360(customerId), [customerId]);
-  const initial = useMemo(() => (record ? visitFrom(record) : newVisit()), [record]);
+  const customFields = useCustomFields("activity");
+  const held = useMemo(() => customValuesOf(record?.fields), [record]);
+  // A new visit's "now" is taken once; the activity's custom fields follow its own.
+  const base = useMemo(() => (record ? visitFrom(record) : newVisit()), [record]);
+  const initial = useMemo<VisitValues>(() => ({ ...base, ...customFormValues(customFields, held) }), [base, customFields, held]);
   const draftKey = record ? `visit:${customerId}:${record.id}` : `visit:${customerId}`;
   const [state, setState] = useState<VisitValues>(() => {
     const draft = loadDraft(draftKey)?.values;
     return draft ? fromDraft(draft, initial) : initial;
   });
   const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, { reason: string; params: Json }>>({});
   const [busy, setBusy] = useState(false);
+
+  // Custom fields read after the form was filled start from the record's values.
+  useEffect(() => {
+    const missing = Object.keys(initial).filter((k) => !(k in state));
+    if (missing.length > 0) setState((s) => ({ ...Object.fromEntries(missing.map((k) => [k, initial[k]])), ...s }) as VisitValues);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [initial]);
 
   useEffect(() => {
     if (visitDirty(state, initial)) saveDraft(draftKey, state);
@@ -69,22 +84,36 @@ function VisitFields({ customerId, record }: { customerId: string; record?: Reco
   const contacts = view.data?.contacts ?? [];
   const set = (k: keyof VisitValues, v: string) => setState((s) => ({ ...s, [k]: v }));
   const setTime = (date: string, clock: string) => setState((s) => ({ ...s, date, clock, time_set: true }));
+  const setCustom = (name: string, v: string) => {
+    setState((s) => ({ ...s, [name]: v }));
+    setFieldErrors(({ [name]: _gone, ...rest }) => rest);
+  };
 
   const save = async () => {
     setBusy(true);
     setError(null);
+    setFieldErrors({});
     try {
+      const custom = customFieldsWrite(customFields, state, held, record ? initial : undefined);
       if (record) {
         const fields = updateFields(state, initial);
+        if (custom !== undefined) fields.custom_fields = custom;
         if (Object.keys(fields).length) await crm.update(record.id, fields);
       } else {
-        await crm.create("activity", createFields(state, customerId), true);
+        const fields = createFields(state, customerId);
+        if (custom !== undefined) fields.custom_fields = custom;
+        await crm.create("activity", fields, true);
       }
       clearDraft(draftKey);
       message.success(t("form.saved"));
       navigate(-1);
     } catch (e) {
-      setError(errorText(t, e));
+      // Refused custom fields are said by their field; anything else above the buttons.
+      const all = e instanceof CrmError && e.code === "validation" ? e.fieldErrors() : {};
+      const custom = Object.fromEntries(Object.entries(all).filter(([field]) => field.startsWith("custom_fields.")));
+      setFieldErrors(custom);
+      const onlyCustom = Object.keys(custom).length > 0 && Object.keys(custom).length === Object.keys(all).length;
+      setError(onlyCustom ? t("form.fix_errors") : errorText(t, e));
     } finally {
       setBusy(false);
     }
@@ -239,6 +268,11 @@ function VisitFields({ customerId, record }: { customerId: string; record?: Reco
           data-testid="visit-next-date"
         />
       </Chips>
+      {formCustomFields(customFields, held).length > 0 && (
+        <div className="visit-grid" data-testid="visit-custom-fields">
+          <CustomFieldInputs kind="activity" values={state} held={held} set={setCustom} errors={fieldErrors} />
+        </div>
+      )}
       {error && <Alert type="error" showIcon message={error} role="alert" />}
       <div className="thumb-bar">
         <Button size="large" onClick={() => navigate(-1)}>

@@ -1,0 +1,202 @@
+// A custom field, new or changed: its key (checked as it is typed, fixed once made — the
+// record's id is derived from the kind and key, so two admins adding one key offline make one
+// field), its labels in both languages, its type and a choice's options (one per line), and
+// whether forms require it, lists show it and offer it as a filter. The core checks every
+// value again; its refusals are shown by the box they are about.
+
+import { Alert, Checkbox, Input, Modal, Select } from "antd";
+import type { ButtonProps } from "antd";
+import { useState } from "react";
+import type { CustomFieldType, Fields, Item } from "../../api";
+import { CrmError } from "../../api";
+import { keyProblem, optionLines } from "../../customFields";
+import { errorText, fieldErrorText } from "../../errors";
+import { useCrm } from "../../state";
+import { nextSortOrder } from "./model";
+
+const TYPES: CustomFieldType[] = ["text", "number", "date", "bool", "choice"];
+const FLAGS = ["required", "in_list", "in_filter"] as const;
+
+type Flag = (typeof FLAGS)[number];
+
+export function CustomFieldDialog({
+  kind,
+  field,
+  fields,
+  onClose,
+  onDone,
+}: {
+  /// The kind a new field is for.
+  kind: string;
+  /// The field to change; none for a new one.
+  field?: Item;
+  /// The kind's fields in order, to place a new one last and to see a key already used.
+  fields: Item[];
+  onClose: () => void;
+  onDone: (label: string) => void;
+}) {
+  const { crm, t } = useCrm();
+  const f = field?.fields ?? {};
+  const [key, setKey] = useState(String(f.key ?? ""));
+  const [labelZh, setLabelZh] = useState(String(f.label_zh ?? ""));
+  const [labelEn, setLabelEn] = useState(String(f.label_en ?? ""));
+  const [type, setType] = useState<CustomFieldType>((f.type as CustomFieldType | undefined) ?? "text");
+  const [options, setOptions] = useState(String(f.options ?? ""));
+  const [flags, setFlags] = useState<Record<Flag, boolean>>({
+    required: f.required === true,
+    in_list: f.in_list === true,
+    in_filter: f.in_filter === true,
+  });
+  const [typedKey, setTypedKey] = useState(false);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [other, setOther] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  // The key as it is typed: its form, and whether the kind has a field of that key already.
+  const keyText = (() => {
+    if (field) return null;
+    const problem = keyProblem(key.trim());
+    if (problem) return t(problem, { max: 40 });
+    return fields.some((d) => d.fields.key === key.trim()) ? t("custom.key_taken") : null;
+  })();
+
+  const refused = (e: unknown) => {
+    if (e instanceof CrmError && e.code === "validation") {
+      const found: Record<string, string> = {};
+      for (const [name, x] of Object.entries(e.fieldErrors())) found[name] = fieldErrorText(t, x.reason, x.params);
+      if (Object.keys(found).length > 0) return setErrors(found);
+    }
+    setOther(e);
+  };
+
+  const save = async () => {
+    setTypedKey(true);
+    if (keyText) return;
+    setBusy(true);
+    setErrors({});
+    setOther(null);
+    const wanted: Fields = {
+      label_zh: labelZh.trim(),
+      label_en: labelEn.trim() === "" ? null : labelEn.trim(),
+      type,
+      // A choice's options, one per line; other types keep what they had.
+      ...(type === "choice" ? { options: optionLines(options).join("\n") } : {}),
+      ...flags,
+    };
+    try {
+      if (field) {
+        const changed = Object.fromEntries(Object.entries(wanted).filter(([name, v]) => v !== (f[name] ?? (typeof v === "boolean" ? false : null))));
+        if (Object.keys(changed).length > 0) await crm.update(field.id, changed);
+      } else {
+        const made: Fields = { of_kind: kind, key: key.trim(), ...wanted, sort_order: nextSortOrder(fields), active: true };
+        if (made.label_en === null) delete made.label_en;
+        await crm.create("custom_field", made);
+      }
+      onDone(labelZh.trim() || key.trim());
+    } catch (e) {
+      refused(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const fieldError = (name: string) =>
+    errors[name] ? (
+      <span className="field-error" role="alert" data-testid={`cf-field-error-${name}`}>
+        {errors[name]}
+      </span>
+    ) : null;
+
+  const shownKeyError = errors.key ?? (typedKey || key !== "" ? keyText : null);
+  return (
+    <Modal
+      open
+      title={field ? t("custom.edit_title", { key: String(f.key ?? "") }) : t("custom.new_title", { kind: t(`kind.${kind}`) })}
+      okText={t("common.save")}
+      cancelText={t("common.cancel")}
+      onOk={() => void save()}
+      onCancel={onClose}
+      confirmLoading={busy}
+      okButtonProps={{ "data-testid": "cf-dialog-ok" } as ButtonProps}
+      destroyOnClose
+    >
+      <div className="dialog-body" data-testid="cf-form">
+        <div className="form-field">
+          <label htmlFor="cf-field-key">{t("custom.key")}</label>
+          <Input
+            id="cf-field-key"
+            value={key}
+            disabled={!!field}
+            maxLength={60}
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(e) => {
+              setKey(e.target.value);
+              setErrors(({ key: _gone, ...rest }) => rest);
+            }}
+            status={shownKeyError ? "error" : undefined}
+            data-testid="cf-field-key"
+          />
+          {!field && !shownKeyError && <span className="muted small">{t("custom.key_hint")}</span>}
+          {shownKeyError && (
+            <span className="field-error" role="alert" data-testid="cf-field-error-key">
+              {shownKeyError}
+            </span>
+          )}
+        </div>
+        <div className="form-field">
+          <label htmlFor="cf-field-label_zh">
+            {t("admin.label_zh")}
+            <span className="req"> *</span>
+          </label>
+          <Input id="cf-field-label_zh" value={labelZh} onChange={(e) => setLabelZh(e.target.value)} status={errors.label_zh ? "error" : undefined} data-testid="cf-field-label_zh" />
+          {fieldError("label_zh")}
+        </div>
+        <div className="form-field">
+          <label htmlFor="cf-field-label_en">{t("admin.label_en")}</label>
+          <Input id="cf-field-label_en" value={labelEn} onChange={(e) => setLabelEn(e.target.value)} status={errors.label_en ? "error" : undefined} data-testid="cf-field-label_en" />
+          {fieldError("label_en")}
+        </div>
+        <div className="form-field">
+          <label htmlFor="cf-field-type">{t("custom.type")}</label>
+          <Select
+            id="cf-field-type"
+            value={type}
+            onChange={setType}
+            virtual={false}
+            options={TYPES.map((ty) => ({ value: ty, label: t(`custom.type.${ty}`), "data-value": ty }))}
+            data-testid="cf-field-type"
+          />
+          {field && type !== f.type && <span className="muted small">{t("custom.type_change_hint")}</span>}
+          {fieldError("type")}
+        </div>
+        {type === "choice" && (
+          <div className="form-field">
+            <label htmlFor="cf-field-options">
+              {t("custom.options")}
+              <span className="req"> *</span>
+            </label>
+            <Input.TextArea
+              id="cf-field-options"
+              autoSize={{ minRows: 3, maxRows: 10 }}
+              value={options}
+              onChange={(e) => setOptions(e.target.value)}
+              status={errors.options ? "error" : undefined}
+              data-testid="cf-field-options"
+            />
+            {!errors.options && <span className="muted small">{t("custom.options_hint")}</span>}
+            {fieldError("options")}
+          </div>
+        )}
+        <div className="form-field cf-flags">
+          {FLAGS.map((flag) => (
+            <Checkbox key={flag} checked={flags[flag]} onChange={(e) => setFlags((old) => ({ ...old, [flag]: e.target.checked }))} data-testid={`cf-field-${flag}`}>
+              {t(`custom.${flag}_long`)}
+            </Checkbox>
+          ))}
+        </div>
+        {other ? <Alert type="error" showIcon message={errorText(t, other)} data-testid="dialog-error" /> : null}
+      </div>
+    </Modal>
+  );
+}
