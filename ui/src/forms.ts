@@ -29,6 +29,9 @@ export const FORM_FIELDS: Record<string, string[]> = {
   opportunity: ["title", "stage", "amount", "probability", "expected_close", "owner", "loss_reason", "notes"],
   // The customer is asked only when the request is not started from a customer's page.
   service_request: ["customer", "title", "type", "priority", "due", "contact", "description"],
+  // A person's employee profile (the admin's users section); the account's own fields
+  // (username, role, team, active) are the server's.
+  user: ["employee_no", "department", "position", "phones", "email", "hire_date"],
 };
 
 const LIST_SPLIT = /[,，;；\n]+/;

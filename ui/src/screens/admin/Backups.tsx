@@ -1,8 +1,9 @@
 // The server's backups: a consistent copy made now (the server keeps syncing while it is
-// made), the copies there are with their size and time, each to download. Restoring is done
-// on the server's machine with the server stopped; the screen says how.
+// made), the copies there are with their size and time, each to download or to restore while
+// the server runs — after a warning of what that replaces and the backup's name typed again;
+// the state just before is kept as a backup, named afterwards.
 
-import { CloudDownloadOutlined, DatabaseOutlined, ReloadOutlined } from "@ant-design/icons";
+import { CloudDownloadOutlined, DatabaseOutlined, ReloadOutlined, RollbackOutlined } from "@ant-design/icons";
 import { Alert, App as AntApp, Button, Table } from "antd";
 import type { TableColumnsType } from "antd";
 import type { HTMLAttributes } from "react";
@@ -14,6 +15,7 @@ import { formatDateTime } from "../../i18n";
 import { useCrm } from "../../state";
 import { useIsPhone } from "../../components/useIsPhone";
 import { ServerAlert } from "./ServerAlert";
+import { RestoreDialog } from "./RestoreDialog";
 import { formatBytes, relativeTime } from "./model";
 import { useServerData } from "./useServerData";
 
@@ -22,6 +24,8 @@ export function Backups() {
   const { message } = AntApp.useApp();
   const backups = useServerData(() => crm.backups(), []);
   const [making, setMaking] = useState(false);
+  const [restoring, setRestoring] = useState<Backup | null>(null);
+  const [restored, setRestored] = useState<{ restored: string; kept: string } | null>(null);
 
   const make = async () => {
     setMaking(true);
@@ -44,7 +48,25 @@ export function Backups() {
         <span className="muted small">{relativeTime(lang, b.at)}</span>
       </span>
     ) : null;
-  const download = { title: t("admin.actions"), key: "download", render: (_: unknown, b: Backup) => <DownloadButton name={b.name} iconOnly={phone} /> };
+  const download = {
+    title: t("admin.actions"),
+    key: "download",
+    render: (_: unknown, b: Backup) => (
+      <div className="row-actions actions">
+        <DownloadButton name={b.name} iconOnly={phone} />
+        <Button
+          danger
+          icon={<RollbackOutlined />}
+          onClick={() => setRestoring(b)}
+          aria-label={t("backups.restore")}
+          title={t("backups.restore")}
+          data-testid="backup-restore"
+        >
+          {phone ? undefined : t("backups.restore")}
+        </Button>
+      </div>
+    ),
+  };
   const columns: TableColumnsType<Backup> = phone
     ? [
         {
@@ -79,6 +101,18 @@ export function Backups() {
         </Button>
       </div>
       <p className="muted small">{t("backups.hint")}</p>
+      {restored && (
+        <Alert
+          className="section admin-alert"
+          type="success"
+          showIcon
+          closable
+          onClose={() => setRestored(null)}
+          message={t("backups.restored", { name: restored.restored })}
+          description={t("backups.restored_kept", { kept: restored.kept })}
+          data-testid="backup-restored"
+        />
+      )}
       <ServerAlert error={backups.error} onRetry={backups.reload} />
       <Table<Backup>
         rowKey="name"
@@ -92,20 +126,24 @@ export function Backups() {
         locale={{ emptyText: t("backups.none") }}
         data-testid="admin-table"
       />
-      <Alert className="section" type="info" showIcon message={t("backups.restore_title")} description={<RestoreNote />} data-testid="backup-restore-note" />
-    </>
-  );
-}
-
-function RestoreNote() {
-  const { t } = useCrm();
-  return (
-    <>
-      <p>{t("backups.restore_how")}</p>
-      <code className="command" data-testid="backup-restore-command">
-        {t("backups.restore_command")}
-      </code>
-      <p className="muted small">{t("backups.restore_after")}</p>
+      <p className="muted small" data-testid="backup-restore-note">
+        {t("backups.restore_stopped")}{" "}
+        <code className="command" data-testid="backup-restore-command">
+          {t("backups.restore_command")}
+        </code>
+      </p>
+      {restoring && (
+        <RestoreDialog
+          backup={restoring}
+          onClose={() => setRestoring(null)}
+          onDone={(result) => {
+            setRestoring(null);
+            setRestored(result);
+            message.success(t("backups.restored", { name: result.restored }));
+            backups.reload();
+          }}
+        />
+      )}
     </>
   );
 }

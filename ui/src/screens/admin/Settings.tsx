@@ -1,9 +1,10 @@
 // Company settings and grade rules (admins only). Each is one record per subject — a setting
 // per key, a rule per grade — made or changed with `create`, which writes into the subject's
-// record when it exists; an empty box means the default. The core validates every value and
-// its refusals are shown by the box they are about.
+// record when it exists; an empty box means the default. The company's words (name, time zone,
+// currency, invoice details) are settings too, in `text` rather than `value`. The core
+// validates every value and its refusals are shown by the box they are about.
 
-import { App as AntApp, Alert, Button, Card, InputNumber } from "antd";
+import { App as AntApp, Alert, AutoComplete, Button, Card, Input, InputNumber } from "antd";
 import { useEffect, useState } from "react";
 import type { GradeRule, Item } from "../../api";
 import { CrmError } from "../../api";
@@ -11,8 +12,15 @@ import { errorText, fieldErrorText } from "../../errors";
 import { dictLabel } from "../../i18n";
 import { useCrm, useData } from "../../state";
 
-/// The settings an admin keeps (docs/api.md, kind `setting`).
+/// The settings an admin keeps (docs/api.md, kind `setting`): numbers, and the company's words.
 const SETTING_KEYS = ["service.reopen_below", "pool.max_owned"];
+const COMPANY_KEYS = ["company.name", "company.timezone", "company.currency", "company.tax_id", "company.invoice_address", "company.bank_account"];
+/// How long each of the company's words may be (the core checks again).
+const COMPANY_MAX: Record<string, number> = { "company.name": 200, "company.tax_id": 40, "company.invoice_address": 200, "company.bank_account": 200 };
+/// Currencies offered first; any ISO 4217 code may be typed.
+const CURRENCIES = ["CNY", "USD", "EUR", "HKD", "JPY", "GBP", "TWD", "SGD", "KRW", "AUD", "CAD", "CHF"];
+/// Time zones offered where the browser cannot list its own.
+const COMMON_ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo", "Asia/Seoul", "Asia/Kolkata", "Asia/Dubai", "Europe/London", "Europe/Berlin", "Europe/Paris", "Europe/Moscow", "America/New_York", "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Australia/Sydney", "UTC"];
 /// A grade rule's day counts, in the order they are asked for.
 const DAYS = ["churn_days", "churn_warning_days", "recycle_days", "recycle_warning_days"];
 
@@ -22,9 +30,128 @@ type Errors = Record<string, string>;
 export function Settings() {
   return (
     <div className="admin-settings" data-testid="admin-settings-form">
+      <Company />
       <CompanySettings />
       <GradeRules />
     </div>
+  );
+}
+
+/// The IANA time zones this browser knows, or a list of common ones.
+function timeZones(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
+  try {
+    const zones = intl.supportedValuesOf?.("timeZone");
+    if (zones && zones.length > 0) return zones.includes("UTC") ? zones : [...zones, "UTC"];
+  } catch {
+    // An older engine: the common ones below.
+  }
+  return COMMON_ZONES;
+}
+
+/// A box that offers `choices` matching what is typed and takes any text.
+function Suggest({ id, value, choices, placeholder, error, onChange }: { id: string; value: string; choices: string[]; placeholder: string; error?: string; onChange: (v: string) => void }) {
+  const typed = value.trim().toLowerCase();
+  const shown = (typed === "" ? choices : choices.filter((c) => c.toLowerCase().includes(typed))).slice(0, 50);
+  return (
+    <AutoComplete
+      id={id}
+      value={value}
+      onChange={onChange}
+      allowClear
+      placeholder={placeholder}
+      status={error ? "error" : undefined}
+      options={shown.map((c) => ({ value: c, label: c, "data-value": c }))}
+      virtual={false}
+      data-testid={`setting-${id}`}
+    />
+  );
+}
+
+/// The company's name, time zone, currency and what invoices print (纳税人识别号, 地址电话,
+/// 开户行及账号): words, each written into its key's one record; an empty box is the default.
+function Company() {
+  const { crm, t } = useCrm();
+  const { message } = AntApp.useApp();
+  const records = useData(() => crm.list("setting", { limit: 50 }).then((p) => p.items), []);
+  const stored = (key: string) => {
+    const text = records.data?.find((r) => r.fields.key === key)?.fields.text;
+    return typeof text === "string" ? text : "";
+  };
+  const [draft, setDraft] = useState<Record<string, string>>({});
+  const [errors, setErrors] = useState<Errors>({});
+  const [other, setOther] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [zones] = useState(timeZones);
+  // What is typed, else what is stored.
+  const value = (key: string) => draft[key] ?? stored(key);
+  const set = (key: string, v: string) => {
+    setDraft((d) => ({ ...d, [key]: v }));
+    setErrors(({ [key]: _gone, ...rest }) => rest);
+  };
+
+  const save = async () => {
+    setBusy(true);
+    setErrors({});
+    setOther(null);
+    const found: Errors = {};
+    for (const key of COMPANY_KEYS) {
+      const text = value(key).trim();
+      if (text === stored(key)) continue;
+      try {
+        await crm.setSettingText(key, text === "" ? null : text);
+        setDraft(({ [key]: _saved, ...rest }) => rest);
+      } catch (e) {
+        const r = refusal(t, e, () => key);
+        Object.assign(found, r.fields);
+        if (r.other) setOther(r.other);
+      }
+    }
+    setErrors(found);
+    setBusy(false);
+    if (Object.keys(found).length === 0) message.success(t("form.saved"));
+  };
+
+  const box = (key: string) => {
+    const id = key;
+    switch (key) {
+      case "company.timezone":
+        return <Suggest id={id} value={value(key)} choices={zones} placeholder={t("settings.company.timezone.default")} error={errors[key]} onChange={(v) => set(key, v)} />;
+      case "company.currency":
+        return <Suggest id={id} value={value(key)} choices={CURRENCIES} placeholder={t("settings.company.currency.default")} error={errors[key]} onChange={(v) => set(key, v.toUpperCase())} />;
+      default:
+        return (
+          <Input
+            id={id}
+            value={value(key)}
+            maxLength={COMPANY_MAX[key]}
+            status={errors[key] ? "error" : undefined}
+            onChange={(e) => set(key, e.target.value)}
+            data-testid={`setting-${id}`}
+          />
+        );
+    }
+  };
+
+  return (
+    <Card title={t("settings.company")} className="section" data-testid="company-card">
+      <div className="form">
+        {COMPANY_KEYS.map((key) => (
+          <div key={key} className={`form-field ${key === "company.name" ? "wide" : ""}`}>
+            <label htmlFor={key}>{t(`settings.${key}`)}</label>
+            {box(key)}
+            <span className="muted small">{t(`settings.${key}.hint`)}</span>
+            <FieldError text={errors[key]} />
+          </div>
+        ))}
+      </div>
+      {other && <Alert className="section" type="error" showIcon message={other} />}
+      <div className="actions section">
+        <Button type="primary" loading={busy} onClick={() => void save()} data-testid="company-save">
+          {t("common.save")}
+        </Button>
+      </div>
+    </Card>
   );
 }
 
@@ -141,7 +268,7 @@ function CompanySettings() {
   };
 
   return (
-    <Card title={t("settings.company")} className="section">
+    <Card title={t("settings.rules")} className="section">
       <div className="form">
         {SETTING_KEYS.map((key) => (
           <div key={key} className="form-field">

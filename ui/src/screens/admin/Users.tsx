@@ -1,21 +1,23 @@
-// The server's accounts (not the user records this device holds): who they are, their role
-// and team, whether they may sign in; a new user, a change of role or team, a new password,
-// disabling and enabling — each on the server, the list read again after it.
+// The server's accounts: who they are, their role and team, whether they may sign in; a new
+// user, a change of role or team, a new password, disabling and enabling — each on the server,
+// the list read again after it. Beside them each person's department and position from their
+// user record on this device (the employee profile), changed in a dialog like any record.
 
-import { KeyOutlined, PlusOutlined, ReloadOutlined, StopOutlined, CheckCircleOutlined, EditOutlined } from "@ant-design/icons";
+import { KeyOutlined, PlusOutlined, ReloadOutlined, StopOutlined, CheckCircleOutlined, EditOutlined, IdcardOutlined } from "@ant-design/icons";
 import { App as AntApp, Button, Table, Tag, Tooltip } from "antd";
 import type { ButtonProps, TableColumnsType } from "antd";
 import type { HTMLAttributes } from "react";
 import { useState } from "react";
-import type { Account } from "../../api";
+import type { Account, Item } from "../../api";
 import { errorText } from "../../errors";
 import { useCrm } from "../../state";
 import { useIsNarrow, useIsPhone } from "../../components/useIsPhone";
+import { ProfileDialog } from "./ProfileDialog";
 import { ServerAlert } from "./ServerAlert";
 import { ChangeUserDialog, NewUserDialog, PasswordDialog } from "./UserDialogs";
 import { useServerData } from "./useServerData";
 
-type Dialog = { type: "new" } | { type: "change" | "password"; account: Account } | null;
+type Dialog = { type: "new" } | { type: "change" | "password" | "profile"; account: Account } | null;
 
 export function Users() {
   const { crm, t } = useCrm();
@@ -61,6 +63,13 @@ export function Users() {
       {dialog?.type === "change" && (
         <ChangeUserDialog account={dialog.account} teams={teams} onClose={() => setDialog(null)} onDone={() => done(t("form.saved"))} />
       )}
+      {dialog?.type === "profile" && (
+        <ProfileDialog
+          account={dialog.account}
+          onClose={() => setDialog(null)}
+          onDone={() => done(t("users.profile_saved", { name: dialog.account.display_name || dialog.account.username }))}
+        />
+      )}
       {dialog?.type === "password" && (
         <PasswordDialog
           account={dialog.account}
@@ -78,8 +87,15 @@ function teamCodes(accounts: Account[] | null): string[] {
   return [...new Set((accounts ?? []).map((a) => a.team).filter((t): t is string => !!t))].sort();
 }
 
+/// A person's department and position, from their user record on this device (empty until it
+/// has synced here).
+function profileOf(users: Item[], account: Account): { department: string; position: string } {
+  const f = users.find((u) => u.id === account.id)?.fields ?? {};
+  return { department: typeof f.department === "string" ? f.department : "", position: typeof f.position === "string" ? f.position : "" };
+}
+
 function useColumns(open: (d: Dialog) => void, reload: () => void): TableColumnsType<Account> {
-  const { t } = useCrm();
+  const { t, users } = useCrm();
   const phone = useIsPhone();
   const actions = { title: t("admin.actions"), key: "actions", render: (_: unknown, a: Account) => <UserActions account={a} open={open} reload={reload} /> };
   const role = (a: Account) => (
@@ -105,6 +121,9 @@ function useColumns(open: (d: Dialog) => void, reload: () => void): TableColumns
           <div className="cell-stack">
             <strong>{a.display_name}</strong>
             <span className="muted small">{a.username}</span>
+            <span className="muted small" data-testid="user-work">
+              {[profileOf(users, a).department, profileOf(users, a).position].filter(Boolean).join(" · ")}
+            </span>
             <span className="row-tags">
               {role(a)}
               {a.team && <Tag>{a.team}</Tag>}
@@ -126,6 +145,8 @@ function useColumns(open: (d: Dialog) => void, reload: () => void): TableColumns
     { title: t("admin.username"), dataIndex: "username", key: "username", sorter: (a, b) => a.username.localeCompare(b.username) },
     { title: t("admin.role"), key: "role", render: (_, a) => role(a) },
     { title: t("users.team"), key: "team", render: (_, a) => a.team ?? <span className="muted">{t("users.no_team")}</span> },
+    { title: t("field.department"), key: "department", render: (_, a) => <span data-testid="user-department">{profileOf(users, a).department}</span> },
+    { title: t("field.position"), key: "position", render: (_, a) => <span data-testid="user-position">{profileOf(users, a).position}</span> },
     { title: t("users.status"), key: "disabled", render: (_, a) => state(a) },
     actions,
   ];
@@ -164,6 +185,9 @@ function UserActions({ account, open, reload }: { account: Account; open: (d: Di
     <div className="row-actions actions">
       <Button icon={<EditOutlined />} onClick={() => open({ type: "change", account })} aria-label={t("users.change")} title={t("users.change")} data-testid="user-change">
         {label(t("users.change"))}
+      </Button>
+      <Button icon={<IdcardOutlined />} onClick={() => open({ type: "profile", account })} aria-label={t("users.profile")} title={t("users.profile")} data-testid="user-profile">
+        {label(t("users.profile"))}
       </Button>
       <Button icon={<KeyOutlined />} onClick={() => open({ type: "password", account })} aria-label={t("users.password_reset")} title={t("users.password_reset")} data-testid="user-password">
         {label(t("users.password_reset"))}
