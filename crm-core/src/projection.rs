@@ -71,6 +71,7 @@ CREATE TABLE dup_keys (kind TEXT NOT NULL, key TEXT NOT NULL, record_id TEXT NOT
 CREATE INDEX dup_keys_record ON dup_keys(record_id);
 CREATE TABLE search_docs (rowid INTEGER PRIMARY KEY, record_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, text TEXT NOT NULL, deleted INTEGER NOT NULL);
 CREATE VIRTUAL TABLE search_fts USING fts5(text, tokenize = 'trigram');
+CREATE TABLE search_pending (rowid INTEGER PRIMARY KEY);
 ",
     );
     sql
@@ -84,7 +85,7 @@ pub fn drop_all(conn: &Connection) -> Result<()> {
     }
     sql.push_str(
         "DROP TABLE IF EXISTS record_tags; DROP TABLE IF EXISTS dup_keys;
-         DROP TABLE IF EXISTS search_docs; DROP TABLE IF EXISTS search_fts;",
+         DROP TABLE IF EXISTS search_docs; DROP TABLE IF EXISTS search_fts; DROP TABLE IF EXISTS search_pending;",
     );
     conn.execute_batch(&sql)?;
     Ok(())
@@ -191,6 +192,24 @@ pub fn write(conn: &Connection, p: &Prepared) -> Result<()> {
     Ok(())
 }
 
+/// [`write`] for a record that has no read-model rows yet: nothing to replace.
+pub fn write_new(conn: &Connection, p: &Prepared) -> Result<()> {
+    let id = p.id.as_str();
+    conn.prepare_cached(upsert_sql(p.kind))?.execute(rusqlite::params_from_iter(&p.row))?;
+    let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO record_tags (tag, record_id) VALUES (?, ?)")?;
+    for tag in &p.tags {
+        insert.execute(params![tag, id])?;
+    }
+    let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO dup_keys (kind, key, record_id) VALUES (?, ?, ?)")?;
+    for key in &p.dup_keys {
+        insert.execute(params![p.kind.as_str(), key, id])?;
+    }
+    if let Some(text) = &p.search_text {
+        search::index_new(conn, id, p.kind, text, p.deleted)?;
+    }
+    Ok(())
+}
+
 fn to_sql(value: Option<&FieldValue>) -> Sql {
     match value {
         None => Sql::Null,
@@ -223,6 +242,7 @@ pub fn column_json(ty: FieldType, value: rusqlite::types::ValueRef<'_>) -> Json 
 /// Every read model as text, independent of insertion order: two replicas with the same
 /// documents give the same dump, and so does a rebuild. For checks and diagnostics.
 pub fn dump(conn: &Connection) -> Result<String> {
+    search::flush(conn)?;
     let mut queries: Vec<String> =
         Kind::ALL.iter().map(|k| format!("SELECT * FROM {} ORDER BY id", k.table())).collect();
     queries.push("SELECT * FROM record_tags ORDER BY record_id, tag".into());

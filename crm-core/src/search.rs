@@ -33,12 +33,14 @@ pub fn text(spec: &KindSpec, read: impl Fn(&FieldSpec) -> Option<FieldValue>) ->
     }
 }
 
+/// Record a record's search text. The trigram index follows in [`flush`]: FTS5 writes out its
+/// pending terms at every statement that touches it, so one statement per record would make a
+/// segment per record (and merge them again); one statement per batch makes one.
 pub fn index(conn: &Connection, id: &str, kind: Kind, text: &str, deleted: bool) -> Result<()> {
     let existing: Option<i64> =
         conn.prepare_cached("SELECT rowid FROM search_docs WHERE record_id = ?")?.query_row([id], |r| r.get(0)).ok();
     let rowid = match existing {
         Some(rowid) => {
-            conn.prepare_cached("DELETE FROM search_fts WHERE rowid = ?")?.execute([rowid])?;
             conn.prepare_cached("UPDATE search_docs SET text = ?, deleted = ? WHERE rowid = ?")?
                 .execute(params![text, deleted, rowid])?;
             rowid
@@ -49,10 +51,45 @@ pub fn index(conn: &Connection, id: &str, kind: Kind, text: &str, deleted: bool)
             conn.last_insert_rowid()
         }
     };
-    if !deleted {
-        conn.prepare_cached("INSERT INTO search_fts (rowid, text) VALUES (?, ?)")?.execute(params![rowid, text])?;
-    }
+    conn.prepare_cached("INSERT OR IGNORE INTO search_pending (rowid) VALUES (?)")?.execute([rowid])?;
     Ok(())
+}
+
+/// [`index`] for a record that has no search row yet.
+pub fn index_new(conn: &Connection, id: &str, kind: Kind, text: &str, deleted: bool) -> Result<()> {
+    conn.prepare_cached("INSERT INTO search_docs (record_id, kind, text, deleted) VALUES (?, ?, ?, ?)")?
+        .execute(params![id, kind.as_str(), text, deleted])?;
+    conn.prepare_cached("INSERT INTO search_pending (rowid) VALUES (?)")?.execute([conn.last_insert_rowid()])?;
+    Ok(())
+}
+
+/// Bring the trigram index up to date with `search_docs` for every row [`index`] marked. Runs
+/// before every search and at the end of batch writes (imports, sync); safe to repeat, and a
+/// crash part-way leaves the rows marked for the next one.
+pub fn flush(conn: &Connection) -> Result<()> {
+    let pending: bool =
+        conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM search_pending)")?.query_row([], |r| r.get(0))?;
+    if !pending {
+        return Ok(());
+    }
+    let own = conn.is_autocommit();
+    if own {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+    }
+    let flushed = (|| -> Result<()> {
+        conn.prepare_cached("DELETE FROM search_fts WHERE rowid IN (SELECT rowid FROM search_pending)")?.execute([])?;
+        conn.prepare_cached(
+            "INSERT INTO search_fts (rowid, text)
+             SELECT d.rowid, d.text FROM search_docs d JOIN search_pending p ON p.rowid = d.rowid WHERE d.deleted = 0",
+        )?
+        .execute([])?;
+        conn.prepare_cached("DELETE FROM search_pending")?.execute([])?;
+        Ok(())
+    })();
+    if own {
+        conn.execute_batch(if flushed.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+    }
+    flushed
 }
 
 /// Ids and kinds of matching records (not deleted), at most `limit`, in index order.
@@ -63,6 +100,7 @@ pub fn candidates(conn: &Connection, query: &str, limit: usize) -> Result<Vec<(S
     if q.is_empty() {
         return Ok(Vec::new());
     }
+    flush(conn)?;
     let limit = limit as i64;
     let mut rows = Vec::new();
     if q.chars().count() >= 3 {

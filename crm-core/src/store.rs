@@ -113,6 +113,9 @@ pub struct Store {
     pub(crate) cache: DocCache,
     pub(crate) me: Identity,
     pub(crate) actor: ActorId,
+    /// Custom field definitions read once for a batch that writes none (an import's plan):
+    /// `Some` only inside [`Store::with_custom_defs_pinned`].
+    pinned_defs: std::cell::RefCell<Option<std::collections::HashMap<Kind, Vec<crate::custom::Def>>>>,
     /// Held while the store is open (see [`Store::open`]).
     _lock: std::fs::File,
 }
@@ -161,7 +164,14 @@ impl Store {
         }
         let me = load_or_create_identity(&conn)?;
         let actor = ActorId::from(hex_decode(&me.actor).ok_or_else(|| Error::Corrupt("bad actor id in meta".into()))?);
-        let mut store = Store { conn, cache: DocCache::new(CACHE_DOCS), me, actor, _lock: lock };
+        let mut store = Store {
+            conn,
+            cache: DocCache::new(CACHE_DOCS),
+            me,
+            actor,
+            pinned_defs: std::cell::RefCell::new(None),
+            _lock: lock,
+        };
         let ddl = projection::ddl();
         if store.meta("projection_ddl")?.as_deref() != Some(ddl.as_str()) {
             store.rebuild_projections()?;
@@ -373,6 +383,28 @@ impl Store {
         }
     }
 
+    /// Run `f` (which writes no custom field definitions) reading each kind's definitions
+    /// once instead of at every record it checks.
+    pub(crate) fn with_custom_defs_pinned<T>(&mut self, f: impl FnOnce(&mut Store) -> T) -> T {
+        *self.pinned_defs.borrow_mut() = Some(std::collections::HashMap::new());
+        let out = f(self);
+        *self.pinned_defs.borrow_mut() = None;
+        out
+    }
+
+    /// The custom field definitions of `kind` (see [`crate::custom::defs`]).
+    fn custom_defs(&self, kind: Kind) -> Result<Vec<crate::custom::Def>> {
+        if let Some(pinned) = self.pinned_defs.borrow_mut().as_mut() {
+            if let Some(defs) = pinned.get(&kind) {
+                return Ok(defs.clone());
+            }
+            let defs = crate::custom::defs(&self.conn, kind)?;
+            pinned.insert(kind, defs.clone());
+            return Ok(defs);
+        }
+        crate::custom::defs(&self.conn, kind)
+    }
+
     /// Rules of particular kinds that need what this device holds: custom values against
     /// their definitions (normalised in place), a definition's own rules, and what each
     /// setting key takes.
@@ -398,7 +430,7 @@ impl Store {
         if crate::custom::customizable(kind) {
             let at = out.iter().position(|(f, _)| f.name == crate::custom::FIELD);
             if at.is_some() || target.is_none() {
-                let defs = crate::custom::defs(&self.conn, kind)?;
+                let defs = self.custom_defs(kind)?;
                 let values = match at.and_then(|i| out[i].1.as_ref()) {
                     Some(FieldValue::Custom(map)) => map.clone(),
                     _ => std::collections::BTreeMap::new(),
@@ -545,6 +577,7 @@ impl Store {
         for (kind, fields) in parsed {
             ids.push(create_in(&tx, &self.me, &self.actor, kind, None, fields)?);
         }
+        crate::search::flush(&tx)?;
         tx.commit()?;
         Ok(ids)
     }
@@ -554,7 +587,7 @@ impl Store {
     /// and documents held in memory are dropped so the next read loads what is on disk.
     pub(crate) fn in_one_transaction<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
-        match f(self) {
+        match f(self).and_then(|v| crate::search::flush(&self.conn).map(|()| v)) {
             Ok(v) => {
                 self.conn.execute_batch("COMMIT")?;
                 Ok(v)
@@ -659,6 +692,7 @@ impl Store {
             if let Some(cursor) = cursor {
                 set_meta(&tx, "sync_cursor", &cursor.to_string())?;
             }
+            crate::search::flush(&tx)?;
             tx.commit()?;
             Ok::<_, Error>(())
         })();
@@ -733,6 +767,7 @@ impl Store {
                 projection::project(&tx, id, &mut doc)?;
             }
         }
+        crate::search::flush(&tx)?;
         set_meta(&tx, "projection_ddl", &ddl)?;
         tx.commit()?;
         Ok(ids.len())
@@ -862,8 +897,35 @@ pub(crate) fn create_in(
     let mut doc = RecordDoc::create(actor, kind, now_ms(), &me.user_id, set)?;
     let mut change =
         doc.commit(&me.user_id, now_secs()).ok_or_else(|| Error::Corrupt("a new record produced no change".into()))?;
-    write_local(tx, &id, &mut doc, &mut change)?;
+    write_new(tx, &id, &mut doc, &mut change)?;
     Ok(id)
+}
+
+/// [`write_local`] of a record made just now: nothing of it is stored yet, so nothing is
+/// looked up, counted or replaced (an import writes tens of thousands of these).
+fn write_new(tx: &Connection, id: &str, doc: &mut RecordDoc, change: &mut Change) -> Result<()> {
+    use crate::sync::protocol::{MAX_CHANGE_BYTES, MAX_RECORD_BYTES};
+    let bytes = change.bytes().len();
+    if bytes > MAX_CHANGE_BYTES.min(MAX_RECORD_BYTES) {
+        return Err(Error::TooLarge { bytes, max: MAX_CHANGE_BYTES.min(MAX_RECORD_BYTES) });
+    }
+    let hash = change.hash();
+    tx.prepare_cached("INSERT INTO changes (doc_id, hash, bytes) VALUES (?, ?, ?)")?.execute(params![
+        id,
+        hash.0.as_slice(),
+        change.bytes().as_ref()
+    ])?;
+    tx.prepare_cached("INSERT INTO outbox (doc_id, hash, created_at) VALUES (?, ?, ?)")?.execute(params![
+        id,
+        hash.0.as_slice(),
+        now_ms()
+    ])?;
+    tx.prepare_cached("INSERT INTO docs (id, kind, change_rows) VALUES (?, ?, 1)")?
+        .execute(params![id, doc.kind().map(Kind::as_str)])?;
+    match projection::prepare(id, doc) {
+        Some(rows) => projection::write_new(tx, &rows),
+        None => Ok(()),
+    }
 }
 
 /// Store a local change with its outbox entry and refresh the read models.

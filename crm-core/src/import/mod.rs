@@ -606,6 +606,10 @@ impl Store {
 
     /// Every row of the sheet as the import would take it.
     fn plan(&mut self, kind: Kind, sheet: &Sheet, options: &Options) -> Result<(Vec<Column>, Vec<Row>)> {
+        self.with_custom_defs_pinned(|store| store.plan_rows(kind, sheet, options))
+    }
+
+    fn plan_rows(&mut self, kind: Kind, sheet: &Sheet, options: &Options) -> Result<(Vec<Column>, Vec<Row>)> {
         if !importable_kind(kind) {
             return Err(Error::Refused {
                 code: "kind_not_importable",

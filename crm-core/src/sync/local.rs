@@ -87,6 +87,7 @@ impl Store {
         if cursor > 0 {
             set_meta(&tx, "sync_cursor", &cursor.to_string())?;
         }
+        crate::search::flush(&tx)?;
         tx.commit()?;
         Ok(changed)
     }
