@@ -322,6 +322,9 @@ pub enum Request {
         batch: String,
         #[serde(default)]
         format: Option<String>,
+        /// Words for the reason codes, in the app's language (`{"required": "必填"}`).
+        #[serde(default)]
+        reasons: Option<std::collections::HashMap<String, String>>,
     },
     /// An administration or export request to the sync server, made with this device's token
     /// (`docs/protocol.md`, *Administration and export*): only paths under `/api/admin/` and
@@ -545,7 +548,7 @@ impl Store {
             },
             Request::ImportRevert { batch } => Response::ImportReverted(self.import_revert(&record_id(&batch)?)?),
             Request::Imports {} => Response::Imports { items: self.imports()? },
-            Request::ImportRejected { batch, format } => {
+            Request::ImportRejected { batch, format, reasons } => {
                 use base64::Engine;
                 let format = match format.as_deref().unwrap_or("xlsx") {
                     "xlsx" => crate::sheet::Format::Xlsx,
@@ -553,7 +556,7 @@ impl Store {
                     other => return Err(Error::field("format", "invalid_choice").with_value(other, &["xlsx", "csv"])),
                 };
                 let batch = record_id(&batch)?;
-                let bytes = self.import_rejected_file(&batch, format)?;
+                let bytes = self.import_rejected_file(&batch, format, reasons.as_ref())?;
                 let ext = if format == crate::sheet::Format::Csv { "csv" } else { "xlsx" };
                 Response::File {
                     name: format!("rejected-{}.{ext}", &batch[..8.min(batch.len())]),

@@ -148,6 +148,12 @@ fn a_messy_xlsx_is_guessed_normalised_and_checked_row_by_row_before_anything_is_
         "{:?}",
         rejected.rows[1]
     );
+    // In the app's words, when it gives them.
+    let file = r.call(json!({"op": "import_rejected", "batch": batch.id, "format": "csv",
+        "reasons": {"unknown_dictionary_value": "不在字典中"}}));
+    let csv = base64::engine::general_purpose::STANDARD.decode(file["data"].as_str().unwrap()).unwrap();
+    let worded = sheet::read("rejected.csv", &csv).unwrap();
+    assert!(worded.rows[1].last().unwrap().contains("等级: 不在字典中 (Z类)"), "{:?}", worded.rows[1]);
     let mut fixed = rejected.clone();
     for row in &mut fixed.rows {
         row.pop();

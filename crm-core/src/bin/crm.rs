@@ -351,7 +351,7 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
             );
             if let Some(out) = flag(args, "--rejected") {
                 let format = crm_core::sheet::Format::of(&out).ok_or("--rejected names a .xlsx or .csv file")?;
-                let bytes = store.import_rejected_file(&batch.id, format).map_err(|e| e.to_string())?;
+                let bytes = store.import_rejected_file(&batch.id, format, None).map_err(|e| e.to_string())?;
                 std::fs::write(&out, bytes).map_err(|e| format!("cannot write {out}: {e}"))?;
                 println!("rejected rows written to {out}");
             }

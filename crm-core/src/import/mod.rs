@@ -382,7 +382,7 @@ impl Store {
                         Action::Skip { .. } => {}
                         Action::Reject => {
                             let cells = sheet.rows.get(row.line - FIRST_LINE).cloned().unwrap_or_default();
-                            let reason = reason_text(&row.errors, &columns);
+                            let reason = json!(reasons(&row.errors, &columns)).to_string();
                             store.conn.execute(
                                 "INSERT OR REPLACE INTO import_rejected (batch, line, cells, reason) VALUES (?, ?, ?, ?)",
                                 params![batch, row.line as i64, json!(cells).to_string(), reason],
@@ -582,7 +582,12 @@ impl Store {
 
     /// The rows an import refused, as a spreadsheet: the file's own columns and a reason
     /// column (原因 / reason), to fix and import again.
-    pub fn import_rejected_file(&self, batch: &str, format: sheet::Format) -> Result<Vec<u8>> {
+    pub fn import_rejected_file(
+        &self,
+        batch: &str,
+        format: sheet::Format,
+        words: Option<&HashMap<String, String>>,
+    ) -> Result<Vec<u8>> {
         let headers: String = self
             .conn
             .query_row("SELECT headers FROM import_batches WHERE id = ?", [batch], |r| r.get(0))
@@ -597,7 +602,7 @@ impl Store {
                 let cells: String = r.get(0)?;
                 let mut cells: Vec<String> = serde_json::from_str(&cells).unwrap_or_default();
                 cells.resize(headers.len() - 1, String::new());
-                cells.push(r.get(1)?);
+                cells.push(reason_words(&r.get::<_, String>(1)?, words));
                 Ok(cells)
             })?
             .collect::<Result<_, _>>()?;
@@ -935,7 +940,9 @@ fn count(counts: &mut Counts, row: &Row) {
 }
 
 /// A rejected row's reasons for people: `列名: reason (value)` each, `;`-separated.
-fn reason_text(errors: &[FieldError], columns: &[Column]) -> String {
+/// Why a row was refused, per error: the file's column it is about, the reason's code and the
+/// value it had. Kept as JSON and put in words when the rejected-rows file is made.
+fn reasons(errors: &[FieldError], columns: &[Column]) -> Vec<Json> {
     errors
         .iter()
         .map(|e| {
@@ -948,9 +955,24 @@ fn reason_text(errors: &[FieldError], columns: &[Column]) -> String {
                     columns.iter().find(|c| c.target.as_deref() == Some(e.field.as_str())).map(|c| c.header.clone())
                 })
                 .unwrap_or_else(|| e.field.clone());
-            match e.params.get("value").and_then(Json::as_str) {
-                Some(v) => format!("{header}: {} ({v})", e.reason),
-                None => format!("{header}: {}", e.reason),
+            json!({ "header": header, "reason": e.reason, "value": e.params.get("value") })
+        })
+        .collect()
+}
+
+/// A refused row's reasons in words: `等级: 不在字典中 (Z类)` with `words` from the app's
+/// language (reason code → words), the codes themselves without. Batches from before the
+/// reasons were kept as JSON have their text already.
+fn reason_words(stored: &str, words: Option<&HashMap<String, String>>) -> String {
+    let Ok(Json::Array(list)) = serde_json::from_str::<Json>(stored) else { return stored.to_string() };
+    list.iter()
+        .map(|e| {
+            let code = e["reason"].as_str().unwrap_or_default();
+            let said = words.and_then(|w| w.get(code)).map(String::as_str).unwrap_or(code);
+            let header = e["header"].as_str().unwrap_or_default();
+            match e["value"].as_str() {
+                Some(v) => format!("{header}: {said} ({v})"),
+                None => format!("{header}: {said}"),
             }
         })
         .collect::<Vec<_>>()
