@@ -849,7 +849,6 @@ pub(crate) fn create_in(
     id: Option<String>,
     mut fields: Vec<(&'static FieldSpec, Option<FieldValue>)>,
 ) -> Result<String> {
-    let spec = kind.spec();
     let id = match (kind, id) {
         (_, Some(id)) => {
             let exists = doc_exists(tx, &id)?;
@@ -878,42 +877,143 @@ pub(crate) fn create_in(
         }
         (_, None) => Uuid::now_v7().to_string(),
     };
-    if let (Some(prefix), Some(code_field)) = (spec.code_prefix, spec.field("code")) {
-        if !fields.iter().any(|(f, v)| f.name == "code" && v.is_some()) {
-            let key = format!("code_seq:{prefix}");
-            let next: i64 = tx
-                .prepare_cached("SELECT value FROM meta WHERE key = ?")?
-                .query_row([&key], |r| r.get::<_, String>(0))
-                .optional()?
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-                + 1;
-            set_meta(tx, &key, &next.to_string())?;
-            fields.retain(|(f, _)| f.name != "code");
-            fields.push((code_field, Some(FieldValue::Str(format!("{prefix}-{}-{next:05}", me.code_prefix)))));
+    let mut minted = Minted::default();
+    minted.mint(tx, me, kind, &mut fields)?;
+    minted.save(tx)?;
+    let built = build_new(me, actor, kind, id, fields)?;
+    write_new(tx, &built)?;
+    Ok(built.id)
+}
+
+/// Create many records, given their ids (a customer's contacts name it), in one transaction:
+/// codes are minted in order, then the costly part that needs no database — each document
+/// and its first change, and its read-model rows — is done on every core, and the rows are
+/// written in order. An import's chunk goes through here.
+pub(crate) fn create_many(
+    tx: &Connection,
+    me: &Identity,
+    actor: &ActorId,
+    records: Vec<(Kind, String, Fields)>,
+) -> Result<()> {
+    let mut minted = Minted::default();
+    let mut records = records;
+    for (kind, _, fields) in &mut records {
+        minted.mint(tx, me, *kind, fields)?;
+    }
+    minted.save(tx)?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let per = records.len().div_ceil(threads).max(1);
+    let mut parts: Vec<Vec<_>> = Vec::new();
+    while !records.is_empty() {
+        let rest = records.split_off(per.min(records.len()));
+        parts.push(std::mem::replace(&mut records, rest));
+    }
+    let built: Vec<Result<Vec<Built>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| {
+                scope.spawn(move || {
+                    part.into_iter().map(|(kind, id, fields)| build_new(me, actor, kind, id, fields)).collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(Error::Corrupt("building records failed".into()))))
+            .collect()
+    });
+    for part in built {
+        for record in part? {
+            write_new(tx, &record)?;
         }
     }
+    Ok(())
+}
+
+/// A record's validated fields, as they are written.
+pub(crate) type Fields = Vec<(&'static FieldSpec, Option<FieldValue>)>;
+
+/// Codes minted in one transaction: each prefix's counter read once and saved once.
+#[derive(Default)]
+struct Minted(BTreeMap<&'static str, i64>);
+
+impl Minted {
+    /// Give a new record of `kind` that has no code the next one.
+    fn mint(
+        &mut self,
+        tx: &Connection,
+        me: &Identity,
+        kind: Kind,
+        fields: &mut Vec<(&'static FieldSpec, Option<FieldValue>)>,
+    ) -> Result<()> {
+        let spec = kind.spec();
+        let (Some(prefix), Some(code_field)) = (spec.code_prefix, spec.field("code")) else { return Ok(()) };
+        if fields.iter().any(|(f, v)| f.name == "code" && v.is_some()) {
+            return Ok(());
+        }
+        let next = match self.0.get(prefix) {
+            Some(n) => n + 1,
+            None => {
+                tx.prepare_cached("SELECT value FROM meta WHERE key = ?")?
+                    .query_row([format!("code_seq:{prefix}")], |r| r.get::<_, String>(0))
+                    .optional()?
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .unwrap_or(0)
+                    + 1
+            }
+        };
+        self.0.insert(prefix, next);
+        fields.retain(|(f, _)| f.name != "code");
+        fields.push((code_field, Some(FieldValue::Str(format!("{prefix}-{}-{next:05}", me.code_prefix)))));
+        Ok(())
+    }
+
+    fn save(&self, tx: &Connection) -> Result<()> {
+        for (prefix, n) in &self.0 {
+            set_meta(tx, &format!("code_seq:{prefix}"), &n.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+/// A new record as it will be stored: its document's first change and its read-model rows.
+struct Built {
+    id: String,
+    kind: Kind,
+    /// The first change, encoded as it is stored and pushed, and its hash.
+    bytes: Vec<u8>,
+    hash: automerge::ChangeHash,
+    rows: Option<projection::Prepared>,
+}
+
+fn build_new(
+    me: &Identity,
+    actor: &ActorId,
+    kind: Kind,
+    id: String,
+    fields: Vec<(&'static FieldSpec, Option<FieldValue>)>,
+) -> Result<Built> {
     let set = fields.iter().filter_map(|(field, value)| value.as_ref().map(|v| (*field, v)));
     let mut doc = RecordDoc::create(actor, kind, now_ms(), &me.user_id, set)?;
     let mut change =
         doc.commit(&me.user_id, now_secs()).ok_or_else(|| Error::Corrupt("a new record produced no change".into()))?;
-    write_new(tx, &id, &mut doc, &mut change)?;
-    Ok(id)
+    let rows = projection::prepare(&id, &mut doc);
+    Ok(Built { id, kind, bytes: change.bytes().into_owned(), hash: change.hash(), rows })
 }
 
 /// [`write_local`] of a record made just now: nothing of it is stored yet, so nothing is
 /// looked up, counted or replaced (an import writes tens of thousands of these).
-fn write_new(tx: &Connection, id: &str, doc: &mut RecordDoc, change: &mut Change) -> Result<()> {
+fn write_new(tx: &Connection, record: &Built) -> Result<()> {
     use crate::sync::protocol::{MAX_CHANGE_BYTES, MAX_RECORD_BYTES};
-    let bytes = change.bytes().len();
+    let (id, hash) = (record.id.as_str(), record.hash);
+    let bytes = record.bytes.len();
     if bytes > MAX_CHANGE_BYTES.min(MAX_RECORD_BYTES) {
         return Err(Error::TooLarge { bytes, max: MAX_CHANGE_BYTES.min(MAX_RECORD_BYTES) });
     }
-    let hash = change.hash();
     tx.prepare_cached("INSERT INTO changes (doc_id, hash, bytes) VALUES (?, ?, ?)")?.execute(params![
         id,
         hash.0.as_slice(),
-        change.bytes().as_ref()
+        record.bytes
     ])?;
     tx.prepare_cached("INSERT INTO outbox (doc_id, hash, created_at) VALUES (?, ?, ?)")?.execute(params![
         id,
@@ -921,9 +1021,9 @@ fn write_new(tx: &Connection, id: &str, doc: &mut RecordDoc, change: &mut Change
         now_ms()
     ])?;
     tx.prepare_cached("INSERT INTO docs (id, kind, change_rows) VALUES (?, ?, 1)")?
-        .execute(params![id, doc.kind().map(Kind::as_str)])?;
-    match projection::prepare(id, doc) {
-        Some(rows) => projection::write_new(tx, &rows),
+        .execute(params![id, record.kind.as_str()])?;
+    match &record.rows {
+        Some(rows) => projection::write_new(tx, rows),
         None => Ok(()),
     }
 }

@@ -358,19 +358,23 @@ impl Store {
             // One transaction per chunk: an interrupted import keeps whole chunks, each
             // recorded in the batch, so a revert still undoes all of it.
             self.in_one_transaction(|store| {
+                // New records are made together (on every core); updates one by one.
+                let mut new = Vec::new();
                 for row in chunk {
                     count(&mut counts, &row);
                     match &row.action {
                         Action::Create => {
-                            let id = crate::store::create_in(&store.conn, &store.me, &store.actor, kind, None, row.parsed)?;
+                            let id = Uuid::now_v7().to_string();
                             seq += 1;
                             item(&store.conn, &batch, seq, &id, "created", None)?;
+                            // The customer before its contacts: in this order they are pushed.
+                            new.push((kind, id.clone(), row.parsed));
                             for mut contact in row.contacts {
                                 contact.push((contact_customer, Some(FieldValue::Str(id.clone()))));
-                                let cid =
-                                    crate::store::create_in(&store.conn, &store.me, &store.actor, Kind::Contact, None, contact)?;
+                                let cid = Uuid::now_v7().to_string();
                                 seq += 1;
                                 item(&store.conn, &batch, seq, &cid, "created", None)?;
+                                new.push((Kind::Contact, cid, contact));
                             }
                         }
                         Action::Update { id } => {
@@ -390,7 +394,7 @@ impl Store {
                         }
                     }
                 }
-                Ok(())
+                crate::store::create_many(&store.conn, &store.me, &store.actor, new)
             })?;
             done += chunk_len;
             progress(done, total);
