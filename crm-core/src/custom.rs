@@ -33,6 +33,7 @@ pub struct Def {
     pub required: bool,
     pub in_list: bool,
     pub in_filter: bool,
+    pub sort_order: i64,
     pub active: bool,
 }
 
@@ -61,7 +62,7 @@ pub fn valid_key(key: &str) -> bool {
 /// ones (`active: false`) included.
 pub fn defs(conn: &Connection, kind: Kind) -> Result<Vec<Def>> {
     let mut st = conn.prepare_cached(
-        "SELECT id, key, label_zh, label_en, type, options, required, in_list, in_filter, active
+        "SELECT id, key, label_zh, label_en, type, options, required, in_list, in_filter, active, sort_order
          FROM p_custom_field WHERE of_kind = ? AND deleted_at IS NULL
          ORDER BY IFNULL(sort_order, 0), key",
     )?;
@@ -78,6 +79,7 @@ pub fn defs(conn: &Connection, kind: Kind) -> Result<Vec<Def>> {
             in_list: r.get::<_, Option<bool>>(7)?.unwrap_or(false),
             in_filter: r.get::<_, Option<bool>>(8)?.unwrap_or(false),
             active: r.get::<_, Option<bool>>(9)?.unwrap_or(true),
+            sort_order: r.get::<_, Option<i64>>(10)?.unwrap_or(0),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -231,6 +233,7 @@ mod tests {
             required: false,
             in_list: false,
             in_filter: false,
+            sort_order: 0,
             active: true,
         }
     }

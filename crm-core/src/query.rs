@@ -429,10 +429,24 @@ impl Store {
                     errors.push(FieldError::new(name.clone(), "unknown_filter"));
                     continue;
                 }
-                let text = |v: &Json| match v {
-                    Json::String(s) => Sql::Text(s.clone()),
-                    other => Sql::Text(other.to_string()),
+                // As the field's type keeps values (`09` is the number `9`).
+                let def = crate::custom::defs(&self.conn, kind)?.into_iter().find(|d| d.key == key);
+                let text = |v: &Json| {
+                    let raw = match v {
+                        Json::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    let normal = def.as_ref().and_then(|d| crate::custom::normalise(d, &raw).ok().flatten());
+                    Sql::Text(normal.unwrap_or(raw))
                 };
+                if value.is_object() {
+                    errors.push(FieldError::with(
+                        name.clone(),
+                        "bad_range",
+                        json!({"expected": "a value, a list or null"}),
+                    ));
+                    continue;
+                }
                 args.push(Sql::Text(format!("$.{key}")));
                 match value {
                     Json::Array(values) if !values.is_empty() => {

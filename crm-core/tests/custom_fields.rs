@@ -78,6 +78,10 @@ fn definitions_sync_and_values_are_checked_against_them() {
     assert_eq!(list(&mut sales, json!({"custom_fields.channel": "加盟"})), [a.as_str()]);
     assert_eq!(list(&mut sales, json!({"custom_fields.channel": null})), [b.as_str()]);
     assert_eq!(list(&mut sales, json!({"custom_fields.shop_area": ["80", "1"]})), [b.as_str()]);
+    assert_eq!(list(&mut sales, json!({"custom_fields.shop_area": "080.0"})), [b.as_str()], "as the type keeps it");
+    let range =
+        sales.try_call(json!({"op": "list", "kind": "customer", "filter": {"custom_fields.shop_area": {"from": "1"}}}));
+    assert_eq!(reasons(&range), [("custom_fields.shop_area".into(), "bad_range".into())]);
     let items = sales.call(json!({"op": "list", "kind": "customer", "filter": {"custom_fields.channel": "加盟"}}));
     assert_eq!(items["items"][0]["fields"]["custom_fields"]["shop_area"], "120.5");
     let bad = sales.try_call(json!({"op": "list", "kind": "customer", "filter": {"custom_fields.x')--": "1"}}));

@@ -332,7 +332,9 @@ async fn restore_backup(
     tokio::task::spawn_blocking(move || crate::db::backup(&path, &to, &by))
         .await
         .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()))??;
-    let epoch = state.restore(from, actor).await?;
+    // The backup entry of the kept copy went into the database just replaced: the restore's
+    // entry names it instead.
+    let epoch = state.restore(from, actor, json!({"kept": kept})).await?;
     Ok(Json(json!({"restored": name, "kept": kept, "epoch": epoch})).into_response())
 }
 

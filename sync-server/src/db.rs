@@ -408,8 +408,14 @@ impl ServerDb {
 
     /// Replace this database's contents with a backup while the server runs (see
     /// [`restore_live`]); reopen it afterwards. Returns the new epoch.
-    pub fn restore_from(&mut self, from: &Path, by: &audit::Actor) -> Result<String, DbError> {
-        restore_live(&mut self.conn, from, by)
+    /// `detail` goes into the restore's audit entry (the backup kept of the state before).
+    pub fn restore_from(
+        &mut self,
+        from: &Path,
+        by: &audit::Actor,
+        detail: serde_json::Value,
+    ) -> Result<String, DbError> {
+        restore_live(&mut self.conn, from, by, detail)
     }
 
     pub fn connection(&self) -> &Connection {
@@ -1202,8 +1208,14 @@ fn check_record(
             return Ok(Err(reason));
         }
     }
-    let mut problems: Vec<String> =
-        doc.problems(kind).into_iter().map(|p| format!("{}: {}", p.field, p.reason)).collect();
+    // A genesis holds the subject's identity only (it is the same on every device); the
+    // fields it still lacks come in the author's next change.
+    let mut problems: Vec<String> = doc
+        .problems(kind)
+        .into_iter()
+        .filter(|p| !(new.genesis && p.reason == "required"))
+        .map(|p| format!("{}: {}", p.field, p.reason))
+        .collect();
     for field in kind.spec().fields {
         let crm_core::kind::FieldType::Dict(dict) = field.ty else { continue };
         let Some(FieldValue::Str(code)) = doc.read(field) else { continue };
@@ -1699,7 +1711,12 @@ fn check_backup(from: &Path) -> Result<(), DbError> {
 /// Give a restored database a new epoch (devices that synced after the backup was taken learn
 /// that the server may lack what it acknowledged to them, and send their own changes again)
 /// and log the restore. Returns the epoch.
-fn after_restore(conn: &Connection, from: &Path, by: &audit::Actor) -> Result<String, DbError> {
+fn after_restore(
+    conn: &Connection,
+    from: &Path,
+    by: &audit::Actor,
+    detail: serde_json::Value,
+) -> Result<String, DbError> {
     let epoch = Uuid::new_v4().to_string();
     conn.execute(
         "INSERT INTO meta (key, value) VALUES ('epoch', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
@@ -1707,17 +1724,22 @@ fn after_restore(conn: &Connection, from: &Path, by: &audit::Actor) -> Result<St
     )?;
     conn.execute_batch(audit::SCHEMA)?;
     let name = from.file_name().map(|n| n.to_string_lossy().into_owned());
-    audit::record(conn, by, "restore", name.as_deref(), serde_json::Value::Null)?;
+    audit::record(conn, by, "restore", name.as_deref(), detail)?;
     Ok(epoch)
 }
 
 /// Replace the contents of a running server's database with a backup, through its writer
 /// (SQLite's online backup, one transaction: readers see the old or the new database, never
 /// a mix). The caller reopens its `ServerDb` and ends every connection. Returns the epoch.
-fn restore_live(writer: &mut Connection, from: &Path, by: &audit::Actor) -> Result<String, DbError> {
+fn restore_live(
+    writer: &mut Connection,
+    from: &Path,
+    by: &audit::Actor,
+    detail: serde_json::Value,
+) -> Result<String, DbError> {
     check_backup(from)?;
     writer.restore(rusqlite::MAIN_DB, from, None::<fn(rusqlite::backup::Progress)>)?;
-    after_restore(writer, from, by)
+    after_restore(writer, from, by, detail)
 }
 
 /// Replace the database with a backup (the server must be stopped). The backup is checked
@@ -1731,7 +1753,7 @@ pub fn restore(db_path: &Path, from: &Path) -> Result<(), DbError> {
         }
     }
     std::fs::copy(from, db_path).map_err(|e| DbError::Invalid(e.to_string()))?;
-    after_restore(&open_connection(db_path)?, from, &audit::Actor::cli()).map(|_| ())
+    after_restore(&open_connection(db_path)?, from, &audit::Actor::cli(), serde_json::Value::Null).map(|_| ())
 }
 
 /// Change times (seconds) the server accepts: not before 2000 and not more than a day ahead

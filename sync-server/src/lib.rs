@@ -62,11 +62,16 @@ impl AppState {
     /// Restore a backup into the running server: the database's contents are replaced in one
     /// step, the writer reopened on them (an older backup is brought up to date), and every
     /// connection ended so that devices come back under the new epoch.
-    pub async fn restore(self: &Arc<Self>, from: PathBuf, by: crate::audit::Actor) -> Result<String, DbError> {
+    pub async fn restore(
+        self: &Arc<Self>,
+        from: PathBuf,
+        by: crate::audit::Actor,
+        detail: serde_json::Value,
+    ) -> Result<String, DbError> {
         let path = self.path.clone();
         let (epoch, auth, seq) = self
             .with_db(move |db| {
-                let epoch = db.restore_from(&from, &by)?;
+                let epoch = db.restore_from(&from, &by, detail)?;
                 let mut fresh = ServerDb::open(&path)?;
                 fresh.reconcile_user_records()?;
                 let (auth, seq) = crate::db::versions(fresh.connection())?;

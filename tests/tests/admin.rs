@@ -404,4 +404,33 @@ async fn an_admin_restores_a_backup_while_the_server_runs_and_devices_send_back_
         (restores[0]["target"].as_str(), restores[0]["actor_name"].as_str()),
         (Some(name.as_str()), Some("root"))
     );
+    assert_eq!(restores[0]["detail"]["kept"], kept, "the restore names the copy kept of the state before");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_field_an_admin_defines_reaches_every_device_and_holds_them_to_it() {
+    let server = TestServer::start();
+    let [root, ann] = server.people([("root", "admin", None), ("ann", "account_manager", Some("east"))]).await;
+    let field = root.create(
+        "custom_field",
+        json!({"of_kind": "customer", "key": "shop_area", "label_zh": "门店面积", "type": "number", "required": true}),
+    );
+    root.sync().await.unwrap();
+    assert!(root.rejected().is_empty(), "the server took the definition: {:?}", root.rejected());
+    ann.sync().await.unwrap();
+    let fields = ann.call(json!({"op": "custom_fields", "kind": "customer"}));
+    assert_eq!(fields["fields"][0]["id"], field.as_str(), "{fields}");
+    assert_eq!(fields["fields"][0]["label_zh"], "门店面积");
+    let refused = ann.try_call(json!({"op": "create", "kind": "customer", "fields": {"name": "没有面积"}}));
+    assert_eq!(refused["params"]["errors"][0]["field"], "custom_fields.shop_area", "{refused}");
+    let id = ann.create("customer", json!({"name": "有面积", "custom_fields": {"shop_area": "120"}}));
+    ann.sync().await.unwrap();
+    root.sync().await.unwrap();
+    assert_eq!(root.get(&id)["fields"]["custom_fields"]["shop_area"], "120");
+    // A salesperson cannot define one: the server refuses it as it refuses any reference data.
+    assert_eq!(
+        ann.try_call(json!({"op": "create", "kind": "custom_field",
+        "fields": {"of_kind": "customer", "key": "x", "label_zh": "x"}}))["code"],
+        "forbidden"
+    );
 }
