@@ -148,6 +148,8 @@ export interface CustomField {
   required: boolean;
   in_list: boolean;
   in_filter: boolean;
+  /// The admin's order (0 when none was given); fields of one order go by key.
+  sort_order: number;
   /// false: retired (values stay, no new ones).
   active: boolean;
 }

@@ -13,6 +13,7 @@ import {
   auditDetail,
   auditTarget,
   dictOrder,
+  entryPlace,
   formatBytes,
   moveWrites,
   nextSortOrder,
@@ -189,13 +190,13 @@ describe("dictionary order", () => {
   });
 
   test("moving one swaps two orders, or numbers the dictionary again when they are equal", () => {
-    const group = [e("a", "region", "a", 10), e("b", "region", "b", 20), e("c", "region", "c", 30)];
+    const group = [e("a", "region", "a", 10), e("b", "region", "b", 20), e("c", "region", "c", 30)].map(entryPlace);
     expect(moveWrites(group, 1, -1)).toEqual([
       { id: "b", sort_order: 10 },
       { id: "a", sort_order: 20 },
     ]);
     expect(moveWrites(group, 0, -1)).toEqual([]);
-    const same = [e("a", "region", "a", 10), e("b", "region", "b", 10), e("c", "region", "c")];
+    const same = [e("a", "region", "a", 10), e("b", "region", "b", 10), e("c", "region", "c")].map(entryPlace);
     // a stays 10; c and b are written.
     expect(moveWrites(same, 2, -1)).toEqual([
       { id: "c", sort_order: 20 },
@@ -203,5 +204,17 @@ describe("dictionary order", () => {
     ]);
     expect(nextSortOrder(group)).toBe(40);
     expect(nextSortOrder([])).toBe(10);
+  });
+
+  test("custom fields move the same way: by the sort_order the custom_fields op gives", () => {
+    const fields = [
+      { id: "a", sort_order: 0 },
+      { id: "b", sort_order: 0 },
+    ];
+    expect(moveWrites(fields, 1, -1)).toEqual([
+      { id: "b", sort_order: 10 },
+      { id: "a", sort_order: 20 },
+    ]);
+    expect(nextSortOrder(fields)).toBe(10);
   });
 });

@@ -18,7 +18,6 @@ import { errorText } from "../src/errors";
 import { translate } from "../src/i18n";
 import type { T } from "../src/i18n";
 import { describeError, targetLabel } from "../src/screens/import/model";
-import { customFieldOrder } from "../src/screens/admin/model";
 
 const zh: T = (key, params) => translate("zh-CN", key, params);
 const en: T = (key, params) => translate("en", key, params);
@@ -33,6 +32,7 @@ const def = (key: string, more: Partial<CustomField> = {}): CustomField => ({
   required: false,
   in_list: false,
   in_filter: false,
+  sort_order: 0,
   active: true,
   ...more,
 });
@@ -133,19 +133,6 @@ describe("the admin's definitions", () => {
 
   test("options one per line, blank lines dropped", () => {
     expect(optionLines(" 线上 \n\n线下\n")).toEqual(["线上", "线下"]);
-  });
-
-  test("definitions in the core's order: sort_order (none counts as 0), then key", () => {
-    const item = (key: string, sort_order?: number): Item => ({
-      id: key,
-      kind: "custom_field",
-      fields: { key, ...(sort_order === undefined ? {} : { sort_order }) },
-      created_at: "",
-      updated_at: "",
-      deleted_at: null,
-      has_conflicts: false,
-    });
-    expect(customFieldOrder([item("b", 20), item("c"), item("a", 10), item("a0")]).map((i) => i.id)).toEqual(["a0", "c", "a", "b"]);
   });
 
   test("import targets are named by the field's label, errors too", () => {

@@ -7,7 +7,7 @@
 import { Alert, Checkbox, Input, Modal, Select } from "antd";
 import type { ButtonProps } from "antd";
 import { useState } from "react";
-import type { CustomFieldType, Fields, Item } from "../../api";
+import type { CustomField, CustomFieldType, Fields } from "../../api";
 import { CrmError } from "../../api";
 import { keyProblem, optionLines } from "../../customFields";
 import { errorText, fieldErrorText } from "../../errors";
@@ -29,23 +29,26 @@ export function CustomFieldDialog({
   /// The kind a new field is for.
   kind: string;
   /// The field to change; none for a new one.
-  field?: Item;
+  field?: CustomField;
   /// The kind's fields in order, to place a new one last and to see a key already used.
-  fields: Item[];
+  fields: CustomField[];
   onClose: () => void;
   onDone: (label: string) => void;
 }) {
   const { crm, t } = useCrm();
-  const f = field?.fields ?? {};
-  const [key, setKey] = useState(String(f.key ?? ""));
-  const [labelZh, setLabelZh] = useState(String(f.label_zh ?? ""));
-  const [labelEn, setLabelEn] = useState(String(f.label_en ?? ""));
-  const [type, setType] = useState<CustomFieldType>((f.type as CustomFieldType | undefined) ?? "text");
-  const [options, setOptions] = useState(String(f.options ?? ""));
+  // What the field's record holds now (options one per line, as it keeps them).
+  const f: Fields = field
+    ? { label_zh: field.label_zh, label_en: field.label_en, type: field.type, options: field.options.join("\n"), required: field.required, in_list: field.in_list, in_filter: field.in_filter }
+    : {};
+  const [key, setKey] = useState(field?.key ?? "");
+  const [labelZh, setLabelZh] = useState(field?.label_zh ?? "");
+  const [labelEn, setLabelEn] = useState(field?.label_en ?? "");
+  const [type, setType] = useState<CustomFieldType>(field?.type ?? "text");
+  const [options, setOptions] = useState(field?.options.join("\n") ?? "");
   const [flags, setFlags] = useState<Record<Flag, boolean>>({
-    required: f.required === true,
-    in_list: f.in_list === true,
-    in_filter: f.in_filter === true,
+    required: field?.required ?? false,
+    in_list: field?.in_list ?? false,
+    in_filter: field?.in_filter ?? false,
   });
   const [typedKey, setTypedKey] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -57,7 +60,7 @@ export function CustomFieldDialog({
     if (field) return null;
     const problem = keyProblem(key.trim());
     if (problem) return t(problem, { max: 40 });
-    return fields.some((d) => d.fields.key === key.trim()) ? t("custom.key_taken") : null;
+    return fields.some((d) => d.key === key.trim()) ? t("custom.key_taken") : null;
   })();
 
   const refused = (e: unknown) => {
@@ -111,7 +114,7 @@ export function CustomFieldDialog({
   return (
     <Modal
       open
-      title={field ? t("custom.edit_title", { key: String(f.key ?? "") }) : t("custom.new_title", { kind: t(`kind.${kind}`) })}
+      title={field ? t("custom.edit_title", { key: field.key }) : t("custom.new_title", { kind: t(`kind.${kind}`) })}
       okText={t("common.save")}
       cancelText={t("common.cancel")}
       onOk={() => void save()}
@@ -167,7 +170,7 @@ export function CustomFieldDialog({
             options={TYPES.map((ty) => ({ value: ty, label: t(`custom.type.${ty}`), "data-value": ty }))}
             data-testid="cf-field-type"
           />
-          {field && type !== f.type && <span className="muted small">{t("custom.type_change_hint")}</span>}
+          {field && type !== field.type && <span className="muted small">{t("custom.type_change_hint")}</span>}
           {fieldError("type")}
         </div>
         {type === "choice" && (

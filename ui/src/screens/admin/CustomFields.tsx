@@ -8,18 +8,17 @@ import { ArrowDownOutlined, ArrowUpOutlined, CheckCircleOutlined, EditOutlined, 
 import { Alert, App as AntApp, Button, Select, Table, Tag } from "antd";
 import type { TableColumnsType } from "antd";
 import type { HTMLAttributes } from "react";
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useState } from "react";
 import { CUSTOM_FIELD_KINDS } from "../../api";
-import type { Item } from "../../api";
+import type { CustomField } from "../../api";
 import { errorText } from "../../errors";
 import { useCrm, useData } from "../../state";
 import { useIsNarrow } from "../../components/useIsPhone";
 import { CustomFieldDialog } from "./CustomFieldDialog";
-import { customFieldOrder, moveWrites } from "./model";
+import { customLabel } from "../../customFields";
+import { moveWrites } from "./model";
 
-const LIMIT = 500;
-
-type Dialog = { field?: Item } | null;
+type Dialog = { field?: CustomField } | null;
 
 export function CustomFields() {
   const { crm, t } = useCrm();
@@ -28,8 +27,9 @@ export function CustomFields() {
   const [kind, setKind] = useState<string>(CUSTOM_FIELD_KINDS[0]);
   const [dialog, setDialog] = useState<Dialog>(null);
   const [refusal, setRefusal] = useState<string | null>(null);
-  const page = useData(() => crm.list("custom_field", { filter: { of_kind: kind }, limit: LIMIT }), [kind]);
-  const fields = useMemo(() => customFieldOrder(page.data?.items ?? []), [page.data]);
+  // The core's answer is in the admin's order already, retired fields included.
+  const page = useData(() => crm.customFields(kind), [kind]);
+  const fields = page.data ?? [];
   // A refusal stays shown until the next action (or until closed); null clears it.
   const refused = useCallback((e: unknown) => setRefusal(e ? errorText(t, e) : null), [t]);
   const columns = useColumns(fields, setDialog, refused);
@@ -57,7 +57,7 @@ export function CustomFields() {
       <p className="muted small">{t("custom.hint")}</p>
       {page.error && <Alert type="error" showIcon message={errorText(t, page.error)} />}
       {refusal && <Alert className="admin-alert" type="error" showIcon closable onClose={() => setRefusal(null)} message={refusal} data-testid="cf-error" />}
-      <Table<Item>
+      <Table<CustomField>
         rowKey="id"
         size="middle"
         loading={!page.data}
@@ -65,7 +65,7 @@ export function CustomFields() {
         columns={columns}
         scroll={narrow ? undefined : { x: "max-content" }}
         pagination={{ pageSize: 100, hideOnSinglePage: true, showSizeChanger: false }}
-        onRow={(r) => ({ "data-key": String(r.fields.key), "data-testid": "cf-def-row" }) as HTMLAttributes<HTMLElement>}
+        onRow={(r) => ({ "data-key": r.key, "data-testid": "cf-def-row" }) as HTMLAttributes<HTMLElement>}
         locale={{ emptyText: t("custom.none", { kind: t(`kind.${kind}`) }) }}
         data-testid="admin-table"
       />
@@ -86,41 +86,32 @@ export function CustomFields() {
   );
 }
 
-/// A definition's label in the language (the Chinese one when no English one was given).
-function labelOf(lang: string, r: Item): string {
-  const en = typeof r.fields.label_en === "string" ? r.fields.label_en.trim() : "";
-  return String((lang === "en" && en) || r.fields.label_zh || r.fields.key || "");
-}
-
-function useColumns(fields: Item[], open: (d: Dialog) => void, refused: (e: unknown) => void): TableColumnsType<Item> {
+function useColumns(fields: CustomField[], open: (d: Dialog) => void, refused: (e: unknown) => void): TableColumnsType<CustomField> {
   const { t } = useCrm();
   const narrow = useIsNarrow();
-  const state = (r: Item) =>
-    r.fields.active === false ? <Tag data-testid="cf-retired">{t("custom.retired")}</Tag> : <Tag color="green">{t("admin.active")}</Tag>;
-  const type = (r: Item) => {
-    const options = typeof r.fields.options === "string" ? r.fields.options.split("\n").filter((o) => o.trim()) : [];
-    return (
-      <span data-testid="cf-type" data-type={String(r.fields.type ?? "text")}>
-        {t(`custom.type.${String(r.fields.type ?? "text")}`)}
-        {r.fields.type === "choice" && options.length > 0 && <span className="muted small"> ({options.join(t("common.list_separator"))})</span>}
-      </span>
-    );
-  };
-  const flags = (r: Item) => (
-    <span className="row-tags" data-testid="cf-flags">
-      {r.fields.required === true && <Tag color="red">{t("custom.required")}</Tag>}
-      {r.fields.in_list === true && <Tag color="blue">{t("custom.in_list")}</Tag>}
-      {r.fields.in_filter === true && <Tag color="purple">{t("custom.in_filter")}</Tag>}
+  const state = (r: CustomField) =>
+    !r.active ? <Tag data-testid="cf-retired">{t("custom.retired")}</Tag> : <Tag color="green">{t("admin.active")}</Tag>;
+  const type = (r: CustomField) => (
+    <span data-testid="cf-type" data-type={r.type}>
+      {t(`custom.type.${r.type}`)}
+      {r.type === "choice" && r.options.length > 0 && <span className="muted small"> ({r.options.join(t("common.list_separator"))})</span>}
     </span>
   );
-  const labels = (r: Item) => (
+  const flags = (r: CustomField) => (
+    <span className="row-tags" data-testid="cf-flags">
+      {r.required && <Tag color="red">{t("custom.required")}</Tag>}
+      {r.in_list && <Tag color="blue">{t("custom.in_list")}</Tag>}
+      {r.in_filter && <Tag color="purple">{t("custom.in_filter")}</Tag>}
+    </span>
+  );
+  const labels = (r: CustomField) => (
     <div className="cell-stack">
-      <strong data-testid="cf-label-zh">{String(r.fields.label_zh ?? "")}</strong>
-      {r.fields.label_en ? <span data-testid="cf-label-en">{String(r.fields.label_en)}</span> : null}
+      <strong data-testid="cf-label-zh">{r.label_zh}</strong>
+      {r.label_en ? <span data-testid="cf-label-en">{r.label_en}</span> : null}
     </div>
   );
-  const move = (r: Item) => <MoveButtons field={r} group={fields} refused={refused} />;
-  const actions = (r: Item) => <FieldActions field={r} open={open} refused={refused} />;
+  const move = (r: CustomField) => <MoveButtons field={r} group={fields} refused={refused} />;
+  const actions = (r: CustomField) => <FieldActions field={r} open={open} refused={refused} />;
   if (narrow) {
     return [
       {
@@ -130,7 +121,7 @@ function useColumns(fields: Item[], open: (d: Dialog) => void, refused: (e: unkn
           <div className="cell-stack">
             {labels(r)}
             <span className="muted small">
-              {String(r.fields.key ?? "")} · {type(r)}
+              {r.key} · {type(r)}
             </span>
             {flags(r)}
             <span>{state(r)}</span>
@@ -152,7 +143,7 @@ function useColumns(fields: Item[], open: (d: Dialog) => void, refused: (e: unkn
   return [
     { title: t("admin.sort_order"), key: "order", render: (_, r) => move(r) },
     { title: t("custom.label"), key: "label", render: (_, r) => labels(r) },
-    { title: t("custom.key"), key: "key", render: (_, r) => <code>{String(r.fields.key ?? "")}</code> },
+    { title: t("custom.key"), key: "key", render: (_, r) => <code>{r.key}</code> },
     { title: t("custom.type"), key: "type", render: (_, r) => type(r) },
     { title: t("custom.shown"), key: "flags", render: (_, r) => flags(r) },
     { title: t("admin.active"), key: "active", render: (_, r) => state(r) },
@@ -160,7 +151,7 @@ function useColumns(fields: Item[], open: (d: Dialog) => void, refused: (e: unkn
   ];
 }
 
-function MoveButtons({ field, group, refused }: { field: Item; group: Item[]; refused: (e: unknown) => void }) {
+function MoveButtons({ field, group, refused }: { field: CustomField; group: CustomField[]; refused: (e: unknown) => void }) {
   const { crm, t } = useCrm();
   const [busy, setBusy] = useState(false);
   const index = group.findIndex((e) => e.id === field.id);
@@ -190,12 +181,12 @@ function MoveButtons({ field, group, refused }: { field: Item; group: Item[]; re
   );
 }
 
-function FieldActions({ field, open, refused }: { field: Item; open: (d: Dialog) => void; refused: (e: unknown) => void }) {
+function FieldActions({ field, open, refused }: { field: CustomField; open: (d: Dialog) => void; refused: (e: unknown) => void }) {
   const { crm, t, lang } = useCrm();
   const { message } = AntApp.useApp();
   const narrow = useIsNarrow();
-  const label = labelOf(lang, field);
-  const active = field.fields.active !== false;
+  const label = customLabel(lang, field);
+  const active = field.active;
   // On narrow windows the buttons keep their icons only (named for screen readers and on hover).
   const shown = (text: string) => (narrow ? undefined : text);
   const toggle = async () => {

@@ -9,7 +9,7 @@ import type { Item } from "../../api";
 import { CrmError } from "../../api";
 import { errorText, fieldErrorText } from "../../errors";
 import { useCrm } from "../../state";
-import { DICTS, nextSortOrder } from "./model";
+import { DICTS, entryPlace, nextSortOrder } from "./model";
 
 const LABELS = ["label_zh", "label_en"] as const;
 
@@ -64,7 +64,7 @@ export function DictEntryDialog({
         if (Object.keys(changed).length > 0) await crm.update(entry.id, changed);
       } else {
         const group = entries.filter((e) => e.fields.dict === dict);
-        await crm.create("dict_entry", { dict, code: code.trim(), ...labels, sort_order: nextSortOrder(group), active: true });
+        await crm.create("dict_entry", { dict, code: code.trim(), ...labels, sort_order: nextSortOrder(group.map(entryPlace)), active: true });
       }
       onDone(labels.label_zh || code);
     } catch (e) {

@@ -15,7 +15,7 @@ import { useCrm, useData } from "../../state";
 import { useIsNarrow } from "../../components/useIsPhone";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
 import { DictEntryDialog } from "./DictEntryDialog";
-import { DICTS, dictOrder, moveWrites } from "./model";
+import { DICTS, dictOrder, entryPlace, moveWrites } from "./model";
 
 const LIMIT = 1000;
 
@@ -158,7 +158,7 @@ function MoveButtons({ entry, group, refused }: { entry: Item; group: Item[]; re
     setBusy(true);
     refused(null);
     try {
-      for (const w of moveWrites(group, index, delta)) await crm.update(w.id, { sort_order: w.sort_order });
+      for (const w of moveWrites(group.map(entryPlace), index, delta)) await crm.update(w.id, { sort_order: w.sort_order });
     } catch (e) {
       refused(e);
     } finally {

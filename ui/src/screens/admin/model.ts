@@ -214,16 +214,26 @@ export function dictOrder(entries: Item[]): Item[] {
   );
 }
 
+/// Where a row of an ordered admin list (a dictionary's entries, a kind's custom fields)
+/// stands: its record and its `sort_order`, if it has one.
+export interface Placed {
+  id: string;
+  sort_order?: number | null;
+}
+
+/// A dictionary entry's place (its record's `sort_order`).
+export const entryPlace = (e: Item): Placed => ({ id: e.id, sort_order: typeof e.fields.sort_order === "number" ? e.fields.sort_order : null });
+
 /// The `sort_order` writes that move `group[index]` one place up (-1) or down (+1) within its
-/// dictionary: the two swap their numbers when these differ, otherwise the whole dictionary is
-/// numbered again in steps of 10 (entries already in their place are left alone).
-export function moveWrites(group: Item[], index: number, delta: -1 | 1): { id: string; sort_order: number }[] {
+/// group: the two swap their numbers when these differ, otherwise the whole group is numbered
+/// again in steps of 10 (rows already in their place are left alone).
+export function moveWrites(group: Placed[], index: number, delta: -1 | 1): { id: string; sort_order: number }[] {
   const other = index + delta;
   if (index < 0 || index >= group.length || other < 0 || other >= group.length) return [];
   const a = group[index];
   const b = group[other];
-  const oa = a.fields.sort_order;
-  const ob = b.fields.sort_order;
+  const oa = a.sort_order;
+  const ob = b.sort_order;
   if (typeof oa === "number" && typeof ob === "number" && oa !== ob) {
     return [
       { id: a.id, sort_order: ob },
@@ -232,12 +242,12 @@ export function moveWrites(group: Item[], index: number, delta: -1 | 1): { id: s
   }
   const moved = [...group];
   [moved[index], moved[other]] = [moved[other], moved[index]];
-  return moved.flatMap((e, i) => ((i + 1) * 10 === e.fields.sort_order ? [] : [{ id: e.id, sort_order: (i + 1) * 10 }]));
+  return moved.flatMap((e, i) => ((i + 1) * 10 === e.sort_order ? [] : [{ id: e.id, sort_order: (i + 1) * 10 }]));
 }
 
-/// The `sort_order` for a new entry: after the dictionary's last one.
-export function nextSortOrder(group: Item[]): number {
-  const orders = group.map((e) => e.fields.sort_order).filter((o): o is number => typeof o === "number");
+/// The `sort_order` for a new row: after the group's last one.
+export function nextSortOrder(group: Placed[]): number {
+  const orders = group.map((e) => e.sort_order).filter((o): o is number => typeof o === "number");
   return Math.min(1_000_000, (orders.length > 0 ? Math.max(...orders) : 0) + 10);
 }
 
@@ -246,11 +256,4 @@ export function nextSortOrder(group: Item[]): number {
 export function exportKinds(schema: KindSchema[]): string[] {
   const kinds = schema.filter((k) => !k.admin_only).map((k) => k.kind);
   return [...kinds.filter((k) => k === "customer"), ...kinds.filter((k) => k !== "customer"), ...(schema.some((k) => k.kind === "dict_entry") ? ["dict_entry"] : [])];
-}
-
-/// A kind's custom field definitions in the order forms and lists show them — the core's:
-/// `sort_order` (none counts as 0), then key.
-export function customFieldOrder(defs: Item[]): Item[] {
-  const order = (d: Item) => (typeof d.fields.sort_order === "number" ? d.fields.sort_order : 0);
-  return [...defs].sort((a, b) => order(a) - order(b) || String(a.fields.key).localeCompare(String(b.fields.key)));
 }
