@@ -198,7 +198,7 @@ describe("a spreadsheet with mistakes: fix the mapping, import, revert", { timeo
     const lines = text.trim().split(/\r?\n/);
     assert.match(lines[0], /^往来单位,手机,客户等级,办公地点,联系人,职务,备注,原因 \/ reason$/);
     assert.equal(lines.length, 4, text);
-    assert.match(text, /导入测试丙公司.*Z类.*客户等级/);
+    assert.match(text, /导入测试丙公司.*Z类.*客户等级: 不在可选列表中 \(Z类\)/);
     assert.match(text, /导入测试丁公司,12,.*手机/);
 
     // The window left open shows them (views update after an import), and so does her list.
@@ -325,6 +325,10 @@ describe("on a device used locally", { timeout: 240_000 }, () => {
     assert.match(strings, /原因 \/ reason/);
     assert.match(strings, /表格乙公司/);
     assert.doesNotMatch(strings, /表格甲公司/, "only the refused row comes back");
+    // The reasons in the app's words (its language's, passed with the download), not the codes.
+    assert.match(strings, /等级: 不在可选列表中 \(Z类\)/);
+    assert.match(strings, /电话: 电话号码无效/);
+    assert.doesNotMatch(strings, /unknown_dictionary_value|invalid_phone/);
     await page.getByTestId("import-again").click();
   });
 

@@ -824,9 +824,10 @@ export class Crm {
   importRevert(batch: string) {
     return this.call<{ deleted: number; restored: number; kept: number }>({ op: "import_revert", batch });
   }
-  /// The rows an import refused, with a reason column, as a spreadsheet file (base64).
-  importRejected(batch: string, format: "xlsx" | "csv") {
-    return this.call<{ name: string; data: string }>({ op: "import_rejected", batch, format });
+  /// The rows an import refused, with a reason column, as a spreadsheet file (base64); the
+  /// reasons said in `reasons` (code → words; a code without words is written as the code).
+  importRejected(batch: string, format: "xlsx" | "csv", reasons: Record<string, string> = {}) {
+    return this.call<{ name: string; data: string }>({ op: "import_rejected", batch, format, reasons });
   }
   /// An administration or export request to the server this device is signed in to, with
   /// its token (docs/api.md, *Administration*). The server's refusals are answers (a status

@@ -57,6 +57,66 @@ export function codeText(t: T, code: string, params?: unknown): string {
   return text === key ? t("error.generic", { code }) : text;
 }
 
+/// The validation reasons the core gives a field (docs/api.md, *Validation reasons*, checked by
+/// tests/translations.test.ts), with the others a refused import row can carry: more items than
+/// a list takes, a row the person may not write, a column that cannot be imported.
+export const VALIDATION_REASONS = [
+  "required",
+  "unknown_field",
+  "wrong_type",
+  "too_long",
+  "too_many",
+  "invalid_choice",
+  "unknown_dictionary_value",
+  "unknown_reference",
+  "out_of_range",
+  "invalid_date",
+  "invalid_datetime",
+  "invalid_email",
+  "invalid_phone",
+  "money_not_integer",
+  "invalid_amount",
+  "invalid_currency",
+  "invalid_number",
+  "duplicate_code",
+  "duplicate_id",
+  "invalid_id",
+  "unknown_filter",
+  "invalid_cursor",
+  "append_only",
+  "not_in_transition",
+  "not_a_log",
+  "identity_fixed",
+  "unknown_custom_field",
+  "invalid_key",
+  "not_for_setting",
+  "invalid_timezone",
+  "forbidden",
+  "not_importable",
+] as const;
+
+/// Every validation reason in words without its params, for text the core writes itself (the
+/// reason column of an import's refused rows, `import_rejected`'s `reasons`) from the same
+/// sentences `codeText` uses. A bracketed part that holds a param is left out ("太长了（最多
+/// {max} 个字符）" → "太长了"); a sentence that cannot do without its params is left out too,
+/// and the core writes the code.
+export function reasonWords(t: T): Record<string, string> {
+  // Each param as a mark that cannot occur in a sentence, to find where the params stand.
+  const HOLE = "\u0000";
+  const holes = new Proxy({}, { get: () => HOLE }) as Record<string, Json>;
+  const words: Record<string, string> = {};
+  for (const code of VALIDATION_REASONS) {
+    const key = `error.${code}`;
+    const sentence = t(key, holes);
+    if (sentence === key) continue;
+    const said = sentence
+      .replace(/\s*[（(][^（()）]*\u0000[^（()）]*[)）]/g, "")
+      .trim();
+    if (said !== "" && !said.includes(HOLE)) words[code] = said;
+  }
+  return words;
+}
+
 /// A field's validation message in the user's language.
 export function fieldErrorText(t: T, reason: string, params: unknown): string {
   return codeText(t, reason, params);

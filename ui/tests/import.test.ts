@@ -134,11 +134,11 @@ describe("import requests and events", () => {
     const crm = new Crm(f.transport);
     const batch = await crm.importRun({ kind: "customer", name: "a.csv", data: "YQ==", columns: ["name", null], keys: ["name"], policy: "update" });
     expect(batch).toEqual({ id: "b1" });
-    await crm.importRejected("b1", "csv");
+    await crm.importRejected("b1", "csv", { required: "必填" });
     await crm.importRevert("b1");
     expect(f.sent).toEqual([
       { op: "import_run", kind: "customer", name: "a.csv", data: "YQ==", columns: ["name", null], keys: ["name"], policy: "update" },
-      { op: "import_rejected", batch: "b1", format: "csv" },
+      { op: "import_rejected", batch: "b1", format: "csv", reasons: { required: "必填" } },
       { op: "import_revert", batch: "b1" },
     ]);
   });

@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { detectLang, messages, translate } from "../src/i18n";
+import { VALIDATION_REASONS, reasonWords } from "../src/errors";
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -47,6 +48,21 @@ describe("translations", () => {
     const reasons = [...more.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((r) => !notReasons.includes(r));
     expect(reasons.length).toBeGreaterThan(15);
     for (const r of reasons) expect(messages["zh-CN"], r).toHaveProperty(`error.${r}`);
+    // The words an import's refused rows are written with cover each of them.
+    for (const r of reasons) expect(VALIDATION_REASONS, r).toContain(r);
+  });
+
+  test("the reasons a refused import row is written with are the app's sentences, params left out", () => {
+    const zh = reasonWords((key, params) => translate("zh-CN", key, params));
+    expect(zh.unknown_dictionary_value).toBe(messages["zh-CN"]["error.unknown_dictionary_value"]);
+    expect(zh.required).toBe("必填");
+    expect(zh.too_long).toBe("太长了");
+    // A sentence that is all params is left to the core, which writes the code.
+    expect(zh.out_of_range).toBeUndefined();
+    const en = reasonWords((key, params) => translate("en", key, params));
+    expect(en.wrong_type).toBe("Wrong kind of value");
+    expect(en.invalid_amount).toBe(messages.en["error.invalid_amount"]);
+    for (const words of [zh, en]) for (const said of Object.values(words)) expect(said).not.toMatch(/[{}\u0000]/);
   });
 
   test("every error code the core, the app service and the server's refusals can send has a message", () => {

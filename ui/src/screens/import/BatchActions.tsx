@@ -5,9 +5,9 @@
 import { DownloadOutlined, UndoOutlined } from "@ant-design/icons";
 import { App as AntApp, Button } from "antd";
 import type { ButtonProps } from "antd";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import type { ImportBatch } from "../../api";
-import { errorText } from "../../errors";
+import { errorText, reasonWords } from "../../errors";
 import { useCrm } from "../../state";
 import { saveBase64 } from "../../files";
 import { rejectedFormat } from "./model";
@@ -16,11 +16,13 @@ export function BatchActions({ batch, onReverted }: { batch: ImportBatch; onReve
   const { crm, t } = useCrm();
   const { message, modal } = AntApp.useApp();
   const [busy, setBusy] = useState<"download" | "revert" | null>(null);
+  // The reason column in this language's words (t changes with the language only).
+  const reasons = useMemo(() => reasonWords(t), [t]);
 
   const download = async () => {
     setBusy("download");
     try {
-      const file = await crm.importRejected(batch.id, rejectedFormat(batch.format));
+      const file = await crm.importRejected(batch.id, rejectedFormat(batch.format), reasons);
       saveBase64(file.name, file.data);
     } catch (e) {
       message.error(errorText(t, e));
