@@ -63,6 +63,15 @@ CREATE TABLE IF NOT EXISTS outbox (
     hash BLOB NOT NULL UNIQUE,
     created_at INTEGER NOT NULL
 );
+-- What the server's audit log should hear of that happened on this device (an import, its
+-- revert), sent when the device is next connected (`sync::local`, docs/protocol.md).
+CREATE TABLE IF NOT EXISTS audit_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    action TEXT NOT NULL,
+    target TEXT,
+    detail TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
 ";
 
 /// Who is working on this device. Used as the default owner and as the author of changes.

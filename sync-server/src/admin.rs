@@ -36,7 +36,73 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/admin/backups/{name}", get(download_backup))
         .route("/api/admin/backups/{name}/restore", post(restore_backup))
         .route("/api/export", get(export))
+        .route("/api/audit", post(device_events))
         .route("/api/admin/{*rest}", axum::routing::any(no_such_endpoint))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceEvents {
+    events: Vec<DeviceEvent>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceEvent {
+    action: String,
+    target: Option<String>,
+    #[serde(default)]
+    detail: serde_json::Value,
+    /// When it happened on the device (RFC 3339), kept in the detail as the device said it.
+    at: Option<String>,
+}
+
+/// What a signed-in device did that the audit log should know (an import, its revert),
+/// reported when it is connected: logged under the person and device of the token, at the time
+/// it arrives, with the device's own time in the detail.
+async fn device_events(
+    State(state): State<Arc<AppState>>,
+    Caller(_, actor): Caller,
+    bytes: axum::body::Bytes,
+) -> Answer {
+    let DeviceEvents { events } = body(&bytes)?;
+    if events.len() > 100 {
+        return Err(Failure(StatusCode::BAD_REQUEST, "bad_request", "at most 100 events at a time".into()));
+    }
+    if let Some(e) = events.iter().find(|e| !audit::DEVICE_ACTIONS.contains(&e.action.as_str())) {
+        let message =
+            format!("'{}' is not reported by devices; these are: {}", e.action, audit::DEVICE_ACTIONS.join(", "));
+        return Err(Failure(StatusCode::BAD_REQUEST, "unknown_action", message));
+    }
+    let mut entries = Vec::with_capacity(events.len());
+    for e in events {
+        let mut detail = match e.detail {
+            serde_json::Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        if let Some(at) = e.at {
+            detail.insert("device_at".into(), json!(at));
+        }
+        let detail = serde_json::Value::Object(detail);
+        if detail.to_string().len() > 4000 || e.target.as_ref().is_some_and(|t| t.len() > 200) {
+            return Err(Failure(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "an event's detail is at most 4,000 bytes".into(),
+            ));
+        }
+        entries.push((e.action, e.target, detail));
+    }
+    let n = entries.len();
+    state
+        .with_db(move |db| {
+            for (action, target, detail) in entries {
+                audit::record(db.connection(), &actor, &action, target.as_deref(), detail)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(Json(json!({"recorded": n})).into_response())
 }
 
 /// An administration path that does not exist, said in JSON like every other refusal.

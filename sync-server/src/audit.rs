@@ -38,7 +38,13 @@ pub const ACTIONS: &[&str] = &[
     "export_refused",
     "backup",
     "restore",
+    "import",
+    "import_revert",
 ];
+
+/// What a device reports of itself (`POST /api/audit`): it happened on the device, maybe
+/// offline, and reaches the log when the device is next connected.
+pub const DEVICE_ACTIONS: &[&str] = &["import", "import_revert"];
 
 /// Who acts, as the log names them.
 #[derive(Debug, Clone, Default)]

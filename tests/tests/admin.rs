@@ -434,3 +434,44 @@ async fn a_custom_field_an_admin_defines_reaches_every_device_and_holds_them_to_
         "forbidden"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_and_reverts_made_on_a_device_reach_the_audit_log_when_it_connects() {
+    use base64::Engine;
+    let server = TestServer::start();
+    let [root, ann] = server.people([("root", "admin", None), ("ann", "account_manager", Some("east"))]).await;
+    let http = Http::new(&server);
+    let admin = token_of(&root);
+    let csv =
+        base64::engine::general_purpose::STANDARD.encode("客户名称,电话\n甲公司,0571-88880001\n乙公司,0571-88880002\n");
+    let batch = ann.call(json!({"op": "import_run", "name": "客户.csv", "data": csv, "kind": "customer"}))["batch"]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(audit(&http, &admin, "action=import").is_empty(), "nothing reaches the log before the device connects");
+    ann.sync().await.unwrap();
+    let imports = audit(&http, &admin, "action=import");
+    assert_eq!(imports.len(), 1, "{imports:?}");
+    assert_eq!((imports[0]["target"].as_str(), imports[0]["actor_name"].as_str()), (Some(batch.as_str()), Some("ann")));
+    assert_eq!(
+        (imports[0]["detail"]["created"].as_i64(), imports[0]["detail"]["file_name"].as_str()),
+        (Some(2), Some("客户.csv"))
+    );
+    ann.call(json!({"op": "import_revert", "batch": batch}));
+    ann.sync().await.unwrap();
+    ann.sync().await.unwrap();
+    let reverts = audit(&http, &admin, "action=import_revert");
+    assert_eq!(reverts.len(), 1, "sent once: {reverts:?}");
+    assert_eq!(reverts[0]["detail"]["deleted"], 2);
+    // A device reports only what happens on devices.
+    let (status, body) = http.json(
+        "POST",
+        "/api/audit",
+        Some(&token_of(&ann)),
+        Some(json!({"events": [{"action": "restore", "target": "x"}]})),
+    );
+    assert_eq!((status, body["code"].as_str()), (400, Some("unknown_action")), "{body}");
+    let (status, _) = http.json("POST", "/api/audit", None, Some(json!({"events": []})));
+    assert_eq!(status, 401);
+}

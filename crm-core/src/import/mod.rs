@@ -403,7 +403,14 @@ impl Store {
             "UPDATE import_batches SET created = ?, updated = ?, skipped = ?, rejected = ?, finished_at = ? WHERE id = ?",
             params![counts.create as i64, counts.update as i64, counts.skip as i64, counts.reject as i64, value::now_ms(), batch],
         )?;
-        self.batch(&batch)
+        let done = self.batch(&batch)?;
+        self.queue_audit(
+            "import",
+            &batch,
+            json!({"kind": kind.as_str(), "file_name": file_name, "created": done.created, "updated": done.updated,
+                   "skipped": done.skipped, "rejected": done.rejected}),
+        )?;
+        Ok(done)
     }
 
     /// Write an update as the import makes it, remembering the values it replaces.
@@ -498,6 +505,11 @@ impl Store {
             self.in_one_transaction(|store| store.revert_items(chunk, &mut out))?;
         }
         self.conn.execute("UPDATE import_batches SET reverted_at = ? WHERE id = ?", params![value::now_ms(), batch])?;
+        self.queue_audit(
+            "import_revert",
+            batch,
+            json!({"kind": b.kind, "file_name": b.file_name, "deleted": out.deleted, "restored": out.restored, "kept": out.kept}),
+        )?;
         Ok(out)
     }
 

@@ -318,6 +318,35 @@ impl SyncEngine {
         Ok(SyncError::Revoked)
     }
 
+    /// Hand the server's audit log what happened here while it could not hear (imports and
+    /// their reverts). A failure leaves them for the next connection; sync goes on regardless.
+    async fn send_audit_events(&self, base: &str, token: &str) {
+        let Ok(pending) = self.store().audit_pending(100) else { return };
+        if pending.is_empty() {
+            return;
+        }
+        let (ids, events): (Vec<i64>, Vec<serde_json::Value>) = pending.into_iter().unzip();
+        let (url, auth) = (format!("{base}/api/audit"), format!("Bearer {token}"));
+        let body = serde_json::json!({ "events": events }).to_string();
+        let sent = tokio::task::spawn_blocking(move || {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs(20)))
+                .build()
+                .into();
+            agent
+                .post(&url)
+                .header("authorization", &auth)
+                .header("content-type", "application/json")
+                .send(body.as_bytes())
+                .map(|r| r.status().is_success())
+        })
+        .await;
+        if matches!(sent, Ok(Ok(true))) {
+            let _ = self.store().audit_sent(&ids);
+        }
+    }
+
     async fn session(&self, mode: Mode) -> Result<(), SyncError> {
         let (base, token, cursor, epoch) = {
             let store = self.store();
@@ -347,6 +376,7 @@ impl SyncEngine {
             }
             Err(e) => return Err(SyncError::Unreachable(e.to_string())),
         };
+        self.send_audit_events(&base, &token).await;
         let send = |msg: &ClientMsg| Message::Binary(encode(msg).into());
         ws.send(send(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor, epoch }))
             .await

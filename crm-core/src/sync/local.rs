@@ -48,6 +48,43 @@ pub struct RejectedEdit {
 
 impl Store {
     /// The last server log position this device has applied (0: never synced).
+    /// Keep an event for the server's audit log (`import`, `import_revert`), to send when
+    /// connected.
+    pub fn queue_audit(&self, action: &str, target: &str, detail: serde_json::Value) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO audit_outbox (action, target, detail, at) VALUES (?, ?, ?, ?)")?
+            .execute(rusqlite::params![action, target, detail.to_string(), crate::value::now_ms()])?;
+        Ok(())
+    }
+
+    /// Audit events not yet sent, oldest first: (id, the event as `POST /api/audit` takes it).
+    pub fn audit_pending(&self, limit: usize) -> Result<Vec<(i64, serde_json::Value)>> {
+        let mut st =
+            self.conn.prepare_cached("SELECT id, action, target, detail, at FROM audit_outbox ORDER BY id LIMIT ?")?;
+        let rows = st.query_map([limit as i64], |r| {
+            let detail: String = r.get(3)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                serde_json::json!({
+                    "action": r.get::<_, String>(1)?,
+                    "target": r.get::<_, Option<String>>(2)?,
+                    "detail": serde_json::from_str::<serde_json::Value>(&detail).unwrap_or_default(),
+                    "at": crate::value::format_datetime(r.get(4)?),
+                }),
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The server has these audit events.
+    pub fn audit_sent(&self, ids: &[i64]) -> Result<()> {
+        let mut st = self.conn.prepare_cached("DELETE FROM audit_outbox WHERE id = ?")?;
+        for id in ids {
+            st.execute([id])?;
+        }
+        Ok(())
+    }
+
     pub fn sync_cursor(&self) -> Result<u64> {
         Ok(self.meta("sync_cursor")?.and_then(|c| c.parse().ok()).unwrap_or(0))
     }
