@@ -295,3 +295,20 @@ fn bad_files_and_bad_mappings_get_clear_errors() {
     assert_eq!(settings["code"], "kind_not_importable", "one record per subject is not imported: {settings}");
     assert!(settings["params"]["importable"].as_array().unwrap().contains(&json!("customer")));
 }
+
+/// An Excel 97–2003 `.xls` (made with the xlwt library; kept in tests/fixtures because no Rust
+/// crate writes the format): read, guessed and imported like an `.xlsx`.
+#[test]
+fn an_old_xls_workbook_is_read_and_imported() {
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/customers-excel97.xls")).unwrap();
+    let table = sheet::read("客户.xls", &bytes).unwrap();
+    assert_eq!(table.headers, ["客户名称", "电话", "等级", "成立日期"]);
+    assert_eq!(table.rows[0][3], "2015-03-08", "a date cell reads as a date, not a serial number");
+    let mut r = Replica::new(&user_id(1), "admin", "admin");
+    let p = preview(&mut r, "客户.xls", &bytes, json!({}));
+    assert_eq!(p["format"], "xls");
+    assert_eq!(p["counts"]["create"], 2, "{p}");
+    run(&mut r, "客户.xls", &bytes, json!({}));
+    let c = by_name(&mut r, "杭州旧表格贸易有限公司");
+    assert_eq!((c["fields"]["grade"].as_str(), c["fields"]["phones"][0].as_str()), (Some("A"), Some("0571-88881234")));
+}
