@@ -66,6 +66,15 @@ impl Store {
 
 /// [`Request::Server`] with the server and token given (the app makes the call without
 /// holding the store, so a slow server never stalls other requests).
+/// `xlsx` (the default) or `csv`.
+fn sheet_format(format: Option<&str>) -> Result<crate::sheet::Format> {
+    match format.unwrap_or("xlsx") {
+        "xlsx" => Ok(crate::sheet::Format::Xlsx),
+        "csv" => Ok(crate::sheet::Format::Csv),
+        other => Err(Error::field("format", "invalid_choice").with_value(other, &["xlsx", "csv"])),
+    }
+}
+
 pub fn server_call(
     endpoint: Option<(String, String)>,
     method: &str,
@@ -326,6 +335,17 @@ pub enum Request {
         #[serde(default)]
         reasons: Option<std::collections::HashMap<String, String>>,
     },
+    /// An admin's export of a list (`list`'s filters) or of the given records (search
+    /// results), made on this device (`crate::export`).
+    Export {
+        kind: String,
+        #[serde(default)]
+        format: Option<String>,
+        #[serde(default)]
+        ids: Option<Vec<String>>,
+        #[serde(flatten)]
+        query: ListQuery,
+    },
     /// An administration or export request to the sync server, made with this device's token
     /// (`docs/protocol.md`, *Administration and export*): only paths under `/api/admin/` and
     /// `/api/export`.
@@ -548,13 +568,19 @@ impl Store {
             },
             Request::ImportRevert { batch } => Response::ImportReverted(self.import_revert(&record_id(&batch)?)?),
             Request::Imports {} => Response::Imports { items: self.imports()? },
+            Request::Export { kind: k, format, ids, query } => {
+                use base64::Engine;
+                let (kind, format) = (kind(&k)?, sheet_format(format.as_deref())?);
+                let (bytes, _) = self.export_records(kind, &query, ids.as_deref(), format)?;
+                let ext = if format == crate::sheet::Format::Csv { "csv" } else { "xlsx" };
+                Response::File {
+                    name: format!("{}-{}.{ext}", kind.as_str(), chrono::Utc::now().format("%Y%m%d")),
+                    data: base64::engine::general_purpose::STANDARD.encode(bytes),
+                }
+            }
             Request::ImportRejected { batch, format, reasons } => {
                 use base64::Engine;
-                let format = match format.as_deref().unwrap_or("xlsx") {
-                    "xlsx" => crate::sheet::Format::Xlsx,
-                    "csv" => crate::sheet::Format::Csv,
-                    other => return Err(Error::field("format", "invalid_choice").with_value(other, &["xlsx", "csv"])),
-                };
+                let format = sheet_format(format.as_deref())?;
                 let batch = record_id(&batch)?;
                 let bytes = self.import_rejected_file(&batch, format, reasons.as_ref())?;
                 let ext = if format == crate::sheet::Format::Csv { "csv" } else { "xlsx" };

@@ -21,6 +21,7 @@ pub mod demo;
 pub mod dictionary;
 pub mod domain;
 pub mod duplicate;
+pub mod export;
 pub mod genesis;
 pub mod import;
 pub mod profiles;

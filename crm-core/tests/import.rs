@@ -312,3 +312,51 @@ fn an_old_xls_workbook_is_read_and_imported() {
     let c = by_name(&mut r, "杭州旧表格贸易有限公司");
     assert_eq!((c["fields"]["grade"].as_str(), c["fields"]["phones"][0].as_str()), (Some("A"), Some("0571-88881234")));
 }
+
+/// An admin exports a filtered list or search results on the device, in columns import reads
+/// back (custom fields too); nobody else may.
+#[test]
+fn an_admin_exports_a_filtered_list_or_search_results_and_imports_them_back() {
+    let mut admin = Replica::new(&user_id(1), "admin", "admin");
+    admin.create(
+        "custom_field",
+        json!({"of_kind": "customer", "key": "shop_area", "label_zh": "门店面积", "type": "number"}),
+    );
+    let a = admin.create("customer", json!({"name": "甲级客户", "grade": "A", "custom_fields": {"shop_area": "120"}}));
+    admin.create("customer", json!({"name": "乙级客户", "grade": "B"}));
+    let export = |r: &mut Replica, extra: Json| {
+        let mut req = json!({"op": "export", "kind": "customer", "format": "csv"});
+        req.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let file = r.call(req);
+        let bytes = base64::engine::general_purpose::STANDARD.decode(file["data"].as_str().unwrap()).unwrap();
+        sheet::read("export.csv", &bytes).unwrap()
+    };
+    let graded = export(&mut admin, json!({"filter": {"grade": "A"}}));
+    assert!(graded.headers.contains(&"custom_fields.shop_area".to_string()), "{:?}", graded.headers);
+    let name = graded.headers.iter().position(|h| h == "name").unwrap();
+    let area = graded.headers.iter().position(|h| h == "custom_fields.shop_area").unwrap();
+    assert_eq!(graded.rows.len(), 1);
+    assert_eq!((graded.rows[0][name].as_str(), graded.rows[0][area].as_str()), ("甲级客户", "120"));
+    let found = export(&mut admin, json!({"ids": [a]}));
+    assert_eq!(found.rows.len(), 1, "the search results given, nothing else");
+    // What it wrote, import reads back into another device.
+    let mut other = Replica::new(&user_id(3), "other", "admin");
+    other.create(
+        "custom_field",
+        json!({"of_kind": "customer", "key": "shop_area", "label_zh": "门店面积", "type": "number"}),
+    );
+    let csv = sheet::write(Format::Csv, &graded.headers, &graded.rows).unwrap();
+    // Its columns are the import's own targets (the owner left out: no such person there).
+    let columns: Vec<Json> = graded.headers.iter().map(|h| if h == "owner" { Json::Null } else { json!(h) }).collect();
+    let p = preview(&mut other, "back.csv", &csv, json!({"columns": columns}));
+    assert_eq!(p["counts"]["create"], 1, "{}", p["plan"]);
+    run(&mut other, "back.csv", &csv, json!({"columns": columns}));
+    let back = by_name(&mut other, "甲级客户");
+    assert_eq!(
+        (back["fields"]["grade"].as_str(), back["fields"]["custom_fields"]["shop_area"].as_str()),
+        (Some("A"), Some("120"))
+    );
+    let mut sales = Replica::new(&user_id(2), "sales", "account_manager");
+    let refused = sales.try_call(json!({"op": "export", "kind": "customer"}));
+    assert_eq!(refused["code"], "forbidden", "{refused}");
+}

@@ -14,9 +14,8 @@ use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use crm_core::access::Role;
 use crm_core::document::RecordDoc;
-use crm_core::kind::{FieldType, Kind};
+use crm_core::kind::Kind;
 use crm_core::sheet::{self, Format};
-use crm_core::value::FieldValue;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -475,7 +474,7 @@ async fn export(
 }
 
 fn export_rows(conn: &rusqlite::Connection, kind: Kind) -> Result<(Vec<String>, Vec<Vec<String>>), DbError> {
-    let fields: Vec<_> = crm_core::import::values::importable(kind).collect();
+    let columns = crm_core::export::Columns::of(kind, &[]);
     let usernames: std::collections::HashMap<String, String> = conn
         .prepare("SELECT id, username FROM users")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -485,35 +484,7 @@ fn export_rows(conn: &rusqlite::Connection, kind: Kind) -> Result<(Vec<String>, 
     let mut rows = Vec::new();
     for snapshot in snapshots {
         let Ok(doc) = RecordDoc::load(&snapshot?, Vec::new()) else { continue };
-        rows.push(
-            fields
-                .iter()
-                .map(|f| match (f.ty, doc.read(f)) {
-                    (FieldType::Ref(Kind::User), Some(FieldValue::Str(id))) => {
-                        usernames.get(&id).cloned().unwrap_or(id)
-                    }
-                    (_, Some(v)) => cell_text(&v),
-                    (_, None) => String::new(),
-                })
-                .collect(),
-        );
+        rows.push(columns.row(&doc, &usernames));
     }
-    Ok((fields.iter().map(|f| f.name.to_string()).collect(), rows))
-}
-
-/// A value as a spreadsheet cell that import reads back the same.
-fn cell_text(v: &FieldValue) -> String {
-    match v {
-        FieldValue::Str(s) | FieldValue::Notes(s) => s.clone(),
-        FieldValue::Int(n) => n.to_string(),
-        FieldValue::Bool(b) => if *b { "是" } else { "否" }.to_string(),
-        FieldValue::Money(m) => {
-            let sign = if m.minor < 0 { "-" } else { "" };
-            format!("{sign}{}.{:02}", m.minor.abs() / 100, m.minor.abs() % 100)
-        }
-        FieldValue::DateTime(ms) => crm_core::value::format_datetime(*ms),
-        FieldValue::Phones(p) => p.join(", "),
-        FieldValue::Tags(t) => t.iter().cloned().collect::<Vec<_>>().join(", "),
-        other => other.to_json().to_string(),
-    }
+    Ok((columns.headers(), rows))
 }

@@ -44,7 +44,7 @@ pub const ACTIONS: &[&str] = &[
 
 /// What a device reports of itself (`POST /api/audit`): it happened on the device, maybe
 /// offline, and reaches the log when the device is next connected.
-pub const DEVICE_ACTIONS: &[&str] = &["import", "import_revert"];
+pub const DEVICE_ACTIONS: &[&str] = &["import", "import_revert", "export"];
 
 /// Who acts, as the log names them.
 #[derive(Debug, Clone, Default)]

@@ -464,6 +464,17 @@ async fn imports_and_reverts_made_on_a_device_reach_the_audit_log_when_it_connec
     let reverts = audit(&http, &admin, "action=import_revert");
     assert_eq!(reverts.len(), 1, "sent once: {reverts:?}");
     assert_eq!(reverts[0]["detail"]["deleted"], 2);
+    // An admin's export of a filtered list on their device is logged the same way.
+    root.sync().await.unwrap();
+    root.call(json!({"op": "export", "kind": "customer", "format": "csv", "filter": {"name": "甲公司"}}));
+    root.sync().await.unwrap();
+    let exports = audit(&http, &admin, "action=export");
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    assert_eq!(
+        (exports[0]["detail"]["rows"].as_i64(), exports[0]["detail"]["on_device"].as_bool()),
+        (Some(0), Some(true)),
+        "the reverted import left nothing to export: {exports:?}"
+    );
     // A device reports only what happens on devices.
     let (status, body) = http.json(
         "POST",
