@@ -352,7 +352,7 @@ describe("administration", { timeout: 420_000 }, () => {
     const customer = (await dispatch(device, { op: "list", kind: "customer", sort: "name", limit: 1 })).items[0];
     assert.equal((await dispatch(device, { op: "update", id: customer.id, fields: { source: "trade_fair" } })).type, "record");
     await entry.getByTestId("dict-toggle").click();
-    await entry.getByTestId("dict-inactive").waitFor({ timeout: TIMEOUT });
+    await entry.getByTestId("dict-retired").waitFor({ timeout: TIMEOUT });
     assert.equal((await dispatch(device, { op: "get", id })).fields.active, false);
 
     await entry.getByTestId("dict-delete").click();

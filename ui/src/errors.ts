@@ -117,6 +117,17 @@ export function reasonWords(t: T): Record<string, string> {
   return words;
 }
 
+/// A refusal as the sentence by each field a validation error names (`as` renames the core's
+/// field to the box's), or, for anything else, one sentence.
+export function fieldRefusals(t: T, e: unknown, as: (field: string) => string = (f) => f): { fields: Record<string, string>; other: string | null } {
+  if (e instanceof CrmError && e.code === "validation") {
+    const fields: Record<string, string> = {};
+    for (const [field, x] of Object.entries(e.fieldErrors())) fields[as(field)] = fieldErrorText(t, x.reason, x.params);
+    if (Object.keys(fields).length > 0) return { fields, other: null };
+  }
+  return { fields: {}, other: errorText(t, e) };
+}
+
 /// A field's validation message in the user's language.
 export function fieldErrorText(t: T, reason: string, params: unknown): string {
   return codeText(t, reason, params);

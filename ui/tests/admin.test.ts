@@ -1,8 +1,9 @@
 import { describe, expect, test } from "vitest";
+import { fakeCrm } from "./fakeCrm";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Crm, CrmError, ServerRefusal } from "../src/api";
-import type { AppEvent, AuditEntry, Item, Json, Transport } from "../src/api";
+import { CrmError, ServerRefusal } from "../src/api";
+import type { AuditEntry, Item, Json } from "../src/api";
 import { errorText, needsServer } from "../src/errors";
 import { messages, translate } from "../src/i18n";
 import type { Lang, T } from "../src/i18n";
@@ -24,23 +25,12 @@ import {
 const tr = (lang: Lang): T => (key, params) => translate(lang, key, params);
 const doc = (file: string) => readFileSync(path.resolve(__dirname, "../../docs", file), "utf8");
 
-function fake(answer: (req: Record<string, Json>) => Json) {
-  const sent: Record<string, Json>[] = [];
-  const transport: Transport = {
-    async call(req) {
-      sent.push(req as Record<string, Json>);
-      return answer(req as Record<string, Json>);
-    },
-    listen: (_h: (e: AppEvent) => void) => () => undefined,
-  };
-  return { crm: new Crm(transport), sent };
-}
 
 const response = (status: number, body: Json, file: Json = null) => ({ type: "server_response", status, body, file });
 
 describe("the server's administration API", () => {
   test("requests go through the documented server op, paths and queries encoded", async () => {
-    const f = fake(() => response(200, { users: [], devices: [], entries: [], next: null }));
+    const f = fakeCrm(() => response(200, { users: [], devices: [], entries: [], next: null }));
     await f.crm.accounts();
     await f.crm.changeAccount("li li/x", { team: null });
     await f.crm.audit({ action: "user_added", actor: "", q: "王", before: 41, limit: 50 });
@@ -54,7 +44,7 @@ describe("the server's administration API", () => {
   });
 
   test("a refusal is an answer of server(), and a translated ServerRefusal of the typed calls", async () => {
-    const f = fake(() => response(400, { code: "invalid", message: "user 'lili' already exists" }));
+    const f = fakeCrm(() => response(400, { code: "invalid", message: "user 'lili' already exists" }));
     const raw = await f.crm.server("POST", "/api/admin/users", { username: "lili" });
     expect(raw.status).toBe(400);
     const e = await f.crm.addAccount({ username: "lili", role: "viewer", password: "12345678" }).catch((x) => x);
@@ -65,21 +55,21 @@ describe("the server's administration API", () => {
   });
 
   test("a status without a code still reads as a sentence, and not_found means the server's", async () => {
-    const none = await fake(() => response(404, null)).crm.backups().catch((x) => x);
+    const none = await fakeCrm(() => response(404, null)).crm.backups().catch((x) => x);
     expect(none.code).toBe("server_status");
     expect(errorText(tr("en"), none)).toMatch(/status 404/);
-    const gone = await fake(() => response(404, { code: "not_found", message: "no backup" })).crm.backupFile("x.sqlite3").catch((x) => x);
+    const gone = await fakeCrm(() => response(404, { code: "not_found", message: "no backup" })).crm.backupFile("x.sqlite3").catch((x) => x);
     expect(errorText(tr("en"), gone)).toBe(translate("en", "error.server.not_found"));
   });
 
   test("a file comes back as the server sent it; a missing one is a refusal", async () => {
     const file = { name: "customer-20261123.csv", content_type: "text/csv", data: "77u/" };
-    expect(await fake(() => response(200, null, file)).crm.exportFile("customer", "csv")).toEqual(file);
-    await expect(fake(() => response(200, { ok: true })).crm.exportFile("customer", "csv")).rejects.toBeInstanceOf(ServerRefusal);
+    expect(await fakeCrm(() => response(200, null, file)).crm.exportFile("customer", "csv")).toEqual(file);
+    await expect(fakeCrm(() => response(200, { ok: true })).crm.exportFile("customer", "csv")).rejects.toBeInstanceOf(ServerRefusal);
   });
 
   test("no server to reach is told apart from a refusal", async () => {
-    const unreachable = await fake(() => ({ type: "error", code: "server_unreachable", message: "down" })).crm.devices().catch((x) => x);
+    const unreachable = await fakeCrm(() => ({ type: "error", code: "server_unreachable", message: "down" })).crm.devices().catch((x) => x);
     expect(unreachable).toBeInstanceOf(CrmError);
     expect(needsServer(unreachable)).toBe(true);
     expect(needsServer(new CrmError("not_signed_in", ""))).toBe(true);

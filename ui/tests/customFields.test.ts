@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { Crm, ServerRefusal } from "../src/api";
-import type { AppEvent, CustomField, Item, Json, Transport } from "../src/api";
+import { fakeCrm } from "./fakeCrm";
+import { ServerRefusal } from "../src/api";
+import type { CustomField } from "../src/api";
 import {
   customDisplay,
   customFieldsWrite,
@@ -147,20 +148,8 @@ describe("the admin's definitions", () => {
 });
 
 describe("the calls", () => {
-  function fake(answer: (req: Record<string, Json>) => Json) {
-    const sent: Record<string, Json>[] = [];
-    const transport: Transport = {
-      async call(req) {
-        sent.push(req as Record<string, Json>);
-        return answer(req as Record<string, Json>);
-      },
-      listen: (_: (e: AppEvent) => void) => () => undefined,
-    };
-    return { crm: new Crm(transport), sent };
-  }
-
   test("definitions, the company's words and a restore are sent as the core and the server take them", async () => {
-    const { crm, sent } = fake((req) => {
+    const { crm, sent } = fakeCrm((req) => {
       if (req.op === "custom_fields") return { type: "custom_fields", fields: [] };
       if (req.op === "server") return { type: "server_response", status: 200, body: { restored: "b.sqlite3", kept: "before.sqlite3", epoch: "e" }, file: null };
       return { type: "record", id: "x", kind: "setting", fields: {} };
@@ -176,7 +165,7 @@ describe("the calls", () => {
   });
 
   test("a restore confirmed with another name is refused in words", async () => {
-    const { crm } = fake(() => ({ type: "server_response", status: 400, body: { code: "confirm_mismatch", message: "to restore, send …" }, file: null }));
+    const { crm } = fakeCrm(() => ({ type: "server_response", status: 400, body: { code: "confirm_mismatch", message: "to restore, send …" }, file: null }));
     const refused = await crm.restoreBackup("a.sqlite3", "b").catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ServerRefusal);
     expect(errorText(zh, refused)).toBe("输入的名称与备份名称不一致，服务器没有恢复。");

@@ -4,14 +4,14 @@
 // whether forms require it, lists show it and offer it as a filter. The core checks every
 // value again; its refusals are shown by the box they are about.
 
-import { Alert, Checkbox, Input, Modal, Select } from "antd";
-import type { ButtonProps } from "antd";
+import { Checkbox, Input, Select } from "antd";
 import { useState } from "react";
 import type { CustomField, CustomFieldType, Fields } from "../../api";
-import { CrmError } from "../../api";
 import { keyProblem, optionLines } from "../../customFields";
-import { errorText, fieldErrorText } from "../../errors";
+import { fieldRefusals } from "../../errors";
 import { useCrm } from "../../state";
+import { FormField } from "../../components/FormField";
+import { AdminDialog } from "./AdminDialog";
 import { nextSortOrder } from "./model";
 
 const TYPES: CustomFieldType[] = ["text", "number", "date", "bool", "choice"];
@@ -52,7 +52,7 @@ export function CustomFieldDialog({
   });
   const [typedKey, setTypedKey] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [other, setOther] = useState<unknown>(null);
+  const [other, setOther] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   // The key as it is typed: its form, and whether the kind has a field of that key already.
@@ -64,12 +64,9 @@ export function CustomFieldDialog({
   })();
 
   const refused = (e: unknown) => {
-    if (e instanceof CrmError && e.code === "validation") {
-      const found: Record<string, string> = {};
-      for (const [name, x] of Object.entries(e.fieldErrors())) found[name] = fieldErrorText(t, x.reason, x.params);
-      if (Object.keys(found).length > 0) return setErrors(found);
-    }
-    setOther(e);
+    const r = fieldRefusals(t, e);
+    setErrors(r.fields);
+    setOther(r.other);
   };
 
   const save = async () => {
@@ -103,103 +100,68 @@ export function CustomFieldDialog({
     }
   };
 
-  const fieldError = (name: string) =>
-    errors[name] ? (
-      <span className="field-error" role="alert" data-testid={`cf-field-error-${name}`}>
-        {errors[name]}
-      </span>
-    ) : null;
-
   const shownKeyError = errors.key ?? (typedKey || key !== "" ? keyText : null);
+  const box = (name: string) => ({ id: `cf-field-${name}`, error: errors[name], errorTestId: `cf-field-error-${name}` });
   return (
-    <Modal
-      open
+    <AdminDialog
       title={field ? t("custom.edit_title", { key: field.key }) : t("custom.new_title", { kind: t(`kind.${kind}`) })}
-      okText={t("common.save")}
-      cancelText={t("common.cancel")}
       onOk={() => void save()}
-      onCancel={onClose}
-      confirmLoading={busy}
-      okButtonProps={{ "data-testid": "cf-dialog-ok" } as ButtonProps}
-      destroyOnClose
+      onClose={onClose}
+      busy={busy}
+      testId={{ ok: "cf-dialog-ok", form: "cf-form" }}
+      refusal={other}
     >
-      <div className="dialog-body" data-testid="cf-form">
-        <div className="form-field">
-          <label htmlFor="cf-field-key">{t("custom.key")}</label>
-          <Input
-            id="cf-field-key"
-            value={key}
-            disabled={!!field}
-            maxLength={60}
-            autoComplete="off"
-            spellCheck={false}
-            onChange={(e) => {
-              setKey(e.target.value);
-              setErrors(({ key: _gone, ...rest }) => rest);
-            }}
-            status={shownKeyError ? "error" : undefined}
-            data-testid="cf-field-key"
+      <FormField {...box("key")} label={t("custom.key")} error={shownKeyError} hint={field ? null : t("custom.key_hint")}>
+        <Input
+          id="cf-field-key"
+          value={key}
+          disabled={!!field}
+          maxLength={60}
+          autoComplete="off"
+          spellCheck={false}
+          onChange={(e) => {
+            setKey(e.target.value);
+            setErrors(({ key: _gone, ...rest }) => rest);
+          }}
+          status={shownKeyError ? "error" : undefined}
+          data-testid="cf-field-key"
+        />
+      </FormField>
+      <FormField {...box("label_zh")} label={t("admin.label_zh")} required>
+        <Input id="cf-field-label_zh" value={labelZh} onChange={(e) => setLabelZh(e.target.value)} status={errors.label_zh ? "error" : undefined} data-testid="cf-field-label_zh" />
+      </FormField>
+      <FormField {...box("label_en")} label={t("admin.label_en")}>
+        <Input id="cf-field-label_en" value={labelEn} onChange={(e) => setLabelEn(e.target.value)} status={errors.label_en ? "error" : undefined} data-testid="cf-field-label_en" />
+      </FormField>
+      <FormField {...box("type")} label={t("custom.type")} hint={field && type !== field.type ? t("custom.type_change_hint") : null}>
+        <Select
+          id="cf-field-type"
+          value={type}
+          onChange={setType}
+          virtual={false}
+          options={TYPES.map((ty) => ({ value: ty, label: t(`custom.type.${ty}`), "data-value": ty }))}
+          data-testid="cf-field-type"
+        />
+      </FormField>
+      {type === "choice" && (
+        <FormField {...box("options")} label={t("custom.options")} required hint={t("custom.options_hint")}>
+          <Input.TextArea
+            id="cf-field-options"
+            autoSize={{ minRows: 3, maxRows: 10 }}
+            value={options}
+            onChange={(e) => setOptions(e.target.value)}
+            status={errors.options ? "error" : undefined}
+            data-testid="cf-field-options"
           />
-          {!field && !shownKeyError && <span className="muted small">{t("custom.key_hint")}</span>}
-          {shownKeyError && (
-            <span className="field-error" role="alert" data-testid="cf-field-error-key">
-              {shownKeyError}
-            </span>
-          )}
-        </div>
-        <div className="form-field">
-          <label htmlFor="cf-field-label_zh">
-            {t("admin.label_zh")}
-            <span className="req"> *</span>
-          </label>
-          <Input id="cf-field-label_zh" value={labelZh} onChange={(e) => setLabelZh(e.target.value)} status={errors.label_zh ? "error" : undefined} data-testid="cf-field-label_zh" />
-          {fieldError("label_zh")}
-        </div>
-        <div className="form-field">
-          <label htmlFor="cf-field-label_en">{t("admin.label_en")}</label>
-          <Input id="cf-field-label_en" value={labelEn} onChange={(e) => setLabelEn(e.target.value)} status={errors.label_en ? "error" : undefined} data-testid="cf-field-label_en" />
-          {fieldError("label_en")}
-        </div>
-        <div className="form-field">
-          <label htmlFor="cf-field-type">{t("custom.type")}</label>
-          <Select
-            id="cf-field-type"
-            value={type}
-            onChange={setType}
-            virtual={false}
-            options={TYPES.map((ty) => ({ value: ty, label: t(`custom.type.${ty}`), "data-value": ty }))}
-            data-testid="cf-field-type"
-          />
-          {field && type !== field.type && <span className="muted small">{t("custom.type_change_hint")}</span>}
-          {fieldError("type")}
-        </div>
-        {type === "choice" && (
-          <div className="form-field">
-            <label htmlFor="cf-field-options">
-              {t("custom.options")}
-              <span className="req"> *</span>
-            </label>
-            <Input.TextArea
-              id="cf-field-options"
-              autoSize={{ minRows: 3, maxRows: 10 }}
-              value={options}
-              onChange={(e) => setOptions(e.target.value)}
-              status={errors.options ? "error" : undefined}
-              data-testid="cf-field-options"
-            />
-            {!errors.options && <span className="muted small">{t("custom.options_hint")}</span>}
-            {fieldError("options")}
-          </div>
-        )}
-        <div className="form-field cf-flags">
-          {FLAGS.map((flag) => (
-            <Checkbox key={flag} checked={flags[flag]} onChange={(e) => setFlags((old) => ({ ...old, [flag]: e.target.checked }))} data-testid={`cf-field-${flag}`}>
-              {t(`custom.${flag}_long`)}
-            </Checkbox>
-          ))}
-        </div>
-        {other ? <Alert type="error" showIcon message={errorText(t, other)} data-testid="dialog-error" /> : null}
+        </FormField>
+      )}
+      <div className="form-field cf-flags">
+        {FLAGS.map((flag) => (
+          <Checkbox key={flag} checked={flags[flag]} onChange={(e) => setFlags((old) => ({ ...old, [flag]: e.target.checked }))} data-testid={`cf-field-${flag}`}>
+            {t(`custom.${flag}_long`)}
+          </Checkbox>
+        ))}
       </div>
-    </Modal>
+    </AdminDialog>
   );
 }

@@ -2,13 +2,14 @@
 // is derived from them, so two admins adding one code offline make one entry) and its labels in
 // both languages. The core checks every value; its refusals are shown by the box they are about.
 
-import { Alert, Button, Input, Modal, Select } from "antd";
-import type { ButtonProps } from "antd";
+import { Alert, Button, Input, Select } from "antd";
 import { useState } from "react";
 import type { Item } from "../../api";
 import { CrmError } from "../../api";
-import { errorText, fieldErrorText } from "../../errors";
+import { fieldRefusals } from "../../errors";
 import { useCrm } from "../../state";
+import { FormField } from "../../components/FormField";
+import { AdminDialog } from "./AdminDialog";
 import { DICTS, entryPlace, nextSortOrder } from "./model";
 
 const LABELS = ["label_zh", "label_en"] as const;
@@ -42,15 +43,11 @@ export function DictEntryDialog({
   const [busy, setBusy] = useState(false);
 
   const refused = (e: unknown) => {
-    if (e instanceof CrmError && e.code === "validation") {
-      const found: Record<string, string> = {};
-      for (const [field, x] of Object.entries(e.fieldErrors())) {
-        // The code is taken within its dictionary, not among customers' codes.
-        found[field] = field === "code" && x.reason === "duplicate_code" ? t("dictionary.code_taken") : fieldErrorText(t, x.reason, x.params);
-      }
-      if (Object.keys(found).length > 0) return setErrors(found);
-    }
-    setOther(e);
+    const r = fieldRefusals(t, e);
+    // The code is taken within its dictionary, not among customers' codes.
+    if (e instanceof CrmError && e.fieldErrors().code?.reason === "duplicate_code") r.fields.code = t("dictionary.code_taken");
+    setErrors(r.fields);
+    setOther(r.other);
   };
 
   const save = async () => {
@@ -93,72 +90,52 @@ export function DictEntryDialog({
     }
   };
 
-  const fieldError = (f: string) =>
-    errors[f] ? (
-      <span className="field-error" role="alert">
-        {errors[f]}
-      </span>
-    ) : null;
-
   return (
-    <Modal
-      open
+    <AdminDialog
       title={entry ? t("dictionary.edit_title", { code: String(entry.fields.code ?? "") }) : t("dictionary.new")}
-      okText={t("common.save")}
-      cancelText={t("common.cancel")}
       onOk={() => void save()}
-      onCancel={onClose}
-      confirmLoading={busy}
-      okButtonProps={{ "data-testid": "dict-dialog-ok" } as ButtonProps}
-      destroyOnClose
+      onClose={onClose}
+      busy={busy}
+      testId={{ ok: "dict-dialog-ok", form: "dict-form" }}
+      refusal={other}
     >
-      <div className="dialog-body" data-testid="dict-form">
-        <div className="form-field">
-          <label htmlFor="dict-field-dict">{t("admin.dict")}</label>
-          <Select
-            id="dict-field-dict"
-            value={dict}
-            onChange={setDict}
-            disabled={!!entry}
-            virtual={false}
-            options={DICTS.map((d) => ({ value: d, label: t(`dict.${d}`), "data-value": d }))}
-            data-testid="dict-field-dict"
+      <FormField id="dict-field-dict" label={t("admin.dict")} error={errors.dict}>
+        <Select
+          id="dict-field-dict"
+          value={dict}
+          onChange={setDict}
+          disabled={!!entry}
+          virtual={false}
+          options={DICTS.map((d) => ({ value: d, label: t(`dict.${d}`), "data-value": d }))}
+          data-testid="dict-field-dict"
+        />
+      </FormField>
+      <FormField id="dict-field-code" label={t("admin.code")} error={errors.code} hint={entry ? null : t("dictionary.code_hint")}>
+        <Input id="dict-field-code" value={code} disabled={!!entry} onChange={(e) => setCode(e.target.value)} status={errors.code ? "error" : undefined} data-testid="dict-field-code" />
+      </FormField>
+      {LABELS.map((f) => (
+        <FormField key={f} id={`dict-field-${f}`} label={t(`admin.${f}`)} error={errors[f]}>
+          <Input
+            id={`dict-field-${f}`}
+            value={labels[f]}
+            onChange={(e) => setLabels((l) => ({ ...l, [f]: e.target.value }))}
+            status={errors[f] ? "error" : undefined}
+            data-testid={`dict-field-${f}`}
           />
-          {fieldError("dict")}
-        </div>
-        <div className="form-field">
-          <label htmlFor="dict-field-code">{t("admin.code")}</label>
-          <Input id="dict-field-code" value={code} disabled={!!entry} onChange={(e) => setCode(e.target.value)} status={errors.code ? "error" : undefined} data-testid="dict-field-code" />
-          {!entry && !errors.code && <span className="muted small">{t("dictionary.code_hint")}</span>}
-          {fieldError("code")}
-        </div>
-        {LABELS.map((f) => (
-          <div key={f} className="form-field">
-            <label htmlFor={`dict-field-${f}`}>{t(`admin.${f}`)}</label>
-            <Input
-              id={`dict-field-${f}`}
-              value={labels[f]}
-              onChange={(e) => setLabels((l) => ({ ...l, [f]: e.target.value }))}
-              status={errors[f] ? "error" : undefined}
-              data-testid={`dict-field-${f}`}
-            />
-            {fieldError(f)}
-          </div>
-        ))}
-        {deleted && (
-          <Alert
-            type="warning"
-            showIcon
-            message={t("dictionary.code_deleted")}
-            action={
-              <Button onClick={() => void restore()} data-testid="dict-restore-deleted">
-                {t("common.restore")}
-              </Button>
-            }
-          />
-        )}
-        {other ? <Alert type="error" showIcon message={errorText(t, other)} data-testid="dialog-error" /> : null}
-      </div>
-    </Modal>
+        </FormField>
+      ))}
+      {deleted && (
+        <Alert
+          type="warning"
+          showIcon
+          message={t("dictionary.code_deleted")}
+          action={
+            <Button onClick={() => void restore()} data-testid="dict-restore-deleted">
+              {t("common.restore")}
+            </Button>
+          }
+        />
+      )}
+    </AdminDialog>
   );
 }

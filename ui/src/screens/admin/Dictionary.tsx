@@ -4,35 +4,44 @@
 // it back, and delete one nothing uses — the core refuses deleting a code in use and says how
 // many records use it; that refusal stays on screen.
 
-import { ArrowDownOutlined, ArrowUpOutlined, CheckCircleOutlined, DeleteOutlined, EditOutlined, PlusOutlined, StopOutlined } from "@ant-design/icons";
-import { Alert, App as AntApp, Button, Select, Table, Tag } from "antd";
+import { DeleteOutlined, PlusOutlined } from "@ant-design/icons";
+import { Alert, App as AntApp, Button, Select } from "antd";
 import type { ButtonProps, TableColumnsType } from "antd";
 import type { HTMLAttributes } from "react";
-import { useCallback, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import type { Item } from "../../api";
+import type { Lang } from "../../i18n";
 import { errorText } from "../../errors";
 import { useCrm, useData } from "../../state";
 import { useIsNarrow } from "../../components/useIsPhone";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
 import { DictEntryDialog } from "./DictEntryDialog";
-import { DICTS, dictOrder, entryPlace, moveWrites } from "./model";
+import { DICTS, dictOrder, entryPlace } from "./model";
+import { OrderedTable, useRefusal } from "./OrderedTable";
 
 const LIMIT = 1000;
 
 type Dialog = { entry?: Item } | null;
 
+const TEXTS = {
+  edit: "dictionary.rename",
+  retire: "dictionary.retire",
+  retire_hint: "dictionary.retire_hint",
+  reactivate: "dictionary.reactivate",
+  retired: "admin.inactive",
+  retired_done: "dictionary.retired",
+  reactivated_done: "dictionary.reactivated",
+};
+
 export function Dictionary() {
-  const { crm, t } = useCrm();
-  const narrow = useIsNarrow();
+  const { crm, t, lang } = useCrm();
   const { message } = AntApp.useApp();
   const [dict, setDict] = useState<string | undefined>();
   const [dialog, setDialog] = useState<Dialog>(null);
-  const [refusal, setRefusal] = useState<string | null>(null);
+  const refusal = useRefusal();
   const page = useData(() => crm.list("dict_entry", { sort: "sort_order", limit: LIMIT, filter: dict ? { dict } : undefined }), [dict]);
   const entries = useMemo(() => dictOrder(page.data?.items ?? []), [page.data]);
-  // A refusal stays shown until the next action (or until closed); null clears it.
-  const refused = useCallback((e: unknown) => setRefusal(e ? errorText(t, e) : null), [t]);
-  const columns = useColumns(entries, setDialog, refused);
+  const cells = useCells();
 
   return (
     <>
@@ -54,24 +63,25 @@ export function Dictionary() {
       </div>
       <p className="muted small">{t("dictionary.hint")}</p>
       {page.error && <Alert type="error" showIcon message={errorText(t, page.error)} />}
-      {refusal && (
-        <Alert className="admin-alert" type="error" showIcon closable onClose={() => setRefusal(null)} message={refusal} data-testid="dict-error" />
-      )}
       {page.data && page.data.total > page.data.items.length && (
         <p className="muted small">{t("admin.showing", { shown: page.data.items.length, total: page.data.total })}</p>
       )}
-      <Table<Item>
-        rowKey="id"
-        size="middle"
-        loading={!page.data}
-        dataSource={entries}
-        columns={columns}
-        scroll={narrow ? undefined : { x: "max-content" }}
-        pagination={{ pageSize: 100, hideOnSinglePage: true, showSizeChanger: false }}
-        onRow={(e) =>
+      <OrderedTable<Item>
+        testId="dict"
+        rows={entries}
+        placeOf={placeOf}
+        groupOf={(e) => String(e.fields.dict)}
+        labelOf={(e) => entryLabel(lang, e)}
+        columns={cells.columns}
+        narrow={cells.narrow}
+        texts={TEXTS}
+        onEdit={(entry) => setDialog({ entry })}
+        more={(e) => <DeleteButton entry={e} refused={refusal.refused} />}
+        refusal={refusal}
+        rowProps={(e) =>
           ({ "data-dict": String(e.fields.dict), "data-code": String(e.fields.code), "data-testid": "dict-row" }) as HTMLAttributes<HTMLElement>
         }
-        data-testid="admin-table"
+        loading={!page.data}
       />
       {dialog && (
         <DictEntryDialog
@@ -81,7 +91,7 @@ export function Dictionary() {
           onClose={() => setDialog(null)}
           onDone={(label) => {
             setDialog(null);
-            setRefusal(null);
+            refusal.refused(null);
             message.success(t("dictionary.saved", { label }));
           }}
         />
@@ -90,115 +100,47 @@ export function Dictionary() {
   );
 }
 
-function useColumns(entries: Item[], open: (d: Dialog) => void, refused: (e: unknown) => void): TableColumnsType<Item> {
+const placeOf = (e: Item) => ({ ...entryPlace(e), active: e.fields.active !== false });
+
+/// An entry's label in the language, or its code.
+function entryLabel(lang: Lang, e: Item): string {
+  return String((lang === "en" ? e.fields.label_en : e.fields.label_zh) ?? e.fields.code ?? "");
+}
+
+/// What an entry is: on wide windows a column each, on narrow ones one cell.
+function useCells(): { columns: TableColumnsType<Item>; narrow: { title: string; render: (r: Item) => JSX.Element } } {
   const { t } = useCrm();
   const text = (name: string) => ({ title: t(`admin.${name}`), key: name, render: (_: unknown, r: Item) => String(r.fields[name] ?? "") });
-  // Each entry's place within its own dictionary, for moving it.
-  const groups = useMemo(() => {
-    const out = new Map<string, Item[]>();
-    for (const e of entries) {
-      const d = String(e.fields.dict);
-      out.set(d, [...(out.get(d) ?? []), e]);
-    }
-    return out;
-  }, [entries]);
-  const narrow = useIsNarrow();
-  const state = (r: Item) =>
-    r.fields.active === false ? (
-      <Tag data-testid="dict-inactive">{t("admin.inactive")}</Tag>
-    ) : (
-      <Tag color="green">{t("admin.active")}</Tag>
-    );
-  const move = (r: Item) => <MoveButtons entry={r} group={groups.get(String(r.fields.dict)) ?? []} refused={refused} />;
-  // On narrow windows: the entry in one cell, every button in the other.
-  if (narrow) {
-    return [
-      {
-        title: t("admin.label_zh"),
-        key: "entry",
-        render: (_, r) => (
-          <div className="cell-stack">
-            <strong data-testid="dict-label-zh">{String(r.fields.label_zh ?? "")}</strong>
-            <span data-testid="dict-label-en">{String(r.fields.label_en ?? "")}</span>
-            <span className="muted small">
-              {t(`dict.${r.fields.dict}`)} · {String(r.fields.code ?? "")}
-            </span>
-            <span>{state(r)}</span>
-          </div>
-        ),
-      },
-      {
-        title: t("admin.actions"),
-        key: "actions",
-        render: (_, r) => (
-          <div className="dict-narrow-actions">
-            {move(r)}
-            <EntryActions entry={r} open={open} refused={refused} />
-          </div>
-        ),
-      },
-    ];
-  }
-  return [
-    { title: t("admin.dict"), key: "dict", render: (_, r) => t(`dict.${r.fields.dict}`) },
-    text("code"),
-    { ...text("label_zh"), render: (_: unknown, r: Item) => <span data-testid="dict-label-zh">{String(r.fields.label_zh ?? "")}</span> },
-    { ...text("label_en"), render: (_: unknown, r: Item) => <span data-testid="dict-label-en">{String(r.fields.label_en ?? "")}</span> },
-    { title: t("admin.sort_order"), key: "order", render: (_, r) => move(r) },
-    { title: t("admin.active"), key: "active", render: (_, r) => state(r) },
-    { title: t("admin.actions"), key: "actions", render: (_, r) => <EntryActions entry={r} open={open} refused={refused} /> },
-  ];
-}
-
-function MoveButtons({ entry, group, refused }: { entry: Item; group: Item[]; refused: (e: unknown) => void }) {
-  const { crm, t } = useCrm();
-  const [busy, setBusy] = useState(false);
-  const index = group.findIndex((e) => e.id === entry.id);
-  const move = async (delta: -1 | 1) => {
-    setBusy(true);
-    refused(null);
-    try {
-      for (const w of moveWrites(group.map(entryPlace), index, delta)) await crm.update(w.id, { sort_order: w.sort_order });
-    } catch (e) {
-      refused(e);
-    } finally {
-      setBusy(false);
-    }
+  const label = (r: Item, name: "label_zh" | "label_en") => <span data-testid={`dict-${name.replace("_", "-")}`}>{String(r.fields[name] ?? "")}</span>;
+  return {
+    columns: [
+      { title: t("admin.dict"), key: "dict", render: (_, r) => t(`dict.${r.fields.dict}`) },
+      text("code"),
+      { ...text("label_zh"), render: (_: unknown, r: Item) => label(r, "label_zh") },
+      { ...text("label_en"), render: (_: unknown, r: Item) => label(r, "label_en") },
+    ],
+    narrow: {
+      title: t("admin.label_zh"),
+      render: (r) => (
+        <>
+          <strong>{label(r, "label_zh")}</strong>
+          {label(r, "label_en")}
+          <span className="muted small">
+            {t(`dict.${r.fields.dict}`)} · {String(r.fields.code ?? "")}
+          </span>
+        </>
+      ),
+    },
   };
-  return (
-    <span className="move-buttons">
-      <Button icon={<ArrowUpOutlined />} disabled={busy || index <= 0} onClick={() => void move(-1)} aria-label={t("dictionary.up")} title={t("dictionary.up")} data-testid="dict-up" />
-      <Button
-        icon={<ArrowDownOutlined />}
-        disabled={busy || index < 0 || index >= group.length - 1}
-        onClick={() => void move(1)}
-        aria-label={t("dictionary.down")}
-        title={t("dictionary.down")}
-        data-testid="dict-down"
-      />
-    </span>
-  );
 }
 
-function EntryActions({ entry, open, refused }: { entry: Item; open: (d: Dialog) => void; refused: (e: unknown) => void }) {
-  const { crm, t, lang } = useCrm();
-  const { message, modal } = AntApp.useApp();
+/// Delete after a confirmation, with Undo; the core refuses a code in use (shown above the table).
+function DeleteButton({ entry, refused }: { entry: Item; refused: (e: unknown) => void }) {
+  const { t, lang } = useCrm();
+  const { modal } = AntApp.useApp();
   const narrow = useIsNarrow();
   const remove = useUndoableDelete(refused);
-  const label = String((lang === "en" ? entry.fields.label_en : entry.fields.label_zh) ?? entry.fields.code ?? "");
-  const active = entry.fields.active !== false;
-  // On narrow windows the buttons keep their icons only (named for screen readers and on hover).
-  const shown = (text: string) => (narrow ? undefined : text);
-
-  const toggle = async () => {
-    refused(null);
-    try {
-      await crm.update(entry.id, { active: !active });
-      message.success(t(active ? "dictionary.retired" : "dictionary.reactivated", { label }));
-    } catch (e) {
-      refused(e);
-    }
-  };
+  const label = entryLabel(lang, entry);
   const confirmDelete = () =>
     modal.confirm({
       title: t("dictionary.delete_title", { label, code: String(entry.fields.code ?? "") }),
@@ -211,24 +153,9 @@ function EntryActions({ entry, open, refused }: { entry: Item; open: (d: Dialog)
         return remove(entry.id, label);
       },
     });
-
   return (
-    <div className="row-actions actions">
-      <Button icon={<EditOutlined />} onClick={() => open({ entry })} aria-label={t("dictionary.rename")} title={t("dictionary.rename")} data-testid="dict-edit">
-        {shown(t("dictionary.rename"))}
-      </Button>
-      <Button
-        icon={active ? <StopOutlined /> : <CheckCircleOutlined />}
-        onClick={() => void toggle()}
-        aria-label={t(active ? "dictionary.retire" : "dictionary.reactivate")}
-        title={t(active ? "dictionary.retire_hint" : "dictionary.reactivate")}
-        data-testid="dict-toggle"
-      >
-        {shown(t(active ? "dictionary.retire" : "dictionary.reactivate"))}
-      </Button>
-      <Button danger icon={<DeleteOutlined />} onClick={confirmDelete} aria-label={t("common.delete")} title={t("common.delete")} data-testid="dict-delete">
-        {shown(t("common.delete"))}
-      </Button>
-    </div>
+    <Button danger icon={<DeleteOutlined />} onClick={confirmDelete} aria-label={t("common.delete")} title={t("common.delete")} data-testid="dict-delete">
+      {narrow ? undefined : t("common.delete")}
+    </Button>
   );
 }

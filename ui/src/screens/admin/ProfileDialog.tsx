@@ -3,8 +3,6 @@
 // record: an update that syncs. The account's own fields (username, role, team, whether it
 // may sign in) stay the server's. The core's refusals are shown by the box they are about.
 
-import { Alert, Modal } from "antd";
-import type { ButtonProps } from "antd";
 import { useEffect, useState } from "react";
 import type { Account, RecordView } from "../../api";
 import { CrmError } from "../../api";
@@ -13,6 +11,8 @@ import { FORM_FIELDS, fieldSpec, toFields, valuesFrom } from "../../forms";
 import type { FormValues } from "../../forms";
 import { useCrm } from "../../state";
 import { FieldInput } from "../records/FieldInput";
+import { FormField } from "../../components/FormField";
+import { AdminDialog } from "./AdminDialog";
 
 const FIELDS = FORM_FIELDS.user;
 
@@ -65,39 +65,35 @@ export function ProfileDialog({ account, onClose, onDone }: { account: Account; 
   };
 
   return (
-    <Modal
-      open
+    <AdminDialog
       title={t("users.profile_title", { name: account.display_name || account.username })}
-      okText={t("common.save")}
-      cancelText={t("common.cancel")}
       onOk={() => void save()}
-      onCancel={onClose}
-      confirmLoading={busy}
-      okButtonProps={{ disabled: !values, "data-testid": "user-dialog-ok" } as ButtonProps}
-      destroyOnClose
+      onClose={onClose}
+      busy={busy}
+      okDisabled={!values}
+      testId={{ ok: "user-dialog-ok", form: "user-profile-form" }}
+      refusal={other}
     >
-      <div className="dialog-body" data-testid="user-profile-form">
-        {values &&
-          FIELDS.map((name) => {
-            const spec = fieldSpec(schema, "user", name);
-            if (!spec) return null;
-            const err = errors[name];
-            return (
-              <div key={name} className={`form-field ${err ? "invalid" : ""}`}>
-                <label htmlFor={`f-${name}`}>{t(`field.${name}`)}</label>
-                <FieldInput kind="user" spec={spec} values={values} set={set} invalid={!!err} />
-                {err && (
-                  <span className="field-error" role="alert" data-testid={`error-${name}`}>
-                    {fieldErrorText(t, err.reason, err.params)}
-                  </span>
-                )}
-              </div>
-            );
-          })}
-        {!values && !other && <p className="muted">{t("common.loading")}</p>}
-        <p className="muted small">{t("users.profile_hint")}</p>
-        {other && <Alert type="error" showIcon message={other} data-testid="dialog-error" />}
-      </div>
-    </Modal>
+      {values &&
+        FIELDS.map((name) => {
+          const spec = fieldSpec(schema, "user", name);
+          if (!spec) return null;
+          const err = errors[name];
+          return (
+            <FormField
+              key={name}
+              id={`f-${name}`}
+              label={t(`field.${name}`)}
+              className={err ? "invalid" : ""}
+              error={err ? fieldErrorText(t, err.reason, err.params) : null}
+              errorTestId={`error-${name}`}
+            >
+              <FieldInput kind="user" spec={spec} values={values} set={set} invalid={!!err} />
+            </FormField>
+          );
+        })}
+      {!values && !other && <p className="muted">{t("common.loading")}</p>}
+      <p className="muted small">{t("users.profile_hint")}</p>
+    </AdminDialog>
   );
 }

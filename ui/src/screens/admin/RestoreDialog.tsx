@@ -4,12 +4,12 @@
 // signing in again — and that the state just before is kept as a backup first. The admin types
 // the backup's name to confirm; the server checks it again (`confirm_mismatch`).
 
-import { Alert, Input, Modal } from "antd";
-import type { ButtonProps } from "antd";
+import { Alert, Input } from "antd";
 import { useState } from "react";
 import type { Backup } from "../../api";
 import { formatDateTime } from "../../i18n";
 import { useCrm } from "../../state";
+import { AdminDialog } from "./AdminDialog";
 import { ServerAlert } from "./ServerAlert";
 
 export function RestoreDialog({
@@ -42,48 +42,45 @@ export function RestoreDialog({
   };
 
   return (
-    <Modal
-      open
+    <AdminDialog
       title={t("backups.restore_title", { name: backup.name })}
       okText={t("backups.restore_ok")}
-      cancelText={t("common.cancel")}
       onOk={() => void restore()}
-      onCancel={onClose}
-      confirmLoading={busy}
-      okButtonProps={{ danger: true, disabled: !matches, "data-testid": "backup-restore-ok" } as ButtonProps}
-      destroyOnClose
+      onClose={onClose}
+      busy={busy}
+      danger
+      okDisabled={!matches}
+      testId={{ ok: "backup-restore-ok", form: "backup-restore-form" }}
     >
-      <div className="dialog-body" data-testid="backup-restore-form">
-        <Alert
-          type="error"
-          showIcon
-          message={t("backups.restore_warning", { time: backup.at ? formatDateTime(lang, backup.at) : backup.name })}
-          description={
-            <ul className="restore-effects">
-              <li>{t("backups.restore_replaces")}</li>
-              <li>{t("backups.restore_devices")}</li>
-              <li>{t("backups.restore_new_devices")}</li>
-              <li>{t("backups.restore_kept")}</li>
-            </ul>
-          }
-          data-testid="backup-restore-warning"
+      <Alert
+        type="error"
+        showIcon
+        message={t("backups.restore_warning", { time: backup.at ? formatDateTime(lang, backup.at) : backup.name })}
+        description={
+          <ul className="restore-effects">
+            <li>{t("backups.restore_replaces")}</li>
+            <li>{t("backups.restore_devices")}</li>
+            <li>{t("backups.restore_new_devices")}</li>
+            <li>{t("backups.restore_kept")}</li>
+          </ul>
+        }
+        data-testid="backup-restore-warning"
+      />
+      <div className="form-field">
+        <label htmlFor="backup-restore-confirm">{t("backups.restore_type_name")}</label>
+        <code className="command backup-name">{backup.name}</code>
+        <Input
+          id="backup-restore-confirm"
+          value={typed}
+          autoComplete="off"
+          spellCheck={false}
+          onChange={(e) => setTyped(e.target.value)}
+          onPressEnter={() => void restore()}
+          status={typed !== "" && !matches ? "error" : undefined}
+          data-testid="backup-restore-confirm"
         />
-        <div className="form-field">
-          <label htmlFor="backup-restore-confirm">{t("backups.restore_type_name")}</label>
-          <code className="command backup-name">{backup.name}</code>
-          <Input
-            id="backup-restore-confirm"
-            value={typed}
-            autoComplete="off"
-            spellCheck={false}
-            onChange={(e) => setTyped(e.target.value)}
-            onPressEnter={() => void restore()}
-            status={typed !== "" && !matches ? "error" : undefined}
-            data-testid="backup-restore-confirm"
-          />
-        </div>
-        <ServerAlert error={error} testId="dialog-error" />
       </div>
-    </Modal>
+      <ServerAlert error={error} testId="dialog-error" />
+    </AdminDialog>
   );
 }

@@ -5,12 +5,13 @@
 // validates every value and its refusals are shown by the box they are about.
 
 import { App as AntApp, Alert, AutoComplete, Button, Card, Input, InputNumber } from "antd";
+import type { ReactNode } from "react";
 import { useEffect, useState } from "react";
 import type { GradeRule, Item } from "../../api";
-import { CrmError } from "../../api";
-import { errorText, fieldErrorText } from "../../errors";
+import { fieldRefusals } from "../../errors";
 import { dictLabel } from "../../i18n";
 import { useCrm, useData } from "../../state";
+import { FormField } from "../../components/FormField";
 
 /// The settings an admin keeps (docs/api.md, kind `setting`): numbers, and the company's words.
 const SETTING_KEYS = ["service.reopen_below", "pool.max_owned"];
@@ -72,60 +73,46 @@ function Suggest({ id, value, choices, placeholder, error, onChange }: { id: str
 /// 开户行及账号): words, each written into its key's one record; an empty box is the default.
 function Company() {
   const { crm, t } = useCrm();
-  const { message } = AntApp.useApp();
   const records = useData(() => crm.list("setting", { limit: 50 }).then((p) => p.items), []);
   const stored = (key: string) => {
     const text = records.data?.find((r) => r.fields.key === key)?.fields.text;
     return typeof text === "string" ? text : "";
   };
   const [draft, setDraft] = useState<Record<string, string>>({});
-  const [errors, setErrors] = useState<Errors>({});
-  const [other, setOther] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const saving = useSaveEach();
   const [zones] = useState(timeZones);
   // What is typed, else what is stored.
   const value = (key: string) => draft[key] ?? stored(key);
   const set = (key: string, v: string) => {
     setDraft((d) => ({ ...d, [key]: v }));
-    setErrors(({ [key]: _gone, ...rest }) => rest);
+    saving.clearError(key);
   };
-
-  const save = async () => {
-    setBusy(true);
-    setErrors({});
-    setOther(null);
-    const found: Errors = {};
-    for (const key of COMPANY_KEYS) {
-      const text = value(key).trim();
-      if (text === stored(key)) continue;
-      try {
+  const save = () =>
+    saving.saveEach(
+      COMPANY_KEYS,
+      (key) => value(key).trim() !== stored(key),
+      async (key) => {
+        const text = value(key).trim();
         await crm.setSettingText(key, text === "" ? null : text);
         setDraft(({ [key]: _saved, ...rest }) => rest);
-      } catch (e) {
-        const r = refusal(t, e, () => key);
-        Object.assign(found, r.fields);
-        if (r.other) setOther(r.other);
-      }
-    }
-    setErrors(found);
-    setBusy(false);
-    if (Object.keys(found).length === 0) message.success(t("form.saved"));
-  };
+      },
+    );
 
   const box = (key: string) => {
     const id = key;
+    const error = saving.errors[key];
     switch (key) {
       case "company.timezone":
-        return <Suggest id={id} value={value(key)} choices={zones} placeholder={t("settings.company.timezone.default")} error={errors[key]} onChange={(v) => set(key, v)} />;
+        return <Suggest id={id} value={value(key)} choices={zones} placeholder={t("settings.company.timezone.default")} error={error} onChange={(v) => set(key, v)} />;
       case "company.currency":
-        return <Suggest id={id} value={value(key)} choices={CURRENCIES} placeholder={t("settings.company.currency.default")} error={errors[key]} onChange={(v) => set(key, v.toUpperCase())} />;
+        return <Suggest id={id} value={value(key)} choices={CURRENCIES} placeholder={t("settings.company.currency.default")} error={error} onChange={(v) => set(key, v.toUpperCase())} />;
       default:
         return (
           <Input
             id={id}
             value={value(key)}
             maxLength={COMPANY_MAX[key]}
-            status={errors[key] ? "error" : undefined}
+            status={error ? "error" : undefined}
             onChange={(e) => set(key, e.target.value)}
             data-testid={`setting-${id}`}
           />
@@ -133,21 +120,75 @@ function Company() {
     }
   };
 
+  return <SettingsCard title={t("settings.company")} testId="company-card" keys={COMPANY_KEYS} wide={["company.name"]} box={box} saving={saving} onSave={save} saveTestId="company-save" />;
+}
+
+/// Saving a card's settings one key at a time: a refusal by its key's box, anything else as
+/// one message; "saved" once all went through.
+function useSaveEach() {
+  const { t } = useCrm();
+  const { message } = AntApp.useApp();
+  const [errors, setErrors] = useState<Errors>({});
+  const [other, setOther] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const clearError = (key: string) => setErrors(({ [key]: _gone, ...rest }) => rest);
+  const saveEach = async (keys: string[], changed: (key: string) => boolean, write: (key: string) => Promise<void>) => {
+    setBusy(true);
+    setErrors({});
+    setOther(null);
+    const found: Errors = {};
+    let refused = false;
+    for (const key of keys.filter(changed)) {
+      try {
+        await write(key);
+      } catch (e) {
+        refused = true;
+        const r = fieldRefusals(t, e, () => key);
+        Object.assign(found, r.fields);
+        if (r.other) setOther(r.other);
+      }
+    }
+    setErrors(found);
+    setBusy(false);
+    if (!refused) message.success(t("form.saved"));
+  };
+  return { errors, other, busy, saveEach, clearError };
+}
+
+/// A card of settings: each key's box with its label and hint, what was refused, and Save.
+function SettingsCard({
+  title,
+  testId,
+  keys,
+  wide = [],
+  box,
+  saving,
+  onSave,
+  saveTestId,
+}: {
+  title: string;
+  testId?: string;
+  keys: string[];
+  /// Keys whose box takes the whole row.
+  wide?: string[];
+  box: (key: string) => ReactNode;
+  saving: ReturnType<typeof useSaveEach>;
+  onSave: () => void;
+  saveTestId: string;
+}) {
+  const { t } = useCrm();
   return (
-    <Card title={t("settings.company")} className="section" data-testid="company-card">
+    <Card title={title} className="section" data-testid={testId}>
       <div className="form">
-        {COMPANY_KEYS.map((key) => (
-          <div key={key} className={`form-field ${key === "company.name" ? "wide" : ""}`}>
-            <label htmlFor={key}>{t(`settings.${key}`)}</label>
+        {keys.map((key) => (
+          <FormField key={key} id={key} label={t(`settings.${key}`)} hint={t(`settings.${key}.hint`)} error={saving.errors[key]} className={wide.includes(key) ? "wide" : ""}>
             {box(key)}
-            <span className="muted small">{t(`settings.${key}.hint`)}</span>
-            <FieldError text={errors[key]} />
-          </div>
+          </FormField>
         ))}
       </div>
-      {other && <Alert className="section" type="error" showIcon message={other} />}
+      {saving.other && <Alert className="section" type="error" showIcon message={saving.other} />}
       <div className="actions section">
-        <Button type="primary" loading={busy} onClick={() => void save()} data-testid="company-save">
+        <Button type="primary" loading={saving.busy} onClick={() => void onSave()} data-testid={saveTestId}>
           {t("common.save")}
         </Button>
       </div>
@@ -186,25 +227,6 @@ function NumberBox({
   );
 }
 
-function FieldError({ text }: { text?: string }) {
-  return text ? (
-    <span className="field-error" role="alert">
-      {text}
-    </span>
-  ) : null;
-}
-
-/// A validation refusal as the message by each field it names (`as` renames the core's field
-/// to the box's), and anything else as one message.
-function refusal(t: ReturnType<typeof useCrm>["t"], e: unknown, as: (field: string) => string = (f) => f): { fields: Errors; other: string | null } {
-  if (e instanceof CrmError && e.code === "validation") {
-    const fields: Errors = {};
-    for (const [field, x] of Object.entries(e.fieldErrors())) fields[as(field)] = fieldErrorText(t, x.reason, x.params);
-    if (Object.keys(fields).length > 0) return { fields, other: null };
-  }
-  return { fields: {}, other: errorText(t, e) };
-}
-
 /// Values from records (by their subject field), typed values kept until they are saved.
 function useDraft(records: Item[] | null, subject: string, fields: string[]): [Record<string, Values>, (s: string, f: string, v: number | null) => void, (s: string) => void] {
   const [draft, setDraft] = useState<Record<string, Values>>({});
@@ -237,56 +259,23 @@ function useDraft(records: Item[] | null, subject: string, fields: string[]): [R
 
 function CompanySettings() {
   const { crm, t } = useCrm();
-  const { message } = AntApp.useApp();
   const records = useData(() => crm.list("setting", { limit: 50 }).then((p) => p.items), []);
   const [draft, set, saved] = useDraft(records.data, "key", ["value"]);
-  const [errors, setErrors] = useState<Errors>({});
-  const [other, setOther] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const save = async () => {
-    setBusy(true);
-    setErrors({});
-    setOther(null);
-    const found: Errors = {};
-    for (const key of SETTING_KEYS) {
-      const value = draft[key]?.value ?? null;
-      const stored = records.data?.find((r) => r.fields.key === key)?.fields.value ?? null;
-      if (value === stored) continue;
-      try {
-        await crm.setSetting(key, value);
+  const saving = useSaveEach();
+  const value = (key: string) => draft[key]?.value ?? null;
+  const save = () =>
+    saving.saveEach(
+      SETTING_KEYS,
+      (key) => value(key) !== (records.data?.find((r) => r.fields.key === key)?.fields.value ?? null),
+      async (key) => {
+        await crm.setSetting(key, value(key));
         saved(key);
-      } catch (e) {
-        const r = refusal(t, e, () => key);
-        Object.assign(found, r.fields);
-        if (r.other) setOther(r.other);
-      }
-    }
-    setErrors(found);
-    setBusy(false);
-    if (Object.keys(found).length === 0) message.success(t("form.saved"));
-  };
-
-  return (
-    <Card title={t("settings.rules")} className="section">
-      <div className="form">
-        {SETTING_KEYS.map((key) => (
-          <div key={key} className="form-field">
-            <label htmlFor={key}>{t(`settings.${key}`)}</label>
-            <NumberBox id={key} value={draft[key]?.value ?? null} placeholder={t("settings.default")} error={errors[key]} onChange={(v) => set(key, "value", v)} />
-            <span className="muted small">{t(`settings.${key}.hint`)}</span>
-            <FieldError text={errors[key]} />
-          </div>
-        ))}
-      </div>
-      {other && <Alert className="section" type="error" showIcon message={other} />}
-      <div className="actions section">
-        <Button type="primary" loading={busy} onClick={() => void save()} data-testid="settings-save">
-          {t("common.save")}
-        </Button>
-      </div>
-    </Card>
+      },
+    );
+  const box = (key: string) => (
+    <NumberBox id={key} value={value(key)} placeholder={t("settings.default")} error={saving.errors[key]} onChange={(v) => set(key, "value", v)} />
   );
+  return <SettingsCard title={t("settings.rules")} keys={SETTING_KEYS} box={box} saving={saving} onSave={save} saveTestId="settings-save" />;
 }
 
 function GradeRules() {
@@ -347,7 +336,7 @@ function GradeRuleRow({
       saved();
       message.success(t("form.saved"));
     } catch (e) {
-      const r = refusal(t, e);
+      const r = fieldRefusals(t, e);
       setErrors(r.fields);
       setOther(r.other);
     } finally {
@@ -362,8 +351,7 @@ function GradeRuleRow({
           const id = `${grade}-${f}`;
           const current = inForce?.[f as keyof GradeRule];
           return (
-            <div key={f} className="form-field">
-              <label htmlFor={id}>{t(`settings.${f}`)}</label>
+            <FormField key={f} id={id} label={t(`settings.${f}`)} error={errors[f]}>
               <NumberBox
                 id={id}
                 value={values[f] ?? null}
@@ -371,8 +359,7 @@ function GradeRuleRow({
                 error={errors[f]}
                 onChange={(v) => set(f, v)}
               />
-              <FieldError text={errors[f]} />
-            </div>
+            </FormField>
           );
         })}
       </div>

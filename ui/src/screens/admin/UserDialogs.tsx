@@ -2,45 +2,13 @@
 // new password. What the server refuses (a username taken, a role it does not know) is shown
 // in the dialog, which stays open to correct it.
 
-import { Alert, AutoComplete, Input, Modal, Select } from "antd";
-import type { ButtonProps } from "antd";
-import type { ReactNode } from "react";
+import { AutoComplete, Input, Select } from "antd";
 import { useState } from "react";
 import type { Account, Role } from "../../api";
-import { errorText, needsServer } from "../../errors";
 import { useCrm } from "../../state";
+import { FormField } from "../../components/FormField";
+import { AdminDialog } from "./AdminDialog";
 import { MIN_PASSWORD, ROLES, passwordProblem } from "./model";
-
-/// A labelled box with the message about it underneath.
-function Field({ id, label, error, hint, children }: { id: string; label: string; error?: string | null; hint?: string; children: ReactNode }) {
-  return (
-    <div className="form-field">
-      <label htmlFor={id}>{label}</label>
-      {children}
-      {hint && !error && <span className="muted small">{hint}</span>}
-      {error && (
-        <span className="field-error" role="alert">
-          {error}
-        </span>
-      )}
-    </div>
-  );
-}
-
-/// What the server said, in the dialog.
-function Refusal({ error }: { error: unknown }) {
-  const { t } = useCrm();
-  if (!error) return null;
-  return (
-    <Alert
-      type="error"
-      showIcon
-      message={errorText(t, error)}
-      description={needsServer(error) ? t("admin.needs_server") : undefined}
-      data-testid="dialog-error"
-    />
-  );
-}
 
 function RoleSelect({ id, value, onChange }: { id: string; value: Role; onChange: (r: Role) => void }) {
   const { t } = useCrm();
@@ -123,34 +91,29 @@ export function NewUserDialog({ teams, onClose, onDone }: { teams: string[]; onC
   };
 
   return (
-    <Modal
-      open
+    <AdminDialog
       title={t("users.new")}
       okText={t("users.create")}
-      cancelText={t("common.cancel")}
       onOk={save}
-      onCancel={onClose}
-      confirmLoading={busy}
-      okButtonProps={{ "data-testid": "user-dialog-ok" } as ButtonProps}
-      destroyOnClose
+      onClose={onClose}
+      busy={busy}
+      testId={{ ok: "user-dialog-ok", form: "user-new-form" }}
+      refusal={error}
     >
-      <div className="dialog-body" data-testid="user-new-form">
-        <Field id="new-username" label={t("admin.username")} error={checked ? usernameProblem : null} hint={t("users.username_hint")}>
-          <Input id="new-username" value={username} autoComplete="off" onChange={(e) => setUsername(e.target.value)} data-testid="new-username" />
-        </Field>
-        <Field id="new-display-name" label={t("admin.display_name")} hint={t("users.display_name_hint")}>
-          <Input id="new-display-name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} data-testid="new-display-name" />
-        </Field>
-        <Field id="new-role" label={t("admin.role")}>
-          <RoleSelect id="new-role" value={role} onChange={setRole} />
-        </Field>
-        <Field id="new-team" label={t("users.team")} hint={t("users.team_hint")}>
-          <TeamInput id="new-team" value={team} teams={teams} onChange={setTeam} />
-        </Field>
-        <PasswordFields password={password} confirm={confirm} setPassword={setPassword} setConfirm={setConfirm} error={checked ? passwordText : null} />
-        <Refusal error={error} />
-      </div>
-    </Modal>
+      <FormField id="new-username" label={t("admin.username")} error={checked ? usernameProblem : null} hint={t("users.username_hint")}>
+        <Input id="new-username" value={username} autoComplete="off" onChange={(e) => setUsername(e.target.value)} data-testid="new-username" />
+      </FormField>
+      <FormField id="new-display-name" label={t("admin.display_name")} hint={t("users.display_name_hint")}>
+        <Input id="new-display-name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} data-testid="new-display-name" />
+      </FormField>
+      <FormField id="new-role" label={t("admin.role")}>
+        <RoleSelect id="new-role" value={role} onChange={setRole} />
+      </FormField>
+      <FormField id="new-team" label={t("users.team")} hint={t("users.team_hint")}>
+        <TeamInput id="new-team" value={team} teams={teams} onChange={setTeam} />
+      </FormField>
+      <PasswordFields password={password} confirm={confirm} setPassword={setPassword} setConfirm={setConfirm} error={checked ? passwordText : null} />
+    </AdminDialog>
   );
 }
 
@@ -170,10 +133,10 @@ function PasswordFields({
   const { t } = useCrm();
   return (
     <>
-      <Field id="new-password" label={t("users.password")} hint={t("users.password_short", { min: MIN_PASSWORD })}>
+      <FormField id="new-password" label={t("users.password")} hint={t("users.password_short", { min: MIN_PASSWORD })}>
         <Input.Password id="new-password" value={password} autoComplete="new-password" onChange={(e) => setPassword(e.target.value)} data-testid="new-password" />
-      </Field>
-      <Field id="new-password-confirm" label={t("users.password_confirm")} error={error}>
+      </FormField>
+      <FormField id="new-password-confirm" label={t("users.password_confirm")} error={error}>
         <Input.Password
           id="new-password-confirm"
           value={confirm}
@@ -181,7 +144,7 @@ function PasswordFields({
           onChange={(e) => setConfirm(e.target.value)}
           data-testid="new-password-confirm"
         />
-      </Field>
+      </FormField>
     </>
   );
 }
@@ -203,28 +166,22 @@ export function ChangeUserDialog({ account, teams, onClose, onDone }: { account:
     });
   };
   return (
-    <Modal
-      open
+    <AdminDialog
       title={t("users.change_title", { name: account.display_name || account.username })}
-      okText={t("common.save")}
-      cancelText={t("common.cancel")}
       onOk={save}
-      onCancel={onClose}
-      confirmLoading={busy}
-      okButtonProps={{ "data-testid": "user-dialog-ok" } as ButtonProps}
-      destroyOnClose
+      onClose={onClose}
+      busy={busy}
+      testId={{ ok: "user-dialog-ok", form: "user-change-form" }}
+      refusal={error}
     >
-      <div className="dialog-body" data-testid="user-change-form">
-        <Field id="change-role" label={t("admin.role")}>
-          <RoleSelect id="change-role" value={role} onChange={setRole} />
-        </Field>
-        <Field id="change-team" label={t("users.team")} hint={t("users.team_hint")}>
-          <TeamInput id="change-team" value={team} teams={teams} onChange={setTeam} />
-        </Field>
-        <p className="muted small">{t("users.change_hint")}</p>
-        <Refusal error={error} />
-      </div>
-    </Modal>
+      <FormField id="change-role" label={t("admin.role")}>
+        <RoleSelect id="change-role" value={role} onChange={setRole} />
+      </FormField>
+      <FormField id="change-team" label={t("users.team")} hint={t("users.team_hint")}>
+        <TeamInput id="change-team" value={team} teams={teams} onChange={setTeam} />
+      </FormField>
+      <p className="muted small">{t("users.change_hint")}</p>
+    </AdminDialog>
   );
 }
 
@@ -242,22 +199,17 @@ export function PasswordDialog({ account, onClose, onDone }: { account: Account;
     void submit(() => crm.resetPassword(account.username, password));
   };
   return (
-    <Modal
-      open
+    <AdminDialog
       title={t("users.password_title", { name: account.display_name || account.username })}
       okText={t("users.password_set")}
-      cancelText={t("common.cancel")}
       onOk={save}
-      onCancel={onClose}
-      confirmLoading={busy}
-      okButtonProps={{ "data-testid": "user-dialog-ok" } as ButtonProps}
-      destroyOnClose
+      onClose={onClose}
+      busy={busy}
+      testId={{ ok: "user-dialog-ok", form: "user-password-form" }}
+      refusal={error}
     >
-      <div className="dialog-body" data-testid="user-password-form">
-        <p className="muted">{t("users.password_hint")}</p>
-        <PasswordFields password={password} confirm={confirm} setPassword={setPassword} setConfirm={setConfirm} error={checked ? problem : null} />
-        <Refusal error={error} />
-      </div>
-    </Modal>
+      <p className="muted">{t("users.password_hint")}</p>
+      <PasswordFields password={password} confirm={confirm} setPassword={setPassword} setConfirm={setConfirm} error={checked ? problem : null} />
+    </AdminDialog>
   );
 }
