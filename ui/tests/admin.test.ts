@@ -97,7 +97,10 @@ describe("the audit log in words", () => {
   test("the actions are the ones docs/protocol.md lists, each translated", () => {
     const text = doc("protocol.md");
     const para = text.slice(text.indexOf("Audit actions:")).split("\n\n")[0];
-    const listed = [...para.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((a) => !["detail", "why", "role", "team", "from", "to", "system", "rows", "format", "cli"].includes(a));
+    const listed = [...para.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter(
+      (a) =>
+        !["detail", "why", "role", "team", "from", "to", "system", "rows", "format", "cli", "kept", "kind", "file_name", "created", "updated", "skipped", "rejected", "deleted", "restored"].includes(a),
+    );
     expect([...AUDIT_ACTIONS].sort()).toEqual([...new Set(listed)].sort());
     for (const lang of ["en", "zh-CN"] as const) for (const a of AUDIT_ACTIONS) expect(messages[lang]).toHaveProperty(`audit.action.${a}`);
   });
@@ -130,6 +133,11 @@ describe("the audit log in words", () => {
     expect(auditDetail(zh, entry("user_changed", "wangfang", { role: ["account_manager", "supervisor"], team: ["east", "east"] }), names)).toBe(
       "角色：客户经理 → 主管",
     );
+    expect(
+      auditDetail(zh, entry("import", "b1", { kind: "customer", file_name: "客户.xlsx", created: 2, updated: 0, skipped: 1, rejected: 3 }), names),
+    ).toBe("客户，客户.xlsx：新建 2，更新 0，跳过 1，未导入 3");
+    expect(auditDetail(tr("en"), entry("import_revert", "b1", { deleted: 2, restored: 0, kept: 1 }), names)).toBe("2 deleted, 0 restored, 1 kept");
+    expect(auditDetail(zh, entry("restore", "b.sqlite3", { kept: "before.sqlite3" }), names)).toBe("恢复前的状态已备份为 before.sqlite3");
     expect(auditDetail(zh, entry("transfer", "c1", { from: "u1", to: null, why: "recycled" }, "system"), names)).toBe(
       "从 王芳 (wangfang) 转给 公海 (自动回收到公海)",
     );

@@ -21,6 +21,8 @@ export const AUDIT_ACTIONS = [
   "export_refused",
   "backup",
   "restore",
+  "import",
+  "import_revert",
 ] as const;
 
 /// The dictionaries an admin keeps (docs/api.md, kind `dict_entry`), in the order shown.
@@ -173,6 +175,19 @@ export function auditDetail(t: T, e: AuditEntry, names: AuditNames): string {
       return t("audit.detail_export", { rows: typeof d.rows === "number" ? d.rows : 0, format: str(d.format) ?? "" });
     case "export_refused":
       return typeof d.role === "string" ? t("audit.detail_refused_role", { role: t(`role.${d.role}`) }) : compact(e.detail);
+    case "restore":
+      return str(d.kept) ? t("audit.detail_restore", { kept: str(d.kept) }) : compact(e.detail);
+    case "import":
+      return t("audit.detail_import", {
+        kind: str(d.kind) ? kindLabel(t, str(d.kind) ?? "") : "",
+        file: str(d.file_name) ?? "",
+        created: num(d.created),
+        updated: num(d.updated),
+        skipped: num(d.skipped),
+        rejected: num(d.rejected),
+      });
+    case "import_revert":
+      return t("audit.detail_import_revert", { deleted: num(d.deleted), restored: num(d.restored), kept: num(d.kept) });
     default:
       return compact(e.detail);
   }
@@ -186,6 +201,10 @@ function kindLabel(t: T, kind: string): string {
 
 function asObject(v: Json): Record<string, Json> {
   return v && typeof v === "object" && !Array.isArray(v) ? v : {};
+}
+
+function num(v: Json | undefined): number {
+  return typeof v === "number" ? v : 0;
 }
 
 function str(v: Json | undefined): string | null {
