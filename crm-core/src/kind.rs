@@ -755,7 +755,12 @@ static TEAM: KindSpec = KindSpec {
     assigned: &[],
     workflow: None,
     identity: &[],
-    fields: &[f("name", TEXT).required(), f("supervisor", Ref(Kind::User))],
+    fields: &[
+        f("name", TEXT).required(),
+        f("supervisor", Ref(Kind::User)),
+        // The code accounts carry as their team (`sync-server user set --team`, the admin API).
+        f("code", Str { max: 64 }).indexed(),
+    ],
 };
 
 static DICT_ENTRY: KindSpec = KindSpec {
