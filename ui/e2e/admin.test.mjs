@@ -8,51 +8,33 @@
 // the log); a dictionary entry is added, moved, renamed, retired, and while a customer uses it,
 // deleting it is refused with the reason — once nothing uses it, it goes; a team gets its
 // supervisor. A device used on its own is told that administration needs the server.
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
   PASSWORDS,
+  TIMEOUT,
   chooseOption,
   crm,
   dispatch,
-  launchBrowser,
+  eventually,
   openPage,
   screenshot,
+  serverView,
   signIn,
   signedInDevice,
   startDevice,
-  startServer,
-  stopAll,
+  startStory,
   tmpDir,
   waitForState,
 } from "./harness.mjs";
 
-const TIMEOUT = 20_000;
 let server;
 let browser;
 
 const NEW = { username: "xiaoming", name: "小明", password: "xiaoming-first-1", reset: "xiaoming-second-2" };
 
-before(async () => {
-  server = await startServer({ customers: 10 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  stopAll();
-});
-
-async function eventually(read, check, what) {
-  const end = Date.now() + TIMEOUT;
-  let value;
-  while (Date.now() < end) {
-    value = await read();
-    if (check(value)) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail(`${what}: ${JSON.stringify(value).slice(0, 400)}`);
-}
+startStory({ customers: 10 }, (started) => ({ server, browser } = started));
 
 /// Whether the server lets `username` sign in with `password` (a `crm` store of its own).
 function canSignIn(username, password) {
@@ -65,12 +47,7 @@ function canSignIn(username, password) {
 }
 
 /// What the server holds now, read by a store of the supervisor's own: one request's answer.
-function serverHolds(request) {
-  const data = tmpDir("admin-check");
-  crm(data, ["login", server.url, "lili", "--device", `check-${Date.now()}`], { CRM_PASSWORD: PASSWORDS.lili });
-  crm(data, ["sync"]);
-  return JSON.parse(crm(data, ["call", JSON.stringify(request)]));
-}
+const serverHolds = (request) => serverView(server.url)(request);
 
 /// The server's accounts, asked through the admin's device.
 async function accounts(device) {

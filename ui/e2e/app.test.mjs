@@ -1,34 +1,25 @@
 // End-to-end: the real UI in Chromium, the real Rust core per device, a real sync server.
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   PASSWORDS,
   SIZES,
+  TIMEOUT,
   chooseOption,
   dispatch,
-  launchBrowser,
   openPage,
   screenshot,
   signIn,
   startDevice,
   startRelay,
-  startServer,
-  stopAll,
+  startStory,
   waitForState,
 } from "./harness.mjs";
 
-const TIMEOUT = 20_000;
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer({ customers: 120 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  stopAll();
-});
+startStory({ customers: 120 }, (started) => ({ server, browser } = started));
 
 describe("a salesperson's day", { timeout: 240_000 }, () => {
   let device;

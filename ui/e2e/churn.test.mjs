@@ -4,57 +4,22 @@
 // churn with the reason: the customer is lost. At every step the server holds what the app
 // shows (a `crm` store of the supervisor's own, synced from the server), and the supervisor
 // sees the case among the team's.
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  PASSWORDS,
-  SIZES,
-  crm,
-  dispatch,
-  launchBrowser,
-  screenshot,
-  signedInDevice,
-  startServer,
-  stopAll,
-  tmpDir,
-} from "./harness.mjs";
+import { SIZES, TIMEOUT, crm, dispatch, eventually, screenshot, serverView, signedInDevice, startStory } from "./harness.mjs";
 
-const TIMEOUT = 20_000;
 let server;
 let browser;
 
-before(async () => {
-  // The demo leaves some of the salesperson's customers without business for months.
-  server = await startServer({ customers: 20 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  stopAll();
-});
+// The demo leaves some of the salesperson's customers without business for months.
+startStory({ customers: 20 }, (started) => ({ server, browser } = started));
 
 function session(user) {
   return signedInDevice(browser, server.url, user, `churn-${user}`);
 }
 
 /// What the server holds: a `crm` store of the supervisor's own, signed in and synced now.
-function serverGet(id) {
-  const data = tmpDir("churn-check");
-  crm(data, ["login", server.url, "lili", "--device", `check-${Date.now()}`], { CRM_PASSWORD: PASSWORDS.lili });
-  crm(data, ["sync"]);
-  return JSON.parse(crm(data, ["call", JSON.stringify({ op: "get", id })]));
-}
-
-async function eventually(read, check, what) {
-  const end = Date.now() + TIMEOUT;
-  let value;
-  while (Date.now() < end) {
-    value = await read();
-    if (check(value)) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail(`${what}: ${JSON.stringify(value).slice(0, 400)}`);
-}
+const serverGet = (id) => serverView(server.url)({ op: "get", id });
 
 /// The local calendar date `days` from today, `YYYY-MM-DD` (the browser runs on this machine).
 function localDay(days) {

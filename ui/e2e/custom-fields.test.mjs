@@ -9,54 +9,17 @@
 // the Backups tab: a customer made after it is gone from the server until the device that made
 // it reconnects and sends it again, the state before is kept as a backup, and the audit log
 // lists the restore.
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  PASSWORDS,
-  SIZES,
-  chooseOption,
-  crm,
-  dispatch,
-  launchBrowser,
-  screenshot,
-  signedInDevice,
-  startRelay,
-  startServer,
-  stopAll,
-  tmpDir,
-} from "./harness.mjs";
+import { SIZES, TIMEOUT, chooseOption, dispatch, eventually, screenshot, serverView, signedInDevice, startRelay, startStory } from "./harness.mjs";
 
-const TIMEOUT = 20_000;
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer({ customers: 10 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  stopAll();
-});
-
-async function eventually(read, check, what, ms = TIMEOUT) {
-  const end = Date.now() + ms;
-  let value;
-  while (Date.now() < end) {
-    value = await read();
-    if (check(value)) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail(`${what}: ${JSON.stringify(value).slice(0, 400)}`);
-}
+startStory({ customers: 10 }, (started) => ({ server, browser } = started));
 
 /// What the server holds now, as a freshly signed-in device of the supervisor's sees it.
-function serverHolds(request) {
-  const data = tmpDir("cf-check");
-  crm(data, ["login", server.url, "lili", "--device", `check-${Date.now()}`], { CRM_PASSWORD: PASSWORDS.lili });
-  crm(data, ["sync"]);
-  return JSON.parse(crm(data, ["call", JSON.stringify(request)]));
-}
+const serverHolds = (request) => serverView(server.url)(request);
 
 const synced = (device) => eventually(() => dispatch(device, { op: "app_status" }), (s) => s.sync.pending === 0, "everything sent");
 const byName = (name) => ({ op: "list", kind: "customer", filter: { name }, limit: 5 });

@@ -2,6 +2,8 @@
 // served by field-crm-web) and a real browser engine (Debian's Chromium through
 // playwright-core). Nothing is mocked.
 import { spawn, execFileSync } from "node:child_process";
+import assert from "node:assert/strict";
+import { after, before } from "node:test";
 import { mkdtempSync, mkdirSync, existsSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -11,6 +13,8 @@ import { chromium } from "playwright-core";
 export const BIN = process.env.CRM_BIN_DIR ?? "/var/tmp/fieldcrm-target/debug";
 export const UI_DIST = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../dist");
 export const ARTIFACTS = process.env.CRM_ARTIFACTS ?? path.resolve(UI_DIST, "../../artifacts/e2e");
+/// How long a story waits for what it expects to show (a page, a step reaching the server).
+export const TIMEOUT = 20_000;
 export const SIZES = {
   laptop: { width: 1280, height: 800 },
   tablet: { width: 1024, height: 768 },
@@ -202,6 +206,44 @@ export async function signedInDevice(browser, url, user, name, pageOptions) {
   await signIn(page, url, user);
   await waitForState(page, "up_to_date");
   return { device, page };
+}
+
+/// A story file's server (`startServer(options)`) and browser, started before its tests and
+/// stopped after them; `started` is given both once they run.
+export function startStory(options, started) {
+  let browser;
+  before(async () => {
+    const server = await startServer(options);
+    browser = await launchBrowser();
+    started({ server, browser });
+  });
+  after(async () => {
+    await browser?.close();
+    stopAll();
+  });
+}
+
+/// What `read()` gives once `check` holds of it, asked every quarter second for up to `ms`;
+/// fails saying `what` and the last value.
+export async function eventually(read, check, what, ms = TIMEOUT) {
+  const end = Date.now() + ms;
+  let value;
+  while (Date.now() < end) {
+    value = await read();
+    if (check(value)) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.fail(`${what}: ${JSON.stringify(value).slice(0, 400)}`);
+}
+
+/// What the server at `url` holds for `user` (the supervisor unless said) now: a `crm` store of
+/// its own, signed in and synced. Returns a function that sends it one request and gives the
+/// answer.
+export function serverView(url, user = "lili", password = PASSWORDS[user]) {
+  const data = tmpDir(`check-${user}`);
+  crm(data, ["login", url, user, "--device", `check-${user}-${Date.now()}`], { CRM_PASSWORD: password });
+  crm(data, ["sync"]);
+  return (request) => JSON.parse(crm(data, ["call", JSON.stringify(request)]));
 }
 
 export async function waitForState(page, state) {

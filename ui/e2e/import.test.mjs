@@ -9,38 +9,29 @@
 // Then, on a device used locally: a GBK-encoded CSV is read as Chinese, an Excel workbook's
 // refused rows come back as a workbook, and a large file shows its progress as it goes. A viewer
 // is offered no import at all.
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
-  PASSWORDS,
   SIZES,
+  TIMEOUT,
   chooseOption,
   crm,
   dispatch,
-  launchBrowser,
+  eventually,
   openPage,
   screenshot,
+  serverView,
   signedInDevice,
   startDevice,
-  startServer,
-  stopAll,
-  tmpDir,
+  startStory,
 } from "./harness.mjs";
 import { xlsx, zipTexts } from "./sheets.mjs";
 
-const TIMEOUT = 20_000;
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer({ customers: 10 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  stopAll();
-});
+startStory({ customers: 10 }, (started) => ({ server, browser } = started));
 
 function session(user) {
   return signedInDevice(browser, server.url, user, `import-${user}`);
@@ -48,23 +39,8 @@ function session(user) {
 
 /// What the server holds: a `crm` store of the supervisor's own, signed in and synced now.
 function serverSearch(query) {
-  const data = tmpDir("import-check");
-  crm(data, ["login", server.url, "lili", "--device", `check-${Date.now()}`], { CRM_PASSWORD: PASSWORDS.lili });
-  crm(data, ["sync"]);
-  const hits = JSON.parse(crm(data, ["call", JSON.stringify({ op: "search", query, limit: 50 })])).hits;
-  const get = (id) => JSON.parse(crm(data, ["call", JSON.stringify({ op: "get", id })]));
-  return { hits, get };
-}
-
-async function eventually(read, check, what) {
-  const end = Date.now() + TIMEOUT;
-  let value;
-  while (Date.now() < end) {
-    value = await read();
-    if (check(value)) return value;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.fail(`${what}: ${JSON.stringify(value).slice(0, 400)}`);
+  const call = serverView(server.url);
+  return { hits: call({ op: "search", query, limit: 50 }).hits, get: (id) => call({ op: "get", id }) };
 }
 
 // A customer list as salespeople keep it in Excel: the name under 往来单位 (not guessed), an

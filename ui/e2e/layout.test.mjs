@@ -10,33 +10,14 @@
 // scrolls sideways in its own box (the admin tables on tablets) is not cut off: its box must be
 // in view, and what lies past its edge is reached by scrolling it; so are tabs that do not fit
 // a tab bar, which its "…" button offers.
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  SIZES,
-  dispatch,
-  launchBrowser,
-  openPage,
-  screenshot,
-  signIn,
-  startDevice,
-  startServer,
-  stopAll,
-  waitForState,
-} from "./harness.mjs";
+import { SIZES, TIMEOUT, dispatch, openPage, screenshot, signIn, startDevice, startStory, waitForState } from "./harness.mjs";
 
-const TIMEOUT = 20_000;
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer({ customers: 40 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  stopAll();
-});
+startStory({ customers: 40 }, (started) => ({ server, browser } = started));
 
 /// What is wrong with the layout of the page as it is now (empty when nothing).
 function problems() {

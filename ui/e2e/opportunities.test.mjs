@@ -1,22 +1,14 @@
 // An opportunity's development status (未分配 / 开发中 / 开发成功 / 开发失败) where opportunities
 // are shown, and the steps the core offers each person: the salesperson marks hers failed
 // (the reason is asked for) or succeeded, the supervisor assigns one to a colleague.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { chooseOption, dispatch, launchBrowser, screenshot, signedInDevice, startServer, stopAll } from "./harness.mjs";
+import { TIMEOUT, chooseOption, dispatch, screenshot, signedInDevice, startStory } from "./harness.mjs";
 
-const TIMEOUT = 20_000;
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer({ customers: 10 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  stopAll();
-});
+startStory({ customers: 10 }, (started) => ({ server, browser } = started));
 
 function session(user) {
   return signedInDevice(browser, server.url, user, `opp-${user}`);

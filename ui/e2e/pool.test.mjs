@@ -3,48 +3,20 @@
 // the customer; the other's claim is refused, the customer leaves that app (it is someone
 // else's now), and the app says who claimed it first and when. Then the owner releases a
 // customer with a reason and the supervisor transfers one.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  chooseOption,
-  dispatch,
-  launchBrowser,
-  screenshot,
-  signedInDevice,
-  startRelay,
-  startServer,
-  stopAll,
-} from "./harness.mjs";
+import { TIMEOUT, chooseOption, dispatch, eventually, screenshot, signedInDevice, startRelay, startStory } from "./harness.mjs";
 
-const TIMEOUT = 20_000;
 let server;
 let browser;
 
-before(async () => {
-  // The demo releases a few of the salesperson's customers to the pool, with a reason.
-  server = await startServer({ customers: 30 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  stopAll();
-});
+// The demo releases a few of the salesperson's customers to the pool, with a reason.
+startStory({ customers: 30 }, (started) => ({ server, browser } = started));
 
 async function session(user) {
   const relay = await startRelay(server.port);
   const { device, page } = await signedInDevice(browser, relay.url, user, `pool-${user}`);
   return { user, relay, device, page };
-}
-
-async function eventually(read, check, what) {
-  const end = Date.now() + TIMEOUT;
-  let value;
-  while (Date.now() < end) {
-    value = await read();
-    if (check(value)) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail(`${what}: ${JSON.stringify(value).slice(0, 400)}`);
 }
 
 describe("two salespeople claim the same pool customer offline", { timeout: 240_000 }, () => {

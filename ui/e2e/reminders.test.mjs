@@ -2,22 +2,14 @@
 // going quiet — each leading to its record; desktop notifications once she turns them on, for
 // reminders that appear from then on, each told once (also after a reload); and a window
 // without the Notification API says so.
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { SIZES, dispatch, launchBrowser, openPage, screenshot, signIn, startDevice, startServer, stopAll, waitForState } from "./harness.mjs";
+import { SIZES, TIMEOUT, dispatch, openPage, screenshot, signIn, startDevice, startStory, waitForState } from "./harness.mjs";
 
-const TIMEOUT = 20_000;
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer({ customers: 20 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  stopAll();
-});
+startStory({ customers: 20 }, (started) => ({ server, browser } = started));
 
 /// The local calendar date `days` from today, `YYYY-MM-DD`.
 function localDay(days) {

@@ -1,21 +1,13 @@
 // Each role sees what it has: a viewer a read-only app, a salesperson no owner field, a
 // supervisor the team's home and reassignment, an admin the administration screens.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { chooseOption, dispatch, launchBrowser, screenshot, signedInDevice, startServer, stopAll } from "./harness.mjs";
+import { TIMEOUT, chooseOption, dispatch, screenshot, signedInDevice, startStory } from "./harness.mjs";
 
-const TIMEOUT = 20_000;
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer({ customers: 30 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  stopAll();
-});
+startStory({ customers: 30 }, (started) => ({ server, browser } = started));
 
 /// The names an owner picker offers (it is opened, read and closed), once they are `expected`.
 async function ownerChoices(page, testId, expected) {

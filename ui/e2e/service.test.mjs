@@ -4,49 +4,20 @@
 // handled; the salesperson's feedback of 2 stars reopens it, 5 stars after the second visit
 // archives it. Then two supervisors assign one request while offline: the one who reaches the
 // server second sees who assigned it first, and when.
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  chooseOption,
-  dispatch,
-  launchBrowser,
-  screenshot,
-  signedInDevice,
-  startRelay,
-  startServer,
-  stopAll,
-} from "./harness.mjs";
+import { TIMEOUT, chooseOption, dispatch, eventually, screenshot, signedInDevice, startRelay, startStory } from "./harness.mjs";
 
-const TIMEOUT = 20_000;
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer({ customers: 20 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  stopAll();
-});
+startStory({ customers: 20 }, (started) => ({ server, browser } = started));
 
 /// A person's device, signed in through a relay that can be cut, with a page on it.
 async function session(user, size) {
   const relay = await startRelay(server.port);
   const { device, page } = await signedInDevice(browser, relay.url, user, `service-${user}`, size ? { size } : undefined);
   return { user, relay, device, page };
-}
-
-/// Wait until `check(value)` holds for what `read()` returns (polling a device's core).
-async function eventually(read, check, what) {
-  const end = Date.now() + TIMEOUT;
-  let value;
-  while (Date.now() < end) {
-    value = await read();
-    if (check(value)) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail(`${what}: ${JSON.stringify(value).slice(0, 400)}`);
 }
 
 const statusIs = (page, state) => page.locator(`[data-testid="service-status"][data-state="${state}"]`).waitFor({ timeout: TIMEOUT });

@@ -1,44 +1,26 @@
 // Who works on a device: a tablet shared by a salesperson and her supervisor (each with their
 // own profile and unsent edits), and a device used on its own before its first sign-in.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   PASSWORDS,
+  TIMEOUT,
   chooseOption,
-  crm,
   dispatch,
-  launchBrowser,
   openPage,
   screenshot,
+  serverView,
   signIn,
   startDevice,
   startRelay,
-  startServer,
-  stopAll,
-  tmpDir,
+  startStory,
   waitForState,
 } from "./harness.mjs";
 
-const TIMEOUT = 20_000;
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer({ customers: 10 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  stopAll();
-});
-
-/// A `crm` store of its own, signed in as `user` and synced: what the server holds for them.
-function serverView(user) {
-  const data = tmpDir(`check-${user}`);
-  crm(data, ["login", server.url, user, "--device", `check-${user}`], { CRM_PASSWORD: PASSWORDS[user] });
-  crm(data, ["sync"]);
-  return (request) => JSON.parse(crm(data, ["call", JSON.stringify(request)]));
-}
+startStory({ customers: 10 }, (started) => ({ server, browser } = started));
 
 async function waitUntil(what, check, ms = TIMEOUT) {
   const end = Date.now() + ms;
@@ -127,7 +109,7 @@ describe("a tablet shared by 王芳 and 李丽", { timeout: 300_000 }, () => {
     assert.equal(await page.getByTestId("pending-count").textContent(), "0");
 
     // The server has both: 王芳's address (accepted as hers) and 李丽's website.
-    const call = serverView("lili");
+    const call = serverView(server.url, "lili");
     const stored = call({ op: "get", id: customer.id });
     assert.equal(stored.fields.address, "共享平板上离线改的地址");
     assert.equal(stored.fields.website, "www.shared-tablet.cn");

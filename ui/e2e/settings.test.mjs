@@ -2,37 +2,18 @@
 // salesperson owns — a value out of range is refused by the box it is about, then a limit she
 // is already at makes her next claim from the pool refused, and the customer stays in the
 // pool — and a grade's churn days, which her device then counts with.
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { SIZES, dispatch, launchBrowser, screenshot, signedInDevice, startServer, stopAll } from "./harness.mjs";
+import { SIZES, TIMEOUT, dispatch, eventually, screenshot, signedInDevice, startStory } from "./harness.mjs";
 
-const TIMEOUT = 20_000;
 let server;
 let browser;
 
-before(async () => {
-  // The demo releases a few of the salesperson's customers to the pool.
-  server = await startServer({ customers: 30 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  stopAll();
-});
+// The demo releases a few of the salesperson's customers to the pool.
+startStory({ customers: 30 }, (started) => ({ server, browser } = started));
 
 function session(user) {
   return signedInDevice(browser, server.url, user, `settings-${user}`);
-}
-
-async function eventually(read, check, what) {
-  const end = Date.now() + TIMEOUT;
-  let value;
-  while (Date.now() < end) {
-    value = await read();
-    if (check(value)) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail(`${what}: ${JSON.stringify(value).slice(0, 400)}`);
 }
 
 describe("company settings and grade rules", { timeout: 240_000 }, () => {

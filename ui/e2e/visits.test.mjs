@@ -1,21 +1,13 @@
 // A visit logged after the fact: this morning at 09:30 in the salesperson's own time zone,
 // with a contact and a place; then corrected (place, duration), deleted and taken back.
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { chooseOption, dispatch, launchBrowser, screenshot, signIn, startDevice, startServer, stopAll, waitForState } from "./harness.mjs";
+import { TIMEOUT, chooseOption, dispatch, screenshot, signIn, startDevice, startStory, waitForState } from "./harness.mjs";
 
-const TIMEOUT = 20_000;
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer({ customers: 5 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  stopAll();
-});
+startStory({ customers: 5 }, (started) => ({ server, browser } = started));
 
 describe("a visit logged for this morning", { timeout: 240_000 }, () => {
   let device;
