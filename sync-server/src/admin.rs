@@ -355,13 +355,39 @@ fn backup_path(state: &AppState, name: &str) -> Result<std::path::PathBuf, Failu
     Ok(backup_dir(state).join(name))
 }
 
+/// The backup's file, streamed in 1 MiB pieces read off the async threads: a backup is as
+/// big as the company's data and is never held in memory whole.
 async fn download_backup(State(state): State<Arc<AppState>>, _admin: Admin, Path(name): Path<String>) -> Answer {
     let path = backup_path(&state, &name)?;
-    let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
-        .await
-        .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()))?
+    let file = std::fs::File::open(&path)
         .map_err(|_| Failure(StatusCode::NOT_FOUND, "not_found", format!("no backup '{name}'")))?;
-    Ok(file_response(&name, "application/vnd.sqlite3", bytes))
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let pieces = futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let read = tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut buf = vec![0u8; 1 << 20];
+            let n = file.read(&mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((buf, file))
+        })
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        match read {
+            Ok((buf, _)) if buf.is_empty() => None,
+            Ok((buf, file)) => Some((Ok(axum::body::Bytes::from(buf)), Some(file))),
+            Err(e) => Some((Err(e), None)),
+        }
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.sqlite3".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CONTENT_LENGTH, len.to_string()),
+        ],
+        axum::body::Body::from_stream(pieces),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

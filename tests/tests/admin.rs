@@ -258,6 +258,7 @@ async fn an_admin_makes_lists_and_downloads_backups() {
     let (status, bytes) = http.call("GET", &format!("/api/admin/backups/{name}"), Some(&admin), None);
     assert_eq!(status, 200);
     assert!(bytes.starts_with(b"SQLite format 3\0"));
+    assert_eq!(Some(bytes.len() as u64), list["backups"][0]["bytes"].as_u64(), "the whole file, streamed");
     let (status, _) = http.call("GET", "/api/admin/backups/..%2Fserver.sqlite3", Some(&admin), None);
     assert!(status == 400 || status == 404, "no way out of the backup folder: {status}");
     let (status, _) = http.call("POST", "/api/admin/backups", Some(&token_of(&ann)), None);
