@@ -4,7 +4,7 @@
 // currency, invoice details) are settings too, in `text` rather than `value`. The core
 // validates every value and its refusals are shown by the box they are about.
 
-import { App as AntApp, Alert, AutoComplete, Button, Card, Input, InputNumber } from "antd";
+import { App as AntApp, Alert, Button, Card, Input, InputNumber } from "antd";
 import type { ReactNode } from "react";
 import { useEffect, useState } from "react";
 import type { GradeRule, Item } from "../../api";
@@ -12,6 +12,7 @@ import { fieldRefusals } from "../../errors";
 import { dictLabel } from "../../i18n";
 import { useCrm, useData } from "../../state";
 import { FormField } from "../../components/FormField";
+import { Suggest } from "../../components/Suggest";
 
 /// The settings an admin keeps (docs/api.md, kind `setting`): numbers, and the company's words.
 const SETTING_KEYS = ["service.reopen_below", "pool.max_owned"];
@@ -50,25 +51,6 @@ function timeZones(): string[] {
   return COMMON_ZONES;
 }
 
-/// A box that offers `choices` matching what is typed and takes any text.
-function Suggest({ id, value, choices, placeholder, error, onChange }: { id: string; value: string; choices: string[]; placeholder: string; error?: string; onChange: (v: string) => void }) {
-  const typed = value.trim().toLowerCase();
-  const shown = (typed === "" ? choices : choices.filter((c) => c.toLowerCase().includes(typed))).slice(0, 50);
-  return (
-    <AutoComplete
-      id={id}
-      value={value}
-      onChange={onChange}
-      allowClear
-      placeholder={placeholder}
-      status={error ? "error" : undefined}
-      options={shown.map((c) => ({ value: c, label: c, "data-value": c }))}
-      virtual={false}
-      data-testid={`setting-${id}`}
-    />
-  );
-}
-
 /// The company's name, time zone, currency and what invoices print (纳税人识别号, 地址电话,
 /// 开户行及账号): words, each written into its key's one record; an empty box is the default.
 function Company() {
@@ -103,9 +85,9 @@ function Company() {
     const error = saving.errors[key];
     switch (key) {
       case "company.timezone":
-        return <Suggest id={id} value={value(key)} choices={zones} placeholder={t("settings.company.timezone.default")} error={error} onChange={(v) => set(key, v)} />;
+        return <Suggest id={id} value={value(key)} choices={zones} placeholder={t("settings.company.timezone.default")} error={error} onChange={(v) => set(key, v)} testId={`setting-${id}`} />;
       case "company.currency":
-        return <Suggest id={id} value={value(key)} choices={CURRENCIES} placeholder={t("settings.company.currency.default")} error={error} onChange={(v) => set(key, v.toUpperCase())} />;
+        return <Suggest id={id} value={value(key)} choices={CURRENCIES} placeholder={t("settings.company.currency.default")} error={error} onChange={(v) => set(key, v.toUpperCase())} testId={`setting-${id}`} />;
       default:
         return (
           <Input

@@ -2,11 +2,12 @@
 // new password. What the server refuses (a username taken, a role it does not know) is shown
 // in the dialog, which stays open to correct it.
 
-import { AutoComplete, Input, Select } from "antd";
+import { Input, Select } from "antd";
 import { useState } from "react";
 import type { Account, Role } from "../../api";
 import { useCrm } from "../../state";
 import { FormField } from "../../components/FormField";
+import { Suggest } from "../../components/Suggest";
 import { AdminDialog } from "./AdminDialog";
 import { MIN_PASSWORD, ROLES, passwordProblem } from "./model";
 
@@ -27,18 +28,7 @@ function RoleSelect({ id, value, onChange }: { id: string; value: Role; onChange
 /// A team code: one of those in use, or a new one typed.
 function TeamInput({ id, value, teams, onChange }: { id: string; value: string; teams: string[]; onChange: (v: string) => void }) {
   const { t } = useCrm();
-  return (
-    <AutoComplete
-      id={id}
-      value={value}
-      onChange={onChange}
-      allowClear
-      placeholder={t("users.no_team")}
-      options={teams.map((code) => ({ value: code, label: code }))}
-      filterOption={(typed, option) => String(option?.value ?? "").toLowerCase().includes(typed.toLowerCase())}
-      data-testid={id}
-    />
-  );
+  return <Suggest id={id} value={value} choices={teams} placeholder={t("users.no_team")} onChange={onChange} />;
 }
 
 /// Run `work` with the dialog busy; a refusal stays in the dialog, success closes it.
