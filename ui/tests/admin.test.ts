@@ -99,7 +99,7 @@ describe("the audit log in words", () => {
     const para = text.slice(text.indexOf("Audit actions:")).split("\n\n")[0];
     const listed = [...para.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter(
       (a) =>
-        !["detail", "why", "role", "team", "from", "to", "system", "rows", "format", "cli", "kept", "kind", "file_name", "created", "updated", "skipped", "rejected", "deleted", "restored"].includes(a),
+        !["detail", "why", "role", "team", "from", "to", "system", "rows", "format", "cli", "kept", "kind", "file_name", "created", "updated", "skipped", "rejected", "deleted", "restored", "filter", "search_results"].includes(a),
     );
     expect([...AUDIT_ACTIONS].sort()).toEqual([...new Set(listed)].sort());
     for (const lang of ["en", "zh-CN"] as const) for (const a of AUDIT_ACTIONS) expect(messages[lang]).toHaveProperty(`audit.action.${a}`);
