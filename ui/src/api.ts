@@ -528,6 +528,9 @@ export interface Backup {
 
 export type ExportFormat = "xlsx" | "csv";
 
+/// What an export on the device covers: a list under its filters, or the records shown.
+export type ExportSource = { query: ListQuery } | { ids: string[] };
+
 /// An error response from the core: `code` and `params` are what the UI translates.
 export class CrmError extends Error {
   constructor(
@@ -894,6 +897,13 @@ export class Crm {
   /// Every live record of a kind as a spreadsheet, in the columns import reads back (logged).
   exportFile(kind: string, format: ExportFormat) {
     return this.adminFile(`/api/export?${new URLSearchParams({ kind, format })}`);
+  }
+  /// An admin's export made on this device: a list under its filters (every page), or exactly
+  /// the given records (search results). The server's audit log hears of it at the next sync.
+  exportRecords(kind: string, format: ExportFormat, source: ExportSource) {
+    // The core reads every page itself: no page size or position.
+    const what = "ids" in source ? { ids: source.ids } : { ...source.query, limit: undefined, after: undefined, names: undefined };
+    return this.call<{ name: string; data: string }>({ op: "export", kind, format, ...what });
   }
   async checkDuplicates(kind: string, fields: Fields) {
     return (await this.call<{ candidates: Candidate[] }>({ op: "check_duplicates", kind, fields })).candidates;

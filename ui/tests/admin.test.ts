@@ -20,6 +20,9 @@ import {
   nextSortOrder,
   passwordProblem,
   relativeTime,
+  teamChoices,
+  teamCode,
+  teamMembers,
 } from "../src/screens/admin/model";
 
 const tr = (lang: Lang): T => (key, params) => translate(lang, key, params);
@@ -144,6 +147,49 @@ describe("the audit log in words", () => {
     expect(auditDetail(zh, entry("login_failed", "x", { why: "wrong_password" }), names)).toBe("用户名或密码错误");
     expect(auditDetail(zh, entry("backup", "b.sqlite3", { anything: [1, 2] }), names)).toBe('{"anything":[1,2]}');
     expect(auditDetail(zh, entry("backup", "b.sqlite3", null), names)).toBe("");
+  });
+
+  test("an export made on a device says so, with its rows and what it covered: filters in words, or search results", () => {
+    const en = tr("en");
+    const filtered = { rows: 12, format: "csv", filter: { grade: "A", owner: "u1", "custom_fields.region_code": "华东" }, search_results: null, on_device: true };
+    expect(auditDetail(en, entry("export", "customer", filtered), names)).toBe(
+      "on the device, 12 rows, CSV, filtered by Grade: A, Owner: 王芳 (wangfang), region_code: 华东",
+    );
+    expect(auditDetail(zh, entry("export", "customer", { rows: 3, format: "xlsx", filter: {}, search_results: 3, on_device: true }), names)).toBe(
+      "在设备上，3 行，XLSX，搜索结果（3 条）",
+    );
+    expect(auditDetail(en, entry("export", "customer", { rows: 0, format: "csv", filter: { owner: null }, on_device: true }), names)).toBe(
+      "on the device, 0 rows, CSV, filtered by Owner: not set",
+    );
+    expect(auditDetail(en, entry("export", "customer", { rows: 40, format: "xlsx" }), names)).toBe("40 rows, XLSX");
+  });
+});
+
+describe("teams by code", () => {
+  const team = (id: string, code: string | null, name: string): Item => ({ id, kind: "team", fields: { name, ...(code ? { code } : {}) } }) as unknown as Item;
+  const account = (username: string, team: string | null) => ({ id: username, username, display_name: "", role: "account_manager" as const, team, disabled: false });
+
+  test("accounts are offered the teams' codes with their names, then codes only accounts carry", () => {
+    const choices = teamChoices([team("t1", "west", "华西"), team("t2", null, "旧团队"), team("t3", "east", "华东")], [account("a", "east"), account("b", "north"), account("c", null)]);
+    expect(choices).toEqual({ codes: ["east", "west", "north"], names: { east: "华东", west: "华西" } });
+  });
+
+  test("a team's members are the accounts carrying its code; a team without a code has none", () => {
+    const accounts = [account("a", "east"), account("b", "west"), account("c", "east")];
+    expect(teamMembers("east", accounts).map((a) => a.username)).toEqual(["a", "c"]);
+    expect(teamMembers(teamCode(team("t2", null, "旧团队")), accounts)).toEqual([]);
+  });
+});
+
+describe("an admin's export on the device", () => {
+  test("a list is sent with its filters and no page, search results as their ids", async () => {
+    const f = fakeCrm(() => ({ type: "file", name: "customer-20261123.csv", data: "" }));
+    await f.crm.exportRecords("customer", "csv", { query: { filter: { grade: "A" }, tag: "vip", sort: "name", limit: 100, after: "x", names: true } });
+    await f.crm.exportRecords("customer", "xlsx", { ids: ["c1", "c2"] });
+    expect(JSON.parse(JSON.stringify(f.sent))).toEqual([
+      { op: "export", kind: "customer", format: "csv", filter: { grade: "A" }, tag: "vip", sort: "name" },
+      { op: "export", kind: "customer", format: "xlsx", ids: ["c1", "c2"] },
+    ]);
   });
 });
 

@@ -1,5 +1,5 @@
 // A box that offers the choices matching what is typed and takes any text (a time zone, a
-// currency, a team code).
+// currency, a team code), each with words beside it where given.
 
 import { AutoComplete } from "antd";
 
@@ -10,6 +10,7 @@ export function Suggest({
   placeholder,
   error,
   onChange,
+  labels = {},
   testId = id,
 }: {
   id: string;
@@ -18,11 +19,14 @@ export function Suggest({
   placeholder: string;
   error?: string;
   onChange: (v: string) => void;
+  /// Words shown beside a choice (a team's name by its code), matched as typed too.
+  labels?: Record<string, string>;
   testId?: string;
 }) {
   const typed = value.trim().toLowerCase();
+  const label = (c: string) => (labels[c] ? `${c} · ${labels[c]}` : c);
   // At most 50 at a time: a browser knows some 400 time zones.
-  const shown = (typed === "" ? choices : choices.filter((c) => c.toLowerCase().includes(typed))).slice(0, 50);
+  const shown = (typed === "" ? choices : choices.filter((c) => label(c).toLowerCase().includes(typed))).slice(0, 50);
   return (
     <AutoComplete
       id={id}
@@ -31,7 +35,7 @@ export function Suggest({
       allowClear
       placeholder={placeholder}
       status={error ? "error" : undefined}
-      options={shown.map((c) => ({ value: c, label: c, "data-value": c }))}
+      options={shown.map((c) => ({ value: c, label: label(c), "data-value": c }))}
       virtual={false}
       data-testid={testId}
     />

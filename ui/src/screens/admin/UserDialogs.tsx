@@ -10,6 +10,7 @@ import { FormField } from "../../components/FormField";
 import { Suggest } from "../../components/Suggest";
 import { AdminDialog } from "./AdminDialog";
 import { MIN_PASSWORD, ROLES, passwordProblem } from "./model";
+import type { TeamChoices } from "./model";
 
 function RoleSelect({ id, value, onChange }: { id: string; value: Role; onChange: (r: Role) => void }) {
   const { t } = useCrm();
@@ -25,10 +26,10 @@ function RoleSelect({ id, value, onChange }: { id: string; value: Role; onChange
   );
 }
 
-/// A team code: one of those in use, or a new one typed.
-function TeamInput({ id, value, teams, onChange }: { id: string; value: string; teams: string[]; onChange: (v: string) => void }) {
+/// A team code: one of the teams' or those in use, or a new one typed.
+function TeamInput({ id, value, teams, onChange }: { id: string; value: string; teams: TeamChoices; onChange: (v: string) => void }) {
   const { t } = useCrm();
-  return <Suggest id={id} value={value} choices={teams} placeholder={t("users.no_team")} onChange={onChange} />;
+  return <Suggest id={id} value={value} choices={teams.codes} labels={teams.names} placeholder={t("users.no_team")} onChange={onChange} />;
 }
 
 /// Run `work` with the dialog busy; a refusal stays in the dialog, success closes it.
@@ -50,7 +51,7 @@ function useSubmit(onDone: () => void) {
   return { busy, error, submit, setError };
 }
 
-export function NewUserDialog({ teams, onClose, onDone }: { teams: string[]; onClose: () => void; onDone: (username: string) => void }) {
+export function NewUserDialog({ teams, onClose, onDone }: { teams: TeamChoices; onClose: () => void; onDone: (username: string) => void }) {
   const { crm, t } = useCrm();
   const [username, setUsername] = useState("");
   const [displayName, setDisplayName] = useState("");
@@ -139,7 +140,7 @@ function PasswordFields({
   );
 }
 
-export function ChangeUserDialog({ account, teams, onClose, onDone }: { account: Account; teams: string[]; onClose: () => void; onDone: () => void }) {
+export function ChangeUserDialog({ account, teams, onClose, onDone }: { account: Account; teams: TeamChoices; onClose: () => void; onDone: () => void }) {
   const { crm, t } = useCrm();
   const [role, setRole] = useState<Role>(account.role);
   const [team, setTeam] = useState(account.team ?? "");

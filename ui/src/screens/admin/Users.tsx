@@ -10,10 +10,11 @@ import type { HTMLAttributes } from "react";
 import { useState } from "react";
 import type { Account, Item } from "../../api";
 import { errorText } from "../../errors";
-import { useCrm } from "../../state";
+import { useCrm, useData } from "../../state";
 import { useIsNarrow, useIsPhone } from "../../components/useIsPhone";
 import { ProfileDialog } from "./ProfileDialog";
 import { ServerAlert } from "./ServerAlert";
+import { teamChoices } from "./model";
 import { ChangeUserDialog, NewUserDialog, PasswordDialog } from "./UserDialogs";
 import { useServerData } from "./useServerData";
 
@@ -25,7 +26,8 @@ export function Users() {
   const { message } = AntApp.useApp();
   const accounts = useServerData(() => crm.accounts(), []);
   const [dialog, setDialog] = useState<Dialog>(null);
-  const teams = teamCodes(accounts.data);
+  const teamRecords = useData(() => crm.list("team", { sort: "name", limit: 500 }), []);
+  const teams = teamChoices(teamRecords.data?.items ?? [], accounts.data ?? []);
   const columns = useColumns(setDialog, accounts.reload);
 
   const done = (text: string) => {
@@ -79,12 +81,6 @@ export function Users() {
       )}
     </>
   );
-}
-
-/// Team codes to offer: those on accounts already. (Team records carry a name and a
-/// supervisor but no code, so they cannot be offered as codes; a new code is typed.)
-function teamCodes(accounts: Account[] | null): string[] {
-  return [...new Set((accounts ?? []).map((a) => a.team).filter((t): t is string => !!t))].sort();
 }
 
 /// A person's department and position, from their user record on this device (empty until it

@@ -172,7 +172,7 @@ export function auditDetail(t: T, e: AuditEntry, names: AuditNames): string {
       return d.why === "recycled" ? `${moved} (${t("audit.detail_recycled")})` : moved;
     }
     case "export":
-      return t("audit.detail_export", { rows: typeof d.rows === "number" ? d.rows : 0, format: str(d.format) ?? "" });
+      return exportDetail(t, d, names);
     case "export_refused":
       return typeof d.role === "string" ? t("audit.detail_refused_role", { role: t(`role.${d.role}`) }) : compact(e.detail);
     case "restore":
@@ -191,6 +191,36 @@ export function auditDetail(t: T, e: AuditEntry, names: AuditNames): string {
     default:
       return compact(e.detail);
   }
+}
+
+/// An export in words: the server's own (rows, format), or one an admin made on a device — of
+/// search results, or of a list and the filters it had.
+function exportDetail(t: T, d: Record<string, Json>, names: AuditNames): string {
+  const format = (str(d.format) ?? "").toUpperCase();
+  if (d.on_device !== true) return t("audit.detail_export", { rows: num(d.rows), format });
+  const filter = Object.entries(asObject(d.filter ?? null));
+  const what =
+    typeof d.search_results === "number"
+      ? t("audit.export_results", { count: d.search_results })
+      : filter.length > 0
+        ? t("audit.export_filtered", { filter: filter.map(([field, v]) => filterWords(t, field, v, names)).join(t("audit.filter_join")) })
+        : t("audit.export_all");
+  return t("audit.detail_export_device", { rows: num(d.rows), format, what });
+}
+
+/// One list filter in words: the field's label and the value (a person by name, a range as
+/// from–to, "not set" for null).
+function filterWords(t: T, field: string, v: Json, names: AuditNames): string {
+  const custom = field.startsWith("custom_fields.") ? field.slice("custom_fields.".length) : null;
+  const label = custom ?? (t(`field.${field}`) === `field.${field}` ? field : t(`field.${field}`));
+  const value = (x: Json): string => {
+    if (x === null) return t("audit.filter_unset");
+    if (Array.isArray(x)) return x.map(value).join(" / ");
+    if (typeof x === "object") return `${x.from === undefined ? "" : value(x.from)}–${x.to === undefined ? "" : value(x.to)}`;
+    if (typeof x === "string" && (field === "owner" || field === "assignee")) return person(names, { id: x }) ?? x;
+    return String(x);
+  };
+  return t("common.labelled", { label, value: value(v) });
 }
 
 function kindLabel(t: T, kind: string): string {
@@ -276,3 +306,27 @@ export function exportKinds(schema: KindSchema[]): string[] {
   const kinds = schema.filter((k) => !k.admin_only).map((k) => k.kind);
   return [...kinds.filter((k) => k === "customer"), ...kinds.filter((k) => k !== "customer"), ...(schema.some((k) => k.kind === "dict_entry") ? ["dict_entry"] : [])];
 }
+
+/// A team record's code, or null when it has none yet (records made before teams had codes).
+export const teamCode = (team: Item): string | null => (typeof team.fields.code === "string" && team.fields.code !== "" ? team.fields.code : null);
+
+/// Team codes to offer, each with its team's name where a record has it.
+export interface TeamChoices {
+  codes: string[];
+  names: Record<string, string>;
+}
+
+/// The team codes to offer an account: the team records' codes, each with its name, then any
+/// code accounts already carry that no record has.
+export function teamChoices(teams: Item[], accounts: Account[]): TeamChoices {
+  const names: Record<string, string> = {};
+  for (const team of teams) {
+    const code = teamCode(team);
+    if (code) names[code] = String(team.fields.name ?? "");
+  }
+  const loose = accounts.map((a) => a.team).filter((c): c is string => !!c && !(c in names));
+  return { codes: [...Object.keys(names).sort(), ...[...new Set(loose)].sort()], names };
+}
+
+/// The accounts whose team is this code.
+export const teamMembers = (code: string | null, accounts: Account[]): Account[] => (code ? accounts.filter((a) => a.team === code) : []);

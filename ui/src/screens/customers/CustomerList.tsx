@@ -7,6 +7,7 @@ import type { Item, Json, ListQuery, SearchHit } from "../../api";
 import { dictLabel } from "../../i18n";
 import { useCrm, useCustomFields, useRole, userName } from "../../state";
 import { CustomListValues } from "../../components/CustomValues";
+import { ExportAction } from "../../components/ExportAction";
 import { customFilter, filtersFromParams, listColumns } from "../../customFields";
 import { FILTER_DICTS } from "./filterFields";
 
@@ -133,6 +134,11 @@ export function CustomerList() {
           <Button icon={<FallOutlined />} onClick={() => navigate("/churn")} data-testid="churn-link">
             {t("churn.link")}
           </Button>
+          {/* What is shown: the search's customers, or the list under its filters. */}
+          <ExportAction
+            kind="customer"
+            source={hits !== null ? { ids: hits.filter((h) => h.kind === "customer").map((h) => h.id) } : { query: listQuery() }}
+          />
           {canWrite && (
             <Button icon={<ImportOutlined />} onClick={() => navigate("/import")} data-testid="import-link">
               {t("import.link")}

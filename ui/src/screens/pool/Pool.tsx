@@ -5,11 +5,14 @@ import type { Item, Permissions } from "../../api";
 import { dictLabel } from "../../i18n";
 import { useCrm, useData } from "../../state";
 import { CustomListValues } from "../../components/CustomValues";
+import { ExportAction } from "../../components/ExportAction";
 import { TransitionButtons } from "../../components/Transitions";
 import { RowMarks, useRowMarks } from "../../components/RowStatus";
 import type { RowMark } from "../../components/RowStatus";
 
 const PAGE = 50;
+/// Customers without an owner, most recently released first.
+const POOL_QUERY = { filter: { owner: null }, sort: "updated_at", desc: true };
 
 /// The customer pool (公海): customers without an owner (`owner` filtered as not set), most
 /// recently released first, each with why it was released and — where the core offers it —
@@ -17,10 +20,7 @@ const PAGE = 50;
 export function Pool() {
   const { crm, t, lang } = useCrm();
   const [limit, setLimit] = useState(PAGE);
-  const page = useData(
-    () => crm.list("customer", { filter: { owner: null }, sort: "updated_at", desc: true, limit }),
-    [limit],
-  );
+  const page = useData(() => crm.list("customer", { ...POOL_QUERY, limit }), [limit]);
   const items = page.data?.items ?? [];
   const total = page.data?.total ?? 0;
   const marks = useRowMarks(items.map((c) => c.id));
@@ -28,6 +28,7 @@ export function Pool() {
     <div className="page pool" data-testid="pool">
       <div className="page-head">
         <h1>{t("pool.title")}</h1>
+        <ExportAction kind="customer" source={{ query: POOL_QUERY }} />
       </div>
       <p className="muted">{t("pool.hint")}</p>
       <p className="muted small" data-testid="pool-count">

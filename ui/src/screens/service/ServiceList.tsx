@@ -6,6 +6,7 @@ import type { Item } from "../../api";
 import { dictLabel, formatDate, localDate } from "../../i18n";
 import { useCrm, useRole, userName } from "../../state";
 import { CustomListValues } from "../../components/CustomValues";
+import { ExportAction } from "../../components/ExportAction";
 import { StateTag } from "../../components/RecordStatus";
 import { RowMarks, useRowMarks } from "../../components/RowStatus";
 import type { RowMark } from "../../components/RowStatus";
@@ -88,11 +89,14 @@ export function ServiceList() {
     <div className="page service-list" data-testid="service-list">
       <div className="page-head">
         <h1>{t("service.title")}</h1>
-        {canWrite && (
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate("/new/service_request")} data-testid="new-service">
-            {t("service.new")}
-          </Button>
-        )}
+        <div className="actions">
+          {query && <ExportAction kind="service_request" source={{ query }} />}
+          {canWrite && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate("/new/service_request")} data-testid="new-service">
+              {t("service.new")}
+            </Button>
+          )}
+        </div>
       </div>
       <Button
         className="filters-toggle"
