@@ -174,38 +174,34 @@ fn upsert_sql(kind: Kind) -> &'static str {
 
 /// Write prepared read-model rows, replacing what the record had.
 pub fn write(conn: &Connection, p: &Prepared) -> Result<()> {
-    let id = p.id.as_str();
-    conn.prepare_cached(upsert_sql(p.kind))?.execute(rusqlite::params_from_iter(&p.row))?;
-    conn.prepare_cached("DELETE FROM record_tags WHERE record_id = ?")?.execute([id])?;
-    let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO record_tags (tag, record_id) VALUES (?, ?)")?;
-    for tag in &p.tags {
-        insert.execute(params![tag, id])?;
-    }
-    conn.prepare_cached("DELETE FROM dup_keys WHERE record_id = ?")?.execute([id])?;
-    let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO dup_keys (kind, key, record_id) VALUES (?, ?, ?)")?;
-    for key in &p.dup_keys {
-        insert.execute(params![p.kind.as_str(), key, id])?;
-    }
+    conn.prepare_cached("DELETE FROM record_tags WHERE record_id = ?")?.execute([&p.id])?;
+    conn.prepare_cached("DELETE FROM dup_keys WHERE record_id = ?")?.execute([&p.id])?;
+    insert_rows(conn, p)?;
     if let Some(text) = &p.search_text {
-        search::index(conn, id, p.kind, text, p.deleted)?;
+        search::index(conn, &p.id, p.kind, text, p.deleted)?;
     }
     Ok(())
 }
 
 /// [`write`] for a record that has no read-model rows yet: nothing to replace.
 pub fn write_new(conn: &Connection, p: &Prepared) -> Result<()> {
-    let id = p.id.as_str();
+    insert_rows(conn, p)?;
+    if let Some(text) = &p.search_text {
+        search::index_new(conn, &p.id, p.kind, text, p.deleted)?;
+    }
+    Ok(())
+}
+
+/// The kind table's row, the tags and the duplicate keys of a record.
+fn insert_rows(conn: &Connection, p: &Prepared) -> Result<()> {
     conn.prepare_cached(upsert_sql(p.kind))?.execute(rusqlite::params_from_iter(&p.row))?;
     let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO record_tags (tag, record_id) VALUES (?, ?)")?;
     for tag in &p.tags {
-        insert.execute(params![tag, id])?;
+        insert.execute(params![tag, p.id])?;
     }
     let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO dup_keys (kind, key, record_id) VALUES (?, ?, ?)")?;
     for key in &p.dup_keys {
-        insert.execute(params![p.kind.as_str(), key, id])?;
-    }
-    if let Some(text) = &p.search_text {
-        search::index_new(conn, id, p.kind, text, p.deleted)?;
+        insert.execute(params![p.kind.as_str(), key, p.id])?;
     }
     Ok(())
 }

@@ -1019,16 +1019,7 @@ fn write_new(tx: &Connection, record: &Built) -> Result<()> {
     if bytes > MAX_CHANGE_BYTES.min(MAX_RECORD_BYTES) {
         return Err(Error::TooLarge { bytes, max: MAX_CHANGE_BYTES.min(MAX_RECORD_BYTES) });
     }
-    tx.prepare_cached("INSERT INTO changes (doc_id, hash, bytes) VALUES (?, ?, ?)")?.execute(params![
-        id,
-        hash.0.as_slice(),
-        record.bytes
-    ])?;
-    tx.prepare_cached("INSERT INTO outbox (doc_id, hash, created_at) VALUES (?, ?, ?)")?.execute(params![
-        id,
-        hash.0.as_slice(),
-        now_ms()
-    ])?;
+    queue_change(tx, id, &hash, &record.bytes)?;
     tx.prepare_cached("INSERT INTO docs (id, kind, change_rows) VALUES (?, ?, 1)")?
         .execute(params![id, record.kind.as_str()])?;
     match &record.rows {
@@ -1057,21 +1048,27 @@ pub(crate) fn write_local(tx: &Connection, id: &str, doc: &mut RecordDoc, change
         return Err(Error::TooLarge { bytes: record, max: MAX_RECORD_BYTES });
     }
     let hash = change.hash();
+    queue_change(tx, id, &hash, change.bytes().as_ref())?;
+    let rows = bump_doc(tx, id, doc.kind(), 1)?;
+    if rows >= COMPACT_AT {
+        compact_doc(tx, id, doc)?;
+    }
+    projection::project(tx, id, doc)
+}
+
+/// Store a change made here and put it in the outbox.
+fn queue_change(tx: &Connection, id: &str, hash: &automerge::ChangeHash, bytes: &[u8]) -> Result<()> {
     tx.prepare_cached("INSERT INTO changes (doc_id, hash, bytes) VALUES (?, ?, ?)")?.execute(params![
         id,
         hash.0.as_slice(),
-        change.bytes().as_ref()
+        bytes
     ])?;
     tx.prepare_cached("INSERT INTO outbox (doc_id, hash, created_at) VALUES (?, ?, ?)")?.execute(params![
         id,
         hash.0.as_slice(),
         now_ms()
     ])?;
-    let rows = bump_doc(tx, id, doc.kind(), 1)?;
-    if rows >= COMPACT_AT {
-        compact_doc(tx, id, doc)?;
-    }
-    projection::project(tx, id, doc)
+    Ok(())
 }
 
 /// Record `added` new change rows for a document; returns its change-row count.
