@@ -138,7 +138,7 @@ for (const user of ["wangfang", "lili"]) {
   });
 }
 
-test("every administration section at the four sizes", { timeout: 240_000 }, async () => {
+test("every administration section, and the lists an admin exports from, at the four sizes", { timeout: 240_000 }, async () => {
   const device = await startDevice("layout-admin");
   const page = await openPage(browser, device);
   await signIn(page, server.url, "chenjing");
@@ -161,6 +161,12 @@ test("every administration section at the four sizes", { timeout: 240_000 }, asy
       await page.goto(`${device.url}#/admin/${section}`);
       await page.locator(selector).first().waitFor({ timeout: TIMEOUT });
       await check(page, `chenjing-admin-${section}-${sizeName}`);
+    }
+    // The lists an admin exports from, the Export button in their heads.
+    for (const list of ["customers", "service", "pool"]) {
+      await page.goto(`${device.url}#/${list}`);
+      await page.getByTestId("export-action").waitFor({ timeout: TIMEOUT });
+      await check(page, `chenjing-${list}-export-${sizeName}`);
     }
   }
 });
