@@ -13,6 +13,7 @@ import { dictLabel } from "../../i18n";
 import { useCrm, useData } from "../../state";
 import { FormField } from "../../components/FormField";
 import { Suggest } from "../../components/Suggest";
+import { useRefusableSave } from "./useRefusableSave";
 
 /// The settings an admin keeps (docs/api.md, kind `setting`): numbers, and the company's words.
 const SETTING_KEYS = ["service.reopen_below", "pool.max_owned"];
@@ -306,25 +307,13 @@ function GradeRuleRow({
 }) {
   const { crm, t, lang, dicts } = useCrm();
   const { message } = AntApp.useApp();
-  const [errors, setErrors] = useState<Errors>({});
-  const [other, setOther] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const save = async () => {
-    setBusy(true);
-    setErrors({});
-    setOther(null);
-    try {
+  const { busy, errors, other, run } = useRefusableSave();
+  const save = () =>
+    run(async () => {
       await crm.setGradeRule(grade, Object.fromEntries(DAYS.map((f) => [f, values[f] ?? null])));
       saved();
       message.success(t("form.saved"));
-    } catch (e) {
-      const r = fieldRefusals(t, e);
-      setErrors(r.fields);
-      setOther(r.other);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <div className="grade-rule" data-testid="grade-rule" data-grade={grade}>
       <h3 className="owner-head">{t("common.labelled", { label: t("field.grade"), value: dictLabel(lang, dicts, "customer_grade", grade) })}</h3>

@@ -5,11 +5,11 @@
 import { Input } from "antd";
 import { useState } from "react";
 import type { Fields, Item } from "../../api";
-import { fieldRefusals } from "../../errors";
 import { useCrm } from "../../state";
 import { FormField } from "../../components/FormField";
 import { AdminDialog } from "./AdminDialog";
 import { teamCode } from "./model";
+import { useRefusableSave } from "./useRefusableSave";
 import { SupervisorSelect } from "./SupervisorSelect";
 
 const MAX_CODE = 64;
@@ -32,9 +32,7 @@ export function TeamDialog({
   const [code, setCode] = useState(fixed ?? "");
   const [name, setName] = useState(String(team?.fields.name ?? ""));
   const [supervisor, setSupervisor] = useState(typeof team?.fields.supervisor === "string" ? team.fields.supervisor : undefined);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [other, setOther] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, other, setErrors, run } = useRefusableSave();
 
   const typed = code.trim();
   const holder = typed ? teams.find((x) => x.id !== team?.id && teamCode(x) === typed) : undefined;
@@ -50,19 +48,10 @@ export function TeamDialog({
     const wanted: Fields = { name: name.trim(), supervisor: supervisor ?? null, ...(fixed || !typed ? {} : { code: typed }) };
     const changed = team ? Object.fromEntries(Object.entries(wanted).filter(([k, v]) => (team.fields[k] ?? null) !== v)) : wanted;
     if (team && Object.keys(changed).length === 0) return onClose();
-    setBusy(true);
-    setErrors({});
-    setOther(null);
-    try {
+    await run(async () => {
       await (team ? crm.update(team.id, changed) : crm.create("team", changed));
       onDone(name.trim());
-    } catch (e) {
-      const r = fieldRefusals(t, e);
-      setErrors(r.fields);
-      setOther(r.other);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
