@@ -129,6 +129,9 @@ impl crate::Store {
             "rows": rows.len(),
             "format": if format == crate::sheet::Format::Csv { "csv" } else { "xlsx" },
             "filter": query.filter,
+            "tag": query.tag,
+            "created_from": query.created_from,
+            "created_to": query.created_to,
             "search_results": given,
             "on_device": true,
         });

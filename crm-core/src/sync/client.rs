@@ -563,6 +563,8 @@ impl SyncEngine {
                         return Err(SyncError::Unreachable("the server stopped answering".into()));
                     }
                     ws.send(send(&ClientMsg::Ping { n: 0 })).await.map_err(|e| SyncError::Unreachable(e.to_string()))?;
+                    // A device that stays connected reports what happened here within a ping.
+                    self.send_audit_events(&base, &token).await;
                 }
             }
         }
