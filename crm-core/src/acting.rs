@@ -173,15 +173,10 @@ impl Store {
     fn local_facts(&self, user: &str) -> Result<LocalFacts> {
         // Each key's one record, by the id derived from it (`crate::genesis`), as the server reads it.
         let mut settings = HashMap::new();
-        for key in crate::kind::SETTING_KEYS {
-            let id = crate::genesis::id_of(Kind::Setting, &[key]);
-            let value: Option<i64> = self
-                .conn
-                .prepare_cached("SELECT value FROM p_setting WHERE id = ? AND deleted_at IS NULL")?
-                .query_row([&id], |r| r.get(0))
-                .optional()?
-                .flatten();
-            if let Some(value) = value {
+        let numbers =
+            crate::settings::SETTINGS.iter().filter(|(_, h)| matches!(h, crate::settings::Holds::Number { .. }));
+        for (key, _) in numbers {
+            if let Some(value) = crate::settings::stored_number(&self.conn, key)? {
                 settings.insert(key.to_string(), value);
             }
         }

@@ -99,11 +99,7 @@ pub fn server_call(
         reason: format!("the server cannot be reached: {e}"),
         params: Json::Null,
     };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(std::time::Duration::from_secs(120)))
-        .build()
-        .into();
+    let agent = crate::sync::client::http_agent(Some(std::time::Duration::from_secs(120)));
     let url = format!("{base}{path}");
     let auth = format!("Bearer {token}");
     let sent = match method {

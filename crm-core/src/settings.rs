@@ -80,38 +80,14 @@ pub fn check(key: &str, value: Option<i64>, text: Option<&str>) -> Vec<FieldErro
     errors
 }
 
-fn stored(conn: &Connection, key: &str) -> Result<(Option<i64>, Option<String>)> {
+/// The number a setting record holds on this device, if an admin set one (no default).
+pub(crate) fn stored_number(conn: &Connection, key: &str) -> Result<Option<i64>> {
     let id = crate::genesis::id_of(Kind::Setting, &[key]);
     Ok(conn
-        .prepare_cached("SELECT value, text FROM p_setting WHERE id = ? AND deleted_at IS NULL")?
-        .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached("SELECT value FROM p_setting WHERE id = ? AND deleted_at IS NULL")?
+        .query_row([&id], |r| r.get(0))
         .optional()?
-        .unwrap_or((None, None)))
-}
-
-/// A number setting as this device holds it, or its default.
-pub fn number(conn: &Connection, key: &str) -> Result<i64> {
-    let default = match holds(key) {
-        Some(Holds::Number { default, .. }) => default,
-        _ => 0,
-    };
-    Ok(stored(conn, key)?.0.unwrap_or(default))
-}
-
-/// A words setting as this device holds it, or its default.
-pub fn text(conn: &Connection, key: &str) -> Result<String> {
-    let default = match holds(key) {
-        Some(Holds::Text { default, .. }) => default,
-        Some(Holds::TimeZone) => DEFAULT_TIMEZONE,
-        Some(Holds::Currency) => DEFAULT_CURRENCY,
-        _ => "",
-    };
-    Ok(stored(conn, key)?.1.filter(|t| !t.is_empty()).unwrap_or_else(|| default.to_string()))
-}
-
-/// The company's time zone (reports count days and months in it).
-pub fn timezone(conn: &Connection) -> Result<chrono_tz::Tz> {
-    Ok(text(conn, "company.timezone")?.parse().unwrap_or(chrono_tz::Asia::Shanghai))
+        .flatten())
 }
 
 #[cfg(test)]

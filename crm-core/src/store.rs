@@ -402,7 +402,7 @@ impl Store {
     }
 
     /// The custom field definitions of `kind` (see [`crate::custom::defs`]).
-    fn custom_defs(&self, kind: Kind) -> Result<Vec<crate::custom::Def>> {
+    pub(crate) fn custom_defs(&self, kind: Kind) -> Result<Vec<crate::custom::Def>> {
         if let Some(pinned) = self.pinned_defs.borrow_mut().as_mut() {
             if let Some(defs) = pinned.get(&kind) {
                 return Ok(defs.clone());

@@ -107,6 +107,12 @@ pub struct SyncStatus {
     pub last_sync: Option<String>,
 }
 
+/// An HTTP client for the server's plain endpoints: every status is an answer to read (the
+/// body says why), `timeout` bounds the whole exchange.
+pub(crate) fn http_agent(timeout: Option<Duration>) -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).timeout_global(timeout).build().into()
+}
+
 /// Sign in: register this device (and a fresh actor id) with the server and make its user
 /// the current one. The token is kept in the store for `SyncEngine`.
 pub fn login(
@@ -139,8 +145,7 @@ pub fn login(
         },
     })
     .map_err(|e| SyncError::Protocol(e.to_string()))?;
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let mut resp = agent
+    let mut resp = http_agent(None)
         .post(&format!("{base}/api/login"))
         .header("content-type", "application/json")
         .send(body)
@@ -329,12 +334,7 @@ impl SyncEngine {
         let (url, auth) = (format!("{base}/api/audit"), format!("Bearer {token}"));
         let body = serde_json::json!({ "events": events }).to_string();
         let sent = tokio::task::spawn_blocking(move || {
-            let agent: ureq::Agent = ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .timeout_global(Some(Duration::from_secs(20)))
-                .build()
-                .into();
-            agent
+            http_agent(Some(Duration::from_secs(20)))
                 .post(&url)
                 .header("authorization", &auth)
                 .header("content-type", "application/json")
