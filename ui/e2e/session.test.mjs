@@ -7,6 +7,7 @@ import {
   TIMEOUT,
   chooseOption,
   dispatch,
+  eventually,
   openPage,
   screenshot,
   serverView,
@@ -106,7 +107,8 @@ describe("a tablet shared by 王芳 and 李丽", { timeout: 300_000 }, () => {
 
     await page.getByTestId("nav-sync").click();
     await page.getByTestId("rejected-list").getByText("没有被拒绝的修改。").waitFor({ timeout: TIMEOUT });
-    assert.equal(await page.getByTestId("pending-count").textContent(), "0");
+    // The page learns the count on its next status poll, a moment after the device knows it.
+    await eventually(() => page.getByTestId("pending-count").textContent(), (n) => n === "0", "pending count on the sync page");
 
     // The server has both: 王芳's address (accepted as hers) and 李丽's website.
     const call = serverView(server.url, "lili");
