@@ -5,6 +5,9 @@
 //! - supervisor: customers owned by anyone in their team, and everything attached to them.
 //! - account_manager: customers they own, and everything attached to them.
 //! - viewer: reads like a supervisor of their team (or everything without a team); writes nothing.
+//! - finance: reads every customer and contact and every sales document and payment
+//!   ([`FINANCE_READS`]); writes payments and invoices ([`FINANCE_WRITES`]), taking their
+//!   transitions (confirming a payment, issuing an invoice); edits no customer.
 //!
 //! A record's *scope owner* decides access: a customer's owner, or for a contact, activity or
 //! opportunity, the owner of its customer. Reference data has no scope owner: all read it.
@@ -54,6 +57,12 @@ pub struct TransitionOffer {
     pub requires: Vec<&'static str>,
     pub fields: &'static [&'static str],
 }
+
+/// What finance reads of everyone's: customers, contacts and the sales documents.
+pub const FINANCE_READS: &[Kind] =
+    &[Kind::Customer, Kind::Contact, Kind::Quote, Kind::Contract, Kind::Order, Kind::Payment, Kind::Invoice];
+/// What finance writes (for everyone).
+pub const FINANCE_WRITES: &[Kind] = &[Kind::Payment, Kind::Invoice];
 
 /// Every user's team, to decide team-scoped access.
 pub type Teams = HashMap<String, Option<String>>;
@@ -149,6 +158,7 @@ impl Person {
             Role::Supervisor => owner == self.user_id || self.in_my_team(owner, teams),
             Role::Viewer => self.team.is_none() || owner == self.user_id || self.in_my_team(owner, teams),
             Role::AccountManager => owner == self.user_id,
+            Role::Finance => FINANCE_READS.contains(&kind),
         }
     }
 
@@ -156,6 +166,7 @@ impl Person {
     pub fn can_write(&self, kind: Kind, scope_owner: Option<&str>, teams: &Teams) -> bool {
         match self.role {
             Role::Admin => true,
+            Role::Finance => FINANCE_WRITES.contains(&kind),
             _ => {
                 self.may_write_kind(kind)
                     && scope_owner.is_some_and(|owner| self.can_read(Some(kind), Some(owner), teams))
@@ -196,6 +207,7 @@ impl Person {
         match self.role {
             Role::Viewer => false,
             Role::Admin => true,
+            Role::Finance => FINANCE_WRITES.contains(&kind),
             _ => !kind.spec().admin_only,
         }
     }
@@ -229,7 +241,7 @@ impl Person {
                 // A new owner is written as the transition that hands the record over.
                 (!decided.contains(name) || *name == "owner")
                     && (*name != "owner" || self.may_change_owner())
-                    && kind.spec().field(name).is_some_and(|f| f.ty != crate::kind::FieldType::Log)
+                    && kind.spec().field(name).is_some_and(|f| f.ty != crate::kind::FieldType::Log && !f.derived)
             }));
         }
         if !offers.is_empty() {

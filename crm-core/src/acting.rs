@@ -42,12 +42,36 @@ pub struct RefusedNote {
 }
 
 /// The facts guards read, gathered from the read models before a transition is judged.
-struct LocalFacts {
+struct LocalFacts<'a> {
+    conn: &'a rusqlite::Connection,
     settings: HashMap<String, i64>,
     owned: HashMap<String, u64>,
 }
 
-impl Facts for LocalFacts {
+impl Facts for LocalFacts<'_> {
+    fn record(&self, id: &str) -> Option<RecordDoc> {
+        crate::store::load_doc(self.conn, id).ok().flatten()
+    }
+
+    fn records(&self, kind: Kind, naming: Option<(&str, &str)>) -> Vec<(String, RecordDoc)> {
+        // Narrowed by an indexed column of the read model when the kind has one by that name.
+        let naming = naming.filter(|(field, _)| kind.spec().field(field).is_some_and(|f| f.indexed));
+        let mut sql = format!("SELECT id FROM {} WHERE deleted_at IS NULL", kind.table());
+        if let Some((field, _)) = naming {
+            sql.push_str(&format!(" AND {field} = ?"));
+        }
+        let ids: Vec<String> = match self.conn.prepare_cached(&sql) {
+            Ok(mut stmt) => {
+                let params: Vec<&str> = naming.map(|(_, v)| v).into_iter().collect();
+                stmt.query_map(rusqlite::params_from_iter(params), |r| r.get(0))
+                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+                    .unwrap_or_default()
+            }
+            Err(_) => Vec::new(),
+        };
+        ids.into_iter().filter_map(|id| self.record(&id).map(|doc| (id, doc))).collect()
+    }
+
     fn setting(&self, key: &str) -> Option<i64> {
         self.settings.get(key).copied()
     }
@@ -170,7 +194,7 @@ impl Store {
         person.check_write(&write, teams).map_err(refused)
     }
 
-    fn local_facts(&self, user: &str) -> Result<LocalFacts> {
+    fn local_facts(&self, user: &str) -> Result<LocalFacts<'_>> {
         // Each key's one record, by the id derived from it (`crate::genesis`), as the server reads it.
         let mut settings = HashMap::new();
         let numbers =
@@ -185,7 +209,7 @@ impl Store {
             [user],
             |r| r.get(0),
         )?;
-        Ok(LocalFacts { settings, owned: [(user.to_string(), owned as u64)].into() })
+        Ok(LocalFacts { conn: &self.conn, settings, owned: [(user.to_string(), owned as u64)].into() })
     }
 
     /// What the person working here may do with a record: its actions, the fields `update`
@@ -210,9 +234,9 @@ impl Store {
         let kind = self.kind_of(id)?;
         let unknown = || Error::UnknownTransition { id: id.to_string(), name: name.to_string() };
         let w = kind.spec().workflow.ok_or_else(unknown)?;
-        let t = w.transition(name).ok_or_else(unknown)?;
         let (_, from, deleted) = self.record_facts(id, kind)?;
         let from = from.unwrap_or_default();
+        let t = w.transition_from(name, &from).ok_or_else(unknown)?;
         if deleted {
             return Err(Error::Refused {
                 code: "deleted",
@@ -264,7 +288,6 @@ impl Store {
         }
         let person = self.person();
         let teams = self.teams()?;
-        let facts = self.local_facts(&me)?;
         let mut before_doc = self.with_doc(id, |doc| Ok(doc.fork()))?;
         let before = workflow::Before::of(kind, &mut before_doc);
         let before_holder = self.holder_of(kind, &before_doc)?;
@@ -283,6 +306,7 @@ impl Store {
             before_side: Some(before_holder.side()),
             after_side: after_holder.side(),
         };
+        let facts = self.local_facts(&me)?;
         match workflow::judge(&person, &mut judged, &teams, &facts) {
             Ok(Some(found)) if found.name == t.name => {}
             Ok(_) => return Err(unknown()),
@@ -393,14 +417,14 @@ impl Store {
             return self.update_plain(id, fields);
         }
         // Nothing decided actually changes: a plain update (forms send what they show).
-        let doc = self.with_doc(id, |doc| Ok(doc.fork()))?;
+        let mut doc = self.with_doc(id, |doc| Ok(doc.fork()))?;
         let parsed = self.parse_fields(kind, &decided, Some(id))?;
         if parsed.iter().all(|(f, v)| doc.read(f).as_ref() == v.as_ref()) {
             return self.update_plain(id, &plain);
         }
         let state_field = w.state_field();
         let target = decided.get(state_field).and_then(Json::as_str);
-        let from = workflow::state(kind, &doc).unwrap_or_default();
+        let from = workflow::state_now(kind, &mut doc).unwrap_or_default();
         let mut first_error = None;
         for t in w.transitions.iter().filter(|t| t.from.contains(&from.as_str())) {
             let writes_all = decided.keys().all(|n| t.sets.contains(&n.as_str()) || n == state_field);
@@ -482,6 +506,8 @@ fn write_transition(
         });
     }
     let spec = kind.spec();
+    // What the person sees now: the version an approval pins.
+    let seen = workflow::format_heads(&doc.heads());
     for (field, value) in parsed {
         doc.write(field, value.as_ref(), false)?;
     }
@@ -505,7 +531,9 @@ fn write_transition(
     }
     for name in t.stamps {
         let Some(field) = spec.field(name) else { continue };
+        let pin = spec.workflow.and_then(|w| w.pin).map(|p| p.field);
         let value = match field.ty {
+            _ if pin == Some(*name) => FieldValue::Str(seen.clone()),
             FieldType::Ref(Kind::User) => FieldValue::Str(me.to_string()),
             FieldType::DateTime => FieldValue::DateTime(now_ms()),
             _ => continue,

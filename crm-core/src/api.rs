@@ -747,6 +747,9 @@ impl Store {
     pub fn resolve_conflict(&mut self, id: &str, field: &str, value: &Json) -> Result<()> {
         let kind = self.kind_of(id)?;
         self.check_may_edit(id)?;
+        if let Some((list, rest)) = field.split_once('.') {
+            return self.resolve_item_conflict(id, kind, list, rest, field, value);
+        }
         let spec = kind.spec().field(field).ok_or_else(|| Error::field(field.to_string(), "unknown_field"))?;
         let mut one = JsonMap::new();
         one.insert(field.to_string(), value.clone());
@@ -757,6 +760,36 @@ impl Store {
                 return Err(Error::NoConflict { id: id.to_string(), field: field.to_string() });
             }
             doc.write(spec, chosen.as_ref(), true)
+        })?;
+        Ok(())
+    }
+
+    /// Keep `value` for one part of one item (`LIST.ITEM_ID.PART`) that devices changed
+    /// concurrently.
+    fn resolve_item_conflict(
+        &mut self,
+        id: &str,
+        kind: Kind,
+        list: &str,
+        rest: &str,
+        path: &str,
+        value: &Json,
+    ) -> Result<()> {
+        let unknown = || Error::field(path.to_string(), "unknown_field");
+        let spec = kind.spec().field(list).ok_or_else(unknown)?;
+        let crate::kind::FieldType::Items(parts) = spec.ty else { return Err(unknown()) };
+        let (item, part) = rest.split_once('.').ok_or_else(unknown)?;
+        let part = parts.iter().find(|p| p.name == part).ok_or_else(unknown)?;
+        let chosen = crate::value::parse(part, value).map_err(|mut e| {
+            e.field = path.to_string();
+            Error::Validation(vec![e])
+        })?;
+        self.edit(id, |doc| {
+            if !doc.item_conflicts(spec).iter().any(|(p, _)| p == path) {
+                return Err(Error::NoConflict { id: id.to_string(), field: path.to_string() });
+            }
+            doc.write_item_part(spec, item, part, chosen.as_ref())?;
+            Ok(())
         })?;
         Ok(())
     }

@@ -120,6 +120,27 @@ const TABLE: &[(&str, &[Entry])] = &[
             ("other", "其他", "Other"),
         ],
     ),
+    (
+        "product_category",
+        &[
+            ("equipment", "设备", "Equipment"),
+            ("parts", "配件", "Parts"),
+            ("consumables", "耗材", "Consumables"),
+            ("service", "服务", "Service"),
+            ("other", "其他", "Other"),
+        ],
+    ),
+    (
+        "payment_method",
+        &[
+            ("bank_transfer", "银行转账", "Bank transfer"),
+            ("cash", "现金", "Cash"),
+            ("acceptance", "承兑汇票", "Bank acceptance"),
+            ("cheque", "支票", "Cheque"),
+            ("wechat", "微信", "WeChat Pay"),
+            ("alipay", "支付宝", "Alipay"),
+        ],
+    ),
 ];
 
 pub fn defaults() -> impl Iterator<Item = DefaultEntry> {

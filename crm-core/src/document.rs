@@ -111,6 +111,11 @@ impl RecordDoc {
     }
 
     /// Whether the change is part of the document (not waiting for missing dependencies).
+    /// The changes `hash` was made on top of, if this document has it.
+    pub fn deps_of(&mut self, hash: &ChangeHash) -> Option<Vec<ChangeHash>> {
+        self.doc.get_change_by_hash(hash).map(|c| c.deps().to_vec())
+    }
+
     pub fn has_change(&mut self, hash: &ChangeHash) -> bool {
         self.doc.get_change_by_hash(hash).is_some()
     }
@@ -130,7 +135,7 @@ impl RecordDoc {
         for field in kind.spec().fields {
             let obj_type = match field.ty {
                 FieldType::Tags | FieldType::Custom => ObjType::Map,
-                FieldType::Steps | FieldType::Log => ObjType::List,
+                FieldType::Steps | FieldType::Log | FieldType::Items(_) => ObjType::List,
                 FieldType::Notes => ObjType::Text,
                 _ => continue,
             };
@@ -232,6 +237,10 @@ impl RecordDoc {
                 out.push(FieldError::new(key, "unknown_field"));
                 continue;
             };
+            if field.derived {
+                out.push(FieldError::new(key, "derived_field"));
+                continue;
+            }
             for (value, id) in &all {
                 let wrong =
                     || FieldError::with(field.name, "wrong_type", json!({ "expected": field.ty.describe()["type"] }));
@@ -253,6 +262,7 @@ impl RecordDoc {
                 out.push(FieldError::new(field.name, "required"));
             }
         }
+        out.extend(crate::domain::sales::problems(kind, self));
         out
     }
 
@@ -299,6 +309,7 @@ impl RecordDoc {
                     })
                 })
             }),
+            FieldType::Items(parts) => crate::items::is_clean(d, id, parts),
             _ => true,
         }
     }
@@ -381,7 +392,55 @@ impl RecordDoc {
             }
             values[i] = last;
         }
+        if !conflicted {
+            conflicted = fields.iter().any(|f| match f.ty {
+                FieldType::Items(parts) => match self.doc.get(ROOT, f.name) {
+                    Ok(Some((Value::Object(ObjType::List), list))) => {
+                        crate::items::has_conflicts(&self.doc, &list, parts)
+                    }
+                    _ => false,
+                },
+                _ => false,
+            });
+        }
         (values, conflicted)
+    }
+
+    /// Competing values of the parts of an item list's items, by `FIELD.ITEM_ID.PART`.
+    pub fn item_conflicts(&mut self, spec: &FieldSpec) -> Vec<(String, Vec<Candidate>)> {
+        let FieldType::Items(parts) = spec.ty else { return Vec::new() };
+        let Ok(Some((Value::Object(ObjType::List), list))) = self.doc.get(ROOT, spec.name) else { return Vec::new() };
+        let found = crate::items::conflicts(&self.doc, &list, parts);
+        found
+            .into_iter()
+            .map(|(path, values)| {
+                let candidates = values
+                    .into_iter()
+                    .map(|(value, op)| {
+                        let (user_id, at) = self.author_of(&op);
+                        Candidate {
+                            value,
+                            user_id,
+                            at: crate::value::format_datetime(at.saturating_mul(1000)),
+                            hash: self.doc.hash_for_opid(&op),
+                        }
+                    })
+                    .collect();
+                (format!("{}.{path}", spec.name), candidates)
+            })
+            .collect()
+    }
+
+    /// Write one part of one item of an item list (resolving a conflict on it).
+    pub fn write_item_part(
+        &mut self,
+        spec: &FieldSpec,
+        item: &str,
+        part: &FieldSpec,
+        value: Option<&FieldValue>,
+    ) -> Result<bool> {
+        let Some((Value::Object(ObjType::List), list)) = self.doc.get(ROOT, spec.name)? else { return Ok(false) };
+        crate::items::write_part(&mut self.doc, &list, item, part, value)
     }
 
     /// All competing values of a field when devices wrote different values concurrently.
@@ -455,6 +514,10 @@ impl RecordDoc {
                 _ => None,
             },
             (FieldType::DateTime, Value::Scalar(s)) => as_millis(s).map(FieldValue::DateTime),
+            (FieldType::Quantity, Value::Scalar(s)) => match s.as_ref() {
+                ScalarValue::Int(n) => Some(FieldValue::Quantity(*n)),
+                _ => None,
+            },
             (_, Value::Scalar(s)) => match s.as_ref() {
                 ScalarValue::Str(v) if is_plain(ty) => Some(FieldValue::Str(v.to_string())),
                 _ => None,
@@ -506,6 +569,9 @@ impl RecordDoc {
                 }
                 Some(FieldValue::Steps(steps))
             }
+            (FieldType::Items(parts), Value::Object(ObjType::List)) => {
+                Some(FieldValue::Items(crate::items::decode(d, id, parts)))
+            }
             (FieldType::Log, Value::Object(ObjType::List)) => {
                 let mut entries = Vec::new();
                 for i in 0..d.length(id) {
@@ -537,10 +603,10 @@ impl RecordDoc {
             (FieldType::Log, _) => {
                 return Err(Error::field(name.to_string(), "append_only"));
             }
-            (FieldType::Tags | FieldType::Custom | FieldType::Steps | FieldType::Notes, v) => {
+            (FieldType::Tags | FieldType::Custom | FieldType::Steps | FieldType::Notes | FieldType::Items(_), v) => {
                 let obj_type = match spec.ty {
                     FieldType::Notes => ObjType::Text,
-                    FieldType::Steps => ObjType::List,
+                    FieldType::Steps | FieldType::Items(_) => ObjType::List,
                     _ => ObjType::Map,
                 };
                 let obj = match d.get(ROOT, name)? {
@@ -560,12 +626,14 @@ impl RecordDoc {
                     )?,
                     Some(FieldValue::Steps(steps)) => write_steps(d, &obj, steps)?,
                     None if spec.ty == FieldType::Steps => write_steps(d, &obj, &[])?,
+                    Some(FieldValue::Items(items)) => crate::items::write(d, &obj, items)?,
+                    None if matches!(spec.ty, FieldType::Items(_)) => crate::items::write(d, &obj, &[])?,
                     _ => sync_map(d, &obj, &BTreeMap::new())?,
                 }
             }
             (_, None) => d.delete(ROOT, name)?,
             (_, Some(FieldValue::Str(s))) => d.put(ROOT, name, s.as_str())?,
-            (_, Some(FieldValue::Int(n))) => d.put(ROOT, name, *n)?,
+            (_, Some(FieldValue::Int(n) | FieldValue::Quantity(n))) => d.put(ROOT, name, *n)?,
             (_, Some(FieldValue::Bool(b))) => d.put(ROOT, name, *b)?,
             (_, Some(FieldValue::DateTime(ms))) => d.put(ROOT, name, ScalarValue::Timestamp(*ms))?,
             (_, Some(FieldValue::Money(m))) => {

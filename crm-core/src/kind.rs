@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+mod sales;
+
 /// A record kind. The string form is stored in each document's `kind` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -22,6 +24,14 @@ pub enum Kind {
     Setting,
     GradeRule,
     CustomField,
+    Product,
+    PriceList,
+    Stock,
+    Quote,
+    Contract,
+    Order,
+    Payment,
+    Invoice,
 }
 
 /// What someone may do, decided by the rules in `crm_core::access`. Declared here because
@@ -33,6 +43,9 @@ pub enum Role {
     Supervisor,
     AccountManager,
     Viewer,
+    /// Reads the sales documents and payments of everyone, confirms payments, issues
+    /// invoices; edits no customer.
+    Finance,
 }
 
 /// How a field is validated, laid out in the document, and projected.
@@ -73,10 +86,16 @@ pub enum FieldType {
     Log,
     /// Company-specific key/value fields; each key merges on its own.
     Custom,
+    /// A quantity with up to three decimals (2.5 kg), stored as integer thousandths.
+    Quantity,
+    /// A list of items (a document's lines, a payment plan's periods) with stable ids, each a
+    /// map of the given sub-fields: items added on two devices both stay, the same part of
+    /// one item changed on two devices is a conflict shown on that item (`crate::items`).
+    Items(&'static [FieldSpec]),
 }
 
 /// One field of a kind.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FieldSpec {
     pub name: &'static str,
     pub ty: FieldType,
@@ -89,6 +108,9 @@ pub struct FieldSpec {
     pub duplicate_key: bool,
     /// Filled in on create when the request leaves the field out.
     pub default: Default,
+    /// Computed by the core from the record's other fields (a document's totals from its
+    /// lines): never written, never stored in the document; read models and reads have it.
+    pub derived: bool,
 }
 
 /// A value a field gets on create when the request does not give one.
@@ -101,6 +123,7 @@ pub enum Default {
     Now,
     Str(&'static str),
     Bool(bool),
+    Int(i64),
     /// A code minted on this device (see `KindSpec::code_prefix`).
     MintedCode,
 }
@@ -145,6 +168,20 @@ pub struct Workflow {
     /// Decided fields besides the state a new record may have filled in (its owner).
     pub created_with: &'static [&'static str],
     pub transitions: &'static [Transition],
+    /// An approval that any later edit undoes (see [`Pin`]).
+    pub pin: Option<Pin>,
+}
+
+/// A transition that pins the document's heads (an approval): while the record is in one of
+/// `states`, an edit of any field but the decided ones and its notes made after the pinned
+/// heads (or concurrently with them) makes the pin stale and the record counts as being in
+/// `falls_to` (back to draft) until it goes through the workflow again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pin {
+    /// The decided field holding the pinned heads (hex, comma-separated).
+    pub field: &'static str,
+    pub states: &'static [&'static str],
+    pub falls_to: &'static str,
 }
 
 /// Where a workflow's state lives.
@@ -203,10 +240,27 @@ pub enum Guard {
     SatisfiedBelow,
     /// The claimant owns fewer customers than the admin's per-person limit.
     OwnedLimit,
+    /// Nothing about the document needs a supervisor's approval (`domain::sales`).
+    NeedsNoApproval,
+    /// A payment plan's periods add up to the document's total (`domain::sales`).
+    PlanAddsUp,
+    /// An order's prices, stock and the customer's credit still hold (`domain::sales`).
+    OrderHolds,
+    /// An invoice keeps its document's invoiced total within the document's amount.
+    WithinInvoiceable,
 }
 
 const fn f(name: &'static str, ty: FieldType) -> FieldSpec {
-    FieldSpec { name, ty, required: false, indexed: false, search: false, duplicate_key: false, default: Default::None }
+    FieldSpec {
+        name,
+        ty,
+        required: false,
+        indexed: false,
+        search: false,
+        duplicate_key: false,
+        default: Default::None,
+        derived: false,
+    }
 }
 
 impl FieldSpec {
@@ -230,10 +284,14 @@ impl FieldSpec {
         self.default = default;
         self
     }
+    const fn derived(mut self) -> Self {
+        self.derived = true;
+        self
+    }
 
     /// Whether the field has a column in the projection table.
     pub fn projected(&self) -> bool {
-        !matches!(self.ty, FieldType::Notes | FieldType::Steps | FieldType::Log)
+        !matches!(self.ty, FieldType::Notes | FieldType::Steps | FieldType::Log | FieldType::Items(_))
     }
 
     /// Whether lists can filter on the field by value (list-valued fields cannot; tags have
@@ -253,7 +311,7 @@ use FieldType::*;
 
 pub const STAGES: &[&str] = &["lead", "qualified", "proposal", "negotiation", "won", "lost"];
 pub const ACTIVITY_TYPES: &[&str] = &["visit", "call", "meeting", "email", "follow_up"];
-pub const ROLES: &[&str] = &["admin", "supervisor", "account_manager", "viewer"];
+pub const ROLES: &[&str] = &["admin", "supervisor", "account_manager", "viewer", "finance"];
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 pub const SERVICE_STATES: &[&str] = &["new", "assigned", "handled", "archived"];
 pub const OPPORTUNITY_STATES: &[&str] = &["unassigned", "developing", "succeeded", "failed"];
@@ -269,6 +327,8 @@ pub const SETTING_KEYS: &[&str] = &[
     "company.tax_id",
     "company.invoice_address",
     "company.bank_account",
+    "sales.approval_discount_bp",
+    "sales.approval_amount",
 ];
 /// Kinds whose records carry company-specific fields (`custom_fields`), which admins define
 /// with `custom_field` records.
@@ -284,6 +344,8 @@ pub const DICTIONARIES: &[&str] = &[
     "region",
     "activity_outcome",
     "service_type",
+    "product_category",
+    "payment_method",
 ];
 
 const TEXT: FieldType = Str { max: 200 };
@@ -311,6 +373,12 @@ static CUSTOMER: KindSpec = KindSpec {
         f("phones", Phones).search().dup(),
         f("email", Email).search().dup(),
         f("website", TEXT),
+        // The invoice title (开票信息): taxpayer id, bank and account.
+        f("tax_id", Str { max: 40 }).search().dup(),
+        f("bank", TEXT),
+        f("bank_account", Str { max: 64 }),
+        // Most that may be owed at once: an order beyond it waits (`domain::sales`).
+        f("credit_limit", Money),
         f("owner", Ref(Kind::User)).indexed().or(Default::CurrentUser),
         // Why it is in the pool: the reason it was released with.
         f("pool_reason", LONG_TEXT),
@@ -528,6 +596,7 @@ static CHURN_FLOW: Workflow = Workflow {
     decided: &["status", "closed_at"],
     initial: &["warning"],
     created_with: &[],
+    pin: None,
     transitions: &[
         Transition {
             name: "postpone",
@@ -576,6 +645,7 @@ static CUSTOMER_FLOW: Workflow = Workflow {
     decided: &["owner", "owned_at"],
     initial: &["owned", "pool"],
     created_with: &["owner"],
+    pin: None,
     transitions: &[
         Transition {
             name: "claim",
@@ -622,6 +692,7 @@ static OPPORTUNITY_FLOW: Workflow = Workflow {
     decided: &["status", "owner"],
     initial: &["unassigned", "developing"],
     created_with: &["owner"],
+    pin: None,
     transitions: &[
         Transition {
             name: "assign",
@@ -668,6 +739,7 @@ static SERVICE_FLOW: Workflow = Workflow {
     decided: &["status", "assignee", "assigned_by", "assigned_at", "handled_at", "archived_at"],
     initial: &["new"],
     created_with: &[],
+    pin: None,
     transitions: &[
         Transition {
             name: "assign",
@@ -796,6 +868,14 @@ impl Kind {
         Kind::Setting,
         Kind::GradeRule,
         Kind::CustomField,
+        Kind::Product,
+        Kind::PriceList,
+        Kind::Stock,
+        Kind::Quote,
+        Kind::Contract,
+        Kind::Order,
+        Kind::Payment,
+        Kind::Invoice,
     ];
 
     pub fn spec(self) -> &'static KindSpec {
@@ -812,6 +892,14 @@ impl Kind {
             Kind::DictEntry => &DICT_ENTRY,
             Kind::Setting => &SETTING,
             Kind::CustomField => &CUSTOM_FIELD,
+            Kind::Product => &sales::PRODUCT,
+            Kind::PriceList => &sales::PRICE_LIST,
+            Kind::Stock => &sales::STOCK,
+            Kind::Quote => &sales::QUOTE,
+            Kind::Contract => &sales::CONTRACT,
+            Kind::Order => &sales::ORDER,
+            Kind::Payment => &sales::PAYMENT,
+            Kind::Invoice => &sales::INVOICE,
         }
     }
 
@@ -829,6 +917,14 @@ impl Kind {
             Kind::DictEntry => "dict_entry",
             Kind::Setting => "setting",
             Kind::CustomField => "custom_field",
+            Kind::Product => "product",
+            Kind::PriceList => "price_list",
+            Kind::Stock => "stock",
+            Kind::Quote => "quote",
+            Kind::Contract => "contract",
+            Kind::Order => "order",
+            Kind::Payment => "payment",
+            Kind::Invoice => "invoice",
         }
     }
 
@@ -843,7 +939,7 @@ impl Kind {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Supervisor, Role::AccountManager, Role::Viewer];
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Supervisor, Role::AccountManager, Role::Viewer, Role::Finance];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -851,6 +947,7 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::AccountManager => "account_manager",
             Role::Viewer => "viewer",
+            Role::Finance => "finance",
         }
     }
 
@@ -893,6 +990,16 @@ impl Workflow {
     {
         self.transitions.iter().find(|t| t.name == name)
     }
+
+    /// Transition `name` as it is taken from state `from` (a name may have one way from each
+    /// of several states: a quote is sent from approved, or from a draft that needs no
+    /// approval); the first of that name when none leaves `from`.
+    pub fn transition_from(&self, name: &str, from: &str) -> Option<&'static Transition>
+    where
+        Self: 'static,
+    {
+        self.transitions.iter().find(|t| t.name == name && t.from.contains(&from)).or_else(|| self.transition(name))
+    }
 }
 
 impl std::fmt::Display for Kind {
@@ -932,6 +1039,19 @@ impl FieldType {
             Steps => json!({ "type": "plan_steps" }),
             Log => json!({ "type": "log" }),
             Custom => json!({ "type": "custom_fields" }),
+            Quantity => json!({ "type": "quantity", "decimals": 3 }),
+            Items(parts) => {
+                let parts: Vec<serde_json::Value> = parts
+                    .iter()
+                    .map(|p| {
+                        let mut d = p.ty.describe();
+                        d["name"] = json!(p.name);
+                        d["required"] = json!(p.required);
+                        d
+                    })
+                    .collect();
+                json!({ "type": "items", "parts": parts })
+            }
         }
     }
 }
@@ -951,12 +1071,14 @@ impl KindSpec {
                     obj.insert("filterable".into(), json!(f.filterable()));
                     obj.insert("sortable".into(), json!(f.sortable()));
                     obj.insert("searchable".into(), json!(f.search));
+                    obj.insert("derived".into(), json!(f.derived));
                     let default = match f.default {
                         Default::None => serde_json::Value::Null,
                         Default::CurrentUser => json!("current_user"),
                         Default::Now => json!("now"),
                         Default::Str(s) => json!(s),
                         Default::Bool(b) => json!(b),
+                        Default::Int(n) => json!(n),
                         Default::MintedCode => json!("minted_code"),
                     };
                     obj.insert("default".into(), default);

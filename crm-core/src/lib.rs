@@ -24,6 +24,7 @@ pub mod duplicate;
 pub mod export;
 pub mod genesis;
 pub mod import;
+pub mod items;
 pub mod profiles;
 pub mod projection;
 pub mod query;

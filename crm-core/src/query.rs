@@ -345,14 +345,22 @@ impl Store {
         let mut view = self.with_doc(id, |doc| {
             let mut fields = JsonMap::new();
             let mut conflicts = BTreeMap::new();
-            for field in spec.fields {
-                if let Some(v) = doc.read(field) {
+            let mut values: Vec<Option<FieldValue>> = spec.fields.iter().map(|f| doc.read(f)).collect();
+            crate::domain::derive(kind, &mut values);
+            if let Some(w) = spec.workflow.filter(|w| w.pin.is_some()) {
+                if let Some(i) = spec.fields.iter().position(|f| f.name == w.state_field()) {
+                    values[i] = crate::workflow::state_now(kind, doc).map(FieldValue::Str);
+                }
+            }
+            for (field, value) in spec.fields.iter().zip(values) {
+                if let Some(v) = value {
                     fields.insert(field.name.to_string(), v.to_json());
                 }
                 let c = doc.conflicts(field);
                 if !c.is_empty() {
                     conflicts.insert(field.name.to_string(), c);
                 }
+                conflicts.extend(doc.item_conflicts(field));
             }
             Ok(RecordView {
                 id: id.to_string(),

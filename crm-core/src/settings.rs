@@ -36,6 +36,12 @@ pub const SETTINGS: &[(&str, Holds)] = &[
     ("company.tax_id", Holds::Text { max: 40, default: "" }),
     ("company.invoice_address", Holds::Text { max: 200, default: "" }),
     ("company.bank_account", Holds::Text { max: 200, default: "" }),
+    // How far below the applicable price (basis points: 500 is 5 %) a line, or the whole
+    // document's discount, may go before a supervisor approves it; 0: any lower price.
+    ("sales.approval_discount_bp", Holds::Number { min: 0, max: 10_000, default: 0 }),
+    // A document whose total is above this (whole units of its currency) needs approval;
+    // 0: no limit.
+    ("sales.approval_amount", Holds::Number { min: 0, max: 1_000_000, default: 0 }),
 ];
 
 pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";

@@ -331,6 +331,10 @@ impl Store {
                 errors.push(FieldError::new(name.clone(), "unknown_field"));
                 continue;
             };
+            if field.derived {
+                errors.push(FieldError::new(name.clone(), "derived_field"));
+                continue;
+            }
             match value::parse(field, json) {
                 Ok(v) => out.push((field, v)),
                 Err(e) => errors.push(e),
@@ -347,6 +351,7 @@ impl Store {
                     Default::Now => Some(FieldValue::DateTime(now_ms())),
                     Default::Str(s) => Some(FieldValue::Str(s.to_string())),
                     Default::Bool(b) => Some(FieldValue::Bool(b)),
+                    Default::Int(n) => Some(FieldValue::Int(n)),
                 };
                 out.retain(|(f, _)| f.name != field.name);
                 if let Some(d) = default {
@@ -613,7 +618,12 @@ impl Store {
     pub(crate) fn edit(&mut self, id: &str, f: impl FnOnce(&mut RecordDoc) -> Result<()>) -> Result<bool> {
         let mut doc = self.take_doc(id)?;
         doc.set_actor(&self.actor);
-        if let Err(e) = f(&mut doc) {
+        // A sales document's lines must still total (the server refuses it otherwise).
+        let outcome = f(&mut doc).and_then(|()| match doc.kind().map(|k| crate::domain::sales::problems(k, &doc)) {
+            Some(problems) if !problems.is_empty() => Err(Error::Validation(problems)),
+            _ => Ok(()),
+        });
+        if let Err(e) = outcome {
             doc.rollback();
             self.cache.put(id, doc);
             return Err(e);
@@ -1004,6 +1014,10 @@ fn build_new(
 ) -> Result<Built> {
     let set = fields.iter().filter_map(|(field, value)| value.as_ref().map(|v| (*field, v)));
     let mut doc = RecordDoc::create(actor, kind, now_ms(), &me.user_id, set)?;
+    let problems = crate::domain::sales::problems(kind, &doc);
+    if !problems.is_empty() {
+        return Err(Error::Validation(problems));
+    }
     let mut change =
         doc.commit(&me.user_id, now_secs()).ok_or_else(|| Error::Corrupt("a new record produced no change".into()))?;
     let rows = projection::prepare(&id, &mut doc);

@@ -66,6 +66,9 @@ pub enum FieldValue {
     Steps(Vec<Step>),
     Log(Vec<LogEntry>),
     Custom(BTreeMap<String, String>),
+    /// Integer thousandths (2.5 is 2500).
+    Quantity(i64),
+    Items(Vec<crate::items::Item>),
 }
 
 const MAX_TAG: usize = 50;
@@ -129,6 +132,8 @@ pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldE
             }
             FieldValue::Custom(out)
         }
+        FieldType::Quantity => FieldValue::Quantity(parse_quantity(name, json)?),
+        FieldType::Items(parts) => FieldValue::Items(crate::items::parse(name, parts, json)?),
     };
     check(spec, &value)?;
     Ok(Some(value))
@@ -252,7 +257,59 @@ pub fn check(spec: &FieldSpec, value: &FieldValue) -> Result<(), FieldError> {
             }
             Ok(())
         }
+        (FieldType::Quantity, FieldValue::Quantity(n)) => {
+            if n.unsigned_abs() > MAX_QUANTITY {
+                let max = MAX_QUANTITY / 1000;
+                Err(FieldError::with(name, "out_of_range", json!({ "min": -(max as i64), "max": max })))
+            } else {
+                Ok(())
+            }
+        }
+        (FieldType::Items(parts), FieldValue::Items(items)) => crate::items::check(name, parts, items),
         _ => Err(FieldError::with(name, "wrong_type", json!({ "expected": spec.ty.describe()["type"] }))),
+    }
+}
+
+/// Largest quantity, in thousandths (a thousand billion units).
+pub const MAX_QUANTITY: u64 = 1_000_000_000_000_000;
+
+/// A quantity given as a JSON number or a decimal string, with at most three decimals, as
+/// integer thousandths. Never through a float: `0.1` is read as the text it was written as.
+fn parse_quantity(field: &str, json: &Json) -> Result<i64, FieldError> {
+    let text = match json {
+        Json::Number(n) => n.to_string(),
+        Json::String(s) => s.trim().to_string(),
+        _ => return Err(FieldError::with(field, "wrong_type", json!({ "expected": "quantity" }))),
+    };
+    parse_thousandths(&text)
+        .ok_or_else(|| FieldError::with(field, "invalid_quantity", json!({ "value": text, "decimals": 3 })))
+}
+
+/// `"12.5"` as 12500; `None` for anything but digits with at most three decimals.
+pub fn parse_thousandths(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let ok = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 15 || fraction.len() > 3 || !ok(whole) || !ok(fraction) {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let fraction: i64 = format!("{fraction:0<3}").parse().ok()?;
+    let n = whole.checked_mul(1000)?.checked_add(fraction)?;
+    Some(if negative { -n } else { n })
+}
+
+/// Thousandths as the shortest decimal text: 12500 is `12.5`.
+pub fn format_thousandths(n: i64) -> String {
+    let sign = if n < 0 { "-" } else { "" };
+    let (whole, fraction) = (n.unsigned_abs() / 1000, n.unsigned_abs() % 1000);
+    if fraction == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{}", format!("{fraction:03}").trim_end_matches('0'))
     }
 }
 
@@ -353,6 +410,9 @@ impl FieldValue {
             FieldValue::Steps(s) => json!(s),
             FieldValue::Log(l) => json!(l),
             FieldValue::Custom(c) => json!(c),
+            // A JSON number parsed from its exact decimal text.
+            FieldValue::Quantity(n) => serde_json::from_str(&format_thousandths(*n)).unwrap_or(Json::Null),
+            FieldValue::Items(items) => crate::items::to_json(items),
         }
     }
 

@@ -27,6 +27,11 @@ pub trait Facts {
     fn setting(&self, key: &str) -> Option<i64>;
     /// How many live customers `user` owns now.
     fn owned_customers(&self, user: &str) -> u64;
+    /// A record's document, if the caller holds it.
+    fn record(&self, id: &str) -> Option<RecordDoc>;
+    /// The live records of `kind`, only those whose field holds the value when `naming` is
+    /// given (a caller that cannot narrow by that field may return more: the rules check).
+    fn records(&self, kind: Kind, naming: Option<(&str, &str)>) -> Vec<(String, RecordDoc)>;
 }
 
 /// A setting's value, or its default when the admin has not set it.
@@ -43,6 +48,8 @@ pub fn setting_or_default(facts: &dyn Facts, key: &str) -> i64 {
 pub struct Before {
     kind: Kind,
     heads: Vec<ChangeHash>,
+    /// Its state, a stale approval taken into account ([`state_now`]).
+    state: Option<String>,
     decided: Vec<(&'static str, Option<FieldValue>)>,
     deleted: bool,
 }
@@ -53,7 +60,8 @@ impl Before {
             Some(w) => w.decided.iter().map(|name| (*name, read(kind, doc, name))).collect(),
             None => Vec::new(),
         };
-        Before { kind, heads: doc.heads(), decided, deleted: doc.deleted_at().is_some() }
+        let state = state_now(kind, doc);
+        Before { kind, heads: doc.heads(), state, decided, deleted: doc.deleted_at().is_some() }
     }
 
     fn read(&self, name: &str) -> Option<&FieldValue> {
@@ -61,8 +69,7 @@ impl Before {
     }
 
     fn state(&self) -> Option<String> {
-        let w = self.kind.spec().workflow?;
-        Some(w.state_of(|_| self.read(w.state_field()).and_then(FieldValue::as_str)).to_string())
+        self.state.clone()
     }
 }
 
@@ -113,6 +120,41 @@ pub fn state(kind: Kind, doc: &RecordDoc) -> Option<String> {
     let w = kind.spec().workflow?;
     let value = read(kind, doc, w.state_field());
     Some(w.state_of(|_| as_text(&value)).to_string())
+}
+
+/// The state a record is in now: [`state`], except that a record whose approval went stale
+/// ([`pin_holds`]) is back in the state its workflow's pin falls to.
+pub fn state_now(kind: Kind, doc: &mut RecordDoc) -> Option<String> {
+    let raw = state(kind, doc)?;
+    match kind.spec().workflow.and_then(|w| w.pin) {
+        Some(pin) if pin.states.contains(&raw.as_str()) && !pin_holds(kind, doc) => Some(pin.falls_to.to_string()),
+        _ => Some(raw),
+    }
+}
+
+/// Does the record's pin (an approval's heads) still cover it: nothing but decided fields and
+/// notes changed since the pinned heads, nor concurrently with them? No pin: it holds.
+pub fn pin_holds(kind: Kind, doc: &mut RecordDoc) -> bool {
+    let Some(pin) = kind.spec().workflow.and_then(|w| w.pin) else { return true };
+    let Some(FieldValue::Str(text)) = read(kind, doc, pin.field) else { return true };
+    let Some(heads) = parse_heads(&text) else { return false };
+    if heads.iter().any(|h| !doc.has_change(h)) {
+        return false;
+    }
+    let decided = kind.spec().workflow.map(|w| w.decided).unwrap_or_default();
+    doc.keys_changed_since(&heads).iter().all(|key| {
+        decided.contains(&key.as_str())
+            || kind.spec().field(key).is_some_and(|f| matches!(f.ty, FieldType::Notes | FieldType::Log))
+    })
+}
+
+/// Heads as a pin stores them: hex, comma-separated.
+pub fn format_heads(heads: &[ChangeHash]) -> String {
+    heads.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",")
+}
+
+fn parse_heads(text: &str) -> Option<Vec<ChangeHash>> {
+    text.split(',').filter(|h| !h.is_empty()).map(|h| h.parse().ok()).collect()
 }
 
 fn empty(value: &Option<FieldValue>) -> bool {
@@ -174,12 +216,18 @@ pub fn judge(
     }
     let from = before.state().unwrap_or_default();
     let to = state(j.kind, j.after).unwrap_or_default();
+    let after_values: Vec<(&'static str, bool)> =
+        changed.iter().map(|n| (*n, empty(&read(j.kind, j.after, n)))).collect();
     let fits = |t: &Transition| {
         t.from.contains(&from.as_str())
             && t.to == to
-            && changed
-                .iter()
-                .all(|n| *n == w.state_field() || t.sets.contains(n) || t.stamps.contains(n) || t.fields.contains(n))
+            && after_values.iter().all(|(n, emptied)| {
+                *n == w.state_field()
+                    || t.sets.contains(n)
+                    || t.stamps.contains(n)
+                    || t.fields.contains(n)
+                    || (t.clears.contains(n) && *emptied)
+            })
     };
     let candidates: Vec<&'static Transition> = w.transitions.iter().filter(|t| fits(t)).collect();
     if candidates.is_empty() {
@@ -258,8 +306,31 @@ fn check_taken(t: &Transition, j: &mut Judged<'_>, facts: &dyn Facts) -> Result<
             params: serde_json::json!({ "transition": t.name, "fields": missing }),
         });
     }
+    let pin = kind.spec().workflow.and_then(|w| w.pin).map(|p| p.field);
     for name in t.stamps {
         let Some(field) = kind.spec().field(name) else { continue };
+        if pin == Some(*name) {
+            // The heads the person saw when they took it: the change's own dependencies on
+            // the server, the record's heads before it on the device.
+            let saw = match (j.change, j.before) {
+                (Some(hash), _) => j.after.deps_of(&hash),
+                (None, Some(before)) => Some(before.heads.clone()),
+                (None, None) => None,
+            };
+            let written = read(kind, j.after, name).and_then(|v| v.as_str().and_then(parse_heads));
+            let sorted = |v: Option<Vec<ChangeHash>>| {
+                v.map(|mut v| {
+                    v.sort();
+                    v
+                })
+            };
+            let (saw, written) = (sorted(saw), sorted(written));
+            if saw.is_none() || saw != written {
+                let reason = format!("{name} is filled in by the transition itself (the version it covers)");
+                return Err(refuse("transition_stamp", reason));
+            }
+            continue;
+        }
         let ok = match (field.ty, read(kind, j.after, name)) {
             (FieldType::Ref(Kind::User), Some(FieldValue::Str(user))) => user == j.author,
             // The device's clock wrote both: they agree unless the value was typed.

@@ -114,6 +114,14 @@ fn type_words(ty: crm_core::kind::FieldType) -> String {
         Steps => "plan steps".into(),
         Log => "log (append only)".into(),
         Custom => "custom fields".into(),
+        Quantity => "quantity (up to 3 decimals)".into(),
+        Items(parts) => {
+            let parts: Vec<String> = parts
+                .iter()
+                .map(|p| format!("`{}`{}: {}", p.name, if p.required { " (required)" } else { "" }, type_words(p.ty)))
+                .collect();
+            format!("items, each with `id` and {}", parts.join("; "))
+        }
     }
 }
 
@@ -131,6 +139,8 @@ fn automerge_words(ty: crm_core::kind::FieldType) -> &'static str {
         Steps => "`list` of `map` `{date, action, result}` (container)",
         Log => "`list` of `map` `{by: str, at: timestamp, text: str}` (container)",
         Custom => "`map` of key → `str` (container)",
+        Quantity => "`int` (thousandths)",
+        Items(_) => "`list` of `map` `{id: str, part: value…}` (container)",
         _ => "`str`",
     }
 }
@@ -156,6 +166,15 @@ fn protocol_kinds() -> String {
         if let Some(w) = spec.workflow {
             let names: Vec<String> = w.decided.iter().map(|n| format!("`{n}`")).collect();
             about.push_str(&format!(" Decided by the server (only transitions write them): {}.", names.join(", ")));
+            if let Some(pin) = w.pin {
+                let states: Vec<String> = pin.states.iter().map(|s| format!("`{s}`")).collect();
+                about.push_str(&format!(
+                    " `{}` pins the approved version: while {}, an edit since makes it `{}` (see *Approvals*).",
+                    pin.field,
+                    states.join(" or "),
+                    pin.falls_to
+                ));
+            }
         }
         out.push_str(&about);
         out.push_str("\n\n| field | type | Automerge value | required | default |\n|---|---|---|---|---|\n");
@@ -166,13 +185,14 @@ fn protocol_kinds() -> String {
                 D::Now => "now".into(),
                 D::Str(s) => format!("`{s}`"),
                 D::Bool(b) => format!("`{b}`"),
+                D::Int(n) => format!("`{n}`"),
                 D::MintedCode => "minted code".into(),
             };
             out.push_str(&format!(
                 "| `{}` | {} | {} | {} | {} |\n",
                 f.name,
                 type_words(f.ty),
-                automerge_words(f.ty),
+                if f.derived { "none: derived by the core, never stored" } else { automerge_words(f.ty) },
                 if f.required { "yes" } else { "" },
                 default
             ));

@@ -1170,6 +1170,38 @@ impl crm_core::workflow::Facts for ServerFacts<'_> {
             .map(|n| n as u64)
             .unwrap_or(0)
     }
+
+    fn record(&self, id: &str) -> Option<RecordDoc> {
+        let snapshot: Vec<u8> = self
+            .tx
+            .prepare_cached("SELECT snapshot FROM docs WHERE id = ?")
+            .and_then(|mut st| st.query_row([id], |r| r.get(0)))
+            .ok()?;
+        RecordDoc::load(&snapshot, Vec::new()).ok()
+    }
+
+    fn records(&self, kind: Kind, naming: Option<(&str, &str)>) -> Vec<(String, RecordDoc)> {
+        // The table knows each record's customer; other fields are checked by the caller.
+        let rows = match naming {
+            Some(("customer", customer)) => self
+                .tx
+                .prepare_cached("SELECT id, snapshot FROM docs WHERE kind = ? AND customer = ? AND deleted = 0")
+                .and_then(|mut st| {
+                    st.query_map([kind.as_str(), customer], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect::<rusqlite::Result<Vec<(String, Vec<u8>)>>>()
+                }),
+            _ => self.tx.prepare_cached("SELECT id, snapshot FROM docs WHERE kind = ? AND deleted = 0").and_then(
+                |mut st| {
+                    st.query_map([kind.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect::<rusqlite::Result<Vec<(String, Vec<u8>)>>>()
+                },
+            ),
+        };
+        rows.unwrap_or_default()
+            .into_iter()
+            .filter_map(|(id, snapshot)| RecordDoc::load(&snapshot, Vec::new()).ok().map(|doc| (id, doc)))
+            .collect()
+    }
 }
 
 /// What a pushed record must be, beyond who may write it: valid for its kind by the same

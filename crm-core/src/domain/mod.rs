@@ -5,11 +5,26 @@
 pub mod churn;
 pub mod pool;
 pub mod reminders;
+pub mod sales;
 pub mod service;
 
 use crate::document::RecordDoc;
 use crate::kind::{Guard, Kind};
 use crate::workflow::{Facts, WorkflowRefusal};
+
+/// Fill in the derived fields of a record of `kind` (`values` in the order of the kind's
+/// fields, the stored ones read): a sales document's totals.
+pub fn derive(kind: Kind, values: &mut [Option<crate::value::FieldValue>]) {
+    let fields = kind.spec().fields;
+    if !fields.iter().any(|f| f.derived) {
+        return;
+    }
+    let stored: Vec<Option<crate::value::FieldValue>> = values.to_vec();
+    let read = |name: &str| fields.iter().position(|f| f.name == name).and_then(|i| stored[i].clone());
+    for (i, field) in fields.iter().enumerate().filter(|(_, f)| f.derived) {
+        values[i] = sales::derived(kind, field.name, &read);
+    }
+}
 
 /// The area rule a transition's [`Guard`] names, for the record as the transition leaves it.
 pub fn check_guard(guard: Guard, kind: Kind, after: &RecordDoc, facts: &dyn Facts) -> Result<(), WorkflowRefusal> {
@@ -18,5 +33,9 @@ pub fn check_guard(guard: Guard, kind: Kind, after: &RecordDoc, facts: &dyn Fact
         Guard::SatisfiedAtLeast => service::feedback_archives(kind, after, facts, true),
         Guard::SatisfiedBelow => service::feedback_archives(kind, after, facts, false),
         Guard::OwnedLimit => pool::within_owned_limit(kind, after, facts),
+        Guard::NeedsNoApproval => sales::needs_no_approval(kind, after, facts),
+        Guard::PlanAddsUp => sales::plan_adds_up(kind, after),
+        Guard::OrderHolds => sales::order_holds(kind, after, facts),
+        Guard::WithinInvoiceable => sales::within_invoiceable(kind, after, facts),
     }
 }

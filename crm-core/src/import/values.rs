@@ -102,7 +102,8 @@ const CONTACT_FIELDS: &[(&str, &[&str])] = &[
 /// Fields a spreadsheet can fill for `kind`.
 pub fn importable(kind: Kind) -> impl Iterator<Item = &'static FieldSpec> {
     kind.spec().fields.iter().filter(|f| {
-        !matches!(f.ty, FieldType::Log | FieldType::Steps | FieldType::Custom)
+        !f.derived
+            && !matches!(f.ty, FieldType::Log | FieldType::Steps | FieldType::Custom | FieldType::Items(_))
             && !["pool_reason", "owned_at", "deleted_at", "handling_log"].contains(&f.name)
     })
 }
@@ -274,7 +275,16 @@ pub fn cell_value(field: &FieldSpec, text: &str, lookup: &dyn Lookup) -> Result<
             .map(|p| p.chars().filter(|c| !c.is_whitespace() || *c == ' ').collect::<String>().trim().to_string())
             .collect::<Vec<_>>()),
         FieldType::Tags => json!(split(raw, &[',', ';', '、', '，', '；', '|', '\n'])),
-        FieldType::Steps | FieldType::Log | FieldType::Custom => return Err(invalid("not_importable")),
+        FieldType::Quantity => {
+            let digits: String = t.chars().filter(|c| *c != ',').collect();
+            match crate::value::parse_thousandths(&digits) {
+                Some(n) => json!(crate::value::format_thousandths(n)),
+                None => return Err(invalid("invalid_quantity")),
+            }
+        }
+        FieldType::Steps | FieldType::Log | FieldType::Custom | FieldType::Items(_) => {
+            return Err(invalid("not_importable"))
+        }
     })
 }
 
@@ -395,7 +405,7 @@ mod tests {
             ["Customer Name", "Phone", "E-mail", "Tax ID"].iter().map(|s| s.to_string()).collect();
         assert_eq!(
             guess(Kind::Customer, &english, &[]),
-            vec![Some("name".into()), Some("phones".into()), Some("email".into()), None]
+            vec![Some("name".into()), Some("phones".into()), Some("email".into()), Some("tax_id".into())]
         );
     }
 
