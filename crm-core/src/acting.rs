@@ -42,7 +42,7 @@ pub struct RefusedNote {
 }
 
 /// The facts guards read, gathered from the read models before a transition is judged.
-struct LocalFacts<'a> {
+pub(crate) struct LocalFacts<'a> {
     conn: &'a rusqlite::Connection,
     settings: HashMap<String, i64>,
     owned: HashMap<String, u64>,
@@ -194,7 +194,7 @@ impl Store {
         person.check_write(&write, teams).map_err(refused)
     }
 
-    fn local_facts(&self, user: &str) -> Result<LocalFacts<'_>> {
+    pub(crate) fn local_facts(&self, user: &str) -> Result<LocalFacts<'_>> {
         // Each key's one record, by the id derived from it (`crate::genesis`), as the server reads it.
         let mut settings = HashMap::new();
         let numbers =

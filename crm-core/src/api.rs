@@ -255,6 +255,23 @@ pub enum Request {
     Customer360 {
         id: String,
     },
+    /// A product's price for a customer and quantity, and its stock.
+    Price {
+        product: String,
+        customer: Option<String>,
+        quantity: Option<Json>,
+        currency: Option<String>,
+    },
+    /// A customer's sales documents, what they bought per product, and their money.
+    PurchaseHistory {
+        customer: String,
+    },
+    /// What the customers on this device owe.
+    Receivables {},
+    /// A contract made from an accepted quote.
+    ContractFromQuote {
+        quote: String,
+    },
     /// Follow-ups due on or before `by` (default today); `owner` defaults to the current user,
     /// `all_owners` lists everyone's.
     FollowUps {
@@ -370,6 +387,11 @@ pub enum Response {
     },
     Page(Page),
     Customer360(Box<Customer360>),
+    Price(crate::domain::sales_views::PriceAnswer),
+    PurchaseHistory(Box<crate::domain::sales_views::PurchaseHistory>),
+    Receivables {
+        customers: Vec<crate::domain::sales_views::Receivable>,
+    },
     FollowUps {
         items: Vec<FollowUp>,
     },
@@ -611,6 +633,27 @@ impl Store {
             }
             Request::List { kind: k, query } => Response::Page(self.list(kind(&k)?, &query)?),
             Request::Customer360 { id } => Response::Customer360(Box::new(self.customer_360(&record_id(&id)?)?)),
+            Request::Price { product, customer, quantity, currency } => {
+                let quantity = match quantity {
+                    None | Some(Json::Null) => 1000,
+                    Some(q) => crate::value::parse_quantity("quantity", &q).map_err(|e| Error::Validation(vec![e]))?,
+                };
+                let customer = customer.as_deref().map(record_id).transpose()?;
+                Response::Price(self.price_for(
+                    &record_id(&product)?,
+                    customer.as_deref(),
+                    quantity,
+                    currency.as_deref(),
+                )?)
+            }
+            Request::PurchaseHistory { customer } => {
+                Response::PurchaseHistory(Box::new(self.purchase_history(&record_id(&customer)?)?))
+            }
+            Request::Receivables {} => Response::Receivables { customers: self.receivables()? },
+            Request::ContractFromQuote { quote } => {
+                let id = self.contract_from_quote(&record_id(&quote)?)?;
+                Response::Record(self.get(&id)?)
+            }
             Request::FollowUps { by, owner, all_owners } => {
                 let by = match by {
                     Some(d) => {

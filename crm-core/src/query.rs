@@ -598,7 +598,7 @@ impl Store {
         Ok(names)
     }
 
-    fn items_where(
+    pub(crate) fn items_where(
         &self,
         kind: Kind,
         where_sql: &str,

@@ -96,6 +96,28 @@ pub(crate) fn stored_number(conn: &Connection, key: &str) -> Result<Option<i64>>
         .flatten())
 }
 
+/// The words a setting record holds on this device, if an admin set them (no default).
+pub(crate) fn stored_text(conn: &Connection, key: &str) -> Result<Option<String>> {
+    let id = crate::genesis::id_of(Kind::Setting, &[key]);
+    Ok(conn
+        .prepare_cached("SELECT text FROM p_setting WHERE id = ? AND deleted_at IS NULL")?
+        .query_row([&id], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten()
+        .filter(|t| !t.is_empty()))
+}
+
+/// The company's time zone on this device (`company.timezone`, default Asia/Shanghai).
+pub(crate) fn timezone(conn: &Connection) -> Result<chrono_tz::Tz> {
+    let name = stored_text(conn, "company.timezone")?;
+    Ok(name.and_then(|n| n.parse().ok()).unwrap_or(chrono_tz::Asia::Shanghai))
+}
+
+/// Today's date in the company's time zone.
+pub(crate) fn today(conn: &Connection) -> Result<chrono::NaiveDate> {
+    Ok(chrono::Utc::now().with_timezone(&timezone(conn)?).date_naive())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

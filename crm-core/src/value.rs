@@ -275,7 +275,7 @@ pub const MAX_QUANTITY: u64 = 1_000_000_000_000_000;
 
 /// A quantity given as a JSON number or a decimal string, with at most three decimals, as
 /// integer thousandths. Never through a float: `0.1` is read as the text it was written as.
-fn parse_quantity(field: &str, json: &Json) -> Result<i64, FieldError> {
+pub fn parse_quantity(field: &str, json: &Json) -> Result<i64, FieldError> {
     let text = match json {
         Json::Number(n) => n.to_string(),
         Json::String(s) => s.trim().to_string(),

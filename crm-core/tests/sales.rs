@@ -355,3 +355,125 @@ fn an_account_manager_cannot_approve_and_finance_reads_documents_but_edits_no_cu
     let id = payment["id"].as_str().unwrap();
     assert_eq!(take(&mut fin, id, "confirm", json!({}))["fields"]["status"], "confirmed");
 }
+
+#[test]
+fn at_order_time_the_customer_history_prices_stock_and_money_are_on_the_device() {
+    let mut admin = Replica::new("u-admin", "管理员", "admin");
+    let pump = product(&mut admin, "P-500", 100_000);
+    let seal = product(&mut admin, "S-10", 2_000);
+    // Grade A customers get the pump at 95,000 from 2 units; everyone gets 10 % off seals.
+    admin.create(
+        "price_list",
+        json!({"name": "A类客户价", "grade": "A", "items": [
+        {"product": pump, "min_quantity": 2, "price": 95_000}]}),
+    );
+    admin.create("price_list", json!({"name": "配件九折", "items": [{"category": "parts", "percent_off": 1000}]}));
+    admin.update(&seal, json!({"category": "parts"}));
+    admin.create("stock", json!({"product": pump, "warehouse": "苏州仓", "quantity": "7.5"}));
+    admin.create("stock", json!({"product": pump, "warehouse": "无锡仓", "quantity": 2}));
+    let customer = admin.create("customer", json!({"name": "常州天宁机电", "grade": "A", "owner": "u-admin"}));
+
+    let price = |r: &mut Replica, product: &str, quantity: Json| {
+        r.call(json!({"op": "price", "product": product, "customer": customer, "quantity": quantity}))
+    };
+    let one = price(&mut admin, &pump, json!(1));
+    assert_eq!((one["list_price"].as_i64(), one["applicable_price"].as_i64()), (Some(100_000), Some(100_000)));
+    assert_eq!(one["stock"], json!(9.5), "the snapshot over both warehouses");
+    assert_eq!(price(&mut admin, &pump, json!(2))["applicable_price"], 95_000, "the grade's list from 2 units");
+    assert_eq!(price(&mut admin, &seal, json!(1))["applicable_price"], 1_800, "the category's 10 % off");
+
+    // Two orders and a contract; a payment confirmed and one only recorded.
+    let order = |r: &mut Replica, lines: Json| r.create("order", json!({"customer": customer, "lines": lines}));
+    let first = order(&mut admin, json!([quote_line(&pump, json!(2), 95_000, 100_000)]));
+    admin.call(json!({"op": "transition", "id": first, "name": "confirm", "fields": {}}));
+    let second = order(
+        &mut admin,
+        json!([quote_line(&pump, json!(1), 100_000, 100_000), quote_line(&seal, json!(10), 1_800, 2_000)]),
+    );
+    admin.call(json!({"op": "transition", "id": second, "name": "confirm", "fields": {}}));
+    let cancelled = order(&mut admin, json!([quote_line(&seal, json!(99), 1_800, 2_000)]));
+    admin.call(json!({"op": "transition", "id": cancelled, "name": "cancel", "fields": {"cancel_reason": "客户取消"}}));
+    admin.create(
+        "payment",
+        json!({"customer": customer, "amount": {"minor": 100_000, "currency": "CNY"}, "received_on": "2026-11-01"}),
+    );
+    let paid = admin.create(
+        "payment",
+        json!({"customer": customer, "amount": {"minor": 90_000, "currency": "CNY"}, "received_on": "2026-11-02"}),
+    );
+    admin.call(json!({"op": "transition", "id": paid, "name": "confirm", "fields": {}}));
+
+    let history = admin.call(json!({"op": "purchase_history", "customer": customer}));
+    assert_eq!(history["documents"].as_array().unwrap().len(), 3, "cancelled ones are listed too");
+    let products = history["products"].as_array().unwrap();
+    let pump_row = products.iter().find(|p| p["product"] == pump.as_str()).unwrap();
+    assert_eq!(pump_row["quantity"], json!(3), "{pump_row}");
+    assert_eq!(pump_row["times"], 2);
+    assert_eq!(pump_row["last_unit_price"], 100_000, "the latest order's price");
+    let seal_row = products.iter().find(|p| p["product"] == seal.as_str()).unwrap();
+    assert_eq!(seal_row["quantity"], json!(10), "the cancelled order's 99 do not count");
+    let billed = 190_000 + 100_000 + 18_000;
+    assert_eq!(
+        history["balances"],
+        json!([{"currency": "CNY", "billed": billed, "collected": 90_000, "outstanding": billed - 90_000, "unconfirmed": 100_000}])
+    );
+    let receivables = admin.call(json!({"op": "receivables"}));
+    assert_eq!(receivables["customers"][0]["outstanding"], billed - 90_000, "{receivables}");
+    assert_eq!(receivables["customers"][0]["name"], "常州天宁机电");
+
+    // The customer's credit limit: the next order would pass it, so confirming is refused.
+    admin.update(&customer, json!({"credit_limit": {"minor": 300_000, "currency": "CNY"}}));
+    let third = order(&mut admin, json!([quote_line(&pump, json!(1), 100_000, 100_000)]));
+    let refused = admin.try_call(json!({"op": "transition", "id": third, "name": "confirm", "fields": {}}));
+    assert_eq!(refused["code"], "order_changed", "{refused}");
+    assert_eq!(refused["params"]["needs"][0]["code"], "credit_exceeded");
+    assert_eq!(refused["params"]["needs"][0]["detail"]["owed"], billed - 90_000);
+    // More than the stock: named with the product and both figures.
+    admin.update(&customer, json!({"credit_limit": null}));
+    let big = order(&mut admin, json!([quote_line(&pump, json!(10), 100_000, 100_000)]));
+    let refused = admin.try_call(json!({"op": "transition", "id": big, "name": "confirm", "fields": {}}));
+    let need = &refused["params"]["needs"][0];
+    assert_eq!(
+        (need["code"].as_str(), need["detail"]["stock"].as_str()),
+        (Some("stock_short"), Some("9.5")),
+        "{refused}"
+    );
+}
+
+#[test]
+fn a_contract_is_made_from_an_accepted_quote_and_its_plan_must_add_up() {
+    let mut sue = Replica::new("u-sue", "李丽", "supervisor");
+    let mut admin = Replica::new("u-admin", "管理员", "admin");
+    let pump = product(&mut admin, "P-600", 100_000);
+    send(&mut admin, &mut sue);
+    let customer = sue.create("customer", json!({"name": "南通海洋工程"}));
+    let quote = sue.create(
+        "quote",
+        json!({"customer": customer, "title": "年度采购", "lines": [quote_line(&pump, json!(3), 100_000, 100_000)]}),
+    );
+    let early = sue.try_call(json!({"op": "contract_from_quote", "quote": quote}));
+    assert_eq!(early["code"], "quote_not_accepted", "{early}");
+    take(&mut sue, &quote, "send", json!({}));
+    take(&mut sue, &quote, "accept", json!({}));
+    let contract = sue.call(json!({"op": "contract_from_quote", "quote": quote}));
+    assert_eq!(contract["fields"]["quote"], quote.as_str());
+    assert_eq!(contract["fields"]["total"]["minor"], 300_000);
+    assert_eq!(contract["fields"]["lines"][0]["name"], "液压泵");
+    let id = contract["id"].as_str().unwrap().to_string();
+    sue.update(
+        &id,
+        json!({"plan": [{"due": "2026-12-01", "amount": 100_000}, {"due": "2027-01-01", "amount": 150_000}]}),
+    );
+    let refused = take(&mut sue, &id, "sign", json!({"signed_date": "2026-11-23"}));
+    assert_eq!(refused["code"], "plan_mismatch", "{refused}");
+    assert_eq!(
+        (refused["params"]["planned"].as_i64(), refused["params"]["total"].as_i64()),
+        (Some(250_000), Some(300_000))
+    );
+    sue.update(
+        &id,
+        json!({"plan": [{"due": "2026-12-01", "amount": 100_000}, {"due": "2027-01-01", "amount": 200_000}]}),
+    );
+    let signed = take(&mut sue, &id, "sign", json!({"signed_date": "2026-11-23"}));
+    assert_eq!(signed["fields"]["status"], "signed", "{signed}");
+}

@@ -6,6 +6,7 @@ pub mod churn;
 pub mod pool;
 pub mod reminders;
 pub mod sales;
+pub mod sales_views;
 pub mod service;
 
 use crate::document::RecordDoc;

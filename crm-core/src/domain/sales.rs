@@ -352,9 +352,10 @@ pub struct ApprovalNeed {
 
 /// What about a document of `kind` needs a supervisor's approval: a line priced below its
 /// applicable price by more than the admin's discount threshold, a whole-document discount
-/// beyond it, a total above the admin's amount threshold, a discontinued product. The
-/// applicable price is the higher of the one the line says it started from and the one the
-/// price lists give now, so a lowered list price on a line does not escape approval.
+/// beyond it, a total above the admin's amount threshold, a discontinued product. For a line
+/// naming a product the applicable price is the one the price lists give now (what the line
+/// says it started from does not count, so lowering it does not escape approval); a line
+/// without a product has only its own `list_price`.
 pub fn approval_needs(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Vec<ApprovalNeed> {
     let money = DocumentMoney::of(kind, doc);
     let Some(t) = money.totals() else {
@@ -382,7 +383,12 @@ pub fn approval_needs(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Vec<App
         let current = product
             .as_ref()
             .and_then(|p| applicable_price(p, &lists, &buyer, line.int("quantity"), &date, &money.currency));
-        let reference = current.unwrap_or(0).max(line.int("list_price"));
+        // The price lists' price for a product; a line without one (a service typed in) has
+        // only the list price it says.
+        let reference = match (&product, current) {
+            (Some(_), Some(price)) => price,
+            _ => line.int("list_price"),
+        };
         let floor = reference - div_round(i128::from(reference) * i128::from(threshold), 10_000) as i64;
         if unit < floor {
             needs.push(ApprovalNeed {
@@ -519,23 +525,23 @@ fn text_of(kind: Kind, doc: &RecordDoc, field: &str) -> Option<String> {
 }
 
 /// The customer `id` as prices see them: their grade.
-fn buyer(facts: &dyn Facts, id: &str) -> Buyer {
+pub(crate) fn buyer(facts: &dyn Facts, id: &str) -> Buyer {
     let grade = facts.record(id).and_then(|doc| text_of(Kind::Customer, &doc, "grade"));
     Buyer { id: id.to_string(), grade }
 }
 
-fn product(facts: &dyn Facts, id: &str) -> Option<ProductPrice> {
+pub(crate) fn product(facts: &dyn Facts, id: &str) -> Option<ProductPrice> {
     let doc = facts.record(id)?;
     (doc.kind() == Some(Kind::Product) && doc.deleted_at().is_none()).then(|| ProductPrice::of(id, &doc)).flatten()
 }
 
-fn price_lists(facts: &dyn Facts) -> Vec<PriceList> {
+pub(crate) fn price_lists(facts: &dyn Facts) -> Vec<PriceList> {
     facts.records(Kind::PriceList, None).iter().filter_map(|(id, doc)| PriceList::of(id, doc)).collect()
 }
 
 /// How much of `product` the stock snapshot holds over all warehouses (thousandths); `None`
 /// when the snapshot has no row for it (stock is not tracked for it).
-fn stock(facts: &dyn Facts, product: &str) -> Option<i64> {
+pub(crate) fn stock(facts: &dyn Facts, product: &str) -> Option<i64> {
     let rows = facts.records(Kind::Stock, Some(("product", product)));
     let held: Vec<i64> = rows
         .iter()
@@ -552,9 +558,25 @@ fn status_of(kind: Kind, doc: &RecordDoc) -> String {
     crate::workflow::state(kind, doc).unwrap_or_default()
 }
 
-/// What a customer owes in `currency` (minor units): the totals of their contracts being
-/// signed or carried out or done, and of their confirmed orders outside a contract, less
-/// their confirmed payments.
+/// Contracts in these states bill their total to the customer.
+pub const BILLED_CONTRACT: &[&str] = &["signed", "executing", "completed"];
+/// Orders in these states bill their total, unless a contract they belong to bills it.
+pub const BILLED_ORDER: &[&str] = &["confirmed", "shipped", "completed"];
+/// Payments in this state count as collected.
+pub const COLLECTED: &str = "confirmed";
+
+/// Whether a document of `kind` in `state` (belonging to a contract or not) bills its total:
+/// the one rule of what a customer owes, for the guards, the customer's page and receivables.
+pub fn bills(kind: Kind, state: &str, in_contract: bool) -> bool {
+    match kind {
+        Kind::Contract => BILLED_CONTRACT.contains(&state),
+        Kind::Order => BILLED_ORDER.contains(&state) && !in_contract,
+        _ => false,
+    }
+}
+
+/// What a customer owes in `currency` (minor units): the totals of the documents that bill
+/// ([`bills`]) less their collected payments.
 pub fn owed(facts: &dyn Facts, customer: &str, currency: &str) -> i64 {
     let mut owed = 0i64;
     for kind in [Kind::Contract, Kind::Order] {
@@ -562,15 +584,9 @@ pub fn owed(facts: &dyn Facts, customer: &str, currency: &str) -> i64 {
             if text_of(kind, &doc, "customer").as_deref() != Some(customer) || doc.deleted_at().is_some() {
                 continue;
             }
-            let billable = match kind {
-                Kind::Contract => ["signed", "executing", "completed"].contains(&status_of(kind, &doc).as_str()),
-                _ => {
-                    ["confirmed", "shipped", "completed"].contains(&status_of(kind, &doc).as_str())
-                        && text_of(kind, &doc, "contract").is_none()
-                }
-            };
+            let in_contract = text_of(kind, &doc, "contract").is_some();
             let money = DocumentMoney::of(kind, &doc);
-            if billable && money.currency == currency {
+            if bills(kind, &status_of(kind, &doc), in_contract) && money.currency == currency {
                 owed += money.totals().map_or(0, |t| t.total);
             }
         }
@@ -578,7 +594,7 @@ pub fn owed(facts: &dyn Facts, customer: &str, currency: &str) -> i64 {
     for (_, doc) in facts.records(Kind::Payment, Some(("customer", customer))) {
         if text_of(Kind::Payment, &doc, "customer").as_deref() != Some(customer)
             || doc.deleted_at().is_some()
-            || status_of(Kind::Payment, &doc) != "confirmed"
+            || status_of(Kind::Payment, &doc) != COLLECTED
         {
             continue;
         }

@@ -274,6 +274,7 @@ impl Lookup for StoreLookup<'_> {
         let sql = match kind {
             Kind::User => "SELECT id FROM p_user WHERE (id = ?1 OR username = ?1 OR display_name = ?1) AND deleted_at IS NULL LIMIT 2",
             Kind::Customer => "SELECT id FROM p_customer WHERE (id = ?1 OR code = ?1 OR name = ?1) AND deleted_at IS NULL LIMIT 2",
+            Kind::Product => "SELECT id FROM p_product WHERE (id = ?1 OR code = ?1 OR name = ?1) AND deleted_at IS NULL LIMIT 2",
             _ => {
                 let sql = format!("SELECT id FROM {} WHERE id = ?1 AND deleted_at IS NULL", kind.table());
                 return self.conn.query_row(&sql, [text], |r| r.get(0)).optional().ok().flatten();

@@ -1,0 +1,387 @@
+//! What a device answers about sales from what it holds, for the person's scope: a
+//! product's price and stock for a line being typed, a customer's purchase history and money
+//! (at order time, offline), receivables, and a contract made from an accepted quote. The
+//! rules they apply are `domain::sales`'s.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{json, Map as JsonMap, Value as Json};
+
+use super::sales::{self, bills, DocumentMoney, COLLECTED};
+use crate::error::{Error, Result};
+use crate::kind::Kind;
+use crate::query::Item;
+use crate::store::Store;
+use crate::value::{format_thousandths, FieldValue};
+
+/// A product's price for a customer and quantity, with its stock: what a line needs.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PriceAnswer {
+    pub product: String,
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub unit: Option<String>,
+    pub currency: String,
+    /// The product's list price (minor units), when it is in `currency`.
+    pub list_price: Option<i64>,
+    /// The price the price lists give this customer for this quantity today.
+    pub applicable_price: Option<i64>,
+    pub tax_rate: i64,
+    pub on_sale: bool,
+    /// The stock snapshot over all warehouses; `null` when it has no row for the product.
+    pub stock: Option<Json>,
+}
+
+/// One product in a customer's purchase history.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProductBought {
+    /// The product's id (`null` for lines without one, grouped by name).
+    pub product: Option<String>,
+    pub name: String,
+    pub unit: Option<String>,
+    /// The sum over their orders and contracts.
+    pub quantity: Json,
+    /// How many documents bought it.
+    pub times: u32,
+    /// The unit price and day of the latest document.
+    pub last_unit_price: i64,
+    pub last_date: String,
+    pub currency: String,
+}
+
+/// A customer's money in one currency.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Balance {
+    pub currency: String,
+    /// What billing documents add up to (`domain::sales::bills`).
+    pub billed: i64,
+    /// Confirmed payments.
+    pub collected: i64,
+    pub outstanding: i64,
+    /// Payments recorded and not confirmed yet.
+    pub unconfirmed: i64,
+}
+
+/// A customer's purchase history and money: what a salesperson looks at when the customer
+/// calls with an order.
+#[derive(Debug, Clone, Serialize)]
+pub struct PurchaseHistory {
+    pub customer: String,
+    /// Their orders and contracts (cancelled and void ones too), newest first.
+    pub documents: Vec<Item>,
+    pub quotes: Vec<Item>,
+    pub payments: Vec<Item>,
+    pub invoices: Vec<Item>,
+    /// Per product, most recently bought first.
+    pub products: Vec<ProductBought>,
+    pub balances: Vec<Balance>,
+}
+
+/// What one customer owes, for the receivables list.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Receivable {
+    pub customer: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub balance: Balance,
+    /// The part of the outstanding amount whose payment-plan due dates have passed.
+    pub overdue: i64,
+    /// The earliest due date not covered by payments.
+    pub oldest_due: Option<String>,
+}
+
+/// The date a document counts from: an order's time, a contract's signing (else creation).
+fn document_date(item: &Item) -> String {
+    let text = |name: &str| item.fields.get(name).and_then(Json::as_str).map(str::to_string);
+    let date = match item.kind {
+        Kind::Order => text("ordered_at"),
+        _ => text("signed_date"),
+    };
+    date.unwrap_or_else(|| item.created_at.clone()).chars().take(10).collect()
+}
+
+fn item_text(item: &Item, name: &str) -> Option<String> {
+    item.fields.get(name).and_then(Json::as_str).map(str::to_string)
+}
+
+fn item_money(item: &Item, name: &str) -> Option<(i64, String)> {
+    let m = item.fields.get(name)?;
+    Some((m.get("minor")?.as_i64()?, m.get("currency")?.as_str()?.to_string()))
+}
+
+impl Store {
+    /// A product's price for `customer` (none: no customer-specific lists) at `quantity`
+    /// (thousandths) in `currency` (default the product's), with its stock.
+    pub fn price_for(
+        &self,
+        product: &str,
+        customer: Option<&str>,
+        quantity: i64,
+        currency: Option<&str>,
+    ) -> Result<PriceAnswer> {
+        let facts = self.local_facts(&self.identity().user_id)?;
+        let found = sales::product(&facts, product).ok_or_else(|| Error::NotFound(product.to_string()))?;
+        let currency = currency.unwrap_or(&found.list_price.currency).to_string();
+        let buyer = customer.map(|c| sales::buyer(&facts, c)).unwrap_or_default();
+        let today = crate::settings::today(&self.conn)?.format("%Y-%m-%d").to_string();
+        let applicable =
+            sales::applicable_price(&found, &sales::price_lists(&facts), &buyer, quantity.max(1), &today, &currency);
+        let read = |name: &str| -> Option<FieldValue> {
+            let doc = crate::store::load_doc(&self.conn, product).ok().flatten()?;
+            Kind::Product.spec().field(name).and_then(|f| doc.read(f))
+        };
+        let text = |name: &str| read(name).and_then(|v| v.as_str().map(str::to_string));
+        Ok(PriceAnswer {
+            product: product.to_string(),
+            code: text("code"),
+            name: text("name"),
+            unit: text("unit"),
+            list_price: (found.list_price.currency == currency).then_some(found.list_price.minor),
+            currency,
+            applicable_price: applicable,
+            tax_rate: match read("tax_rate") {
+                Some(FieldValue::Int(n)) => n,
+                _ => 0,
+            },
+            on_sale: found.on_sale,
+            stock: sales::stock(&facts, product)
+                .map(|n| serde_json::from_str(&format_thousandths(n)).unwrap_or(Json::Null)),
+        })
+    }
+
+    /// A customer's orders, contracts, quotes, payments and invoices, what they bought per
+    /// product, and their money by currency.
+    pub fn purchase_history(&mut self, customer: &str) -> Result<PurchaseHistory> {
+        if self.kind_of(customer)? != Kind::Customer {
+            return Err(Error::NotFound(customer.to_string()));
+        }
+        let by_customer = "t.customer = ?";
+        let mut documents = self.items_where(Kind::Order, by_customer, &[&customer], "t.ordered_at DESC", 500)?;
+        documents.extend(self.items_where(Kind::Contract, by_customer, &[&customer], "t.created_at DESC", 500)?);
+        documents.sort_by_key(|d| std::cmp::Reverse(document_date(d)));
+        let quotes = self.items_where(Kind::Quote, by_customer, &[&customer], "t.created_at DESC", 200)?;
+        let payments = self.items_where(Kind::Payment, by_customer, &[&customer], "t.received_on DESC", 500)?;
+        let invoices = self.items_where(Kind::Invoice, by_customer, &[&customer], "t.created_at DESC", 500)?;
+
+        let mut products: BTreeMap<String, ProductBought> = BTreeMap::new();
+        let mut balances: BTreeMap<String, Balance> = BTreeMap::new();
+        // Oldest first, so the last document written per product is the latest.
+        for item in documents.iter().rev() {
+            let state = item_text(item, "status").unwrap_or_default();
+            let in_contract = item.fields.contains_key("contract");
+            if let Some((total, currency)) = item_money(item, "total") {
+                if bills(item.kind, &state, in_contract) {
+                    let b = balances.entry(currency.clone()).or_default();
+                    b.billed += total;
+                }
+            }
+            if matches!(state.as_str(), "cancelled" | "void") {
+                continue;
+            }
+            let money = self.with_doc(&item.id, |doc| Ok(DocumentMoney::of(item.kind, doc)))?;
+            let date = document_date(item);
+            for line in &money.lines {
+                let name = line.text("name").unwrap_or_default().to_string();
+                let key = line.text("product").map(str::to_string).unwrap_or_else(|| format!("name:{name}"));
+                let entry = products.entry(key).or_insert_with(|| ProductBought {
+                    product: line.text("product").map(str::to_string),
+                    name: name.clone(),
+                    unit: line.text("unit").map(str::to_string),
+                    quantity: json!(0),
+                    times: 0,
+                    last_unit_price: 0,
+                    last_date: String::new(),
+                    currency: money.currency.clone(),
+                });
+                let sum = entry.quantity.as_str().and_then(crate::value::parse_thousandths).unwrap_or(0)
+                    + line.int("quantity");
+                entry.quantity = json!(format_thousandths(sum));
+                entry.times += 1;
+                entry.last_unit_price = line.int("unit_price");
+                entry.last_date = date.clone();
+                entry.currency = money.currency.clone();
+                entry.name = name;
+            }
+        }
+        for item in &payments {
+            if let Some((amount, currency)) = item_money(item, "amount") {
+                let b = balances.entry(currency).or_default();
+                match item_text(item, "status").as_deref() {
+                    Some(COLLECTED) => b.collected += amount,
+                    Some("recorded") => b.unconfirmed += amount,
+                    _ => {}
+                }
+            }
+        }
+        let mut products: Vec<ProductBought> = products
+            .into_values()
+            .map(|mut p| {
+                // Quantities as numbers, exactly as written.
+                let text = p.quantity.as_str().unwrap_or("0").to_string();
+                p.quantity = serde_json::from_str(&text).unwrap_or(Json::Null);
+                p
+            })
+            .collect();
+        products.sort_by(|a, b| b.last_date.cmp(&a.last_date).then(a.name.cmp(&b.name)));
+        let balances = balances
+            .into_iter()
+            .map(|(currency, mut b)| {
+                b.currency = currency;
+                b.outstanding = b.billed - b.collected;
+                b
+            })
+            .collect();
+        Ok(PurchaseHistory {
+            customer: customer.to_string(),
+            documents,
+            quotes,
+            payments,
+            invoices,
+            products,
+            balances,
+        })
+    }
+
+    /// What every customer on this device owes (the person's scope), most outstanding first,
+    /// with the overdue part by the contracts' payment plans.
+    pub fn receivables(&mut self) -> Result<Vec<Receivable>> {
+        let placeholders = |n: usize| vec!["?"; n].join(", ");
+        // One pass over the read models: billed per customer and currency, then collected.
+        let mut sums: BTreeMap<(String, String), Balance> = BTreeMap::new();
+        let contract_sql = format!(
+            "SELECT customer, total_currency, SUM(total_minor) FROM p_contract WHERE deleted_at IS NULL
+             AND status IN ({}) AND total_minor IS NOT NULL GROUP BY customer, total_currency",
+            placeholders(sales::BILLED_CONTRACT.len())
+        );
+        let order_sql = format!(
+            "SELECT customer, total_currency, SUM(total_minor) FROM p_order WHERE deleted_at IS NULL
+             AND status IN ({}) AND contract IS NULL AND total_minor IS NOT NULL GROUP BY customer, total_currency",
+            placeholders(sales::BILLED_ORDER.len())
+        );
+        for (sql, states) in [(contract_sql, sales::BILLED_CONTRACT), (order_sql, sales::BILLED_ORDER)] {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(states.iter()), |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+            })?;
+            for row in rows {
+                let (customer, currency, total) = row?;
+                sums.entry((customer, currency)).or_default().billed += total;
+            }
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT customer, amount_currency, status, SUM(amount_minor) FROM p_payment WHERE deleted_at IS NULL
+             AND amount_minor IS NOT NULL GROUP BY customer, amount_currency, status",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
+        })?;
+        for row in rows {
+            let (customer, currency, status, amount) = row?;
+            let b = sums.entry((customer, currency)).or_default();
+            match status.as_str() {
+                COLLECTED => b.collected += amount,
+                "recorded" => b.unconfirmed += amount,
+                _ => {}
+            }
+        }
+        drop(stmt);
+        let today = crate::settings::today(&self.conn)?.format("%Y-%m-%d").to_string();
+        let mut out = Vec::new();
+        for ((customer, currency), mut balance) in sums {
+            balance.currency = currency;
+            balance.outstanding = balance.billed - balance.collected;
+            if balance.outstanding <= 0 {
+                continue;
+            }
+            let (overdue, oldest_due) = self.overdue(&customer, &balance.currency, &today)?;
+            let name: Option<String> = self
+                .conn
+                .prepare_cached("SELECT name FROM p_customer WHERE id = ?")?
+                .query_row([&customer], |r| r.get(0))
+                .ok();
+            out.push(Receivable {
+                name: name.unwrap_or_default(),
+                customer,
+                overdue: overdue.min(balance.outstanding),
+                oldest_due,
+                balance,
+            });
+        }
+        out.sort_by(|a, b| b.balance.outstanding.cmp(&a.balance.outstanding).then(a.name.cmp(&b.name)));
+        Ok(out)
+    }
+
+    /// How much of a customer's billing contracts' plans fell due before `today` and is not
+    /// covered by their collected payments (oldest periods are paid first), and the oldest
+    /// such due date.
+    fn overdue(&mut self, customer: &str, currency: &str, today: &str) -> Result<(i64, Option<String>)> {
+        let contracts = self.items_where(Kind::Contract, "t.customer = ?", &[&customer], "t.created_at", 500)?;
+        let mut due: Vec<(String, i64)> = Vec::new();
+        for c in contracts.iter().filter(|c| bills(Kind::Contract, &item_text(c, "status").unwrap_or_default(), false))
+        {
+            if item_money(c, "total").is_some_and(|(_, cur)| cur != currency) {
+                continue;
+            }
+            let plan = self.with_doc(&c.id, |doc| {
+                Ok(match Kind::Contract.spec().field("plan").and_then(|f| doc.read(f)) {
+                    Some(FieldValue::Items(items)) => items,
+                    _ => Vec::new(),
+                })
+            })?;
+            due.extend(
+                plan.iter()
+                    .filter_map(|p| p.text("due").map(|d| (d.to_string(), p.int("amount"))))
+                    .filter(|(d, _)| d.as_str() < today),
+            );
+        }
+        due.sort();
+        let collected: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(amount_minor), 0) FROM p_payment WHERE deleted_at IS NULL AND customer = ?
+                 AND status = ? AND amount_currency = ?",
+            )?
+            .query_row(rusqlite::params![customer, COLLECTED, currency], |r| r.get(0))?;
+        let mut left = collected;
+        let mut overdue = 0;
+        let mut oldest = None;
+        for (date, amount) in due {
+            let covered = left.min(amount);
+            left -= covered;
+            if amount > covered {
+                overdue += amount - covered;
+                oldest.get_or_insert(date);
+            }
+        }
+        Ok((overdue, oldest))
+    }
+
+    /// A contract made from an accepted quote in one step: its customer, contact, currency,
+    /// lines and discount copied, linked to the quote, ready to sign. Returns its id.
+    pub fn contract_from_quote(&mut self, quote: &str) -> Result<String> {
+        if self.kind_of(quote)? != Kind::Quote {
+            return Err(Error::NotFound(quote.to_string()));
+        }
+        let view = self.get(quote)?;
+        let state = view.fields.get("status").and_then(Json::as_str).unwrap_or_default().to_string();
+        if state != "accepted" {
+            return Err(Error::Refused {
+                code: "quote_not_accepted",
+                reason: format!("a contract is made from an accepted quote; this one is {state}"),
+                params: json!({ "status": state }),
+            });
+        }
+        let mut fields = JsonMap::new();
+        for name in ["customer", "contact", "title", "currency", "lines", "discount"] {
+            if let Some(v) = view.fields.get(name) {
+                fields.insert(name.to_string(), v.clone());
+            }
+        }
+        fields.insert("quote".into(), json!(quote));
+        self.check_may_write(Kind::Contract)?;
+        let parsed = self.parse_fields(Kind::Contract, &fields, None)?;
+        self.check_may_create(&self.deciding()?, Kind::Contract, &parsed)?;
+        self.create_validated(Kind::Contract, None, parsed)
+    }
+}
