@@ -268,6 +268,13 @@ pub enum Request {
     },
     /// What the customers on this device owe.
     Receivables {},
+    /// The figures of lines not saved yet (a form being filled in), by the same rule as a
+    /// saved document's.
+    Totals {
+        lines: Json,
+        #[serde(default)]
+        discount: i64,
+    },
     /// A contract made from an accepted quote.
     ContractFromQuote {
         quote: String,
@@ -392,6 +399,7 @@ pub enum Response {
     Receivables {
         customers: Vec<crate::domain::sales_views::Receivable>,
     },
+    Totals(crate::domain::sales::Totals),
     FollowUps {
         items: Vec<FollowUp>,
     },
@@ -650,6 +658,15 @@ impl Store {
                 Response::PurchaseHistory(Box::new(self.purchase_history(&record_id(&customer)?)?))
             }
             Request::Receivables {} => Response::Receivables { customers: self.receivables()? },
+            Request::Totals { lines, discount } => {
+                let spec = Kind::Quote.spec().field("lines").ok_or_else(|| Error::field("lines", "unknown_field"))?;
+                let crate::kind::FieldType::Items(parts) = spec.ty else {
+                    return Err(Error::field("lines", "wrong_type"));
+                };
+                let items = crate::items::parse("lines", parts, &lines).map_err(|e| Error::Validation(vec![e]))?;
+                let totals = crate::domain::sales::totals(&items, discount).map_err(|e| Error::Validation(vec![e]))?;
+                Response::Totals(totals)
+            }
             Request::ContractFromQuote { quote } => {
                 let id = self.contract_from_quote(&record_id(&quote)?)?;
                 Response::Record(self.get(&id)?)

@@ -477,3 +477,18 @@ fn a_contract_is_made_from_an_accepted_quote_and_its_plan_must_add_up() {
     let signed = take(&mut sue, &id, "sign", json!({"signed_date": "2026-11-23"}));
     assert_eq!(signed["fields"]["status"], "signed", "{signed}");
 }
+
+#[test]
+fn a_form_gets_its_figures_from_the_core_before_saving() {
+    let mut ann = Replica::new("u-ann", "王芳", "account_manager");
+    let out = ann.call(json!({"op": "totals", "discount": 1, "lines": [
+        {"id": "b", "name": "x", "quantity": 1, "unit_price": 100, "list_price": 120},
+        {"id": "a", "name": "y", "quantity": "2.5", "unit_price": 33, "tax_rate": 1300}]}));
+    assert_eq!(
+        (out["subtotal"].as_i64(), out["total"].as_i64(), out["list_total"].as_i64()),
+        (Some(183), Some(182), Some(120))
+    );
+    assert_eq!(out["lines"][1]["amount"], 83);
+    let bad = ann.try_call(json!({"op": "totals", "lines": [{"name": "x", "quantity": 0, "unit_price": 1}]}));
+    assert_eq!(bad["params"]["errors"][0]["reason"], "quantity_not_positive", "{bad}");
+}
