@@ -116,6 +116,21 @@ impl RecordDoc {
         self.doc.get_change_by_hash(hash).map(|c| c.deps().to_vec())
     }
 
+    /// The heads of the version made of `hashes` and their history: those of them no other
+    /// one depends on, directly or not.
+    pub fn heads_of(&mut self, hashes: &[ChangeHash]) -> Vec<ChangeHash> {
+        hashes
+            .iter()
+            .filter(|h| {
+                !hashes.iter().any(|other| {
+                    // `get_changes(&[other])` is what `other`'s history lacks.
+                    other != *h && !self.doc.get_changes(std::slice::from_ref(other)).iter().any(|c| c.hash() == **h)
+                })
+            })
+            .copied()
+            .collect()
+    }
+
     pub fn has_change(&mut self, hash: &ChangeHash) -> bool {
         self.doc.get_change_by_hash(hash).is_some()
     }

@@ -159,12 +159,22 @@ impl crate::store::Store {
             }
         }
         let parts: Vec<&str> = subject.iter().map(String::as_str).collect();
+        let existed = self.kind_of(&id_of(kind, &parts)).is_ok();
         let id = self.open_identified(kind, &parts)?;
-        let rest: serde_json::Map<String, serde_json::Value> = fields
+        let mut rest: serde_json::Map<String, serde_json::Value> = fields
             .iter()
             .filter(|(n, _)| !spec.identity.contains(&n.as_str()))
             .map(|(n, v)| (n.clone(), v.clone()))
             .collect();
+        if !existed {
+            // A new record gets the defaults of fields the request leaves out, as any create.
+            for (field, value) in &parsed {
+                if let (false, Some(v)) = (spec.identity.contains(&field.name) || rest.contains_key(field.name), value)
+                {
+                    rest.insert(field.name.to_string(), v.to_json());
+                }
+            }
+        }
         self.update_plain(&id, &rest)?;
         Ok(id)
     }

@@ -313,7 +313,9 @@ fn check_taken(t: &Transition, j: &mut Judged<'_>, facts: &dyn Facts) -> Result<
             // The heads the person saw when they took it: the change's own dependencies on
             // the server, the record's heads before it on the device.
             let saw = match (j.change, j.before) {
-                (Some(hash), _) => j.after.deps_of(&hash),
+                // A change also depends on its actor's previous change when the heads already
+                // cover it: the version it was built on is its dependencies' own heads.
+                (Some(hash), _) => j.after.deps_of(&hash).map(|deps| j.after.heads_of(&deps)),
                 (None, Some(before)) => Some(before.heads.clone()),
                 (None, None) => None,
             };

@@ -184,7 +184,7 @@ fn fields_written_by_a_newer_version_survive_local_edits() {
     doc.put(ROOT, "kind", "customer").expect("put");
     doc.put(ROOT, "schema", 2).expect("put");
     doc.put(ROOT, "name", "未来版本客户").expect("put");
-    doc.put(ROOT, "credit_limit", 500_000).expect("put");
+    doc.put(ROOT, "loyalty_points", 500_000).expect("put");
     let loyalty = doc.put_object(ROOT, "loyalty", ObjType::Map).expect("put");
     doc.put(&loyalty, "tier", "gold").expect("put");
     doc.commit();
@@ -194,14 +194,14 @@ fn fields_written_by_a_newer_version_survive_local_edits() {
         .expect("apply");
     r.update(id, json!({"grade": "A", "name": "未来版本客户（已改名）"}));
     let view = r.get(id);
-    assert_eq!(view["extra"]["credit_limit"], 500_000);
+    assert_eq!(view["extra"]["loyalty_points"], 500_000);
     assert_eq!(view["extra"]["loyalty"], json!({"tier": "gold"}));
     let mut reloaded = AutoCommit::new();
     let changes = r.store.changes_of(id).expect("changes");
     reloaded
         .apply_changes(changes.into_iter().map(|b| automerge::Change::from_bytes(b).expect("change")))
         .expect("load");
-    assert!(reloaded.get(ROOT, "credit_limit").expect("get").is_some());
+    assert!(reloaded.get(ROOT, "loyalty_points").expect("get").is_some());
     assert!(reloaded.get(ROOT, "loyalty").expect("get").is_some());
 }
 

@@ -228,6 +228,26 @@ impl Device {
     pub fn rejected(&self) -> Vec<crm_core::sync::local::RejectedEdit> {
         self.engine.store().rejected_edits().unwrap()
     }
+
+    /// A change to `id` made on this device behind its app's back (as a hand-written client
+    /// would): the device's own actor and user, the edit applied to its copy of the record.
+    pub fn forged(&self, id: &str, edit: impl FnOnce(&mut automerge::AutoCommit)) -> Vec<u8> {
+        use automerge::transaction::CommitOptions;
+        let store = self.engine.store();
+        let actor = automerge::ActorId::from(crm_core::store::hex_decode(&store.identity().actor).unwrap());
+        let changes = {
+            let mut store = store;
+            store.changes_of(id).unwrap()
+        };
+        let mut doc = crm_core::document::RecordDoc::load(&[], changes).unwrap();
+        doc.set_actor(&actor);
+        let inner = doc.inner();
+        edit(inner);
+        inner.commit_with(
+            CommitOptions::default().with_message(self.user_id.clone()).with_time(crm_core::value::now_ms() / 1000),
+        );
+        inner.get_last_local_change().unwrap().raw_bytes().to_vec()
+    }
 }
 
 /// Wait until `check` holds, polling; panic with `what` after `secs`.

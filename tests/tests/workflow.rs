@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use automerge::transaction::{CommitOptions, Transactable};
+use automerge::transaction::Transactable;
 use crm_core::document::RecordDoc;
 use crm_tests::wire::{connect, hello, push_one, token_of};
 use crm_tests::{Device, TestServer};
@@ -21,25 +21,6 @@ fn take(device: &Device, id: &str, name: &str, fields: Json) -> Json {
 
 fn try_take(device: &Device, id: &str, name: &str, fields: Json) -> Json {
     device.try_call(json!({"op": "transition", "id": id, "name": name, "fields": fields}))
-}
-
-/// A change to `id` made on `device` behind its app's back (as a hand-written client would):
-/// the device's own actor and user, the edit applied to its copy of the record.
-fn forged(device: &Device, id: &str, edit: impl FnOnce(&mut automerge::AutoCommit)) -> Vec<u8> {
-    let store = device.engine.store();
-    let actor = automerge::ActorId::from(crm_core::store::hex_decode(&store.identity().actor).unwrap());
-    let changes = {
-        let mut store = store;
-        store.changes_of(id).unwrap()
-    };
-    let mut doc = RecordDoc::load(&[], changes).unwrap();
-    doc.set_actor(&actor);
-    let inner = doc.inner();
-    edit(inner);
-    inner.commit_with(
-        CommitOptions::default().with_message(device.user_id.clone()).with_time(crm_core::value::now_ms() / 1000),
-    );
-    inner.get_last_local_change().unwrap().raw_bytes().to_vec()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -276,7 +257,7 @@ async fn two_salespeople_claim_one_pool_customer_and_the_first_claim_wins() {
     let mut ws = connect(&server, Some(&token_of(&bob))).await.unwrap();
     hello(&mut ws).await;
     let log = server.log_len();
-    let claim = forged(&bob, &other, |d| {
+    let claim = Device::forged(&bob, &other, |d| {
         d.put(automerge::ROOT, "owner", bob.user_id.as_str()).unwrap();
         d.put(automerge::ROOT, "owned_at", automerge::ScalarValue::Timestamp(crm_core::value::now_ms())).unwrap();
     });
@@ -305,7 +286,7 @@ async fn forged_transitions_are_refused_with_reasons_and_not_stored() {
     hello(&mut ws).await;
     let log = server.log_len();
     // An account manager assigning.
-    let assign = forged(&ann, &request, |d| {
+    let assign = Device::forged(&ann, &request, |d| {
         d.put(automerge::ROOT, "status", "assigned").unwrap();
         d.put(automerge::ROOT, "assignee", bob.user_id.as_str()).unwrap();
         d.put(automerge::ROOT, "assigned_by", ann.user_id.as_str()).unwrap();
@@ -314,14 +295,14 @@ async fn forged_transitions_are_refused_with_reasons_and_not_stored() {
     let verdict = push_one(&mut ws, &request, assign).await;
     assert_eq!(verdict[0].0, "transition_forbidden", "{verdict:?}");
     // Skipping a state: straight from new to archived.
-    let skip = forged(&ann, &request, |d| {
+    let skip = Device::forged(&ann, &request, |d| {
         d.put(automerge::ROOT, "status", "archived").unwrap();
     });
     let verdict = push_one(&mut ws, &request, skip).await;
     assert_eq!(verdict[0].0, "invalid_transition", "{verdict:?}");
     assert!(verdict[0].1.contains("new") && verdict[0].1.contains("archived"), "{verdict:?}");
     // An unknown state.
-    let unknown = forged(&ann, &request, |d| {
+    let unknown = Device::forged(&ann, &request, |d| {
         d.put(automerge::ROOT, "status", "teleported").unwrap();
     });
     assert_eq!(push_one(&mut ws, &request, unknown).await[0].0, "invalid_transition");
@@ -329,7 +310,7 @@ async fn forged_transitions_are_refused_with_reasons_and_not_stored() {
     sue.sync().await.unwrap();
     let mut sue_ws = connect(&server, Some(&token_of(&sue))).await.unwrap();
     hello(&mut sue_ws).await;
-    let stamped = forged(&sue, &request, |d| {
+    let stamped = Device::forged(&sue, &request, |d| {
         d.put(automerge::ROOT, "status", "assigned").unwrap();
         d.put(automerge::ROOT, "assignee", bob.user_id.as_str()).unwrap();
         d.put(automerge::ROOT, "assigned_by", ann.user_id.as_str()).unwrap();
@@ -341,7 +322,7 @@ async fn forged_transitions_are_refused_with_reasons_and_not_stored() {
     // A viewer archiving is refused before anything else.
     let mut vic_ws = connect(&server, Some(&token_of(&vic))).await.unwrap();
     hello(&mut vic_ws).await;
-    let archive = forged(&vic, &request, |d| {
+    let archive = Device::forged(&vic, &request, |d| {
         d.put(automerge::ROOT, "status", "archived").unwrap();
     });
     assert_eq!(push_one(&mut vic_ws, &request, archive).await[0].0, "forbidden");
@@ -490,7 +471,7 @@ async fn a_second_record_for_one_subject_or_a_renamed_subject_is_refused() {
     let mut ws = connect(&server, Some(&token_of(&root))).await.unwrap();
     hello(&mut ws).await;
     let log = server.log_len();
-    let rename = forged(&root, &limit, |d| {
+    let rename = Device::forged(&root, &limit, |d| {
         d.put(automerge::ROOT, "key", "service.reopen_below").unwrap();
     });
     let verdict = push_one(&mut ws, &limit, rename).await;
