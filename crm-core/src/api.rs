@@ -279,6 +279,13 @@ pub enum Request {
     ContractFromQuote {
         quote: String,
     },
+    /// Price lists from a spreadsheet (admins).
+    LoadPriceLists {
+        /// The file's name.
+        name: String,
+        /// The file, base64.
+        data: String,
+    },
     /// Follow-ups due on or before `by` (default today); `owner` defaults to the current user,
     /// `all_owners` lists everyone's.
     FollowUps {
@@ -400,6 +407,7 @@ pub enum Response {
         customers: Vec<crate::domain::sales_views::Receivable>,
     },
     Totals(crate::domain::sales::Totals),
+    PriceListsLoaded(crate::domain::catalogue::LoadReport),
     FollowUps {
         items: Vec<FollowUp>,
     },
@@ -666,6 +674,11 @@ impl Store {
                 let items = crate::items::parse("lines", parts, &lines).map_err(|e| Error::Validation(vec![e]))?;
                 let totals = crate::domain::sales::totals(&items, discount).map_err(|e| Error::Validation(vec![e]))?;
                 Response::Totals(totals)
+            }
+            Request::LoadPriceLists { name, data } => {
+                let bytes =
+                    STANDARD.decode(data.trim()).map_err(|e| Error::BadRequest(format!("data is not base64: {e}")))?;
+                Response::PriceListsLoaded(self.load_price_lists(&name, &bytes)?)
             }
             Request::ContractFromQuote { quote } => {
                 let id = self.contract_from_quote(&record_id(&quote)?)?;

@@ -519,7 +519,7 @@ impl RecordDoc {
     fn decode(&self, ty: FieldType, value: &Value<'_>, id: &ObjId) -> Option<FieldValue> {
         let d = &self.doc;
         match (ty, value) {
-            (FieldType::Int { .. }, Value::Scalar(s)) => match s.as_ref() {
+            (FieldType::Int { .. } | FieldType::Rate | FieldType::Amount, Value::Scalar(s)) => match s.as_ref() {
                 ScalarValue::Int(n) => Some(FieldValue::Int(*n)),
                 ScalarValue::Uint(n) => i64::try_from(*n).ok().map(FieldValue::Int),
                 _ => None,

@@ -136,6 +136,11 @@ impl crate::store::Store {
         if self.kind_of(&id).is_ok() {
             return Ok(id);
         }
+        if !self.conn.is_autocommit() {
+            // Part of [`crate::store::Store::in_one_transaction`] (an import's chunk).
+            crate::store::write_local(&self.conn, &id, &mut doc, &mut change)?;
+            return Ok(id);
+        }
         let tx = self.conn.transaction()?;
         crate::store::write_local(&tx, &id, &mut doc, &mut change)?;
         tx.commit()?;

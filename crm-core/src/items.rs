@@ -153,7 +153,7 @@ fn scalar(value: &FieldValue) -> Option<ScalarValue> {
 /// A stored scalar as a part of type `ty`, if it is one.
 fn decode_part(ty: FieldType, s: &ScalarValue) -> Option<FieldValue> {
     match (ty, s) {
-        (FieldType::Int { .. }, ScalarValue::Int(n)) => Some(FieldValue::Int(*n)),
+        (FieldType::Int { .. } | FieldType::Rate | FieldType::Amount, ScalarValue::Int(n)) => Some(FieldValue::Int(*n)),
         (FieldType::Quantity, ScalarValue::Int(n)) => Some(FieldValue::Quantity(*n)),
         (FieldType::Bool, ScalarValue::Boolean(b)) => Some(FieldValue::Bool(*b)),
         (FieldType::DateTime, ScalarValue::Timestamp(ms)) => Some(FieldValue::DateTime(*ms)),

@@ -88,6 +88,10 @@ pub enum FieldType {
     Custom,
     /// A quantity with up to three decimals (2.5 kg), stored as integer thousandths.
     Quantity,
+    /// A percentage as integer basis points, 0 to 10000 (a 13 % tax rate is 1300).
+    Rate,
+    /// An amount of money in integer minor units of the record's `currency` (a line's price).
+    Amount,
     /// A list of items (a document's lines, a payment plan's periods) with stable ids, each a
     /// map of the given sub-fields: items added on two devices both stay, the same part of
     /// one item changed on two devices is a conflict shown on that item (`crate::items`).
@@ -1019,6 +1023,11 @@ impl KindSpec {
 }
 
 impl FieldType {
+    /// Whether a read model keeps it in an INTEGER column (sorts and ranges by number).
+    pub fn integer_column(self) -> bool {
+        matches!(self, Int { .. } | Bool | DateTime | Quantity | Rate | Amount)
+    }
+
     /// The field type as the API describes it (see the `schema` request).
     pub fn describe(self) -> serde_json::Value {
         use serde_json::json;
@@ -1040,6 +1049,8 @@ impl FieldType {
             Log => json!({ "type": "log" }),
             Custom => json!({ "type": "custom_fields" }),
             Quantity => json!({ "type": "quantity", "decimals": 3 }),
+            Rate => json!({ "type": "rate", "min": 0, "max": 10_000 }),
+            Amount => json!({ "type": "amount" }),
             Items(parts) => {
                 let parts: Vec<serde_json::Value> = parts
                     .iter()

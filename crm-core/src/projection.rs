@@ -26,7 +26,7 @@ pub fn columns(field: &FieldSpec) -> Vec<String> {
 
 fn sql_type(ty: FieldType) -> &'static str {
     match ty {
-        FieldType::Int { .. } | FieldType::Bool | FieldType::DateTime => "INTEGER",
+        ty if ty.integer_column() => "INTEGER",
         _ => "TEXT",
     }
 }
@@ -217,7 +217,7 @@ fn to_sql(value: Option<&FieldValue>) -> Sql {
     match value {
         None => Sql::Null,
         Some(FieldValue::Str(s)) => Sql::Text(s.clone()),
-        Some(FieldValue::Int(n)) | Some(FieldValue::DateTime(n)) => Sql::Integer(*n),
+        Some(FieldValue::Int(n)) | Some(FieldValue::DateTime(n)) | Some(FieldValue::Quantity(n)) => Sql::Integer(*n),
         Some(FieldValue::Bool(b)) => Sql::Integer(i64::from(*b)),
         Some(FieldValue::Phones(p)) => Sql::Text(json!(p).to_string()),
         Some(FieldValue::Tags(t)) => Sql::Text(json!(t).to_string()),
@@ -233,6 +233,7 @@ pub fn column_json(ty: FieldType, value: rusqlite::types::ValueRef<'_>) -> Json 
         (_, V::Null) => Json::Null,
         (FieldType::Bool, V::Integer(n)) => json!(n != 0),
         (FieldType::DateTime, V::Integer(ms)) => json!(format_datetime(ms)),
+        (FieldType::Quantity, V::Integer(n)) => FieldValue::Quantity(n).to_json(),
         (FieldType::Phones | FieldType::Tags | FieldType::Custom, V::Text(t)) => {
             serde_json::from_slice(t).unwrap_or(Json::Null)
         }

@@ -331,6 +331,9 @@ fn json_to_sql(field: &FieldSpec, v: &Json) -> Result<Sql> {
     Ok(match (field.ty, v) {
         (FieldType::Bool, Json::Bool(b)) => Sql::Integer(i64::from(*b)),
         (FieldType::DateTime, Json::String(s)) => Sql::Integer(parse_moment(field.name, s)?),
+        (FieldType::Quantity, v) => {
+            Sql::Integer(crate::value::parse_quantity(field.name, v).map_err(|e| Error::Validation(vec![e]))?)
+        }
         (_, Json::String(s)) => Sql::Text(s.clone()),
         (_, Json::Number(n)) => Sql::Integer(n.as_i64().ok_or_else(bad)?),
         _ => return Err(bad()),
@@ -485,9 +488,7 @@ impl Store {
                 }
                 Json::Null => wheres.push(format!("t.{} IS NULL", field.name)),
                 // A range: `from` inclusive, `to` exclusive, either may be left out.
-                Json::Object(range)
-                    if matches!(field.ty, FieldType::Date | FieldType::DateTime | FieldType::Int { .. }) =>
-                {
+                Json::Object(range) if field.ty == FieldType::Date || field.ty.integer_column() => {
                     if range.is_empty() || range.keys().any(|k| k != "from" && k != "to") {
                         errors.push(FieldError::with(field.name, "bad_range", json!({"expected": ["from", "to"]})));
                         continue;
@@ -529,9 +530,7 @@ impl Store {
             "created_at" | "updated_at" => (sort.to_string(), true),
             name => match spec.field(name).filter(|f| f.sortable()) {
                 Some(f) if f.ty == FieldType::Money => (format!("{}_minor", f.name), true),
-                Some(f) => {
-                    (f.name.to_string(), matches!(f.ty, FieldType::Int { .. } | FieldType::Bool | FieldType::DateTime))
-                }
+                Some(f) => (f.name.to_string(), f.ty.integer_column()),
                 None => return Err(Error::field("sort", "unknown_field")),
             },
         };

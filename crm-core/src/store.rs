@@ -552,6 +552,14 @@ impl Store {
 
     // ---- local edits --------------------------------------------------------------------
 
+    /// A new record from request fields, by the rules `create` applies (no duplicate check).
+    pub(crate) fn create_record(&mut self, kind: Kind, fields: &JsonMap<String, Json>) -> Result<String> {
+        self.check_may_write(kind)?;
+        let parsed = self.parse_fields(kind, fields, None)?;
+        self.check_may_create(&self.deciding()?, kind, &parsed)?;
+        self.create_validated(kind, None, parsed)
+    }
+
     /// Create a record from already validated fields. Returns its id.
     pub(crate) fn create_validated(
         &mut self,

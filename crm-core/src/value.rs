@@ -95,7 +95,12 @@ pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldE
             }
             FieldValue::Str(s.to_string())
         }
-        FieldType::Int { .. } => FieldValue::Int(json.as_i64().ok_or_else(|| bad_type("integer"))?),
+        FieldType::Int { .. } | FieldType::Rate => FieldValue::Int(json.as_i64().ok_or_else(|| bad_type("integer"))?),
+        FieldType::Amount => FieldValue::Int(match json {
+            Json::Number(n) if n.is_i64() => n.as_i64().unwrap_or_default(),
+            Json::Number(_) => return Err(FieldError::new(name, "money_not_integer")),
+            _ => return Err(bad_type("integer")),
+        }),
         FieldType::Bool => FieldValue::Bool(json.as_bool().ok_or_else(|| bad_type("boolean"))?),
         FieldType::Money => FieldValue::Money(parse_money(name, json)?),
         FieldType::Date => {
@@ -161,6 +166,22 @@ pub fn check(spec: &FieldSpec, value: &FieldValue) -> Result<(), FieldError> {
             }
         }
         (FieldType::Dict(_) | FieldType::Ref(_), FieldValue::Str(s)) => check_len(name, s, 64),
+        (FieldType::Amount, FieldValue::Int(n)) => {
+            if n.unsigned_abs() > MAX_MONEY_MINOR {
+                Err(FieldError::with(name, "out_of_range", json!({ "min": 0, "max": MAX_MONEY_MINOR })))
+            } else if *n < 0 {
+                Err(FieldError::with(name, "out_of_range", json!({ "min": 0, "max": MAX_MONEY_MINOR })))
+            } else {
+                Ok(())
+            }
+        }
+        (FieldType::Rate, FieldValue::Int(n)) => {
+            if (0..=10_000).contains(n) {
+                Ok(())
+            } else {
+                Err(FieldError::with(name, "out_of_range", json!({ "min": 0, "max": 10_000 })))
+            }
+        }
         (FieldType::Int { min, max }, FieldValue::Int(n)) => {
             if *n < min || *n > max {
                 Err(FieldError::with(name, "out_of_range", json!({ "min": min, "max": max })))

@@ -115,6 +115,8 @@ fn type_words(ty: crm_core::kind::FieldType) -> String {
         Log => "log (append only)".into(),
         Custom => "custom fields".into(),
         Quantity => "quantity (up to 3 decimals)".into(),
+        Rate => "rate: basis points 0 to 10000".into(),
+        Amount => "amount: integer minor units of the record's currency".into(),
         Items(parts) => {
             let parts: Vec<String> = parts
                 .iter()
@@ -140,6 +142,7 @@ fn automerge_words(ty: crm_core::kind::FieldType) -> &'static str {
         Log => "`list` of `map` `{by: str, at: timestamp, text: str}` (container)",
         Custom => "`map` of key → `str` (container)",
         Quantity => "`int` (thousandths)",
+        Rate | Amount => "`int`",
         Items(_) => "`list` of `map` `{id: str, part: value…}` (container)",
         _ => "`str`",
     }

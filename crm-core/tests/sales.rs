@@ -492,3 +492,87 @@ fn a_form_gets_its_figures_from_the_core_before_saving() {
     let bad = ann.try_call(json!({"op": "totals", "lines": [{"name": "x", "quantity": 0, "unit_price": 1}]}));
     assert_eq!(bad["params"]["errors"][0]["reason"], "quantity_not_positive", "{bad}");
 }
+
+fn file(name: &str, text: &str) -> Json {
+    use base64::Engine;
+    json!({"name": name, "data": base64::engine::general_purpose::STANDARD.encode(text.as_bytes())})
+}
+
+#[test]
+fn products_stock_and_price_lists_load_from_an_erp_export() {
+    let mut admin = Replica::new("u-admin", "管理员", "admin");
+    let products = "产品编码,产品名称,规格型号,单位,产品类别,单价,税率\n\
+                    P-100,液压泵,HP-100/25MPa,台,设备,\"1,200.00\",13%\n\
+                    S-10,密封圈,Φ25,个,配件,18.5,0.13\n";
+    let mut run = file("产品.csv", products);
+    run["op"] = json!("import_run");
+    run["kind"] = json!("product");
+    run["keys"] = json!(["code"]);
+    run["policy"] = json!("update");
+    let out = admin.call(run.clone());
+    assert_eq!(out["batch"]["created"], 2, "{out}");
+    let page = admin.call(json!({"op": "list", "kind": "product", "sort": "code"}));
+    let pump = &page["items"][0]["fields"];
+    assert_eq!(
+        (pump["code"].as_str(), pump["spec"].as_str(), pump["unit"].as_str()),
+        (Some("P-100"), Some("HP-100/25MPa"), Some("台"))
+    );
+    assert_eq!(pump["list_price"], json!({"minor": 120_000, "currency": "CNY"}));
+    assert_eq!((pump["tax_rate"].as_i64(), pump["category"].as_str()), (Some(1300), Some("equipment")));
+    assert_eq!(page["items"][1]["fields"]["tax_rate"], 1300, "0.13 is 13 % too");
+    // Loaded again with a new price: updated by code, not duplicated.
+    run["data"] = file("产品.csv", &products.replace("\"1,200.00\"", "1250"))["data"].clone();
+    let again = admin.call(run);
+    assert_eq!((again["batch"]["created"].as_i64(), again["batch"]["updated"].as_i64()), (Some(0), Some(2)), "{again}");
+    let pump_id = page["items"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(admin.get(&pump_id)["fields"]["list_price"]["minor"], 125_000);
+
+    // Stock: one record per product and warehouse; a reload updates it.
+    let stock = "物料编码,仓库,库存数量,盘点日期\nP-100,苏州仓,7.5,2026-11-20\nP-100,无锡仓,2,2026-11-20\nX-404,苏州仓,1,2026-11-20\n";
+    let mut run = file("库存.csv", stock);
+    run["op"] = json!("import_run");
+    run["kind"] = json!("stock");
+    let out = admin.call(run.clone());
+    assert_eq!(
+        (out["batch"]["created"].as_i64(), out["batch"]["rejected"].as_i64()),
+        (Some(2), Some(1)),
+        "an unknown product is rejected: {out}"
+    );
+    run["data"] = file("库存.csv", &stock.replace("7.5", "3"))["data"].clone();
+    let out = admin.call(run);
+    assert_eq!((out["batch"]["created"].as_i64(), out["batch"]["updated"].as_i64()), (Some(0), Some(2)), "{out}");
+    let price = admin.call(json!({"op": "price", "product": pump_id}));
+    assert_eq!(price["stock"], json!(5), "3 + 2 after the reload");
+    assert_eq!(admin.call(json!({"op": "list", "kind": "stock"}))["total"], 2);
+
+    // Price lists: rows of one list share its name; a bad row is left out with why.
+    let lists = "价目表,客户等级,产品编码,类别,起订量,价格,折扣\n\
+                 A类协议价,A,P-100,,2,\"1,150\",\n\
+                 A类协议价,A,,配件,,,10%\n\
+                 经销商价,,P-100,,10,1100,\n\
+                 经销商价,,P-999,,,1000,\n";
+    let mut load = file("价目表.csv", lists);
+    load["op"] = json!("load_price_lists");
+    let report = admin.call(load.clone());
+    assert_eq!(report["created"], json!(["A类协议价", "经销商价"]), "{report}");
+    assert_eq!(report["rules"], 3);
+    assert_eq!(report["rejected"][0]["line"], 5);
+    assert_eq!(report["rejected"][0]["errors"][0]["field"], "product");
+    let customer = admin.create("customer", json!({"name": "常州天宁机电", "grade": "A", "owner": "u-admin"}));
+    let at = |r: &mut Replica, q: i64| {
+        r.call(json!({"op": "price", "product": pump_id, "customer": customer, "quantity": q}))["applicable_price"]
+            .clone()
+    };
+    assert_eq!(at(&mut admin, 1), 125_000);
+    assert_eq!(at(&mut admin, 2), 115_000);
+    assert_eq!(at(&mut admin, 10), 110_000, "the everyone list from 10 units is lower still");
+    // Loaded again: the lists are replaced, not doubled.
+    let report = admin.call(load);
+    assert_eq!(report["updated"], json!(["A类协议价", "经销商价"]));
+    assert_eq!(admin.call(json!({"op": "list", "kind": "price_list"}))["total"], 2);
+    // A salesperson loads nothing.
+    let mut ann = Replica::new("u-ann", "王芳", "account_manager");
+    let mut load = file("价目表.csv", lists);
+    load["op"] = json!("load_price_lists");
+    assert_eq!(ann.try_call(load)["code"], "forbidden");
+}

@@ -32,9 +32,12 @@ Commands:
                          import .xlsx/.xls/.csv (UTF-8 or GBK) into kind K (default customer);
                          columns are guessed from the headers, --map changes one (FIELD `-` leaves
                          it out); rows matching an existing record by --keys are skipped, updated
-                         or created anyway; --preview shows what would happen and writes nothing
+                         or created anyway; --preview shows what would happen and writes nothing;
+                         products: --kind product --keys code --policy update; a stock snapshot:
+                         --kind stock (one row per product and warehouse, updated on reload)
   imports                imports made on this device
   import-revert BATCH    undo an import (what it created is deleted, what it updated set back)
+  load-price-lists FILE  load price lists from .xlsx/.xls/.csv, one row per rule (admins)
 
 DIR defaults to $CRM_DATA, then ~/.local/share/field-crm.";
 
@@ -376,6 +379,22 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
             let batch = args.first().ok_or("import-revert needs a BATCH id (see `crm imports`)")?;
             let r = store.import_revert(batch).map_err(|e| e.to_string())?;
             println!("deleted {}, restored {} fields, kept {} (changed since)", r.deleted, r.restored, r.kept);
+        }
+        "load-price-lists" => {
+            let path = args.first().ok_or("load-price-lists needs a FILE")?;
+            let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            let name = std::path::Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or(path).to_string();
+            let r = store.load_price_lists(&name, &bytes).map_err(|e| e.to_string())?;
+            println!(
+                "{} rules; made {}; replaced {}",
+                r.rules,
+                if r.created.is_empty() { "-".to_string() } else { r.created.join(", ") },
+                if r.updated.is_empty() { "-".to_string() } else { r.updated.join(", ") }
+            );
+            for row in &r.rejected {
+                let errors: Vec<String> = row.errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect();
+                println!("  line {} left out: {}", row.line, errors.join(", "));
+            }
         }
         "rejected" => {
             for r in store.rejected_edits().map_err(|e| e.to_string())? {

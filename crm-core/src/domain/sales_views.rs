@@ -379,9 +379,6 @@ impl Store {
             }
         }
         fields.insert("quote".into(), json!(quote));
-        self.check_may_write(Kind::Contract)?;
-        let parsed = self.parse_fields(Kind::Contract, &fields, None)?;
-        self.check_may_create(&self.deciding()?, Kind::Contract, &parsed)?;
-        self.create_validated(Kind::Contract, None, parsed)
+        self.create_record(Kind::Contract, &fields)
     }
 }

@@ -206,10 +206,15 @@ pub fn targets(kind: Kind, custom: &[crate::custom::Def]) -> Vec<String> {
     out
 }
 
+/// Kinds with one record per subject that a file loads: each row is the record for its
+/// subject (a stock row per product and warehouse), made by its genesis or updated.
+const LOADED_BY_SUBJECT: &[Kind] = &[Kind::Stock];
+
 /// Whether spreadsheets can create records of `kind`: not accounts (they live on the server),
-/// not kinds with one record per subject (they are made by their genesis).
+/// not kinds with one record per subject (they are made by their genesis) except those a
+/// file loads ([`LOADED_BY_SUBJECT`]).
 pub fn importable_kind(kind: Kind) -> bool {
-    !matches!(kind, Kind::User | Kind::Team) && kind.spec().identity.is_empty()
+    !matches!(kind, Kind::User | Kind::Team) && (kind.spec().identity.is_empty() || LOADED_BY_SUBJECT.contains(&kind))
 }
 
 /// Every kind [`importable_kind`] allows.
@@ -223,13 +228,13 @@ fn key_fields(kind: Kind) -> Vec<&'static str> {
 }
 
 /// Dictionary labels, users and customers, read once per import.
-struct StoreLookup<'a> {
+pub(crate) struct StoreLookup<'a> {
     conn: &'a rusqlite::Connection,
     dict: HashMap<(String, String), String>,
 }
 
 impl<'a> StoreLookup<'a> {
-    fn new(conn: &'a rusqlite::Connection) -> Result<Self> {
+    pub(crate) fn new(conn: &'a rusqlite::Connection) -> Result<Self> {
         let mut dict = HashMap::new();
         let mut st = conn.prepare(
             "SELECT dict, code, label_zh, label_en FROM p_dict_entry WHERE deleted_at IS NULL ORDER BY active",
@@ -364,6 +369,16 @@ impl Store {
                 for row in chunk {
                     count(&mut counts, &row);
                     match &row.action {
+                        Action::Create if !kind.spec().identity.is_empty() => {
+                            let fields: JsonMap<String, Json> = row
+                                .parsed
+                                .iter()
+                                .filter_map(|(f, v)| v.as_ref().map(|v| (f.name.to_string(), v.to_json())))
+                                .collect();
+                            let id = store.create_identified(kind, &fields)?;
+                            seq += 1;
+                            item(&store.conn, &batch, seq, &id, "created", None)?;
+                        }
                         Action::Create => {
                             let id = Uuid::now_v7().to_string();
                             seq += 1;
@@ -717,6 +732,23 @@ impl Store {
                     keys.push(key);
                 }
             }
+            // A record per subject is matched by its subject, whatever the keys.
+            if !kind.spec().identity.is_empty() {
+                let subject: Option<Vec<String>> = kind
+                    .spec()
+                    .identity
+                    .iter()
+                    .map(|n| fields.get(*n).and_then(Json::as_str).map(str::to_string))
+                    .collect();
+                if let Some(subject) = subject {
+                    let parts: Vec<&str> = subject.iter().map(String::as_str).collect();
+                    let id = crate::genesis::id_of(kind, &parts);
+                    keys.push(format!("subject:{id}"));
+                    if self.kind_of(&id).is_ok() {
+                        existing = Some(id);
+                    }
+                }
+            }
             let earlier = keys.iter().find_map(|k| seen.get(k).copied());
             let mut row = Row {
                 line,
@@ -726,7 +758,9 @@ impl Store {
                 parsed: Vec::new(),
                 contacts: Vec::new(),
             };
+            let by_subject = !kind.spec().identity.is_empty();
             let action = match (options.policy, earlier, &existing) {
+                (_, None, Some(id)) if by_subject => Action::Update { id: id.clone() },
                 (Policy::Create, _, _) => Action::Create,
                 (_, Some(first), _) => Action::Skip { id: None, why: "duplicate_in_file", same_as_line: Some(first) },
                 (Policy::Skip, None, Some(id)) => {

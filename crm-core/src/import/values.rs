@@ -25,13 +25,43 @@ const ALIASES: &[(&str, &[&str])] = &[
             "单位名称",
             "单位",
             "企业名称",
+            "产品名称",
+            "商品名称",
+            "品名",
+            "product name",
             "company",
             "customer",
             "customer name",
             "full name",
         ],
     ),
-    ("code", &["编号", "客户编号", "编码", "代码", "客户代码", "id", "number", "no"]),
+    (
+        "code",
+        &[
+            "编号",
+            "客户编号",
+            "编码",
+            "代码",
+            "客户代码",
+            "产品编码",
+            "产品编号",
+            "物料编码",
+            "货号",
+            "id",
+            "number",
+            "no",
+            "sku",
+        ],
+    ),
+    ("spec", &["规格", "型号", "规格型号", "model", "specification"]),
+    ("unit", &["单位", "计量单位", "uom"]),
+    ("category", &["类别", "产品类别", "产品分类", "分类", "品类"]),
+    ("list_price", &["价格", "单价", "标准价", "售价", "销售价", "零售价", "指导价", "list price", "price"]),
+    ("tax_rate", &["税率", "增值税率", "tax", "vat"]),
+    ("product", &["产品", "产品编码", "物料编码", "货号", "商品", "sku", "product code"]),
+    ("warehouse", &["仓库", "库房", "仓库名称", "store", "depot"]),
+    ("quantity", &["数量", "库存", "库存数量", "现存量", "结存数量", "qty", "stock"]),
+    ("as_of", &["日期", "盘点日期", "截止日期", "时间", "date", "as of"]),
     (
         "phones",
         &[
@@ -275,6 +305,18 @@ pub fn cell_value(field: &FieldSpec, text: &str, lookup: &dyn Lookup) -> Result<
             .map(|p| p.chars().filter(|c| !c.is_whitespace() || *c == ' ').collect::<String>().trim().to_string())
             .collect::<Vec<_>>()),
         FieldType::Tags => json!(split(raw, &[',', ';', '、', '，', '；', '|', '\n'])),
+        // Written in yuan as people do (`1,150.00`, `¥1150`), kept in fen.
+        FieldType::Amount => json!(money_minor(t).ok_or_else(|| invalid("invalid_amount"))?),
+        // `13%`, `13` and `0.13` are all 13 %.
+        FieldType::Rate => {
+            let text = t.trim_end_matches(['%', '％']).trim();
+            let bp = match crate::value::parse_thousandths(text) {
+                Some(n) if !t.ends_with(['%', '％']) && text.contains('.') && n < 1000 => n * 10,
+                Some(n) => n / 10,
+                None => return Err(invalid("wrong_type")),
+            };
+            json!(bp)
+        }
         FieldType::Quantity => {
             let digits: String = t.chars().filter(|c| *c != ',').collect();
             match crate::value::parse_thousandths(&digits) {

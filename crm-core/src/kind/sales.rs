@@ -19,9 +19,9 @@ pub const INVOICE_STATES: &[&str] = &["requested", "issued", "void"];
 pub const INVOICE_TYPES: &[&str] = &["normal", "special"];
 
 /// A tax rate or a percentage in basis points: 1300 is 13 %.
-const BASIS_POINTS: FieldType = Int { min: 0, max: 10_000 };
+const BASIS_POINTS: FieldType = Rate;
 /// An amount in minor units of the document's currency.
-const MINOR: FieldType = Int { min: 0, max: 1_000_000_000_000 };
+const MINOR: FieldType = Amount;
 const CURRENCY: FieldType = Str { max: 3 };
 
 /// One line of a quote, contract or order: the product and its name and unit as they were
