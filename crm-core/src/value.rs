@@ -167,9 +167,7 @@ pub fn check(spec: &FieldSpec, value: &FieldValue) -> Result<(), FieldError> {
         }
         (FieldType::Dict(_) | FieldType::Ref(_), FieldValue::Str(s)) => check_len(name, s, 64),
         (FieldType::Amount, FieldValue::Int(n)) => {
-            if n.unsigned_abs() > MAX_MONEY_MINOR {
-                Err(FieldError::with(name, "out_of_range", json!({ "min": 0, "max": MAX_MONEY_MINOR })))
-            } else if *n < 0 {
+            if *n < 0 || n.unsigned_abs() > MAX_MONEY_MINOR {
                 Err(FieldError::with(name, "out_of_range", json!({ "min": 0, "max": MAX_MONEY_MINOR })))
             } else {
                 Ok(())

@@ -38,6 +38,9 @@ pub struct RejectedRow {
     pub errors: Vec<FieldError>,
 }
 
+/// A list read from the file: the line of its first row, its fields, its rules.
+type ListRows = (usize, JsonMap<String, Json>, Vec<Json>);
+
 /// A column of the file: the list's field or the rule's part it fills.
 #[derive(Clone, Copy)]
 enum Target {
@@ -86,7 +89,7 @@ impl Store {
         }
         let mut report = LoadReport::default();
         // Name → (the list's fields from its first row, its rules), in the file's order.
-        let mut lists: BTreeMap<String, (usize, JsonMap<String, Json>, Vec<Json>)> = BTreeMap::new();
+        let mut lists: BTreeMap<String, ListRows> = BTreeMap::new();
         {
             let lookup = StoreLookup::new(&self.conn)?;
             for (i, cells) in sheet.rows.iter().enumerate() {
@@ -124,7 +127,7 @@ impl Store {
                 entry.2.push(Json::Object(rule));
             }
         }
-        let mut ordered: Vec<(String, (usize, JsonMap<String, Json>, Vec<Json>))> = lists.into_iter().collect();
+        let mut ordered: Vec<(String, ListRows)> = lists.into_iter().collect();
         ordered.sort_by_key(|(_, (line, _, _))| *line);
         for (name, (line, mut fields, rules)) in ordered {
             let count = rules.len();
