@@ -41,6 +41,7 @@ if [ ! -s "$db" ]; then
     SYNC_SERVER_PASSWORD=admin-demo-1 "$bin/sync-server" user add --db "$db" admin --role admin --name 管理员
     SYNC_SERVER_PASSWORD=lili-demo-1 "$bin/sync-server" user add --db "$db" lili --role supervisor --name 李丽 --team east
     SYNC_SERVER_PASSWORD=wangfang-demo-1 "$bin/sync-server" user add --db "$db" wangfang --role account_manager --name 王芳 --team east
+    SYNC_SERVER_PASSWORD=zhaoli-demo-1 "$bin/sync-server" user add --db "$db" zhaoli --role finance --name 赵丽
 fi
 
 serve=("$bin/sync-server" serve --db "$db" --listen "$listen")
@@ -54,9 +55,17 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 
+catalogue="$home/devices/admin"
+if [ ! -s "$catalogue/crm.sqlite3" ] || ! "$bin/crm" --data "$catalogue" call '{"op":"whoami"}' | grep -q '"role":"admin"'; then
+    echo "== signing in the admin's device and adding the demo product catalogue"
+    CRM_PASSWORD=admin-demo-1 "$bin/crm" --data "$catalogue" login "$url" admin --device "demo office"
+    "$bin/crm" --data "$catalogue" demo-catalogue
+    "$bin/crm" --data "$catalogue" sync
+fi
 if [ ! -s "$device/crm.sqlite3" ] || ! "$bin/crm" --data "$device" call '{"op":"whoami"}' | grep -q '"role":"account_manager"'; then
     echo "== signing in the demo salesperson's device and adding demo customers"
     CRM_PASSWORD=wangfang-demo-1 "$bin/crm" --data "$device" login "$url" wangfang --device "demo laptop"
+    "$bin/crm" --data "$device" sync
     "$bin/crm" --data "$device" demo --customers "${DEMO_CUSTOMERS:-300}" --users 0
 fi
 "$bin/crm" --data "$device" sync
@@ -86,7 +95,7 @@ cat <<MSG
 Field CRM is running.
   app          $where
   sync server  $url  (database $db, log $home/server.log)
-  accounts     admin / admin-demo-1, lili (supervisor) / lili-demo-1, wangfang (salesperson) / wangfang-demo-1
+  accounts     admin / admin-demo-1, lili (supervisor) / lili-demo-1, wangfang (salesperson) / wangfang-demo-1, zhaoli (finance) / zhaoli-demo-1
   CLI device   $device (also 王芳; made the demo customers)
 
 In another terminal:

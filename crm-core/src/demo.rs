@@ -361,3 +361,188 @@ pub fn workflows(store: &mut Store, seed: u64, today: NaiveDate) -> Result<(usiz
     }
     Ok((created, released))
 }
+
+/// One record as `create` makes it (one per subject for kinds with identity fields).
+fn one(store: &mut Store, kind: Kind, fields: JsonMap<String, Json>) -> Result<String> {
+    if kind.spec().identity.is_empty() {
+        store.create_record(kind, &fields)
+    } else {
+        store.create_identified(kind, &fields)
+    }
+}
+
+/// Products a machinery distributor sells: (name, spec, unit, category, price in yuan).
+const PRODUCTS: &[(&str, &str, &str, &str, i64)] = &[
+    ("液压泵", "HP-100/25MPa", "台", "equipment", 12_000),
+    ("齿轮泵", "CB-B40", "台", "equipment", 3_600),
+    ("伺服电机", "1.5kW 220V", "台", "equipment", 4_800),
+    ("变频器", "7.5kW 380V", "台", "equipment", 5_200),
+    ("空压机", "螺杆式 22kW", "台", "equipment", 36_000),
+    ("减速机", "RV63 速比1:40", "台", "equipment", 2_100),
+    ("电磁阀", "4V210-08", "个", "parts", 180),
+    ("密封圈", "Φ25 丁腈", "个", "parts", 4),
+    ("轴承", "6205-2RS", "套", "parts", 35),
+    ("联轴器", "GR28", "个", "parts", 95),
+    ("压力表", "0-40MPa", "块", "parts", 120),
+    ("滤芯", "HX-63×10", "支", "consumables", 85),
+    ("液压油", "46号 18L", "桶", "consumables", 420),
+    ("润滑脂", "锂基 15kg", "桶", "consumables", 360),
+    ("安装调试", "现场 1 人天", "次", "service", 800),
+    ("年度保养", "含 2 次上门", "年", "service", 6_000),
+];
+
+/// The admin's part of the demo: the product catalogue, two price lists, a stock snapshot
+/// and the approval threshold (5 % below the price lists without approval). Returns the
+/// number of products.
+pub fn catalogue(store: &mut Store, seed: u64) -> Result<usize> {
+    let mut rng = Rng::new(seed ^ 0xca7a_1097);
+    let products: Vec<_> = PRODUCTS
+        .iter()
+        .enumerate()
+        .map(|(i, (name, spec, unit, category, yuan))| {
+            map(vec![
+                ("code", json!(format!("P{:04}", 1001 + i))),
+                ("name", json!(name)),
+                ("spec", json!(spec)),
+                ("unit", json!(unit)),
+                ("category", json!(category)),
+                ("list_price", json!({"minor": yuan * 100, "currency": "CNY"})),
+                ("tax_rate", json!(if *category == "service" { 600 } else { 1300 })),
+            ])
+        })
+        .collect();
+    let ids = bulk(store, Kind::Product, products)?;
+    let mut create = |kind: Kind, fields: JsonMap<String, Json>| -> Result<()> {
+        one(store, kind, fields)?;
+        Ok(())
+    };
+    create(
+        Kind::PriceList,
+        map(vec![
+            ("name", json!("A类客户协议价")),
+            ("grade", json!("A")),
+            (
+                "items",
+                json!([{"category": "equipment", "percent_off": 500}, {"category": "parts", "percent_off": 800}]),
+            ),
+        ]),
+    )?;
+    create(
+        Kind::PriceList,
+        map(vec![
+            ("name", json!("批量价")),
+            (
+                "items",
+                json!([{"product": ids[0], "min_quantity": 5, "price": 1_100_000}, {"category": "consumables", "min_quantity": 20, "percent_off": 1000}]),
+            ),
+        ]),
+    )?;
+    for (i, id) in ids.iter().enumerate() {
+        if PRODUCTS[i].3 == "service" {
+            continue;
+        }
+        for warehouse in ["苏州仓", "无锡仓"] {
+            let quantity = rng.below(if PRODUCTS[i].3 == "equipment" { 12 } else { 400 });
+            create(
+                Kind::Stock,
+                map(vec![("product", json!(id)), ("warehouse", json!(warehouse)), ("quantity", json!(quantity))]),
+            )?;
+        }
+    }
+    create(Kind::Setting, map(vec![("key", json!("sales.approval_discount_bp")), ("value", json!(500))]))?;
+    Ok(ids.len())
+}
+
+/// The salesperson's part: quotes, orders, a contract with its payment plan and payments for
+/// some of the customers this person owns, priced from the catalogue on this device (none
+/// when the catalogue has not arrived). Returns the number of documents.
+pub fn sales(store: &mut Store, seed: u64, today: NaiveDate) -> Result<usize> {
+    let mut rng = Rng::new(seed ^ 0x5a1e_5000);
+    let me = store.identity().user_id.clone();
+    let mut stmt = store.connection().prepare(
+        "SELECT id, name, unit, list_price_minor, tax_rate FROM p_product WHERE deleted_at IS NULL ORDER BY code",
+    )?;
+    let products: Vec<(String, String, Option<String>, i64, i64)> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                r.get::<_, Option<i64>>(4)?.unwrap_or(0),
+            ))
+        })?
+        .collect::<std::result::Result<_, _>>()?;
+    drop(stmt);
+    if products.is_empty() {
+        return Ok(0);
+    }
+    let mut stmt = store
+        .connection()
+        .prepare("SELECT id FROM p_customer WHERE owner = ? AND deleted_at IS NULL ORDER BY code LIMIT 60")?;
+    let customers: Vec<String> = stmt.query_map([&me], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+    drop(stmt);
+    let day = |offset: i64| (today + Duration::days(offset)).format("%Y-%m-%d").to_string();
+    let mut made = 0;
+    for (n, customer) in customers.iter().enumerate().step_by(3) {
+        let lines: Vec<Json> = (0..1 + rng.below(3))
+            .map(|_| {
+                let (id, name, unit, price, tax) = rng.pick(&products).clone();
+                json!({"product": id, "name": name, "unit": unit, "quantity": 1 + rng.below(5),
+                       "list_price": price, "unit_price": price, "tax_rate": tax})
+            })
+            .collect();
+        let (kind, fields) = match n % 4 {
+            0 => (
+                Kind::Quote,
+                map(vec![
+                    ("customer", json!(customer)),
+                    ("title", json!("设备采购报价")),
+                    ("valid_until", json!(day(30))),
+                    ("lines", json!(lines)),
+                ]),
+            ),
+            1 => (Kind::Order, map(vec![("customer", json!(customer)), ("lines", json!(lines))])),
+            _ => (
+                Kind::Quote,
+                map(vec![
+                    ("customer", json!(customer)),
+                    ("title", json!("年度框架报价")),
+                    ("valid_until", json!(day(14))),
+                    ("lines", json!(lines)),
+                ]),
+            ),
+        };
+        let id = one(store, kind, fields)?;
+        made += 1;
+        if kind == Kind::Quote && n % 4 == 3 {
+            // Sent, accepted, made into a contract with a payment plan, signed, half paid.
+            store.transition(&id, "send", &JsonMap::new())?;
+            store.transition(&id, "accept", &JsonMap::new())?;
+            let contract = store.contract_from_quote(&id)?;
+            let total = store.get(&contract)?.fields.get("total").and_then(|t| t["minor"].as_i64()).unwrap_or(0);
+            let half = total / 2;
+            store.update(
+                &contract,
+                &map(vec![(
+                    "plan",
+                    json!([{"due": day(-10), "amount": half}, {"due": day(50), "amount": total - half}]),
+                )]),
+            )?;
+            store.transition(&contract, "sign", &map(vec![("signed_date", json!(day(-20)))]))?;
+            one(
+                store,
+                Kind::Payment,
+                map(vec![
+                    ("customer", json!(customer)),
+                    ("contract", json!(contract)),
+                    ("amount", json!({"minor": half, "currency": "CNY"})),
+                    ("received_on", json!(day(-8))),
+                    ("method", json!("bank_transfer")),
+                ]),
+            )?;
+            made += 2;
+        }
+    }
+    Ok(made)
+}

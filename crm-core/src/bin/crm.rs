@@ -19,7 +19,10 @@ Commands:
   history ID             who changed what, when
   demo [--customers N] [--seed S] [--users N]
                          add generated demo data (default 200 customers, seed 42); with
-                         --users 0 every record belongs to the current user
+                         --users 0 every record belongs to the current user; with products on
+                         this device, quotes, orders and a contract for some customers too
+  demo-catalogue [--seed S]
+                         add demo products, price lists and stock (an admin's device)
   rebuild-index          rebuild every list and search index from the documents
   compact                fold change rows into document snapshots
   whoami                 the user and device this data belongs to
@@ -239,16 +242,22 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
             let today = chrono::Utc::now().date_naive();
             let loaded = demo::load(store, seed, size, today).map_err(|e| e.to_string())?;
             let (requests, released) = demo::workflows(store, seed, today).map_err(|e| e.to_string())?;
+            let documents = demo::sales(store, seed, today).map_err(|e| e.to_string())?;
             println!(
                 "added {} records ({} customers, {} contacts, {} activities, {} opportunities, {} users, \
-                 {requests} service requests); {released} customers released to the pool",
-                loaded.total() + requests,
+                 {requests} service requests, {documents} sales documents); {released} customers released to the pool",
+                loaded.total() + requests + documents,
                 loaded.customers,
                 loaded.contacts,
                 loaded.activities,
                 loaded.opportunities,
                 loaded.users
             );
+        }
+        "demo-catalogue" => {
+            let seed: u64 = flag(args, "--seed").and_then(|n| n.parse().ok()).unwrap_or(42);
+            let products = demo::catalogue(store, seed).map_err(|e| e.to_string())?;
+            println!("added {products} products, 2 price lists and a stock snapshot");
         }
         "rebuild-index" => {
             let n = store.rebuild_projections().map_err(|e| e.to_string())?;
