@@ -1,6 +1,6 @@
 import { Layout } from "antd";
 import { Suspense, lazy, useEffect } from "react";
-import { Link, Navigate, Outlet, Route, Routes, useParams } from "react-router-dom";
+import { Link, Navigate, Outlet, Route, Routes, useParams, useSearchParams } from "react-router-dom";
 import { useCrm, useRole } from "./state";
 import { LangSwitch } from "./components/LangSwitch";
 import { SideMenu, TabBar } from "./components/Navigation";
@@ -26,16 +26,31 @@ const ChurnDetail = lazy(() => import("./screens/churn/ChurnDetail").then((m) =>
 const Pool = lazy(() => import("./screens/pool/Pool").then((m) => ({ default: m.Pool })));
 const ImportScreen = lazy(() => import("./screens/import/ImportScreen").then((m) => ({ default: m.ImportScreen })));
 const AdminScreen = lazy(() => import("./screens/admin/AdminScreen").then((m) => ({ default: m.AdminScreen })));
+const SalesList = lazy(() => import("./screens/sales/SalesList").then((m) => ({ default: m.SalesList })));
+const DocumentDetail = lazy(() => import("./screens/sales/DocumentDetail").then((m) => ({ default: m.DocumentDetail })));
+const DocumentEditor = lazy(() => import("./screens/sales/DocumentEditor").then((m) => ({ default: m.DocumentEditor })));
+const Approvals = lazy(() => import("./screens/sales/Approvals").then((m) => ({ default: m.Approvals })));
+const Finance = lazy(() => import("./screens/sales/Finance").then((m) => ({ default: m.Finance })));
+const Products = lazy(() => import("./screens/sales/Products").then((m) => ({ default: m.Products })));
+
+/// The kinds with lines and the finance sections, as in the addresses (screens/sales/model.ts
+/// `DOC_KINDS`, screens/sales/Finance.tsx `FINANCE_SECTIONS`; kept here so the shell's bundle
+/// does not load the sales screens).
+const DOC_KINDS = ["quote", "contract", "order"];
+const FINANCE_SECTIONS = ["receivables", "payments", "invoices"];
 
 /// The address shapes are part of the app's surface (bookmarks, tests):
 /// #/home, #/customers[?filters], #/customers/<id>, #/new/<kind>[/<customer id>],
 /// #/edit/<kind>/<id>, #/visit/<customer id>[/<activity id>], #/pipeline, #/service[?filters],
 /// #/service/<id>, #/pool, #/churn[?state=<tab>&customer=<id>], #/churn/<case id>, #/sync,
 /// #/switch-user, #/import[/history], #/signin[?profile=<id>] (signed out),
-/// #/admin/<users|devices|teams|dictionary|custom_fields|settings|audit|backups|export>.
+/// #/admin/<users|devices|teams|dictionary|custom_fields|settings|audit|backups|export>,
+/// #/sales/<quote|contract|order>[?status=&whose=mine], #/sales/<kind>/new[?customer=<id>],
+/// #/sales/<kind>/<id>, #/sales/<kind>/<id>/edit, #/approvals,
+/// #/finance/<receivables|payments|invoices>[?status=], #/products.
 export function App() {
   const { status, t } = useCrm();
-  const { role, canWrite } = useRole();
+  const { role, canWrite, isLead, isFinance } = useRole();
 
   useEffect(() => {
     document.title = t("app.name");
@@ -69,6 +84,13 @@ export function App() {
         <Route path="switch-user" element={<SwitchUser />} />
         {canWrite && <Route path="import/:section?" element={<ImportScreen />} />}
         {role === "admin" && <Route path="admin/:section" element={<AdminScreen />} />}
+        <Route path="sales/:kind" element={<SalesListRoute />} />
+        {canWrite && <Route path="sales/:kind/new" element={<DocumentEditorRoute />} />}
+        <Route path="sales/:kind/:id" element={<DocumentDetailRoute />} />
+        {canWrite && <Route path="sales/:kind/:id/edit" element={<DocumentEditorRoute />} />}
+        {isLead && <Route path="approvals" element={<Approvals />} />}
+        {(isFinance || isLead) && <Route path="finance/:section?" element={<FinanceRoute />} />}
+        <Route path="products" element={<Products />} />
         <Route path="*" element={<Navigate to="/home" replace />} />
       </Route>
     </Routes>
@@ -131,4 +153,31 @@ function ChurnDetailRoute() {
 function VisitFormRoute() {
   const { customerId = "", activityId } = useParams();
   return <VisitForm key={`${customerId}/${activityId}`} customerId={customerId} activityId={activityId} />;
+}
+
+function SalesListRoute() {
+  const { kind = "" } = useParams();
+  if (!DOC_KINDS.includes(kind)) return <Navigate to="/sales/quote" replace />;
+  return <SalesList key={kind} kind={kind as "quote"} />;
+}
+
+function DocumentDetailRoute() {
+  const { kind = "", id = "" } = useParams();
+  if (!DOC_KINDS.includes(kind)) return <Navigate to="/sales/quote" replace />;
+  return <DocumentDetail key={id} kind={kind as "quote"} id={id} />;
+}
+
+// A new key per document (and per customer a new one is for), so the form starts afresh.
+function DocumentEditorRoute() {
+  const { kind = "", id } = useParams();
+  const [params] = useSearchParams();
+  const customer = params.get("customer") ?? undefined;
+  if (!DOC_KINDS.includes(kind)) return <Navigate to="/sales/quote" replace />;
+  return <DocumentEditor key={`${kind}/${id}/${customer}`} kind={kind as "quote"} id={id} customerId={customer} />;
+}
+
+function FinanceRoute() {
+  const { section = "receivables" } = useParams();
+  if (!FINANCE_SECTIONS.includes(section)) return <Navigate to="/finance/receivables" replace />;
+  return <Finance section={section as "receivables"} />;
 }

@@ -316,7 +316,108 @@ export interface KindSchema {
   workflow?: WorkflowSpec | null;
 }
 
-export type Role = "admin" | "supervisor" | "account_manager" | "viewer";
+export type Role = "admin" | "supervisor" | "account_manager" | "viewer" | "finance";
+
+// ---- sales (docs/api.md, *Sales documents*) ---------------------------------------------
+
+/// One line of a quote, contract or order as a request writes it: amounts in minor units, the
+/// tax rate in basis points (1300 = 13 %), the quantity a number or a decimal string with at
+/// most 3 decimals. A line without `id` is new; the core gives it one.
+export interface SalesLine {
+  id?: string;
+  product?: string | null;
+  name?: string;
+  unit?: string | null;
+  quantity?: number | string;
+  list_price?: number | null;
+  unit_price?: number;
+  tax_rate?: number | null;
+}
+
+/// A document's figures by the core's one rule (`totals`), in minor units.
+export interface Totals {
+  type: "totals";
+  lines: { id: string; amount: number; list_amount: number; discount_share: number; tax: number }[];
+  subtotal: number;
+  discount: number;
+  total: number;
+  tax: number;
+  total_excluding_tax: number;
+  list_total: number;
+}
+
+/// What a product costs this customer for this quantity today, and the stock (`price`).
+export interface PriceQuote {
+  type: "price";
+  product: string;
+  code: string;
+  name: string;
+  unit: string | null;
+  currency: string;
+  /// Minor units; null when the product has no price in `currency`.
+  list_price: number | null;
+  applicable_price: number | null;
+  tax_rate: number | null;
+  on_sale: boolean;
+  /// The stock snapshot over all warehouses; null when there is no stock row for it.
+  stock: number | null;
+}
+
+/// A customer's money in one currency, in minor units.
+export interface Balance {
+  currency: string;
+  billed: number;
+  collected: number;
+  outstanding: number;
+  unconfirmed: number;
+}
+
+/// What a customer bought of one product (or one free-text line name).
+export interface Bought {
+  product: string | null;
+  name: string;
+  unit: string | null;
+  quantity: number;
+  times: number;
+  last_unit_price: number;
+  last_date: string | null;
+  currency: string;
+}
+
+export interface PurchaseHistory {
+  type: "purchase_history";
+  customer: string;
+  /// Orders and contracts, newest first.
+  documents: SalesItem[];
+  quotes: SalesItem[];
+  payments: SalesItem[];
+  invoices: SalesItem[];
+  products: Bought[];
+  balances: Balance[];
+}
+
+/// A list item that may await the server's confirmation of a step taken here.
+export interface SalesItem extends Item {
+  awaiting?: Awaiting;
+}
+
+/// A customer who owes money (`receivables`), most first.
+export interface Receivable extends Balance {
+  customer: string;
+  name: string;
+  /// What the payment plans had due before today less what was collected.
+  overdue: number;
+  /// The first period not covered (`YYYY-MM-DD`), null when nothing is overdue.
+  oldest_due: string | null;
+}
+
+/// One reason a document needs approval (`approval_required`) or an order can no longer be
+/// confirmed (`order_changed`): a code, the line it is about (an item id) and the figures.
+export interface Need {
+  code: string;
+  line?: string | null;
+  detail?: Record<string, Json> | null;
+}
 
 /// What the person working here may do with one record (`permissions` op).
 export interface Permissions {
@@ -759,6 +860,31 @@ export class Crm {
   }
   async search(query: string, limit = 20, kinds?: string[]) {
     return (await this.call<{ hits: SearchHit[] }>({ op: "search", query, limit, ...(kinds ? { kinds } : {}) })).hits;
+  }
+  /// A document's figures before it is saved, by the same rule the core uses for saved ones.
+  totals(lines: SalesLine[], discount: number) {
+    return this.call<Totals>({ op: "totals", lines, discount });
+  }
+  /// A product's list price, the price lists' price for this customer and quantity, its tax
+  /// rate and the stock snapshot, from what this device holds (offline too).
+  price(product: string, customer?: string, quantity?: number | string, currency?: string) {
+    return this.call<PriceQuote>({
+      op: "price",
+      product,
+      ...(customer ? { customer } : {}),
+      ...(quantity !== undefined && quantity !== "" ? { quantity } : {}),
+      ...(currency ? { currency } : {}),
+    });
+  }
+  purchaseHistory(customer: string) {
+    return this.call<PurchaseHistory>({ op: "purchase_history", customer });
+  }
+  async receivables() {
+    return (await this.call<{ customers: Receivable[] }>({ op: "receivables" })).customers;
+  }
+  /// A contract (to sign) made from an accepted quote.
+  contractFromQuote(quote: string) {
+    return this.call<RecordView>({ op: "contract_from_quote", quote });
   }
   /// Take a workflow transition (`claim`, `assign`, `handle` …), writing the fields it asks for.
   /// Applied at once and `awaiting` the server's confirmation.

@@ -93,6 +93,12 @@ export const VALIDATION_REASONS = [
   "invalid_timezone",
   "forbidden",
   "not_importable",
+  "derived_field",
+  "invalid_quantity",
+  "unknown_part",
+  "invalid_item_id",
+  "quantity_not_positive",
+  "discount_above_subtotal",
 ] as const;
 
 /// Every validation reason in words without its params, for text the core writes itself (the

@@ -29,7 +29,7 @@ export function translate(lang: Lang, key: string, params: Record<string, Json |
 export type T = (key: string, params?: Record<string, Json | undefined>) => string;
 
 /// Digits after the decimal point for a currency (CNY 2, JPY 0 …).
-function currencyDigits(currency: string): number {
+export function currencyDigits(currency: string): number {
   try {
     return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
   } catch {

@@ -152,9 +152,16 @@ export function userName(users: Item[], id: Json | undefined, names?: Record<str
   return u ? String(u.fields.display_name ?? u.fields.username ?? "") : "";
 }
 
-/// The signed-in person's role, and whether it may write at all (a viewer only reads; the
-/// core refuses a viewer's writes, the UI just does not offer them).
-export function useRole(): { role: Role | undefined; canWrite: boolean; isLead: boolean } {
+/// The signed-in person's role, and whether it may write customers and their records (a viewer
+/// only reads; finance reads everything and writes only payments and invoices; the core
+/// refuses the writes, the UI just does not offer them). `isFinance`: confirms payments and
+/// issues invoices (finance, and admins).
+export function useRole(): { role: Role | undefined; canWrite: boolean; isLead: boolean; isFinance: boolean } {
   const role = useCrm().status?.identity.role;
-  return { role, canWrite: role !== undefined && role !== "viewer", isLead: role === "supervisor" || role === "admin" };
+  return {
+    role,
+    canWrite: role !== undefined && role !== "viewer" && role !== "finance",
+    isLead: role === "supervisor" || role === "admin",
+    isFinance: role === "finance" || role === "admin",
+  };
 }

@@ -1,13 +1,14 @@
-// The shape every administration dialog has: a modal whose OK button saves (busy meanwhile) and
-// that stays open on a refusal, shown under its boxes (each a `FormField`).
+// The shape every dialog that saves has (administration, a payment, an invoice request): a modal
+// whose OK button saves (busy meanwhile) and that stays open on a refusal, shown under its boxes
+// (each a `FormField`).
 
 import { Alert, Modal } from "antd";
 import type { ButtonProps } from "antd";
 import type { ReactNode } from "react";
-import { errorText, needsServer } from "../../errors";
-import { useCrm } from "../../state";
+import { errorText, needsServer } from "../errors";
+import { useCrm } from "../state";
 
-export function AdminDialog({
+export function FormDialog({
   title,
   okText,
   onOk,

@@ -1,8 +1,17 @@
-// What each role can reach: the main screens for everyone, and an Administration group for
-// admins. A side menu on laptops and tablets, a bottom tab bar on phones.
+// What each role can reach: the main screens for everyone; quotes and orders for the roles that
+// sell (and read them), approvals for supervisors, receivables, payments and invoices for
+// finance, the product catalogue and an Administration group for admins. A side menu on laptops
+// and tablets, a bottom tab bar on phones.
 
 import {
+  AccountBookOutlined,
   ApartmentOutlined,
+  AppstoreOutlined,
+  CheckSquareOutlined,
+  DollarOutlined,
+  FileDoneOutlined,
+  FileTextOutlined,
+  ShoppingCartOutlined,
   AuditOutlined,
   BookOutlined,
   ControlOutlined,
@@ -44,10 +53,41 @@ const MAIN: Entry[] = [
   { path: "sync", key: "nav.sync", icon: <SyncOutlined /> },
 ];
 
-/// The phone's tab bar has room for five: the pool, churn warnings and import are reached
+/// Selling: quotes (contracts are a tab beside them) and orders.
+const SALES: Entry[] = [
+  { path: "sales/quote", key: "nav.quotes", icon: <FileTextOutlined /> },
+  { path: "sales/order", key: "nav.orders", icon: <ShoppingCartOutlined /> },
+];
+/// A supervisor's quotes and orders waiting for them.
+const APPROVALS: Entry = { path: "approvals", key: "nav.approvals", icon: <CheckSquareOutlined /> };
+/// Money: what customers owe (supervisors too), payments to confirm and invoices to issue.
+const RECEIVABLES: Entry = { path: "finance/receivables", key: "nav.receivables", icon: <AccountBookOutlined /> };
+const FINANCE: Entry[] = [
+  RECEIVABLES,
+  { path: "finance/payments", key: "nav.payments", icon: <DollarOutlined /> },
+  { path: "finance/invoices", key: "nav.invoices", icon: <FileDoneOutlined /> },
+];
+/// The product catalogue (everyone reaches it from the sales list; admins keep it).
+const PRODUCTS: Entry = { path: "products", key: "nav.products", icon: <AppstoreOutlined /> };
+
+/// The sales entries a role has, in menu order.
+function salesEntries(role: string | undefined): Entry[] {
+  if (role === "finance") return FINANCE;
+  return [
+    ...SALES,
+    ...(role === "supervisor" || role === "admin" ? [APPROVALS] : []),
+    ...(role === "admin" ? FINANCE : role === "supervisor" ? [RECEIVABLES] : []),
+    ...(role === "admin" ? [PRODUCTS] : []),
+  ];
+}
+
+/// The phone's tab bar has room for five or six: the pool, churn warnings and import are reached
 /// from the customer list there (and churn warnings from home's reminders).
 const UNDER_CUSTOMERS = ["pool", "churn", "import"];
 const TABS = MAIN.filter((e) => !UNDER_CUSTOMERS.includes(e.path));
+/// Approvals, the product catalogue and (for others than finance) receivables are reached from
+/// the sales list there.
+const UNDER_SALES = ["approvals", "products", "finance"];
 
 /// Importing spreadsheets, for the roles that write (on phones, from the customer list).
 const IMPORT: Entry = { path: "import", key: "nav.import", icon: <ImportOutlined /> };
@@ -75,6 +115,8 @@ const testId = (path: string) => `nav-${path.replace("/", "-")}`;
 function current(pathname: string): string {
   const [first, second] = pathname.replace(/^\//, "").split("/");
   if (first === "admin") return `admin/${second ?? "users"}`;
+  if (first === "sales") return second === "order" ? "sales/order" : "sales/quote";
+  if (first === "finance") return `finance/${second ?? "receivables"}`;
   if ((first === "new" || first === "edit") && second === "service_request") return "service";
   if (first === "customers" || first === "new" || first === "edit" || first === "visit") return "customers";
   return first || "home";
@@ -93,8 +135,12 @@ export function SideMenu() {
       </Link>
     ),
   });
+  const main = MAIN.map(item);
   const items: MenuProps["items"] = [
-    ...MAIN.map(item),
+    // Selling after the pipeline, before sync.
+    ...main.slice(0, -1),
+    ...salesEntries(role).map(item),
+    ...main.slice(-1),
     ...(canWrite ? [item(IMPORT)] : []),
     item(SWITCH),
     ...(role === "admin" ? [{ type: "group" as const, key: "admin", label: t("nav.admin"), children: ADMIN.map(item) }] : []),
@@ -125,9 +171,14 @@ export function TabBar() {
   const { t } = useCrm();
   const { role } = useRole();
   const { pathname } = useLocation();
-  const entries = role === "admin" ? [...TABS, { path: "admin/users", key: "nav.admin_short", icon: <SettingOutlined /> }] : TABS;
+  // Finance works on money: home, customers, receivables (payments and invoices are its tabs) and sync.
+  const tabs =
+    role === "finance"
+      ? [...TABS.slice(0, 2), { path: "finance/receivables", key: "nav.finance", icon: <AccountBookOutlined /> }, TABS[TABS.length - 1]]
+      : [...TABS.slice(0, 2), { path: "sales/quote", key: "nav.sales", icon: <FileTextOutlined /> }, ...TABS.slice(2)];
+  const entries = role === "admin" ? [...tabs, { path: "admin/users", key: "nav.admin_short", icon: <SettingOutlined /> }] : tabs;
   const at = current(pathname).split("/")[0];
-  const active = UNDER_CUSTOMERS.includes(at) ? "customers" : at;
+  const active = UNDER_CUSTOMERS.includes(at) ? "customers" : UNDER_SALES.includes(at) ? (role === "finance" ? "finance" : "sales") : at;
   return (
     <nav className="tab-bar" aria-label={t("nav.label")}>
       {entries.map((e) => (

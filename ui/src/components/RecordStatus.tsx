@@ -8,6 +8,7 @@ import type { Refusal, RecordView } from "../api";
 import { errorText, refusalText } from "../errors";
 import { formatDateTime } from "../i18n";
 import { useCrm, userName } from "../state";
+import { transitionLabel } from "./Transitions";
 
 const STATE_COLOR: Record<string, string> = {
   new: "blue",
@@ -24,6 +25,27 @@ const STATE_COLOR: Record<string, string> = {
   postponed: "gold",
   confirmed: "red",
   recovered: "green",
+  draft: "default",
+  pending: "gold",
+  approved: "cyan",
+  rejected: "red",
+  sent: "blue",
+  accepted: "green",
+  expired: "default",
+  to_sign: "gold",
+  signed: "cyan",
+  executing: "blue",
+  completed: "green",
+  void: "default",
+  submitted: "gold",
+  shipped: "blue",
+  cancelled: "default",
+  recorded: "gold",
+  requested: "gold",
+  issued: "green",
+  // A confirmed order or payment is good news, unlike a confirmed churn.
+  "order.confirmed": "cyan",
+  "payment.confirmed": "green",
 };
 
 /// A workflow state in words, coloured by what it asks of people.
@@ -31,17 +53,17 @@ export function StateTag({ kind, state, testId }: { kind: string; state: string 
   const { t } = useCrm();
   if (!state) return null;
   return (
-    <Tag color={STATE_COLOR[state] ?? "default"} data-testid={testId ?? "state-tag"} data-state={state}>
+    <Tag color={STATE_COLOR[`${kind}.${state}`] ?? STATE_COLOR[state] ?? "default"} data-testid={testId ?? "state-tag"} data-state={state}>
       {t(`state.${kind}.${state}`)}
     </Tag>
   );
 }
 
 /// "Awaiting confirmation" while a transition made here has not reached the server.
-export function AwaitingNotice({ view, compact = false }: { view: Pick<RecordView, "awaiting">; compact?: boolean }) {
+export function AwaitingNotice({ view, compact = false }: { view: Pick<RecordView, "awaiting"> & { kind?: string }; compact?: boolean }) {
   const { t, lang } = useCrm();
   if (!view.awaiting) return null;
-  const text = t("workflow.awaiting", { transition: t(`transition.${view.awaiting.transition}`) });
+  const text = t("workflow.awaiting", { transition: transitionLabel(t, view.kind, view.awaiting.transition) });
   if (compact) {
     return (
       <Tag icon={<ClockCircleOutlined />} color="warning" data-testid="awaiting" title={t("workflow.awaiting_hint")}>

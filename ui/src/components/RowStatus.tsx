@@ -6,6 +6,7 @@ import { ClockCircleOutlined, ExclamationCircleOutlined } from "@ant-design/icon
 import { Tag } from "antd";
 import type { Awaiting, RejectedEdit } from "../api";
 import { useCrm, useData } from "../state";
+import { transitionLabel } from "./Transitions";
 
 export interface RowMark {
   awaiting?: Awaiting;
@@ -43,7 +44,7 @@ export function useRowMarks(ids: string[]): Map<string, RowMark> {
 const EMPTY = new Map<string, RowMark>();
 
 /// The marks of one row, as small tags.
-export function RowMarks({ mark }: { mark: RowMark | undefined }) {
+export function RowMarks({ mark, kind }: { mark: RowMark | undefined; kind?: string }) {
   const { t } = useCrm();
   if (!mark) return null;
   return (
@@ -53,7 +54,7 @@ export function RowMarks({ mark }: { mark: RowMark | undefined }) {
           icon={<ClockCircleOutlined />}
           color="warning"
           data-testid="row-awaiting"
-          title={t("workflow.awaiting", { transition: t(`transition.${mark.awaiting.transition}`) })}
+          title={t("workflow.awaiting", { transition: transitionLabel(t, kind, mark.awaiting.transition) })}
         >
           {t("workflow.awaiting_short")}
         </Tag>

@@ -1,5 +1,6 @@
 // A box that offers the choices matching what is typed and takes any text (a time zone, a
-// currency, a team code), each with words beside it where given.
+// currency, a team code, a document line's product or free-text name), each with words beside
+// it where given.
 
 import { AutoComplete } from "antd";
 
@@ -10,8 +11,10 @@ export function Suggest({
   placeholder,
   error,
   onChange,
+  onSelect,
   labels = {},
   testId = id,
+  className,
 }: {
   id: string;
   value: string;
@@ -19,9 +22,12 @@ export function Suggest({
   placeholder: string;
   error?: string;
   onChange: (v: string) => void;
+  /// A choice was picked from the list (not typed): e.g. a product chosen by its code.
+  onSelect?: (choice: string) => void;
   /// Words shown beside a choice (a team's name by its code), matched as typed too.
   labels?: Record<string, string>;
   testId?: string;
+  className?: string;
 }) {
   const typed = value.trim().toLowerCase();
   const label = (c: string) => (labels[c] ? `${c} · ${labels[c]}` : c);
@@ -32,6 +38,8 @@ export function Suggest({
       id={id}
       value={value}
       onChange={onChange}
+      onSelect={onSelect ? (v: string) => onSelect(v) : undefined}
+      className={className}
       allowClear
       placeholder={placeholder}
       status={error ? "error" : undefined}

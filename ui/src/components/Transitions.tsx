@@ -5,12 +5,22 @@
 import { App as AntApp, Alert, Button, DatePicker, Input, Modal } from "antd";
 import dayjs from "dayjs";
 import { useState } from "react";
+import type { ReactNode } from "react";
 import type { Fields, RecordView, TransitionOffer } from "../api";
 import { CrmError } from "../api";
 import { errorText, fieldErrorText } from "../errors";
 import { fieldSpec } from "../forms";
+import type { T } from "../i18n";
 import { useCrm } from "../state";
 import { OwnerSelect } from "./OwnerSelect";
+
+/// A transition's name in words: the kind's own where one name means different steps
+/// (an order's `confirm` is not a churn case's), else the common one.
+export function transitionLabel(t: T, kind: string | null | undefined, name: string): string {
+  const own = `transition.${kind}.${name}`;
+  const said = kind ? t(own) : own;
+  return said === own ? t(`transition.${name}`) : said;
+}
 
 /// What each transition asks the person for where it is not every field the core offers
 /// (succeeding asks nothing but a confirmation).
@@ -22,13 +32,24 @@ const ASKS: Record<string, string[]> = {
   "opportunity.fail": ["loss_reason"],
   "service_request.assign": ["assignee"],
   "service_request.handle": ["result"],
+  "quote.reject": ["reject_reason"],
+  "contract.sign": ["signed_date"],
+  "contract.void": ["void_reason"],
+  "order.cancel": ["cancel_reason"],
+  "payment.reject": ["reject_reason"],
+  "invoice.void": ["void_reason"],
 };
 
 /// The step a record is waiting for, shown as the main button.
-const PRIMARY = new Set(["claim", "assign", "handle", "postpone"]);
+const PRIMARY = new Set(["claim", "assign", "handle", "postpone", "submit", "approve", "send", "accept", "sign", "execute", "ship", "issue"]);
 
-/// Steps that give something up, shown in red.
-const DANGER = new Set(["fail", "release", "confirm"]);
+/// Steps that give something up, shown in red (by name, or by kind and name where the name
+/// means something else elsewhere: confirming an order or a payment gives nothing up).
+const DANGER = new Set(["fail", "release", "churn_case.confirm", "reject", "void", "cancel", "expire"]);
+/// The main step of a kind where its name is not one of `PRIMARY`.
+const PRIMARY_OF = new Set(["order.confirm", "payment.confirm"]);
+const isPrimary = (kind: string, name: string) => PRIMARY.has(name) || PRIMARY_OF.has(`${kind}.${name}`);
+const isDanger = (kind: string, name: string) => DANGER.has(name) || DANGER.has(`${kind}.${name}`);
 
 /// Fields a transition writes on the way without asking: an opportunity that succeeded is won
 /// on the board, one that failed is lost (both transitions may write `stage`).
@@ -55,8 +76,20 @@ const DATE_PRESETS: [number, string][] = [
   [90, "churn.in_quarter"],
 ];
 
-/// Transitions taken at once, without a dialog.
-const IMMEDIATE = new Set(["customer.claim"]);
+/// Transitions taken at once, without a dialog: they ask nothing and are undone by another
+/// step (a quote sent by mistake is revised), or are the step the person came for.
+const IMMEDIATE = new Set([
+  "customer.claim",
+  "quote.submit",
+  "quote.approve",
+  "quote.send",
+  "quote.accept",
+  "quote.revise",
+  "contract.execute",
+  "order.confirm",
+  "order.ship",
+  "payment.confirm",
+]);
 
 /// Dialog titles and hints where the transition's name alone says too little.
 const TITLES: Record<string, string> = {
@@ -69,6 +102,16 @@ const TITLES: Record<string, string> = {
   "churn_case.postpone": "churn.postpone_title",
   "churn_case.confirm": "churn.confirm_title",
   "churn_case.recover": "churn.recover_title",
+  "quote.reject": "sales.reject_title",
+  "quote.expire": "sales.expire_title",
+  "contract.sign": "sales.sign_title",
+  "contract.void": "sales.void_title",
+  "contract.complete": "sales.complete_contract_title",
+  "order.cancel": "sales.cancel_title",
+  "order.complete": "sales.complete_order_title",
+  "payment.reject": "sales.reject_payment_title",
+  "invoice.issue": "sales.issue_title",
+  "invoice.void": "sales.void_invoice_title",
 };
 const HINTS: Record<string, string> = {
   "customer.release": "pool.release_hint",
@@ -77,6 +120,11 @@ const HINTS: Record<string, string> = {
   "churn_case.postpone": "churn.postpone_hint",
   "churn_case.confirm": "churn.confirm_hint",
   "churn_case.recover": "churn.recover_hint",
+  "quote.expire": "sales.expire_hint",
+  "contract.sign": "sales.sign_hint",
+  "contract.complete": "sales.complete_contract_hint",
+  "order.complete": "sales.complete_order_hint",
+  "invoice.issue": "sales.issue_hint",
 };
 const PLACEHOLDERS: Record<string, string> = {
   "service_request.handle.result": "service.result_hint",
@@ -90,6 +138,7 @@ const LABELS: Record<string, string> = {
   "churn_case.postpone.measures": "churn.measure_new",
   "churn_case.confirm.reason": "field.churn_reason",
   "churn_case.recover.measures": "churn.recover_note",
+  "invoice.issue.number": "sales.invoice_number",
 };
 
 /// One button per offered transition (but those in `skip`), opening its dialog.
@@ -100,6 +149,9 @@ export function TransitionButtons({
   offers,
   skip = [],
   onDone,
+  onRefused,
+  describe,
+  prefill,
 }: {
   kind: string;
   id: string;
@@ -109,6 +161,15 @@ export function TransitionButtons({
   skip?: string[];
   /// After the step is taken here (views re-read on the core's `records_changed` by themselves).
   onDone?: (view: RecordView) => void;
+  /// Where a refusal of a step taken without a dialog goes (the page says it where it stays
+  /// in view); without it, a passing message.
+  onRefused?: (e: unknown) => void;
+  /// A refusal in words where the kind has more to say than the code's sentence (the lines a
+  /// quote needs approval for); else `errorText`.
+  describe?: (e: unknown) => ReactNode;
+  /// What a transition's dialog starts with, by transition name (an invoice's buyer copied
+  /// from the customer).
+  prefill?: Record<string, Record<string, string>>;
 }) {
   const { crm, t } = useCrm();
   const { message } = AntApp.useApp();
@@ -124,7 +185,8 @@ export function TransitionButtons({
       if (offer.name === "claim") message.success(t("pool.claimed", { name: title ?? "" }));
       taken(view);
     } catch (e) {
-      message.error(errorText(t, e));
+      if (onRefused) onRefused(e);
+      else message.error(describe ? describe(e) : errorText(t, e));
     } finally {
       setBusy(null);
     }
@@ -134,13 +196,13 @@ export function TransitionButtons({
       {shown.map((o) => (
         <Button
           key={o.name}
-          type={PRIMARY.has(o.name) ? "primary" : "default"}
-          danger={DANGER.has(o.name)}
+          type={isPrimary(kind, o.name) ? "primary" : "default"}
+          danger={isDanger(kind, o.name)}
           loading={busy === o.name}
           onClick={() => void take(o)}
           data-testid={`transition-${o.name}`}
         >
-          {t(`transition.${o.name}`)}
+          {transitionLabel(t, kind, o.name)}
         </Button>
       ))}
       {open && (
@@ -148,6 +210,8 @@ export function TransitionButtons({
           kind={kind}
           id={id}
           offer={open}
+          describe={describe}
+          initial={prefill?.[open.name]}
           onClose={() => setOpen(null)}
           onDone={(view) => {
             setOpen(null);
@@ -165,12 +229,16 @@ function TransitionDialog({
   kind,
   id,
   offer,
+  describe,
+  initial,
   onClose,
   onDone,
 }: {
   kind: string;
   id: string;
   offer: TransitionOffer;
+  describe?: (e: unknown) => ReactNode;
+  initial?: Record<string, string>;
   onClose: () => void;
   onDone: (view: RecordView) => void;
 }) {
@@ -179,14 +247,16 @@ function TransitionDialog({
   const key = `${kind}.${offer.name}`;
   return (
     <FieldsDialog
-      title={t(TITLES[key] ?? `transition.${offer.name}`)}
+      title={TITLES[key] ? t(TITLES[key]) : transitionLabel(t, kind, offer.name)}
       hint={HINTS[key] ? t(HINTS[key]) : undefined}
       kind={kind}
       asked={asked}
       required={offer.requires.filter((f) => asked.includes(f))}
       labels={Object.fromEntries(asked.map((f) => [f, LABELS[`${key}.${f}`] ?? `field.${f}`]))}
       placeholders={Object.fromEntries(asked.flatMap((f) => (PLACEHOLDERS[`${key}.${f}`] ? [[f, t(PLACEHOLDERS[`${key}.${f}`])]] : [])))}
-      okText={t(`transition.${offer.name}`)}
+      okText={transitionLabel(t, kind, offer.name)}
+      describe={describe}
+      initial={initial}
       onClose={onClose}
       submit={(fields) => crm.transition(id, offer.name, { ...presetFor(kind, offer), ...fields })}
       onDone={onDone}
@@ -205,6 +275,8 @@ function FieldsDialog({
   labels,
   placeholders = {},
   okText,
+  describe,
+  initial = {},
   onClose,
   submit,
   onDone,
@@ -217,14 +289,16 @@ function FieldsDialog({
   labels: Record<string, string>;
   placeholders?: Record<string, string>;
   okText: string;
+  describe?: (e: unknown) => ReactNode;
+  initial?: Record<string, string>;
   onClose: () => void;
   submit: (fields: Fields) => Promise<RecordView>;
   onDone: (view: RecordView) => void;
 }) {
   const { t, schema } = useCrm();
-  const [values, setValues] = useState<Record<string, string>>({});
+  const [values, setValues] = useState<Record<string, string>>(initial);
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ReactNode>(null);
   const [busy, setBusy] = useState(false);
 
   const ok = async () => {
@@ -243,7 +317,7 @@ function FieldsDialog({
       if (e instanceof CrmError && e.code === "validation") {
         setErrors(Object.fromEntries(Object.entries(e.fieldErrors()).map(([f, x]) => [f, fieldErrorText(t, x.reason, x.params)])));
       }
-      setError(errorText(t, e));
+      setError(describe ? describe(e) : errorText(t, e));
     } finally {
       setBusy(false);
     }
@@ -291,6 +365,17 @@ function FieldsDialog({
                 value={values[name] ? dayjs(values[name]) : null}
                 onChange={(d) => set(d ? d.format("YYYY-MM-DD") : undefined)}
                 presets={DATE_PRESETS.map(([days, key]) => ({ label: t(key), value: dayjs().add(days, "day") }))}
+                status={errors[name] ? "error" : undefined}
+                data-testid={`transition-field-${name}`}
+              />
+            ) : spec?.max_chars !== undefined && spec.max_chars <= 200 ? (
+              // A number, a name, an account: one line.
+              <Input
+                id={`t-${name}`}
+                maxLength={spec.max_chars}
+                placeholder={placeholders[name]}
+                value={values[name] ?? ""}
+                onChange={(e) => set(e.target.value)}
                 status={errors[name] ? "error" : undefined}
                 data-testid={`transition-field-${name}`}
               />

@@ -2,8 +2,8 @@
 // by field name and any other one in words — the same for every admin form that writes records.
 
 import { useState } from "react";
-import { fieldRefusals } from "../../errors";
-import { useCrm } from "../../state";
+import { fieldRefusals } from "../errors";
+import { useCrm } from "../state";
 
 export function useRefusableSave() {
   const { t } = useCrm();

@@ -11,7 +11,7 @@ import { keyProblem, optionLines } from "../../customFields";
 import { fieldRefusals } from "../../errors";
 import { useCrm } from "../../state";
 import { FormField } from "../../components/FormField";
-import { AdminDialog } from "./AdminDialog";
+import { FormDialog } from "../../components/FormDialog";
 import { nextSortOrder } from "./model";
 
 const TYPES: CustomFieldType[] = ["text", "number", "date", "bool", "choice"];
@@ -103,7 +103,7 @@ export function CustomFieldDialog({
   const shownKeyError = errors.key ?? (typedKey || key !== "" ? keyText : null);
   const box = (name: string) => ({ id: `cf-field-${name}`, error: errors[name], errorTestId: `cf-field-error-${name}` });
   return (
-    <AdminDialog
+    <FormDialog
       title={field ? t("custom.edit_title", { key: field.key }) : t("custom.new_title", { kind: t(`kind.${kind}`) })}
       onOk={() => void save()}
       onClose={onClose}
@@ -162,6 +162,6 @@ export function CustomFieldDialog({
           </Checkbox>
         ))}
       </div>
-    </AdminDialog>
+    </FormDialog>
   );
 }

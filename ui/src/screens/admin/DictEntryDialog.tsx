@@ -9,7 +9,7 @@ import { CrmError } from "../../api";
 import { fieldRefusals } from "../../errors";
 import { useCrm } from "../../state";
 import { FormField } from "../../components/FormField";
-import { AdminDialog } from "./AdminDialog";
+import { FormDialog } from "../../components/FormDialog";
 import { DICTS, entryPlace, nextSortOrder } from "./model";
 
 const LABELS = ["label_zh", "label_en"] as const;
@@ -91,7 +91,7 @@ export function DictEntryDialog({
   };
 
   return (
-    <AdminDialog
+    <FormDialog
       title={entry ? t("dictionary.edit_title", { code: String(entry.fields.code ?? "") }) : t("dictionary.new")}
       onOk={() => void save()}
       onClose={onClose}
@@ -136,6 +136,6 @@ export function DictEntryDialog({
           }
         />
       )}
-    </AdminDialog>
+    </FormDialog>
   );
 }

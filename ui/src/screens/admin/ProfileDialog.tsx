@@ -12,7 +12,7 @@ import type { FormValues } from "../../forms";
 import { useCrm } from "../../state";
 import { FieldInput } from "../records/FieldInput";
 import { FormField } from "../../components/FormField";
-import { AdminDialog } from "./AdminDialog";
+import { FormDialog } from "../../components/FormDialog";
 
 const FIELDS = FORM_FIELDS.user;
 
@@ -65,7 +65,7 @@ export function ProfileDialog({ account, onClose, onDone }: { account: Account; 
   };
 
   return (
-    <AdminDialog
+    <FormDialog
       title={t("users.profile_title", { name: account.display_name || account.username })}
       onOk={() => void save()}
       onClose={onClose}
@@ -94,6 +94,6 @@ export function ProfileDialog({ account, onClose, onDone }: { account: Account; 
         })}
       {!values && !other && <p className="muted">{t("common.loading")}</p>}
       <p className="muted small">{t("users.profile_hint")}</p>
-    </AdminDialog>
+    </FormDialog>
   );
 }

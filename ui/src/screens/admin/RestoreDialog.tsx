@@ -9,7 +9,7 @@ import { useState } from "react";
 import type { Backup } from "../../api";
 import { formatDateTime } from "../../i18n";
 import { useCrm } from "../../state";
-import { AdminDialog } from "./AdminDialog";
+import { FormDialog } from "../../components/FormDialog";
 import { ServerAlert } from "./ServerAlert";
 
 export function RestoreDialog({
@@ -42,7 +42,7 @@ export function RestoreDialog({
   };
 
   return (
-    <AdminDialog
+    <FormDialog
       title={t("backups.restore_title", { name: backup.name })}
       okText={t("backups.restore_ok")}
       onOk={() => void restore()}
@@ -81,6 +81,6 @@ export function RestoreDialog({
         />
       </div>
       <ServerAlert error={error} testId="dialog-error" />
-    </AdminDialog>
+    </FormDialog>
   );
 }

@@ -7,9 +7,9 @@ import { useState } from "react";
 import type { Fields, Item } from "../../api";
 import { useCrm } from "../../state";
 import { FormField } from "../../components/FormField";
-import { AdminDialog } from "./AdminDialog";
+import { FormDialog } from "../../components/FormDialog";
 import { teamCode } from "./model";
-import { useRefusableSave } from "./useRefusableSave";
+import { useRefusableSave } from "../../components/useRefusableSave";
 import { SupervisorSelect } from "./SupervisorSelect";
 
 const MAX_CODE = 64;
@@ -55,7 +55,7 @@ export function TeamDialog({
   };
 
   return (
-    <AdminDialog
+    <FormDialog
       title={team ? t("teams.edit") : t("teams.new")}
       onOk={() => void save()}
       onClose={onClose}
@@ -73,6 +73,6 @@ export function TeamDialog({
       <FormField id="team-dialog-supervisor" label={t("admin.supervisor")} error={errors.supervisor}>
         <SupervisorSelect id="team-dialog-supervisor" value={supervisor} onChange={setSupervisor} />
       </FormField>
-    </AdminDialog>
+    </FormDialog>
   );
 }

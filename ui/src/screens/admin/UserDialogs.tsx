@@ -8,7 +8,7 @@ import type { Account, Role } from "../../api";
 import { useCrm } from "../../state";
 import { FormField } from "../../components/FormField";
 import { Suggest } from "../../components/Suggest";
-import { AdminDialog } from "./AdminDialog";
+import { FormDialog } from "../../components/FormDialog";
 import { MIN_PASSWORD, ROLES, passwordProblem } from "./model";
 import type { TeamChoices } from "./model";
 
@@ -82,7 +82,7 @@ export function NewUserDialog({ teams, onClose, onDone }: { teams: TeamChoices; 
   };
 
   return (
-    <AdminDialog
+    <FormDialog
       title={t("users.new")}
       okText={t("users.create")}
       onOk={save}
@@ -104,7 +104,7 @@ export function NewUserDialog({ teams, onClose, onDone }: { teams: TeamChoices; 
         <TeamInput id="new-team" value={team} teams={teams} onChange={setTeam} />
       </FormField>
       <PasswordFields password={password} confirm={confirm} setPassword={setPassword} setConfirm={setConfirm} error={checked ? passwordText : null} />
-    </AdminDialog>
+    </FormDialog>
   );
 }
 
@@ -157,7 +157,7 @@ export function ChangeUserDialog({ account, teams, onClose, onDone }: { account:
     });
   };
   return (
-    <AdminDialog
+    <FormDialog
       title={t("users.change_title", { name: account.display_name || account.username })}
       onOk={save}
       onClose={onClose}
@@ -172,7 +172,7 @@ export function ChangeUserDialog({ account, teams, onClose, onDone }: { account:
         <TeamInput id="change-team" value={team} teams={teams} onChange={setTeam} />
       </FormField>
       <p className="muted small">{t("users.change_hint")}</p>
-    </AdminDialog>
+    </FormDialog>
   );
 }
 
@@ -190,7 +190,7 @@ export function PasswordDialog({ account, onClose, onDone }: { account: Account;
     void submit(() => crm.resetPassword(account.username, password));
   };
   return (
-    <AdminDialog
+    <FormDialog
       title={t("users.password_title", { name: account.display_name || account.username })}
       okText={t("users.password_set")}
       onOk={save}
@@ -201,6 +201,6 @@ export function PasswordDialog({ account, onClose, onDone }: { account: Account;
     >
       <p className="muted">{t("users.password_hint")}</p>
       <PasswordFields password={password} confirm={confirm} setPassword={setPassword} setConfirm={setConfirm} error={checked ? problem : null} />
-    </AdminDialog>
+    </FormDialog>
   );
 }

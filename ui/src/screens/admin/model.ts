@@ -35,9 +35,11 @@ export const DICTS = [
   "region",
   "activity_outcome",
   "service_type",
+  "product_category",
+  "payment_method",
 ];
 
-export const ROLES = ["admin", "supervisor", "account_manager", "viewer"] as const;
+export const ROLES = ["admin", "supervisor", "account_manager", "finance", "viewer"] as const;
 
 /// The server takes passwords of 8 characters or more.
 export const MIN_PASSWORD = 8;

@@ -5,15 +5,15 @@ import {
   EditOutlined,
   PlusOutlined,
   UndoOutlined,
-  WarningOutlined,
 } from "@ant-design/icons";
-import { App as AntApp, Alert, Button, Card, Popconfirm, Popover } from "antd";
+import { App as AntApp, Alert, Button, Card, Popconfirm } from "antd";
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
-import type { ConflictValue, Json, RecordView } from "../../api";
+import type { Json, Money } from "../../api";
 import { errorText } from "../../errors";
-import { dictLabel, formatDateTime } from "../../i18n";
+import { dictLabel, formatDateTime, formatMoney } from "../../i18n";
 import { useCrm, useData, useRole, userName } from "../../state";
+import { ConflictBadge } from "../../components/ConflictBadge";
 import { CustomFieldRows } from "../../components/CustomValues";
 import { PhoneLinks } from "../../components/PhoneLinks";
 import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
@@ -22,6 +22,7 @@ import { useRowMarks } from "../../components/RowStatus";
 import { ContactRow } from "./ContactRow";
 import { CustomerChurn } from "./CustomerChurn";
 import { CustomerRequests } from "./CustomerRequests";
+import { CustomerSales } from "../sales/CustomerSales";
 import { OpportunityRow } from "./OpportunityRow";
 import { Timeline } from "./Timeline";
 
@@ -37,6 +38,10 @@ const SHOWN: { name: string; dict?: string }[] = [
   { name: "email" },
   { name: "address" },
   { name: "website" },
+  { name: "tax_id" },
+  { name: "bank" },
+  { name: "bank_account" },
+  { name: "credit_limit" },
   { name: "owner" },
   { name: "pool_reason" },
   { name: "tags" },
@@ -70,6 +75,7 @@ export function CustomerDetail({ id }: { id: string }) {
     if (value === null || value === undefined) return "";
     if (dict) return dictLabel(lang, dicts, dict, value);
     if (name === "owner") return userName(users, value, customer.names);
+    if (name === "credit_limit") return formatMoney(lang, value as unknown as Money);
     if (Array.isArray(value)) return value.join("、");
     return String(value);
   };
@@ -211,6 +217,8 @@ export function CustomerDetail({ id }: { id: string }) {
 
         <CustomerRequests customerId={id} canCreate={writable} />
 
+        <CustomerSales customerId={id} canCreate={writable} />
+
         <CustomerChurn cases={churn_cases ?? []} />
 
         <Card title={t("detail.activities")}>
@@ -228,51 +236,6 @@ export function CustomerDetail({ id }: { id: string }) {
         </Card>
       </div>
     </div>
-  );
-}
-
-/// Two people changed this field at once: every value, who wrote it and when; choosing one
-/// settles it (when this person may).
-function ConflictBadge({
-  values,
-  record,
-  render,
-  onKeep,
-}: {
-  values: ConflictValue[];
-  record: RecordView;
-  render: (v: Json) => string;
-  onKeep?: (v: Json) => void;
-}) {
-  const { t, lang, users } = useCrm();
-  const content = (
-    <div className="conflict-pop" role="dialog" aria-label={t("detail.conflict_title")}>
-      {values.map((v, i) => (
-        <div key={i} className="conflict-value">
-          <span>
-            <span className="value">{render(v.value)}</span>
-            <span className="muted small">
-              {t("detail.conflict_by", {
-                name: userName(users, v.user_id ?? undefined, record.names) || t("history.someone"),
-                time: formatDateTime(lang, v.at),
-              })}
-            </span>
-          </span>
-          {onKeep && (
-            <Button onClick={() => onKeep(v.value)} data-testid="conflict-keep">
-              {t("detail.conflict_keep")}
-            </Button>
-          )}
-        </div>
-      ))}
-    </div>
-  );
-  return (
-    <Popover trigger="click" title={t("detail.conflict_title")} content={content}>
-      <Button size="small" className="conflict-badge" icon={<WarningOutlined />} data-testid="conflict-badge">
-        {t("customers.conflict")}
-      </Button>
-    </Popover>
   );
 }
 

@@ -10,7 +10,8 @@ import { useCrm } from "../../state";
 import { OwnerSelect } from "../../components/OwnerSelect";
 import { ContactSelect, CustomerPicker } from "../../components/RecordPickers";
 
-const CURRENCIES = ["CNY", "USD", "EUR", "HKD", "JPY"];
+/// The currencies a money box offers.
+export const CURRENCIES = ["CNY", "USD", "EUR", "HKD", "JPY"];
 
 export function fieldLabel(t: T, kind: string, name: string): string {
   if (kind === "opportunity" && name === "title") return t("field.opportunity_title");
