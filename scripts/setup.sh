@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what building and testing Field CRM needs on Debian/Ubuntu, if it is missing:
 # a C toolchain, the WebKitGTK libraries Tauri builds against, Xvfb and Chromium for the
-# end-to-end tests, CJK fonts, Node.js with npm, and the UI's npm packages.
+# end-to-end tests, CJK fonts, pdftotext, Node.js with npm, and the UI's npm packages.
 # Safe to run again: it only installs what is not there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,8 @@ declare -A probe=(
     [xauth]=/usr/bin/xauth
     [chromium]=/usr/bin/chromium
     [fonts-noto-cjk]=/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+    # pdftotext: tests read the text of the PDFs the app makes.
+    [poppler-utils]=/usr/bin/pdftotext
     [nodejs]=/usr/bin/node
     [npm]=/usr/bin/npm
 )

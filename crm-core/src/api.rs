@@ -279,6 +279,10 @@ pub enum Request {
     ContractFromQuote {
         quote: String,
     },
+    /// A quote, contract or order as a PDF.
+    DocumentPdf {
+        id: String,
+    },
     /// Price lists from a spreadsheet (admins).
     LoadPriceLists {
         /// The file's name.
@@ -408,6 +412,7 @@ pub enum Response {
     },
     Totals(crate::domain::sales::Totals),
     PriceListsLoaded(crate::domain::catalogue::LoadReport),
+    Pdf(ServerFile),
     FollowUps {
         items: Vec<FollowUp>,
     },
@@ -674,6 +679,10 @@ impl Store {
                 let items = crate::items::parse("lines", parts, &lines).map_err(|e| Error::Validation(vec![e]))?;
                 let totals = crate::domain::sales::totals(&items, discount).map_err(|e| Error::Validation(vec![e]))?;
                 Response::Totals(totals)
+            }
+            Request::DocumentPdf { id } => {
+                let (name, bytes) = self.document_pdf(&record_id(&id)?)?;
+                Response::Pdf(ServerFile { name, content_type: "application/pdf".into(), data: STANDARD.encode(bytes) })
             }
             Request::LoadPriceLists { name, data } => {
                 let bytes =

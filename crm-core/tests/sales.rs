@@ -576,3 +576,47 @@ fn products_stock_and_price_lists_load_from_an_erp_export() {
     load["op"] = json!("load_price_lists");
     assert_eq!(ann.try_call(load)["code"], "forbidden");
 }
+
+#[test]
+fn a_quote_prints_as_a_pdf_with_its_chinese_text() {
+    let (mut admin, mut ann) = admin_and_seller();
+    admin.create("setting", json!({"key": "company.name", "text": "苏州恒达机电设备有限公司"}));
+    let pump = product(&mut admin, "P-700", 120_000);
+    send(&mut admin, &mut ann);
+    let customer = ann.create("customer", json!({"name": "常熟市鑫源纺织有限公司"}));
+    let mut lines: Vec<Json> =
+        (0..30).map(|_| json!({"name": "密封圈 Φ25", "unit": "个", "quantity": 10, "unit_price": 400})).collect();
+    lines.insert(0, quote_line(&pump, json!("2.5"), 120_000, 120_000));
+    let quote =
+        ann.create("quote", json!({"customer": customer, "title": "设备采购报价", "discount": 1_000, "lines": lines}));
+    let out = ann.call(json!({"op": "document_pdf", "id": quote}));
+    assert_eq!(out["content_type"], "application/pdf");
+    assert!(out["name"].as_str().unwrap().starts_with('Q'), "{}", out["name"]);
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(out["data"].as_str().unwrap()).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert!(bytes.len() < 400_000, "only the glyphs used are embedded: {} bytes", bytes.len());
+    let path = ann.dir.path().join("quote.pdf");
+    std::fs::write(&path, &bytes).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout", path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils; scripts/setup.sh installs it)");
+    let text = String::from_utf8(text.stdout).unwrap();
+    for expected in [
+        "苏州恒达机电设备有限公司",
+        "报价单",
+        "常熟市鑫源纺织有限公司",
+        "设备采购报价",
+        "液压泵",
+        "¥3,000.00",
+        "2.5",
+        "¥1,200.00",
+    ] {
+        assert!(text.contains(expected), "the PDF's text has {expected}:\n{text}");
+    }
+    let compact: String = text.split_whitespace().collect();
+    assert!(compact.contains("1/2") && compact.contains("2/2"), "31 lines take two pages:\n{text}");
+    // 2.5 × 1,200.00 + 30 × 10 × 4.00 − 10.00 = 3,000 + 1,200 − 10.
+    assert!(text.contains("¥4,190.00"), "the total after the discount:\n{text}");
+}

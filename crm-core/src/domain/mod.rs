@@ -7,6 +7,7 @@ pub mod churn;
 pub mod pool;
 pub mod reminders;
 pub mod sales;
+pub mod sales_pdf;
 pub mod sales_views;
 pub mod service;
 
