@@ -12,66 +12,12 @@
 // a tab bar, which its "…" button offers.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { SIZES, TIMEOUT, dispatch, openPage, screenshot, signIn, startDevice, startStory, waitForState } from "./harness.mjs";
+import { SIZES, TIMEOUT, checkLayout as check, dispatch, openPage, screenshot, signIn, startDevice, startStory, waitForState } from "./harness.mjs";
 
 let server;
 let browser;
 
 startStory({ customers: 40 }, (started) => ({ server, browser } = started));
-
-/// What is wrong with the layout of the page as it is now (empty when nothing).
-function problems() {
-  const width = window.innerWidth;
-  const out = [];
-  const overflow = document.documentElement.scrollWidth - width;
-  if (overflow > 0) out.push(`page is ${overflow}px wider than the window`);
-  const shown = (el) => {
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.height === 0) return false;
-    for (let e = el; e; e = e.parentElement) {
-      const s = getComputedStyle(e);
-      if (s.visibility === "hidden" || s.display === "none" || Number(s.opacity) === 0) return false;
-    }
-    return true;
-  };
-  const name = (el) => `${el.tagName.toLowerCase()} "${(el.textContent || el.getAttribute("aria-label") || "").trim().slice(0, 30)}"`;
-  /// The box that scrolls sideways around `el` (or the tab bar that offers it in a menu), if any.
-  const scroller = (el) => {
-    for (let e = el.parentElement; e; e = e.parentElement) {
-      if (e.classList.contains("ant-tabs-nav-wrap")) return e;
-      const x = getComputedStyle(e).overflowX;
-      if ((x === "auto" || x === "scroll") && e.scrollWidth > e.clientWidth + 1) return e;
-    }
-    return null;
-  };
-  for (const el of document.querySelectorAll("body *")) {
-    const hasText = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim() !== "");
-    if (!hasText || !shown(el)) continue;
-    const r = el.getBoundingClientRect();
-    const box = scroller(el)?.getBoundingClientRect() ?? r;
-    if (box.left < -1 || box.right > width + 1) out.push(`${name(el)} reaches past the window (${Math.round(box.left)}..${Math.round(box.right)})`);
-    const s = getComputedStyle(el);
-    const clips = s.overflowX !== "visible" || el.closest("[style*='overflow: hidden']");
-    if (clips && el.scrollWidth > el.clientWidth + 1 && s.textOverflow !== "ellipsis" && s.whiteSpace === "nowrap") {
-      out.push(`${name(el)} is cut off (${el.scrollWidth}px of text in ${el.clientWidth}px)`);
-    }
-  }
-  const targets = document.querySelectorAll("button, a[href], [role=button], .ant-segmented-item");
-  for (const el of targets) {
-    if (!shown(el)) continue;
-    const r = el.getBoundingClientRect();
-    if (r.height < 44 - 0.5 || r.width < 44 - 0.5) out.push(`${name(el)} is ${Math.round(r.width)}×${Math.round(r.height)}px`);
-  }
-  return out;
-}
-
-async function check(page, label) {
-  await page.waitForLoadState("networkidle");
-  await page.waitForTimeout(200);
-  await screenshot(page, `layout-${label}`);
-  const found = await page.evaluate(problems);
-  assert.deepEqual(found, [], `${label}:\n${found.join("\n")}`);
-}
 
 for (const user of ["wangfang", "lili"]) {
   describe(`layout for ${user}`, { timeout: 240_000 }, () => {

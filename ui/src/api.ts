@@ -882,6 +882,10 @@ export class Crm {
   async receivables() {
     return (await this.call<{ customers: Receivable[] }>({ op: "receivables" })).customers;
   }
+  /// A quote, contract or order as an A4 PDF (base64), made on the device.
+  documentPdf(id: string) {
+    return this.call<{ name: string; content_type: string; data: string }>({ op: "document_pdf", id });
+  }
   /// A contract (to sign) made from an accepted quote.
   contractFromQuote(quote: string) {
     return this.call<RecordView>({ op: "contract_from_quote", quote });

@@ -99,6 +99,7 @@ export const VALIDATION_REASONS = [
   "invalid_item_id",
   "quantity_not_positive",
   "discount_above_subtotal",
+  "not_a_sales_document",
 ] as const;
 
 /// Every validation reason in words without its params, for text the core writes itself (the

@@ -2,15 +2,17 @@
 // the core offers this person (submit, approve, send, accept, sign, confirm, ship …) with its
 // reasons in words when it refuses one — each line a quote needs approval for, what no longer
 // holds on an order, a payment plan that does not add up —, a contract made from an accepted
-// quote, a contract's payment plan, and the payments and invoices of a contract or order.
+// quote, a contract's payment plan, the payments and invoices of a contract or order, and the
+// document as a PDF the core makes (offline too).
 
-import { ArrowLeftOutlined, DollarOutlined, EditOutlined, FileDoneOutlined, FileTextOutlined } from "@ant-design/icons";
+import { ArrowLeftOutlined, DollarOutlined, EditOutlined, FileDoneOutlined, FilePdfOutlined, FileTextOutlined } from "@ant-design/icons";
 import { Alert, Button, Card } from "antd";
 import type { ReactNode } from "react";
 import { useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
-import type { Json, RecordView } from "../../api";
+import type { Item, Json, RecordView } from "../../api";
 import { errorText } from "../../errors";
+import { saveBase64 } from "../../files";
 import { formatDate, formatDateTime, localDate } from "../../i18n";
 import { useCrm, useData, useRole, userName } from "../../state";
 import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
@@ -44,6 +46,9 @@ export function DocumentDetail({ kind, id }: { kind: DocKind; id: string }) {
   // A refusal of the last step taken here, kept in view until the next one.
   const [refusal, setRefusal] = useState<unknown>(null);
   const [making, setMaking] = useState(false);
+  const [printing, setPrinting] = useState(false);
+  // The contracts made from a quote (a second one is not offered).
+  const made = useData(() => (kind === "quote" ? crm.list("contract", { filter: { quote: id }, limit: 20 }).then((p) => p.items) : Promise.resolve([])), [kind, id]);
 
   if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
   if (!view.data) return <p className="page muted">{t("common.loading")}</p>;
@@ -54,6 +59,18 @@ export function DocumentDetail({ kind, id }: { kind: DocKind; id: string }) {
   const customerId = String(f.customer ?? "");
   const productName = (pid: string) => String(products?.find((p) => p.id === pid)?.fields.name ?? "");
   const describe = (e: unknown): ReactNode => <Refusal e={e} record={r} productName={productName} />;
+
+  const pdf = async () => {
+    setPrinting(true);
+    try {
+      const file = await crm.documentPdf(id);
+      saveBase64(file.name, file.data, file.content_type);
+    } catch (e) {
+      setRefusal(e);
+    } finally {
+      setPrinting(false);
+    }
+  };
 
   const makeContract = async () => {
     setMaking(true);
@@ -110,11 +127,14 @@ export function DocumentDetail({ kind, id }: { kind: DocKind; id: string }) {
               onDone={() => setRefusal(null)}
             />
           )}
-          {kind === "quote" && status === "accepted" && canWrite && (
+          {kind === "quote" && status === "accepted" && canWrite && made.data?.length === 0 && (
             <Button type="primary" icon={<FileDoneOutlined />} loading={making} onClick={() => void makeContract()} data-testid="make-contract">
               {t("sales.make_contract")}
             </Button>
           )}
+          <Button icon={<FilePdfOutlined />} loading={printing} onClick={() => void pdf()} data-testid="doc-pdf">
+            {t("sales.pdf")}
+          </Button>
           {actions.includes("update") && !r.deleted_at && (
             <Button icon={<EditOutlined />} onClick={() => navigate(`${docPath(kind, id)}/edit`)} data-testid="edit-doc">
               {t("common.edit")}
@@ -174,7 +194,7 @@ export function DocumentDetail({ kind, id }: { kind: DocKind; id: string }) {
           <LinesView record={r} canResolve={actions.includes("resolve_conflict")} products={products} />
         </Card>
         {kind === "contract" && <PlanEditor record={r} editable={(permissions.data?.editable_fields ?? []).includes("plan") && !r.deleted_at} />}
-        {kind === "quote" && <QuoteContracts quote={id} />}
+        {kind === "quote" && <QuoteContracts contracts={made.data ?? []} />}
         {(kind === "contract" || kind === "order") && (
           <DocumentMoney record={r} kind={kind} mayRecord={actions.includes("update") || (permissions.data?.role === "finance" && !r.deleted_at)} />
         )}
@@ -211,14 +231,13 @@ function Refusal({ e, record, productName }: { e: unknown; record: RecordView; p
 }
 
 /// The contracts made from this quote.
-function QuoteContracts({ quote }: { quote: string }) {
-  const { crm, t } = useCrm();
-  const made = useData(() => crm.list("contract", { filter: { quote }, limit: 20 }), [quote]);
-  if (!made.data || made.data.items.length === 0) return null;
+function QuoteContracts({ contracts }: { contracts: Item[] }) {
+  const { t } = useCrm();
+  if (contracts.length === 0) return null;
   return (
     <Card title={t("sales.contracts_made")}>
       <ul className="list">
-        {made.data.items.map((c) => (
+        {contracts.map((c) => (
           <li key={c.id} className="row">
             <Link className="row-main" to={docPath("contract", c.id)} data-testid="quote-contract">
               <strong>{String(c.fields.code ?? "")}</strong>
@@ -258,7 +277,7 @@ function DocumentMoney({ record, kind, mayRecord }: { record: RecordView; kind: 
         {payments.data?.items.length === 0 && <p className="muted">{t("sales.no_payments")}</p>}
         <ul className="list">
           {payments.data?.items.map((p) => (
-            <PaymentRow key={p.id} payment={p} mark={marks.get(p.id)} />
+            <PaymentRow key={p.id} payment={p} showDocument={false} mark={marks.get(p.id)} />
           ))}
         </ul>
       </Card>
@@ -276,7 +295,7 @@ function DocumentMoney({ record, kind, mayRecord }: { record: RecordView; kind: 
         {invoices.data?.items.length === 0 && <p className="muted">{t("sales.no_invoices")}</p>}
         <ul className="list">
           {invoices.data?.items.map((i) => (
-            <InvoiceRow key={i.id} invoice={i} mark={marks.get(i.id)} />
+            <InvoiceRow key={i.id} invoice={i} showDocument={false} mark={marks.get(i.id)} />
           ))}
         </ul>
       </Card>

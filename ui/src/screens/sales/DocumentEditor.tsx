@@ -61,6 +61,8 @@ export function DocumentEditor({ kind, id, customerId }: { kind: DocKind; id?: s
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Whom it is for, said under the title when the customer came with the address.
+  const chosen = useData(() => (customerId && !id ? crm.get(customerId) : Promise.resolve(null)), [customerId, id]);
 
   // The record once: what arrives while the person types does not overwrite the boxes.
   useEffect(() => {
@@ -208,6 +210,7 @@ export function DocumentEditor({ kind, id, customerId }: { kind: DocKind; id?: s
     return <p className="page muted">{formError ?? (permissions.error ? errorText(t, permissions.error) : t("common.loading"))}</p>;
   }
   const status = typeof record?.fields.status === "string" ? record.fields.status : null;
+  const customerName = record?.names[values.customer] ?? chosen.data?.fields.name;
   const customer = values.customer || undefined;
   const readOnlyLines = !!editable && !editable.includes("lines");
 
@@ -245,6 +248,11 @@ export function DocumentEditor({ kind, id, customerId }: { kind: DocKind; id?: s
         </Button>
       </div>
       <h1>{id ? t(`sales.edit.${kind}`, { code: String(record?.fields.code ?? "") }) : t(`sales.new.${kind}`)}</h1>
+      {customerName && (id || customerId) ? (
+        <p className="muted" data-testid="doc-for">
+          {t("visit.for", { customer: String(customerName) })}
+        </p>
+      ) : null}
       {(status === "approved" || status === "sent") && (
         <div data-testid="edit-unapproves">
           <Alert type="warning" showIcon message={t("sales.edit_unapproves")} />

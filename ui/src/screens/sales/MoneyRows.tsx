@@ -21,7 +21,18 @@ import { useRefusableSave } from "../../components/useRefusableSave";
 import { docPath, formatRate, moneyOf, moneyRefusal, parseRate, rateInput } from "./model";
 
 /// One payment: amount, when and how it came, its state, and confirm / reject where offered.
-export function PaymentRow({ payment: p, showCustomer = false, mark }: { payment: Item; showCustomer?: boolean; mark?: RowMark }) {
+export function PaymentRow({
+  payment: p,
+  showCustomer = false,
+  showDocument = true,
+  mark,
+}: {
+  payment: Item;
+  showCustomer?: boolean;
+  /// A link to the contract or order it is for (not on that document's own page).
+  showDocument?: boolean;
+  mark?: RowMark;
+}) {
   const { crm, t, lang, dicts, users } = useCrm();
   const permissions = useData(() => crm.permissions(p.id), [p.id]);
   const f = p.fields;
@@ -45,8 +56,8 @@ export function PaymentRow({ payment: p, showCustomer = false, mark }: { payment
             .filter(Boolean)
             .join(" · ")}
         </span>
-        {of && (
-          <Link className="small" to={of.to}>
+        {of && showDocument && (
+          <Link className="field-link small" to={of.to} data-testid="money-document">
             {of.label}
           </Link>
         )}
@@ -72,7 +83,17 @@ export function PaymentRow({ payment: p, showCustomer = false, mark }: { payment
 
 /// One invoice: number (once issued), type, rate, amount, state; issue (its dialog starting
 /// from the customer's title) and void where offered.
-export function InvoiceRow({ invoice: inv, showCustomer = false, mark }: { invoice: Item; showCustomer?: boolean; mark?: RowMark }) {
+export function InvoiceRow({
+  invoice: inv,
+  showCustomer = false,
+  showDocument = true,
+  mark,
+}: {
+  invoice: Item;
+  showCustomer?: boolean;
+  showDocument?: boolean;
+  mark?: RowMark;
+}) {
   const { crm, t, lang } = useCrm();
   const permissions = useData(() => crm.permissions(inv.id), [inv.id]);
   const f = inv.fields;
@@ -98,8 +119,8 @@ export function InvoiceRow({ invoice: inv, showCustomer = false, mark }: { invoi
         <span className="muted small">
           {[t(`sales.invoice_type.${String(f.type ?? "normal")}`), formatRate(f.tax_rate as number), f.buyer_name ? String(f.buyer_name) : null, customer].filter(Boolean).join(" · ")}
         </span>
-        {of && (
-          <Link className="small" to={of.to}>
+        {of && showDocument && (
+          <Link className="field-link small" to={of.to} data-testid="money-document">
             {of.label}
           </Link>
         )}

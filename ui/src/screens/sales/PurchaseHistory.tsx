@@ -49,7 +49,7 @@ export function BoughtList({ products, onAdd }: { products: Bought[]; onAdd?: (b
             <strong>{b.name}</strong>
             <span className="muted small">
               {[
-                t("sales.bought_quantity", { quantity: b.quantity, unit: b.unit ?? "", times: b.times }),
+                t("sales.bought_quantity", { quantity: [b.quantity, b.unit].filter((x) => x !== null && x !== "").join(" "), times: b.times }),
                 t("sales.last_price", { price: formatMoney(lang, { minor: b.last_unit_price, currency: b.currency }) }),
                 b.last_date ? formatDate(lang, b.last_date) : null,
               ]
