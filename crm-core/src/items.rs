@@ -180,23 +180,48 @@ fn item_id(d: &AutoCommit, obj: &ObjId) -> Option<String> {
     }
 }
 
-/// The items of the list `list` (maps without an id, or parts it cannot read, are skipped).
-pub fn decode(d: &AutoCommit, list: &ObjId, parts: &'static [FieldSpec]) -> Vec<Item> {
+/// One pass over the list: each item's map, its id, its parts' winning values, and the
+/// parts concurrent edits left in conflict. (One range read per item: reading part by part
+/// costs several times as much on a long document.)
+fn scan(d: &AutoCommit, list: &ObjId, parts: &'static [FieldSpec]) -> Vec<(ObjId, Item, Vec<&'static FieldSpec>)> {
     let mut out = Vec::new();
-    for i in 0..d.length(list) {
-        let Ok(Some((Value::Object(ObjType::Map), obj))) = d.get(list, i) else { continue };
-        let Some(id) = item_id(d, &obj) else { continue };
-        let mut item = Item { id, parts: BTreeMap::new() };
-        for part in parts {
-            if let Ok(Some((Value::Scalar(s), _))) = d.get(&obj, part.name) {
-                if let Some(v) = decode_part(part.ty, s.as_ref()) {
-                    item.parts.insert(part.name.to_string(), v);
+    for entry in d.list_range(list, ..) {
+        if !matches!(entry.value, automerge::ValueRef::Object(ObjType::Map)) {
+            continue;
+        }
+        let obj = entry.id();
+        let mut id = None;
+        let mut item = Item::default();
+        let mut conflicted = Vec::new();
+        for kv in d.map_range(&obj, ..) {
+            let (key, conflict) = (kv.key.to_string(), kv.conflict);
+            let value: Value<'static> = kv.value.into();
+            let Value::Scalar(s) = value else { continue };
+            if key == "id" {
+                if let ScalarValue::Str(v) = s.as_ref() {
+                    id = Some(v.to_string());
                 }
+                continue;
+            }
+            let Some(part) = parts.iter().find(|p| p.name == key) else { continue };
+            if let Some(v) = decode_part(part.ty, &s) {
+                item.parts.insert(part.name.to_string(), v);
+            }
+            if conflict {
+                conflicted.push(part);
             }
         }
-        out.push(item);
+        if let Some(id) = id {
+            item.id = id;
+            out.push((obj, item, conflicted));
+        }
     }
     out
+}
+
+/// The items of the list `list` (maps without an id, or parts it cannot read, are skipped).
+pub fn decode(d: &AutoCommit, list: &ObjId, parts: &'static [FieldSpec]) -> Vec<Item> {
+    scan(d, list, parts).into_iter().map(|(_, item, _)| item).collect()
 }
 
 /// Does the list hold only items: maps with a string id and known parts of the right
@@ -245,10 +270,10 @@ pub fn write(d: &mut AutoCommit, list: &ObjId, items: &[Item]) -> Result<()> {
     }
     let mut after: Option<usize> = None;
     for item in items {
-        let obj = match position.get(&item.id) {
+        let (obj, new) = match position.get(&item.id) {
             Some((i, obj)) => {
                 after = Some(*i);
-                obj.clone()
+                (obj.clone(), false)
             }
             None => {
                 let at = after.map_or(0, |i| i + 1);
@@ -261,9 +286,18 @@ pub fn write(d: &mut AutoCommit, list: &ObjId, items: &[Item]) -> Result<()> {
                     }
                 }
                 after = Some(at);
-                obj
+                (obj, true)
             }
         };
+        if new {
+            // Nothing there yet to compare with.
+            for (key, value) in &item.parts {
+                if let Some(v) = scalar(value) {
+                    d.put(&obj, key.as_str(), v)?;
+                }
+            }
+            continue;
+        }
         let existing: Vec<String> = d.keys(&obj).filter(|k| k != "id").collect();
         for key in existing {
             if !item.parts.contains_key(&key) {
@@ -288,10 +322,9 @@ pub fn write(d: &mut AutoCommit, list: &ObjId, items: &[Item]) -> Result<()> {
 /// path `ITEM_ID.PART` and every competing value with the operation that wrote it.
 pub fn conflicts(d: &AutoCommit, list: &ObjId, parts: &'static [FieldSpec]) -> Vec<(String, Vec<(Json, ObjId)>)> {
     let mut out = Vec::new();
-    for i in 0..d.length(list) {
-        let Ok(Some((Value::Object(ObjType::Map), obj))) = d.get(list, i) else { continue };
-        let Some(id) = item_id(d, &obj) else { continue };
-        for part in parts {
+    for (obj, item, conflicted) in scan(d, list, parts) {
+        let id = item.id;
+        for part in conflicted {
             let all = d.get_all(&obj, part.name).unwrap_or_default();
             if all.len() < 2 {
                 continue;
@@ -317,7 +350,8 @@ pub fn conflicts(d: &AutoCommit, list: &ObjId, parts: &'static [FieldSpec]) -> V
 
 /// Whether any item part is in conflict (what a list row's `has_conflicts` shows).
 pub fn has_conflicts(d: &AutoCommit, list: &ObjId, parts: &'static [FieldSpec]) -> bool {
-    !conflicts(d, list, parts).is_empty()
+    scan(d, list, parts).iter().any(|(_, _, conflicted)| !conflicted.is_empty())
+        && !conflicts(d, list, parts).is_empty()
 }
 
 /// Write one part of one item (resolving a conflict on it: `force` writes an equal value too).

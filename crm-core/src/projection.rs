@@ -31,6 +31,18 @@ fn sql_type(ty: FieldType) -> &'static str {
     }
 }
 
+/// The item-list fields of every kind, with the read-model table each one's items go to
+/// (`p_<kind>__<field>`: one row per item, its position, id and parts), for queries over
+/// lines without loading documents (a customer's purchases, reports).
+pub fn item_tables() -> impl Iterator<Item = (Kind, &'static FieldSpec, &'static [FieldSpec], String)> {
+    Kind::ALL.iter().flat_map(|&kind| {
+        kind.spec().fields.iter().filter_map(move |f| match f.ty {
+            FieldType::Items(parts) => Some((kind, f, parts, format!("{}__{}", kind.table(), f.name))),
+            _ => None,
+        })
+    })
+}
+
 /// The DDL of every projection table, index and the search index.
 pub fn ddl() -> String {
     let mut sql = String::new();
@@ -64,6 +76,21 @@ pub fn ddl() -> String {
             sql.push_str(&format!("CREATE INDEX {table}_{} ON {table}({});\n", index.join("_"), index.join(", ")));
         }
     }
+    for (_, _, parts, table) in item_tables() {
+        let mut cols = vec![
+            "record_id TEXT NOT NULL".to_string(),
+            "position INTEGER NOT NULL".into(),
+            "item_id TEXT NOT NULL".into(),
+        ];
+        cols.extend(parts.iter().map(|p| format!("{} {}", p.name, sql_type(p.ty))));
+        sql.push_str(&format!(
+            "CREATE TABLE {table} ({}, PRIMARY KEY (record_id, position)) WITHOUT ROWID;\n",
+            cols.join(", ")
+        ));
+        for part in parts.iter().filter(|p| matches!(p.ty, FieldType::Ref(_))) {
+            sql.push_str(&format!("CREATE INDEX {table}_{0} ON {table}({0});\n", part.name));
+        }
+    }
     sql.push_str(
         "CREATE TABLE record_tags (tag TEXT NOT NULL, record_id TEXT NOT NULL, PRIMARY KEY (tag, record_id)) WITHOUT ROWID;
 CREATE INDEX record_tags_record ON record_tags(record_id);
@@ -82,6 +109,9 @@ pub fn drop_all(conn: &Connection) -> Result<()> {
     let mut sql = String::new();
     for &kind in Kind::ALL {
         sql.push_str(&format!("DROP TABLE IF EXISTS {};\n", kind.table()));
+    }
+    for (_, _, _, table) in item_tables() {
+        sql.push_str(&format!("DROP TABLE IF EXISTS {table};\n"));
     }
     sql.push_str(
         "DROP TABLE IF EXISTS record_tags; DROP TABLE IF EXISTS dup_keys;
@@ -110,6 +140,8 @@ pub struct Prepared {
     dup_keys: Vec<String>,
     search_text: Option<String>,
     deleted: bool,
+    /// Each item-list field's table and its rows.
+    items: Vec<(String, Vec<Vec<Sql>>)>,
 }
 
 /// Read everything the read models need from a document; `None` if its kind is not known.
@@ -151,10 +183,28 @@ pub fn prepare(id: &str, doc: &mut RecordDoc) -> Option<Prepared> {
             (_, v) => row.push(to_sql(v.as_ref())),
         }
     }
+    let mut items = Vec::new();
+    for (i, field) in spec.fields.iter().enumerate() {
+        let FieldType::Items(parts) = field.ty else { continue };
+        let rows: Vec<Vec<Sql>> = match &values[i] {
+            Some(FieldValue::Items(list)) => list
+                .iter()
+                .enumerate()
+                .map(|(position, item)| {
+                    let mut row =
+                        vec![Sql::Text(id.to_string()), Sql::Integer(position as i64), Sql::Text(item.id.clone())];
+                    row.extend(parts.iter().map(|p| to_sql(item.get(p.name))));
+                    row
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        items.push((format!("{}__{}", kind.table(), field.name), rows));
+    }
     let deleted = deleted_at.is_some();
     let dup_keys = if deleted { Vec::new() } else { duplicate::keys(kind, read).into_iter().map(|(k, _)| k).collect() };
     let search_text = search::text(spec, read);
-    Some(Prepared { id: id.to_string(), kind, row, tags, dup_keys, search_text, deleted })
+    Some(Prepared { id: id.to_string(), kind, row, tags, dup_keys, search_text, deleted, items })
 }
 
 /// The `INSERT OR REPLACE` statement of a kind's projection table, built once per kind (it
@@ -183,6 +233,9 @@ fn upsert_sql(kind: Kind) -> &'static str {
 pub fn write(conn: &Connection, p: &Prepared) -> Result<()> {
     conn.prepare_cached("DELETE FROM record_tags WHERE record_id = ?")?.execute([&p.id])?;
     conn.prepare_cached("DELETE FROM dup_keys WHERE record_id = ?")?.execute([&p.id])?;
+    for (table, _) in &p.items {
+        conn.prepare_cached(&format!("DELETE FROM {table} WHERE record_id = ?"))?.execute([&p.id])?;
+    }
     insert_rows(conn, p)?;
     if let Some(text) = &p.search_text {
         search::index(conn, &p.id, p.kind, text, p.deleted)?;
@@ -209,6 +262,14 @@ fn insert_rows(conn: &Connection, p: &Prepared) -> Result<()> {
     let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO dup_keys (kind, key, record_id) VALUES (?, ?, ?)")?;
     for key in &p.dup_keys {
         insert.execute(params![p.kind.as_str(), key, p.id])?;
+    }
+    for (table, rows) in &p.items {
+        let Some(first) = rows.first() else { continue };
+        let sql = format!("INSERT OR REPLACE INTO {table} VALUES ({})", vec!["?"; first.len()].join(", "));
+        let mut insert = conn.prepare_cached(&sql)?;
+        for row in rows {
+            insert.execute(rusqlite::params_from_iter(row))?;
+        }
     }
     Ok(())
 }
@@ -249,6 +310,7 @@ pub fn dump(conn: &Connection) -> Result<String> {
     search::flush(conn)?;
     let mut queries: Vec<String> =
         Kind::ALL.iter().map(|k| format!("SELECT * FROM {} ORDER BY id", k.table())).collect();
+    queries.extend(item_tables().map(|(_, _, _, table)| format!("SELECT * FROM {table} ORDER BY record_id, position")));
     queries.push("SELECT * FROM record_tags ORDER BY record_id, tag".into());
     queries.push("SELECT * FROM dup_keys ORDER BY record_id, kind, key".into());
     queries.push("SELECT record_id, kind, text, deleted FROM search_docs ORDER BY record_id".into());

@@ -824,7 +824,7 @@ impl Store {
     /// Exact code matches come first, then names starting with the query, then the rest.
     pub fn search(&self, query: &str, kinds: &[Kind], limit: usize) -> Result<Vec<SearchHit>> {
         let q = query.trim().to_lowercase();
-        let candidates = search::candidates(&self.conn, &q, 400)?;
+        let candidates = search::candidates(&self.conn, &q, kinds, 400)?;
         let mut hits = Vec::new();
         for (id, kind) in candidates {
             let Some(kind) = Kind::parse(&kind) else {
@@ -849,6 +849,25 @@ impl Store {
                     .query_row([&id], |r| {
                         Ok(SearchHit { id: id.clone(), kind, title: r.get(0)?, subtitle: r.get(2)?, customer_id: r.get(1)? })
                     }),
+                // A product by its name, with its code and specification.
+                Kind::Product => self
+                    .conn
+                    .prepare_cached("SELECT name, code, spec FROM p_product WHERE id = ?")?
+                    .query_row([&id], |r| {
+                        let (code, spec): (Option<String>, Option<String>) = (r.get(1)?, r.get(2)?);
+                        let subtitle = [code, spec].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+                        Ok(SearchHit { id: id.clone(), kind, title: r.get(0)?, subtitle: Some(subtitle), customer_id: None })
+                    }),
+                // A sales document by its code, with its customer's name.
+                Kind::Quote | Kind::Contract | Kind::Order => self
+                    .conn
+                    .prepare_cached(&format!(
+                        "SELECT t.code, t.customer, c.name FROM {} t LEFT JOIN p_customer c ON c.id = t.customer WHERE t.id = ?",
+                        kind.table()
+                    ))?
+                    .query_row([&id], |r| {
+                        Ok(SearchHit { id: id.clone(), kind, title: r.get(0)?, subtitle: r.get(2)?, customer_id: r.get(1)? })
+                    }),
                 _ => continue,
             };
             if let Ok(hit) = hit {
@@ -857,8 +876,14 @@ impl Store {
         }
         let rank = |h: &SearchHit| {
             let title = h.title.to_lowercase();
-            let code_exact =
-                h.kind == Kind::Customer && h.subtitle.as_deref().map(str::to_lowercase).as_deref() == Some(q.as_str());
+            let code_exact = match h.kind {
+                Kind::Customer => h.subtitle.as_deref().map(str::to_lowercase).as_deref() == Some(q.as_str()),
+                Kind::Product => {
+                    h.subtitle.as_deref().and_then(|s| s.split(" · ").next()).map(str::to_lowercase).as_deref()
+                        == Some(q.as_str())
+                }
+                _ => false,
+            };
             let place = if code_exact {
                 0
             } else if title == q {

@@ -93,7 +93,12 @@ pub fn flush(conn: &Connection) -> Result<()> {
 }
 
 /// Ids and kinds of matching records (not deleted), at most `limit`, in index order.
-pub fn candidates(conn: &Connection, query: &str, limit: usize) -> Result<Vec<(String, String)>> {
+pub fn candidates(
+    conn: &Connection,
+    query: &str,
+    kinds: &[crate::kind::Kind],
+    limit: usize,
+) -> Result<Vec<(String, String)>> {
     // Control characters (NUL among them) can be in no indexed text and would end the FTS
     // query string early.
     let q: String = query.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_lowercase();
@@ -102,21 +107,28 @@ pub fn candidates(conn: &Connection, query: &str, limit: usize) -> Result<Vec<(S
     }
     flush(conn)?;
     let limit = limit as i64;
+    // Only the kinds asked for (their names are the code's, never the request's text).
+    let of_kinds = if kinds.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
+        format!(" AND d.kind IN ({})", names.join(", "))
+    };
     let mut rows = Vec::new();
     if q.chars().count() >= 3 {
         let phrase = format!("\"{}\"", q.replace('"', "\"\""));
-        let mut stmt = conn.prepare_cached(
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT d.record_id, d.kind FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid
-             WHERE search_fts MATCH ?1 AND d.deleted = 0 LIMIT ?2",
-        )?;
+             WHERE search_fts MATCH ?1 AND d.deleted = 0{of_kinds} LIMIT ?2"
+        ))?;
         let found = stmt.query_map(params![phrase, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
         for row in found {
             rows.push(row?);
         }
     } else {
-        let mut stmt = conn.prepare_cached(
-            "SELECT record_id, kind FROM search_docs WHERE deleted = 0 AND instr(text, ?1) > 0 LIMIT ?2",
-        )?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT d.record_id, d.kind FROM search_docs d WHERE d.deleted = 0 AND instr(d.text, ?1) > 0{of_kinds} LIMIT ?2"
+        ))?;
         let found = stmt.query_map(params![q, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
         for row in found {
             rows.push(row?);

@@ -620,3 +620,30 @@ fn a_quote_prints_as_a_pdf_with_its_chinese_text() {
     // 2.5 × 1,200.00 + 30 × 10 × 4.00 − 10.00 = 3,000 + 1,200 − 10.
     assert!(text.contains("¥4,190.00"), "the total after the discount:\n{text}");
 }
+
+#[test]
+fn products_and_documents_are_found_by_code_or_name() {
+    let (mut admin, mut ann) = admin_and_seller();
+    for (code, name) in [("P-100", "液压泵"), ("P-101", "齿轮泵"), ("S-10", "密封圈")] {
+        let id = product(&mut admin, code, 1_000);
+        admin.update(&id, json!({"name": name, "spec": "HP-100/25MPa"}));
+    }
+    send(&mut admin, &mut ann);
+    // A customer named like a product does not crowd the products out.
+    ann.create("customer", json!({"name": "液压泵业有限公司"}));
+    let find = |r: &mut Replica, q: &str| -> Vec<String> {
+        let out = r.call(json!({"op": "search", "query": q, "kinds": ["product"], "limit": 10}));
+        out["hits"].as_array().unwrap().iter().map(|h| h["title"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(find(&mut ann, "泵"), ["液压泵", "齿轮泵"]);
+    assert_eq!(find(&mut ann, "p-101"), ["齿轮泵"], "by code");
+    assert_eq!(find(&mut ann, "25mpa").len(), 3, "by specification");
+    let hit = ann.call(json!({"op": "search", "query": "S-10", "kinds": ["product"]}))["hits"][0].clone();
+    assert_eq!(hit["subtitle"], "S-10 · HP-100/25MPa");
+    let customer = ann.create("customer", json!({"name": "常州天宁机电"}));
+    let quote =
+        ann.create("quote", json!({"customer": customer, "lines": [{"name": "x", "quantity": 1, "unit_price": 1}]}));
+    let code = ann.get(&quote)["fields"]["code"].as_str().unwrap().to_string();
+    let hits = ann.call(json!({"op": "search", "query": code, "kinds": ["quote"]}));
+    assert_eq!(hits["hits"][0]["subtitle"], "常州天宁机电", "{hits}");
+}

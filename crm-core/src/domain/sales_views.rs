@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{json, Map as JsonMap, Value as Json};
 
-use super::sales::{self, bills, DocumentMoney, COLLECTED};
+use super::sales::{self, bills, COLLECTED};
 use crate::error::{Error, Result};
 use crate::kind::Kind;
 use crate::query::Item;
@@ -91,6 +91,17 @@ pub struct Receivable {
     pub oldest_due: Option<String>,
 }
 
+/// A line of a document the customer bought with, as the line read models hold it.
+struct LineBought {
+    record: String,
+    product: Option<String>,
+    name: String,
+    unit: Option<String>,
+    quantity: i64,
+    unit_price: i64,
+    currency: String,
+}
+
 /// The date a document counts from: an order's time, a contract's signing (else creation).
 fn document_date(item: &Item) -> String {
     let text = |name: &str| item.fields.get(name).and_then(Json::as_str).map(str::to_string);
@@ -166,43 +177,65 @@ impl Store {
 
         let mut products: BTreeMap<String, ProductBought> = BTreeMap::new();
         let mut balances: BTreeMap<String, Balance> = BTreeMap::new();
-        // Oldest first, so the last document written per product is the latest.
-        for item in documents.iter().rev() {
+        for item in &documents {
             let state = item_text(item, "status").unwrap_or_default();
-            let in_contract = item.fields.contains_key("contract");
             if let Some((total, currency)) = item_money(item, "total") {
-                if bills(item.kind, &state, in_contract) {
-                    let b = balances.entry(currency.clone()).or_default();
-                    b.billed += total;
+                if bills(item.kind, &state, item.fields.contains_key("contract")) {
+                    balances.entry(currency).or_default().billed += total;
                 }
             }
-            if matches!(state.as_str(), "cancelled" | "void") {
-                continue;
+        }
+        // Every line of their orders and contracts that stand, from the line read models,
+        // oldest document first so the last one written per product is the latest.
+        let dates: BTreeMap<&str, String> = documents.iter().map(|d| (d.id.as_str(), document_date(d))).collect();
+        let mut lines: Vec<LineBought> = Vec::new();
+        for (kind, dropped) in [(Kind::Order, "cancelled"), (Kind::Contract, "void")] {
+            let sql = format!(
+                "SELECT l.record_id, l.product, l.name, l.unit, l.quantity, l.unit_price, t.currency
+                 FROM {table}__lines l JOIN {table} t ON t.id = l.record_id
+                 WHERE t.customer = ? AND t.deleted_at IS NULL AND IFNULL(t.status, '') != ?",
+                table = kind.table()
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(rusqlite::params![customer, dropped], |r| {
+                Ok(LineBought {
+                    record: r.get(0)?,
+                    product: r.get(1)?,
+                    name: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    unit: r.get(3)?,
+                    quantity: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
+                    unit_price: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
+                    currency: r.get::<_, Option<String>>(6)?.unwrap_or_else(|| "CNY".into()),
+                })
+            })?;
+            for row in rows {
+                lines.push(row?);
             }
-            let money = self.with_doc(&item.id, |doc| Ok(DocumentMoney::of(item.kind, doc)))?;
-            let date = document_date(item);
-            for line in &money.lines {
-                let name = line.text("name").unwrap_or_default().to_string();
-                let key = line.text("product").map(str::to_string).unwrap_or_else(|| format!("name:{name}"));
-                let entry = products.entry(key).or_insert_with(|| ProductBought {
-                    product: line.text("product").map(str::to_string),
-                    name: name.clone(),
-                    unit: line.text("unit").map(str::to_string),
-                    quantity: json!(0),
-                    times: 0,
-                    last_unit_price: 0,
-                    last_date: String::new(),
-                    currency: money.currency.clone(),
-                });
-                let sum = entry.quantity.as_str().and_then(crate::value::parse_thousandths).unwrap_or(0)
-                    + line.int("quantity");
-                entry.quantity = json!(format_thousandths(sum));
+        }
+        lines.sort_by(|a, b| dates.get(a.record.as_str()).cmp(&dates.get(b.record.as_str())));
+        let mut counted: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+        for LineBought { record, product, name, unit, quantity, unit_price, currency } in lines {
+            let key = product.clone().unwrap_or_else(|| format!("name:{name}"));
+            let entry = products.entry(key.clone()).or_insert_with(|| ProductBought {
+                product: product.clone(),
+                name: name.clone(),
+                unit: unit.clone(),
+                quantity: json!(0),
+                times: 0,
+                last_unit_price: 0,
+                last_date: String::new(),
+                currency: currency.clone(),
+            });
+            let sum = entry.quantity.as_i64().unwrap_or(0) + quantity;
+            entry.quantity = json!(sum);
+            if counted.entry(key).or_default().insert(record.clone()) {
                 entry.times += 1;
-                entry.last_unit_price = line.int("unit_price");
-                entry.last_date = date.clone();
-                entry.currency = money.currency.clone();
-                entry.name = name;
             }
+            entry.last_unit_price = unit_price;
+            entry.last_date = dates.get(record.as_str()).cloned().unwrap_or_default();
+            entry.currency = currency;
+            entry.name = name;
+            entry.unit = unit.or(entry.unit.take());
         }
         for item in &payments {
             if let Some((amount, currency)) = item_money(item, "amount") {
@@ -217,9 +250,8 @@ impl Store {
         let mut products: Vec<ProductBought> = products
             .into_values()
             .map(|mut p| {
-                // Quantities as numbers, exactly as written.
-                let text = p.quantity.as_str().unwrap_or("0").to_string();
-                p.quantity = serde_json::from_str(&text).unwrap_or(Json::Null);
+                // Thousandths summed, given as the number they are.
+                p.quantity = FieldValue::Quantity(p.quantity.as_i64().unwrap_or(0)).to_json();
                 p
             })
             .collect();
@@ -316,25 +348,22 @@ impl Store {
     /// covered by their collected payments (oldest periods are paid first), and the oldest
     /// such due date.
     fn overdue(&mut self, customer: &str, currency: &str, today: &str) -> Result<(i64, Option<String>)> {
-        let contracts = self.items_where(Kind::Contract, "t.customer = ?", &[&customer], "t.created_at", 500)?;
-        let mut due: Vec<(String, i64)> = Vec::new();
-        for c in contracts.iter().filter(|c| bills(Kind::Contract, &item_text(c, "status").unwrap_or_default(), false))
-        {
-            if item_money(c, "total").is_some_and(|(_, cur)| cur != currency) {
-                continue;
-            }
-            let plan = self.with_doc(&c.id, |doc| {
-                Ok(match Kind::Contract.spec().field("plan").and_then(|f| doc.read(f)) {
-                    Some(FieldValue::Items(items)) => items,
-                    _ => Vec::new(),
-                })
-            })?;
-            due.extend(
-                plan.iter()
-                    .filter_map(|p| p.text("due").map(|d| (d.to_string(), p.int("amount"))))
-                    .filter(|(d, _)| d.as_str() < today),
-            );
+        let placeholders = vec!["?"; sales::BILLED_CONTRACT.len()].join(", ");
+        let sql = format!(
+            "SELECT p.due, p.amount FROM p_contract__plan p JOIN p_contract t ON t.id = p.record_id
+             WHERE t.customer = ? AND t.deleted_at IS NULL AND t.currency = ? AND t.status IN ({placeholders})
+             AND p.due < ?"
+        );
+        let mut args: Vec<&dyn rusqlite::ToSql> = vec![&customer, &currency];
+        for state in sales::BILLED_CONTRACT {
+            args.push(state);
         }
+        args.push(&today);
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut due: Vec<(String, i64)> = stmt
+            .query_map(args.as_slice(), |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))))?
+            .collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
         due.sort();
         let collected: i64 = self
             .conn
