@@ -410,6 +410,12 @@ describe("selling: a quote approved, a contract signed and paid, an order taken 
     await eventually(() => line(page, 0).getByTestId("line-unit-price").inputValue(), (v) => v === "35.00", "the seal's price offline");
     assert.equal(await line(page, 0).getByTestId("line-stock").getAttribute("data-stock"), "100");
     await line(page, 0).getByTestId("line-quantity").fill("20");
+    // What is typed survives leaving the page (a draft on the device).
+    await page.reload();
+    await page.getByTestId("draft-restored").waitFor({ timeout: TIMEOUT });
+    assert.equal(await line(page, 0).getByTestId("line-name").locator("input").inputValue(), "密封圈");
+    assert.equal(await line(page, 0).getByTestId("line-quantity").inputValue(), "20");
+    assert.equal(await line(page, 0).getByTestId("line-product").getAttribute("data-product"), products.seal);
     // What she bought before, beside the form: the pump again, at its price for one.
     const history = page.getByTestId("editor-history");
     await history.locator(`[data-testid="bought-row"][data-product="${products.pump}"]`).getByTestId("bought-add").click();

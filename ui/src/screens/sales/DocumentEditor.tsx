@@ -15,6 +15,7 @@ import type { Bought, Fields, Json, RecordView, Totals } from "../../api";
 import { CrmError } from "../../api";
 import { errorText, fieldErrorText } from "../../errors";
 import { currencyDigits, parseMoney } from "../../i18n";
+import { clearDraft, loadDraft, saveDraft } from "../../forms";
 import { useCrm, useData } from "../../state";
 import { FormField } from "../../components/FormField";
 import { ContactSelect, CustomerPicker } from "../../components/RecordPickers";
@@ -64,22 +65,46 @@ export function DocumentEditor({ kind, id, customerId }: { kind: DocKind; id?: s
   // Whom it is for, said under the title when the customer came with the address.
   const chosen = useData(() => (customerId && !id ? crm.get(customerId) : Promise.resolve(null)), [customerId, id]);
 
+  const draftKey = id ? `sales-edit:${id}` : `sales-new:${kind}:${customerId ?? ""}`;
+  const [restored, setRestored] = useState(false);
+  // Start from what was typed and not saved, if anything (kept as the person types, so a
+  // document survives leaving the page, closing the app or a flat battery).
+  const start = (v: Values, saved: LineDraft[]) => {
+    const draft = readDraft(draftKey);
+    if (draft && isDirtyDoc(draft, { values: v, lines: saved })) {
+      setValues(draft.values);
+      setLines(draft.lines.length ? draft.lines : [emptyLine()]);
+      setRestored(true);
+    } else {
+      setValues(v);
+      setLines(saved.length ? saved : [emptyLine()]);
+    }
+  };
   // The record once: what arrives while the person types does not overwrite the boxes.
   useEffect(() => {
-    if (!id) return;
+    if (!id) {
+      start(headerValues(kind, null, customerId), []);
+      return;
+    }
     crm.get(id).then(
       (r) => {
         const v = headerValues(kind, r, undefined);
         const saved = (Array.isArray(r.fields.lines) ? r.fields.lines : []).map((l) => lineFromItem(l as Fields, v.currency));
         setRecord(r);
-        setValues(v);
-        setLines(saved.length ? saved : [emptyLine()]);
+        start(v, saved);
         setInitial({ values: v, lines: saved });
       },
       (e) => setFormError(errorText(t, e)),
     );
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [crm, id]);
+
+  // Every change kept as a draft at once; none once nothing differs from the start.
+  useEffect(() => {
+    if (!initial) return;
+    if (isDirtyDoc({ values, lines }, initial)) saveDraft(draftKey, { doc: JSON.stringify({ values, lines }) });
+    else clearDraft(draftKey);
+  }, [values, lines, initial, draftKey]);
 
   const currency = values.currency || "CNY";
   const digits = currencyDigits(currency);
@@ -193,6 +218,7 @@ export function DocumentEditor({ kind, id, customerId }: { kind: DocKind; id?: s
         if (made.type !== "record") throw new CrmError("validation", "duplicates");
         view = made;
       }
+      clearDraft(draftKey);
       navigate(docPath(kind, view.id), { replace: true });
     } catch (e) {
       const split = splitRefusal(e, "lines", request.index);
@@ -253,6 +279,28 @@ export function DocumentEditor({ kind, id, customerId }: { kind: DocKind; id?: s
           {t("visit.for", { customer: String(customerName) })}
         </p>
       ) : null}
+      {restored && (
+        <div data-testid="draft-restored">
+          <Alert
+            type="info"
+            showIcon
+            message={t("form.draft_restored")}
+            action={
+              <Button
+                type="link"
+                onClick={() => {
+                  clearDraft(draftKey);
+                  setValues(initial.values);
+                  setLines(initial.lines.length ? initial.lines : [emptyLine()]);
+                  setRestored(false);
+                }}
+              >
+                {t("form.discard_draft")}
+              </Button>
+            }
+          />
+        </div>
+      )}
       {(status === "approved" || status === "sent") && (
         <div data-testid="edit-unapproves">
           <Alert type="warning" showIcon message={t("sales.edit_unapproves")} />
@@ -369,4 +417,27 @@ function wordRows(t: ReturnType<typeof useCrm>["t"], rows: Record<number, Record
   return Object.fromEntries(
     Object.entries(rows).map(([row, parts]) => [row, Object.fromEntries(Object.entries(parts).map(([part, x]) => [part, fieldErrorText(t, x.reason, x.params)]))]),
   ) as Record<number, Record<string, string>>;
+}
+
+interface DocDraft {
+  values: Values;
+  lines: LineDraft[];
+}
+
+/// A document typed and not saved (`forms.ts` keeps drafts in `localStorage`).
+function readDraft(key: string): DocDraft | null {
+  const raw = loadDraft(key)?.values.doc;
+  if (typeof raw !== "string") return null;
+  try {
+    const d = JSON.parse(raw) as DocDraft;
+    return d && typeof d.values === "object" && Array.isArray(d.lines) ? d : null;
+  } catch {
+    return null;
+  }
+}
+
+/// Whether what is typed differs from what the form started with (rows left empty aside).
+function isDirtyDoc(now: DocDraft, start: DocDraft): boolean {
+  const keys = new Set([...Object.keys(now.values), ...Object.keys(start.values)]);
+  return [...keys].some((k) => (now.values[k] ?? "").trim() !== (start.values[k] ?? "").trim()) || linesChanged(now.lines, start.lines);
 }
