@@ -252,6 +252,8 @@ pub enum Guard {
     OrderHolds,
     /// An invoice keeps its document's invoiced total within the document's amount.
     WithinInvoiceable,
+    /// A payment is in its document's currency.
+    SameCurrency,
 }
 
 const fn f(name: &'static str, ty: FieldType) -> FieldSpec {

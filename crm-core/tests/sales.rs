@@ -647,3 +647,35 @@ fn products_and_documents_are_found_by_code_or_name() {
     let hits = ann.call(json!({"op": "search", "query": code, "kinds": ["quote"]}));
     assert_eq!(hits["hits"][0]["subtitle"], "常州天宁机电", "{hits}");
 }
+
+#[test]
+fn money_in_another_currency_than_its_document_is_refused() {
+    let mut admin = Replica::new("u-admin", "管理员", "admin");
+    let customer = admin.create("customer", json!({"name": "香港利达贸易", "owner": "u-admin"}));
+    let order = admin.create(
+        "order",
+        json!({"customer": customer, "currency": "CNY", "lines": [{"name": "x", "quantity": 1, "unit_price": 10_000}]}),
+    );
+    let usd = admin.create("payment", json!({"customer": customer, "sales_order": order, "received_on": "2026-11-20", "amount": {"minor": 1_000, "currency": "USD"}}));
+    let refused = take(&mut admin, &usd, "confirm", json!({}));
+    assert_eq!(refused["code"], "currency_mismatch", "{refused}");
+    assert_eq!(refused["params"]["document_currency"], "CNY");
+    let invoice = admin.create(
+        "invoice",
+        json!({"customer": customer, "sales_order": order, "amount": {"minor": 20_000, "currency": "CNY"}}),
+    );
+    let above = take(&mut admin, &invoice, "issue", json!({"number": "No.0001", "buyer_name": "香港利达贸易"}));
+    assert_eq!(above["code"], "invoice_above_amount", "an invoice above the order's total: {above}");
+    admin.update(&invoice, json!({"amount": {"minor": 10_000, "currency": "CNY"}}));
+    assert_eq!(
+        take(&mut admin, &invoice, "issue", json!({"number": "No.0001", "buyer_name": "香港利达贸易"}))["fields"]
+            ["status"],
+        "issued"
+    );
+    let second = admin.create(
+        "invoice",
+        json!({"customer": customer, "sales_order": order, "amount": {"minor": 1, "currency": "CNY"}}),
+    );
+    let refused = take(&mut admin, &second, "issue", json!({"number": "No.0002", "buyer_name": "香港利达贸易"}));
+    assert_eq!(refused["params"]["invoiced"], 10_000, "the first invoice counts: {refused}");
+}

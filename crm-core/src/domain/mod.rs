@@ -40,5 +40,6 @@ pub fn check_guard(guard: Guard, kind: Kind, after: &RecordDoc, facts: &dyn Fact
         Guard::PlanAddsUp => sales::plan_adds_up(kind, after),
         Guard::OrderHolds => sales::order_holds(kind, after, facts),
         Guard::WithinInvoiceable => sales::within_invoiceable(kind, after, facts),
+        Guard::SameCurrency => sales::same_currency(kind, after, facts),
     }
 }

@@ -438,18 +438,7 @@ pub fn within_invoiceable(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Res
     let spec = kind.spec();
     let read = |name: &str| spec.field(name).and_then(|f| doc.read(f));
     let Some(FieldValue::Money(amount)) = read("amount") else { return Ok(()) };
-    let of = ["contract", "sales_order"].into_iter().find_map(|f| read(f).and_then(|v| v.as_str().map(str::to_string)));
-    let Some(of) = of else { return Ok(()) };
-    let Some((total, currency)) = document_total(facts, &of) else { return Ok(()) };
-    if currency != amount.currency {
-        return Err(WorkflowRefusal {
-            refusal: Refusal {
-                code: "currency_mismatch",
-                reason: format!("the invoice is in {} but its document in {currency}", amount.currency),
-            },
-            params: json!({ "currency": amount.currency, "document_currency": currency }),
-        });
-    }
+    let Some((of, total)) = in_documents_currency(kind, doc, facts)? else { return Ok(()) };
     let customer = read("customer").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
     let invoiced = invoiced(facts, &customer, &of);
     if invoiced + amount.minor > total {
@@ -466,6 +455,36 @@ pub fn within_invoiceable(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Res
         });
     }
     Ok(())
+}
+
+/// The contract or order a payment or invoice belongs to, and that document's total, when it
+/// has one; refused with `currency_mismatch` when its amount is in another currency.
+fn in_documents_currency(
+    kind: Kind,
+    doc: &RecordDoc,
+    facts: &dyn Facts,
+) -> Result<Option<(String, i64)>, WorkflowRefusal> {
+    let spec = kind.spec();
+    let read = |name: &str| spec.field(name).and_then(|f| doc.read(f));
+    let Some(FieldValue::Money(amount)) = read("amount") else { return Ok(None) };
+    let of = ["contract", "sales_order"].into_iter().find_map(|f| read(f).and_then(|v| v.as_str().map(str::to_string)));
+    let Some(of) = of else { return Ok(None) };
+    let Some((total, currency)) = document_total(facts, &of) else { return Ok(None) };
+    if currency != amount.currency {
+        return Err(WorkflowRefusal {
+            refusal: Refusal {
+                code: "currency_mismatch",
+                reason: format!("the {kind} is in {} but its document in {currency}", amount.currency),
+            },
+            params: json!({ "currency": amount.currency, "document_currency": currency }),
+        });
+    }
+    Ok(Some((of, total)))
+}
+
+/// Guard of confirming a payment: in its contract's or order's currency.
+pub fn same_currency(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Result<(), WorkflowRefusal> {
+    in_documents_currency(kind, doc, facts).map(|_| ())
 }
 
 /// Guard of confirming an order: its lines still total, none names a discontinued product,

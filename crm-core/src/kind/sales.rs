@@ -350,7 +350,8 @@ pub(super) static PAYMENT_FLOW: Workflow = Workflow {
     pin: None,
     transitions: &[
         t("confirm", &["recorded"], "confirmed", &[By::Role(Finance), By::Role(Admin)])
-            .stamps(&["confirmed_by", "confirmed_at"]),
+            .stamps(&["confirmed_by", "confirmed_at"])
+            .guard(Guard::SameCurrency),
         t("reject", &["recorded"], "rejected", &[By::Role(Finance), By::Role(Admin)]).needs(&["reject_reason"]),
     ],
 };
