@@ -3,8 +3,11 @@
 //! history, product search. Run: `cargo bench -p crm-core --bench sales`.
 //! `CRM_BENCH_CUSTOMERS=n` scales the customers; results go to stdout as a Markdown table.
 
-use std::time::{Duration, Instant};
+mod common;
 
+use std::time::Instant;
+
+use common::{ms, percentile};
 use crm_core::demo::{self, DemoSize, Rng};
 use crm_core::{Kind, Request, Response, Store};
 use serde_json::{json, Map as JsonMap, Value as Json};
@@ -13,16 +16,6 @@ const PRODUCTS: usize = 2_000;
 const ORDERS: usize = 20_000;
 const NAMES: &[&str] =
     &["液压泵", "齿轮泵", "伺服电机", "变频器", "减速机", "电磁阀", "密封圈", "轴承", "联轴器", "滤芯"];
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[i.min(samples.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
 
 fn call(store: &mut Store, request: Json) -> Json {
     let request: Request = serde_json::from_value(request).expect("request");

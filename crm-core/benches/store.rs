@@ -2,28 +2,17 @@
 //! activities, 5,000 opportunities). Run: `cargo bench -p crm-core --bench store`.
 //! `CRM_BENCH_CUSTOMERS=n` scales the data set; results go to stdout as a Markdown table.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::{ms, percentile, us};
 use crm_core::demo::{self, DemoSize, Rng};
 use crm_core::query::ListQuery;
 use crm_core::{Kind, Store};
 use serde_json::json;
 
 const GRADES: [&str; 4] = ["A", "B", "C", "D"];
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[i.min(samples.len() - 1)]
-}
-
-fn us(d: Duration) -> String {
-    format!("{:.1} µs", d.as_secs_f64() * 1e6)
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
 
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
