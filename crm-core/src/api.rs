@@ -283,6 +283,10 @@ pub enum Request {
     DocumentPdf {
         id: String,
     },
+    /// What about a sales document needs approval before it is sent.
+    ApprovalNeeds {
+        id: String,
+    },
     /// Price lists from a spreadsheet (admins).
     LoadPriceLists {
         /// The file's name.
@@ -413,6 +417,9 @@ pub enum Response {
     Totals(crate::domain::sales::Totals),
     PriceListsLoaded(crate::domain::catalogue::LoadReport),
     Pdf(ServerFile),
+    ApprovalNeeds {
+        needs: Vec<crate::domain::sales::ApprovalNeed>,
+    },
     FollowUps {
         items: Vec<FollowUp>,
     },
@@ -679,6 +686,9 @@ impl Store {
                 let items = crate::items::parse("lines", parts, &lines).map_err(|e| Error::Validation(vec![e]))?;
                 let totals = crate::domain::sales::totals(&items, discount).map_err(|e| Error::Validation(vec![e]))?;
                 Response::Totals(totals)
+            }
+            Request::ApprovalNeeds { id } => {
+                Response::ApprovalNeeds { needs: self.approval_needs_of(&record_id(&id)?)? }
             }
             Request::DocumentPdf { id } => {
                 let (name, bytes) = self.document_pdf(&record_id(&id)?)?;

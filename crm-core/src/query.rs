@@ -389,6 +389,18 @@ impl Store {
             }
         }
         mentioned.extend(view.created_by.iter().map(|u| (Kind::User, u.clone())));
+        // What the lines of a document point to (their products).
+        for field in spec.fields {
+            let (FieldType::Items(parts), Some(Json::Array(items))) = (field.ty, view.fields.get(field.name)) else {
+                continue;
+            };
+            for part in parts {
+                let FieldType::Ref(k) = part.ty else { continue };
+                mentioned.extend(
+                    items.iter().filter_map(|i| i.get(part.name).and_then(Json::as_str)).map(|id| (k, id.to_string())),
+                );
+            }
+        }
         for candidates in view.conflicts.values() {
             mentioned.extend(candidates.iter().map(|c| (Kind::User, c.user_id.clone())));
         }

@@ -434,8 +434,8 @@ fn at_order_time_the_customer_history_prices_stock_and_money_are_on_the_device()
     let refused = admin.try_call(json!({"op": "transition", "id": big, "name": "confirm", "fields": {}}));
     let need = &refused["params"]["needs"][0];
     assert_eq!(
-        (need["code"].as_str(), need["detail"]["stock"].as_str()),
-        (Some("stock_short"), Some("9.5")),
+        (need["code"].as_str(), need["detail"]["stock"].as_f64(), need["detail"]["quantity"].as_f64()),
+        (Some("stock_short"), Some(9.5), Some(10.0)),
         "{refused}"
     );
 }
@@ -678,4 +678,31 @@ fn money_in_another_currency_than_its_document_is_refused() {
     );
     let refused = take(&mut admin, &second, "issue", json!({"number": "No.0002", "buyer_name": "香港利达贸易"}));
     assert_eq!(refused["params"]["invoiced"], 10_000, "the first invoice counts: {refused}");
+}
+
+#[test]
+fn a_form_can_ask_whether_a_document_needs_approval_and_what_its_plan_adds_up_to() {
+    let mut sue = Replica::new("u-sue", "李丽", "supervisor");
+    let mut admin = Replica::new("u-admin", "管理员", "admin");
+    let pump = product(&mut admin, "P-800", 100_000);
+    send(&mut admin, &mut sue);
+    let customer = sue.create("customer", json!({"name": "扬州润扬机械"}));
+    let quote =
+        sue.create("quote", json!({"customer": customer, "lines": [quote_line(&pump, json!(1), 90_000, 100_000)]}));
+    let needs = sue.call(json!({"op": "approval_needs", "id": quote}))["needs"].clone();
+    assert_eq!(needs[0]["code"], "price_below_floor", "{needs}");
+    let mut lines = sue.get(&quote)["fields"]["lines"].clone();
+    lines[0]["unit_price"] = json!(100_000);
+    sue.update(&quote, json!({"lines": lines}));
+    assert_eq!(sue.call(json!({"op": "approval_needs", "id": quote}))["needs"], json!([]));
+    // A contract says what its plan adds up to, and its page names the products of its lines.
+    take(&mut sue, &quote, "send", json!({}));
+    take(&mut sue, &quote, "accept", json!({}));
+    let contract = sue.call(json!({"op": "contract_from_quote", "quote": quote}))["id"].as_str().unwrap().to_string();
+    let view = sue.update(
+        &contract,
+        json!({"plan": [{"due": "2026-12-01", "amount": 40_000}, {"due": "2027-01-01", "amount": 50_000}]}),
+    );
+    assert_eq!(view["fields"]["planned"], json!({"minor": 90_000, "currency": "CNY"}));
+    assert_eq!(view["names"][&pump], "液压泵 P-800");
 }

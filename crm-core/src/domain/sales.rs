@@ -178,6 +178,17 @@ pub fn derived(kind: Kind, field: &str, read: &dyn Fn(&str) -> Option<FieldValue
     if !matches!(kind, Kind::Quote | Kind::Contract | Kind::Order) {
         return None;
     }
+    if field == "planned" {
+        let plan = match read("plan") {
+            Some(FieldValue::Items(items)) => items,
+            _ => Vec::new(),
+        };
+        let currency = match read("currency") {
+            Some(FieldValue::Str(c)) => c,
+            _ => "CNY".to_string(),
+        };
+        return Some(FieldValue::Money(Money { minor: plan.iter().map(|p| p.int("amount")).sum(), currency }));
+    }
     let doc = DocumentMoney::read(read);
     let t = doc.totals()?;
     Some(match field {
@@ -508,8 +519,8 @@ pub fn order_holds(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Result<(),
                 needs.push(ApprovalNeed {
                     code: "stock_short",
                     line: None,
-                    detail: json!({ "product": product, "quantity": crate::value::format_thousandths(quantity),
-                                    "stock": crate::value::format_thousandths(held) }),
+                    detail: json!({ "product": product, "quantity": FieldValue::Quantity(quantity).to_json(),
+                                    "stock": FieldValue::Quantity(held).to_json() }),
                 });
             }
         }

@@ -386,6 +386,18 @@ impl Store {
         Ok((overdue, oldest))
     }
 
+    /// What about a quote, contract or order as it stands needs a supervisor's approval
+    /// (empty: it can be sent as it is), by the rule `send` applies.
+    pub fn approval_needs_of(&mut self, id: &str) -> Result<Vec<sales::ApprovalNeed>> {
+        let kind = self.kind_of(id)?;
+        if !matches!(kind, Kind::Quote | Kind::Contract | Kind::Order) {
+            return Err(Error::field("id", "not_a_sales_document"));
+        }
+        let doc = self.with_doc(id, |doc| Ok(doc.fork()))?;
+        let facts = self.local_facts(&self.identity().user_id)?;
+        Ok(sales::approval_needs(kind, &doc, &facts))
+    }
+
     /// A contract made from an accepted quote in one step: its customer, contact, currency,
     /// lines and discount copied, linked to the quote, ready to sign. Returns its id.
     pub fn contract_from_quote(&mut self, quote: &str) -> Result<String> {

@@ -242,6 +242,8 @@ pub(super) static CONTRACT: KindSpec = KindSpec {
         f("end_date", Date).indexed(),
         // The payment plan: periods that add up to the contract's total.
         f("plan", Items(PERIOD)),
+        // What the plan's periods add up to (derived).
+        f("planned", Money).derived(),
         f("status", Enum(CONTRACT_STATES)).required().indexed().or(Default::Str("to_sign")),
         f("signed_date", Date).indexed(),
         f("void_reason", LONG_TEXT),
