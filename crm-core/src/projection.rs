@@ -97,6 +97,7 @@ CREATE INDEX record_tags_record ON record_tags(record_id);
 CREATE TABLE dup_keys (kind TEXT NOT NULL, key TEXT NOT NULL, record_id TEXT NOT NULL, PRIMARY KEY (kind, key, record_id)) WITHOUT ROWID;
 CREATE INDEX dup_keys_record ON dup_keys(record_id);
 CREATE TABLE search_docs (rowid INTEGER PRIMARY KEY, record_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, text TEXT NOT NULL, deleted INTEGER NOT NULL);
+CREATE INDEX search_docs_kind ON search_docs(kind);
 CREATE VIRTUAL TABLE search_fts USING fts5(text, tokenize = 'trigram');
 CREATE TABLE search_pending (rowid INTEGER PRIMARY KEY);
 ",
