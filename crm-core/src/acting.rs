@@ -155,6 +155,24 @@ impl Store {
         Ok((Holder { kind: Some(kind), owner, scope_owner, assignees }, state, deleted))
     }
 
+    /// Refuse an edit of `field` (or a deletion) of a record in one of its workflow's locked
+    /// states, as the server would (`crate::workflow::locked`).
+    pub(crate) fn check_not_locked(&mut self, id: &str, kind: Kind, field: &str) -> Result<()> {
+        let Some(w) = kind.spec().workflow.filter(|w| !w.locked.is_empty()) else { return Ok(()) };
+        let (_, state, _) = self.record_facts(id, kind)?;
+        match state.filter(|s| w.locked.contains(&s.as_str())) {
+            Some(state) => {
+                let refused = workflow::locked(kind, &state, field);
+                Err(Error::Refused {
+                    code: refused.refusal.code,
+                    reason: refused.refusal.reason,
+                    params: refused.params,
+                })
+            }
+            None => Ok(()),
+        }
+    }
+
     /// May the person working here write this record (an edit, a delete, a log entry)? The
     /// server's rule ([`crate::access::Person::check_write`]), refused here with its reason:
     /// a customer someone else owns, one in the pool, or one only read by an assignment.

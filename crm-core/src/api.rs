@@ -784,6 +784,9 @@ impl Store {
         let kind = self.kind_of(id)?;
         self.check_may_edit(id)?;
         let parsed = self.parse_fields(kind, fields, Some(id))?;
+        if let Some((field, _)) = parsed.iter().find(|(f, _)| !crate::workflow::editable_when_locked(kind, f.name)) {
+            self.check_not_locked(id, kind, field.name)?;
+        }
         self.edit(id, |doc| {
             if doc.deleted_at().is_some() {
                 return Err(Error::Deleted(id.to_string()));
@@ -804,6 +807,7 @@ impl Store {
 
     pub fn set_deleted(&mut self, id: &str, deleted: bool) -> Result<bool> {
         self.check_may_edit(id)?;
+        self.check_not_locked(id, self.kind_of(id)?, "deleted_at")?;
         if deleted && self.kind_of(id)? == Kind::DictEntry {
             self.check_dict_entry_unused(id)?;
         }

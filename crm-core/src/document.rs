@@ -111,7 +111,8 @@ impl RecordDoc {
     }
 
     /// Whether the change is part of the document (not waiting for missing dependencies).
-    /// The changes `hash` was made on top of, if this document has it.
+    /// The changes `hash` was made on top of (its actor's previous change among them), if
+    /// this document has it.
     pub fn deps_of(&mut self, hash: &ChangeHash) -> Option<Vec<ChangeHash>> {
         self.doc.get_change_by_hash(hash).map(|c| c.deps().to_vec())
     }
@@ -641,8 +642,15 @@ impl RecordDoc {
                     )?,
                     Some(FieldValue::Steps(steps)) => write_steps(d, &obj, steps)?,
                     None if spec.ty == FieldType::Steps => write_steps(d, &obj, &[])?,
-                    Some(FieldValue::Items(items)) => crate::items::write(d, &obj, items)?,
-                    None if matches!(spec.ty, FieldType::Items(_)) => crate::items::write(d, &obj, &[])?,
+                    Some(FieldValue::Items(items)) => match spec.ty {
+                        FieldType::Items(parts) => crate::items::write(d, &obj, parts, items)?,
+                        _ => {}
+                    },
+                    None => {
+                        if let FieldType::Items(parts) = spec.ty {
+                            crate::items::write(d, &obj, parts, &[])?
+                        }
+                    }
                     _ => sync_map(d, &obj, &BTreeMap::new())?,
                 }
             }

@@ -247,8 +247,10 @@ pub fn is_clean(d: &AutoCommit, list: &ObjId, parts: &'static [FieldSpec]) -> bo
 
 /// Make the list hold `items`: parts that differ are written, items it lacks are inserted
 /// after the item before them, items `items` lacks are deleted. Items are matched by id, so
-/// items another device added or changed meanwhile are left alone.
-pub fn write(d: &mut AutoCommit, list: &ObjId, items: &[Item]) -> Result<()> {
+/// an item another device added that this list has not seen is deleted only once it is
+/// merged here and the list is written without it; parts this version does not know (not in
+/// `parts`) are never touched.
+pub fn write(d: &mut AutoCommit, list: &ObjId, parts: &'static [FieldSpec], items: &[Item]) -> Result<()> {
     let wanted: std::collections::HashSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
     // Items no longer wanted go first, from the end, so indexes stay valid.
     for i in (0..d.length(list)).rev() {
@@ -298,7 +300,7 @@ pub fn write(d: &mut AutoCommit, list: &ObjId, items: &[Item]) -> Result<()> {
             }
             continue;
         }
-        let existing: Vec<String> = d.keys(&obj).filter(|k| k != "id").collect();
+        let existing: Vec<String> = d.keys(&obj).filter(|k| k != "id" && parts.iter().any(|p| p.name == k)).collect();
         for key in existing {
             if !item.parts.contains_key(&key) {
                 d.delete(&obj, key.as_str())?;

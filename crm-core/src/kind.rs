@@ -174,6 +174,10 @@ pub struct Workflow {
     pub transitions: &'static [Transition],
     /// An approval that any later edit undoes (see [`Pin`]).
     pub pin: Option<Pin>,
+    /// States in which the record is settled (a confirmed payment, an issued invoice, a
+    /// signed contract): only transitions and notes change it; any other edit, a deletion
+    /// included, is refused with `locked` (`crate::workflow::locked`).
+    pub locked: &'static [&'static str],
 }
 
 /// A transition that pins the document's heads (an approval): while the record is in one of
@@ -603,6 +607,7 @@ static CHURN_FLOW: Workflow = Workflow {
     initial: &["warning"],
     created_with: &[],
     pin: None,
+    locked: &[],
     transitions: &[
         Transition {
             name: "postpone",
@@ -652,6 +657,7 @@ static CUSTOMER_FLOW: Workflow = Workflow {
     initial: &["owned", "pool"],
     created_with: &["owner"],
     pin: None,
+    locked: &[],
     transitions: &[
         Transition {
             name: "claim",
@@ -699,6 +705,7 @@ static OPPORTUNITY_FLOW: Workflow = Workflow {
     initial: &["unassigned", "developing"],
     created_with: &["owner"],
     pin: None,
+    locked: &[],
     transitions: &[
         Transition {
             name: "assign",
@@ -746,6 +753,7 @@ static SERVICE_FLOW: Workflow = Workflow {
     initial: &["new"],
     created_with: &[],
     pin: None,
+    locked: &[],
     transitions: &[
         Transition {
             name: "assign",

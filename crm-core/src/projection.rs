@@ -150,13 +150,7 @@ pub fn prepare(id: &str, doc: &mut RecordDoc) -> Option<Prepared> {
     let kind = doc.kind()?;
     let spec = kind.spec();
     let (mut values, has_conflicts) = doc.snapshot(kind);
-    crate::domain::derive(kind, &mut values);
-    // A stale approval shows as the state it falls back to (`crate::workflow::state_now`).
-    if let Some(w) = spec.workflow.filter(|w| w.pin.is_some()) {
-        if let Some(i) = spec.fields.iter().position(|f| f.name == w.state_field()) {
-            values[i] = crate::workflow::state_now(kind, doc).map(FieldValue::Str);
-        }
-    }
+    crate::domain::complete(kind, doc, &mut values);
     let read = |f: &FieldSpec| spec.fields.iter().position(|s| s.name == f.name).and_then(|i| values[i].clone());
     let deleted_at = doc.deleted_at();
     let mut row: Vec<Sql> = vec![

@@ -349,12 +349,7 @@ impl Store {
             let mut fields = JsonMap::new();
             let mut conflicts = BTreeMap::new();
             let mut values: Vec<Option<FieldValue>> = spec.fields.iter().map(|f| doc.read(f)).collect();
-            crate::domain::derive(kind, &mut values);
-            if let Some(w) = spec.workflow.filter(|w| w.pin.is_some()) {
-                if let Some(i) = spec.fields.iter().position(|f| f.name == w.state_field()) {
-                    values[i] = crate::workflow::state_now(kind, doc).map(FieldValue::Str);
-                }
-            }
+            crate::domain::complete(kind, doc, &mut values);
             for (field, value) in spec.fields.iter().zip(values) {
                 if let Some(v) = value {
                     fields.insert(field.name.to_string(), v.to_json());

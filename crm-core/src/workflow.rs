@@ -148,6 +148,23 @@ pub fn pin_holds(kind: Kind, doc: &mut RecordDoc) -> bool {
     })
 }
 
+/// What may still change on a record in a locked state: its notes and logs (and what only
+/// transitions write, which they judge).
+pub fn editable_when_locked(kind: Kind, key: &str) -> bool {
+    kind.spec().field(key).is_some_and(|f| matches!(f.ty, FieldType::Notes | FieldType::Log))
+}
+
+/// The refusal of an edit of a settled record.
+pub fn locked(kind: Kind, state: &str, field: &str) -> WorkflowRefusal {
+    WorkflowRefusal {
+        refusal: Refusal {
+            code: "locked",
+            reason: format!("a {kind} that is {state} is settled: {field} no longer changes (take it back first, if its workflow allows)"),
+        },
+        params: serde_json::json!({ "state": state, "field": field }),
+    }
+}
+
 /// Heads as a pin stores them: hex, comma-separated.
 pub fn format_heads(heads: &[ChangeHash]) -> String {
     heads.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",")
@@ -205,6 +222,12 @@ pub fn judge(
     };
     let decided_changed = w.decided.iter().any(|name| before.read(name) != read(j.kind, j.after, name).as_ref());
     if !decided_changed {
+        if let Some(state) = before.state().filter(|s| w.locked.contains(&s.as_str())) {
+            let touched = j.after.keys_changed_since(&before.heads);
+            if let Some(key) = touched.iter().find(|k| !editable_when_locked(j.kind, k)) {
+                return Err(locked(j.kind, &state, key));
+            }
+        }
         return Ok(None);
     }
     // Every field the change altered (only now: this diff is the costly part).

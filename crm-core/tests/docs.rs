@@ -169,6 +169,13 @@ fn protocol_kinds() -> String {
         if let Some(w) = spec.workflow {
             let names: Vec<String> = w.decided.iter().map(|n| format!("`{n}`")).collect();
             about.push_str(&format!(" Decided by the server (only transitions write them): {}.", names.join(", ")));
+            if !w.locked.is_empty() {
+                let states: Vec<String> = w.locked.iter().map(|s| format!("`{s}`")).collect();
+                about.push_str(&format!(
+                    " Settled when {}: only transitions and notes change it (see *Settled records*).",
+                    states.join(", ")
+                ));
+            }
             if let Some(pin) = w.pin {
                 let states: Vec<String> = pin.states.iter().map(|s| format!("`{s}`")).collect();
                 about.push_str(&format!(

@@ -706,3 +706,36 @@ fn a_form_can_ask_whether_a_document_needs_approval_and_what_its_plan_adds_up_to
     assert_eq!(view["fields"]["planned"], json!({"minor": 90_000, "currency": "CNY"}));
     assert_eq!(view["names"][&pump], "液压泵 P-800");
 }
+
+#[test]
+fn settled_records_change_only_by_their_transitions_and_notes() {
+    let mut admin = Replica::new("u-admin", "管理员", "admin");
+    let customer = admin.create("customer", json!({"name": "镇江金山化工", "owner": "u-admin"}));
+    let payment = admin.create(
+        "payment",
+        json!({"customer": customer, "received_on": "2026-11-20", "amount": {"minor": 5_000, "currency": "CNY"}}),
+    );
+    take(&mut admin, &payment, "confirm", json!({}));
+    let raised = admin
+        .try_call(json!({"op": "update", "id": payment, "fields": {"amount": {"minor": 500_000, "currency": "CNY"}}}));
+    assert_eq!(
+        (raised["code"].as_str(), raised["params"]["field"].as_str()),
+        (Some("locked"), Some("amount")),
+        "{raised}"
+    );
+    assert_eq!(admin.try_call(json!({"op": "delete", "id": payment}))["code"], "locked");
+    admin.update(&payment, json!({"notes": "银行回单已存档"}));
+    assert_eq!(admin.get(&payment)["fields"]["amount"]["minor"], 5_000);
+
+    // A sent quote is what the customer has: revised back to draft before it changes again.
+    let quote = admin
+        .create("quote", json!({"customer": customer, "lines": [{"name": "x", "quantity": 1, "unit_price": 100}]}));
+    take(&mut admin, &quote, "send", json!({}));
+    let mut lines = admin.get(&quote)["fields"]["lines"].clone();
+    lines[0]["unit_price"] = json!(1);
+    let out = admin.try_call(json!({"op": "update", "id": quote, "fields": {"lines": lines.clone()}}));
+    assert_eq!(out["code"], "locked", "{out}");
+    take(&mut admin, &quote, "revise", json!({}));
+    admin.update(&quote, json!({"lines": lines}));
+    assert_eq!(admin.get(&quote)["fields"]["total"]["minor"], 1);
+}

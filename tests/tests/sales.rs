@@ -186,6 +186,17 @@ async fn a_quote_is_worked_on_offline_approved_revised_and_an_order_is_rechecked
             (Some(150_000), Some(billed - 150_000))
         );
     }
+    // A confirmed payment is settled: a hand-written client raising it is refused by the server.
+    let token = token_of(&ann);
+    let mut ws = connect(&server, Some(&token)).await.unwrap();
+    hello(&mut ws).await;
+    let raised = ann.forged(&payment, |d| {
+        let amount = d.put_object(automerge::ROOT, "amount", automerge::ObjType::Map).unwrap();
+        d.put(&amount, "minor", 1_500_000_i64).unwrap();
+        d.put(&amount, "currency", "CNY").unwrap();
+    });
+    let refused = push_one(&mut ws, &payment, raised).await;
+    assert_eq!(refused[0].0, "locked", "{refused:?}");
     // Finance edits no customer: refused on the device and by the server.
     let edit = fin.try_call(json!({"op": "update", "id": customer, "fields": {"name": "改名"}}));
     assert_eq!(edit["type"], "error", "{edit}");

@@ -29,6 +29,19 @@ pub fn derive(kind: Kind, values: &mut [Option<crate::value::FieldValue>]) {
     }
 }
 
+/// What reads and read models show of a record beyond its stored values (`values` in the
+/// order of the kind's fields): its derived fields, and for a workflow with a pin, the state
+/// a stale approval falls back to (`crate::workflow::state_now`).
+pub fn complete(kind: Kind, doc: &mut RecordDoc, values: &mut [Option<crate::value::FieldValue>]) {
+    derive(kind, values);
+    let spec = kind.spec();
+    if let Some(w) = spec.workflow.filter(|w| w.pin.is_some()) {
+        if let Some(i) = spec.fields.iter().position(|f| f.name == w.state_field()) {
+            values[i] = crate::workflow::state_now(kind, doc).map(crate::value::FieldValue::Str);
+        }
+    }
+}
+
 /// The area rule a transition's [`Guard`] names, for the record as the transition leaves it.
 pub fn check_guard(guard: Guard, kind: Kind, after: &RecordDoc, facts: &dyn Facts) -> Result<(), WorkflowRefusal> {
     match guard {

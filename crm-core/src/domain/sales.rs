@@ -8,8 +8,9 @@
 //!   whether a document needs a supervisor's approval ([`approval_needs`]).
 //! - **Approval**: an approval pins the document's heads; any later edit makes it stale
 //!   (`crate::kind::Pin`, `crate::workflow`), so the document counts as a draft again.
-//! - **Guards** of the transitions: the approval covers the document sent, the payment plan
-//!   adds up, an invoice stays within its document's amount.
+//! - **Guards** of the transitions: a document sent without approval needs none, the payment
+//!   plan adds up, an order still holds when confirmed, an invoice stays within its
+//!   document's amount, a payment is in its document's currency.
 //!
 //! ## The rounding rule
 //!
@@ -200,7 +201,7 @@ pub fn derived(kind: Kind, field: &str, read: &dyn Fn(&str) -> Option<FieldValue
 }
 
 /// What is wrong with a sales document beyond its fields' own rules: lines that cannot be
-/// totalled, a payment plan that does not add up to the total (once there is a plan).
+/// totalled (a plan that does not add up is refused when the contract is signed).
 /// The server refuses a pushed change that leaves a document with one of these.
 pub fn problems(kind: Kind, doc: &RecordDoc) -> Vec<FieldError> {
     if !matches!(kind, Kind::Quote | Kind::Contract | Kind::Order) {
@@ -526,7 +527,9 @@ pub fn order_holds(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Result<(),
         }
     }
     let customer = kind.spec().field("customer").and_then(|f| doc.read(f)).and_then(|v| v.as_str().map(str::to_string));
-    if let (Some(customer), Some(t)) = (customer, money.totals()) {
+    // An order of a contract bills nothing of its own (`bills`): its contract is counted.
+    let in_contract = text_of(kind, doc, "contract").is_some();
+    if let (Some(customer), Some(t), false) = (customer, money.totals(), in_contract) {
         if let Some((limit, owed)) = credit(facts, &customer, &money.currency) {
             if owed + t.total > limit {
                 needs.push(ApprovalNeed {
@@ -654,8 +657,7 @@ fn document_total(facts: &dyn Facts, id: &str) -> Option<(i64, String)> {
     Some((money.totals()?.total, money.currency))
 }
 
-/// The amount already invoiced (issued invoices) against a contract or order, other than
-/// the invoice `except`.
+/// The amount already invoiced (issued invoices) against a contract or order.
 fn invoiced(facts: &dyn Facts, customer: &str, of: &str) -> i64 {
     facts
         .records(Kind::Invoice, Some(("customer", customer)))

@@ -212,9 +212,13 @@ const LOADED_BY_SUBJECT: &[Kind] = &[Kind::Stock];
 
 /// Whether spreadsheets can create records of `kind`: not accounts (they live on the server),
 /// not kinds with one record per subject (they are made by their genesis) except those a
-/// file loads ([`LOADED_BY_SUBJECT`]).
+/// file loads ([`LOADED_BY_SUBJECT`]), not kinds whose records hold item lists (a row is one
+/// record; a document's lines or a price list's rules are not: price lists have
+/// `load_price_lists`).
 pub fn importable_kind(kind: Kind) -> bool {
-    !matches!(kind, Kind::User | Kind::Team) && (kind.spec().identity.is_empty() || LOADED_BY_SUBJECT.contains(&kind))
+    !matches!(kind, Kind::User | Kind::Team)
+        && (kind.spec().identity.is_empty() || LOADED_BY_SUBJECT.contains(&kind))
+        && !kind.spec().fields.iter().any(|f| matches!(f.ty, crate::kind::FieldType::Items(_)))
 }
 
 /// Every kind [`importable_kind`] allows.

@@ -198,7 +198,9 @@ pub(super) static QUOTE_FLOW: Workflow = Workflow {
     decided: &["status", "submitted_at", "approved_by", "approved_at", "approved_heads", "sent_at", "accepted_at"],
     initial: &["draft"],
     created_with: &[],
-    pin: Some(Pin { field: "approved_heads", states: &["approved", "sent"], falls_to: "draft" }),
+    pin: Some(Pin { field: "approved_heads", states: &["approved"], falls_to: "draft" }),
+    // What the customer was sent stays as sent (`revise` takes it back to draft first).
+    locked: &["sent", "accepted", "expired"],
     transitions: &[
         t("submit", &["draft", "rejected"], "pending", WRITERS).stamps(&["submitted_at"]),
         t("approve", &["pending"], "approved", APPROVERS).stamps(&["approved_by", "approved_at", "approved_heads"]),
@@ -258,6 +260,7 @@ pub(super) static CONTRACT_FLOW: Workflow = Workflow {
     initial: &["to_sign"],
     created_with: &[],
     pin: None,
+    locked: &["signed", "executing", "completed", "void"],
     transitions: &[
         t("sign", &["to_sign"], "signed", WRITERS).needs(&["signed_date"]).guard(Guard::PlanAddsUp),
         t("execute", &["signed"], "executing", WRITERS).guard(Guard::PlanAddsUp),
@@ -307,6 +310,7 @@ pub(super) static ORDER_FLOW: Workflow = Workflow {
     initial: &["submitted"],
     created_with: &[],
     pin: None,
+    locked: &["confirmed", "shipped", "completed", "cancelled"],
     transitions: &[
         t("confirm", &["submitted"], "confirmed", APPROVERS)
             .stamps(&["confirmed_by", "confirmed_at"])
@@ -350,6 +354,7 @@ pub(super) static PAYMENT_FLOW: Workflow = Workflow {
     initial: &["recorded"],
     created_with: &[],
     pin: None,
+    locked: &["confirmed", "rejected"],
     transitions: &[
         t("confirm", &["recorded"], "confirmed", &[By::Role(Finance), By::Role(Admin)])
             .stamps(&["confirmed_by", "confirmed_at"])
@@ -398,6 +403,7 @@ pub(super) static INVOICE_FLOW: Workflow = Workflow {
     initial: &["requested"],
     created_with: &[],
     pin: None,
+    locked: &["issued", "void"],
     transitions: &[
         Transition {
             name: "issue",
