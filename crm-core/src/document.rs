@@ -642,10 +642,11 @@ impl RecordDoc {
                     )?,
                     Some(FieldValue::Steps(steps)) => write_steps(d, &obj, steps)?,
                     None if spec.ty == FieldType::Steps => write_steps(d, &obj, &[])?,
-                    Some(FieldValue::Items(items)) => match spec.ty {
-                        FieldType::Items(parts) => crate::items::write(d, &obj, parts, items)?,
-                        _ => {}
-                    },
+                    Some(FieldValue::Items(items)) => {
+                        if let FieldType::Items(parts) = spec.ty {
+                            crate::items::write(d, &obj, parts, items)?
+                        }
+                    }
                     None => {
                         if let FieldType::Items(parts) = spec.ty {
                             crate::items::write(d, &obj, parts, &[])?
