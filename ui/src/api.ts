@@ -419,6 +419,16 @@ export interface Need {
   detail?: Record<string, Json> | null;
 }
 
+/// What `load_price_lists` did: the lists made and replaced (by name), the rules loaded, and the
+/// rows left out (by line, with each field's reason).
+export interface PriceListsLoaded {
+  type: "price_lists_loaded";
+  created: string[];
+  updated: string[];
+  rules: number;
+  rejected: { line: number; errors: ImportFieldError[] }[];
+}
+
 /// What the person working here may do with one record (`permissions` op).
 export interface Permissions {
   type: "permissions";
@@ -860,6 +870,14 @@ export class Crm {
   }
   async search(query: string, limit = 20, kinds?: string[]) {
     return (await this.call<{ hits: SearchHit[] }>({ op: "search", query, limit, ...(kinds ? { kinds } : {}) })).hits;
+  }
+  /// What a quote would need approval for if it were sent as it stands (empty: nothing).
+  async approvalNeeds(id: string) {
+    return (await this.call<{ needs: Need[] }>({ op: "approval_needs", id })).needs;
+  }
+  /// Price lists from a spreadsheet (admins): lists made, lists replaced, rules, rows left out.
+  loadPriceLists(name: string, data: string) {
+    return this.call<PriceListsLoaded>({ op: "load_price_lists", name, data });
   }
   /// A document's figures before it is saved, by the same rule the core uses for saved ones.
   totals(lines: SalesLine[], discount: number) {

@@ -28,7 +28,7 @@ import {
   splitRefusal,
 } from "../src/screens/sales/model";
 import type { LineDraft } from "../src/screens/sales/model";
-import { matchesProduct } from "../src/screens/sales/useProducts";
+import { matchesProduct, productChoice } from "../src/screens/sales/useProducts";
 import { buyerOf } from "../src/screens/sales/MoneyRows";
 
 const tr = (lang: Lang) => (key: string, params?: Record<string, unknown>) => translate(lang, key, params as never);
@@ -221,5 +221,16 @@ describe("sales words", () => {
     expect(app).toContain(`const DOC_KINDS = ${JSON.stringify(DOC_KINDS).replace(/,/g, ", ")};`);
     const { FINANCE_SECTIONS } = await import("../src/screens/sales/Finance");
     expect(app).toContain(`const FINANCE_SECTIONS = ${JSON.stringify(FINANCE_SECTIONS).replace(/,/g, ", ")};`);
+  });
+});
+
+describe("a product search hit as a line's choice", () => {
+  test("the code from the subtitle, the name from the title, the specification beside", () => {
+    const hit = { id: "p1", kind: "product", title: "液压泵", subtitle: "P-100 · 100L/min", customer_id: null };
+    expect(productChoice(hit)).toEqual({ id: "p1", code: "P-100", name: "液压泵", label: "液压泵 · 100L/min" });
+  });
+  test("without a specification, or without a subtitle at all", () => {
+    expect(productChoice({ id: "p2", kind: "product", title: "密封圈", subtitle: "P-200", customer_id: null })).toEqual({ id: "p2", code: "P-200", name: "密封圈", label: "密封圈" });
+    expect(productChoice({ id: "p3", kind: "product", title: "垫片", subtitle: null, customer_id: null }).code).toBe("垫片");
   });
 });

@@ -15,6 +15,7 @@ export function Suggest({
   labels = {},
   testId = id,
   className,
+  matched = false,
 }: {
   id: string;
   value: string;
@@ -28,11 +29,13 @@ export function Suggest({
   labels?: Record<string, string>;
   testId?: string;
   className?: string;
+  /// The choices are already those matching what was typed (found by the core): shown as given.
+  matched?: boolean;
 }) {
   const typed = value.trim().toLowerCase();
   const label = (c: string) => (labels[c] ? `${c} · ${labels[c]}` : c);
   // At most 50 at a time: a browser knows some 400 time zones.
-  const shown = (typed === "" ? choices : choices.filter((c) => label(c).toLowerCase().includes(typed))).slice(0, 50);
+  const shown = (typed === "" || matched ? choices : choices.filter((c) => label(c).toLowerCase().includes(typed))).slice(0, 50);
   return (
     <AutoComplete
       id={id}

@@ -10,7 +10,7 @@ import { Alert, Button, Card } from "antd";
 import type { ReactNode } from "react";
 import { useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
-import type { Item, Json, RecordView } from "../../api";
+import type { Item, Json, Need, RecordView } from "../../api";
 import { errorText } from "../../errors";
 import { saveBase64 } from "../../files";
 import { formatDate, formatDateTime, localDate } from "../../i18n";
@@ -48,6 +48,8 @@ export function DocumentDetail({ kind, id }: { kind: DocKind; id: string }) {
   const [making, setMaking] = useState(false);
   const [printing, setPrinting] = useState(false);
   // The contracts made from a quote (a second one is not offered).
+  // What a draft quote would need approval for if sent as it stands, asked again as records change.
+  const needs = useData(() => (kind === "quote" ? crm.approvalNeeds(id) : Promise.resolve([])), [kind, id]);
   const made = useData(() => (kind === "quote" ? crm.list("contract", { filter: { quote: id }, limit: 20 }).then((p) => p.items) : Promise.resolve([])), [kind, id]);
 
   if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
@@ -101,7 +103,7 @@ export function DocumentDetail({ kind, id }: { kind: DocKind; id: string }) {
   };
 
   return (
-    <div className="page detail" data-testid="doc-detail" data-kind={kind}>
+    <div className="page detail" data-testid="doc-detail" data-kind={kind} data-approval-needs={needs.data ? needs.data.length : ""}>
       <div className="page-head">
         <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
           {t("common.back")}
@@ -148,6 +150,11 @@ export function DocumentDetail({ kind, id }: { kind: DocKind; id: string }) {
       {refusal !== null && (
         <div data-testid="doc-refusal">
           <Alert type="error" showIcon closable onClose={() => setRefusal(null)} message={describe(refusal)} />
+        </div>
+      )}
+      {kind === "quote" && status === "draft" && !r.deleted_at && needs.data && needs.data.length > 0 && (
+        <div data-testid="approval-needs">
+          <Alert type="warning" showIcon message={<NeedsList needs={needs.data} record={r} productName={productName} />} />
         </div>
       )}
       {kind === "quote" && status === "draft" && f.approved_by && (
@@ -226,6 +233,28 @@ function Refusal({ e, record, productName }: { e: unknown; record: RecordView; p
         ))}
       </ul>
       {approval && <span className="muted small">{t("sales.submit_hint")}</span>}
+    </div>
+  );
+}
+
+/// Before anything is pressed: "needs approval" and why, in the words a refusal of `send` uses.
+function NeedsList({ needs, record, productName }: { needs: Need[]; record: RecordView; productName: (id: string) => string }) {
+  const { t, lang } = useCrm();
+  const f = record.fields;
+  const lines = (Array.isArray(f.lines) ? f.lines : []) as { id?: string; name?: Json; product?: Json }[];
+  const words = needsWords(t, lang, needs, lines, currencyOf(f), productName);
+  return (
+    <div>
+      <strong>{t("sales.needs_approval")}</strong>
+      <ul className="needs-list">
+        {words.map((w, i) => (
+          <li key={i} data-testid="approval-need" data-code={w.code}>
+            {w.line && <strong>{w.line}: </strong>}
+            {w.text}
+          </li>
+        ))}
+      </ul>
+      <span className="muted small">{t("sales.submit_hint")}</span>
     </div>
   );
 }

@@ -1,5 +1,5 @@
-// A document's lines as boxes, for quick entry on a tablet: a product found by code, name or
-// specification as its name is typed (or any text, for a line without a product), its price
+// A document's lines as boxes, for quick entry on a tablet: a product found by the core's
+// `search` (code, name or specification) as its name is typed (or any text, for a line without a product), its price
 // and tax rate filled from the core's `price` for this customer and quantity, the stock at once,
 // the list price beside the unit price with how far below it that is; each line's amount as
 // the core's `totals` gives it. A part two people changed at once is marked on its line, to
@@ -10,15 +10,20 @@ import { Button, Input, Tag } from "antd";
 import { useEffect, useRef, useState } from "react";
 import type { ReactNode } from "react";
 import type { ConflictValue, Item, Json, PriceQuote, RecordView } from "../../api";
+import type { productChoice } from "./useProducts";
 import { formatMoney, parseMoney, currencyDigits } from "../../i18n";
 import { useCrm } from "../../state";
 import { ConflictBadge } from "../../components/ConflictBadge";
 import { Suggest } from "../../components/Suggest";
 import { amountInput, conflictsOfLine, discountPercent, emptyLine, partText, rateInput } from "./model";
 import type { LineDraft } from "./model";
-import { productWords } from "./useProducts";
+import { productChoice as choiceOf } from "./useProducts";
 
 type SetLines = (change: (old: LineDraft[]) => LineDraft[]) => void;
+type Choice = ReturnType<typeof productChoice>;
+
+/// At most this many products offered as a line's name is typed.
+const HITS = 20;
 
 /// Every line's boxes, an "add line" button, and the prices asked of the core as products,
 /// quantities, the customer or the currency change.
@@ -76,9 +81,9 @@ export function LineEditor({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [lines, customer, currency]);
 
-  const pick = (d: LineDraft, product: Item) => {
+  const pick = (d: LineDraft, product: Choice) => {
     const quantity = d.quantity.trim() || "1";
-    const chosen: LineDraft = { ...d, product: product.id, code: String(product.fields.code ?? ""), name: String(product.fields.name ?? ""), quantity, priced: false, fill: true };
+    const chosen: LineDraft = { ...d, product: product.id, code: product.code, name: product.name, quantity, priced: false, fill: true };
     setLines((old) => old.map((l) => (l.key === d.key ? chosen : l)));
     focusRow.current = { key: d.key, box: "quantity" };
   };
@@ -183,15 +188,30 @@ function LineRow({
   productName: (id: string) => string;
   onResolve?: (item: string, part: string, value: Json) => void;
   set: (change: Partial<LineDraft>) => void;
-  pick: (p: Item) => void;
+  pick: (p: Choice) => void;
   remove: () => void;
 }) {
-  const { t, lang } = useCrm();
+  const { crm, t, lang } = useCrm();
+  // The products the core finds for what was typed (the latest answer wins).
+  const [hits, setHits] = useState<Choice[]>([]);
+  const searched = useRef("");
+  const find = (typed: string) => {
+    const q = typed.trim();
+    searched.current = q;
+    if (q === "") {
+      setHits([]);
+      return;
+    }
+    crm.search(q, HITS, ["product"]).then(
+      (found) => searched.current === q && setHits(found.filter((h) => h.kind === "product").map(choiceOf)),
+      () => searched.current === q && setHits([]),
+    );
+  };
   const digits = currencyDigits(currency);
   const money = (minor: number | null | undefined) => (typeof minor === "number" ? formatMoney(lang, { minor, currency }) : "");
   const percent = discountPercent(parseMoney(d.list_price, digits), parseMoney(d.unit_price, digits));
-  const codes = products ? products.map((p) => String(p.fields.code ?? "")) : [];
-  const labels = Object.fromEntries((products ?? []).map((p) => [String(p.fields.code ?? ""), productWords(p).split(" · ").slice(1).join(" · ")]));
+  const codes = hits.map((h) => h.code);
+  const labels = Object.fromEntries(hits.map((h) => [h.code, h.label]));
   const code = d.code || quote?.code || (d.product ? String(products?.find((p) => p.id === d.product)?.fields.code ?? "") : "");
   const box = (part: keyof LineDraft & string, label: string, className: string, input: ReactNode) => (
     <div className={`line-box ${className}`} data-box-of={part}>
@@ -288,9 +308,13 @@ function LineRow({
             labels={labels}
             placeholder={t("sales.line_name_hint")}
             error={errors.name}
-            onChange={(v) => set({ name: v ?? "" })}
+            matched
+            onChange={(v) => {
+              set({ name: v ?? "" });
+              find(v ?? "");
+            }}
             onSelect={(c) => {
-              const p = products?.find((x) => x.fields.code === c);
+              const p = hits.find((h) => h.code === c);
               if (p) pick(p);
             }}
             testId="line-name"

@@ -27,6 +27,8 @@ export function PlanEditor({ record, editable }: { record: RecordView; editable:
   const [other, setOther] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const total = minorOf(record.fields.total);
+  // What the saved plan adds up to, as the core derives it (`planned`).
+  const planned = minorOf(record.fields.planned);
   const plan = (Array.isArray(record.fields.plan) ? record.fields.plan : []) as Fields[];
 
   // What others saved shows while nobody here is editing.
@@ -72,6 +74,11 @@ export function PlanEditor({ record, editable }: { record: RecordView; editable:
         )
       }
     >
+      {total !== null && (
+        <p className="small" data-testid="plan-planned" data-minor={planned ?? ""} data-total={total}>
+          {t("sales.plan_planned", { planned: formatMoney(lang, { minor: planned ?? 0, currency }), total: formatMoney(lang, { minor: total, currency }) })}
+        </p>
+      )}
       {total !== null && <p className="muted small">{t("sales.plan_hint", { total: formatMoney(lang, { minor: total, currency }) })}</p>}
       {!editing && plan.length === 0 && <p className="muted">{t("sales.plan_none")}</p>}
       {!editing && plan.length > 0 && (

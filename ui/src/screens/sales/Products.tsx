@@ -8,6 +8,7 @@ import { useMemo, useState } from "react";
 import type { Item } from "../../api";
 import { dictLabel, formatMoney } from "../../i18n";
 import { useCrm, useData, useRole } from "../../state";
+import { PriceLists } from "./PriceLists";
 import { ProductDialog } from "./ProductDialog";
 import { formatRate, moneyOf } from "./model";
 import { matchesProduct, useProducts } from "./useProducts";
@@ -96,6 +97,7 @@ export function Products() {
           </Button>
         )}
       </div>
+      {admin && <PriceLists />}
       {editing && <ProductDialog product={editing === "new" ? null : editing} onClose={() => setEditing(null)} />}
     </div>
   );

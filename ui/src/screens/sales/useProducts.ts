@@ -1,8 +1,8 @@
-// The product catalogue as this device holds it, read again as records change. The core's
-// `search` finds customers and contacts only, so a product is found by code, name or
-// specification among these (`matchesProduct`).
+// The product catalogue as this device holds it, read again as records change (the catalogue
+// screen filters it with `matchesProduct`); a document's line finds its product through the
+// core's `search` instead (`productChoice` reads a hit).
 
-import type { Item } from "../../api";
+import type { Item, SearchHit } from "../../api";
 import { useCrm, useData } from "../../state";
 
 /// At most this many products are read (pages of 500).
@@ -29,7 +29,10 @@ export function matchesProduct(p: Item, typed: string): boolean {
   return [p.fields.code, p.fields.name, p.fields.spec].some((v) => typeof v === "string" && v.toLowerCase().includes(q));
 }
 
-/// A product in a few words: "P-100 · 液压泵 · 100L".
-export function productWords(p: Item): string {
-  return [p.fields.code, p.fields.name, p.fields.spec].filter((v) => typeof v === "string" && v !== "").join(" · ");
+/// A product `search` hit as a line's choice: its code (the subtitle's first part, "code · spec"),
+/// its name (the title) and the words shown beside the code.
+export function productChoice(hit: SearchHit): { id: string; code: string; name: string; label: string } {
+  const parts = (hit.subtitle ?? "").split(" · ").filter((x) => x !== "");
+  const code = parts[0] ?? hit.title;
+  return { id: hit.id, code, name: hit.title, label: [hit.title, ...parts.slice(1)].join(" · ") };
 }
