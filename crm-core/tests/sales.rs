@@ -619,6 +619,16 @@ fn a_quote_prints_as_a_pdf_with_its_chinese_text() {
     assert!(compact.contains("1/2") && compact.contains("2/2"), "31 lines take two pages:\n{text}");
     // 2.5 × 1,200.00 + 30 × 10 × 4.00 − 10.00 = 3,000 + 1,200 − 10.
     assert!(text.contains("¥4,190.00"), "the total after the discount:\n{text}");
+    assert!(text.contains("草稿 DRAFT"), "a draft says so:\n{text}");
+    // Sent (without the discount, which would need approval), it prints as the offer it is.
+    ann.update(&quote, json!({"discount": 0}));
+    assert_eq!(take(&mut ann, &quote, "send", json!({}))["fields"]["status"], "sent");
+    let out = ann.call(json!({"op": "document_pdf", "id": quote}));
+    let bytes = base64::engine::general_purpose::STANDARD.decode(out["data"].as_str().unwrap()).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    let text = std::process::Command::new("pdftotext").args([path.to_str().unwrap(), "-"]).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("常熟市鑫源纺织有限公司") && !text.contains("DRAFT"), "{text}");
 }
 
 #[test]

@@ -125,14 +125,19 @@ impl Store {
             _ => facts.push(("下单时间 Ordered", text("ordered_at").chars().take(10).collect())),
         }
         facts.push(("日期 Date", crate::settings::today(&self.conn)?.format("%Y-%m-%d").to_string()));
-        let bytes = render(kind, &company, &text("title"), &facts, &money, &totals)?;
+        // A quote nobody may send yet (a draft, or waiting for or refused approval) says so,
+        // so an unapproved price does not reach a customer on paper as if it were offered.
+        let draft = kind == Kind::Quote && ["draft", "pending", "rejected"].contains(&text("status").as_str());
+        let bytes = render(kind, draft, &company, &text("title"), &facts, &money, &totals)?;
         let file = if code.is_empty() { format!("{kind}.pdf") } else { format!("{code}.pdf") };
         Ok((file, bytes))
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn render(
     kind: Kind,
+    draft: bool,
     company: &str,
     title: &str,
     facts: &[(&str, String)],
@@ -155,6 +160,9 @@ fn render(
         pen.text(LEFT, y, 16.0, if company.is_empty() { "Field CRM" } else { company });
         y += 26.0;
         pen.text(LEFT, y, 20.0, heading(kind));
+        if draft {
+            pen.text(LEFT + width(heading(kind), 20.0) + 12.0, y, 14.0, "（草稿 DRAFT，未经审批）");
+        }
         if !title.is_empty() {
             pen.right(RIGHT, y, 11.0, title);
         }
