@@ -138,8 +138,10 @@ impl Store {
         let today = crate::settings::today(&self.conn)?.format("%Y-%m-%d").to_string();
         let applicable =
             sales::applicable_price(&found, &sales::price_lists(&facts), &buyer, quantity.max(1), &today, &currency);
+        // The product's document, loaded once for the fields below.
+        let doc = crate::store::load_doc(&self.conn, product)?;
         let read = |name: &str| -> Option<FieldValue> {
-            let doc = crate::store::load_doc(&self.conn, product).ok().flatten()?;
+            let doc = doc.as_ref()?;
             Kind::Product.spec().field(name).and_then(|f| doc.read(f))
         };
         let text = |name: &str| read(name).and_then(|v| v.as_str().map(str::to_string));
