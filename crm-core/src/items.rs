@@ -352,8 +352,8 @@ pub fn conflicts(d: &AutoCommit, list: &ObjId, parts: &'static [FieldSpec]) -> V
 
 /// Whether any item part is in conflict (what a list row's `has_conflicts` shows).
 pub fn has_conflicts(d: &AutoCommit, list: &ObjId, parts: &'static [FieldSpec]) -> bool {
-    scan(d, list, parts).iter().any(|(_, _, conflicted)| !conflicted.is_empty())
-        && !conflicts(d, list, parts).is_empty()
+    // One pass; only parts the pass flags are looked up again.
+    !conflicts(d, list, parts).is_empty()
 }
 
 /// Write one part of one item (resolving a conflict on it: `force` writes an equal value too).

@@ -374,8 +374,7 @@ pub fn approval_needs(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Vec<App
         return vec![ApprovalNeed { code: "lines_invalid", line: None, detail: serde_json::Value::Null }];
     };
     let threshold = setting_or_default(facts, APPROVAL_DISCOUNT).clamp(0, 10_000);
-    let spec = kind.spec();
-    let customer = spec.field("customer").and_then(|f| doc.read(f)).and_then(|v| v.as_str().map(str::to_string));
+    let customer = text_of(kind, doc, "customer");
     let buyer = customer.as_deref().map(|c| buyer(facts, c)).unwrap_or_default();
     let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let lists = price_lists(facts);
@@ -526,7 +525,7 @@ pub fn order_holds(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Result<(),
             }
         }
     }
-    let customer = kind.spec().field("customer").and_then(|f| doc.read(f)).and_then(|v| v.as_str().map(str::to_string));
+    let customer = text_of(kind, doc, "customer");
     // An order of a contract bills nothing of its own (`bills`): its contract is counted.
     let in_contract = text_of(kind, doc, "contract").is_some();
     if let (Some(customer), Some(t), false) = (customer, money.totals(), in_contract) {
