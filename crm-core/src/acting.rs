@@ -426,19 +426,24 @@ impl Store {
 
     /// An `update` that names decided fields: the plain fields are written as an edit, the
     /// decided ones as the one transition from the record's state that writes them.
-    pub(crate) fn update_with_transition(&mut self, id: &str, fields: &JsonMap<String, Json>) -> Result<bool> {
+    pub(crate) fn update_with_transition(
+        &mut self,
+        id: &str,
+        fields: &JsonMap<String, Json>,
+        base: Option<&str>,
+    ) -> Result<bool> {
         let kind = self.kind_of(id)?;
-        let Some(w) = kind.spec().workflow else { return self.update_plain(id, fields) };
+        let Some(w) = kind.spec().workflow else { return self.update_plain_since(id, fields, base) };
         let (decided, plain): (JsonMap<String, Json>, JsonMap<String, Json>) =
             fields.clone().into_iter().partition(|(n, _)| w.decided.contains(&n.as_str()));
         if decided.is_empty() {
-            return self.update_plain(id, fields);
+            return self.update_plain_since(id, fields, base);
         }
         // Nothing decided actually changes: a plain update (forms send what they show).
         let mut doc = self.with_doc(id, |doc| Ok(doc.fork()))?;
         let parsed = self.parse_fields(kind, &decided, Some(id))?;
         if parsed.iter().all(|(f, v)| doc.read(f).as_ref() == v.as_ref()) {
-            return self.update_plain(id, &plain);
+            return self.update_plain_since(id, &plain, base);
         }
         let state_field = w.state_field();
         let target = decided.get(state_field).and_then(Json::as_str);
@@ -468,7 +473,7 @@ impl Store {
                 Ok(()) => {
                     let rest: JsonMap<String, Json> =
                         plain.into_iter().filter(|(n, _)| !t.fields.contains(&n.as_str())).collect();
-                    self.update_plain(id, &rest)?;
+                    self.update_plain_since(id, &rest, base)?;
                     return Ok(true);
                 }
                 Err(e) => {

@@ -178,10 +178,13 @@ pub enum Request {
     BulkCreate {
         records: Vec<NewRecord>,
     },
-    /// Change only the given fields; `null` clears a field.
+    /// Change only the given fields; `null` clears a field. With `base` (the `version` the
+    /// writer read), the change from that version is written: what others changed since stays.
     Update {
         id: String,
         fields: JsonMap<String, Json>,
+        #[serde(default)]
+        base: Option<String>,
     },
     Delete {
         id: String,
@@ -569,9 +572,9 @@ impl Store {
                     records.into_iter().map(|r| Ok((kind(&r.kind)?, r.fields))).collect::<Result<Vec<_>>>()?;
                 Response::Created { ids: self.bulk_create(records)? }
             }
-            Request::Update { id, fields } => {
+            Request::Update { id, fields, base } => {
                 let id = record_id(&id)?;
-                self.update(&id, &fields)?;
+                self.update_with_transition(&id, &fields, base.as_deref())?;
                 Response::Record(self.get(&id)?)
             }
             Request::Delete { id } => {
@@ -773,11 +776,22 @@ impl Store {
     /// Write only the given fields of a record. Fields the server decides (a workflow's state,
     /// an assignee, a customer's owner) are written as the transition that moves them.
     pub fn update(&mut self, id: &str, fields: &JsonMap<String, Json>) -> Result<bool> {
-        self.update_with_transition(id, fields)
+        self.update_with_transition(id, fields, None)
     }
 
     /// Write only the given fields, none of them decided by the server.
     pub(crate) fn update_plain(&mut self, id: &str, fields: &JsonMap<String, Json>) -> Result<bool> {
+        self.update_plain_since(id, fields, None)
+    }
+
+    /// Write only the given fields, none of them decided by the server; with `base`, as the
+    /// change from that version of the record (see `RecordDoc::write_since`).
+    pub(crate) fn update_plain_since(
+        &mut self,
+        id: &str,
+        fields: &JsonMap<String, Json>,
+        base: Option<&str>,
+    ) -> Result<bool> {
         if fields.is_empty() {
             return Ok(false);
         }
@@ -798,8 +812,12 @@ impl Store {
             {
                 return Err(Error::field(field.name.to_string(), "identity_fixed"));
             }
+            let base = base.map(|v| doc.at_version(v)).transpose()?;
             for (field, value) in &parsed {
-                doc.write(field, value.as_ref(), false)?;
+                match &base {
+                    Some(then) => doc.write_since(field, value.as_ref(), then)?,
+                    None => doc.write(field, value.as_ref(), false)?,
+                }
             }
             Ok(())
         })

@@ -106,6 +106,22 @@ impl RecordDoc {
         self.doc.get_heads()
     }
 
+    /// The version of this document: its heads, as `get` gives them (`version`).
+    pub fn version(&mut self) -> String {
+        crate::workflow::format_heads(&self.doc.get_heads())
+    }
+
+    /// This document as it was at `version`, for writing the change from what someone read.
+    /// A version this document does not hold is refused (`base`, `unknown_version`).
+    pub fn at_version(&mut self, version: &str) -> Result<RecordDoc> {
+        let unknown = || Error::field("base".to_string(), "unknown_version");
+        let heads = crate::workflow::parse_heads(version).filter(|h| !h.is_empty()).ok_or_else(unknown)?;
+        if !heads.iter().all(|h| self.doc.get_change_by_hash(h).is_some()) {
+            return Err(unknown());
+        }
+        Ok(RecordDoc { doc: self.doc.fork_at(&heads)? })
+    }
+
     pub fn save(&mut self) -> Vec<u8> {
         self.doc.save()
     }
@@ -605,6 +621,32 @@ impl RecordDoc {
         }
     }
 
+    /// Write one field as the change from `base` (this document as the writer read it) to
+    /// `value`: a field the writer left as they read it keeps what it holds now, and an item
+    /// list gets only the items and parts the writer changed (see [`crate::items::write`]), so
+    /// what others changed since is kept.
+    pub fn write_since(&mut self, spec: &FieldSpec, value: Option<&FieldValue>, base: &RecordDoc) -> Result<()> {
+        let then = base.read(spec);
+        if then.as_ref() == value {
+            return Ok(());
+        }
+        let FieldType::Items(parts) = spec.ty else { return self.write(spec, value, false) };
+        let d = &mut self.doc;
+        let obj = match d.get(ROOT, spec.name)? {
+            Some((Value::Object(ObjType::List), id)) => id,
+            _ => d.put_object(ROOT, spec.name, ObjType::List)?,
+        };
+        let want = match value {
+            Some(FieldValue::Items(items)) => items.as_slice(),
+            _ => &[],
+        };
+        let was = match then {
+            Some(FieldValue::Items(items)) => items,
+            _ => Vec::new(),
+        };
+        crate::items::write(d, &obj, parts, want, Some(&was))
+    }
+
     /// Write one field, touching only what differs from the current value so that edits to
     /// other fields (or other tags, other plan steps) on other devices merge cleanly.
     /// `force` writes even an equal value: that is how a conflict is resolved.
@@ -644,12 +686,12 @@ impl RecordDoc {
                     None if spec.ty == FieldType::Steps => write_steps(d, &obj, &[])?,
                     Some(FieldValue::Items(items)) => {
                         if let FieldType::Items(parts) = spec.ty {
-                            crate::items::write(d, &obj, parts, items)?
+                            crate::items::write(d, &obj, parts, items, None)?
                         }
                     }
                     None => {
                         if let FieldType::Items(parts) = spec.ty {
-                            crate::items::write(d, &obj, parts, &[])?
+                            crate::items::write(d, &obj, parts, &[], None)?
                         }
                     }
                     _ => sync_map(d, &obj, &BTreeMap::new())?,

@@ -245,20 +245,44 @@ pub fn is_clean(d: &AutoCommit, list: &ObjId, parts: &'static [FieldSpec]) -> bo
     })
 }
 
-/// Make the list hold `items`: parts that differ are written, items it lacks are inserted
-/// after the item before them, items `items` lacks are deleted. Items are matched by id, so
-/// an item another device added that this list has not seen is deleted only once it is
-/// merged here and the list is written without it; parts this version does not know (not in
-/// `parts`) are never touched.
-pub fn write(d: &mut AutoCommit, list: &ObjId, parts: &'static [FieldSpec], items: &[Item]) -> Result<()> {
+/// Write the change from `base` (the list as the writer read it) to `items` (the list as
+/// they want it) into the list as it is now, so what others changed since is kept:
+/// - an item in `base` and not in `items` is deleted;
+/// - an item in neither `base` nor the list is inserted after the item before it in `items`;
+/// - a part whose value differs between `base` and `items` is written (emptied when `items`
+///   leaves it out); a part the writer did not change keeps whatever it holds now;
+/// - an item in `base` that is gone from the list now stays gone (its deletion wins, as it does
+///   when Automerge merges a deletion with a concurrent edit);
+/// - items others added since `base` stay.
+///
+/// Without `base` the list as it is now is the base: the list becomes `items`. Parts this
+/// version does not know (not in `parts`) are never touched.
+pub fn write(
+    d: &mut AutoCommit,
+    list: &ObjId,
+    parts: &'static [FieldSpec],
+    items: &[Item],
+    base: Option<&[Item]>,
+) -> Result<()> {
+    let now;
+    let base = match base {
+        Some(b) => b,
+        None => {
+            now = decode(d, list, parts);
+            &now
+        }
+    };
+    let before: BTreeMap<&str, &Item> = base.iter().map(|i| (i.id.as_str(), i)).collect();
     let wanted: std::collections::HashSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
-    // Items no longer wanted go first, from the end, so indexes stay valid.
+    // Items the writer removed go first, from the end, so indexes stay valid.
     for i in (0..d.length(list)).rev() {
-        let keep = match d.get(list, i)? {
-            Some((Value::Object(ObjType::Map), obj)) => item_id(d, &obj).is_some_and(|id| wanted.contains(id.as_str())),
+        let remove = match d.get(list, i)? {
+            Some((Value::Object(ObjType::Map), obj)) => {
+                item_id(d, &obj).is_some_and(|id| before.contains_key(id.as_str()) && !wanted.contains(id.as_str()))
+            }
             _ => false,
         };
-        if !keep {
+        if remove {
             d.delete(list, i)?;
         }
     }
@@ -270,13 +294,17 @@ pub fn write(d: &mut AutoCommit, list: &ObjId, parts: &'static [FieldSpec], item
             }
         }
     }
+    let empty = Item::default();
     let mut after: Option<usize> = None;
     for item in items {
-        let (obj, new) = match position.get(&item.id) {
+        let was = before.get(item.id.as_str()).copied();
+        let obj = match position.get(&item.id) {
             Some((i, obj)) => {
                 after = Some(*i);
-                (obj.clone(), false)
+                obj.clone()
             }
+            // Deleted since the writer read it.
+            None if was.is_some() => continue,
             None => {
                 let at = after.map_or(0, |i| i + 1);
                 let obj = d.insert_object(list, at, ObjType::Map)?;
@@ -288,32 +316,35 @@ pub fn write(d: &mut AutoCommit, list: &ObjId, parts: &'static [FieldSpec], item
                     }
                 }
                 after = Some(at);
-                (obj, true)
+                for (key, value) in &item.parts {
+                    if let Some(v) = scalar(value) {
+                        d.put(&obj, key.as_str(), v)?;
+                    }
+                }
+                continue;
             }
         };
-        if new {
-            // Nothing there yet to compare with.
-            for (key, value) in &item.parts {
-                if let Some(v) = scalar(value) {
-                    d.put(&obj, key.as_str(), v)?;
+        let was = was.unwrap_or(&empty);
+        for part in parts {
+            let want = item.parts.get(part.name);
+            if want == was.parts.get(part.name) {
+                continue;
+            }
+            match want.and_then(scalar) {
+                Some(v) => {
+                    let current = match d.get(&obj, part.name)? {
+                        Some((Value::Scalar(s), _)) => Some(s.into_owned()),
+                        _ => None,
+                    };
+                    if current.as_ref() != Some(&v) {
+                        d.put(&obj, part.name, v)?;
+                    }
                 }
-            }
-            continue;
-        }
-        let existing: Vec<String> = d.keys(&obj).filter(|k| k != "id" && parts.iter().any(|p| p.name == k)).collect();
-        for key in existing {
-            if !item.parts.contains_key(&key) {
-                d.delete(&obj, key.as_str())?;
-            }
-        }
-        for (key, value) in &item.parts {
-            let Some(want) = scalar(value) else { continue };
-            let current = match d.get(&obj, key.as_str())? {
-                Some((Value::Scalar(s), _)) => Some(s.into_owned()),
-                _ => None,
-            };
-            if current.as_ref() != Some(&want) {
-                d.put(&obj, key.as_str(), want)?;
+                None => {
+                    if d.get(&obj, part.name)?.is_some() {
+                        d.delete(&obj, part.name)?;
+                    }
+                }
             }
         }
     }

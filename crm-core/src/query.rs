@@ -38,6 +38,9 @@ pub struct RecordView {
     pub created_by: Option<String>,
     pub updated_at: String,
     pub deleted_at: Option<String>,
+    /// The version read: send it back as an `update`'s `base` so what others changed since
+    /// is kept.
+    pub version: String,
     /// Display names of the users and records this view mentions, by id.
     pub names: BTreeMap<String, String>,
     /// A transition made here that the server has not confirmed yet.
@@ -370,6 +373,7 @@ impl Store {
                 created_by: doc.created_by(),
                 updated_at: format_datetime(doc.updated_at()),
                 deleted_at: doc.deleted_at().map(format_datetime),
+                version: doc.version(),
                 names: BTreeMap::new(),
                 awaiting: None,
                 refused: Vec::new(),

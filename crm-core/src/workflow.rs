@@ -170,7 +170,7 @@ pub fn format_heads(heads: &[ChangeHash]) -> String {
     heads.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",")
 }
 
-fn parse_heads(text: &str) -> Option<Vec<ChangeHash>> {
+pub(crate) fn parse_heads(text: &str) -> Option<Vec<ChangeHash>> {
     text.split(',').filter(|h| !h.is_empty()).map(|h| h.parse().ok()).collect()
 }
 

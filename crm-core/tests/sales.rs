@@ -211,6 +211,64 @@ fn lines_added_on_two_devices_both_stay_and_totals_agree() {
 }
 
 #[test]
+fn an_edit_from_an_older_version_changes_only_what_its_writer_changed() {
+    let (mut admin, mut ann) = admin_and_seller();
+    let pump = product(&mut admin, "P-100", 120_000);
+    send(&mut admin, &mut ann);
+    let mut tablet = Replica::new("u-ann", "王芳", "account_manager");
+    let customer = ann.create("customer", json!({"name": "苏州精工机械有限公司"}));
+    let quote = ann.create(
+        "quote",
+        json!({"customer": customer, "title": "报价", "lines": [
+            quote_line(&pump, json!(2), 120_000, 120_000),
+            quote_line(&pump, json!(5), 120_000, 120_000),
+        ]}),
+    );
+    send(&mut ann, &mut tablet);
+    send(&mut admin, &mut tablet);
+
+    // The laptop's form reads the quote, then waits while the tablet's edits arrive.
+    let read = ann.get(&quote);
+    let version = read["version"].as_str().unwrap().to_string();
+    let (first, second) = (read["fields"]["lines"][0]["id"].clone(), read["fields"]["lines"][1]["id"].clone());
+    let mut on_tablet = tablet.get(&quote)["fields"]["lines"].clone();
+    on_tablet[0]["unit_price"] = json!(115_000);
+    on_tablet.as_array_mut().unwrap().push(json!({"name": "安装服务", "quantity": 1, "unit_price": 50_000}));
+    tablet.update(&quote, json!({"lines": on_tablet, "title": "报价（含安装）"}));
+    send(&mut tablet, &mut ann);
+
+    // The laptop saves the form as it read it, with its own changes: the second line
+    // removed, the first line's quantity changed, the title sent as it was.
+    let mut on_laptop = read["fields"]["lines"].clone();
+    on_laptop.as_array_mut().unwrap().remove(1);
+    on_laptop[0]["quantity"] = json!(3);
+    let saved = ann.call(json!({"op": "update", "id": quote, "base": version,
+                                "fields": {"lines": on_laptop, "title": "报价"}}));
+    let lines = saved["fields"]["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 2, "the removed line is gone, the tablet's added line stays: {lines:?}");
+    assert_eq!(lines[0]["id"], first);
+    assert!(lines.iter().all(|l| l["id"] != second));
+    assert_eq!(lines[0]["quantity"], 3, "the laptop's change");
+    assert_eq!(lines[0]["unit_price"], 115_000, "the tablet's change to another part of the line stays");
+    assert_eq!(lines[1]["name"], "安装服务");
+    assert_eq!(saved["fields"]["title"], "报价（含安装）", "a field sent as it was read keeps the newer value");
+    assert!(saved.get("conflicts").is_none(), "{saved}");
+
+    // Without a base the list is written as sent: the same stale list deletes the added line.
+    let stale = ann.call(json!({"op": "update", "id": quote, "fields": {"lines": on_laptop}}));
+    assert_eq!(stale["fields"]["lines"].as_array().unwrap().len(), 1);
+
+    // A version this record never had is refused, and nothing is written.
+    let before = ann.get(&quote);
+    for bad in ["", "zz", "0000000000000000000000000000000000000000000000000000000000000000"] {
+        let refused = ann.try_call(json!({"op": "update", "id": quote, "base": bad, "fields": {"lines": []}}));
+        assert_eq!(refused["params"]["errors"][0]["field"], "base", "{refused}");
+        assert_eq!(refused["params"]["errors"][0]["reason"], "unknown_version", "{refused}");
+    }
+    assert_eq!(ann.get(&quote)["fields"], before["fields"]);
+}
+
+#[test]
 fn bad_lines_and_amounts_are_refused_with_what_is_wrong_and_nothing_is_written() {
     let (mut admin, mut ann) = admin_and_seller();
     let pump = product(&mut admin, "P-200", 10_000);

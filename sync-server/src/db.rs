@@ -890,7 +890,7 @@ impl ServerDb {
                 }
                 let after = doc_meta(doc);
                 let judged = Judging { existed, before: &before, before_values: before_values.as_ref(), after: &after };
-                if let Err(refusal) = Self::judge(who, &tx, &teams, judged, doc, &change)? {
+                if let Err(refusal) = Self::judge(who, &tx, &teams, judged, doc, &change, &mut unsaved)? {
                     return Ok(Err(refusal));
                 }
                 let new = NewRecord { existed, genesis };
@@ -1074,6 +1074,7 @@ impl ServerDb {
         judged: Judging<'_>,
         doc: &mut RecordDoc,
         change: &automerge::Change,
+        unsaved: &mut HashMap<String, Unsaved>,
     ) -> Result<Result<(), Refusal>, DbError> {
         let Judging { existed, before, before_values, after } = judged;
         let named = after.customer.as_deref().filter(|_| after.kind.is_some_and(|k| k != Kind::Customer));
@@ -1099,7 +1100,7 @@ impl ServerDb {
         let after_side = side(after, new_scope.as_deref());
         let mut transition = None;
         if let Some(kind) = after.kind.filter(|k| k.spec().workflow.is_some() && before.kind.is_none_or(|b| b == *k)) {
-            let facts = ServerFacts { tx };
+            let facts = ServerFacts { tx, unsaved: std::cell::RefCell::new(unsaved) };
             let mut j = crm_core::workflow::Judged {
                 kind,
                 before: before_values.filter(|_| existed),
@@ -1145,6 +1146,17 @@ struct Judging<'a> {
 /// What guards need from the server's tables.
 struct ServerFacts<'a> {
     tx: &'a Connection,
+    /// The records this push changed whose snapshot is not written yet: they are read from
+    /// here, so a guard sees what earlier changes of the same push did (two invoices of one
+    /// contract, an order and the contract it was made from, sent together).
+    unsaved: std::cell::RefCell<&'a mut HashMap<String, Unsaved>>,
+}
+
+impl ServerFacts<'_> {
+    /// A record as this push left it so far, when the push changed it.
+    fn unsaved(&self, id: &str) -> Option<RecordDoc> {
+        self.unsaved.borrow_mut().get_mut(id).map(|held| held.doc.fork())
+    }
 }
 
 impl crm_core::workflow::Facts for ServerFacts<'_> {
@@ -1172,6 +1184,9 @@ impl crm_core::workflow::Facts for ServerFacts<'_> {
     }
 
     fn record(&self, id: &str) -> Option<RecordDoc> {
+        if let Some(doc) = self.unsaved(id) {
+            return Some(doc);
+        }
         let snapshot: Vec<u8> = self
             .tx
             .prepare_cached("SELECT snapshot FROM docs WHERE id = ?")
@@ -1199,7 +1214,9 @@ impl crm_core::workflow::Facts for ServerFacts<'_> {
         };
         rows.unwrap_or_default()
             .into_iter()
-            .filter_map(|(id, snapshot)| RecordDoc::load(&snapshot, Vec::new()).ok().map(|doc| (id, doc)))
+            .filter_map(|(id, snapshot)| {
+                self.unsaved(&id).or_else(|| RecordDoc::load(&snapshot, Vec::new()).ok()).map(|doc| (id, doc))
+            })
             .collect()
     }
 }

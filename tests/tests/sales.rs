@@ -200,4 +200,47 @@ async fn a_quote_is_worked_on_offline_approved_revised_and_an_order_is_rechecked
     // Finance edits no customer: refused on the device and by the server.
     let edit = fin.try_call(json!({"op": "update", "id": customer, "fields": {"name": "改名"}}));
     assert_eq!(edit["type"], "error", "{edit}");
+
+    // A hand-written client issuing invoices in one push: the server judges each with what
+    // the earlier changes of the same push did, and checks the document each names.
+    let other = ann.create("customer", json!({"name": "无锡恒通贸易有限公司"}));
+    ann.sync().await.unwrap();
+    fin.sync().await.unwrap();
+    let requested = |amount: i64, customer: &str, of: &str| {
+        fin.create(
+            "invoice",
+            json!({"customer": customer, "sales_order": of, "amount": {"minor": amount, "currency": "CNY"},
+                   "buyer_name": "苏州精工机械有限公司"}),
+        )
+    };
+    let gone = ann.create("order", json!({"customer": customer, "lines": [line(&pump, json!(1), 110_000)]}));
+    ann.sync().await.unwrap();
+    fin.sync().await.unwrap();
+    let first = requested(150_000, &customer, &order);
+    let second = requested(150_000, &customer, &order);
+    let elsewhere = requested(10_000, &other, &order);
+    let nowhere = requested(10_000, &customer, &gone);
+    fin.sync().await.unwrap();
+    ann.call(json!({"op": "delete", "id": gone}));
+    ann.sync().await.unwrap();
+    let issue = |id: &str, number: &str| {
+        fin.forged(id, |d| {
+            d.put(automerge::ROOT, "status", "issued").unwrap();
+            d.put(automerge::ROOT, "number", number).unwrap();
+            d.put(automerge::ROOT, "issued_by", fin.user_id.as_str()).unwrap();
+            d.put(automerge::ROOT, "issued_at", automerge::ScalarValue::Timestamp(crm_core::value::now_ms())).unwrap();
+        })
+    };
+    let token = token_of(&fin);
+    let mut ws = connect(&server, Some(&token)).await.unwrap();
+    hello(&mut ws).await;
+    let batch = [(&first, "0001"), (&second, "0002"), (&elsewhere, "0003"), (&nowhere, "0004")]
+        .map(|(id, number)| crm_core::sync::protocol::DocBytes { doc: id.clone(), bytes: issue(id, number) });
+    let (accepted, refused) = crm_tests::wire::push(&mut ws, batch.to_vec()).await;
+    assert_eq!(accepted.len(), 1, "only the first invoice fits the order: {refused:?}");
+    let code_of = |id: &str| refused.iter().find(|r| r.doc == id).map(|r| r.code.as_str());
+    assert_eq!(code_of(&first), None);
+    assert_eq!(code_of(&second), Some("invoice_above_amount"), "{refused:?}");
+    assert_eq!(code_of(&elsewhere), Some("customer_mismatch"), "{refused:?}");
+    assert_eq!(code_of(&nowhere), Some("unknown_document"), "{refused:?}");
 }

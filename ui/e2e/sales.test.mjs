@@ -536,6 +536,37 @@ describe("selling: a quote approved, a contract signed and paid, an order taken 
     assert.equal(settled.fields.total.minor, 30 * 3500 + 120000);
   });
 
+  test("while her form is open the supervisor adds a line; she removes another and saves: his line stays", async () => {
+    const { page, device } = sales;
+    await page.getByTestId("edit-doc").click();
+    await page.getByTestId("form-order").waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.locator('[data-testid="line"]').count(), 2);
+
+    // The supervisor adds a line from his device, which reaches hers while she types.
+    const his = await eventually(() => dispatch(lead.device, { op: "get", id: orderId }), (r) => r.type === "record" && !r.conflicts, "the settled order on his device");
+    const added = await dispatch(lead.device, { op: "update", id: orderId, fields: { lines: [...his.fields.lines, { name: "上门安装", quantity: 1, unit_price: 20000 }] } });
+    assert.equal(added.type, "record", JSON.stringify(added));
+    await eventually(() => dispatch(device, { op: "get", id: orderId }), (r) => r.fields.lines.length === 3, "his line on her device");
+
+    // Her form still shows the two lines it read: she removes the pump and saves.
+    assert.equal(await page.locator('[data-testid="line"]').count(), 2);
+    await line(page, 1).getByTestId("line-remove").click();
+    await page.getByTestId("save").click();
+    await page.locator('[data-testid="doc-detail"][data-kind="order"]').waitFor({ timeout: TIMEOUT });
+    const saved = await dispatch(device, { op: "get", id: orderId });
+    assert.deepEqual(
+      saved.fields.lines.map((l) => [l.product ?? null, l.name, l.quantity]),
+      [
+        [products.seal, "密封圈", 30],
+        [null, "上门安装", 1],
+      ],
+    );
+    assert.equal(saved.fields.total.minor, 30 * 3500 + 20000);
+    await waitForState(page, "up_to_date");
+    const view = serverView(server.url);
+    await eventually(() => view({ op: "get", id: orderId }), (r) => r.fields.lines.length === 2 && r.fields.lines[1].name === "上门安装", "the same lines on the server");
+  });
+
   test("a draft quote priced below the floor says it needs approval before anything is pressed; at the list price it says nothing", async () => {
     const { page, device } = sales;
     await page.goto(`${device.url}#/customers/${customer.id}`);

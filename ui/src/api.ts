@@ -41,6 +41,8 @@ export interface RecordView {
   created_by: string | null;
   updated_at: string;
   deleted_at: string | null;
+  /// The version read: sent back as an update's `base`, so what others changed since stays.
+  version: string;
   names: Record<string, string>;
   /// A transition made on this device that the server has not confirmed yet.
   awaiting?: Awaiting;
@@ -837,8 +839,10 @@ export class Crm {
       allow_duplicate: allowDuplicate,
     });
   }
-  update(id: string, fields: Fields) {
-    return this.call<RecordView>({ op: "update", id, fields });
+  /// Change the named fields. With `base` (the `version` the form read) the change from that
+  /// version is written, so lines and fields others changed meanwhile are kept.
+  update(id: string, fields: Fields, base?: string) {
+    return this.call<RecordView>(base ? { op: "update", id, fields, base } : { op: "update", id, fields });
   }
   remove(id: string) {
     return this.call<RecordView>({ op: "delete", id });

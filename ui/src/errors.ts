@@ -100,6 +100,7 @@ export const VALIDATION_REASONS = [
   "quantity_not_positive",
   "discount_above_subtotal",
   "not_a_sales_document",
+  "unknown_version",
 ] as const;
 
 /// Every validation reason in words without its params, for text the core writes itself (the

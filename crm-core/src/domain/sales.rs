@@ -30,7 +30,7 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{json, Value as Json};
 
 use crate::access::Refusal;
 use crate::document::RecordDoc;
@@ -469,7 +469,9 @@ pub fn within_invoiceable(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Res
 }
 
 /// The contract or order a payment or invoice belongs to, and that document's total, when it
-/// has one; refused with `currency_mismatch` when its amount is in another currency.
+/// names one. Refused with `unknown_document` when the document is not known, deleted or not a
+/// contract or order, `customer_mismatch` when it is another customer's, and
+/// `currency_mismatch` when the amount is in another currency.
 fn in_documents_currency(
     kind: Kind,
     doc: &RecordDoc,
@@ -480,15 +482,37 @@ fn in_documents_currency(
     let Some(FieldValue::Money(amount)) = read("amount") else { return Ok(None) };
     let of = ["contract", "sales_order"].into_iter().find_map(|f| read(f).and_then(|v| v.as_str().map(str::to_string)));
     let Some(of) = of else { return Ok(None) };
-    let Some((total, currency)) = document_total(facts, &of) else { return Ok(None) };
+    let refuse = |code: &'static str, reason: String, params: Json| WorkflowRefusal {
+        refusal: Refusal { code, reason },
+        params,
+    };
+    let Some(document) = facts.record(&of).filter(|d| d.deleted_at().is_none()) else {
+        let reason =
+            format!("the {kind} names {of}, which is not a known contract or order (deleted, or not synced yet)");
+        return Err(refuse("unknown_document", reason, json!({ "document": of })));
+    };
+    let Some(of_kind) = document.kind().filter(|k| matches!(k, Kind::Contract | Kind::Order)) else {
+        let reason = format!("the {kind} names {of}, which is not a contract or order");
+        return Err(refuse("unknown_document", reason, json!({ "document": of })));
+    };
+    let customer = text_of(kind, doc, "customer");
+    let theirs = text_of(of_kind, &document, "customer");
+    if customer != theirs {
+        return Err(refuse(
+            "customer_mismatch",
+            format!("the {kind} is for another customer than its {of_kind}"),
+            json!({ "customer": customer, "document_customer": theirs }),
+        ));
+    }
+    let money = DocumentMoney::of(of_kind, &document);
+    let Some(totals) = money.totals() else { return Ok(None) };
+    let (total, currency) = (totals.total, money.currency);
     if currency != amount.currency {
-        return Err(WorkflowRefusal {
-            refusal: Refusal {
-                code: "currency_mismatch",
-                reason: format!("the {kind} is in {} but its document in {currency}", amount.currency),
-            },
-            params: json!({ "currency": amount.currency, "document_currency": currency }),
-        });
+        return Err(refuse(
+            "currency_mismatch",
+            format!("the {kind} is in {} but its document in {currency}", amount.currency),
+            json!({ "currency": amount.currency, "document_currency": currency }),
+        ));
     }
     Ok(Some((of, total)))
 }
@@ -646,14 +670,6 @@ fn credit(facts: &dyn Facts, customer: &str, currency: &str) -> Option<(i64, i64
         return None;
     };
     (limit.currency == currency).then(|| (limit.minor, owed(facts, customer, currency)))
-}
-
-/// A contract's or order's total and currency.
-fn document_total(facts: &dyn Facts, id: &str) -> Option<(i64, String)> {
-    let doc = facts.record(id)?;
-    let kind = doc.kind().filter(|k| matches!(k, Kind::Contract | Kind::Order))?;
-    let money = DocumentMoney::of(kind, &doc);
-    Some((money.totals()?.total, money.currency))
 }
 
 /// The amount already invoiced (issued invoices) against a contract or order.

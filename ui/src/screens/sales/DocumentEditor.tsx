@@ -3,8 +3,9 @@
 // line typed freely), a whole-document discount, and the figures as the core works them out
 // while typing (`totals`). Beside it (below on a phone) what the customer bought before, to add
 // again in one tap. Saving sends only what changed; an edit sends the lines as the person sees
-// them when they changed. A record is read once, so what arrives while typing does not
-// overwrite the boxes; a part of a line two people changed is chosen on the line.
+// them when they changed, with the version they were read at (`base`, kept in the draft too), so
+// lines others added or changed meanwhile stay. A record is read once, so what arrives while
+// typing does not overwrite the boxes; a part of a line two people changed is chosen on the line.
 
 import { ArrowLeftOutlined } from "@ant-design/icons";
 import { Alert, Button, Card, DatePicker, Input, Select } from "antd";
@@ -67,13 +68,17 @@ export function DocumentEditor({ kind, id, customerId }: { kind: DocKind; id?: s
 
   const draftKey = id ? `sales-edit:${id}` : `sales-new:${kind}:${customerId ?? ""}`;
   const [restored, setRestored] = useState(false);
+  // The version the boxes hold: the record's when read, a restored draft's when it has one.
+  const [base, setBase] = useState<string | undefined>(undefined);
   // Start from what was typed and not saved, if anything (kept as the person types, so a
   // document survives leaving the page, closing the app or a flat battery).
-  const start = (v: Values, saved: LineDraft[]) => {
+  const start = (v: Values, saved: LineDraft[], version?: string) => {
     const draft = readDraft(draftKey);
+    setBase(version);
     if (draft && isDirtyDoc(draft, { values: v, lines: saved })) {
       setValues(draft.values);
       setLines(draft.lines.length ? draft.lines : [emptyLine()]);
+      if (draft.version) setBase(draft.version);
       setRestored(true);
     } else {
       setValues(v);
@@ -91,7 +96,7 @@ export function DocumentEditor({ kind, id, customerId }: { kind: DocKind; id?: s
         const v = headerValues(kind, r, undefined);
         const saved = (Array.isArray(r.fields.lines) ? r.fields.lines : []).map((l) => lineFromItem(l as Fields, v.currency));
         setRecord(r);
-        start(v, saved);
+        start(v, saved, r.version);
         setInitial({ values: v, lines: saved });
       },
       (e) => setFormError(errorText(t, e)),
@@ -102,9 +107,9 @@ export function DocumentEditor({ kind, id, customerId }: { kind: DocKind; id?: s
   // Every change kept as a draft at once; none once nothing differs from the start.
   useEffect(() => {
     if (!initial) return;
-    if (isDirtyDoc({ values, lines }, initial)) saveDraft(draftKey, { doc: JSON.stringify({ values, lines }) });
+    if (isDirtyDoc({ values, lines }, initial)) saveDraft(draftKey, { doc: JSON.stringify({ values, lines, version: base }) });
     else clearDraft(draftKey);
-  }, [values, lines, initial, draftKey]);
+  }, [values, lines, initial, draftKey, base]);
 
   const currency = values.currency || "CNY";
   const digits = currencyDigits(currency);
@@ -212,7 +217,7 @@ export function DocumentEditor({ kind, id, customerId }: { kind: DocKind; id?: s
     setBusy(true);
     try {
       let view: RecordView;
-      if (id) view = Object.keys(fields).length ? await crm.update(id, fields) : record!;
+      if (id) view = Object.keys(fields).length ? await crm.update(id, fields, base) : record!;
       else {
         const made = await crm.create(kind, fields);
         if (made.type !== "record") throw new CrmError("validation", "duplicates");
@@ -290,6 +295,7 @@ export function DocumentEditor({ kind, id, customerId }: { kind: DocKind; id?: s
                 type="link"
                 onClick={() => {
                   clearDraft(draftKey);
+                  setBase(record?.version);
                   setValues(initial.values);
                   setLines(initial.lines.length ? initial.lines : [emptyLine()]);
                   setRestored(false);
@@ -422,6 +428,8 @@ function wordRows(t: ReturnType<typeof useCrm>["t"], rows: Record<number, Record
 interface DocDraft {
   values: Values;
   lines: LineDraft[];
+  /// The version of the record the draft was typed over (absent for a new document).
+  version?: string;
 }
 
 /// A document typed and not saved (`forms.ts` keeps drafts in `localStorage`).

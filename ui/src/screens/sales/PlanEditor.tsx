@@ -1,5 +1,6 @@
 // A contract's payment plan: its periods (due date, amount, note), edited in place and saved as
-// the whole list (periods keep their ids, so two people's edits of different periods merge).
+// the whole list with the version it was read at (periods keep their ids, so two people's edits
+// of different periods merge, and a period someone added while this was open stays).
 // Whether the periods add up to the contract's total is the core's to say: signing a contract
 // whose plan does not is refused with both figures, shown on the contract's page.
 
@@ -22,6 +23,8 @@ export function PlanEditor({ record, editable }: { record: RecordView; editable:
   const saved = JSON.stringify(record.fields.plan ?? []);
   const fromRecord = () => ((Array.isArray(record.fields.plan) ? record.fields.plan : []) as Fields[]).map((p) => periodFromItem(p, currency));
   const [editing, setEditing] = useState(false);
+  // The version the periods being edited were read at.
+  const [base, setBase] = useState(record.version);
   const [periods, setPeriods] = useState<PeriodDraft[]>(fromRecord);
   const [errors, setErrors] = useState<Record<number, Record<string, string>>>({});
   const [other, setOther] = useState<string | null>(null);
@@ -48,7 +51,7 @@ export function PlanEditor({ record, editable }: { record: RecordView; editable:
     }
     setBusy(true);
     try {
-      await crm.update(record.id, { plan: r.plan as unknown as Json });
+      await crm.update(record.id, { plan: r.plan as unknown as Json }, base);
       setErrors({});
       setEditing(false);
       message.success(t("form.saved"));
@@ -68,7 +71,11 @@ export function PlanEditor({ record, editable }: { record: RecordView; editable:
       extra={
         editable &&
         !editing && (
-          <Button onClick={() => setEditing(true)} data-testid="plan-edit">
+          <Button onClick={() => {
+            setBase(record.version);
+            setPeriods(fromRecord());
+            setEditing(true);
+          }} data-testid="plan-edit">
             {t("common.edit")}
           </Button>
         )
