@@ -252,6 +252,8 @@ pub enum Guard {
     NeedsNoApproval,
     /// A payment plan's periods add up to the document's total (`domain::sales`).
     PlanAddsUp,
+    /// A contract's plan adds up and it needs no approval its quote did not have.
+    ContractHolds,
     /// An order's prices, stock and the customer's credit still hold (`domain::sales`).
     OrderHolds,
     /// An invoice keeps its document's invoiced total within the document's amount.

@@ -109,11 +109,12 @@ pub(crate) fn stored_text(conn: &Connection, key: &str) -> Result<Option<String>
 
 /// The company's time zone on this device (`company.timezone`, default Asia/Shanghai).
 pub(crate) fn timezone(conn: &Connection) -> Result<chrono_tz::Tz> {
-    let name = stored_text(conn, "company.timezone")?;
-    Ok(name
-        .or_else(|| Some(DEFAULT_TIMEZONE.to_string()))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(chrono_tz::Asia::Shanghai))
+    Ok(zone(stored_text(conn, "company.timezone")?.as_deref()))
+}
+
+/// The time zone a `company.timezone` setting names: Asia/Shanghai when unset or not a zone.
+pub(crate) fn zone(name: Option<&str>) -> chrono_tz::Tz {
+    name.and_then(|n| n.parse().ok()).unwrap_or(chrono_tz::Asia::Shanghai)
 }
 
 /// Today's date in the company's time zone.

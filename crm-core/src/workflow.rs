@@ -32,6 +32,18 @@ pub trait Facts {
     /// The live records of `kind`, only those whose field holds the value when `naming` is
     /// given (a caller that cannot narrow by that field may return more: the rules check).
     fn records(&self, kind: Kind, naming: Option<(&str, &str)>) -> Vec<(String, RecordDoc)>;
+
+    /// Today in the company's time zone (`company.timezone`, default Asia/Shanghai), as
+    /// `YYYY-MM-DD`: the day price lists are valid on, on the device and the server alike.
+    fn today(&self) -> String {
+        let id = crate::genesis::id_of(Kind::Setting, &["company.timezone"]);
+        let name = self
+            .record(&id)
+            .filter(|doc| doc.deleted_at().is_none())
+            .and_then(|doc| Kind::Setting.spec().field("text").and_then(|f| doc.read(f)));
+        let zone = crate::settings::zone(name.as_ref().and_then(|v| v.as_str()));
+        chrono::Utc::now().with_timezone(&zone).format("%Y-%m-%d").to_string()
+    }
 }
 
 /// A setting's value, or its default when the admin has not set it.

@@ -389,6 +389,47 @@ fn a_price_below_the_list_waits_for_approval_and_an_edit_after_approval_sends_it
     let out = take(&mut sue, &big, "send", json!({}));
     assert_eq!(out["fields"]["status"], "sent", "{out}");
     assert_eq!(take(&mut sue, &big, "accept", json!({}))["fields"]["status"], "accepted");
+
+    // The approved prices carry into the contract made from the quote, and into its orders.
+    let plan = |total: i64| json!({"plan": [{"due": "2026-12-31", "amount": total}]});
+    let contract = sue.call(json!({"op": "contract_from_quote", "quote": big}))["id"].as_str().unwrap().to_string();
+    sue.update(&contract, plan(80_000));
+    let signed = take(&mut sue, &contract, "sign", json!({"signed_date": "2026-11-23"}));
+    assert_eq!(signed["fields"]["status"], "signed", "{signed}");
+    let order = sue.create(
+        "order",
+        json!({"customer": customer, "contract": contract, "lines": [quote_line(&pump, json!(1), 80_000, 100_000)]}),
+    );
+    assert_eq!(take(&mut sue, &order, "confirm", json!({}))["fields"]["status"], "confirmed");
+
+    // Lower than approved, or with no quote behind it, a contract is refused at signing with
+    // what needs approval; an order below the floor without a contract is refused too.
+    let cheaper = sue.call(json!({"op": "contract_from_quote", "quote": big}))["id"].as_str().unwrap().to_string();
+    let mut lines = sue.get(&cheaper)["fields"]["lines"].clone();
+    lines[0]["unit_price"] = json!(70_000);
+    sue.update(&cheaper, json!({"lines": lines}));
+    sue.update(&cheaper, plan(70_000));
+    let refused = take(&mut sue, &cheaper, "sign", json!({"signed_date": "2026-11-23"}));
+    assert_eq!(refused["code"], "approval_required", "{refused}");
+    assert_eq!(refused["params"]["needs"][0]["code"], "price_below_floor");
+    let needs = sue.call(json!({"op": "approval_needs", "id": cheaper}));
+    assert_eq!(needs["needs"][0]["code"], "price_below_floor", "the form can say so before: {needs}");
+    let direct = sue.create(
+        "contract",
+        json!({"customer": customer, "lines": [quote_line(&pump, json!(1), 80_000, 100_000)], "plan": [{"due": "2026-12-31", "amount": 80_000}]}),
+    );
+    assert_eq!(take(&mut sue, &direct, "sign", json!({"signed_date": "2026-11-23"}))["code"], "approval_required");
+    let loose =
+        sue.create("order", json!({"customer": customer, "lines": [quote_line(&pump, json!(1), 80_000, 100_000)]}));
+    let refused = take(&mut sue, &loose, "confirm", json!({}));
+    assert_eq!(refused["code"], "order_changed", "{refused}");
+    assert_eq!(refused["params"]["needs"][0]["code"], "price_below_floor");
+    // Within the floor, a contract needs no quote.
+    let plain = sue.create(
+        "contract",
+        json!({"customer": customer, "lines": [quote_line(&pump, json!(1), 96_000, 100_000)], "plan": [{"due": "2026-12-31", "amount": 96_000}]}),
+    );
+    assert_eq!(take(&mut sue, &plain, "sign", json!({"signed_date": "2026-11-23"}))["fields"]["status"], "signed");
 }
 
 #[test]

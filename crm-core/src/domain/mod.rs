@@ -51,6 +51,7 @@ pub fn check_guard(guard: Guard, kind: Kind, after: &RecordDoc, facts: &dyn Fact
         Guard::OwnedLimit => pool::within_owned_limit(kind, after, facts),
         Guard::NeedsNoApproval => sales::needs_no_approval(kind, after, facts),
         Guard::PlanAddsUp => sales::plan_adds_up(kind, after),
+        Guard::ContractHolds => sales::contract_holds(kind, after, facts),
         Guard::OrderHolds => sales::order_holds(kind, after, facts),
         Guard::WithinInvoiceable => sales::within_invoiceable(kind, after, facts),
         Guard::SameCurrency => sales::same_currency(kind, after, facts),

@@ -376,7 +376,7 @@ pub fn approval_needs(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Vec<App
     let threshold = setting_or_default(facts, APPROVAL_DISCOUNT).clamp(0, 10_000);
     let customer = text_of(kind, doc, "customer");
     let buyer = customer.as_deref().map(|c| buyer(facts, c)).unwrap_or_default();
-    let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let date = facts.today();
     let lists = price_lists(facts);
     let mut needs = Vec::new();
     for line in &money.lines {
@@ -427,9 +427,77 @@ pub fn approval_needs(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Vec<App
     needs
 }
 
-/// Guard of sending a quote without an approval: nothing about it needs one.
-pub fn needs_no_approval(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Result<(), WorkflowRefusal> {
-    let needs = approval_needs(kind, doc, facts);
+/// What was approved before a contract (its quote, once approved or sent) or an order (its
+/// contract, once signed): the lowest unit price per line (by product, or by name for a line
+/// without one), and that document's discount and total. Only a document of the same customer
+/// and currency carries anything.
+struct Carried {
+    prices: HashMap<String, i64>,
+    discount: i64,
+    total: i64,
+}
+
+fn line_key(line: &Item) -> String {
+    match line.text("product") {
+        Some(p) => format!("product:{p}"),
+        None => format!("name:{}", line.text("name").unwrap_or_default()),
+    }
+}
+
+fn carried(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Option<Carried> {
+    let (field, from, states): (&str, Kind, &[&str]) = match kind {
+        Kind::Contract => ("quote", Kind::Quote, &["approved", "sent", "accepted"]),
+        Kind::Order => ("contract", Kind::Contract, BILLED_CONTRACT),
+        _ => return None,
+    };
+    let id = text_of(kind, doc, field)?;
+    let mut up = facts.record(&id).filter(|d| d.deleted_at().is_none() && d.kind() == Some(from))?;
+    // A quote edited after its approval is a draft again (`workflow::state_now`).
+    let state = crate::workflow::state_now(from, &mut up).unwrap_or_default();
+    if !states.contains(&state.as_str()) || text_of(from, &up, "customer") != text_of(kind, doc, "customer") {
+        return None;
+    }
+    let money = DocumentMoney::of(from, &up);
+    if money.currency != DocumentMoney::of(kind, doc).currency {
+        return None;
+    }
+    let t = money.totals()?;
+    let mut prices: HashMap<String, i64> = HashMap::new();
+    for line in &money.lines {
+        let price = prices.entry(line_key(line)).or_insert(i64::MAX);
+        *price = (*price).min(line.int("unit_price"));
+    }
+    Some(Carried { prices, discount: t.discount, total: t.total })
+}
+
+/// [`approval_needs`] less what the document's quote (for a contract) or contract (for an
+/// order) already had approved: a line priced no lower than the same product's line there, a
+/// discount and a total no larger than there. What is left needs an approval of its own.
+pub fn needs_beyond_approved(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Vec<ApprovalNeed> {
+    let mut needs = approval_needs(kind, doc, facts);
+    let Some(c) = carried(kind, doc, facts) else { return needs };
+    let money = DocumentMoney::of(kind, doc);
+    let t = money.totals();
+    needs.retain(|n| match n.code {
+        "price_below_floor" => {
+            let line = money.lines.iter().find(|l| Some(&l.id) == n.line.as_ref());
+            line.is_none_or(|l| c.prices.get(&line_key(l)).is_none_or(|approved| l.int("unit_price") < *approved))
+        }
+        "discount_above_threshold" => t.as_ref().is_none_or(|t| t.discount > c.discount),
+        "amount_above_threshold" => t.as_ref().is_none_or(|t| t.total > c.total),
+        _ => true,
+    });
+    needs
+}
+
+/// Guard of signing a contract: its plan adds up, and nothing about it needs an approval its
+/// quote did not have (a contract made without a quote is priced within the floor).
+pub fn contract_holds(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Result<(), WorkflowRefusal> {
+    plan_adds_up(kind, doc)?;
+    approval_required(needs_beyond_approved(kind, doc, facts))
+}
+
+fn approval_required(needs: Vec<ApprovalNeed>) -> Result<(), WorkflowRefusal> {
     if needs.is_empty() {
         return Ok(());
     }
@@ -441,6 +509,11 @@ pub fn needs_no_approval(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Resu
         },
         params: json!({ "needs": needs }),
     })
+}
+
+/// Guard of sending a quote without an approval: nothing about it needs one.
+pub fn needs_no_approval(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Result<(), WorkflowRefusal> {
+    approval_required(approval_needs(kind, doc, facts))
 }
 
 /// Guard of issuing an invoice: the invoices of its contract or order, this one included,
@@ -527,7 +600,8 @@ pub fn same_currency(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Result<(
 /// customer's credit covers what they would owe. Every problem is named, with its figures.
 pub fn order_holds(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Result<(), WorkflowRefusal> {
     let money = DocumentMoney::of(kind, doc);
-    let mut needs = approval_needs(kind, doc, facts);
+    // Prices its contract had approved hold for it; an order's discount and total need none.
+    let mut needs = needs_beyond_approved(kind, doc, facts);
     needs.retain(|n| n.code != "discount_above_threshold" && n.code != "amount_above_threshold");
     let mut wanted: HashMap<String, i64> = HashMap::new();
     for line in &money.lines {

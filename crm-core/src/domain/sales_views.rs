@@ -389,7 +389,9 @@ impl Store {
     }
 
     /// What about a quote, contract or order as it stands needs a supervisor's approval
-    /// (empty: it can be sent as it is), by the rule `send` applies.
+    /// (empty: it can be sent as it is), by the rule `send` applies; for a contract or order,
+    /// less what its quote or contract already had approved (the rule `sign` and `confirm`
+    /// apply).
     pub fn approval_needs_of(&mut self, id: &str) -> Result<Vec<sales::ApprovalNeed>> {
         let kind = self.kind_of(id)?;
         if !matches!(kind, Kind::Quote | Kind::Contract | Kind::Order) {
@@ -397,7 +399,7 @@ impl Store {
         }
         let doc = self.with_doc(id, |doc| Ok(doc.fork()))?;
         let facts = self.local_facts(&self.identity().user_id)?;
-        Ok(sales::approval_needs(kind, &doc, &facts))
+        Ok(sales::needs_beyond_approved(kind, &doc, &facts))
     }
 
     /// A contract made from an accepted quote in one step: its customer, contact, currency,

@@ -262,7 +262,7 @@ pub(super) static CONTRACT_FLOW: Workflow = Workflow {
     pin: None,
     locked: &["signed", "executing", "completed", "void"],
     transitions: &[
-        t("sign", &["to_sign"], "signed", WRITERS).needs(&["signed_date"]).guard(Guard::PlanAddsUp),
+        t("sign", &["to_sign"], "signed", WRITERS).needs(&["signed_date"]).guard(Guard::ContractHolds),
         t("execute", &["signed"], "executing", WRITERS).guard(Guard::PlanAddsUp),
         t("complete", &["executing"], "completed", WRITERS),
         t("void", &["to_sign", "signed", "executing"], "void", WRITERS).needs(&["void_reason"]),
