@@ -8,7 +8,7 @@ use std::path::Path;
 use automerge::ActorId;
 use crm_core::cache::DocCache;
 use crm_core::document::RecordDoc;
-use crm_core::kind::{Kind, ROLES};
+use crm_core::kind::{FieldType, Kind, ROLES};
 use crm_core::store::hex;
 use crm_core::sync::protocol::{Accepted, LoginRequest, LoginResponse, Refused, MAX_PUSH_OPS, MAX_RECORD_BYTES};
 use crm_core::value::{format_datetime, now_ms, FieldValue};
@@ -37,6 +37,11 @@ CREATE TABLE IF NOT EXISTS docs (
     id TEXT PRIMARY KEY, kind TEXT, customer TEXT, owner TEXT, scope_owner TEXT,
     snapshot BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS docs_customer ON docs(customer);
+-- The records an indexed reference field of theirs names (other than `customer`, a column of
+-- `docs`): a stock row's product, an order's contract. What guards narrow by (`ServerFacts`).
+CREATE TABLE IF NOT EXISTS doc_refs (
+    doc_id TEXT NOT NULL, field TEXT NOT NULL, target TEXT NOT NULL, PRIMARY KEY (doc_id, field));
+CREATE INDEX IF NOT EXISTS doc_refs_target ON doc_refs(target, field);
 -- Who a record is assigned to (its kind's `assigned` fields), with the customer and contact it
 -- names: the assignee reads all three (see `crm_core::access`).
 CREATE TABLE IF NOT EXISTS assignments (
@@ -164,6 +169,8 @@ struct DocMeta {
     /// recycling to the pool reads.
     grade: Option<String>,
     time: Option<i64>,
+    /// Its indexed reference fields but `customer`, with the records they name (`doc_refs`).
+    refs: Vec<(&'static str, String)>,
 }
 
 fn doc_meta(doc: &RecordDoc) -> DocMeta {
@@ -190,6 +197,16 @@ fn doc_meta(doc: &RecordDoc) -> DocMeta {
             Some(k) => read_ms(doc, k, "time"),
             None => None,
         },
+        refs: kind
+            .map(|k| {
+                k.spec()
+                    .fields
+                    .iter()
+                    .filter(|f| f.indexed && f.name != "customer" && matches!(f.ty, FieldType::Ref(_)))
+                    .filter_map(|f| read(f.name).map(|target| (f.name, target)))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 
@@ -256,6 +273,14 @@ impl ServerDb {
             let tx = conn.transaction()?;
             backfill_assignments(&tx)?;
             tx.execute("INSERT INTO meta (key, value) VALUES ('assignments_filled', '1')", [])?;
+            tx.commit()?;
+        }
+        let refs: Option<String> =
+            conn.query_row("SELECT value FROM meta WHERE key = 'refs_filled'", [], |r| r.get(0)).optional()?;
+        if refs.is_none() {
+            let tx = conn.transaction()?;
+            backfill_refs(&tx)?;
+            tx.execute("INSERT INTO meta (key, value) VALUES ('refs_filled', '1')", [])?;
             tx.commit()?;
         }
         let actor: Option<String> =
@@ -1205,6 +1230,17 @@ impl crm_core::workflow::Facts for ServerFacts<'_> {
                     st.query_map([kind.as_str(), customer], |r| Ok((r.get(0)?, r.get(1)?)))?
                         .collect::<rusqlite::Result<Vec<(String, Vec<u8>)>>>()
                 }),
+            // Another indexed reference: the records naming the target (`doc_refs`).
+            Some((field, target)) if kind.spec().field(field).is_some_and(|f| f.indexed) => self
+                .tx
+                .prepare_cached(
+                    "SELECT d.id, d.snapshot FROM doc_refs r JOIN docs d ON d.id = r.doc_id
+                     WHERE r.target = ? AND r.field = ? AND d.kind = ? AND d.deleted = 0",
+                )
+                .and_then(|mut st| {
+                    st.query_map([target, field, kind.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect::<rusqlite::Result<Vec<(String, Vec<u8>)>>>()
+                }),
             _ => self.tx.prepare_cached("SELECT id, snapshot FROM docs WHERE kind = ? AND deleted = 0").and_then(
                 |mut st| {
                     st.query_map([kind.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -1586,6 +1622,29 @@ fn write_doc_row(tx: &Connection, id: &str, meta: &DocMeta, scope: Option<&str>)
         meta.time,
         meta.created_at
     ])?;
+    write_refs(tx, id, &meta.refs)
+}
+
+/// Store the records `id`'s indexed reference fields name now (`doc_refs`).
+fn write_refs(tx: &Connection, id: &str, refs: &[(&'static str, String)]) -> Result<(), DbError> {
+    tx.prepare_cached("DELETE FROM doc_refs WHERE doc_id = ?")?.execute([id])?;
+    for (field, target) in refs {
+        tx.prepare_cached("INSERT INTO doc_refs (doc_id, field, target) VALUES (?, ?, ?)")?
+            .execute(params![id, field, target])?;
+    }
+    Ok(())
+}
+
+/// Fill `doc_refs` for the records stored before the server kept it.
+fn backfill_refs(conn: &Connection) -> Result<(), DbError> {
+    let rows: Vec<(String, Vec<u8>)> = conn
+        .prepare("SELECT id, snapshot FROM docs WHERE length(snapshot) > 0")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, snapshot) in rows {
+        let Ok(doc) = RecordDoc::load(&snapshot, Vec::new()) else { continue };
+        write_refs(conn, &id, &doc_meta(&doc).refs)?;
+    }
     Ok(())
 }
 

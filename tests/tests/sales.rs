@@ -159,6 +159,20 @@ async fn a_quote_is_worked_on_offline_approved_revised_and_an_order_is_rechecked
     assert!(root.rejected().is_empty(), "the admin's catalogue reached the server: {:?}", root.rejected());
     let short = take(&sue, &big, "confirm", json!({}));
     assert_eq!(short["params"]["needs"][0]["code"], "stock_short", "{short}");
+    // The server finds the stock rows by their product as well: a hand-written confirm of it
+    // is refused with the same need.
+    let forged_confirm = sue.forged(&big, |d| {
+        d.put(automerge::ROOT, "status", "confirmed").unwrap();
+        d.put(automerge::ROOT, "confirmed_by", sue.user_id.as_str()).unwrap();
+        d.put(automerge::ROOT, "confirmed_at", automerge::ScalarValue::Timestamp(crm_core::value::now_ms())).unwrap();
+    });
+    let (_, refused) = crm_tests::wire::push(
+        &mut sue_ws,
+        vec![crm_core::sync::protocol::DocBytes { doc: big.clone(), bytes: forged_confirm }],
+    )
+    .await;
+    assert_eq!(refused.first().map(|r| r.code.as_str()), Some("order_changed"), "{refused:?}");
+    assert!(refused[0].params.as_deref().is_some_and(|p| p.contains("stock_short")), "{refused:?}");
     sue.sync().await.unwrap();
     assert!(sue.get(&order).get("awaiting").is_none(), "the server confirmed the order");
 
