@@ -309,6 +309,17 @@ impl Store {
         let mut before_doc = self.with_doc(id, |doc| Ok(doc.fork()))?;
         let before = workflow::Before::of(kind, &mut before_doc);
         let before_holder = self.holder_of(kind, &before_doc)?;
+        let facts = self.local_facts(&me)?;
+        // What the area fills in when the request leaves it out and the record has none (an
+        // invoice's buyer from its customer).
+        for (field, value) in crate::domain::prefill(kind, t.name, &before_doc, &facts) {
+            if t.fields.contains(&field.name)
+                && !parsed.iter().any(|(f, _)| f.name == field.name)
+                && before_doc.read(field).is_none()
+            {
+                parsed.push((field, Some(value)));
+            }
+        }
         // The side after: a new holder moves a customer's scope with it.
         let mut after_doc = before_doc.fork();
         write_transition(&mut after_doc, kind, t, &parsed, &entries, &me)?;
@@ -324,7 +335,6 @@ impl Store {
             before_side: Some(before_holder.side()),
             after_side: after_holder.side(),
         };
-        let facts = self.local_facts(&me)?;
         match workflow::judge(&person, &mut judged, &teams, &facts) {
             Ok(Some(found)) if found.name == t.name => {}
             Ok(_) => return Err(unknown()),

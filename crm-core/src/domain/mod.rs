@@ -42,6 +42,20 @@ pub fn complete(kind: Kind, doc: &mut RecordDoc, values: &mut [Option<crate::val
     }
 }
 
+/// Values an area fills in for a transition when the request leaves them out and the record
+/// has none: issuing an invoice copies the buyer's title from its customer.
+pub fn prefill(
+    kind: Kind,
+    transition: &str,
+    before: &RecordDoc,
+    facts: &dyn Facts,
+) -> Vec<(&'static crate::kind::FieldSpec, crate::value::FieldValue)> {
+    match (kind, transition) {
+        (Kind::Invoice, "issue") => sales::buyer_of(before, facts),
+        _ => Vec::new(),
+    }
+}
+
 /// The area rule a transition's [`Guard`] names, for the record as the transition leaves it.
 pub fn check_guard(guard: Guard, kind: Kind, after: &RecordDoc, facts: &dyn Facts) -> Result<(), WorkflowRefusal> {
     match guard {

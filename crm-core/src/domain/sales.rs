@@ -36,7 +36,7 @@ use crate::access::Refusal;
 use crate::document::RecordDoc;
 use crate::error::FieldError;
 use crate::items::Item;
-use crate::kind::Kind;
+use crate::kind::{FieldSpec, Kind};
 use crate::value::{FieldValue, Money};
 use crate::workflow::{setting_or_default, Facts, WorkflowRefusal};
 
@@ -652,6 +652,36 @@ pub fn order_holds(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Result<(),
 
 fn text_of(kind: Kind, doc: &RecordDoc, field: &str) -> Option<String> {
     kind.spec().field(field).and_then(|f| doc.read(f)).and_then(|v| v.as_str().map(str::to_string))
+}
+
+/// An invoice's buyer fields from its customer as it is now: name, tax ID, bank, account,
+/// address and first phone.
+pub(crate) fn buyer_of(invoice: &RecordDoc, facts: &dyn Facts) -> Vec<(&'static FieldSpec, FieldValue)> {
+    let Some(customer) = text_of(Kind::Invoice, invoice, "customer").and_then(|c| facts.record(&c)) else {
+        return Vec::new();
+    };
+    let read = |name: &str| Kind::Customer.spec().field(name).and_then(|f| customer.read(f));
+    let pairs = [
+        ("buyer_name", read("name")),
+        ("buyer_tax_id", read("tax_id")),
+        ("buyer_bank", read("bank")),
+        ("buyer_account", read("bank_account")),
+        ("buyer_address", read("address")),
+        (
+            "buyer_phone",
+            match read("phones") {
+                Some(FieldValue::Phones(p)) => p.into_iter().next().map(FieldValue::Str),
+                _ => None,
+            },
+        ),
+    ];
+    pairs
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let value = value.filter(|v| v.as_str().is_some_and(|s| !s.is_empty()))?;
+            Some((Kind::Invoice.spec().field(name)?, value))
+        })
+        .collect()
 }
 
 /// The customer `id` as prices see them: their grade.

@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{json, Map as JsonMap, Value as Json};
 
-use super::sales::{self, bills, COLLECTED};
+use super::sales::{self, COLLECTED};
 use crate::error::{Error, Result};
 use crate::kind::Kind;
 use crate::query::Item;
 use crate::store::Store;
 use crate::value::{format_thousandths, FieldValue};
+use rusqlite::OptionalExtension;
 
 /// A product's price for a customer and quantity, with its stock: what a line needs.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -112,15 +113,6 @@ fn document_date(item: &Item) -> String {
     date.unwrap_or_else(|| item.created_at.clone()).chars().take(10).collect()
 }
 
-fn item_text(item: &Item, name: &str) -> Option<String> {
-    item.fields.get(name).and_then(Json::as_str).map(str::to_string)
-}
-
-fn item_money(item: &Item, name: &str) -> Option<(i64, String)> {
-    let m = item.fields.get(name)?;
-    Some((m.get("minor")?.as_i64()?, m.get("currency")?.as_str()?.to_string()))
-}
-
 impl Store {
     /// A product's price for `customer` (none: no customer-specific lists) at `quantity`
     /// (thousandths) in `currency` (default the product's), with its stock.
@@ -178,15 +170,6 @@ impl Store {
         let invoices = self.items_where(Kind::Invoice, by_customer, &[&customer], "t.created_at DESC", 500)?;
 
         let mut products: BTreeMap<String, ProductBought> = BTreeMap::new();
-        let mut balances: BTreeMap<String, Balance> = BTreeMap::new();
-        for item in &documents {
-            let state = item_text(item, "status").unwrap_or_default();
-            if let Some((total, currency)) = item_money(item, "total") {
-                if bills(item.kind, &state, item.fields.contains_key("contract")) {
-                    balances.entry(currency).or_default().billed += total;
-                }
-            }
-        }
         // Every line of their orders and contracts that stand, from the line read models,
         // oldest document first so the last one written per product is the latest.
         let dates: BTreeMap<&str, String> = documents.iter().map(|d| (d.id.as_str(), document_date(d))).collect();
@@ -239,16 +222,6 @@ impl Store {
             entry.name = name;
             entry.unit = unit.or(entry.unit.take());
         }
-        for item in &payments {
-            if let Some((amount, currency)) = item_money(item, "amount") {
-                let b = balances.entry(currency).or_default();
-                match item_text(item, "status").as_deref() {
-                    Some(COLLECTED) => b.collected += amount,
-                    Some("recorded") => b.unconfirmed += amount,
-                    _ => {}
-                }
-            }
-        }
         let mut products: Vec<ProductBought> = products
             .into_values()
             .map(|mut p| {
@@ -258,14 +231,7 @@ impl Store {
             })
             .collect();
         products.sort_by(|a, b| b.last_date.cmp(&a.last_date).then(a.name.cmp(&b.name)));
-        let balances = balances
-            .into_iter()
-            .map(|(currency, mut b)| {
-                b.currency = currency;
-                b.outstanding = b.billed - b.collected;
-                b
-            })
-            .collect();
+        let balances = self.balances(Some(customer))?.into_values().collect();
         Ok(PurchaseHistory {
             customer: customer.to_string(),
             documents,
@@ -277,25 +243,29 @@ impl Store {
         })
     }
 
-    /// What every customer on this device owes (the person's scope), most outstanding first,
-    /// with the overdue part by the contracts' payment plans.
-    pub fn receivables(&mut self) -> Result<Vec<Receivable>> {
+    /// What customers were billed, paid and owe, per customer and currency, from the read
+    /// models in one pass (all customers on this device, or one): billed are the totals of
+    /// documents that bill (`sales::bills`: contracts signed or later, orders confirmed or later
+    /// outside a contract), collected the confirmed payments, unconfirmed the recorded ones.
+    /// The rule the server's credit check applies to documents (`sales::owed`).
+    fn balances(&self, customer: Option<&str>) -> Result<BTreeMap<(String, String), Balance>> {
         let placeholders = |n: usize| vec!["?"; n].join(", ");
-        // One pass over the read models: billed per customer and currency, then collected.
+        let one = if customer.is_some() { "AND customer = ?" } else { "" };
         let mut sums: BTreeMap<(String, String), Balance> = BTreeMap::new();
         let contract_sql = format!(
-            "SELECT customer, total_currency, SUM(total_minor) FROM p_contract WHERE deleted_at IS NULL
+            "SELECT customer, total_currency, SUM(total_minor) FROM p_contract WHERE deleted_at IS NULL {one}
              AND status IN ({}) AND total_minor IS NOT NULL GROUP BY customer, total_currency",
             placeholders(sales::BILLED_CONTRACT.len())
         );
         let order_sql = format!(
-            "SELECT customer, total_currency, SUM(total_minor) FROM p_order WHERE deleted_at IS NULL
+            "SELECT customer, total_currency, SUM(total_minor) FROM p_order WHERE deleted_at IS NULL {one}
              AND status IN ({}) AND contract IS NULL AND total_minor IS NOT NULL GROUP BY customer, total_currency",
             placeholders(sales::BILLED_ORDER.len())
         );
         for (sql, states) in [(contract_sql, sales::BILLED_CONTRACT), (order_sql, sales::BILLED_ORDER)] {
             let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(states.iter()), |r| {
+            let params = customer.into_iter().chain(states.iter().copied());
+            let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
             })?;
             for row in rows {
@@ -303,11 +273,12 @@ impl Store {
                 sums.entry((customer, currency)).or_default().billed += total;
             }
         }
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT customer, amount_currency, status, SUM(amount_minor) FROM p_payment WHERE deleted_at IS NULL
-             AND amount_minor IS NOT NULL GROUP BY customer, amount_currency, status",
-        )?;
-        let rows = stmt.query_map([], |r| {
+        let sql = format!(
+            "SELECT customer, amount_currency, status, SUM(amount_minor) FROM p_payment WHERE deleted_at IS NULL {one}
+             AND amount_minor IS NOT NULL GROUP BY customer, amount_currency, status"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(customer), |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
         })?;
         for row in rows {
@@ -319,12 +290,20 @@ impl Store {
                 _ => {}
             }
         }
-        drop(stmt);
+        for ((_, currency), b) in sums.iter_mut() {
+            b.currency = currency.clone();
+            b.outstanding = b.billed - b.collected;
+        }
+        Ok(sums)
+    }
+
+    /// What every customer on this device owes (the person's scope), most outstanding first,
+    /// with the overdue part by the contracts' payment plans.
+    pub fn receivables(&mut self) -> Result<Vec<Receivable>> {
+        let sums = self.balances(None)?;
         let today = crate::settings::today(&self.conn)?.format("%Y-%m-%d").to_string();
         let mut out = Vec::new();
-        for ((customer, currency), mut balance) in sums {
-            balance.currency = currency;
-            balance.outstanding = balance.billed - balance.collected;
+        for ((customer, _), balance) in sums {
             if balance.outstanding <= 0 {
                 continue;
             }
@@ -416,6 +395,18 @@ impl Store {
                 reason: format!("a contract is made from an accepted quote; this one is {state}"),
                 params: json!({ "status": state }),
             });
+        }
+        // Asked again (a second tap, a retry), the contract already made from it is the answer.
+        let made: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM p_contract WHERE quote = ? AND deleted_at IS NULL AND IFNULL(status, '') != 'void'
+                 ORDER BY created_at LIMIT 1",
+            )?
+            .query_row([quote], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = made {
+            return Ok(id);
         }
         let mut fields = JsonMap::new();
         for name in ["customer", "contact", "title", "currency", "lines", "discount"] {
