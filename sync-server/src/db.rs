@@ -1542,17 +1542,29 @@ fn record_transfer(
 
 /// Fill the columns recycling reads for records stored before they existed.
 fn backfill_business_columns(conn: &Connection) -> Result<(), DbError> {
-    let rows: Vec<(String, Vec<u8>)> = conn
-        .prepare("SELECT id, snapshot FROM docs WHERE kind IN ('customer', 'activity') AND length(snapshot) > 0")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (id, snapshot) in rows {
-        let Ok(doc) = RecordDoc::load(&snapshot, Vec::new()) else { continue };
-        let meta = doc_meta(&doc);
+    each_stored(conn, "kind IN ('customer', 'activity')", |id, meta| {
         conn.execute(
             "UPDATE docs SET grade = ?, time = ?, created_at = ?, deleted = ? WHERE id = ?",
             params![meta.grade, meta.time, meta.created_at, meta.deleted, id],
         )?;
+        Ok(())
+    })
+}
+
+/// Every stored record `filter` (SQL over `docs`) selects, with what its document says, for a
+/// backfill of a table or column the server did not keep before.
+fn each_stored(
+    conn: &Connection,
+    filter: &str,
+    mut f: impl FnMut(&str, &DocMeta) -> Result<(), DbError>,
+) -> Result<(), DbError> {
+    let rows: Vec<(String, Vec<u8>)> = conn
+        .prepare(&format!("SELECT id, snapshot FROM docs WHERE {filter} AND length(snapshot) > 0"))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, snapshot) in rows {
+        let Ok(doc) = RecordDoc::load(&snapshot, Vec::new()) else { continue };
+        f(&id, &doc_meta(&doc))?;
     }
     Ok(())
 }
@@ -1637,15 +1649,7 @@ fn write_refs(tx: &Connection, id: &str, refs: &[(&'static str, String)]) -> Res
 
 /// Fill `doc_refs` for the records stored before the server kept it.
 fn backfill_refs(conn: &Connection) -> Result<(), DbError> {
-    let rows: Vec<(String, Vec<u8>)> = conn
-        .prepare("SELECT id, snapshot FROM docs WHERE length(snapshot) > 0")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (id, snapshot) in rows {
-        let Ok(doc) = RecordDoc::load(&snapshot, Vec::new()) else { continue };
-        write_refs(conn, &id, &doc_meta(&doc).refs)?;
-    }
-    Ok(())
+    each_stored(conn, "1", |id, meta| write_refs(conn, id, &meta.refs))
 }
 
 /// A record's assignees, customer or contact changed: store who it is assigned to now, and log
