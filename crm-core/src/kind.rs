@@ -341,6 +341,7 @@ pub const SETTING_KEYS: &[&str] = &[
     "company.bank_account",
     "sales.approval_discount_bp",
     "sales.approval_amount",
+    "sales.approval_free_lines",
 ];
 /// Kinds whose records carry company-specific fields (`custom_fields`), which admins define
 /// with `custom_field` records.

@@ -39,9 +39,12 @@ pub const SETTINGS: &[(&str, Holds)] = &[
     // How far below the applicable price (basis points: 500 is 5 %) a line, or the whole
     // document's discount, may go before a supervisor approves it; 0: any lower price.
     ("sales.approval_discount_bp", Holds::Number { min: 0, max: 10_000, default: 0 }),
-    // A document whose total is above this (whole units of its currency) needs approval;
-    // 0: no limit.
+    // A document whose total is above this (whole units of the company's currency) needs
+    // approval, and one in another currency always does; 0: no limit.
     ("sales.approval_amount", Holds::Number { min: 0, max: 1_000_000, default: 0 }),
+    // 1: a line typed in without a product always needs approval (its price has no list to
+    // be held to); 0: it is held to the list price it says.
+    ("sales.approval_free_lines", Holds::Number { min: 0, max: 1, default: 0 }),
 ];
 
 pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";

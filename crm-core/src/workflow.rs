@@ -33,15 +33,19 @@ pub trait Facts {
     /// given (a caller that cannot narrow by that field may return more: the rules check).
     fn records(&self, kind: Kind, naming: Option<(&str, &str)>) -> Vec<(String, RecordDoc)>;
 
+    /// The words of a company setting (`company.timezone`, `company.currency`), if an admin
+    /// set them.
+    fn setting_text(&self, key: &str) -> Option<String> {
+        let id = crate::genesis::id_of(Kind::Setting, &[key]);
+        let doc = self.record(&id).filter(|doc| doc.deleted_at().is_none())?;
+        let text = Kind::Setting.spec().field("text").and_then(|f| doc.read(f))?;
+        text.as_str().filter(|t| !t.is_empty()).map(str::to_string)
+    }
+
     /// Today in the company's time zone (`company.timezone`, default Asia/Shanghai), as
     /// `YYYY-MM-DD`: the day price lists are valid on, on the device and the server alike.
     fn today(&self) -> String {
-        let id = crate::genesis::id_of(Kind::Setting, &["company.timezone"]);
-        let name = self
-            .record(&id)
-            .filter(|doc| doc.deleted_at().is_none())
-            .and_then(|doc| Kind::Setting.spec().field("text").and_then(|f| doc.read(f)));
-        let zone = crate::settings::zone(name.as_ref().and_then(|v| v.as_str()));
+        let zone = crate::settings::zone(self.setting_text("company.timezone").as_deref());
         chrono::Utc::now().with_timezone(&zone).format("%Y-%m-%d").to_string()
     }
 }

@@ -825,6 +825,26 @@ fn a_form_can_ask_whether_a_document_needs_approval_and_what_its_plan_adds_up_to
     );
     assert_eq!(view["fields"]["planned"], json!({"minor": 90_000, "currency": "CNY"}));
     assert_eq!(view["names"][&pump], "液压泵 P-800");
+
+    // The admin's rules for what has no price list to hold it: a line typed in without a
+    // product, and a total in another currency than the company's when there is a limit.
+    let free = sue.create(
+        "quote",
+        json!({"customer": customer, "currency": "USD", "lines": [{"name": "现场调试", "quantity": 1, "unit_price": 100, "list_price": 100}]}),
+    );
+    assert_eq!(
+        sue.call(json!({"op": "approval_needs", "id": free}))["needs"],
+        json!([]),
+        "nothing set, nothing needed"
+    );
+    admin.create("setting", json!({"key": "sales.approval_free_lines", "value": 1}));
+    admin.create("setting", json!({"key": "sales.approval_amount", "value": 1_000_000}));
+    send(&mut admin, &mut sue);
+    let needs = sue.call(json!({"op": "approval_needs", "id": free}))["needs"].clone();
+    let codes: Vec<&str> = needs.as_array().unwrap().iter().map(|n| n["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["free_line", "other_currency"], "{needs}");
+    assert_eq!(needs[1]["detail"]["company_currency"], "CNY");
+    assert_eq!(take(&mut sue, &free, "send", json!({}))["code"], "approval_required");
 }
 
 #[test]

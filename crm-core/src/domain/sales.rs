@@ -44,6 +44,8 @@ use crate::workflow::{setting_or_default, Facts, WorkflowRefusal};
 pub const APPROVAL_DISCOUNT: &str = "sales.approval_discount_bp";
 /// A document total above this (major units of the company currency) needs approval.
 pub const APPROVAL_AMOUNT: &str = "sales.approval_amount";
+/// The setting that makes every line without a product need approval.
+pub const APPROVAL_FREE_LINES: &str = "sales.approval_free_lines";
 
 /// `n / d` rounded half away from zero (`d > 0`).
 pub fn div_round(n: i128, d: i128) -> i128 {
@@ -378,9 +380,13 @@ pub fn approval_needs(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Vec<App
     let buyer = customer.as_deref().map(|c| buyer(facts, c)).unwrap_or_default();
     let date = facts.today();
     let lists = price_lists(facts);
+    let free_lines = setting_or_default(facts, APPROVAL_FREE_LINES) == 1;
     let mut needs = Vec::new();
     for line in &money.lines {
         let unit = line.int("unit_price");
+        if free_lines && line.text("product").is_none() {
+            needs.push(ApprovalNeed { code: "free_line", line: Some(line.id.clone()), detail: json!({}) });
+        }
         let product = line.text("product").and_then(|p| product(facts, p));
         if let Some(product) = &product {
             if !product.on_sale {
@@ -417,7 +423,15 @@ pub fn approval_needs(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Vec<App
         });
     }
     let limit = setting_or_default(facts, APPROVAL_AMOUNT);
-    if limit > 0 && i128::from(t.total) > i128::from(limit) * 100 {
+    // The limit is in the company's currency: a total in another cannot be held to it.
+    let company = facts.setting_text("company.currency").unwrap_or_else(|| crate::settings::DEFAULT_CURRENCY.into());
+    if limit > 0 && money.currency != company {
+        needs.push(ApprovalNeed {
+            code: "other_currency",
+            line: None,
+            detail: json!({ "currency": money.currency, "company_currency": company }),
+        });
+    } else if limit > 0 && i128::from(t.total) > i128::from(limit) * 100 {
         needs.push(ApprovalNeed {
             code: "amount_above_threshold",
             line: None,
