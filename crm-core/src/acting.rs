@@ -444,8 +444,18 @@ impl Store {
     ) -> Result<bool> {
         let kind = self.kind_of(id)?;
         let Some(w) = kind.spec().workflow else { return self.update_plain_since(id, fields, base) };
-        let (decided, plain): (JsonMap<String, Json>, JsonMap<String, Json>) =
+        let (mut decided, plain): (JsonMap<String, Json>, JsonMap<String, Json>) =
             fields.clone().into_iter().partition(|(n, _)| w.decided.contains(&n.as_str()));
+        if let Some(version) = base {
+            // A decided field sent as it was read asks for no move: another device may have
+            // moved it since, and a form sending what it showed must not move it back. (An
+            // unknown version is refused here, before anything is written.)
+            let then = self.with_doc(id, |doc| doc.at_version(version))?;
+            let parsed = self.parse_fields(kind, &decided, Some(id))?;
+            let unchanged: Vec<&str> =
+                parsed.iter().filter(|(f, v)| then.read(f).as_ref() == v.as_ref()).map(|(f, _)| f.name).collect();
+            decided.retain(|n, _| !unchanged.contains(&n.as_str()));
+        }
         if decided.is_empty() {
             return self.update_plain_since(id, fields, base);
         }

@@ -630,6 +630,30 @@ impl RecordDoc {
         if then.as_ref() == value {
             return Ok(());
         }
+        // Tags and custom fields: the keys the writer added, removed or changed, onto now.
+        if matches!(spec.ty, FieldType::Tags | FieldType::Custom) {
+            let keys = |v: Option<&FieldValue>| -> BTreeMap<String, String> {
+                match v {
+                    Some(FieldValue::Tags(t)) => t.iter().map(|t| (t.clone(), String::new())).collect(),
+                    Some(FieldValue::Custom(m)) => m.clone(),
+                    _ => BTreeMap::new(),
+                }
+            };
+            let (then, want, mut now) = (keys(then.as_ref()), keys(value), keys(self.read(spec).as_ref()));
+            for key in then.keys().chain(want.keys()).cloned().collect::<std::collections::BTreeSet<_>>() {
+                if then.get(&key) != want.get(&key) {
+                    match want.get(&key) {
+                        Some(v) => now.insert(key, v.clone()),
+                        None => now.remove(&key),
+                    };
+                }
+            }
+            let merged = match spec.ty {
+                FieldType::Tags => FieldValue::Tags(now.into_keys().collect()),
+                _ => FieldValue::Custom(now),
+            };
+            return self.write(spec, Some(&merged), false);
+        }
         let FieldType::Items(parts) = spec.ty else { return self.write(spec, value, false) };
         let d = &mut self.doc;
         let obj = match d.get(ROOT, spec.name)? {
@@ -640,11 +664,17 @@ impl RecordDoc {
             Some(FieldValue::Items(items)) => items.as_slice(),
             _ => &[],
         };
-        let was = match then {
+        let was = match base.read(spec) {
             Some(FieldValue::Items(items)) => items,
             _ => Vec::new(),
         };
-        crate::items::write(d, &obj, parts, want, Some(&was))
+        crate::items::write(d, &obj, parts, want, Some(&was))?;
+        // What others added since may take the list past its limit: refused as if sent so.
+        if d.length(&obj) > crate::value::MAX_ITEMS {
+            let params = serde_json::json!({ "max": crate::value::MAX_ITEMS });
+            return Err(Error::Validation(vec![crate::error::FieldError::with(spec.name, "too_many", params)]));
+        }
+        Ok(())
     }
 
     /// Write one field, touching only what differs from the current value so that edits to

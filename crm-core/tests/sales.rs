@@ -845,6 +845,89 @@ fn a_form_can_ask_whether_a_document_needs_approval_and_what_its_plan_adds_up_to
     assert_eq!(codes, ["free_line", "other_currency"], "{needs}");
     assert_eq!(needs[1]["detail"]["company_currency"], "CNY");
     assert_eq!(take(&mut sue, &free, "send", json!({}))["code"], "approval_required");
+    // Approved, what it was approved for carries into its contract and that contract's orders.
+    for step in ["submit", "approve", "send", "accept"] {
+        assert!(take(&mut sue, &free, step, json!({}))["fields"].is_object(), "{step}");
+    }
+    let contract = sue.call(json!({"op": "contract_from_quote", "quote": free}))["id"].as_str().unwrap().to_string();
+    sue.update(&contract, json!({"plan": [{"due": "2026-12-31", "amount": 100}]}));
+    let signed = take(&mut sue, &contract, "sign", json!({"signed_date": "2026-11-23"}));
+    assert_eq!(signed["fields"]["status"], "signed", "free line and currency carried: {signed}");
+    let order = sue.create(
+        "order",
+        json!({"customer": customer, "contract": contract, "currency": "USD",
+               "lines": [{"name": "现场调试", "quantity": 1, "unit_price": 100, "list_price": 100}]}),
+    );
+    assert_eq!(take(&mut sue, &order, "confirm", json!({}))["fields"]["status"], "confirmed");
+    // A second contract naming the same quote carries nothing: one approval, one contract.
+    let again = sue.create(
+        "contract",
+        json!({"customer": customer, "quote": free, "currency": "USD", "plan": [{"due": "2026-12-31", "amount": 100}],
+               "lines": [{"name": "现场调试", "quantity": 1, "unit_price": 100, "list_price": 100}]}),
+    );
+    assert_eq!(take(&mut sue, &again, "sign", json!({"signed_date": "2026-11-23"}))["code"], "approval_required");
+}
+
+#[test]
+fn an_approved_discount_carries_as_a_share_of_the_subtotal_not_as_an_amount() {
+    let mut sue = Replica::new("u-sue", "李丽", "supervisor");
+    let mut admin = Replica::new("u-admin", "管理员", "admin");
+    let pump = product(&mut admin, "P-900", 100_000);
+    admin.create("setting", json!({"key": "sales.approval_discount_bp", "value": 500}));
+    send(&mut admin, &mut sue);
+    let customer = sue.create("customer", json!({"name": "泰州海陵机电"}));
+    // 10 % off the whole of two pumps: approved.
+    let quote = sue.create(
+        "quote",
+        json!({"customer": customer, "discount": 20_000, "lines": [
+            quote_line(&pump, json!(1), 100_000, 100_000), quote_line(&pump, json!(1), 100_000, 100_000)]}),
+    );
+    assert_eq!(take(&mut sue, &quote, "send", json!({}))["params"]["needs"][0]["code"], "discount_above_threshold");
+    for step in ["submit", "approve", "send", "accept"] {
+        take(&mut sue, &quote, step, json!({}));
+    }
+    let contract = sue.call(json!({"op": "contract_from_quote", "quote": quote}))["id"].as_str().unwrap().to_string();
+    // One pump left with the same 20,000 off is 20 %: more than was approved.
+    let mut lines = sue.get(&contract)["fields"]["lines"].clone();
+    lines.as_array_mut().unwrap().pop();
+    sue.update(&contract, json!({"lines": lines, "plan": [{"due": "2026-12-31", "amount": 80_000}]}));
+    let refused = take(&mut sue, &contract, "sign", json!({"signed_date": "2026-11-23"}));
+    assert_eq!(refused["params"]["needs"][0]["code"], "discount_above_threshold", "{refused}");
+    // 10,000 off one pump is the approved 10 %: it signs.
+    sue.update(&contract, json!({"discount": 10_000, "plan": [{"due": "2026-12-31", "amount": 90_000}]}));
+    let signed = take(&mut sue, &contract, "sign", json!({"signed_date": "2026-11-23"}));
+    assert_eq!(signed["fields"]["status"], "signed", "{signed}");
+}
+
+#[test]
+fn a_form_sending_what_it_read_moves_nothing_others_moved_and_keeps_their_tags() {
+    let mut ann = Replica::new("u-ann", "王芳", "account_manager");
+    let customer = ann.create("customer", json!({"name": "淮安清江电器", "tags": ["老客户"]}));
+    let read = ann.get(&customer);
+    let version = read["version"].as_str().unwrap().to_string();
+    // Meanwhile (another window, another device): a tag added.
+    ann.update(&customer, json!({"tags": ["老客户", "展会"]}));
+    // The form read before adds its own tag and sends the list as it shows it.
+    let saved =
+        ann.call(json!({"op": "update", "id": customer, "base": version, "fields": {"tags": ["老客户", "VIP"]}}));
+    let mut tags: Vec<&str> = saved["fields"]["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    tags.sort();
+    assert_eq!(tags, ["VIP", "展会", "老客户"], "{saved}");
+
+    // A quote submitted since the form read it in draft: the form's save keeps it submitted.
+    let quote = ann
+        .create("quote", json!({"customer": customer, "lines": [{"name": "保养", "quantity": 1, "unit_price": 100}]}));
+    let read = ann.get(&quote);
+    take(&mut ann, &quote, "submit", json!({}));
+    let saved = ann.call(json!({"op": "update", "id": quote, "base": read["version"],
+                                "fields": {"status": "draft", "title": "年度保养"}}));
+    assert_eq!(saved["fields"]["status"], "pending", "{saved}");
+    assert_eq!(saved["fields"]["title"], "年度保养");
+    // An unknown version is refused before anything moves.
+    take(&mut ann, &quote, "revise", json!({}));
+    let refused = ann.try_call(json!({"op": "update", "id": quote, "base": "00", "fields": {"status": "pending"}}));
+    assert_eq!(refused["params"]["errors"][0]["reason"], "unknown_version", "{refused}");
+    assert_eq!(ann.get(&quote)["fields"]["status"], "draft");
 }
 
 #[test]

@@ -1231,16 +1231,19 @@ impl crm_core::workflow::Facts for ServerFacts<'_> {
                         .collect::<rusqlite::Result<Vec<(String, Vec<u8>)>>>()
                 }),
             // Another indexed reference: the records naming the target (`doc_refs`).
-            Some((field, target)) if kind.spec().field(field).is_some_and(|f| f.indexed) => self
-                .tx
-                .prepare_cached(
-                    "SELECT d.id, d.snapshot FROM doc_refs r JOIN docs d ON d.id = r.doc_id
+            Some((field, target))
+                if kind.spec().field(field).is_some_and(|f| f.indexed && matches!(f.ty, FieldType::Ref(_))) =>
+            {
+                self.tx
+                    .prepare_cached(
+                        "SELECT d.id, d.snapshot FROM doc_refs r JOIN docs d ON d.id = r.doc_id
                      WHERE r.target = ? AND r.field = ? AND d.kind = ? AND d.deleted = 0",
-                )
-                .and_then(|mut st| {
-                    st.query_map([target, field, kind.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
-                        .collect::<rusqlite::Result<Vec<(String, Vec<u8>)>>>()
-                }),
+                    )
+                    .and_then(|mut st| {
+                        st.query_map([target, field, kind.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
+                            .collect::<rusqlite::Result<Vec<(String, Vec<u8>)>>>()
+                    })
+            }
             _ => self.tx.prepare_cached("SELECT id, snapshot FROM docs WHERE kind = ? AND deleted = 0").and_then(
                 |mut st| {
                     st.query_map([kind.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -1558,15 +1561,23 @@ fn each_stored(
     filter: &str,
     mut f: impl FnMut(&str, &DocMeta) -> Result<(), DbError>,
 ) -> Result<(), DbError> {
-    let rows: Vec<(String, Vec<u8>)> = conn
-        .prepare(&format!("SELECT id, snapshot FROM docs WHERE {filter} AND length(snapshot) > 0"))?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (id, snapshot) in rows {
-        let Ok(doc) = RecordDoc::load(&snapshot, Vec::new()) else { continue };
-        f(&id, &doc_meta(&doc))?;
+    // A page of snapshots at a time, so a big store is never held in memory at once.
+    let sql = format!(
+        "SELECT id, snapshot FROM docs WHERE {filter} AND length(snapshot) > 0 AND id > ? ORDER BY id LIMIT 500"
+    );
+    let mut after = String::new();
+    loop {
+        let rows: Vec<(String, Vec<u8>)> = conn
+            .prepare_cached(&sql)?
+            .query_map([&after], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let Some((last, _)) = rows.last() else { return Ok(()) };
+        after = last.clone();
+        for (id, snapshot) in rows {
+            let Ok(doc) = RecordDoc::load(&snapshot, Vec::new()) else { continue };
+            f(&id, &doc_meta(&doc))?;
+        }
     }
-    Ok(())
 }
 
 /// Why a dictionary entry may not be deleted: live records use its code (deactivating it is
@@ -1649,7 +1660,18 @@ fn write_refs(tx: &Connection, id: &str, refs: &[(&'static str, String)]) -> Res
 
 /// Fill `doc_refs` for the records stored before the server kept it.
 fn backfill_refs(conn: &Connection) -> Result<(), DbError> {
-    each_stored(conn, "1", |id, meta| write_refs(conn, id, &meta.refs))
+    // Only the kinds that have such a field.
+    let kinds: Vec<String> = Kind::ALL
+        .iter()
+        .filter(|k| {
+            k.spec().fields.iter().any(|f| f.indexed && f.name != "customer" && matches!(f.ty, FieldType::Ref(_)))
+        })
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect();
+    if kinds.is_empty() {
+        return Ok(());
+    }
+    each_stored(conn, &format!("kind IN ({})", kinds.join(", ")), |id, meta| write_refs(conn, id, &meta.refs))
 }
 
 /// A record's assignees, customer or contact changed: store who it is assigned to now, and log

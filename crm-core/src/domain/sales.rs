@@ -448,6 +448,7 @@ pub fn approval_needs(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Vec<App
 struct Carried {
     prices: HashMap<String, i64>,
     discount: i64,
+    subtotal: i64,
     total: i64,
 }
 
@@ -471,6 +472,19 @@ fn carried(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Option<Carried> {
     if !states.contains(&state.as_str()) || text_of(from, &up, "customer") != text_of(kind, doc, "customer") {
         return None;
     }
+    // One quote's approval carries into one contract: the first made from it that stands.
+    if kind == Kind::Contract {
+        let mine = doc.created_at().unwrap_or(i64::MAX);
+        let earlier = facts.records(Kind::Contract, Some(("quote", id.as_str()))).into_iter().any(|(_, other)| {
+            text_of(Kind::Contract, &other, "quote").as_deref() == Some(id.as_str())
+                && other.deleted_at().is_none()
+                && status_of(Kind::Contract, &other) != "void"
+                && other.created_at().is_some_and(|at| at < mine)
+        });
+        if earlier {
+            return None;
+        }
+    }
     let money = DocumentMoney::of(from, &up);
     if money.currency != DocumentMoney::of(kind, doc).currency {
         return None;
@@ -481,12 +495,13 @@ fn carried(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Option<Carried> {
         let price = prices.entry(line_key(line)).or_insert(i64::MAX);
         *price = (*price).min(line.int("unit_price"));
     }
-    Some(Carried { prices, discount: t.discount, total: t.total })
+    Some(Carried { prices, discount: t.discount, subtotal: t.subtotal, total: t.total })
 }
 
 /// [`approval_needs`] less what the document's quote (for a contract) or contract (for an
-/// order) already had approved: a line priced no lower than the same product's line there, a
-/// discount and a total no larger than there. What is left needs an approval of its own.
+/// order) already had approved: a line priced no lower than the same product's line there (a
+/// line without a product: the same name), a discount no larger a share of the subtotal, a
+/// total no larger, in the same currency. What is left needs an approval of its own.
 pub fn needs_beyond_approved(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Vec<ApprovalNeed> {
     let mut needs = approval_needs(kind, doc, facts);
     let Some(c) = carried(kind, doc, facts) else { return needs };
@@ -497,8 +512,16 @@ pub fn needs_beyond_approved(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> 
             let line = money.lines.iter().find(|l| Some(&l.id) == n.line.as_ref());
             line.is_none_or(|l| c.prices.get(&line_key(l)).is_none_or(|approved| l.int("unit_price") < *approved))
         }
-        "discount_above_threshold" => t.as_ref().is_none_or(|t| t.discount > c.discount),
-        "amount_above_threshold" => t.as_ref().is_none_or(|t| t.total > c.total),
+        "free_line" => {
+            let line = money.lines.iter().find(|l| Some(&l.id) == n.line.as_ref());
+            line.is_none_or(|l| !c.prices.contains_key(&line_key(l)))
+        }
+        // A larger share of the subtotal than was approved (cross-multiplied, exactly).
+        "discount_above_threshold" => t.as_ref().is_none_or(|t| {
+            i128::from(t.discount) * i128::from(c.subtotal) > i128::from(c.discount) * i128::from(t.subtotal)
+        }),
+        // Carried only from a document in the same currency, so the approval was of this one.
+        "amount_above_threshold" | "other_currency" => t.as_ref().is_none_or(|t| t.total > c.total),
         _ => true,
     });
     needs
@@ -567,41 +590,46 @@ fn in_documents_currency(
     let spec = kind.spec();
     let read = |name: &str| spec.field(name).and_then(|f| doc.read(f));
     let Some(FieldValue::Money(amount)) = read("amount") else { return Ok(None) };
-    let of = ["contract", "sales_order"].into_iter().find_map(|f| read(f).and_then(|v| v.as_str().map(str::to_string)));
-    let Some(of) = of else { return Ok(None) };
     let refuse = |code: &'static str, reason: String, params: Json| WorkflowRefusal {
         refusal: Refusal { code, reason },
         params,
     };
-    let Some(document) = facts.record(&of).filter(|d| d.deleted_at().is_none()) else {
-        let reason =
-            format!("the {kind} names {of}, which is not a known contract or order (deleted, or not synced yet)");
-        return Err(refuse("unknown_document", reason, json!({ "document": of })));
-    };
-    let Some(of_kind) = document.kind().filter(|k| matches!(k, Kind::Contract | Kind::Order)) else {
-        let reason = format!("the {kind} names {of}, which is not a contract or order");
-        return Err(refuse("unknown_document", reason, json!({ "document": of })));
-    };
     let customer = text_of(kind, doc, "customer");
-    let theirs = text_of(of_kind, &document, "customer");
-    if customer != theirs {
-        return Err(refuse(
-            "customer_mismatch",
-            format!("the {kind} is for another customer than its {of_kind}"),
-            json!({ "customer": customer, "document_customer": theirs }),
-        ));
+    // Each document it names is checked; the contract, when it names one, is the one counted.
+    let mut counted: Option<(String, i64)> = None;
+    for (field, expected) in [("contract", Kind::Contract), ("sales_order", Kind::Order)] {
+        let Some(of) = read(field).and_then(|v| v.as_str().map(str::to_string)) else { continue };
+        let unknown = |what: &str| {
+            let reason = format!("the {kind} names {of}, which is not {what}");
+            refuse("unknown_document", reason, json!({ "document": of }))
+        };
+        let Some(document) = facts.record(&of).filter(|d| d.deleted_at().is_none()) else {
+            return Err(unknown("a known contract or order (deleted, or not synced yet)"));
+        };
+        if document.kind() != Some(expected) {
+            return Err(unknown(if expected == Kind::Contract { "a contract" } else { "an order" }));
+        }
+        let theirs = text_of(expected, &document, "customer");
+        if customer != theirs {
+            return Err(refuse(
+                "customer_mismatch",
+                format!("the {kind} is for another customer than its {expected}"),
+                json!({ "customer": customer, "document_customer": theirs }),
+            ));
+        }
+        let money = DocumentMoney::of(expected, &document);
+        if money.currency != amount.currency {
+            return Err(refuse(
+                "currency_mismatch",
+                format!("the {kind} is in {} but its document in {}", amount.currency, money.currency),
+                json!({ "currency": amount.currency, "document_currency": money.currency }),
+            ));
+        }
+        if counted.is_none() {
+            counted = money.totals().map(|t| (of.clone(), t.total));
+        }
     }
-    let money = DocumentMoney::of(of_kind, &document);
-    let Some(totals) = money.totals() else { return Ok(None) };
-    let (total, currency) = (totals.total, money.currency);
-    if currency != amount.currency {
-        return Err(refuse(
-            "currency_mismatch",
-            format!("the {kind} is in {} but its document in {currency}", amount.currency),
-            json!({ "currency": amount.currency, "document_currency": currency }),
-        ));
-    }
-    Ok(Some((of, total)))
+    Ok(counted)
 }
 
 /// Guard of confirming a payment: in its contract's or order's currency.
@@ -616,7 +644,7 @@ pub fn order_holds(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Result<(),
     let money = DocumentMoney::of(kind, doc);
     // Prices its contract had approved hold for it; an order's discount and total need none.
     let mut needs = needs_beyond_approved(kind, doc, facts);
-    needs.retain(|n| n.code != "discount_above_threshold" && n.code != "amount_above_threshold");
+    needs.retain(|n| !matches!(n.code, "discount_above_threshold" | "amount_above_threshold" | "other_currency"));
     let mut wanted: HashMap<String, i64> = HashMap::new();
     for line in &money.lines {
         if let Some(p) = line.text("product") {
@@ -639,8 +667,7 @@ pub fn order_holds(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Result<(),
     }
     let customer = text_of(kind, doc, "customer");
     // An order of a contract bills nothing of its own (`bills`): its contract is counted.
-    let in_contract = text_of(kind, doc, "contract").is_some();
-    if let (Some(customer), Some(t), false) = (customer, money.totals(), in_contract) {
+    if let (Some(customer), Some(t), false) = (customer, money.totals(), in_contract(kind, doc, facts)) {
         if let Some((limit, owed)) = credit(facts, &customer, &money.currency) {
             if owed + t.total > limit {
                 needs.push(ApprovalNeed {
@@ -749,6 +776,18 @@ pub fn bills(kind: Kind, state: &str, in_contract: bool) -> bool {
     }
 }
 
+/// Whether an order belongs to a contract that bills for it: one it names that stands (not
+/// deleted, not void) and is the same customer's. An order naming any other bills itself.
+pub(crate) fn in_contract(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> bool {
+    let Some(id) = text_of(kind, doc, "contract") else { return false };
+    facts.record(&id).is_some_and(|c| {
+        c.kind() == Some(Kind::Contract)
+            && c.deleted_at().is_none()
+            && status_of(Kind::Contract, &c) != "void"
+            && text_of(Kind::Contract, &c, "customer") == text_of(kind, doc, "customer")
+    })
+}
+
 /// What a customer owes in `currency` (minor units): the totals of the documents that bill
 /// ([`bills`]) less their collected payments.
 pub fn owed(facts: &dyn Facts, customer: &str, currency: &str) -> i64 {
@@ -758,9 +797,8 @@ pub fn owed(facts: &dyn Facts, customer: &str, currency: &str) -> i64 {
             if text_of(kind, &doc, "customer").as_deref() != Some(customer) || doc.deleted_at().is_some() {
                 continue;
             }
-            let in_contract = text_of(kind, &doc, "contract").is_some();
             let money = DocumentMoney::of(kind, &doc);
-            if bills(kind, &status_of(kind, &doc), in_contract) && money.currency == currency {
+            if bills(kind, &status_of(kind, &doc), in_contract(kind, &doc, facts)) && money.currency == currency {
                 owed += money.totals().map_or(0, |t| t.total);
             }
         }

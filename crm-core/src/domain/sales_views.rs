@@ -246,7 +246,8 @@ impl Store {
     /// What customers were billed, paid and owe, per customer and currency, from the read
     /// models in one pass (all customers on this device, or one): billed are the totals of
     /// documents that bill (`sales::bills`: contracts signed or later, orders confirmed or later
-    /// outside a contract), collected the confirmed payments, unconfirmed the recorded ones.
+    /// outside a standing contract of theirs, `sales::in_contract`), collected the confirmed
+    /// payments, unconfirmed the recorded ones.
     /// The rule the server's credit check applies to documents (`sales::owed`).
     fn balances(&self, customer: Option<&str>) -> Result<BTreeMap<(String, String), Balance>> {
         let placeholders = |n: usize| vec!["?"; n].join(", ");
@@ -258,8 +259,11 @@ impl Store {
             placeholders(sales::BILLED_CONTRACT.len())
         );
         let order_sql = format!(
-            "SELECT customer, total_currency, SUM(total_minor) FROM p_order WHERE deleted_at IS NULL {one}
-             AND status IN ({}) AND contract IS NULL AND total_minor IS NOT NULL GROUP BY customer, total_currency",
+            "SELECT customer, total_currency, SUM(total_minor) FROM p_order o WHERE deleted_at IS NULL {one}
+             AND status IN ({}) AND total_minor IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM p_contract c WHERE c.id = o.contract AND c.deleted_at IS NULL
+                             AND IFNULL(c.status, '') != 'void' AND c.customer = o.customer)
+             GROUP BY customer, total_currency",
             placeholders(sales::BILLED_ORDER.len())
         );
         for (sql, states) in [(contract_sql, sales::BILLED_CONTRACT), (order_sql, sales::BILLED_ORDER)] {
