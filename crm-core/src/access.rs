@@ -5,12 +5,14 @@
 //! - supervisor: customers owned by anyone in their team, and everything attached to them.
 //! - account_manager: customers they own, and everything attached to them.
 //! - viewer: reads like a supervisor of their team (or everything without a team); writes nothing.
-//! - finance: reads every customer and contact and every sales document and payment
-//!   ([`FINANCE_READS`]); writes payments and invoices ([`FINANCE_WRITES`]), taking their
-//!   transitions (confirming a payment, issuing an invoice); edits no customer.
+//! - finance: reads every customer and contact, every sales document and payment and every
+//!   expense claim ([`FINANCE_READS`]); writes payments, invoices and expenses
+//!   ([`FINANCE_WRITES`]), taking their transitions (confirming a payment, issuing an invoice,
+//!   paying a claim); edits no customer.
 //!
 //! A record's *scope owner* decides access: a customer's owner, or for a contact, activity or
-//! opportunity, the owner of its customer. Reference data has no scope owner: all read it.
+//! opportunity, the owner of its customer; for an owner-scoped kind (an expense,
+//! [`crate::kind::Scope::Owner`]) its own owner. Reference data has no scope owner: all read it.
 //! A customer with no owner is in the pool (公海): everyone reads it and what is attached to
 //! it, and only a transition (a claim, an assignment) takes it out.
 //!
@@ -59,10 +61,19 @@ pub struct TransitionOffer {
 }
 
 /// What finance reads of everyone's: customers, contacts and the sales documents.
-pub const FINANCE_READS: &[Kind] =
-    &[Kind::Customer, Kind::Contact, Kind::Quote, Kind::Contract, Kind::Order, Kind::Payment, Kind::Invoice];
-/// What finance writes (for everyone).
-pub const FINANCE_WRITES: &[Kind] = &[Kind::Payment, Kind::Invoice];
+pub const FINANCE_READS: &[Kind] = &[
+    Kind::Customer,
+    Kind::Contact,
+    Kind::Quote,
+    Kind::Contract,
+    Kind::Order,
+    Kind::Payment,
+    Kind::Invoice,
+    Kind::Expense,
+];
+/// What finance writes (for everyone): payments and invoices, and expense claims, which it
+/// marks paid.
+pub const FINANCE_WRITES: &[Kind] = &[Kind::Payment, Kind::Invoice, Kind::Expense];
 
 /// Every user's team, to decide team-scoped access.
 pub type Teams = HashMap<String, Option<String>>;
@@ -188,17 +199,21 @@ impl Person {
             return false;
         }
         t.by.iter().any(|by| match by {
-            By::Role(role) => {
-                *role == self.role
-                    && before.kind.zip(after.kind).is_some_and(|(kb, ka)| {
-                        // Where it was and where it goes, each in this person's scope (or the pool).
-                        (before.scope_owner.is_none() || self.can_write(kb, before.scope_owner, teams))
-                            && (after.scope_owner.is_none() || self.can_write(ka, after.scope_owner, teams))
-                    })
+            By::Role(role) => *role == self.role && self.may_move(before, after, teams),
+            By::OtherRole(role) => {
+                *role == self.role && before.owner != Some(self.user_id.as_str()) && self.may_move(before, after, teams)
             }
             By::Assignee => before.assignees.contains(&self.user_id),
             By::ScopeOwner => before.scope_owner == Some(self.user_id.as_str()),
             By::Claimant => after.owner == Some(self.user_id.as_str()) && before.owner.is_none(),
+        })
+    }
+
+    /// Where a record was and where it goes are each in this person's scope (or the pool).
+    fn may_move(&self, before: &Side<'_>, after: &Side<'_>, teams: &Teams) -> bool {
+        before.kind.zip(after.kind).is_some_and(|(kb, ka)| {
+            (before.scope_owner.is_none() || self.can_write(kb, before.scope_owner, teams))
+                && (after.scope_owner.is_none() || self.can_write(ka, after.scope_owner, teams))
         })
     }
 

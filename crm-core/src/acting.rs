@@ -94,11 +94,13 @@ impl Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    /// The owner of the scope a record of `kind` is in: a customer's own owner, else the
-    /// owner of the customer it is attached to; none for reference data.
+    /// The owner of the scope a record of `kind` is in: a customer's own owner, an
+    /// owner-scoped record's own owner (`Scope::Owner`), else the owner of the customer it is
+    /// attached to; none for reference data.
     fn scope_owner_of(&self, kind: Kind, owner: Option<&str>, customer: Option<&str>) -> Result<Option<String>> {
         Ok(match kind {
             Kind::Customer => owner.map(str::to_string),
+            k if k.spec().scope == crate::kind::Scope::Owner => owner.map(str::to_string),
             k if k.spec().admin_only => None,
             _ => match customer {
                 Some(customer) => self

@@ -271,6 +271,12 @@ pub enum Request {
     },
     /// What the customers on this device owe.
     Receivables {},
+    /// A person's expense claim for a month (`YYYY-MM`): their expenses, totals by category and
+    /// state. Defaults: the person working here, the current month.
+    ExpenseClaim {
+        user: Option<String>,
+        month: Option<String>,
+    },
     /// The figures of lines not saved yet (a form being filled in), by the same rule as a
     /// saved document's.
     Totals {
@@ -417,6 +423,7 @@ pub enum Response {
     Receivables {
         customers: Vec<crate::domain::sales_views::Receivable>,
     },
+    ExpenseClaim(Box<crate::domain::expenses::ExpenseClaim>),
     Totals(crate::domain::sales::Totals),
     PriceListsLoaded(crate::domain::catalogue::LoadReport),
     Pdf(ServerFile),
@@ -681,6 +688,10 @@ impl Store {
                 Response::PurchaseHistory(Box::new(self.purchase_history(&record_id(&customer)?)?))
             }
             Request::Receivables {} => Response::Receivables { customers: self.receivables()? },
+            Request::ExpenseClaim { user, month } => {
+                let user = user.unwrap_or_else(|| self.identity().user_id.clone());
+                Response::ExpenseClaim(Box::new(self.expense_claim(&user, month.as_deref())?))
+            }
             Request::Totals { lines, discount } => {
                 let spec = Kind::Quote.spec().field("lines").ok_or_else(|| Error::field("lines", "unknown_field"))?;
                 let crate::kind::FieldType::Items(parts) = spec.ty else {

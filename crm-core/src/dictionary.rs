@@ -141,6 +141,18 @@ const TABLE: &[(&str, &[Entry])] = &[
             ("alipay", "支付宝", "Alipay"),
         ],
     ),
+    (
+        "expense_category",
+        &[
+            ("transport", "交通", "Transport"),
+            ("lodging", "住宿", "Lodging"),
+            ("meals", "餐饮", "Meals"),
+            ("entertainment", "招待", "Entertaining customers"),
+            ("phone", "通讯", "Phone"),
+            ("office", "办公", "Office supplies"),
+            ("other", "其他", "Other"),
+        ],
+    ),
 ];
 
 pub fn defaults() -> impl Iterator<Item = DefaultEntry> {

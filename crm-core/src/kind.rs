@@ -6,7 +6,51 @@
 
 use serde::{Deserialize, Serialize};
 
+mod field;
 mod sales;
+
+/// A transition of `name` from the states `from` to `to`, taken by `by`; the builders
+/// (`stamps`, `needs`, `guard`, …) add the rest.
+pub(crate) const fn t(
+    name: &'static str,
+    from: &'static [&'static str],
+    to: &'static str,
+    by: &'static [By],
+) -> Transition {
+    Transition {
+        name,
+        from,
+        to,
+        by,
+        sets: &[],
+        stamps: &[],
+        requires: &[],
+        fields: &[],
+        clears: &[],
+        guard: Guard::None,
+    }
+}
+
+impl Transition {
+    pub(crate) const fn stamps(mut self, stamps: &'static [&'static str]) -> Self {
+        self.stamps = stamps;
+        self
+    }
+    /// Fields it writes on the way, all of which must be filled.
+    pub(crate) const fn needs(mut self, fields: &'static [&'static str]) -> Self {
+        self.requires = fields;
+        self.fields = fields;
+        self
+    }
+    pub(crate) const fn clears(mut self, clears: &'static [&'static str]) -> Self {
+        self.clears = clears;
+        self
+    }
+    pub(crate) const fn guard(mut self, guard: Guard) -> Self {
+        self.guard = guard;
+        self
+    }
+}
 
 /// A record kind. The string form is stored in each document's `kind` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -32,6 +76,7 @@ pub enum Kind {
     Order,
     Payment,
     Invoice,
+    Expense,
 }
 
 /// What someone may do, decided by the rules in `crm_core::access`. Declared here because
@@ -141,6 +186,8 @@ pub struct KindSpec {
     pub title: &'static str,
     /// Only admins write it (reference data).
     pub admin_only: bool,
+    /// Whose records decide who reads and writes it (see [`Scope`]).
+    pub scope: Scope,
     /// Prefix of minted codes; the kind then has a `code` field filled on create.
     pub code_prefix: Option<&'static str>,
     /// Composite indexes on the projection table, beyond the single `indexed` fields.
@@ -155,6 +202,16 @@ pub struct KindSpec {
     /// case per customer episode, a setting per key): its id and first change are derived
     /// from them (`crate::genesis`), so two devices making it offline make one record.
     pub identity: &'static [&'static str],
+}
+
+/// Whose scope a record is in (`crm_core::access`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// A customer's: its own owner's for a customer, else the owner of the customer it names;
+    /// none (open to all, written by admins) for a record that names no customer.
+    Customer,
+    /// Its own owner's, whatever customer it names (an expense stays with who spent it).
+    Owner,
 }
 
 /// Fields the server decides: a state machine over a record's state, checked by the server
@@ -230,6 +287,8 @@ pub struct Transition {
 pub enum By {
     /// Someone with this role who may write the record where it was and where it goes.
     Role(Role),
+    /// The same, and not the record's owner (nobody approves their own expense claim).
+    OtherRole(Role),
     /// The person the record is assigned to (before the transition).
     Assignee,
     /// The owner of the record's scope: the customer's owner.
@@ -359,6 +418,7 @@ pub const DICTIONARIES: &[&str] = &[
     "service_type",
     "product_category",
     "payment_method",
+    "expense_category",
 ];
 
 const TEXT: FieldType = Str { max: 200 };
@@ -368,6 +428,7 @@ static CUSTOMER: KindSpec = KindSpec {
     kind: Kind::Customer,
     title: "name",
     admin_only: false,
+    scope: Scope::Customer,
     code_prefix: Some("C"),
     indexes: &[],
     assigned: &[],
@@ -407,6 +468,7 @@ static CONTACT: KindSpec = KindSpec {
     kind: Kind::Contact,
     title: "name",
     admin_only: false,
+    scope: Scope::Customer,
     code_prefix: None,
     indexes: &[],
     assigned: &[],
@@ -428,6 +490,7 @@ static ACTIVITY: KindSpec = KindSpec {
     kind: Kind::Activity,
     title: "subject",
     admin_only: false,
+    scope: Scope::Customer,
     code_prefix: None,
     // A customer's live activities by time: its timeline, and its latest activity straight
     // from the index (churn, dormant customers, reminders).
@@ -456,6 +519,7 @@ static OPPORTUNITY: KindSpec = KindSpec {
     kind: Kind::Opportunity,
     title: "title",
     admin_only: false,
+    scope: Scope::Customer,
     code_prefix: None,
     indexes: &[],
     assigned: &["owner"],
@@ -482,6 +546,7 @@ static SERVICE_REQUEST: KindSpec = KindSpec {
     kind: Kind::ServiceRequest,
     title: "title",
     admin_only: false,
+    scope: Scope::Customer,
     code_prefix: Some("S"),
     indexes: &[&["status", "due"], &["assignee", "status"]],
     assigned: &["assignee"],
@@ -514,6 +579,7 @@ static SETTING: KindSpec = KindSpec {
     kind: Kind::Setting,
     title: "key",
     admin_only: true,
+    scope: Scope::Customer,
     code_prefix: None,
     indexes: &[],
     assigned: &[],
@@ -533,6 +599,7 @@ static CUSTOM_FIELD: KindSpec = KindSpec {
     kind: Kind::CustomField,
     title: "label_zh",
     admin_only: true,
+    scope: Scope::Customer,
     code_prefix: None,
     indexes: &[],
     assigned: &[],
@@ -560,6 +627,7 @@ static GRADE_RULE: KindSpec = KindSpec {
     kind: Kind::GradeRule,
     title: "grade",
     admin_only: true,
+    scope: Scope::Customer,
     code_prefix: None,
     indexes: &[],
     assigned: &[],
@@ -586,6 +654,7 @@ static CHURN_CASE: KindSpec = KindSpec {
     kind: Kind::ChurnCase,
     title: "episode",
     admin_only: false,
+    scope: Scope::Customer,
     code_prefix: None,
     indexes: &[&["customer", "status"]],
     assigned: &[],
@@ -813,6 +882,7 @@ static USER: KindSpec = KindSpec {
     kind: Kind::User,
     title: "display_name",
     admin_only: true,
+    scope: Scope::Customer,
     code_prefix: None,
     indexes: &[],
     assigned: &[],
@@ -839,6 +909,7 @@ static TEAM: KindSpec = KindSpec {
     kind: Kind::Team,
     title: "name",
     admin_only: true,
+    scope: Scope::Customer,
     code_prefix: None,
     indexes: &[],
     assigned: &[],
@@ -856,6 +927,7 @@ static DICT_ENTRY: KindSpec = KindSpec {
     kind: Kind::DictEntry,
     title: "label_zh",
     admin_only: true,
+    scope: Scope::Customer,
     code_prefix: None,
     indexes: &[],
     assigned: &[],
@@ -893,6 +965,7 @@ impl Kind {
         Kind::Order,
         Kind::Payment,
         Kind::Invoice,
+        Kind::Expense,
     ];
 
     pub fn spec(self) -> &'static KindSpec {
@@ -917,6 +990,7 @@ impl Kind {
             Kind::Order => &sales::ORDER,
             Kind::Payment => &sales::PAYMENT,
             Kind::Invoice => &sales::INVOICE,
+            Kind::Expense => &field::EXPENSE,
         }
     }
 
@@ -942,6 +1016,7 @@ impl Kind {
             Kind::Order => "order",
             Kind::Payment => "payment",
             Kind::Invoice => "invoice",
+            Kind::Expense => "expense",
         }
     }
 
@@ -1125,6 +1200,7 @@ impl KindSpec {
                         t.by.iter()
                             .map(|b| match b {
                                 By::Role(r) => r.as_str().to_string(),
+                                By::OtherRole(r) => format!("{}_not_owner", r.as_str()),
                                 By::Assignee => "assignee".into(),
                                 By::ScopeOwner => "scope_owner".into(),
                                 By::Claimant => "claimant".into(),
@@ -1137,7 +1213,11 @@ impl KindSpec {
             json!({ "state_field": state, "states": states, "decided": w.decided, "initial": w.initial,
                     "transitions": transitions })
         });
-        json!({ "kind": self.kind, "title_field": self.title, "admin_only": self.admin_only, "fields": fields,
+        let scope = match self.scope {
+            Scope::Customer => "customer",
+            Scope::Owner => "owner",
+        };
+        json!({ "kind": self.kind, "title_field": self.title, "admin_only": self.admin_only, "scope": scope, "fields": fields,
                 "assigned": self.assigned, "workflow": workflow, "identity": self.identity })
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use automerge::ActorId;
 use crm_core::cache::DocCache;
 use crm_core::document::RecordDoc;
-use crm_core::kind::{FieldType, Kind, ROLES};
+use crm_core::kind::{FieldType, Kind, Scope, ROLES};
 use crm_core::store::hex;
 use crm_core::sync::protocol::{Accepted, LoginRequest, LoginResponse, Refused, MAX_PUSH_OPS, MAX_RECORD_BYTES};
 use crm_core::value::{format_datetime, now_ms, FieldValue};
@@ -1506,6 +1506,8 @@ fn stored_doc(conn: &Connection, doc_id: &str) -> Result<RecordDoc, DbError> {
 fn scope_owner(tx: &Connection, meta: &DocMeta) -> Result<Option<String>, DbError> {
     match meta.kind {
         Some(Kind::Customer) => Ok(meta.owner.clone()),
+        // An expense is its claimant's, whichever customer it names.
+        Some(k) if k.spec().scope == Scope::Owner => Ok(meta.owner.clone()),
         Some(k) if k.spec().admin_only => Ok(None),
         _ => match &meta.customer {
             Some(customer) => Ok(tx
@@ -1515,6 +1517,17 @@ fn scope_owner(tx: &Connection, meta: &DocMeta) -> Result<Option<String>, DbErro
                 .flatten()),
             None => Ok(None),
         },
+    }
+}
+
+/// The kinds in their own owner's scope, as an SQL list (`'expense'`).
+fn owner_scoped_kinds() -> String {
+    let kinds: Vec<String> =
+        Kind::ALL.iter().filter(|k| k.spec().scope == Scope::Owner).map(|k| format!("'{}'", k.as_str())).collect();
+    if kinds.is_empty() {
+        "''".into()
+    } else {
+        kinds.join(", ")
     }
 }
 
@@ -1529,9 +1542,12 @@ fn record_transfer(
 ) -> Result<(), DbError> {
     let mut ids = vec![doc_id.to_string()];
     if kind == Some(Kind::Customer) {
-        tx.prepare_cached("UPDATE docs SET scope_owner = ? WHERE customer = ?")?.execute(params![new, doc_id])?;
+        // What is in the customer's scope follows it; what is in its own owner's stays.
+        let own = owner_scoped_kinds();
+        tx.prepare_cached(&format!("UPDATE docs SET scope_owner = ? WHERE customer = ? AND kind NOT IN ({own})"))?
+            .execute(params![new, doc_id])?;
         let attached: Vec<String> = tx
-            .prepare_cached("SELECT id FROM docs WHERE customer = ?")?
+            .prepare_cached(&format!("SELECT id FROM docs WHERE customer = ? AND kind NOT IN ({own})"))?
             .query_map([doc_id], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         ids.extend(attached);

@@ -101,6 +101,7 @@ export const VALIDATION_REASONS = [
   "discount_above_subtotal",
   "not_a_sales_document",
   "unknown_version",
+  "invalid_month",
 ] as const;
 
 /// Every validation reason in words without its params, for text the core writes itself (the

@@ -224,10 +224,8 @@ describe("dictionary order", () => {
 
   test("the dictionaries are the ones docs/api.md lists, each translated", () => {
     const line = doc("api.md").split("\n").find((l) => l.startsWith("| `dict` | one of"))!;
-    // The sales dictionaries are in the core's schema (`product_category`, `payment_method`)
-    // though the kind's table in docs/api.md does not name them yet.
     const documented = [...line.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).slice(1);
-    expect(DICTS).toEqual([...documented, ...["product_category", "payment_method"].filter((d) => !documented.includes(d))]);
+    expect(DICTS).toEqual(documented);
     for (const lang of ["en", "zh-CN"] as const) for (const d of DICTS) expect(messages[lang]).toHaveProperty(`dict.${d}`);
   });
 

@@ -4,6 +4,7 @@
 
 pub mod catalogue;
 pub mod churn;
+pub mod expenses;
 pub mod pool;
 pub mod reminders;
 pub mod sales;

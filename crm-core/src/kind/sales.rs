@@ -54,6 +54,7 @@ pub(super) static PRODUCT: KindSpec = KindSpec {
     kind: Kind::Product,
     title: "name",
     admin_only: true,
+    scope: Scope::Customer,
     code_prefix: None,
     indexes: &[],
     assigned: &[],
@@ -77,6 +78,7 @@ pub(super) static PRICE_LIST: KindSpec = KindSpec {
     kind: Kind::PriceList,
     title: "name",
     admin_only: true,
+    scope: Scope::Customer,
     code_prefix: None,
     indexes: &[],
     assigned: &[],
@@ -101,6 +103,7 @@ pub(super) static STOCK: KindSpec = KindSpec {
     kind: Kind::Stock,
     title: "warehouse",
     admin_only: true,
+    scope: Scope::Customer,
     code_prefix: None,
     indexes: &[],
     assigned: &[],
@@ -118,6 +121,7 @@ pub(super) static QUOTE: KindSpec = KindSpec {
     kind: Kind::Quote,
     title: "code",
     admin_only: false,
+    scope: Scope::Customer,
     code_prefix: Some("Q"),
     indexes: &[&["status", "valid_until"]],
     assigned: &["owner"],
@@ -157,42 +161,6 @@ pub(super) static QUOTE: KindSpec = KindSpec {
 const WRITERS: &[By] = &[By::Assignee, By::ScopeOwner, By::Role(Supervisor), By::Role(Admin)];
 const APPROVERS: &[By] = &[By::Role(Supervisor), By::Role(Admin)];
 
-const fn t(name: &'static str, from: &'static [&'static str], to: &'static str, by: &'static [By]) -> Transition {
-    Transition {
-        name,
-        from,
-        to,
-        by,
-        sets: &[],
-        stamps: &[],
-        requires: &[],
-        fields: &[],
-        clears: &[],
-        guard: Guard::None,
-    }
-}
-
-impl Transition {
-    const fn stamps(mut self, stamps: &'static [&'static str]) -> Self {
-        self.stamps = stamps;
-        self
-    }
-    /// Fields it writes on the way, all of which must be filled.
-    const fn needs(mut self, fields: &'static [&'static str]) -> Self {
-        self.requires = fields;
-        self.fields = fields;
-        self
-    }
-    const fn clears(mut self, clears: &'static [&'static str]) -> Self {
-        self.clears = clears;
-        self
-    }
-    const fn guard(mut self, guard: Guard) -> Self {
-        self.guard = guard;
-        self
-    }
-}
-
 pub(super) static QUOTE_FLOW: Workflow = Workflow {
     state: StateOf::Field { name: "status", absent: "draft" },
     decided: &["status", "submitted_at", "approved_by", "approved_at", "approved_heads", "sent_at", "accepted_at"],
@@ -222,6 +190,7 @@ pub(super) static CONTRACT: KindSpec = KindSpec {
     kind: Kind::Contract,
     title: "code",
     admin_only: false,
+    scope: Scope::Customer,
     code_prefix: Some("HT"),
     indexes: &[&["status", "end_date"]],
     assigned: &["owner"],
@@ -273,6 +242,7 @@ pub(super) static ORDER: KindSpec = KindSpec {
     kind: Kind::Order,
     title: "code",
     admin_only: false,
+    scope: Scope::Customer,
     code_prefix: Some("SO"),
     indexes: &[&["customer", "deleted_at", "ordered_at"]],
     assigned: &["owner"],
@@ -325,6 +295,7 @@ pub(super) static PAYMENT: KindSpec = KindSpec {
     kind: Kind::Payment,
     title: "received_on",
     admin_only: false,
+    scope: Scope::Customer,
     code_prefix: None,
     indexes: &[&["customer", "status"]],
     assigned: &["owner"],
@@ -367,6 +338,7 @@ pub(super) static INVOICE: KindSpec = KindSpec {
     kind: Kind::Invoice,
     title: "number",
     admin_only: false,
+    scope: Scope::Customer,
     code_prefix: None,
     indexes: &[],
     assigned: &["owner"],

@@ -37,6 +37,7 @@ export const DICTS = [
   "service_type",
   "product_category",
   "payment_method",
+  "expense_category",
 ];
 
 export const ROLES = ["admin", "supervisor", "account_manager", "finance", "viewer"] as const;
