@@ -546,3 +546,43 @@ pub fn sales(store: &mut Store, seed: u64, today: NaiveDate) -> Result<usize> {
     }
     Ok(made)
 }
+
+/// The expense claims of the person working here over the last weeks: trips to their
+/// customers, lunches, a hotel, a phone bill; the older ones submitted for approval, the last
+/// week's still drafts. Returns how many.
+pub fn expenses(store: &mut Store, seed: u64, today: NaiveDate) -> Result<usize> {
+    let mut rng = Rng::new(seed ^ 0xe4_9e45e5);
+    let me = store.identity().user_id.clone();
+    let customers: Vec<String> = store
+        .connection()
+        .prepare("SELECT id FROM p_customer WHERE owner = ? AND deleted_at IS NULL ORDER BY code LIMIT 30")?
+        .query_map([&me], |r| r.get(0))?
+        .collect::<std::result::Result<_, _>>()?;
+    let day = |offset: i64| (today + Duration::days(offset)).format("%Y-%m-%d").to_string();
+    const KINDS: &[(&str, i64, i64)] = &[
+        ("transport", 1_500, 12_000),
+        ("meals", 6_000, 30_000),
+        ("lodging", 25_000, 60_000),
+        ("phone", 5_000, 10_000),
+    ];
+    let mut made = 0;
+    for n in 0..12 {
+        let (category, low, high) = KINDS[rng.below(KINDS.len())];
+        let minor = low + (rng.below((high - low) as usize) as i64) / 100 * 100;
+        let mut fields = map(vec![
+            ("date", json!(day(-(n * 4 + rng.below(3) as i64)))),
+            ("category", json!(category)),
+            ("amount", json!({"minor": minor, "currency": "CNY"})),
+        ]);
+        if let Some(customer) = customers.get(n as usize * 2).filter(|_| category != "phone") {
+            fields.insert("customer".into(), json!(customer));
+        }
+        let id = one(store, Kind::Expense, fields)?;
+        // Older ones submitted for approval; the last week's still being filled in.
+        if n >= 2 {
+            store.transition(&id, "submit", &JsonMap::new())?;
+        }
+        made += 1;
+    }
+    Ok(made)
+}

@@ -243,10 +243,12 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
             let loaded = demo::load(store, seed, size, today).map_err(|e| e.to_string())?;
             let (requests, released) = demo::workflows(store, seed, today).map_err(|e| e.to_string())?;
             let documents = demo::sales(store, seed, today).map_err(|e| e.to_string())?;
+            let expenses = demo::expenses(store, seed, today).map_err(|e| e.to_string())?;
             println!(
                 "added {} records ({} customers, {} contacts, {} activities, {} opportunities, {} users, \
-                 {requests} service requests, {documents} sales documents); {released} customers released to the pool",
-                loaded.total() + requests + documents,
+                 {requests} service requests, {documents} sales documents, {expenses} expense claims); \
+                 {released} customers released to the pool",
+                loaded.total() + requests + documents + expenses,
                 loaded.customers,
                 loaded.contacts,
                 loaded.activities,
