@@ -271,6 +271,15 @@ pub enum Request {
     },
     /// What the customers on this device owe.
     Receivables {},
+    /// What is on each day from `from` to `to` (`YYYY-MM-DD`, both included): activities,
+    /// follow-ups, service requests due, contracts ending, payment-plan periods due.
+    Agenda {
+        from: String,
+        to: String,
+        owner: Option<String>,
+        #[serde(default)]
+        all_owners: bool,
+    },
     /// A person's expense claim for a month (`YYYY-MM`): their expenses, totals by category and
     /// state. Defaults: the person working here, the current month.
     ExpenseClaim {
@@ -424,6 +433,7 @@ pub enum Response {
         customers: Vec<crate::domain::sales_views::Receivable>,
     },
     ExpenseClaim(Box<crate::domain::expenses::ExpenseClaim>),
+    Agenda(Box<crate::domain::agenda::Agenda>),
     Totals(crate::domain::sales::Totals),
     PriceListsLoaded(crate::domain::catalogue::LoadReport),
     Pdf(ServerFile),
@@ -688,6 +698,10 @@ impl Store {
                 Response::PurchaseHistory(Box::new(self.purchase_history(&record_id(&customer)?)?))
             }
             Request::Receivables {} => Response::Receivables { customers: self.receivables()? },
+            Request::Agenda { from, to, owner, all_owners } => {
+                let owner = self.owner_filter(owner, all_owners);
+                Response::Agenda(Box::new(self.agenda(&from, &to, owner.as_deref())?))
+            }
             Request::ExpenseClaim { user, month } => {
                 let user = user.unwrap_or_else(|| self.identity().user_id.clone());
                 Response::ExpenseClaim(Box::new(self.expense_claim(&user, month.as_deref())?))
@@ -724,7 +738,7 @@ impl Store {
                             .map_err(|_| Error::field("by", "invalid_date"))?;
                         d
                     }
-                    None => chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+                    None => crate::settings::today(&self.conn)?.format("%Y-%m-%d").to_string(),
                 };
                 let owner = self.owner_filter(owner, all_owners);
                 Response::FollowUps { items: self.follow_ups(&by, owner.as_deref())? }

@@ -682,7 +682,7 @@ impl Store {
     /// Follow-ups due on or before `by` (a date): activities with a next follow-up date that
     /// no later activity on the same customer has answered yet. `owner: None` means everyone.
     pub fn follow_ups(&self, by: &str, owner: Option<&str>) -> Result<Vec<FollowUp>> {
-        let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
+        let today = crate::settings::today(&self.conn)?.format("%Y-%m-%d").to_string();
         let columns = select_columns(Kind::Activity);
         let name_index = columns.len();
         let cols = columns.join(", ");

@@ -2,6 +2,7 @@
 //! `kind.rs` (fields, workflows); what an area adds — a rule a transition must pass, what is
 //! derived from records, what is detected in them — is here, found by the area's name.
 
+pub mod agenda;
 pub mod catalogue;
 pub mod churn;
 pub mod expenses;

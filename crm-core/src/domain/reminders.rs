@@ -37,7 +37,8 @@ pub struct Reminder {
 impl Store {
     /// Everything `owner` (everyone on this device when `None`) should act on, soonest first.
     pub fn reminders(&self, owner: Option<&str>) -> Result<Vec<Reminder>> {
-        let today = chrono::Utc::now().date_naive();
+        // The company's day (`company.timezone`), as the agenda's.
+        let today = crate::settings::today(&self.conn)?;
         let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
         let mut out = Vec::new();
         for f in self.follow_ups(&day(today), owner)? {
