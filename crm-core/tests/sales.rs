@@ -5,36 +5,11 @@
 
 mod common;
 
-use common::{send, Replica};
+use common::{send, Replica, Rng};
 use crm_core::domain::sales::{totals, Totals};
 use crm_core::items::Item;
 use crm_core::value::FieldValue;
 use serde_json::{json, Value as Json};
-
-/// A small seeded generator (xorshift64*): the seed is printed so a failure can be replayed
-/// with `CRM_SEED=…`.
-struct Rng(u64);
-
-impl Rng {
-    fn seeded(test: &str) -> Rng {
-        let seed = std::env::var("CRM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
-        });
-        println!("{test}: CRM_SEED={seed}");
-        Rng(seed)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> i64 {
-        (self.next() % n) as i64
-    }
-}
 
 fn line(id: &str, quantity: i64, unit_price: i64, list_price: i64, tax_rate: i64) -> Item {
     let mut item = Item { id: id.to_string(), ..Item::default() };

@@ -119,3 +119,28 @@ pub fn crm(dir: &std::path::Path) -> std::process::Command {
     cmd.args(["--data", dir.to_str().expect("utf-8 path")]);
     cmd
 }
+
+/// A small seeded generator (xorshift64*): the seed is printed so a failure can be replayed
+/// with `CRM_SEED=…`.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn seeded(test: &str) -> Rng {
+        let seed = std::env::var("CRM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1
+        });
+        println!("{test}: CRM_SEED={seed}");
+        Rng(seed)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    pub fn below(&mut self, n: u64) -> i64 {
+        (self.next() % n) as i64
+    }
+}
