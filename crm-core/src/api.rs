@@ -280,6 +280,18 @@ pub enum Request {
         #[serde(default)]
         all_owners: bool,
     },
+    /// Arrive at a customer: a visit starting now, at `place` (`{lat, lng, accuracy?}`) when
+    /// the device knows it.
+    CheckIn {
+        customer: String,
+        place: Option<Json>,
+        contact: Option<String>,
+    },
+    /// Leave a visit: when, where, how long.
+    CheckOut {
+        id: String,
+        place: Option<Json>,
+    },
     /// A person's expense claim for a month (`YYYY-MM`): their expenses, totals by category and
     /// state. Defaults: the person working here, the current month.
     ExpenseClaim {
@@ -698,6 +710,15 @@ impl Store {
                 Response::PurchaseHistory(Box::new(self.purchase_history(&record_id(&customer)?)?))
             }
             Request::Receivables {} => Response::Receivables { customers: self.receivables()? },
+            Request::CheckIn { customer, place, contact } => {
+                let id = self.check_in(&record_id(&customer)?, place.as_ref(), contact.as_deref())?;
+                Response::Record(self.get(&id)?)
+            }
+            Request::CheckOut { id, place } => {
+                let id = record_id(&id)?;
+                self.check_out(&id, place.as_ref())?;
+                Response::Record(self.get(&id)?)
+            }
             Request::Agenda { from, to, owner, all_owners } => {
                 let owner = self.owner_filter(owner, all_owners);
                 Response::Agenda(Box::new(self.agenda(&from, &to, owner.as_deref())?))

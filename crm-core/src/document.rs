@@ -16,7 +16,7 @@ use serde_json::{json, Map as JsonMap, Value as Json};
 
 use crate::error::{Error, FieldError, Result};
 use crate::kind::{FieldSpec, FieldType, Kind};
-use crate::value::{FieldValue, LogEntry, Money, Step};
+use crate::value::{FieldValue, LogEntry, Money, Place, Step};
 
 pub const SCHEMA_VERSION: i64 = 1;
 const META_KEYS: &[&str] = &["kind", "schema", "created_at", "created_by", "deleted_at"];
@@ -315,6 +315,11 @@ impl RecordDoc {
                     && scalars(id, Prop::Map("minor".into()), |s| matches!(s, ScalarValue::Int(_)))
                     && scalars(id, Prop::Map("currency".into()), is_str)
             }
+            FieldType::Place => {
+                let int = |s: &ScalarValue| matches!(s, ScalarValue::Int(_));
+                d.keys(id).all(|k| k == "lat" || k == "lng" || k == "accuracy")
+                    && ["lat", "lng", "accuracy"].iter().all(|k| scalars(id, Prop::Map((*k).into()), int))
+            }
             FieldType::Phones => (0..d.length(id)).all(|i| scalars(id, Prop::Seq(i), is_str)),
             FieldType::Tags => d.keys(id).all(|k| scalars(id, Prop::Map(k), |s| matches!(s, ScalarValue::Boolean(_)))),
             FieldType::Custom => d.keys(id).all(|k| scalars(id, Prop::Map(k), is_str)),
@@ -565,6 +570,13 @@ impl RecordDoc {
                 };
                 Some(FieldValue::Money(Money { minor, currency }))
             }
+            (FieldType::Place, Value::Object(ObjType::Map)) => {
+                let int = |key: &str| match get_scalar(d, id, key) {
+                    Some(ScalarValue::Int(n)) => Some(n),
+                    _ => None,
+                };
+                Some(FieldValue::Place(Place { lat: int("lat")?, lng: int("lng")?, accuracy: int("accuracy") }))
+            }
             (FieldType::Phones, Value::Object(ObjType::List)) => Some(FieldValue::Phones(
                 d.values(id)
                     .filter_map(|item| match item.0 {
@@ -736,6 +748,14 @@ impl RecordDoc {
                 let obj = d.put_object(ROOT, name, ObjType::Map)?;
                 d.put(&obj, "minor", m.minor)?;
                 d.put(&obj, "currency", m.currency.as_str())?;
+            }
+            (_, Some(FieldValue::Place(p))) => {
+                let obj = d.put_object(ROOT, name, ObjType::Map)?;
+                d.put(&obj, "lat", p.lat)?;
+                d.put(&obj, "lng", p.lng)?;
+                if let Some(a) = p.accuracy {
+                    d.put(&obj, "accuracy", a)?;
+                }
             }
             (_, Some(FieldValue::Phones(phones))) => {
                 let obj = d.put_object(ROOT, name, ObjType::List)?;

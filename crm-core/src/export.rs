@@ -69,6 +69,9 @@ pub fn cell_text(v: &FieldValue) -> String {
         FieldValue::DateTime(ms) => crate::value::format_datetime(*ms),
         FieldValue::Phones(p) => p.join(", "),
         FieldValue::Tags(t) => t.iter().cloned().collect::<Vec<_>>().join(", "),
+        FieldValue::Place(p) => {
+            format!("{}, {}", crate::value::format_decimal(p.lat, 6), crate::value::format_decimal(p.lng, 6))
+        }
         other => other.to_json().to_string(),
     }
 }

@@ -111,6 +111,9 @@ pub enum FieldType {
     Bool,
     /// Integer minor units plus an ISO 4217 currency; written as one unit.
     Money,
+    /// A place: `{lat, lng, accuracy?}` in degrees (six decimals, stored as integer millionths)
+    /// and metres.
+    Place,
     /// A calendar date, `YYYY-MM-DD`.
     Date,
     /// A moment, RFC 3339 in the API, UTC milliseconds in storage.
@@ -369,7 +372,10 @@ impl FieldSpec {
     /// their own `tag` filter).
     pub fn filterable(&self) -> bool {
         self.projected()
-            && !matches!(self.ty, FieldType::Money | FieldType::Tags | FieldType::Phones | FieldType::Custom)
+            && !matches!(
+                self.ty,
+                FieldType::Money | FieldType::Place | FieldType::Tags | FieldType::Phones | FieldType::Custom
+            )
     }
 
     /// Whether lists can sort on the field (money sorts by its minor units).
@@ -401,6 +407,7 @@ pub const SETTING_KEYS: &[&str] = &[
     "sales.approval_discount_bp",
     "sales.approval_amount",
     "sales.approval_free_lines",
+    "visit.check_in_tolerance_m",
 ];
 /// Kinds whose records carry company-specific fields (`custom_fields`), which admins define
 /// with `custom_field` records.
@@ -444,6 +451,8 @@ static CUSTOMER: KindSpec = KindSpec {
         f("industry", Dict("industry")).indexed(),
         f("region", Dict("region")).indexed(),
         f("address", LONG_TEXT),
+        // Where the customer is, pinned on a map or at a visit: check-ins are measured from it.
+        f("location", Place),
         f("phones", Phones).search().dup(),
         f("email", Email).search().dup(),
         f("website", TEXT),
@@ -506,6 +515,15 @@ static ACTIVITY: KindSpec = KindSpec {
         f("place", TEXT),
         // How long the visit or call took.
         f("duration_minutes", Int { min: 0, max: 1440 }),
+        // A visit's arrival and departure (`check_in`, `check_out`): when and where the device
+        // was, and how far the arrival was from the customer's location (marked `far` beyond
+        // the admin's tolerance, never refused).
+        f("check_in_at", DateTime),
+        f("check_in_place", Place),
+        f("check_in_distance_m", Int { min: 0, max: 40_075_000 }),
+        f("check_in_far", Bool),
+        f("check_out_at", DateTime),
+        f("check_out_place", Place),
         f("subject", TEXT),
         f("outcome", Dict("activity_outcome")),
         f("next_follow_up", Date).indexed(),
@@ -1126,6 +1144,7 @@ impl FieldType {
             Int { min, max } => json!({ "type": "integer", "min": min, "max": max }),
             Bool => json!({ "type": "boolean" }),
             Money => json!({ "type": "money" }),
+            Place => json!({ "type": "place" }),
             Date => json!({ "type": "date" }),
             DateTime => json!({ "type": "datetime" }),
             Ref(kind) => json!({ "type": "reference", "kind": kind }),

@@ -290,7 +290,7 @@ pub fn column_json(ty: FieldType, value: rusqlite::types::ValueRef<'_>) -> Json 
         (FieldType::Bool, V::Integer(n)) => json!(n != 0),
         (FieldType::DateTime, V::Integer(ms)) => json!(format_datetime(ms)),
         (FieldType::Quantity, V::Integer(n)) => FieldValue::Quantity(n).to_json(),
-        (FieldType::Phones | FieldType::Tags | FieldType::Custom, V::Text(t)) => {
+        (FieldType::Phones | FieldType::Tags | FieldType::Custom | FieldType::Place, V::Text(t)) => {
             serde_json::from_slice(t).unwrap_or(Json::Null)
         }
         (_, V::Integer(n)) => json!(n),

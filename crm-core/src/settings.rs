@@ -45,6 +45,8 @@ pub const SETTINGS: &[(&str, Holds)] = &[
     // 1: a line typed in without a product always needs approval (its price has no list to
     // be held to); 0: it is held to the list price it says.
     ("sales.approval_free_lines", Holds::Number { min: 0, max: 1, default: 0 }),
+    // How far (metres) from the customer's location a check-in may be before it is marked far.
+    ("visit.check_in_tolerance_m", Holds::Number { min: 0, max: 100_000, default: 500 }),
 ];
 
 pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";

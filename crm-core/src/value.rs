@@ -18,6 +18,36 @@ pub struct Money {
     pub currency: String,
 }
 
+/// A place on Earth: latitude and longitude in millionths of a degree (about 0.1 m), never
+/// through a float in storage, and how sure the device was (metres).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Place {
+    pub lat: i64,
+    pub lng: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy: Option<i64>,
+}
+
+impl Place {
+    /// The great-circle distance to `other` in whole metres (haversine, mean Earth radius).
+    pub fn distance_m(&self, other: &Place) -> i64 {
+        let rad = |micro: i64| (micro as f64 / 1e6).to_radians();
+        let (la1, la2) = (rad(self.lat), rad(other.lat));
+        let (dla, dlo) = (la2 - la1, rad(other.lng) - rad(self.lng));
+        let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
+        (2.0 * 6_371_008.8 * h.sqrt().min(1.0).asin()).round() as i64
+    }
+
+    pub fn to_json(&self) -> Json {
+        let degrees = |micro: i64| serde_json::from_str::<Json>(&format_decimal(micro, 6)).unwrap_or(Json::Null);
+        let mut out = json!({ "lat": degrees(self.lat), "lng": degrees(self.lng) });
+        if let Some(a) = self.accuracy {
+            out["accuracy"] = json!(a);
+        }
+        out
+    }
+}
+
 /// One step of an opportunity's development plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Step {
@@ -58,6 +88,7 @@ pub enum FieldValue {
     Int(i64),
     Bool(bool),
     Money(Money),
+    Place(Place),
     /// UTC milliseconds.
     DateTime(i64),
     Phones(Vec<String>),
@@ -103,6 +134,7 @@ pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldE
         }),
         FieldType::Bool => FieldValue::Bool(json.as_bool().ok_or_else(|| bad_type("boolean"))?),
         FieldType::Money => FieldValue::Money(parse_money(name, json)?),
+        FieldType::Place => FieldValue::Place(parse_place(name, json)?),
         FieldType::Date => {
             let s = text()?;
             if s.is_empty() {
@@ -188,6 +220,20 @@ pub fn check(spec: &FieldSpec, value: &FieldValue) -> Result<(), FieldError> {
             }
         }
         (FieldType::Bool, FieldValue::Bool(_)) => Ok(()),
+        (FieldType::Place, FieldValue::Place(p)) => {
+            if p.lat.abs() > 90_000_000
+                || p.lng.abs() > 180_000_000
+                || p.accuracy.is_some_and(|a| !(0..=100_000).contains(&a))
+            {
+                Err(FieldError::with(
+                    name,
+                    "invalid_place",
+                    json!({ "lat": [-90, 90], "lng": [-180, 180], "accuracy": [0, 100_000] }),
+                ))
+            } else {
+                Ok(())
+            }
+        }
         (FieldType::Money, FieldValue::Money(m)) => {
             if !valid_currency(&m.currency) {
                 Err(FieldError::with(name, "invalid_currency", json!({ "value": m.currency })))
@@ -306,29 +352,64 @@ pub fn parse_quantity(field: &str, json: &Json) -> Result<i64, FieldError> {
 
 /// `"12.5"` as 12500; `None` for anything but digits with at most three decimals.
 pub fn parse_thousandths(text: &str) -> Option<i64> {
+    parse_decimal(text, 3)
+}
+
+/// A decimal's text as an integer of `scale` decimals (`"12.5"` at 3 is 12500), read from its
+/// digits, never through a float; `None` for anything but digits with at most `scale`
+/// decimals.
+pub fn parse_decimal(text: &str, scale: usize) -> Option<i64> {
     let (negative, digits) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),
     };
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
     let ok = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if whole.is_empty() || whole.len() > 15 || fraction.len() > 3 || !ok(whole) || !ok(fraction) {
+    if whole.is_empty() || whole.len() > 15 || fraction.len() > scale || !ok(whole) || !ok(fraction) {
         return None;
     }
     let whole: i64 = whole.parse().ok()?;
-    let fraction: i64 = format!("{fraction:0<3}").parse().ok()?;
-    let n = whole.checked_mul(1000)?.checked_add(fraction)?;
+    let fraction: i64 = if scale == 0 { 0 } else { format!("{fraction:0<scale$}").parse().ok()? };
+    let n = whole.checked_mul(10_i64.checked_pow(scale as u32)?)?.checked_add(fraction)?;
     Some(if negative { -n } else { n })
+}
+
+/// A place from `{"lat": 31.230416, "lng": 121.473701, "accuracy"?: 25}`: degrees with at most
+/// six decimals (numbers or decimal strings), the accuracy in metres (rounded).
+fn parse_place(field: &str, json: &Json) -> Result<Place, FieldError> {
+    let wrong = || FieldError::with(field, "wrong_type", json!({ "expected": "{lat, lng, accuracy?}" }));
+    let obj = json.as_object().ok_or_else(wrong)?;
+    let degrees = |part: &str| -> Result<i64, FieldError> {
+        let text = match obj.get(part) {
+            Some(Json::Number(n)) => n.to_string(),
+            Some(Json::String(s)) => s.trim().to_string(),
+            _ => return Err(FieldError::with(field, "required", json!({ "part": part }))),
+        };
+        parse_decimal(&text, 6)
+            .ok_or_else(|| FieldError::with(field, "invalid_place", json!({ "part": part, "value": text })))
+    };
+    let accuracy = match obj.get("accuracy") {
+        None | Some(Json::Null) => None,
+        Some(Json::Number(n)) => n.as_f64().filter(|a| a.is_finite()).map(|a| a.round() as i64),
+        Some(_) => return Err(wrong()),
+    };
+    Ok(Place { lat: degrees("lat")?, lng: degrees("lng")?, accuracy })
 }
 
 /// Thousandths as the shortest decimal text: 12500 is `12.5`.
 pub fn format_thousandths(n: i64) -> String {
+    format_decimal(n, 3)
+}
+
+/// An integer of `scale` decimals as the shortest decimal text: 12500 at 3 is `12.5`.
+pub fn format_decimal(n: i64, scale: usize) -> String {
     let sign = if n < 0 { "-" } else { "" };
-    let (whole, fraction) = (n.unsigned_abs() / 1000, n.unsigned_abs() % 1000);
+    let unit = 10_u64.pow(scale as u32);
+    let (whole, fraction) = (n.unsigned_abs() / unit, n.unsigned_abs() % unit);
     if fraction == 0 {
         format!("{sign}{whole}")
     } else {
-        format!("{sign}{whole}.{}", format!("{fraction:03}").trim_end_matches('0'))
+        format!("{sign}{whole}.{}", format!("{fraction:0scale$}").trim_end_matches('0'))
     }
 }
 
@@ -423,6 +504,7 @@ impl FieldValue {
             FieldValue::Int(n) => json!(n),
             FieldValue::Bool(b) => json!(b),
             FieldValue::Money(m) => json!(m),
+            FieldValue::Place(p) => p.to_json(),
             FieldValue::DateTime(ms) => Json::String(format_datetime(*ms)),
             FieldValue::Phones(p) => json!(p),
             FieldValue::Tags(t) => json!(t),

@@ -12,6 +12,7 @@ pub mod sales;
 pub mod sales_pdf;
 pub mod sales_views;
 pub mod service;
+pub mod visits;
 
 use crate::document::RecordDoc;
 use crate::kind::{Guard, Kind};

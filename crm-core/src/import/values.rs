@@ -324,6 +324,11 @@ pub fn cell_value(field: &FieldSpec, text: &str, lookup: &dyn Lookup) -> Result<
                 None => return Err(invalid("invalid_quantity")),
             }
         }
+        // `31.230416, 121.473701` (latitude, longitude), as maps and spreadsheets write them.
+        FieldType::Place => match split(t, &[',', '，', ' ', ';']).as_slice() {
+            [lat, lng] => json!({ "lat": lat, "lng": lng }),
+            _ => return Err(invalid("invalid_place")),
+        },
         FieldType::Steps | FieldType::Log | FieldType::Custom | FieldType::Items(_) => {
             return Err(invalid("not_importable"))
         }
