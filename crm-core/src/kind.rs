@@ -77,6 +77,7 @@ pub enum Kind {
     Payment,
     Invoice,
     Expense,
+    VisitPlan,
 }
 
 /// What someone may do, decided by the rules in `crm_core::access`. Declared here because
@@ -984,6 +985,7 @@ impl Kind {
         Kind::Payment,
         Kind::Invoice,
         Kind::Expense,
+        Kind::VisitPlan,
     ];
 
     pub fn spec(self) -> &'static KindSpec {
@@ -1009,6 +1011,7 @@ impl Kind {
             Kind::Payment => &sales::PAYMENT,
             Kind::Invoice => &sales::INVOICE,
             Kind::Expense => &field::EXPENSE,
+            Kind::VisitPlan => &field::VISIT_PLAN,
         }
     }
 
@@ -1035,6 +1038,7 @@ impl Kind {
             Kind::Payment => "payment",
             Kind::Invoice => "invoice",
             Kind::Expense => "expense",
+            Kind::VisitPlan => "visit_plan",
         }
     }
 

@@ -52,12 +52,23 @@ fn a_week_shows_visits_follow_ups_requests_and_contract_dates_on_the_company_day
         me.call(json!({"op": "transition", "id": contract, "name": "sign", "fields": {"signed_date": "2026-11-20"}}));
     assert_eq!(signed["fields"]["status"], "signed", "{signed}");
 
+    // The week's plan: this customer on the 23rd (visited that evening), another on the 25th.
+    let other = me.create("customer", json!({"name": "江阴澄星化工", "owner": "u-admin"}));
+    me.create(
+        "visit_plan",
+        json!({"title": "第48周拜访", "stops": [
+            {"date": "2026-11-23", "customer": customer},
+            {"date": "2026-11-25", "customer": other, "note": "送样品"}]}),
+    );
+
     let week = me.call(json!({"op": "agenda", "from": "2026-11-23", "to": "2026-11-29", "all_owners": true}));
     assert_eq!(
         whats(&week),
         [
             ("2026-11-23".into(), "activity".into(), "巡检".into()),
+            ("2026-11-23".into(), "plan_stop".into(), "无锡华光电机".into()),
             ("2026-11-24".into(), "activity".into(), "回访电话".into()),
+            ("2026-11-25".into(), "plan_stop".into(), "送样品".into()),
             // Only the latest activity's follow-up counts (the 25th's was superseded).
             ("2026-11-26".into(), "follow_up".into(), "回访电话".into()),
             ("2026-11-27".into(), "service_due".into(), "电机异响".into()),
@@ -66,7 +77,10 @@ fn a_week_shows_visits_follow_ups_requests_and_contract_dates_on_the_company_day
         ],
         "{week}"
     );
-    let payment = &week["entries"][4];
+    assert_eq!(week["entries"][1]["done"], true, "the planned customer was visited that day");
+    assert_eq!(week["entries"][3]["done"], false);
+    assert_eq!(week["entries"][3]["customer_name"], "江阴澄星化工");
+    let payment = &week["entries"][6];
     assert_eq!(payment["amount"], json!({"minor": 100_000, "currency": "CNY"}));
     assert_eq!(payment["customer_name"], "无锡华光电机");
     assert_eq!(week["entries"][0]["at"], "2026-11-23T15:30:00.000Z");
@@ -74,7 +88,7 @@ fn a_week_shows_visits_follow_ups_requests_and_contract_dates_on_the_company_day
     // The unassigned request is nobody's: a person's own agenda leaves it out.
     let mine = me.call(json!({"op": "agenda", "from": "2026-11-23", "to": "2026-11-29"}));
     assert!(whats(&mine).iter().all(|(_, what, _)| what != "service_due"), "{mine}");
-    assert_eq!(whats(&mine).len(), 5);
+    assert_eq!(whats(&mine).len(), 7);
 
     // Bad ranges are refused with what is wrong.
     let backwards = me.try_call(json!({"op": "agenda", "from": "2026-11-29", "to": "2026-11-23"}));

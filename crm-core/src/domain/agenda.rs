@@ -23,8 +23,8 @@ pub struct AgendaEntry {
     /// The moment, for what has one (an activity), RFC 3339 UTC.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
-    /// `activity` (its `type` in `activity_type`), `follow_up`, `service_due`, `contract_end`
-    /// or `payment_due`.
+    /// `activity` (its `type` in `activity_type`), `plan_stop`, `follow_up`, `service_due`,
+    /// `contract_end` or `payment_due`.
     pub what: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity_type: Option<String>,
@@ -34,6 +34,9 @@ pub struct AgendaEntry {
     pub title: String,
     pub customer_id: Option<String>,
     pub customer_name: Option<String>,
+    /// A plan stop's place in the agenda's plan order (stops of a day sort by it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop: Option<usize>,
     /// A payment-plan period's amount.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<Json>,
@@ -113,6 +116,7 @@ impl Store {
                 at: Some(format_datetime(time)),
                 what: "activity",
                 activity_type: kind,
+                stop: None,
                 id,
                 kind: Kind::Activity,
                 title: subject,
@@ -124,6 +128,44 @@ impl Store {
             });
         }
         drop(stmt);
+
+        // Visit plans' stops, in the plan's order; done once its owner visited that customer
+        // that day.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.id, s.date, s.customer, c.name, IFNULL(s.note, ''), t.owner FROM p_visit_plan__stops s
+             JOIN p_visit_plan t ON t.id = s.record_id LEFT JOIN p_customer c ON c.id = s.customer
+             WHERE t.deleted_at IS NULL AND s.date >= ?1 AND s.date <= ?2 AND (?3 IS NULL OR t.owner = ?3)
+             ORDER BY s.date, t.id, s.position",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![from, to, owner], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        })?;
+        let stops: Vec<_> = rows.collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        let mut visited = self.conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM p_activity WHERE customer = ?1 AND type = 'visit' AND deleted_at IS NULL
+             AND (?2 IS NULL OR owner = ?2) AND time >= ?3 AND time < ?4)",
+        )?;
+        for (order, (id, date, customer_id, customer_name, note, plan_owner)) in stops.into_iter().enumerate() {
+            let Ok(d) = NaiveDate::parse_from_str(&date, "%Y-%m-%d") else { continue };
+            let (start, end) = (midnight(d), midnight(d + chrono::Duration::days(1)));
+            let done: bool = visited.query_row(rusqlite::params![customer_id, plan_owner, start, end], |r| r.get(0))?;
+            let title = if note.is_empty() { customer_name.clone().unwrap_or_default() } else { note };
+            let mut entry =
+                todo(date, "plan_stop", id, Kind::VisitPlan, title, Some(customer_id), customer_name, &today);
+            entry.done = done;
+            entry.overdue &= !done;
+            entry.stop = Some(order);
+            entries.push(entry);
+        }
+        drop(visited);
 
         // Follow-ups: the latest activity of a customer says when to come back.
         let mut stmt = self.conn.prepare_cached(
@@ -221,7 +263,15 @@ impl Store {
         drop(stmt);
 
         entries.sort_by(|a, b| {
-            (&a.date, a.at.is_none(), &a.at, &a.title, &a.id).cmp(&(&b.date, b.at.is_none(), &b.at, &b.title, &b.id))
+            (&a.date, a.at.is_none(), &a.at, a.stop.is_none(), a.stop, &a.title, &a.id).cmp(&(
+                &b.date,
+                b.at.is_none(),
+                &b.at,
+                b.stop.is_none(),
+                b.stop,
+                &b.title,
+                &b.id,
+            ))
         });
         let today = day(today);
         let due_today = entries.iter().filter(|e| e.date == today && !e.done).count();
@@ -247,6 +297,7 @@ fn todo(
         at: None,
         what,
         activity_type: None,
+        stop: None,
         id,
         kind,
         title,

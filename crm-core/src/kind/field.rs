@@ -7,6 +7,30 @@
 use super::*;
 use Role::{Admin, Finance, Supervisor};
 
+/// One stop of a visit plan: the day, the customer, what for.
+pub(super) static STOP: &[FieldSpec] =
+    &[f("date", Date).required(), f("customer", Ref(Kind::Customer)).required(), f("note", TEXT)];
+
+/// A salesperson's plan of visits for a day or a week: the customers to see, in order, each on
+/// its day. In its owner's scope, like an expense; the agenda shows its stops.
+pub(super) static VISIT_PLAN: KindSpec = KindSpec {
+    kind: Kind::VisitPlan,
+    title: "title",
+    admin_only: false,
+    scope: Scope::Owner,
+    code_prefix: None,
+    indexes: &[],
+    assigned: &[],
+    workflow: None,
+    identity: &[],
+    fields: &[
+        f("title", TEXT).required().search(),
+        f("stops", Items(STOP)),
+        f("owner", Ref(Kind::User)).indexed().or(Default::CurrentUser),
+        f("notes", Notes),
+    ],
+};
+
 /// Who approves or rejects a claim: a supervisor (of the claimant's team, by the scope) or an
 /// admin, never the claimant.
 const JUDGES: &[By] = &[By::OtherRole(Supervisor), By::OtherRole(Admin)];
