@@ -102,6 +102,7 @@ export const VALIDATION_REASONS = [
   "not_a_sales_document",
   "unknown_version",
   "invalid_month",
+  "invalid_place",
 ] as const;
 
 /// Every validation reason in words without its params, for text the core writes itself (the
