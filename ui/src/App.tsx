@@ -32,6 +32,9 @@ const DocumentEditor = lazy(() => import("./screens/sales/DocumentEditor").then(
 const Approvals = lazy(() => import("./screens/sales/Approvals").then((m) => ({ default: m.Approvals })));
 const Finance = lazy(() => import("./screens/sales/Finance").then((m) => ({ default: m.Finance })));
 const Products = lazy(() => import("./screens/sales/Products").then((m) => ({ default: m.Products })));
+const Expenses = lazy(() => import("./screens/expenses/Expenses").then((m) => ({ default: m.Expenses })));
+const ExpenseDetail = lazy(() => import("./screens/expenses/ExpenseDetail").then((m) => ({ default: m.ExpenseDetail })));
+const ExpenseForm = lazy(() => import("./screens/expenses/ExpenseForm").then((m) => ({ default: m.ExpenseForm })));
 
 /// The kinds with lines and the finance sections, as in the addresses (screens/sales/model.ts
 /// `DOC_KINDS`, screens/sales/Finance.tsx `FINANCE_SECTIONS`; kept here so the shell's bundle
@@ -47,10 +50,12 @@ const FINANCE_SECTIONS = ["receivables", "payments", "invoices"];
 /// #/admin/<users|devices|teams|dictionary|custom_fields|settings|audit|backups|export>,
 /// #/sales/<quote|contract|order>[?status=&whose=mine], #/sales/<kind>/new[?customer=<id>],
 /// #/sales/<kind>/<id>, #/sales/<kind>/<id>/edit, #/approvals,
-/// #/finance/<receivables|payments|invoices>[?status=], #/products.
+/// #/finance/<receivables|payments|invoices>[?status=], #/products,
+/// #/expenses[?month=YYYY-MM], #/expenses/approve, #/expenses/pay, #/expenses/new,
+/// #/expenses/<id>, #/expenses/<id>/edit.
 export function App() {
   const { status, t } = useCrm();
-  const { role, canWrite, isLead, isFinance } = useRole();
+  const { role, canWrite, isLead, isFinance, claims } = useRole();
 
   useEffect(() => {
     document.title = t("app.name");
@@ -91,6 +96,12 @@ export function App() {
         {isLead && <Route path="approvals" element={<Approvals />} />}
         {(isFinance || isLead) && <Route path="finance/:section?" element={<FinanceRoute />} />}
         <Route path="products" element={<Products />} />
+        {claims && <Route path="expenses" element={<Expenses section="month" />} />}
+        {claims && isLead && <Route path="expenses/approve" element={<Expenses section="approve" />} />}
+        {claims && isFinance && <Route path="expenses/pay" element={<Expenses section="pay" />} />}
+        {claims && <Route path="expenses/new" element={<ExpenseForm key="new" />} />}
+        <Route path="expenses/:id" element={<ExpenseDetailRoute />} />
+        {claims && <Route path="expenses/:id/edit" element={<ExpenseFormRoute />} />}
         <Route path="*" element={<Navigate to="/home" replace />} />
       </Route>
     </Routes>
@@ -174,6 +185,19 @@ function DocumentEditorRoute() {
   const customer = params.get("customer") ?? undefined;
   if (!DOC_KINDS.includes(kind)) return <Navigate to="/sales/quote" replace />;
   return <DocumentEditor key={`${kind}/${id}/${customer}`} kind={kind as "quote"} id={id} customerId={customer} />;
+}
+
+function ExpenseDetailRoute() {
+  const { id = "" } = useParams();
+  // A section this role does not have is not a record.
+  if (["approve", "pay", "new"].includes(id)) return <Navigate to="/expenses" replace />;
+  return <ExpenseDetail key={id} id={id} />;
+}
+
+// A new key per expense, so moving from one form to another starts afresh.
+function ExpenseFormRoute() {
+  const { id = "" } = useParams();
+  return <ExpenseForm key={id} id={id} />;
 }
 
 function FinanceRoute() {

@@ -413,6 +413,35 @@ export interface Receivable extends Balance {
   oldest_due: string | null;
 }
 
+/// A person's month of expense claims (`expense_claim`): per category and per state how many
+/// and how much, per currency what is claimed (rejected left out), approved (paid too) and paid,
+/// and the month's expenses, newest first (minor units throughout).
+export interface ExpenseClaim {
+  type: "expense_claim";
+  user: string;
+  /// `YYYY-MM`.
+  month: string;
+  categories: ClaimTotal[];
+  statuses: ClaimTotal[];
+  totals: ClaimSum[];
+  items: SalesItem[];
+}
+
+/// How many and how much of one category (or state) in one currency.
+export interface ClaimTotal {
+  key: string;
+  currency: string;
+  count: number;
+  amount: number;
+}
+
+export interface ClaimSum {
+  currency: string;
+  claimed: number;
+  approved: number;
+  paid: number;
+}
+
 /// One reason a document needs approval (`approval_required`) or an order can no longer be
 /// confirmed (`order_changed`): a code, the line it is about (an item id) and the figures.
 export interface Need {
@@ -904,6 +933,11 @@ export class Crm {
   async receivables() {
     return (await this.call<{ customers: Receivable[] }>({ op: "receivables" })).customers;
   }
+  /// `user`'s (by default the person working here) expense claims dated in `month` (`YYYY-MM`),
+  /// from what this device holds.
+  expenseClaim(month: string, user?: string) {
+    return this.call<ExpenseClaim>({ op: "expense_claim", month, ...(user ? { user } : {}) });
+  }
   /// A quote, contract or order as an A4 PDF (base64), made on the device.
   documentPdf(id: string) {
     return this.call<{ name: string; content_type: string; data: string }>({ op: "document_pdf", id });
@@ -943,6 +977,12 @@ export class Crm {
     const page = await this.list("setting", { filter: { key }, limit: 1 });
     const value = page.items[0]?.fields.value;
     return typeof value === "number" ? value : null;
+  }
+  /// A company setting that holds words (`company.currency` …), null when unset.
+  async settingText(key: string): Promise<string | null> {
+    const page = await this.list("setting", { filter: { key }, limit: 1 });
+    const text = page.items[0]?.fields.text;
+    return typeof text === "string" && text !== "" ? text : null;
   }
   /// Set a company setting (null: back to its default). There is one record per key, its id
   /// derived from the key: `create` writes into it when it exists.

@@ -106,6 +106,14 @@ export function formatDate(lang: Lang, date: string | null | undefined): string 
   return new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "UTC" }).format(d);
 }
 
+/// A calendar month (`YYYY-MM`) in the language's style ("2026年11月", "November 2026").
+export function formatMonth(lang: Lang, month: string): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!m) return month;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
+  return new Intl.DateTimeFormat(lang, { year: "numeric", month: "long", timeZone: "UTC" }).format(d);
+}
+
 /// Today (or `days` from today) as a local calendar date `YYYY-MM-DD`.
 export function localDate(days = 0, now = new Date()): string {
   const d = new Date(now.getFullYear(), now.getMonth(), now.getDate() + days);

@@ -153,15 +153,17 @@ export function userName(users: Item[], id: Json | undefined, names?: Record<str
 }
 
 /// The signed-in person's role, and whether it may write customers and their records (a viewer
-/// only reads; finance reads everything and writes only payments and invoices; the core
+/// only reads; finance reads everything and writes only payments, invoices and expenses; the core
 /// refuses the writes, the UI just does not offer them). `isFinance`: confirms payments and
-/// issues invoices (finance, and admins).
-export function useRole(): { role: Role | undefined; canWrite: boolean; isLead: boolean; isFinance: boolean } {
+/// issues invoices (finance, and admins). `claims`: files expense claims of their own (everyone
+/// but a viewer).
+export function useRole(): { role: Role | undefined; canWrite: boolean; isLead: boolean; isFinance: boolean; claims: boolean } {
   const role = useCrm().status?.identity.role;
   return {
     role,
     canWrite: role !== undefined && role !== "viewer" && role !== "finance",
     isLead: role === "supervisor" || role === "admin",
     isFinance: role === "finance" || role === "admin",
+    claims: role !== undefined && role !== "viewer",
   };
 }

@@ -1,6 +1,7 @@
 // What each role can reach: the main screens for everyone; quotes and orders for the roles that
 // sell (and read them), approvals for supervisors, receivables, payments and invoices for
-// finance, the product catalogue and an Administration group for admins. A side menu on laptops
+// finance, expenses for everyone who claims them (all but viewers; judging and paying them are
+// its tabs), the product catalogue and an Administration group for admins. A side menu on laptops
 // and tablets, a bottom tab bar on phones.
 
 import {
@@ -30,6 +31,7 @@ import {
   SyncOutlined,
   TeamOutlined,
   UserOutlined,
+  WalletOutlined,
 } from "@ant-design/icons";
 import { Menu, Tag } from "antd";
 import type { MenuProps } from "antd";
@@ -67,6 +69,9 @@ const FINANCE: Entry[] = [
   { path: "finance/payments", key: "nav.payments", icon: <DollarOutlined /> },
   { path: "finance/invoices", key: "nav.invoices", icon: <FileDoneOutlined /> },
 ];
+/// Expense claims (报销): one's own month; a supervisor's claims to judge and finance's to pay are
+/// its tabs.
+const EXPENSES: Entry = { path: "expenses", key: "nav.expenses", icon: <WalletOutlined /> };
 /// The product catalogue (everyone reaches it from the sales list; admins keep it).
 const PRODUCTS: Entry = { path: "products", key: "nav.products", icon: <AppstoreOutlined /> };
 
@@ -124,7 +129,7 @@ function current(pathname: string): string {
 
 export function SideMenu() {
   const { t } = useCrm();
-  const { role, canWrite } = useRole();
+  const { role, canWrite, claims } = useRole();
   const { pathname } = useLocation();
   const item = (e: Entry) => ({
     key: e.path,
@@ -140,6 +145,7 @@ export function SideMenu() {
     // Selling after the pipeline, before sync.
     ...main.slice(0, -1),
     ...salesEntries(role).map(item),
+    ...(claims ? [item(EXPENSES)] : []),
     ...main.slice(-1),
     ...(canWrite ? [item(IMPORT)] : []),
     item(SWITCH),
@@ -169,13 +175,15 @@ export function UserBadge() {
 
 export function TabBar() {
   const { t } = useCrm();
-  const { role } = useRole();
+  const { role, claims } = useRole();
   const { pathname } = useLocation();
-  // Finance works on money: home, customers, receivables (payments and invoices are its tabs) and sync.
+  const expenses = claims ? [EXPENSES] : [];
+  // Finance works on money: home, customers, receivables (payments and invoices are its tabs),
+  // expenses and sync.
   const tabs =
     role === "finance"
-      ? [...TABS.slice(0, 2), { path: "finance/receivables", key: "nav.finance", icon: <AccountBookOutlined /> }, TABS[TABS.length - 1]]
-      : [...TABS.slice(0, 2), { path: "sales/quote", key: "nav.sales", icon: <FileTextOutlined /> }, ...TABS.slice(2)];
+      ? [...TABS.slice(0, 2), { path: "finance/receivables", key: "nav.finance", icon: <AccountBookOutlined /> }, ...expenses, TABS[TABS.length - 1]]
+      : [...TABS.slice(0, 2), { path: "sales/quote", key: "nav.sales", icon: <FileTextOutlined /> }, ...expenses, ...TABS.slice(2)];
   const entries = role === "admin" ? [...tabs, { path: "admin/users", key: "nav.admin_short", icon: <SettingOutlined /> }] : tabs;
   const at = current(pathname).split("/")[0];
   const active = UNDER_CUSTOMERS.includes(at) ? "customers" : UNDER_SALES.includes(at) ? (role === "finance" ? "finance" : "sales") : at;

@@ -43,6 +43,7 @@ const STATE_COLOR: Record<string, string> = {
   recorded: "gold",
   requested: "gold",
   issued: "green",
+  paid: "green",
   // A confirmed order or payment is good news, unlike a confirmed churn.
   "order.confirmed": "cyan",
   "payment.confirmed": "green",

@@ -38,10 +38,11 @@ const ASKS: Record<string, string[]> = {
   "order.cancel": ["cancel_reason"],
   "payment.reject": ["reject_reason"],
   "invoice.void": ["void_reason"],
+  "expense.reject": ["reject_reason"],
 };
 
 /// The step a record is waiting for, shown as the main button.
-const PRIMARY = new Set(["claim", "assign", "handle", "postpone", "submit", "approve", "send", "accept", "sign", "execute", "ship", "issue"]);
+const PRIMARY = new Set(["claim", "assign", "handle", "postpone", "submit", "approve", "send", "accept", "sign", "execute", "ship", "issue", "pay"]);
 
 /// Steps that give something up, shown in red (by name, or by kind and name where the name
 /// means something else elsewhere: confirming an order or a payment gives nothing up).
@@ -89,6 +90,10 @@ const IMMEDIATE = new Set([
   "order.confirm",
   "order.ship",
   "payment.confirm",
+  "expense.submit",
+  "expense.revise",
+  "expense.approve",
+  "expense.pay",
 ]);
 
 /// Dialog titles and hints where the transition's name alone says too little.
@@ -112,6 +117,7 @@ const TITLES: Record<string, string> = {
   "payment.reject": "sales.reject_payment_title",
   "invoice.issue": "sales.issue_title",
   "invoice.void": "sales.void_invoice_title",
+  "expense.reject": "expenses.reject_title",
 };
 const HINTS: Record<string, string> = {
   "customer.release": "pool.release_hint",
@@ -131,6 +137,7 @@ const PLACEHOLDERS: Record<string, string> = {
   "churn_case.postpone.measures": "churn.measures_hint",
   "churn_case.confirm.reason": "churn.reason_hint",
   "churn_case.recover.measures": "churn.recover_placeholder",
+  "expense.reject.reject_reason": "expenses.reject_placeholder",
 };
 const LABELS: Record<string, string> = {
   "customer.transfer.owner": "pool.transfer_to",
