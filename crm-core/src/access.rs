@@ -6,9 +6,9 @@
 //! - account_manager: customers they own, and everything attached to them.
 //! - viewer: reads like a supervisor of their team (or everything without a team); writes nothing.
 //! - finance: reads every customer and contact, every sales document and payment and every
-//!   expense claim ([`FINANCE_READS`]); writes payments, invoices and expenses
-//!   ([`FINANCE_WRITES`]), taking their transitions (confirming a payment, issuing an invoice,
-//!   paying a claim); edits no customer.
+//!   expense claim ([`FINANCE_READS`]); writes payments and invoices ([`FINANCE_WRITES`]),
+//!   taking their transitions (confirming a payment, issuing an invoice), and pays expense
+//!   claims by their transition only ([`FINANCE_TAKES`]); edits no customer.
 //!
 //! A record's *scope owner* decides access: a customer's owner, or for a contact, activity or
 //! opportunity, the owner of its customer; for an owner-scoped kind (an expense,
@@ -71,9 +71,10 @@ pub const FINANCE_READS: &[Kind] = &[
     Kind::Invoice,
     Kind::Expense,
 ];
-/// What finance writes (for everyone): payments and invoices, and expense claims, which it
-/// marks paid.
-pub const FINANCE_WRITES: &[Kind] = &[Kind::Payment, Kind::Invoice, Kind::Expense];
+/// What finance writes (for everyone): payments and invoices.
+pub const FINANCE_WRITES: &[Kind] = &[Kind::Payment, Kind::Invoice];
+/// What finance moves by its transitions only, writing nothing else: expense claims (paid).
+pub const FINANCE_TAKES: &[Kind] = &[Kind::Expense];
 
 /// Every user's team, to decide team-scoped access.
 pub type Teams = HashMap<String, Option<String>>;
@@ -199,7 +200,11 @@ impl Person {
             return false;
         }
         t.by.iter().any(|by| match by {
-            By::Role(role) => *role == self.role && self.may_move(before, after, teams),
+            By::Role(role) => {
+                *role == self.role
+                    && (self.may_move(before, after, teams)
+                        || (self.role == Role::Finance && before.kind.is_some_and(|k| FINANCE_TAKES.contains(&k))))
+            }
             By::OtherRole(role) => {
                 *role == self.role && before.owner != Some(self.user_id.as_str()) && self.may_move(before, after, teams)
             }

@@ -294,7 +294,7 @@ impl RecordDoc {
                 out.push(FieldError::new(field.name, "required"));
             }
         }
-        out.extend(crate::domain::sales::problems(kind, self));
+        out.extend(crate::domain::problems(kind, self));
         out
     }
 

@@ -597,7 +597,11 @@ impl Store {
     }
 
     /// id -> title of the records `fields` refer to, for those on this device.
-    fn reference_names(&self, kind: Kind, fields: &JsonMap<String, Json>) -> Result<BTreeMap<String, String>> {
+    pub(crate) fn reference_names(
+        &self,
+        kind: Kind,
+        fields: &JsonMap<String, Json>,
+    ) -> Result<BTreeMap<String, String>> {
         let mut names = BTreeMap::new();
         for field in kind.spec().fields {
             let (FieldType::Ref(target), Some(Json::String(id))) = (field.ty, fields.get(field.name)) else { continue };

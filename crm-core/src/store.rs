@@ -627,7 +627,7 @@ impl Store {
         let mut doc = self.take_doc(id)?;
         doc.set_actor(&self.actor);
         // A sales document's lines must still total (the server refuses it otherwise).
-        let outcome = f(&mut doc).and_then(|()| match doc.kind().map(|k| crate::domain::sales::problems(k, &doc)) {
+        let outcome = f(&mut doc).and_then(|()| match doc.kind().map(|k| crate::domain::problems(k, &doc)) {
             Some(problems) if !problems.is_empty() => Err(Error::Validation(problems)),
             _ => Ok(()),
         });
@@ -1022,7 +1022,7 @@ fn build_new(
 ) -> Result<Built> {
     let set = fields.iter().filter_map(|(field, value)| value.as_ref().map(|v| (*field, v)));
     let mut doc = RecordDoc::create(actor, kind, now_ms(), &me.user_id, set)?;
-    let problems = crate::domain::sales::problems(kind, &doc);
+    let problems = crate::domain::problems(kind, &doc);
     if !problems.is_empty() {
         return Err(Error::Validation(problems));
     }

@@ -47,6 +47,16 @@ async fn a_claim_is_filed_offline_judged_by_the_supervisor_and_paid_by_finance()
     for id in [&taxi, &lunch, &hotel] {
         assert_eq!(take(&ann, id, "submit", json!({}))["fields"]["status"], "submitted");
     }
+    // What is submitted is what gets judged: no edit until it is revised back to a draft.
+    let raised =
+        ann.try_call(json!({"op": "update", "id": taxi, "fields": {"amount": {"minor": 350_000, "currency": "CNY"}}}));
+    assert_eq!(raised["code"], "locked", "{raised}");
+    // A claim of nothing, or less, is no claim.
+    for minor in [0, -5_000] {
+        let refused = ann.try_call(json!({"op": "create", "kind": "expense", "fields":
+            {"date": "2026-11-08", "category": "meals", "amount": {"minor": minor, "currency": "CNY"}}}));
+        assert_eq!(refused["params"]["errors"][0]["reason"], "amount_not_positive", "{refused}");
+    }
     // She may not approve her own claim.
     assert_eq!(take(&ann, &taxi, "approve", json!({}))["code"], "transition_forbidden");
     ann.sync().await.unwrap();
@@ -73,6 +83,10 @@ async fn a_claim_is_filed_offline_judged_by_the_supervisor_and_paid_by_finance()
     // October hotel and the deleted lunch not in it.
     let claim = ann.call(json!({"op": "expense_claim", "month": "2026-11"}));
     assert_eq!(claim["items"].as_array().unwrap().len(), 2, "{claim}");
+    let lunch_row = claim["items"].as_array().unwrap().iter().find(|i| i["id"] == lunch.as_str()).unwrap();
+    assert_eq!(lunch_row["names"][&customer], "苏州精工机械有限公司", "rows name their customer");
+    let bad = ann.try_call(json!({"op": "expense_claim", "month": "2026-1"}));
+    assert_eq!(bad["params"]["errors"][0]["reason"], "invalid_month", "{bad}");
     assert_eq!(claim["categories"], json!([{"key": "transport", "currency": "CNY", "count": 1, "amount": 3_500}]));
     assert_eq!(claim["totals"], json!([{"currency": "CNY", "claimed": 3_500, "approved": 3_500, "paid": 0}]));
     let rejected = claim["statuses"].as_array().unwrap().iter().find(|s| s["key"] == "rejected").cloned();
@@ -83,19 +97,28 @@ async fn a_claim_is_filed_offline_judged_by_the_supervisor_and_paid_by_finance()
 
     // Ann fixes the lunch and submits it again; approved, both are paid by finance.
     ann.call(json!({"op": "update", "id": lunch, "fields": {"notes": "发票已补"}}));
-    assert_eq!(take(&ann, &lunch, "submit", json!({}))["fields"]["status"], "submitted");
+    let again = take(&ann, &lunch, "submit", json!({}));
+    assert_eq!(again["fields"]["status"], "submitted");
+    assert!(again["fields"].get("reject_reason").is_none(), "the old rejection is left behind: {again}");
     ann.sync().await.unwrap();
     sue.sync().await.unwrap();
     assert_eq!(take(&sue, &lunch, "approve", json!({}))["fields"]["status"], "approved");
     sue.sync().await.unwrap();
     fin.sync().await.unwrap();
+    // Finance pays claims; it does not edit them, not even a draft it can read.
+    let draft = expense(&ann, "2026-11-12", "phone", 8_800, None);
+    ann.sync().await.unwrap();
+    fin.sync().await.unwrap();
+    let edit =
+        fin.try_call(json!({"op": "update", "id": draft, "fields": {"amount": {"minor": 1, "currency": "CNY"}}}));
+    assert_eq!(edit["code"], "forbidden", "{edit}");
     assert_eq!(take(&fin, &taxi, "pay", json!({}))["fields"]["status"], "paid");
     assert_eq!(take(&fin, &lunch, "pay", json!({}))["fields"]["status"], "paid");
     fin.sync().await.unwrap();
     assert!(fin.rejected().is_empty(), "{:?}", fin.rejected());
     ann.sync().await.unwrap();
     let claim = ann.call(json!({"op": "expense_claim", "month": "2026-11"}));
-    assert_eq!(claim["totals"], json!([{"currency": "CNY", "claimed": 15_500, "approved": 15_500, "paid": 15_500}]));
+    assert_eq!(claim["totals"], json!([{"currency": "CNY", "claimed": 24_300, "approved": 15_500, "paid": 15_500}]));
 
     // A supervisor's own claim goes to an admin; a hand-written client approving it is refused
     // by the server.

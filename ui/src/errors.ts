@@ -103,6 +103,7 @@ export const VALIDATION_REASONS = [
   "unknown_version",
   "invalid_month",
   "invalid_place",
+  "amount_not_positive",
 ] as const;
 
 /// Every validation reason in words without its params, for text the core writes itself (the

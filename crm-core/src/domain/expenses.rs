@@ -48,8 +48,23 @@ pub struct ClaimSum {
     pub paid: i64,
 }
 
+/// An expense claims money: its amount is more than nothing.
+pub fn problems(doc: &crate::document::RecordDoc) -> Vec<crate::error::FieldError> {
+    match Kind::Expense.spec().field("amount").and_then(|f| doc.read(f)) {
+        Some(crate::value::FieldValue::Money(m)) if m.minor <= 0 => {
+            vec![crate::error::FieldError::new("amount", "amount_not_positive")]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The first day of `month` (`YYYY-MM`) and of the month after, as dates.
 fn month_bounds(month: &str) -> Option<(String, String)> {
+    let shape =
+        month.len() == 7 && month.char_indices().all(|(i, c)| if i == 4 { c == '-' } else { c.is_ascii_digit() });
+    if !shape {
+        return None;
+    }
     let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()?;
     let next = first.checked_add_months(chrono::Months::new(1))?;
     Some((first.format("%Y-%m-%d").to_string(), next.format("%Y-%m-%d").to_string()))
@@ -101,13 +116,17 @@ impl Store {
                 sum.paid += amount;
             }
         }
-        let items = self.items_where(
+        let mut items = self.items_where(
             Kind::Expense,
             "t.owner = ? AND t.date >= ? AND t.date < ?",
             &[&user, &from, &to],
             "t.date DESC, t.created_at DESC",
             1000,
         )?;
+        // What each names (its customer), for the rows.
+        for item in &mut items {
+            item.names = Some(self.reference_names(Kind::Expense, &item.fields)?);
+        }
         let mut categories: Vec<ClaimTotal> = categories.into_values().collect();
         categories.sort_by(|a, b| b.amount.cmp(&a.amount).then(a.key.cmp(&b.key)));
         Ok(ExpenseClaim {
@@ -131,5 +150,7 @@ mod tests {
         assert_eq!(month_bounds("2027-02"), Some(("2027-02-01".into(), "2027-03-01".into())));
         assert_eq!(month_bounds("2026-13"), None);
         assert_eq!(month_bounds("十一月"), None);
+        assert_eq!(month_bounds("2026-1"), None);
+        assert_eq!(month_bounds("2026-011"), None);
     }
 }

@@ -45,6 +45,17 @@ pub fn complete(kind: Kind, doc: &mut RecordDoc, values: &mut [Option<crate::val
     }
 }
 
+/// What is wrong with a record beyond its fields' own rules, by its area (lines that cannot be
+/// totalled, an expense of nothing). The device refuses an edit that leaves one; the server a
+/// pushed change.
+pub fn problems(kind: Kind, doc: &RecordDoc) -> Vec<crate::error::FieldError> {
+    match kind {
+        Kind::Quote | Kind::Contract | Kind::Order => sales::problems(kind, doc),
+        Kind::Expense => expenses::problems(doc),
+        _ => Vec::new(),
+    }
+}
+
 /// Values an area fills in for a transition when the request leaves them out and the record
 /// has none: issuing an invoice copies the buyer's title from its customer.
 pub fn prefill(

@@ -74,10 +74,14 @@ pub(super) static EXPENSE_FLOW: Workflow = Workflow {
     initial: &["draft"],
     created_with: &[],
     pin: None,
-    // Approved money is what finance pays: it changes no more (a rejected claim is revised).
-    locked: &["approved", "paid"],
+    // Once submitted a claim changes only by its transitions (`revise` takes it back to a
+    // draft to edit): what the supervisor approves is what was submitted, and what finance pays.
+    locked: &["submitted", "approved", "paid"],
     transitions: &[
-        t("submit", &["draft", "rejected"], "submitted", &[By::ScopeOwner]).stamps(&["submitted_at"]),
+        // A claim submitted again leaves its last rejection behind.
+        t("submit", &["draft", "rejected"], "submitted", &[By::ScopeOwner])
+            .stamps(&["submitted_at"])
+            .clears(&["reject_reason"]),
         t("revise", &["submitted", "rejected"], "draft", &[By::ScopeOwner]),
         // Nobody approves their own claim: a supervisor's goes to an admin.
         t("approve", &["submitted"], "approved", JUDGES).stamps(&["approved_by", "approved_at"]),
