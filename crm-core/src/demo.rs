@@ -549,8 +549,8 @@ pub fn sales(store: &mut Store, seed: u64, today: NaiveDate) -> Result<usize> {
 
 /// The expense claims of the person working here over the last weeks: trips to their
 /// customers, lunches, a hotel, a phone bill; the older ones submitted for approval, the last
-/// week's still drafts. Returns how many.
-pub fn expenses(store: &mut Store, seed: u64, today: NaiveDate) -> Result<usize> {
+/// week's still drafts. Makes `count` of them; returns how many.
+pub fn expenses(store: &mut Store, seed: u64, today: NaiveDate, count: usize) -> Result<usize> {
     let mut rng = Rng::new(seed ^ 0xe4_9e45e5);
     let me = store.identity().user_id.clone();
     let customers: Vec<String> = store
@@ -566,7 +566,7 @@ pub fn expenses(store: &mut Store, seed: u64, today: NaiveDate) -> Result<usize>
         ("phone", 5_000, 10_000),
     ];
     let mut made = 0;
-    for n in 0..12 {
+    for n in 0..count as i64 {
         let (category, low, high) = KINDS[rng.below(KINDS.len())];
         let minor = low + (rng.below((high - low) as usize) as i64) / 100 * 100;
         let mut fields = map(vec![

@@ -17,7 +17,7 @@ Commands:
   search TEXT            find customers and contacts by code, name, phone or email
   show ID                show a record with its conflicts
   history ID             who changed what, when
-  demo [--customers N] [--seed S] [--users N]
+  demo [--customers N] [--seed S] [--users N] [--expenses N]
                          add generated demo data (default 200 customers, seed 42); with
                          --users 0 every record belongs to the current user; with products on
                          this device, quotes, orders and a contract for some customers too
@@ -243,7 +243,8 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
             let loaded = demo::load(store, seed, size, today).map_err(|e| e.to_string())?;
             let (requests, released) = demo::workflows(store, seed, today).map_err(|e| e.to_string())?;
             let documents = demo::sales(store, seed, today).map_err(|e| e.to_string())?;
-            let expenses = demo::expenses(store, seed, today).map_err(|e| e.to_string())?;
+            let claims: usize = flag(args, "--expenses").and_then(|n| n.parse().ok()).unwrap_or(12);
+            let expenses = demo::expenses(store, seed, today, claims).map_err(|e| e.to_string())?;
             println!(
                 "added {} records ({} customers, {} contacts, {} activities, {} opportunities, {} users, \
                  {requests} service requests, {documents} sales documents, {expenses} expense claims); \
