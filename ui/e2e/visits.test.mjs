@@ -2,7 +2,7 @@
 // with a contact and a place; then corrected (place, duration), deleted and taken back.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { TIMEOUT, chooseOption, dispatch, screenshot, signIn, startDevice, startStory, waitForState } from "./harness.mjs";
+import { SIZES, TIMEOUT, checkLayout, chooseOption, dispatch, eventually, screenshot, signIn, startDevice, startStory, waitForState } from "./harness.mjs";
 
 let server;
 let browser;
@@ -168,6 +168,155 @@ describe("the supervisor's day", { timeout: 180_000 }, () => {
     await card.locator('[data-owner="王芳"]').getByText("今天零点后的拜访").waitFor({ timeout: TIMEOUT });
     assert.doesNotMatch(await card.textContent(), /昨天深夜的拜访/);
     await screenshot(lpage, "supervisor-todays-visits");
+    await context.close();
+  });
+});
+
+// A visit checked in on the spot: the customer's page asks the browser where it is (the test's
+// browser says: 256 m east of the customer), the visit screen shows the distance, she writes her
+// notes and checks out; the visit carries its places and duration, is on her calendar that day
+// and reaches her supervisor's device.
+describe("a visit checked in at the customer's", { timeout: 300_000 }, () => {
+  const AT = { latitude: 31.300512, longitude: 120.588016, accuracy: 15 };
+  const HOME = { lat: 31.300512, lng: 120.585316 };
+  let sales;
+  let spage;
+  let context;
+  let customer;
+  let visitId;
+  let today;
+
+  before(async () => {
+    sales = await startDevice("visits-checkin");
+    context = await browser.newContext({
+      viewport: SIZES.laptop,
+      locale: "zh-CN",
+      timezoneId: "Asia/Shanghai",
+      geolocation: AT,
+      permissions: ["geolocation"],
+    });
+    spage = await context.newPage();
+    spage.on("pageerror", (e) => console.error("page error:", e.message));
+    await spage.goto(sales.url);
+    await signIn(spage, server.url, "wangfang");
+    await waitForState(spage, "up_to_date");
+    const me = (await dispatch(sales, { op: "whoami" })).user_id;
+    customer = (await dispatch(sales, { op: "list", kind: "customer", filter: { owner: me }, sort: "name", limit: 3 })).items[2];
+    const located = await dispatch(sales, { op: "update", id: customer.id, fields: { location: HOME } });
+    assert.equal(located.type, "record", JSON.stringify(located));
+    today = (await dispatch(sales, { op: "agenda", from: "2026-01-01", to: "2026-01-01" })).today;
+  });
+
+  test("started from the customer's page where the browser is: the distance from the customer shown, notes written, checked out", async () => {
+    await spage.goto(`${sales.url}#/customers/${customer.id}`);
+    await spage.getByTestId("start-visit").click();
+    await spage.locator('[data-testid="visit-session"][data-state="open"]').waitFor({ timeout: TIMEOUT });
+    visitId = spage.url().split("/activity/")[1];
+    const started = await dispatch(sales, { op: "get", id: visitId });
+    assert.equal(started.fields.type, "visit");
+    assert.equal(started.fields.customer, customer.id);
+    assert.equal(Number(started.fields.check_in_place.lat), AT.latitude, JSON.stringify(started.fields.check_in_place));
+    assert.equal(Number(started.fields.check_in_place.lng), AT.longitude);
+    const metres = started.fields.check_in_distance_m;
+    assert.ok(metres > 200 && metres < 300, `about 256 m: ${metres}`);
+    assert.equal(started.fields.check_in_far, false);
+    assert.equal(await spage.getByTestId("checkin-distance").textContent(), `距客户 ${Math.round(metres)} m`);
+    assert.equal(await spage.getByTestId("checkin-far").count(), 0, "within the tolerance: not marked far");
+    assert.match(await spage.getByTestId("checkin-in").textContent(), /31\.300512, 120\.588016/);
+
+    await spage.getByTestId("visit-outcome-positive").click();
+    await spage.getByTestId("visit-notes").fill("现场查看产线，客户同意试用");
+    await spage.getByTestId("visit-next-7").click();
+    for (const [name, size] of Object.entries(SIZES)) {
+      await spage.setViewportSize(size);
+      await checkLayout(spage, `visit-checkin-${name}`);
+    }
+    await spage.setViewportSize(SIZES.laptop);
+    await spage.getByTestId("check-out").click();
+    await spage.getByTestId("visit-duration-done").waitFor({ timeout: TIMEOUT });
+    await spage.locator('[data-testid="visit-session"][data-state="closed"]').waitFor({ timeout: TIMEOUT });
+    await screenshot(spage, "visit-checked-out");
+
+    const done = await dispatch(sales, { op: "get", id: visitId });
+    assert.equal(done.fields.notes, "现场查看产线，客户同意试用");
+    assert.equal(done.fields.outcome, "positive");
+    assert.ok(done.fields.next_follow_up, "a next follow-up");
+    assert.ok(done.fields.check_in_at && done.fields.check_out_at, JSON.stringify(done.fields));
+    assert.equal(Number(done.fields.check_out_place.lat), AT.latitude);
+    assert.equal(typeof done.fields.duration_minutes, "number");
+    assert.match(await spage.getByTestId("visit-duration-done").textContent(), new RegExp(`${done.fields.duration_minutes} 分钟`));
+
+    // Its row on the customer's page says when and where.
+    await spage.goto(`${sales.url}#/customers/${customer.id}`);
+    const entry = spage.locator(`[data-testid="timeline-entry"][data-id="${visitId}"]`);
+    await entry.getByTestId("checkin-out").waitFor({ timeout: TIMEOUT });
+    assert.match(await entry.getByTestId("checkin-in").textContent(), /31\.300512, 120\.588016/);
+    assert.match(await entry.textContent(), /距客户 \d+ m/);
+  });
+
+  test("without a position the visit starts without a place and says so", async () => {
+    await context.clearPermissions();
+    const other = await context.newPage();
+    // No geolocation at all, as on a browser that refuses.
+    await other.addInitScript(() => {
+      navigator.geolocation.getCurrentPosition = (_ok, fail) => fail({ code: 1, message: "denied" });
+    });
+    await other.goto(`${sales.url}#/customers/${customer.id}`);
+    await other.getByTestId("start-visit").click();
+    await other.getByTestId("start-visit-no-position").waitFor({ timeout: TIMEOUT });
+    await screenshot(other, "visit-no-position");
+    await other.getByTestId("start-visit-confirm").click();
+    await other.locator('[data-testid="visit-session"][data-state="open"]').waitFor({ timeout: TIMEOUT });
+    const id = other.url().split("/activity/")[1];
+    const visit = await dispatch(sales, { op: "get", id });
+    assert.ok(visit.fields.check_in_at);
+    assert.ok(!visit.fields.check_in_place, JSON.stringify(visit.fields.check_in_place));
+    assert.match(await other.getByTestId("checkin-in").textContent(), /无位置/);
+    await dispatch(sales, { op: "delete", id });
+    await other.close();
+    await context.grantPermissions(["geolocation"]);
+  });
+
+  test("the visit is on her calendar that day, and the calendar fits at the four sizes", async () => {
+    await spage.getByTestId("nav-calendar").click();
+    await spage.locator('[data-testid="agenda"][data-view="week"]').waitFor({ timeout: TIMEOUT });
+    const day = spage.locator(`[data-testid="agenda-day"][data-date="${today}"]`);
+    const entry = day.locator(`[data-testid="agenda-entry"][data-id="${visitId}"]`);
+    await entry.waitFor({ timeout: TIMEOUT });
+    assert.equal(await entry.getAttribute("data-what"), "activity");
+    assert.match(await entry.textContent(), /拜访/);
+    for (const [name, size] of Object.entries(SIZES)) {
+      await spage.setViewportSize(size);
+      await checkLayout(spage, `calendar-week-${name}`);
+    }
+    await spage.getByTestId("agenda-view-month").click();
+    await spage.locator(`[data-testid="agenda-cell"][data-date="${today}"]`).waitFor({ timeout: TIMEOUT });
+    assert.ok(Number(await spage.locator(`[data-testid="agenda-cell"][data-date="${today}"]`).getAttribute("data-count")) >= 1);
+    await checkLayout(spage, "calendar-month-phone");
+    await spage.setViewportSize(SIZES.laptop);
+    await checkLayout(spage, "calendar-month-laptop");
+    await spage.locator(`[data-testid="agenda-cell"][data-date="${today}"]`).click();
+    await spage.locator('[data-testid="agenda"][data-view="day"]').waitFor({ timeout: TIMEOUT });
+    await spage.locator(`[data-testid="agenda-entry"][data-id="${visitId}"]`).click();
+    await spage.locator(`[data-testid="visit-session"][data-state="closed"]`).waitFor({ timeout: TIMEOUT });
+  });
+
+  test("her supervisor's device receives the visit with its check-in and check-out", async () => {
+    await waitUntilSent(sales);
+    const lead = await startDevice("visits-checkin-lead");
+    const lpage = await context.newPage();
+    await lpage.goto(lead.url);
+    await signIn(lpage, server.url, "lili");
+    await waitForState(lpage, "up_to_date");
+    const held = await eventually(() => dispatch(lead, { op: "get", id: visitId }), (r) => Boolean(r.fields?.check_out_at), "the visit on the supervisor's device");
+    assert.equal(Number(held.fields.check_in_place.lat), AT.latitude);
+    assert.equal(typeof held.fields.duration_minutes, "number");
+    await lpage.goto(`${lead.url}#/customers/${customer.id}`);
+    const entry = lpage.locator(`[data-testid="timeline-entry"][data-id="${visitId}"]`);
+    await entry.getByTestId("checkin-out").waitFor({ timeout: TIMEOUT });
+    await lpage.goto(`${lead.url}#/calendar?whose=all`);
+    await lpage.locator(`[data-testid="agenda-entry"][data-id="${visitId}"]`).waitFor({ timeout: TIMEOUT });
+    await screenshot(lpage, "calendar-supervisor-all");
     await context.close();
   });
 });

@@ -16,6 +16,8 @@ const Home = lazy(() => import("./screens/home/Home").then((m) => ({ default: m.
 const CustomerDetail = lazy(() => import("./screens/customers/CustomerDetail").then((m) => ({ default: m.CustomerDetail })));
 const RecordForm = lazy(() => import("./screens/records/RecordForm").then((m) => ({ default: m.RecordForm })));
 const VisitForm = lazy(() => import("./screens/visits/VisitForm").then((m) => ({ default: m.VisitForm })));
+const VisitSession = lazy(() => import("./screens/visits/VisitSession").then((m) => ({ default: m.VisitSession })));
+const Agenda = lazy(() => import("./screens/agenda/Agenda").then((m) => ({ default: m.Agenda })));
 const Pipeline = lazy(() => import("./screens/pipeline/Pipeline").then((m) => ({ default: m.Pipeline })));
 const SyncScreen = lazy(() => import("./screens/sync/SyncScreen").then((m) => ({ default: m.SyncScreen })));
 const SwitchUser = lazy(() => import("./screens/session/SwitchUser").then((m) => ({ default: m.SwitchUser })));
@@ -44,7 +46,8 @@ const FINANCE_SECTIONS = ["receivables", "payments", "invoices"];
 
 /// The address shapes are part of the app's surface (bookmarks, tests):
 /// #/home, #/customers[?filters], #/customers/<id>, #/new/<kind>[/<customer id>],
-/// #/edit/<kind>/<id>, #/visit/<customer id>[/<activity id>], #/pipeline, #/service[?filters],
+/// #/edit/<kind>/<id>, #/visit/<customer id>[/<activity id>], #/activity/<id> (a visit under
+/// way, or any activity's page), #/calendar[?view=day|week|month&date=YYYY-MM-DD], #/pipeline, #/service[?filters],
 /// #/service/<id>, #/pool, #/churn[?state=<tab>&customer=<id>], #/churn/<case id>, #/sync,
 /// #/switch-user, #/import[/history], #/signin[?profile=<id>] (signed out),
 /// #/admin/<users|devices|teams|dictionary|custom_fields|settings|audit|backups|export>,
@@ -79,6 +82,8 @@ export function App() {
         {canWrite && <Route path="new/:kind/:customerId?" element={<RecordFormRoute />} />}
         {canWrite && <Route path="edit/:kind/:id" element={<RecordFormRoute />} />}
         {canWrite && <Route path="visit/:customerId/:activityId?" element={<VisitFormRoute />} />}
+        <Route path="activity/:id" element={<VisitSessionRoute />} />
+        {claims && <Route path="calendar" element={<Agenda />} />}
         <Route path="pipeline" element={<Pipeline />} />
         <Route path="service" element={<ServiceList />} />
         <Route path="service/:id" element={<ServiceDetailRoute />} />
@@ -164,6 +169,11 @@ function ChurnDetailRoute() {
 function VisitFormRoute() {
   const { customerId = "", activityId } = useParams();
   return <VisitForm key={`${customerId}/${activityId}`} customerId={customerId} activityId={activityId} />;
+}
+
+function VisitSessionRoute() {
+  const { id = "" } = useParams();
+  return <VisitSession key={id} id={id} />;
 }
 
 function SalesListRoute() {

@@ -131,6 +131,46 @@ export interface Reminder {
   overdue: boolean;
 }
 
+/// A place on the map (the field encoding "place"): degrees, at most 6 decimals, `accuracy`
+/// in metres.
+export interface Place {
+  lat: number | string;
+  lng: number | string;
+  accuracy?: number | null;
+}
+
+/// One thing on a day of the agenda (`agenda`): an activity, a visit plan's stop, a follow-up,
+/// a request due, a contract ending, a payment due.
+export interface AgendaEntry {
+  /// `YYYY-MM-DD`, the company's day.
+  date: string;
+  /// An activity's moment (RFC 3339).
+  at?: string | null;
+  what: "activity" | "plan_stop" | "follow_up" | "service_due" | "contract_end" | "payment_due";
+  activity_type?: string | null;
+  /// The record to open, of `kind` (a plan stop: the plan).
+  id: string;
+  kind: string;
+  title: string;
+  customer_id: string | null;
+  customer_name: string | null;
+  amount?: Money | null;
+  /// A plan stop's place in the plan's order.
+  stop?: number | null;
+  done: boolean;
+  overdue: boolean;
+}
+
+export interface Agenda {
+  type: "agenda";
+  from: string;
+  to: string;
+  today: string;
+  /// Today's entries not done (the badge).
+  due_today: number;
+  entries: AgendaEntry[];
+}
+
 /// The kinds an admin may give custom fields (`custom_field.of_kind`).
 export const CUSTOM_FIELD_KINDS = ["customer", "contact", "activity", "opportunity", "service_request"] as const;
 
@@ -968,6 +1008,18 @@ export class Crm {
   }
   async reminders(owners: Owners = "mine") {
     return (await this.call<{ items: Reminder[] }>({ op: "reminders", ...ownerParams(owners) })).items;
+  }
+  /// A visit starting now at `customer`, where the device is (`place`) when it knows.
+  checkIn(customer: string, place?: Place | null, contact?: string) {
+    return this.call<RecordView>({ op: "check_in", customer, ...(place ? { place } : {}), ...(contact ? { contact } : {}) });
+  }
+  /// The visit ends now; its duration is counted from the check-in.
+  checkOut(id: string, place?: Place | null) {
+    return this.call<RecordView>({ op: "check_out", id, ...(place ? { place } : {}) });
+  }
+  /// What is on each day from `from` to `to` (`YYYY-MM-DD`, both included, at most 62 days).
+  agenda(from: string, to: string, allOwners = false) {
+    return this.call<Agenda>({ op: "agenda", from, to, ...(allOwners ? { all_owners: true } : {}) });
   }
   async gradeRules() {
     return (await this.call<{ rules: GradeRule[] }>({ op: "grade_rules" })).rules;

@@ -1,7 +1,7 @@
 // What each role can reach: the main screens for everyone; quotes and orders for the roles that
 // sell (and read them), approvals for supervisors, receivables, payments and invoices for
-// finance, expenses for everyone who claims them (all but viewers; judging and paying them are
-// its tabs), the product catalogue and an Administration group for admins. A side menu on laptops
+// finance, expenses and the calendar for everyone who claims them (all but viewers; judging and
+// paying expenses are its tabs), the product catalogue and an Administration group for admins. A side menu on laptops
 // and tablets, a bottom tab bar on phones.
 
 import {
@@ -15,6 +15,7 @@ import {
   ShoppingCartOutlined,
   AuditOutlined,
   BookOutlined,
+  CalendarOutlined,
   ControlOutlined,
   CustomerServiceOutlined,
   DatabaseOutlined,
@@ -37,7 +38,8 @@ import { Menu, Tag } from "antd";
 import type { MenuProps } from "antd";
 import type { ReactNode } from "react";
 import { Link, useLocation } from "react-router-dom";
-import { useCrm, useRole } from "../state";
+import { localDate } from "../i18n";
+import { useCrm, useData, useRole } from "../state";
 
 interface Entry {
   path: string;
@@ -72,6 +74,8 @@ const FINANCE: Entry[] = [
 /// Expense claims (报销): one's own month; a supervisor's claims to judge and finance's to pay are
 /// its tabs.
 const EXPENSES: Entry = { path: "expenses", key: "nav.expenses", icon: <WalletOutlined /> };
+/// The calendar (日程): the person's days from `agenda`, with today's open entries as a badge.
+const CALENDAR: Entry = { path: "calendar", key: "nav.calendar", icon: <CalendarOutlined /> };
 /// The product catalogue (everyone reaches it from the sales list; admins keep it).
 const PRODUCTS: Entry = { path: "products", key: "nav.products", icon: <AppstoreOutlined /> };
 
@@ -113,6 +117,22 @@ export const ADMIN: Entry[] = [
   { path: "admin/export", key: "nav.admin_export", icon: <ExportOutlined /> },
 ];
 
+/// Today's agenda entries not done yet (the calendar's badge), read again as records change.
+function useDueToday(enabled: boolean): number {
+  const { crm } = useCrm();
+  const today = localDate(0);
+  const { data } = useData(() => (enabled ? crm.agenda(today, today) : Promise.resolve(null)), [enabled, today]);
+  return data?.due_today ?? 0;
+}
+
+function DueBadge({ n }: { n: number }) {
+  return n > 0 ? (
+    <span className="count-badge nav-badge" data-testid="calendar-due">
+      {n}
+    </span>
+  ) : null;
+}
+
 const testId = (path: string) => `nav-${path.replace("/", "-")}`;
 
 /// The menu entry a path belongs to ("customers/…" and "new/customer" are under customers,
@@ -131,19 +151,23 @@ export function SideMenu() {
   const { t } = useCrm();
   const { role, canWrite, claims } = useRole();
   const { pathname } = useLocation();
+  const due = useDueToday(claims);
   const item = (e: Entry) => ({
     key: e.path,
     icon: e.icon,
     label: (
       <Link to={`/${e.path}`} data-testid={testId(e.path)} className="menu-link">
         {t(e.key)}
+        {e === CALENDAR && <DueBadge n={due} />}
       </Link>
     ),
   });
   const main = MAIN.map(item);
   const items: MenuProps["items"] = [
-    // Selling after the pipeline, before sync.
-    ...main.slice(0, -1),
+    // The calendar after home; selling after the pipeline, before sync.
+    main[0],
+    ...(claims ? [item(CALENDAR)] : []),
+    ...main.slice(1, -1),
     ...salesEntries(role).map(item),
     ...(claims ? [item(EXPENSES)] : []),
     ...main.slice(-1),
@@ -178,12 +202,14 @@ export function TabBar() {
   const { role, claims } = useRole();
   const { pathname } = useLocation();
   const expenses = claims ? [EXPENSES] : [];
+  const calendar = claims ? [CALENDAR] : [];
+  const due = useDueToday(claims);
   // Finance works on money: home, customers, receivables (payments and invoices are its tabs),
   // expenses and sync.
   const tabs =
     role === "finance"
-      ? [...TABS.slice(0, 2), { path: "finance/receivables", key: "nav.finance", icon: <AccountBookOutlined /> }, ...expenses, TABS[TABS.length - 1]]
-      : [...TABS.slice(0, 2), { path: "sales/quote", key: "nav.sales", icon: <FileTextOutlined /> }, ...expenses, ...TABS.slice(2)];
+      ? [...TABS.slice(0, 2), ...calendar, { path: "finance/receivables", key: "nav.finance", icon: <AccountBookOutlined /> }, ...expenses, TABS[TABS.length - 1]]
+      : [...TABS.slice(0, 2), ...calendar, { path: "sales/quote", key: "nav.sales", icon: <FileTextOutlined /> }, ...expenses, ...TABS.slice(2)];
   const entries = role === "admin" ? [...tabs, { path: "admin/users", key: "nav.admin_short", icon: <SettingOutlined /> }] : tabs;
   const at = current(pathname).split("/")[0];
   const active = UNDER_CUSTOMERS.includes(at) ? "customers" : UNDER_SALES.includes(at) ? (role === "finance" ? "finance" : "sales") : at;
@@ -199,6 +225,7 @@ export function TabBar() {
           <span className="tab-icon" aria-hidden>
             {e.icon}
           </span>
+          {e === CALENDAR && <DueBadge n={due} />}
           <span>{t(e.key)}</span>
         </Link>
       ))}

@@ -25,6 +25,7 @@ import { CustomerRequests } from "./CustomerRequests";
 import { CustomerSales } from "../sales/CustomerSales";
 import { OpportunityRow } from "./OpportunityRow";
 import { Timeline } from "./Timeline";
+import { StartVisit } from "../visits/StartVisit";
 
 const SHOWN: { name: string; dict?: string }[] = [
   { name: "code" },
@@ -114,8 +115,9 @@ export function CustomerDetail({ id }: { id: string }) {
               offers={permissions.data?.transitions ?? []}
             />
           )}
+          {writable && <StartVisit customerId={id} />}
           {writable && (
-            <Button type="primary" icon={<CalendarOutlined />} onClick={() => navigate(`/visit/${id}`)} data-testid="log-visit">
+            <Button icon={<CalendarOutlined />} onClick={() => navigate(`/visit/${id}`)} data-testid="log-visit">
               {t("home.log_visit")}
             </Button>
           )}

@@ -1,12 +1,13 @@
 import { DeleteOutlined, EditOutlined } from "@ant-design/icons";
 import { Button, Tag } from "antd";
-import { useNavigate } from "react-router-dom";
+import { Link, useNavigate } from "react-router-dom";
 import type { Item } from "../../api";
 import { dictLabel, formatDate, formatDateTime } from "../../i18n";
 import { useCrm, userName } from "../../state";
 import { CustomListValues } from "../../components/CustomValues";
 import { useActions } from "../../components/usePermissions";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
+import { CheckInFacts } from "../visits/CheckInFacts";
 
 /// A customer's visits and calls, newest first: when (local time), with whom, where, how
 /// long, and edit / delete where this person may.
@@ -34,7 +35,11 @@ function TimelineEntry({ a, customerId, contactName }: { a: Item; customerId: st
   return (
     <li data-testid="timeline-entry" data-id={a.id}>
       <div className="timeline-head">
-        <strong>{what}</strong>
+        <strong>
+          <Link to={`/activity/${a.id}`} data-testid="open-activity">
+            {what}
+          </Link>
+        </strong>
         {f.outcome ? <Tag color="blue">{dictLabel(lang, dicts, "activity_outcome", f.outcome)}</Tag> : null}
         <span className="muted small" data-testid="timeline-time">
           {formatDateTime(lang, f.time as string)}
@@ -72,6 +77,7 @@ function TimelineEntry({ a, customerId, contactName }: { a: Item; customerId: st
           .filter(Boolean)
           .join(" · ")}
       </p>
+      <CheckInFacts fields={f} compact />
       <CustomListValues kind="activity" fields={f} all />
     </li>
   );

@@ -12,16 +12,10 @@ import { useCrm, useCustomFields, useData } from "../../state";
 import { CustomFieldInputs } from "../../components/CustomFieldInputs";
 import { useIsPhone } from "../../components/useIsPhone";
 import { Chip, Chips } from "./Chips";
-import { DURATIONS, createFields, fromDraft, newVisit, updateFields, visitDirty, visitFrom } from "./model";
+import { DURATIONS, NEXT, createFields, fromDraft, newVisit, updateFields, visitDirty, visitFrom } from "./model";
 import type { VisitValues } from "./model";
 
 const TYPES = ["visit", "call", "meeting", "email", "follow_up"];
-const NEXT = [
-  { days: 1, key: "visit.in_days" },
-  { days: 3, key: "visit.in_days" },
-  { days: 7, key: "visit.in_week" },
-  { days: 14, key: "visit.in_2weeks" },
-];
 
 /// Log a visit — or change one already logged (`activityId`) — in a few taps, for a tablet
 /// held in one hand: big choices, the save button within thumb reach at the bottom, and the

@@ -23,6 +23,14 @@ export interface VisitValues {
   [key: string]: string | boolean;
 }
 
+/// Quick choices for the next follow-up: days from today and their words.
+export const NEXT = [
+  { days: 1, key: "visit.in_days" },
+  { days: 3, key: "visit.in_days" },
+  { days: 7, key: "visit.in_week" },
+  { days: 14, key: "visit.in_2weeks" },
+];
+
 /// Quick choices for the duration, in minutes.
 export const DURATIONS = [15, 30, 60, 90];
 

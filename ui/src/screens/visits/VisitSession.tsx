@@ -1,0 +1,176 @@
+import { ArrowLeftOutlined, EditOutlined, LogoutOutlined } from "@ant-design/icons";
+import { Alert, App as AntApp, Button, DatePicker, Input } from "antd";
+import dayjs from "dayjs";
+import { useEffect, useMemo, useState } from "react";
+import { Link, useNavigate } from "react-router-dom";
+import type { RecordView } from "../../api";
+import { errorText } from "../../errors";
+import { clearDraft, loadDraft, saveDraft } from "../../forms";
+import { dictLabel, localDate } from "../../i18n";
+import { useCrm, useData } from "../../state";
+import { CheckInFacts, checkedIn } from "./CheckInFacts";
+import { Chip, Chips } from "./Chips";
+import { currentPlace } from "./geo";
+import { NEXT, fromDraft, updateFields, visitDirty, visitFrom } from "./model";
+import type { VisitValues } from "./model";
+
+/// An activity's page (#/activity/<id>), and the screen of a visit under way: where and when it
+/// was checked in, how far from the customer, big targets for the notes, the outcome and the next
+/// follow-up (written with `update`, kept as a draft meanwhile), and "Check out", which saves
+/// them and checks out where the device is; then how long it lasted.
+export function VisitSession({ id }: { id: string }) {
+  const { crm, t } = useCrm();
+  const visit = useData(() => crm.get(id), [id]);
+  const permissions = useData(() => crm.permissions(id), [id]);
+  if (visit.error) return <Alert className="page" type="error" message={errorText(t, visit.error)} />;
+  if (!visit.data || !permissions.data) return <p className="page muted">{t("common.loading")}</p>;
+  return <Session record={visit.data} writable={permissions.data.actions.includes("update") && !visit.data.deleted_at} />;
+}
+
+function Session({ record, writable }: { record: RecordView; writable: boolean }) {
+  const { crm, t, lang, dicts } = useCrm();
+  const { message } = AntApp.useApp();
+  const navigate = useNavigate();
+  const f = record.fields;
+  const customerId = String(f.customer ?? "");
+  const customer = record.names?.[customerId] ?? "";
+  const open = checkedIn(f) && !f.check_out_at;
+  // The form starts from the record as first read: a merge arriving meanwhile does not
+  // overwrite what the person types.
+  const [initial, setInitial] = useState<VisitValues>(() => visitFrom(record));
+  const draftKey = `visit:${customerId}:${record.id}`;
+  const [state, setState] = useState<VisitValues>(() => {
+    const draft = loadDraft(draftKey)?.values;
+    return draft ? fromDraft(draft, initial) : initial;
+  });
+  const [busy, setBusy] = useState<"save" | "out" | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [noPlace, setNoPlace] = useState(false);
+
+  useEffect(() => {
+    if (visitDirty(state, initial)) saveDraft(draftKey, state);
+    else clearDraft(draftKey);
+  }, [state, initial, draftKey]);
+
+  const outcomes = useMemo(() => dicts.filter((d) => d.fields.dict === "activity_outcome" && d.fields.active !== false), [dicts]);
+  const set = (k: keyof VisitValues, v: string) => setState((s) => ({ ...s, [k]: v }));
+
+  /// Writes what changed; true when it went through.
+  const write = async () => {
+    const fields = updateFields(state, initial);
+    if (Object.keys(fields).length) await crm.update(record.id, fields);
+    clearDraft(draftKey);
+    setInitial(state);
+  };
+
+  const save = async () => {
+    setBusy("save");
+    setError(null);
+    try {
+      await write();
+      message.success(t("form.saved"));
+    } catch (e) {
+      setError(errorText(t, e));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const checkOut = async () => {
+    setBusy("out");
+    setError(null);
+    try {
+      await write();
+      const place = await currentPlace();
+      setNoPlace(!place);
+      await crm.checkOut(record.id, place);
+    } catch (e) {
+      setError(errorText(t, e));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <div className="page visit visit-session" data-testid="visit-session" data-state={open ? "open" : checkedIn(f) ? "closed" : "logged"}>
+      <div className="page-head">
+        <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
+          {t("common.back")}
+        </Button>
+      </div>
+      <h1>{t(open ? "checkin.title" : `activity_type.${f.type}`)}</h1>
+      {customerId && (
+        <p>
+          <Link to={`/customers/${customerId}`} className="more-link" data-testid="visit-session-customer">
+            {customer || t("field.customer")}
+          </Link>
+        </p>
+      )}
+      <CheckInFacts fields={f} />
+      {!open && typeof f.duration_minutes === "number" && checkedIn(f) && (
+        <Alert type="success" showIcon message={t("checkin.lasted", { minutes: f.duration_minutes })} data-testid="visit-duration-done" />
+      )}
+      {noPlace && !open && <Alert type="info" showIcon message={t("checkin.out_without_place")} />}
+      {!writable ? (
+        <div className="visit-read">
+          {f.outcome ? <p>{t("common.labelled", { label: t("visit.outcome"), value: dictLabel(lang, dicts, "activity_outcome", f.outcome) })}</p> : null}
+          {f.notes ? <p className="log-text">{String(f.notes)}</p> : null}
+        </div>
+      ) : (
+        <>
+          <Chips legend={t("visit.outcome")}>
+            {outcomes.map((o) => {
+              const code = String(o.fields.code);
+              return (
+                <Chip key={o.id} selected={state.outcome === code} onClick={() => set("outcome", state.outcome === code ? "" : code)} testId={`visit-outcome-${code}`}>
+                  {dictLabel(lang, dicts, "activity_outcome", code)}
+                </Chip>
+              );
+            })}
+          </Chips>
+          <label className="block">
+            {t("visit.notes")}
+            <Input.TextArea autoSize={{ minRows: 5 }} value={state.notes} onChange={(e) => set("notes", e.target.value)} data-testid="visit-notes" />
+          </label>
+          <Chips legend={t("visit.next")}>
+            <Chip selected={state.next === ""} onClick={() => set("next", "")}>
+              {t("visit.next_none")}
+            </Chip>
+            {NEXT.map((n) => {
+              const date = localDate(n.days);
+              return (
+                <Chip key={n.days} selected={state.next === date} onClick={() => set("next", date)} testId={`visit-next-${n.days}`}>
+                  {t(n.key, { days: n.days })}
+                </Chip>
+              );
+            })}
+            <DatePicker
+              aria-label={t("visit.next")}
+              size="large"
+              inputReadOnly
+              value={state.next ? dayjs(state.next) : null}
+              onChange={(d) => set("next", d ? d.format("YYYY-MM-DD") : "")}
+              data-testid="visit-next-date"
+            />
+          </Chips>
+          {error && <Alert type="error" showIcon message={error} role="alert" />}
+          <div className="thumb-bar">
+            {!open && (
+              <Button size="large" icon={<EditOutlined />} onClick={() => navigate(`/visit/${customerId}/${record.id}`)} data-testid="visit-session-edit">
+                {t("common.edit")}
+              </Button>
+            )}
+            <Button size="large" type={open ? "default" : "primary"} loading={busy === "save"} onClick={save} data-testid="visit-session-save">
+              {t("common.save")}
+            </Button>
+            {open && (
+              <Button type="primary" size="large" icon={<LogoutOutlined />} loading={busy === "out"} onClick={checkOut} data-testid="check-out">
+                {t("checkin.check_out")}
+              </Button>
+            )}
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
