@@ -168,73 +168,39 @@ impl Store {
         drop(visited);
 
         // Follow-ups: the latest activity of a customer says when to come back.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT t.id, t.next_follow_up, IFNULL(t.subject, ''), t.customer, c.name FROM p_activity t
+        let follow_ups = "SELECT t.id, t.next_follow_up, IFNULL(t.subject, ''), t.customer, c.name FROM p_activity t
              JOIN p_customer c ON c.id = t.customer
              WHERE t.deleted_at IS NULL AND c.deleted_at IS NULL
                AND t.next_follow_up >= ?1 AND t.next_follow_up <= ?2 AND (?3 IS NULL OR t.owner = ?3)
                AND NOT EXISTS (SELECT 1 FROM p_activity n WHERE n.customer = t.customer
-                               AND n.deleted_at IS NULL AND n.time > t.time)",
-        )?;
-        let rows = stmt.query_map(rusqlite::params![from, to, owner], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-            ))
-        })?;
-        for row in rows {
-            let (id, due, subject, customer_id, customer_name) = row?;
-            entries.push(todo(due, "follow_up", id, Kind::Activity, subject, Some(customer_id), customer_name, &today));
-        }
-        drop(stmt);
-
+                               AND n.deleted_at IS NULL AND n.time > t.time)";
         // Service requests due, not handled yet, for whoever they are assigned to.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT t.id, t.due, t.title, t.customer, c.name FROM p_service_request t
+        let requests = "SELECT t.id, t.due, IFNULL(t.title, ''), t.customer, c.name FROM p_service_request t
              LEFT JOIN p_customer c ON c.id = t.customer
              WHERE t.deleted_at IS NULL AND t.due >= ?1 AND t.due <= ?2
-               AND IFNULL(t.status, 'new') IN ('new', 'assigned') AND (?3 IS NULL OR t.assignee = ?3)",
-        )?;
-        let rows = stmt.query_map(rusqlite::params![from, to, owner], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<String>>(4)?,
-            ))
-        })?;
-        for row in rows {
-            let (id, due, title, customer_id, customer_name) = row?;
-            let title = title.unwrap_or_default();
-            entries.push(todo(due, "service_due", id, Kind::ServiceRequest, title, customer_id, customer_name, &today));
-        }
-        drop(stmt);
-
-        // Contracts in force ending, and their payment-plan periods falling due.
-        let billed = super::sales::BILLED_CONTRACT.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
-        let sql = "SELECT t.id, t.end_date, IFNULL(t.title, IFNULL(t.code, '')), t.customer, c.name FROM p_contract t
+               AND IFNULL(t.status, 'new') IN ('new', 'assigned') AND (?3 IS NULL OR t.assignee = ?3)";
+        // Contracts in force ending.
+        let endings =
+            "SELECT t.id, t.end_date, IFNULL(t.title, IFNULL(t.code, '')), t.customer, c.name FROM p_contract t
              LEFT JOIN p_customer c ON c.id = t.customer
              WHERE t.deleted_at IS NULL AND t.end_date >= ?1 AND t.end_date <= ?2
                AND IFNULL(t.status, '') IN ('signed', 'executing') AND (?3 IS NULL OR t.owner = ?3)";
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(rusqlite::params![from, to, owner], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<String>>(4)?,
-            ))
-        })?;
-        for row in rows {
-            let (id, end, title, customer_id, customer_name) = row?;
-            entries.push(todo(end, "contract_end", id, Kind::Contract, title, customer_id, customer_name, &today));
+        for (sql, what, kind) in [
+            (follow_ups, "follow_up", Kind::Activity),
+            (requests, "service_due", Kind::ServiceRequest),
+            (endings, "contract_end", Kind::Contract),
+        ] {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let rows = stmt.query_map(rusqlite::params![from, to, owner], |r| {
+                Ok(todo(r.get(1)?, what, r.get(0)?, kind, r.get(2)?, r.get(3)?, r.get(4)?, &today))
+            })?;
+            for entry in rows {
+                entries.push(entry?);
+            }
         }
-        drop(stmt);
+
+        // Payment-plan periods of contracts in force falling due.
+        let billed = super::sales::BILLED_CONTRACT.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
         let sql = format!(
             "SELECT t.id, p.due, p.amount, IFNULL(t.currency, 'CNY'), IFNULL(t.title, IFNULL(t.code, '')), t.customer, c.name
              FROM p_contract__plan p JOIN p_contract t ON t.id = p.record_id
