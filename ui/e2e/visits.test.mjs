@@ -301,6 +301,51 @@ describe("a visit checked in at the customer's", { timeout: 300_000 }, () => {
     await spage.locator(`[data-testid="visit-session"][data-state="closed"]`).waitFor({ timeout: TIMEOUT });
   });
 
+  test("a visit plan: two stops today, the second moved first; its stops on the calendar, the visited one done", async () => {
+    const me = (await dispatch(sales, { op: "whoami" })).user_id;
+    const second = (await dispatch(sales, { op: "list", kind: "customer", filter: { owner: me }, sort: "name", limit: 4 })).items[3];
+    const pick = async (row, who) => {
+      await spage.getByTestId("plan-stop-customer").nth(row).click();
+      await spage.keyboard.type(String(who.fields.name).slice(0, 4));
+      await spage.locator(`.ant-select-dropdown:not(.ant-select-dropdown-hidden) [data-value="${who.id}"]`).click();
+    };
+    await spage.goto(`${sales.url}#/calendar`);
+    await spage.getByTestId("new-visit-plan").click();
+    await spage.getByTestId("visit-plan-page").waitFor({ timeout: TIMEOUT });
+    await spage.getByTestId("plan-title").fill("本周苏州线路");
+    await pick(0, customer);
+    await spage.getByTestId("plan-stop-note").nth(0).fill("回访产线");
+    await spage.getByTestId("plan-add-stop").click();
+    await pick(1, second);
+    await spage.getByTestId("plan-stop-note").nth(1).fill("送样品");
+    await spage.getByTestId("plan-stop-up").nth(1).click();
+    assert.equal(await spage.getByTestId("plan-stop-note").nth(0).inputValue(), "送样品");
+    for (const [name, size] of [["phone", SIZES.phone], ["laptop", SIZES.laptop]]) {
+      await spage.setViewportSize(size);
+      await checkLayout(spage, `visit-plan-${name}`);
+    }
+    await spage.getByTestId("plan-save").click();
+    const row = spage.getByTestId("visit-plan-row").filter({ hasText: "本周苏州线路" });
+    await row.waitFor({ timeout: TIMEOUT });
+    const planId = await row.getAttribute("data-id");
+    const plan = await dispatch(sales, { op: "get", id: planId });
+    assert.deepEqual(
+      plan.fields.stops.map((s) => [s.date, s.customer, s.note]),
+      [
+        [today, second.id, "送样品"],
+        [today, customer.id, "回访产线"],
+      ],
+    );
+    const stops = spage.locator(`[data-testid="agenda-day"][data-date="${today}"] [data-testid="agenda-entry"][data-what="plan_stop"]`);
+    await eventually(() => stops.count(), (n) => n === 2, "both stops on today");
+    assert.match(await stops.nth(0).textContent(), /送样品/);
+    assert.equal(await stops.nth(0).getAttribute("data-done"), "false");
+    assert.equal(await stops.nth(1).getAttribute("data-done"), "true", "the customer visited today");
+    await checkLayout(spage, "calendar-with-plan-laptop");
+    await stops.nth(0).click();
+    await spage.getByTestId("visit-plan-page").waitFor({ timeout: TIMEOUT });
+  });
+
   test("her supervisor's device receives the visit with its check-in and check-out", async () => {
     await waitUntilSent(sales);
     const lead = await startDevice("visits-checkin-lead");

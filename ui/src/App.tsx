@@ -17,6 +17,7 @@ const CustomerDetail = lazy(() => import("./screens/customers/CustomerDetail").t
 const RecordForm = lazy(() => import("./screens/records/RecordForm").then((m) => ({ default: m.RecordForm })));
 const VisitForm = lazy(() => import("./screens/visits/VisitForm").then((m) => ({ default: m.VisitForm })));
 const VisitSession = lazy(() => import("./screens/visits/VisitSession").then((m) => ({ default: m.VisitSession })));
+const VisitPlanEditor = lazy(() => import("./screens/agenda/VisitPlanEditor").then((m) => ({ default: m.VisitPlanEditor })));
 const Agenda = lazy(() => import("./screens/agenda/Agenda").then((m) => ({ default: m.Agenda })));
 const Pipeline = lazy(() => import("./screens/pipeline/Pipeline").then((m) => ({ default: m.Pipeline })));
 const SyncScreen = lazy(() => import("./screens/sync/SyncScreen").then((m) => ({ default: m.SyncScreen })));
@@ -47,7 +48,8 @@ const FINANCE_SECTIONS = ["receivables", "payments", "invoices"];
 /// The address shapes are part of the app's surface (bookmarks, tests):
 /// #/home, #/customers[?filters], #/customers/<id>, #/new/<kind>[/<customer id>],
 /// #/edit/<kind>/<id>, #/visit/<customer id>[/<activity id>], #/activity/<id> (a visit under
-/// way, or any activity's page), #/calendar[?view=day|week|month&date=YYYY-MM-DD], #/pipeline, #/service[?filters],
+/// way, or any activity's page), #/calendar[?view=day|week|month&date=YYYY-MM-DD&whose=all],
+/// #/calendar/plan/new, #/calendar/plan/<id> (a visit plan), #/pipeline, #/service[?filters],
 /// #/service/<id>, #/pool, #/churn[?state=<tab>&customer=<id>], #/churn/<case id>, #/sync,
 /// #/switch-user, #/import[/history], #/signin[?profile=<id>] (signed out),
 /// #/admin/<users|devices|teams|dictionary|custom_fields|settings|audit|backups|export>,
@@ -84,6 +86,8 @@ export function App() {
         {canWrite && <Route path="visit/:customerId/:activityId?" element={<VisitFormRoute />} />}
         <Route path="activity/:id" element={<VisitSessionRoute />} />
         {claims && <Route path="calendar" element={<Agenda />} />}
+        {claims && <Route path="calendar/plan/new" element={<VisitPlanEditor key="new" />} />}
+        {claims && <Route path="calendar/plan/:id" element={<VisitPlanRoute />} />}
         <Route path="pipeline" element={<Pipeline />} />
         <Route path="service" element={<ServiceList />} />
         <Route path="service/:id" element={<ServiceDetailRoute />} />
@@ -174,6 +178,11 @@ function VisitFormRoute() {
 function VisitSessionRoute() {
   const { id = "" } = useParams();
   return <VisitSession key={id} id={id} />;
+}
+
+function VisitPlanRoute() {
+  const { id = "" } = useParams();
+  return <VisitPlanEditor key={id} id={id} />;
 }
 
 function SalesListRoute() {

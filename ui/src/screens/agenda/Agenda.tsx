@@ -1,7 +1,7 @@
-import { LeftOutlined, RightOutlined } from "@ant-design/icons";
+import { LeftOutlined, PlusOutlined, RightOutlined } from "@ant-design/icons";
 import { Alert, Button, Segmented, Tag } from "antd";
 import dayjs from "dayjs";
-import { useNavigate, useSearchParams } from "react-router-dom";
+import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import type { AgendaEntry } from "../../api";
 import { errorText } from "../../errors";
 import { formatDate, formatMoney, formatMonth, localDate } from "../../i18n";
@@ -98,7 +98,48 @@ export function Agenda() {
           ))}
         </div>
       )}
+      <VisitPlans />
     </div>
+  );
+}
+
+/// The person's visit plans (supervisors': everyone's they read), newest first, and a new one.
+function VisitPlans() {
+  const { crm, t, lang } = useCrm();
+  const navigate = useNavigate();
+  const plans = useData(() => crm.list("visit_plan", { sort: "updated_at", desc: true, limit: 50 }), []);
+  const items = plans.data?.items ?? [];
+  return (
+    <section className="agenda-plans" data-testid="visit-plans">
+      <div className="agenda-plans-head">
+        <h2>{t("plan.list")}</h2>
+        <Button size="large" icon={<PlusOutlined />} onClick={() => navigate("/calendar/plan/new")} data-testid="new-visit-plan">
+          {t("plan.new")}
+        </Button>
+      </div>
+      {items.length === 0 ? (
+        <p className="muted small">{t("plan.none")}</p>
+      ) : (
+        <ul className="list">
+          {items.map((p) => {
+            const stops = Array.isArray(p.fields.stops) ? (p.fields.stops as { date?: string }[]) : [];
+            const dates = stops.map((s) => s.date ?? "").filter(Boolean).sort();
+            return (
+              <li key={p.id} className="row" data-testid="visit-plan-row" data-id={p.id}>
+                <Link to={`/calendar/plan/${p.id}`} className="row-main">
+                  <strong>{String(p.fields.title ?? "")}</strong>
+                  <span className="muted small">
+                    {[t("plan.stop_count", { count: stops.length }), dates.length ? `${formatDate(lang, dates[0])}${dates.length > 1 && dates[dates.length - 1] !== dates[0] ? ` – ${formatDate(lang, dates[dates.length - 1])}` : ""}` : null]
+                      .filter(Boolean)
+                      .join(" · ")}
+                  </span>
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
   );
 }
 
@@ -119,8 +160,8 @@ function EntryRow({ e, onOpen }: { e: AgendaEntry; onOpen: () => void }) {
       <button type="button" onClick={onOpen}>
         <Tag color={e.overdue ? "red" : COLORS[e.what]}>{kind}</Tag>
         {time && <span className="agenda-time">{time}</span>}
-        <span className="agenda-entry-title">{e.title}</span>
-        {e.customer_name && e.customer_name !== e.title && <span className="muted small">{e.customer_name}</span>}
+        <span className="agenda-entry-title">{e.title || e.customer_name || kind}</span>
+        {e.customer_name && e.title && e.customer_name !== e.title && <span className="muted small">{e.customer_name}</span>}
         {e.amount && <span className="small">{formatMoney(lang, e.amount)}</span>}
         {e.overdue && <span className="field-error">{t("agenda.overdue")}</span>}
       </button>
@@ -156,10 +197,10 @@ function MonthGrid({ date, today, entries, open }: { date: string; today: string
             <span className="agenda-cell-day">{Number(d.slice(8))}</span>
             {list.slice(0, 3).map((e, i) => (
               <span key={i} className={`agenda-cell-entry ${e.done ? "done" : ""} ${e.overdue ? "overdue" : ""}`}>
-                <i className={`dot ${COLORS[e.what]}`} aria-hidden /> {e.title}
+                <i className={`dot ${COLORS[e.what]}`} aria-hidden /> {e.title || e.customer_name}
               </span>
             ))}
-            {list.length > 3 && <span className="muted small">+{list.length - 3}</span>}
+            {list.length > 3 && <span className="agenda-cell-more muted small">+{list.length - 3}</span>}
             {list.length > 0 && (
               <span className={open_ > 0 ? "agenda-cell-count" : "agenda-cell-count done"}>{list.length}</span>
             )}

@@ -11,7 +11,7 @@ import { useCrm, useData } from "../../state";
 import { CheckInFacts, checkedIn } from "./CheckInFacts";
 import { Chip, Chips } from "./Chips";
 import { currentPlace } from "./geo";
-import { NEXT, fromDraft, updateFields, visitDirty, visitFrom } from "./model";
+import { NEXT, fromDraft, subjectOf, updateFields, visitDirty, visitFrom } from "./model";
 import type { VisitValues } from "./model";
 
 /// An activity's page (#/activity/<id>), and the screen of a visit under way: where and when it
@@ -27,10 +27,15 @@ export function VisitSession({ id }: { id: string }) {
   return <Session record={visit.data} writable={permissions.data.actions.includes("update") && !visit.data.deleted_at} />;
 }
 
-function Session({ record, writable }: { record: RecordView; writable: boolean }) {
+function Session({ record: read, writable }: { record: RecordView; writable: boolean }) {
   const { crm, t, lang, dicts } = useCrm();
   const { message } = AntApp.useApp();
   const navigate = useNavigate();
+  // The record as checked out here, until a newer read arrives: the core does not announce a
+  // check_out as a change of records (not among its write ops), so no re-read follows it.
+  const [record, setRecord] = useState(read);
+  // A read begun before the check-out may arrive after it: a check-out is never undone.
+  useEffect(() => setRecord((mine) => (mine.fields.check_out_at && !read.fields.check_out_at ? mine : read)), [read]);
   const f = record.fields;
   const customerId = String(f.customer ?? "");
   const customer = record.names?.[customerId] ?? "";
@@ -58,6 +63,8 @@ function Session({ record, writable }: { record: RecordView; writable: boolean }
   /// Writes what changed; true when it went through.
   const write = async () => {
     const fields = updateFields(state, initial);
+    // A visit started on the spot has no subject yet: the first line of its notes, as when logged.
+    if (!initial.subject && !state.subject && subjectOf(state)) fields.subject = subjectOf(state);
     if (Object.keys(fields).length) await crm.update(record.id, fields);
     clearDraft(draftKey);
     setInitial(state);
@@ -83,7 +90,7 @@ function Session({ record, writable }: { record: RecordView; writable: boolean }
       await write();
       const place = await currentPlace();
       setNoPlace(!place);
-      await crm.checkOut(record.id, place);
+      setRecord(await crm.checkOut(record.id, place));
     } catch (e) {
       setError(errorText(t, e));
     } finally {

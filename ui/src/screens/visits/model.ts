@@ -78,7 +78,7 @@ export function visitTime(v: VisitValues): string {
 }
 
 /// A subject when none was typed: the first line of the notes.
-function subjectOf(v: VisitValues): string {
+export function subjectOf(v: VisitValues): string {
   return v.subject.trim() || v.notes.trim().split("\n")[0].slice(0, 60);
 }
 
