@@ -273,6 +273,18 @@ describe("a visit checked in at the customer's", { timeout: 300_000 }, () => {
     assert.ok(!visit.fields.check_in_place, JSON.stringify(visit.fields.check_in_place));
     assert.match(await other.getByTestId("checkin-in").textContent(), /无位置/);
     await dispatch(sales, { op: "delete", id });
+
+    // Typed by hand, a kilometre north: checked in there and marked far from the customer.
+    await other.goto(`${sales.url}#/customers/${customer.id}`);
+    await other.getByTestId("start-visit").click();
+    await other.getByTestId("start-visit-place").fill("31.31, 120.585316");
+    await other.getByTestId("start-visit-confirm").click();
+    await other.getByTestId("checkin-far").waitFor({ timeout: TIMEOUT });
+    const far = await dispatch(sales, { op: "get", id: other.url().split("/activity/")[1] });
+    assert.equal(far.fields.check_in_far, true, JSON.stringify(far.fields));
+    assert.equal(await other.getByTestId("checkin-distance").textContent(), `距客户 ${(far.fields.check_in_distance_m / 1000).toFixed(1)} km`);
+    await screenshot(other, "visit-far");
+    await dispatch(sales, { op: "delete", id: far.id });
     await other.close();
     await context.grantPermissions(["geolocation"]);
   });
