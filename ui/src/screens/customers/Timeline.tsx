@@ -36,7 +36,7 @@ function TimelineEntry({ a, customerId, contactName }: { a: Item; customerId: st
     <li data-testid="timeline-entry" data-id={a.id}>
       <div className="timeline-head">
         <strong>
-          <Link to={`/activity/${a.id}`} data-testid="open-activity">
+          <Link to={`/activity/${a.id}`} className="tap-link" data-testid="open-activity">
             {what}
           </Link>
         </strong>
