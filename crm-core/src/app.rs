@@ -75,6 +75,10 @@ const WRITE_OPS: &[&str] = &[
     "dismiss_refused",
     "import_run",
     "import_revert",
+    "contract_from_quote",
+    "load_price_lists",
+    "check_in",
+    "check_out",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -109,6 +109,9 @@ impl Store {
         })?;
         for row in rows {
             let (id, time, kind, subject, customer_id, customer_name) = row?;
+            // An activity without a subject (a visit checked in on the spot) is titled by its
+            // customer, as a plan stop is.
+            let subject = if subject.is_empty() { customer_name.clone().unwrap_or_default() } else { subject };
             let date =
                 chrono::Utc.timestamp_millis_opt(time).single().map(|t| day(t.with_timezone(&zone).date_naive()));
             entries.push(AgendaEntry {
