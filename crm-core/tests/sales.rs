@@ -392,6 +392,13 @@ fn a_price_below_the_list_waits_for_approval_and_an_edit_after_approval_sends_it
         json!({"customer": customer, "contract": contract, "lines": [quote_line(&pump, json!(1), 80_000, 100_000)]}),
     );
     assert_eq!(take(&mut sue, &order, "confirm", json!({}))["fields"]["status"], "confirmed");
+    // The contract's one pump is taken: another order at its price draws on nothing.
+    let more = sue.create(
+        "order",
+        json!({"customer": customer, "contract": contract, "lines": [quote_line(&pump, json!(1), 80_000, 100_000)]}),
+    );
+    let refused = take(&mut sue, &more, "confirm", json!({}));
+    assert_eq!(refused["params"]["needs"][0]["code"], "price_below_floor", "beyond the contract: {refused}");
 
     // With no quote behind it, a contract below the floor is refused at signing; an order
     // below the floor without a contract is refused too.

@@ -447,6 +447,9 @@ pub fn approval_needs(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Vec<App
 /// and currency carries anything.
 struct Carried {
     prices: HashMap<String, i64>,
+    /// For an order: what of each line key (thousandths) its contract still has left once the
+    /// contract's other standing orders are counted. A line beyond it carries no price.
+    left: Option<HashMap<String, i64>>,
     discount: i64,
     subtotal: i64,
     total: i64,
@@ -491,26 +494,54 @@ fn carried(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Option<Carried> {
     }
     let t = money.totals()?;
     let mut prices: HashMap<String, i64> = HashMap::new();
+    let mut left: HashMap<String, i64> = HashMap::new();
     for line in &money.lines {
         let price = prices.entry(line_key(line)).or_insert(i64::MAX);
         *price = (*price).min(line.int("unit_price"));
+        *left.entry(line_key(line)).or_default() += line.int("quantity");
     }
-    Some(Carried { prices, discount: t.discount, subtotal: t.subtotal, total: t.total })
+    // An order draws on its contract: the quantities the contract's confirmed orders took are
+    // no longer there to carry a price (this order, being judged, is not one of them yet).
+    let left = (kind == Kind::Order).then(|| {
+        for (_, other) in facts.records(Kind::Order, Some(("contract", id.as_str()))) {
+            let counts = text_of(Kind::Order, &other, "contract").as_deref() == Some(id.as_str())
+                && other.deleted_at().is_none()
+                && BILLED_ORDER.contains(&status_of(Kind::Order, &other).as_str());
+            if counts {
+                for line in &DocumentMoney::of(Kind::Order, &other).lines {
+                    *left.entry(line_key(line)).or_default() -= line.int("quantity");
+                }
+            }
+        }
+        left
+    });
+    Some(Carried { prices, left, discount: t.discount, subtotal: t.subtotal, total: t.total })
 }
 
 /// [`approval_needs`] less what the document's quote (for a contract) or contract (for an
 /// order) already had approved: a line priced no lower than the same product's line there (a
-/// line without a product: the same name), a discount no larger a share of the subtotal, a
-/// total no larger, in the same currency. What is left needs an approval of its own.
+/// line without a product: the same name) — for an order, within the quantity the contract
+/// still has left after its confirmed orders —, a discount no larger a share of the subtotal,
+/// a total no larger, in the same currency. What is left needs an approval of its own.
 pub fn needs_beyond_approved(kind: Kind, doc: &RecordDoc, facts: &dyn Facts) -> Vec<ApprovalNeed> {
     let mut needs = approval_needs(kind, doc, facts);
     let Some(c) = carried(kind, doc, facts) else { return needs };
     let money = DocumentMoney::of(kind, doc);
     let t = money.totals();
+    // What this document asks of each line key in all (an order's lines of one product add up).
+    let mut wanted: HashMap<String, i64> = HashMap::new();
+    for line in &money.lines {
+        *wanted.entry(line_key(line)).or_default() += line.int("quantity");
+    }
     needs.retain(|n| match n.code {
         "price_below_floor" => {
             let line = money.lines.iter().find(|l| Some(&l.id) == n.line.as_ref());
-            line.is_none_or(|l| c.prices.get(&line_key(l)).is_none_or(|approved| l.int("unit_price") < *approved))
+            line.is_none_or(|l| {
+                let key = line_key(l);
+                let asked = wanted.get(&key).copied().unwrap_or(0);
+                let beyond = c.left.as_ref().is_some_and(|left| asked > left.get(&key).copied().unwrap_or(0));
+                beyond || c.prices.get(&key).is_none_or(|approved| l.int("unit_price") < *approved)
+            })
         }
         "free_line" => {
             let line = money.lines.iter().find(|l| Some(&l.id) == n.line.as_ref());
