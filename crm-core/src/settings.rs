@@ -92,6 +92,14 @@ pub fn check(key: &str, value: Option<i64>, text: Option<&str>) -> Vec<FieldErro
 }
 
 /// The number a setting record holds on this device, if an admin set one (no default).
+/// What a number setting holds when an admin has not set it (0 for a key that holds none).
+pub fn default_number(key: &str) -> i64 {
+    match holds(key) {
+        Some(Holds::Number { default, .. }) => default,
+        _ => 0,
+    }
+}
+
 pub(crate) fn stored_number(conn: &Connection, key: &str) -> Result<Option<i64>> {
     let id = crate::genesis::id_of(Kind::Setting, &[key]);
     Ok(conn

@@ -52,10 +52,7 @@ pub trait Facts {
 
 /// A setting's value, or its default when the admin has not set it.
 pub fn setting_or_default(facts: &dyn Facts, key: &str) -> i64 {
-    facts.setting(key).unwrap_or(match crate::settings::holds(key) {
-        Some(crate::settings::Holds::Number { default, .. }) => default,
-        _ => 0,
-    })
+    facts.setting(key).unwrap_or_else(|| crate::settings::default_number(key))
 }
 
 /// A record before a change: its heads and its decided fields, all a judgement needs of it

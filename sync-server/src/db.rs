@@ -173,6 +173,12 @@ struct DocMeta {
     refs: Vec<(&'static str, String)>,
 }
 
+/// Whether `doc_refs` keeps this field: an indexed reference other than `customer` (a column
+/// of `docs`).
+fn in_doc_refs(f: &crm_core::kind::FieldSpec) -> bool {
+    f.indexed && f.name != "customer" && matches!(f.ty, FieldType::Ref(_))
+}
+
 fn doc_meta(doc: &RecordDoc) -> DocMeta {
     let kind = doc.kind();
     let read = |name: &str| {
@@ -202,7 +208,7 @@ fn doc_meta(doc: &RecordDoc) -> DocMeta {
                 k.spec()
                     .fields
                     .iter()
-                    .filter(|f| f.indexed && f.name != "customer" && matches!(f.ty, FieldType::Ref(_)))
+                    .filter(|f| in_doc_refs(f))
                     .filter_map(|f| read(f.name).map(|target| (f.name, target)))
                     .collect()
             })
@@ -1231,19 +1237,16 @@ impl crm_core::workflow::Facts for ServerFacts<'_> {
                         .collect::<rusqlite::Result<Vec<(String, Vec<u8>)>>>()
                 }),
             // Another indexed reference: the records naming the target (`doc_refs`).
-            Some((field, target))
-                if kind.spec().field(field).is_some_and(|f| f.indexed && matches!(f.ty, FieldType::Ref(_))) =>
-            {
-                self.tx
-                    .prepare_cached(
-                        "SELECT d.id, d.snapshot FROM doc_refs r JOIN docs d ON d.id = r.doc_id
+            Some((field, target)) if kind.spec().field(field).is_some_and(in_doc_refs) => self
+                .tx
+                .prepare_cached(
+                    "SELECT d.id, d.snapshot FROM doc_refs r JOIN docs d ON d.id = r.doc_id
                      WHERE r.target = ? AND r.field = ? AND d.kind = ? AND d.deleted = 0",
-                    )
-                    .and_then(|mut st| {
-                        st.query_map([target, field, kind.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
-                            .collect::<rusqlite::Result<Vec<(String, Vec<u8>)>>>()
-                    })
-            }
+                )
+                .and_then(|mut st| {
+                    st.query_map([target, field, kind.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect::<rusqlite::Result<Vec<(String, Vec<u8>)>>>()
+                }),
             _ => self.tx.prepare_cached("SELECT id, snapshot FROM docs WHERE kind = ? AND deleted = 0").and_then(
                 |mut st| {
                     st.query_map([kind.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -1679,9 +1682,7 @@ fn backfill_refs(conn: &Connection) -> Result<(), DbError> {
     // Only the kinds that have such a field.
     let kinds: Vec<String> = Kind::ALL
         .iter()
-        .filter(|k| {
-            k.spec().fields.iter().any(|f| f.indexed && f.name != "customer" && matches!(f.ty, FieldType::Ref(_)))
-        })
+        .filter(|k| k.spec().fields.iter().any(in_doc_refs))
         .map(|k| format!("'{}'", k.as_str()))
         .collect();
     if kinds.is_empty() {

@@ -10,7 +10,7 @@ use crate::kind::Kind;
 use crate::store::Store;
 use crate::value::{format_datetime, now_ms, FieldValue, Place};
 
-/// The admin's tolerance when none is set (`visit.check_in_tolerance_m`).
+/// The admin's tolerance (`visit.check_in_tolerance_m`; its default is the setting's).
 const TOLERANCE_KEY: &str = "visit.check_in_tolerance_m";
 
 impl Store {
@@ -36,12 +36,8 @@ impl Store {
             let theirs = self.with_doc(customer, |doc| Ok(doc.read(spec)))?;
             if let Some(FieldValue::Place(theirs)) = theirs {
                 let distance = here.distance_m(&theirs);
-                let tolerance = crate::settings::stored_number(&self.conn, TOLERANCE_KEY)?.unwrap_or_else(|| {
-                    match crate::settings::holds(TOLERANCE_KEY) {
-                        Some(crate::settings::Holds::Number { default, .. }) => default,
-                        _ => 500,
-                    }
-                });
+                let tolerance = crate::settings::stored_number(&self.conn, TOLERANCE_KEY)?
+                    .unwrap_or_else(|| crate::settings::default_number(TOLERANCE_KEY));
                 fields.insert("check_in_distance_m".into(), json!(distance));
                 fields.insert("check_in_far".into(), json!(distance > tolerance));
             }
