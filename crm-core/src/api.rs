@@ -292,6 +292,31 @@ pub enum Request {
         id: String,
         place: Option<Json>,
     },
+    /// Take a file (a photo, a receipt, a scanned document): `data` its bytes in base64, `type`
+    /// what the picker said it is (checked against the bytes), `thumb` a small JPEG the app
+    /// made of an image. Answers the attachment item for a record's list; with `record` and
+    /// `field` it is added to that list at once.
+    Attach {
+        data: String,
+        name: Option<String>,
+        #[serde(rename = "type")]
+        content_type: Option<String>,
+        thumb: Option<String>,
+        taken_at: Option<String>,
+        record: Option<String>,
+        field: Option<String>,
+    },
+    /// A file by its hash: its type and bytes (base64). In the app, one not on this device yet
+    /// is fetched from the server for `record`, a record that references it.
+    File {
+        hash: String,
+        record: Option<String>,
+    },
+    /// The attachments of a record, or of a customer and all of its records, newest first,
+    /// with their thumbnails.
+    Attachments {
+        id: String,
+    },
     /// A person's expense claim for a month (`YYYY-MM`): their expenses, totals by category and
     /// state. Defaults: the person working here, the current month.
     ExpenseClaim {
@@ -445,6 +470,21 @@ pub enum Response {
         customers: Vec<crate::domain::sales_views::Receivable>,
     },
     ExpenseClaim(Box<crate::domain::expenses::ExpenseClaim>),
+    /// A file taken: the item to put in an attachment list (with `record`, the list's item).
+    Attached {
+        item: Json,
+    },
+    /// A file's content: its hash, type, size and bytes (base64).
+    Content {
+        hash: String,
+        #[serde(rename = "content_type")]
+        content_type: String,
+        size: usize,
+        data: String,
+    },
+    Attachments {
+        items: Vec<crate::attachment::local::AttachmentView>,
+    },
     Agenda(Box<crate::domain::agenda::Agenda>),
     Totals(crate::domain::sales::Totals),
     PriceListsLoaded(crate::domain::catalogue::LoadReport),
@@ -527,6 +567,13 @@ pub enum Response {
         message: String,
         params: Json,
     },
+}
+
+impl Response {
+    /// A file's content as the API answers it.
+    pub fn content(hash: &str, content_type: String, bytes: &[u8]) -> Response {
+        Response::Content { hash: hash.to_string(), content_type, size: bytes.len(), data: STANDARD.encode(bytes) }
+    }
 }
 
 impl From<Error> for Response {
@@ -723,6 +770,29 @@ impl Store {
                 let owner = self.owner_filter(owner, all_owners);
                 Response::Agenda(Box::new(self.agenda(&from, &to, owner.as_deref())?))
             }
+            Request::Attach { data, name, content_type, thumb, taken_at, record, field } => {
+                let file = crate::attachment::local::NewFile { data, name, declared: content_type, thumb, taken_at };
+                let to = match (record, field) {
+                    (Some(record), Some(field)) => Some((record_id(&record)?, field)),
+                    (None, None) => None,
+                    _ => return Err(Error::field("field", "record_and_field_together")),
+                };
+                let item = self.attach(&file, to.as_ref().map(|(r, f)| (r.as_str(), f.as_str())))?;
+                Response::Attached { item }
+            }
+            Request::File { hash, record: _ } => {
+                match self.file(&hash)? {
+                    Some((content_type, bytes)) => Response::content(&hash, content_type, &bytes),
+                    None => return Err(Error::Refused {
+                        code: "file_not_here",
+                        reason:
+                            "this file is not on this device yet; it is fetched from the server when the app is online"
+                                .into(),
+                        params: serde_json::json!({ "hash": hash }),
+                    }),
+                }
+            }
+            Request::Attachments { id } => Response::Attachments { items: self.attachments(&record_id(&id)?)? },
             Request::ExpenseClaim { user, month } => {
                 let user = user.unwrap_or_else(|| self.identity().user_id.clone());
                 Response::ExpenseClaim(Box::new(self.expense_claim(&user, month.as_deref())?))

@@ -79,6 +79,7 @@ const WRITE_OPS: &[&str] = &[
     "load_price_lists",
     "check_in",
     "check_out",
+    "attach",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -196,6 +197,20 @@ impl App {
                 endpoint
                     .and_then(|e| crate::api::server_call(e, &method, &path, body.as_ref()))
                     .unwrap_or_else(Response::from)
+            }
+            // A file not on this device yet is fetched from the server, off the store's lock.
+            Ok(Request::File { hash, record: Some(record) }) => {
+                let store = self.store();
+                let here = lock(&store).file(&hash).map(|f| f.is_some()).unwrap_or(true);
+                let fetched = if here { Ok(()) } else { crate::sync::files::fetch(&store, &hash, &record) };
+                match fetched {
+                    Ok(()) => lock(&store).handle(Request::File { hash, record: Some(record) }),
+                    Err(e) => Response::Error {
+                        code: e.code().to_string(),
+                        message: e.to_string(),
+                        params: json!({ "hash": hash }),
+                    },
+                }
             }
             Ok(req) => {
                 let events = self.events.clone();

@@ -837,6 +837,7 @@ fn is_plain(ty: FieldType) -> bool {
             | FieldType::Date
             | FieldType::Ref(_)
             | FieldType::Email
+            | FieldType::Blob
     )
 }
 

@@ -163,7 +163,8 @@ fn decode_part(ty: FieldType, s: &ScalarValue) -> Option<FieldValue> {
             | FieldType::Dict(_)
             | FieldType::Date
             | FieldType::Ref(_)
-            | FieldType::Email,
+            | FieldType::Email
+            | FieldType::Blob,
             ScalarValue::Str(v),
         ) => Some(FieldValue::Str(v.to_string())),
         _ => None,

@@ -145,7 +145,23 @@ pub enum FieldType {
     /// map of the given sub-fields: items added on two devices both stay, the same part of
     /// one item changed on two devices is a conflict shown on that item (`crate::items`).
     Items(&'static [FieldSpec]),
+    /// A file, by the SHA-256 of its bytes (64 lowercase hex digits): a signature, or a part
+    /// of an attachment list ([`ATTACHMENT`]). The bytes move apart from the record
+    /// (`crate::attachment`).
+    Blob,
 }
+
+/// The parts of one attachment (a photo, a receipt, a scanned document) in a list: the file's
+/// hash, its name as the person gave it, its type and size as the device that took it read
+/// them, its thumbnail's hash (images) and when it was taken.
+pub static ATTACHMENT: &[FieldSpec] = &[
+    f("hash", Blob).required(),
+    f("name", Str { max: 200 }),
+    f("type", Enum(crate::attachment::TYPES)).required(),
+    f("size", Int { min: 1, max: crate::attachment::MAX_BYTES as i64 }).required(),
+    f("thumb", Blob),
+    f("taken_at", DateTime),
+];
 
 /// One field of a kind.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -454,6 +470,8 @@ static CUSTOMER: KindSpec = KindSpec {
         f("address", LONG_TEXT),
         // Where the customer is, pinned on a map or at a visit: check-ins are measured from it.
         f("location", Place),
+        // The shop front, the signboard, the installed equipment.
+        f("photos", Items(ATTACHMENT)),
         f("phones", Phones).search().dup(),
         f("email", Email).search().dup(),
         f("website", TEXT),
@@ -525,6 +543,8 @@ static ACTIVITY: KindSpec = KindSpec {
         f("check_in_far", Bool),
         f("check_out_at", DateTime),
         f("check_out_place", Place),
+        // What the visit saw: photos taken there, with their thumbnails.
+        f("photos", Items(ATTACHMENT)),
         f("subject", TEXT),
         f("outcome", Dict("activity_outcome")),
         f("next_follow_up", Date).indexed(),
@@ -579,6 +599,8 @@ static SERVICE_REQUEST: KindSpec = KindSpec {
         f("priority", Enum(PRIORITIES)).indexed().or(Default::Str("normal")),
         f("title", TEXT).required().search(),
         f("description", Notes),
+        // Photos of the fault, the customer's documents.
+        f("attachments", Items(ATTACHMENT)),
         f("due", Date).indexed(),
         f("status", Enum(SERVICE_STATES)).required().indexed().or(Default::Str("new")),
         f("assignee", Ref(Kind::User)).indexed(),
@@ -1162,6 +1184,7 @@ impl FieldType {
             Quantity => json!({ "type": "quantity", "decimals": 3 }),
             Rate => json!({ "type": "rate", "min": 0, "max": 10_000 }),
             Amount => json!({ "type": "amount" }),
+            Blob => json!({ "type": "file" }),
             Items(parts) => {
                 let parts: Vec<serde_json::Value> = parts
                     .iter()

@@ -87,7 +87,7 @@ pub fn ddl() -> String {
             "CREATE TABLE {table} ({}, PRIMARY KEY (record_id, position)) WITHOUT ROWID;\n",
             cols.join(", ")
         ));
-        for part in parts.iter().filter(|p| matches!(p.ty, FieldType::Ref(_))) {
+        for part in parts.iter().filter(|p| matches!(p.ty, FieldType::Ref(_) | FieldType::Blob)) {
             sql.push_str(&format!("CREATE INDEX {table}_{0} ON {table}({0});\n", part.name));
         }
     }

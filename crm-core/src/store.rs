@@ -125,6 +125,8 @@ pub struct Store {
     /// Custom field definitions read once for a batch that writes none (an import's plan):
     /// `Some` only inside [`Store::with_custom_defs_pinned`].
     pinned_defs: std::cell::RefCell<Option<std::collections::HashMap<Kind, Vec<crate::custom::Def>>>>,
+    /// Files (photos, receipts) beside the database, by hash (`crate::attachment`).
+    pub(crate) blobs: crate::attachment::BlobDir,
     /// Held while the store is open (see [`Store::open`]).
     _lock: std::fs::File,
 }
@@ -141,6 +143,7 @@ impl Store {
     /// writers with their own in-memory documents corrupting each other's changes.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let lock = lock_store(path.as_ref())?;
+        let blobs = crate::attachment::BlobDir::beside(path.as_ref());
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -151,6 +154,7 @@ impl Store {
         conn.set_prepared_statement_cache_capacity(256);
         conn.execute_batch(BASE_SCHEMA)?;
         conn.execute_batch(crate::import::SCHEMA)?;
+        conn.execute_batch(crate::attachment::local::SCHEMA)?;
         // Stores made before refusals carried parameters.
         let has_params: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM pragma_table_info('rejected') WHERE name = 'params')",
@@ -179,6 +183,7 @@ impl Store {
             me,
             actor,
             pinned_defs: std::cell::RefCell::new(None),
+            blobs,
             _lock: lock,
         };
         let ddl = projection::ddl();

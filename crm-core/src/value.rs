@@ -119,7 +119,12 @@ pub fn parse(spec: &FieldSpec, json: &Json) -> Result<Option<FieldValue>, FieldE
     let bad_type = |expected: &str| FieldError::with(name, "wrong_type", json!({ "expected": expected }));
     let text = || json.as_str().map(str::trim).ok_or_else(|| bad_type("string"));
     let value = match spec.ty {
-        FieldType::Str { .. } | FieldType::Enum(_) | FieldType::Dict(_) | FieldType::Ref(_) | FieldType::Email => {
+        FieldType::Str { .. }
+        | FieldType::Enum(_)
+        | FieldType::Dict(_)
+        | FieldType::Ref(_)
+        | FieldType::Email
+        | FieldType::Blob => {
             let s = text()?;
             if s.is_empty() {
                 return Ok(None);
@@ -256,6 +261,13 @@ pub fn check(spec: &FieldSpec, value: &FieldValue) -> Result<(), FieldError> {
                 Ok(())
             } else {
                 Err(FieldError::with(name, "invalid_datetime", json!({ "value": ms, "format": "RFC 3339" })))
+            }
+        }
+        (FieldType::Blob, FieldValue::Str(s)) => {
+            if crate::attachment::is_hash(s) {
+                Ok(())
+            } else {
+                Err(FieldError::with(name, "invalid_file_hash", json!({ "value": s })))
             }
         }
         (FieldType::Email, FieldValue::Str(s)) => {

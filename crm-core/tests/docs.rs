@@ -118,6 +118,7 @@ fn type_words(ty: crm_core::kind::FieldType) -> String {
         Quantity => "quantity (up to 3 decimals)".into(),
         Rate => "rate: basis points 0 to 10000".into(),
         Amount => "amount: integer minor units of the record's currency".into(),
+        Blob => "file: SHA-256 of its bytes, 64 lowercase hex digits (see docs/api.md, *Attachments*)".into(),
         Items(parts) => {
             let parts: Vec<String> = parts
                 .iter()

@@ -110,7 +110,7 @@ async fn no_such_endpoint(Path(rest): Path<String>) -> Failure {
 }
 
 /// A refusal: the status and `{"code", "message"}`, as every endpoint answers one.
-struct Failure(StatusCode, &'static str, String);
+pub(crate) struct Failure(pub StatusCode, pub &'static str, pub String);
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
@@ -170,25 +170,30 @@ async fn caller(
     headers: &HeaderMap,
     peer: Option<std::net::SocketAddr>,
 ) -> Result<(Role, Actor), Failure> {
+    let p = principal(state, headers).await?;
+    Ok((
+        p.person.role,
+        Actor { id: p.person.user_id, address: peer.map(|p| p.ip().to_string()), device: Some(p.device_id) },
+    ))
+}
+
+/// The signed-in device behind the request's `Authorization: Bearer` token, or the refusal
+/// (`401` for a missing, unknown or expired token, `403` for a revoked device or disabled
+/// account).
+pub(crate) async fn principal(state: &Arc<AppState>, headers: &HeaderMap) -> Result<crate::access::Principal, Failure> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
     let who = state.with_db(move |db| db.authenticate(token.as_deref())).await?;
-    match who {
-        Ok(p) => Ok((
-            p.person.role,
-            Actor { id: p.person.user_id, address: peer.map(|p| p.ip().to_string()), device: Some(p.device_id) },
-        )),
-        Err(e) => {
-            let status = match e {
-                AuthError::Revoked | AuthError::Disabled => StatusCode::FORBIDDEN,
-                _ => StatusCode::UNAUTHORIZED,
-            };
-            Err(Failure(status, e.code(), e.message().to_string()))
-        }
-    }
+    who.map_err(|e| {
+        let status = match e {
+            AuthError::Revoked | AuthError::Disabled => StatusCode::FORBIDDEN,
+            _ => StatusCode::UNAUTHORIZED,
+        };
+        Failure(status, e.code(), e.message().to_string())
+    })
 }
 
 /// Run `f` on the writer as `actor` (named in the audit log), then as the command line again.

@@ -42,6 +42,14 @@ CREATE INDEX IF NOT EXISTS docs_customer ON docs(customer);
 CREATE TABLE IF NOT EXISTS doc_refs (
     doc_id TEXT NOT NULL, field TEXT NOT NULL, target TEXT NOT NULL, PRIMARY KEY (doc_id, field));
 CREATE INDEX IF NOT EXISTS doc_refs_target ON doc_refs(target, field);
+-- The files (by hash) each record references: whoever may read the record may fetch them
+-- (`crate::blobs`), and nobody may fetch a file no record of theirs references.
+CREATE TABLE IF NOT EXISTS blob_refs (
+    hash TEXT NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (hash, doc_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS blob_refs_doc ON blob_refs(doc_id);
+-- The files received complete, as their bytes turned out to be.
+CREATE TABLE IF NOT EXISTS blobs (
+    hash TEXT PRIMARY KEY, type TEXT NOT NULL, size INTEGER NOT NULL, stored_at INTEGER NOT NULL);
 -- Who a record is assigned to (its kind's `assigned` fields), with the customer and contact it
 -- names: the assignee reads all three (see `crm_core::access`).
 CREATE TABLE IF NOT EXISTS assignments (
@@ -171,6 +179,8 @@ struct DocMeta {
     time: Option<i64>,
     /// Its indexed reference fields but `customer`, with the records they name (`doc_refs`).
     refs: Vec<(&'static str, String)>,
+    /// The files it references (`blob_refs`).
+    blobs: Vec<String>,
 }
 
 /// Whether `doc_refs` keeps this field: an indexed reference other than `customer` (a column
@@ -211,6 +221,14 @@ fn doc_meta(doc: &RecordDoc) -> DocMeta {
                     .filter(|f| in_doc_refs(f))
                     .filter_map(|f| read(f.name).map(|target| (f.name, target)))
                     .collect()
+            })
+            .unwrap_or_default(),
+        blobs: kind
+            .map(|k| {
+                let mut hashes: Vec<String> =
+                    crm_core::attachment::referenced(k.spec(), |f| doc.read(f)).into_iter().map(|r| r.hash).collect();
+                hashes.dedup();
+                hashes
             })
             .unwrap_or_default(),
     }
@@ -1664,7 +1682,13 @@ fn write_doc_row(tx: &Connection, id: &str, meta: &DocMeta, scope: Option<&str>)
         meta.time,
         meta.created_at
     ])?;
-    write_refs(tx, id, &meta.refs)
+    write_refs(tx, id, &meta.refs)?;
+    tx.prepare_cached("DELETE FROM blob_refs WHERE doc_id = ?")?.execute([id])?;
+    for hash in &meta.blobs {
+        tx.prepare_cached("INSERT OR IGNORE INTO blob_refs (hash, doc_id) VALUES (?, ?)")?
+            .execute(params![hash, id])?;
+    }
+    Ok(())
 }
 
 /// Store the records `id`'s indexed reference fields name now (`doc_refs`).

@@ -7,6 +7,7 @@ pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod blobs;
 pub mod db;
 pub mod gate;
 pub mod limits;
@@ -45,6 +46,8 @@ pub struct AppState {
     /// connection checks its device again, so the change reaches it within a second.
     pub auth: watch::Sender<u64>,
     pub logins: login::LoginGuard,
+    /// Where files (photos, receipts) are kept: beside the database by default.
+    pub blobs: Arc<dyn blobs::BlobStore>,
 }
 
 impl AppState {
@@ -56,7 +59,16 @@ impl AppState {
         let (latest, _) = watch::channel(seq);
         let (auth, _) = watch::channel(auth_version);
         let (epoch, _) = watch::channel(db.epoch()?);
-        Ok(Arc::new(AppState { db: Mutex::new(db), path, latest, epoch, auth, logins: login::LoginGuard::new() }))
+        let blobs = Arc::new(crm_core::attachment::BlobDir::beside(&path));
+        Ok(Arc::new(AppState {
+            db: Mutex::new(db),
+            path,
+            latest,
+            epoch,
+            auth,
+            logins: login::LoginGuard::new(),
+            blobs,
+        }))
     }
 
     /// Restore a backup into the running server: the database's contents are replaced in one
@@ -122,6 +134,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/login", post(login))
         .route("/sync", get(sync))
         .merge(admin::routes())
+        .merge(blobs::routes())
         .with_state(state)
 }
 

@@ -104,6 +104,14 @@ export const VALIDATION_REASONS = [
   "invalid_month",
   "invalid_place",
   "amount_not_positive",
+  "invalid_file_hash",
+  "empty_file",
+  "file_too_large",
+  "unsupported_file_type",
+  "file_type_mismatch",
+  "not_base64",
+  "not_an_attachment_list",
+  "record_and_field_together",
 ] as const;
 
 /// Every validation reason in words without its params, for text the core writes itself (the

@@ -329,7 +329,7 @@ pub fn cell_value(field: &FieldSpec, text: &str, lookup: &dyn Lookup) -> Result<
             [lat, lng] => json!({ "lat": lat, "lng": lng }),
             _ => return Err(invalid("invalid_place")),
         },
-        FieldType::Steps | FieldType::Log | FieldType::Custom | FieldType::Items(_) => {
+        FieldType::Steps | FieldType::Log | FieldType::Custom | FieldType::Items(_) | FieldType::Blob => {
             return Err(invalid("not_importable"))
         }
     })

@@ -56,6 +56,8 @@ pub(super) static EXPENSE: KindSpec = KindSpec {
         // The customer or the visit it was spent for, if any.
         f("customer", Ref(Kind::Customer)).indexed(),
         f("visit", Ref(Kind::Activity)),
+        // Photos of the receipts (发票, 收据).
+        f("receipts", Items(ATTACHMENT)),
         f("status", Enum(EXPENSE_STATES)).required().indexed().or(Default::Str("draft")),
         f("submitted_at", DateTime),
         f("approved_by", Ref(Kind::User)),

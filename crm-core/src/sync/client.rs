@@ -60,6 +60,12 @@ pub enum SyncError {
     Store(#[from] crate::error::Error),
 }
 
+impl From<std::io::Error> for SyncError {
+    fn from(e: std::io::Error) -> Self {
+        SyncError::Store(crate::error::Error::Io(e))
+    }
+}
+
 impl SyncError {
     /// A stable code for the UI to translate (the `Display` text is English, for logs).
     pub fn code(&self) -> &str {
@@ -186,6 +192,8 @@ pub struct SyncEngine {
     local_change: Arc<Notify>,
     /// Bumped whenever records changed because of the server (for views to refresh).
     remote_change: Arc<watch::Sender<u64>>,
+    /// Woken when the device is caught up and its edits acknowledged: files may move.
+    files_wake: Arc<Notify>,
 }
 
 enum Mode {
@@ -213,6 +221,7 @@ impl SyncEngine {
             status: Arc::new(tx),
             local_change: Arc::new(Notify::new()),
             remote_change: Arc::new(watch::channel(0).0),
+            files_wake: Arc::new(Notify::new()),
         }
     }
 
@@ -261,17 +270,67 @@ impl SyncEngine {
         });
     }
 
-    /// Connect, catch up, push every pending edit, close.
+    /// Connect, catch up, push every pending edit, close; then move the files.
     pub async fn sync_once(&self) -> Result<SyncStatus, SyncError> {
         let result = self.session(Mode::Once).await;
         self.after(result.as_ref().err());
-        result.map(|()| self.status.borrow().clone())
+        result?;
+        self.transfer_files().await?;
+        Ok(self.status.borrow().clone())
+    }
+
+    /// One pass of file transfers (`super::files::transfer`): uploads, thumbnails, clean-up.
+    pub async fn transfer_files(&self) -> Result<super::files::FilesReport, SyncError> {
+        let Some((base, token)) = self.store().sync_endpoint()? else { return Err(SyncError::NotSignedIn) };
+        let store = Arc::clone(&self.store);
+        let report = tokio::task::spawn_blocking(move || super::files::transfer(&store, &base, &token))
+            .await
+            .map_err(|e| SyncError::Protocol(format!("file transfer failed: {e}")))??;
+        if report.fetched > 0 || report.forgotten > 0 {
+            self.records_changed();
+        }
+        Ok(report)
+    }
+
+    /// Fetch the full file `hash` from the server (for someone opening it), naming `record`,
+    /// which references it.
+    pub async fn fetch_file(&self, hash: &str, record: &str) -> Result<(), SyncError> {
+        let (store, hash, record) = (Arc::clone(&self.store), hash.to_string(), record.to_string());
+        tokio::task::spawn_blocking(move || super::files::fetch(&store, &hash, &record))
+            .await
+            .map_err(|e| SyncError::Protocol(format!("file transfer failed: {e}")))?
+    }
+
+    /// Move files whenever the device is caught up, and every minute, until `shutdown`.
+    async fn files_loop(&self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                _ = self.files_wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+                _ = shutdown.changed() => return,
+            }
+            if *shutdown.borrow() {
+                return;
+            }
+            // Failures wait for the next wake: the records' sync reports the connection.
+            let _ = self.transfer_files().await;
+        }
     }
 
     /// Stay in sync until `shutdown` becomes true, reconnecting with exponential backoff
     /// and jitter after transient failures. Returns on a permanent failure (signed out,
     /// revoked, refused).
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) -> Result<(), SyncError> {
+        let files = {
+            let (engine, stop) = (self.clone(), shutdown.clone());
+            tokio::spawn(async move { engine.files_loop(stop).await })
+        };
+        let result = self.run_records(&mut shutdown).await;
+        files.abort();
+        result
+    }
+
+    async fn run_records(&self, shutdown: &mut watch::Receiver<bool>) -> Result<(), SyncError> {
         let mut delay = BACKOFF_FIRST;
         loop {
             if *shutdown.borrow() {
@@ -413,6 +472,7 @@ impl SyncEngine {
                     self.set_state(SyncState::Syncing, None);
                 } else {
                     self.set_state(SyncState::UpToDate, None);
+                    self.files_wake.notify_one();
                     if matches!(mode, Mode::Once) {
                         let _ = ws.close(None).await;
                         return Ok(());

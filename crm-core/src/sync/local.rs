@@ -164,6 +164,8 @@ impl Store {
         }
         set_meta(&tx, "sync_cursor", &cursor.to_string())?;
         tx.commit()?;
+        // Their photos and receipts leave with them.
+        self.forget_unreferenced_files()?;
         Ok(())
     }
 
@@ -386,7 +388,9 @@ impl Store {
         projection::drop_all(&tx)?;
         tx.execute_batch(&projection::ddl())?;
         tx.execute("DELETE FROM meta WHERE key IN ('sync_cursor', 'seed_version')", [])?;
+        tx.execute("DELETE FROM blobs", [])?;
         tx.commit()?;
+        self.blobs.clear()?;
         Ok(())
     }
 
@@ -588,6 +592,9 @@ fn delete_doc_rows(tx: &rusqlite::Connection, id: &str) -> Result<()> {
     }
     tx.prepare_cached("DELETE FROM record_tags WHERE record_id = ?")?.execute([id])?;
     tx.prepare_cached("DELETE FROM dup_keys WHERE record_id = ?")?.execute([id])?;
+    for (_, _, _, table) in crate::projection::item_tables() {
+        tx.prepare_cached(&format!("DELETE FROM {table} WHERE record_id = ?"))?.execute([id])?;
+    }
     let rowid: Option<i64> =
         tx.prepare_cached("SELECT rowid FROM search_docs WHERE record_id = ?")?.query_row([id], |r| r.get(0)).ok();
     if let Some(rowid) = rowid {
