@@ -19,7 +19,7 @@ use serde_json::{json, Map as JsonMap, Value as Json};
 
 use super::{check, BlobDir, MAX_BYTES, MAX_THUMB_BYTES};
 use crate::error::{Error, FieldError, Result};
-use crate::kind::{FieldType, Kind, ATTACHMENT};
+use crate::kind::{FieldType, Kind};
 use crate::store::Store;
 use crate::value::{format_datetime, now_ms, parse_datetime};
 
@@ -119,7 +119,7 @@ pub struct Upload {
 
 /// The attachment-list fields of a kind.
 fn attachment_fields(kind: Kind) -> impl Iterator<Item = &'static crate::kind::FieldSpec> {
-    kind.spec().fields.iter().filter(|f| matches!(f.ty, FieldType::Items(parts) if std::ptr::eq(parts, ATTACHMENT)))
+    kind.spec().fields.iter().filter(|f| super::is_attachment_list(f))
 }
 
 fn decode(field: &str, data: &str) -> Result<Vec<u8>> {
@@ -316,8 +316,8 @@ impl Store {
     pub fn attachments(&self, id: &str) -> Result<Vec<AttachmentView>> {
         let of_customer = self.kind_of(id)? == Kind::Customer;
         let mut out = Vec::new();
-        for (kind, field, parts, table) in crate::projection::item_tables() {
-            if !std::ptr::eq(parts, ATTACHMENT) {
+        for (kind, field, _, table) in crate::projection::item_tables() {
+            if !super::is_attachment_list(field) {
                 continue;
             }
             let customer_column = kind.spec().field("customer").is_some_and(|f| f.projected());

@@ -32,6 +32,11 @@ pub const MAX_THUMB_BYTES: u64 = 256 * 1024;
 /// The file types an attachment may have, as their first bytes tell.
 pub const TYPES: &[&str] = &["image/jpeg", "image/png", "image/webp", "image/gif", "image/heic", "application/pdf"];
 
+/// Whether `field` is an attachment list (its items are [`crate::kind::ATTACHMENT`]).
+pub fn is_attachment_list(field: &FieldSpec) -> bool {
+    matches!(field.ty, FieldType::Items(parts) if std::ptr::eq(parts, crate::kind::ATTACHMENT))
+}
+
 /// The type `head` (a file's first bytes, 16 are enough) says it is, if it is one of [`TYPES`].
 pub fn sniff(head: &[u8]) -> Option<&'static str> {
     let starts = |magic: &[u8]| head.starts_with(magic);

@@ -218,7 +218,12 @@ const LOADED_BY_SUBJECT: &[Kind] = &[Kind::Stock];
 pub fn importable_kind(kind: Kind) -> bool {
     !matches!(kind, Kind::User | Kind::Team)
         && (kind.spec().identity.is_empty() || LOADED_BY_SUBJECT.contains(&kind))
-        && !kind.spec().fields.iter().any(|f| matches!(f.ty, crate::kind::FieldType::Items(_)))
+        // A sales document is its lines, which a row cannot hold; photos are added later.
+        && !kind
+            .spec()
+            .fields
+            .iter()
+            .any(|f| matches!(f.ty, crate::kind::FieldType::Items(_)) && !crate::attachment::is_attachment_list(f))
 }
 
 /// Every kind [`importable_kind`] allows.
