@@ -50,6 +50,51 @@ export interface RecordView {
   refused?: Refusal[];
 }
 
+/// One file listed on a record's attachment list (`photos`, `receipts`, `attachments`): `hash`
+/// names the bytes, `thumb` the hash of the app's small JPEG of an image.
+export interface Attachment {
+  /// Given when the item is written to a record (`attach` without a record answers without one).
+  id?: string;
+  hash: string;
+  name?: string;
+  type: string;
+  size: number;
+  thumb?: string;
+  taken_at?: string;
+}
+
+/// An attachment as the `attachments` op lists it: on which record and field, its thumbnail
+/// (base64) when this device has it, whether the file is here and whether the server has it.
+export interface AttachmentEntry {
+  record: string;
+  kind: string;
+  field: string;
+  item: Attachment;
+  thumb_data?: string | null;
+  here: boolean;
+  uploaded: boolean;
+}
+
+/// A file's bytes (`file`), base64.
+export interface FileContent {
+  hash: string;
+  content_type: string;
+  size: number;
+  data: string;
+}
+
+/// A file to attach (`attach`): the bytes and the app's thumbnail in base64, `type` what the
+/// picker said; with `record` and `field` it is added to that list at once.
+export interface AttachRequest {
+  record?: string;
+  field?: string;
+  name: string;
+  type: string;
+  data: string;
+  thumb?: string;
+  taken_at?: string;
+}
+
 /// One entry of a log field (a service request's `handling_log`): who, when, what.
 export interface LogEntry {
   by: string;
@@ -994,6 +1039,18 @@ export class Crm {
   /// Add an entry to a log field (a service request's `handling_log`).
   append(id: string, field: string, text: string) {
     return this.call<RecordView>({ op: "append", id, field, text });
+  }
+  /// Keep a file on the device and, with `record` and `field`, list it there at once.
+  async attach(request: AttachRequest) {
+    return (await this.call<{ item: Attachment }>({ op: "attach", ...request })).item;
+  }
+  /// The attachments of a record, or of a customer and every record of theirs here, newest first.
+  async attachments(id: string) {
+    return (await this.call<{ items: AttachmentEntry[] }>({ op: "attachments", id })).items;
+  }
+  /// A file's bytes, fetched from the server first when not on this device (`record` references it).
+  file(hash: string, record: string) {
+    return this.call<FileContent>({ op: "file", hash, record });
   }
   /// Put refusals away once seen (by their `hash`): they leave the record and the sync list.
   dismissRefused(hashes: string[]) {

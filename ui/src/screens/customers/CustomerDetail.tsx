@@ -21,6 +21,7 @@ import { TransitionButtons } from "../../components/Transitions";
 import { useRowMarks } from "../../components/RowStatus";
 import { ContactRow } from "./ContactRow";
 import { CustomerChurn } from "./CustomerChurn";
+import { CustomerPhotos } from "./CustomerPhotos";
 import { CustomerRequests } from "./CustomerRequests";
 import { CustomerSales } from "../sales/CustomerSales";
 import { OpportunityRow } from "./OpportunityRow";
@@ -63,7 +64,7 @@ export function CustomerDetail({ id }: { id: string }) {
 
   if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
   if (!view.data) return <p className="page muted">{t("common.loading")}</p>;
-  const { customer, contacts, activities, opportunities, churn_cases } = view.data;
+  const { customer, contacts, activities, opportunities, service_requests, churn_cases } = view.data;
   const f = customer.fields;
   const may = (action: string) => permissions.data?.actions.includes(action) === true;
   const writable = may("update") && !customer.deleted_at;
@@ -226,6 +227,8 @@ export function CustomerDetail({ id }: { id: string }) {
         <Card title={t("detail.activities")}>
           <Timeline customerId={id} activities={activities} />
         </Card>
+
+        <CustomerPhotos customerId={id} canAdd={writable} activities={activities} requests={service_requests} />
 
         <Card title={t("detail.history")}>
           {showHistory ? (

@@ -1,7 +1,7 @@
-// One expense (`#/expenses/<id>`): amount, category, day, what it was for, its state and who
-// moved it, why it was rejected; the steps the core offers this person (submit, take back to
-// draft, approve, reject with a reason, pay), the core's refusal in words when it refuses one;
-// edit and delete while it is a draft.
+// One expense (`#/expenses/<id>`): amount, category, day, what it was for, its receipts, its
+// state and who moved it, why it was rejected; the steps the core offers this person (submit,
+// take back to draft, approve, reject with a reason, pay), the core's refusal in words when it
+// refuses one; edit and delete while it is a draft.
 
 import { ArrowLeftOutlined, DeleteOutlined, EditOutlined } from "@ant-design/icons";
 import { Alert, Button, Card } from "antd";
@@ -14,6 +14,7 @@ import { useCrm, useData, userName } from "../../state";
 import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
+import { Attachments } from "../../components/attachments/Attachments";
 import { moneyOf } from "../sales/model";
 
 /// Who moved the claim and when, in the order it moves.
@@ -119,6 +120,9 @@ export function ExpenseDetail({ id }: { id: string }) {
             {STAMPS.map((name) => row(name, stamp(name)))}
             {row("notes", typeof f.notes === "string" && f.notes ? <span className="notes">{f.notes}</span> : null)}
           </dl>
+        </Card>
+        <Card title={t("attachments.receipts")}>
+          <Attachments record={id} field="receipts" canEdit={actions.includes("update") && !r.deleted_at} />
         </Card>
       </div>
     </div>

@@ -1,19 +1,21 @@
 // An expense in three taps (`#/expenses/new`), or a draft claim changed (`#/expenses/<id>/edit`):
 // the category as big chips from the `expense_category` dictionary, the amount as typed (parsed
-// to minor units), the day (today unless chosen), optionally the customer and a note. Save keeps
-// it as a draft; "Save and submit" also submits it. What is typed is kept as a draft on the
-// device until it is saved, offline too.
+// to minor units), the day (today unless chosen), optionally the customer, a note and photos of
+// the receipts (a new expense's are written with it). Save keeps it as a draft; "Save and submit"
+// also submits it. What is typed is kept as a draft on the device until it is saved, offline too
+// (the receipts' files too, not the list of them).
 
 import { Alert, App as AntApp, Button, DatePicker, Input } from "antd";
 import dayjs from "dayjs";
 import { useEffect, useMemo, useState } from "react";
 import { useNavigate } from "react-router-dom";
-import type { RecordView } from "../../api";
+import type { Attachment, RecordView } from "../../api";
 import { errorText, fieldRefusals } from "../../errors";
 import { clearDraft, loadDraft, saveDraft } from "../../forms";
 import { dictLabel, localDate } from "../../i18n";
 import { useCrm, useData } from "../../state";
 import { FormField } from "../../components/FormField";
+import { Attachments, PendingAttachments } from "../../components/attachments/Attachments";
 import { CustomerPicker } from "../../components/RecordPickers";
 import { useIsPhone } from "../../components/useIsPhone";
 import { moneyOf } from "../sales/model";
@@ -62,6 +64,8 @@ function ExpenseFields({ record, currency }: { record?: RecordView; currency: st
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [refusal, setRefusal] = useState<string | null>(null);
   const [busy, setBusy] = useState<"save" | "submit" | null>(null);
+  // A new expense's receipts, kept on the device until the expense is saved with them.
+  const [receipts, setReceipts] = useState<Attachment[]>([]);
 
   useEffect(() => {
     if (expenseDirty(values, initial)) saveDraft(draftKey, values);
@@ -83,6 +87,7 @@ function ExpenseFields({ record, currency }: { record?: RecordView; currency: st
       setErrors(Object.fromEntries(Object.entries(local).map(([f, reason]) => [f, t(`error.${reason}`)])));
       return;
     }
+    if (!record && receipts.length) fields.receipts = receipts as never;
     setBusy(submit ? "submit" : "save");
     setErrors({});
     setRefusal(null);
@@ -197,6 +202,14 @@ function ExpenseFields({ record, currency }: { record?: RecordView; currency: st
       <FormField id="expense-notes" label={t("field.notes")} error={errors.notes}>
         <Input.TextArea id="expense-notes" autoSize={{ minRows: 2 }} value={values.notes} onChange={(e) => set("notes", e.target.value)} data-testid="expense-notes" />
       </FormField>
+      <section className="expense-receipts">
+        <h2>{t("attachments.receipts")}</h2>
+        {record ? (
+          <Attachments record={record.id} field="receipts" canEdit />
+        ) : (
+          <PendingAttachments field="receipts" items={receipts} onAdd={(item) => setReceipts((all) => [...all, item])} />
+        )}
+      </section>
       {refusal && (
         <div data-testid="expense-refusal">
           <Alert type="error" showIcon message={refusal} role="alert" />

@@ -12,11 +12,12 @@ import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/Recor
 import { TransitionButtons } from "../../components/Transitions";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
 import { LogField } from "../../components/LogField";
+import { Attachments } from "../../components/attachments/Attachments";
 import { FeedbackDialog } from "./FeedbackDialog";
 import { isOverdue } from "./model";
 
-/// One service request: its fields, the customer and contact it is for, its handling log,
-/// and the workflow actions this person may take now (from `permissions`).
+/// One service request: its fields, the customer and contact it is for, its handling log, its
+/// files, and the workflow actions this person may take now (from `permissions`).
 export function ServiceDetail({ id }: { id: string }) {
   const { crm, t, lang, dicts, users } = useCrm();
   const navigate = useNavigate();
@@ -139,6 +140,9 @@ export function ServiceDetail({ id }: { id: string }) {
             canAdd={actions.includes("append") && !r.deleted_at}
             texts={{ none: "service.log_none", add: "service.log_add", placeholder: "service.log_placeholder" }}
           />
+        </Card>
+        <Card title={t("attachments.files")}>
+          <Attachments record={id} field="attachments" canEdit={actions.includes("update") && !r.deleted_at} />
         </Card>
       </div>
       {feedback && (

@@ -8,6 +8,7 @@ import { errorText } from "../../errors";
 import { clearDraft, loadDraft, saveDraft } from "../../forms";
 import { dictLabel, localDate } from "../../i18n";
 import { useCrm, useData } from "../../state";
+import { Attachments } from "../../components/attachments/Attachments";
 import { CheckInFacts, checkedIn } from "./CheckInFacts";
 import { Chip, Chips } from "./Chips";
 import { currentPlace } from "./geo";
@@ -16,8 +17,9 @@ import type { VisitValues } from "./model";
 
 /// An activity's page (#/activity/<id>), and the screen of a visit under way: where and when it
 /// was checked in, how far from the customer, big targets for the notes, the outcome and the next
-/// follow-up (written with `update`, kept as a draft meanwhile), and "Check out", which saves
-/// them and checks out where the device is; then how long it lasted.
+/// follow-up (written with `update`, kept as a draft meanwhile), the visit's photos (a big
+/// camera button), and "Check out", which saves them and checks out where the device is; then
+/// how long it lasted.
 export function VisitSession({ id }: { id: string }) {
   const { crm, t } = useCrm();
   const visit = useData(() => crm.get(id), [id]);
@@ -118,6 +120,10 @@ function Session({ record: read, writable }: { record: RecordView; writable: boo
         <Alert type="success" showIcon message={t("checkin.lasted", { minutes: f.duration_minutes })} data-testid="visit-duration-done" />
       )}
       {noPlace && !open && <Alert type="info" showIcon message={t("checkin.out_without_place")} />}
+      <section className="visit-photos">
+        <h2>{t("attachments.photos")}</h2>
+        <Attachments record={record.id} field="photos" canEdit={writable} big />
+      </section>
       {!writable ? (
         <div className="visit-read">
           {f.outcome ? <p>{t("common.labelled", { label: t("visit.outcome"), value: dictLabel(lang, dicts, "activity_outcome", f.outcome) })}</p> : null}
