@@ -7,70 +7,18 @@
 //! harness) also bootstraps those same customers, for the side-by-side comparison.
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crm_core::demo::{self, DemoSize, Rng};
 use crm_core::sync::protocol::{decode, encode, ClientMsg, ServerMsg, PROTOCOL_VERSION};
-use crm_tests::{Device, PASSWORD};
+use crm_tests::process::Server;
+use crm_tests::Device;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value as Json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 const GRADES: [&str; 4] = ["A", "B", "C", "D"];
-
-struct Server {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start(users: &[(&str, &str)]) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("server.sqlite3");
-        {
-            let mut sdb = sync_server::db::ServerDb::open(&db).unwrap();
-            for (name, role) in users {
-                sdb.add_user(name, name, role, Some("east"), PASSWORD).unwrap();
-            }
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let bin = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("sync-server");
-        assert!(bin.exists(), "build the server first: cargo build --release -p sync-server");
-        let child = Command::new(bin)
-            .args(["serve", "--db", db.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        Server { child, url, _dir: dir }
-    }
-
-    fn peak_rss_mb(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        status
-            .lines()
-            .find(|l| l.starts_with("VmHWM:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn pct(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort();

@@ -12,6 +12,8 @@ use crm_core::{Request, Response, Store};
 use serde_json::{json, Value as Json};
 use sync_server::AppState;
 
+pub mod process;
+
 pub const PASSWORD: &str = "correct horse battery";
 
 /// A sync server in its own runtime, so killing it drops every connection at once.

@@ -1,0 +1,62 @@
+//! The release `sync-server` binary as a process of its own on loopback, for benchmarks: its
+//! memory is its own to measure. Build it first: `cargo build --release -p sync-server`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::PASSWORD;
+
+/// A running `sync-server serve` with these accounts (username, role; team `east`).
+pub struct Server {
+    child: Child,
+    pub url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    pub fn start(users: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server.sqlite3");
+        {
+            let mut sdb = sync_server::db::ServerDb::open(&db).unwrap();
+            for (name, role) in users {
+                sdb.add_user(name, name, role, Some("east"), PASSWORD).unwrap();
+            }
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let bin = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("sync-server");
+        assert!(bin.exists(), "build the server first: cargo build --release -p sync-server");
+        let child = Command::new(bin)
+            .args(["serve", "--db", db.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        Server { child, url, _dir: dir }
+    }
+
+    /// The server process's peak resident memory (VmHWM), in MB.
+    pub fn peak_rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
