@@ -3,8 +3,9 @@
 // visit's two thumbnails are on the customer's photos, saying which visit they came from. A file
 // that only pretends to be a JPEG, and one far too large, are refused with the reason while the
 // others stay. After sync her supervisor's device has the visit on its calendar and the two
-// thumbnails on the customer, and opening one fetches the whole photo from the server. A taxi
-// receipt is photographed on the new expense form and saved with the expense.
+// thumbnails on the customer, and opening one fetches the whole photo from the server. A shop
+// front added on the customer's page is removed again; a taxi receipt is photographed on the new
+// expense form and saved with the expense.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { truncateSync, writeFileSync } from "node:fs";
@@ -173,6 +174,26 @@ describe("photos taken on a visit", { timeout: 300_000 }, () => {
     await screenshot(lpage, "attachments-supervisor-viewer");
     await lpage.keyboard.press("Escape");
     await lpage.close();
+  });
+
+  test("a photo of the shop front added on the customer's page, then removed", async () => {
+    await page.goto(`${sales.url}#/customers/${customer.id}`);
+    const card = page.getByTestId("customer-photos");
+    await eventually(() => card.getByTestId("attachment-thumb").count(), (n) => n === 2, "the visit's two");
+    await card.getByTestId("attach-input").setInputFiles({ name: "门头-新.jpg", mimeType: "image/jpeg", buffer: await jpeg(page, "#8e44ad", 800, 600) });
+    await eventually(() => card.getByTestId("attachment-thumb").count(), (n) => n === 3, "the shop front added");
+    const own = await dispatch(sales, { op: "get", id: customer.id });
+    assert.deepEqual(own.fields.photos.map((p) => p.name), ["门头-新.jpg"]);
+    const tile = card.locator(`[data-testid="attachment"][data-hash="${own.fields.photos[0].hash}"]`);
+    assert.equal(await tile.getByTestId("attachment-label").textContent(), "客户");
+
+    await tile.getByRole("button").click();
+    await page.getByTestId("attachment-full").waitFor({ timeout: TIMEOUT });
+    await page.getByTestId("attachment-remove").click();
+    await page.locator(".ant-popconfirm .ant-btn-primary").click();
+    await tile.waitFor({ state: "detached", timeout: TIMEOUT });
+    assert.deepEqual((await dispatch(sales, { op: "get", id: customer.id })).fields.photos, []);
+    assert.equal(await card.getByTestId("attachment").count(), 2, "the visit's photos stay");
   });
 
   let expenseId;

@@ -1,9 +1,11 @@
 // A record's photos, receipts or files — the one attachments component every screen uses:
 // thumbnails as big tap targets, "take photo" and "choose file", a viewer with remove.
 
+import { Alert } from "antd";
 import { useState } from "react";
 import type { ReactNode } from "react";
 import type { Attachment, AttachmentEntry } from "../../api";
+import { errorText } from "../../errors";
 import { useCrm, useData } from "../../state";
 import { AddFiles, AttachmentGrid } from "./AttachmentGrid";
 import type { Tile } from "./AttachmentGrid";
@@ -54,6 +56,7 @@ export function Attachments({
   return (
     <div className="attachments" data-testid={`attachments-${field}`} data-record={record}>
       {canEdit && <AddFiles uploads={uploads} onFiles={(files) => void add(files)} onDismiss={dismiss} big={big} />}
+      {listed.error && <Alert type="error" showIcon message={errorText(t, listed.error)} />}
       {listed.data && tiles.length === 0 && <p className="muted">{t("attachments.none")}</p>}
       <AttachmentGrid tiles={tiles} onOpen={(tile) => setOpen((tile as (typeof tiles)[number]).entry)} />
       {open && (
