@@ -286,6 +286,11 @@ pub enum Request {
         customer: String,
         place: Option<Json>,
         contact: Option<String>,
+        visit_type: Option<String>,
+    },
+    /// What a visit asks for (its type's actions) and what of it is done.
+    VisitChecklist {
+        id: String,
     },
     /// Leave a visit: when, where, how long.
     CheckOut {
@@ -470,6 +475,7 @@ pub enum Response {
         customers: Vec<crate::domain::sales_views::Receivable>,
     },
     ExpenseClaim(Box<crate::domain::expenses::ExpenseClaim>),
+    VisitChecklist(crate::domain::visits::Checklist),
     /// A file taken: the item to put in an attachment list (with `record`, the list's item).
     Attached {
         item: Json,
@@ -757,10 +763,13 @@ impl Store {
                 Response::PurchaseHistory(Box::new(self.purchase_history(&record_id(&customer)?)?))
             }
             Request::Receivables {} => Response::Receivables { customers: self.receivables()? },
-            Request::CheckIn { customer, place, contact } => {
-                let id = self.check_in(&record_id(&customer)?, place.as_ref(), contact.as_deref())?;
+            Request::CheckIn { customer, place, contact, visit_type } => {
+                let visit_type = visit_type.as_deref().map(record_id).transpose()?;
+                let id =
+                    self.check_in(&record_id(&customer)?, place.as_ref(), contact.as_deref(), visit_type.as_deref())?;
                 Response::Record(self.get(&id)?)
             }
+            Request::VisitChecklist { id } => Response::VisitChecklist(self.visit_checklist(&record_id(&id)?)?),
             Request::CheckOut { id, place } => {
                 let id = record_id(&id)?;
                 self.check_out(&id, place.as_ref())?;

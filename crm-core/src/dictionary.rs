@@ -173,35 +173,21 @@ pub fn default_codes(dict: &str) -> Vec<&'static str> {
 }
 
 /// The actor the default entries are written with, on every device and the server.
-const SEED_ACTOR: [u8; 16] = [0x5e, 0xed, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-
-/// Is `actor` (hex) the one the default entries are written with?
-pub fn is_seed_actor(actor: &str) -> bool {
-    automerge::ActorId::from(&SEED_ACTOR[..]).to_hex_string() == actor
-}
-
-/// The default entries as records, each with its one change: byte-identical wherever they are
-/// made (a fixed actor, time and id), so every device and the server hold the same changes
-/// and they merge as one. The server stores them too, so an admin's edit of a default entry
-/// builds on changes it has.
-pub fn seed_records() -> crate::Result<Vec<(String, crate::document::RecordDoc, automerge::Change)>> {
+/// The default entries as records ([`crate::seed`]): byte-identical wherever they are made.
+pub fn seed_records() -> crate::Result<Vec<crate::seed::Seeded>> {
     use crate::value::FieldValue;
-    let seed_actor = automerge::ActorId::from(&SEED_ACTOR[..]);
-    let mut out = Vec::new();
-    for entry in defaults() {
-        let values = [
-            ("dict", FieldValue::Str(entry.dict.into())),
-            ("code", FieldValue::Str(entry.code.into())),
-            ("label_zh", FieldValue::Str(entry.zh.into())),
-            ("label_en", FieldValue::Str(entry.en.into())),
-            ("sort_order", FieldValue::Int(entry.order)),
-            ("active", FieldValue::Bool(true)),
-        ];
-        let mut doc =
-            crate::document::RecordDoc::create_named(&seed_actor, crate::Kind::DictEntry, 0, "system", &values)?;
-        if let Some(change) = doc.commit("system", 0) {
-            out.push((entry_id(entry.dict, entry.code), doc, change));
-        }
-    }
-    Ok(out)
+    defaults()
+        .map(|entry| {
+            let values = [
+                ("dict", FieldValue::Str(entry.dict.into())),
+                ("code", FieldValue::Str(entry.code.into())),
+                ("label_zh", FieldValue::Str(entry.zh.into())),
+                ("label_en", FieldValue::Str(entry.en.into())),
+                ("sort_order", FieldValue::Int(entry.order)),
+                ("active", FieldValue::Bool(true)),
+            ];
+            crate::seed::record(entry_id(entry.dict, entry.code), crate::Kind::DictEntry, &values)
+        })
+        .collect::<crate::Result<Vec<_>>>()
+        .map(|all| all.into_iter().flatten().collect())
 }

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 mod field;
+pub use field::VISIT_ACTIONS;
 mod sales;
 
 /// A transition of `name` from the states `from` to `to`, taken by `by`; the builders
@@ -78,6 +79,7 @@ pub enum Kind {
     Invoice,
     Expense,
     VisitPlan,
+    VisitType,
 }
 
 /// What someone may do, decided by the rules in `crm_core::access`. Declared here because
@@ -543,8 +545,17 @@ static ACTIVITY: KindSpec = KindSpec {
         f("check_in_far", Bool),
         f("check_out_at", DateTime),
         f("check_out_place", Place),
+        // What kind of visit it is (the admin's `visit_type`): what it asks for before
+        // check-out.
+        f("visit_type", Ref(Kind::VisitType)).indexed(),
         // What the visit saw: photos taken there, with their thumbnails.
         f("photos", Items(ATTACHMENT)),
+        // What was done there: the order taken, the payment collected, the service request
+        // handled or opened, the shelf counted.
+        f("sales_order", Ref(Kind::Order)),
+        f("payment", Ref(Kind::Payment)),
+        f("service_request", Ref(Kind::ServiceRequest)),
+        f("stock_counts", Items(field::STOCK_COUNT)),
         f("subject", TEXT),
         f("outcome", Dict("activity_outcome")),
         f("next_follow_up", Date).indexed(),
@@ -1008,6 +1019,7 @@ impl Kind {
         Kind::Invoice,
         Kind::Expense,
         Kind::VisitPlan,
+        Kind::VisitType,
     ];
 
     pub fn spec(self) -> &'static KindSpec {
@@ -1034,6 +1046,7 @@ impl Kind {
             Kind::Invoice => &sales::INVOICE,
             Kind::Expense => &field::EXPENSE,
             Kind::VisitPlan => &field::VISIT_PLAN,
+            Kind::VisitType => &field::VISIT_TYPE,
         }
     }
 
@@ -1061,6 +1074,7 @@ impl Kind {
             Kind::Invoice => "invoice",
             Kind::Expense => "expense",
             Kind::VisitPlan => "visit_plan",
+            Kind::VisitType => "visit_type",
         }
     }
 

@@ -30,6 +30,7 @@ pub mod profiles;
 pub mod projection;
 pub mod query;
 pub mod search;
+pub mod seed;
 pub mod settings;
 pub mod sheet;
 pub mod store;

@@ -22,7 +22,7 @@ use crate::value::{self, now_ms, FieldValue};
 const COMPACT_AT: i64 = 24;
 const CACHE_DOCS: usize = 256;
 /// Bumped when the seeded reference data changes.
-const SEED_VERSION: &str = "2";
+const SEED_VERSION: &str = "3";
 
 const BASE_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -823,10 +823,10 @@ impl Store {
         Ok(ids.len())
     }
 
-    /// Reference data every device starts with ([`crate::dictionary::seed_records`]).
+    /// Reference data every device starts with ([`crate::seed`]).
     fn seed(&mut self) -> Result<()> {
         let tx = self.conn.transaction()?;
-        for (id, mut doc, mut change) in crate::dictionary::seed_records()? {
+        for (id, mut doc, mut change) in crate::seed::records()? {
             if doc_exists(&tx, &id)? {
                 continue;
             }
@@ -834,7 +834,7 @@ impl Store {
                 "INSERT OR IGNORE INTO changes (doc_id, hash, bytes) VALUES (?, ?, ?)",
                 params![id, change.hash().0.as_slice(), change.bytes().as_ref()],
             )?;
-            bump_doc(&tx, &id, Some(Kind::DictEntry), 1)?;
+            bump_doc(&tx, &id, doc.kind(), 1)?;
             projection::project(&tx, &id, &mut doc)?;
         }
         set_meta(&tx, "seed_version", SEED_VERSION)?;

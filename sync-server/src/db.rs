@@ -429,10 +429,10 @@ impl ServerDb {
     }
 
     /// The default dictionary entries every device starts with, as the same changes
-    /// ([`crm_core::dictionary::seed_records`]): an admin's edit of one builds on a change the
+    /// ([`crm_core::seed::records`]): an admin's edit of one builds on a change the
     /// server has. Devices already hold them, so sending them is a no-op there.
     fn seed_reference_data(&mut self) -> Result<(), DbError> {
-        let seeds = crm_core::dictionary::seed_records().map_err(|e| DbError::Invalid(e.to_string()))?;
+        let seeds = crm_core::seed::records().map_err(|e| DbError::Invalid(e.to_string()))?;
         let tx = self.conn.transaction()?;
         for (id, mut doc, mut change) in seeds {
             let known: bool = tx
@@ -443,7 +443,8 @@ impl ServerDb {
             if known {
                 continue;
             }
-            store_own_change(&tx, &id, Kind::DictEntry, &mut doc, &mut change)?;
+            let kind = doc.kind().unwrap_or(Kind::DictEntry);
+            store_own_change(&tx, &id, kind, &mut doc, &mut change)?;
         }
         tx.commit()?;
         Ok(())
@@ -720,7 +721,7 @@ impl ServerDb {
         for previous in req.previous_actors.iter().take(MAX_PREVIOUS_ACTORS) {
             let previous = previous.to_lowercase();
             let valid = crm_core::store::hex_decode(&previous).is_some_and(|b| (8..=32).contains(&b.len()));
-            if valid && previous != system && !crm_core::dictionary::is_seed_actor(&previous) {
+            if valid && previous != system && !crm_core::seed::is_seed_actor(&previous) {
                 tx.execute(
                     "INSERT OR IGNORE INTO actors (actor, device_id, user_id) VALUES (?, ?, ?)",
                     params![previous, device_id, user_id],

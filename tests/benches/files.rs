@@ -84,7 +84,10 @@ async fn main() {
         }
     }
     if !taken.is_empty() {
-        rows.push(("take a 3 MB photo on the device (`attach`: check, hash, write, list it): p50".into(), ms(pct(&mut taken, 0.5))));
+        rows.push((
+            "take a 3 MB photo on the device (`attach`: check, hash, write, list it): p50".into(),
+            ms(pct(&mut taken, 0.5)),
+        ));
     }
 
     // The records first (small), then the files.
@@ -107,7 +110,10 @@ async fn main() {
     // The supervisor's device: the records, then the thumbnails of all 200 photos.
     let started = Instant::now();
     sue.sync().await.unwrap();
-    rows.push(("supervisor's sync: 201 records and 200 thumbnails fetched".into(), format!("{:.2} s", started.elapsed().as_secs_f64())));
+    rows.push((
+        "supervisor's sync: 201 records and 200 thumbnails fetched".into(),
+        format!("{:.2} s", started.elapsed().as_secs_f64()),
+    ));
     rows.push(("server peak memory (VmHWM) after the downloads".into(), format!("{:.0} MB", server.peak_rss_mb())));
 
     // Opening one full photo there.

@@ -59,4 +59,3 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
-

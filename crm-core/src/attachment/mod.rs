@@ -32,9 +32,13 @@ pub const MAX_THUMB_BYTES: u64 = 256 * 1024;
 /// The file types an attachment may have, as their first bytes tell.
 pub const TYPES: &[&str] = &["image/jpeg", "image/png", "image/webp", "image/gif", "image/heic", "application/pdf"];
 
-/// Whether `field` is an attachment list (its items are [`crate::kind::ATTACHMENT`]).
+/// Whether `field` is an attachment list (its items are [`crate::kind::ATTACHMENT`]). Compared
+/// by what the parts are, not by address: two references to one static slice need not be equal
+/// pointers once the compiler has copied it into other statics.
 pub fn is_attachment_list(field: &FieldSpec) -> bool {
-    matches!(field.ty, FieldType::Items(parts) if std::ptr::eq(parts, crate::kind::ATTACHMENT))
+    let ours = crate::kind::ATTACHMENT;
+    matches!(field.ty, FieldType::Items(parts)
+        if parts.len() == ours.len() && parts.iter().zip(ours).all(|(a, b)| a.name == b.name && a.ty == b.ty))
 }
 
 /// The type `head` (a file's first bytes, 16 are enough) says it is, if it is one of [`TYPES`].
@@ -396,5 +400,27 @@ mod tests {
         assert_eq!(blobs.finish(&other, None, MAX_BYTES).unwrap().unwrap_err().reason, "hash_mismatch");
         assert_eq!((blobs.received(&other).unwrap(), blobs.size(&other).unwrap()), (0, None));
         assert!(blobs.path("../../etc/passwd").is_err());
+    }
+}
+
+#[cfg(test)]
+mod lists {
+    use crate::kind::Kind;
+
+    #[test]
+    fn every_attachment_list_is_known_as_one() {
+        let lists: Vec<(Kind, &str)> = Kind::ALL
+            .iter()
+            .flat_map(|k| k.spec().fields.iter().filter(|f| super::is_attachment_list(f)).map(move |f| (*k, f.name)))
+            .collect();
+        assert_eq!(
+            lists,
+            [
+                (Kind::Customer, "photos"),
+                (Kind::Activity, "photos"),
+                (Kind::ServiceRequest, "attachments"),
+                (Kind::Expense, "receipts")
+            ]
+        );
     }
 }

@@ -7,9 +7,50 @@
 use super::*;
 use Role::{Admin, Finance, Supervisor};
 
-/// One stop of a visit plan: the day, the customer, what for.
-pub(super) static STOP: &[FieldSpec] =
-    &[f("date", Date).required(), f("customer", Ref(Kind::Customer)).required(), f("note", TEXT)];
+/// One stop of a visit plan: the day, the customer, what for, and what kind of visit.
+pub(super) static STOP: &[FieldSpec] = &[
+    f("date", Date).required(),
+    f("customer", Ref(Kind::Customer)).required(),
+    f("note", TEXT),
+    f("visit_type", Ref(Kind::VisitType)),
+];
+
+/// What a visit can ask for, in the order a visit screen shows them: arrive, take photos, write
+/// what was agreed, take an order, collect a payment, handle or open a service request, count
+/// the customer's shelf, leave.
+pub const VISIT_ACTIONS: &[&str] =
+    &["check_in", "photos", "notes", "order", "payment", "service", "stock_count", "check_out"];
+
+/// One action of a visit type: which, whether check-out waits for it, and for photos how many.
+pub(super) static VISIT_ACTION: &[FieldSpec] =
+    &[f("action", Enum(VISIT_ACTIONS)).required(), f("required", Bool), f("min", Int { min: 0, max: 20 })];
+
+/// A product counted on the customer's shelf at a visit.
+pub(super) static STOCK_COUNT: &[FieldSpec] =
+    &[f("product", Ref(Kind::Product)).required(), f("quantity", Quantity).required(), f("note", TEXT)];
+
+/// A kind of visit the admin composes from actions: a "shop visit" asks for two photos of the
+/// shelf, notes and a stock count; an "equipment repair" for a photo and a service request.
+/// Reference data (written by admins, read by all), like a dictionary entry; a visit names its
+/// type and its check-out waits for the type's required actions (`domain::visits`).
+pub(super) static VISIT_TYPE: KindSpec = KindSpec {
+    kind: Kind::VisitType,
+    title: "name",
+    admin_only: true,
+    scope: Scope::Customer,
+    code_prefix: None,
+    indexes: &[],
+    assigned: &[],
+    workflow: None,
+    identity: &[],
+    fields: &[
+        f("name", TEXT).required().search(),
+        f("name_en", TEXT),
+        f("actions", Items(VISIT_ACTION)),
+        f("sort_order", Int { min: 0, max: 1_000_000 }),
+        f("active", Bool).or(Default::Bool(true)),
+    ],
+};
 
 /// A salesperson's plan of visits for a day or a week: the customers to see, in order, each on
 /// its day. In its owner's scope, like an expense; the agenda shows its stops.
