@@ -217,11 +217,7 @@ describe("photos taken on a visit", { timeout: 300_000 }, () => {
     assert.ok(expense.fields.receipts[0].thumb, "with its thumbnail");
   });
 
-  // The core (51be4ee) does not take an expense's `receipts` for an attachment list: `attach`
-  // to it is refused with `not_an_attachment_list` (its `fields` empty) and `attachments` of
-  // the expense lists nothing, though the record holds the receipt. Visits', customers' and
-  // service requests' lists work.
-  test("the expense's page shows the receipt and takes another", { skip: "core: expense.receipts is not an attachment list (not_an_attachment_list)" }, async () => {
+  test("the expense's page shows the receipt and takes another", async () => {
     await page.goto(`${sales.url}#/expenses/${expenseId}`);
     const onPage = page.getByTestId("attachments-receipts");
     await onPage.getByTestId("attachment-thumb").waitFor({ timeout: TIMEOUT });
