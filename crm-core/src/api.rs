@@ -288,6 +288,19 @@ pub enum Request {
         contact: Option<String>,
         visit_type: Option<String>,
     },
+    /// What converting a lead would make or link, before anything is written.
+    ConversionPlan {
+        id: String,
+    },
+    /// Convert a lead: link or create its customer and contact, open an opportunity if asked,
+    /// carry its follow-ups and notes to the customer's timeline, and take `convert`.
+    ConvertLead {
+        id: String,
+        customer: Option<String>,
+        #[serde(default)]
+        new_customer: bool,
+        opportunity: Option<JsonMap<String, Json>>,
+    },
     /// What a visit asks for (its type's actions) and what of it is done.
     VisitChecklist {
         id: String,
@@ -476,6 +489,8 @@ pub enum Response {
     },
     ExpenseClaim(Box<crate::domain::expenses::ExpenseClaim>),
     VisitChecklist(crate::domain::visits::Checklist),
+    ConversionPlan(crate::domain::leads::ConversionPlan),
+    Converted(crate::domain::leads::Converted),
     /// A file taken: the item to put in an attachment list (with `record`, the list's item).
     Attached {
         item: Json,
@@ -768,6 +783,12 @@ impl Store {
                 let id =
                     self.check_in(&record_id(&customer)?, place.as_ref(), contact.as_deref(), visit_type.as_deref())?;
                 Response::Record(self.get(&id)?)
+            }
+            Request::ConversionPlan { id } => Response::ConversionPlan(self.conversion_plan(&record_id(&id)?)?),
+            Request::ConvertLead { id, customer, new_customer, opportunity } => {
+                let customer = customer.as_deref().map(record_id).transpose()?;
+                let choice = crate::domain::leads::Choice { customer, new_customer, opportunity };
+                Response::Converted(self.convert_lead(&record_id(&id)?, &choice)?)
             }
             Request::VisitChecklist { id } => Response::VisitChecklist(self.visit_checklist(&record_id(&id)?)?),
             Request::CheckOut { id, place } => {

@@ -80,6 +80,7 @@ const WRITE_OPS: &[&str] = &[
     "check_in",
     "check_out",
     "attach",
+    "convert_lead",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

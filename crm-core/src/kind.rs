@@ -7,7 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 mod field;
+mod marketing;
 pub use field::VISIT_ACTIONS;
+pub use marketing::LEAD_STATES;
 mod sales;
 
 /// A transition of `name` from the states `from` to `to`, taken by `by`; the builders
@@ -80,6 +82,7 @@ pub enum Kind {
     Expense,
     VisitPlan,
     VisitType,
+    Lead,
 }
 
 /// What someone may do, decided by the rules in `crm_core::access`. Declared here because
@@ -250,6 +253,9 @@ pub struct Workflow {
     pub initial: &'static [&'static str],
     /// Decided fields besides the state a new record may have filled in (its owner).
     pub created_with: &'static [&'static str],
+    /// What an area checks when a record is created (a customer converted from a lead that
+    /// another device converted first is refused).
+    pub on_create: Guard,
     pub transitions: &'static [Transition],
     /// An approval that any later edit undoes (see [`Pin`]).
     pub pin: Option<Pin>,
@@ -341,6 +347,8 @@ pub enum Guard {
     WithinInvoiceable,
     /// A payment is in its document's currency.
     SameCurrency,
+    /// A customer made from a lead: the lead is not converted already (`domain::leads`).
+    LeadOpen,
 }
 
 const fn f(name: &'static str, ty: FieldType) -> FieldSpec {
@@ -488,6 +496,8 @@ static CUSTOMER: KindSpec = KindSpec {
         f("pool_reason", LONG_TEXT),
         // When its owner took it (a claim or a transfer): quiet time counts from then at most.
         f("owned_at", DateTime),
+        // The lead it was converted from (set when it is made, never after).
+        f("lead", Ref(Kind::Lead)).indexed(),
         f("tags", Tags),
         f("notes", Notes),
         f("custom_fields", Custom),
@@ -730,6 +740,7 @@ static CHURN_FLOW: Workflow = Workflow {
     decided: &["status", "closed_at"],
     initial: &["warning"],
     created_with: &[],
+    on_create: Guard::None,
     pin: None,
     locked: &[],
     transitions: &[
@@ -777,9 +788,10 @@ use Role::{Admin, Supervisor};
 /// A customer with no owner is in the pool (公海): anyone may claim it, the first claim wins.
 static CUSTOMER_FLOW: Workflow = Workflow {
     state: StateOf::Holder { name: "owner", empty: "pool", held: "owned" },
-    decided: &["owner", "owned_at"],
+    decided: &["owner", "owned_at", "lead"],
     initial: &["owned", "pool"],
-    created_with: &["owner"],
+    created_with: &["owner", "lead"],
+    on_create: Guard::LeadOpen,
     pin: None,
     locked: &[],
     transitions: &[
@@ -828,6 +840,7 @@ static OPPORTUNITY_FLOW: Workflow = Workflow {
     decided: &["status", "owner"],
     initial: &["unassigned", "developing"],
     created_with: &["owner"],
+    on_create: Guard::None,
     pin: None,
     locked: &[],
     transitions: &[
@@ -876,6 +889,7 @@ static SERVICE_FLOW: Workflow = Workflow {
     decided: &["status", "assignee", "assigned_by", "assigned_at", "handled_at", "archived_at"],
     initial: &["new"],
     created_with: &[],
+    on_create: Guard::None,
     pin: None,
     locked: &[],
     transitions: &[
@@ -1020,6 +1034,7 @@ impl Kind {
         Kind::Expense,
         Kind::VisitPlan,
         Kind::VisitType,
+        Kind::Lead,
     ];
 
     pub fn spec(self) -> &'static KindSpec {
@@ -1047,6 +1062,7 @@ impl Kind {
             Kind::Expense => &field::EXPENSE,
             Kind::VisitPlan => &field::VISIT_PLAN,
             Kind::VisitType => &field::VISIT_TYPE,
+            Kind::Lead => &marketing::LEAD,
         }
     }
 
@@ -1075,6 +1091,7 @@ impl Kind {
             Kind::Expense => "expense",
             Kind::VisitPlan => "visit_plan",
             Kind::VisitType => "visit_type",
+            Kind::Lead => "lead",
         }
     }
 

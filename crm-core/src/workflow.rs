@@ -231,7 +231,9 @@ pub fn judge(
         }
     }
     let Some(before) = j.before else {
-        return judge_create(j, w);
+        judge_create(j, w)?;
+        crate::domain::check_guard(w.on_create, j.kind, j.after, facts)?;
+        return Ok(None);
     };
     let decided_changed = w.decided.iter().any(|name| before.read(name) != read(j.kind, j.after, name).as_ref());
     if !decided_changed {
@@ -307,7 +309,7 @@ pub fn judge(
 
 /// A new record starts in one of its workflow's initial states, its decided fields empty but
 /// for those it may be created with.
-fn judge_create(j: &mut Judged<'_>, w: &Workflow) -> Result<Option<&'static Transition>, WorkflowRefusal> {
+fn judge_create(j: &mut Judged<'_>, w: &Workflow) -> Result<(), WorkflowRefusal> {
     let state = state(j.kind, j.after).unwrap_or_default();
     if !w.initial.contains(&state.as_str()) {
         return Err(WorkflowRefusal {
@@ -326,7 +328,7 @@ fn judge_create(j: &mut Judged<'_>, w: &Workflow) -> Result<Option<&'static Tran
             return Err(refuse("transition_fields", format!("{name} is set by a transition, not when creating")));
         }
     }
-    Ok(None)
+    Ok(())
 }
 
 /// What a transition the person may take must also satisfy: required fields, stamps, guard.

@@ -6,6 +6,7 @@ pub mod agenda;
 pub mod catalogue;
 pub mod churn;
 pub mod expenses;
+pub mod leads;
 pub mod pool;
 pub mod reminders;
 pub mod sales;
@@ -83,5 +84,6 @@ pub fn check_guard(guard: Guard, kind: Kind, after: &RecordDoc, facts: &dyn Fact
         Guard::OrderHolds => sales::order_holds(kind, after, facts),
         Guard::WithinInvoiceable => sales::within_invoiceable(kind, after, facts),
         Guard::SameCurrency => sales::same_currency(kind, after, facts),
+        Guard::LeadOpen => leads::lead_open(kind, after, facts),
     }
 }

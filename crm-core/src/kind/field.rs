@@ -116,6 +116,7 @@ pub(super) static EXPENSE_FLOW: Workflow = Workflow {
     decided: &["status", "approved_by", "approved_at", "paid_by", "paid_at", "submitted_at"],
     initial: &["draft"],
     created_with: &[],
+    on_create: Guard::None,
     pin: None,
     // Once submitted a claim changes only by its transitions (`revise` takes it back to a
     // draft to edit): what the supervisor approves is what was submitted, and what finance pays.

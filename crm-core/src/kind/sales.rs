@@ -166,6 +166,7 @@ pub(super) static QUOTE_FLOW: Workflow = Workflow {
     decided: &["status", "submitted_at", "approved_by", "approved_at", "approved_heads", "sent_at", "accepted_at"],
     initial: &["draft"],
     created_with: &[],
+    on_create: Guard::None,
     pin: Some(Pin { field: "approved_heads", states: &["approved"], falls_to: "draft" }),
     // What the customer was sent stays as sent (`revise` takes it back to draft first).
     locked: &["sent", "accepted", "expired"],
@@ -228,6 +229,7 @@ pub(super) static CONTRACT_FLOW: Workflow = Workflow {
     decided: &["status", "signed_date"],
     initial: &["to_sign"],
     created_with: &[],
+    on_create: Guard::None,
     pin: None,
     locked: &["signed", "executing", "completed", "void"],
     transitions: &[
@@ -279,6 +281,7 @@ pub(super) static ORDER_FLOW: Workflow = Workflow {
     decided: &["status", "confirmed_by", "confirmed_at", "shipped_at"],
     initial: &["submitted"],
     created_with: &[],
+    on_create: Guard::None,
     pin: None,
     locked: &["confirmed", "shipped", "completed", "cancelled"],
     transitions: &[
@@ -324,6 +327,7 @@ pub(super) static PAYMENT_FLOW: Workflow = Workflow {
     decided: &["status", "confirmed_by", "confirmed_at"],
     initial: &["recorded"],
     created_with: &[],
+    on_create: Guard::None,
     pin: None,
     locked: &["confirmed", "rejected"],
     transitions: &[
@@ -374,6 +378,7 @@ pub(super) static INVOICE_FLOW: Workflow = Workflow {
     decided: &["status", "issued_by", "issued_at", "number"],
     initial: &["requested"],
     created_with: &[],
+    on_create: Guard::None,
     pin: None,
     locked: &["issued", "void"],
     transitions: &[

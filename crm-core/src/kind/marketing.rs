@@ -1,0 +1,100 @@
+//! The marketing kinds: leads (线索) — people and companies who may become customers — with
+//! their pool, their follow-up and their conversion.
+//!
+//! A lead is in its owner's scope ([`Scope::Owner`]); a lead without an owner is in the lead
+//! pool, which everyone reads and anyone claims, like the customer pool. Converting it makes or
+//! links a customer, a contact and optionally an opportunity (`domain::leads`); the lead keeps
+//! links to what it became.
+
+use super::*;
+use Role::{Admin, Supervisor};
+
+/// 新建 → 跟进中 → 已转化 / 无效.
+pub const LEAD_STATES: &[&str] = &["new", "following", "converted", "invalid"];
+
+/// Who works a lead: its owner, a supervisor (of the owner's team, by the scope) or an admin.
+const WORKERS: &[By] = &[By::ScopeOwner, By::Role(Supervisor), By::Role(Admin)];
+
+pub(super) static LEAD: KindSpec = KindSpec {
+    kind: Kind::Lead,
+    title: "name",
+    admin_only: false,
+    scope: Scope::Owner,
+    code_prefix: None,
+    // A person's leads by state, and the follow-ups due.
+    indexes: &[&["owner", "status"], &["owner", "next_follow_up"]],
+    assigned: &[],
+    workflow: Some(&LEAD_FLOW),
+    identity: &[],
+    fields: &[
+        f("name", TEXT).required().search().dup(),
+        f("company", TEXT).search().dup(),
+        f("title", TEXT),
+        f("phones", Phones).search().dup(),
+        f("email", Email).search().dup(),
+        f("source", Dict("customer_source")).indexed(),
+        f("region", Dict("region")).indexed(),
+        f("address", LONG_TEXT),
+        f("status", Enum(LEAD_STATES)).required().indexed().or(Default::Str("new")),
+        f("owner", Ref(Kind::User)).indexed().or(Default::CurrentUser),
+        f("next_follow_up", Date).indexed(),
+        // Every call, visit and message on the lead, kept whole; carried to the customer's
+        // timeline when it converts.
+        f("follow_ups", Log),
+        f("invalid_reason", LONG_TEXT),
+        // Why it went back to the pool.
+        f("pool_reason", LONG_TEXT),
+        // What it became (`convert`).
+        f("converted_customer", Ref(Kind::Customer)).indexed(),
+        f("converted_contact", Ref(Kind::Contact)),
+        f("converted_opportunity", Ref(Kind::Opportunity)),
+        f("converted_at", DateTime),
+        f("converted_by", Ref(Kind::User)),
+        f("tags", Tags),
+        f("notes", Notes),
+        f("custom_fields", Custom),
+    ],
+};
+
+pub(super) static LEAD_FLOW: Workflow = Workflow {
+    state: StateOf::Field { name: "status", absent: "new" },
+    decided: &[
+        "status",
+        "owner",
+        "converted_customer",
+        "converted_contact",
+        "converted_opportunity",
+        "converted_at",
+        "converted_by",
+    ],
+    initial: &["new", "following"],
+    created_with: &["owner"],
+    on_create: Guard::None,
+    pin: None,
+    // What a converted lead was stays as it was: its follow-ups went to the customer.
+    locked: &["converted"],
+    transitions: &[
+        // From the pool: the first claim to reach the server has it.
+        Transition {
+            sets: &["owner"],
+            requires: &["owner"],
+            ..t("claim", &["new", "following"], "following", &[By::Claimant]).clears(&["pool_reason"])
+        },
+        t("follow", &["new"], "following", WORKERS),
+        // Back to the pool, with why.
+        t("release", &["new", "following"], "new", WORKERS).needs(&["pool_reason"]).clears(&["owner"]),
+        // A supervisor or admin gives it to someone.
+        Transition {
+            sets: &["owner"],
+            requires: &["owner"],
+            ..t("assign", &["new", "following"], "following", &[By::Role(Supervisor), By::Role(Admin)])
+        },
+        Transition {
+            sets: &["converted_customer", "converted_contact", "converted_opportunity"],
+            requires: &["converted_customer"],
+            ..t("convert", &["new", "following"], "converted", WORKERS).stamps(&["converted_at", "converted_by"])
+        },
+        t("invalidate", &["new", "following"], "invalid", WORKERS).needs(&["invalid_reason"]),
+        t("reopen", &["invalid"], "following", WORKERS).clears(&["invalid_reason"]),
+    ],
+};
