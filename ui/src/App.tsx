@@ -52,8 +52,8 @@ const FINANCE_SECTIONS = ["receivables", "payments", "invoices"];
 /// #/calendar/plan/new, #/calendar/plan/<id> (a visit plan), #/pipeline, #/service[?filters],
 /// #/service/<id>, #/pool, #/churn[?state=<tab>&customer=<id>], #/churn/<case id>, #/sync,
 /// #/switch-user, #/import[/history], #/signin[?profile=<id>] (signed out),
-/// #/admin/<users|devices|teams|dictionary|custom_fields|settings|audit|backups|export>,
-/// #/sales/<quote|contract|order>[?status=&whose=mine], #/sales/<kind>/new[?customer=<id>],
+/// #/admin/<users|devices|teams|dictionary|visit_types|custom_fields|settings|audit|backups|export>,
+/// #/sales/<quote|contract|order>[?status=&whose=mine], #/sales/<kind>/new[?customer=<id>[&visit=<activity>]],
 /// #/sales/<kind>/<id>, #/sales/<kind>/<id>/edit, #/approvals,
 /// #/finance/<receivables|payments|invoices>[?status=], #/products,
 /// #/expenses[?month=YYYY-MM], #/expenses/approve, #/expenses/pay, #/expenses/new,
@@ -152,7 +152,8 @@ function Shell() {
 // A new key per record, so moving from one form or record to another starts afresh.
 function RecordFormRoute() {
   const { kind = "", id, customerId } = useParams();
-  return <RecordForm key={`${kind}/${id}/${customerId}`} kind={kind} id={id} customerId={customerId} />;
+  const visit = useSearchParams()[0].get("visit") ?? undefined;
+  return <RecordForm key={`${kind}/${id}/${customerId}`} kind={kind} id={id} customerId={customerId} visit={visit} />;
 }
 
 function CustomerDetailRoute() {
@@ -202,8 +203,9 @@ function DocumentEditorRoute() {
   const { kind = "", id } = useParams();
   const [params] = useSearchParams();
   const customer = params.get("customer") ?? undefined;
+  const visit = params.get("visit") ?? undefined;
   if (!DOC_KINDS.includes(kind)) return <Navigate to="/sales/quote" replace />;
-  return <DocumentEditor key={`${kind}/${id}/${customer}`} kind={kind as "quote"} id={id} customerId={customer} />;
+  return <DocumentEditor key={`${kind}/${id}/${customer}`} kind={kind as "quote"} id={id} customerId={customer} visit={visit} />;
 }
 
 function ExpenseDetailRoute() {

@@ -206,6 +206,22 @@ export interface AgendaEntry {
   overdue: boolean;
 }
 
+/// One action of a visit's checklist: photos count `count` of `min`; the others are done or not.
+export interface ChecklistAction {
+  action: string;
+  required: boolean;
+  min: number;
+  count: number;
+  done: boolean;
+}
+
+export interface VisitChecklist {
+  type: "visit_checklist";
+  id: string;
+  visit_type: string | null;
+  actions: ChecklistAction[];
+}
+
 export interface Agenda {
   type: "agenda";
   from: string;
@@ -1067,8 +1083,19 @@ export class Crm {
     return (await this.call<{ items: Reminder[] }>({ op: "reminders", ...ownerParams(owners) })).items;
   }
   /// A visit starting now at `customer`, where the device is (`place`) when it knows.
-  checkIn(customer: string, place?: Place | null, contact?: string) {
-    return this.call<RecordView>({ op: "check_in", customer, ...(place ? { place } : {}), ...(contact ? { contact } : {}) });
+  /// With `visitType`, the visit asks for that type's actions (see `visitChecklist`).
+  checkIn(customer: string, place?: Place | null, contact?: string, visitType?: string | null) {
+    return this.call<RecordView>({
+      op: "check_in",
+      customer,
+      ...(place ? { place } : {}),
+      ...(contact ? { contact } : {}),
+      ...(visitType ? { visit_type: visitType } : {}),
+    });
+  }
+  /// A visit's type's actions, in order, with what is done.
+  visitChecklist(id: string) {
+    return this.call<VisitChecklist>({ op: "visit_checklist", id });
   }
   /// The visit ends now; its duration is counted from the check-in.
   checkOut(id: string, place?: Place | null) {

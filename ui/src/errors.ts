@@ -46,6 +46,7 @@ function readable(t: T, params: unknown): Record<string, Json> {
   if (!params || typeof params !== "object" || Array.isArray(params)) return {};
   const out = { ...(params as Record<string, Json>) };
   if (Array.isArray(out.fields)) out.fields = out.fields.map((f) => t(`field.${String(f)}`)).join(t("common.list_separator"));
+  if (Array.isArray(out.missing)) out.missing = out.missing.map((a) => t(`visit_action.${String(a)}`)).join(t("common.list_separator"));
   if (typeof out.transition === "string") out.transition = t(`transition.${out.transition}`);
   return out;
 }
@@ -112,6 +113,7 @@ export const VALIDATION_REASONS = [
   "not_base64",
   "not_an_attachment_list",
   "record_and_field_together",
+  "not_a_lead",
 ] as const;
 
 /// Every validation reason in words without its params, for text the core writes itself (the

@@ -72,16 +72,16 @@ describe("places", () => {
 });
 
 describe("a visit plan's stops", () => {
-  test("moved up and down within the list, and written in order with their ids", async () => {
+  test("moved up and down within the list, and written in order with their ids and kinds of visit", async () => {
     const { move, newStop, stopFrom, stopsField } = await import("../src/screens/agenda/plan");
-    const a = stopFrom({ id: "i1", date: "2026-11-24", customer: "c1", note: "先看产线" });
+    const a = stopFrom({ id: "i1", date: "2026-11-24", customer: "c1", note: "先看产线", visit_type: "vt1" });
     const b = { ...newStop("2026-11-24"), customer: "c2", note: "  " };
     expect(move([a, b], 1, -1)).toEqual([b, a]);
     expect(move([a, b], 0, -1)).toEqual([a, b]);
     expect(move([a, b], 1, 1)).toEqual([a, b]);
     expect(stopsField(move([a, b], 0, 1))).toEqual([
-      { date: "2026-11-24", customer: "c2", note: null },
-      { id: "i1", date: "2026-11-24", customer: "c1", note: "先看产线" },
+      { date: "2026-11-24", customer: "c2", note: null, visit_type: null },
+      { id: "i1", date: "2026-11-24", customer: "c1", note: "先看产线", visit_type: "vt1" },
     ]);
   });
 });

@@ -5,6 +5,7 @@
 // and tablets, a bottom tab bar on phones.
 
 import {
+  CarryOutOutlined,
   AccountBookOutlined,
   ApartmentOutlined,
   AppstoreOutlined,
@@ -110,6 +111,7 @@ export const ADMIN: Entry[] = [
   { path: "admin/devices", key: "nav.admin_devices", icon: <MobileOutlined /> },
   { path: "admin/teams", key: "nav.admin_teams", icon: <ApartmentOutlined /> },
   { path: "admin/dictionary", key: "nav.admin_dictionary", icon: <BookOutlined /> },
+  { path: "admin/visit_types", key: "nav.admin_visit_types", icon: <CarryOutOutlined /> },
   { path: "admin/custom_fields", key: "nav.admin_custom_fields", icon: <FormOutlined /> },
   { path: "admin/settings", key: "nav.admin_settings", icon: <ControlOutlined /> },
   { path: "admin/audit", key: "nav.admin_audit", icon: <AuditOutlined /> },

@@ -1,7 +1,7 @@
 // Administration (admins only), one section per tab and per address (#/admin/<section>). On the
 // server, through this device's sign-in: accounts, devices, the audit log, backups and export.
-// Records like any other, written here and synced: teams' supervisors, dictionaries, custom
-// fields, company settings and grade rules.
+// Records like any other, written here and synced: teams' supervisors, dictionaries, visit
+// types, custom fields, company settings and grade rules.
 
 import { Tabs } from "antd";
 import type { ReactNode } from "react";
@@ -16,9 +16,10 @@ import { Export } from "./Export";
 import { Settings } from "./Settings";
 import { Teams } from "./Teams";
 import { Users } from "./Users";
+import { VisitTypes } from "./VisitTypes";
 
 /// The sections in the order of the tabs and the side menu (components/Navigation.tsx `ADMIN`).
-export const SECTIONS = ["users", "devices", "teams", "dictionary", "custom_fields", "settings", "audit", "backups", "export"] as const;
+export const SECTIONS = ["users", "devices", "teams", "dictionary", "visit_types", "custom_fields", "settings", "audit", "backups", "export"] as const;
 
 type Section = (typeof SECTIONS)[number];
 
@@ -27,6 +28,7 @@ const SCREENS: Record<Section, () => ReactNode> = {
   devices: () => <Devices />,
   teams: () => <Teams />,
   dictionary: () => <Dictionary />,
+  visit_types: () => <VisitTypes />,
   custom_fields: () => <CustomFields />,
   settings: () => <Settings />,
   audit: () => <Audit />,

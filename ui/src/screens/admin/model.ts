@@ -274,7 +274,7 @@ export interface Placed {
 }
 
 /// A dictionary entry's place (its record's `sort_order`).
-export const entryPlace = (e: Item): Placed => ({ id: e.id, sort_order: typeof e.fields.sort_order === "number" ? e.fields.sort_order : null });
+export const entryPlace = (e: Pick<Item, "id" | "fields">): Placed => ({ id: e.id, sort_order: typeof e.fields.sort_order === "number" ? e.fields.sort_order : null });
 
 /// The `sort_order` writes that move `group[index]` one place up (-1) or down (+1) within its
 /// group: the two swap their numbers when these differ, otherwise the whole group is numbered

@@ -8,6 +8,7 @@ import { formatDate, formatMoney, formatMonth, localDate } from "../../i18n";
 import { useCrm, useData, useRole } from "../../state";
 import { VIEWS, byDay, days, entryPath, monthGrid, range, step } from "./model";
 import type { View } from "./model";
+import { NotificationSwitch } from "../reminders/NotificationSwitch";
 
 const COLORS: Record<AgendaEntry["what"], string> = {
   activity: "blue",
@@ -21,7 +22,8 @@ const COLORS: Record<AgendaEntry["what"], string> = {
 /// The calendar (日程, #/calendar?view=&date=): what is on each day of a day, a week (the
 /// default, Monday to Sunday) or a month from `agenda` — visits and calls, visit plans' stops,
 /// follow-ups, requests due, contracts ending and payments due — each leading to its record.
-/// Supervisors and admins may see everyone's.
+/// Supervisors and admins may see everyone's. Desktop reminders of today's entries are turned
+/// on here (or on home), from a click.
 export function Agenda() {
   const { crm, t, lang } = useCrm();
   const { isLead } = useRole();
@@ -99,6 +101,7 @@ export function Agenda() {
         </div>
       )}
       <VisitPlans />
+      <NotificationSwitch />
     </div>
   );
 }

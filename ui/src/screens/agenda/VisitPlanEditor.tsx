@@ -1,19 +1,20 @@
 import { ArrowDownOutlined, ArrowLeftOutlined, ArrowUpOutlined, DeleteOutlined, PlusOutlined } from "@ant-design/icons";
-import { Alert, App as AntApp, Button, DatePicker, Input, Popconfirm } from "antd";
+import { Alert, App as AntApp, Button, DatePicker, Input, Popconfirm, Select } from "antd";
 import dayjs from "dayjs";
 import { useEffect, useState } from "react";
 import { useNavigate } from "react-router-dom";
 import type { Fields, RecordView } from "../../api";
 import { errorText } from "../../errors";
 import { localDate } from "../../i18n";
-import { useCrm } from "../../state";
+import { useCrm, useData } from "../../state";
 import { CustomerPicker } from "../../components/RecordPickers";
 import { useIsPhone } from "../../components/useIsPhone";
+import { loadVisitTypes, visitTypeName } from "../visits/visitTypes";
 import { move, newStop, stopFrom, stopsField } from "./plan";
 import type { StopDraft } from "./plan";
 
 /// A visit plan (#/calendar/plan/new, #/calendar/plan/<id>): a title and the customers to see,
-/// each on a day with a note, in the order to visit (up / down); saved as the whole list with
+/// each on a day with a note and the kind of visit planned, in the order to visit (up / down); saved as the whole list with
 /// the version it was read at. Its stops show on the calendar.
 export function VisitPlanEditor({ id }: { id?: string }) {
   const { crm, t } = useCrm();
@@ -30,7 +31,8 @@ export function VisitPlanEditor({ id }: { id?: string }) {
 }
 
 function PlanFields({ record }: { record?: RecordView }) {
-  const { crm, t } = useCrm();
+  const { crm, t, lang } = useCrm();
+  const types = useData(() => loadVisitTypes(crm), []).data ?? [];
   const { message } = AntApp.useApp();
   const navigate = useNavigate();
   const phone = useIsPhone();
@@ -111,6 +113,25 @@ function PlanFields({ record }: { record?: RecordView }) {
               className="plan-stop-note"
               data-testid="plan-stop-note"
             />
+            {types.length > 0 && (
+              <Select
+                size="large"
+                className="plan-stop-type"
+                aria-label={t("plan.visit_type")}
+                value={s.visitType}
+                onChange={(v: string) => change(i, { visitType: v })}
+                popupMatchSelectWidth={false}
+                virtual={false}
+                options={[
+                  { value: "", label: t("visit_type.none"), "data-value": "none" },
+                  // A retired type stays on the stop that has it, not offered for others.
+                  ...types
+                    .filter((v) => v.fields.active !== false || v.id === s.visitType)
+                    .map((v) => ({ value: v.id, label: visitTypeName(lang, v), "data-value": v.id })),
+                ]}
+                data-testid="plan-stop-type"
+              />
+            )}
             <span className="plan-stop-actions">
               <Button size="large" icon={<ArrowUpOutlined />} aria-label={t("plan.up")} title={t("plan.up")} disabled={i === 0} onClick={() => setStops((all) => move(all, i, -1))} data-testid="plan-stop-up" />
               <Button

@@ -1,4 +1,4 @@
-// A visit plan's stops as edited (a date, a customer, a note, in the order to visit) and the
+// A visit plan's stops as edited (a date, a customer, a note, the kind of visit, in the order to visit) and the
 // request fields they become. Presentation only — the core validates.
 
 import type { Fields, Json } from "../../api";
@@ -10,6 +10,8 @@ export interface StopDraft {
   date: string;
   customer: string;
   note: string;
+  /// The `visit_type` planned, if any.
+  visitType: string;
 }
 
 let counter = 0;
@@ -22,12 +24,13 @@ export function stopFrom(item: Fields): StopDraft {
     date: typeof item.date === "string" ? item.date : "",
     customer: typeof item.customer === "string" ? item.customer : "",
     note: typeof item.note === "string" ? item.note : "",
+    visitType: typeof item.visit_type === "string" ? item.visit_type : "",
   };
 }
 
 /// A new stop on `date`.
 export function newStop(date: string): StopDraft {
-  return { key: key(), date, customer: "", note: "" };
+  return { key: key(), date, customer: "", note: "", visitType: "" };
 }
 
 /// The stops with the one at `index` moved one place up (`-1`) or down (`1`).
@@ -46,5 +49,6 @@ export function stopsField(stops: StopDraft[]): Json {
     date: s.date || null,
     customer: s.customer || null,
     note: s.note.trim() || null,
+    visit_type: s.visitType || null,
   }));
 }

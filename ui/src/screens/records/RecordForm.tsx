@@ -11,13 +11,15 @@ import type { FormValues } from "../../forms";
 import { useCrm, useCustomFields, useData, useRole } from "../../state";
 import { CustomFieldInputs } from "../../components/CustomFieldInputs";
 import { FieldInput, fieldLabel } from "./FieldInput";
+import { linkToVisit, visitPath } from "../visits/visitLinks";
 
 type Errors = Record<string, { reason: string; params: unknown }>;
 
 /// Create or edit a customer, contact, opportunity or service request. Editing shows only the
 /// fields the core says this person may change (`permissions`); a new record may get an owner
-/// only from a supervisor or admin. The kind's custom fields follow the built-in ones.
-export function RecordForm({ kind, id, customerId }: { kind: string; id?: string; customerId?: string }) {
+/// only from a supervisor or admin. The kind's custom fields follow the built-in ones. `visit`:
+/// a new service request opened at that visit — the visit names it and saving leads back there.
+export function RecordForm({ kind, id, customerId, visit }: { kind: string; id?: string; customerId?: string; visit?: string }) {
   const { crm, schema, t } = useCrm();
   const { isLead } = useRole();
   const navigate = useNavigate();
@@ -112,8 +114,12 @@ export function RecordForm({ kind, id, customerId }: { kind: string; id?: string
     });
   };
 
-  const after = (saved: RecordView) => {
+  const after = async (saved: RecordView) => {
     clearDraft(draftKey);
+    if (visit && !id && kind === "service_request") {
+      await linkToVisit(crm, visit, kind, saved.id);
+      return navigate(visitPath(visit), { replace: true });
+    }
     if (kind === "service_request") return navigate(`/service/${saved.id}`, { replace: true });
     const target = kind === "customer" ? saved.id : String(saved.fields.customer ?? customerId ?? "");
     navigate(`/customers/${target}`);
@@ -132,12 +138,12 @@ export function RecordForm({ kind, id, customerId }: { kind: string; id?: string
     setBusy(true);
     try {
       if (id) {
-        after(Object.keys(fields).length ? await crm.update(id, fields) : (record as RecordView));
+        await after(Object.keys(fields).length ? await crm.update(id, fields) : (record as RecordView));
       } else {
         if (customerId) fields.customer = customerId;
         const result = await crm.create(kind, fields, allowDuplicate);
         if (result.type === "duplicates") setDuplicates(result.candidates);
-        else after(result);
+        else await after(result);
       }
     } catch (e) {
       if (e instanceof CrmError && e.code === "validation") {

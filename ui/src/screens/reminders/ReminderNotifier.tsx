@@ -1,11 +1,14 @@
 import { useEffect, useRef, useState } from "react";
 import { useNavigate } from "react-router-dom";
-import type { Reminder } from "../../api";
-import { formatDate } from "../../i18n";
+import type { AgendaEntry, Reminder } from "../../api";
+import { formatDate, formatDateTime, localDate } from "../../i18n";
+import type { Lang, T } from "../../i18n";
 import { useCrm } from "../../state";
 import { fresh, readTold, reminderKey, reminderLink, remembered, writeTold } from "./model";
 import { notify } from "./notifications";
 import { useNotifyPermission, useReminderOwners } from "./useReminders";
+import { entryPath } from "../agenda/model";
+import { dueNow, readToldAgenda, toldAsReminders, toldToday, writeToldAgenda } from "../agenda/notify";
 
 /// Reminders are read again this often even when no record changes (days pass).
 const EVERY_MS = 5 * 60_000;
@@ -13,8 +16,9 @@ const EVERY_MS = 5 * 60_000;
 const ONE_BY_ONE = 3;
 
 /// While the app runs and notifications are allowed: a desktop notification for each reminder
-/// that was not there before (remembered per person on this device, so none is told twice).
-/// Renders nothing.
+/// that was not there before (remembered per person on this device, so none is told twice), and
+/// for the person's agenda of today as it comes up (agenda/notify.ts: once a day each; a
+/// follow-up or request just told as a reminder is not told again from it). Renders nothing.
 export function ReminderNotifier() {
   const { crm, t, lang, status, revision } = useCrm();
   const navigate = useNavigate();
@@ -37,8 +41,14 @@ export function ReminderNotifier() {
     if (permission !== "granted" || !user) return;
     running.current = running.current.then(async () => {
       let items: Reminder[];
+      let today: string;
+      let entries: AgendaEntry[];
       try {
         items = await crm.reminders(owners);
+        // The company's day may not be this device's: a day either side holds it.
+        const around = await crm.agenda(localDate(-1), localDate(1));
+        today = around.today;
+        entries = around.entries;
       } catch {
         return;
       }
@@ -46,6 +56,7 @@ export function ReminderNotifier() {
       const told = readTold(user);
       const news = fresh(items, told);
       writeTold(user, remembered(items, told));
+      tellAgenda(user, entries, today, news.map(reminderKey), (title, body, tag, open) => notify(title, body, tag, () => navigate(open)), t, lang);
       const line = (r: Reminder) => {
         const name = r.customer_name ?? r.title;
         return [name, r.title && r.title !== name ? r.title : null, formatDate(lang, r.due)].filter(Boolean).join(" · ");
@@ -61,4 +72,32 @@ export function ReminderNotifier() {
   }, [crm, owners, permission, user, revision, tick]);
 
   return null;
+}
+
+/// Tell today's agenda entries due now (more than a few at once: one notification counting them);
+/// those just told as reminders (`reminders`) count as told.
+function tellAgenda(
+  user: string,
+  entries: AgendaEntry[],
+  today: string,
+  reminders: string[],
+  show: (title: string, body: string, tag: string, open: string) => void,
+  t: T,
+  lang: Lang,
+) {
+  const told = toldToday(readToldAgenda(user), toldAsReminders(entries, reminders), today);
+  const now = dueNow(entries, today, new Date(), told);
+  writeToldAgenda(user, toldToday(told, now, today));
+  const line = (e: AgendaEntry) => {
+    const name = e.customer_name ?? e.title;
+    return [name, e.title && e.title !== name ? e.title : null, e.at ? formatDateTime(lang, e.at) : null].filter(Boolean).join(" · ");
+  };
+  if (now.length > ONE_BY_ONE) {
+    show(t("agenda.notify_many", { count: now.length }), now.slice(0, ONE_BY_ONE).map(line).join("\n"), `agenda:${today}`, `/calendar?view=day&date=${today}`);
+    return;
+  }
+  for (const e of now) {
+    const what = e.what === "activity" && e.activity_type ? t(`activity_type.${e.activity_type}`) : t(`agenda.what_${e.what}`);
+    show(t(e.what === "activity" ? "agenda.notify_soon" : "agenda.notify_today", { what }), line(e), `agenda:${e.what}:${e.id}:${e.stop ?? ""}`, entryPath(e));
+  }
 }

@@ -1,12 +1,11 @@
-import { BellOutlined } from "@ant-design/icons";
-import { Button, Card, Tag } from "antd";
+import { Card, Tag } from "antd";
 import { Link } from "react-router-dom";
 import type { Reminder } from "../../api";
 import { formatDate } from "../../i18n";
 import { useCrm, useData } from "../../state";
 import { reminderKey, reminderLink } from "./model";
-import { requestNotifications } from "./notifications";
-import { useNotifyPermission, useReminderOwners } from "./useReminders";
+import { NotificationSwitch } from "./NotificationSwitch";
+import { useReminderOwners } from "./useReminders";
 
 const SHOWN = 20;
 
@@ -61,24 +60,5 @@ function ReminderRow({ reminder: r }: { reminder: Reminder }) {
         {t(DUE_WORDS[r.reason] ?? (r.overdue ? "home.overdue" : "home.due"), { date: formatDate(lang, r.due) })}
       </Tag>
     </li>
-  );
-}
-
-/// Desktop notifications: on, off (a button asks the browser, from the click), blocked, or not
-/// available in this window at all — said as it is.
-function NotificationSwitch() {
-  const { t } = useCrm();
-  const permission = useNotifyPermission();
-  if (permission === "default") {
-    return (
-      <Button className="section" icon={<BellOutlined />} onClick={() => void requestNotifications()} data-testid="notify-enable">
-        {t("reminders.notify_enable")}
-      </Button>
-    );
-  }
-  return (
-    <p className="muted small section" data-testid="notify-state" data-permission={permission}>
-      {t(`reminders.notify_${permission}`)}
-    </p>
   );
 }

@@ -27,6 +27,7 @@ import { Balances, BoughtList } from "./PurchaseHistory";
 import { DOC_FIELDS, amountInput, currencyOf, docPath, emptyLine, isBlankLine, lineFromItem, linesChanged, linesRequest, newKey, partInput, splitRefusal } from "./model";
 import type { DocKind, LineDraft } from "./model";
 import { useProducts } from "./useProducts";
+import { linkToVisit, visitPath } from "../visits/visitLinks";
 
 type Values = Record<string, string>;
 
@@ -48,7 +49,9 @@ function headerValues(kind: DocKind, record: RecordView | null, customer: string
   return v;
 }
 
-export function DocumentEditor({ kind, id, customerId }: { kind: DocKind; id?: string; customerId?: string }) {
+/// `visit`: a new order taken at that visit — it names the visit, the visit names it, and
+/// saving leads back to the visit.
+export function DocumentEditor({ kind, id, customerId, visit }: { kind: DocKind; id?: string; customerId?: string; visit?: string }) {
   const { crm, t } = useCrm();
   const navigate = useNavigate();
   const products = useProducts();
@@ -219,9 +222,16 @@ export function DocumentEditor({ kind, id, customerId }: { kind: DocKind; id?: s
       let view: RecordView;
       if (id) view = Object.keys(fields).length ? await crm.update(id, fields, base) : record!;
       else {
-        const made = await crm.create(kind, fields);
+        const atVisit = kind === "order" && visit ? visit : null;
+        const made = await crm.create(kind, atVisit ? { ...fields, visit: atVisit } : fields);
         if (made.type !== "record") throw new CrmError("validation", "duplicates");
         view = made;
+        if (atVisit) {
+          await linkToVisit(crm, atVisit, kind, view.id);
+          clearDraft(draftKey);
+          navigate(visitPath(atVisit), { replace: true });
+          return;
+        }
       }
       clearDraft(draftKey);
       navigate(docPath(kind, view.id), { replace: true });

@@ -8,7 +8,7 @@ import dayjs from "dayjs";
 import { DatePicker } from "antd";
 import { useState } from "react";
 import { Link } from "react-router-dom";
-import type { Fields, Item, Json } from "../../api";
+import type { Fields, Item, Json, RecordView } from "../../api";
 import { currencyDigits, dictLabel, formatDate, formatMoney, localDate, parseMoney } from "../../i18n";
 import { useCrm, useData, userName } from "../../state";
 import { FormField } from "../../components/FormField";
@@ -176,17 +176,20 @@ function documentOf(f: Fields, names: Record<string, string> | undefined): { to:
   return null;
 }
 
-/// Record a payment received for a contract or an order (finance confirms it later).
+/// Record a payment received for a contract or an order, or at a visit (finance confirms it later).
 export function PaymentDialog({
   customer,
   document,
   currency,
+  onSaved,
   onClose,
 }: {
   customer: string;
-  /// The field and id of the document it is for.
-  document: { field: "contract" | "sales_order"; id: string };
+  /// The field and id of the document it is for, if any.
+  document?: { field: "contract" | "sales_order"; id: string };
   currency: string;
+  /// Runs with the payment once it is made, before the dialog closes.
+  onSaved?: (payment: RecordView) => Promise<void>;
   onClose: () => void;
 }) {
   const { crm, t, lang, dicts } = useCrm();
@@ -203,11 +206,12 @@ export function PaymentDialog({
         setErrors({ amount: t("error.invalid_amount") });
         return;
       }
-      const fields: Fields = { customer, [document.field]: document.id, amount: { minor, currency }, received_on: receivedOn };
+      const fields: Fields = { customer, ...(document ? { [document.field]: document.id } : {}), amount: { minor, currency }, received_on: receivedOn };
       if (method) fields.method = method;
       if (reference.trim()) fields.reference = reference.trim();
       if (notes.trim()) fields.notes = notes;
-      await crm.create("payment", fields);
+      const made = await crm.create("payment", fields);
+      if (made.type === "record") await onSaved?.(made);
       onClose();
     });
   return (

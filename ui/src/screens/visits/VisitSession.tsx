@@ -3,6 +3,7 @@ import { Alert, App as AntApp, Button, DatePicker, Input } from "antd";
 import dayjs from "dayjs";
 import { useEffect, useMemo, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
+import { CrmError } from "../../api";
 import type { RecordView } from "../../api";
 import { errorText } from "../../errors";
 import { clearDraft, loadDraft, saveDraft } from "../../forms";
@@ -11,6 +12,7 @@ import { useCrm, useData } from "../../state";
 import { Attachments } from "../../components/attachments/Attachments";
 import { CheckInFacts, checkedIn } from "./CheckInFacts";
 import { Chip, Chips } from "./Chips";
+import { VisitChecklist } from "./VisitChecklist";
 import { currentPlace } from "./geo";
 import { NEXT, fromDraft, subjectOf, updateFields, visitDirty, visitFrom } from "./model";
 import type { VisitValues } from "./model";
@@ -19,7 +21,8 @@ import type { VisitValues } from "./model";
 /// was checked in, how far from the customer, big targets for the notes, the outcome and the next
 /// follow-up (written with `update`, kept as a draft meanwhile), the visit's photos (a big
 /// camera button), and "Check out", which saves them and checks out where the device is; then
-/// how long it lasted.
+/// how long it lasted. A visit of a type (`visit_type`) shows its type's steps in order instead
+/// (VisitChecklist), and a check-out the core refuses names the steps still missing.
 export function VisitSession({ id }: { id: string }) {
   const { crm, t } = useCrm();
   const visit = useData(() => crm.get(id), [id]);
@@ -53,6 +56,9 @@ function Session({ record: read, writable }: { record: RecordView; writable: boo
   const [busy, setBusy] = useState<"save" | "out" | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [noPlace, setNoPlace] = useState(false);
+  // The required steps a refused check-out named, highlighted until the next try.
+  const [missing, setMissing] = useState<string[]>([]);
+  const typed = typeof f.visit_type === "string" && f.visit_type !== "";
 
   useEffect(() => {
     if (visitDirty(state, initial)) saveDraft(draftKey, state);
@@ -88,17 +94,87 @@ function Session({ record: read, writable }: { record: RecordView; writable: boo
   const checkOut = async () => {
     setBusy("out");
     setError(null);
+    setMissing([]);
     try {
       await write();
       const place = await currentPlace();
       setNoPlace(!place);
       setRecord(await crm.checkOut(record.id, place));
     } catch (e) {
-      setError(errorText(t, e));
+      // The steps still missing are said and marked on the checklist, as they get done.
+      if (e instanceof CrmError && e.code === "visit_incomplete") setMissing(missingOf(e.params));
+      else setError(errorText(t, e));
     } finally {
       setBusy(null);
     }
   };
+
+  const photoList = <Attachments record={record.id} field="photos" canEdit={writable} big />;
+  const readNotes = (
+    <div className="visit-read">
+      {f.outcome ? <p>{t("common.labelled", { label: t("visit.outcome"), value: dictLabel(lang, dicts, "activity_outcome", f.outcome) })}</p> : null}
+      {f.notes ? <p className="log-text">{String(f.notes)}</p> : null}
+    </div>
+  );
+  const outcomeChips = (
+    <Chips legend={t("visit.outcome")}>
+      {outcomes.map((o) => {
+        const code = String(o.fields.code);
+        return (
+          <Chip key={o.id} selected={state.outcome === code} onClick={() => set("outcome", state.outcome === code ? "" : code)} testId={`visit-outcome-${code}`}>
+            {dictLabel(lang, dicts, "activity_outcome", code)}
+          </Chip>
+        );
+      })}
+    </Chips>
+  );
+  const notesBox = (
+    <label className="block">
+      {t("visit.notes")}
+      <Input.TextArea autoSize={{ minRows: 5 }} value={state.notes} onChange={(e) => set("notes", e.target.value)} data-testid="visit-notes" />
+    </label>
+  );
+  const nextChips = (
+    <Chips legend={t("visit.next")}>
+      <Chip selected={state.next === ""} onClick={() => set("next", "")}>
+        {t("visit.next_none")}
+      </Chip>
+      {NEXT.map((n) => {
+        const date = localDate(n.days);
+        return (
+          <Chip key={n.days} selected={state.next === date} onClick={() => set("next", date)} testId={`visit-next-${n.days}`}>
+            {t(n.key, { days: n.days })}
+          </Chip>
+        );
+      })}
+      <DatePicker
+        aria-label={t("visit.next")}
+        size="large"
+        inputReadOnly
+        value={state.next ? dayjs(state.next) : null}
+        onChange={(d) => set("next", d ? d.format("YYYY-MM-DD") : "")}
+        data-testid="visit-next-date"
+      />
+    </Chips>
+  );
+  const errorAlert = error && <Alert type="error" showIcon message={error} role="alert" data-testid="visit-session-error" />;
+  const buttons = (
+    <div className="thumb-bar">
+      {!open && (
+        <Button size="large" icon={<EditOutlined />} onClick={() => navigate(`/visit/${customerId}/${record.id}`)} data-testid="visit-session-edit">
+          {t("common.edit")}
+        </Button>
+      )}
+      <Button size="large" type={open ? "default" : "primary"} loading={busy === "save"} onClick={save} data-testid="visit-session-save">
+        {t("common.save")}
+      </Button>
+      {open && (
+        <Button type="primary" size="large" icon={<LogoutOutlined />} loading={busy === "out"} onClick={checkOut} data-testid="check-out">
+          {t("checkin.check_out")}
+        </Button>
+      )}
+    </div>
+  );
 
   return (
     <div className="page visit visit-session" data-testid="visit-session" data-state={open ? "open" : checkedIn(f) ? "closed" : "logged"}>
@@ -115,75 +191,59 @@ function Session({ record: read, writable }: { record: RecordView; writable: boo
           </Link>
         </p>
       )}
+      {typed && <p className="visit-type-name" data-testid="visit-session-type">{record.names?.[String(f.visit_type)] ?? ""}</p>}
       <CheckInFacts fields={f} />
       {!open && typeof f.duration_minutes === "number" && checkedIn(f) && (
         <Alert type="success" showIcon message={t("checkin.lasted", { minutes: f.duration_minutes })} data-testid="visit-duration-done" />
       )}
       {noPlace && !open && <Alert type="info" showIcon message={t("checkin.out_without_place")} />}
-      <section className="visit-photos">
-        <h2>{t("attachments.photos")}</h2>
-        <Attachments record={record.id} field="photos" canEdit={writable} big />
-      </section>
-      {!writable ? (
-        <div className="visit-read">
-          {f.outcome ? <p>{t("common.labelled", { label: t("visit.outcome"), value: dictLabel(lang, dicts, "activity_outcome", f.outcome) })}</p> : null}
-          {f.notes ? <p className="log-text">{String(f.notes)}</p> : null}
-        </div>
+      {typed ? (
+        <>
+          {/* The type's steps in its order; outcome and next follow-up after them, as on any visit. */}
+          <VisitChecklist
+            visit={record}
+            writable={writable && !f.check_out_at}
+            missing={missing}
+            parts={{
+              photos: photoList,
+              notes: writable ? notesBox : readNotes,
+              // Before leaving: how it went and when to follow up, as on any visit.
+              check_out: writable ? (
+                <>
+                  {outcomeChips}
+                  {nextChips}
+                  {errorAlert}
+                  {buttons}
+                </>
+              ) : null,
+            }}
+          />
+        </>
       ) : (
         <>
-          <Chips legend={t("visit.outcome")}>
-            {outcomes.map((o) => {
-              const code = String(o.fields.code);
-              return (
-                <Chip key={o.id} selected={state.outcome === code} onClick={() => set("outcome", state.outcome === code ? "" : code)} testId={`visit-outcome-${code}`}>
-                  {dictLabel(lang, dicts, "activity_outcome", code)}
-                </Chip>
-              );
-            })}
-          </Chips>
-          <label className="block">
-            {t("visit.notes")}
-            <Input.TextArea autoSize={{ minRows: 5 }} value={state.notes} onChange={(e) => set("notes", e.target.value)} data-testid="visit-notes" />
-          </label>
-          <Chips legend={t("visit.next")}>
-            <Chip selected={state.next === ""} onClick={() => set("next", "")}>
-              {t("visit.next_none")}
-            </Chip>
-            {NEXT.map((n) => {
-              const date = localDate(n.days);
-              return (
-                <Chip key={n.days} selected={state.next === date} onClick={() => set("next", date)} testId={`visit-next-${n.days}`}>
-                  {t(n.key, { days: n.days })}
-                </Chip>
-              );
-            })}
-            <DatePicker
-              aria-label={t("visit.next")}
-              size="large"
-              inputReadOnly
-              value={state.next ? dayjs(state.next) : null}
-              onChange={(d) => set("next", d ? d.format("YYYY-MM-DD") : "")}
-              data-testid="visit-next-date"
-            />
-          </Chips>
-          {error && <Alert type="error" showIcon message={error} role="alert" />}
-          <div className="thumb-bar">
-            {!open && (
-              <Button size="large" icon={<EditOutlined />} onClick={() => navigate(`/visit/${customerId}/${record.id}`)} data-testid="visit-session-edit">
-                {t("common.edit")}
-              </Button>
-            )}
-            <Button size="large" type={open ? "default" : "primary"} loading={busy === "save"} onClick={save} data-testid="visit-session-save">
-              {t("common.save")}
-            </Button>
-            {open && (
-              <Button type="primary" size="large" icon={<LogoutOutlined />} loading={busy === "out"} onClick={checkOut} data-testid="check-out">
-                {t("checkin.check_out")}
-              </Button>
-            )}
-          </div>
+          <section className="visit-photos">
+            <h2>{t("attachments.photos")}</h2>
+            {photoList}
+          </section>
+          {!writable ? (
+            readNotes
+          ) : (
+            <>
+              {outcomeChips}
+              {notesBox}
+              {nextChips}
+              {errorAlert}
+              {buttons}
+            </>
+          )}
         </>
       )}
     </div>
   );
+}
+
+/// The missing actions a refused check-out names.
+function missingOf(params: unknown): string[] {
+  const list = params && typeof params === "object" ? (params as { missing?: unknown }).missing : null;
+  return Array.isArray(list) ? list.map(String) : [];
 }
