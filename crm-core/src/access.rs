@@ -73,6 +73,9 @@ pub const FINANCE_READS: &[Kind] = &[
 ];
 /// What finance writes (for everyone): payments and invoices.
 pub const FINANCE_WRITES: &[Kind] = &[Kind::Payment, Kind::Invoice];
+
+/// Reference data supervisors write too (everyone reads it): the knowledge base.
+pub const OFFICE_WRITES: &[Kind] = &[Kind::Article];
 /// What finance moves by its transitions only, writing nothing else: expense claims (paid).
 pub const FINANCE_TAKES: &[Kind] = &[Kind::Expense];
 
@@ -181,7 +184,8 @@ impl Person {
             Role::Finance => FINANCE_WRITES.contains(&kind),
             _ => {
                 self.may_write_kind(kind)
-                    && scope_owner.is_some_and(|owner| self.can_read(Some(kind), Some(owner), teams))
+                    && (kind.spec().admin_only
+                        || scope_owner.is_some_and(|owner| self.can_read(Some(kind), Some(owner), teams)))
             }
         }
     }
@@ -228,6 +232,7 @@ impl Person {
             Role::Viewer => false,
             Role::Admin => true,
             Role::Finance => FINANCE_WRITES.contains(&kind),
+            Role::Supervisor => !kind.spec().admin_only || OFFICE_WRITES.contains(&kind),
             _ => !kind.spec().admin_only,
         }
     }
@@ -316,8 +321,10 @@ impl Person {
             return Err(Refusal::new("forbidden", "viewers cannot change records"));
         }
         if kind.spec().admin_only {
-            return if self.role == Role::Admin {
+            return if self.may_write_kind(kind) {
                 Ok(())
+            } else if OFFICE_WRITES.contains(&kind) {
+                Err(Refusal::new("forbidden", format!("only supervisors and admins change {kind} records")))
             } else {
                 Err(Refusal::new("forbidden", format!("only admins change {kind} records")))
             };

@@ -153,6 +153,16 @@ const TABLE: &[(&str, &[Entry])] = &[
             ("other", "其他", "Other"),
         ],
     ),
+    (
+        "article_category",
+        &[
+            ("product", "产品知识", "Product knowledge"),
+            ("selling", "销售技巧", "Selling"),
+            ("service", "售后服务", "After-sales service"),
+            ("policy", "规章制度", "Policies"),
+            ("faq", "常见问题", "FAQ"),
+        ],
+    ),
 ];
 
 pub fn defaults() -> impl Iterator<Item = DefaultEntry> {

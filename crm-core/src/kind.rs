@@ -83,6 +83,7 @@ pub enum Kind {
     VisitPlan,
     VisitType,
     Lead,
+    Article,
 }
 
 /// What someone may do, decided by the rules in `crm_core::access`. Declared here because
@@ -453,6 +454,7 @@ pub const DICTIONARIES: &[&str] = &[
     "product_category",
     "payment_method",
     "expense_category",
+    "article_category",
 ];
 
 const TEXT: FieldType = Str { max: 200 };
@@ -1035,6 +1037,7 @@ impl Kind {
         Kind::VisitPlan,
         Kind::VisitType,
         Kind::Lead,
+        Kind::Article,
     ];
 
     pub fn spec(self) -> &'static KindSpec {
@@ -1063,6 +1066,7 @@ impl Kind {
             Kind::VisitPlan => &field::VISIT_PLAN,
             Kind::VisitType => &field::VISIT_TYPE,
             Kind::Lead => &marketing::LEAD,
+            Kind::Article => &marketing::ARTICLE,
         }
     }
 
@@ -1092,6 +1096,7 @@ impl Kind {
             Kind::VisitPlan => "visit_plan",
             Kind::VisitType => "visit_type",
             Kind::Lead => "lead",
+            Kind::Article => "article",
         }
     }
 

@@ -883,6 +883,18 @@ impl Store {
                     .query_row([&id], |r| {
                         Ok(SearchHit { id: id.clone(), kind, title: r.get(0)?, subtitle: r.get(2)?, customer_id: r.get(1)? })
                     }),
+                // A lead by its person's name, with the company; an article by its title, with
+                // its category.
+                Kind::Lead | Kind::Article => self
+                    .conn
+                    .prepare_cached(&format!(
+                        "SELECT {} FROM {} WHERE id = ?",
+                        if kind == Kind::Lead { "name, company" } else { "title, category" },
+                        kind.table()
+                    ))?
+                    .query_row([&id], |r| {
+                        Ok(SearchHit { id: id.clone(), kind, title: r.get(0)?, subtitle: r.get(1)?, customer_id: None })
+                    }),
                 _ => continue,
             };
             if let Ok(hit) = hit {

@@ -22,7 +22,7 @@ pub fn text(spec: &KindSpec, read: impl Fn(&FieldSpec) -> Option<FieldValue>) ->
                     parts.push(p);
                 }
             }
-            (_, Some(FieldValue::Str(s))) => parts.push(s),
+            (_, Some(FieldValue::Str(s) | FieldValue::Notes(s))) => parts.push(s),
             _ => {}
         }
     }

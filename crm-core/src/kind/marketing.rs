@@ -1,5 +1,5 @@
 //! The marketing kinds: leads (线索) — people and companies who may become customers — with
-//! their pool, their follow-up and their conversion.
+//! their pool, their follow-up and their conversion; and the knowledge base's articles.
 //!
 //! A lead is in its owner's scope ([`Scope::Owner`]); a lead without an owner is in the lead
 //! pool, which everyone reads and anyone claims, like the customer pool. Converting it makes or
@@ -96,5 +96,28 @@ pub(super) static LEAD_FLOW: Workflow = Workflow {
         },
         t("invalidate", &["new", "following"], "invalid", WORKERS).needs(&["invalid_reason"]),
         t("reopen", &["invalid"], "following", WORKERS).clears(&["invalid_reason"]),
+    ],
+};
+
+/// A knowledge-base article (知识库): how a product is installed, what to say about prices, the
+/// travel policy. Written by supervisors and admins (`access::OFFICE_WRITES`), read by everyone,
+/// searched offline by any part of its title or body like customers are.
+pub(super) static ARTICLE: KindSpec = KindSpec {
+    kind: Kind::Article,
+    title: "title",
+    admin_only: true,
+    scope: Scope::Customer,
+    code_prefix: None,
+    indexes: &[],
+    assigned: &[],
+    workflow: None,
+    identity: &[],
+    fields: &[
+        f("title", TEXT).required().search(),
+        // Markdown: headings (`#`), lists (`-`, `1.`), paragraphs.
+        f("body", Notes).search(),
+        f("category", Dict("article_category")).indexed(),
+        f("tags", Tags),
+        f("pinned", Bool),
     ],
 };

@@ -38,6 +38,7 @@ export const DICTS = [
   "product_category",
   "payment_method",
   "expense_category",
+  "article_category",
 ];
 
 export const ROLES = ["admin", "supervisor", "account_manager", "finance", "viewer"] as const;
