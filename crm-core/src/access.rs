@@ -74,8 +74,8 @@ pub const FINANCE_READS: &[Kind] = &[
 /// What finance writes (for everyone): payments and invoices.
 pub const FINANCE_WRITES: &[Kind] = &[Kind::Payment, Kind::Invoice];
 
-/// Reference data supervisors write too (everyone reads it): the knowledge base.
-pub const OFFICE_WRITES: &[Kind] = &[Kind::Article];
+/// Reference data supervisors write too (everyone reads it): the knowledge base, campaigns.
+pub const OFFICE_WRITES: &[Kind] = &[Kind::Article, Kind::Campaign];
 /// What finance moves by its transitions only, writing nothing else: expense claims (paid).
 pub const FINANCE_TAKES: &[Kind] = &[Kind::Expense];
 

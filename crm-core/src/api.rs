@@ -288,6 +288,19 @@ pub enum Request {
         contact: Option<String>,
         visit_type: Option<String>,
     },
+    /// Start a campaign: freeze what its saved filter finds now as its target list.
+    StartCampaign {
+        id: String,
+    },
+    /// A campaign's frozen target list.
+    CampaignMembers {
+        id: String,
+    },
+    /// What a campaign brought: leads, conversions, opportunities, won amount, cost per lead,
+    /// return on cost.
+    CampaignEffect {
+        id: String,
+    },
     /// What converting a lead would make or link, before anything is written.
     ConversionPlan {
         id: String,
@@ -490,6 +503,10 @@ pub enum Response {
     ExpenseClaim(Box<crate::domain::expenses::ExpenseClaim>),
     VisitChecklist(crate::domain::visits::Checklist),
     ConversionPlan(crate::domain::leads::ConversionPlan),
+    CampaignMembers {
+        members: Vec<crate::domain::campaigns::Member>,
+    },
+    CampaignEffect(crate::domain::campaigns::Effect),
     Converted(crate::domain::leads::Converted),
     /// A file taken: the item to put in an attachment list (with `record`, the list's item).
     Attached {
@@ -784,6 +801,15 @@ impl Store {
                     self.check_in(&record_id(&customer)?, place.as_ref(), contact.as_deref(), visit_type.as_deref())?;
                 Response::Record(self.get(&id)?)
             }
+            Request::StartCampaign { id } => {
+                let id = record_id(&id)?;
+                self.start_campaign(&id)?;
+                Response::Record(self.get(&id)?)
+            }
+            Request::CampaignMembers { id } => {
+                Response::CampaignMembers { members: self.campaign_members(&record_id(&id)?)? }
+            }
+            Request::CampaignEffect { id } => Response::CampaignEffect(self.campaign_effect(&record_id(&id)?)?),
             Request::ConversionPlan { id } => Response::ConversionPlan(self.conversion_plan(&record_id(&id)?)?),
             Request::ConvertLead { id, customer, new_customer, opportunity } => {
                 let customer = customer.as_deref().map(record_id).transpose()?;

@@ -81,6 +81,7 @@ const WRITE_OPS: &[&str] = &[
     "check_out",
     "attach",
     "convert_lead",
+    "start_campaign",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

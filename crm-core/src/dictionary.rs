@@ -163,6 +163,17 @@ const TABLE: &[(&str, &[Entry])] = &[
             ("faq", "常见问题", "FAQ"),
         ],
     ),
+    (
+        "campaign_type",
+        &[
+            ("exhibition", "展会", "Exhibition"),
+            ("street", "地推", "Street promotion"),
+            ("phone", "电话", "Phone"),
+            ("online", "线上", "Online"),
+            ("email", "邮件", "Email"),
+            ("other", "其他", "Other"),
+        ],
+    ),
 ];
 
 pub fn defaults() -> impl Iterator<Item = DefaultEntry> {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 mod field;
 mod marketing;
 pub use field::VISIT_ACTIONS;
-pub use marketing::LEAD_STATES;
+pub use marketing::{CAMPAIGN_STATES, LEAD_STATES, MAX_MEMBERS};
 mod sales;
 
 /// A transition of `name` from the states `from` to `to`, taken by `by`; the builders
@@ -84,6 +84,7 @@ pub enum Kind {
     VisitType,
     Lead,
     Article,
+    Campaign,
 }
 
 /// What someone may do, decided by the rules in `crm_core::access`. Declared here because
@@ -455,6 +456,7 @@ pub const DICTIONARIES: &[&str] = &[
     "payment_method",
     "expense_category",
     "article_category",
+    "campaign_type",
 ];
 
 const TEXT: FieldType = Str { max: 200 };
@@ -1038,6 +1040,7 @@ impl Kind {
         Kind::VisitType,
         Kind::Lead,
         Kind::Article,
+        Kind::Campaign,
     ];
 
     pub fn spec(self) -> &'static KindSpec {
@@ -1067,6 +1070,7 @@ impl Kind {
             Kind::VisitType => &field::VISIT_TYPE,
             Kind::Lead => &marketing::LEAD,
             Kind::Article => &marketing::ARTICLE,
+            Kind::Campaign => &marketing::CAMPAIGN,
         }
     }
 
@@ -1097,6 +1101,7 @@ impl Kind {
             Kind::VisitType => "visit_type",
             Kind::Lead => "lead",
             Kind::Article => "article",
+            Kind::Campaign => "campaign",
         }
     }
 

@@ -22,7 +22,7 @@ use crate::value::{self, now_ms, FieldValue};
 const COMPACT_AT: i64 = 24;
 const CACHE_DOCS: usize = 256;
 /// Bumped when the seeded reference data changes.
-const SEED_VERSION: &str = "4";
+const SEED_VERSION: &str = "5";
 
 const BASE_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -114,6 +114,8 @@ export const VALIDATION_REASONS = [
   "not_an_attachment_list",
   "record_and_field_together",
   "not_a_lead",
+  "not_a_campaign",
+  "invalid_filter",
 ] as const;
 
 /// Every validation reason in words without its params, for text the core writes itself (the
@@ -169,6 +171,11 @@ export function refusalText(
     string,
     Json
   >;
+  // A customer made from a lead another device converted first: who did, in words, and when.
+  if (refusal.code === "lead_converted" && typeof p.by === "string") {
+    const at = typeof p.at === "string" && p.at ? formatDateTime(lang, p.at) : "";
+    return codeText(t, refusal.code, { ...p, by: nameOf(p.by) || t("history.someone"), at });
+  }
   if (refusal.code !== "transition_conflict" || typeof p.by !== "string") return codeText(t, refusal.code, refusal.params);
   const name = nameOf(p.by) || t("history.someone");
   const time = typeof p.at === "string" ? formatDateTime(lang, p.at) : "";

@@ -45,7 +45,7 @@ describe("translations", () => {
     const more = doc.slice(doc.indexOf(line)).split("\n\n")[0];
     // Backticked words in parentheses are params, or the op a reason points to (`append`).
     // A list's item and part, and the figures a sales reason names, are params too.
-    const notReasons = ["expected", "max", "value", "allowed", "dictionary", "min", "append", "key", "format", "use", "example", "decimals", "item", "part", "subtotal", "params", "size", "max_bytes", "declared", "actual", "kind", "fields"];
+    const notReasons = ["expected", "max", "value", "allowed", "dictionary", "min", "append", "key", "format", "use", "example", "decimals", "item", "part", "subtotal", "params", "size", "max_bytes", "declared", "actual", "kind", "fields", "detail"];
     const reasons = [...more.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((r) => !notReasons.includes(r));
     expect(reasons.length).toBeGreaterThan(15);
     for (const r of reasons) expect(messages["zh-CN"], r).toHaveProperty(`error.${r}`);

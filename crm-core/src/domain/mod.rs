@@ -3,6 +3,7 @@
 //! derived from records, what is detected in them — is here, found by the area's name.
 
 pub mod agenda;
+pub mod campaigns;
 pub mod catalogue;
 pub mod churn;
 pub mod expenses;

@@ -1,5 +1,7 @@
 //! The marketing kinds: leads (线索) — people and companies who may become customers — with
-//! their pool, their follow-up and their conversion; and the knowledge base's articles.
+//! their pool, their follow-up and their conversion; campaigns, whose target lists are frozen
+//! when they start and whose effect is counted from the leads they bring; and the knowledge
+//! base's articles.
 //!
 //! A lead is in its owner's scope ([`Scope::Owner`]); a lead without an owner is in the lead
 //! pool, which everyone reads and anyone claims, like the customer pool. Converting it makes or
@@ -33,6 +35,8 @@ pub(super) static LEAD: KindSpec = KindSpec {
         f("phones", Phones).search().dup(),
         f("email", Email).search().dup(),
         f("source", Dict("customer_source")).indexed(),
+        // The campaign that brought it: its effect counts this lead.
+        f("campaign", Ref(Kind::Campaign)).indexed(),
         f("region", Dict("region")).indexed(),
         f("address", LONG_TEXT),
         f("status", Enum(LEAD_STATES)).required().indexed().or(Default::Str("new")),
@@ -119,5 +123,70 @@ pub(super) static ARTICLE: KindSpec = KindSpec {
         f("category", Dict("article_category")).indexed(),
         f("tags", Tags),
         f("pinned", Bool),
+    ],
+};
+
+/// 计划中 → 进行中 → 已结束 / 已取消.
+pub const CAMPAIGN_STATES: &[&str] = &["planned", "running", "ended", "cancelled"];
+
+/// Whom a campaign targets: the kind its saved filter runs over.
+pub const CAMPAIGN_TARGETS: &[&str] = &["customer", "contact", "lead"];
+
+/// Most members a target list holds (ids, one per line, in `members`).
+pub const MAX_MEMBERS: usize = 20_000;
+
+/// Who runs campaigns: supervisors and admins (`access::OFFICE_WRITES`).
+const RUNNERS: &[By] = &[By::Role(Supervisor), By::Role(Admin)];
+
+/// A marketing campaign (营销活动): an exhibition, a street promotion, a phone or email drive.
+/// Company-wide reference data: everyone reads it (a salesperson names it on the leads it
+/// brought), supervisors and admins run it. Its target list is a saved filter until it starts;
+/// `start` freezes the records matching it then into `members`, which stay listed whatever they
+/// become later (`domain::campaigns`).
+pub(super) static CAMPAIGN: KindSpec = KindSpec {
+    kind: Kind::Campaign,
+    title: "name",
+    admin_only: true,
+    scope: Scope::Customer,
+    code_prefix: None,
+    indexes: &[&["status", "starts_on"]],
+    assigned: &[],
+    workflow: Some(&CAMPAIGN_FLOW),
+    identity: &[],
+    fields: &[
+        f("name", TEXT).required().search(),
+        f("type", Dict("campaign_type")).required().indexed(),
+        f("status", Enum(CAMPAIGN_STATES)).required().indexed().or(Default::Str("planned")),
+        f("starts_on", Date).indexed(),
+        f("ends_on", Date),
+        f("channel", TEXT),
+        f("budget", Money),
+        f("actual_cost", Money),
+        f("owner", Ref(Kind::User)).indexed().or(Default::CurrentUser),
+        // The target list: a `list` filter (JSON) over `target_kind`, frozen by `start`.
+        f("target_kind", Enum(CAMPAIGN_TARGETS)),
+        f("target_filter", Str { max: 4_000 }),
+        f("members", Str { max: MAX_MEMBERS * 37 }),
+        f("member_count", Int { min: 0, max: MAX_MEMBERS as i64 }),
+        f("frozen_at", DateTime),
+        f("notes", Notes),
+    ],
+};
+
+pub(super) static CAMPAIGN_FLOW: Workflow = Workflow {
+    state: StateOf::Field { name: "status", absent: "planned" },
+    decided: &["status", "members", "member_count", "frozen_at"],
+    initial: &["planned"],
+    created_with: &[],
+    on_create: Guard::None,
+    pin: None,
+    locked: &[],
+    transitions: &[
+        Transition {
+            sets: &["members", "member_count"],
+            ..t("start", &["planned"], "running", RUNNERS).stamps(&["frozen_at"])
+        },
+        t("end", &["running"], "ended", RUNNERS),
+        t("cancel", &["planned", "running"], "cancelled", RUNNERS),
     ],
 };

@@ -39,6 +39,7 @@ export const DICTS = [
   "payment_method",
   "expense_category",
   "article_category",
+  "campaign_type",
 ];
 
 export const ROLES = ["admin", "supervisor", "account_manager", "finance", "viewer"] as const;
