@@ -37,6 +37,10 @@ const Finance = lazy(() => import("./screens/sales/Finance").then((m) => ({ defa
 const Products = lazy(() => import("./screens/sales/Products").then((m) => ({ default: m.Products })));
 const Expenses = lazy(() => import("./screens/expenses/Expenses").then((m) => ({ default: m.Expenses })));
 const ExpenseDetail = lazy(() => import("./screens/expenses/ExpenseDetail").then((m) => ({ default: m.ExpenseDetail })));
+const Leads = lazy(() => import("./screens/leads/Leads").then((m) => ({ default: m.Leads })));
+const LeadDetail = lazy(() => import("./screens/leads/LeadDetail").then((m) => ({ default: m.LeadDetail })));
+const Knowledge = lazy(() => import("./screens/knowledge/Knowledge").then((m) => ({ default: m.Knowledge })));
+const ArticlePage = lazy(() => import("./screens/knowledge/ArticlePage").then((m) => ({ default: m.ArticlePage })));
 const ExpenseForm = lazy(() => import("./screens/expenses/ExpenseForm").then((m) => ({ default: m.ExpenseForm })));
 
 /// The kinds with lines and the finance sections, as in the addresses (screens/sales/model.ts
@@ -57,7 +61,8 @@ const FINANCE_SECTIONS = ["receivables", "payments", "invoices"];
 /// #/sales/<kind>/<id>, #/sales/<kind>/<id>/edit, #/approvals,
 /// #/finance/<receivables|payments|invoices>[?status=], #/products,
 /// #/expenses[?month=YYYY-MM], #/expenses/approve, #/expenses/pay, #/expenses/new,
-/// #/expenses/<id>, #/expenses/<id>/edit.
+/// #/expenses/<id>, #/expenses/<id>/edit, #/leads[?status=&source=&next=overdue|today|week],
+/// #/leads/pool, #/leads/<id>, #/knowledge[?category=], #/knowledge/<id>.
 export function App() {
   const { status, t } = useCrm();
   const { role, canWrite, isLead, isFinance, claims } = useRole();
@@ -111,6 +116,11 @@ export function App() {
         {claims && <Route path="expenses/new" element={<ExpenseForm key="new" />} />}
         <Route path="expenses/:id" element={<ExpenseDetailRoute />} />
         {claims && <Route path="expenses/:id/edit" element={<ExpenseFormRoute />} />}
+        {canWrite && <Route path="leads" element={<Leads section="mine" />} />}
+        {canWrite && <Route path="leads/pool" element={<Leads section="pool" />} />}
+        {canWrite && <Route path="leads/:id" element={<LeadDetailRoute />} />}
+        <Route path="knowledge" element={<Knowledge />} />
+        <Route path="knowledge/:id" element={<ArticleRoute />} />
         <Route path="*" element={<Navigate to="/home" replace />} />
       </Route>
     </Routes>
@@ -219,6 +229,16 @@ function ExpenseDetailRoute() {
 function ExpenseFormRoute() {
   const { id = "" } = useParams();
   return <ExpenseForm key={id} id={id} />;
+}
+
+function LeadDetailRoute() {
+  const { id = "" } = useParams();
+  return <LeadDetail key={id} id={id} />;
+}
+
+function ArticleRoute() {
+  const { id = "" } = useParams();
+  return <ArticlePage key={id} id={id} />;
 }
 
 function FinanceRoute() {

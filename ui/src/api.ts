@@ -584,6 +584,41 @@ export interface TransitionOffer {
   fields: string[];
 }
 
+/// One side of a lead's conversion: an existing record linked (with what matched, for a
+/// customer), or the fields of one to be created.
+export type PlanSide = { link: string; name: string; matched?: string[] } | { create: Fields };
+
+/// What converting a lead would do now (`conversion_plan`; nothing is written).
+export interface ConversionPlan {
+  type: "conversion_plan";
+  lead: string;
+  customer: PlanSide;
+  contact: PlanSide;
+  /// Every customer that looks like the lead.
+  candidates: Candidate[];
+  /// How many follow-ups and notes go to the customer's timeline.
+  activities: number;
+}
+
+/// The person's choice in the conversion dialog (`convert_lead`).
+export interface ConversionChoice {
+  customer: string | null;
+  new_customer: boolean;
+  opportunity: Fields | null;
+}
+
+/// What a conversion linked or made.
+export interface Conversion {
+  type: "converted";
+  lead: string;
+  customer: string;
+  customer_created: boolean;
+  contact: string;
+  contact_created: boolean;
+  opportunity: string | null;
+  activities: string[];
+}
+
 /// Whose records a view covers: the current user's, everyone's this device holds, or one owner's.
 export type Owners = "mine" | "all" | { owner: string };
 
@@ -1051,6 +1086,12 @@ export class Crm {
   /// Applied at once and `awaiting` the server's confirmation.
   transition(id: string, name: string, fields: Fields = {}) {
     return this.call<RecordView>({ op: "transition", id, name, fields });
+  }
+  conversionPlan(id: string) {
+    return this.call<ConversionPlan>({ op: "conversion_plan", id });
+  }
+  convertLead(id: string, choice: ConversionChoice) {
+    return this.call<Conversion>({ op: "convert_lead", id, ...choice });
   }
   /// Add an entry to a log field (a service request's `handling_log`).
   append(id: string, field: string, text: string) {

@@ -33,10 +33,15 @@ export const FORM_FIELDS: Record<string, string[]> = {
   opportunity: ["title", "stage", "amount", "probability", "expected_close", "owner", "loss_reason", "notes"],
   // The customer is asked only when the request is not started from a customer's page.
   service_request: ["customer", "title", "type", "priority", "due", "contact", "description"],
+  lead: ["name", "company", "title", "phones", "email", "source", "region", "address", "next_follow_up", "tags", "notes"],
+  article: ["title", "category", "tags", "pinned", "body"],
   // A person's employee profile (the admin's users section); the account's own fields
   // (username, role, team, active) are the server's.
   user: ["employee_no", "department", "position", "phones", "email", "hire_date"],
 };
+
+/// Notes fields written in Markdown, shown with a preview beside the box.
+export const MARKDOWN_FIELDS: Record<string, string[]> = { article: ["body"] };
 
 const LIST_SPLIT = /[,，;；\n]+/;
 

@@ -1,8 +1,9 @@
-// What each role can reach: the main screens for everyone; quotes and orders for the roles that
-// sell (and read them), approvals for supervisors, receivables, payments and invoices for
-// finance, expenses and the calendar for everyone who claims them (all but viewers; judging and
-// paying expenses are its tabs), the product catalogue and an Administration group for admins. A side menu on laptops
-// and tablets, a bottom tab bar on phones.
+// What each role can reach: the main screens and the knowledge base for everyone; leads for the
+// roles that sell; quotes and orders for the roles that sell (and read them), approvals for
+// supervisors, receivables, payments and invoices for finance, expenses and the calendar for
+// everyone who claims them (all but viewers; judging and paying expenses are its tabs), the
+// product catalogue and an Administration group for admins. A side menu on laptops and tablets,
+// a bottom tab bar on phones.
 
 import {
   CarryOutOutlined,
@@ -16,6 +17,8 @@ import {
   ShoppingCartOutlined,
   AuditOutlined,
   BookOutlined,
+  BulbOutlined,
+  ReadOutlined,
   CalendarOutlined,
   ControlOutlined,
   CustomerServiceOutlined,
@@ -58,6 +61,11 @@ const MAIN: Entry[] = [
   { path: "sync", key: "nav.sync", icon: <SyncOutlined /> },
 ];
 
+/// Leads (线索): one's own and the lead pool (a tab of the screen).
+const LEADS: Entry = { path: "leads", key: "nav.leads", icon: <BulbOutlined /> };
+/// The knowledge base (知识库), read by everyone.
+const KNOWLEDGE: Entry = { path: "knowledge", key: "nav.knowledge", icon: <ReadOutlined /> };
+
 /// Selling: quotes (contracts are a tab beside them) and orders.
 const SALES: Entry[] = [
   { path: "sales/quote", key: "nav.quotes", icon: <FileTextOutlined /> },
@@ -91,9 +99,10 @@ function salesEntries(role: string | undefined): Entry[] {
   ];
 }
 
-/// The phone's tab bar has room for five or six: the pool, churn warnings and import are reached
-/// from the customer list there (and churn warnings from home's reminders).
-const UNDER_CUSTOMERS = ["pool", "churn", "import"];
+/// The phone's tab bar has room for five or six: the pool, churn warnings, import, leads and the
+/// knowledge base are reached from the customer list there (and churn warnings from home's
+/// reminders).
+const UNDER_CUSTOMERS = ["pool", "churn", "import", "leads", "knowledge"];
 const TABS = MAIN.filter((e) => !UNDER_CUSTOMERS.includes(e.path));
 /// Approvals, the product catalogue and (for others than finance) receivables are reached from
 /// the sales list there.
@@ -138,13 +147,15 @@ function DueBadge({ n }: { n: number }) {
 const testId = (path: string) => `nav-${path.replace("/", "-")}`;
 
 /// The menu entry a path belongs to ("customers/…" and "new/customer" are under customers,
-/// a service request's pages under service).
+/// a service request's, a lead's and an article's forms under their screens).
 function current(pathname: string): string {
   const [first, second] = pathname.replace(/^\//, "").split("/");
   if (first === "admin") return `admin/${second ?? "users"}`;
   if (first === "sales") return second === "order" ? "sales/order" : "sales/quote";
   if (first === "finance") return `finance/${second ?? "receivables"}`;
   if ((first === "new" || first === "edit") && second === "service_request") return "service";
+  if ((first === "new" || first === "edit") && second === "lead") return "leads";
+  if ((first === "new" || first === "edit") && second === "article") return "knowledge";
   if (first === "customers" || first === "new" || first === "edit" || first === "visit") return "customers";
   return first || "home";
 }
@@ -169,9 +180,12 @@ export function SideMenu() {
     // The calendar after home; selling after the pipeline, before sync.
     main[0],
     ...(claims ? [item(CALENDAR)] : []),
-    ...main.slice(1, -1),
+    main[1],
+    ...(canWrite ? [item(LEADS)] : []),
+    ...main.slice(2, -1),
     ...salesEntries(role).map(item),
     ...(claims ? [item(EXPENSES)] : []),
+    item(KNOWLEDGE),
     ...main.slice(-1),
     ...(canWrite ? [item(IMPORT)] : []),
     item(SWITCH),

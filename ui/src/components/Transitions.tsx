@@ -39,6 +39,9 @@ const ASKS: Record<string, string[]> = {
   "payment.reject": ["reject_reason"],
   "invoice.void": ["void_reason"],
   "expense.reject": ["reject_reason"],
+  "lead.release": ["pool_reason"],
+  "lead.assign": ["owner"],
+  "lead.invalidate": ["invalid_reason"],
 };
 
 /// The step a record is waiting for, shown as the main button.
@@ -94,6 +97,9 @@ const IMMEDIATE = new Set([
   "expense.revise",
   "expense.approve",
   "expense.pay",
+  "lead.claim",
+  "lead.follow",
+  "lead.reopen",
 ]);
 
 /// Dialog titles and hints where the transition's name alone says too little.
@@ -121,6 +127,7 @@ const TITLES: Record<string, string> = {
 };
 const HINTS: Record<string, string> = {
   "customer.release": "pool.release_hint",
+  "lead.release": "leads.release_hint",
   "opportunity.succeed": "opp.succeed_hint",
   "opportunity.fail": "opp.fail_hint",
   "churn_case.postpone": "churn.postpone_hint",

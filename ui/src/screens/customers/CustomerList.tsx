@@ -1,4 +1,4 @@
-import { FallOutlined, FilterOutlined, ImportOutlined, InboxOutlined, PlusOutlined, SearchOutlined } from "@ant-design/icons";
+import { BulbOutlined, FallOutlined, FilterOutlined, ImportOutlined, InboxOutlined, PlusOutlined, ReadOutlined, SearchOutlined } from "@ant-design/icons";
 import { Button, Input, Tag } from "antd";
 import dayjs from "dayjs";
 import { Suspense, lazy, memo, useCallback, useEffect, useRef, useState } from "react";
@@ -127,12 +127,20 @@ export function CustomerList() {
       <div className="page-head">
         <h1>{t("customers.title")}</h1>
         <div className="actions">
-          {/* The pool and churn warnings have no tab of their own on phones. */}
+          {/* The pool, churn warnings, leads and the knowledge base have no tab of their own on phones. */}
           <Button icon={<InboxOutlined />} onClick={() => navigate("/pool")} data-testid="pool-link">
             {t("pool.link")}
           </Button>
           <Button icon={<FallOutlined />} onClick={() => navigate("/churn")} data-testid="churn-link">
             {t("churn.link")}
+          </Button>
+          {canWrite && (
+            <Button icon={<BulbOutlined />} onClick={() => navigate("/leads")} data-testid="leads-link">
+              {t("nav.leads")}
+            </Button>
+          )}
+          <Button icon={<ReadOutlined />} onClick={() => navigate("/knowledge")} data-testid="knowledge-link">
+            {t("nav.knowledge")}
           </Button>
           {/* What is shown: the search's customers, or the list under its filters. */}
           <ExportAction
@@ -186,7 +194,7 @@ export function CustomerList() {
           {hits.length === 0 && <li className="muted">{t("customers.no_results", { query })}</li>}
           {hits.map((h) => (
             <li key={h.id} className="row">
-              <Link className="row-main" to={`/customers/${h.kind === "customer" ? h.id : h.customer_id}`}>
+              <Link className="row-main" to={hitPath(h)}>
                 <strong>{h.title}</strong>
                 <span className="muted">
                   {h.kind === "contact" ? t("customers.contact_of", { customer: h.subtitle }) : h.subtitle}
@@ -205,6 +213,15 @@ export function CustomerList() {
       )}
     </div>
   );
+}
+
+/// Where a search hit opens: its own page for a customer, lead, article or product, else its
+/// customer's (a contact, a sales document).
+function hitPath(h: SearchHit): string {
+  if (h.kind === "lead") return `/leads/${h.id}`;
+  if (h.kind === "article") return `/knowledge/${h.id}`;
+  if (h.kind === "product") return "/products";
+  return `/customers/${h.kind === "customer" ? h.id : h.customer_id}`;
 }
 
 /// The list renders only the rows in view (and ten above and below). Scrolling re-renders

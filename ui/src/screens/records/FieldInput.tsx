@@ -17,6 +17,8 @@ export function fieldLabel(t: T, kind: string, name: string): string {
   if (kind === "opportunity" && name === "title") return t("field.opportunity_title");
   if (kind === "contact" && name === "name") return t("field.person_name");
   if (kind === "service_request" && name === "title") return t("field.service_title");
+  if (kind === "article" && name === "title") return t("field.article_title");
+  if (kind === "lead" && name === "name") return t("field.person_name");
   return t(`field.${name}`);
 }
 

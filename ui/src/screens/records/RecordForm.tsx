@@ -6,16 +6,17 @@ import { CrmError } from "../../api";
 import type { Candidate, RecordView } from "../../api";
 import { errorText, fieldErrorText } from "../../errors";
 import { customFieldsWrite, customFormValues, customValuesOf } from "../../customFields";
-import { clearDraft, FORM_FIELDS, fieldSpec, isDirty, loadDraft, saveDraft, toFields, valuesFrom } from "../../forms";
+import { clearDraft, FORM_FIELDS, MARKDOWN_FIELDS, fieldSpec, isDirty, loadDraft, saveDraft, toFields, valuesFrom } from "../../forms";
 import type { FormValues } from "../../forms";
 import { useCrm, useCustomFields, useData, useRole } from "../../state";
 import { CustomFieldInputs } from "../../components/CustomFieldInputs";
+import { Markdown } from "../../components/Markdown";
 import { FieldInput, fieldLabel } from "./FieldInput";
 import { linkToVisit, visitPath } from "../visits/visitLinks";
 
 type Errors = Record<string, { reason: string; params: unknown }>;
 
-/// Create or edit a customer, contact, opportunity or service request. Editing shows only the
+/// Create or edit a customer, contact, opportunity, service request, lead or article. Editing shows only the
 /// fields the core says this person may change (`permissions`); a new record may get an owner
 /// only from a supervisor or admin. The kind's custom fields follow the built-in ones. `visit`:
 /// a new service request opened at that visit — the visit names it and saving leads back there.
@@ -121,6 +122,8 @@ export function RecordForm({ kind, id, customerId, visit }: { kind: string; id?:
       return navigate(visitPath(visit), { replace: true });
     }
     if (kind === "service_request") return navigate(`/service/${saved.id}`, { replace: true });
+    if (kind === "lead") return navigate(`/leads/${saved.id}`, { replace: true });
+    if (kind === "article") return navigate(`/knowledge/${saved.id}`, { replace: true });
     const target = kind === "customer" ? saved.id : String(saved.fields.customer ?? customerId ?? "");
     navigate(`/customers/${target}`);
   };
@@ -249,6 +252,13 @@ export function RecordForm({ kind, id, customerId, visit }: { kind: string; id?:
               </div>,
               // The duplicate warning right under the name, where the eye is while typing.
               name === "name" && duplicateNotice,
+              // Markdown as it will read, under its box.
+              MARKDOWN_FIELDS[kind]?.includes(name) && (
+                <div key={`${name}-preview`} className="wide markdown-preview" aria-label={t("form.preview")}>
+                  <span className="muted small">{t("form.preview")}</span>
+                  <Markdown source={typeof values[name] === "string" ? (values[name] as string) : ""} testId={`preview-${name}`} />
+                </div>
+              ),
             ];
           })}
           <CustomFieldInputs

@@ -1,0 +1,127 @@
+import { ArrowLeftOutlined, EditOutlined, SwapOutlined } from "@ant-design/icons";
+import { Alert, Button, Card, Tag } from "antd";
+import { useState } from "react";
+import type { ReactNode } from "react";
+import { Link, useNavigate } from "react-router-dom";
+import type { LogEntry } from "../../api";
+import { errorText } from "../../errors";
+import { dictLabel, formatDate, formatDateTime } from "../../i18n";
+import { useCrm, useData, userName } from "../../state";
+import { CustomFieldRows } from "../../components/CustomValues";
+import { LogField } from "../../components/LogField";
+import { PhoneLinks } from "../../components/PhoneLinks";
+import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
+import { TransitionButtons } from "../../components/Transitions";
+import { ConvertDialog } from "./ConvertDialog";
+
+/// One lead: its fields, its follow-ups (`append`), the steps this person may take now (from
+/// `permissions`; converting opens the conversion dialog) and, once converted, what it became.
+export function LeadDetail({ id }: { id: string }) {
+  const { crm, t, lang, dicts, users } = useCrm();
+  const navigate = useNavigate();
+  // Read again on every `records_changed`: a step taken here, the server confirming or refusing it.
+  const view = useData(() => crm.get(id), [id]);
+  const permissions = useData(() => crm.permissions(id), [id]);
+  const [converting, setConverting] = useState(false);
+
+  if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
+  if (!view.data) return <p className="page muted">{t("common.loading")}</p>;
+  const r = view.data;
+  const f = r.fields;
+  const actions = permissions.data?.actions ?? [];
+  const offers = permissions.data?.transitions ?? [];
+  const live = !r.deleted_at;
+  const customer = typeof f.converted_customer === "string" ? f.converted_customer : "";
+  const toCustomer = (ref: unknown, testId: string) =>
+    typeof ref === "string" && ref ? (
+      <Link className="field-link" to={`/customers/${customer || ref}`} data-testid={testId}>
+        {r.names[ref] ?? ref}
+      </Link>
+    ) : null;
+
+  const rows: [string, ReactNode][] = [
+    ["company", f.company ? String(f.company) : null],
+    ["title", f.title ? String(f.title) : null],
+    ["phones", Array.isArray(f.phones) && f.phones.length ? <PhoneLinks phones={f.phones as string[]} /> : null],
+    ["email", f.email ? String(f.email) : null],
+    ["source", dictLabel(lang, dicts, "customer_source", f.source)],
+    ["region", dictLabel(lang, dicts, "region", f.region)],
+    ["address", f.address ? String(f.address) : null],
+    ["owner", f.owner ? <span data-testid="lead-owner">{userName(users, f.owner, r.names)}</span> : <Tag data-testid="lead-pool-tag">{t("leads.in_pool")}</Tag>],
+    ["next_follow_up", typeof f.next_follow_up === "string" ? formatDate(lang, f.next_follow_up) : null],
+    ["pool_reason", f.pool_reason ? String(f.pool_reason) : null],
+    ["invalid_reason", f.invalid_reason ? String(f.invalid_reason) : null],
+    ["converted_customer", toCustomer(f.converted_customer, "lead-customer")],
+    ["converted_contact", toCustomer(f.converted_contact, "lead-contact")],
+    ["converted_opportunity", toCustomer(f.converted_opportunity, "lead-opportunity")],
+    [
+      "converted_by",
+      f.converted_by ? t("service.by_at", { name: userName(users, f.converted_by, r.names), time: formatDateTime(lang, String(f.converted_at ?? "")) }) : null,
+    ],
+    ["tags", Array.isArray(f.tags) && f.tags.length ? f.tags.map((x) => <Tag key={String(x)}>{String(x)}</Tag>) : null],
+    ["notes", f.notes ? String(f.notes) : null],
+  ];
+  const convertOffered = live && offers.some((o) => o.name === "convert");
+
+  return (
+    <div className="page detail" data-testid="lead-detail">
+      <div className="page-head">
+        <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
+          {t("common.back")}
+        </Button>
+      </div>
+      <div className="detail-head">
+        <div>
+          <h1 data-testid="lead-name">{String(f.name ?? "")}</h1>
+          <p className="muted head-tags">
+            <span>{[f.company, dictLabel(lang, dicts, "customer_source", f.source)].filter(Boolean).join(" · ")}</span>
+            <StateTag kind="lead" state={String(f.status ?? "new")} testId="lead-status" />
+          </p>
+        </div>
+        <div className="actions">
+          {convertOffered && (
+            <Button type="primary" icon={<SwapOutlined />} onClick={() => setConverting(true)} data-testid="lead-convert">
+              {t("transition.convert")}
+            </Button>
+          )}
+          {live && <TransitionButtons kind="lead" id={id} title={String(f.name ?? "")} offers={offers} skip={["convert"]} />}
+          {live && actions.includes("update") && (
+            <Button icon={<EditOutlined />} onClick={() => navigate(`/edit/lead/${id}`)} data-testid="edit-lead">
+              {t("common.edit")}
+            </Button>
+          )}
+        </div>
+      </div>
+      {r.deleted_at && <Alert type="warning" showIcon message={t("detail.deleted")} />}
+      <AwaitingNotice view={r} />
+      <RefusedNotices view={r} />
+
+      <div className="detail-grid">
+        <Card title={t("detail.fields")}>
+          <dl className="fields">
+            {rows.map(([field, value]) =>
+              value ? (
+                <div key={field} className="field-row" data-field={field}>
+                  <dt>{t(`field.${field}`)}</dt>
+                  <dd className={field === "notes" ? "notes" : ""}>{value}</dd>
+                </div>
+              ) : null,
+            )}
+            <CustomFieldRows kind="lead" fields={f} />
+          </dl>
+        </Card>
+        <Card title={t("field.follow_ups")}>
+          <LogField
+            id={id}
+            field="follow_ups"
+            entries={(f.follow_ups as unknown as LogEntry[] | undefined) ?? []}
+            names={r.names}
+            canAdd={live && actions.includes("append")}
+            texts={{ none: "leads.follow_ups_none", add: "leads.follow_up_add", placeholder: "leads.follow_up_placeholder" }}
+          />
+        </Card>
+      </div>
+      {converting && <ConvertDialog id={id} onClose={() => setConverting(false)} />}
+    </div>
+  );
+}
