@@ -540,7 +540,7 @@ static ACTIVITY: KindSpec = KindSpec {
     // from the index (churn, dormant customers, reminders).
     indexes: &[&["customer", "deleted_at", "time"], &["owner", "next_follow_up"]],
     assigned: &[],
-    workflow: None,
+    workflow: Some(&EMAIL_FLOW),
     identity: &[],
     fields: &[
         f("customer", Ref(Kind::Customer)).required().indexed(),
@@ -575,8 +575,34 @@ static ACTIVITY: KindSpec = KindSpec {
         f("next_follow_up", Date).indexed(),
         f("owner", Ref(Kind::User)).indexed().or(Default::CurrentUser),
         f("notes", Notes),
+        // An email written in the app (type `email`): to whom, and what the server's relay made
+        // of it — `queued` by the writer, `sent` or `failed` (with why) by the server.
+        f("email_to", Email),
+        f("email_body", Str { max: 20_000 }),
+        f("email_status", Enum(EMAIL_STATES)).indexed(),
+        f("email_error", LONG_TEXT),
+        f("sent_at", DateTime),
         f("custom_fields", Custom),
     ],
+};
+
+/// An email's way: queued on the device (offline too), sent or failed by the server.
+pub const EMAIL_STATES: &[&str] = &["queued", "sent", "failed"];
+
+/// Only the server moves an email from `queued` (it writes `sent` or `failed` as the system);
+/// its writer may queue a failed one again.
+static EMAIL_FLOW: Workflow = Workflow {
+    state: StateOf::Field { name: "email_status", absent: "none" },
+    decided: &["email_status", "email_error", "sent_at"],
+    initial: &["none", "queued"],
+    created_with: &[],
+    on_create: Guard::None,
+    pin: None,
+    locked: &["queued", "sent"],
+    transitions: &[Transition {
+        clears: &["email_error"],
+        ..t("retry", &["failed"], "queued", &[By::ScopeOwner, By::Role(Supervisor), By::Role(Admin)])
+    }],
 };
 
 static OPPORTUNITY: KindSpec = KindSpec {

@@ -40,6 +40,7 @@ pub const ACTIONS: &[&str] = &[
     "restore",
     "import",
     "import_revert",
+    "smtp_changed",
 ];
 
 /// What a device reports of itself (`POST /api/audit`): it happened on the device, maybe

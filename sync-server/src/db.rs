@@ -50,6 +50,11 @@ CREATE INDEX IF NOT EXISTS blob_refs_doc ON blob_refs(doc_id);
 -- The files received complete, as their bytes turned out to be.
 CREATE TABLE IF NOT EXISTS blobs (
     hash TEXT PRIMARY KEY, type TEXT NOT NULL, size INTEGER NOT NULL, stored_at INTEGER NOT NULL);
+-- Emails written in the app and waiting for the relay (`crate::mail`): an `email` activity
+-- whose `email_status` is `queued`.
+CREATE TABLE IF NOT EXISTS mail_queue (doc_id TEXT PRIMARY KEY, queued_at INTEGER NOT NULL);
+-- The server's own settings (the SMTP relay), as JSON by key.
+CREATE TABLE IF NOT EXISTS server_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- Who a record is assigned to (its kind's `assigned` fields), with the customer and contact it
 -- names: the assignee reads all three (see `crm_core::access`).
 CREATE TABLE IF NOT EXISTS assignments (
@@ -181,6 +186,8 @@ struct DocMeta {
     refs: Vec<(&'static str, String)>,
     /// The files it references (`blob_refs`).
     blobs: Vec<String>,
+    /// An email activity's state (`mail_queue` holds the queued ones).
+    email_status: Option<String>,
 }
 
 /// Whether `doc_refs` keeps this field: an indexed reference other than `customer` (a column
@@ -231,6 +238,7 @@ fn doc_meta(doc: &RecordDoc) -> DocMeta {
                 hashes
             })
             .unwrap_or_default(),
+        email_status: read("email_status"),
     }
 }
 
@@ -330,6 +338,94 @@ impl ServerDb {
     /// transfer: everyone gains the customer to read (the pool is open to all). Devices warn
     /// the owner `recycle_warning_days` before (`crm_core::domain::reminders`). Returns the
     /// customers recycled.
+    /// The SMTP relay the admin configured, if any.
+    pub fn smtp(&self) -> Result<Option<crate::mail::SmtpConfig>, DbError> {
+        let value: Option<String> =
+            self.conn.query_row("SELECT value FROM server_settings WHERE key = 'smtp'", [], |r| r.get(0)).optional()?;
+        Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
+    }
+
+    /// Configure the SMTP relay (`None`: emails stay queued until one is).
+    pub fn set_smtp(&mut self, config: Option<&crate::mail::SmtpConfig>) -> Result<(), DbError> {
+        match config {
+            Some(c) => self.conn.execute(
+                "INSERT OR REPLACE INTO server_settings (key, value) VALUES ('smtp', ?)",
+                [serde_json::to_string(c).map_err(|e| DbError::Invalid(e.to_string()))?],
+            )?,
+            None => self.conn.execute("DELETE FROM server_settings WHERE key = 'smtp'", [])?,
+        };
+        self.audit("smtp_changed", None, json!({ "host": config.map(|c| &c.host), "port": config.map(|c| c.port) }))
+    }
+
+    /// Queued emails, oldest first: (activity id, to, subject, body).
+    pub fn due_mail(&mut self, limit: usize) -> Result<Vec<crate::mail::Outgoing>, DbError> {
+        let ids: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT doc_id FROM mail_queue ORDER BY queued_at, doc_id LIMIT ?")?
+            .query_map([limit as i64], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let spec = Kind::Activity.spec();
+        let mut out = Vec::new();
+        for id in ids {
+            let doc = current_doc(&mut self.cache, &self.conn, &id)?;
+            let text = |name: &str| match spec.field(name).and_then(|f| doc.read(f)) {
+                Some(FieldValue::Str(s)) => s,
+                _ => String::new(),
+            };
+            out.push(crate::mail::Outgoing {
+                id: id.clone(),
+                to: text("email_to"),
+                subject: text("subject"),
+                body: text("email_body"),
+            });
+            self.cache.put(&id, doc);
+        }
+        Ok(out)
+    }
+
+    /// What the relay made of email `id`: `sent`, or `failed` with why — written into the
+    /// activity as the system, so every device that reads it learns.
+    pub fn mail_outcome(&mut self, id: &str, outcome: Result<(), String>, now_ms: i64) -> Result<(), DbError> {
+        let spec = Kind::Activity.spec();
+        let field = |name: &str| spec.field(name).ok_or_else(|| DbError::Invalid(format!("no {name}")));
+        let (status, error, sent_at) = (field("email_status")?, field("email_error")?, field("sent_at")?);
+        let tx = self.conn.transaction()?;
+        let mut doc = current_doc(&mut self.cache, &tx, id)?;
+        let still_queued = matches!(doc.read(status), Some(FieldValue::Str(s)) if s == "queued");
+        if !still_queued {
+            tx.execute("DELETE FROM mail_queue WHERE doc_id = ?", [id])?;
+            tx.commit()?;
+            return Ok(());
+        }
+        doc.set_actor(&self.system_actor);
+        let written = match &outcome {
+            Ok(()) => doc
+                .write(status, Some(&FieldValue::Str("sent".into())), false)
+                .and_then(|()| doc.write(sent_at, Some(&FieldValue::DateTime(now_ms)), false)),
+            Err(why) => doc
+                .write(status, Some(&FieldValue::Str("failed".into())), false)
+                .and_then(|()| doc.write(error, Some(&FieldValue::Str(why.chars().take(1000).collect())), false)),
+        };
+        written.map_err(|e| DbError::Invalid(e.to_string()))?;
+        if let Some(mut change) = doc.commit("system", now_ms / 1000) {
+            store_own_change(&tx, id, Kind::Activity, &mut doc, &mut change)?;
+            let meta = doc_meta(&doc);
+            let scope = scope_owner(&tx, &meta)?;
+            write_doc_row(&tx, id, &meta, scope.as_deref())?;
+        }
+        let committed = tx.commit();
+        match committed {
+            Ok(()) => {
+                self.cache.put(id, doc);
+                Ok(())
+            }
+            Err(e) => {
+                self.cache.clear();
+                Err(e.into())
+            }
+        }
+    }
+
     pub fn recycle(&mut self, now_ms: i64) -> Result<Vec<String>, DbError> {
         let rules: Vec<(String, i64)> = self
             .grade_rules()?
@@ -1684,6 +1780,14 @@ fn write_doc_row(tx: &Connection, id: &str, meta: &DocMeta, scope: Option<&str>)
         meta.created_at
     ])?;
     write_refs(tx, id, &meta.refs)?;
+    if meta.kind == Some(Kind::Activity) {
+        if meta.email_status.as_deref() == Some("queued") && !meta.deleted {
+            tx.prepare_cached("INSERT OR IGNORE INTO mail_queue (doc_id, queued_at) VALUES (?, ?)")?
+                .execute(params![id, now_ms()])?;
+        } else {
+            tx.prepare_cached("DELETE FROM mail_queue WHERE doc_id = ?")?.execute([id])?;
+        }
+    }
     tx.prepare_cached("DELETE FROM blob_refs WHERE doc_id = ?")?.execute([id])?;
     for hash in &meta.blobs {
         tx.prepare_cached("INSERT OR IGNORE INTO blob_refs (hash, doc_id) VALUES (?, ?)")?

@@ -13,6 +13,7 @@ pub mod gate;
 pub mod limits;
 pub mod listener;
 pub mod login;
+pub mod mail;
 mod session;
 
 use std::future::Future;
@@ -155,10 +156,12 @@ pub async fn serve_with(
     limits: listener::Limits,
 ) -> std::io::Result<()> {
     let poller = tokio::spawn(watch_database(Arc::clone(&state)));
+    let mailer = tokio::spawn(mail::run(Arc::clone(&state)));
     let app = router(state).into_make_service_with_connect_info::<listener::Peer>();
     let served =
         axum::serve(listener::GuardedListener::new(listener, limits), app).with_graceful_shutdown(shutdown).await;
     poller.abort();
+    mailer.abort();
     served
 }
 

@@ -23,6 +23,8 @@ const USAGE: &str = "usage: sync-server COMMAND --db PATH [options]
   device revoke --db PATH DEVICE_ID
   recycle --db PATH                return neglected customers to the pool now (the server also
                                    does it every 10 minutes; rules: grade_rule records)
+  smtp --db PATH --host HOST --port PORT --from ADDRESS [--user NAME]   (password on stdin with --user)
+  smtp --db PATH --off             the relay emails written in the app are sent through
   backup --db PATH --to FILE       a consistent copy, safe while the server runs
   restore --db PATH --from FILE    replace the database (stop the server first)
 
@@ -77,6 +79,24 @@ fn main() -> Result<()> {
             let password = read_password()?;
             let id = ServerDb::open(&db_path)?.add_user(&username, &name, &role, team.as_deref(), &password)?;
             println!("added {username} ({role}) with id {id}");
+            Ok(())
+        }
+        ["smtp", ..] => {
+            let mut db = ServerDb::open(&db_path)?;
+            if args.iter().any(|a| a == "--off") {
+                db.set_smtp(None)?;
+                println!("no mail relay: emails written in the app stay queued");
+                return Ok(());
+            }
+            let host = take(&mut args, "--host").ok_or_else(|| anyhow!("--host is required"))?;
+            let port = take(&mut args, "--port").unwrap_or_else(|| "25".into());
+            let port: u16 = port.parse().map_err(|_| anyhow!("--port takes a port number, not {port:?}"))?;
+            let from = take(&mut args, "--from").ok_or_else(|| anyhow!("--from ADDRESS is required"))?;
+            let username = take(&mut args, "--user");
+            let password = if username.is_some() { Some(read_password()?) } else { None };
+            let config = sync_server::mail::SmtpConfig { host, port, from, username, password };
+            db.set_smtp(Some(&config))?;
+            println!("emails written in the app are sent through {}:{} from {}", config.host, config.port, config.from);
             Ok(())
         }
         ["recycle"] => {

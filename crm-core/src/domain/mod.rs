@@ -6,6 +6,7 @@ pub mod agenda;
 pub mod campaigns;
 pub mod catalogue;
 pub mod churn;
+pub mod email;
 pub mod expenses;
 pub mod leads;
 pub mod pool;
@@ -54,6 +55,7 @@ pub fn problems(kind: Kind, doc: &RecordDoc) -> Vec<crate::error::FieldError> {
     match kind {
         Kind::Quote | Kind::Contract | Kind::Order => sales::problems(kind, doc),
         Kind::Expense => expenses::problems(doc),
+        Kind::Activity => email::problems(doc),
         _ => Vec::new(),
     }
 }

@@ -23,6 +23,7 @@ export const AUDIT_ACTIONS = [
   "restore",
   "import",
   "import_revert",
+  "smtp_changed",
 ] as const;
 
 /// The dictionaries an admin keeps (docs/api.md, kind `dict_entry`), in the order shown.

@@ -1,0 +1,163 @@
+//! Email from the app, sent by the server through the SMTP relay the admin configured.
+//!
+//! A device queues an email as an `email` activity (`email_status: queued`, offline too); when
+//! the server stores it, it lands in `mail_queue`. [`run`] takes queued emails oldest first,
+//! hands each to the relay, and writes what happened into the activity as the system: `sent`
+//! with `sent_at`, or `failed` with the relay's words (`email_error`) — an unreachable relay
+//! included. The person can `retry` a failed one. Without a relay configured emails wait,
+//! queued. Delivery is at least once: a server stopped between the relay's acceptance and the
+//! status being stored sends that email again when it starts.
+//!
+//! The SMTP client is small on purpose: `EHLO`, `AUTH PLAIN` when a username is set, one
+//! recipient, a UTF-8 plain-text body in base64. It does not speak TLS yet (a relay that
+//! requires STARTTLS refuses it, and the email fails with that reason); use a relay on the
+//! server's own network.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use crate::AppState;
+
+/// The relay: where, as whom, from which address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    /// The sender's address (`From:` and `MAIL FROM`).
+    pub from: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// One email to send: its activity, to whom, what.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// How long one exchange with the relay may take.
+const TIMEOUT: Duration = Duration::from_secs(30);
+/// How often the queue is looked at.
+const EVERY: Duration = Duration::from_secs(1);
+
+/// Send the queue, for as long as the server runs.
+pub async fn run(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let due = state.with_db(|db| Ok((db.smtp()?, db.due_mail(20)?))).await;
+        let (config, due) = match due {
+            Ok((Some(config), due)) if !due.is_empty() => (config, due),
+            Ok(_) => continue,
+            Err(e) => {
+                eprintln!("sync-server: cannot read the mail queue: {e}");
+                continue;
+            }
+        };
+        for mail in due {
+            let outcome = send(&config, &mail).await;
+            let id = mail.id.clone();
+            if let Err(e) = state.with_db(move |db| db.mail_outcome(&id, outcome, crm_core::value::now_ms())).await {
+                eprintln!("sync-server: cannot record what became of email {}: {e}", mail.id);
+            }
+        }
+    }
+}
+
+/// Hand one email to the relay; the reason it was not taken, in the relay's words.
+pub async fn send(config: &SmtpConfig, mail: &Outgoing) -> Result<(), String> {
+    match tokio::time::timeout(TIMEOUT * 4, exchange(config, mail)).await {
+        Ok(result) => result,
+        Err(_) => Err(format!("the mail relay {}:{} did not answer in time", config.host, config.port)),
+    }
+}
+
+async fn exchange(config: &SmtpConfig, mail: &Outgoing) -> Result<(), String> {
+    let address = format!("{}:{}", config.host, config.port);
+    let stream = tokio::time::timeout(TIMEOUT, TcpStream::connect(&address))
+        .await
+        .map_err(|_| format!("the mail relay {address} did not answer"))?
+        .map_err(|e| format!("the mail relay {address} cannot be reached: {e}"))?;
+    let (read, mut write) = stream.into_split();
+    let mut read = BufReader::new(read);
+    expect(&mut read, 220, "greeting").await?;
+    command(&mut write, &mut read, "EHLO field-crm", 250).await?;
+    if let Some(user) = &config.username {
+        let token = STANDARD.encode(format!("\0{user}\0{}", config.password.as_deref().unwrap_or_default()));
+        command(&mut write, &mut read, &format!("AUTH PLAIN {token}"), 235).await?;
+    }
+    command(&mut write, &mut read, &format!("MAIL FROM:<{}>", config.from), 250).await?;
+    command(&mut write, &mut read, &format!("RCPT TO:<{}>", mail.to), 250).await?;
+    command(&mut write, &mut read, "DATA", 354).await?;
+    let message = message(config, mail);
+    write.write_all(message.as_bytes()).await.map_err(|e| e.to_string())?;
+    write.write_all(b"\r\n.\r\n").await.map_err(|e| e.to_string())?;
+    expect(&mut read, 250, "message").await?;
+    let _ = write.write_all(b"QUIT\r\n").await;
+    Ok(())
+}
+
+/// Send one command and expect `code` back.
+async fn command(
+    write: &mut (impl AsyncWriteExt + Unpin),
+    read: &mut (impl AsyncBufReadExt + Unpin),
+    line: &str,
+    code: u16,
+) -> Result<(), String> {
+    write.write_all(format!("{line}\r\n").as_bytes()).await.map_err(|e| format!("the relay hung up: {e}"))?;
+    let verb = line.split_whitespace().next().unwrap_or(line);
+    expect(read, code, verb).await
+}
+
+/// Read a reply (every line of a multi-line one) and check its code.
+async fn expect(read: &mut (impl AsyncBufReadExt + Unpin), code: u16, step: &str) -> Result<(), String> {
+    let last = loop {
+        let mut line = String::new();
+        let n = tokio::time::timeout(TIMEOUT, read.read_line(&mut line))
+            .await
+            .map_err(|_| format!("the relay did not answer {step}"))?
+            .map_err(|e| format!("the relay hung up at {step}: {e}"))?;
+        if n == 0 {
+            return Err(format!("the relay hung up at {step}"));
+        }
+        let line = line.trim_end().to_string();
+        if line.as_bytes().get(3) != Some(&b'-') {
+            break line;
+        }
+    };
+    match last.get(..3).and_then(|c| c.parse::<u16>().ok()) {
+        Some(got) if got == code => Ok(()),
+        _ => Err(format!("the relay refused {step}: {last}")),
+    }
+}
+
+/// The message: headers (the subject in RFC 2047 words), a UTF-8 plain-text body in base64,
+/// lines of at most 76 characters.
+fn message(config: &SmtpConfig, mail: &Outgoing) -> String {
+    let wrap = |text: &str| {
+        let encoded = STANDARD.encode(text.as_bytes());
+        encoded.as_bytes().chunks(76).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("\r\n")
+    };
+    let date = chrono::Utc::now().to_rfc2822();
+    format!(
+        "From: <{from}>\r\nTo: <{to}>\r\nSubject: =?UTF-8?B?{subject}?=\r\nDate: {date}\r\nMessage-ID: <{id}@field-crm>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{body}",
+        from = config.from,
+        to = mail.to,
+        subject = STANDARD.encode(mail.subject.as_bytes()),
+        id = mail.id,
+        body = wrap(&mail.body),
+    )
+}

@@ -1,0 +1,133 @@
+//! Email from the app against a real server and a real SMTP server on loopback (a small one
+//! this test runs): queued offline, failed with the reason while the relay cannot be reached,
+//! retried, delivered, and the activity says so on the writer's device.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::{Arc, Mutex};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use crm_tests::{eventually, Device, TestServer};
+use serde_json::{json, Value as Json};
+use sync_server::mail::SmtpConfig;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// What the SMTP server received: (MAIL FROM, RCPT TO, the message).
+type Received = Arc<Mutex<Vec<(String, String, String)>>>;
+
+/// A minimal SMTP server: greets, takes EHLO, MAIL, RCPT, DATA and QUIT, keeps each message.
+async fn smtp_server() -> (u16, Received) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received: Received = Arc::default();
+    let kept = Arc::clone(&received);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let kept = Arc::clone(&kept);
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut read = BufReader::new(read);
+                write.write_all(b"220 test.local ESMTP\r\n").await.unwrap();
+                let (mut from, mut to) = (String::new(), String::new());
+                loop {
+                    let mut line = String::new();
+                    if read.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let upper = line.to_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") {
+                        b"250-test.local\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("MAIL FROM:") {
+                        from = line[10..].trim().to_string();
+                        b"250 ok\r\n"
+                    } else if upper.starts_with("RCPT TO:") {
+                        to = line[8..].trim().to_string();
+                        b"250 ok\r\n"
+                    } else if upper.starts_with("DATA") {
+                        write.write_all(b"354 go on\r\n").await.unwrap();
+                        let mut message = String::new();
+                        loop {
+                            let mut l = String::new();
+                            read.read_line(&mut l).await.unwrap();
+                            if l == ".\r\n" {
+                                break;
+                            }
+                            message.push_str(&l);
+                        }
+                        kept.lock().unwrap().push((from.clone(), to.clone(), message));
+                        b"250 queued\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        return;
+                    } else {
+                        b"502 what\r\n"
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+fn relay(port: u16) -> SmtpConfig {
+    SmtpConfig { host: "127.0.0.1".into(), port, from: "crm@example.cn".into(), username: None, password: None }
+}
+
+async fn status_after_sync(device: &Device, id: &str, want: &str) -> Json {
+    let mut last = Json::Null;
+    for _ in 0..40 {
+        device.sync().await.unwrap();
+        last = device.get(id);
+        if last["fields"]["email_status"] == want {
+            return last;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    panic!("the email did not become {want}: {last}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_queued_offline_fails_while_the_relay_is_away_and_is_sent_on_retry() {
+    let server = TestServer::start();
+    // A relay that is not there: a port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    server.db().set_smtp(Some(&relay(closed))).unwrap();
+    let [ann] = server.people([("ann", "account_manager", Some("east"))]).await;
+
+    // Written offline, to the customer's contact.
+    let customer = ann.create("customer", json!({"name": "苏州精工机械有限公司"}));
+    let contact = ann.create("contact", json!({"customer": customer, "name": "李娜", "email": "lina@example.cn"}));
+    let email = ann.create("activity", json!({"customer": customer, "contact": contact, "type": "email",
+        "email_to": "lina@example.cn", "subject": "CK6140 报价单", "email_body": "李经理您好：\n附上报价，请查收。\n王芳",
+        "email_status": "queued"}));
+    // Nobody but the server says it was sent; and a queued email needs its address.
+    let forged = ann.try_call(json!({"op": "update", "id": email, "fields": {"email_status": "sent"}}));
+    assert_eq!(forged["type"], "error", "{forged}");
+    let incomplete = ann.try_call(json!({"op": "create", "kind": "activity", "fields": {"customer": customer,
+        "type": "email", "subject": "x", "email_body": "y", "email_status": "queued"}}));
+    assert_eq!(incomplete["params"]["errors"][0]["field"], "email_to", "{incomplete}");
+
+    let failed = status_after_sync(&ann, &email, "failed").await;
+    let why = failed["fields"]["email_error"].as_str().unwrap();
+    assert!(why.contains("cannot be reached"), "{why}");
+
+    // The relay is back; she retries.
+    let (port, received) = smtp_server().await;
+    server.db().set_smtp(Some(&relay(port))).unwrap();
+    ann.call(json!({"op": "transition", "id": email, "name": "retry", "fields": {}}));
+    let sent = status_after_sync(&ann, &email, "sent").await;
+    assert!(sent["fields"]["sent_at"].is_string());
+    assert_eq!(sent["fields"]["email_error"], Json::Null, "the old reason is gone");
+    eventually(5, "the relay has the message", || !received.lock().unwrap().is_empty()).await;
+    let (from, to, message) = received.lock().unwrap()[0].clone();
+    assert_eq!((from.as_str(), to.as_str()), ("<crm@example.cn>", "<lina@example.cn>"));
+    assert!(message.contains(&format!("Subject: =?UTF-8?B?{}?=", STANDARD.encode("CK6140 报价单"))), "{message}");
+    let body: String = message.split("\r\n\r\n").nth(1).unwrap().split("\r\n").collect();
+    assert_eq!(String::from_utf8(STANDARD.decode(body).unwrap()).unwrap(), "李经理您好：\n附上报价，请查收。\n王芳");
+    // Sent once, and it stays sent.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(received.lock().unwrap().len(), 1);
+}
