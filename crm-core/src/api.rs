@@ -296,6 +296,12 @@ pub enum Request {
     CampaignMembers {
         id: String,
     },
+    /// Email a running campaign's target list (`{name}` is each member's name).
+    CampaignEmail {
+        id: String,
+        subject: String,
+        body: String,
+    },
     /// What a campaign brought: leads, conversions, opportunities, won amount, cost per lead,
     /// return on cost.
     CampaignEffect {
@@ -507,6 +513,7 @@ pub enum Response {
         members: Vec<crate::domain::campaigns::Member>,
     },
     CampaignEffect(crate::domain::campaigns::Effect),
+    CampaignEmail(crate::domain::campaigns::Mailing),
     Converted(crate::domain::leads::Converted),
     /// A file taken: the item to put in an attachment list (with `record`, the list's item).
     Attached {
@@ -808,6 +815,9 @@ impl Store {
             }
             Request::CampaignMembers { id } => {
                 Response::CampaignMembers { members: self.campaign_members(&record_id(&id)?)? }
+            }
+            Request::CampaignEmail { id, subject, body } => {
+                Response::CampaignEmail(self.campaign_email(&record_id(&id)?, &subject, &body)?)
             }
             Request::CampaignEffect { id } => Response::CampaignEffect(self.campaign_effect(&record_id(&id)?)?),
             Request::ConversionPlan { id } => Response::ConversionPlan(self.conversion_plan(&record_id(&id)?)?),

@@ -82,6 +82,7 @@ const WRITE_OPS: &[&str] = &[
     "attach",
     "convert_lead",
     "start_campaign",
+    "campaign_email",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -488,6 +488,8 @@ static CUSTOMER: KindSpec = KindSpec {
         f("photos", Items(ATTACHMENT)),
         f("phones", Phones).search().dup(),
         f("email", Email).search().dup(),
+        // Unsubscribed (退订): campaign emails skip it.
+        f("do_not_email", Bool),
         f("website", TEXT),
         // The invoice title (开票信息): taxpayer id, bank and account.
         f("tax_id", Str { max: 40 }).search().dup(),
@@ -524,6 +526,7 @@ static CONTACT: KindSpec = KindSpec {
         f("title", TEXT),
         f("phones", Phones).search().dup(),
         f("email", Email).search().dup(),
+        f("do_not_email", Bool),
         f("is_primary", Bool),
         f("notes", Notes),
         f("custom_fields", Custom),
@@ -579,6 +582,8 @@ static ACTIVITY: KindSpec = KindSpec {
         // of it — `queued` by the writer, `sent` or `failed` (with why) by the server.
         f("email_to", Email),
         f("email_body", Str { max: 20_000 }),
+        // The campaign a campaign email was sent for: its per-recipient status.
+        f("campaign", Ref(Kind::Campaign)).indexed(),
         f("email_status", Enum(EMAIL_STATES)).indexed(),
         f("email_error", LONG_TEXT),
         f("sent_at", DateTime),

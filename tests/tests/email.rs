@@ -131,3 +131,56 @@ async fn an_email_queued_offline_fails_while_the_relay_is_away_and_is_sent_on_re
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(received.lock().unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_emails_its_target_list_skipping_who_unsubscribed() {
+    let server = TestServer::start();
+    let (port, received) = smtp_server().await;
+    server.db().set_smtp(Some(&relay(port))).unwrap();
+    let [sue] = server.people([("sue", "supervisor", Some("east"))]).await;
+    let with_email = sue.create("customer", json!({"name": "甲一机械", "grade": "A", "email": "jia1@example.cn"}));
+    sue.create("customer", json!({"name": "甲二五金", "grade": "A", "email": "jia2@example.cn", "do_not_email": true}));
+    let via_contact = sue.create("customer", json!({"name": "甲三电气", "grade": "A"}));
+    sue.create(
+        "contact",
+        json!({"customer": via_contact, "name": "周经理", "email": "zhou@example.cn", "is_primary": true}),
+    );
+    sue.create("customer", json!({"name": "乙一", "grade": "B", "email": "yi@example.cn"}));
+    let campaign = sue.create(
+        "campaign",
+        json!({"name": "新品推介", "type": "email",
+        "target_kind": "customer", "target_filter": "{\"grade\": \"A\"}"}),
+    );
+    let early = sue.try_call(json!({"op": "campaign_email", "id": campaign, "subject": "s", "body": "b"}));
+    assert_eq!(early["code"], "campaign_not_running", "{early}");
+    sue.call(json!({"op": "start_campaign", "id": campaign}));
+    let mailing = sue.call(json!({"op": "campaign_email", "id": campaign,
+        "subject": "{name}：新品推介", "body": "{name} 您好，新款数控机床本月上市。"}));
+    assert_eq!(mailing["queued"], 2, "{mailing}");
+    assert_eq!(
+        mailing["skipped"],
+        json!([{"id": mailing["skipped"][0]["id"], "title": "甲二五金", "why": "unsubscribed"}])
+    );
+
+    // Per recipient: each email is an activity naming the campaign, sent by the server.
+    let mut sent = 0;
+    for _ in 0..40 {
+        sue.sync().await.unwrap();
+        let page =
+            sue.call(json!({"op": "list", "kind": "activity", "filter": {"campaign": campaign, "type": "email"}}));
+        let items = page["items"].as_array().unwrap().clone();
+        sent = items.iter().filter(|i| i["fields"]["email_status"] == "sent").count();
+        if sent == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(sent, 2);
+    let mut to: Vec<String> = received.lock().unwrap().iter().map(|(_, to, _)| to.clone()).collect();
+    to.sort();
+    assert_eq!(to, ["<jia1@example.cn>", "<zhou@example.cn>"]);
+    let first = received.lock().unwrap().iter().find(|(_, to, _)| to == "<jia1@example.cn>").unwrap().2.clone();
+    assert!(first.contains(&format!("Subject: =?UTF-8?B?{}?=", STANDARD.encode("甲一机械：新品推介"))), "{first}");
+    let timeline = sue.call(json!({"op": "list", "kind": "activity", "filter": {"customer": with_email}}));
+    assert_eq!(timeline["items"][0]["fields"]["email_status"], "sent", "the email is on the customer's timeline");
+}

@@ -10,6 +10,7 @@
 //! (won amount over cost, in basis points). One query over the leads' read model, indexed by
 //! campaign.
 
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 use serde_json::{json, Map as JsonMap, Value as Json};
 
@@ -46,6 +47,22 @@ pub struct Amount {
     pub currency: String,
 }
 
+/// What a campaign email did: how many were queued, and who was left out and why
+/// (`unsubscribed`, `no_email`, `not_here`: not on this device, `lead`: a lead has no customer to
+/// log the email on yet).
+#[derive(Debug, Clone, Serialize)]
+pub struct Mailing {
+    pub queued: usize,
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub id: String,
+    pub title: Option<String>,
+    pub why: &'static str,
+}
+
 /// One member of a frozen target list, as this device knows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Member {
@@ -57,6 +74,18 @@ pub struct Member {
 
 fn not_a_campaign() -> Error {
     Error::field("id", "not_a_campaign")
+}
+
+/// Where one member's email goes, or why it does not.
+enum Recipient {
+    Here { customer: String, contact: Option<String>, name: String, to: Option<String>, unsubscribed: bool },
+    Skip(&'static str),
+}
+
+/// Whether customer `id` unsubscribed.
+fn unsubscribed_customer(store: &Store, id: &str) -> Result<bool> {
+    let sql = format!("SELECT IFNULL(do_not_email, 0) FROM {} WHERE id = ?", Kind::Customer.table());
+    Ok(store.conn.query_row(&sql, [id], |r| r.get(0)).optional()?.unwrap_or(false))
 }
 
 /// `a / b` rounded half away from zero.
@@ -131,6 +160,140 @@ impl Store {
             .filter(|l| !l.is_empty())
             .map(|m| Ok(Member { id: m.to_string(), title: self.title_of(target, m)? }))
             .collect()
+    }
+
+    /// Email the frozen target list of campaign `id`: one queued `email` activity per member
+    /// with an address who has not unsubscribed (`do_not_email`), `{name}` in `subject` and
+    /// `body` replaced by the member's name, each naming the campaign (its per-recipient status).
+    pub fn campaign_email(&mut self, id: &str, subject: &str, body: &str) -> Result<Mailing> {
+        let members = self.campaign_members(id)?;
+        let sql = format!("SELECT target_kind, status FROM {} WHERE id = ?", Kind::Campaign.table());
+        let (target, status): (Option<String>, Option<String>) =
+            self.conn.query_row(&sql, [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if status.as_deref() != Some("running") {
+            return Err(Error::Refused {
+                code: "campaign_not_running",
+                reason: "a campaign emails its target list while it runs; start it first".into(),
+                params: json!({ "status": status }),
+            });
+        }
+        for (field, text) in [("subject", subject), ("body", body)] {
+            if text.trim().is_empty() {
+                return Err(Error::field(field, "required"));
+            }
+        }
+        let target = target.as_deref().and_then(Kind::parse).unwrap_or(Kind::Customer);
+        let mut mailing = Mailing { queued: 0, skipped: Vec::new() };
+        for member in members {
+            let (customer, contact, name, to, unsubscribed) = match self.recipient(target, &member.id)? {
+                Recipient::Here { customer, contact, name, to, unsubscribed } => {
+                    (customer, contact, name, to, unsubscribed)
+                }
+                Recipient::Skip(why) => {
+                    mailing.skipped.push(Skipped { id: member.id, title: member.title, why });
+                    continue;
+                }
+            };
+            let why = if unsubscribed {
+                "unsubscribed"
+            } else if to.is_none() {
+                "no_email"
+            } else {
+                ""
+            };
+            if !why.is_empty() {
+                mailing.skipped.push(Skipped { id: member.id, title: member.title, why });
+                continue;
+            }
+            let mut fields = JsonMap::new();
+            fields.insert("customer".into(), json!(customer));
+            if let Some(contact) = contact {
+                fields.insert("contact".into(), json!(contact));
+            }
+            fields.insert("type".into(), json!("email"));
+            fields.insert("campaign".into(), json!(id));
+            fields.insert("email_to".into(), json!(to));
+            fields.insert("subject".into(), json!(subject.replace("{name}", &name)));
+            fields.insert("email_body".into(), json!(body.replace("{name}", &name)));
+            fields.insert("email_status".into(), json!("queued"));
+            self.create_record(Kind::Activity, &fields)?;
+            mailing.queued += 1;
+        }
+        Ok(mailing)
+    }
+
+    /// Where a member's email goes and is logged: a customer (its email, else its primary or
+    /// first contact's with one), a contact (its own); a lead is skipped.
+    fn recipient(&self, target: Kind, id: &str) -> Result<Recipient> {
+        let table = target.table();
+        match target {
+            Kind::Customer => {
+                let row: Option<(String, Option<String>, Option<bool>)> = self
+                    .conn
+                    .query_row(
+                        &format!("SELECT name, email, do_not_email FROM {table} WHERE id = ? AND deleted_at IS NULL"),
+                        [id],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .optional()?;
+                let Some((name, email, unsubscribed)) = row else { return Ok(Recipient::Skip("not_here")) };
+                if email.is_some() {
+                    let unsubscribed = unsubscribed.unwrap_or(false);
+                    return Ok(Recipient::Here {
+                        customer: id.to_string(),
+                        contact: None,
+                        name,
+                        to: email,
+                        unsubscribed,
+                    });
+                }
+                let contact: Option<(String, String, Option<bool>)> = self
+                    .conn
+                    .query_row(
+                        &format!(
+                            "SELECT id, email, do_not_email FROM {} WHERE customer = ? AND deleted_at IS NULL
+                             AND email IS NOT NULL ORDER BY IFNULL(is_primary, 0) DESC, created_at LIMIT 1",
+                            Kind::Contact.table()
+                        ),
+                        [id],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .optional()?;
+                Ok(match contact {
+                    Some((contact, email, unsubscribed)) => Recipient::Here {
+                        customer: id.to_string(),
+                        contact: Some(contact),
+                        name,
+                        to: Some(email),
+                        unsubscribed: unsubscribed.unwrap_or(false) || unsubscribed_customer(self, id)?,
+                    },
+                    None => {
+                        Recipient::Here { customer: id.to_string(), contact: None, name, to: None, unsubscribed: false }
+                    }
+                })
+            }
+            Kind::Contact => {
+                let row: Option<(String, Option<String>, Option<bool>, String)> = self
+                    .conn
+                    .query_row(
+                        &format!("SELECT name, email, do_not_email, customer FROM {table} WHERE id = ? AND deleted_at IS NULL"),
+                        [id],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
+                    .optional()?;
+                Ok(match row {
+                    Some((name, email, unsubscribed, customer)) => Recipient::Here {
+                        customer,
+                        contact: Some(id.to_string()),
+                        name,
+                        to: email,
+                        unsubscribed: unsubscribed.unwrap_or(false),
+                    },
+                    None => Recipient::Skip("not_here"),
+                })
+            }
+            _ => Ok(Recipient::Skip("lead")),
+        }
     }
 
     /// What campaign `id` brought: see [`Effect`].

@@ -34,6 +34,7 @@ pub(super) static LEAD: KindSpec = KindSpec {
         f("title", TEXT),
         f("phones", Phones).search().dup(),
         f("email", Email).search().dup(),
+        f("do_not_email", Bool),
         f("source", Dict("customer_source")).indexed(),
         // The campaign that brought it: its effect counts this lead.
         f("campaign", Ref(Kind::Campaign)).indexed(),
