@@ -13,22 +13,8 @@ use std::time::{Duration, Instant};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use crm_tests::process::Server;
-use crm_tests::Device;
+use crm_tests::{jpeg, Device};
 use serde_json::json;
-
-/// Bytes that start like a JPEG and go on as noise (photos do not compress either).
-fn jpeg(seed: u64, len: usize) -> Vec<u8> {
-    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0];
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
 
 fn pct(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort();

@@ -252,6 +252,21 @@ impl Device {
     }
 }
 
+/// A JPEG-looking file of `len` bytes, different for each `seed`: a JPEG's first bytes, then
+/// seeded noise (photos do not compress either, and the rules read only the first bytes).
+pub fn jpeg(seed: u64, len: usize) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0];
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
 /// Wait until `check` holds, polling; panic with `what` after `secs`.
 pub async fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);

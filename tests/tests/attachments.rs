@@ -13,25 +13,10 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use crm_core::attachment::hash_of;
 use crm_tests::wire::token_of;
-use crm_tests::{Device, TestServer};
+use crm_tests::{jpeg, Device, TestServer};
 use serde_json::{json, Value as Json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-/// A JPEG-looking file of `len` bytes, different for each `seed` (its first bytes are a JPEG's;
-/// what follows is noise, as far as the rules care).
-fn jpeg(seed: u64, len: usize) -> Vec<u8> {
-    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0];
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
 
 fn attach(device: &Device, record: &str, field: &str, bytes: &[u8], thumb: &[u8], name: &str) -> Json {
     let out = device.call(json!({
