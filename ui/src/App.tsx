@@ -41,6 +41,8 @@ const Leads = lazy(() => import("./screens/leads/Leads").then((m) => ({ default:
 const LeadDetail = lazy(() => import("./screens/leads/LeadDetail").then((m) => ({ default: m.LeadDetail })));
 const Knowledge = lazy(() => import("./screens/knowledge/Knowledge").then((m) => ({ default: m.Knowledge })));
 const ArticlePage = lazy(() => import("./screens/knowledge/ArticlePage").then((m) => ({ default: m.ArticlePage })));
+const Campaigns = lazy(() => import("./screens/campaigns/Campaigns").then((m) => ({ default: m.Campaigns })));
+const CampaignDetail = lazy(() => import("./screens/campaigns/CampaignDetail").then((m) => ({ default: m.CampaignDetail })));
 const ExpenseForm = lazy(() => import("./screens/expenses/ExpenseForm").then((m) => ({ default: m.ExpenseForm })));
 
 /// The kinds with lines and the finance sections, as in the addresses (screens/sales/model.ts
@@ -62,7 +64,8 @@ const FINANCE_SECTIONS = ["receivables", "payments", "invoices"];
 /// #/finance/<receivables|payments|invoices>[?status=], #/products,
 /// #/expenses[?month=YYYY-MM], #/expenses/approve, #/expenses/pay, #/expenses/new,
 /// #/expenses/<id>, #/expenses/<id>/edit, #/leads[?status=&source=&next=overdue|today|week],
-/// #/leads/pool, #/leads/<id>, #/knowledge[?category=], #/knowledge/<id>.
+/// #/leads/pool, #/leads/<id>, #/campaigns[?status=], #/campaigns/<id>, #/knowledge[?category=],
+/// #/knowledge/<id>.
 export function App() {
   const { status, t } = useCrm();
   const { role, canWrite, isLead, isFinance, claims } = useRole();
@@ -119,6 +122,8 @@ export function App() {
         {canWrite && <Route path="leads" element={<Leads section="mine" />} />}
         {canWrite && <Route path="leads/pool" element={<Leads section="pool" />} />}
         {canWrite && <Route path="leads/:id" element={<LeadDetailRoute />} />}
+        <Route path="campaigns" element={<Campaigns />} />
+        <Route path="campaigns/:id" element={<CampaignRoute />} />
         <Route path="knowledge" element={<Knowledge />} />
         <Route path="knowledge/:id" element={<ArticleRoute />} />
         <Route path="*" element={<Navigate to="/home" replace />} />
@@ -234,6 +239,11 @@ function ExpenseFormRoute() {
 function LeadDetailRoute() {
   const { id = "" } = useParams();
   return <LeadDetail key={id} id={id} />;
+}
+
+function CampaignRoute() {
+  const { id = "" } = useParams();
+  return <CampaignDetail key={id} id={id} />;
 }
 
 function ArticleRoute() {

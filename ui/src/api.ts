@@ -589,6 +589,33 @@ export interface TransitionOffer {
 export type PlanSide = { link: string; name: string; matched?: string[] } | { create: Fields };
 
 /// What converting a lead would do now (`conversion_plan`; nothing is written).
+/// One member of a campaign's frozen target list (`title` null when not on this device).
+export interface CampaignMember {
+  id: string;
+  title: string | null;
+}
+
+/// What a campaign brought (`campaign_effect`): counts, money in minor units, rates in basis points.
+export interface CampaignEffect {
+  campaign: string;
+  members: number;
+  leads: number;
+  converted: number;
+  conversion_bp: number | null;
+  opportunities: number;
+  won: number;
+  won_amount: Money[];
+  cost: Money | null;
+  cost_per_lead: number | null;
+  return_bp: number | null;
+}
+
+/// The emails queued for a campaign's target list, and the members skipped with why.
+export interface CampaignMailing {
+  queued: number;
+  skipped: { id: string; title: string | null; why: string }[];
+}
+
 export interface ConversionPlan {
   type: "conversion_plan";
   lead: string;
@@ -1092,6 +1119,21 @@ export class Crm {
   }
   convertLead(id: string, choice: ConversionChoice) {
     return this.call<Conversion>({ op: "convert_lead", id, ...choice });
+  }
+  /// Start a campaign: what its filter finds now is frozen into its target list.
+  startCampaign(id: string) {
+    return this.call<RecordView>({ op: "start_campaign", id });
+  }
+  async campaignMembers(id: string) {
+    return (await this.call<{ members: CampaignMember[] }>({ op: "campaign_members", id })).members;
+  }
+  campaignEffect(id: string) {
+    return this.call<CampaignEffect>({ op: "campaign_effect", id });
+  }
+  /// Queue one email per target-list member with an address who has not unsubscribed
+  /// (`{name}` in the body is each member's name).
+  campaignEmail(id: string, subject: string, body: string) {
+    return this.call<CampaignMailing>({ op: "campaign_email", id, subject, body });
   }
   /// Add an entry to a log field (a service request's `handling_log`).
   append(id: string, field: string, text: string) {

@@ -19,6 +19,7 @@ export const FORM_FIELDS: Record<string, string[]> = {
     "source",
     "phones",
     "email",
+    "do_not_email",
     "address",
     "website",
     "tax_id",
@@ -29,12 +30,14 @@ export const FORM_FIELDS: Record<string, string[]> = {
     "owner",
     "notes",
   ],
-  contact: ["name", "title", "phones", "email", "is_primary", "notes"],
+  contact: ["name", "title", "phones", "email", "do_not_email", "is_primary", "notes"],
   opportunity: ["title", "stage", "amount", "probability", "expected_close", "owner", "loss_reason", "notes"],
   // The customer is asked only when the request is not started from a customer's page.
   service_request: ["customer", "title", "type", "priority", "due", "contact", "description"],
-  lead: ["name", "company", "title", "phones", "email", "source", "region", "address", "next_follow_up", "tags", "notes"],
+  lead: ["name", "company", "title", "phones", "email", "do_not_email", "source", "campaign", "region", "address", "next_follow_up", "tags", "notes"],
   article: ["title", "category", "tags", "pinned", "body"],
+  // Money in yuan (minor units on the way); the target filter is built by `TargetFilterInput`.
+  campaign: ["name", "type", "starts_on", "ends_on", "channel", "budget", "actual_cost", "target_kind", "target_filter", "notes"],
   // A person's employee profile (the admin's users section); the account's own fields
   // (username, role, team, active) are the server's.
   user: ["employee_no", "department", "position", "phones", "email", "hire_date"],

@@ -1,5 +1,5 @@
-// What each role can reach: the main screens and the knowledge base for everyone; leads for the
-// roles that sell; quotes and orders for the roles that sell (and read them), approvals for
+// What each role can reach: the main screens, campaigns and the knowledge base for everyone;
+// leads for the roles that sell; quotes and orders for the roles that sell (and read them), approvals for
 // supervisors, receivables, payments and invoices for finance, expenses and the calendar for
 // everyone who claims them (all but viewers; judging and paying expenses are its tabs), the
 // product catalogue and an Administration group for admins. A side menu on laptops and tablets,
@@ -31,6 +31,7 @@ import {
   InboxOutlined,
   FallOutlined,
   MobileOutlined,
+  NotificationOutlined,
   SettingOutlined,
   SwapOutlined,
   SyncOutlined,
@@ -63,6 +64,8 @@ const MAIN: Entry[] = [
 
 /// Leads (线索): one's own and the lead pool (a tab of the screen).
 const LEADS: Entry = { path: "leads", key: "nav.leads", icon: <BulbOutlined /> };
+/// Campaigns (营销活动): read by everyone, run by supervisors and admins.
+const CAMPAIGNS: Entry = { path: "campaigns", key: "nav.campaigns", icon: <NotificationOutlined /> };
 /// The knowledge base (知识库), read by everyone.
 const KNOWLEDGE: Entry = { path: "knowledge", key: "nav.knowledge", icon: <ReadOutlined /> };
 
@@ -99,10 +102,10 @@ function salesEntries(role: string | undefined): Entry[] {
   ];
 }
 
-/// The phone's tab bar has room for five or six: the pool, churn warnings, import, leads and the
-/// knowledge base are reached from the customer list there (and churn warnings from home's
-/// reminders).
-const UNDER_CUSTOMERS = ["pool", "churn", "import", "leads", "knowledge"];
+/// The phone's tab bar has room for five or six: the pool, churn warnings, import, leads,
+/// campaigns and the knowledge base are reached from the customer list there (and churn warnings
+/// from home's reminders).
+const UNDER_CUSTOMERS = ["pool", "churn", "import", "leads", "campaigns", "knowledge"];
 const TABS = MAIN.filter((e) => !UNDER_CUSTOMERS.includes(e.path));
 /// Approvals, the product catalogue and (for others than finance) receivables are reached from
 /// the sales list there.
@@ -156,6 +159,7 @@ function current(pathname: string): string {
   if ((first === "new" || first === "edit") && second === "service_request") return "service";
   if ((first === "new" || first === "edit") && second === "lead") return "leads";
   if ((first === "new" || first === "edit") && second === "article") return "knowledge";
+  if ((first === "new" || first === "edit") && second === "campaign") return "campaigns";
   if (first === "customers" || first === "new" || first === "edit" || first === "visit") return "customers";
   return first || "home";
 }
@@ -182,6 +186,7 @@ export function SideMenu() {
     ...(claims ? [item(CALENDAR)] : []),
     main[1],
     ...(canWrite ? [item(LEADS)] : []),
+    item(CAMPAIGNS),
     ...main.slice(2, -1),
     ...salesEntries(role).map(item),
     ...(claims ? [item(EXPENSES)] : []),

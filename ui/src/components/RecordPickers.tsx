@@ -1,5 +1,5 @@
 // Choosing a record a form refers to: a customer by searching (there may be thousands), a
-// contact among the chosen customer's.
+// contact among the chosen customer's, a campaign among the planned and running ones.
 
 import { Select } from "antd";
 import { useEffect, useState } from "react";
@@ -121,6 +121,44 @@ export function ContactSelect({
       data-testid={testId}
       virtual={false}
       options={items.map((c) => option(c.id, [c.fields.name, c.fields.title].filter(Boolean).join(" · ")))}
+    />
+  );
+}
+
+/// A campaign that is planned or running (or the one already chosen, whatever its state).
+export function CampaignSelect({
+  id,
+  value,
+  onChange,
+  "data-testid": testId,
+}: {
+  id?: string;
+  value: string | undefined;
+  onChange: (v: string | undefined) => void;
+  "data-testid"?: string;
+}) {
+  const { crm, t } = useCrm();
+  const campaigns = useData(
+    () => crm.list("campaign", { filter: { status: ["planned", "running"] }, sort: "starts_on", desc: true, limit: 200 }).then((p) => p.items),
+    [],
+  );
+  const chosen = useData(() => (value ? crm.get(value).then((r) => r, () => null) : Promise.resolve(null)), [value]);
+  const items = campaigns.data ?? [];
+  const options = items.map((c) => option(c.id, String(c.fields.name ?? c.id)));
+  if (chosen.data && !items.some((c) => c.id === value)) options.unshift(option(chosen.data.id, String(chosen.data.fields.name ?? chosen.data.id)));
+  return (
+    <Select
+      id={id}
+      allowClear
+      showSearch
+      optionFilterProp="label"
+      value={value || undefined}
+      onChange={(v?: string) => onChange(v)}
+      placeholder={t("campaigns.choose")}
+      aria-label={t("field.campaign")}
+      data-testid={testId}
+      virtual={false}
+      options={options}
     />
   );
 }

@@ -100,6 +100,7 @@ const IMMEDIATE = new Set([
   "lead.claim",
   "lead.follow",
   "lead.reopen",
+  "activity.retry",
 ]);
 
 /// Dialog titles and hints where the transition's name alone says too little.

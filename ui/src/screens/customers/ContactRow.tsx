@@ -1,19 +1,24 @@
-import { DeleteOutlined } from "@ant-design/icons";
+import { DeleteOutlined, MailOutlined } from "@ant-design/icons";
 import { Button, Tag } from "antd";
+import { useState } from "react";
 import type { Item } from "../../api";
 import { useCrm } from "../../state";
 import { CustomListValues } from "../../components/CustomValues";
+import { EmailDialog } from "../../components/EmailDialog";
 import { PhoneLinks } from "../../components/PhoneLinks";
 import { useActions } from "../../components/usePermissions";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
 import { RowMain } from "./RowMain";
 
-/// One contact of a customer: edit by tapping the name, delete (with Undo), where this person may.
-export function ContactRow({ contact: c }: { contact: Item }) {
+/// One contact of a customer: edit by tapping the name, delete (with Undo), where this person may;
+/// write them an email (`canEmail`: the customer's timeline is this person's to write on).
+export function ContactRow({ contact: c, canEmail = false }: { contact: Item; canEmail?: boolean }) {
   const { t } = useCrm();
   const actions = useActions(c);
   const remove = useUndoableDelete();
+  const [writing, setWriting] = useState(false);
   const name = String(c.fields.name ?? "");
+  const email = typeof c.fields.email === "string" ? c.fields.email : "";
   return (
     <li className="row" data-testid="contact-row">
       <RowMain to={actions.includes("update") ? `/edit/contact/${c.id}` : undefined}>
@@ -24,6 +29,18 @@ export function ContactRow({ contact: c }: { contact: Item }) {
       <PhoneLinks phones={(c.fields.phones as string[] | undefined) ?? []} />
       {c.fields.is_primary === true && <Tag color="blue">{t("detail.primary")}</Tag>}
       {c.has_conflicts && <Tag color="orange">{t("customers.conflict")}</Tag>}
+      {c.fields.do_not_email === true && <Tag data-testid="unsubscribed">{t("field.do_not_email")}</Tag>}
+      {canEmail && email && (
+        <Button
+          type="text"
+          icon={<MailOutlined />}
+          aria-label={t("email.compose")}
+          title={t("email.compose")}
+          onClick={() => setWriting(true)}
+          data-testid="email-contact"
+        />
+      )}
+      {writing && <EmailDialog customer={String(c.fields.customer)} contact={c.id} to={email} onClose={() => setWriting(false)} />}
       {actions.includes("delete") && (
         <Button
           type="text"

@@ -195,7 +195,7 @@ export function CustomerDetail({ id }: { id: string }) {
           {contacts.length === 0 && <p className="muted">{t("detail.no_contacts")}</p>}
           <ul className="list" data-testid="contacts">
             {contacts.map((c) => (
-              <ContactRow key={c.id} contact={c} />
+              <ContactRow key={c.id} contact={c} canEmail={writable} />
             ))}
           </ul>
         </Card>

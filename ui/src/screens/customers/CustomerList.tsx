@@ -1,4 +1,4 @@
-import { BulbOutlined, FallOutlined, FilterOutlined, ImportOutlined, InboxOutlined, PlusOutlined, ReadOutlined, SearchOutlined } from "@ant-design/icons";
+import { BulbOutlined, FallOutlined, FilterOutlined, ImportOutlined, InboxOutlined, NotificationOutlined, PlusOutlined, ReadOutlined, SearchOutlined } from "@ant-design/icons";
 import { Button, Input, Tag } from "antd";
 import dayjs from "dayjs";
 import { Suspense, lazy, memo, useCallback, useEffect, useRef, useState } from "react";
@@ -127,7 +127,7 @@ export function CustomerList() {
       <div className="page-head">
         <h1>{t("customers.title")}</h1>
         <div className="actions">
-          {/* The pool, churn warnings, leads and the knowledge base have no tab of their own on phones. */}
+          {/* The pool, churn warnings, leads, campaigns and the knowledge base have no tab of their own on phones. */}
           <Button icon={<InboxOutlined />} onClick={() => navigate("/pool")} data-testid="pool-link">
             {t("pool.link")}
           </Button>
@@ -139,6 +139,9 @@ export function CustomerList() {
               {t("nav.leads")}
             </Button>
           )}
+          <Button icon={<NotificationOutlined />} onClick={() => navigate("/campaigns")} data-testid="campaigns-link">
+            {t("nav.campaigns")}
+          </Button>
           <Button icon={<ReadOutlined />} onClick={() => navigate("/knowledge")} data-testid="knowledge-link">
             {t("nav.knowledge")}
           </Button>

@@ -5,11 +5,12 @@ import type { Item } from "../../api";
 import { dictLabel, formatDate, formatDateTime } from "../../i18n";
 import { useCrm, userName } from "../../state";
 import { CustomListValues } from "../../components/CustomValues";
+import { EmailStatus } from "../../components/EmailStatus";
 import { useActions } from "../../components/usePermissions";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
 import { CheckInFacts } from "../visits/CheckInFacts";
 
-/// A customer's visits and calls, newest first: when (local time), with whom, where, how
+/// A customer's visits, calls and emails (with how each is doing), newest first: when (local time), with whom, where, how
 /// long, and edit / delete where this person may.
 export function Timeline({ customerId, activities }: { customerId: string; activities: Item[] }) {
   const { t } = useCrm();
@@ -77,6 +78,7 @@ function TimelineEntry({ a, customerId, contactName }: { a: Item; customerId: st
           .filter(Boolean)
           .join(" · ")}
       </p>
+      {f.type === "email" && <EmailStatus email={a} />}
       <CheckInFacts fields={f} compact />
       <CustomListValues kind="activity" fields={f} all />
     </li>

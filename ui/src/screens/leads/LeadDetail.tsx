@@ -1,4 +1,4 @@
-import { ArrowLeftOutlined, EditOutlined, SwapOutlined } from "@ant-design/icons";
+import { ArrowLeftOutlined, EditOutlined, MailOutlined, SwapOutlined } from "@ant-design/icons";
 import { Alert, Button, Card, Tag } from "antd";
 import { useState } from "react";
 import type { ReactNode } from "react";
@@ -8,6 +8,7 @@ import { errorText } from "../../errors";
 import { dictLabel, formatDate, formatDateTime } from "../../i18n";
 import { useCrm, useData, userName } from "../../state";
 import { CustomFieldRows } from "../../components/CustomValues";
+import { EmailDialog } from "../../components/EmailDialog";
 import { LogField } from "../../components/LogField";
 import { PhoneLinks } from "../../components/PhoneLinks";
 import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
@@ -23,6 +24,7 @@ export function LeadDetail({ id }: { id: string }) {
   const view = useData(() => crm.get(id), [id]);
   const permissions = useData(() => crm.permissions(id), [id]);
   const [converting, setConverting] = useState(false);
+  const [writing, setWriting] = useState(false);
 
   if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
   if (!view.data) return <p className="page muted">{t("common.loading")}</p>;
@@ -44,7 +46,16 @@ export function LeadDetail({ id }: { id: string }) {
     ["title", f.title ? String(f.title) : null],
     ["phones", Array.isArray(f.phones) && f.phones.length ? <PhoneLinks phones={f.phones as string[]} /> : null],
     ["email", f.email ? String(f.email) : null],
+    ["do_not_email", f.do_not_email === true ? t("common.yes") : null],
     ["source", dictLabel(lang, dicts, "customer_source", f.source)],
+    [
+      "campaign",
+      typeof f.campaign === "string" && f.campaign ? (
+        <Link className="field-link" to={`/campaigns/${f.campaign}`} data-testid="lead-campaign">
+          {r.names[f.campaign] ?? f.campaign}
+        </Link>
+      ) : null,
+    ],
     ["region", dictLabel(lang, dicts, "region", f.region)],
     ["address", f.address ? String(f.address) : null],
     ["owner", f.owner ? <span data-testid="lead-owner">{userName(users, f.owner, r.names)}</span> : <Tag data-testid="lead-pool-tag">{t("leads.in_pool")}</Tag>],
@@ -62,6 +73,8 @@ export function LeadDetail({ id }: { id: string }) {
     ["notes", f.notes ? String(f.notes) : null],
   ];
   const convertOffered = live && offers.some((o) => o.name === "convert");
+  // An email is an activity on a customer's timeline: a lead is written to once it has one.
+  const email = typeof f.email === "string" ? f.email : "";
 
   return (
     <div className="page detail" data-testid="lead-detail">
@@ -85,6 +98,11 @@ export function LeadDetail({ id }: { id: string }) {
             </Button>
           )}
           {live && <TransitionButtons kind="lead" id={id} title={String(f.name ?? "")} offers={offers} skip={["convert"]} />}
+          {live && email && customer && (
+            <Button icon={<MailOutlined />} onClick={() => setWriting(true)} data-testid="email-lead">
+              {t("email.compose")}
+            </Button>
+          )}
           {live && actions.includes("update") && (
             <Button icon={<EditOutlined />} onClick={() => navigate(`/edit/lead/${id}`)} data-testid="edit-lead">
               {t("common.edit")}
@@ -122,6 +140,14 @@ export function LeadDetail({ id }: { id: string }) {
         </Card>
       </div>
       {converting && <ConvertDialog id={id} onClose={() => setConverting(false)} />}
+      {writing && (
+        <EmailDialog
+          customer={customer}
+          contact={typeof f.converted_contact === "string" ? f.converted_contact : undefined}
+          to={email}
+          onClose={() => setWriting(false)}
+        />
+      )}
     </div>
   );
 }

@@ -8,7 +8,8 @@ import { dictLabel } from "../../i18n";
 import type { T } from "../../i18n";
 import { useCrm } from "../../state";
 import { OwnerSelect } from "../../components/OwnerSelect";
-import { ContactSelect, CustomerPicker } from "../../components/RecordPickers";
+import { CampaignSelect, ContactSelect, CustomerPicker } from "../../components/RecordPickers";
+import { TargetFilterInput } from "../campaigns/TargetFilterInput";
 
 /// The currencies a money box offers.
 export const CURRENCIES = ["CNY", "USD", "EUR", "HKD", "JPY"];
@@ -19,6 +20,8 @@ export function fieldLabel(t: T, kind: string, name: string): string {
   if (kind === "service_request" && name === "title") return t("field.service_title");
   if (kind === "article" && name === "title") return t("field.article_title");
   if (kind === "lead" && name === "name") return t("field.person_name");
+  if (kind === "campaign" && name === "name") return t("field.campaign_name");
+  if (kind === "campaign" && name === "type") return t("field.campaign_type");
   return t(`field.${name}`);
 }
 
@@ -45,6 +48,10 @@ export function FieldInput({
   const common = { id: `f-${name}`, "data-testid": `field-${name}`, status: invalid ? ("error" as const) : undefined };
   const onText = (e: { target: { value: string } }) => set(name, e.target.value);
   const select = { ...common, value: text || undefined, onChange: (x?: string) => set(name, x ?? ""), virtual: false };
+  if (kind === "campaign" && name === "target_filter") {
+    const target = typeof values.target_kind === "string" ? values.target_kind : "";
+    return <TargetFilterInput key={target} kind={target} value={text} onChange={(x) => set(name, x)} invalid={invalid} />;
+  }
   switch (spec.type) {
     case "boolean":
       return <Checkbox id={common.id} data-testid={common["data-testid"]} checked={v === true} onChange={(e) => set(name, e.target.checked)} />;
@@ -73,6 +80,9 @@ export function FieldInput({
       }
       if (spec.kind === "customer") {
         return <CustomerPicker id={common.id} data-testid={common["data-testid"]} invalid={invalid} value={text || undefined} onChange={(x) => set(name, x ?? "")} />;
+      }
+      if (spec.kind === "campaign") {
+        return <CampaignSelect id={common.id} data-testid={common["data-testid"]} value={text || undefined} onChange={(x) => set(name, x ?? "")} />;
       }
       if (spec.kind === "contact") {
         const customer = typeof values.customer === "string" && values.customer ? values.customer : undefined;

@@ -16,7 +16,7 @@ import { linkToVisit, visitPath } from "../visits/visitLinks";
 
 type Errors = Record<string, { reason: string; params: unknown }>;
 
-/// Create or edit a customer, contact, opportunity, service request, lead or article. Editing shows only the
+/// Create or edit a customer, contact, opportunity, service request, lead, article or campaign. Editing shows only the
 /// fields the core says this person may change (`permissions`); a new record may get an owner
 /// only from a supervisor or admin. The kind's custom fields follow the built-in ones. `visit`:
 /// a new service request opened at that visit — the visit names it and saving leads back there.
@@ -107,8 +107,13 @@ export function RecordForm({ kind, id, customerId, visit }: { kind: string; id?:
   }
 
   const set = (name: string, v: string | boolean) => {
-    // Another customer's contacts are not this one's.
-    setValues((old) => ({ ...(old ?? {}), [name]: v, ...(name === "customer" && old && "contact" in old ? { contact: "" } : {}) }));
+    // Another customer's contacts are not this one's; another kind's filter is not this one's.
+    setValues((old) => ({
+      ...(old ?? {}),
+      [name]: v,
+      ...(name === "customer" && old && "contact" in old ? { contact: "" } : {}),
+      ...(name === "target_kind" && old && "target_filter" in old ? { target_filter: "" } : {}),
+    }));
     setErrors((e) => {
       const { [name]: _gone, ...rest } = e;
       return rest;
@@ -124,6 +129,7 @@ export function RecordForm({ kind, id, customerId, visit }: { kind: string; id?:
     if (kind === "service_request") return navigate(`/service/${saved.id}`, { replace: true });
     if (kind === "lead") return navigate(`/leads/${saved.id}`, { replace: true });
     if (kind === "article") return navigate(`/knowledge/${saved.id}`, { replace: true });
+    if (kind === "campaign") return navigate(`/campaigns/${saved.id}`, { replace: true });
     const target = kind === "customer" ? saved.id : String(saved.fields.customer ?? customerId ?? "");
     navigate(`/customers/${target}`);
   };
