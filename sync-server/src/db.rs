@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use automerge::ActorId;
+use crm_core::attachment::BlobDir;
 use crm_core::cache::DocCache;
 use crm_core::document::RecordDoc;
 use crm_core::kind::{FieldType, Kind, Scope, ROLES};
@@ -1969,8 +1970,12 @@ pub fn backup(db_path: &Path, to: &Path, by: &audit::Actor) -> Result<(), DbErro
     let conn = open_connection(db_path)?;
     conn.execute("VACUUM INTO ?", [to.to_string_lossy()])?;
     conn.execute_batch(audit::SCHEMA)?;
+    // The files the records name go with it (`TO.blobs`, linked: they never change).
+    let files = BlobDir::beside(db_path)
+        .copy_into(&BlobDir::beside(to))
+        .map_err(|e| DbError::Invalid(format!("the backup's files could not be kept: {e}")))?;
     let name = to.file_name().map(|n| n.to_string_lossy().into_owned());
-    audit::record(&conn, by, "backup", name.as_deref(), serde_json::Value::Null)
+    audit::record(&conn, by, "backup", name.as_deref(), json!({ "files": files }))
 }
 
 /// A backup may be restored: it is intact and a sync-server database.
@@ -2022,6 +2027,13 @@ fn restore_live(
     after_restore(writer, from, by, detail)
 }
 
+/// Put back the files backup `from` kept that the database at `db_path` no longer has.
+pub fn restore_files(db_path: &Path, from: &Path) -> Result<usize, DbError> {
+    BlobDir::beside(from)
+        .copy_into(&BlobDir::beside(db_path))
+        .map_err(|e| DbError::Invalid(format!("the backup's files could not be put back: {e}")))
+}
+
 /// Replace the database with a backup (the server must be stopped). The backup is checked
 /// first; a damaged file or another kind of database is refused and nothing is touched.
 pub fn restore(db_path: &Path, from: &Path) -> Result<(), DbError> {
@@ -2033,6 +2045,7 @@ pub fn restore(db_path: &Path, from: &Path) -> Result<(), DbError> {
         }
     }
     std::fs::copy(from, db_path).map_err(|e| DbError::Invalid(e.to_string()))?;
+    restore_files(db_path, from)?;
     after_restore(&open_connection(db_path)?, from, &audit::Actor::cli(), serde_json::Value::Null).map(|_| ())
 }
 

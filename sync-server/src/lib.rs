@@ -84,6 +84,7 @@ impl AppState {
         let path = self.path.clone();
         let (epoch, auth, seq) = self
             .with_db(move |db| {
+                crate::db::restore_files(&path, &from)?;
                 let epoch = db.restore_from(&from, &by, detail)?;
                 let mut fresh = ServerDb::open(&path)?;
                 fresh.reconcile_user_records()?;

@@ -298,3 +298,30 @@ async fn a_file_too_large_or_pretending_to_be_a_jpeg_is_refused_with_the_reason(
     };
     assert_eq!(status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_keeps_the_files_and_a_restore_puts_them_back() {
+    let mut server = TestServer::start();
+    let [ann] = server.people([("ann", "account_manager", Some("east"))]).await;
+    let customer = ann.create("customer", json!({"name": "嘉兴纺织"}));
+    let front = jpeg(21, 300_000);
+    attach(&ann, &customer, "photos", &front, &jpeg(22, 4_000), "门头.jpg");
+    ann.sync().await.unwrap();
+    let kept = crm_core::attachment::BlobDir::beside(&server.db_path);
+    assert!(kept.size(&hash_of(&front)).unwrap().is_some());
+
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("nightly.sqlite3");
+    sync_server::db::backup(&server.db_path, &backup, &sync_server::audit::Actor::cli()).unwrap();
+    // The disk holding the files is lost; the database is restored from the backup.
+    server.kill();
+    kept.clear().unwrap();
+    sync_server::db::restore(&server.db_path, &backup).unwrap();
+    server.restart();
+    assert_eq!(kept.read(&hash_of(&front)).unwrap().unwrap(), front, "the photo is back");
+    let token = token_of(&ann);
+    let url = format!("{}/api/blobs/{}?record={customer}", server.url(), hash_of(&front));
+    let (status, _, bytes) =
+        tokio::task::spawn_blocking(move || http("GET", &url, Some(&token), &[], &[])).await.unwrap();
+    assert_eq!((status, bytes.len()), (200, front.len()));
+}
