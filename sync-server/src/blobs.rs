@@ -47,6 +47,10 @@ pub trait BlobStore: Send + Sync {
     fn finish(&self, hash: &str, declared: Option<&str>) -> io::Result<Result<Stored, FieldError>>;
     /// The complete file from byte `from` on.
     fn open_at(&self, hash: &str, from: u64) -> io::Result<Box<dyn Read + Send>>;
+    /// Delete the complete file `hash`.
+    fn remove(&self, hash: &str) -> io::Result<()>;
+    /// Delete unfinished uploads nobody added to for `age`.
+    fn discard_stale(&self, age: std::time::Duration) -> io::Result<usize>;
 }
 
 impl BlobStore for BlobDir {
@@ -65,6 +69,38 @@ impl BlobStore for BlobDir {
     fn open_at(&self, hash: &str, from: u64) -> io::Result<Box<dyn Read + Send>> {
         Ok(Box::new(BlobDir::open_at(self, hash, from)?))
     }
+    fn remove(&self, hash: &str) -> io::Result<()> {
+        BlobDir::remove(self, hash)
+    }
+    fn discard_stale(&self, age: std::time::Duration) -> io::Result<usize> {
+        BlobDir::discard_stale(self, age)
+    }
+}
+
+/// How long a file no record references is kept (a photo taken off a record may come back with
+/// an edit from a device that was offline).
+pub const KEEP_UNREFERENCED: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Delete the files no record references any more and that arrived before `KEEP_UNREFERENCED`,
+/// and unfinished uploads left as long. Under the writer, so no record naming one of them can
+/// be stored meanwhile. How many files went.
+pub fn forget_unreferenced(
+    db: &mut crate::db::ServerDb,
+    store: &dyn BlobStore,
+    now_ms: i64,
+) -> Result<usize, crate::db::DbError> {
+    let cutoff = now_ms - KEEP_UNREFERENCED.as_millis() as i64;
+    let hashes: Vec<String> = db
+        .connection()
+        .prepare("SELECT hash FROM blobs WHERE stored_at < ? AND hash NOT IN (SELECT hash FROM blob_refs)")?
+        .query_map([cutoff], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for hash in &hashes {
+        store.remove(hash).map_err(|e| crate::db::DbError::Invalid(e.to_string()))?;
+        db.connection().execute("DELETE FROM blobs WHERE hash = ?", [hash])?;
+    }
+    store.discard_stale(KEEP_UNREFERENCED).map_err(|e| crate::db::DbError::Invalid(e.to_string()))?;
+    Ok(hashes.len())
 }
 
 pub fn routes() -> Router<Arc<AppState>> {

@@ -196,6 +196,14 @@ async fn watch_database(state: Arc<AppState>) {
                 Ok(_) => {}
                 Err(e) => eprintln!("sync-server: cannot recycle neglected customers: {e}"),
             }
+            // Files no record has named for a week go.
+            let files = Arc::clone(&state.blobs);
+            let forgotten = state
+                .with_db(move |db| blobs::forget_unreferenced(db, files.as_ref(), crm_core::value::now_ms()))
+                .await;
+            if let Err(e) = forgotten {
+                eprintln!("sync-server: cannot delete files no record names: {e}");
+            }
         }
         // A point read of two values: cheap enough to do inline.
         let Ok((auth, seq)) = crate::db::versions(&conn) else { continue };

@@ -325,3 +325,33 @@ async fn a_backup_keeps_the_files_and_a_restore_puts_them_back() {
         tokio::task::spawn_blocking(move || http("GET", &url, Some(&token), &[], &[])).await.unwrap();
     assert_eq!((status, bytes.len()), (200, front.len()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_forgets_a_file_no_record_has_named_for_a_week() {
+    let server = TestServer::start();
+    let [ann] = server.people([("ann", "account_manager", Some("east"))]).await;
+    let customer = ann.create("customer", json!({"name": "湖州丝绸"}));
+    let (kept, dropped) = (jpeg(31, 50_000), jpeg(32, 60_000));
+    attach(&ann, &customer, "photos", &kept, &jpeg(33, 3_000), "门头.jpg");
+    attach(&ann, &customer, "photos", &dropped, &jpeg(34, 3_000), "拍错了.jpg");
+    ann.sync().await.unwrap();
+    // The wrong photo is taken off the record.
+    let photos = ann.get(&customer)["fields"]["photos"].clone();
+    let left: Vec<Json> = photos.as_array().unwrap().iter().filter(|p| p["name"] != "拍错了.jpg").cloned().collect();
+    let version = ann.get(&customer)["version"].clone();
+    ann.call(json!({"op": "update", "id": customer, "fields": {"photos": left}, "base": version}));
+    ann.sync().await.unwrap();
+
+    let files = crm_core::attachment::BlobDir::beside(&server.db_path);
+    let now = crm_core::value::now_ms();
+    let mut db = server.db();
+    assert_eq!(sync_server::blobs::forget_unreferenced(&mut db, &files, now).unwrap(), 0, "kept for a week first");
+    let week_later = now + sync_server::blobs::KEEP_UNREFERENCED.as_millis() as i64 + 60_000;
+    assert_eq!(
+        sync_server::blobs::forget_unreferenced(&mut db, &files, week_later).unwrap(),
+        2,
+        "the photo and its thumbnail"
+    );
+    assert_eq!(files.size(&hash_of(&dropped)).unwrap(), None);
+    assert_eq!(files.read(&hash_of(&kept)).unwrap().unwrap(), kept, "what a record names stays");
+}

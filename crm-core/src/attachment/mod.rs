@@ -335,6 +335,20 @@ impl BlobDir {
         }
     }
 
+    /// Delete unfinished transfers nothing was added to for `age`. How many went.
+    pub fn discard_stale(&self, age: std::time::Duration) -> io::Result<usize> {
+        let Ok(entries) = fs::read_dir(self.root.join("partial")) else { return Ok(0) };
+        let mut gone = 0;
+        for entry in entries.flatten() {
+            let stale = entry.metadata()?.modified()?.elapsed().is_ok_and(|idle| idle > age);
+            if stale {
+                fs::remove_file(entry.path())?;
+                gone += 1;
+            }
+        }
+        Ok(gone)
+    }
+
     /// Give `to` every complete file here it lacks — hard-linked where the file system allows
     /// (files never change under their hash, so a link is as good as a copy), copied otherwise.
     /// How many it got. A backup keeps its database's files this way, and a restore puts back
