@@ -1,7 +1,8 @@
 // Campaigns (营销活动): a supervisor plans a campaign for the grade-A customers and starts it,
 // which freezes its target list; a salesperson enters a lead the campaign brought and converts
-// it, and the campaign's effect counts one lead, one converted. An email written to the new
-// customer's contact waits queued on the timeline.
+// it, and the campaign's effect counts one lead, one converted. The supervisor emails the target
+// list (the unsubscribed skipped); an email written to the new customer's contact waits queued
+// on the timeline.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { SIZES, TIMEOUT, chooseOption, dispatch, eventually, layoutProblems, screenshot, signedInDevice, startStory } from "./harness.mjs";
@@ -113,6 +114,40 @@ describe("a campaign from its target list to its effect", { timeout: 300_000 }, 
       assert.deepEqual(problems, [], `the campaign page at ${name}:\n${problems.join("\n")}`);
     }
     await p.setViewportSize(SIZES.laptop);
+  });
+
+  test("the supervisor emails the target list: one queued per member with an address, the unsubscribed skipped", async () => {
+    const { device, page } = lili;
+    const members = (await dispatch(device, { op: "campaign_members", id: campaignId })).members;
+    // One member unsubscribes (退订); another certainly has an address.
+    const [quiet, reader] = members;
+    await dispatch(device, { op: "update", id: quiet.id, fields: { do_not_email: true } });
+    await dispatch(device, { op: "update", id: reader.id, fields: { email: "buyer@example.cn" } });
+
+    await page.goto(`${device.url}#/campaigns/${campaignId}`);
+    await page.getByTestId("campaign-email").click();
+    const dialog = page.getByTestId("campaign-email-dialog");
+    await dialog.waitFor({ timeout: TIMEOUT });
+    await dialog.getByTestId("campaign-email-subject").fill("春季机床展邀请函");
+    await dialog.getByTestId("campaign-email-body").fill("{name}：诚邀您莅临春季机床展。");
+    await page.getByTestId("campaign-email-send").click();
+    await dialog.waitFor({ state: "detached", timeout: TIMEOUT });
+    const result = page.getByTestId("campaign-email-result");
+    await result.waitFor({ timeout: TIMEOUT });
+    await page.locator(`[data-testid="campaign-email-skipped"][data-why="unsubscribed"]`, { hasText: String(quiet.title) }).waitFor({ timeout: TIMEOUT });
+
+    const emails = (await dispatch(device, { op: "list", kind: "activity", filter: { campaign: campaignId, type: "email" }, limit: 200 })).items;
+    assert.ok(emails.length >= 1);
+    assert.ok(emails.every((e) => e.fields.email_status === "queued"));
+    const toReader = emails.find((e) => e.fields.customer === reader.id);
+    assert.equal(toReader.fields.email_to, "buyer@example.cn");
+    assert.equal(toReader.fields.email_body, `${reader.title}：诚邀您莅临春季机床展。`);
+    assert.equal(emails.some((e) => e.fields.customer === quiet.id), false);
+    // Each recipient's status, as the server will report it.
+    await page.locator('[data-testid="campaign-recipient"][data-state="queued"]').nth(emails.length - 1).waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByTestId("campaign-recipient").count(), emails.length);
+    await page.getByTestId("campaign-recipients").scrollIntoViewIfNeeded();
+    await screenshot(page, "campaign-email-recipients");
   });
 
   test("an email written to the new customer's contact shows queued on the timeline", async () => {
