@@ -56,12 +56,15 @@ export function AddFiles({
   onFiles,
   onDismiss,
   big,
+  extra,
 }: {
   uploads: Upload[];
   onFiles: (files: File[]) => void;
   onDismiss: (key: string) => void;
   /// The visit screen's big camera button.
   big?: boolean;
+  /// More ways to add a file, beside the two (the signature pad).
+  extra?: ReactNode;
 }) {
   const { t } = useCrm();
   const camera = useRef<HTMLInputElement>(null);
@@ -81,6 +84,7 @@ export function AddFiles({
         <Button size="large" icon={<PaperClipOutlined />} onClick={() => chooser.current?.click()} data-testid="attach-choose">
           {t("attachments.choose")}
         </Button>
+        {extra}
         <input ref={camera} type="file" accept="image/*,application/pdf" capture="environment" multiple hidden onChange={chosen} data-testid="attach-camera-input" />
         <input ref={chooser} type="file" accept="image/*,application/pdf" multiple hidden onChange={chosen} data-testid="attach-input" />
       </div>

@@ -1,5 +1,6 @@
 // A record's photos, receipts or files — the one attachments component every screen uses:
-// thumbnails as big tap targets, "take photo" and "choose file", a viewer with remove.
+// thumbnails as big tap targets, "take photo" and "choose file" (and, when asked, "get
+// signature"), a viewer with remove.
 
 import { Alert } from "antd";
 import { useState } from "react";
@@ -10,11 +11,13 @@ import { useCrm, useData } from "../../state";
 import { AddFiles, AttachmentGrid } from "./AttachmentGrid";
 import type { Tile } from "./AttachmentGrid";
 import { AttachmentViewer } from "./AttachmentViewer";
+import { SignatureButton } from "./SignaturePad";
 import { useAttach } from "./useAttach";
 
 /// The attachments of `record`'s `field`, read again as records change (thumbnails arrive with
 /// sync). With `all` (a customer's page) also those of every record of the customer on this
-/// device, each labelled by `labelOf`; files added go to `field` of `record` either way.
+/// device, each labelled by `labelOf`; files added go to `field` of `record` either way. With
+/// `signature` a customer may sign on the device, the signature attached as a PNG like a photo.
 export function Attachments({
   record,
   field,
@@ -22,6 +25,7 @@ export function Attachments({
   all,
   labelOf,
   big,
+  signature,
 }: {
   record: string;
   field: string;
@@ -29,6 +33,7 @@ export function Attachments({
   all?: boolean;
   labelOf?: (entry: AttachmentEntry) => ReactNode;
   big?: boolean;
+  signature?: boolean;
 }) {
   const { crm, t } = useCrm();
   const listed = useData(() => crm.attachments(record), [record]);
@@ -55,7 +60,15 @@ export function Attachments({
 
   return (
     <div className="attachments" data-testid={`attachments-${field}`} data-record={record}>
-      {canEdit && <AddFiles uploads={uploads} onFiles={(files) => void add(files)} onDismiss={dismiss} big={big} />}
+      {canEdit && (
+        <AddFiles
+          uploads={uploads}
+          onFiles={(files) => void add(files)}
+          onDismiss={dismiss}
+          big={big}
+          extra={signature && <SignatureButton onSign={(file) => add([file])} />}
+        />
+      )}
       {listed.error && <Alert type="error" showIcon message={errorText(t, listed.error)} />}
       {listed.data && tiles.length === 0 && <p className="muted">{t("attachments.none")}</p>}
       <AttachmentGrid tiles={tiles} onOpen={(tile) => setOpen((tile as (typeof tiles)[number]).entry)} />

@@ -142,7 +142,7 @@ export function ServiceDetail({ id }: { id: string }) {
           />
         </Card>
         <Card title={t("attachments.files")}>
-          <Attachments record={id} field="attachments" canEdit={actions.includes("update") && !r.deleted_at} />
+          <Attachments record={id} field="attachments" canEdit={actions.includes("update") && !r.deleted_at} signature />
         </Card>
       </div>
       {feedback && (

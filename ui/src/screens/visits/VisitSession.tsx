@@ -109,7 +109,7 @@ function Session({ record: read, writable }: { record: RecordView; writable: boo
     }
   };
 
-  const photoList = <Attachments record={record.id} field="photos" canEdit={writable} big />;
+  const photoList = <Attachments record={record.id} field="photos" canEdit={writable} big signature />;
   const readNotes = (
     <div className="visit-read">
       {f.outcome ? <p>{t("common.labelled", { label: t("visit.outcome"), value: dictLabel(lang, dicts, "activity_outcome", f.outcome) })}</p> : null}
