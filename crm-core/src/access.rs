@@ -74,6 +74,28 @@ pub const FINANCE_READS: &[Kind] = &[
 /// What finance writes (for everyone): payments and invoices.
 pub const FINANCE_WRITES: &[Kind] = &[Kind::Payment, Kind::Invoice];
 
+/// The owner of the scope a record of `kind` is in — whose it is for every access decision: a
+/// customer's own owner; an owner-scoped record's own owner (`Scope::Owner`: an expense, a lead);
+/// none for reference data; else the owner of the customer it is attached to, which
+/// `customer_owner` looks up where the caller keeps records (the device's read model, the
+/// server's `docs`). `None`: no owner — the pool, which everyone reads.
+pub fn scope_owner<E>(
+    kind: Kind,
+    owner: Option<&str>,
+    customer: Option<&str>,
+    customer_owner: impl FnOnce(&str) -> std::result::Result<Option<String>, E>,
+) -> std::result::Result<Option<String>, E> {
+    match kind {
+        Kind::Customer => Ok(owner.map(str::to_string)),
+        k if k.spec().scope == crate::kind::Scope::Owner => Ok(owner.map(str::to_string)),
+        k if k.spec().admin_only => Ok(None),
+        _ => match customer {
+            Some(customer) => customer_owner(customer),
+            None => Ok(None),
+        },
+    }
+}
+
 /// Reference data supervisors write too (everyone reads it): the knowledge base, campaigns.
 pub const OFFICE_WRITES: &[Kind] = &[Kind::Article, Kind::Campaign];
 /// What finance moves by its transitions only, writing nothing else: expense claims (paid).

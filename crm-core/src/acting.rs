@@ -98,19 +98,13 @@ impl Store {
     /// owner-scoped record's own owner (`Scope::Owner`), else the owner of the customer it is
     /// attached to; none for reference data.
     fn scope_owner_of(&self, kind: Kind, owner: Option<&str>, customer: Option<&str>) -> Result<Option<String>> {
-        Ok(match kind {
-            Kind::Customer => owner.map(str::to_string),
-            k if k.spec().scope == crate::kind::Scope::Owner => owner.map(str::to_string),
-            k if k.spec().admin_only => None,
-            _ => match customer {
-                Some(customer) => self
-                    .conn
-                    .prepare_cached("SELECT owner FROM p_customer WHERE id = ?")?
-                    .query_row([customer], |r| r.get::<_, Option<String>>(0))
-                    .optional()?
-                    .flatten(),
-                None => None,
-            },
+        crate::access::scope_owner(kind, owner, customer, |customer| {
+            Ok(self
+                .conn
+                .prepare_cached("SELECT owner FROM p_customer WHERE id = ?")?
+                .query_row([customer], |r| r.get::<_, Option<String>>(0))
+                .optional()?
+                .flatten())
         })
     }
 

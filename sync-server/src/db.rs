@@ -1620,20 +1620,21 @@ fn stored_doc(conn: &Connection, doc_id: &str) -> Result<RecordDoc, DbError> {
     }
 }
 
-/// The owner whose scope a record is in: its own owner for a customer, its customer's owner
-/// for attached records, none for reference data.
+/// The owner whose scope a record is in, by the core's one rule (`access::scope_owner`), with
+/// a customer's owner read from `docs`.
 fn scope_owner(tx: &Connection, meta: &DocMeta) -> Result<Option<String>, DbError> {
+    let lookup = |customer: &str| -> Result<Option<String>, DbError> {
+        Ok(tx
+            .prepare_cached("SELECT owner FROM docs WHERE id = ?")?
+            .query_row([customer], |r| r.get(0))
+            .optional()?
+            .flatten())
+    };
     match meta.kind {
-        Some(Kind::Customer) => Ok(meta.owner.clone()),
-        // An expense is its claimant's, whichever customer it names.
-        Some(k) if k.spec().scope == Scope::Owner => Ok(meta.owner.clone()),
-        Some(k) if k.spec().admin_only => Ok(None),
-        _ => match &meta.customer {
-            Some(customer) => Ok(tx
-                .prepare_cached("SELECT owner FROM docs WHERE id = ?")?
-                .query_row([customer], |r| r.get(0))
-                .optional()?
-                .flatten()),
+        Some(kind) => access::scope_owner(kind, meta.owner.as_deref(), meta.customer.as_deref(), lookup),
+        // A record of no known kind: its customer's, as before (it is refused anyway).
+        None => match &meta.customer {
+            Some(customer) => lookup(customer),
             None => Ok(None),
         },
     }

@@ -282,6 +282,22 @@ impl SyncEngine {
     /// One pass of file transfers (`super::files::transfer`): uploads, thumbnails, clean-up.
     pub async fn transfer_files(&self) -> Result<super::files::FilesReport, SyncError> {
         let Some((base, token)) = self.store().sync_endpoint()? else { return Err(SyncError::NotSignedIn) };
+        // Most passes have nothing to move: answered here, without a blocking task holding the
+        // store (a store must be closed as soon as its engine is dropped).
+        let idle = {
+            let mut store = self.store();
+            if store.files_to_upload(1)?.is_empty() && store.thumbnails_wanted(1)?.is_empty() {
+                Some(store.forget_unreferenced_files()?)
+            } else {
+                None
+            }
+        };
+        if let Some(forgotten) = idle {
+            if forgotten > 0 {
+                self.records_changed();
+            }
+            return Ok(super::files::FilesReport { forgotten, ..Default::default() });
+        }
         let store = Arc::clone(&self.store);
         let report = tokio::task::spawn_blocking(move || super::files::transfer(&store, &base, &token))
             .await
@@ -301,16 +317,14 @@ impl SyncEngine {
             .map_err(|e| SyncError::Protocol(format!("file transfer failed: {e}")))?
     }
 
-    /// Move files whenever the device is caught up, and every minute, until `shutdown`.
-    async fn files_loop(&self, mut shutdown: watch::Receiver<bool>) {
+    /// Move files whenever the device is caught up, and every minute, for as long as it is
+    /// polled: it is part of [`SyncEngine::run`]'s future, never a task of its own, so nothing
+    /// keeps the store open after `run` ends or is dropped.
+    async fn files_loop(&self) -> std::convert::Infallible {
         loop {
             tokio::select! {
                 _ = self.files_wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(60)) => {}
-                _ = shutdown.changed() => return,
-            }
-            if *shutdown.borrow() {
-                return;
             }
             // Failures wait for the next wake: the records' sync reports the connection.
             let _ = self.transfer_files().await;
@@ -321,13 +335,10 @@ impl SyncEngine {
     /// and jitter after transient failures. Returns on a permanent failure (signed out,
     /// revoked, refused).
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) -> Result<(), SyncError> {
-        let files = {
-            let (engine, stop) = (self.clone(), shutdown.clone());
-            tokio::spawn(async move { engine.files_loop(stop).await })
-        };
-        let result = self.run_records(&mut shutdown).await;
-        files.abort();
-        result
+        tokio::select! {
+            result = self.run_records(&mut shutdown) => result,
+            never = self.files_loop() => match never {},
+        }
     }
 
     async fn run_records(&self, shutdown: &mut watch::Receiver<bool>) -> Result<(), SyncError> {
