@@ -19,7 +19,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use crate::AppState;
@@ -48,6 +48,8 @@ pub struct Outgoing {
 
 /// How long one exchange with the relay may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest reply line read from a relay.
+const MAX_REPLY_LINE: u64 = 4096;
 /// How often the queue is looked at.
 const EVERY: Duration = Duration::from_secs(1);
 
@@ -125,7 +127,8 @@ async fn command(
 async fn expect(read: &mut (impl AsyncBufReadExt + Unpin), code: u16, step: &str) -> Result<(), String> {
     let last = loop {
         let mut line = String::new();
-        let n = tokio::time::timeout(TIMEOUT, read.read_line(&mut line))
+        // A reply line is short (RFC 5321: 512 bytes); a relay sending more is cut off here.
+        let n = tokio::time::timeout(TIMEOUT, (&mut *read).take(MAX_REPLY_LINE).read_line(&mut line))
             .await
             .map_err(|_| format!("the relay did not answer {step}"))?
             .map_err(|e| format!("the relay hung up at {step}: {e}"))?;
