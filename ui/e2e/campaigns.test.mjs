@@ -83,11 +83,15 @@ describe("a campaign from its target list to its effect", { timeout: 300_000 }, 
     await page.getByTestId("save").click();
     await page.getByTestId("lead-detail").waitFor({ timeout: TIMEOUT });
     assert.equal(await page.getByTestId("lead-campaign").textContent(), "春季机床展");
-    await page.getByTestId("log-text").fill("展会展台留资，想看五轴样机");
-    await page.getByTestId("log-add").click();
-    await page.getByTestId("log-entry").first().waitFor({ timeout: TIMEOUT });
+    // A meeting at the fair, logged on the lead with the activity form.
+    await page.getByTestId("lead-log-activity").click();
+    await page.getByTestId("log-visit-page").waitFor({ timeout: TIMEOUT });
+    await page.getByTestId("visit-type-meeting").click();
+    await page.getByTestId("visit-notes").fill("展会展台留资，想看五轴样机");
+    await page.getByTestId("visit-save").click();
+    await page.getByTestId("lead-detail").getByTestId("timeline-entry").first().waitFor({ timeout: TIMEOUT });
 
-    // The existing conversion dialog; the customer's timeline then holds the follow-up.
+    // The existing conversion dialog; the customer's timeline then holds the meeting.
     await page.getByTestId("lead-convert").click();
     await page.getByTestId("convert-dialog").getByTestId("plan-customer").waitFor({ timeout: TIMEOUT });
     await page.getByTestId("convert-ok").click();
@@ -138,7 +142,7 @@ describe("a campaign from its target list to its effect", { timeout: 300_000 }, 
 
     const emails = (await dispatch(device, { op: "list", kind: "activity", filter: { campaign: campaignId, type: "email" }, limit: 200 })).items;
     assert.ok(emails.length >= 1);
-    assert.ok(emails.every((e) => e.fields.email_status === "queued"));
+    assert.ok(emails.every((e) => e.fields.send_status === "queued"));
     const toReader = emails.find((e) => e.fields.customer === reader.id);
     assert.equal(toReader.fields.email_to, "buyer@example.cn");
     assert.equal(toReader.fields.email_body, `${reader.title}：诚邀您莅临春季机床展。`);
@@ -164,8 +168,8 @@ describe("a campaign from its target list to its effect", { timeout: 300_000 }, 
     const entry = page.getByTestId("timeline-entry").filter({ hasText: "五轴样机参观安排" });
     await entry.waitFor({ timeout: TIMEOUT });
     // No relay is configured on this server: it stays queued.
-    assert.equal(await entry.getByTestId("email-status").getAttribute("data-state"), "queued");
-    assert.match(await entry.getByTestId("email-status").textContent(), /qian@yuanhang\.example\.cn/);
+    assert.equal(await entry.getByTestId("message-status").getAttribute("data-state"), "queued");
+    assert.match(await entry.getByTestId("message-status").textContent(), /qian@yuanhang\.example\.cn/);
     await screenshot(page, "campaign-email-queued");
   });
 });

@@ -1,10 +1,10 @@
-// Leads (线索): a salesperson enters a lead met at a fair, logs two follow-ups on it, and
-// converts it through the dialog — a new customer and contact, an opportunity of ¥380,000 —;
-// the customer's timeline then holds the follow-ups. A second lead, whose phone is already an
+// Leads (线索): a salesperson enters a lead met at a fair, logs a meeting and a call on it (the
+// same activity form a customer's page uses), and converts it through the dialog — a new
+// customer and contact, an opportunity of ¥380,000 —; the customer's timeline then holds both. A second lead, whose phone is already an
 // existing customer's contact's, is linked to that customer rather than made again.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { SIZES, TIMEOUT, dispatch, eventually, screenshot, signedInDevice, startStory } from "./harness.mjs";
+import { SIZES, TIMEOUT, checkLayout, dispatch, eventually, screenshot, signedInDevice, startStory } from "./harness.mjs";
 
 let server;
 let browser;
@@ -19,7 +19,7 @@ describe("a salesperson converts a lead", { timeout: 240_000 }, () => {
     ({ device, page } = await signedInDevice(browser, server.url, "wangfang", "leads-wangfang"));
   });
 
-  test("created, followed up twice, converted with an opportunity: the customer's timeline shows the follow-ups", async () => {
+  test("created, a meeting and a call logged on it, converted with an opportunity: the customer's timeline shows them", async () => {
     await page.getByTestId("nav-leads").click();
     await page.getByTestId("leads").waitFor({ timeout: TIMEOUT });
     await page.getByTestId("new-lead").click();
@@ -34,13 +34,36 @@ describe("a salesperson converts a lead", { timeout: 240_000 }, () => {
     assert.equal(await page.getByTestId("lead-status").getAttribute("data-state"), "new");
     const leadId = page.url().split("/leads/")[1];
 
-    // Two follow-ups, each kept with who and when.
-    for (const [i, words] of ["展会上交换名片，对五轴加工中心感兴趣", "电话沟通：预算已批，下月到厂参观"].entries()) {
-      await page.getByTestId("log-text").fill(words);
-      await page.getByTestId("log-add").click();
-      await page.getByTestId("log-entry").nth(i).filter({ hasText: words }).waitFor({ timeout: TIMEOUT });
+    // A meeting yesterday and a call today, logged with the activity form: the lead's, with no
+    // contacts to choose from. Newest first on the lead's timeline, each with who logged it.
+    await page.getByTestId("lead-activities").getByText("还没有跟进记录").waitFor({ timeout: TIMEOUT });
+    for (const [type, when, words] of [
+      ["meeting", "visit-yesterday", "展会上交换名片，对五轴加工中心感兴趣"],
+      ["call", "visit-today", "电话沟通：预算已批，下月到厂参观"],
+    ]) {
+      await page.getByTestId("lead-log-activity").click();
+      await page.getByTestId("log-visit-page").waitFor({ timeout: TIMEOUT });
+      assert.match(await page.getByTestId("visit-for").textContent(), /郑晓燕/);
+      assert.equal(await page.getByTestId("visit-contact").count(), 0);
+      await page.getByTestId(`visit-type-${type}`).click();
+      await page.getByTestId(when).click();
+      await page.getByTestId("visit-notes").fill(words);
+      await page.getByTestId("visit-save").click();
+      await page.getByTestId("lead-detail").waitFor({ timeout: TIMEOUT });
+      await page.getByTestId("timeline-entry").filter({ hasText: words }).waitFor({ timeout: TIMEOUT });
     }
-    assert.match(await page.getByTestId("log-entry").first().textContent(), /王芳/);
+    const entries = page.getByTestId("lead-activities").getByTestId("timeline-entry");
+    assert.equal(await entries.count(), 2);
+    assert.match(await entries.first().textContent(), /电话.*预算已批.*王芳/s);
+    assert.match(await entries.nth(1).textContent(), /会议.*交换名片/s);
+    const logged = (await dispatch(device, { op: "list", kind: "activity", filter: { lead: leadId } })).items;
+    assert.equal(logged.length, 2);
+    assert.ok(logged.every((a) => !a.fields.customer), JSON.stringify(logged));
+    for (const [name, size] of Object.entries(SIZES)) {
+      await page.setViewportSize(size);
+      await checkLayout(page, `lead-activities-${name}`);
+    }
+    await page.setViewportSize(SIZES.laptop);
 
     // The list has it, among her new leads.
     await page.getByTestId("nav-leads").click();
@@ -48,7 +71,7 @@ describe("a salesperson converts a lead", { timeout: 240_000 }, () => {
     await page.getByTestId("lead-search").fill("星河精密");
     await page.getByTestId("lead-hit").filter({ hasText: "郑晓燕" }).click();
 
-    // The dialog says what will be made, and how many follow-ups go along.
+    // The dialog says what will be made, and how many activities go along.
     await page.getByTestId("lead-convert").click();
     const dialog = page.getByTestId("convert-dialog");
     await dialog.getByTestId("plan-customer").waitFor({ timeout: TIMEOUT });
@@ -67,7 +90,7 @@ describe("a salesperson converts a lead", { timeout: 240_000 }, () => {
     await page.setViewportSize(SIZES.laptop);
     await page.getByTestId("convert-ok").click();
 
-    // The customer's page, its timeline holding both follow-ups.
+    // The customer's page, its timeline holding both activities logged on the lead.
     await page.getByTestId("customer-name").waitFor({ timeout: TIMEOUT });
     assert.equal(await page.getByTestId("customer-name").textContent(), "星河精密机械研究所");
     for (const words of ["展会上交换名片", "预算已批"]) {
@@ -76,6 +99,8 @@ describe("a salesperson converts a lead", { timeout: 240_000 }, () => {
     await screenshot(page, "leads-converted-customer");
 
     const lead = await dispatch(device, { op: "get", id: leadId });
+    const moved = (await dispatch(device, { op: "list", kind: "activity", filter: { lead: leadId } })).items;
+    assert.ok(moved.length === 2 && moved.every((a) => a.fields.customer === lead.fields.converted_customer), JSON.stringify(moved));
     assert.equal(lead.fields.status, "converted");
     const opportunity = await dispatch(device, { op: "get", id: lead.fields.converted_opportunity });
     assert.deepEqual(opportunity.fields.amount, { minor: 38000000, currency: "CNY" });

@@ -78,6 +78,21 @@ describe("reminders on home", { timeout: 240_000 }, () => {
     await page.getByTestId("customer-name").filter({ hasText: String(customer.fields.name) }).waitFor({ timeout: TIMEOUT });
   });
 
+  test("a lead she is to follow up today is on the card and leads to the lead", async () => {
+    const lead = await dispatch(device, { op: "create", kind: "lead", fields: { name: "孙立群", company: "鼎盛五金制品厂", next_follow_up: localDay(0) } });
+    assert.equal(lead.type, "record", JSON.stringify(lead));
+    const due = (await dispatch(device, { op: "reminders" })).items.find((r) => r.id === lead.id);
+    assert.equal(due?.reason, "lead_follow_up", "the core reminds of it");
+    await page.goto(`${device.url}#/home`);
+    const row = page.locator(`[data-testid="reminder"][data-id="${lead.id}"]`);
+    await row.waitFor({ timeout: TIMEOUT });
+    assert.equal(await row.getAttribute("data-reason"), "lead_follow_up");
+    assert.match(await row.textContent(), /孙立群 · 鼎盛五金制品厂/);
+    assert.match(await row.textContent(), /线索待跟进/);
+    await row.locator(".row-main").click();
+    await page.getByTestId("lead-name").filter({ hasText: "孙立群" }).waitFor({ timeout: TIMEOUT });
+  });
+
   test("a churn warning leads to that customer's warning", async () => {
     const churn = (await dispatch(device, { op: "reminders" })).items.find((r) => r.reason.startsWith("churn_"));
     assert.ok(churn, "the demo's quiet customers are reminded of");

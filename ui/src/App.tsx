@@ -64,7 +64,8 @@ const FINANCE_SECTIONS = ["receivables", "payments", "invoices"];
 /// #/finance/<receivables|payments|invoices>[?status=], #/products,
 /// #/expenses[?month=YYYY-MM], #/expenses/approve, #/expenses/pay, #/expenses/new,
 /// #/expenses/<id>, #/expenses/<id>/edit, #/leads[?status=&source=&next=overdue|today|week],
-/// #/leads/pool, #/leads/<id>, #/campaigns[?status=], #/campaigns/<id>, #/knowledge[?category=],
+/// #/leads/pool, #/leads/<id>, #/leads/<id>/activity[/<activity id>] (log or change an activity on a lead),
+/// #/campaigns[?status=], #/campaigns/<id>, #/knowledge[?category=],
 /// #/knowledge/<id>.
 export function App() {
   const { status, t } = useCrm();
@@ -122,6 +123,7 @@ export function App() {
         {canWrite && <Route path="leads" element={<Leads section="mine" />} />}
         {canWrite && <Route path="leads/pool" element={<Leads section="pool" />} />}
         {canWrite && <Route path="leads/:id" element={<LeadDetailRoute />} />}
+        {canWrite && <Route path="leads/:leadId/activity/:activityId?" element={<LeadActivityRoute />} />}
         <Route path="campaigns" element={<Campaigns />} />
         <Route path="campaigns/:id" element={<CampaignRoute />} />
         <Route path="knowledge" element={<Knowledge />} />
@@ -188,7 +190,7 @@ function ChurnDetailRoute() {
 
 function VisitFormRoute() {
   const { customerId = "", activityId } = useParams();
-  return <VisitForm key={`${customerId}/${activityId}`} customerId={customerId} activityId={activityId} />;
+  return <VisitForm key={`${customerId}/${activityId}`} about={{ kind: "customer", id: customerId }} activityId={activityId} />;
 }
 
 function VisitSessionRoute() {
@@ -239,6 +241,11 @@ function ExpenseFormRoute() {
 function LeadDetailRoute() {
   const { id = "" } = useParams();
   return <LeadDetail key={id} id={id} />;
+}
+
+function LeadActivityRoute() {
+  const { leadId = "", activityId } = useParams();
+  return <VisitForm key={`lead/${leadId}/${activityId}`} about={{ kind: "lead", id: leadId }} activityId={activityId} />;
 }
 
 function CampaignRoute() {

@@ -163,8 +163,8 @@ export interface ChurnWarning {
 
 /// Something that needs the person's attention (`reminders`), soonest first.
 export interface Reminder {
-  /// `follow_up`, `service_due`, `service_unassigned`, `churn_warning`, `churn_dormant`,
-  /// `recycle_warning`.
+  /// `follow_up`, `lead_follow_up`, `service_due`, `service_unassigned`, `churn_warning`,
+  /// `churn_dormant`, `recycle_warning`.
   reason: string;
   /// The record to open, of `kind`.
   id: string;

@@ -116,7 +116,7 @@ export const VALIDATION_REASONS = [
   "not_a_lead",
   "not_a_campaign",
   "invalid_filter",
-  "not_an_email",
+  "not_a_message",
 ] as const;
 
 /// Every validation reason in words without its params, for text the core writes itself (the

@@ -74,6 +74,7 @@ describe("where a reminder leads", () => {
   test("a request to its page, a follow-up to its customer, a churn warning to the customer's warning", () => {
     expect(reminderLink(reminder("service_due", "s1", "2026-11-22", { kind: "service_request", customer_id: "c1" }))).toBe("/service/s1");
     expect(reminderLink(reminder("follow_up", "a1", "2026-11-22", { kind: "activity", customer_id: "c1" }))).toBe("/customers/c1");
+    expect(reminderLink(reminder("lead_follow_up", "l1", "2026-11-22", { kind: "lead", customer_id: null, customer_name: null }))).toBe("/leads/l1");
     expect(reminderLink(reminder("churn_dormant", "c2", "2026-11-22"))).toBe("/churn?customer=c2");
     expect(reminderLink(reminder("recycle_warning", "c3", "2026-11-22"))).toBe("/customers/c3");
   });
@@ -82,10 +83,11 @@ describe("where a reminder leads", () => {
     const doc = readFileSync(path.resolve(__dirname, "../../docs/api.md"), "utf8");
     const section = doc.slice(doc.indexOf("#### Reminders")).split("\n#### ")[0];
     const said = section.slice(section.indexOf("`reason`:"), section.indexOf("`id` and"));
-    // Other backticked words there: the request, an option and the grade rule's fields.
-    const notReasons = ["reason", "churn_warnings", "all_owners", "due", "recycle_days", "recycle_warning_days"];
+    // Other backticked words there: the request, an option, the fields a reason is about and
+    // the grade rule's fields.
+    const notReasons = ["reason", "churn_warnings", "all_owners", "due", "next_follow_up", "kind", "lead", "recycle_days", "recycle_warning_days"];
     const reasons = [...said.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((r) => !notReasons.includes(r));
-    expect(reasons).toEqual(["follow_up", "service_due", "service_unassigned", "churn_warning", "churn_dormant", "recycle_warning"]);
+    expect(reasons).toEqual(["follow_up", "lead_follow_up", "service_due", "service_unassigned", "churn_warning", "churn_dormant", "recycle_warning"]);
     for (const r of reasons) for (const lang of ["en", "zh-CN"] as const) expect(messages[lang]).toHaveProperty(`reminders.reason.${r}`);
   });
 });

@@ -20,22 +20,30 @@ const record = (fields: RecordView["fields"]): RecordView => ({
   names: {},
 });
 
+const customer = { kind: "customer", id: "c1" } as const;
+
 describe("the visit form's model", () => {
   test("a time picked for this morning is sent with the device's offset", () => {
     const v = { ...newVisit(dayjs("2026-11-23T15:00:00+08:00")), date: "2026-11-23", clock: "09:30", time_set: true };
     expect(visitTime(v)).toBe("2026-11-23T09:30:00+08:00");
-    expect(createFields(v, "c1").time).toBe("2026-11-23T09:30:00+08:00");
+    expect(createFields(v, customer).time).toBe("2026-11-23T09:30:00+08:00");
   });
 
   test("a new visit left at 'now' is saved with the time of saving, not of opening the form", () => {
     const v = newVisit(dayjs("2026-11-23T08:00:00+08:00"));
-    const fields = createFields({ ...v, notes: "看了样品\n第二行" }, "c1", dayjs("2026-11-23T08:20:00+08:00"));
+    const fields = createFields({ ...v, notes: "看了样品\n第二行" }, customer, dayjs("2026-11-23T08:20:00+08:00"));
     expect(fields).toEqual({ customer: "c1", type: "visit", time: "2026-11-23T08:20:00+08:00", subject: "看了样品", notes: "看了样品\n第二行" });
+  });
+
+  test("a call logged on a lead names the lead and no customer", () => {
+    const v = { ...newVisit(dayjs("2026-11-23T08:00:00+08:00")), type: "call", subject: "首次电话" };
+    const fields = createFields(v, { kind: "lead", id: "l1" }, dayjs("2026-11-23T08:05:00+08:00"));
+    expect(fields).toEqual({ lead: "l1", type: "call", time: "2026-11-23T08:05:00+08:00", subject: "首次电话" });
   });
 
   test("contact, place and duration are sent when given", () => {
     const v = { ...newVisit(), contact: "k1", place: " 客户总部 ", duration: "45" };
-    expect(createFields(v, "c1")).toMatchObject({ contact: "k1", place: "客户总部", duration_minutes: 45 });
+    expect(createFields(v, customer)).toMatchObject({ contact: "k1", place: "客户总部", duration_minutes: 45 });
   });
 
   test("an edit sends only what changed, null for what was cleared, and never the untouched time", () => {

@@ -5,7 +5,7 @@ import type { CampaignMailing, Item } from "../../api";
 import { CrmError } from "../../api";
 import { formatDateTime } from "../../i18n";
 import { useCrm, useData } from "../../state";
-import { EmailStatus } from "../../components/EmailStatus";
+import { MessageStatus } from "../../components/MessageStatus";
 import { FormDialog } from "../../components/FormDialog";
 import { FormField } from "../../components/FormField";
 import { useRefusableSave } from "../../components/useRefusableSave";
@@ -114,12 +114,12 @@ function Recipients({ emails }: { emails: Item[] }) {
   return (
     <ul className="list" data-testid="campaign-recipients">
       {emails.map((a) => (
-        <li key={a.id} className="row" data-testid="campaign-recipient" data-state={String(a.fields.email_status ?? "")}>
+        <li key={a.id} className="row" data-testid="campaign-recipient" data-state={String(a.fields.send_status ?? "")}>
           <span className="row-main">
             <strong>{a.names?.[String(a.fields.customer ?? "")] ?? String(a.fields.email_to ?? "")}</strong>
             <span className="muted small">{formatDateTime(lang, String(a.fields.time ?? ""))}</span>
           </span>
-          <EmailStatus email={a} />
+          <MessageStatus message={a} />
         </li>
       ))}
       {emails.length >= 200 && <li className="muted small">{t("campaigns.email_first", { count: 200 })}</li>}

@@ -3,6 +3,7 @@ import {
   CalendarOutlined,
   DeleteOutlined,
   EditOutlined,
+  MessageOutlined,
   PlusOutlined,
   UndoOutlined,
 } from "@ant-design/icons";
@@ -16,6 +17,7 @@ import { useCrm, useData, useRole, userName } from "../../state";
 import { ConflictBadge } from "../../components/ConflictBadge";
 import { CustomFieldRows } from "../../components/CustomValues";
 import { PhoneLinks } from "../../components/PhoneLinks";
+import { SmsDialog } from "../../components/SmsDialog";
 import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
 import { useRowMarks } from "../../components/RowStatus";
@@ -60,6 +62,7 @@ export function CustomerDetail({ id }: { id: string }) {
   const permissions = useData(() => crm.permissions(id), [id]);
   const [showHistory, setShowHistory] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [texting, setTexting] = useState(false);
   const marks = useRowMarks((view.data?.opportunities ?? []).map((o) => o.id));
 
   if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
@@ -70,6 +73,7 @@ export function CustomerDetail({ id }: { id: string }) {
   const writable = may("update") && !customer.deleted_at;
   // No owner: the customer is in the pool (公海), for anyone to claim.
   const inPool = !f.owner;
+  const phones = Array.isArray(f.phones) ? (f.phones as string[]) : [];
   // Someone else's customer this person reads through an assigned request or opportunity.
   const readOnly = canWrite && !inPool && permissions.data !== null && permissions.data.actions.length === 0;
 
@@ -120,6 +124,11 @@ export function CustomerDetail({ id }: { id: string }) {
           {writable && (
             <Button icon={<CalendarOutlined />} onClick={() => navigate(`/visit/${id}`)} data-testid="log-visit">
               {t("home.log_visit")}
+            </Button>
+          )}
+          {writable && phones.length > 0 && (
+            <Button icon={<MessageOutlined />} onClick={() => setTexting(true)} data-testid="sms-customer">
+              {t("sms.compose")}
             </Button>
           )}
           {writable && (
@@ -195,7 +204,7 @@ export function CustomerDetail({ id }: { id: string }) {
           {contacts.length === 0 && <p className="muted">{t("detail.no_contacts")}</p>}
           <ul className="list" data-testid="contacts">
             {contacts.map((c) => (
-              <ContactRow key={c.id} contact={c} canEmail={writable} />
+              <ContactRow key={c.id} contact={c} canMessage={writable} />
             ))}
           </ul>
         </Card>
@@ -225,7 +234,7 @@ export function CustomerDetail({ id }: { id: string }) {
         <CustomerChurn cases={churn_cases ?? []} />
 
         <Card title={t("detail.activities")}>
-          <Timeline customerId={id} activities={activities} />
+          <Timeline activities={activities} />
         </Card>
 
         <CustomerPhotos customerId={id} canAdd={writable} activities={activities} requests={service_requests} />
@@ -240,6 +249,7 @@ export function CustomerDetail({ id }: { id: string }) {
           )}
         </Card>
       </div>
+      {texting && <SmsDialog customer={id} phones={phones} onClose={() => setTexting(false)} />}
     </div>
   );
 }

@@ -5,27 +5,29 @@ import type { Item } from "../../api";
 import { dictLabel, formatDate, formatDateTime } from "../../i18n";
 import { useCrm, userName } from "../../state";
 import { CustomListValues } from "../../components/CustomValues";
-import { EmailStatus } from "../../components/EmailStatus";
+import { MessageStatus, SENT_TYPES } from "../../components/MessageStatus";
 import { useActions } from "../../components/usePermissions";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
 import { CheckInFacts } from "../visits/CheckInFacts";
+import { aboutOf, activityFormPath } from "../visits/visitLinks";
 
-/// A customer's visits, calls and emails (with how each is doing), newest first: when (local time), with whom, where, how
-/// long, and edit / delete where this person may.
-export function Timeline({ customerId, activities }: { customerId: string; activities: Item[] }) {
+/// A customer's — or a lead's — visits, calls and messages (with how each one sent is doing),
+/// newest first: when (local time), with whom, where, how long, and edit / delete where this
+/// person may. `empty` is what to say when there is nothing.
+export function Timeline({ activities, empty = "detail.no_activities" }: { activities: Item[]; empty?: string }) {
   const { t } = useCrm();
-  if (activities.length === 0) return <p className="muted">{t("detail.no_activities")}</p>;
+  if (activities.length === 0) return <p className="muted">{t(empty)}</p>;
   return (
     <ol className="timeline" data-testid="timeline">
       {activities.map((a) => (
         // `customer360` names what each visit refers to, a contact deleted since included.
-        <TimelineEntry key={a.id} a={a} customerId={customerId} contactName={a.names?.[String(a.fields.contact ?? "")]} />
+        <TimelineEntry key={a.id} a={a} contactName={a.names?.[String(a.fields.contact ?? "")]} />
       ))}
     </ol>
   );
 }
 
-function TimelineEntry({ a, customerId, contactName }: { a: Item; customerId: string; contactName?: string }) {
+function TimelineEntry({ a, contactName }: { a: Item; contactName?: string }) {
   const { t, lang, dicts, users } = useCrm();
   const navigate = useNavigate();
   const actions = useActions(a);
@@ -33,6 +35,7 @@ function TimelineEntry({ a, customerId, contactName }: { a: Item; customerId: st
   const f = a.fields;
   const minutes = typeof f.duration_minutes === "number" ? t("visit.minutes", { minutes: f.duration_minutes }) : null;
   const what = t(`activity_type.${f.type}`);
+  const about = aboutOf(f);
   return (
     <li data-testid="timeline-entry" data-id={a.id}>
       <div className="timeline-head">
@@ -46,13 +49,13 @@ function TimelineEntry({ a, customerId, contactName }: { a: Item; customerId: st
           {formatDateTime(lang, f.time as string)}
         </span>
         <span className="timeline-actions">
-          {actions.includes("update") && (
+          {about && actions.includes("update") && (
             <Button
               type="text"
               icon={<EditOutlined />}
               aria-label={t("common.edit")}
               title={t("common.edit")}
-              onClick={() => navigate(`/visit/${customerId}/${a.id}`)}
+              onClick={() => navigate(activityFormPath(about, a.id))}
               data-testid="edit-activity"
             />
           )}
@@ -70,6 +73,7 @@ function TimelineEntry({ a, customerId, contactName }: { a: Item; customerId: st
         </span>
       </div>
       {f.subject ? <p>{String(f.subject)}</p> : null}
+      {f.type === "sms" && f.sms_text ? <p className="sms-text" data-testid="timeline-sms-text">{String(f.sms_text)}</p> : null}
       <p className="muted small" data-testid="timeline-where">
         {[contactName, f.place ? String(f.place) : null, minutes].filter(Boolean).join(" · ")}
       </p>
@@ -78,7 +82,7 @@ function TimelineEntry({ a, customerId, contactName }: { a: Item; customerId: st
           .filter(Boolean)
           .join(" · ")}
       </p>
-      {f.type === "email" && <EmailStatus email={a} />}
+      {SENT_TYPES.includes(String(f.type)) && <MessageStatus message={a} />}
       <CheckInFacts fields={f} compact />
       <CustomListValues kind="activity" fields={f} all />
     </li>

@@ -13,8 +13,8 @@ import type { CustomerChoice } from "./model";
 
 /// Converting a lead: what `conversion_plan` says will be linked or made — the customer (or,
 /// when several look alike, the person's pick among them or a new one), the contact, how many
-/// follow-ups go to the customer's timeline —, an optional opportunity; `convert_lead` on
-/// confirm, then the customer's page.
+/// activities logged on the lead go to the customer's timeline —, an optional opportunity;
+/// `convert_lead` on confirm, then the customer's page.
 export function ConvertDialog({ id, onClose }: { id: string; onClose: () => void }) {
   const { crm, t } = useCrm();
   const navigate = useNavigate();

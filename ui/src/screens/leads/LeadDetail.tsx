@@ -1,28 +1,31 @@
-import { ArrowLeftOutlined, EditOutlined, MailOutlined, SwapOutlined } from "@ant-design/icons";
+import { ArrowLeftOutlined, EditOutlined, MailOutlined, PlusOutlined, SwapOutlined } from "@ant-design/icons";
 import { Alert, Button, Card, Tag } from "antd";
 import { useState } from "react";
 import type { ReactNode } from "react";
 import { Link, useNavigate } from "react-router-dom";
-import type { LogEntry } from "../../api";
 import { errorText } from "../../errors";
 import { dictLabel, formatDate, formatDateTime } from "../../i18n";
 import { useCrm, useData, userName } from "../../state";
 import { CustomFieldRows } from "../../components/CustomValues";
 import { EmailDialog } from "../../components/EmailDialog";
-import { LogField } from "../../components/LogField";
 import { PhoneLinks } from "../../components/PhoneLinks";
 import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
+import { Timeline } from "../customers/Timeline";
+import { activityFormPath } from "../visits/visitLinks";
 import { ConvertDialog } from "./ConvertDialog";
 
-/// One lead: its fields, its follow-ups (`append`), the steps this person may take now (from
-/// `permissions`; converting opens the conversion dialog) and, once converted, what it became.
+/// One lead: its fields, the calls, visits and messages logged on it (activities naming the
+/// lead, with the customer's activity form; once converted they are on the customer's timeline
+/// too), the steps this person may take now (from `permissions`; converting opens the
+/// conversion dialog) and, once converted, what it became.
 export function LeadDetail({ id }: { id: string }) {
   const { crm, t, lang, dicts, users } = useCrm();
   const navigate = useNavigate();
   // Read again on every `records_changed`: a step taken here, the server confirming or refusing it.
   const view = useData(() => crm.get(id), [id]);
   const permissions = useData(() => crm.permissions(id), [id]);
+  const activities = useData(() => crm.list("activity", { filter: { lead: id }, sort: "time", desc: true, limit: 200, names: true }), [id]);
   const [converting, setConverting] = useState(false);
   const [writing, setWriting] = useState(false);
 
@@ -128,15 +131,25 @@ export function LeadDetail({ id }: { id: string }) {
             <CustomFieldRows kind="lead" fields={f} />
           </dl>
         </Card>
-        <Card title={t("field.follow_ups")}>
-          <LogField
-            id={id}
-            field="follow_ups"
-            entries={(f.follow_ups as unknown as LogEntry[] | undefined) ?? []}
-            names={r.names}
-            canAdd={live && actions.includes("append")}
-            texts={{ none: "leads.follow_ups_none", add: "leads.follow_up_add", placeholder: "leads.follow_up_placeholder" }}
-          />
+        <Card
+          title={t("leads.activities")}
+          data-testid="lead-activities"
+          extra={
+            // Logged on the lead, the activity is in its owner's scope: whoever may change the lead.
+            live && actions.includes("update") ? (
+              <Button icon={<PlusOutlined />} onClick={() => navigate(activityFormPath({ kind: "lead", id }))} data-testid="lead-log-activity">
+                {t("leads.log_activity")}
+              </Button>
+            ) : null
+          }
+        >
+          {activities.error ? (
+            <Alert type="error" message={errorText(t, activities.error)} />
+          ) : activities.data ? (
+            <Timeline activities={activities.data.items} empty="leads.no_activities" />
+          ) : (
+            <p className="muted">{t("common.loading")}</p>
+          )}
         </Card>
       </div>
       {converting && <ConvertDialog id={id} onClose={() => setConverting(false)} />}

@@ -34,8 +34,8 @@ export function remembered(items: Reminder[], told: string[] | null, max = 1000)
   return keys.slice(0, max);
 }
 
-/// Where a reminder leads: the service request, the customer (a follow-up's too), or the
-/// customer's churn warning.
+/// Where a reminder leads: the service request, the lead (its follow-up due), the customer (a
+/// customer's follow-up's too), or the customer's churn warning.
 export function reminderLink(r: Reminder): string {
   switch (r.reason) {
     case "churn_warning":
@@ -51,6 +51,8 @@ export function reminderLink(r: Reminder): string {
       return `/churn/${r.id}`;
     case "customer":
       return `/customers/${r.id}`;
+    case "lead":
+      return `/leads/${r.id}`;
     default:
       return r.customer_id ? `/customers/${r.customer_id}` : "/home";
   }

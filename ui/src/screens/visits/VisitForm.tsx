@@ -14,13 +14,16 @@ import { useIsPhone } from "../../components/useIsPhone";
 import { Chip, Chips } from "./Chips";
 import { DURATIONS, NEXT, createFields, fromDraft, newVisit, updateFields, visitDirty, visitFrom } from "./model";
 import type { VisitValues } from "./model";
+import { draftKeyOf } from "./visitLinks";
+import type { ActivityAbout } from "./visitLinks";
 
-const TYPES = ["visit", "call", "meeting", "email", "follow_up"];
+const TYPES = ["visit", "call", "meeting", "email", "sms", "follow_up"];
 
 /// Log a visit — or change one already logged (`activityId`) — in a few taps, for a tablet
 /// held in one hand: big choices, the save button within thumb reach at the bottom, and the
-/// half-written form kept as a draft. Editing sends only the fields that changed.
-export function VisitForm({ customerId, activityId }: { customerId: string; activityId?: string }) {
+/// half-written form kept as a draft. Editing sends only the fields that changed. An activity is
+/// about a customer, or logged on a lead (`about`); a lead has no contacts to choose from.
+export function VisitForm({ about, activityId }: { about: ActivityAbout; activityId?: string }) {
   const { crm, t } = useCrm();
   const [record, setRecord] = useState<RecordView | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -33,27 +36,28 @@ export function VisitForm({ customerId, activityId }: { customerId: string; acti
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [crm, activityId]);
 
-  if (!activityId) return <VisitFields customerId={customerId} />;
+  if (!activityId) return <VisitFields about={about} />;
   if (error || permissions.error) return <Alert className="page" type="error" message={error ?? errorText(t, permissions.error)} />;
   if (!record || !permissions.data) return <p className="page muted">{t("common.loading")}</p>;
   if (!permissions.data.actions.includes("update") || record.deleted_at) {
     return <Alert className="page" type="warning" showIcon message={t("visit.not_editable")} data-testid="visit-not-editable" />;
   }
-  return <VisitFields customerId={customerId} record={record} />;
+  return <VisitFields about={about} record={record} />;
 }
 
-function VisitFields({ customerId, record }: { customerId: string; record?: RecordView }) {
+function VisitFields({ about, record }: { about: ActivityAbout; record?: RecordView }) {
   const { crm, t, lang, dicts } = useCrm();
   const { message } = AntApp.useApp();
   const navigate = useNavigate();
   const phone = useIsPhone();
-  const view = useData(() => crm.customer360(customerId), [customerId]);
+  const view = useData(() => (about.kind === "customer" ? crm.customer360(about.id) : Promise.resolve(null)), [about.kind, about.id]);
+  const lead = useData(() => (about.kind === "lead" ? crm.get(about.id) : Promise.resolve(null)), [about.kind, about.id]);
   const customFields = useCustomFields("activity");
   const held = useMemo(() => customValuesOf(record?.fields), [record]);
   // A new visit's "now" is taken once; the activity's custom fields follow its own.
   const base = useMemo(() => (record ? visitFrom(record) : newVisit()), [record]);
   const initial = useMemo<VisitValues>(() => ({ ...base, ...customFormValues(customFields, held) }), [base, customFields, held]);
-  const draftKey = record ? `visit:${customerId}:${record.id}` : `visit:${customerId}`;
+  const draftKey = draftKeyOf(about, record?.id);
   const [state, setState] = useState<VisitValues>(() => {
     const draft = loadDraft(draftKey)?.values;
     return draft ? fromDraft(draft, initial) : initial;
@@ -94,7 +98,7 @@ function VisitFields({ customerId, record }: { customerId: string; record?: Reco
         if (custom !== undefined) fields.custom_fields = custom;
         if (Object.keys(fields).length) await crm.update(record.id, fields);
       } else {
-        const fields = createFields(state, customerId);
+        const fields = createFields(state, about);
         if (custom !== undefined) fields.custom_fields = custom;
         await crm.create("activity", fields, true);
       }
@@ -118,7 +122,11 @@ function VisitFields({ customerId, record }: { customerId: string; record?: Reco
   return (
     <div className="page visit" data-testid={record ? "edit-visit-page" : "log-visit-page"}>
       <h1>{t(record ? "visit.edit_title" : "visit.title")}</h1>
-      <p className="muted">{t("visit.for", { customer: String(view.data?.customer.fields.name ?? "") })}</p>
+      <p className="muted" data-testid="visit-for">
+        {about.kind === "customer"
+          ? t("visit.for", { customer: String(view.data?.customer.fields.name ?? "") })
+          : t("visit.for_lead", { lead: String(lead.data?.fields.name ?? "") })}
+      </p>
       <Chips legend={t("visit.type")}>
         {TYPES.map((ty) => (
           <Chip key={ty} selected={state.type === ty} onClick={() => set("type", ty)} testId={`visit-type-${ty}`}>
@@ -156,19 +164,21 @@ function VisitFields({ customerId, record }: { customerId: string; record?: Reco
         />
       </Chips>
       <div className="visit-grid">
-        <label className="block">
-          {t("field.contact")}
-          <Select
-            size="large"
-            allowClear
-            placeholder={contacts.length ? t("visit.contact_none") : t("detail.no_contacts")}
-            value={state.contact || undefined}
-            onChange={(v?: string) => set("contact", v ?? "")}
-            options={contacts.map((c) => ({ value: c.id, label: String(c.fields.name ?? ""), "data-value": c.id }))}
-            virtual={false}
-            data-testid="visit-contact"
-          />
-        </label>
+        {about.kind === "customer" && (
+          <label className="block">
+            {t("field.contact")}
+            <Select
+              size="large"
+              allowClear
+              placeholder={contacts.length ? t("visit.contact_none") : t("detail.no_contacts")}
+              value={state.contact || undefined}
+              onChange={(v?: string) => set("contact", v ?? "")}
+              options={contacts.map((c) => ({ value: c.id, label: String(c.fields.name ?? ""), "data-value": c.id }))}
+              virtual={false}
+              data-testid="visit-contact"
+            />
+          </label>
+        )}
         <label className="block">
           {t("field.place")}
           <Input

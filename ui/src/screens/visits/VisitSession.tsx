@@ -16,6 +16,7 @@ import { VisitChecklist } from "./VisitChecklist";
 import { currentPlace } from "./geo";
 import { NEXT, fromDraft, subjectOf, updateFields, visitDirty, visitFrom } from "./model";
 import type { VisitValues } from "./model";
+import { aboutOf, aboutPath, activityFormPath, draftKeyOf } from "./visitLinks";
 
 /// An activity's page (#/activity/<id>), and the screen of a visit under way: where and when it
 /// was checked in, how far from the customer, big targets for the notes, the outcome and the next
@@ -42,13 +43,14 @@ function Session({ record: read, writable }: { record: RecordView; writable: boo
   // A read begun before the check-out may arrive after it: a check-out is never undone.
   useEffect(() => setRecord((mine) => (mine.fields.check_out_at && !read.fields.check_out_at ? mine : read)), [read]);
   const f = record.fields;
-  const customerId = String(f.customer ?? "");
-  const customer = record.names?.[customerId] ?? "";
+  // A customer's activity, or one logged on a lead.
+  const about = aboutOf(f);
+  const aboutName = about ? (record.names?.[about.id] ?? "") : "";
   const open = checkedIn(f) && !f.check_out_at;
   // The form starts from the record as first read: a merge arriving meanwhile does not
   // overwrite what the person types.
   const [initial, setInitial] = useState<VisitValues>(() => visitFrom(record));
-  const draftKey = `visit:${customerId}:${record.id}`;
+  const draftKey = about ? draftKeyOf(about, record.id) : `visit::${record.id}`;
   const [state, setState] = useState<VisitValues>(() => {
     const draft = loadDraft(draftKey)?.values;
     return draft ? fromDraft(draft, initial) : initial;
@@ -160,8 +162,8 @@ function Session({ record: read, writable }: { record: RecordView; writable: boo
   const errorAlert = error && <Alert type="error" showIcon message={error} role="alert" data-testid="visit-session-error" />;
   const buttons = (
     <div className="thumb-bar">
-      {!open && (
-        <Button size="large" icon={<EditOutlined />} onClick={() => navigate(`/visit/${customerId}/${record.id}`)} data-testid="visit-session-edit">
+      {!open && about && (
+        <Button size="large" icon={<EditOutlined />} onClick={() => navigate(activityFormPath(about, record.id))} data-testid="visit-session-edit">
           {t("common.edit")}
         </Button>
       )}
@@ -184,10 +186,10 @@ function Session({ record: read, writable }: { record: RecordView; writable: boo
         </Button>
       </div>
       <h1>{t(open ? "checkin.title" : `activity_type.${f.type}`)}</h1>
-      {customerId && (
+      {about && (
         <p>
-          <Link to={`/customers/${customerId}`} className="more-link" data-testid="visit-session-customer">
-            {customer || t("field.customer")}
+          <Link to={aboutPath(about)} className="more-link" data-testid={`visit-session-${about.kind}`}>
+            {aboutName || t(`field.${about.kind}`)}
           </Link>
         </p>
       )}

@@ -3,6 +3,7 @@
 
 import dayjs from "dayjs";
 import type { Fields, Json, RecordView } from "../../api";
+import type { ActivityAbout } from "./visitLinks";
 
 export interface VisitValues {
   type: string;
@@ -88,9 +89,10 @@ function duration(v: VisitValues): Json {
   return /^\d+$/.test(d) ? Number(d) : d;
 }
 
-/// Fields for `create`: only what was given.
-export function createFields(v: VisitValues, customerId: string, now = dayjs()): Fields {
-  const fields: Fields = { customer: customerId, type: v.type, time: v.time_set ? visitTime(v) : now.format() };
+/// Fields for `create`: what it is about (the customer, or the lead it is logged on) and only
+/// what was given.
+export function createFields(v: VisitValues, about: ActivityAbout, now = dayjs()): Fields {
+  const fields: Fields = { [about.kind]: about.id, type: v.type, time: v.time_set ? visitTime(v) : now.format() };
   if (v.contact) fields.contact = v.contact;
   if (v.place.trim()) fields.place = v.place.trim();
   const d = duration(v);
