@@ -76,24 +76,44 @@ pub const FINANCE_WRITES: &[Kind] = &[Kind::Payment, Kind::Invoice];
 
 /// The owner of the scope a record of `kind` is in — whose it is for every access decision: a
 /// customer's own owner; an owner-scoped record's own owner (`Scope::Owner`: an expense, a lead);
-/// none for reference data; else the owner of the customer it is attached to, which
-/// `customer_owner` looks up where the caller keeps records (the device's read model, the
-/// server's `docs`). `None`: no owner — the pool, which everyone reads.
+/// none for reference data; else the owner of the record it hangs from ([`scope_parent`]: the
+/// customer it names, or the lead an activity was logged on), which `parent_owner` looks up
+/// where the caller keeps records (the device's read model, the server's `docs`). `None`: no
+/// owner — the pool, which everyone reads.
 pub fn scope_owner<E>(
     kind: Kind,
     owner: Option<&str>,
-    customer: Option<&str>,
-    customer_owner: impl FnOnce(&str) -> std::result::Result<Option<String>, E>,
+    parent: Option<&(Kind, String)>,
+    parent_owner: impl FnOnce(Kind, &str) -> std::result::Result<Option<String>, E>,
 ) -> std::result::Result<Option<String>, E> {
     match kind {
         Kind::Customer => Ok(owner.map(str::to_string)),
         k if k.spec().scope == crate::kind::Scope::Owner => Ok(owner.map(str::to_string)),
         k if k.spec().admin_only => Ok(None),
-        _ => match customer {
-            Some(customer) => customer_owner(customer),
+        _ => match parent {
+            Some((parent_kind, id)) => parent_owner(*parent_kind, id),
             None => Ok(None),
         },
     }
+}
+
+/// The record a customer-scoped record hangs from, whose owner's scope it is in: the customer
+/// it names; naming none, the lead it names (an activity logged on a lead). `value` reads the
+/// record's field by name. A customer, an owner-scoped record and reference data hang from
+/// nothing.
+pub fn scope_parent(kind: Kind, value: impl Fn(&str) -> Option<String>) -> Option<(Kind, String)> {
+    let spec = kind.spec();
+    if kind == Kind::Customer || spec.scope != crate::kind::Scope::Customer || spec.admin_only {
+        return None;
+    }
+    let named = |field: &str, of: Kind| {
+        spec.field(field)
+            .filter(|f| f.ty == crate::kind::FieldType::Ref(of))
+            .and_then(|_| value(field))
+            .filter(|id| !id.is_empty())
+            .map(|id| (of, id))
+    };
+    named("customer", Kind::Customer).or_else(|| named("lead", Kind::Lead))
 }
 
 /// Reference data supervisors write too (everyone reads it): the knowledge base, campaigns.

@@ -97,21 +97,30 @@ impl Store {
     /// The owner of the scope a record of `kind` is in: a customer's own owner, an
     /// owner-scoped record's own owner (`Scope::Owner`), else the owner of the customer it is
     /// attached to; none for reference data.
-    fn scope_owner_of(&self, kind: Kind, owner: Option<&str>, customer: Option<&str>) -> Result<Option<String>> {
-        crate::access::scope_owner(kind, owner, customer, |customer| {
+    fn scope_owner_of(
+        &self,
+        kind: Kind,
+        owner: Option<&str>,
+        parent: Option<(Kind, String)>,
+    ) -> Result<Option<String>> {
+        crate::access::scope_owner(kind, owner, parent.as_ref(), |of, id| {
             Ok(self
                 .conn
-                .prepare_cached("SELECT owner FROM p_customer WHERE id = ?")?
-                .query_row([customer], |r| r.get::<_, Option<String>>(0))
+                .prepare_cached(&format!("SELECT owner FROM {} WHERE id = ?", of.table()))?
+                .query_row([id], |r| r.get::<_, Option<String>>(0))
                 .optional()?
                 .flatten())
         })
     }
 
     fn holder_of(&self, kind: Kind, doc: &RecordDoc) -> Result<Holder> {
-        let customer = customer_of(kind, doc);
+        let parent =
+            crate::access::scope_parent(kind, |name| match kind.spec().field(name).and_then(|f| doc.read(f)) {
+                Some(FieldValue::Str(id)) => Some(id),
+                _ => None,
+            });
         let mut holder = workflow::holder(kind, doc, None);
-        holder.scope_owner = self.scope_owner_of(kind, holder.owner.as_deref(), customer.as_deref())?;
+        holder.scope_owner = self.scope_owner_of(kind, holder.owner.as_deref(), parent)?;
         Ok(holder)
     }
 
@@ -121,7 +130,8 @@ impl Store {
     fn record_facts(&mut self, id: &str, kind: Kind) -> Result<(Holder, Option<String>, bool)> {
         let spec = kind.spec();
         let state_field = spec.workflow.map(|w| w.state_field());
-        let mut wanted: Vec<&str> = ["owner", "customer"].into_iter().filter(|n| spec.field(n).is_some()).collect();
+        let mut wanted: Vec<&str> =
+            ["owner", "customer", "lead"].into_iter().filter(|n| spec.field(n).is_some()).collect();
         wanted.extend(spec.assigned.iter().copied());
         wanted.extend(state_field);
         wanted.sort_unstable();
@@ -145,7 +155,7 @@ impl Store {
             .ok_or_else(|| Error::NotFound(id.to_string()))?;
         let value = |name: &str| values.get(name).cloned().flatten();
         let owner = value("owner");
-        let scope_owner = self.scope_owner_of(kind, owner.as_deref(), value("customer").as_deref())?;
+        let scope_owner = self.scope_owner_of(kind, owner.as_deref(), crate::access::scope_parent(kind, value))?;
         let assignees = spec.assigned.iter().filter_map(|n| value(n)).collect();
         let state = spec.workflow.map(|w| w.state_of(|name| values.get(name).and_then(|v| v.as_deref())).to_string());
         Ok((Holder { kind: Some(kind), owner, scope_owner, assignees }, state, deleted))
@@ -200,7 +210,7 @@ impl Store {
             })
         };
         let owner = value("owner");
-        let scope_owner = self.scope_owner_of(kind, owner.as_deref(), value("customer").as_deref())?;
+        let scope_owner = self.scope_owner_of(kind, owner.as_deref(), crate::access::scope_parent(kind, value))?;
         let assignees: Vec<String> = kind.spec().assigned.iter().filter_map(|n| value(n)).collect();
         let holder = Holder { kind: Some(kind), owner, scope_owner, assignees };
         let write =
@@ -505,14 +515,6 @@ impl Store {
             ),
             params: serde_json::json!({ "from": from, "fields": decided.keys().collect::<Vec<_>>() }),
         }))
-    }
-}
-
-/// The customer a record of `kind` is attached to (its `customer` field).
-fn customer_of(kind: Kind, doc: &RecordDoc) -> Option<String> {
-    match kind.spec().field("customer").and_then(|f| doc.read(f)) {
-        Some(FieldValue::Str(customer)) => Some(customer),
-        _ => None,
     }
 }
 

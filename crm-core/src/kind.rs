@@ -416,7 +416,7 @@ impl FieldSpec {
 use FieldType::*;
 
 pub const STAGES: &[&str] = &["lead", "qualified", "proposal", "negotiation", "won", "lost"];
-pub const ACTIVITY_TYPES: &[&str] = &["visit", "call", "meeting", "email", "follow_up"];
+pub const ACTIVITY_TYPES: &[&str] = &["visit", "call", "meeting", "email", "sms", "follow_up"];
 pub const ROLES: &[&str] = &["admin", "supervisor", "account_manager", "viewer", "finance"];
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 pub const SERVICE_STATES: &[&str] = &["new", "assigned", "handled", "archived"];
@@ -541,12 +541,17 @@ static ACTIVITY: KindSpec = KindSpec {
     code_prefix: None,
     // A customer's live activities by time: its timeline, and its latest activity straight
     // from the index (churn, dormant customers, reminders).
-    indexes: &[&["customer", "deleted_at", "time"], &["owner", "next_follow_up"]],
+    // A lead's activities by time likewise.
+    indexes: &[&["customer", "deleted_at", "time"], &["lead", "deleted_at", "time"], &["owner", "next_follow_up"]],
     assigned: &[],
-    workflow: Some(&EMAIL_FLOW),
+    workflow: Some(&SEND_FLOW),
     identity: &[],
     fields: &[
-        f("customer", Ref(Kind::Customer)).required().indexed(),
+        // The customer it is about; or, naming none, the lead it was logged on (its scope is
+        // then the lead's owner's, `access::scope_parent`). A lead's activities move to the
+        // customer it converts into, keeping `lead`.
+        f("customer", Ref(Kind::Customer)).indexed(),
+        f("lead", Ref(Kind::Lead)).indexed(),
         f("contact", Ref(Kind::Contact)),
         f("type", Enum(ACTIVITY_TYPES)).required().indexed(),
         f("time", DateTime).required().indexed().or(Default::Now),
@@ -578,34 +583,39 @@ static ACTIVITY: KindSpec = KindSpec {
         f("next_follow_up", Date).indexed(),
         f("owner", Ref(Kind::User)).indexed().or(Default::CurrentUser),
         f("notes", Notes),
-        // An email written in the app (type `email`): to whom, and what the server's relay made
-        // of it — `queued` by the writer, `sent` or `failed` (with why) by the server.
+        // A message written in the app and sent by the server: an email (type `email`, through
+        // the SMTP relay) or a text message (type `sms`, through the SMS provider). To whom,
+        // what, and what became of it — `queued` by the writer, `sent` or `failed` (with why)
+        // by the server.
         f("email_to", Email),
         f("email_body", Str { max: 20_000 }),
+        f("sms_to", Str { max: 40 }),
+        f("sms_text", Str { max: crate::domain::messages::MAX_SMS_CHARS }),
         // The campaign a campaign email was sent for: its per-recipient status.
         f("campaign", Ref(Kind::Campaign)).indexed(),
-        f("email_status", Enum(EMAIL_STATES)).indexed(),
-        f("email_error", LONG_TEXT),
+        f("send_status", Enum(SEND_STATES)).indexed(),
+        f("send_error", LONG_TEXT),
         f("sent_at", DateTime),
         f("custom_fields", Custom),
     ],
 };
 
-/// An email's way: queued on the device (offline too), sent or failed by the server.
-pub const EMAIL_STATES: &[&str] = &["queued", "sent", "failed"];
+/// A message's way (an email, a text message): queued on the device (offline too), sent or
+/// failed by the server.
+pub const SEND_STATES: &[&str] = &["queued", "sent", "failed"];
 
-/// Only the server moves an email from `queued` (it writes `sent` or `failed` as the system);
+/// Only the server moves a message from `queued` (it writes `sent` or `failed` as the system);
 /// its writer may queue a failed one again.
-static EMAIL_FLOW: Workflow = Workflow {
-    state: StateOf::Field { name: "email_status", absent: "none" },
-    decided: &["email_status", "email_error", "sent_at"],
+static SEND_FLOW: Workflow = Workflow {
+    state: StateOf::Field { name: "send_status", absent: "none" },
+    decided: &["send_status", "send_error", "sent_at"],
     initial: &["none", "queued"],
     created_with: &[],
     on_create: Guard::None,
     pin: None,
     locked: &["queued", "sent"],
     transitions: &[Transition {
-        clears: &["email_error"],
+        clears: &["send_error"],
         ..t("retry", &["failed"], "queued", &[By::ScopeOwner, By::Role(Supervisor), By::Role(Admin)])
     }],
 };

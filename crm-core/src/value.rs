@@ -281,9 +281,7 @@ pub fn check(spec: &FieldSpec, value: &FieldValue) -> Result<(), FieldError> {
         (FieldType::Phones, FieldValue::Phones(items)) => {
             too_many(items.len())?;
             for p in items {
-                let digits = p.chars().filter(char::is_ascii_digit).count();
-                let allowed = p.chars().all(|c| c.is_ascii_digit() || " +-()#".contains(c));
-                if !allowed || !(3..=20).contains(&digits) || p.len() > 40 {
+                if !is_phone(p) {
                     return Err(FieldError::with(name, "invalid_phone", json!({ "value": p })));
                 }
             }
@@ -478,6 +476,14 @@ fn parse_money(field: &str, json: &Json) -> Result<Money, FieldError> {
     };
     let currency = obj.get("currency").and_then(Json::as_str).unwrap_or("CNY");
     Ok(Money { minor, currency: currency.to_string() })
+}
+
+/// A phone number as people write it: 3 to 20 digits, with spaces, `+`, `-`, brackets and `#`
+/// (an extension); at most 40 characters.
+pub fn is_phone(p: &str) -> bool {
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    let allowed = p.chars().all(|c| c.is_ascii_digit() || " +-()#".contains(c));
+    allowed && (3..=20).contains(&digits) && p.len() <= 40
 }
 
 fn is_email(s: &str) -> bool {

@@ -1,6 +1,6 @@
 //! Leads and their conversion on a device: an existing customer found by phone is linked, a new
-//! one made otherwise; the contact likewise; the lead's follow-ups and notes land on the
-//! customer's timeline; the lead keeps links to what it became and changes no more.
+//! one made otherwise; the contact likewise; the activities logged on the lead and its notes
+//! land on the customer's timeline; the lead keeps links to what it became and changes no more.
 
 #![allow(clippy::unwrap_used)]
 
@@ -20,7 +20,7 @@ fn timeline(me: &mut Replica, customer: &str) -> Vec<String> {
 }
 
 #[test]
-fn a_lead_with_a_known_phone_links_its_customer_and_carries_its_follow_ups() {
+fn a_lead_with_a_known_phone_links_its_customer_and_carries_its_activities() {
     let mut ann = Replica::new("u-ann", "王芳", "account_manager");
     let known = ann.create("customer", json!({"name": "苏州精工机械有限公司", "phones": ["0512-6688 1234"]}));
     let zhang = ann.create("contact", json!({"customer": known, "name": "张伟", "phones": ["138 0013 8000"]}));
@@ -32,8 +32,22 @@ fn a_lead_with_a_known_phone_links_its_customer_and_carries_its_follow_ups() {
     );
     assert_eq!(ann.get(&lead)["fields"]["status"], "new");
     ann.call(json!({"op": "transition", "id": lead, "name": "follow", "fields": {}}));
-    ann.call(json!({"op": "append", "id": lead, "field": "follow_ups", "text": "电话沟通，约下周二上门演示"}));
-    ann.call(json!({"op": "append", "id": lead, "field": "follow_ups", "text": "上门演示，客户要报价"}));
+    // Activities are logged on the lead like on a customer.
+    let call = ann.create(
+        "activity",
+        json!({"lead": lead, "type": "call", "time": "2026-11-02T02:00:00Z", "subject": "电话沟通，约下周二上门演示"}),
+    );
+    ann.create(
+        "activity",
+        json!({"lead": lead, "type": "visit", "time": "2026-11-10T06:00:00Z", "subject": "上门演示，客户要报价"}),
+    );
+    let lead_timeline = ann.call(json!({"op": "list", "kind": "activity", "filter": {"lead": lead}}));
+    assert_eq!(lead_timeline["items"].as_array().unwrap().len(), 2, "{lead_timeline}");
+    // An activity is about a customer or a lead (even an admin's, whom access would let).
+    let mut root = Replica::new("u-root", "管理员", "admin");
+    let orphan = root.try_call(json!({"op": "create", "kind": "activity", "fields": {"type": "call"}}));
+    assert_eq!(orphan["params"]["errors"][0]["field"], "customer", "{orphan}");
+    assert_eq!(orphan["params"]["errors"][0]["reason"], "required", "{orphan}");
 
     // The dialog says what will happen before anything is written.
     let plan = ann.call(json!({"op": "conversion_plan", "id": lead}));
@@ -54,6 +68,11 @@ fn a_lead_with_a_known_phone_links_its_customer_and_carries_its_follow_ups() {
     assert!(subjects.iter().any(|s| s.starts_with("电话沟通")));
     assert!(subjects.iter().any(|s| s.starts_with("上门演示")));
     assert!(subjects.iter().any(|s| s.starts_with("线索备注")));
+    // The call moved (the same record, not a copy): it names the customer and the contact now,
+    // and still the lead it was logged on.
+    let moved = ann.get(&call)["fields"].clone();
+    assert_eq!((moved["customer"].as_str(), moved["contact"].as_str()), (Some(known.as_str()), Some(zhang.as_str())));
+    assert_eq!(moved["lead"], lead);
 
     // The lead keeps what it became, and is settled.
     let f = ann.get(&lead)["fields"].clone();

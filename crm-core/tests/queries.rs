@@ -374,6 +374,11 @@ fn reminders_gather_follow_ups_service_requests_churn_and_recycling_soonest_firs
     r.create("grade_rule", json!({"grade": "D", "recycle_days": 100, "recycle_warning_days": 20}));
     let fading = r.create("customer", json!({"name": "合肥瑞丰食品", "grade": "D"}));
     r.create("activity", json!({"customer": fading, "type": "call", "time": days_ago(85)}));
+    // A lead to call back today; one due next week; a converted one, done with.
+    let lead = r.create("lead", json!({"name": "周敏", "company": "宁波模具", "next_follow_up": date_in(0)}));
+    let later = r.create("lead", json!({"name": "钱进", "next_follow_up": date_in(7)}));
+    let done = r.create("lead", json!({"name": "孙丽", "next_follow_up": date_in(-3)}));
+    r.call(json!({"op": "convert_lead", "id": done}));
 
     let mine = r.call(json!({"op": "reminders"}));
     let items = mine["items"].as_array().unwrap();
@@ -384,6 +389,10 @@ fn reminders_gather_follow_ups_service_requests_churn_and_recycling_soonest_firs
     assert!(reasons.contains(&("churn_dormant", quiet.as_str())), "{mine}");
     assert!(reasons.contains(&("recycle_warning", fading.as_str())), "{mine}");
     assert!(!reasons.iter().any(|(_, id)| *id == waiting), "waiting requests are the supervisor's: {mine}");
+    let called = items.iter().find(|i| i["id"] == lead.as_str()).unwrap();
+    assert_eq!((called["reason"].as_str(), called["kind"].as_str()), (Some("lead_follow_up"), Some("lead")));
+    assert_eq!((called["title"].as_str(), called["overdue"].as_bool()), (Some("周敏 · 宁波模具"), Some(false)));
+    assert!(!reasons.iter().any(|(_, id)| *id == later || *id == done), "not yet, and not any more: {mine}");
     let dues: Vec<&str> = items.iter().map(|i| i["due"].as_str().unwrap()).collect();
     assert!(dues.windows(2).all(|w| w[0] <= w[1]), "soonest first: {dues:?}");
     let recycle = items.iter().find(|i| i["reason"] == "recycle_warning").unwrap();

@@ -51,9 +51,10 @@ CREATE INDEX IF NOT EXISTS blob_refs_doc ON blob_refs(doc_id);
 -- The files received complete, as their bytes turned out to be.
 CREATE TABLE IF NOT EXISTS blobs (
     hash TEXT PRIMARY KEY, type TEXT NOT NULL, size INTEGER NOT NULL, stored_at INTEGER NOT NULL);
--- Emails written in the app and waiting for the relay (`crate::mail`): an `email` activity
--- whose `email_status` is `queued`.
-CREATE TABLE IF NOT EXISTS mail_queue (doc_id TEXT PRIMARY KEY, queued_at INTEGER NOT NULL);
+-- Messages written in the app and waiting to be sent (`crate::outbox`): an `email` or `sms`
+-- activity whose `send_status` is `queued`, by its channel.
+CREATE TABLE IF NOT EXISTS outbox (
+    doc_id TEXT PRIMARY KEY, channel TEXT NOT NULL, queued_at INTEGER NOT NULL);
 -- The server's own settings (the SMTP relay), as JSON by key.
 CREATE TABLE IF NOT EXISTS server_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- Who a record is assigned to (its kind's `assigned` fields), with the customer and contact it
@@ -187,8 +188,12 @@ struct DocMeta {
     refs: Vec<(&'static str, String)>,
     /// The files it references (`blob_refs`).
     blobs: Vec<String>,
-    /// An email activity's state (`mail_queue` holds the queued ones).
-    email_status: Option<String>,
+    /// The record whose owner's scope it is in (`access::scope_parent`): its customer, or
+    /// the lead an activity was logged on.
+    parent: Option<(Kind, String)>,
+    /// A message's state and channel (`outbox` holds the queued ones).
+    send_status: Option<String>,
+    channel: Option<String>,
 }
 
 /// Whether `doc_refs` keeps this field: an indexed reference other than `customer` (a column
@@ -239,7 +244,9 @@ fn doc_meta(doc: &RecordDoc) -> DocMeta {
                 hashes
             })
             .unwrap_or_default(),
-        email_status: read("email_status"),
+        parent: kind.and_then(|k| access::scope_parent(k, read)),
+        send_status: read("send_status"),
+        channel: read("type").filter(|t| crm_core::domain::messages::CHANNELS.contains(&t.as_str())),
     }
 }
 
@@ -284,6 +291,9 @@ impl ServerDb {
         if !has_device {
             conn.execute_batch("ALTER TABLE log ADD COLUMN device_id TEXT")?;
         }
+        // The queue of emails alone, before text messages joined it (`outbox`): its field was
+        // renamed with it (`email_status` to `send_status`) before any release, so it is dropped.
+        conn.execute_batch("DROP TABLE IF EXISTS mail_queue")?;
         let has_deleted: bool =
             conn.query_row("SELECT COUNT(*) FROM pragma_table_info('docs') WHERE name = 'deleted'", [], |r| r.get(0))?;
         if !has_deleted {
@@ -358,12 +368,18 @@ impl ServerDb {
         self.audit("smtp_changed", None, json!({ "host": config.map(|c| &c.host), "port": config.map(|c| c.port) }))
     }
 
-    /// Queued emails, oldest first: (activity id, to, subject, body).
-    pub fn due_mail(&mut self, limit: usize) -> Result<Vec<crate::mail::Outgoing>, DbError> {
+    /// Queued messages going out by one of `channels` (`email`, `sms`), oldest first.
+    pub fn due_messages(&mut self, limit: usize, channels: &[&str]) -> Result<Vec<crate::outbox::Outgoing>, DbError> {
+        if channels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; channels.len()].join(", ");
+        let sql =
+            format!("SELECT doc_id FROM outbox WHERE channel IN ({marks}) ORDER BY queued_at, doc_id LIMIT {limit}");
         let ids: Vec<String> = self
             .conn
-            .prepare_cached("SELECT doc_id FROM mail_queue ORDER BY queued_at, doc_id LIMIT ?")?
-            .query_map([limit as i64], |r| r.get(0))?
+            .prepare_cached(&sql)?
+            .query_map(rusqlite::params_from_iter(channels), |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         let spec = Kind::Activity.spec();
         let mut out = Vec::new();
@@ -373,28 +389,40 @@ impl ServerDb {
                 Some(FieldValue::Str(s)) => s,
                 _ => String::new(),
             };
-            out.push(crate::mail::Outgoing {
-                id: id.clone(),
-                to: text("email_to"),
-                subject: text("subject"),
-                body: text("email_body"),
-            });
+            let message = match text("type").as_str() {
+                "sms" => crate::outbox::Outgoing {
+                    id: id.clone(),
+                    channel: crate::outbox::Channel::Sms,
+                    to: text("sms_to"),
+                    subject: String::new(),
+                    body: text("sms_text"),
+                },
+                _ => crate::outbox::Outgoing {
+                    id: id.clone(),
+                    channel: crate::outbox::Channel::Email,
+                    to: text("email_to"),
+                    subject: text("subject"),
+                    body: text("email_body"),
+                },
+            };
+            out.push(message);
             self.cache.put(&id, doc);
         }
         Ok(out)
     }
 
-    /// What the relay made of email `id`: `sent`, or `failed` with why — written into the
-    /// activity as the system, so every device that reads it learns.
-    pub fn mail_outcome(&mut self, id: &str, outcome: Result<(), String>, now_ms: i64) -> Result<(), DbError> {
+    /// What became of message `id`: `sent`, or `failed` with why (the relay's or the
+    /// provider's words) — written into the activity as the system, so every device that
+    /// reads it learns.
+    pub fn send_outcome(&mut self, id: &str, outcome: Result<(), String>, now_ms: i64) -> Result<(), DbError> {
         let spec = Kind::Activity.spec();
         let field = |name: &str| spec.field(name).ok_or_else(|| DbError::Invalid(format!("no {name}")));
-        let (status, error, sent_at) = (field("email_status")?, field("email_error")?, field("sent_at")?);
+        let (status, error, sent_at) = (field("send_status")?, field("send_error")?, field("sent_at")?);
         let tx = self.conn.transaction()?;
         let mut doc = current_doc(&mut self.cache, &tx, id)?;
         let still_queued = matches!(doc.read(status), Some(FieldValue::Str(s)) if s == "queued");
         if !still_queued {
-            tx.execute("DELETE FROM mail_queue WHERE doc_id = ?", [id])?;
+            tx.execute("DELETE FROM outbox WHERE doc_id = ?", [id])?;
             tx.commit()?;
             return Ok(());
         }
@@ -1631,7 +1659,7 @@ fn scope_owner(tx: &Connection, meta: &DocMeta) -> Result<Option<String>, DbErro
             .flatten())
     };
     match meta.kind {
-        Some(kind) => access::scope_owner(kind, meta.owner.as_deref(), meta.customer.as_deref(), lookup),
+        Some(kind) => access::scope_owner(kind, meta.owner.as_deref(), meta.parent.as_ref(), |_, id| lookup(id)),
         // A record of no known kind: its customer's, as before (it is refused anyway).
         None => match &meta.customer {
             Some(customer) => lookup(customer),
@@ -1651,7 +1679,7 @@ fn owner_scoped_kinds() -> String {
     }
 }
 
-/// A customer changed hands: everything attached follows, and the log records who gained and
+/// A customer or a lead changed hands: everything hanging from it follows, and the log records who gained and
 /// who lost access so devices catching up later add or drop the records.
 fn record_transfer(
     tx: &Connection,
@@ -1661,13 +1689,21 @@ fn record_transfer(
     new: Option<&str>,
 ) -> Result<(), DbError> {
     let mut ids = vec![doc_id.to_string()];
-    if kind == Some(Kind::Customer) {
-        // What is in the customer's scope follows it; what is in its own owner's stays.
-        let own = owner_scoped_kinds();
-        tx.prepare_cached(&format!("UPDATE docs SET scope_owner = ? WHERE customer = ? AND kind NOT IN ({own})"))?
-            .execute(params![new, doc_id])?;
+    // What hangs from the record (`access::scope_parent`) follows it; what is in its own
+    // owner's scope stays.
+    let own = owner_scoped_kinds();
+    let hanging = match kind {
+        Some(Kind::Customer) => Some("customer = ?1".to_string()),
+        Some(Kind::Lead) => Some(
+            "customer IS NULL AND id IN (SELECT doc_id FROM doc_refs WHERE target = ?1 AND field = 'lead')".to_string(),
+        ),
+        _ => None,
+    };
+    if let Some(hanging) = hanging {
+        tx.prepare_cached(&format!("UPDATE docs SET scope_owner = ?2 WHERE {hanging} AND kind NOT IN ({own})"))?
+            .execute(params![doc_id, new])?;
         let attached: Vec<String> = tx
-            .prepare_cached(&format!("SELECT id FROM docs WHERE customer = ? AND kind NOT IN ({own})"))?
+            .prepare_cached(&format!("SELECT id FROM docs WHERE {hanging} AND kind NOT IN ({own})"))?
             .query_map([doc_id], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         ids.extend(attached);
@@ -1783,11 +1819,14 @@ fn write_doc_row(tx: &Connection, id: &str, meta: &DocMeta, scope: Option<&str>)
     ])?;
     write_refs(tx, id, &meta.refs)?;
     if meta.kind == Some(Kind::Activity) {
-        if meta.email_status.as_deref() == Some("queued") && !meta.deleted {
-            tx.prepare_cached("INSERT OR IGNORE INTO mail_queue (doc_id, queued_at) VALUES (?, ?)")?
-                .execute(params![id, now_ms()])?;
-        } else {
-            tx.prepare_cached("DELETE FROM mail_queue WHERE doc_id = ?")?.execute([id])?;
+        match &meta.channel {
+            Some(channel) if meta.send_status.as_deref() == Some("queued") && !meta.deleted => {
+                tx.prepare_cached("INSERT OR IGNORE INTO outbox (doc_id, channel, queued_at) VALUES (?, ?, ?)")?
+                    .execute(params![id, channel, now_ms()])?;
+            }
+            _ => {
+                tx.prepare_cached("DELETE FROM outbox WHERE doc_id = ?")?.execute([id])?;
+            }
         }
     }
     tx.prepare_cached("DELETE FROM blob_refs WHERE doc_id = ?")?.execute([id])?;

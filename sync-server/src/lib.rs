@@ -14,7 +14,9 @@ pub mod limits;
 pub mod listener;
 pub mod login;
 pub mod mail;
+pub mod outbox;
 mod session;
+pub mod sms;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -49,6 +51,9 @@ pub struct AppState {
     pub logins: login::LoginGuard,
     /// Where files (photos, receipts) are kept: beside the database by default.
     pub blobs: Arc<dyn blobs::BlobStore>,
+    /// The SMS provider the deployment plugged in ([`AppState::set_sms_provider`]); none is
+    /// built in.
+    sms: std::sync::RwLock<Option<Arc<dyn sms::SmsProvider>>>,
 }
 
 impl AppState {
@@ -69,6 +74,7 @@ impl AppState {
             auth,
             logins: login::LoginGuard::new(),
             blobs,
+            sms: std::sync::RwLock::new(None),
         }))
     }
 
@@ -97,6 +103,16 @@ impl AppState {
         self.auth.send_replace(auth);
         self.epoch.send_replace(epoch.clone());
         Ok(epoch)
+    }
+
+    /// Send text messages through `provider` from now on (`crate::sms`).
+    pub fn set_sms_provider(&self, provider: Arc<dyn sms::SmsProvider>) {
+        *self.sms.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(provider);
+    }
+
+    /// The SMS provider plugged in, if any.
+    pub fn sms_provider(&self) -> Option<Arc<dyn sms::SmsProvider>> {
+        self.sms.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
     /// Wake every connection to send what was just stored.
@@ -157,7 +173,7 @@ pub async fn serve_with(
     limits: listener::Limits,
 ) -> std::io::Result<()> {
     let poller = tokio::spawn(watch_database(Arc::clone(&state)));
-    let mailer = tokio::spawn(mail::run(Arc::clone(&state)));
+    let mailer = tokio::spawn(outbox::run(Arc::clone(&state)));
     let app = router(state).into_make_service_with_connect_info::<listener::Peer>();
     let served =
         axum::serve(listener::GuardedListener::new(listener, limits), app).with_graceful_shutdown(shutdown).await;

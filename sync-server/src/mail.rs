@@ -1,19 +1,12 @@
-//! Email from the app, sent by the server through the SMTP relay the admin configured.
-//!
-//! A device queues an email as an `email` activity (`email_status: queued`, offline too); when
-//! the server stores it, it lands in `mail_queue`. [`run`] takes queued emails oldest first,
-//! hands each to the relay, and writes what happened into the activity as the system: `sent`
-//! with `sent_at`, or `failed` with the relay's words (`email_error`) — an unreachable relay
-//! included. The person can `retry` a failed one. Without a relay configured emails wait,
-//! queued. Delivery is at least once: a server stopped between the relay's acceptance and the
-//! status being stored sends that email again when it starts.
+//! Email from the app, sent by the server through the SMTP relay the admin configured: the
+//! `email` channel of the outbox (`crate::outbox`, which takes queued emails and records what
+//! became of them).
 //!
 //! The SMTP client is small on purpose: `EHLO`, `AUTH PLAIN` when a username is set, one
 //! recipient, a UTF-8 plain-text body in base64. It does not speak TLS yet (a relay that
 //! requires STARTTLS refuses it, and the email fails with that reason); use a relay on the
 //! server's own network.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
@@ -22,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::AppState;
+use crate::outbox::Outgoing;
 
 /// The relay: where, as whom, from which address.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,46 +30,10 @@ pub struct SmtpConfig {
     pub password: Option<String>,
 }
 
-/// One email to send: its activity, to whom, what.
-#[derive(Debug, Clone)]
-pub struct Outgoing {
-    pub id: String,
-    pub to: String,
-    pub subject: String,
-    pub body: String,
-}
-
 /// How long one exchange with the relay may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
 /// The longest reply line read from a relay.
 const MAX_REPLY_LINE: u64 = 4096;
-/// How often the queue is looked at.
-const EVERY: Duration = Duration::from_secs(1);
-
-/// Send the queue, for as long as the server runs.
-pub async fn run(state: Arc<AppState>) {
-    let mut tick = tokio::time::interval(EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let due = state.with_db(|db| Ok((db.smtp()?, db.due_mail(20)?))).await;
-        let (config, due) = match due {
-            Ok((Some(config), due)) if !due.is_empty() => (config, due),
-            Ok(_) => continue,
-            Err(e) => {
-                eprintln!("sync-server: cannot read the mail queue: {e}");
-                continue;
-            }
-        };
-        for mail in due {
-            let outcome = send(&config, &mail).await;
-            let id = mail.id.clone();
-            if let Err(e) = state.with_db(move |db| db.mail_outcome(&id, outcome, crm_core::value::now_ms())).await {
-                eprintln!("sync-server: cannot record what became of email {}: {e}", mail.id);
-            }
-        }
-    }
-}
 
 /// Hand one email to the relay; the reason it was not taken, in the relay's words.
 pub async fn send(config: &SmtpConfig, mail: &Outgoing) -> Result<(), String> {

@@ -19,6 +19,8 @@ pub const PASSWORD: &str = "correct horse battery";
 /// A sync server in its own runtime, so killing it drops every connection at once.
 pub struct TestServer {
     runtime: Option<tokio::runtime::Runtime>,
+    /// The running server's state (new at each boot).
+    state: Option<Arc<AppState>>,
     pub addr: SocketAddr,
     pub db_path: PathBuf,
     _dir: tempfile::TempDir,
@@ -28,7 +30,8 @@ impl TestServer {
     pub fn start() -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("server.sqlite3");
-        let mut server = TestServer { runtime: None, addr: "127.0.0.1:0".parse().unwrap(), db_path, _dir: dir };
+        let mut server =
+            TestServer { runtime: None, state: None, addr: "127.0.0.1:0".parse().unwrap(), db_path, _dir: dir };
         server.boot();
         server
     }
@@ -37,9 +40,9 @@ impl TestServer {
         let path = self.db_path.clone();
         let want = self.addr;
         // A runtime of its own, started from a plain thread (tests already run inside one).
-        let (runtime, addr) = std::thread::spawn(move || {
+        let (runtime, addr, state) = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-            let addr = runtime.block_on(async move {
+            let (addr, state) = runtime.block_on(async move {
                 // The old socket may linger for a moment after a kill.
                 let mut tries = 0;
                 let listener = loop {
@@ -55,15 +58,21 @@ impl TestServer {
                 };
                 let addr = listener.local_addr().unwrap();
                 let state = AppState::open(path).unwrap();
-                tokio::spawn(sync_server::serve(listener, state, std::future::pending()));
-                addr
+                tokio::spawn(sync_server::serve(listener, Arc::clone(&state), std::future::pending()));
+                (addr, state)
             });
-            (runtime, addr)
+            (runtime, addr, state)
         })
         .join()
         .unwrap();
         self.addr = addr;
         self.runtime = Some(runtime);
+        self.state = Some(state);
+    }
+
+    /// The running server's state: to plug in what a deployment would (an SMS provider).
+    pub fn state(&self) -> &AppState {
+        self.state.as_deref().expect("the server is running")
     }
 
     pub fn url(&self) -> String {
@@ -74,6 +83,7 @@ impl TestServer {
     /// database transaction already running finishes, as it would before a process dies.
     /// Returns once nothing holds the database open.
     pub fn kill(&mut self) {
+        self.state = None;
         if let Some(rt) = self.runtime.take() {
             // Shut down from a plain thread: blocking is not allowed inside the test's runtime.
             std::thread::spawn(move || rt.shutdown_timeout(Duration::from_secs(10))).join().unwrap();

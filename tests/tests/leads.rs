@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+use automerge::transaction::Transactable;
+use crm_tests::wire::{connect, hello, push_one, token_of};
 use crm_tests::TestServer;
 use serde_json::json;
 
@@ -24,7 +26,7 @@ async fn two_devices_converting_one_lead_offline_end_with_one_customer() {
         ])
         .await;
     let lead = ann.create("lead", json!({"name": "李娜", "company": "无锡新材料科技", "phones": ["13900139000"]}));
-    ann.call(json!({"op": "append", "id": lead, "field": "follow_ups", "text": "电话沟通，需求明确"}));
+    ann.create("activity", json!({"lead": lead, "type": "call", "subject": "电话沟通，需求明确"}));
     ann.sync().await.unwrap();
     sue.sync().await.unwrap();
 
@@ -91,4 +93,50 @@ async fn a_salesperson_sees_their_own_leads_and_the_pool_and_the_first_claim_sta
     root.sync().await.unwrap();
     assert_eq!(root.get(&pooled)["fields"]["owner"], bob.user_id);
     assert!(!ann.doc_ids().contains(&pooled), "once claimed it is bob's alone");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activities_on_a_lead_are_its_owners_and_follow_it_to_another() {
+    let server = TestServer::start();
+    let [root, ann, bob] = server
+        .people([
+            ("root", "admin", None),
+            ("ann", "account_manager", Some("east")),
+            ("bob", "account_manager", Some("west")),
+        ])
+        .await;
+    let lead = ann.create("lead", json!({"name": "周敏", "company": "宁波模具", "phones": ["13500135000"]}));
+    let call = ann.create("activity", json!({"lead": lead, "type": "call", "subject": "首次电话，约了演示"}));
+    ann.sync().await.unwrap();
+    assert!(ann.rejected().is_empty(), "{:?}", ann.rejected());
+    bob.sync().await.unwrap();
+    assert!(!bob.doc_ids().contains(&call), "another's lead's activity is not his to read");
+    // Nor to write: moving his own lead's activity onto hers, behind his app's back, is refused
+    // by the server.
+    let his = bob.create("lead", json!({"name": "钱进", "phones": ["13400134000"]}));
+    let his_call = bob.create("activity", json!({"lead": his, "type": "call", "subject": "约见"}));
+    bob.sync().await.unwrap();
+    let forged = bob.forged(&his_call, |d| {
+        d.put(automerge::ROOT, "lead", lead.as_str()).unwrap();
+    });
+    let mut ws = connect(&server, Some(&token_of(&bob))).await.unwrap();
+    hello(&mut ws).await;
+    let refused = push_one(&mut ws, &his_call, forged).await;
+    assert_eq!(refused[0].0, "forbidden", "{refused:?}");
+
+    // The admin gives the lead to bob: its activity goes with it, on every device.
+    root.sync().await.unwrap();
+    root.call(json!({"op": "transition", "id": lead, "name": "assign", "fields": {"owner": bob.user_id}}));
+    root.sync().await.unwrap();
+    bob.sync().await.unwrap();
+    ann.sync().await.unwrap();
+    assert!(bob.doc_ids().contains(&lead) && bob.doc_ids().contains(&call), "the lead and its activity are his");
+    assert!(!ann.doc_ids().contains(&call), "and no longer hers");
+    // He converts it: the activity moves to his new customer's timeline, readable as his.
+    let done = bob.call(json!({"op": "convert_lead", "id": lead}));
+    bob.sync().await.unwrap();
+    assert!(bob.rejected().iter().all(|r| r.code != "forbidden"), "{:?}", bob.rejected());
+    root.sync().await.unwrap();
+    let moved = root.get(&call);
+    assert_eq!(moved["fields"]["customer"], done["customer"], "{moved}");
 }

@@ -215,7 +215,7 @@ impl Store {
             fields.insert("email_to".into(), json!(to));
             fields.insert("subject".into(), json!(subject.replace("{name}", &name)));
             fields.insert("email_body".into(), json!(body.replace("{name}", &name)));
-            fields.insert("email_status".into(), json!("queued"));
+            fields.insert("send_status".into(), json!("queued"));
             self.create_record(Kind::Activity, &fields)?;
             mailing.queued += 1;
         }

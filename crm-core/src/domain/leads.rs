@@ -2,9 +2,10 @@
 //!
 //! Converting a lead is one operation: it looks for the customer the lead already is (the
 //! duplicate rules: same phone, email or company name) and links it, or creates one; likewise
-//! the contact among that customer's contacts; optionally opens an opportunity; carries the
-//! lead's follow-ups and notes onto the customer's timeline as activities; and takes the lead's
-//! `convert` transition, which keeps links to what it became. Nothing the lead knew is lost.
+//! the contact among that customer's contacts; optionally opens an opportunity; moves the
+//! activities logged on the lead (calls, visits, messages — activities naming the `lead`) onto
+//! the customer's timeline, and its notes as one more; and takes the lead's `convert`
+//! transition, which keeps links to what it became. Nothing the lead knew is lost.
 //!
 //! Two devices converting the same lead offline: the first conversion to reach the server
 //! stands. The second device's `convert` is refused (`transition_conflict`, naming who and
@@ -49,6 +50,18 @@ pub fn lead_open(kind: Kind, after: &RecordDoc, facts: &dyn Facts) -> std::resul
     })
 }
 
+/// An activity is about a customer, or was logged on a lead.
+pub fn names_customer_or_lead(doc: &RecordDoc) -> Vec<crate::error::FieldError> {
+    let spec = Kind::Activity.spec();
+    let named =
+        |name: &str| matches!(spec.field(name).and_then(|f| doc.read(f)), Some(FieldValue::Str(s)) if !s.is_empty());
+    if named("customer") || named("lead") {
+        Vec::new()
+    } else {
+        vec![crate::error::FieldError::with("customer", "required", json!({}))]
+    }
+}
+
 /// What converting a lead will do (the dialog shows it before anything is written).
 #[derive(Debug, Clone, Serialize)]
 pub struct ConversionPlan {
@@ -58,7 +71,7 @@ pub struct ConversionPlan {
     pub customer: Json,
     pub contact: Json,
     pub candidates: Vec<DuplicateCandidate>,
-    /// Follow-ups and notes that go to the customer's timeline as activities.
+    /// The lead's activities (and one for its notes) that go to the customer's timeline.
     pub activities: usize,
 }
 
@@ -130,7 +143,7 @@ impl Store {
             },
             _ => json!({ "create": { "name": text(&lead, "name") } }),
         };
-        let activities = self.carried(&lead).len();
+        let activities = self.lead_activities(id)?.len() + usize::from(self.notes_activity(id, &lead).is_some());
         Ok(ConversionPlan { lead: id.to_string(), customer, contact, candidates, activities })
     }
 
@@ -197,8 +210,19 @@ impl Store {
             }
             None => None,
         };
+        // The lead's activities move to the customer's timeline (keeping `lead`), with the
+        // contact it became where they named none; its notes become one more.
         let mut activities = Vec::new();
-        for mut fields in self.carried(&lead) {
+        for (activity, has_contact) in self.lead_activities(id)? {
+            let mut fields = JsonMap::new();
+            fields.insert("customer".into(), json!(customer));
+            if !has_contact {
+                fields.insert("contact".into(), json!(contact));
+            }
+            self.update(&activity, &fields)?;
+            activities.push(activity);
+        }
+        if let Some(mut fields) = self.notes_activity(id, &lead) {
             fields.insert("customer".into(), json!(customer));
             fields.insert("contact".into(), json!(contact));
             activities.push(self.create_record(Kind::Activity, &fields)?);
@@ -290,29 +314,27 @@ impl Store {
         Ok(None)
     }
 
-    /// The activities a lead's follow-ups and notes become on the customer's timeline: one per
-    /// follow-up (its time, its author as owner, its words), and one for the notes.
-    fn carried(&self, lead: &JsonMap<String, Json>) -> Vec<JsonMap<String, Json>> {
-        let mut out = Vec::new();
-        for entry in lead.get("follow_ups").and_then(Json::as_array).into_iter().flatten() {
-            let words = entry["text"].as_str().unwrap_or_default();
-            let mut fields = JsonMap::new();
-            fields.insert("type".into(), json!("follow_up"));
-            fields.insert("time".into(), entry["at"].clone());
-            fields.insert("subject".into(), json!(words.chars().take(60).collect::<String>()));
-            fields.insert("notes".into(), json!(words));
-            if let Some(by) = entry["by"].as_str() {
-                fields.insert("owner".into(), json!(by));
-            }
-            out.push(fields);
-        }
-        if let Some(notes) = text(lead, "notes") {
-            let mut fields = JsonMap::new();
-            fields.insert("type".into(), json!("follow_up"));
-            fields.insert("subject".into(), json!(format!("线索备注 · {}", text(lead, "name").unwrap_or_default())));
-            fields.insert("notes".into(), json!(notes));
-            out.push(fields);
-        }
-        out
+    /// The live activities logged on lead `id` and not yet on a customer's timeline, oldest
+    /// first, with whether each names a contact.
+    fn lead_activities(&self, id: &str) -> Result<Vec<(String, bool)>> {
+        let sql = format!(
+            "SELECT id, contact IS NOT NULL FROM {} WHERE lead = ? AND customer IS NULL AND deleted_at IS NULL
+             ORDER BY time, id",
+            Kind::Activity.table()
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// The activity a lead's notes become on the customer's timeline, if it has notes.
+    fn notes_activity(&self, id: &str, lead: &JsonMap<String, Json>) -> Option<JsonMap<String, Json>> {
+        let notes = text(lead, "notes")?;
+        let mut fields = JsonMap::new();
+        fields.insert("type".into(), json!("follow_up"));
+        fields.insert("subject".into(), json!(format!("线索备注 · {}", text(lead, "name").unwrap_or_default())));
+        fields.insert("notes".into(), json!(notes));
+        fields.insert("lead".into(), json!(id));
+        Some(fields)
     }
 }

@@ -6,9 +6,9 @@ pub mod agenda;
 pub mod campaigns;
 pub mod catalogue;
 pub mod churn;
-pub mod email;
 pub mod expenses;
 pub mod leads;
+pub mod messages;
 pub mod pool;
 pub mod reminders;
 pub mod sales;
@@ -55,7 +55,11 @@ pub fn problems(kind: Kind, doc: &RecordDoc) -> Vec<crate::error::FieldError> {
     match kind {
         Kind::Quote | Kind::Contract | Kind::Order => sales::problems(kind, doc),
         Kind::Expense => expenses::problems(doc),
-        Kind::Activity => email::problems(doc),
+        Kind::Activity => {
+            let mut out = leads::names_customer_or_lead(doc);
+            out.extend(messages::problems(doc));
+            out
+        }
         _ => Vec::new(),
     }
 }

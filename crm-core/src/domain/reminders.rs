@@ -1,5 +1,5 @@
-//! Reminders: what needs the person's attention, in one list, soonest first — follow-ups
-//! due, service requests due or overdue (and, for supervisors, waiting to be assigned), churn
+//! Reminders: what needs the person's attention, in one list, soonest first — follow-ups due
+//! (of customers and of leads), service requests due or overdue (and, for supervisors, waiting to be assigned), churn
 //! warnings, and customers the server will soon return to the pool. Computed on the device
 //! from the read models, for the person's scope, offline; the app shows them on home and as
 //! desktop notifications while it runs.
@@ -19,10 +19,10 @@ const SERVICE_DUE_SOON_DAYS: i64 = 2;
 /// One thing to do.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reminder {
-    /// `follow_up`, `service_due`, `service_unassigned`, `churn_warning`, `churn_dormant` or
+    /// `follow_up`, `lead_follow_up`, `service_due`, `service_unassigned`, `churn_warning`, `churn_dormant` or
     /// `recycle_warning`.
     pub reason: &'static str,
-    /// The record to open: the activity, the service request, or the customer.
+    /// The record to open: the activity, the lead, the service request, or the customer.
     pub id: String,
     pub kind: Kind,
     pub title: String,
@@ -54,6 +54,7 @@ impl Store {
                 overdue: f.overdue,
             });
         }
+        out.extend(self.lead_reminders(owner, &day(today))?);
         out.extend(self.service_reminders(owner, today)?);
         for w in self.churn_warnings(owner, 200)? {
             let name = w.customer.fields.get("name").and_then(|s| s.as_str()).unwrap_or_default().to_string();
@@ -71,6 +72,35 @@ impl Store {
         out.extend(self.recycle_reminders(owner, today)?);
         out.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.reason.cmp(b.reason)));
         Ok(out)
+    }
+
+    /// Open leads of `owner` (everyone's owned ones when `None`; the pool's are nobody's to
+    /// follow up) whose next follow-up is today or past.
+    fn lead_reminders(&self, owner: Option<&str>, today: &str) -> Result<Vec<Reminder>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, company, next_follow_up FROM p_lead
+             WHERE deleted_at IS NULL AND status IN ('new', 'following') AND owner IS NOT NULL
+               AND (?2 IS NULL OR owner = ?2) AND next_follow_up IS NOT NULL AND next_follow_up <= ?1
+             ORDER BY next_follow_up LIMIT 500",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![today, owner], |r| {
+            let (name, company): (Option<String>, Option<String>) = (r.get(1)?, r.get(2)?);
+            let due: String = r.get(3)?;
+            Ok(Reminder {
+                reason: "lead_follow_up",
+                id: r.get(0)?,
+                kind: Kind::Lead,
+                title: match company.filter(|c| !c.is_empty()) {
+                    Some(company) => format!("{} · {company}", name.unwrap_or_default()),
+                    None => name.unwrap_or_default(),
+                },
+                customer_id: None,
+                customer_name: None,
+                overdue: due.as_str() < today,
+                due,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
     /// Requests assigned to `owner` that are due soon or overdue; and for everyone on the

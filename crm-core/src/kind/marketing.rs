@@ -42,10 +42,9 @@ pub(super) static LEAD: KindSpec = KindSpec {
         f("address", LONG_TEXT),
         f("status", Enum(LEAD_STATES)).required().indexed().or(Default::Str("new")),
         f("owner", Ref(Kind::User)).indexed().or(Default::CurrentUser),
+        // When to follow it up next (a reminder on the day). Its calls, visits and messages
+        // are activities naming it, moved to the customer's timeline when it converts.
         f("next_follow_up", Date).indexed(),
-        // Every call, visit and message on the lead, kept whole; carried to the customer's
-        // timeline when it converts.
-        f("follow_ups", Log),
         f("invalid_reason", LONG_TEXT),
         // Why it went back to the pool.
         f("pool_reason", LONG_TEXT),

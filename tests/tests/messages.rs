@@ -1,6 +1,8 @@
-//! Email from the app against a real server and a real SMTP server on loopback (a small one
-//! this test runs): queued offline, failed with the reason while the relay cannot be reached,
-//! retried, delivered, and the activity says so on the writer's device.
+//! Messages from the app against a real server. Email with a real SMTP server on loopback (a
+//! small one this test runs): queued offline, failed with the reason while the relay cannot be
+//! reached, retried, delivered, and the activity says so on the writer's device. Text messages
+//! through an SMS provider plugged into the server by its documented interface: queued while
+//! there is none, refused with the provider's words, retried, sent.
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,6 +13,7 @@ use base64::Engine;
 use crm_tests::{eventually, Device, TestServer};
 use serde_json::{json, Value as Json};
 use sync_server::mail::SmtpConfig;
+use sync_server::sms::{SmsFuture, SmsProvider, TextMessage};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -81,7 +84,7 @@ async fn status_after_sync(device: &Device, id: &str, want: &str) -> Json {
     for _ in 0..40 {
         device.sync().await.unwrap();
         last = device.get(id);
-        if last["fields"]["email_status"] == want {
+        if last["fields"]["send_status"] == want {
             return last;
         }
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
@@ -102,16 +105,16 @@ async fn an_email_queued_offline_fails_while_the_relay_is_away_and_is_sent_on_re
     let contact = ann.create("contact", json!({"customer": customer, "name": "李娜", "email": "lina@example.cn"}));
     let email = ann.create("activity", json!({"customer": customer, "contact": contact, "type": "email",
         "email_to": "lina@example.cn", "subject": "CK6140 报价单", "email_body": "李经理您好：\n附上报价，请查收。\n王芳",
-        "email_status": "queued"}));
+        "send_status": "queued"}));
     // Nobody but the server says it was sent; and a queued email needs its address.
-    let forged = ann.try_call(json!({"op": "update", "id": email, "fields": {"email_status": "sent"}}));
+    let forged = ann.try_call(json!({"op": "update", "id": email, "fields": {"send_status": "sent"}}));
     assert_eq!(forged["type"], "error", "{forged}");
     let incomplete = ann.try_call(json!({"op": "create", "kind": "activity", "fields": {"customer": customer,
-        "type": "email", "subject": "x", "email_body": "y", "email_status": "queued"}}));
+        "type": "email", "subject": "x", "email_body": "y", "send_status": "queued"}}));
     assert_eq!(incomplete["params"]["errors"][0]["field"], "email_to", "{incomplete}");
 
     let failed = status_after_sync(&ann, &email, "failed").await;
-    let why = failed["fields"]["email_error"].as_str().unwrap();
+    let why = failed["fields"]["send_error"].as_str().unwrap();
     assert!(why.contains("cannot be reached"), "{why}");
 
     // The relay is back; she retries.
@@ -120,7 +123,7 @@ async fn an_email_queued_offline_fails_while_the_relay_is_away_and_is_sent_on_re
     ann.call(json!({"op": "transition", "id": email, "name": "retry", "fields": {}}));
     let sent = status_after_sync(&ann, &email, "sent").await;
     assert!(sent["fields"]["sent_at"].is_string());
-    assert_eq!(sent["fields"]["email_error"], Json::Null, "the old reason is gone");
+    assert_eq!(sent["fields"]["send_error"], Json::Null, "the old reason is gone");
     eventually(5, "the relay has the message", || !received.lock().unwrap().is_empty()).await;
     let (from, to, message) = received.lock().unwrap()[0].clone();
     assert_eq!((from.as_str(), to.as_str()), ("<crm@example.cn>", "<lina@example.cn>"));
@@ -169,7 +172,7 @@ async fn a_campaign_emails_its_target_list_skipping_who_unsubscribed() {
         let page =
             sue.call(json!({"op": "list", "kind": "activity", "filter": {"campaign": campaign, "type": "email"}}));
         let items = page["items"].as_array().unwrap().clone();
-        sent = items.iter().filter(|i| i["fields"]["email_status"] == "sent").count();
+        sent = items.iter().filter(|i| i["fields"]["send_status"] == "sent").count();
         if sent == 2 {
             break;
         }
@@ -182,5 +185,67 @@ async fn a_campaign_emails_its_target_list_skipping_who_unsubscribed() {
     let first = received.lock().unwrap().iter().find(|(_, to, _)| to == "<jia1@example.cn>").unwrap().2.clone();
     assert!(first.contains(&format!("Subject: =?UTF-8?B?{}?=", STANDARD.encode("甲一机械：新品推介"))), "{first}");
     let timeline = sue.call(json!({"op": "list", "kind": "activity", "filter": {"customer": with_email}}));
-    assert_eq!(timeline["items"][0]["fields"]["email_status"], "sent", "the email is on the customer's timeline");
+    assert_eq!(timeline["items"][0]["fields"]["send_status"], "sent", "the email is on the customer's timeline");
+}
+
+/// A provider as a deployment would write one: it refuses numbers its account cannot reach (a
+/// landline) in its own words, and keeps what it accepted.
+#[derive(Default)]
+struct Gateway {
+    sent: Mutex<Vec<TextMessage>>,
+}
+
+impl SmsProvider for Gateway {
+    fn name(&self) -> &str {
+        "test gateway"
+    }
+
+    fn send<'a>(&'a self, message: &'a TextMessage) -> SmsFuture<'a> {
+        Box::pin(async move {
+            if !message.to.replace([' ', '-'], "").starts_with('1') {
+                return Err(format!("isv.MOBILE_NUMBER_ILLEGAL: {} is not a mobile number", message.to));
+            }
+            self.sent.lock().unwrap().push(message.clone());
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_message_waits_for_a_provider_is_refused_in_its_words_and_sent_on_retry() {
+    let server = TestServer::start();
+    let [ann] = server.people([("ann", "account_manager", Some("east"))]).await;
+    let customer = ann.create("customer", json!({"name": "苏州精工机械有限公司"}));
+    let to_landline = ann.create(
+        "activity",
+        json!({"customer": customer, "type": "sms",
+        "sms_to": "0512-6688 1234", "sms_text": "张经理您好，报价已发邮箱。王芳", "send_status": "queued"}),
+    );
+    // A text message needs a number that is one.
+    let bad = ann.try_call(json!({"op": "create", "kind": "activity", "fields": {"customer": customer,
+        "type": "sms", "sms_to": "call me", "sms_text": "x", "send_status": "queued"}}));
+    assert_eq!(bad["params"]["errors"][0]["reason"], "invalid_phone", "{bad}");
+
+    // No provider yet: it waits, queued.
+    ann.sync().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    ann.sync().await.unwrap();
+    assert_eq!(ann.get(&to_landline)["fields"]["send_status"], "queued");
+
+    // The deployment plugs its provider in; the landline is refused in the provider's words.
+    let gateway = Arc::new(Gateway::default());
+    server.state().set_sms_provider(gateway.clone());
+    let failed = status_after_sync(&ann, &to_landline, "failed").await;
+    assert!(failed["fields"]["send_error"].as_str().unwrap().contains("MOBILE_NUMBER_ILLEGAL"), "{failed}");
+
+    // She corrects the number and retries: sent, once.
+    ann.call(json!({"op": "update", "id": to_landline, "fields": {"sms_to": "138 0013 8000"}}));
+    ann.call(json!({"op": "transition", "id": to_landline, "name": "retry", "fields": {}}));
+    let sent = status_after_sync(&ann, &to_landline, "sent").await;
+    assert!(sent["fields"]["sent_at"].is_string());
+    assert_eq!(sent["fields"]["send_error"], Json::Null);
+    let kept = gateway.sent.lock().unwrap().clone();
+    assert_eq!(kept.len(), 1);
+    assert_eq!((kept[0].to.as_str(), kept[0].text.as_str()), ("138 0013 8000", "张经理您好，报价已发邮箱。王芳"));
+    assert_eq!(kept[0].id, to_landline);
 }
