@@ -75,13 +75,23 @@ impl Store {
     }
 
     /// Open leads of `owner` (everyone's owned ones when `None`; the pool's are nobody's to
-    /// follow up) whose next follow-up is today or past.
+    /// follow up) to follow up today or before: by the lead's own `next_follow_up`, or by that
+    /// of an activity logged on it that no later activity on the lead has answered yet.
     fn lead_reminders(&self, owner: Option<&str>, today: &str) -> Result<Vec<Reminder>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, company, next_follow_up FROM p_lead
-             WHERE deleted_at IS NULL AND status IN ('new', 'following') AND owner IS NOT NULL
-               AND (?2 IS NULL OR owner = ?2) AND next_follow_up IS NOT NULL AND next_follow_up <= ?1
-             ORDER BY next_follow_up LIMIT 500",
+            "SELECT l.id, l.name, l.company, MIN(d.due) FROM (
+                 SELECT id AS lead, next_follow_up AS due FROM p_lead
+                 WHERE next_follow_up IS NOT NULL AND next_follow_up <= ?1
+                 UNION ALL
+                 SELECT t.lead, t.next_follow_up FROM p_activity t
+                 WHERE t.customer IS NULL AND t.lead IS NOT NULL AND t.deleted_at IS NULL
+                   AND t.next_follow_up IS NOT NULL AND t.next_follow_up <= ?1
+                   AND NOT EXISTS (SELECT 1 FROM p_activity n WHERE n.lead = t.lead AND n.customer IS NULL
+                                   AND n.deleted_at IS NULL AND n.time > t.time)
+             ) d JOIN p_lead l ON l.id = d.lead
+             WHERE l.deleted_at IS NULL AND l.status IN ('new', 'following') AND l.owner IS NOT NULL
+               AND (?2 IS NULL OR l.owner = ?2)
+             GROUP BY l.id ORDER BY MIN(d.due) LIMIT 500",
         )?;
         let rows = stmt.query_map(rusqlite::params![today, owner], |r| {
             let (name, company): (Option<String>, Option<String>) = (r.get(1)?, r.get(2)?);
