@@ -86,3 +86,33 @@ fn the_target_list_is_frozen_at_start_and_the_effect_adds_up() {
     assert_eq!(ann.try_call(json!({"op": "transition", "id": campaign, "name": "end", "fields": {}}))["type"], "error");
     sue.call(json!({"op": "transition", "id": campaign, "name": "end", "fields": {}}));
 }
+
+#[test]
+fn a_campaign_emails_its_leads_on_the_leads_themselves() {
+    let mut sue = Replica::new("u-sue", "李丽", "supervisor");
+    let reachable = sue.create("lead", json!({"name": "周敏", "email": "zhoumin@example.cn", "source": "exhibition"}));
+    sue.create("lead", json!({"name": "钱进", "email": "qj@example.cn", "do_not_email": true, "source": "exhibition"}));
+    sue.create("lead", json!({"name": "孙丽", "source": "exhibition"}));
+    let gone = sue.create("lead", json!({"name": "空号", "email": "x@example.cn", "source": "exhibition"}));
+    sue.call(json!({"op": "transition", "id": gone, "name": "invalidate", "fields": {"invalid_reason": "空号"}}));
+    let campaign = sue.create(
+        "campaign",
+        json!({"name": "展会回访", "type": "email", "target_kind": "lead", "target_filter": "{\"source\": \"exhibition\"}"}),
+    );
+    sue.call(json!({"op": "start_campaign", "id": campaign}));
+    let mailing =
+        sue.call(json!({"op": "campaign_email", "id": campaign, "subject": "{name}您好", "body": "感谢莅临展台。"}));
+    assert_eq!(mailing["queued"], 1, "{mailing}");
+    let mut why: Vec<&str> =
+        mailing["skipped"].as_array().unwrap().iter().map(|s| s["why"].as_str().unwrap()).collect();
+    why.sort_unstable();
+    assert_eq!(why, ["invalid", "no_email", "unsubscribed"]);
+    // The email is logged on the lead: its timeline has it, with its status.
+    let on_lead = sue.call(json!({"op": "list", "kind": "activity", "filter": {"lead": reachable}}));
+    let email = &on_lead["items"][0]["fields"];
+    assert_eq!(
+        (email["type"].as_str(), email["email_to"].as_str(), email["subject"].as_str(), email["send_status"].as_str()),
+        (Some("email"), Some("zhoumin@example.cn"), Some("周敏您好"), Some("queued"))
+    );
+    assert_eq!(email["customer"], serde_json::Value::Null);
+}

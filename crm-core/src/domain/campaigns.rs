@@ -78,9 +78,19 @@ fn not_a_campaign() -> Error {
 
 /// Where one member's email goes, or why it does not.
 enum Recipient {
-    Here { customer: String, contact: Option<String>, name: String, to: Option<String>, unsubscribed: bool },
+    /// `on`: the field the email activity names its record by (`customer`, or `lead`) and the id.
+    Here {
+        on: (&'static str, String),
+        contact: Option<String>,
+        name: String,
+        to: Option<String>,
+        unsubscribed: bool,
+    },
     Skip(&'static str),
 }
+
+/// A lead member's name, email, `do_not_email` and status.
+type LeadRow = (String, Option<String>, Option<bool>, Option<String>);
 
 /// Whether customer `id` unsubscribed.
 fn unsubscribed_customer(store: &Store, id: &str) -> Result<bool> {
@@ -185,10 +195,8 @@ impl Store {
         let target = target.as_deref().and_then(Kind::parse).unwrap_or(Kind::Customer);
         let mut mailing = Mailing { queued: 0, skipped: Vec::new() };
         for member in members {
-            let (customer, contact, name, to, unsubscribed) = match self.recipient(target, &member.id)? {
-                Recipient::Here { customer, contact, name, to, unsubscribed } => {
-                    (customer, contact, name, to, unsubscribed)
-                }
+            let (on, contact, name, to, unsubscribed) = match self.recipient(target, &member.id)? {
+                Recipient::Here { on, contact, name, to, unsubscribed } => (on, contact, name, to, unsubscribed),
                 Recipient::Skip(why) => {
                     mailing.skipped.push(Skipped { id: member.id, title: member.title, why });
                     continue;
@@ -206,7 +214,7 @@ impl Store {
                 continue;
             }
             let mut fields = JsonMap::new();
-            fields.insert("customer".into(), json!(customer));
+            fields.insert(on.0.into(), json!(on.1));
             if let Some(contact) = contact {
                 fields.insert("contact".into(), json!(contact));
             }
@@ -216,14 +224,21 @@ impl Store {
             fields.insert("subject".into(), json!(subject.replace("{name}", &name)));
             fields.insert("email_body".into(), json!(body.replace("{name}", &name)));
             fields.insert("send_status".into(), json!("queued"));
-            self.create_record(Kind::Activity, &fields)?;
-            mailing.queued += 1;
+            match self.create_record(Kind::Activity, &fields) {
+                Ok(_) => mailing.queued += 1,
+                // One the person may not write for (a lead in the pool, another's customer).
+                Err(Error::Refused { .. } | Error::Forbidden { .. }) => {
+                    mailing.skipped.push(Skipped { id: member.id, title: member.title, why: "not_yours" });
+                }
+                Err(e) => return Err(e),
+            }
         }
         Ok(mailing)
     }
 
     /// Where a member's email goes and is logged: a customer (its email, else its primary or
-    /// first contact's with one), a contact (its own); a lead is skipped.
+    /// first contact's with one), a contact (its own), a lead (its own, logged on the lead; an
+    /// invalid lead is skipped).
     fn recipient(&self, target: Kind, id: &str) -> Result<Recipient> {
         let table = target.table();
         match target {
@@ -240,7 +255,7 @@ impl Store {
                 if email.is_some() {
                     let unsubscribed = unsubscribed.unwrap_or(false);
                     return Ok(Recipient::Here {
-                        customer: id.to_string(),
+                        on: ("customer", id.to_string()),
                         contact: None,
                         name,
                         to: email,
@@ -261,15 +276,19 @@ impl Store {
                     .optional()?;
                 Ok(match contact {
                     Some((contact, email, unsubscribed)) => Recipient::Here {
-                        customer: id.to_string(),
+                        on: ("customer", id.to_string()),
                         contact: Some(contact),
                         name,
                         to: Some(email),
                         unsubscribed: unsubscribed.unwrap_or(false) || unsubscribed_customer(self, id)?,
                     },
-                    None => {
-                        Recipient::Here { customer: id.to_string(), contact: None, name, to: None, unsubscribed: false }
-                    }
+                    None => Recipient::Here {
+                        on: ("customer", id.to_string()),
+                        contact: None,
+                        name,
+                        to: None,
+                        unsubscribed: false,
+                    },
                 })
             }
             Kind::Contact => {
@@ -283,7 +302,7 @@ impl Store {
                     .optional()?;
                 Ok(match row {
                     Some((name, email, unsubscribed, customer)) => Recipient::Here {
-                        customer,
+                        on: ("customer", customer),
                         contact: Some(id.to_string()),
                         name,
                         to: email,
@@ -292,7 +311,31 @@ impl Store {
                     None => Recipient::Skip("not_here"),
                 })
             }
-            _ => Ok(Recipient::Skip("lead")),
+            Kind::Lead => {
+                let row: Option<LeadRow> = self
+                    .conn
+                    .query_row(
+                        &format!(
+                            "SELECT name, email, do_not_email, status FROM {table} WHERE id = ? AND deleted_at IS NULL"
+                        ),
+                        [id],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
+                    .optional()?;
+                Ok(match row {
+                    // A lead found to be no lead is not written to.
+                    Some((_, _, _, Some(status))) if status == "invalid" => Recipient::Skip("invalid"),
+                    Some((name, email, unsubscribed, _)) => Recipient::Here {
+                        on: ("lead", id.to_string()),
+                        contact: None,
+                        name,
+                        to: email,
+                        unsubscribed: unsubscribed.unwrap_or(false),
+                    },
+                    None => Recipient::Skip("not_here"),
+                })
+            }
+            _ => Ok(Recipient::Skip("not_here")),
         }
     }
 
