@@ -1,6 +1,6 @@
 //! Sales on the device, on the reference data set extended with 2,000 products, 20,000 orders
 //! and their payments: an order with 50 lines created and totalled, a customer's purchase
-//! history, product search. Run: `cargo bench -p crm-core --bench sales`.
+//! history, product search; then every report over a year of it, and a report's export. Run: `cargo bench -p crm-core --bench sales`.
 //! `CRM_BENCH_CUSTOMERS=n` scales the customers; results go to stdout as a Markdown table.
 
 mod common;
@@ -192,6 +192,68 @@ fn main() {
     rows.push((
         format!("receivables over every customer ({} owing)", out["customers"].as_array().map_or(0, Vec::len)),
         ms(t.elapsed()),
+    ));
+
+    // Reports over all of it, as an admin sees them, for a year grouped by month. The orders
+    // and payments are confirmed and spread over the year straight in the read models (what
+    // reports read), and 5,000 service requests are added, half handled.
+    let requests: Vec<(Kind, JsonMap<String, Json>)> = (0..5_000)
+        .map(|i| {
+            let customer = customer_ids[(i * 7) % customer_ids.len()].clone();
+            (
+                Kind::ServiceRequest,
+                fields(
+                    json!({"customer": customer, "type": (["repair", "inquiry", "complaint"][i % 3]), "title": "报修"}),
+                ),
+            )
+        })
+        .collect();
+    store.bulk_create(requests).expect("service requests");
+    store
+        .connection()
+        .execute_batch(
+            "UPDATE p_order SET status = 'confirmed', ordered_at = ordered_at - ((rowid * 7919) % 365) * 86400000;
+             UPDATE p_payment SET status = 'confirmed', received_on = date('now', '-' || ((rowid * 7919) % 365) || ' days');
+             UPDATE p_service_request SET status = 'handled', assignee = owner_or_me.id,
+                    assigned_at = created_at + 3600000, handled_at = created_at + 86400000, satisfaction = 1 + rowid % 5
+               FROM (SELECT id FROM p_user LIMIT 1) AS owner_or_me WHERE p_service_request.rowid % 2 = 0;",
+        )
+        .expect("spread");
+    let today = chrono::Utc::now().date_naive();
+    let year = json!({"from": (today - chrono::Duration::days(364)).to_string(), "to": today.to_string()});
+    for name in crm_core::report::REPORTS {
+        let mut runs = Vec::new();
+        let mut size = 0;
+        for _ in 0..20 {
+            let mut request = year.clone();
+            request["op"] = json!("report");
+            request["name"] = json!(name);
+            let t = Instant::now();
+            let out = call(&mut store, request);
+            runs.push(t.elapsed());
+            size = out["tables"]
+                .as_array()
+                .map_or(0, |t| t.iter().map(|t| t["rows"].as_array().map_or(0, Vec::len)).sum());
+        }
+        rows.push((
+            format!("report `{name}` over a year ({size} rows; target < 100 ms), p50 / p95 of 20"),
+            format!("{} / {}", ms(percentile(&mut runs, 0.5)), ms(percentile(&mut runs, 0.95))),
+        ));
+    }
+    let mut request = year.clone();
+    request["op"] = json!("report_export");
+    request["name"] = json!("contribution");
+    let t = Instant::now();
+    let file = call(&mut store, request.clone());
+    let took = t.elapsed();
+    request["op"] = json!("report");
+    let customers = call(&mut store, request)["tables"][0]["rows"].as_array().map_or(0, Vec::len);
+    rows.push((
+        format!(
+            "contribution exported to .xlsx ({customers} customer rows, {} KB; target < 2 s for 10,000)",
+            file["data"].as_str().map_or(0, str::len) * 3 / 4 / 1024
+        ),
+        ms(took),
     ));
 
     println!("| measure | result |\n|---|---|");

@@ -116,8 +116,9 @@ pub fn scope_parent(kind: Kind, value: impl Fn(&str) -> Option<String>) -> Optio
     named("customer", Kind::Customer).or_else(|| named("lead", Kind::Lead))
 }
 
-/// Reference data supervisors write too (everyone reads it): the knowledge base, campaigns.
-pub const OFFICE_WRITES: &[Kind] = &[Kind::Article, Kind::Campaign];
+/// Reference data supervisors write too (everyone reads it): the knowledge base, campaigns,
+/// the monthly sales targets.
+pub const OFFICE_WRITES: &[Kind] = &[Kind::Article, Kind::Campaign, Kind::SalesTarget];
 /// What finance moves by its transitions only, writing nothing else: expense claims (paid).
 pub const FINANCE_TAKES: &[Kind] = &[Kind::Expense];
 

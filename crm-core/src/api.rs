@@ -473,6 +473,20 @@ pub enum Request {
         #[serde(flatten)]
         query: ListQuery,
     },
+    /// A report (`crate::report`) for the person working here.
+    Report {
+        name: String,
+        #[serde(flatten)]
+        params: crate::report::Params,
+    },
+    /// A report as a spreadsheet (`.xlsx`), its words from `labels` (see `report::xlsx`).
+    ReportExport {
+        name: String,
+        #[serde(flatten)]
+        params: crate::report::Params,
+        #[serde(default)]
+        labels: std::collections::HashMap<String, String>,
+    },
     /// An administration or export request to the sync server, made with this device's token
     /// (`docs/protocol.md`, *Administration and export*): only paths under `/api/admin/` and
     /// `/api/export`.
@@ -531,6 +545,7 @@ pub enum Response {
         items: Vec<crate::attachment::local::AttachmentView>,
     },
     Agenda(Box<crate::domain::agenda::Agenda>),
+    Report(Box<crate::report::Report>),
     Totals(crate::domain::sales::Totals),
     PriceListsLoaded(crate::domain::catalogue::LoadReport),
     Pdf(ServerFile),
@@ -756,6 +771,20 @@ impl Store {
                 let ext = if format == crate::sheet::Format::Csv { "csv" } else { "xlsx" };
                 Response::File {
                     name: format!("rejected-{}.{ext}", &batch[..8.min(batch.len())]),
+                    data: base64::engine::general_purpose::STANDARD.encode(bytes),
+                }
+            }
+            Request::Report { name, params } => Response::Report(Box::new(self.report(&name, &params)?)),
+            Request::ReportExport { name, params, labels } => {
+                use base64::Engine;
+                let report = self.report(&name, &params)?;
+                let bytes = crate::report::xlsx::write(&report, &labels, &self.display_names()?)?;
+                Response::File {
+                    name: format!(
+                        "{name}-{}-{}.xlsx",
+                        report.filters["from"].as_str().unwrap_or_default(),
+                        report.filters["to"].as_str().unwrap_or_default()
+                    ),
                     data: base64::engine::general_purpose::STANDARD.encode(bytes),
                 }
             }

@@ -164,6 +164,12 @@ impl crate::store::Store {
             }
         }
         let parts: Vec<&str> = subject.iter().map(String::as_str).collect();
+        // The subject obeys its area's rules (a sales target's month) before it is written.
+        let (_, born, _) = genesis(kind, &parts)?;
+        let problems = crate::domain::problems(kind, &born);
+        if !problems.is_empty() {
+            return Err(Error::Validation(problems));
+        }
         let existed = self.kind_of(&id_of(kind, &parts)).is_ok();
         let id = self.open_identified(kind, &parts)?;
         let mut rest: serde_json::Map<String, serde_json::Value> = fields

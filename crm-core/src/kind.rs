@@ -85,6 +85,7 @@ pub enum Kind {
     Lead,
     Article,
     Campaign,
+    SalesTarget,
 }
 
 /// What someone may do, decided by the rules in `crm_core::access`. Declared here because
@@ -678,6 +679,7 @@ static SERVICE_REQUEST: KindSpec = KindSpec {
         f("satisfaction", Int { min: 1, max: 5 }),
         f("feedback", LONG_TEXT),
         f("archived_at", DateTime),
+        f("reopened_at", DateTime),
         f("custom_fields", Custom),
     ],
 };
@@ -931,7 +933,7 @@ static OPPORTUNITY_FLOW: Workflow = Workflow {
 /// 新创建 → 已分配 → 已处理 → 已归档; feedback below the admin's threshold reopens it.
 static SERVICE_FLOW: Workflow = Workflow {
     state: StateOf::Field { name: "status", absent: "new" },
-    decided: &["status", "assignee", "assigned_by", "assigned_at", "handled_at", "archived_at"],
+    decided: &["status", "assignee", "assigned_by", "assigned_at", "handled_at", "archived_at", "reopened_at"],
     initial: &["new"],
     created_with: &[],
     on_create: Guard::None,
@@ -968,7 +970,8 @@ static SERVICE_FLOW: Workflow = Workflow {
             to: "assigned",
             by: &[By::ScopeOwner, By::Role(Supervisor), By::Role(Admin)],
             sets: &[],
-            stamps: &[],
+            // When it was last reopened: the service report's reopened share.
+            stamps: &["reopened_at"],
             requires: &["satisfaction"],
             fields: &["satisfaction", "feedback"],
             clears: &[],
@@ -1082,6 +1085,7 @@ impl Kind {
         Kind::Lead,
         Kind::Article,
         Kind::Campaign,
+        Kind::SalesTarget,
     ];
 
     pub fn spec(self) -> &'static KindSpec {
@@ -1112,6 +1116,7 @@ impl Kind {
             Kind::Lead => &marketing::LEAD,
             Kind::Article => &marketing::ARTICLE,
             Kind::Campaign => &marketing::CAMPAIGN,
+            Kind::SalesTarget => &sales::SALES_TARGET,
         }
     }
 
@@ -1143,6 +1148,7 @@ impl Kind {
             Kind::Lead => "lead",
             Kind::Article => "article",
             Kind::Campaign => "campaign",
+            Kind::SalesTarget => "sales_target",
         }
     }
 

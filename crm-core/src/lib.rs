@@ -29,6 +29,7 @@ pub mod items;
 pub mod profiles;
 pub mod projection;
 pub mod query;
+pub mod report;
 pub mod search;
 pub mod seed;
 pub mod settings;

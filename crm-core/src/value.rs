@@ -478,6 +478,15 @@ fn parse_money(field: &str, json: &Json) -> Result<Money, FieldError> {
     Ok(Money { minor, currency: currency.to_string() })
 }
 
+/// What is written before an amount of `currency`: `¥`, `$`, else the code and a space.
+pub fn currency_prefix(currency: &str) -> String {
+    match currency {
+        "CNY" => "¥".to_string(),
+        "USD" => "$".to_string(),
+        other => format!("{other} "),
+    }
+}
+
 /// A phone number as people write it: 3 to 20 digits, with spaces, `+`, `-`, brackets and `#`
 /// (an extension); at most 40 characters.
 pub fn is_phone(p: &str) -> bool {

@@ -380,7 +380,10 @@ fn reminders_gather_follow_ups_service_requests_churn_and_recycling_soonest_firs
     let done = r.create("lead", json!({"name": "孙丽", "next_follow_up": date_in(-3)}));
     // A call on a lead that set its next follow-up for yesterday.
     let called_back = r.create("lead", json!({"name": "吴刚"}));
-    r.create("activity", json!({"lead": called_back, "type": "call", "time": days_ago(3), "next_follow_up": date_in(-1)}));
+    r.create(
+        "activity",
+        json!({"lead": called_back, "type": "call", "time": days_ago(3), "next_follow_up": date_in(-1)}),
+    );
     r.call(json!({"op": "convert_lead", "id": done}));
 
     let mine = r.call(json!({"op": "reminders"}));
@@ -397,7 +400,10 @@ fn reminders_gather_follow_ups_service_requests_churn_and_recycling_soonest_firs
     assert_eq!((called["title"].as_str(), called["overdue"].as_bool()), (Some("周敏 · 宁波模具"), Some(false)));
     assert!(!reasons.iter().any(|(_, id)| *id == later || *id == done), "not yet, and not any more: {mine}");
     let by_activity = items.iter().find(|i| i["id"] == called_back.as_str()).unwrap();
-    assert_eq!((by_activity["due"].as_str(), by_activity["overdue"].as_bool()), (Some(date_in(-1).as_str()), Some(true)));
+    assert_eq!(
+        (by_activity["due"].as_str(), by_activity["overdue"].as_bool()),
+        (Some(date_in(-1).as_str()), Some(true))
+    );
     let dues: Vec<&str> = items.iter().map(|i| i["due"].as_str().unwrap()).collect();
     assert!(dues.windows(2).all(|w| w[0] <= w[1]), "soonest first: {dues:?}");
     let recycle = items.iter().find(|i| i["reason"] == "recycle_warning").unwrap();

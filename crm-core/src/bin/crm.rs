@@ -41,6 +41,12 @@ Commands:
   imports                imports made on this device
   import-revert BATCH    undo an import (what it created is deleted, what it updated set back)
   load-price-lists FILE  load price lists from .xlsx/.xls/.csv, one row per rule (admins)
+  report NAME [--from DATE] [--to DATE] [--group-by day|week|month|quarter|year]
+         [--scope mine|team|all] [--owner ID] [--currency CNY] [--option KEY=VALUE]...
+         [--format table|json|xlsx] [--out FILE]
+                         a report (contribution, composition, service, churn, funnel,
+                         performance, receivables) for this device's person, this month by
+                         default; xlsx is written to --out (default NAME-FROM-TO.xlsx)
 
 DIR defaults to $CRM_DATA, then ~/.local/share/field-crm.";
 
@@ -158,8 +164,109 @@ fn s(v: &Json) -> &str {
     v.as_str().unwrap_or("")
 }
 
+/// `crm report`: the report request its flags make.
+fn report_request(args: &[String]) -> Result<Json, String> {
+    let name = args
+        .first()
+        .filter(|a| !a.starts_with("--"))
+        .ok_or("report needs a NAME: contribution, composition, service, churn, funnel, performance or receivables")?;
+    let mut req = json!({"name": name});
+    for (flag_name, key) in [
+        ("--from", "from"),
+        ("--to", "to"),
+        ("--group-by", "group_by"),
+        ("--scope", "scope"),
+        ("--owner", "owner"),
+        ("--currency", "currency"),
+    ] {
+        if let Some(v) = flag(args, flag_name) {
+            req[key] = json!(v);
+        }
+    }
+    let mut options = serde_json::Map::new();
+    for (i, a) in args.iter().enumerate() {
+        if a == "--option" {
+            let pair = args.get(i + 1).ok_or("--option needs KEY=VALUE")?;
+            let (k, v) = pair.split_once('=').ok_or_else(|| format!("--option {pair}: write it as KEY=VALUE"))?;
+            // Numbers stay numbers (`a=70`); words are words (`basis=payments`).
+            options.insert(k.to_string(), v.parse::<i64>().map(Json::from).unwrap_or_else(|_| json!(v)));
+        }
+    }
+    req["options"] = Json::Object(options);
+    Ok(req)
+}
+
+/// A report as text: each table's header and rows, money in major units, shares in percent.
+fn print_report(report: &Json) {
+    let currency = s(&report["filters"]["currency"]).to_string();
+    println!(
+        "{} {} .. {} ({}, {})",
+        s(&report["name"]),
+        s(&report["filters"]["from"]),
+        s(&report["filters"]["to"]),
+        s(&report["filters"]["scope"]),
+        s(&report["filters"]["timezone"])
+    );
+    for table in report["tables"].as_array().into_iter().flatten() {
+        let columns = table["columns"].as_array().cloned().unwrap_or_default();
+        let cell = |column: &Json, v: &Json| -> String {
+            match (s(&column["type"]), v.as_i64()) {
+                (_, None) if v.is_null() => "—".into(),
+                ("money", Some(m)) => format!("{}{}.{:02}", if m < 0 { "-" } else { "" }, m.abs() / 100, m.abs() % 100),
+                ("percent", Some(bp)) => format!("{:.2}%", bp as f64 / 100.0),
+                ("hundredths", Some(h)) => format!("{:.2}", h as f64 / 100.0),
+                ("seconds", Some(sec)) => format!("{:.1}h", sec as f64 / 3600.0),
+                _ => v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()),
+            }
+        };
+        println!(
+            "\n[{}]{}",
+            s(&table["key"]),
+            if columns.iter().any(|c| c["type"] == "money") { format!(" ({currency})") } else { String::new() }
+        );
+        let header: Vec<String> = columns.iter().map(|c| s(&c["key"]).to_string()).collect();
+        println!("{}", header.join("\t"));
+        let mut lines: Vec<&Json> = table["rows"].as_array().into_iter().flatten().map(|r| &r["cells"]).collect();
+        if !table["totals"].is_null() {
+            lines.push(&table["totals"]);
+        }
+        for cells in lines {
+            let row: Vec<String> = columns.iter().map(|c| cell(c, &cells[s(&c["key"])])).collect();
+            println!("{}", row.join("\t"));
+        }
+    }
+    if report["other_currency"].as_u64().unwrap_or(0) > 0 {
+        println!("\n{} records in another currency than {currency} left out", report["other_currency"]);
+    }
+}
+
 fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, String> {
     match command {
+        "report" => {
+            let mut req = report_request(args)?;
+            match flag(args, "--format").as_deref().unwrap_or("table") {
+                "xlsx" => {
+                    req["op"] = json!("report_export");
+                    let file = request(store, req)?;
+                    use base64::Engine;
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(s(&file["data"]))
+                        .map_err(|e| e.to_string())?;
+                    let out = flag(args, "--out").unwrap_or_else(|| s(&file["name"]).to_string());
+                    std::fs::write(&out, bytes).map_err(|e| format!("cannot write {out}: {e}"))?;
+                    println!("wrote {out}");
+                }
+                format => {
+                    req["op"] = json!("report");
+                    let report = request(store, req)?;
+                    match format {
+                        "json" => println!("{report}"),
+                        "table" => print_report(&report),
+                        other => return Err(format!("--format {other}: use table, json or xlsx")),
+                    }
+                }
+            }
+        }
         "call" => {
             let body = args.first().ok_or("call needs a request JSON argument")?;
             let out = store.handle_json(body);

@@ -55,6 +55,7 @@ pub fn problems(kind: Kind, doc: &RecordDoc) -> Vec<crate::error::FieldError> {
     match kind {
         Kind::Quote | Kind::Contract | Kind::Order => sales::problems(kind, doc),
         Kind::Expense => expenses::problems(doc),
+        Kind::SalesTarget => sales::target_problems(doc),
         Kind::Activity => {
             let mut out = leads::names_customer_or_lead(doc);
             out.extend(messages::problems(doc));

@@ -202,6 +202,18 @@ pub fn derived(kind: Kind, field: &str, read: &dyn Fn(&str) -> Option<FieldValue
     })
 }
 
+/// A sales target's month is `YYYY-MM`.
+pub fn target_problems(doc: &RecordDoc) -> Vec<FieldError> {
+    match Kind::SalesTarget.spec().field("month").and_then(|f| doc.read(f)) {
+        Some(FieldValue::Str(month))
+            if chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_err() || month.len() != 7 =>
+        {
+            vec![FieldError::with("month", "invalid_month", json!({ "value": month }))]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// What is wrong with a sales document beyond its fields' own rules: lines that cannot be
 /// totalled (a plan that does not add up is refused when the contract is signed).
 /// The server refuses a pushed change that leaves a document with one of these.

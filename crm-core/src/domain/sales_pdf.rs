@@ -48,12 +48,7 @@ pub fn format_money(minor: i64, currency: &str) -> String {
         }
         grouped.push(c);
     }
-    let symbol = match currency {
-        "CNY" => "¥".to_string(),
-        "USD" => "$".to_string(),
-        other => format!("{other} "),
-    };
-    format!("{sign}{symbol}{grouped}.{cents:02}")
+    format!("{sign}{}{grouped}.{cents:02}", crate::value::currency_prefix(currency))
 }
 
 /// Roughly how wide `text` is at `size` (Latin digits half an em, Chinese a full em): enough

@@ -113,6 +113,61 @@ fn document_date(item: &Item) -> String {
     date.unwrap_or_else(|| item.created_at.clone()).chars().take(10).collect()
 }
 
+/// A document that bills its customer (`sales::bills`): a contract signed or later, an order
+/// confirmed or later outside a standing contract of theirs (`sales::in_contract`).
+#[derive(Debug, Clone)]
+pub struct Billed {
+    pub record: String,
+    pub kind: Kind,
+    pub customer: String,
+    pub currency: String,
+    pub total: i64,
+    /// The local day it bills from: a contract's signing, an order's day (UTC ms for an order,
+    /// see `ordered_at`), as the read model holds it.
+    pub signed_date: Option<String>,
+    pub ordered_at: Option<i64>,
+}
+
+/// Every billing document on this device (or of one customer), from the read models.
+pub fn billed_documents(conn: &rusqlite::Connection, customer: Option<&str>) -> Result<Vec<Billed>> {
+    let placeholders = |n: usize| vec!["?"; n].join(", ");
+    let one = if customer.is_some() { "AND customer = ?" } else { "" };
+    let contract_sql = format!(
+        "SELECT id, customer, total_currency, total_minor, signed_date, NULL FROM p_contract WHERE deleted_at IS NULL {one}
+         AND status IN ({}) AND total_minor IS NOT NULL",
+        placeholders(sales::BILLED_CONTRACT.len())
+    );
+    let order_sql = format!(
+        "SELECT id, customer, total_currency, total_minor, NULL, ordered_at FROM p_order o WHERE deleted_at IS NULL {one}
+         AND status IN ({}) AND total_minor IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM p_contract c WHERE c.id = o.contract AND c.deleted_at IS NULL
+                         AND IFNULL(c.status, '') != 'void' AND c.customer = o.customer)",
+        placeholders(sales::BILLED_ORDER.len())
+    );
+    let mut out = Vec::new();
+    for (kind, sql, states) in
+        [(Kind::Contract, contract_sql, sales::BILLED_CONTRACT), (Kind::Order, order_sql, sales::BILLED_ORDER)]
+    {
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let params = customer.into_iter().chain(states.iter().copied());
+        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+            Ok(Billed {
+                record: r.get(0)?,
+                kind,
+                customer: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                currency: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                total: r.get(3)?,
+                signed_date: r.get(4)?,
+                ordered_at: r.get(5)?,
+            })
+        })?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    Ok(out)
+}
+
 impl Store {
     /// A product's price for `customer` (none: no customer-specific lists) at `quantity`
     /// (thousandths) in `currency` (default the product's), with its stock.
@@ -250,32 +305,10 @@ impl Store {
     /// payments, unconfirmed the recorded ones.
     /// The rule the server's credit check applies to documents (`sales::owed`).
     fn balances(&self, customer: Option<&str>) -> Result<BTreeMap<(String, String), Balance>> {
-        let placeholders = |n: usize| vec!["?"; n].join(", ");
         let one = if customer.is_some() { "AND customer = ?" } else { "" };
         let mut sums: BTreeMap<(String, String), Balance> = BTreeMap::new();
-        let contract_sql = format!(
-            "SELECT customer, total_currency, SUM(total_minor) FROM p_contract WHERE deleted_at IS NULL {one}
-             AND status IN ({}) AND total_minor IS NOT NULL GROUP BY customer, total_currency",
-            placeholders(sales::BILLED_CONTRACT.len())
-        );
-        let order_sql = format!(
-            "SELECT customer, total_currency, SUM(total_minor) FROM p_order o WHERE deleted_at IS NULL {one}
-             AND status IN ({}) AND total_minor IS NOT NULL
-             AND NOT EXISTS (SELECT 1 FROM p_contract c WHERE c.id = o.contract AND c.deleted_at IS NULL
-                             AND IFNULL(c.status, '') != 'void' AND c.customer = o.customer)
-             GROUP BY customer, total_currency",
-            placeholders(sales::BILLED_ORDER.len())
-        );
-        for (sql, states) in [(contract_sql, sales::BILLED_CONTRACT), (order_sql, sales::BILLED_ORDER)] {
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            let params = customer.into_iter().chain(states.iter().copied());
-            let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
-            })?;
-            for row in rows {
-                let (customer, currency, total) = row?;
-                sums.entry((customer, currency)).or_default().billed += total;
-            }
+        for billed in billed_documents(&self.conn, customer)? {
+            sums.entry((billed.customer, billed.currency)).or_default().billed += billed.total;
         }
         let sql = format!(
             "SELECT customer, amount_currency, status, SUM(amount_minor) FROM p_payment WHERE deleted_at IS NULL {one}

@@ -117,6 +117,32 @@ pub(super) static STOCK: KindSpec = KindSpec {
     ],
 };
 
+/// A person's targets for a month (业绩目标): what the performance report and the sales
+/// forecast measure against. Set by supervisors and admins (`access::OFFICE_WRITES`), read by
+/// everyone; one per person and month (`identity`), so two supervisors setting it offline write
+/// one record. A team's target is its members' added up.
+pub(super) static SALES_TARGET: KindSpec = KindSpec {
+    kind: Kind::SalesTarget,
+    title: "month",
+    admin_only: true,
+    scope: Scope::Customer,
+    code_prefix: None,
+    indexes: &[],
+    assigned: &[],
+    workflow: None,
+    identity: &["owner", "month"],
+    fields: &[
+        f("owner", Ref(Kind::User)).required().indexed(),
+        // `YYYY-MM`.
+        f("month", Str { max: 7 }).required().indexed(),
+        // Won opportunities' amount, collected payments.
+        f("won", Money),
+        f("collected", Money),
+        f("visits", Int { min: 0, max: 100_000 }),
+        f("new_customers", Int { min: 0, max: 100_000 }),
+    ],
+};
+
 pub(super) static QUOTE: KindSpec = KindSpec {
     kind: Kind::Quote,
     title: "code",
