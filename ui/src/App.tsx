@@ -1,6 +1,8 @@
 import { Layout } from "antd";
 import { Suspense, lazy, useEffect } from "react";
 import { Link, Navigate, Outlet, Route, Routes, useParams, useSearchParams } from "react-router-dom";
+import { REPORT_NAMES } from "./api";
+import type { ReportName } from "./api";
 import { useCrm, useRole } from "./state";
 import { LangSwitch } from "./components/LangSwitch";
 import { SideMenu, TabBar } from "./components/Navigation";
@@ -43,6 +45,8 @@ const Knowledge = lazy(() => import("./screens/knowledge/Knowledge").then((m) =>
 const ArticlePage = lazy(() => import("./screens/knowledge/ArticlePage").then((m) => ({ default: m.ArticlePage })));
 const Campaigns = lazy(() => import("./screens/campaigns/Campaigns").then((m) => ({ default: m.Campaigns })));
 const CampaignDetail = lazy(() => import("./screens/campaigns/CampaignDetail").then((m) => ({ default: m.CampaignDetail })));
+const Reports = lazy(() => import("./screens/reports/Reports").then((m) => ({ default: m.Reports })));
+const ReportScreen = lazy(() => import("./screens/reports/ReportScreen").then((m) => ({ default: m.ReportScreen })));
 const ExpenseForm = lazy(() => import("./screens/expenses/ExpenseForm").then((m) => ({ default: m.ExpenseForm })));
 
 /// The kinds with lines and the finance sections, as in the addresses (screens/sales/model.ts
@@ -66,7 +70,7 @@ const FINANCE_SECTIONS = ["receivables", "payments", "invoices"];
 /// #/expenses/<id>, #/expenses/<id>/edit, #/leads[?status=&source=&next=overdue|today|week],
 /// #/leads/pool, #/leads/<id>, #/leads/<id>/activity[/<activity id>] (log or change an activity on a lead),
 /// #/campaigns[?status=], #/campaigns/<id>, #/knowledge[?category=],
-/// #/knowledge/<id>.
+/// #/knowledge/<id>, #/reports, #/reports/<contribution|composition|service|churn|funnel|performance|receivables>.
 export function App() {
   const { status, t } = useCrm();
   const { role, canWrite, isLead, isFinance, claims } = useRole();
@@ -128,6 +132,8 @@ export function App() {
         <Route path="campaigns/:id" element={<CampaignRoute />} />
         <Route path="knowledge" element={<Knowledge />} />
         <Route path="knowledge/:id" element={<ArticleRoute />} />
+        <Route path="reports" element={<Reports />} />
+        <Route path="reports/:name" element={<ReportRoute />} />
         <Route path="*" element={<Navigate to="/home" replace />} />
       </Route>
     </Routes>
@@ -256,6 +262,12 @@ function CampaignRoute() {
 function ArticleRoute() {
   const { id = "" } = useParams();
   return <ArticlePage key={id} id={id} />;
+}
+
+function ReportRoute() {
+  const { name = "" } = useParams();
+  if (!(REPORT_NAMES as readonly string[]).includes(name)) return <Navigate to="/reports" replace />;
+  return <ReportScreen key={name} name={name as ReportName} />;
 }
 
 function FinanceRoute() {

@@ -646,6 +646,73 @@ export interface Conversion {
   activities: string[];
 }
 
+// ---- reports (docs/api.md, *Reports*) ---------------------------------------------------
+
+export const REPORT_NAMES = ["contribution", "composition", "service", "churn", "funnel", "performance", "receivables"] as const;
+export type ReportName = (typeof REPORT_NAMES)[number];
+export type Grain = "day" | "week" | "month" | "quarter" | "year";
+export type ReportScope = "mine" | "team" | "all";
+
+/// What a report is asked for; every part optional (the core fills in its defaults).
+export interface ReportParams {
+  name: ReportName;
+  from?: string;
+  to?: string;
+  group_by?: Grain;
+  scope?: ReportScope;
+  owner?: string;
+  currency?: string;
+  options?: Record<string, Json>;
+}
+
+/// What a cell holds: `money` integer minor units of the report's currency, `percent` basis
+/// points, `seconds` a duration, `hundredths` 425 = 4.25.
+export type CellType = "text" | "code" | "user" | "period" | "date" | "count" | "money" | "percent" | "seconds" | "hundredths";
+
+export interface ReportColumn {
+  key: string;
+  type: CellType;
+  /// `dict:NAME` or `enum:KIND.FIELD`: what the cells (or, for a column that is not a `code`, its
+  /// key) are codes of.
+  codes?: string;
+}
+
+/// The records behind a row: at most 200 `ids` of `total`.
+export interface Drill {
+  kind: string;
+  ids: string[];
+  total: number;
+}
+
+export interface ReportRow {
+  cells: Record<string, Json>;
+  drill: Drill | null;
+}
+
+export interface ReportChart {
+  type: "bar" | "stacked_bar" | "line" | "pie" | "funnel";
+  x: string;
+  series: string[];
+}
+
+export interface ReportTable {
+  key: string;
+  columns: ReportColumn[];
+  rows: ReportRow[];
+  totals: Record<string, Json> | null;
+  chart: ReportChart | null;
+}
+
+export interface Report {
+  name: ReportName;
+  /// Everything it was computed with, defaults filled in (`from`, `to`, `group_by`, `scope`,
+  /// `owner`, `currency`, `timezone`, the report's options, `as_of` for receivables).
+  filters: Record<string, Json>;
+  tables: ReportTable[];
+  /// Records left out because their money is in another currency.
+  other_currency: number;
+}
+
 /// Whose records a view covers: the current user's, everyone's this device holds, or one owner's.
 export type Owners = "mine" | "all" | { owner: string };
 
@@ -1315,6 +1382,15 @@ export class Crm {
     // The core reads every page itself: no page size or position.
     const what = "ids" in source ? { ids: source.ids } : { ...source.query, limit: undefined, after: undefined, names: undefined };
     return this.call<{ name: string; data: string }>({ op: "export", kind, format, ...what });
+  }
+  /// A report computed on this device (offline too), for the person working here.
+  report(params: ReportParams) {
+    return this.call<Report>({ op: "report", ...params });
+  }
+  /// The same report as an `.xlsx`, its words from `labels` (`table.KEY`, `column.KEY`,
+  /// `filter.KEY`, `report.NAME`, `CODES:VALUE`).
+  reportExport(params: ReportParams, labels: Record<string, string>) {
+    return this.call<{ name: string; data: string }>({ op: "report_export", ...params, labels });
   }
   async checkDuplicates(kind: string, fields: Fields) {
     return (await this.call<{ candidates: Candidate[] }>({ op: "check_duplicates", kind, fields })).candidates;

@@ -63,6 +63,8 @@ export function codeText(t: T, code: string, params?: unknown): string {
 /// a list takes, a row the person may not write, a column that cannot be imported.
 export const VALIDATION_REASONS = [
   "required",
+  "unknown_report",
+  "invalid_option",
   "unknown_field",
   "wrong_type",
   "too_long",

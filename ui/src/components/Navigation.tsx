@@ -2,8 +2,8 @@
 // leads for the roles that sell; quotes and orders for the roles that sell (and read them), approvals for
 // supervisors, receivables, payments and invoices for finance, expenses and the calendar for
 // everyone who claims them (all but viewers; judging and paying expenses are its tabs), the
-// product catalogue and an Administration group for admins. A side menu on laptops and tablets,
-// a bottom tab bar on phones.
+// product catalogue and an Administration group for admins; reports for everyone. A side menu on
+// laptops and tablets, a bottom tab bar on phones (reports are reached from home there).
 
 import {
   CarryOutOutlined,
@@ -17,6 +17,7 @@ import {
   ShoppingCartOutlined,
   AuditOutlined,
   BookOutlined,
+  BarChartOutlined,
   BulbOutlined,
   ReadOutlined,
   CalendarOutlined,
@@ -88,6 +89,8 @@ const FINANCE: Entry[] = [
 const EXPENSES: Entry = { path: "expenses", key: "nav.expenses", icon: <WalletOutlined /> };
 /// The calendar (日程): the person's days from `agenda`, with today's open entries as a badge.
 const CALENDAR: Entry = { path: "calendar", key: "nav.calendar", icon: <CalendarOutlined /> };
+/// Reports (报表): the figures of one's own, the team's or everyone's work, for every role.
+const REPORTS: Entry = { path: "reports", key: "nav.reports", icon: <BarChartOutlined /> };
 /// The product catalogue (everyone reaches it from the sales list; admins keep it).
 const PRODUCTS: Entry = { path: "products", key: "nav.products", icon: <AppstoreOutlined /> };
 
@@ -110,6 +113,8 @@ const TABS = MAIN.filter((e) => !UNDER_CUSTOMERS.includes(e.path));
 /// Approvals, the product catalogue and (for others than finance) receivables are reached from
 /// the sales list there.
 const UNDER_SALES = ["approvals", "products", "finance"];
+/// Reports are reached from home there (its head and, for a team, its month card).
+const UNDER_HOME = ["reports"];
 
 /// Importing spreadsheets, for the roles that write (on phones, from the customer list).
 const IMPORT: Entry = { path: "import", key: "nav.import", icon: <ImportOutlined /> };
@@ -189,6 +194,7 @@ export function SideMenu() {
     item(CAMPAIGNS),
     ...main.slice(2, -1),
     ...salesEntries(role).map(item),
+    item(REPORTS),
     ...(claims ? [item(EXPENSES)] : []),
     item(KNOWLEDGE),
     ...main.slice(-1),
@@ -233,7 +239,7 @@ export function TabBar() {
       : [...TABS.slice(0, 2), ...calendar, { path: "sales/quote", key: "nav.sales", icon: <FileTextOutlined /> }, ...expenses, ...TABS.slice(2)];
   const entries = role === "admin" ? [...tabs, { path: "admin/users", key: "nav.admin_short", icon: <SettingOutlined /> }] : tabs;
   const at = current(pathname).split("/")[0];
-  const active = UNDER_CUSTOMERS.includes(at) ? "customers" : UNDER_SALES.includes(at) ? (role === "finance" ? "finance" : "sales") : at;
+  const active = UNDER_HOME.includes(at) ? "home" : UNDER_CUSTOMERS.includes(at) ? "customers" : UNDER_SALES.includes(at) ? (role === "finance" ? "finance" : "sales") : at;
   return (
     <nav className="tab-bar" aria-label={t("nav.label")}>
       {entries.map((e) => (
