@@ -38,8 +38,9 @@ describe("reports", { timeout: 420_000 }, () => {
   let orders;
 
   before(async () => {
-    ({ device: wangfang } = await signedInDevice(browser, server.url, "wangfang", "reports-wangfang"));
-    const wangfangPage = (await browser.contexts()).at(-1).pages()[0];
+    let wangfangPage;
+    ({ device: wangfang, page: wangfangPage } = await signedInDevice(browser, server.url, "wangfang", "reports-wangfang"));
+    wangfang.page = wangfangPage;
     customers = (await dispatch(wangfang, { op: "list", kind: "customer", sort: "name", limit: 2 })).items;
     const { day } = thisMonth();
     // Opportunities expected to close this month, one won.
@@ -74,7 +75,6 @@ describe("reports", { timeout: 420_000 }, () => {
     ({ device: lili, page } = await signedInDevice(browser, server.url, "lili", "reports-lili"));
     lili.page = page;
     const me = (await dispatch(wangfang, { op: "whoami" })).user_id;
-    wangfang.userId = me;
     // The supervisor confirms the orders and sets wangfang's target for the month.
     for (const id of orders) {
       await eventually(() => dispatch(lili, { op: "get", id }), (r) => r.type === "record", "the order reached the supervisor");
@@ -128,6 +128,15 @@ describe("reports", { timeout: 420_000 }, () => {
     await page.getByTestId("report-period").click();
     await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) [data-value="this_month"]').click();
     await page.locator(`[data-testid="report-range"][data-from="${thisMonth().first}"]`).waitFor({ timeout: TIMEOUT });
+    // Her own figures have no person to choose; she ordered nothing herself.
+    await page.getByTestId("report-scope").click();
+    await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) [data-value="mine"]').click();
+    await page.getByTestId("report-owner").waitFor({ state: "detached", timeout: TIMEOUT });
+    await eventually(() => table.getByTestId("report-row").count(), (n) => n === 0, "no orders of her own");
+    await page.getByTestId("report-scope").click();
+    await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) [data-value="team"]').click();
+    await page.getByTestId("report-owner").waitFor({ timeout: TIMEOUT });
+    await table.getByTestId("report-row").first().waitFor({ timeout: TIMEOUT });
 
     // A tap on the first bar (the top customer's column).
     const chart = page.getByTestId("report-chart-customers");
@@ -207,7 +216,7 @@ describe("reports", { timeout: 420_000 }, () => {
   });
 
   test("a salesperson sees only her own figures; her team's are refused", async () => {
-    const page = (await browser.contexts())[0].pages()[0];
+    const page = wangfang.page;
     await page.setViewportSize(SIZES.phone);
     await page.goto(`${wangfang.url}#/home`);
     await page.getByTestId("home-reports").click();

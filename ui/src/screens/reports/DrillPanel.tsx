@@ -37,7 +37,7 @@ export function DrillPanel({ drill, title, onClose }: { drill: Drill; title: str
 
   const truncated = drill.ids.length < drill.total;
   return (
-    <Modal open title={title} onCancel={onClose} footer={null} destroyOnClose width={560} data-testid="drill-panel">
+    <Modal open title={title} onCancel={onClose} footer={null} width={560} data-testid="drill-panel">
       <p className="muted" data-testid="drill-count">
         {truncated ? t("report.drill_of", { shown: drill.ids.length, total: drill.total }) : t("report.drill_count", { count: drill.total })}
       </p>

@@ -80,7 +80,8 @@ export function ReportFilters({
           data-testid="report-scope"
         />
       )}
-      {isLead && (
+      {/* One person within the scope: none to choose among in one's own figures. */}
+      {isLead && (choices.scope ?? scopes[scopes.length - 1]) !== "mine" && (
         <OwnerSelect
           value={choices.owner}
           onChange={(owner) => set({ owner })}
