@@ -2,12 +2,12 @@
 // expected to close this month, a target — read in each of the seven reports from the menu; the
 // period changed; a tap on a bar opens the orders behind it and one of them; the contribution
 // report exported as a workbook in Chinese; home's card of the team's month; every report at the
-// four sizes. A salesperson is offered only her own figures, and asking the core for her team's
+// four sizes, and in English. A salesperson is offered only her own figures, and asking the core for her team's
 // is refused.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { SIZES, TIMEOUT, checkLayout, dispatch, eventually, screenshot, signedInDevice, startStory } from "./harness.mjs";
+import { SIZES, TIMEOUT, checkLayout, dispatch, eventually, openPage, screenshot, signedInDevice, startStory } from "./harness.mjs";
 import { zipTexts } from "./sheets.mjs";
 
 let server;
@@ -213,6 +213,23 @@ describe("reports", { timeout: 420_000 }, () => {
       await checkLayout(page, `reports-home-${sizeName}`);
     }
     await page.setViewportSize(SIZES.laptop);
+  });
+
+  test("in English, the reports and home's card fit a phone and a laptop too", async () => {
+    const page = await openPage(browser, lili, { size: SIZES.phone, locale: "en-US" });
+    for (const size of ["phone", "laptop"]) {
+      await page.setViewportSize(SIZES[size]);
+      for (const name of ["contribution", "performance", "receivables"]) {
+        await page.goto(`${lili.url}#/reports/${name}`);
+        await page.locator(`[data-testid="report"][data-report="${name}"] .report-table`).first().waitFor({ timeout: TIMEOUT });
+        await checkLayout(page, `reports-${name}-en-${size}`);
+      }
+      await page.goto(`${lili.url}#/home`);
+      await page.getByTestId("home-team-month").getByTestId("team-month-won").waitFor({ timeout: TIMEOUT });
+      assert.match(await page.getByTestId("home-team-month").textContent(), /The team's month.*Won.*of/);
+      await checkLayout(page, `reports-home-en-${size}`);
+    }
+    await page.context().close();
   });
 
   test("a salesperson sees only her own figures; her team's are refused", async () => {
