@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   PASSWORDS,
+  SIZES,
   TIMEOUT,
   chooseOption,
   dispatch,
@@ -192,5 +193,76 @@ describe("sign-in refusals", { timeout: 180_000 }, () => {
     const minutes = Number((await error.textContent()).match(/\d+/)[0]);
     assert.ok(minutes >= 1 && minutes <= 10, `wait of ${minutes} minutes`);
     await screenshot(page, "signin-too-many-attempts");
+  });
+});
+
+describe("signing in safely", { timeout: 180_000 }, () => {
+  test("a file that is not the company's CA certificate is flagged in the form and not sent", async () => {
+    const device = await startDevice("ca-file");
+    const page = await openPage(browser, device, { size: SIZES.phone });
+    await page.getByTestId("signin-form").waitFor({ timeout: TIMEOUT });
+    // The common case stays simple: the certificate is behind "advanced".
+    assert.equal(await page.getByTestId("signin-ca").count(), 0);
+    await page.getByTestId("signin-advanced").click();
+    const input = page.getByTestId("ca-input");
+    const problem = page.getByTestId("ca-problem");
+
+    // A key is not a certificate, whatever the file's name says.
+    const key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
+    await input.setInputFiles({ name: "company-ca.pem", mimeType: "application/x-pem-file", buffer: Buffer.from(key) });
+    assert.equal(await page.getByTestId("ca-name").textContent(), "company-ca.pem");
+    await problem.getByText(/^该文件中没有文本格式的证书（应包含 -----BEGIN CERTIFICATE-----）/).waitFor({ timeout: TIMEOUT });
+    await screenshot(page, "signin-ca-not-a-certificate");
+
+    // The form does not send it.
+    await page.fill('input[name="server"]', server.url);
+    await page.fill('input[name="username"]', "wangfang");
+    await page.fill('input[name="password"]', PASSWORDS.wangfang);
+    await page.getByTestId("signin-submit").click();
+    await page.getByTestId("signin-error").getByText("CA 证书文件不可用：请重新选择或将其移除。").waitFor({ timeout: TIMEOUT });
+    assert.equal((await dispatch(device, { op: "app_status" })).mode, "first_run");
+
+    // Another kind of file is not taken either.
+    await input.setInputFiles({ name: "company-ca.key", mimeType: "application/octet-stream", buffer: Buffer.from(key) });
+    await problem.getByText("请选择扩展名为 .pem、.crt 或 .cer 的证书文件。").waitFor({ timeout: TIMEOUT });
+
+    // A certificate in PEM form is taken, and can be removed again.
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUOv1\n-----END CERTIFICATE-----\n";
+    await input.setInputFiles({ name: "company-ca.crt", mimeType: "application/x-x509-ca-cert", buffer: Buffer.from(pem) });
+    assert.equal(await page.getByTestId("ca-name").textContent(), "company-ca.crt");
+    await problem.waitFor({ state: "detached", timeout: TIMEOUT });
+    await page.getByTestId("ca-remove").click();
+    await page.getByTestId("ca-choose").waitFor({ timeout: TIMEOUT });
+
+    // An address of this machine typed without a scheme gets http:// and signs in.
+    await page.fill('input[name="server"]', server.url.replace(/^http:\/\//, ""));
+    await page.getByTestId("signin-submit").click();
+    await waitForState(page, "up_to_date");
+  });
+
+  test("a plain http:// address of another machine is refused before the password leaves the device", async () => {
+    const device = await startDevice("insecure");
+    const page = await openPage(browser, device);
+    await page.getByTestId("signin-form").waitFor({ timeout: TIMEOUT });
+    // 192.0.2.10 is a documentation address: nothing answers there, and the core does not try.
+    await page.fill('input[name="server"]', "http://192.0.2.10:7878");
+    await page.fill('input[name="username"]', "wangfang");
+    await page.fill('input[name="password"]', PASSWORDS.wangfang);
+    await page.getByTestId("signin-submit").click();
+    await page
+      .getByTestId("signin-error")
+      .getByText("无法确认该服务器可信，不能把密码发给它。请使用 https:// 开头的地址，或在登录时添加公司的 CA 证书。")
+      .waitFor({ timeout: TIMEOUT });
+    await screenshot(page, "signin-insecure-server");
+    const refused = await dispatch(device, { op: "sign_in", server: "http://192.0.2.10:7878", username: "wangfang", password: PASSWORDS.wangfang });
+    assert.equal(refused.code, "insecure_server");
+
+    // In English too.
+    await chooseOption(page, "lang-switch", "en");
+    await page.getByTestId("signin-submit").click();
+    await page
+      .getByTestId("signin-error")
+      .getByText("This server cannot be trusted with your password. Use an https:// address, or add your company's CA certificate when you sign in.")
+      .waitFor({ timeout: TIMEOUT });
   });
 });

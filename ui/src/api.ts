@@ -1063,8 +1063,9 @@ export class Crm {
   status() {
     return this.call<AppStatus>({ op: "app_status" });
   }
-  signIn(server: string, username: string, password: string) {
-    return this.call<SignedIn>({ op: "sign_in", server, username, password });
+  /// `ca`: the company's own CA certificate (PEM text), trusted besides the system's roots.
+  signIn(server: string, username: string, password: string, ca?: string) {
+    return this.call<SignedIn>({ op: "sign_in", server, username, password, ...(ca ? { ca } : {}) });
   }
   useLocally() {
     return this.call<AppStatus>({ op: "use_locally" });

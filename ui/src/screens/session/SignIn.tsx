@@ -6,7 +6,10 @@ import type { Profile } from "../../api";
 import { errorText } from "../../errors";
 import { useCrm } from "../../state";
 import { LangSwitch } from "../../components/LangSwitch";
+import { CaChooser } from "./CaChooser";
+import type { CaFile } from "./CaChooser";
 import { ProfileList } from "./ProfileList";
+import { serverAddress } from "./serverTrust";
 
 /// Sign in to the company's server (or start using the app on this device only). The people
 /// who worked on this device before are listed: tapping one fills in their server and name.
@@ -20,6 +23,7 @@ export function SignIn() {
   const [server, setServer] = useState(chosen?.server ?? status?.server ?? "http://127.0.0.1:7878");
   const [username, setUsername] = useState(chosen?.username ?? "");
   const [password, setPassword] = useState("");
+  const [ca, setCa] = useState<CaFile | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const passwordInput = useRef<InputRef>(null);
@@ -34,12 +38,15 @@ export function SignIn() {
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
+    // The chooser already says what is wrong with the file; it is not sent.
+    if (ca?.problem) {
+      setError(t("signin.ca_fix"));
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
-      // "192.168.1.5:7878" is what people type: the scheme is added for them.
-      const address = /^[a-z][a-z0-9+.-]*:\/\//i.test(server.trim()) ? server.trim() : `http://${server.trim()}`;
-      const signedIn = await crm.signIn(address, username, password);
+      const signedIn = await crm.signIn(serverAddress(server), username, password, ca?.text);
       const carried = signedIn.carried_over;
       // Records made before the first sign-in now belong to this account and will be sent.
       if (carried && carried.records > 0) {
@@ -126,6 +133,13 @@ export function SignIn() {
               required
             />
           </label>
+          <CaChooser
+            value={ca}
+            onChange={(file) => {
+              setCa(file);
+              setError(null);
+            }}
+          />
           {error && (
             <p className="error" role="alert" data-testid="signin-error">
               {error}
