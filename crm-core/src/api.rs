@@ -60,7 +60,7 @@ pub struct ServerFile {
 impl Store {
     /// Forward an administration or export request to the server this device syncs with.
     fn server_request(&self, method: &str, path: &str, body: Option<&Json>) -> Result<Response> {
-        server_call(self.sync_endpoint()?, method, path, body)
+        server_call(self.sync_endpoint()?, self.meta("sync_ca")?.as_deref(), method, path, body)
     }
 }
 
@@ -77,6 +77,7 @@ fn sheet_format(format: Option<&str>) -> Result<crate::sheet::Format> {
 
 pub fn server_call(
     endpoint: Option<(String, String)>,
+    ca: Option<&str>,
     method: &str,
     path: &str,
     body: Option<&Json>,
@@ -99,7 +100,8 @@ pub fn server_call(
         reason: format!("the server cannot be reached: {e}"),
         params: Json::Null,
     };
-    let agent = crate::sync::client::http_agent(Some(std::time::Duration::from_secs(120)));
+    let agent = crate::sync::client::http_agent(Some(std::time::Duration::from_secs(120)), ca)
+        .map_err(|e| Error::Refused { code: "insecure_server", reason: e.to_string(), params: Json::Null })?;
     let url = format!("{base}{path}");
     let auth = format!("Bearer {token}");
     let sent = match method {

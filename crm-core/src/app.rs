@@ -46,7 +46,15 @@ pub enum SessionRequest {
     /// working, and the sync status.
     AppStatus,
     /// Sign in to a sync server; from then on sync runs in the background.
-    SignIn { server: String, username: String, password: String },
+    SignIn {
+        server: String,
+        username: String,
+        password: String,
+        /// The company's own CA (PEM) the server's certificate is issued by, pinned besides the
+        /// system's roots.
+        #[serde(default)]
+        ca: Option<String>,
+    },
     /// Use the app without a server (a local profile).
     UseLocally,
     /// Stop syncing and forget the token. Refused with `unsynced_edits` while edits wait to
@@ -196,9 +204,13 @@ impl App {
         let response = match serde_json::from_value::<Request>(request) {
             Ok(Request::Server { method, path, body }) => {
                 // Off the store's lock: the server may be slow.
-                let endpoint = lock(&self.store()).sync_endpoint();
+                let shared = self.store();
+                let (endpoint, ca) = {
+                    let store = lock(&shared);
+                    (store.sync_endpoint(), store.meta("sync_ca").ok().flatten())
+                };
                 endpoint
-                    .and_then(|e| crate::api::server_call(e, &method, &path, body.as_ref()))
+                    .and_then(|e| crate::api::server_call(e, ca.as_deref(), &method, &path, body.as_ref()))
                     .unwrap_or_else(Response::from)
             }
             // A file not on this device yet is fetched from the server, off the store's lock.
@@ -239,7 +251,7 @@ impl App {
                 lock(&self.store()).set_setting("app_mode", "local").map_err(core_error)?;
                 Ok(self.status())
             }
-            SessionRequest::SignIn { server, username, password } => {
+            SessionRequest::SignIn { server, username, password, ca } => {
                 let server = server.trim().trim_end_matches('/').to_string();
                 if !(server.starts_with("http://") || server.starts_with("https://")) {
                     return Err(error_json(
@@ -248,7 +260,13 @@ impl App {
                         json!({"server": server}),
                     ));
                 }
-                let adopted = self.sign_in(&server, username.trim(), &password)?;
+                if let Err(e) = crate::sync::tls::check_url(&server) {
+                    return Err(sync_error(e));
+                }
+                if let Some(pem) = ca.as_deref() {
+                    crate::sync::tls::parse_ca(pem).map_err(sync_error)?;
+                }
+                let adopted = self.sign_in(&server, username.trim(), &password, ca.as_deref())?;
                 let _ = self.events.send(AppEvent::RecordsChanged { remote: true });
                 let mut status = self.status();
                 status["carried_over"] = json!(adopted);
@@ -278,18 +296,37 @@ impl App {
     /// before, or the local profile if it never signed in, or a new one), so nobody's edits
     /// are sent under someone else's session. The person who worked before is signed out.
     /// One sign-in at a time; whatever happens, whoever is working afterwards syncs if signed in.
-    fn sign_in(&self, server: &str, username: &str, password: &str) -> std::result::Result<Adopted, Json> {
+    fn sign_in(
+        &self,
+        server: &str,
+        username: &str,
+        password: &str,
+        ca: Option<&str>,
+    ) -> std::result::Result<Adopted, Json> {
         let _one_at_a_time = self.signing_in.lock().unwrap_or_else(|p| p.into_inner());
         self.stop_sync();
-        let outcome = self.sign_in_stopped(server, username, password);
+        let outcome = self.sign_in_stopped(server, username, password, ca);
         if matches!(lock(&self.store()).sync_endpoint(), Ok(Some(_))) {
             self.start_sync();
         }
         outcome
     }
 
-    fn sign_in_stopped(&self, server: &str, username: &str, password: &str) -> std::result::Result<Adopted, Json> {
+    fn sign_in_stopped(
+        &self,
+        server: &str,
+        username: &str,
+        password: &str,
+        ca: Option<&str>,
+    ) -> std::result::Result<Adopted, Json> {
         let dir = &self.data_dir;
+        // The CA pinned in the store signing in, then the sign-in.
+        let login = |store: &mut Store| {
+            if ca.is_some() {
+                crate::sync::client::set_server_ca(store, ca)?;
+            }
+            login(store, server, username, password, &self.device_name)
+        };
         let current = self.active().profile.clone();
         // A local profile (never signed in) becomes the account's.
         let unclaimed = lock(&self.store()).meta("sync_url").map_err(core_error)?.is_none();
@@ -299,15 +336,14 @@ impl App {
             None => profiles::new_id(),
         };
         if target == current {
-            let signed_in =
-                login(&mut lock(&self.store()), server, username, password, &self.device_name).map_err(sync_error)?;
+            let signed_in = login(&mut lock(&self.store())).map_err(sync_error)?;
             lock(&self.store()).set_setting("app_mode", "signed_in").map_err(core_error)?;
             return Ok(signed_in.adopted);
         }
         // Someone else's store: opened, signed in, and only then made the working one.
         let new = !dir.join(&target).exists();
         let opened = profiles::prepare(dir, &target).and_then(Store::open).map_err(core_error).and_then(|mut store| {
-            let signed_in = login(&mut store, server, username, password, &self.device_name).map_err(sync_error)?;
+            let signed_in = login(&mut store).map_err(sync_error)?;
             store.set_setting("app_mode", "signed_in").map_err(core_error)?;
             Ok((store, signed_in))
         });

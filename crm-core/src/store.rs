@@ -271,6 +271,15 @@ impl Store {
         set_meta(&self.conn, key, value)
     }
 
+    pub(crate) fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        set_meta(&self.conn, key, value)
+    }
+
+    pub(crate) fn delete_meta(&mut self, key: &str) -> Result<()> {
+        self.conn.execute("DELETE FROM meta WHERE key = ?", [key])?;
+        Ok(())
+    }
+
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0)).optional()?)
     }

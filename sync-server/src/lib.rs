@@ -172,11 +172,29 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
     limits: listener::Limits,
 ) -> std::io::Result<()> {
+    serve_on(listener::GuardedListener::new(listener, limits), state, shutdown).await
+}
+
+/// [`serve_with`] over TLS (https, wss) with `tls` (see [`listener::tls_config`]).
+pub async fn serve_tls(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: listener::Limits,
+    tls: Arc<rustls::ServerConfig>,
+) -> std::io::Result<()> {
+    serve_on(listener::GuardedListener::with_tls(listener, limits, tls), state, shutdown).await
+}
+
+async fn serve_on(
+    listener: listener::GuardedListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let poller = tokio::spawn(watch_database(Arc::clone(&state)));
     let mailer = tokio::spawn(outbox::run(Arc::clone(&state)));
     let app = router(state).into_make_service_with_connect_info::<listener::Peer>();
-    let served =
-        axum::serve(listener::GuardedListener::new(listener, limits), app).with_graceful_shutdown(shutdown).await;
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     poller.abort();
     mailer.abort();
     served

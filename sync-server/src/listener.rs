@@ -4,6 +4,10 @@
 //! [`Limits::headers`] (a byte every few seconds keeps no connection open), and no more than
 //! [`MAX_CONNECTIONS`] are open at a time, [`Limits::per_address`] from one address; further
 //! ones are closed on accept.
+//!
+//! With TLS ([`GuardedListener::with_tls`]) each connection's handshake runs in a task of its
+//! own, bounded by [`Limits::headers`], so a client that stalls in the handshake holds up no
+//! other; the limits above then apply to the decrypted connection.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -18,8 +22,10 @@ use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, Sleep};
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
 
 /// Open connections at most.
 pub const MAX_CONNECTIONS: usize = 20_000;
@@ -47,11 +53,31 @@ pub struct GuardedListener {
     open: Arc<Semaphore>,
     by_address: Arc<Mutex<HashMap<IpAddr, usize>>>,
     limits: Limits,
+    /// With TLS: the acceptor, and the connections whose handshake has completed.
+    tls: Option<(TlsAcceptor, mpsc::Sender<Ready>, mpsc::Receiver<Ready>)>,
 }
+
+/// A connection whose TLS handshake is done, and where it came from.
+type Ready = (Guarded, SocketAddr);
 
 impl GuardedListener {
     pub fn new(inner: TcpListener, limits: Limits) -> Self {
-        GuardedListener { inner, open: Arc::new(Semaphore::new(MAX_CONNECTIONS)), by_address: Arc::default(), limits }
+        GuardedListener {
+            inner,
+            open: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
+            by_address: Arc::default(),
+            limits,
+            tls: None,
+        }
+    }
+
+    /// Accept TLS connections only (https, wss), with `config`'s certificate.
+    pub fn with_tls(inner: TcpListener, limits: Limits, config: Arc<rustls::ServerConfig>) -> Self {
+        let (ready, handshaken) = mpsc::channel(64);
+        GuardedListener {
+            tls: Some((TlsAcceptor::from(config), ready, handshaken)),
+            ..GuardedListener::new(inner, limits)
+        }
     }
 
     /// A slot for one more connection from `ip`, or `None` when that address has its share.
@@ -95,7 +121,15 @@ impl Listener for GuardedListener {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
-            let (stream, addr) = match self.inner.accept().await {
+            let accepted = match &mut self.tls {
+                // A connection whose handshake completed, or a new one to shake hands with.
+                Some((_, _, handshaken)) => tokio::select! {
+                    Some(ready) = handshaken.recv() => return ready,
+                    accepted = self.inner.accept() => accepted,
+                },
+                None => self.inner.accept().await,
+            };
+            let (stream, addr) = match accepted {
                 Ok(accepted) => accepted,
                 // Out of file descriptors and the like: wait a little, as axum does.
                 Err(_) => {
@@ -108,7 +142,20 @@ impl Listener for GuardedListener {
             let Ok(permit) = Arc::clone(&self.open).try_acquire_owned() else { continue };
             let Some(slot) = self.admit(addr.ip()) else { continue };
             let _ = stream.set_nodelay(true);
-            return (Guarded::new(stream, (permit, slot), self.limits), addr);
+            let limits = self.limits;
+            match &self.tls {
+                None => return (Guarded::new(Io::Plain(stream), (permit, slot), limits), addr),
+                Some((acceptor, ready, _)) => {
+                    let (acceptor, ready) = (acceptor.clone(), ready.clone());
+                    // A failed or stalled handshake just closes that connection.
+                    tokio::spawn(async move {
+                        if let Ok(Ok(tls)) = tokio::time::timeout(limits.headers, acceptor.accept(stream)).await {
+                            let _ =
+                                ready.send((Guarded::new(Io::Tls(Box::new(tls)), (permit, slot), limits), addr)).await;
+                        }
+                    });
+                }
+            }
         }
     }
 
@@ -130,7 +177,7 @@ impl Connected<IncomingStream<'_, GuardedListener>> for Peer {
 /// A connection that fails its next read once nothing has arrived for the idle time, or
 /// while its first request's headers are still arriving after the header time.
 pub struct Guarded {
-    inner: TcpStream,
+    inner: Io,
     idle: Duration,
     deadline: Pin<Box<Sleep>>,
     /// Until the end of the first request's headers has been read: when they must be in, and
@@ -164,7 +211,7 @@ impl LineEnd {
 }
 
 impl Guarded {
-    fn new(inner: TcpStream, slots: (OwnedSemaphorePermit, AddressSlot), limits: Limits) -> Self {
+    fn new(inner: Io, slots: (OwnedSemaphorePermit, AddressSlot), limits: Limits) -> Self {
         let headers_due = Instant::now() + limits.headers;
         Guarded {
             inner,
@@ -234,6 +281,69 @@ impl AsyncWrite for Guarded {
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
+}
+
+/// A connection as accepted: plain, or TLS once its handshake is done.
+pub enum Io {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Io {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Io::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Io {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Io::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Io::Plain(s) => Pin::new(s).poll_flush(cx),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Io::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// The server's TLS configuration from a certificate chain and its private key, both PEM
+/// files (what Let's Encrypt and most CAs hand out): HTTP/1.1 over TLS 1.2 or 1.3.
+pub fn tls_config(cert: &std::path::Path, key: &std::path::Path) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| format!("cannot read the certificate {}: {e}", cert.display()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("the certificate {} is not PEM: {e}", cert.display()))?;
+    if chain.is_empty() {
+        return Err(format!("{} holds no certificate (expected -----BEGIN CERTIFICATE-----)", cert.display()));
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("cannot read the private key {} (PEM, PKCS#8, PKCS#1 or SEC1): {e}", key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| format!("the certificate and the key do not go together: {e}"))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
 }
 
 #[cfg(test)]

@@ -14,6 +14,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const USAGE: &str = "usage: sync-server COMMAND --db PATH [options]
 
   serve --db PATH [--listen 127.0.0.1:7878] [--max-per-address 1000]
+        [--tls-cert CHAIN.pem --tls-key KEY.pem] [--insecure-http]
+                                   https/wss with the certificate; plain http only on a
+                                   loopback address, or anywhere with --insecure-http (tokens
+                                   then travel in clear text: a test setup only)
   user add --db PATH USERNAME --role ROLE [--name NAME] [--team TEAM]   (password on stdin)
   user list --db PATH
   user disable --db PATH USERNAME | user enable --db PATH USERNAME
@@ -69,7 +73,15 @@ fn main() -> Result<()> {
                     _ => bail!("--max-per-address takes a number of connections above 0, not {n:?}"),
                 };
             }
-            serve(db_path, &listen, limits)
+            let tls = match (take(&mut rest, "--tls-cert"), take(&mut rest, "--tls-key")) {
+                (Some(cert), Some(key)) => {
+                    Some(sync_server::listener::tls_config(Path::new(&cert), Path::new(&key)).map_err(|e| anyhow!(e))?)
+                }
+                (None, None) => None,
+                _ => bail!("--tls-cert and --tls-key go together: the certificate chain and its private key, PEM"),
+            };
+            let insecure = rest.iter().any(|a| a == "--insecure-http");
+            serve(db_path, &listen, limits, tls, insecure)
         }
         ["user", "add", username, ..] => {
             let username = username.to_string();
@@ -188,22 +200,39 @@ fn main() -> Result<()> {
     }
 }
 
-fn serve(db_path: PathBuf, listen: &str, limits: sync_server::listener::Limits) -> Result<()> {
+fn serve(
+    db_path: PathBuf,
+    listen: &str,
+    limits: sync_server::listener::Limits,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    insecure: bool,
+) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let state = AppState::open(db_path.clone()).with_context(|| format!("opening {}", db_path.display()))?;
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
-        eprintln!("sync-server: serving {} on http://{}", db_path.display(), listener.local_addr()?);
-        sync_server::serve_with(
-            listener,
-            state,
-            async {
-                let _ = tokio::signal::ctrl_c().await;
-                eprintln!("sync-server: shutting down");
-            },
-            limits,
-        )
-        .await?;
+        let local = listener.local_addr()?;
+        if tls.is_none() && !local.ip().is_loopback() && !insecure {
+            bail!(
+                "refusing to serve plain http on {local}: passwords and tokens would cross the network in clear \
+                 text. Give the certificate with --tls-cert CHAIN.pem --tls-key KEY.pem (https/wss), listen on \
+                 127.0.0.1 behind a TLS-terminating proxy, or, for a test setup only, add --insecure-http"
+            );
+        }
+        let state = AppState::open(db_path.clone()).with_context(|| format!("opening {}", db_path.display()))?;
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+            eprintln!("sync-server: shutting down");
+        };
+        match tls {
+            Some(tls) => {
+                eprintln!("sync-server: serving {} on https://{local}", db_path.display());
+                sync_server::serve_tls(listener, state, shutdown, limits, tls).await?;
+            }
+            None => {
+                eprintln!("sync-server: serving {} on http://{local}", db_path.display());
+                sync_server::serve_with(listener, state, shutdown, limits).await?;
+            }
+        }
         Ok(())
     })
 }

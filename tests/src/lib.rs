@@ -21,6 +21,8 @@ pub struct TestServer {
     runtime: Option<tokio::runtime::Runtime>,
     /// The running server's state (new at each boot).
     state: Option<Arc<AppState>>,
+    /// Serving https/wss with the test certificate (`tests/fixtures/tls`).
+    tls: Option<Arc<rustls::ServerConfig>>,
     pub addr: SocketAddr,
     pub db_path: PathBuf,
     _dir: tempfile::TempDir,
@@ -30,14 +32,41 @@ impl TestServer {
     pub fn start() -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("server.sqlite3");
-        let mut server =
-            TestServer { runtime: None, state: None, addr: "127.0.0.1:0".parse().unwrap(), db_path, _dir: dir };
+        let mut server = TestServer {
+            runtime: None,
+            state: None,
+            tls: None,
+            addr: "127.0.0.1:0".parse().unwrap(),
+            db_path,
+            _dir: dir,
+        };
+        server.boot();
+        server
+    }
+
+    /// [`TestServer::start`] serving https and wss with the test certificate, issued by the
+    /// test CA ([`test_ca`]) for `127.0.0.1`.
+    pub fn start_tls() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("server.sqlite3");
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls");
+        let tls =
+            sync_server::listener::tls_config(&fixtures.join("server.pem"), &fixtures.join("server.key")).unwrap();
+        let mut server = TestServer {
+            runtime: None,
+            state: None,
+            tls: Some(tls),
+            addr: "127.0.0.1:0".parse().unwrap(),
+            db_path,
+            _dir: dir,
+        };
         server.boot();
         server
     }
 
     fn boot(&mut self) {
         let path = self.db_path.clone();
+        let tls = self.tls.clone();
         let want = self.addr;
         // A runtime of its own, started from a plain thread (tests already run inside one).
         let (runtime, addr, state) = std::thread::spawn(move || {
@@ -58,7 +87,17 @@ impl TestServer {
                 };
                 let addr = listener.local_addr().unwrap();
                 let state = AppState::open(path).unwrap();
-                tokio::spawn(sync_server::serve(listener, Arc::clone(&state), std::future::pending()));
+                let limits = sync_server::listener::Limits::default();
+                match tls {
+                    Some(tls) => tokio::spawn(sync_server::serve_tls(
+                        listener,
+                        Arc::clone(&state),
+                        std::future::pending(),
+                        limits,
+                        tls,
+                    )),
+                    None => tokio::spawn(sync_server::serve(listener, Arc::clone(&state), std::future::pending())),
+                };
                 (addr, state)
             });
             (runtime, addr, state)
@@ -76,7 +115,8 @@ impl TestServer {
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stop abruptly: every connection is cut and every task dropped at its next step; a
@@ -167,6 +207,9 @@ impl Device {
             let path = path.clone();
             tokio::task::spawn_blocking(move || {
                 let mut store = Store::open(&path).unwrap();
+                if url.starts_with("https://") {
+                    client::set_server_ca(&mut store, Some(&test_ca())).map_err(|e| e.to_string())?;
+                }
                 let login = client::login(&mut store, &url, &username, &password, "test device")
                     .map_err(|e| e.to_string())?
                     .login;
@@ -260,6 +303,11 @@ impl Device {
         );
         inner.get_last_local_change().unwrap().raw_bytes().to_vec()
     }
+}
+
+/// The test CA's certificate (PEM) that issued the test server's (`tests/fixtures/tls`).
+pub fn test_ca() -> String {
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls/ca.pem")).unwrap()
 }
 
 /// A JPEG-looking file of `len` bytes, different for each `seed`: a JPEG's first bytes, then

@@ -26,8 +26,10 @@ Commands:
   rebuild-index          rebuild every list and search index from the documents
   compact                fold change rows into document snapshots
   whoami                 the user and device this data belongs to
-  login URL USERNAME [--device NAME]
-                         sign this device in to a sync server (password on stdin or $CRM_PASSWORD)
+  login URL USERNAME [--device NAME] [--ca CA.pem]
+                         sign this device in to a sync server (password on stdin or $CRM_PASSWORD);
+                         https://, or http:// to this machine only ($CRM_INSECURE_HTTP=1 for a
+                         test setup); --ca pins the company's own CA besides the system's roots
   sync [--watch]         sync with the server once, or stay connected and keep syncing
   rejected               edits the server refused, with the reason
   import FILE [--kind K] [--map HEADER=FIELD]... [--keys name,phones] [--policy skip|update|create]
@@ -395,6 +397,10 @@ fn run(store: &mut Store, command: &str, args: &[String]) -> Result<ExitCode, St
                     line.trim_end_matches(['\r', '\n']).to_string()
                 }
             };
+            if let Some(ca) = flag(args, "--ca") {
+                let pem = std::fs::read_to_string(&ca).map_err(|e| format!("cannot read the CA file {ca}: {e}"))?;
+                crm_core::sync::client::set_server_ca(store, Some(&pem)).map_err(|e| e.to_string())?;
+            }
             let signed_in =
                 crm_core::sync::client::login(store, url, user, &password, &device).map_err(|e| e.to_string())?;
             let login = signed_in.login;

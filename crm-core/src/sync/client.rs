@@ -56,6 +56,9 @@ pub enum SyncError {
     Server { code: String, message: String },
     #[error("protocol error: {0}")]
     Protocol(String),
+    /// The server's address or certificate cannot carry a token safely.
+    #[error("{0}")]
+    Insecure(String),
     #[error(transparent)]
     Store(#[from] crate::error::Error),
 }
@@ -77,6 +80,7 @@ impl SyncError {
             SyncError::Refused { code, .. } | SyncError::Server { code, .. } => code,
             SyncError::Revoked => "device_revoked",
             SyncError::Protocol(_) => "protocol_error",
+            SyncError::Insecure(_) => "insecure_server",
             SyncError::Store(e) => e.code(),
         }
     }
@@ -114,9 +118,41 @@ pub struct SyncStatus {
 }
 
 /// An HTTP client for the server's plain endpoints: every status is an answer to read (the
-/// body says why), `timeout` bounds the whole exchange.
-pub(crate) fn http_agent(timeout: Option<Duration>) -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).timeout_global(timeout).build().into()
+/// body says why), `timeout` bounds the whole exchange; https is verified against the system's
+/// roots and the pinned CA `ca` (`super::tls`).
+pub(crate) fn http_agent(timeout: Option<Duration>, ca: Option<&str>) -> Result<ureq::Agent, SyncError> {
+    let tls = super::tls::client_tls(ca)?;
+    Ok(ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(timeout)
+        .tls_config(tls.ureq)
+        .build()
+        .into())
+}
+
+/// A failed exchange: the server's certificate not trusted says so (`insecure_server`), anything
+/// else is the server being out of reach.
+pub(crate) fn unreachable(e: ureq::Error) -> SyncError {
+    match e {
+        ureq::Error::Rustls(why) => SyncError::Insecure(format!(
+            "the server's certificate is not trusted ({why}): if the company uses its own CA, pin it \
+             (crm login --ca FILE, or the app's CA file)"
+        )),
+        other => SyncError::Unreachable(other.to_string()),
+    }
+}
+
+/// Pin the CA the server's certificate is issued by (PEM, as the admin hands it out), on top of
+/// the system's roots; `None` forgets it. Checked before it is kept.
+pub fn set_server_ca(store: &mut Store, pem: Option<&str>) -> Result<(), SyncError> {
+    match pem {
+        Some(pem) => {
+            super::tls::parse_ca(pem)?;
+            store.set_meta("sync_ca", pem)?;
+        }
+        None => store.delete_meta("sync_ca")?,
+    }
+    Ok(())
 }
 
 /// Sign in: register this device (and a fresh actor id) with the server and make its user
@@ -129,6 +165,7 @@ pub fn login(
     device_name: &str,
 ) -> Result<SignedIn, SyncError> {
     let base = base_url.trim_end_matches('/');
+    super::tls::check_url(base)?;
     // A store that signed in before is that account's: its unsent edits must never go out
     // under another one.
     if let Some(server) = store.meta("sync_url")? {
@@ -151,11 +188,11 @@ pub fn login(
         },
     })
     .map_err(|e| SyncError::Protocol(e.to_string()))?;
-    let mut resp = http_agent(None)
+    let mut resp = http_agent(None, store.meta("sync_ca")?.as_deref())?
         .post(&format!("{base}/api/login"))
         .header("content-type", "application/json")
         .send(body)
-        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        .map_err(unreachable)?;
     let status = resp.status().as_u16();
     let text = resp.body_mut().read_to_string().map_err(|e| SyncError::Unreachable(e.to_string()))?;
     if status != 200 {
@@ -402,9 +439,14 @@ impl SyncEngine {
         }
         let (ids, events): (Vec<i64>, Vec<serde_json::Value>) = pending.into_iter().unzip();
         let (url, auth) = (format!("{base}/api/audit"), format!("Bearer {token}"));
+        let Ok(Ok(agent)) =
+            self.store().meta("sync_ca").map(|ca| http_agent(Some(Duration::from_secs(20)), ca.as_deref()))
+        else {
+            return;
+        };
         let body = serde_json::json!({ "events": events }).to_string();
         let sent = tokio::task::spawn_blocking(move || {
-            http_agent(Some(Duration::from_secs(20)))
+            agent
                 .post(&url)
                 .header("authorization", &auth)
                 .header("content-type", "application/json")
@@ -418,11 +460,12 @@ impl SyncEngine {
     }
 
     async fn session(&self, mode: Mode) -> Result<(), SyncError> {
-        let (base, token, cursor, epoch) = {
+        let (base, token, cursor, epoch, ca) = {
             let store = self.store();
             let (base, token) = store.sync_endpoint()?.ok_or(SyncError::NotSignedIn)?;
-            (base, token, store.sync_cursor()?, store.sync_epoch()?)
+            (base, token, store.sync_cursor()?, store.sync_epoch()?, store.meta("sync_ca")?)
         };
+        super::tls::check_url(&base)?;
         self.set_state(SyncState::Connecting, None);
         let url = format!("{}/sync", base.replacen("http", "ws", 1));
         let mut request = url.into_client_request().map_err(|e| SyncError::Unreachable(e.to_string()))?;
@@ -431,7 +474,10 @@ impl SyncEngine {
         request.headers_mut().insert("authorization", bearer);
         let config =
             WebSocketConfig::default().max_message_size(Some(MAX_FRAME_BYTES)).max_frame_size(Some(MAX_FRAME_BYTES));
-        let (mut ws, _) = match tokio_tungstenite::connect_async_with_config(request, Some(config), false).await {
+        let connector = tokio_tungstenite::Connector::Rustls(super::tls::client_tls(ca.as_deref())?.rustls);
+        let connecting =
+            tokio_tungstenite::connect_async_tls_with_config(request, Some(config), false, Some(connector));
+        let (mut ws, _) = match connecting.await {
             Ok(ok) => ok,
             Err(WsError::Http(response)) => {
                 let status = response.status().as_u16();

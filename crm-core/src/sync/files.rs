@@ -48,8 +48,8 @@ fn unreachable(e: impl std::fmt::Display) -> SyncError {
 }
 
 /// Send one file: ask how much of it arrived (`HEAD`), then `PUT` the rest. Blocking.
-pub fn upload(base: &str, token: &str, files: &BlobDir, up: &Upload) -> Result<(), SyncError> {
-    let agent = http_agent(Some(TIMEOUT));
+pub fn upload(base: &str, token: &str, ca: Option<&str>, files: &BlobDir, up: &Upload) -> Result<(), SyncError> {
+    let agent = http_agent(Some(TIMEOUT), ca)?;
     let auth = format!("Bearer {token}");
     let target = url(base, &up.hash, &up.record);
     let head = agent.head(&target).header("authorization", &auth).call().map_err(unreachable)?;
@@ -94,8 +94,15 @@ pub fn upload(base: &str, token: &str, files: &BlobDir, up: &Upload) -> Result<(
 
 /// Fetch one file into `files` (resuming what arrived of an earlier try), checking that its
 /// bytes have its hash and are a type an attachment may be. Blocking.
-pub fn download(base: &str, token: &str, files: &BlobDir, hash: &str, record: &str) -> Result<Stored, SyncError> {
-    let agent = http_agent(Some(TIMEOUT));
+pub fn download(
+    base: &str,
+    token: &str,
+    ca: Option<&str>,
+    files: &BlobDir,
+    hash: &str,
+    record: &str,
+) -> Result<Stored, SyncError> {
+    let agent = http_agent(Some(TIMEOUT), ca)?;
     let from = files.received(hash)?;
     let mut request = agent.get(&url(base, hash, record)).header("authorization", format!("Bearer {token}"));
     if from > 0 {
@@ -135,7 +142,11 @@ pub fn download(base: &str, token: &str, files: &BlobDir, hash: &str, record: &s
 pub fn transfer(store: &std::sync::Mutex<Store>, base: &str, token: &str) -> Result<FilesReport, SyncError> {
     let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
     let mut report = FilesReport::default();
-    let files = lock().files().clone();
+    let (files, ca) = {
+        let s = lock();
+        (s.files().clone(), s.meta("sync_ca")?)
+    };
+    let ca = ca.as_deref();
     let mut refused = std::collections::HashSet::new();
     loop {
         let pending: Vec<Upload> =
@@ -144,7 +155,7 @@ pub fn transfer(store: &std::sync::Mutex<Store>, base: &str, token: &str) -> Res
             break;
         }
         for up in pending {
-            match upload(base, token, &files, &up) {
+            match upload(base, token, ca, &files, &up) {
                 Ok(()) => {
                     lock().file_uploaded(&up.hash)?;
                     report.uploaded += 1;
@@ -164,7 +175,7 @@ pub fn transfer(store: &std::sync::Mutex<Store>, base: &str, token: &str) -> Res
             break;
         }
         for (hash, record) in wanted {
-            match download(base, token, &files, &hash, &record) {
+            match download(base, token, ca, &files, &hash, &record) {
                 Ok(stored) => {
                     lock().file_arrived(&stored.hash, stored.kind, stored.size)?;
                     report.fetched += 1;
@@ -184,12 +195,12 @@ pub fn transfer(store: &std::sync::Mutex<Store>, base: &str, token: &str) -> Res
 /// Fetch the full file `hash` for someone opening it, naming `record` (which references it).
 pub fn fetch(store: &std::sync::Mutex<Store>, hash: &str, record: &str) -> Result<(), SyncError> {
     let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
-    let (endpoint, files) = {
+    let (endpoint, files, ca) = {
         let s = lock();
-        (s.sync_endpoint()?, s.files().clone())
+        (s.sync_endpoint()?, s.files().clone(), s.meta("sync_ca")?)
     };
     let Some((base, token)) = endpoint else { return Err(SyncError::NotSignedIn) };
-    let stored = download(&base, &token, &files, hash, record)?;
+    let stored = download(&base, &token, ca.as_deref(), &files, hash, record)?;
     lock().file_arrived(&stored.hash, stored.kind, stored.size)?;
     Ok(())
 }

@@ -4,3 +4,4 @@ pub mod client;
 pub mod files;
 pub mod local;
 pub mod protocol;
+pub mod tls;
