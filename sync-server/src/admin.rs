@@ -34,6 +34,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/admin/backups", get(backups).post(make_backup))
         .route("/api/admin/backups/{name}", get(download_backup))
         .route("/api/admin/backups/{name}/restore", post(restore_backup))
+        .route("/api/admin/reports/{name}", get(report))
         .route("/api/export", get(export))
         .route("/api/audit", post(device_events))
         .route("/api/admin/{*rest}", axum::routing::any(no_such_endpoint))
@@ -450,6 +451,63 @@ fn file_response(name: &str, mime: &str, bytes: Vec<u8>) -> Response {
 struct ExportQuery {
     kind: Option<String>,
     format: Option<String>,
+}
+
+/// A report (`crm_core::report`) of everyone's figures, computed by the server on its
+/// replica of the read models (`crate::reports`): `from`, `to`, `group_by`, `scope`, `owner`,
+/// `currency` and `option.KEY` as the `report` request takes them; JSON, or `format=xlsx`.
+async fn report(
+    State(state): State<Arc<AppState>>,
+    _admin: Admin,
+    Path(name): Path<String>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Answer {
+    let bad = |m: String| Failure(StatusCode::BAD_REQUEST, "bad_request", m);
+    let mut params = crm_core::report::Params::default();
+    let mut xlsx = false;
+    for (key, value) in query {
+        match key.as_str() {
+            "from" => params.from = Some(value),
+            "to" => params.to = Some(value),
+            "group_by" => params.group_by = Some(value),
+            "scope" => params.scope = Some(value),
+            "owner" => params.owner = Some(value),
+            "currency" => params.currency = Some(value),
+            "format" if value == "xlsx" || value == "json" => xlsx = value == "xlsx",
+            "format" => return Err(bad(format!("format is json or xlsx, not '{value}'"))),
+            option if option.starts_with("option.") => {
+                let value =
+                    value.parse::<i64>().map(serde_json::Value::from).unwrap_or(serde_json::Value::String(value));
+                params.options.insert(option["option.".len()..].to_string(), value);
+            }
+            other => return Err(bad(format!("unknown parameter '{other}'"))),
+        }
+    }
+    let worker = Arc::clone(&state);
+    let report = tokio::task::spawn_blocking(move || worker.reports.report(&worker.path, &name, &params))
+        .await
+        .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()))??;
+    if !xlsx {
+        return Ok(Json(report).into_response());
+    }
+    let people = state
+        .with_db(|db| {
+            Ok(db
+                .connection()
+                .prepare("SELECT id, display_name FROM users")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<std::collections::HashMap<String, String>, _>>()?)
+        })
+        .await?;
+    let bytes = crm_core::report::xlsx::write(&report, &std::collections::HashMap::new(), &people)
+        .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()))?;
+    let name = format!(
+        "{}-{}-{}.xlsx",
+        report.name,
+        report.filters["from"].as_str().unwrap_or_default(),
+        report.filters["to"].as_str().unwrap_or_default()
+    );
+    Ok(file_response(&name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", bytes))
 }
 
 /// Every live record of a kind as a spreadsheet, in the columns import reads back (owners as

@@ -15,6 +15,7 @@ pub mod listener;
 pub mod login;
 pub mod mail;
 pub mod outbox;
+pub mod reports;
 mod session;
 pub mod sms;
 
@@ -54,6 +55,8 @@ pub struct AppState {
     /// The SMS provider the deployment plugged in ([`AppState::set_sms_provider`]); none is
     /// built in.
     sms: std::sync::RwLock<Option<Arc<dyn sms::SmsProvider>>>,
+    /// The read-model replica reports are computed on (`crate::reports`).
+    pub reports: reports::Replica,
 }
 
 impl AppState {
@@ -75,6 +78,7 @@ impl AppState {
             logins: login::LoginGuard::new(),
             blobs,
             sms: std::sync::RwLock::new(None),
+            reports: reports::Replica::default(),
         }))
     }
 

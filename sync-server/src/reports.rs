@@ -1,0 +1,124 @@
+//! Reports on the server: the same `crm_core::report` code the app runs, over a read-model
+//! replica the server keeps beside its database (`NAME.reports/crm.sqlite3`, a device store of
+//! its own, as an admin: everyone's figures). Before each report the replica is brought up to
+//! date from the log — the changes after its cursor, applied as a device applies them; the
+//! first time (or after a restore, a new epoch) it is built from the documents' snapshots.
+//!
+//! It reads through a connection of its own in one read transaction, so the snapshots and the
+//! log position it records belong together and the writer is never held up. One report is
+//! computed at a time.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crm_core::report::{Params, Report};
+use crm_core::store::IncomingChange;
+use crm_core::Store;
+
+use crate::db::DbError;
+
+/// The replica's user: the server itself, an admin.
+const SERVER_USER: &str = "00000000-0000-7000-8000-5e7e7e700000";
+
+/// Snapshots or changes applied at a time.
+const PAGE: usize = 2_000;
+
+/// Where the replica of the database at `db` lives.
+pub fn replica_path(db: &Path) -> PathBuf {
+    let mut dir = db.as_os_str().to_owned();
+    dir.push(".reports");
+    PathBuf::from(dir).join("crm.sqlite3")
+}
+
+/// The replica, opened on first use.
+#[derive(Default)]
+pub struct Replica(Mutex<Option<Store>>);
+
+impl Replica {
+    /// Report `name` as of now: the replica brought up to date, then the report run on it.
+    pub fn report(&self, db: &Path, name: &str, params: &Params) -> Result<Report, DbError> {
+        let mut held = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = crate::db::open_connection(db)?;
+        let epoch: String = conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| r.get(0))?;
+        // A restored database is another history: the replica is made again.
+        let stale = match held.as_ref() {
+            Some(store) => store.meta("server_epoch").map_err(core)?.as_deref() != Some(epoch.as_str()),
+            None => true,
+        };
+        if stale {
+            *held = None;
+            let path = replica_path(db);
+            let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+            let made = |dir: &Path| {
+                std::fs::create_dir_all(dir).map_err(|e| DbError::Invalid(format!("making {}: {e}", dir.display())))
+            };
+            made(&dir)?;
+            let mut store = Store::open(&path).map_err(core)?;
+            if store.meta("server_epoch").map_err(core)?.as_deref() != Some(epoch.as_str()) {
+                drop(store);
+                std::fs::remove_dir_all(&dir)
+                    .map_err(|e| DbError::Invalid(format!("clearing {}: {e}", dir.display())))?;
+                made(&dir)?;
+                store = Store::open(&path).map_err(core)?;
+                store.set_identity(SERVER_USER, "sync-server", "admin", None).map_err(core)?;
+                store.set_setting("server_epoch", &epoch).map_err(core)?;
+            }
+            *held = Some(store);
+        }
+        let Some(store) = held.as_mut() else { return Err(DbError::Invalid("the report replica is not open".into())) };
+        catch_up(store, &conn)?;
+        store.report(name, params).map_err(|e| match e {
+            crm_core::error::Error::Validation(_) | crm_core::error::Error::Refused { .. } => {
+                DbError::Invalid(e.to_string())
+            }
+            other => core(other),
+        })
+    }
+}
+
+fn core(e: crm_core::error::Error) -> DbError {
+    DbError::Invalid(format!("the report replica: {e}"))
+}
+
+/// Bring `store` up to date with the database behind `conn`.
+fn catch_up(store: &mut Store, conn: &rusqlite::Connection) -> Result<(), DbError> {
+    let tx = conn.unchecked_transaction()?;
+    let top: u64 = tx.query_row("SELECT IFNULL(MAX(seq), 0) FROM log", [], |r| r.get::<_, i64>(0))? as u64;
+    let mut cursor = store.sync_cursor().map_err(core)?;
+    if cursor == 0 && top > 0 {
+        // Built from the snapshots, a page at a time, then from the log after `top`.
+        let mut after = String::new();
+        loop {
+            let page: Vec<(String, Vec<u8>)> = tx
+                .prepare_cached(
+                    "SELECT id, snapshot FROM docs WHERE id > ? AND length(snapshot) > 0 ORDER BY id LIMIT ?",
+                )?
+                .query_map(rusqlite::params![after, PAGE as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            let Some((last, _)) = page.last() else { break };
+            after = last.clone();
+            store.apply_snapshots(page, top).map_err(core)?;
+        }
+        store.set_sync_cursor(top).map_err(core)?;
+        cursor = top;
+    }
+    while cursor < top {
+        let batch: Vec<(i64, String, Option<Vec<u8>>)> = tx
+            .prepare_cached("SELECT seq, doc_id, bytes FROM log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?")?
+            .query_map(rusqlite::params![cursor as i64, top as i64, PAGE as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let Some(&(last, _, _)) = batch.last() else { break };
+        let changes: Vec<IncomingChange> = batch
+            .into_iter()
+            .filter_map(|(_, doc_id, bytes)| {
+                bytes.filter(|b| !b.is_empty()).map(|bytes| IncomingChange { doc_id, bytes })
+            })
+            .collect();
+        store.apply_changes_at(changes, Some(last as u64)).map_err(core)?;
+        cursor = last as u64;
+    }
+    store.set_sync_cursor(top).map_err(core)?;
+    Ok(())
+}
