@@ -2,22 +2,22 @@
 //! `email` channel of the outbox (`crate::outbox`, which takes queued emails and records what
 //! became of them).
 //!
-//! The SMTP client is small on purpose: `EHLO`, `AUTH PLAIN` when a username is set, one
-//! recipient, a UTF-8 plain-text body in base64. It does not speak TLS yet (a relay that
-//! requires STARTTLS refuses it, and the email fails with that reason); use a relay on the
-//! server's own network.
+//! The SMTP client is small on purpose: `EHLO`, `STARTTLS` (see [`Security`]), `AUTH PLAIN`
+//! when a username is set, one recipient, a UTF-8 plain-text body in base64. The relay's
+//! certificate is checked against the system's roots and, for a company relay with its own CA,
+//! the CA the admin gave (`smtp --ca FILE`).
 
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use crate::outbox::Outgoing;
 
-/// The relay: where, as whom, from which address.
+/// The relay: where, as whom, from which address, how securely.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SmtpConfig {
     pub host: String,
@@ -28,6 +28,39 @@ pub struct SmtpConfig {
     pub username: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
+    #[serde(default)]
+    pub security: Security,
+    /// A CA of the company's own the relay's certificate is issued by (PEM).
+    #[serde(default)]
+    pub ca: Option<String>,
+}
+
+/// How the relay is spoken to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Security {
+    /// STARTTLS whenever the relay offers it; a relay that does not gets no password unless it
+    /// is on this machine.
+    #[default]
+    Auto,
+    /// STARTTLS, or the email fails.
+    Starttls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+    /// Never TLS: a relay on the server's own network that has none.
+    None,
+}
+
+impl Security {
+    pub fn parse(text: &str) -> Option<Security> {
+        Some(match text {
+            "auto" => Security::Auto,
+            "starttls" => Security::Starttls,
+            "tls" => Security::Tls,
+            "none" => Security::None,
+            _ => return None,
+        })
+    }
 }
 
 /// How long one exchange with the relay may take.
@@ -45,44 +78,90 @@ pub async fn send(config: &SmtpConfig, mail: &Outgoing) -> Result<(), String> {
 
 async fn exchange(config: &SmtpConfig, mail: &Outgoing) -> Result<(), String> {
     let address = format!("{}:{}", config.host, config.port);
-    let stream = tokio::time::timeout(TIMEOUT, TcpStream::connect(&address))
+    let tcp = tokio::time::timeout(TIMEOUT, TcpStream::connect(&address))
         .await
         .map_err(|_| format!("the mail relay {address} did not answer"))?
         .map_err(|e| format!("the mail relay {address} cannot be reached: {e}"))?;
-    let (read, mut write) = stream.into_split();
-    let mut read = BufReader::new(read);
-    expect(&mut read, 220, "greeting").await?;
-    command(&mut write, &mut read, "EHLO field-crm", 250).await?;
+    if config.security == Security::Tls {
+        let mut secure = BufReader::new(upgrade(tcp, config).await?);
+        expect(&mut secure, 220, "greeting").await?;
+        command(&mut secure, "EHLO field-crm", 250).await?;
+        return deliver(&mut secure, config, mail).await;
+    }
+    let mut plain = BufReader::new(tcp);
+    expect(&mut plain, 220, "greeting").await?;
+    let offers = command(&mut plain, "EHLO field-crm", 250).await?;
+    let starttls = offers.iter().any(|l| l.get(4..).is_some_and(|c| c.trim().eq_ignore_ascii_case("STARTTLS")));
+    if starttls && config.security != Security::None {
+        command(&mut plain, "STARTTLS", 220).await?;
+        // Nothing more was sent after the 220: the buffer is empty, the stream is the relay's.
+        let mut secure = BufReader::new(upgrade(plain.into_inner(), config).await?);
+        command(&mut secure, "EHLO field-crm", 250).await?;
+        return deliver(&mut secure, config, mail).await;
+    }
+    if config.security == Security::Starttls {
+        return Err(format!("the mail relay {address} does not offer STARTTLS, and the relay is set to require it"));
+    }
+    let local = config.host == "localhost" || config.host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if config.username.is_some() && config.security == Security::Auto && !local {
+        return Err(format!(
+            "the mail relay {address} does not offer STARTTLS: its password is not sent in clear text \
+             (if that relay is on a network you trust, set it with `smtp --security none`)"
+        ));
+    }
+    deliver(&mut plain, config, mail).await
+}
+
+/// TLS with the relay, its certificate checked for its host name.
+async fn upgrade(tcp: TcpStream, config: &SmtpConfig) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
+    let tls = crm_core::sync::tls::client_tls(config.ca.as_deref()).map_err(|e| e.to_string())?;
+    let name = rustls::pki_types::ServerName::try_from(config.host.clone())
+        .map_err(|e| format!("{} is not a host name TLS can check: {e}", config.host))?;
+    tokio::time::timeout(TIMEOUT, tokio_rustls::TlsConnector::from(tls.rustls).connect(name, tcp))
+        .await
+        .map_err(|_| format!("the mail relay {} did not finish TLS", config.host))?
+        .map_err(|e| format!("TLS with the mail relay {} failed: {e}", config.host))
+}
+
+/// Sign in if asked, and hand the message over.
+async fn deliver<S: AsyncRead + AsyncWrite + Unpin>(
+    relay: &mut BufReader<S>,
+    config: &SmtpConfig,
+    mail: &Outgoing,
+) -> Result<(), String> {
     if let Some(user) = &config.username {
         let token = STANDARD.encode(format!("\0{user}\0{}", config.password.as_deref().unwrap_or_default()));
-        command(&mut write, &mut read, &format!("AUTH PLAIN {token}"), 235).await?;
+        command(relay, &format!("AUTH PLAIN {token}"), 235).await?;
     }
-    command(&mut write, &mut read, &format!("MAIL FROM:<{}>", config.from), 250).await?;
-    command(&mut write, &mut read, &format!("RCPT TO:<{}>", mail.to), 250).await?;
-    command(&mut write, &mut read, "DATA", 354).await?;
+    command(relay, &format!("MAIL FROM:<{}>", config.from), 250).await?;
+    command(relay, &format!("RCPT TO:<{}>", mail.to), 250).await?;
+    command(relay, "DATA", 354).await?;
     let message = message(config, mail);
-    write.write_all(message.as_bytes()).await.map_err(|e| e.to_string())?;
-    write.write_all(b"\r\n.\r\n").await.map_err(|e| e.to_string())?;
-    expect(&mut read, 250, "message").await?;
-    let _ = write.write_all(b"QUIT\r\n").await;
+    relay.write_all(message.as_bytes()).await.map_err(|e| e.to_string())?;
+    relay.write_all(b"\r\n.\r\n").await.map_err(|e| e.to_string())?;
+    relay.flush().await.map_err(|e| e.to_string())?;
+    expect(relay, 250, "message").await?;
+    let _ = relay.write_all(b"QUIT\r\n").await;
+    let _ = relay.flush().await;
     Ok(())
 }
 
-/// Send one command and expect `code` back.
-async fn command(
-    write: &mut (impl AsyncWriteExt + Unpin),
-    read: &mut (impl AsyncBufReadExt + Unpin),
+/// Send one command and expect `code` back; the reply's lines.
+async fn command<S: AsyncRead + AsyncWrite + Unpin>(
+    relay: &mut BufReader<S>,
     line: &str,
     code: u16,
-) -> Result<(), String> {
-    write.write_all(format!("{line}\r\n").as_bytes()).await.map_err(|e| format!("the relay hung up: {e}"))?;
+) -> Result<Vec<String>, String> {
+    relay.write_all(format!("{line}\r\n").as_bytes()).await.map_err(|e| format!("the relay hung up: {e}"))?;
+    relay.flush().await.map_err(|e| format!("the relay hung up: {e}"))?;
     let verb = line.split_whitespace().next().unwrap_or(line);
-    expect(read, code, verb).await
+    expect(relay, code, verb).await
 }
 
-/// Read a reply (every line of a multi-line one) and check its code.
-async fn expect(read: &mut (impl AsyncBufReadExt + Unpin), code: u16, step: &str) -> Result<(), String> {
-    let last = loop {
+/// Read a reply (every line of a multi-line one) and check its code; its lines.
+async fn expect(read: &mut (impl AsyncBufReadExt + Unpin), code: u16, step: &str) -> Result<Vec<String>, String> {
+    let mut lines = Vec::new();
+    loop {
         let mut line = String::new();
         // A reply line is short (RFC 5321: 512 bytes); a relay sending more is cut off here.
         let n = tokio::time::timeout(TIMEOUT, (&mut *read).take(MAX_REPLY_LINE).read_line(&mut line))
@@ -93,12 +172,15 @@ async fn expect(read: &mut (impl AsyncBufReadExt + Unpin), code: u16, step: &str
             return Err(format!("the relay hung up at {step}"));
         }
         let line = line.trim_end().to_string();
-        if line.as_bytes().get(3) != Some(&b'-') {
-            break line;
+        let last = line.as_bytes().get(3) != Some(&b'-');
+        lines.push(line);
+        if last {
+            break;
         }
-    };
+    }
+    let last = lines.last().cloned().unwrap_or_default();
     match last.get(..3).and_then(|c| c.parse::<u16>().ok()) {
-        Some(got) if got == code => Ok(()),
+        Some(got) if got == code => Ok(lines),
         _ => Err(format!("the relay refused {step}: {last}")),
     }
 }

@@ -28,6 +28,9 @@ const USAGE: &str = "usage: sync-server COMMAND --db PATH [options]
   recycle --db PATH                return neglected customers to the pool now (the server also
                                    does it every 10 minutes; rules: grade_rule records)
   smtp --db PATH --host HOST --port PORT --from ADDRESS [--user NAME]   (password on stdin with --user)
+       [--security auto|starttls|tls|none] [--ca CA.pem]
+                                   auto: STARTTLS when offered, no password in clear text
+                                   beyond this machine; tls: port 465 style
   smtp --db PATH --off             the relay emails written in the app are sent through
   backup --db PATH --to FILE       a consistent copy, safe while the server runs
   restore --db PATH --from FILE    replace the database (stop the server first)
@@ -105,8 +108,21 @@ fn main() -> Result<()> {
             let port: u16 = port.parse().map_err(|_| anyhow!("--port takes a port number, not {port:?}"))?;
             let from = take(&mut args, "--from").ok_or_else(|| anyhow!("--from ADDRESS is required"))?;
             let username = take(&mut args, "--user");
+            let security = match take(&mut args, "--security") {
+                None => sync_server::mail::Security::Auto,
+                Some(s) => sync_server::mail::Security::parse(&s)
+                    .ok_or_else(|| anyhow!("--security is auto, starttls, tls or none, not {s:?}"))?,
+            };
+            let ca = match take(&mut args, "--ca") {
+                Some(file) => {
+                    let pem = std::fs::read_to_string(&file).with_context(|| format!("reading the CA file {file}"))?;
+                    crm_core::sync::tls::parse_ca(&pem).map_err(|e| anyhow!("{file}: {e}"))?;
+                    Some(pem)
+                }
+                None => None,
+            };
             let password = if username.is_some() { Some(read_password()?) } else { None };
-            let config = sync_server::mail::SmtpConfig { host, port, from, username, password };
+            let config = sync_server::mail::SmtpConfig { host, port, from, username, password, security, ca };
             db.set_smtp(Some(&config))?;
             println!("emails written in the app are sent through {}:{} from {}", config.host, config.port, config.from);
             Ok(())

@@ -12,9 +12,9 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use crm_tests::{eventually, Device, TestServer};
 use serde_json::{json, Value as Json};
-use sync_server::mail::SmtpConfig;
+use sync_server::mail::{Security, SmtpConfig};
 use sync_server::sms::{SmsFuture, SmsProvider, TextMessage};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 /// What the SMTP server received: (MAIL FROM, RCPT TO, the message).
@@ -22,52 +22,26 @@ type Received = Arc<Mutex<Vec<(String, String, String)>>>;
 
 /// A minimal SMTP server: greets, takes EHLO, MAIL, RCPT, DATA and QUIT, keeps each message.
 async fn smtp_server() -> (u16, Received) {
+    smtp_server_with(None).await
+}
+
+/// [`smtp_server`] that offers STARTTLS with the test certificate and takes `AUTH PLAIN` only
+/// after it (the password it was given is kept as the message's MAIL FROM's suffix).
+async fn smtp_server_with(tls: Option<tokio_rustls::TlsAcceptor>) -> (u16, Received) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let received: Received = Arc::default();
     let kept = Arc::clone(&received);
     tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let kept = Arc::clone(&kept);
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (kept, tls) = (Arc::clone(&kept), tls.clone());
             tokio::spawn(async move {
-                let (read, mut write) = stream.into_split();
-                let mut read = BufReader::new(read);
-                write.write_all(b"220 test.local ESMTP\r\n").await.unwrap();
-                let (mut from, mut to) = (String::new(), String::new());
-                loop {
-                    let mut line = String::new();
-                    if read.read_line(&mut line).await.unwrap_or(0) == 0 {
-                        return;
+                stream.write_all(b"220 test.local ESMTP\r\n").await.unwrap();
+                if let Some(stream) = converse(BufReader::new(stream), &kept, tls.is_some(), String::new()).await {
+                    // STARTTLS: the rest of the conversation is encrypted.
+                    if let Ok(secure) = tls.unwrap().accept(stream).await {
+                        converse(BufReader::new(secure), &kept, false, "tls".into()).await;
                     }
-                    let upper = line.to_uppercase();
-                    let reply: &[u8] = if upper.starts_with("EHLO") {
-                        b"250-test.local\r\n250 8BITMIME\r\n"
-                    } else if upper.starts_with("MAIL FROM:") {
-                        from = line[10..].trim().to_string();
-                        b"250 ok\r\n"
-                    } else if upper.starts_with("RCPT TO:") {
-                        to = line[8..].trim().to_string();
-                        b"250 ok\r\n"
-                    } else if upper.starts_with("DATA") {
-                        write.write_all(b"354 go on\r\n").await.unwrap();
-                        let mut message = String::new();
-                        loop {
-                            let mut l = String::new();
-                            read.read_line(&mut l).await.unwrap();
-                            if l == ".\r\n" {
-                                break;
-                            }
-                            message.push_str(&l);
-                        }
-                        kept.lock().unwrap().push((from.clone(), to.clone(), message));
-                        b"250 queued\r\n"
-                    } else if upper.starts_with("QUIT") {
-                        let _ = write.write_all(b"221 bye\r\n").await;
-                        return;
-                    } else {
-                        b"502 what\r\n"
-                    };
-                    write.write_all(reply).await.unwrap();
                 }
             });
         }
@@ -75,8 +49,73 @@ async fn smtp_server() -> (u16, Received) {
     (port, received)
 }
 
+/// One conversation; the stream back when the client asked for STARTTLS (and it is offered).
+async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
+    mut relay: BufReader<S>,
+    kept: &Received,
+    offer_tls: bool,
+    how: String,
+) -> Option<S> {
+    let (mut from, mut to, mut user) = (String::new(), String::new(), String::new());
+    loop {
+        let mut line = String::new();
+        if relay.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return None;
+        }
+        let upper = line.to_uppercase();
+        let reply: &[u8] = if upper.starts_with("EHLO") && offer_tls {
+            b"250-test.local\r\n250-STARTTLS\r\n250 8BITMIME\r\n"
+        } else if upper.starts_with("EHLO") {
+            b"250-test.local\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n"
+        } else if upper.starts_with("STARTTLS") && offer_tls {
+            relay.write_all(b"220 go ahead\r\n").await.unwrap();
+            return Some(relay.into_inner());
+        } else if upper.starts_with("AUTH PLAIN ") && how == "tls" {
+            let decoded = STANDARD.decode(line[11..].trim()).unwrap();
+            user = String::from_utf8(decoded).unwrap().replace('\0', "|");
+            b"235 welcome\r\n"
+        } else if upper.starts_with("AUTH") {
+            b"538 encryption required\r\n"
+        } else if upper.starts_with("MAIL FROM:") {
+            from = line[10..].trim().to_string();
+            b"250 ok\r\n"
+        } else if upper.starts_with("RCPT TO:") {
+            to = line[8..].trim().to_string();
+            b"250 ok\r\n"
+        } else if upper.starts_with("DATA") {
+            relay.write_all(b"354 go on\r\n").await.unwrap();
+            let mut message = String::new();
+            loop {
+                let mut l = String::new();
+                relay.read_line(&mut l).await.unwrap();
+                if l == ".\r\n" {
+                    break;
+                }
+                message.push_str(&l);
+            }
+            let from = if how.is_empty() { from.clone() } else { format!("{from} ({how} as {user})") };
+            kept.lock().unwrap().push((from, to.clone(), message));
+            b"250 queued\r\n"
+        } else if upper.starts_with("QUIT") {
+            let _ = relay.write_all(b"221 bye\r\n").await;
+            return None;
+        } else {
+            b"502 what\r\n"
+        };
+        relay.write_all(reply).await.unwrap();
+    }
+}
+
 fn relay(port: u16) -> SmtpConfig {
-    SmtpConfig { host: "127.0.0.1".into(), port, from: "crm@example.cn".into(), username: None, password: None }
+    SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        from: "crm@example.cn".into(),
+        username: None,
+        password: None,
+        security: Security::Auto,
+        ca: None,
+    }
 }
 
 async fn status_after_sync(device: &Device, id: &str, want: &str) -> Json {
@@ -248,4 +287,50 @@ async fn a_text_message_waits_for_a_provider_is_refused_in_its_words_and_sent_on
     assert_eq!(kept.len(), 1);
     assert_eq!((kept[0].to.as_str(), kept[0].text.as_str()), ("138 0013 8000", "张经理您好，报价已发邮箱。王芳"));
     assert_eq!(kept[0].id, to_landline);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_relay_is_spoken_to_over_starttls_and_its_certificate_is_checked() {
+    let server = TestServer::start();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls");
+    let config = sync_server::listener::tls_config(&fixtures.join("server.pem"), &fixtures.join("server.key")).unwrap();
+    let (port, received) = smtp_server_with(Some(tokio_rustls::TlsAcceptor::from(config))).await;
+    let [ann] = server.people([("ann", "account_manager", Some("east"))]).await;
+    let customer = ann.create("customer", json!({"name": "苏州精工机械有限公司"}));
+    let email = |subject: &str| {
+        ann.create(
+            "activity",
+            json!({"customer": customer, "type": "email", "email_to": "lina@example.cn",
+            "subject": subject, "email_body": "您好", "send_status": "queued"}),
+        )
+    };
+
+    // The company's relay has a certificate of the company's CA: not pinned, it is refused and
+    // the password never goes out.
+    let mut secure = relay(port);
+    secure.username = Some("crm".into());
+    secure.password = Some("relay-secret".into());
+    server.db().set_smtp(Some(&secure)).unwrap();
+    let first = email("未固定 CA");
+    let failed = status_after_sync(&ann, &first, "failed").await;
+    let why = failed["fields"]["send_error"].as_str().unwrap();
+    assert!(why.contains("TLS with the mail relay") && why.to_lowercase().contains("certificate"), "{why}");
+    assert!(received.lock().unwrap().is_empty());
+
+    // Pinned: STARTTLS, then the password, then the message.
+    secure.ca = Some(std::fs::read_to_string(fixtures.join("ca.pem")).unwrap());
+    server.db().set_smtp(Some(&secure)).unwrap();
+    ann.call(json!({"op": "transition", "id": first, "name": "retry", "fields": {}}));
+    status_after_sync(&ann, &first, "sent").await;
+    let (from, _, _) = received.lock().unwrap()[0].clone();
+    assert_eq!(from, "<crm@example.cn> (tls as |crm|relay-secret)", "signed in only inside TLS");
+
+    // A relay that offers no STARTTLS: required, the email fails with why.
+    let (plain_port, _) = smtp_server().await;
+    let mut required = relay(plain_port);
+    required.security = Security::Starttls;
+    server.db().set_smtp(Some(&required)).unwrap();
+    let second = email("必须加密");
+    let failed = status_after_sync(&ann, &second, "failed").await;
+    assert!(failed["fields"]["send_error"].as_str().unwrap().contains("does not offer STARTTLS"), "{failed}");
 }

@@ -69,15 +69,15 @@ fn roots(pinned: Option<&str>) -> Result<Vec<CertificateDer<'static>>, SyncError
 }
 
 /// The client side of TLS for one pinned CA (or none): for sync (wss, rustls) and for the
-/// plain endpoints (https, ureq).
+/// plain endpoints (https, ureq); the server's mail client uses it for its relay too.
 #[derive(Clone)]
-pub(crate) struct ClientTls {
+pub struct ClientTls {
     pub rustls: Arc<rustls::ClientConfig>,
     pub ureq: ureq::tls::TlsConfig,
 }
 
 /// [`ClientTls`] for `pinned`, made once per CA.
-pub(crate) fn client_tls(pinned: Option<&str>) -> Result<ClientTls, SyncError> {
+pub fn client_tls(pinned: Option<&str>) -> Result<ClientTls, SyncError> {
     static MADE: OnceLock<Mutex<HashMap<Option<String>, ClientTls>>> = OnceLock::new();
     let made = MADE.get_or_init(Mutex::default);
     let key = pinned.map(str::to_string);
