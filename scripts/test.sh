@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, every Rust test (real SQLite files, a real `crm`
 # process killed with SIGKILL, a real sync server on loopback, seeded randomised
-# convergence), the UI's unit tests, and the end-to-end tests (the real UI in Chromium over
+# convergence, a time-boxed fuzz of the server's frames), the UI's unit tests, and the end-to-end tests (the real UI in Chromium over
 # the real core and a real sync server). This is what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,9 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+
+echo "== fuzzing the server's frame handling (time-boxed; a panicking input is kept in tests/fuzz/frames/)"
+cargo run --locked -q -p crm-tests --bin fuzz-frames -- --seconds "${FUZZ_SECONDS:-20}"
 
 echo "== end-to-end (Chromium, real core, real sync server)"
 cargo build --locked -p sync-server -p crm-core -p web-shell --bins

@@ -12,6 +12,7 @@ use crm_core::{Request, Response, Store};
 use serde_json::{json, Value as Json};
 use sync_server::AppState;
 
+pub mod fuzz;
 pub mod process;
 
 pub const PASSWORD: &str = "correct horse battery";
