@@ -47,6 +47,7 @@ const Campaigns = lazy(() => import("./screens/campaigns/Campaigns").then((m) =>
 const CampaignDetail = lazy(() => import("./screens/campaigns/CampaignDetail").then((m) => ({ default: m.CampaignDetail })));
 const Reports = lazy(() => import("./screens/reports/Reports").then((m) => ({ default: m.Reports })));
 const ReportScreen = lazy(() => import("./screens/reports/ReportScreen").then((m) => ({ default: m.ReportScreen })));
+const SalesTargets = lazy(() => import("./screens/reports/SalesTargets").then((m) => ({ default: m.SalesTargets })));
 const ExpenseForm = lazy(() => import("./screens/expenses/ExpenseForm").then((m) => ({ default: m.ExpenseForm })));
 
 /// The kinds with lines and the finance sections, as in the addresses (screens/sales/model.ts
@@ -70,7 +71,8 @@ const FINANCE_SECTIONS = ["receivables", "payments", "invoices"];
 /// #/expenses/<id>, #/expenses/<id>/edit, #/leads[?status=&source=&next=overdue|today|week],
 /// #/leads/pool, #/leads/<id>, #/leads/<id>/activity[/<activity id>] (log or change an activity on a lead),
 /// #/campaigns[?status=], #/campaigns/<id>, #/knowledge[?category=],
-/// #/knowledge/<id>, #/reports, #/reports/<contribution|composition|service|churn|funnel|performance|receivables>.
+/// #/knowledge/<id>, #/reports, #/reports/<contribution|composition|service|churn|funnel|performance|receivables>,
+/// #/reports/targets[?month=YYYY-MM] (supervisors and admins).
 export function App() {
   const { status, t } = useCrm();
   const { role, canWrite, isLead, isFinance, claims } = useRole();
@@ -133,6 +135,7 @@ export function App() {
         <Route path="knowledge" element={<Knowledge />} />
         <Route path="knowledge/:id" element={<ArticleRoute />} />
         <Route path="reports" element={<Reports />} />
+        {isLead && <Route path="reports/targets" element={<SalesTargets />} />}
         <Route path="reports/:name" element={<ReportRoute />} />
         <Route path="*" element={<Navigate to="/home" replace />} />
       </Route>

@@ -48,7 +48,7 @@ export function MonthClaim() {
 }
 
 /// ‹ November 2026 ›, with a way back to this month.
-function MonthSwitcher({ month, onChange }: { month: string; onChange: (month: string) => void }) {
+export function MonthSwitcher({ month, onChange }: { month: string; onChange: (month: string) => void }) {
   const { t, lang } = useCrm();
   const now = monthOf();
   return (

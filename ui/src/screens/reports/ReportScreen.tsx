@@ -9,16 +9,18 @@ import { Link } from "react-router-dom";
 import type { Drill, ReportName, ReportRow, ReportTable } from "../../api";
 import { errorText } from "../../errors";
 import { formatDate } from "../../i18n";
-import { useCrm, useData, userName } from "../../state";
+import { useCrm, useData, useRole, userName } from "../../state";
 import { DrillPanel } from "./DrillPanel";
 import { ReportExport } from "./ReportExport";
 import { ReportFilters } from "./ReportFilters";
 import { TableView } from "./TableView";
+import { TargetsLink } from "./TargetsLink";
 import { cellText, headerText, reportParams, reportSpec, todayIn } from "./model";
 import type { CellContext, Choices } from "./model";
 
 export function ReportScreen({ name }: { name: ReportName }) {
   const { crm, t, lang, dicts, users } = useCrm();
+  const { isLead } = useRole();
   const spec = reportSpec(name);
   const [choices, setChoices] = useState<Choices>({ preset: "this_month", options: {} });
   const [zone, setZone] = useState<string | null>(null);
@@ -55,7 +57,10 @@ export function ReportScreen({ name }: { name: ReportName }) {
       </Link>
       <div className="page-head">
         <h1>{t(`report.name.${name}`)}</h1>
-        <div className="actions">{data && <ReportExport params={params} report={data} ctx={ctx} />}</div>
+        <div className="actions">
+          {isLead && name === "performance" && <TargetsLink />}
+          {data && <ReportExport params={params} report={data} ctx={ctx} />}
+        </div>
       </div>
       <p className="muted">{t(`report.about.${name}`)}</p>
       <ReportFilters choices={choices} onChange={setChoices} options={spec?.options ?? []} period={spec?.period ?? true} />
