@@ -322,6 +322,9 @@ impl Conn {
         if report || cursor != start {
             self.send(ServerMsg::CaughtUp { cursor }).await?;
         }
+        // Caught up, the connection mostly waits: its reader gives back the pages it cached
+        // (the operating system still has them), so thousands of idle devices cost little.
+        let _ = self.reader.execute_batch("PRAGMA shrink_memory");
         Ok(())
     }
 

@@ -15,6 +15,11 @@ pub struct Server {
 
 impl Server {
     pub fn start(users: &[(&str, &str)]) -> Server {
+        Server::start_with(users, &[])
+    }
+
+    /// [`Server::start`] with more `serve` arguments (`--max-per-address 100000`).
+    pub fn start_with(users: &[(&str, &str)], extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("server.sqlite3");
         {
@@ -28,6 +33,7 @@ impl Server {
         assert!(bin.exists(), "build the server first: cargo build --release -p sync-server");
         let child = Command::new(bin)
             .args(["serve", "--db", db.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+            .args(extra)
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
@@ -43,10 +49,19 @@ impl Server {
 
     /// The server process's peak resident memory (VmHWM), in MB.
     pub fn peak_rss_mb(&self) -> f64 {
+        self.memory_mb("VmHWM:")
+    }
+
+    /// The server process's resident memory now (VmRSS), in MB.
+    pub fn rss_mb(&self) -> f64 {
+        self.memory_mb("VmRSS:")
+    }
+
+    fn memory_mb(&self, field: &str) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
         status
             .lines()
-            .find(|l| l.starts_with("VmHWM:"))
+            .find(|l| l.starts_with(field))
             .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|kb| kb.parse::<f64>().ok())
             .map_or(0.0, |kb| kb / 1024.0)
