@@ -135,6 +135,22 @@ pub(crate) fn today(conn: &Connection) -> Result<chrono::NaiveDate> {
     Ok(chrono::Utc::now().with_timezone(&timezone(conn)?).date_naive())
 }
 
+/// The local day a UTC moment (milliseconds) falls on in `zone`: an order at 23:30 on the last
+/// day of a month in Shanghai is that month's.
+pub fn local_day(zone: chrono_tz::Tz, ms: i64) -> Option<chrono::NaiveDate> {
+    use chrono::TimeZone;
+    chrono::Utc.timestamp_millis_opt(ms).single().map(|t| t.with_timezone(&zone).date_naive())
+}
+
+/// Local midnight of `day` in `zone`, as UTC milliseconds: where a local day begins.
+pub fn midnight_ms(zone: chrono_tz::Tz, day: chrono::NaiveDate) -> i64 {
+    use chrono::TimeZone;
+    zone.from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .earliest()
+        .map(|t| t.timestamp_millis())
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

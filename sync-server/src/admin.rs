@@ -476,9 +476,7 @@ async fn report(
             "format" if value == "xlsx" || value == "json" => xlsx = value == "xlsx",
             "format" => return Err(bad(format!("format is json or xlsx, not '{value}'"))),
             option if option.starts_with("option.") => {
-                let value =
-                    value.parse::<i64>().map(serde_json::Value::from).unwrap_or(serde_json::Value::String(value));
-                params.options.insert(option["option.".len()..].to_string(), value);
+                params.options.insert(option["option.".len()..].to_string(), crm_core::report::option_value(&value));
             }
             other => return Err(bad(format!("unknown parameter '{other}'"))),
         }

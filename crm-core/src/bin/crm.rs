@@ -190,8 +190,7 @@ fn report_request(args: &[String]) -> Result<Json, String> {
         if a == "--option" {
             let pair = args.get(i + 1).ok_or("--option needs KEY=VALUE")?;
             let (k, v) = pair.split_once('=').ok_or_else(|| format!("--option {pair}: write it as KEY=VALUE"))?;
-            // Numbers stay numbers (`a=70`); words are words (`basis=payments`).
-            options.insert(k.to_string(), v.parse::<i64>().map(Json::from).unwrap_or_else(|_| json!(v)));
+            options.insert(k.to_string(), crm_core::report::option_value(v));
         }
     }
     req["options"] = Json::Object(options);

@@ -3,7 +3,7 @@
 //! periods falling due — from the read models on the device, offline. Days are the company's
 //! (`company.timezone`): a visit at 23:30 in Shanghai is on that Shanghai day.
 
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -80,12 +80,7 @@ impl Store {
         }
         let zone = crate::settings::timezone(&self.conn)?;
         let today = crate::settings::today(&self.conn)?;
-        let midnight = |d: NaiveDate| {
-            zone.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
-                .earliest()
-                .map(|t| t.timestamp_millis())
-                .unwrap_or(0)
-        };
+        let midnight = |d: NaiveDate| crate::settings::midnight_ms(zone, d);
         let (start_ms, end_ms) = (midnight(first), midnight(last + chrono::Duration::days(1)));
         let (from, to) = (day(first), day(last));
         let now = now_ms();
@@ -112,8 +107,7 @@ impl Store {
             // An activity without a subject (a visit checked in on the spot) is titled by its
             // customer, as a plan stop is.
             let subject = if subject.is_empty() { customer_name.clone().unwrap_or_default() } else { subject };
-            let date =
-                chrono::Utc.timestamp_millis_opt(time).single().map(|t| day(t.with_timezone(&zone).date_naive()));
+            let date = crate::settings::local_day(zone, time).map(day);
             entries.push(AgendaEntry {
                 date: date.unwrap_or_default(),
                 at: Some(format_datetime(time)),

@@ -98,14 +98,9 @@ fn unsubscribed_customer(store: &Store, id: &str) -> Result<bool> {
     Ok(store.conn.query_row(&sql, [id], |r| r.get(0)).optional()?.unwrap_or(false))
 }
 
-/// `a / b` rounded half away from zero.
+/// `a / b` by the one rounding rule (`sales::div_round`).
 fn div_round(a: i64, b: i64) -> i64 {
-    let q = (2 * a.abs() + b.abs()) / (2 * b.abs());
-    if (a < 0) != (b < 0) {
-        -q
-    } else {
-        q
-    }
+    super::sales::div_round(i128::from(a), i128::from(b)) as i64
 }
 
 impl Store {

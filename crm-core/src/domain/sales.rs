@@ -47,8 +47,12 @@ pub const APPROVAL_AMOUNT: &str = "sales.approval_amount";
 /// The setting that makes every line without a product need approval.
 pub const APPROVAL_FREE_LINES: &str = "sales.approval_free_lines";
 
-/// `n / d` rounded half away from zero (`d > 0`).
+/// `n / d` rounded half away from zero: the one rounding rule of every division of money,
+/// shares and averages (`d` not zero; a negative `d` divides as `-n / -d`).
 pub fn div_round(n: i128, d: i128) -> i128 {
+    if d < 0 {
+        return div_round(-n, -d);
+    }
     let q = n / d;
     let r = n % d;
     if 2 * r.abs() >= d {

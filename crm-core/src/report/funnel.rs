@@ -30,10 +30,9 @@ pub fn stage_probability(stage: &str) -> i64 {
     }
 }
 
-/// `amount` × `percent` / 100, rounded half up, in minor units.
+/// `amount` × `percent` / 100 in minor units, by the one rounding rule (`sales::div_round`).
 pub fn weighted(amount: i64, percent: i64) -> i64 {
-    let scaled = i128::from(amount) * i128::from(percent);
-    ((2 * scaled + 100).div_euclid(200)) as i64
+    crate::domain::sales::div_round(i128::from(amount) * i128::from(percent), 100) as i64
 }
 
 struct Opportunity {
@@ -198,7 +197,7 @@ mod tests {
     use super::weighted;
 
     #[test]
-    fn a_forecast_rounds_once_half_up() {
+    fn a_forecast_rounds_once_half_away_from_zero() {
         assert_eq!(weighted(10_001, 50), 5_001);
         assert_eq!(weighted(9_999, 25), 2_500);
         assert_eq!(weighted(38_000_000, 75), 28_500_000);

@@ -26,6 +26,7 @@ use serde::Serialize;
 use serde_json::{json, Map as JsonMap, Value as Json};
 
 use crate::access::Role;
+use crate::domain::sales::div_round;
 use crate::error::{Error, FieldError, Result};
 use crate::kind::Kind;
 use crate::store::Store;
@@ -34,6 +35,12 @@ pub use period::{Grain, Period};
 /// Every report, by name.
 pub const REPORTS: &[&str] =
     &["contribution", "composition", "service", "churn", "funnel", "performance", "receivables"];
+
+/// An option's value from text (a command line, a query string): a number when it reads as
+/// one (`a=70`), else the words (`basis=payments`).
+pub fn option_value(text: &str) -> Json {
+    text.parse::<i64>().map(Json::from).unwrap_or_else(|_| Json::String(text.to_string()))
+}
 
 /// What a report is asked for (`report` op, `crm report`).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -220,14 +227,15 @@ pub fn invalid(field: &str, reason: &'static str, params: Json) -> Error {
     Error::Validation(vec![FieldError::with(field, reason, params)])
 }
 
-/// `part` of `whole` in basis points, rounded half up; `None` for nothing of nothing.
+/// `part` of `whole` in basis points (the one rounding rule, `sales::div_round`); `None` for
+/// nothing of nothing.
 pub fn share(part: i64, whole: i64) -> Option<i64> {
-    (whole != 0).then(|| (i128::from(part) * 20_000 / i128::from(whole) + 1).div_euclid(2) as i64)
+    (whole != 0).then(|| div_round(i128::from(part) * 10_000, i128::from(whole)) as i64)
 }
 
-/// The mean of `sum` over `count`, rounded half up, in the same unit; `None` when empty.
+/// The mean of `sum` over `count`, by the same rule, in the same unit; `None` when empty.
 pub fn mean(sum: i64, count: i64) -> Option<i64> {
-    (count > 0).then(|| (2 * sum + count).div_euclid(2 * count))
+    (count > 0).then(|| div_round(i128::from(sum), i128::from(count)) as i64)
 }
 
 /// Cells from `(key, value)` pairs.
@@ -381,7 +389,7 @@ mod tests {
     use super::{mean, share};
 
     #[test]
-    fn shares_and_means_round_half_up_in_integers() {
+    fn shares_and_means_round_half_away_from_zero_in_integers() {
         assert_eq!(share(1, 3), Some(3333));
         assert_eq!(share(2, 3), Some(6667));
         assert_eq!(share(1, 8), Some(1250));
@@ -389,5 +397,7 @@ mod tests {
         assert_eq!(mean(7, 2), Some(4));
         assert_eq!(mean(5, 4), Some(1));
         assert_eq!(mean(0, 0), None);
+        assert_eq!(share(-1, 8), Some(-1250));
+        assert_eq!(share(-1, 3), Some(-3333));
     }
 }

@@ -2,11 +2,12 @@
 //! or a date falls in (day, week, month, quarter, year), and the UTC bounds a range covers.
 //! An order at 23:30 on the last day of a month in Shanghai is in that month, whatever UTC says.
 
-use chrono::{Datelike, Duration, NaiveDate, TimeZone};
+use chrono::{Datelike, Duration, NaiveDate};
 use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::error::{Error, FieldError, Result};
+pub use crate::settings::{local_day, midnight_ms};
 
 /// How a report groups time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -139,19 +140,6 @@ impl Period {
     }
 }
 
-/// The local day a UTC moment falls on in `zone`.
-pub fn local_day(zone: Tz, ms: i64) -> Option<NaiveDate> {
-    chrono::Utc.timestamp_millis_opt(ms).single().map(|t| t.with_timezone(&zone).date_naive())
-}
-
-/// Local midnight of `day` in `zone`, as UTC milliseconds.
-pub fn midnight_ms(zone: Tz, day: NaiveDate) -> i64 {
-    zone.from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .earliest()
-        .map(|t| t.timestamp_millis())
-        .unwrap_or(0)
-}
-
 pub fn end_of_month(day: NaiveDate) -> NaiveDate {
     add_months(day.with_day(1).unwrap_or(day), 1) - Duration::days(1)
 }
@@ -170,6 +158,7 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     fn d(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()

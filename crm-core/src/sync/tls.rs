@@ -30,14 +30,19 @@ pub fn check_url(base: &str) -> Result<(), SyncError> {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
         None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
     };
-    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
-    if loopback || std::env::var("CRM_INSECURE_HTTP").is_ok_and(|v| v == "1") {
+    if is_this_machine(host) || std::env::var("CRM_INSECURE_HTTP").is_ok_and(|v| v == "1") {
         return Ok(());
     }
     Err(SyncError::Insecure(format!(
         "{base} would send your password and token in clear text: use https:// (the server's admin \
          serves it with --tls-cert); plain http is only for a server on this machine"
     )))
+}
+
+/// Whether `host` (a name or an address, without brackets) is this machine: `localhost` or a
+/// loopback address. Traffic to it never crosses a network.
+pub fn is_this_machine(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The certificates of a pinned CA, from PEM text; an error says what is wrong with it.
