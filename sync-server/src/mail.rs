@@ -67,6 +67,8 @@ impl Security {
 const TIMEOUT: Duration = Duration::from_secs(30);
 /// The longest reply line read from a relay.
 const MAX_REPLY_LINE: u64 = 4096;
+/// The most lines of one reply (an EHLO lists a dozen extensions).
+const MAX_REPLY_LINES: usize = 100;
 
 /// Hand one email to the relay; the reason it was not taken, in the relay's words.
 pub async fn send(config: &SmtpConfig, mail: &Outgoing) -> Result<(), String> {
@@ -102,8 +104,10 @@ async fn exchange(config: &SmtpConfig, mail: &Outgoing) -> Result<(), String> {
     if config.security == Security::Starttls {
         return Err(format!("the mail relay {address} does not offer STARTTLS, and the relay is set to require it"));
     }
-    let local = config.host == "localhost" || config.host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
-    if config.username.is_some() && config.security == Security::Auto && !local {
+    if config.username.is_some()
+        && config.security == Security::Auto
+        && !crm_core::sync::tls::is_this_machine(&config.host)
+    {
         return Err(format!(
             "the mail relay {address} does not offer STARTTLS: its password is not sent in clear text \
              (if that relay is on a network you trust, set it with `smtp --security none`)"
@@ -176,6 +180,9 @@ async fn expect(read: &mut (impl AsyncBufReadExt + Unpin), code: u16, step: &str
         lines.push(line);
         if last {
             break;
+        }
+        if lines.len() >= MAX_REPLY_LINES {
+            return Err(format!("the relay's reply to {step} goes on past {MAX_REPLY_LINES} lines"));
         }
     }
     let last = lines.last().cloned().unwrap_or_default();
