@@ -15,7 +15,10 @@ declare -A probe=(
     [libsoup-3.0-dev]=/usr/lib/x86_64-linux-gnu/pkgconfig/libsoup-3.0.pc
     [librsvg2-dev]=/usr/lib/x86_64-linux-gnu/pkgconfig/librsvg-2.0.pc
     [libayatana-appindicator3-dev]=/usr/lib/x86_64-linux-gnu/pkgconfig/ayatana-appindicator3-0.1.pc
+    # OpenSSL's libcrypto: SQLCipher's cipher (the device's store encrypted at rest).
     [libssl-dev]=/usr/include/openssl/ssl.h
+    # The app's keychain on Linux desktops (the Secret Service, over D-Bus).
+    [libdbus-1-dev]=/usr/lib/x86_64-linux-gnu/pkgconfig/dbus-1.pc
     [file]=/usr/bin/file
     [xvfb]=/usr/bin/Xvfb
     [xauth]=/usr/bin/xauth

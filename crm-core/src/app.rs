@@ -13,6 +13,7 @@ use serde_json::{json, Value as Json};
 use tokio::sync::{broadcast, watch};
 
 use crate::api::{Request, Response};
+use crate::at_rest::{self, Keychain, StoreKey};
 use crate::error::{Error, Result};
 use crate::profiles;
 use crate::store::{Identity, Store};
@@ -66,9 +67,12 @@ pub enum SessionRequest {
     },
     /// Edits the server refused, with reasons.
     Rejected,
+    /// Open the encrypted store of the person who worked last (`mode: locked`) with the
+    /// password they last signed in with on this device.
+    Unlock { password: String },
 }
 
-const SESSION_OPS: &[&str] = &["app_status", "sign_in", "use_locally", "sign_out", "rejected"];
+const SESSION_OPS: &[&str] = &["app_status", "sign_in", "use_locally", "sign_out", "rejected", "unlock"];
 /// Requests that write records: the engine is woken to push them, and views are told.
 const WRITE_OPS: &[&str] = &[
     "create",
@@ -100,6 +104,20 @@ pub enum Mode {
     Local,
     SignedIn,
     SignedOut,
+    /// The store is encrypted and its key is not in a keychain: nothing is readable until
+    /// `unlock` (or a sign-in) gives the password.
+    Locked,
+}
+
+/// Whether a shell's stores are encrypted at rest ([`crate::at_rest`]).
+#[derive(Clone, Default)]
+pub enum AtRest {
+    /// Plain SQLite (the command line, tests, a development web shell).
+    #[default]
+    Plain,
+    /// Each store is encrypted at its first sign-in: under a random key kept in `keychain` when
+    /// the shell has one, otherwise under the person's password (asked again at every start).
+    Encrypted { keychain: Option<Arc<dyn Keychain>> },
 }
 
 /// Where a shell keeps the local store when not told: `$CRM_DATA`, then
@@ -112,12 +130,14 @@ pub fn default_data_dir() -> PathBuf {
     home.join(".local/share/field-crm")
 }
 
-/// The store of the person working, and its sync.
+/// The store of the person working, and its sync; neither while it is locked.
 struct Active {
-    store: Arc<Mutex<Store>>,
-    engine: SyncEngine,
+    store: Option<Arc<Mutex<Store>>>,
+    engine: Option<SyncEngine>,
     /// Its profile id (see [`crate::profiles`]).
     profile: String,
+    /// The password it is encrypted under, when it is (to notice one changed at a sign-in).
+    password: Option<String>,
 }
 
 pub struct App {
@@ -130,15 +150,26 @@ pub struct App {
     events: broadcast::Sender<AppEvent>,
     device_name: String,
     data_dir: PathBuf,
+    at_rest: AtRest,
 }
 
 impl App {
     /// Open (or create) the store last used in `data_dir` and start syncing if signed in.
     pub fn open(data_dir: &Path, device_name: &str) -> Result<App> {
+        App::open_with(data_dir, device_name, AtRest::Plain)
+    }
+
+    /// [`App::open`], the stores encrypted at rest as `at_rest` says. An encrypted store whose
+    /// key is in the keychain opens; one under a password waits, locked, for `unlock`.
+    pub fn open_with(data_dir: &Path, device_name: &str, at_rest: AtRest) -> Result<App> {
         std::fs::create_dir_all(data_dir)?;
         let profile = profiles::current(data_dir);
-        let store = Arc::new(Mutex::new(Store::open(data_dir.join(&profile))?));
-        let engine = SyncEngine::new(store.clone());
+        let path = data_dir.join(&profile);
+        let store = match keychain_key(&at_rest, &path)? {
+            Some(key) => Some(Store::open_with(&path, Some(&key))?),
+            None if at_rest::is_encrypted(&path) => None,
+            None => Some(Store::open(&path)?),
+        };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("crm-sync")
@@ -146,19 +177,59 @@ impl App {
             .build()?;
         let (events, _) = broadcast::channel(256);
         let app = App {
-            active: Mutex::new(Active { store, engine: engine.clone(), profile }),
+            active: Mutex::new(Active { store: None, engine: None, profile: profile.clone(), password: None }),
             signing_in: Mutex::new(()),
             runtime: Some(runtime),
             stop_sync: Mutex::new(None),
             events,
             device_name: device_name.to_string(),
             data_dir: data_dir.to_path_buf(),
+            at_rest,
         };
-        app.forward_engine_events(&engine);
-        if lock(&app.store()).sync_endpoint()?.is_some() {
-            app.start_sync();
+        if let Some(store) = store {
+            app.work_in(store, profile, None);
+            app.start_sync_if_signed_in();
         }
         Ok(app)
+    }
+
+    /// Make `store` (profile `profile`) the working one, with a sync engine of its own.
+    fn work_in(&self, store: Store, profile: String, password: Option<String>) -> Option<Arc<Mutex<Store>>> {
+        let store = Arc::new(Mutex::new(store));
+        let engine = SyncEngine::new(Arc::clone(&store));
+        self.forward_engine_events(&engine);
+        let previous = std::mem::replace(
+            &mut *self.active(),
+            Active { store: Some(store), engine: Some(engine), profile, password },
+        );
+        previous.store
+    }
+
+    fn start_sync_if_signed_in(&self) {
+        let signed_in = self.store().is_ok_and(|store| matches!(lock(&store).sync_endpoint(), Ok(Some(_))));
+        if signed_in {
+            self.start_sync();
+        }
+    }
+
+    /// Take the working store out (sync stopped first) to close it: waits for the sync engine
+    /// to let go of it.
+    fn close_store(&self) -> Result<Option<Store>> {
+        self.stop_sync();
+        let taken = {
+            let mut active = self.active();
+            active.engine = None;
+            active.store.take()
+        };
+        let Some(mut shared) = taken else { return Ok(None) };
+        for _ in 0..200 {
+            match Arc::try_unwrap(shared) {
+                Ok(store) => return Ok(Some(store.into_inner().unwrap_or_else(|p| p.into_inner()))),
+                Err(still) => shared = still,
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        Err(Error::InUse { holder: "this app's sync, still stopping".into() })
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -180,14 +251,14 @@ impl App {
         self.active.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn engine(&self) -> SyncEngine {
+    fn engine(&self) -> Option<SyncEngine> {
         self.active().engine.clone()
     }
 
     /// The working person's store (a sign-in as someone else swaps it); lock it with
-    /// [`lock`] for one request.
-    fn store(&self) -> Arc<Mutex<Store>> {
-        Arc::clone(&self.active().store)
+    /// [`lock`] for one request. `store_locked` until an encrypted store is unlocked.
+    fn store(&self) -> std::result::Result<Arc<Mutex<Store>>, Json> {
+        self.active().store.clone().ok_or_else(|| core_error(Error::StoreLocked))
     }
 
     /// One JSON request in, one JSON response out. Blocking (signing in waits for the
@@ -201,10 +272,13 @@ impl App {
             };
             return response.unwrap_or_else(|e| e);
         }
+        let shared = match self.store() {
+            Ok(store) => store,
+            Err(locked) => return locked,
+        };
         let response = match serde_json::from_value::<Request>(request) {
             Ok(Request::Server { method, path, body }) => {
                 // Off the store's lock: the server may be slow.
-                let shared = self.store();
                 let (endpoint, ca) = {
                     let store = lock(&shared);
                     (store.sync_endpoint(), store.meta("sync_ca").ok().flatten())
@@ -215,7 +289,7 @@ impl App {
             }
             // A file not on this device yet is fetched from the server, off the store's lock.
             Ok(Request::File { hash, record: Some(record) }) => {
-                let store = self.store();
+                let store = shared;
                 let here = lock(&store).file(&hash).map(|f| f.is_some()).unwrap_or(true);
                 let fetched = if here { Ok(()) } else { crate::sync::files::fetch(&store, &hash, &record) };
                 match fetched {
@@ -232,13 +306,15 @@ impl App {
                 let mut progress = |done, total| {
                     let _ = events.send(AppEvent::ImportProgress { done, total });
                 };
-                lock(&self.store()).handle_with_progress(req, &mut progress)
+                lock(&shared).handle_with_progress(req, &mut progress)
             }
             Err(e) => Error::BadRequest(e.to_string()).into(),
         };
         let failed = matches!(response, Response::Error { .. } | Response::Duplicates { .. });
         if WRITE_OPS.contains(&op.as_str()) && !failed {
-            self.engine().local_change();
+            if let Some(engine) = self.engine() {
+                engine.local_change();
+            }
             let _ = self.events.send(AppEvent::RecordsChanged { remote: false });
         }
         serde_json::to_value(&response).unwrap_or_else(|e| error_json("internal", &e.to_string(), Json::Null))
@@ -248,7 +324,13 @@ impl App {
         match request {
             SessionRequest::AppStatus => Ok(self.status()),
             SessionRequest::UseLocally => {
-                lock(&self.store()).set_setting("app_mode", "local").map_err(core_error)?;
+                lock(&*self.store()?).set_setting("app_mode", "local").map_err(core_error)?;
+                Ok(self.status())
+            }
+            SessionRequest::Unlock { password } => {
+                let _one_at_a_time = self.signing_in.lock().unwrap_or_else(|p| p.into_inner());
+                self.unlock(&password).map_err(core_error)?;
+                let _ = self.events.send(AppEvent::RecordsChanged { remote: true });
                 Ok(self.status())
             }
             SessionRequest::SignIn { server, username, password, ca } => {
@@ -273,7 +355,8 @@ impl App {
                 Ok(status)
             }
             SessionRequest::SignOut { force } => {
-                let pending = lock(&self.store()).outbox_len().map_err(core_error)?;
+                let store = self.store()?;
+                let pending = lock(&store).outbox_len().map_err(core_error)?;
                 if pending > 0 && !force {
                     return Err(error_json(
                         "unsynced_edits",
@@ -282,11 +365,12 @@ impl App {
                     ));
                 }
                 self.stop_sync();
-                sign_out(&mut lock(&self.store())).map_err(core_error)?;
+                sign_out(&mut lock(&store)).map_err(core_error)?;
+                self.write_card(&lock(&store));
                 Ok(self.status())
             }
             SessionRequest::Rejected => {
-                let items = lock(&self.store()).rejected_edits().map_err(core_error)?;
+                let items = lock(&*self.store()?).rejected_edits().map_err(core_error)?;
                 Ok(json!({"type": "rejected", "items": items}))
             }
         }
@@ -306,9 +390,7 @@ impl App {
         let _one_at_a_time = self.signing_in.lock().unwrap_or_else(|p| p.into_inner());
         self.stop_sync();
         let outcome = self.sign_in_stopped(server, username, password, ca);
-        if matches!(lock(&self.store()).sync_endpoint(), Ok(Some(_))) {
-            self.start_sync();
-        }
+        self.start_sync_if_signed_in();
         outcome
     }
 
@@ -328,23 +410,36 @@ impl App {
             login(store, server, username, password, &self.device_name)
         };
         let current = self.active().profile.clone();
+        let found = profiles::find(&profiles::list(dir), server, username).map(|p| p.id.clone());
+        // A locked store signed in to by its own person: the password unlocks it.
+        if self.store().is_err() && found.as_deref() == Some(current.as_str()) {
+            self.unlock(password).map_err(core_error)?;
+        }
         // A local profile (never signed in) becomes the account's.
-        let unclaimed = lock(&self.store()).meta("sync_url").map_err(core_error)?.is_none();
-        let target = match profiles::find(&profiles::list(dir), server, username) {
-            Some(profile) => profile.id.clone(),
+        let unclaimed = match self.store() {
+            Ok(store) => lock(&store).meta("sync_url").map_err(core_error)?.is_none(),
+            Err(_) => false,
+        };
+        let target = match found {
+            Some(profile) => profile,
             None if unclaimed => current.clone(),
             None => profiles::new_id(),
         };
         if target == current {
-            let signed_in = login(&mut lock(&self.store())).map_err(sync_error)?;
-            lock(&self.store()).set_setting("app_mode", "signed_in").map_err(core_error)?;
+            let store = self.store()?;
+            let signed_in = login(&mut lock(&store)).map_err(sync_error)?;
+            lock(&store).set_setting("app_mode", "signed_in").map_err(core_error)?;
+            drop(store);
+            self.seal_working(password).map_err(core_error)?;
             return Ok(signed_in.adopted);
         }
         // Someone else's store: opened, signed in, and only then made the working one.
         let new = !dir.join(&target).exists();
-        let opened = profiles::prepare(dir, &target).and_then(Store::open).map_err(core_error).and_then(|mut store| {
+        let path = profiles::prepare(dir, &target).map_err(core_error)?;
+        let opened = self.open_for_sign_in(&path, password).map_err(core_error).and_then(|mut store| {
             let signed_in = login(&mut store).map_err(sync_error)?;
             store.set_setting("app_mode", "signed_in").map_err(core_error)?;
+            let store = self.seal(&path, store, password).map_err(core_error)?;
             Ok((store, signed_in))
         });
         let (store, signed_in) = match opened {
@@ -356,18 +451,140 @@ impl App {
                 return Err(e);
             }
         };
-        let store = Arc::new(Mutex::new(store));
-        let engine = SyncEngine::new(Arc::clone(&store));
-        self.forward_engine_events(&engine);
-        let previous = std::mem::replace(&mut *self.active(), Active { store, engine, profile: target.clone() });
+        let password = self.encrypted_by_password(&path).then(|| password.to_string());
+        let previous = self.work_in(store, target.clone(), password);
         // The new person works from here on; what follows only tidies up after the previous one.
-        if let Err(e) = sign_out(&mut lock(&previous.store)) {
-            eprintln!("field-crm: the previous person could not be signed out of their store: {e}");
+        if let Some(previous) = previous {
+            let mut previous = lock(&previous);
+            if let Err(e) = sign_out(&mut previous) {
+                eprintln!("field-crm: the previous person could not be signed out of their store: {e}");
+            }
+            self.write_card(&previous);
         }
         if let Err(e) = profiles::set_current(dir, &target) {
             eprintln!("field-crm: cannot remember which profile to open next time: {e}");
         }
         Ok(signed_in.adopted)
+    }
+
+    /// Open the store at `path` to sign in to it: with its key from the keychain, or with the
+    /// password signing in when it is encrypted under one, or plain.
+    fn open_for_sign_in(&self, path: &Path, password: &str) -> Result<Store> {
+        if let Some(key) = keychain_key(&self.at_rest, path)? {
+            return Store::open_with(path, Some(&key));
+        }
+        if at_rest::is_encrypted(path) {
+            return Store::open_with(path, Some(&StoreKey::Password(password.to_string())));
+        }
+        Store::open(path)
+    }
+
+    /// Whether the store at `path` is encrypted under a password rather than a keychain's key.
+    fn encrypted_by_password(&self, path: &Path) -> bool {
+        at_rest::is_encrypted(path) && !matches!(keychain_key(&self.at_rest, path), Ok(Some(_)))
+    }
+
+    /// After a sign-in to `store` (at `path`, not the working one): encrypt it when this shell
+    /// encrypts and it is plain, or put it under `password` when it is under another one (the
+    /// account's password changed on the server). Returns the store open again.
+    fn seal(&self, path: &Path, store: Store, password: &str) -> Result<Store> {
+        let AtRest::Encrypted { keychain } = &self.at_rest else { return Ok(store) };
+        let new_password = StoreKey::Password(password.to_string());
+        let (old, new) = if !at_rest::is_encrypted(path) {
+            let new = match keychain {
+                Some(keychain) => {
+                    let key = StoreKey::generate()?;
+                    keychain.set(&at_rest::keychain_account(path), &key.to_secret().unwrap_or_default())?;
+                    key
+                }
+                None => new_password,
+            };
+            (None, new)
+        } else {
+            // Under a keychain's key, or already under this password: nothing to do.
+            profiles::write_card(path, &store)?;
+            return Ok(store);
+        };
+        drop(store);
+        at_rest::rekey(path, old.as_ref(), Some(&new))?;
+        let store = Store::open_with(path, Some(&new))?;
+        profiles::write_card(path, &store)?;
+        Ok(store)
+    }
+
+    /// [`App::seal`] the working store after its person signed in again with `password`.
+    fn seal_working(&self, password: &str) -> Result<()> {
+        let AtRest::Encrypted { .. } = &self.at_rest else { return Ok(()) };
+        let profile = self.active().profile.clone();
+        let path = self.data_dir.join(&profile);
+        let old = self.active().password.clone();
+        let plain = !at_rest::is_encrypted(&path);
+        let changed = old.as_deref().is_some_and(|old| old != password);
+        if !plain && !changed {
+            if let Ok(store) = self.store() {
+                self.write_card(&lock(&store));
+            }
+            return Ok(());
+        }
+        let Some(store) = self.close_store()? else { return Ok(()) };
+        let reopened = if changed {
+            drop(store);
+            let old = old.clone().map(StoreKey::Password);
+            let new = StoreKey::Password(password.to_string());
+            at_rest::rekey(&path, old.as_ref(), Some(&new)).and_then(|()| Store::open_with(&path, Some(&new)))
+        } else {
+            self.seal(&path, store, password)
+        };
+        // Whatever happened, a store is working again: the sealed one, or the one as it was
+        // (a rekey is whole or not at all, so one of these keys opens it).
+        let store = match reopened {
+            Ok(store) => store,
+            Err(e) => {
+                let candidates = [
+                    keychain_key(&self.at_rest, &path).ok().flatten(),
+                    old.map(StoreKey::Password),
+                    Some(StoreKey::Password(password.to_string())),
+                    None,
+                ];
+                for key in candidates {
+                    if let Ok(store) = Store::open_with(&path, key.as_ref()) {
+                        let password = match &key {
+                            Some(StoreKey::Password(p)) => Some(p.clone()),
+                            _ => None,
+                        };
+                        self.work_in(store, profile, password);
+                        break;
+                    }
+                }
+                return Err(e);
+            }
+        };
+        let password = self.encrypted_by_password(&path).then(|| password.to_string());
+        self.work_in(store, profile, password);
+        Ok(())
+    }
+
+    /// Open the locked working store with `password`; sync starts if it is signed in.
+    fn unlock(&self, password: &str) -> Result<()> {
+        if self.store().is_ok() {
+            return Ok(());
+        }
+        let profile = self.active().profile.clone();
+        let path = self.data_dir.join(&profile);
+        let store = Store::open_with(&path, Some(&StoreKey::Password(password.to_string())))?;
+        self.write_card(&store);
+        self.work_in(store, profile, Some(password.to_string()));
+        self.start_sync_if_signed_in();
+        Ok(())
+    }
+
+    /// Keep the card of the open `store` (the working one's profile) up to date when it is
+    /// encrypted; a failure to is only reported.
+    fn write_card(&self, store: &Store) {
+        let path = self.data_dir.join(self.active().profile.clone());
+        if let Err(e) = profiles::write_card(&path, store) {
+            eprintln!("field-crm: cannot write the card of {}: {e}", path.display());
+        }
     }
 
     fn mode(&self, store: &Store) -> Mode {
@@ -382,10 +599,29 @@ impl App {
     }
 
     fn status(&self) -> Json {
-        let current = self.store();
+        let profile = self.active().profile.clone();
+        let profiles = profiles::list(&self.data_dir);
+        let Ok(current) = self.store() else {
+            // Locked: who it is, from the store's card.
+            let card = profiles.iter().find(|p| p.id == profile);
+            return json!({
+                "type": "app_status",
+                "mode": Mode::Locked,
+                "server": card.and_then(|c| c.server.clone()),
+                "identity": card.map(|c| json!({
+                    "user_id": c.user_id,
+                    "display_name": c.display_name,
+                    "role": c.role,
+                    "username": c.username,
+                })),
+                "sync": SyncStatus::default(),
+                "profile": profile,
+                "profiles": profiles,
+            });
+        };
         let store = lock(&current);
         let identity: Identity = store.whoami();
-        let mut sync = self.engine().status().borrow().clone();
+        let mut sync = self.engine().map(|e| e.status().borrow().clone()).unwrap_or_default();
         sync.pending = store.outbox_len().unwrap_or(sync.pending);
         sync.rejected = store.rejected_len().unwrap_or(sync.rejected);
         json!({
@@ -394,8 +630,8 @@ impl App {
             "server": store.meta("sync_url").ok().flatten(),
             "identity": identity,
             "sync": sync,
-            "profile": self.active().profile,
-            "profiles": profiles::list(&self.data_dir),
+            "profile": profile,
+            "profiles": profiles,
         })
     }
 
@@ -406,7 +642,7 @@ impl App {
         }
         let (stop, stopped) = watch::channel(false);
         *slot = Some(stop);
-        let engine = self.engine();
+        let Some(engine) = self.engine() else { return };
         self.spawn(async move {
             // Returns on sign-out or on a permanent failure (revoked, refused); the status
             // says which.
@@ -455,6 +691,12 @@ impl Drop for App {
 fn sign_out(store: &mut Store) -> Result<()> {
     store.set_sync_endpoint(None)?;
     store.set_setting("app_mode", "signed_out")
+}
+
+/// The key of the store at `path` in the shell's keychain, if it has one there.
+fn keychain_key(at_rest: &AtRest, path: &Path) -> Result<Option<StoreKey>> {
+    let AtRest::Encrypted { keychain: Some(keychain) } = at_rest else { return Ok(None) };
+    keychain.get(&at_rest::keychain_account(path))?.map(|secret| StoreKey::from_secret(&secret)).transpose()
 }
 
 fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {

@@ -65,6 +65,12 @@ pub enum Error {
     Unreadable(String),
     #[error("this data is open in another program ({holder}); close it there first, or use another data directory")]
     InUse { holder: String },
+    /// The store is encrypted and was opened without its key (crate::at_rest).
+    #[error("this data is encrypted: unlock it with the password you last signed in with on this device")]
+    StoreLocked,
+    /// The key or password given does not open the encrypted store.
+    #[error("this password does not open the data on this device; use the one you last signed in with here")]
+    WrongKey,
 }
 
 fn describe(errors: &[FieldError]) -> String {
@@ -104,6 +110,8 @@ impl Error {
             Error::BadChange(_) => "bad_change",
             Error::Io(_) => "io",
             Error::InUse { .. } => "store_in_use",
+            Error::StoreLocked => "store_locked",
+            Error::WrongKey => "wrong_store_key",
             Error::TooLarge { .. } => "too_large",
             Error::Refused { code, .. } => code,
             Error::UnknownTransition { .. } => "unknown_transition",
@@ -125,6 +133,7 @@ impl Error {
             Error::Storage(e) => json!({ "detail": e.to_string() }),
             Error::Io(e) => json!({ "detail": e.to_string() }),
             Error::InUse { holder } => json!({ "holder": holder }),
+            Error::StoreLocked | Error::WrongKey => json!({}),
             Error::TooLarge { bytes, max } => json!({ "bytes": bytes, "max": max }),
             Error::Refused { params, .. } => params.clone(),
             Error::UnknownTransition { id, name } => json!({ "id": id, "transition": name }),

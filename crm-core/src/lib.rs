@@ -15,6 +15,7 @@ pub mod access;
 pub mod acting;
 pub mod api;
 pub mod app;
+pub mod at_rest;
 pub mod attachment;
 pub mod cache;
 pub mod custom;

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
@@ -21,7 +21,7 @@ const CURRENT: &str = "current-profile";
 const MORE: &str = "profiles";
 
 /// One person's store on this device, as the switch-user screen lists it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Profile {
     /// The store's file, relative to the data directory: what identifies the profile.
     pub id: String,
@@ -35,6 +35,9 @@ pub struct Profile {
     pub pending: i64,
     /// Signed in (has a token) rather than signed out.
     pub signed_in: bool,
+    /// Encrypted ([`crate::at_rest`]): what is listed comes from the store's card, written
+    /// when it was last open (its `pending` and `signed_in` as they were then).
+    pub encrypted: bool,
 }
 
 /// The store a shell opens in `dir`: the one last used.
@@ -77,7 +80,7 @@ pub fn prepare(dir: &Path, id: &str) -> Result<PathBuf> {
 
 /// Remove a store made for a sign-in that failed (nothing was written to it).
 pub fn remove(dir: &Path, id: &str) {
-    for suffix in ["", "-wal", "-shm", ".lock"] {
+    for suffix in ["", "-wal", "-shm", ".lock", CARD] {
         let _ = std::fs::remove_file(dir.join(format!("{id}{suffix}")));
     }
 }
@@ -108,7 +111,17 @@ pub fn list(dir: &Path) -> Vec<Profile> {
 }
 
 fn read(dir: &Path, id: &str) -> Result<Option<Profile>> {
-    let conn = Connection::open_with_flags(dir.join(id), OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let path = dir.join(id);
+    if crate::at_rest::is_encrypted(&path) {
+        let Ok(card) = std::fs::read(card_path(&path)) else { return Ok(None) };
+        return Ok(serde_json::from_slice::<Profile>(&card).ok().map(|p| Profile { id: id.to_string(), ..p }));
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    read_open(&conn, id)
+}
+
+/// The profile of the store `id` open on `conn`.
+fn read_open(conn: &Connection, id: &str) -> Result<Option<Profile>> {
     let meta = |key: &str| -> Result<Option<String>> {
         Ok(conn.query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0)).optional()?)
     };
@@ -128,7 +141,34 @@ fn read(dir: &Path, id: &str) -> Result<Option<Profile>> {
         pending: conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?,
         signed_in: meta("sync_token")?.is_some(),
         user_id: Some(user_id),
+        encrypted: false,
     }))
+}
+
+/// Beside an encrypted store, what the switch-user screen lists about it and what tells whose
+/// it is at sign-in: server, username, name and role — no customer data.
+const CARD: &str = ".card.json";
+
+fn card_path(store: &Path) -> PathBuf {
+    let mut name = store.as_os_str().to_owned();
+    name.push(CARD);
+    PathBuf::from(name)
+}
+
+/// Write the card of the encrypted store `store` (the open one, at `path`), written whole
+/// then renamed into place. A plain store needs none: its card is removed.
+pub fn write_card(path: &Path, store: &crate::store::Store) -> Result<()> {
+    let card = card_path(path);
+    if !crate::at_rest::is_encrypted(path) {
+        let _ = std::fs::remove_file(card);
+        return Ok(());
+    }
+    let Some(profile) = read_open(&store.conn, "")? else { return Ok(()) };
+    let profile = Profile { encrypted: true, ..profile };
+    let tmp = card.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_vec(&profile).map_err(|e| crate::error::Error::BadRequest(e.to_string()))?)?;
+    std::fs::rename(tmp, card)?;
+    Ok(())
 }
 
 /// The profile of `username` on `server`, if this device has one.

@@ -142,9 +142,23 @@ impl Store {
     /// process or this one, fails with [`Error::InUse`] naming the holder, instead of two
     /// writers with their own in-memory documents corrupting each other's changes.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
-        let lock = lock_store(path.as_ref())?;
-        let blobs = crate::attachment::BlobDir::beside(path.as_ref());
+        Store::open_with(path, None)
+    }
+
+    /// [`Store::open`] an encrypted store with its key ([`crate::at_rest`]); with a key, a store
+    /// that does not exist yet is created encrypted. Without one, an encrypted store is
+    /// [`Error::StoreLocked`]; with the wrong one, [`Error::WrongKey`] — either before anything
+    /// is read or written.
+    pub fn open_with(path: impl AsRef<Path>, key: Option<&crate::at_rest::StoreKey>) -> Result<Store> {
+        let path = path.as_ref();
+        let lock = lock_store(path)?;
+        let blobs = crate::attachment::BlobDir::beside(path);
         let conn = Connection::open(path)?;
+        match key {
+            Some(key) => crate::at_rest::unlock(&conn, key)?,
+            None if crate::at_rest::is_encrypted(path) => return Err(Error::StoreLocked),
+            None => {}
+        }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "busy_timeout", 5000)?;
@@ -1171,7 +1185,7 @@ pub(crate) fn load_doc(conn: &Connection, id: &str) -> Result<Option<RecordDoc>>
 
 /// Take the store's lock file (`<db>.lock`, beside it) for the life of the `Store`, and
 /// write who holds it there so a refused second opener can say who to close.
-fn lock_store(db: &Path) -> Result<std::fs::File> {
+pub(crate) fn lock_store(db: &Path) -> Result<std::fs::File> {
     use std::io::{Read, Seek, Write};
     let mut name = db.as_os_str().to_owned();
     name.push(".lock");

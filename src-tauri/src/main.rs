@@ -1,16 +1,20 @@
 //! The Field CRM app: a Tauri 2 window over `crm_core::app::App`. The UI reaches the core
 //! through one command, `dispatch`, carrying a JSON request (see docs/api.md), and hears
 //! "records changed" and "sync status" as `crm-event` events. The local database lives in
-//! the app's data directory (or `CRM_DATA`). No business rule lives here.
+//! the app's data directory (or `CRM_DATA`), encrypted at rest: under a random key kept in
+//! the operating system's keychain, or under the person's password where there is none
+//! (`crm_core::at_rest`, `keychain.rs`). No business rule lives here.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crm_core::app::App;
+use crm_core::app::{App, AtRest};
 use serde_json::Value;
 use tauri::{Emitter, Manager, State};
 use tokio::sync::broadcast::error::RecvError;
+
+mod keychain;
 
 struct Core(Arc<App>);
 
@@ -37,7 +41,9 @@ fn main() {
                 Some(dir) => PathBuf::from(dir),
                 None => app.path().app_data_dir()?,
             };
-            let core = Arc::new(App::open(&dir, &device_name())?);
+            let keychain =
+                keychain::OsKeychain::available().map(|k| Arc::new(k) as Arc<dyn crm_core::at_rest::Keychain>);
+            let core = Arc::new(App::open_with(&dir, &device_name(), AtRest::Encrypted { keychain })?);
             let mut events = core.subscribe();
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {

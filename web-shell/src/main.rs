@@ -4,7 +4,11 @@
 //! Tauri shell runs; the UI's data-access module talks to it with `fetch` and an event stream
 //! instead of Tauri's `invoke` and events.
 //!
-//!     field-crm-web [--data DIR] [--listen 127.0.0.1:1420] [--ui ui/dist]
+//!     field-crm-web [--data DIR] [--listen 127.0.0.1:1420] [--ui ui/dist] [--encrypt]
+//!
+//! `--encrypt`: each person's store is encrypted at their first sign-in, under their password
+//! (a browser has no keychain to keep a key in), and locked at every start until they give it
+//! (`crm_core::at_rest`).
 //!
 //! Routes: `POST /api/dispatch` (one JSON request, one JSON response), `GET /api/events`
 //! (server-sent events: `records_changed`, `sync_status`), everything else: the built UI.
@@ -22,7 +26,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use crm_core::app::App;
+use crm_core::app::{App, AtRest};
 use futures_util::stream::{self, Stream};
 use serde_json::Value;
 
@@ -35,7 +39,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("field-crm-web [--data DIR] [--listen 127.0.0.1:1420] [--ui DIR]");
+        println!("field-crm-web [--data DIR] [--listen 127.0.0.1:1420] [--ui DIR] [--encrypt]");
         return Ok(());
     }
     let data = flag("--data").map(PathBuf::from).unwrap_or_else(crm_core::app::default_data_dir);
@@ -49,7 +53,9 @@ fn main() -> anyhow::Result<()> {
         eprintln!("field-crm-web: warning: {listen} is reachable from other machines and has no sign-in of its own");
     }
     let device = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
-    let app = App::open(&data, if device.is_empty() { "Field CRM (browser)" } else { &device })
+    let at_rest =
+        if args.iter().any(|a| a == "--encrypt") { AtRest::Encrypted { keychain: None } } else { AtRest::Plain };
+    let app = App::open_with(&data, if device.is_empty() { "Field CRM (browser)" } else { &device }, at_rest)
         .with_context(|| format!("cannot open the local store in {}", data.display()))?;
     let shell = Arc::new(Shell { app: Arc::new(app), ui });
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;

@@ -50,7 +50,12 @@ Commands:
                          performance, receivables) for this device's person, this month by
                          default; xlsx is written to --out (default NAME-FROM-TO.xlsx)
 
-DIR defaults to $CRM_DATA, then ~/.local/share/field-crm.";
+  encrypt                encrypt the store under $CRM_STORE_PASSWORD; an encrypted one is put under
+                         $CRM_NEW_STORE_PASSWORD instead (the whole file is copied under the new key)
+  decrypt                make an encrypted store plain again ($CRM_STORE_PASSWORD)
+
+DIR defaults to $CRM_DATA, then ~/.local/share/field-crm. An encrypted store (the app encrypts
+each person's at their first sign-in) opens with $CRM_STORE_PASSWORD.";
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = Vec::new();
@@ -85,7 +90,21 @@ fn main() -> ExitCode {
         eprintln!("crm: cannot create data directory {}: {e}", dir.display());
         return ExitCode::FAILURE;
     }
-    let mut store = match Store::open(crm_core::profiles::current_path(&dir)) {
+    let path = crm_core::profiles::current_path(&dir);
+    let password = std::env::var("CRM_STORE_PASSWORD").ok().map(crm_core::at_rest::StoreKey::Password);
+    if command == "encrypt" || command == "decrypt" {
+        return match encrypt(&path, password, &command) {
+            Ok(done) => {
+                println!("{done}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("crm: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let mut store = match Store::open_with(&path, password.as_ref()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("crm: cannot open the store in {}: {e}", dir.display());
@@ -109,6 +128,31 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `crm encrypt` / `crm decrypt`: the store at `path` put under a new key, or made plain.
+fn encrypt(
+    path: &std::path::Path,
+    password: Option<crm_core::at_rest::StoreKey>,
+    command: &str,
+) -> Result<String, String> {
+    use crm_core::at_rest::{self, StoreKey};
+    let encrypted = at_rest::is_encrypted(path);
+    let Some(password) = password else {
+        return Err("give the password in $CRM_STORE_PASSWORD".into());
+    };
+    let (old, new, done) = match (command, encrypted) {
+        ("encrypt", false) => (None, Some(password), "the store is encrypted"),
+        ("encrypt", true) => {
+            let new = std::env::var("CRM_NEW_STORE_PASSWORD")
+                .map_err(|_| "the store is encrypted already: give a new password in $CRM_NEW_STORE_PASSWORD")?;
+            (Some(password), Some(StoreKey::Password(new)), "the store is under its new password")
+        }
+        (_, true) => (Some(password), None, "the store is plain again"),
+        (_, false) => return Err("the store is not encrypted".into()),
+    };
+    at_rest::rekey(path, old.as_ref(), new.as_ref()).map_err(|e| e.to_string())?;
+    Ok(done.to_string())
 }
 
 /// Sync once, or stay connected until Ctrl-C printing the status as it changes.

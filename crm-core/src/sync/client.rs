@@ -117,6 +117,21 @@ pub struct SyncStatus {
     pub last_sync: Option<String>,
 }
 
+impl Default for SyncStatus {
+    /// Offline, nothing waiting, never synced.
+    fn default() -> Self {
+        SyncStatus {
+            state: SyncState::Offline,
+            detail: None,
+            detail_code: None,
+            pending: 0,
+            received: 0,
+            rejected: 0,
+            last_sync: None,
+        }
+    }
+}
+
 /// An HTTP client for the server's plain endpoints: every status is an answer to read (the
 /// body says why), `timeout` bounds the whole exchange; https is verified against the system's
 /// roots and the pinned CA `ca` (`super::tls`).
@@ -243,15 +258,7 @@ enum Mode {
 impl SyncEngine {
     pub fn new(store: Arc<Mutex<Store>>) -> SyncEngine {
         let last_sync = store.lock().unwrap_or_else(|p| p.into_inner()).meta("last_sync").ok().flatten();
-        let status = SyncStatus {
-            state: SyncState::Offline,
-            detail: None,
-            detail_code: None,
-            pending: 0,
-            received: 0,
-            rejected: 0,
-            last_sync,
-        };
+        let status = SyncStatus { last_sync, ..SyncStatus::default() };
         let (tx, _) = watch::channel(status);
         SyncEngine {
             store,

@@ -1,0 +1,198 @@
+//! Encryption at rest: a device's store is a SQLCipher database (rusqlite's bundled SQLCipher;
+//! AES-256 per page with an HMAC, every page including the header, so without the key the file
+//! is noise — not even recognisable as SQLite). A lost laptop gives nobody its customers.
+//!
+//! A store is opened with a [`StoreKey`]:
+//! - [`StoreKey::Raw`]: 32 random bytes, kept in the operating system's keychain (macOS
+//!   Keychain, Windows Credential Manager, the Secret Service on a Linux desktop) by the shell
+//!   through a [`Keychain`]. SQLCipher uses them as the page key directly.
+//! - [`StoreKey::Password`]: where there is no keychain, the person's password; SQLCipher
+//!   derives the page key from it (PBKDF2-HMAC-SHA512, 256,000 rounds, with a random salt kept
+//!   in the file's first 16 bytes), so the same password on two devices gives two keys.
+//!
+//! Changing the key ([`rekey`]), encrypting a store that was plain, or making an encrypted one
+//! plain again all copy the whole database into a new file under the new key
+//! (`sqlcipher_export`) and rename it over the old one: a crash at any moment leaves either the
+//! old file under the old key or the new one under the new key, never half of each. SQLCipher's
+//! own `PRAGMA rekey` rewrites pages in place and does not work in WAL mode, which the store
+//! uses.
+//!
+//! Left plain beside the store: the `.lock` file (which program holds it), the profile's card
+//! ([`crate::profiles::write_card`]: server, username, name and role, for the switch-user
+//! screen), and the files (photos, receipts) under `files/` — see the note in
+//! `docs/deploy.md` on what encryption at rest covers.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, ErrorCode};
+
+use crate::error::{Error, Result};
+
+/// The first 16 bytes of every plain SQLite database.
+const PLAIN_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// What opens an encrypted store.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoreKey {
+    /// A random key, as the keychain keeps it.
+    Raw([u8; 32]),
+    /// A password SQLCipher derives the key from.
+    Password(String),
+}
+
+impl std::fmt::Debug for StoreKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never printed, not even in a panic message.
+        match self {
+            StoreKey::Raw(_) => f.write_str("StoreKey::Raw(..)"),
+            StoreKey::Password(_) => f.write_str("StoreKey::Password(..)"),
+        }
+    }
+}
+
+impl Drop for StoreKey {
+    fn drop(&mut self) {
+        // Best effort: the bytes do not outlive the key in this value (copies SQLite made are
+        // its own to clear; `black_box` keeps the compiler from skipping a write never read).
+        match self {
+            StoreKey::Raw(bytes) => {
+                bytes.fill(0);
+                std::hint::black_box(bytes);
+            }
+            StoreKey::Password(text) => {
+                let mut bytes = std::mem::take(text).into_bytes();
+                bytes.fill(0);
+                std::hint::black_box(&bytes);
+            }
+        }
+    }
+}
+
+impl StoreKey {
+    /// A new random key from the operating system's generator.
+    pub fn generate() -> Result<StoreKey> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+        Ok(StoreKey::Raw(bytes))
+    }
+
+    /// The key as a keychain keeps it (hex); a password is never kept.
+    pub fn to_secret(&self) -> Option<String> {
+        match self {
+            StoreKey::Raw(bytes) => Some(crate::store::hex(bytes)),
+            StoreKey::Password(_) => None,
+        }
+    }
+
+    /// A raw key back from its keychain form.
+    pub fn from_secret(secret: &str) -> Result<StoreKey> {
+        let bytes = crate::store::hex_decode(secret.trim())
+            .filter(|b| b.len() == 32)
+            .ok_or_else(|| Error::Corrupt("the keychain holds something that is not a store key".into()))?;
+        let mut key = [0u8; 32];
+        key.copy_from_slice(&bytes);
+        Ok(StoreKey::Raw(key))
+    }
+
+    /// The value `PRAGMA key`, `ATTACH … KEY` take: `x'…'` for a raw key, the password as is.
+    fn sql_value(&self) -> String {
+        match self {
+            StoreKey::Raw(bytes) => format!("x'{}'", crate::store::hex(bytes)),
+            StoreKey::Password(text) => text.clone(),
+        }
+    }
+}
+
+/// Where a shell keeps raw store keys: the operating system's keychain. `account` names the
+/// store (its path), so each profile on a device has its own key.
+pub trait Keychain: Send + Sync {
+    fn get(&self, account: &str) -> Result<Option<String>>;
+    fn set(&self, account: &str, secret: &str) -> Result<()>;
+    fn delete(&self, account: &str) -> Result<()>;
+}
+
+/// The account a store's key is kept under in a [`Keychain`]: its absolute path.
+pub fn keychain_account(path: &Path) -> String {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).to_string_lossy().into_owned()
+}
+
+/// Whether the file at `path` is an encrypted store (it exists, has a first page, and that page
+/// is not plain SQLite). A file too short to tell is taken as plain: SQLite writes the header
+/// with the first page.
+pub fn is_encrypted(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(mut file) = std::fs::File::open(path) else { return false };
+    let mut header = [0u8; 16];
+    match file.read_exact(&mut header) {
+        Ok(()) => &header != PLAIN_HEADER,
+        Err(_) => false,
+    }
+}
+
+/// Key a connection just opened, and prove the key right by reading the schema. A new (empty)
+/// file becomes encrypted under the key with its first write.
+pub(crate) fn unlock(conn: &Connection, key: &StoreKey) -> Result<()> {
+    // A wrong key is an answer for the person, not a line on stderr.
+    conn.pragma_update(None, "cipher_log_level", "NONE")?;
+    conn.pragma_update(None, "key", key.sql_value())?;
+    // Decrypted pages never spill to a plain temporary file.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0)).map_err(wrong_key)?;
+    Ok(())
+}
+
+/// SQLite's "not a database" after keying means the key does not open the file.
+fn wrong_key(e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => Error::WrongKey,
+        _ => Error::Storage(e),
+    }
+}
+
+/// Put the store at `path` under `new` (`None`: plain), from `old` (`None`: it is plain now).
+/// Nobody may hold the store meanwhile (it is locked for the copy). The whole database is
+/// copied into a new file under the new key, flushed to disk, and renamed over the old one.
+pub fn rekey(path: &Path, old: Option<&StoreKey>, new: Option<&StoreKey>) -> Result<()> {
+    let _held = crate::store::lock_store(path)?;
+    let conn = Connection::open(path)?;
+    match old {
+        Some(key) => unlock(&conn, key)?,
+        None if is_encrypted(path) => return Err(Error::StoreLocked),
+        None => {}
+    }
+    // Everything in the main file, the write-ahead log emptied into it.
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    let fresh = sibling(path, ".rekey");
+    let _ = std::fs::remove_file(&fresh);
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let copied = (|| -> Result<()> {
+        let new_value = new.map(StoreKey::sql_value).unwrap_or_default();
+        conn.execute("ATTACH DATABASE ?1 AS fresh KEY ?2", rusqlite::params![fresh.to_string_lossy(), new_value])?;
+        conn.query_row("SELECT sqlcipher_export('fresh')", [], |_| Ok(()))?;
+        conn.execute_batch(&format!("PRAGMA fresh.user_version = {version}"))?;
+        conn.execute_batch("DETACH DATABASE fresh")?;
+        Ok(())
+    })();
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&fresh);
+        return Err(e);
+    }
+    drop(conn);
+    std::fs::File::open(&fresh)?.sync_all()?;
+    // The old file's log and shared memory belong to the old key; none is left after the
+    // checkpoint, but a stale one must never be read under the new key.
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(sibling(path, suffix));
+    }
+    std::fs::rename(&fresh, path)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
