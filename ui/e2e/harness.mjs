@@ -166,10 +166,13 @@ export async function startRelay(targetPort) {
   return relay;
 }
 
-/// One device: its own data directory and core, served to the browser.
-export async function startDevice(name, { data = tmpDir(name) } = {}) {
+/// One device: its own data directory and core, served to the browser. `encrypt`: the shell
+/// encrypts each person's store under their password (`field-crm-web --encrypt`), so it is
+/// locked at every start.
+export async function startDevice(name, { data = tmpDir(name), encrypt = false } = {}) {
   const port = await freePort();
-  const child = start("field-crm-web", ["--data", data, "--listen", `127.0.0.1:${port}`, "--ui", UI_DIST]);
+  const args = ["--data", data, "--listen", `127.0.0.1:${port}`, "--ui", UI_DIST, ...(encrypt ? ["--encrypt"] : [])];
+  const child = start("field-crm-web", args);
   await waitForPort(port);
   return { name, data, url: `http://127.0.0.1:${port}/`, child };
 }

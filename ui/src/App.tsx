@@ -23,6 +23,7 @@ const VisitPlanEditor = lazy(() => import("./screens/agenda/VisitPlanEditor").th
 const Agenda = lazy(() => import("./screens/agenda/Agenda").then((m) => ({ default: m.Agenda })));
 const Pipeline = lazy(() => import("./screens/pipeline/Pipeline").then((m) => ({ default: m.Pipeline })));
 const SyncScreen = lazy(() => import("./screens/sync/SyncScreen").then((m) => ({ default: m.SyncScreen })));
+const Unlock = lazy(() => import("./screens/session/Unlock").then((m) => ({ default: m.Unlock })));
 const SwitchUser = lazy(() => import("./screens/session/SwitchUser").then((m) => ({ default: m.SwitchUser })));
 const ServiceList = lazy(() => import("./screens/service/ServiceList").then((m) => ({ default: m.ServiceList })));
 const ServiceDetail = lazy(() => import("./screens/service/ServiceDetail").then((m) => ({ default: m.ServiceDetail })));
@@ -82,6 +83,13 @@ export function App() {
   }, [t]);
 
   if (!status) return <div className="splash">{t("common.loading")}</div>;
+  if (status.mode === "locked") {
+    return (
+      <Suspense fallback={<div className="splash">{t("common.loading")}</div>}>
+        <Unlock />
+      </Suspense>
+    );
+  }
   if (status.mode === "first_run" || status.mode === "signed_out") {
     return (
       <Suspense fallback={<div className="splash">{t("common.loading")}</div>}>

@@ -327,7 +327,8 @@ export interface SyncStatus {
   last_sync: string | null;
 }
 
-export type Mode = "first_run" | "local" | "signed_in" | "signed_out";
+/// `locked`: this person's store is encrypted under their password and waits for it (`unlock`).
+export type Mode = "first_run" | "local" | "signed_in" | "signed_out" | "locked";
 
 /// One person's store on this device (`app_status.profiles`), for switching users.
 export interface Profile {
@@ -340,17 +341,29 @@ export interface Profile {
   /// Edits written in this profile that have not reached the server yet.
   pending: number;
   signed_in: boolean;
+  /// The store is encrypted under the person's password: it opens only with it.
+  encrypted: boolean;
 }
+
+/// Who a locked store belongs to: all `app_status.identity` holds while `mode` is `locked`
+/// (read from a card beside the store, which holds no customer data); null if unknown.
+export type LockedIdentity = Pick<Identity, "user_id" | "display_name" | "role"> & { username: string };
 
 export interface AppStatus {
   type: "app_status";
   mode: Mode;
   server: string | null;
+  /// While `locked`, only a `LockedIdentity` or null: read it through `lockedIdentity`.
   identity: Identity;
   sync: SyncStatus;
   /// The id of the profile in use.
   profile: string;
   profiles: Profile[];
+}
+
+/// Who the locked store of `status` belongs to, if the device knows.
+export function lockedIdentity(status: AppStatus): LockedIdentity | null {
+  return (status.identity as unknown as LockedIdentity | null) ?? null;
 }
 
 /// What `sign_in` answers: the status, and how many records of a local profile became the
@@ -1066,6 +1079,10 @@ export class Crm {
   /// `ca`: the company's own CA certificate (PEM text), trusted besides the system's roots.
   signIn(server: string, username: string, password: string, ca?: string) {
     return this.call<SignedIn>({ op: "sign_in", server, username, password, ...(ca ? { ca } : {}) });
+  }
+  /// Opens a locked store with the password last signed in with on this device.
+  unlock(password: string) {
+    return this.call<AppStatus>({ op: "unlock", password });
   }
   useLocally() {
     return this.call<AppStatus>({ op: "use_locally" });

@@ -73,9 +73,10 @@ export function CrmProvider({ children, crm: given }: { children: ReactNode; crm
     if (revision > 0) refreshStatus().catch(() => undefined);
   }, [revision, refreshStatus]);
 
+  // Read again when the mode changes: a locked store answers nothing until it is opened.
   useEffect(() => {
     crm.schema().then(setSchema, () => undefined);
-  }, [crm]);
+  }, [crm, status?.mode]);
   useEffect(() => {
     crm.dictionaries().then(setDicts, () => undefined);
     crm.list("user", { sort: "display_name", limit: 500 }).then((p) => setUsers(p.items), () => undefined);
@@ -158,7 +159,7 @@ export function userName(users: Item[], id: Json | undefined, names?: Record<str
 /// issues invoices (finance, and admins). `claims`: files expense claims of their own (everyone
 /// but a viewer).
 export function useRole(): { role: Role | undefined; canWrite: boolean; isLead: boolean; isFinance: boolean; claims: boolean } {
-  const role = useCrm().status?.identity.role;
+  const role = useCrm().status?.identity?.role;
   return {
     role,
     canWrite: role !== undefined && role !== "viewer" && role !== "finance",

@@ -81,7 +81,7 @@ describe("translations", () => {
     expect(core).toContain("storage");
     expect(refusals).toContain("owner_change");
     // The app service's own session errors (crm-core/src/app.rs) and the HTTP transport's.
-    const app = ["invalid_server_url", "insecure_server", "sign_in_refused", "server_unreachable", "sync_error", "unsynced_edits", "store_in_use", "internal", "transport"];
+    const app = ["invalid_server_url", "insecure_server", "sign_in_refused", "server_unreachable", "sync_error", "unsynced_edits", "store_in_use", "store_locked", "wrong_store_key", "internal", "transport"];
     for (const code of [...core, ...refusals.filter((c) => c !== "not_own"), ...app]) {
       expect(messages["zh-CN"], code).toHaveProperty(`error.${code}`);
     }

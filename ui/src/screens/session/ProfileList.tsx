@@ -1,10 +1,11 @@
-import { Tag } from "antd";
+import { LockOutlined } from "@ant-design/icons";
+import { Tag, Tooltip } from "antd";
 import type { ReactNode } from "react";
 import type { Profile } from "../../api";
 import { useCrm } from "../../state";
 
 /// Where a server address points, without the scheme (`crm.example.com:7878`).
-function host(server: string | null): string {
+export function host(server: string | null): string {
   if (!server) return "";
   try {
     return new URL(server).host;
@@ -13,8 +14,9 @@ function host(server: string | null): string {
   }
 }
 
-/// The people who work on this device, each with their unsent edits; `action` renders what a
-/// row offers (a button, or the row itself is tappable through `onPick`).
+/// The people who work on this device, each with their unsent edits and a lock on stores
+/// encrypted under a password; `action` renders what a row offers (a button, or the row
+/// itself is tappable through `onPick`).
 export function ProfileList({
   profiles,
   current,
@@ -37,6 +39,11 @@ export function ProfileList({
               <Tag color="blue" className="role-tag">
                 {t(`role.${p.role}`)}
               </Tag>
+              {p.encrypted && (
+                <Tooltip title={t("session.encrypted_hint")}>
+                  <LockOutlined className="profile-lock" aria-label={t("session.encrypted")} data-testid="profile-encrypted" />
+                </Tooltip>
+              )}
             </strong>
             <span className="muted small">{p.server ? `${p.username} @ ${host(p.server)}` : t("session.local_profile")}</span>
           </>

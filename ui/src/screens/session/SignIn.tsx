@@ -1,19 +1,20 @@
-import { Alert, App as AntApp, Button, Card, Input } from "antd";
+import { Alert, App as AntApp, Button, Input } from "antd";
 import type { InputRef } from "antd";
 import { useRef, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router-dom";
 import type { Profile } from "../../api";
 import { errorText } from "../../errors";
 import { useCrm } from "../../state";
-import { LangSwitch } from "../../components/LangSwitch";
 import { CaChooser } from "./CaChooser";
 import type { CaFile } from "./CaChooser";
 import { ProfileList } from "./ProfileList";
 import { serverAddress } from "./serverTrust";
+import { SessionCard } from "./SessionCard";
 
 /// Sign in to the company's server (or start using the app on this device only). The people
 /// who worked on this device before are listed: tapping one fills in their server and name.
-export function SignIn() {
+/// `onBack`: offered on a locked device, back to unlocking the store that waits.
+export function SignIn({ onBack }: { onBack?: () => void } = {}) {
   const { crm, status, setStatus, t } = useCrm();
   const { modal } = AntApp.useApp();
   const navigate = useNavigate();
@@ -83,81 +84,80 @@ export function SignIn() {
   };
 
   return (
-    <div className="signin-page">
-      <Card className="signin-card">
-        <form className="signin" onSubmit={submit} data-testid="signin-form">
-          <div className="signin-head">
-            <h1>{t("app.name")}</h1>
-            <LangSwitch />
+    <SessionCard>
+      <form className="signin" onSubmit={submit} data-testid="signin-form">
+        <p className="muted">{t("signin.subtitle")}</p>
+        {status?.mode === "signed_out" && status.sync.pending > 0 && (
+          <Alert type="info" showIcon message={t("signin.kept", { pending: status.sync.pending })} />
+        )}
+        {profiles.length > 0 && (
+          <div className="signin-profiles">
+            <h2>{t("session.on_this_device")}</h2>
+            <ProfileList profiles={profiles} onPick={pick} />
           </div>
-          <p className="muted">{t("signin.subtitle")}</p>
-          {status?.mode === "signed_out" && status.sync.pending > 0 && (
-            <Alert type="info" showIcon message={t("signin.kept", { pending: status.sync.pending })} />
-          )}
-          {profiles.length > 0 && (
-            <div className="signin-profiles">
-              <h2>{t("session.on_this_device")}</h2>
-              <ProfileList profiles={profiles} onPick={pick} />
-            </div>
-          )}
-          <label>
-            {t("signin.server")}
-            <Input
-              name="server"
-              inputMode="url"
-              autoComplete="url"
-              value={server}
-              onChange={(e) => setServer(e.target.value)}
-              required
-            />
-          </label>
-          <label>
-            {t("signin.username")}
-            <Input
-              name="username"
-              autoComplete="username"
-              autoCapitalize="none"
-              value={username}
-              onChange={(e) => setUsername(e.target.value)}
-              required
-            />
-          </label>
-          <label>
-            {t("signin.password")}
-            <Input.Password
-              ref={passwordInput}
-              name="password"
-              autoComplete="current-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              required
-            />
-          </label>
-          <CaChooser
-            value={ca}
-            onChange={(file) => {
-              setCa(file);
-              setError(null);
-            }}
+        )}
+        <label>
+          {t("signin.server")}
+          <Input
+            name="server"
+            inputMode="url"
+            autoComplete="url"
+            value={server}
+            onChange={(e) => setServer(e.target.value)}
+            required
           />
-          {error && (
-            <p className="error" role="alert" data-testid="signin-error">
-              {error}
-            </p>
-          )}
-          <Button type="primary" size="large" htmlType="submit" loading={busy} data-testid="signin-submit">
-            {busy ? t("signin.busy") : t("signin.submit")}
+        </label>
+        <label>
+          {t("signin.username")}
+          <Input
+            name="username"
+            autoComplete="username"
+            autoCapitalize="none"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            required
+          />
+        </label>
+        <label>
+          {t("signin.password")}
+          <Input.Password
+            ref={passwordInput}
+            name="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
+        </label>
+        <CaChooser
+          value={ca}
+          onChange={(file) => {
+            setCa(file);
+            setError(null);
+          }}
+        />
+        {error && (
+          <p className="error" role="alert" data-testid="signin-error">
+            {error}
+          </p>
+        )}
+        <Button type="primary" size="large" htmlType="submit" loading={busy} data-testid="signin-submit">
+          {busy ? t("signin.busy") : t("signin.submit")}
+        </Button>
+        {status?.mode === "first_run" && (
+          <>
+            <Button size="large" onClick={local} data-testid="use-locally">
+              {t("signin.local")}
+            </Button>
+            <p className="muted small">{t("signin.local_hint")}</p>
+          </>
+        )}
+        {onBack && (
+          <Button size="large" onClick={onBack} data-testid="signin-back">
+            {t("unlock.back")}
           </Button>
-          {status?.mode === "first_run" && (
-            <>
-              <Button size="large" onClick={local} data-testid="use-locally">
-                {t("signin.local")}
-              </Button>
-              <p className="muted small">{t("signin.local_hint")}</p>
-            </>
-          )}
-        </form>
-      </Card>
-    </div>
+        )}
+      </form>
+    </SessionCard>
   );
 }
