@@ -37,6 +37,15 @@ fn main() {
     let size = if customers == 10_000 { DemoSize::benchmark() } else { DemoSize::scaled(customers) };
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("crm.sqlite3");
+    // `CRM_BENCH_ENCRYPT=key|password`: the same run on a store encrypted at rest
+    // (crm_core::at_rest) under a keychain's raw key or under a password.
+    let key = match std::env::var("CRM_BENCH_ENCRYPT").as_deref() {
+        Ok("key") => Some(crm_core::at_rest::StoreKey::generate().expect("key")),
+        Ok("password") => Some(crm_core::at_rest::StoreKey::Password("bench password".into())),
+        Ok(other) => panic!("CRM_BENCH_ENCRYPT is key or password, not {other}"),
+        Err(_) => None,
+    };
+    let open = |db: &std::path::Path| Store::open_with(db, key.as_ref());
     let mut rows: Vec<(String, String)> = Vec::new();
 
     // `CRM_BENCH_KEEP=DIR`: the loaded store is kept in DIR and reused by the next run (which
@@ -52,7 +61,7 @@ fn main() {
     let started = Instant::now();
     let reused = db.exists();
     let loaded = if reused {
-        let store = Store::open(&db).expect("open");
+        let store = open(&db).expect("open");
         let count = |t: &str| -> usize {
             store
                 .connection()
@@ -67,13 +76,13 @@ fn main() {
             opportunities: count("p_opportunity"),
         }
     } else {
-        let mut store = Store::open(&db).expect("open");
+        let mut store = open(&db).expect("open");
         demo::load(&mut store, 42, size, chrono::Utc::now().date_naive()).expect("load")
     };
     let load = started.elapsed();
     if let Some(keep) = kept.as_ref().filter(|k| !k.join("crm.sqlite3").exists()) {
         std::fs::create_dir_all(keep).expect("keep dir");
-        let store = Store::open(&db).expect("open");
+        let store = open(&db).expect("open");
         store.connection().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").expect("checkpoint");
         drop(store);
         std::fs::copy(&db, keep.join("crm.sqlite3")).expect("keep the store");
@@ -101,7 +110,7 @@ fn main() {
     let mut first_page = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
-        let store = Store::open(&db).expect("reopen");
+        let store = open(&db).expect("reopen");
         let page = store
             .list(Kind::Customer, &ListQuery { sort: Some("name".into()), limit: Some(50), ..Default::default() })
             .expect("list");
@@ -113,7 +122,7 @@ fn main() {
         ms(percentile(&mut first_page, 0.5)),
     ));
 
-    let mut store = Store::open(&db).expect("open");
+    let mut store = open(&db).expect("open");
     let mut rng = Rng::new(7);
     let queries: Vec<String> = {
         let mut q: Vec<String> =

@@ -19,7 +19,7 @@
 //!
 //! Left plain beside the store: the `.lock` file (which program holds it), the profile's card
 //! ([`crate::profiles::write_card`]: server, username, name and role, for the switch-user
-//! screen), and the files (photos, receipts) under `files/` — see the note in
+//! screen), and the files (photos, receipts) in `<store>.blobs/` — see the note in
 //! `docs/deploy.md` on what encryption at rest covers.
 
 use std::path::{Path, PathBuf};

@@ -145,6 +145,146 @@ pub struct Prepared {
     items: Vec<(String, Vec<Vec<Sql>>)>,
 }
 
+/// What version of the read models [`Prepared`] rows are for: a server sends a bootstrapping
+/// device the rows it prepared itself only when the device's version is the same (the rows are
+/// then exactly what the device would compute from the document). It changes with the tables'
+/// DDL, with this crate's version, and with [`PREPARED_REVISION`].
+pub fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        hash.update(ddl().as_bytes());
+        hash.update(env!("CARGO_PKG_VERSION").as_bytes());
+        hash.update(PREPARED_REVISION.to_le_bytes());
+        let digest = hash.finalize();
+        digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+    })
+}
+
+/// Bumped whenever [`prepare`] computes anything differently without the DDL changing (a search
+/// text or a duplicate key made another way), so that rows prepared by an older server are not
+/// taken for this version's.
+pub const PREPARED_REVISION: u32 = 1;
+
+/// One column's value on the wire (rusqlite's `Value` is not serde).
+#[derive(serde::Serialize, serde::Deserialize)]
+enum Cell {
+    N,
+    I(i64),
+    R(f64),
+    T(String),
+    B(#[serde(with = "serde_bytes")] Vec<u8>),
+}
+
+impl From<&Sql> for Cell {
+    fn from(v: &Sql) -> Cell {
+        match v {
+            Sql::Null => Cell::N,
+            Sql::Integer(n) => Cell::I(*n),
+            Sql::Real(r) => Cell::R(*r),
+            Sql::Text(t) => Cell::T(t.clone()),
+            Sql::Blob(b) => Cell::B(b.clone()),
+        }
+    }
+}
+
+impl From<Cell> for Sql {
+    fn from(c: Cell) -> Sql {
+        match c {
+            Cell::N => Sql::Null,
+            Cell::I(n) => Sql::Integer(n),
+            Cell::R(r) => Sql::Real(r),
+            Cell::T(t) => Sql::Text(t),
+            Cell::B(b) => Sql::Blob(b),
+        }
+    }
+}
+
+/// [`Prepared`] as CBOR: the id is the document's and not repeated.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Wire {
+    kind: String,
+    row: Vec<Cell>,
+    tags: Vec<String>,
+    dup_keys: Vec<String>,
+    search_text: Option<String>,
+    deleted: bool,
+    items: Vec<(String, Vec<Vec<Cell>>)>,
+}
+
+impl Prepared {
+    /// The rows as bytes, for a server to keep beside the snapshot and send with it.
+    pub fn encode(&self) -> Vec<u8> {
+        let cells = |row: &[Sql]| row.iter().map(Cell::from).collect::<Vec<_>>();
+        let wire = Wire {
+            kind: self.kind.as_str().to_string(),
+            // The id (the row's first column) is the document's own.
+            row: cells(&self.row[1..]),
+            tags: self.tags.clone(),
+            dup_keys: self.dup_keys.clone(),
+            search_text: self.search_text.clone(),
+            deleted: self.deleted,
+            items: self
+                .items
+                .iter()
+                .map(|(table, rows)| (table.clone(), rows.iter().map(|r| cells(&r[1..])).collect()))
+                .collect(),
+        };
+        let mut out = Vec::new();
+        // Writing CBOR into a Vec cannot fail for these types.
+        let _ = ciborium::into_writer(&wire, &mut out);
+        out
+    }
+
+    /// Rows of document `id` from [`Prepared::encode`]'s bytes, when they are well formed for
+    /// this version's tables (a kind it knows, a row of its kind's width, item tables of its
+    /// kind); otherwise `None`, and the caller prepares them from the document.
+    pub fn decode(id: &str, bytes: &[u8]) -> Option<Prepared> {
+        let wire: Wire = ciborium::from_reader(bytes).ok()?;
+        let kind = Kind::parse(&wire.kind)?;
+        let with_id = |cells: Vec<Cell>| -> Vec<Sql> {
+            std::iter::once(Sql::Text(id.to_string())).chain(cells.into_iter().map(Sql::from)).collect()
+        };
+        let width = META_COLUMNS.len()
+            + kind.spec().fields.iter().filter(|f| f.projected()).map(|f| columns(f).len()).sum::<usize>();
+        if wire.row.len() + 1 != width {
+            return None;
+        }
+        let tables: Vec<(String, usize)> = kind
+            .spec()
+            .fields
+            .iter()
+            .filter_map(|f| match f.ty {
+                FieldType::Items(parts) => Some((format!("{}__{}", kind.table(), f.name), 3 + parts.len())),
+                _ => None,
+            })
+            .collect();
+        let mut items = Vec::new();
+        for (table, rows) in wire.items {
+            let (_, width) = tables.iter().find(|(t, _)| *t == table)?;
+            if rows.iter().any(|r| r.len() + 1 != *width) {
+                return None;
+            }
+            items.push((table, rows.into_iter().map(with_id).collect()));
+        }
+        Some(Prepared {
+            id: id.to_string(),
+            kind,
+            row: with_id(wire.row),
+            tags: wire.tags,
+            dup_keys: wire.dup_keys,
+            search_text: wire.search_text,
+            deleted: wire.deleted,
+            items,
+        })
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+}
+
 /// Read everything the read models need from a document; `None` if its kind is not known.
 pub fn prepare(id: &str, doc: &mut RecordDoc) -> Option<Prepared> {
     let kind = doc.kind()?;

@@ -28,6 +28,7 @@ fn client_msg(rng: &mut Rng) -> ClientMsg {
             protocol: rng.next() as u32,
             cursor: rng.next(),
             epoch: (rng.below(2) == 0).then(|| text(rng)),
+            read_models: (rng.below(2) == 0).then(|| text(rng)),
         },
         1 => ClientMsg::Push {
             batch: rng.next(),

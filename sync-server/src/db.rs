@@ -309,6 +309,23 @@ impl ServerDb {
             )?;
             backfill_business_columns(&conn)?;
         }
+        let has_prepared: bool =
+            conn.query_row("SELECT COUNT(*) FROM pragma_table_info('docs') WHERE name = 'prepared'", [], |r| r.get(0))?;
+        if !has_prepared {
+            conn.execute_batch("ALTER TABLE docs ADD COLUMN prepared BLOB")?;
+        }
+        // Rows prepared by another version of the read models are not this one's to send.
+        let read_models: Option<String> =
+            conn.query_row("SELECT value FROM meta WHERE key = 'read_models'", [], |r| r.get(0)).optional()?;
+        if read_models.as_deref() != Some(crm_core::projection::version()) {
+            let tx = conn.transaction()?;
+            tx.execute("UPDATE docs SET prepared = NULL WHERE prepared IS NOT NULL", [])?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('read_models', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
+                [crm_core::projection::version()],
+            )?;
+            tx.commit()?;
+        }
         let assigned: Option<String> =
             conn.query_row("SELECT value FROM meta WHERE key = 'assignments_filled'", [], |r| r.get(0)).optional()?;
         if assigned.is_none() {
@@ -1574,8 +1591,9 @@ fn store_own_change(
     )?;
     let seq = tx.last_insert_rowid() as u64;
     tx.execute(
-        "INSERT INTO docs (id, kind, snapshot) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET snapshot = ?3",
-        params![id, kind.as_str(), doc.save()],
+        "INSERT INTO docs (id, kind, snapshot, prepared) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET snapshot = ?3, prepared = ?4",
+        params![id, kind.as_str(), doc.save(), prepared_rows(id, doc)],
     )?;
     Ok(seq)
 }
@@ -1616,16 +1634,33 @@ impl Unsaved {
         }
         let mut doc = stored_doc(tx, id)?;
         doc.apply(self.since).map_err(|e| DbError::Invalid(e.to_string()))?;
-        tx.prepare_cached("UPDATE docs SET snapshot = ? WHERE id = ?")?.execute(params![doc.save(), id])?;
-        Ok(())
+        write_snapshot(tx, id, &mut doc)
     }
 
     /// Write its snapshot and hand it to the cache.
     fn store(mut self, cache: &mut DocCache, tx: &Connection, id: &str) -> Result<(), DbError> {
-        tx.prepare_cached("UPDATE docs SET snapshot = ? WHERE id = ?")?.execute(params![self.doc.save(), id])?;
+        write_snapshot(tx, id, &mut self.doc)?;
         cache.put(id, self.doc);
         Ok(())
     }
+}
+
+/// Store a record's snapshot with its read-model rows beside it: what a bootstrapping device
+/// of the same read-model version takes instead of decoding the document
+/// (`crm_core::projection::Prepared`). Every write of a snapshot goes through here or
+/// [`store_own_change`], so the rows never describe another version of the document.
+fn write_snapshot(tx: &Connection, id: &str, doc: &mut RecordDoc) -> Result<(), DbError> {
+    tx.prepare_cached("UPDATE docs SET snapshot = ?, prepared = ? WHERE id = ?")?.execute(params![
+        doc.save(),
+        prepared_rows(id, doc),
+        id
+    ])?;
+    Ok(())
+}
+
+/// The read-model rows of `doc`, encoded; none for a record of no known kind.
+fn prepared_rows(id: &str, doc: &mut RecordDoc) -> Option<Vec<u8>> {
+    crm_core::projection::prepare(id, doc).map(|rows| rows.encode())
 }
 
 /// The server's current copy of a document: from the cache, else its stored snapshot (which

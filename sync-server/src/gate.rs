@@ -8,7 +8,7 @@
 //! kind by name, so adding one forces a decision about it.
 
 use crm_core::kind::Kind;
-use crm_core::sync::protocol::{Accepted, DocBytes, LogChange, Refused, ServerMsg};
+use crm_core::sync::protocol::{Accepted, LogChange, Refused, ServerMsg, SnapshotDoc};
 
 use crate::access::{Principal, Teams};
 
@@ -65,12 +65,16 @@ impl<'a> ReadGate<'a> {
     }
 }
 
+/// A document's snapshot and, when they go with it, its read-model rows.
+pub type SnapshotAndRows = (Vec<u8>, Option<Vec<u8>>);
+
 /// A message on its way to a device.
 pub enum Outgoing {
     /// A message without document content (refused otherwise, see [`Outgoing::into_msg`]).
     Plain(ServerMsg),
+    /// Each document's snapshot, and its read-model rows when they go with it.
     Snapshots {
-        docs: Vec<Readable<Vec<u8>>>,
+        docs: Vec<Readable<SnapshotAndRows>>,
         cursor: u64,
     },
     Changes {
@@ -95,7 +99,7 @@ impl Outgoing {
             Outgoing::Plain(msg) if carries_content(&msg) => return Err(Ungated),
             Outgoing::Plain(msg) => msg,
             Outgoing::Snapshots { docs, cursor } => ServerMsg::Snapshots {
-                docs: docs.into_iter().map(|r| DocBytes { doc: r.doc, bytes: r.value }).collect(),
+                docs: docs.into_iter().map(|r| SnapshotDoc { doc: r.doc, bytes: r.value.0, rows: r.value.1 }).collect(),
                 cursor,
             },
             Outgoing::Changes { changes, cursor } => ServerMsg::Changes {
@@ -135,7 +139,7 @@ mod tests {
     #[test]
     fn content_only_leaves_through_the_gate() {
         let plain_snapshot =
-            ServerMsg::Snapshots { docs: vec![DocBytes { doc: "x".into(), bytes: vec![1] }], cursor: 1 };
+            ServerMsg::Snapshots { docs: vec![SnapshotDoc { doc: "x".into(), bytes: vec![1], rows: None }], cursor: 1 };
         assert!(Outgoing::Plain(plain_snapshot).into_msg().is_err());
         let plain_repair =
             ServerMsg::Repair { doc: "x".into(), message: Some(vec![1]), accepted: vec![], refused: vec![] };
@@ -149,7 +153,8 @@ mod tests {
         let ann = who("ann", "account_manager");
         let gate = ReadGate::new(&ann, &teams);
         assert!(gate.admit("c".into(), Some(Kind::Customer), Some("bob"), false, vec![1u8]).is_none());
-        let mine = gate.admit("c".into(), Some(Kind::Customer), Some("ann"), false, vec![1u8]).expect("own record");
+        let mine =
+            gate.admit("c".into(), Some(Kind::Customer), Some("ann"), false, (vec![1u8], None)).expect("own record");
         assert!(matches!(
             Outgoing::Snapshots { docs: vec![mine], cursor: 1 }.into_msg(),
             Ok(ServerMsg::Snapshots { docs, .. }) if docs.len() == 1

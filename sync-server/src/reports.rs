@@ -13,6 +13,7 @@ use std::sync::Mutex;
 
 use crm_core::report::{Params, Report};
 use crm_core::store::IncomingChange;
+use crm_core::sync::protocol::SnapshotDoc;
 use crm_core::Store;
 
 use crate::db::DbError;
@@ -89,14 +90,17 @@ fn catch_up(store: &mut Store, conn: &rusqlite::Connection) -> Result<(), DbErro
         // Built from the snapshots, a page at a time, then from the log after `top`.
         let mut after = String::new();
         loop {
-            let page: Vec<(String, Vec<u8>)> = tx
+            // With the rows prepared when each snapshot was written: nothing to decode.
+            let page: Vec<SnapshotDoc> = tx
                 .prepare_cached(
-                    "SELECT id, snapshot FROM docs WHERE id > ? AND length(snapshot) > 0 ORDER BY id LIMIT ?",
+                    "SELECT id, snapshot, prepared FROM docs WHERE id > ? AND length(snapshot) > 0 ORDER BY id LIMIT ?",
                 )?
-                .query_map(rusqlite::params![after, PAGE as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map(rusqlite::params![after, PAGE as i64], |r| {
+                    Ok(SnapshotDoc { doc: r.get(0)?, bytes: r.get(1)?, rows: r.get(2)? })
+                })?
                 .collect::<Result<_, _>>()?;
-            let Some((last, _)) = page.last() else { break };
-            after = last.clone();
+            let Some(last) = page.last() else { break };
+            after = last.doc.clone();
             store.apply_snapshots(page, top).map_err(core)?;
         }
         store.set_sync_cursor(top).map_err(core)?;

@@ -37,6 +37,9 @@ struct Conn {
     state: Arc<AppState>,
     /// The accounts-and-devices version `who` was read at.
     auth_seen: u64,
+    /// The device builds the read models this server prepares (its `hello` said the same
+    /// version): snapshots go with their rows.
+    rows: bool,
 }
 
 #[derive(Debug)]
@@ -139,21 +142,25 @@ impl Conn {
     /// sent: memory stays within one message however large the records are.
     async fn send_snapshots(&mut self, gate: &ReadGate<'_>, ids: Vec<String>, cursor: u64) -> Result<(), Stop> {
         let (mut docs, mut bytes) = (Vec::new(), 0);
+        let rows = if self.rows { "prepared" } else { "NULL" };
         for id in ids {
-            let sql = format!("SELECT kind, scope_owner, snapshot, {} FROM docs WHERE id = ?1", granted_sql("?1", 2));
-            type SnapshotRow = (Option<String>, Option<String>, Vec<u8>, bool);
+            let sql =
+                format!("SELECT kind, scope_owner, snapshot, {rows}, {} FROM docs WHERE id = ?1", granted_sql("?1", 2));
+            type SnapshotRow = (Option<String>, Option<String>, Vec<u8>, Option<Vec<u8>>, bool);
             let row: Option<SnapshotRow> = self
                 .reader
                 .prepare_cached(&sql)?
-                .query_row(params![id, gate.user_id()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .query_row(params![id, gate.user_id()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
                 .optional()?;
-            let Some((kind, scope, snapshot, granted)) = row else { continue };
-            if bytes + snapshot.len() > BATCH_BYTES && !docs.is_empty() {
+            let Some((kind, scope, snapshot, prepared, granted)) = row else { continue };
+            let size = snapshot.len() + prepared.as_ref().map_or(0, Vec::len);
+            if bytes + size > BATCH_BYTES && !docs.is_empty() {
                 self.send_out(Outgoing::Snapshots { docs: std::mem::take(&mut docs), cursor: 0 }).await?;
                 bytes = 0;
             }
-            bytes += snapshot.len();
-            docs.extend(gate.admit(id, kind.as_deref().and_then(Kind::parse), scope.as_deref(), granted, snapshot));
+            bytes += size;
+            let kind = kind.as_deref().and_then(Kind::parse);
+            docs.extend(gate.admit(id, kind, scope.as_deref(), granted, (snapshot, prepared)));
         }
         self.send_out(Outgoing::Snapshots { docs, cursor }).await
     }
@@ -437,7 +444,7 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, who: Principal) {
             }
         };
     let auth_seen = *state.auth.borrow();
-    let mut conn = Conn { sink, who, reader, cursor: 0, state: Arc::clone(&state), auth_seen };
+    let mut conn = Conn { sink, who, reader, cursor: 0, state: Arc::clone(&state), auth_seen, rows: false };
     match serve_connection(&mut conn, stream, &state).await {
         Ok(()) | Err(Stop::Closed) => {}
         Err(Stop::Db(e)) => {
@@ -499,7 +506,7 @@ async fn serve_connection(
                     }
                 };
                 match msg {
-                    ClientMsg::Hello { protocol, cursor, epoch } => {
+                    ClientMsg::Hello { protocol, cursor, epoch, read_models } => {
                         if protocol != PROTOCOL_VERSION {
                             let message = format!("this server speaks protocol {PROTOCOL_VERSION}, the client {protocol}; update the app");
                             conn.error("unsupported_protocol", message, true).await?;
@@ -512,6 +519,7 @@ async fn serve_connection(
                         // The device as it stands now: nothing is sent on rights it has lost.
                         conn.recheck().await?;
                         greeted = true;
+                        conn.rows = read_models.as_deref() == Some(crm_core::projection::version());
                         // A cursor from before a restore points into a log this server no
                         // longer has: start the device over and have it send its own edits.
                         let current = state.epoch.borrow().clone();

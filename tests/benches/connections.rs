@@ -73,7 +73,8 @@ fn main() {
                         Ok((ws, _)) => ws,
                         Err(e) => return failed(format!("connect: {e}")),
                     };
-                    let hello = ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0, epoch: None };
+                    let hello =
+                        ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0, epoch: None, read_models: None };
                     ws.send(Message::Binary(encode(&hello).into())).await.ok()?;
                     loop {
                         match ws.next().await {

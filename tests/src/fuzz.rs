@@ -60,8 +60,13 @@ pub fn from_file(mut bytes: &[u8]) -> Option<Vec<Frame>> {
 /// Valid messages to start from: hellos, pings, a push of a real change, a repair.
 pub fn seeds(doc: &str, change: &[u8]) -> Vec<Vec<u8>> {
     vec![
-        encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0, epoch: None }),
-        encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: u64::MAX, epoch: Some("x".repeat(40)) }),
+        encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0, epoch: None, read_models: None }),
+        encode(&ClientMsg::Hello {
+            protocol: PROTOCOL_VERSION,
+            cursor: u64::MAX,
+            epoch: Some("x".repeat(40)),
+            read_models: None,
+        }),
         encode(&ClientMsg::Ping { n: 7 }),
         encode(&ClientMsg::Push { batch: 1, changes: vec![DocBytes { doc: doc.to_string(), bytes: change.to_vec() }] }),
         encode(&ClientMsg::Push {

@@ -384,7 +384,7 @@ pub mod wire {
 
     /// Say hello as a fresh device and skip to the end of the catch-up.
     pub async fn hello(ws: &mut Ws) {
-        send(ws, &ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0, epoch: None }).await;
+        send(ws, &ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0, epoch: None, read_models: None }).await;
         loop {
             match next(ws).await {
                 Some(ServerMsg::CaughtUp { .. }) => return,

@@ -112,7 +112,9 @@ async fn garbage_frames_wrong_versions_and_bad_changes_get_clear_errors_and_noth
     // A client from the future is told to update.
     let mut future = connect(&server, Some(&token)).await.unwrap();
     future
-        .send(Message::Binary(encode(&ClientMsg::Hello { protocol: 99, cursor: 0, epoch: None }).into()))
+        .send(Message::Binary(
+            encode(&ClientMsg::Hello { protocol: 99, cursor: 0, epoch: None, read_models: None }).into(),
+        ))
         .await
         .unwrap();
     assert!(
@@ -137,7 +139,9 @@ async fn oversized_frames_and_clients_that_never_read_do_not_stop_anyone_else() 
     // A client that says hello and then never reads, while lots of changes flow.
     let mut stuck = connect(&server, Some(&token)).await.unwrap();
     stuck
-        .send(Message::Binary(encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0, epoch: None }).into()))
+        .send(Message::Binary(
+            encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0, epoch: None, read_models: None }).into(),
+        ))
         .await
         .unwrap();
     let records: Vec<serde_json::Value> = (0..1500)

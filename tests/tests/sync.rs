@@ -355,3 +355,109 @@ async fn user_records_follow_the_accounts_and_devices_cannot_rewrite_them() {
     assert!(refused[0].reason.contains("sync-server user"), "{}", refused[0].reason);
     assert_eq!(root.get(&ann.user_id)["fields"]["role"], "supervisor", "rolled back");
 }
+
+/// A fresh device of this code takes the read-model rows the server prepared beside each
+/// snapshot instead of decoding the documents — and they are exactly the rows it would have
+/// built itself (a rebuild from the documents changes nothing), for records with tags, phones,
+/// lines, a conflict and a deletion. A client that does not name the server's read-model
+/// version gets the documents alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_device_takes_the_servers_prepared_rows_and_they_are_its_own() {
+    use crm_core::sync::protocol::{ClientMsg, ServerMsg, PROTOCOL_VERSION};
+    use crm_tests::wire::{connect, next, send, token_of};
+
+    let server = TestServer::start();
+    let [root, ann] = server.people([("root", "admin", None), ("ann", "account_manager", Some("east"))]).await;
+    let ann_phone = Device::login(&server, "ann").await;
+    let pump = root.create(
+        "product",
+        json!({"code": "P-100", "name": "液压泵 P-100", "unit": "台", "list_price": {"minor": 100_000, "currency": "CNY"}}),
+    );
+    root.sync().await.unwrap();
+    ann.sync().await.unwrap();
+    let customer = ann.create(
+        "customer",
+        json!({"name": "苏州精工机械有限公司", "grade": "A", "phones": ["13912345678"], "tags": ["VIP", "华东"]}),
+    );
+    ann.create("contact", json!({"customer": customer, "name": "王芳", "phones": ["0512-66881234"]}));
+    ann.create(
+        "quote",
+        json!({"customer": customer, "lines": [{"product": pump, "name": "液压泵 P-100", "unit": "台",
+        "quantity": 2, "unit_price": 90_000, "list_price": 100_000, "tax_rate": 1300}]}),
+    );
+    let gone = ann.create("customer", json!({"name": "已删除的客户"}));
+    ann.call(json!({"op": "delete", "id": gone}));
+    ann.sync().await.unwrap();
+    // The same field written on two devices at once: a conflict the rows must carry.
+    ann_phone.sync().await.unwrap();
+    ann.call(json!({"op": "update", "id": customer, "fields": {"address": "苏州市工业园区星湖街328号"}}));
+    ann_phone.call(json!({"op": "update", "id": customer, "fields": {"address": "苏州市吴中区东吴北路18号"}}));
+    ann.sync().await.unwrap();
+    ann_phone.sync().await.unwrap();
+    ann.sync().await.unwrap();
+    assert_eq!(ann.get(&customer)["conflicts"].as_object().map(|c| c.len()), Some(1), "{}", ann.get(&customer));
+
+    // Every snapshot the server holds has its rows.
+    let missing: i64 = server
+        .db()
+        .connection()
+        .query_row("SELECT COUNT(*) FROM docs WHERE kind IS NOT NULL AND prepared IS NULL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(missing, 0, "every record's rows are prepared when its snapshot is written");
+
+    // What goes on the wire: rows for a client of the same read models, none for another.
+    for (read_models, with_rows) in [(Some(crm_core::projection::version().to_string()), true), (None, false)] {
+        let mut ws = connect(&server, Some(&token_of(&root))).await.unwrap();
+        send(&mut ws, &ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0, epoch: None, read_models }).await;
+        let mut docs = 0;
+        loop {
+            match next(&mut ws).await.expect("the bootstrap ends") {
+                ServerMsg::Snapshots { docs: sent, .. } => {
+                    for d in sent {
+                        docs += 1;
+                        assert_eq!(d.rows.is_some(), with_rows, "{}", d.doc);
+                    }
+                }
+                ServerMsg::CaughtUp { .. } => break,
+                _ => {}
+            }
+        }
+        assert!(docs > 5, "{docs} documents");
+    }
+
+    // A fresh device: its rows as they came equal its own from the documents.
+    let fresh = Device::login(&server, "root").await;
+    fresh.sync().await.unwrap();
+    assert_eq!(fresh.get(&customer)["fields"]["tags"], json!(["VIP", "华东"]));
+    assert_eq!(fresh.get(&customer)["conflicts"].as_object().map(|c| c.len()), Some(1));
+    let listed = fresh.call(json!({"op": "list", "kind": "customer", "tag": "VIP"}));
+    assert_eq!(listed["items"][0]["id"], customer.as_str(), "{listed}");
+    let found = fresh.call(json!({"op": "search", "query": "精工"}));
+    assert_eq!(found["hits"][0]["id"], customer.as_str(), "{found}");
+    {
+        let mut store = fresh.engine.store();
+        let as_sent = crm_core::projection::dump(store.connection()).unwrap();
+        store.rebuild_projections().unwrap();
+        let rebuilt = crm_core::projection::dump(store.connection()).unwrap();
+        assert_eq!(rebuilt, as_sent, "the server's rows are the device's own");
+    }
+
+    // Taken, not recomputed: rows swapped between two customers on the server are what a
+    // fresh device lists — until a rebuild from the documents, which are the record.
+    let other = ann.create("customer", json!({"name": "无锡东方电气有限公司"}));
+    ann.sync().await.unwrap();
+    server
+        .db()
+        .connection()
+        .execute("UPDATE docs SET prepared = (SELECT prepared FROM docs WHERE id = ?1) WHERE id = ?2", [&other, &gone])
+        .unwrap();
+    let second = Device::login(&server, "root").await;
+    second.sync().await.unwrap();
+    let name = |d: &Device| {
+        let listed = d.call(json!({"op": "list", "kind": "customer", "filter": {"name": "无锡东方电气有限公司"}}));
+        listed["items"].as_array().unwrap().len()
+    };
+    assert_eq!(name(&second), 2, "the swapped rows were taken as sent");
+    second.engine.store().rebuild_projections().unwrap();
+    assert_eq!(name(&second), 1);
+}

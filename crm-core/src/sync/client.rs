@@ -501,9 +501,14 @@ impl SyncEngine {
         };
         self.send_audit_events(&base, &token).await;
         let send = |msg: &ClientMsg| Message::Binary(encode(msg).into());
-        ws.send(send(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor, epoch }))
-            .await
-            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        ws.send(send(&ClientMsg::Hello {
+            protocol: PROTOCOL_VERSION,
+            cursor,
+            epoch,
+            read_models: Some(crate::projection::version().to_string()),
+        }))
+        .await
+        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
 
         let mut caught_up = false;
         // Records under repair with the Automerge sync protocol, and rounds left for each.
@@ -581,7 +586,7 @@ impl SyncEngine {
                         }
                         ServerMsg::Snapshots { docs, cursor } => {
                             let n = docs.len() as u64;
-                            let changed = self.store().apply_snapshots(docs.into_iter().map(|d| (d.doc, d.bytes)).collect(), cursor)?;
+                            let changed = self.store().apply_snapshots(docs, cursor)?;
                             self.status.send_modify(|s| s.received += n);
                             if !changed.is_empty() {
                                 self.records_changed();

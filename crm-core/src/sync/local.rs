@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::kind::FieldType;
 use crate::projection;
 use crate::store::{hex, hex_decode, load_doc, own_actor_list, set_meta, IncomingChange, Store};
-use crate::sync::protocol::{Accepted, Moved, Refused};
+use crate::sync::protocol::{Accepted, Moved, Refused, SnapshotDoc};
 use crate::value::{format_datetime, now_ms, FieldValue};
 
 /// What the first sign-in of a local profile did with the records made before it.
@@ -90,9 +90,12 @@ impl Store {
     }
 
     /// Merge whole documents (a fresh device's bootstrap), then record `cursor`.
-    pub fn apply_snapshots(&mut self, docs: Vec<(String, Vec<u8>)>, cursor: u64) -> Result<Vec<String>> {
-        // Decoding a document and reading its fields is most of the work of a bootstrap and
-        // needs no database, so it runs on every core; one transaction then writes the rows.
+    ///
+    /// A document sent with its read-model rows (`SnapshotDoc::rows`, prepared by the server for
+    /// this version of the read models) is not decoded here: its rows are written as they came.
+    /// Otherwise decoding a document and reading its fields is most of the work of a bootstrap
+    /// and needs no database, so it runs on every core; one transaction then writes the rows.
+    pub fn apply_snapshots(&mut self, docs: Vec<SnapshotDoc>, cursor: u64) -> Result<Vec<String>> {
         let loaded = decode_snapshots(docs)?;
         let mut changed = Vec::new();
         let tx = self.conn.transaction()?;
@@ -100,10 +103,15 @@ impl Store {
             self.cache.take(&id);
             match load_doc(&tx, &id)? {
                 None => {
+                    let kind = match &prepared {
+                        Some(rows) => Some(rows.kind()),
+                        None => incoming.kind(),
+                    };
                     tx.prepare_cached("INSERT INTO docs (id, kind, snapshot, change_rows) VALUES (?, ?, ?, 0)")?
-                        .execute(params![id, incoming.kind().map(|k| k.as_str()), bytes])?;
+                        .execute(params![id, kind.map(|k| k.as_str()), bytes])?;
                     if let Some(rows) = prepared {
-                        projection::write(&tx, &rows)?;
+                        // A document new here has no rows yet: nothing to delete first.
+                        projection::write_new(&tx, &rows)?;
                     }
                     changed.push(id);
                 }
@@ -698,20 +706,25 @@ type Decoded = (String, Vec<u8>, RecordDoc, Option<projection::Prepared>);
 
 /// Check, load and prepare the read-model rows of snapshots, split over the available cores.
 /// The order of the result is the order of `docs`; the first bad snapshot fails the batch.
-fn decode_snapshots(docs: Vec<(String, Vec<u8>)>) -> Result<Vec<Decoded>> {
-    fn decode(i: usize, id: String, bytes: Vec<u8>) -> Result<Decoded> {
+fn decode_snapshots(docs: Vec<SnapshotDoc>) -> Result<Vec<Decoded>> {
+    fn decode(i: usize, sent: SnapshotDoc) -> Result<Decoded> {
+        let SnapshotDoc { doc: id, bytes, rows } = sent;
         uuid::Uuid::parse_str(&id).map_err(|_| Error::BadChange(format!("snapshot {i}: '{id}' is not a UUID")))?;
+        // Loading only reads the document's header and columns; reading its fields is the work.
         let mut doc =
             RecordDoc::load_from_server(&bytes).map_err(|e| Error::BadChange(format!("snapshot {i}: {e}")))?;
-        let prepared = projection::prepare(&id, &mut doc);
+        let prepared = match rows.and_then(|rows| projection::Prepared::decode(&id, &rows)) {
+            Some(rows) => Some(rows),
+            None => projection::prepare(&id, &mut doc),
+        };
         Ok((id, bytes, doc, prepared))
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     if threads < 2 || docs.len() < 64 {
-        return docs.into_iter().enumerate().map(|(i, (id, bytes))| decode(i, id, bytes)).collect();
+        return docs.into_iter().enumerate().map(|(i, sent)| decode(i, sent)).collect();
     }
     let per_thread = docs.len().div_ceil(threads);
-    type Numbered = (usize, (String, Vec<u8>));
+    type Numbered = (usize, SnapshotDoc);
     let mut chunks: Vec<Vec<Numbered>> = Vec::new();
     let mut it = docs.into_iter().enumerate().peekable();
     while it.peek().is_some() {
@@ -720,7 +733,7 @@ fn decode_snapshots(docs: Vec<(String, Vec<u8>)>) -> Result<Vec<Decoded>> {
     let results: Vec<Result<Vec<Decoded>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .into_iter()
-            .map(|chunk| scope.spawn(move || chunk.into_iter().map(|(i, (id, bytes))| decode(i, id, bytes)).collect()))
+            .map(|chunk| scope.spawn(move || chunk.into_iter().map(|(i, sent)| decode(i, sent)).collect()))
             .collect();
         handles
             .into_iter()

@@ -31,6 +31,18 @@ pub struct DocBytes {
     pub bytes: Vec<u8>,
 }
 
+/// A whole document for a fresh device: its saved Automerge document, and — when the device
+/// said in `hello` which read models it builds and they are the server's too — those rows,
+/// prepared by the server, so that the device need not decode the document to list and find it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotDoc {
+    pub doc: String,
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_bytes")]
+    pub rows: Option<Vec<u8>>,
+}
+
 /// A change from the server's log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogChange {
@@ -91,6 +103,11 @@ pub enum ClientMsg {
         cursor: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         epoch: Option<String>,
+        /// The read models this client builds (`crm_core::projection::version`): a bootstrap
+        /// then carries the server's prepared rows when they are the same. Other clients leave
+        /// it out.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read_models: Option<String>,
     },
     /// Local changes, in the order they were made.
     Push {
@@ -128,7 +145,7 @@ pub enum ServerMsg {
     },
     /// Whole documents for a fresh device; store `cursor` after applying them.
     Snapshots {
-        docs: Vec<DocBytes>,
+        docs: Vec<SnapshotDoc>,
         cursor: u64,
     },
     /// Log entries after the client's cursor (catch-up and live); store `cursor` after applying.
