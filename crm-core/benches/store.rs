@@ -159,6 +159,34 @@ fn main() {
         format!("{} / {}", ms(percentile(&mut short_times, 0.5)), ms(percentile(&mut short_times, 0.95))),
     ));
 
+    // Pinyin initials: the first four of a customer's name (`hzhd` for 杭州宏达…), and two.
+    let initials: Vec<String> = {
+        let conn = store.connection();
+        let mut stmt = conn.prepare("SELECT name FROM p_customer ORDER BY id").expect("prepare");
+        let names: Vec<String> =
+            stmt.query_map([], |r| r.get(0)).expect("query").collect::<Result<_, _>>().expect("rows");
+        (0..20)
+            .map(|i| {
+                let name = &names[rng.below(names.len())];
+                let all = crm_core::search::pinyin_initials(name).unwrap_or_default();
+                all.chars().take(if i % 4 == 0 { 2 } else { 4 }).collect()
+            })
+            .collect()
+    };
+    let mut initials_times = Vec::new();
+    for _round in 0..5 {
+        for q in &initials {
+            let t = Instant::now();
+            let hits = store.search(q, &[], 20).expect("search");
+            initials_times.push(t.elapsed());
+            assert!(!hits.is_empty(), "{q} finds the name it was made from");
+        }
+    }
+    rows.push((
+        "search p50 / p95 (pinyin initials: 4 letters, and 2 for one in four)".into(),
+        format!("{} / {}", ms(percentile(&mut initials_times, 0.5)), ms(percentile(&mut initials_times, 0.95))),
+    ));
+
     let ids: Vec<String> = {
         let conn = store.connection();
         let mut stmt = conn.prepare("SELECT id FROM p_customer").expect("prepare");

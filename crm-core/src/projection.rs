@@ -96,7 +96,7 @@ pub fn ddl() -> String {
 CREATE INDEX record_tags_record ON record_tags(record_id);
 CREATE TABLE dup_keys (kind TEXT NOT NULL, key TEXT NOT NULL, record_id TEXT NOT NULL, PRIMARY KEY (kind, key, record_id)) WITHOUT ROWID;
 CREATE INDEX dup_keys_record ON dup_keys(record_id);
-CREATE TABLE search_docs (rowid INTEGER PRIMARY KEY, record_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, text TEXT NOT NULL, deleted INTEGER NOT NULL);
+CREATE TABLE search_docs (rowid INTEGER PRIMARY KEY, record_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, text TEXT NOT NULL, title TEXT NOT NULL, code TEXT, deleted INTEGER NOT NULL);
 CREATE INDEX search_docs_kind ON search_docs(kind);
 CREATE VIRTUAL TABLE search_fts USING fts5(text, tokenize = 'trigram');
 CREATE TABLE search_pending (rowid INTEGER PRIMARY KEY);
@@ -139,7 +139,7 @@ pub struct Prepared {
     row: Vec<Sql>,
     tags: Vec<String>,
     dup_keys: Vec<String>,
-    search_text: Option<String>,
+    search: Option<search::Searchable>,
     deleted: bool,
     /// Each item-list field's table and its rows.
     items: Vec<(String, Vec<Vec<Sql>>)>,
@@ -208,7 +208,7 @@ struct Wire {
     row: Vec<Cell>,
     tags: Vec<String>,
     dup_keys: Vec<String>,
-    search_text: Option<String>,
+    search: Option<search::Searchable>,
     deleted: bool,
     items: Vec<(String, Vec<Vec<Cell>>)>,
 }
@@ -223,7 +223,7 @@ impl Prepared {
             row: cells(&self.row[1..]),
             tags: self.tags.clone(),
             dup_keys: self.dup_keys.clone(),
-            search_text: self.search_text.clone(),
+            search: self.search.clone(),
             deleted: self.deleted,
             items: self
                 .items
@@ -274,7 +274,7 @@ impl Prepared {
             row: with_id(wire.row),
             tags: wire.tags,
             dup_keys: wire.dup_keys,
-            search_text: wire.search_text,
+            search: wire.search,
             deleted: wire.deleted,
             items,
         })
@@ -338,8 +338,8 @@ pub fn prepare(id: &str, doc: &mut RecordDoc) -> Option<Prepared> {
     }
     let deleted = deleted_at.is_some();
     let dup_keys = if deleted { Vec::new() } else { duplicate::keys(kind, read).into_iter().map(|(k, _)| k).collect() };
-    let search_text = search::text(spec, read);
-    Some(Prepared { id: id.to_string(), kind, row, tags, dup_keys, search_text, deleted, items })
+    let search = search::searchable(spec, read);
+    Some(Prepared { id: id.to_string(), kind, row, tags, dup_keys, search, deleted, items })
 }
 
 /// The `INSERT OR REPLACE` statement of a kind's projection table, built once per kind (it
@@ -372,8 +372,8 @@ pub fn write(conn: &Connection, p: &Prepared) -> Result<()> {
         conn.prepare_cached(&format!("DELETE FROM {table} WHERE record_id = ?"))?.execute([&p.id])?;
     }
     insert_rows(conn, p)?;
-    if let Some(text) = &p.search_text {
-        search::index(conn, &p.id, p.kind, text, p.deleted)?;
+    if let Some(found) = &p.search {
+        search::index(conn, &p.id, p.kind, found, p.deleted)?;
     }
     Ok(())
 }
@@ -381,8 +381,8 @@ pub fn write(conn: &Connection, p: &Prepared) -> Result<()> {
 /// [`write`] for a record that has no read-model rows yet: nothing to replace.
 pub fn write_new(conn: &Connection, p: &Prepared) -> Result<()> {
     insert_rows(conn, p)?;
-    if let Some(text) = &p.search_text {
-        search::index_new(conn, &p.id, p.kind, text, p.deleted)?;
+    if let Some(found) = &p.search {
+        search::index_new(conn, &p.id, p.kind, found, p.deleted)?;
     }
     Ok(())
 }
@@ -448,7 +448,7 @@ pub fn dump(conn: &Connection) -> Result<String> {
     queries.extend(item_tables().map(|(_, _, _, table)| format!("SELECT * FROM {table} ORDER BY record_id, position")));
     queries.push("SELECT * FROM record_tags ORDER BY record_id, tag".into());
     queries.push("SELECT * FROM dup_keys ORDER BY record_id, kind, key".into());
-    queries.push("SELECT record_id, kind, text, deleted FROM search_docs ORDER BY record_id".into());
+    queries.push("SELECT record_id, kind, text, title, code, deleted FROM search_docs ORDER BY record_id".into());
     queries.push(
         "SELECT d.record_id FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid ORDER BY d.record_id".into(),
     );

@@ -835,19 +835,45 @@ impl Store {
         Ok(self.conn.prepare_cached(&sql)?.query_row([customer], |r| r.get(0))?)
     }
 
-    /// Customers and contacts matching `query` anywhere in code, name, phone or email.
-    /// Exact code matches come first, then names starting with the query, then the rest.
+    /// Customers and contacts matching `query` anywhere in code, name, phone or email (or a
+    /// name's pinyin initials). Exact code matches come first, then names equal to the query,
+    /// starting with it, containing it, then the rest; customers before other kinds, shorter
+    /// names first. Ranked on what the search index keeps (title, code), so only the hits
+    /// returned are read from their records.
     pub fn search(&self, query: &str, kinds: &[Kind], limit: usize) -> Result<Vec<SearchHit>> {
         let q = query.trim().to_lowercase();
-        let candidates = search::candidates(&self.conn, &q, kinds, 400)?;
-        let mut hits = Vec::new();
-        for (id, kind) in candidates {
-            let Some(kind) = Kind::parse(&kind) else {
+        // (place, not a customer, title length), the title, the match and its kind.
+        type Ranked = ((u8, bool, usize), String, search::Candidate, Kind);
+        let mut ranked: Vec<Ranked> = Vec::new();
+        for candidate in search::candidates(&self.conn, &q, kinds, 400)? {
+            let Some(kind) = Kind::parse(&candidate.kind) else {
                 continue;
             };
             if !kinds.is_empty() && !kinds.contains(&kind) {
                 continue;
             }
+            let title = candidate.title.to_lowercase();
+            let code_exact = matches!(kind, Kind::Customer | Kind::Product)
+                && candidate.code.as_deref().map(str::to_lowercase).as_deref() == Some(q.as_str());
+            let place = if code_exact {
+                0
+            } else if title == q {
+                1
+            } else if title.starts_with(&q) {
+                2
+            } else if title.contains(&q) {
+                3
+            } else {
+                4
+            };
+            let key = (place, kind != Kind::Customer, title.chars().count());
+            ranked.push((key, candidate.title.clone(), candidate, kind));
+        }
+        ranked.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        ranked.truncate(limit.clamp(1, MAX_PAGE));
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (_, _, candidate, kind) in ranked {
+            let id = candidate.id;
             let hit = match kind {
                 Kind::Customer => self
                     .conn
@@ -901,31 +927,6 @@ impl Store {
                 hits.push(hit);
             }
         }
-        let rank = |h: &SearchHit| {
-            let title = h.title.to_lowercase();
-            let code_exact = match h.kind {
-                Kind::Customer => h.subtitle.as_deref().map(str::to_lowercase).as_deref() == Some(q.as_str()),
-                Kind::Product => {
-                    h.subtitle.as_deref().and_then(|s| s.split(" · ").next()).map(str::to_lowercase).as_deref()
-                        == Some(q.as_str())
-                }
-                _ => false,
-            };
-            let place = if code_exact {
-                0
-            } else if title == q {
-                1
-            } else if title.starts_with(&q) {
-                2
-            } else if title.contains(&q) {
-                3
-            } else {
-                4
-            };
-            (place, h.kind != Kind::Customer, title.chars().count())
-        };
-        hits.sort_by_cached_key(|h| (rank(h), h.title.clone()));
-        hits.truncate(limit.clamp(1, MAX_PAGE));
         Ok(hits)
     }
 

@@ -84,3 +84,23 @@ fn renamed_records_are_found_by_the_new_name_only() {
         .unwrap_or_default();
     assert!(kinds.is_empty(), "kind filter: {kinds:?}");
 }
+
+#[test]
+fn pinyin_initials_find_chinese_names() {
+    let (mut r, _) = setup();
+    // 杭州宏达: h z h d — in any case, from the start or from within the name.
+    assert_eq!(titles(&mut r, "hzhd"), vec!["杭州宏达科技有限公司"]);
+    assert_eq!(titles(&mut r, "HZHDKJ"), vec!["杭州宏达科技有限公司"]);
+    assert_eq!(titles(&mut r, "hdkj"), vec!["杭州宏达科技有限公司"], "from within the name");
+    // A contact by the initials of their name: 欧阳晓东 o y x d.
+    assert_eq!(titles(&mut r, "oyxd"), vec!["欧阳晓东"]);
+    // Two letters scan like two characters do: 陈明 c m, and no other name has them.
+    assert_eq!(titles(&mut r, "cm"), vec!["陈明"]);
+    // Renamed: found by the new name's initials only.
+    let kd = r.call(json!({"op": "search", "query": "科达电子"}))["hits"][0]["id"].as_str().unwrap_or("").to_string();
+    r.call(json!({"op": "update", "id": kd, "fields": {"name": "苏州精工"}}));
+    assert!(titles(&mut r, "kdd").is_empty(), "the old name's initials are gone");
+    assert_eq!(titles(&mut r, "szjg"), vec!["苏州精工"]);
+    assert_eq!(crm_core::search::pinyin_initials("ABC科技2号"), Some("abckj2h".to_string()));
+    assert_eq!(crm_core::search::pinyin_initials("Acme Ltd"), None, "no Chinese, no initials");
+}
