@@ -58,6 +58,24 @@ async fn idle_client(url: &str, token: &str) {
     });
 }
 
+/// The generator's fields we have no column for, kept as the customer's custom fields.
+const PEER_CUSTOM: [&str; 14] = [
+    "short_name",
+    "type",
+    "status",
+    "source",
+    "industry",
+    "region",
+    "city",
+    "postal_code",
+    "tax_id",
+    "owner_id",
+    "created_at",
+    "updated_at",
+    "credit_limit",
+    "contacts",
+];
+
 fn peer_customer(line: &str) -> Json {
     let r: Json = serde_json::from_str(line).unwrap();
     let s = |k: &str| r[k].as_str().unwrap_or("").to_string();
@@ -199,6 +217,11 @@ async fn main() {
         let lines = std::fs::read_to_string(&path).unwrap();
         let records: Vec<Json> = lines.lines().filter(|l| !l.trim().is_empty()).map(peer_customer).collect();
         let n = records.len();
+        // The company's custom fields for them, defined by its admin first.
+        for (i, key) in PEER_CUSTOM.iter().enumerate() {
+            loader.call(json!({"op": "create", "kind": "custom_field", "fields": {
+                "of_kind": "customer", "key": key, "label_zh": key, "type": "text", "sort_order": i}}));
+        }
         // Timed like the peers' upload: from the first local write until the server has
         // acknowledged every change.
         let t = Instant::now();
