@@ -1,13 +1,12 @@
-import { ArrowLeftOutlined } from "@ant-design/icons";
-import { Alert, Button, Card } from "antd";
+import { Card } from "antd";
 import type { ReactNode } from "react";
-import { Link, useNavigate } from "react-router-dom";
+import { Link } from "react-router-dom";
 import type { LogEntry } from "../../api";
-import { errorText } from "../../errors";
+import { DetailFrame, DetailPending } from "../../components/DetailFrame";
 import { formatDate, formatDateTime, localDate } from "../../i18n";
 import { useCrm, useData } from "../../state";
 import { LogField } from "../../components/LogField";
-import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
+import { StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
 import { daysBetween } from "./model";
 
@@ -16,12 +15,10 @@ import { daysBetween } from "./model";
 /// recovered), the measures taken, and the steps this person may take now (`permissions`).
 export function ChurnDetail({ id }: { id: string }) {
   const { crm, t, lang } = useCrm();
-  const navigate = useNavigate();
   const view = useData(() => crm.get(id), [id]);
   const permissions = useData(() => crm.permissions(id), [id]);
 
-  if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
-  if (!view.data) return <p className="page muted">{t("common.loading")}</p>;
+  if (view.error || !view.data) return <DetailPending error={view.error} />;
   const r = view.data;
   const f = r.fields;
   const status = String(f.status ?? "warning");
@@ -47,50 +44,37 @@ export function ChurnDetail({ id }: { id: string }) {
   ];
 
   return (
-    <div className="page detail" data-testid="churn-detail">
-      <div className="page-head">
-        <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
-          {t("common.back")}
-        </Button>
-      </div>
-      <div className="detail-head">
-        <div>
-          <h1 data-testid="churn-title">{t("churn.case_title", { name: customerName })}</h1>
-          <p className="muted head-tags">
-            <span>{t("churn.episode_since", { date: formatDate(lang, episode) })}</span>
-            <StateTag kind="churn_case" state={status} testId="churn-status" />
-          </p>
-        </div>
-        <div className="actions">{!r.deleted_at && <TransitionButtons kind="churn_case" id={id} offers={permissions.data?.transitions ?? []} />}</div>
-      </div>
-      {r.deleted_at && <Alert type="warning" showIcon message={t("detail.deleted")} />}
-      <AwaitingNotice view={r} />
-      <RefusedNotices view={r} />
-
-      <div className="detail-grid">
-        <Card title={t("detail.fields")}>
-          <dl className="fields">
-            {rows.map(([field, value]) =>
-              value ? (
-                <div key={field} className="field-row" data-field={field}>
-                  <dt>{t(`field.${field}`)}</dt>
-                  <dd>{value}</dd>
-                </div>
-              ) : null,
-            )}
-          </dl>
-        </Card>
-        <Card title={t("field.measures")}>
-          <LogField
-            id={id}
-            field="measures"
-            entries={(f.measures as unknown as LogEntry[] | undefined) ?? []}
-            names={r.names}
-            canAdd={actions.includes("append") && !r.deleted_at}
-            texts={{ none: "churn.measures_none", add: "churn.measure_add", placeholder: "churn.measures_hint" }}
-          />
-        </Card>
-      </div>
-    </div>
+    <DetailFrame
+      record={r}
+      testId="churn-detail"
+      title={t("churn.case_title", { name: customerName })}
+      titleTestId="churn-title"
+      subtitle={t("churn.episode_since", { date: formatDate(lang, episode) })}
+      status={<StateTag kind="churn_case" state={status} testId="churn-status" />}
+      actions={!r.deleted_at && <TransitionButtons kind="churn_case" id={id} offers={permissions.data?.transitions ?? []} />}
+    >
+      <Card title={t("detail.fields")}>
+        <dl className="fields">
+          {rows.map(([field, value]) =>
+            value ? (
+              <div key={field} className="field-row" data-field={field}>
+                <dt>{t(`field.${field}`)}</dt>
+                <dd>{value}</dd>
+              </div>
+            ) : null,
+          )}
+        </dl>
+      </Card>
+      <Card title={t("field.measures")}>
+        <LogField
+          id={id}
+          field="measures"
+          entries={(f.measures as unknown as LogEntry[] | undefined) ?? []}
+          names={r.names}
+          canAdd={actions.includes("append") && !r.deleted_at}
+          texts={{ none: "churn.measures_none", add: "churn.measure_add", placeholder: "churn.measures_hint" }}
+        />
+      </Card>
+    </DetailFrame>
   );
 }
