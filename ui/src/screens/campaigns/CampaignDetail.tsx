@@ -1,5 +1,5 @@
-import { ArrowLeftOutlined, EditOutlined, PlayCircleOutlined } from "@ant-design/icons";
-import { App as AntApp, Alert, Button, Card } from "antd";
+import { EditOutlined, PlayCircleOutlined } from "@ant-design/icons";
+import { App as AntApp, Button, Card } from "antd";
 import { useState } from "react";
 import type { ReactNode } from "react";
 import { Link, useNavigate } from "react-router-dom";
@@ -7,7 +7,8 @@ import type { CampaignEffect, CampaignMember, Item, Money } from "../../api";
 import { errorText } from "../../errors";
 import { dictLabel, formatDateTime, formatMoney } from "../../i18n";
 import { useCrm, useData, useRole, userName } from "../../state";
-import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
+import { DetailFrame, DetailPending } from "../../components/DetailFrame";
+import { StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
 import { CampaignEmail } from "./CampaignEmail";
 import { campaignDates } from "./Campaigns";
@@ -27,8 +28,7 @@ export function CampaignDetail({ id }: { id: string }) {
   const effect = useData(() => crm.campaignEffect(id), [id]);
   const [starting, setStarting] = useState(false);
 
-  if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
-  if (!view.data) return <p className="page muted">{t("common.loading")}</p>;
+  if (view.error || !view.data) return <DetailPending error={view.error} />;
   const r = view.data;
   const f = r.fields;
   const actions = permissions.data?.actions ?? [];
@@ -63,21 +63,15 @@ export function CampaignDetail({ id }: { id: string }) {
   ];
 
   return (
-    <div className="page detail" data-testid="campaign-detail">
-      <div className="page-head">
-        <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
-          {t("common.back")}
-        </Button>
-      </div>
-      <div className="detail-head">
-        <div>
-          <h1 data-testid="campaign-name">{String(f.name ?? "")}</h1>
-          <p className="muted head-tags">
-            <span>{[dictLabel(lang, dicts, "campaign_type", f.type), campaignDates(lang, f)].filter(Boolean).join(" · ")}</span>
-            <StateTag kind="campaign" state={status} testId="campaign-status" />
-          </p>
-        </div>
-        <div className="actions">
+    <DetailFrame
+      record={r}
+      testId="campaign-detail"
+      title={String(f.name ?? "")}
+      titleTestId="campaign-name"
+      subtitle={[dictLabel(lang, dicts, "campaign_type", f.type), campaignDates(lang, f)].filter(Boolean).join(" · ")}
+      status={<StateTag kind="campaign" state={status} testId="campaign-status" />}
+      actions={
+        <>
           {live && offers.some((o) => o.name === "start") && (
             <Button type="primary" icon={<PlayCircleOutlined />} loading={starting} onClick={() => void start()} data-testid="transition-start">
               {t("transition.start")}
@@ -89,39 +83,34 @@ export function CampaignDetail({ id }: { id: string }) {
               {t("common.edit")}
             </Button>
           )}
-        </div>
-      </div>
-      {r.deleted_at && <Alert type="warning" showIcon message={t("detail.deleted")} />}
-      <AwaitingNotice view={r} />
-      <RefusedNotices view={r} />
-
-      <div className="detail-grid">
-        <Card title={t("campaigns.effect")}>
-          {effect.error ? <p className="muted">{errorText(t, effect.error)}</p> : effect.data ? <Effect effect={effect.data} /> : <p className="muted">{t("common.loading")}</p>}
+        </>
+      }
+    >
+      <Card title={t("campaigns.effect")}>
+        {effect.error ? <p className="muted">{errorText(t, effect.error)}</p> : effect.data ? <Effect effect={effect.data} /> : <p className="muted">{t("common.loading")}</p>}
+      </Card>
+      <Card title={t("detail.fields")}>
+        <dl className="fields">
+          {rows.map(([field, value]) =>
+            value ? (
+              <div key={field} className="field-row" data-field={field}>
+                <dt>{t(`field.${field}`)}</dt>
+                <dd className={field === "notes" ? "notes" : ""}>{value}</dd>
+              </div>
+            ) : null,
+          )}
+        </dl>
+      </Card>
+      {status !== "planned" && typeof f.frozen_at === "string" && (
+        <Card title={t("campaigns.members", { count: Number(f.member_count ?? 0).toLocaleString(lang) })}>
+          <Members id={id} kind={target} />
         </Card>
-        <Card title={t("detail.fields")}>
-          <dl className="fields">
-            {rows.map(([field, value]) =>
-              value ? (
-                <div key={field} className="field-row" data-field={field}>
-                  <dt>{t(`field.${field}`)}</dt>
-                  <dd className={field === "notes" ? "notes" : ""}>{value}</dd>
-                </div>
-              ) : null,
-            )}
-          </dl>
-        </Card>
-        {status !== "planned" && typeof f.frozen_at === "string" && (
-          <Card title={t("campaigns.members", { count: Number(f.member_count ?? 0).toLocaleString(lang) })}>
-            <Members id={id} kind={target} />
-          </Card>
-        )}
-        <Card title={t("campaigns.leads")}>
-          <CampaignLeads id={id} linked={canWrite} />
-        </Card>
-        {status === "running" && live && actions.includes("update") && <CampaignEmail id={id} />}
-      </div>
-    </div>
+      )}
+      <Card title={t("campaigns.leads")}>
+        <CampaignLeads id={id} linked={canWrite} />
+      </Card>
+      {status === "running" && live && actions.includes("update") && <CampaignEmail id={id} />}
+    </DetailFrame>
   );
 }
 
