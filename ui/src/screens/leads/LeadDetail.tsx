@@ -1,4 +1,4 @@
-import { ArrowLeftOutlined, EditOutlined, MailOutlined, PlusOutlined, SwapOutlined } from "@ant-design/icons";
+import { EditOutlined, MailOutlined, PlusOutlined, SwapOutlined } from "@ant-design/icons";
 import { Alert, Button, Card, Tag } from "antd";
 import { useState } from "react";
 import type { ReactNode } from "react";
@@ -7,9 +7,10 @@ import { errorText } from "../../errors";
 import { dictLabel, formatDate, formatDateTime } from "../../i18n";
 import { useCrm, useData, userName } from "../../state";
 import { CustomFieldRows } from "../../components/CustomValues";
+import { DetailFrame, DetailPending } from "../../components/DetailFrame";
 import { EmailDialog } from "../../components/EmailDialog";
 import { PhoneLinks } from "../../components/PhoneLinks";
-import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
+import { StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
 import { Timeline } from "../customers/Timeline";
 import { activityFormPath } from "../visits/visitLinks";
@@ -29,8 +30,7 @@ export function LeadDetail({ id }: { id: string }) {
   const [converting, setConverting] = useState(false);
   const [writing, setWriting] = useState(false);
 
-  if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
-  if (!view.data) return <p className="page muted">{t("common.loading")}</p>;
+  if (view.error || !view.data) return <DetailPending error={view.error} />;
   const r = view.data;
   const f = r.fields;
   const actions = permissions.data?.actions ?? [];
@@ -80,21 +80,15 @@ export function LeadDetail({ id }: { id: string }) {
   const email = typeof f.email === "string" ? f.email : "";
 
   return (
-    <div className="page detail" data-testid="lead-detail">
-      <div className="page-head">
-        <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
-          {t("common.back")}
-        </Button>
-      </div>
-      <div className="detail-head">
-        <div>
-          <h1 data-testid="lead-name">{String(f.name ?? "")}</h1>
-          <p className="muted head-tags">
-            <span>{[f.company, dictLabel(lang, dicts, "customer_source", f.source)].filter(Boolean).join(" · ")}</span>
-            <StateTag kind="lead" state={String(f.status ?? "new")} testId="lead-status" />
-          </p>
-        </div>
-        <div className="actions">
+    <DetailFrame
+      record={r}
+      testId="lead-detail"
+      title={String(f.name ?? "")}
+      titleTestId="lead-name"
+      subtitle={[f.company, dictLabel(lang, dicts, "customer_source", f.source)].filter(Boolean).join(" · ")}
+      status={<StateTag kind="lead" state={String(f.status ?? "new")} testId="lead-status" />}
+      actions={
+        <>
           {convertOffered && (
             <Button type="primary" icon={<SwapOutlined />} onClick={() => setConverting(true)} data-testid="lead-convert">
               {t("transition.convert")}
@@ -111,56 +105,55 @@ export function LeadDetail({ id }: { id: string }) {
               {t("common.edit")}
             </Button>
           )}
-        </div>
-      </div>
-      {r.deleted_at && <Alert type="warning" showIcon message={t("detail.deleted")} />}
-      <AwaitingNotice view={r} />
-      <RefusedNotices view={r} />
-
-      <div className="detail-grid">
-        <Card title={t("detail.fields")}>
-          <dl className="fields">
-            {rows.map(([field, value]) =>
-              value ? (
-                <div key={field} className="field-row" data-field={field}>
-                  <dt>{t(`field.${field}`)}</dt>
-                  <dd className={field === "notes" ? "notes" : ""}>{value}</dd>
-                </div>
-              ) : null,
-            )}
-            <CustomFieldRows kind="lead" fields={f} />
-          </dl>
-        </Card>
-        <Card
-          title={t("leads.activities")}
-          data-testid="lead-activities"
-          extra={
-            // Logged on the lead, the activity is in its owner's scope: whoever may change the lead.
-            live && actions.includes("update") ? (
-              <Button icon={<PlusOutlined />} onClick={() => navigate(activityFormPath({ kind: "lead", id }))} data-testid="lead-log-activity">
-                {t("leads.log_activity")}
-              </Button>
-            ) : null
-          }
-        >
-          {activities.error ? (
-            <Alert type="error" message={errorText(t, activities.error)} />
-          ) : activities.data ? (
-            <Timeline activities={activities.data.items} empty="leads.no_activities" />
-          ) : (
-            <p className="muted">{t("common.loading")}</p>
+        </>
+      }
+      dialogs={
+        <>
+          {converting && <ConvertDialog id={id} onClose={() => setConverting(false)} />}
+          {writing && (
+            <EmailDialog
+              customer={customer}
+              contact={typeof f.converted_contact === "string" ? f.converted_contact : undefined}
+              to={email}
+              onClose={() => setWriting(false)}
+            />
           )}
-        </Card>
-      </div>
-      {converting && <ConvertDialog id={id} onClose={() => setConverting(false)} />}
-      {writing && (
-        <EmailDialog
-          customer={customer}
-          contact={typeof f.converted_contact === "string" ? f.converted_contact : undefined}
-          to={email}
-          onClose={() => setWriting(false)}
-        />
-      )}
-    </div>
+        </>
+      }
+    >
+      <Card title={t("detail.fields")}>
+        <dl className="fields">
+          {rows.map(([field, value]) =>
+            value ? (
+              <div key={field} className="field-row" data-field={field}>
+                <dt>{t(`field.${field}`)}</dt>
+                <dd className={field === "notes" ? "notes" : ""}>{value}</dd>
+              </div>
+            ) : null,
+          )}
+          <CustomFieldRows kind="lead" fields={f} />
+        </dl>
+      </Card>
+      <Card
+        title={t("leads.activities")}
+        data-testid="lead-activities"
+        extra={
+          // Logged on the lead, the activity is in its owner's scope: whoever may change the lead.
+          live && actions.includes("update") ? (
+            <Button icon={<PlusOutlined />} onClick={() => navigate(activityFormPath({ kind: "lead", id }))} data-testid="lead-log-activity">
+              {t("leads.log_activity")}
+            </Button>
+          ) : null
+        }
+      >
+        {activities.error ? (
+          <Alert type="error" message={errorText(t, activities.error)} />
+        ) : activities.data ? (
+          <Timeline activities={activities.data.items} empty="leads.no_activities" />
+        ) : (
+          <p className="muted">{t("common.loading")}</p>
+        )}
+      </Card>
+    </DetailFrame>
   );
 }
