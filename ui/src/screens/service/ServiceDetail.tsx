@@ -1,14 +1,14 @@
-import { ArrowLeftOutlined, DeleteOutlined, EditOutlined, SmileOutlined } from "@ant-design/icons";
-import { Alert, Button, Card, Rate, Tag } from "antd";
+import { DeleteOutlined, EditOutlined, SmileOutlined } from "@ant-design/icons";
+import { Button, Card, Rate, Tag } from "antd";
 import { useState } from "react";
 import type { ReactNode } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import type { LogEntry } from "../../api";
-import { errorText } from "../../errors";
 import { dictLabel, formatDate, formatDateTime, localDate } from "../../i18n";
 import { useCrm, useData, userName } from "../../state";
 import { CustomFieldRows } from "../../components/CustomValues";
-import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
+import { DetailFrame, DetailPending } from "../../components/DetailFrame";
+import { StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
 import { LogField } from "../../components/LogField";
@@ -27,8 +27,7 @@ export function ServiceDetail({ id }: { id: string }) {
   const remove = useUndoableDelete();
   const [feedback, setFeedback] = useState(false);
 
-  if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
-  if (!view.data) return <p className="page muted">{t("common.loading")}</p>;
+  if (view.error || !view.data) return <DetailPending error={view.error} />;
   const r = view.data;
   const f = r.fields;
   const actions = permissions.data?.actions ?? [];
@@ -73,81 +72,63 @@ export function ServiceDetail({ id }: { id: string }) {
   ];
 
   return (
-    <div className="page detail" data-testid="service-detail">
-      <div className="page-head">
-        <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
-          {t("common.back")}
-        </Button>
-      </div>
-      <div className="detail-head">
-        <div>
-          <h1 data-testid="service-title">{String(f.title ?? "")}</h1>
-          <p className="muted head-tags">
-            <span>{[f.code, dictLabel(lang, dicts, "service_type", f.type)].filter(Boolean).join(" · ")}</span>
-            <StateTag kind="service_request" state={status} testId="service-status" />
-          </p>
-        </div>
-        <div className="actions">
-          {!r.deleted_at && (
+    <DetailFrame
+      record={r}
+      testId="service-detail"
+      title={String(f.title ?? "")}
+      titleTestId="service-title"
+      subtitle={[f.code, dictLabel(lang, dicts, "service_type", f.type)].filter(Boolean).join(" · ")}
+      status={<StateTag kind="service_request" state={status} testId="service-status" />}
+      actions={
+        !r.deleted_at && (
+          <>
             <TransitionButtons kind="service_request" id={id} offers={offers} skip={["reopen", "archive"]} />
-          )}
-          {feedbackOffered && !r.deleted_at && (
-            <Button type="primary" icon={<SmileOutlined />} onClick={() => setFeedback(true)} data-testid="service-feedback">
-              {t("service.feedback")}
-            </Button>
-          )}
-          {actions.includes("update") && !r.deleted_at && (
-            <Button icon={<EditOutlined />} onClick={() => navigate(`/edit/service_request/${id}`)} data-testid="edit-service">
-              {t("common.edit")}
-            </Button>
-          )}
-          {actions.includes("delete") && !r.deleted_at && (
-            <Button
-              danger
-              icon={<DeleteOutlined />}
-              onClick={() => void remove(id, String(f.title ?? ""))}
-              data-testid="delete-service"
-            >
-              {t("common.delete")}
-            </Button>
-          )}
-        </div>
-      </div>
-      {r.deleted_at && <Alert type="warning" showIcon message={t("detail.deleted")} />}
-      <AwaitingNotice view={r} />
-      <RefusedNotices view={r} />
-
-      <div className="detail-grid">
-        <Card title={t("detail.fields")}>
-          <dl className="fields">
-            {rows.map(([field, value]) =>
-              value ? (
-                <div key={field} className="field-row" data-field={field}>
-                  <dt>{t(`field.${field}`)}</dt>
-                  <dd className={field === "description" ? "notes" : ""}>{value}</dd>
-                </div>
-              ) : null,
+            {feedbackOffered && (
+              <Button type="primary" icon={<SmileOutlined />} onClick={() => setFeedback(true)} data-testid="service-feedback">
+                {t("service.feedback")}
+              </Button>
             )}
-            <CustomFieldRows kind="service_request" fields={f} />
-          </dl>
-        </Card>
-        <Card title={t("field.handling_log")}>
-          <LogField
-            id={id}
-            field="handling_log"
-            entries={(f.handling_log as unknown as LogEntry[] | undefined) ?? []}
-            names={r.names}
-            canAdd={actions.includes("append") && !r.deleted_at}
-            texts={{ none: "service.log_none", add: "service.log_add", placeholder: "service.log_placeholder" }}
-          />
-        </Card>
-        <Card title={t("attachments.files")}>
-          <Attachments record={id} field="attachments" canEdit={actions.includes("update") && !r.deleted_at} signature />
-        </Card>
-      </div>
-      {feedback && (
-        <FeedbackDialog id={id} onClose={() => setFeedback(false)} onDone={() => setFeedback(false)} />
-      )}
-    </div>
+            {actions.includes("update") && (
+              <Button icon={<EditOutlined />} onClick={() => navigate(`/edit/service_request/${id}`)} data-testid="edit-service">
+                {t("common.edit")}
+              </Button>
+            )}
+            {actions.includes("delete") && (
+              <Button danger icon={<DeleteOutlined />} onClick={() => void remove(id, String(f.title ?? ""))} data-testid="delete-service">
+                {t("common.delete")}
+              </Button>
+            )}
+          </>
+        )
+      }
+      dialogs={feedback && <FeedbackDialog id={id} onClose={() => setFeedback(false)} onDone={() => setFeedback(false)} />}
+    >
+      <Card title={t("detail.fields")}>
+        <dl className="fields">
+          {rows.map(([field, value]) =>
+            value ? (
+              <div key={field} className="field-row" data-field={field}>
+                <dt>{t(`field.${field}`)}</dt>
+                <dd className={field === "description" ? "notes" : ""}>{value}</dd>
+              </div>
+            ) : null,
+          )}
+          <CustomFieldRows kind="service_request" fields={f} />
+        </dl>
+      </Card>
+      <Card title={t("field.handling_log")}>
+        <LogField
+          id={id}
+          field="handling_log"
+          entries={(f.handling_log as unknown as LogEntry[] | undefined) ?? []}
+          names={r.names}
+          canAdd={actions.includes("append") && !r.deleted_at}
+          texts={{ none: "service.log_none", add: "service.log_add", placeholder: "service.log_placeholder" }}
+        />
+      </Card>
+      <Card title={t("attachments.files")}>
+        <Attachments record={id} field="attachments" canEdit={actions.includes("update") && !r.deleted_at} signature />
+      </Card>
+    </DetailFrame>
   );
 }
