@@ -3,7 +3,7 @@
 // take back to draft, approve, reject with a reason, pay), the core's refusal in words when it
 // refuses one; edit and delete while it is a draft.
 
-import { ArrowLeftOutlined, DeleteOutlined, EditOutlined } from "@ant-design/icons";
+import { DeleteOutlined, EditOutlined } from "@ant-design/icons";
 import { Alert, Button, Card } from "antd";
 import type { ReactNode } from "react";
 import { useState } from "react";
@@ -11,7 +11,8 @@ import { Link, useNavigate } from "react-router-dom";
 import { errorText } from "../../errors";
 import { dictLabel, formatDate, formatDateTime, formatMoney } from "../../i18n";
 import { useCrm, useData, userName } from "../../state";
-import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
+import { DetailFrame, DetailPending } from "../../components/DetailFrame";
+import { StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
 import { Attachments } from "../../components/attachments/Attachments";
@@ -30,8 +31,7 @@ export function ExpenseDetail({ id }: { id: string }) {
   const [refusal, setRefusal] = useState<unknown>(null);
   const remove = useUndoableDelete(setRefusal);
 
-  if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
-  if (!view.data) return <p className="page muted">{t("common.loading")}</p>;
+  if (view.error || !view.data) return <DetailPending error={view.error} />;
   const r = view.data;
   const f = r.fields;
   const state = typeof f.status === "string" ? f.status : "draft";
@@ -55,23 +55,18 @@ export function ExpenseDetail({ id }: { id: string }) {
     ) : null;
 
   return (
-    <div className="page detail" data-testid="expense-detail" data-state={state}>
-      <div className="page-head">
-        <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
-          {t("common.back")}
-        </Button>
-      </div>
-      <div className="detail-head">
-        <div>
-          <h1 className="money" data-testid="expense-detail-amount" data-minor={amount?.minor ?? ""}>
-            {amount ? formatMoney(lang, amount) : ""}
-          </h1>
-          <p className="muted head-tags">
-            <span>{[dictLabel(lang, dicts, "expense_category", f.category), formatDate(lang, String(f.date ?? ""))].filter(Boolean).join(" · ")}</span>
-            <StateTag kind="expense" state={state} testId="expense-detail-status" />
-          </p>
-        </div>
-        <div className="actions">
+    <DetailFrame
+      record={r}
+      testId="expense-detail"
+      data={{ "data-state": state }}
+      title={amount ? formatMoney(lang, amount) : ""}
+      titleTestId="expense-detail-amount"
+      titleClassName="money"
+      titleData={{ "data-minor": amount?.minor ?? "" }}
+      subtitle={[dictLabel(lang, dicts, "expense_category", f.category), formatDate(lang, String(f.date ?? ""))].filter(Boolean).join(" · ")}
+      status={<StateTag kind="expense" state={state} testId="expense-detail-status" />}
+      actions={
+        <>
           {!r.deleted_at && (
             <TransitionButtons kind="expense" id={id} offers={permissions.data?.transitions ?? []} onRefused={setRefusal} onDone={() => setRefusal(null)} />
           )}
@@ -81,50 +76,45 @@ export function ExpenseDetail({ id }: { id: string }) {
             </Button>
           )}
           {draft && actions.includes("delete") && (
-            <Button
-              danger
-              icon={<DeleteOutlined />}
-              onClick={() => void remove(id, t("kind.expense"))}
-              data-testid="delete-expense"
-            >
+            <Button danger icon={<DeleteOutlined />} onClick={() => void remove(id, t("kind.expense"))} data-testid="delete-expense">
               {t("common.delete")}
             </Button>
           )}
-        </div>
-      </div>
-      {r.deleted_at && <Alert type="warning" showIcon message={t("detail.deleted")} />}
-      <AwaitingNotice view={r} />
-      <RefusedNotices view={r} />
-      {refusal !== null && (
-        <div data-testid="expense-refusal">
-          <Alert type="error" showIcon closable onClose={() => setRefusal(null)} message={errorText(t, refusal)} />
-        </div>
-      )}
-      {state === "rejected" && f.reject_reason ? (
-        <div data-testid="expense-reject-reason">
-          <Alert type="error" showIcon message={t("expenses.rejected_because", { reason: String(f.reject_reason) })} description={t("expenses.rejected_hint")} />
-        </div>
-      ) : null}
-      <div className="detail-grid">
-        <Card title={t("detail.fields")}>
-          <dl className="fields">
-            {row(
-              "customer",
-              customer && (
-                <Link className="field-link" to={`/customers/${customer}`} data-testid="expense-customer-link">
-                  {r.names[customer] ?? customer}
-                </Link>
-              ),
-            )}
-            {row("visit", visit && (r.names[visit] ?? visit))}
-            {STAMPS.map((name) => row(name, stamp(name)))}
-            {row("notes", typeof f.notes === "string" && f.notes ? <span className="notes">{f.notes}</span> : null)}
-          </dl>
-        </Card>
-        <Card title={t("attachments.receipts")}>
-          <Attachments record={id} field="receipts" canEdit={actions.includes("update") && !r.deleted_at} />
-        </Card>
-      </div>
-    </div>
+        </>
+      }
+      notices={
+        <>
+          {refusal !== null && (
+            <div data-testid="expense-refusal">
+              <Alert type="error" showIcon closable onClose={() => setRefusal(null)} message={errorText(t, refusal)} />
+            </div>
+          )}
+          {state === "rejected" && f.reject_reason ? (
+            <div data-testid="expense-reject-reason">
+              <Alert type="error" showIcon message={t("expenses.rejected_because", { reason: String(f.reject_reason) })} description={t("expenses.rejected_hint")} />
+            </div>
+          ) : null}
+        </>
+      }
+    >
+      <Card title={t("detail.fields")}>
+        <dl className="fields">
+          {row(
+            "customer",
+            customer && (
+              <Link className="field-link" to={`/customers/${customer}`} data-testid="expense-customer-link">
+                {r.names[customer] ?? customer}
+              </Link>
+            ),
+          )}
+          {row("visit", visit && (r.names[visit] ?? visit))}
+          {STAMPS.map((name) => row(name, stamp(name)))}
+          {row("notes", typeof f.notes === "string" && f.notes ? <span className="notes">{f.notes}</span> : null)}
+        </dl>
+      </Card>
+      <Card title={t("attachments.receipts")}>
+        <Attachments record={id} field="receipts" canEdit={actions.includes("update") && !r.deleted_at} />
+      </Card>
+    </DetailFrame>
   );
 }
