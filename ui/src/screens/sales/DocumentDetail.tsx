@@ -5,7 +5,7 @@
 // quote, a contract's payment plan, the payments and invoices of a contract or order, and the
 // document as a PDF the core makes (offline too).
 
-import { ArrowLeftOutlined, DollarOutlined, EditOutlined, FileDoneOutlined, FilePdfOutlined, FileTextOutlined } from "@ant-design/icons";
+import { DollarOutlined, EditOutlined, FileDoneOutlined, FilePdfOutlined, FileTextOutlined } from "@ant-design/icons";
 import { Alert, Button, Card } from "antd";
 import type { ReactNode } from "react";
 import { useState } from "react";
@@ -15,7 +15,8 @@ import { errorText } from "../../errors";
 import { saveBase64 } from "../../files";
 import { formatDate, formatDateTime, localDate } from "../../i18n";
 import { useCrm, useData, useRole, userName } from "../../state";
-import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
+import { DetailFrame, DetailPending } from "../../components/DetailFrame";
+import { StateTag } from "../../components/RecordStatus";
 import { useRowMarks } from "../../components/RowStatus";
 import { TransitionButtons } from "../../components/Transitions";
 import { LinesView } from "./LinesView";
@@ -52,8 +53,7 @@ export function DocumentDetail({ kind, id }: { kind: DocKind; id: string }) {
   const needs = useData(() => (kind === "quote" ? crm.approvalNeeds(id) : Promise.resolve([])), [kind, id]);
   const made = useData(() => (kind === "quote" ? crm.list("contract", { filter: { quote: id }, limit: 20 }).then((p) => p.items) : Promise.resolve([])), [kind, id]);
 
-  if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
-  if (!view.data) return <p className="page muted">{t("common.loading")}</p>;
+  if (view.error || !view.data) return <DetailPending error={view.error} />;
   const r = view.data;
   const f = r.fields;
   const status = typeof f.status === "string" ? f.status : null;
@@ -103,21 +103,16 @@ export function DocumentDetail({ kind, id }: { kind: DocKind; id: string }) {
   };
 
   return (
-    <div className="page detail" data-testid="doc-detail" data-kind={kind} data-approval-needs={needs.data ? needs.data.length : ""}>
-      <div className="page-head">
-        <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
-          {t("common.back")}
-        </Button>
-      </div>
-      <div className="detail-head">
-        <div>
-          <h1 data-testid="doc-code">{String(f.code ?? "")}</h1>
-          <p className="muted head-tags">
-            <span>{[t(`kind.${kind}`), kind !== "order" ? f.title : null].filter(Boolean).join(" · ")}</span>
-            <StateTag kind={kind} state={status} testId="doc-status" />
-          </p>
-        </div>
-        <div className="actions">
+    <DetailFrame
+      record={r}
+      testId="doc-detail"
+      data={{ "data-kind": kind, "data-approval-needs": needs.data ? needs.data.length : "" }}
+      title={String(f.code ?? "")}
+      titleTestId="doc-code"
+      subtitle={[t(`kind.${kind}`), kind !== "order" ? f.title : null].filter(Boolean).join(" · ")}
+      status={<StateTag kind={kind} state={status} testId="doc-status" />}
+      actions={
+        <>
           {!r.deleted_at && (
             <TransitionButtons
               kind={kind}
@@ -142,71 +137,71 @@ export function DocumentDetail({ kind, id }: { kind: DocKind; id: string }) {
               {t("common.edit")}
             </Button>
           )}
-        </div>
-      </div>
-      {r.deleted_at && <Alert type="warning" showIcon message={t("detail.deleted")} />}
-      <AwaitingNotice view={r} />
-      <RefusedNotices view={r} />
-      {refusal !== null && (
-        <div data-testid="doc-refusal">
-          <Alert type="error" showIcon closable onClose={() => setRefusal(null)} message={describe(refusal)} />
-        </div>
-      )}
-      {kind === "quote" && status === "draft" && !r.deleted_at && needs.data && needs.data.length > 0 && (
-        <div data-testid="approval-needs">
-          <Alert type="warning" showIcon message={<NeedsList needs={needs.data} record={r} productName={productName} />} />
-        </div>
-      )}
-      {kind === "quote" && status === "draft" && f.approved_by && (
-        <div data-testid="approval-stale">
-          <Alert type="info" showIcon message={t("sales.approval_stale")} />
-        </div>
-      )}
-
-      <div className="detail-grid doc-grid">
-        <Card title={t("detail.fields")}>
-          <dl className="fields">
-            <div className="field-row" data-field="customer">
-              <dt>{t("field.customer")}</dt>
-              <dd>
-                <Link className="field-link" to={`/customers/${customerId}`} data-testid="doc-customer">
-                  {r.names[customerId] ?? customerId}
-                </Link>
-              </dd>
+        </>
+      }
+      notices={
+        <>
+          {refusal !== null && (
+            <div data-testid="doc-refusal">
+              <Alert type="error" showIcon closable onClose={() => setRefusal(null)} message={describe(refusal)} />
             </div>
-            {typeof f.contact === "string" && f.contact && (
-              <div className="field-row" data-field="contact">
-                <dt>{t("field.contact")}</dt>
-                <dd>{r.names[f.contact] ?? ""}</dd>
+          )}
+          {kind === "quote" && status === "draft" && !r.deleted_at && needs.data && needs.data.length > 0 && (
+            <div data-testid="approval-needs">
+              <Alert type="warning" showIcon message={<NeedsList needs={needs.data} record={r} productName={productName} />} />
+            </div>
+          )}
+          {kind === "quote" && status === "draft" && f.approved_by && (
+            <div data-testid="approval-stale">
+              <Alert type="info" showIcon message={t("sales.approval_stale")} />
+            </div>
+          )}
+        </>
+      }
+      gridClassName="doc-grid"
+    >
+      <Card title={t("detail.fields")}>
+        <dl className="fields">
+          <div className="field-row" data-field="customer">
+            <dt>{t("field.customer")}</dt>
+            <dd>
+              <Link className="field-link" to={`/customers/${customerId}`} data-testid="doc-customer">
+                {r.names[customerId] ?? customerId}
+              </Link>
+            </dd>
+          </div>
+          {typeof f.contact === "string" && f.contact && (
+            <div className="field-row" data-field="contact">
+              <dt>{t("field.contact")}</dt>
+              <dd>{r.names[f.contact] ?? ""}</dd>
+            </div>
+          )}
+          {SHOWN[kind].map((name) => {
+            const value = shown(name);
+            return value ? (
+              <div key={name} className="field-row" data-field={name}>
+                <dt>{t(`sales.field.${name}`)}</dt>
+                <dd data-testid={`doc-field-${name}`}>{value}</dd>
               </div>
-            )}
-            {SHOWN[kind].map((name) => {
-              const value = shown(name);
-              return value ? (
-                <div key={name} className="field-row" data-field={name}>
-                  <dt>{t(`sales.field.${name}`)}</dt>
-                  <dd data-testid={`doc-field-${name}`}>{value}</dd>
-                </div>
-              ) : null;
-            })}
-            {typeof f.notes === "string" && f.notes && (
-              <div className="field-row" data-field="notes">
-                <dt>{t("field.notes")}</dt>
-                <dd className="notes">{f.notes}</dd>
-              </div>
-            )}
-          </dl>
-        </Card>
-        <Card title={t("field.lines")} className="doc-lines" data-testid="doc-lines">
-          <LinesView record={r} canResolve={actions.includes("resolve_conflict")} products={products} />
-        </Card>
-        {kind === "contract" && <PlanEditor record={r} editable={(permissions.data?.editable_fields ?? []).includes("plan") && !r.deleted_at} />}
-        {kind === "quote" && <QuoteContracts contracts={made.data ?? []} />}
-        {(kind === "contract" || kind === "order") && (
-          <DocumentMoney record={r} kind={kind} mayRecord={actions.includes("update") || (permissions.data?.role === "finance" && !r.deleted_at)} />
-        )}
-      </div>
-    </div>
+            ) : null;
+          })}
+          {typeof f.notes === "string" && f.notes && (
+            <div className="field-row" data-field="notes">
+              <dt>{t("field.notes")}</dt>
+              <dd className="notes">{f.notes}</dd>
+            </div>
+          )}
+        </dl>
+      </Card>
+      <Card title={t("field.lines")} className="doc-lines" data-testid="doc-lines">
+        <LinesView record={r} canResolve={actions.includes("resolve_conflict")} products={products} />
+      </Card>
+      {kind === "contract" && <PlanEditor record={r} editable={(permissions.data?.editable_fields ?? []).includes("plan") && !r.deleted_at} />}
+      {kind === "quote" && <QuoteContracts contracts={made.data ?? []} />}
+      {(kind === "contract" || kind === "order") && (
+        <DocumentMoney record={r} kind={kind} mayRecord={actions.includes("update") || (permissions.data?.role === "finance" && !r.deleted_at)} />
+      )}
+    </DetailFrame>
   );
 }
 
