@@ -1,5 +1,4 @@
 import {
-  ArrowLeftOutlined,
   CalendarOutlined,
   DeleteOutlined,
   EditOutlined,
@@ -16,9 +15,10 @@ import { dictLabel, formatDateTime, formatMoney } from "../../i18n";
 import { useCrm, useData, useRole, userName } from "../../state";
 import { ConflictBadge } from "../../components/ConflictBadge";
 import { CustomFieldRows } from "../../components/CustomValues";
+import { DetailFrame, DetailPending } from "../../components/DetailFrame";
 import { PhoneLinks } from "../../components/PhoneLinks";
 import { SmsDialog } from "../../components/SmsDialog";
-import { AwaitingNotice, RefusedNotices, StateTag } from "../../components/RecordStatus";
+import { StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
 import { useRowMarks } from "../../components/RowStatus";
 import { ContactRow } from "./ContactRow";
@@ -65,8 +65,7 @@ export function CustomerDetail({ id }: { id: string }) {
   const [texting, setTexting] = useState(false);
   const marks = useRowMarks((view.data?.opportunities ?? []).map((o) => o.id));
 
-  if (view.error) return <Alert className="page" type="error" message={errorText(t, view.error)} />;
-  if (!view.data) return <p className="page muted">{t("common.loading")}</p>;
+  if (view.error || !view.data) return <DetailPending error={view.error} />;
   const { customer, contacts, activities, opportunities, service_requests, churn_cases } = view.data;
   const f = customer.fields;
   const may = (action: string) => permissions.data?.actions.includes(action) === true;
@@ -97,29 +96,16 @@ export function CustomerDetail({ id }: { id: string }) {
   };
 
   return (
-    <div className="page detail" data-testid="customer-detail">
-      <div className="page-head">
-        <Button type="link" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
-          {t("common.back")}
-        </Button>
-      </div>
-      <div className="detail-head">
-        <div>
-          <h1 data-testid="customer-name">{String(f.name ?? "")}</h1>
-          <p className="muted head-tags">
-            <span>{[f.code, dictLabel(lang, dicts, "customer_grade", f.grade)].filter(Boolean).join(" · ")}</span>
-            {inPool && <StateTag kind="customer" state="pool" testId="pool-tag" />}
-          </p>
-        </div>
-        <div className="actions">
-          {!customer.deleted_at && (
-            <TransitionButtons
-              kind="customer"
-              id={id}
-              title={String(f.name ?? "")}
-              offers={permissions.data?.transitions ?? []}
-            />
-          )}
+    <DetailFrame
+      record={customer}
+      testId="customer-detail"
+      title={String(f.name ?? "")}
+      titleTestId="customer-name"
+      subtitle={[f.code, dictLabel(lang, dicts, "customer_grade", f.grade)].filter(Boolean).join(" · ")}
+      status={inPool && <StateTag kind="customer" state="pool" testId="pool-tag" />}
+      actions={
+        <>
+          {!customer.deleted_at && <TransitionButtons kind="customer" id={id} title={String(f.name ?? "")} offers={permissions.data?.transitions ?? []} />}
           {writable && <StartVisit customerId={id} />}
           {writable && (
             <Button icon={<CalendarOutlined />} onClick={() => navigate(`/visit/${id}`)} data-testid="log-visit">
@@ -148,109 +134,108 @@ export function CustomerDetail({ id }: { id: string }) {
               {t("common.restore")}
             </Button>
           )}
-        </div>
-      </div>
-      {customer.deleted_at && <Alert type="warning" showIcon message={t("detail.deleted")} />}
-      {error && <Alert type="error" showIcon message={error} />}
-      <AwaitingNotice view={customer} />
-      <RefusedNotices view={customer} />
-      {readOnly && (
-        <div data-testid="read-only-customer">
-          <Alert type="info" showIcon message={t("service.read_only")} />
-        </div>
-      )}
-
-      <div className="detail-grid">
-        <Card title={t("detail.fields")}>
-          <dl className="fields">
-            {SHOWN.map(({ name, dict }) => {
-              // Why it was released matters only while it is in the pool.
-              if (name === "pool_reason" && !inPool) return null;
-              const conflict = customer.conflicts?.[name];
-              const value = f[name];
-              const text = show(name, value, dict);
-              if (!text && !conflict) return null;
-              return (
-                <div key={name} className="field-row" data-field={name}>
-                  <dt>{t(`field.${name}`)}</dt>
-                  <dd className={name === "notes" ? "notes" : ""}>
-                    {name === "phones" && Array.isArray(value) ? <PhoneLinks phones={value as string[]} /> : text}
-                    {conflict && (
-                      <ConflictBadge
-                        values={conflict}
-                        record={customer}
-                        render={(v) => show(name, v, dict)}
-                        onKeep={may("resolve_conflict") ? (v) => act(() => crm.resolveConflict(id, name, v)) : undefined}
-                      />
-                    )}
-                  </dd>
-                </div>
-              );
-            })}
-            <CustomFieldRows kind="customer" fields={f} />
-          </dl>
-        </Card>
-
-        <Card
-          title={t("detail.contacts")}
-          extra={
-            writable && (
-              <Button icon={<PlusOutlined />} onClick={() => navigate(`/new/contact/${id}`)} data-testid="add-contact">
-                {t("detail.new_contact")}
-              </Button>
-            )
-          }
-        >
-          {contacts.length === 0 && <p className="muted">{t("detail.no_contacts")}</p>}
-          <ul className="list" data-testid="contacts">
-            {contacts.map((c) => (
-              <ContactRow key={c.id} contact={c} canMessage={writable} />
-            ))}
-          </ul>
-        </Card>
-
-        <Card
-          title={t("detail.opportunities")}
-          extra={
-            writable && (
-              <Button icon={<PlusOutlined />} onClick={() => navigate(`/new/opportunity/${id}`)} data-testid="add-opportunity">
-                {t("detail.new_opportunity")}
-              </Button>
-            )
-          }
-        >
-          {opportunities.length === 0 && <p className="muted">{t("detail.no_opportunities")}</p>}
-          <ul className="list">
-            {opportunities.map((o) => (
-              <OpportunityRow key={o.id} opportunity={o} mark={marks.get(o.id)} />
-            ))}
-          </ul>
-        </Card>
-
-        <CustomerRequests customerId={id} canCreate={writable} />
-
-        <CustomerSales customerId={id} canCreate={writable} />
-
-        <CustomerChurn cases={churn_cases ?? []} />
-
-        <Card title={t("detail.activities")}>
-          <Timeline activities={activities} />
-        </Card>
-
-        <CustomerPhotos customerId={id} canAdd={writable} activities={activities} requests={service_requests} />
-
-        <Card title={t("detail.history")}>
-          {showHistory ? (
-            <History id={id} />
-          ) : (
-            <Button onClick={() => setShowHistory(true)} data-testid="show-history">
-              {t("detail.show_history")}
-            </Button>
+        </>
+      }
+      notices={
+        <>
+          {error && <Alert type="error" showIcon message={error} />}
+          {readOnly && (
+            <div data-testid="read-only-customer">
+              <Alert type="info" showIcon message={t("service.read_only")} />
+            </div>
           )}
-        </Card>
-      </div>
-      {texting && <SmsDialog customer={id} phones={phones} onClose={() => setTexting(false)} />}
-    </div>
+        </>
+      }
+      dialogs={texting && <SmsDialog customer={id} phones={phones} onClose={() => setTexting(false)} />}
+    >
+      <Card title={t("detail.fields")}>
+        <dl className="fields">
+          {SHOWN.map(({ name, dict }) => {
+            // Why it was released matters only while it is in the pool.
+            if (name === "pool_reason" && !inPool) return null;
+            const conflict = customer.conflicts?.[name];
+            const value = f[name];
+            const text = show(name, value, dict);
+            if (!text && !conflict) return null;
+            return (
+              <div key={name} className="field-row" data-field={name}>
+                <dt>{t(`field.${name}`)}</dt>
+                <dd className={name === "notes" ? "notes" : ""}>
+                  {name === "phones" && Array.isArray(value) ? <PhoneLinks phones={value as string[]} /> : text}
+                  {conflict && (
+                    <ConflictBadge
+                      values={conflict}
+                      record={customer}
+                      render={(v) => show(name, v, dict)}
+                      onKeep={may("resolve_conflict") ? (v) => act(() => crm.resolveConflict(id, name, v)) : undefined}
+                    />
+                  )}
+                </dd>
+              </div>
+            );
+          })}
+          <CustomFieldRows kind="customer" fields={f} />
+        </dl>
+      </Card>
+
+      <Card
+        title={t("detail.contacts")}
+        extra={
+          writable && (
+            <Button icon={<PlusOutlined />} onClick={() => navigate(`/new/contact/${id}`)} data-testid="add-contact">
+              {t("detail.new_contact")}
+            </Button>
+          )
+        }
+      >
+        {contacts.length === 0 && <p className="muted">{t("detail.no_contacts")}</p>}
+        <ul className="list" data-testid="contacts">
+          {contacts.map((c) => (
+            <ContactRow key={c.id} contact={c} canMessage={writable} />
+          ))}
+        </ul>
+      </Card>
+
+      <Card
+        title={t("detail.opportunities")}
+        extra={
+          writable && (
+            <Button icon={<PlusOutlined />} onClick={() => navigate(`/new/opportunity/${id}`)} data-testid="add-opportunity">
+              {t("detail.new_opportunity")}
+            </Button>
+          )
+        }
+      >
+        {opportunities.length === 0 && <p className="muted">{t("detail.no_opportunities")}</p>}
+        <ul className="list">
+          {opportunities.map((o) => (
+            <OpportunityRow key={o.id} opportunity={o} mark={marks.get(o.id)} />
+          ))}
+        </ul>
+      </Card>
+
+      <CustomerRequests customerId={id} canCreate={writable} />
+
+      <CustomerSales customerId={id} canCreate={writable} />
+
+      <CustomerChurn cases={churn_cases ?? []} />
+
+      <Card title={t("detail.activities")}>
+        <Timeline activities={activities} />
+      </Card>
+
+      <CustomerPhotos customerId={id} canAdd={writable} activities={activities} requests={service_requests} />
+
+      <Card title={t("detail.history")}>
+        {showHistory ? (
+          <History id={id} />
+        ) : (
+          <Button onClick={() => setShowHistory(true)} data-testid="show-history">
+            {t("detail.show_history")}
+          </Button>
+        )}
+      </Card>
+    </DetailFrame>
   );
 }
 
