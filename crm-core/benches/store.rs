@@ -308,7 +308,10 @@ fn main() {
     rows.push(("bytes on disk per record, after sync + compact + VACUUM".into(), per_record(disk_bytes(dir.path()))));
     phase("compact + VACUUM");
     let worst = peaks.iter().skip(1).map(|(_, mb)| *mb).fold(0.0, f64::max);
-    rows.push(("peak memory (VmHWM) once loaded: the highest of the phases after the load".into(), format!("{worst:.0} MB")));
+    rows.push((
+        "peak memory (VmHWM) once loaded: the highest of the phases after the load".into(),
+        format!("{worst:.0} MB"),
+    ));
     for (name, mb) in &peaks {
         rows.push((format!("peak memory during: {name}"), format!("{mb:.0} MB")));
     }

@@ -170,6 +170,16 @@ impl App {
             None if at_rest::is_encrypted(&path) => None,
             None => Some(Store::open(&path)?),
         };
+        // A store signed in before this shell encrypted (an earlier version, `crm login`): with
+        // a keychain it is encrypted now; without one, at its person's next sign-in.
+        let store = match (store, &at_rest) {
+            (Some(store), AtRest::Encrypted { keychain: Some(keychain) })
+                if !at_rest::is_encrypted(&path) && store.meta("sync_url")?.is_some() =>
+            {
+                Some(seal_with_keychain(&path, store, keychain.as_ref())?)
+            }
+            (store, _) => store,
+        };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("crm-sync")
@@ -489,24 +499,17 @@ impl App {
     /// account's password changed on the server). Returns the store open again.
     fn seal(&self, path: &Path, store: Store, password: &str) -> Result<Store> {
         let AtRest::Encrypted { keychain } = &self.at_rest else { return Ok(store) };
-        let new_password = StoreKey::Password(password.to_string());
-        let (old, new) = if !at_rest::is_encrypted(path) {
-            let new = match keychain {
-                Some(keychain) => {
-                    let key = StoreKey::generate()?;
-                    keychain.set(&at_rest::keychain_account(path), &key.to_secret().unwrap_or_default())?;
-                    key
-                }
-                None => new_password,
-            };
-            (None, new)
-        } else {
+        if at_rest::is_encrypted(path) {
             // Under a keychain's key, or already under this password: nothing to do.
             profiles::write_card(path, &store)?;
             return Ok(store);
+        }
+        let new = match keychain {
+            Some(keychain) => return seal_with_keychain(path, store, keychain.as_ref()),
+            None => StoreKey::Password(password.to_string()),
         };
         drop(store);
-        at_rest::rekey(path, old.as_ref(), Some(&new))?;
+        at_rest::rekey(path, None, Some(&new))?;
         let store = Store::open_with(path, Some(&new))?;
         profiles::write_card(path, &store)?;
         Ok(store)
@@ -691,6 +694,18 @@ impl Drop for App {
 fn sign_out(store: &mut Store) -> Result<()> {
     store.set_sync_endpoint(None)?;
     store.set_setting("app_mode", "signed_out")
+}
+
+/// Encrypt the plain `store` at `path` under a new random key kept in `keychain`; the store
+/// open again under it.
+fn seal_with_keychain(path: &Path, store: Store, keychain: &dyn Keychain) -> Result<Store> {
+    let key = StoreKey::generate()?;
+    keychain.set(&at_rest::keychain_account(path), &key.to_secret().unwrap_or_default())?;
+    drop(store);
+    at_rest::rekey(path, None, Some(&key))?;
+    let store = Store::open_with(path, Some(&key))?;
+    profiles::write_card(path, &store)?;
+    Ok(store)
 }
 
 /// The key of the store at `path` in the shell's keychain, if it has one there.

@@ -110,7 +110,9 @@ pub fn index(conn: &Connection, id: &str, kind: Kind, found: &Searchable, delete
 /// [`index`] for a record that has no search row yet.
 pub fn index_new(conn: &Connection, id: &str, kind: Kind, found: &Searchable, deleted: bool) -> Result<()> {
     insert(conn, id, kind, found, deleted)?;
-    conn.prepare_cached("INSERT INTO search_pending (rowid) VALUES (?)")?.execute([conn.last_insert_rowid()])?;
+    // A rowid can come back: a removed record's may still be marked, unflushed.
+    conn.prepare_cached("INSERT OR IGNORE INTO search_pending (rowid) VALUES (?)")?
+        .execute([conn.last_insert_rowid()])?;
     Ok(())
 }
 

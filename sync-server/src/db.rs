@@ -13,7 +13,7 @@ use crm_core::kind::{FieldType, Kind, Scope, ROLES};
 use crm_core::store::hex;
 use crm_core::sync::protocol::{Accepted, LoginRequest, LoginResponse, Refused, MAX_PUSH_OPS, MAX_RECORD_BYTES};
 use crm_core::value::{format_datetime, now_ms, FieldValue};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS blobs (
 -- Messages written in the app and waiting to be sent (`crate::outbox`): an `email` or `sms`
 -- activity whose `send_status` is `queued`, by its channel.
 CREATE TABLE IF NOT EXISTS outbox (
-    doc_id TEXT PRIMARY KEY, channel TEXT NOT NULL, queued_at INTEGER NOT NULL);
+    doc_id TEXT PRIMARY KEY, channel TEXT NOT NULL, queued_at INTEGER NOT NULL,
+    claimed_at INTEGER);   -- when an instance took it for sending (`due_messages`)
 -- The server's own settings (the SMTP relay), as JSON by key.
 CREATE TABLE IF NOT EXISTS server_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- Who a record is assigned to (its kind's `assigned` fields), with the customer and contact it
@@ -78,6 +79,8 @@ CREATE TABLE IF NOT EXISTS log (
 ";
 
 const TOKEN_DAYS: i64 = 30;
+/// How long a message taken for sending is this instance's alone (see `due_messages`).
+const CLAIM_MS: i64 = 5 * 60_000;
 /// Loaded documents kept in memory; an in-memory Automerge document is far larger than its
 /// snapshot, so this bounds the server's memory.
 const CACHE_DOCS: usize = 128;
@@ -259,7 +262,7 @@ fn read_ms(doc: &RecordDoc, kind: Kind, name: &str) -> Option<i64> {
 
 pub struct ServerDb {
     conn: Connection,
-    cache: DocCache,
+    cache: Docs,
     system_actor: ActorId,
     /// Who the audit log names for the account and device changes made through this handle:
     /// the admin command line unless [`ServerDb::acting`] says otherwise.
@@ -309,6 +312,13 @@ impl ServerDb {
             )?;
             backfill_business_columns(&conn)?;
         }
+        let has_claim: bool =
+            conn.query_row("SELECT COUNT(*) FROM pragma_table_info('outbox') WHERE name = 'claimed_at'", [], |r| {
+                r.get(0)
+            })?;
+        if !has_claim {
+            conn.execute_batch("ALTER TABLE outbox ADD COLUMN claimed_at INTEGER")?;
+        }
         let has_prepared: bool =
             conn.query_row("SELECT COUNT(*) FROM pragma_table_info('docs') WHERE name = 'prepared'", [], |r| r.get(0))?;
         if !has_prepared {
@@ -355,7 +365,7 @@ impl ServerDb {
         };
         let system_actor = ActorId::from(crm_core::store::hex_decode(&actor).unwrap_or_default());
         conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)", [Uuid::new_v4().to_string()])?;
-        let mut db = ServerDb { conn, cache: DocCache::new(CACHE_DOCS), system_actor, actor: audit::Actor::cli() };
+        let mut db = ServerDb { conn, cache: Docs::new(), system_actor, actor: audit::Actor::cli() };
         db.seed_reference_data()?;
         Ok(db)
     }
@@ -390,14 +400,25 @@ impl ServerDb {
         if channels.is_empty() {
             return Ok(Vec::new());
         }
+        // Taken by this instance for a while (`CLAIM_MS`): another instance on the same database
+        // does not send them too; should this one die before it says how the sending went, the
+        // claim runs out and they are sent again (at least once, as the outbox promises).
         let marks = vec!["?"; channels.len()].join(", ");
-        let sql =
-            format!("SELECT doc_id FROM outbox WHERE channel IN ({marks}) ORDER BY queued_at, doc_id LIMIT {limit}");
-        let ids: Vec<String> = self
-            .conn
+        let now = crm_core::value::now_ms();
+        let sql = format!(
+            "SELECT doc_id FROM outbox WHERE channel IN ({marks}) AND IFNULL(claimed_at, 0) < {}
+             ORDER BY queued_at, doc_id LIMIT {limit}",
+            now - CLAIM_MS
+        );
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ids: Vec<String> = tx
             .prepare_cached(&sql)?
             .query_map(rusqlite::params_from_iter(channels), |r| r.get(0))?
             .collect::<Result<_, _>>()?;
+        for id in &ids {
+            tx.prepare_cached("UPDATE outbox SET claimed_at = ? WHERE doc_id = ?")?.execute(params![now, id])?;
+        }
+        tx.commit()?;
         let spec = Kind::Activity.spec();
         let mut out = Vec::new();
         for id in ids {
@@ -435,7 +456,7 @@ impl ServerDb {
         let spec = Kind::Activity.spec();
         let field = |name: &str| spec.field(name).ok_or_else(|| DbError::Invalid(format!("no {name}")));
         let (status, error, sent_at) = (field("send_status")?, field("send_error")?, field("sent_at")?);
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut doc = current_doc(&mut self.cache, &tx, id)?;
         let still_queued = matches!(doc.read(status), Some(FieldValue::Str(s)) if s == "queued");
         if !still_queued {
@@ -507,7 +528,7 @@ impl ServerDb {
         let (Some(owner), Some(reason)) = (spec.field("owner"), spec.field("pool_reason")) else {
             return Ok(Vec::new());
         };
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut recycled = Vec::new();
         for (id, days) in due {
             let mut doc = current_doc(&mut self.cache, &tx, &id)?;
@@ -575,7 +596,7 @@ impl ServerDb {
     /// server has. Devices already hold them, so sending them is a no-op there.
     fn seed_reference_data(&mut self) -> Result<(), DbError> {
         let seeds = crm_core::seed::records().map_err(|e| DbError::Invalid(e.to_string()))?;
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (id, mut doc, mut change) in seeds {
             let known: bool = tx
                 .prepare_cached(
@@ -664,7 +685,7 @@ impl ServerDb {
         let mut change = doc
             .commit("system", now_ms() / 1000)
             .ok_or_else(|| DbError::Invalid("the user record produced no change".into()))?;
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO users (id, username, display_name, role, team, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             params![id, username, display_name, role, team, hash, now_ms()],
@@ -687,7 +708,7 @@ impl ServerDb {
             .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))))?
             .collect::<Result<_, _>>()?;
         let spec = Kind::User.spec();
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut top = 0;
         for (id, account) in accounts {
             let mut doc = current_doc(&mut self.cache, &tx, &id)?;
@@ -736,7 +757,7 @@ impl ServerDb {
     }
 
     pub fn set_disabled(&mut self, username: &str, disabled: bool) -> Result<(), DbError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let target: Option<(String, String)> = tx
             .query_row("SELECT id, role FROM users WHERE username = ?", [username], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
@@ -821,7 +842,7 @@ impl ServerDb {
         }
         let token = auth::new_token();
         let expires = now_ms() + TOKEN_DAYS * 86_400_000;
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Signing in again on the same device (after signing out) keeps the device, so its
         // earlier actors stay its own; only this user's devices that are not revoked.
         let resumed: Option<(String, String)> = match &req.resume_device {
@@ -908,7 +929,7 @@ impl ServerDb {
         if let Some(role) = role.filter(|r| access::Role::parse(r).is_none()) {
             return Err(unknown_role(role));
         }
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current: Option<(String, String, Option<String>)> = tx
             .query_row("SELECT id, role, team FROM users WHERE username = ?", [username], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -969,7 +990,7 @@ impl ServerDb {
         if self.actor.device.as_deref() == Some(device_id) {
             return Err(DbError::Refused("own_device", "you cannot revoke the device you are using".into()));
         }
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute(
             "UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
             params![now_ms(), device_id],
@@ -1007,7 +1028,7 @@ impl ServerDb {
         let mut ops_left = MAX_PUSH_OPS;
         // Changes put off to the next push, and so are the ones that build on them.
         let mut deferred: HashSet<automerge::ChangeHash> = HashSet::new();
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Records changed by this push whose snapshot is not written yet (see `Unsaved`); they
         // go back to the cache when written, so a big push holds no more than the cache and
         // `HELD` of them in memory. Should the transaction fail, the cache is emptied, as it
@@ -1619,7 +1640,7 @@ struct Unsaved {
 }
 
 impl Unsaved {
-    fn load(cache: &mut DocCache, tx: &Connection, id: &str) -> Result<Unsaved, DbError> {
+    fn load(cache: &mut Docs, tx: &Connection, id: &str) -> Result<Unsaved, DbError> {
         let stored: i64 = tx
             .prepare_cached("SELECT IFNULL((SELECT length(snapshot) FROM docs WHERE id = ?), 0)")?
             .query_row([id], |r| r.get(0))?;
@@ -1638,7 +1659,7 @@ impl Unsaved {
     }
 
     /// Write its snapshot and hand it to the cache.
-    fn store(mut self, cache: &mut DocCache, tx: &Connection, id: &str) -> Result<(), DbError> {
+    fn store(mut self, cache: &mut Docs, tx: &Connection, id: &str) -> Result<(), DbError> {
         write_snapshot(tx, id, &mut self.doc)?;
         cache.put(id, self.doc);
         Ok(())
@@ -1665,10 +1686,44 @@ fn prepared_rows(id: &str, doc: &mut RecordDoc) -> Option<Vec<u8>> {
 
 /// The server's current copy of a document: from the cache, else its stored snapshot (which
 /// only ever holds accepted changes), else empty. The caller puts it back in the cache.
-fn current_doc(cache: &mut DocCache, conn: &Connection, doc_id: &str) -> Result<RecordDoc, DbError> {
-    match cache.take(doc_id) {
+fn current_doc(cache: &mut Docs, conn: &Connection, doc_id: &str) -> Result<RecordDoc, DbError> {
+    match cache.take(conn, doc_id)? {
         Some(doc) => Ok(doc),
         None => stored_doc(conn, doc_id),
+    }
+}
+
+/// The documents this server process holds loaded (a bounded cache), valid only while no other
+/// connection has written the database: another server instance on the same database, or the
+/// admin command. SQLite's `data_version` moves exactly then, and the whole cache is forgotten.
+/// Writers check it inside their `BEGIN IMMEDIATE` transaction, so nothing commits between the
+/// check and their own writes.
+pub(crate) struct Docs {
+    cache: DocCache,
+    seen: Option<i64>,
+}
+
+impl Docs {
+    fn new() -> Docs {
+        Docs { cache: DocCache::new(CACHE_DOCS), seen: None }
+    }
+
+    /// `doc_id` from the cache, if it is there and nobody else wrote since it was put there.
+    fn take(&mut self, conn: &Connection, doc_id: &str) -> Result<Option<RecordDoc>, DbError> {
+        let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if self.seen != Some(version) {
+            self.cache.clear();
+            self.seen = Some(version);
+        }
+        Ok(self.cache.take(doc_id))
+    }
+
+    fn put(&mut self, doc_id: &str, doc: RecordDoc) {
+        self.cache.put(doc_id, doc);
+    }
+
+    fn clear(&mut self) {
+        self.cache.clear();
     }
 }
 

@@ -48,18 +48,22 @@ impl Replica {
         };
         if stale {
             *held = None;
-            let path = replica_path(db);
-            let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-            let made = |dir: &Path| {
-                std::fs::create_dir_all(dir).map_err(|e| DbError::Invalid(format!("making {}: {e}", dir.display())))
-            };
-            made(&dir)?;
-            let mut store = Store::open(&path).map_err(core)?;
+            let base = replica_path(db).parent().unwrap_or(Path::new(".")).to_path_buf();
+            std::fs::create_dir_all(&base).map_err(|e| DbError::Invalid(format!("making {}: {e}", base.display())))?;
+            let (path, mut store) = open_replica(db)?;
             if store.meta("server_epoch").map_err(core)?.as_deref() != Some(epoch.as_str()) {
                 drop(store);
-                std::fs::remove_dir_all(&dir)
-                    .map_err(|e| DbError::Invalid(format!("clearing {}: {e}", dir.display())))?;
-                made(&dir)?;
+                // The replica's own files only: another instance's may be beside it.
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.as_os_str().to_owned();
+                    file.push(suffix);
+                    match std::fs::remove_file(PathBuf::from(&file)) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(DbError::Invalid(format!("clearing {}: {e}", path.display()))),
+                    }
+                }
+                let _ = std::fs::remove_dir_all(crm_core::attachment::BlobDir::beside(&path).root());
                 store = Store::open(&path).map_err(core)?;
                 store.set_identity(SERVER_USER, "sync-server", "admin", None).map_err(core)?;
                 store.set_setting("server_epoch", &epoch).map_err(core)?;
@@ -79,6 +83,32 @@ impl Replica {
 
 fn core(e: crm_core::error::Error) -> DbError {
     DbError::Invalid(format!("the report replica: {e}"))
+}
+
+/// The replica to use: the database's own; when another server instance on the same database
+/// holds it, one of this instance's (`extra-<uuid>/`), made after removing those no instance
+/// holds any more.
+fn open_replica(db: &Path) -> Result<(PathBuf, Store), DbError> {
+    let path = replica_path(db);
+    match Store::open(&path) {
+        Err(crm_core::Error::InUse { .. }) => {}
+        opened => return opened.map(|store| (path, store)).map_err(core),
+    }
+    let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    if let Ok(entries) = std::fs::read_dir(&base) {
+        for entry in entries.flatten() {
+            let dir = entry.path();
+            let extra = entry.file_name().to_string_lossy().starts_with("extra-");
+            // Openable means nobody holds it: a replica left by an instance that stopped.
+            if extra && Store::open(dir.join("crm.sqlite3")).is_ok() {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+        }
+    }
+    let dir = base.join(format!("extra-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).map_err(|e| DbError::Invalid(format!("making {}: {e}", dir.display())))?;
+    let path = dir.join("crm.sqlite3");
+    Store::open(&path).map(|store| (path, store)).map_err(core)
 }
 
 /// Bring `store` up to date with the database behind `conn`.

@@ -26,7 +26,8 @@ pub struct TestServer {
     tls: Option<Arc<rustls::ServerConfig>>,
     pub addr: SocketAddr,
     pub db_path: PathBuf,
-    _dir: tempfile::TempDir,
+    /// The database's folder; `None` for an instance beside another one, which owns it.
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl TestServer {
@@ -39,7 +40,7 @@ impl TestServer {
             tls: None,
             addr: "127.0.0.1:0".parse().unwrap(),
             db_path,
-            _dir: dir,
+            _dir: Some(dir),
         };
         server.boot();
         server
@@ -59,7 +60,7 @@ impl TestServer {
             tls: Some(tls),
             addr: "127.0.0.1:0".parse().unwrap(),
             db_path,
-            _dir: dir,
+            _dir: Some(dir),
         };
         server.boot();
         server
@@ -108,6 +109,21 @@ impl TestServer {
         self.addr = addr;
         self.runtime = Some(runtime);
         self.state = Some(state);
+    }
+
+    /// A second server instance on `other`'s database (as several processes on one SQLite
+    /// file would be), on a port of its own.
+    pub fn beside(other: &TestServer) -> TestServer {
+        let mut server = TestServer {
+            runtime: None,
+            state: None,
+            tls: other.tls.clone(),
+            addr: "127.0.0.1:0".parse().unwrap(),
+            db_path: other.db_path.clone(),
+            _dir: None,
+        };
+        server.boot();
+        server
     }
 
     /// The running server's state: to plug in what a deployment would (an SMS provider).
@@ -162,6 +178,60 @@ impl TestServer {
     /// Entries in the server's log (changes and access events).
     pub fn log_len(&self) -> i64 {
         self.db().connection().query_row("SELECT COUNT(*) FROM log", [], |r| r.get(0)).unwrap()
+    }
+}
+
+/// A TCP load balancer in front of server instances: each new connection goes to the next
+/// instance that accepts it, round robin, as a TCP balancer with health checks would send it.
+/// A killed instance's connections end, and devices come back through the balancer to another.
+pub struct Balancer {
+    pub addr: SocketAddr,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Balancer {
+    pub fn start(targets: Vec<SocketAddr>) -> Balancer {
+        let (runtime, addr) = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+            let addr = runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let addr = listener.local_addr().unwrap();
+                tokio::spawn(async move {
+                    let mut next = 0usize;
+                    while let Ok((mut inbound, _)) = listener.accept().await {
+                        let first = next;
+                        next += 1;
+                        let targets = targets.clone();
+                        tokio::spawn(async move {
+                            for k in 0..targets.len() {
+                                let target = targets[(first + k) % targets.len()];
+                                if let Ok(mut upstream) = tokio::net::TcpStream::connect(target).await {
+                                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut upstream).await;
+                                    return;
+                                }
+                            }
+                        });
+                    }
+                });
+                addr
+            });
+            (runtime, addr)
+        })
+        .join()
+        .unwrap();
+        Balancer { addr, runtime: Some(runtime) }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Balancer {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            std::thread::spawn(move || rt.shutdown_timeout(Duration::from_secs(5))).join().unwrap();
+        }
     }
 }
 

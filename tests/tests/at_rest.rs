@@ -286,3 +286,30 @@ fn without_a_keychain_the_store_is_under_the_password_and_locked_at_every_start(
     let mut store = Store::open_with(&path, Some(&StoreKey::Password("a new password 2026".into()))).unwrap();
     assert_eq!(name_of(&mut store, &id), NAME);
 }
+
+#[test]
+fn a_store_signed_in_before_encryption_is_encrypted_when_the_app_with_a_keychain_opens_it() {
+    let server = TestServer::start();
+    server.add_user("ann", "account_manager", Some("east"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(crm_core::profiles::FIRST);
+    // Signed in by a shell that did not encrypt (an earlier version, `crm login`).
+    let app = App::open(dir.path(), "tablet").unwrap();
+    assert_eq!(sign_in(&app, &server, "ann", PASSWORD)["mode"], "signed_in");
+    let id = app.dispatch(json!({"op": "create", "kind": "customer", "fields": {"name": NAME}}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    close(app, dir.path());
+    assert!(!at_rest::is_encrypted(&path));
+
+    let keychain = Arc::new(MemoryKeychain::default());
+    let at_rest = || AtRest::Encrypted { keychain: Some(keychain.clone() as Arc<dyn Keychain>) };
+    let app = App::open_with(dir.path(), "tablet", at_rest()).unwrap();
+    assert!(at_rest::is_encrypted(&path), "encrypted as soon as the app opened it");
+    assert!(keychain.get(&at_rest::keychain_account(&path)).unwrap().is_some());
+    assert_eq!(app.dispatch(json!({"op": "app_status"}))["mode"], "signed_in");
+    assert_eq!(app.dispatch(json!({"op": "get", "id": id}))["fields"]["name"], NAME);
+    close(app, dir.path());
+    assert_unreadable(&path);
+}

@@ -64,3 +64,25 @@ async fn the_server_reports_what_the_admins_device_reports_and_keeps_up() {
     let refused = ann.call(json!({"op": "server", "method": "GET", "path": "/api/admin/reports/contribution"}));
     assert_eq!(refused["status"], 403, "{refused}");
 }
+
+/// Two server instances on one database each answer reports: the second, finding the replica
+/// held by the first, makes one of its own beside it, and both say the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_database_both_report() {
+    let first = TestServer::start();
+    let second = TestServer::beside(&first);
+    let [root] = first.people([("root", "admin", None)]).await;
+    root.create("customer", json!({"name": "甲机械", "grade": "A"}));
+    root.sync().await.unwrap();
+    let on_second = crm_tests::Device::login(&second, "root").await;
+    let query = "composition";
+    let (a, b) = (server_report(&root, query), server_report(&on_second, query));
+    assert_eq!(a["status"], 200, "{a}");
+    assert_eq!(b["status"], 200, "{b}");
+    assert_eq!(a["body"]["tables"], b["body"]["tables"]);
+    let replicas = std::fs::read_dir(sync_server::reports::replica_path(&first.db_path).parent().unwrap())
+        .unwrap()
+        .filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().starts_with("extra-")))
+        .count();
+    assert_eq!(replicas, 1, "the second instance's own replica");
+}

@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use crm_core::demo::Rng;
-use crm_tests::{Device, TestServer};
+use crm_tests::{Balancer, Device, TestServer};
 use serde_json::json;
 
 struct Actor {
@@ -133,14 +133,52 @@ fn random_edit(actor: &Actor, rng: &mut Rng, step: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_devices_converge_through_offline_periods_restarts_and_server_kills() {
+    simulate(1).await;
+}
+
+/// The same on two server instances on one database behind a TCP load balancer: devices land
+/// on either, two of them sometimes push at once through different instances, and instances
+/// are killed mid-sync (their devices come back through the balancer to the other).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_devices_on_two_instances_behind_a_balancer_converge_through_instance_kills() {
+    simulate(2).await;
+}
+
+/// Server instances on one database, behind a balancer when there are several.
+struct Cluster {
+    servers: Vec<TestServer>,
+    balancer: Option<Balancer>,
+}
+
+impl Cluster {
+    fn start(instances: usize) -> Cluster {
+        let mut servers = vec![TestServer::start()];
+        for _ in 1..instances {
+            let beside = TestServer::beside(&servers[0]);
+            servers.push(beside);
+        }
+        let balancer = (instances > 1).then(|| Balancer::start(servers.iter().map(|s| s.addr).collect()));
+        Cluster { servers, balancer }
+    }
+
+    fn url(&self) -> String {
+        match &self.balancer {
+            Some(b) => b.url(),
+            None => self.servers[0].url(),
+        }
+    }
+}
+
+async fn simulate(instances: usize) {
     let seed: u64 = std::env::var("CRM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(5)
     });
     let steps: usize = std::env::var("CRM_SIM_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(150);
-    println!("simulation seed = {seed} (replay with CRM_SEED={seed}), steps = {steps}");
+    println!("simulation seed = {seed} (replay with CRM_SEED={seed}), steps = {steps}, instances = {instances}");
     let mut rng = Rng::new(seed);
 
-    let mut server = TestServer::start();
+    let mut cluster = Cluster::start(instances);
+    let server = &cluster.servers[0];
     let people = [
         ("boss", "admin"),
         ("sue", "supervisor"),
@@ -153,7 +191,7 @@ async fn five_devices_converge_through_offline_periods_restarts_and_server_kills
     }
     let mut actors = Vec::new();
     for (name, role) in people {
-        actors.push(Actor { device: Device::login(&server, name).await, role, online: true });
+        actors.push(Actor { device: Device::login_at(&cluster.url(), name).await, role, online: true });
     }
 
     let sellers: Vec<String> =
@@ -179,19 +217,30 @@ async fn five_devices_converge_through_offline_periods_restarts_and_server_kills
                 restarts += 1;
             }
             87..=90 => {
-                // The server dies in the middle of someone's sync.
+                // A server (instance) dies in the middle of someone's sync.
+                let k = if instances > 1 { rng.below(instances) } else { 0 };
                 let engine = actors[i].device.engine.clone();
                 let sync = tokio::spawn(async move { engine.sync_once().await });
                 tokio::time::sleep(Duration::from_millis(rng.below(40) as u64)).await;
-                server.kill();
+                cluster.servers[k].kill();
                 let _ = sync.await;
-                server.restart();
+                cluster.servers[k].restart();
                 kills += 1;
+            }
+            // Two devices push at once, through whichever instances the balancer picks.
+            91..=94 if instances > 1 => {
+                let j = rng.below(actors.len());
+                if i != j && actors[i].online && actors[j].online {
+                    let (a, b) = (actors[i].device.engine.clone(), actors[j].device.engine.clone());
+                    let (x, y) = tokio::join!(a.sync_once(), b.sync_once());
+                    syncs += usize::from(x.is_ok()) + usize::from(y.is_ok());
+                }
             }
             _ => {}
         }
     }
     println!("{syncs} syncs, {restarts} device restarts, {kills} server kills, {} transitions tried", contested.len());
+    let server = &cluster.servers[0];
 
     // The network heals: everyone comes online and syncs until nothing moves.
     for _ in 0..3 {
