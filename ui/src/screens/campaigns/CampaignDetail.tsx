@@ -8,6 +8,7 @@ import { errorText } from "../../errors";
 import { dictLabel, formatDateTime, formatMoney } from "../../i18n";
 import { useCrm, useData, useRole, userName } from "../../state";
 import { DetailFrame, DetailPending } from "../../components/DetailFrame";
+import { FieldsCard } from "../../components/FieldsCard";
 import { StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
 import { CampaignEmail } from "./CampaignEmail";
@@ -89,18 +90,7 @@ export function CampaignDetail({ id }: { id: string }) {
       <Card title={t("campaigns.effect")}>
         {effect.error ? <p className="muted">{errorText(t, effect.error)}</p> : effect.data ? <Effect effect={effect.data} /> : <p className="muted">{t("common.loading")}</p>}
       </Card>
-      <Card title={t("detail.fields")}>
-        <dl className="fields">
-          {rows.map(([field, value]) =>
-            value ? (
-              <div key={field} className="field-row" data-field={field}>
-                <dt>{t(`field.${field}`)}</dt>
-                <dd className={field === "notes" ? "notes" : ""}>{value}</dd>
-              </div>
-            ) : null,
-          )}
-        </dl>
-      </Card>
+      <FieldsCard rows={rows} long={["notes"]} />
       {status !== "planned" && typeof f.frozen_at === "string" && (
         <Card title={t("campaigns.members", { count: Number(f.member_count ?? 0).toLocaleString(lang) })}>
           <Members id={id} kind={target} />

@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { Link } from "react-router-dom";
 import type { LogEntry } from "../../api";
 import { DetailFrame, DetailPending } from "../../components/DetailFrame";
+import { FieldsCard } from "../../components/FieldsCard";
 import { formatDate, formatDateTime, localDate } from "../../i18n";
 import { useCrm, useData } from "../../state";
 import { LogField } from "../../components/LogField";
@@ -53,18 +54,7 @@ export function ChurnDetail({ id }: { id: string }) {
       status={<StateTag kind="churn_case" state={status} testId="churn-status" />}
       actions={!r.deleted_at && <TransitionButtons kind="churn_case" id={id} offers={permissions.data?.transitions ?? []} />}
     >
-      <Card title={t("detail.fields")}>
-        <dl className="fields">
-          {rows.map(([field, value]) =>
-            value ? (
-              <div key={field} className="field-row" data-field={field}>
-                <dt>{t(`field.${field}`)}</dt>
-                <dd>{value}</dd>
-              </div>
-            ) : null,
-          )}
-        </dl>
-      </Card>
+      <FieldsCard rows={rows} />
       <Card title={t("field.measures")}>
         <LogField
           id={id}

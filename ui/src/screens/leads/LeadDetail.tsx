@@ -8,6 +8,7 @@ import { dictLabel, formatDate, formatDateTime } from "../../i18n";
 import { useCrm, useData, userName } from "../../state";
 import { CustomFieldRows } from "../../components/CustomValues";
 import { DetailFrame, DetailPending } from "../../components/DetailFrame";
+import { FieldsCard } from "../../components/FieldsCard";
 import { EmailDialog } from "../../components/EmailDialog";
 import { PhoneLinks } from "../../components/PhoneLinks";
 import { StateTag } from "../../components/RecordStatus";
@@ -121,19 +122,9 @@ export function LeadDetail({ id }: { id: string }) {
         </>
       }
     >
-      <Card title={t("detail.fields")}>
-        <dl className="fields">
-          {rows.map(([field, value]) =>
-            value ? (
-              <div key={field} className="field-row" data-field={field}>
-                <dt>{t(`field.${field}`)}</dt>
-                <dd className={field === "notes" ? "notes" : ""}>{value}</dd>
-              </div>
-            ) : null,
-          )}
-          <CustomFieldRows kind="lead" fields={f} />
-        </dl>
-      </Card>
+      <FieldsCard rows={rows} long={["notes"]}>
+        <CustomFieldRows kind="lead" fields={f} />
+      </FieldsCard>
       <Card
         title={t("leads.activities")}
         data-testid="lead-activities"

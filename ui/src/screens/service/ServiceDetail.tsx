@@ -8,6 +8,7 @@ import { dictLabel, formatDate, formatDateTime, localDate } from "../../i18n";
 import { useCrm, useData, userName } from "../../state";
 import { CustomFieldRows } from "../../components/CustomValues";
 import { DetailFrame, DetailPending } from "../../components/DetailFrame";
+import { FieldsCard } from "../../components/FieldsCard";
 import { StateTag } from "../../components/RecordStatus";
 import { TransitionButtons } from "../../components/Transitions";
 import { useUndoableDelete } from "../../components/useUndoableDelete";
@@ -103,19 +104,9 @@ export function ServiceDetail({ id }: { id: string }) {
       }
       dialogs={feedback && <FeedbackDialog id={id} onClose={() => setFeedback(false)} onDone={() => setFeedback(false)} />}
     >
-      <Card title={t("detail.fields")}>
-        <dl className="fields">
-          {rows.map(([field, value]) =>
-            value ? (
-              <div key={field} className="field-row" data-field={field}>
-                <dt>{t(`field.${field}`)}</dt>
-                <dd className={field === "description" ? "notes" : ""}>{value}</dd>
-              </div>
-            ) : null,
-          )}
-          <CustomFieldRows kind="service_request" fields={f} />
-        </dl>
-      </Card>
+      <FieldsCard rows={rows} long={["description"]}>
+        <CustomFieldRows kind="service_request" fields={f} />
+      </FieldsCard>
       <Card title={t("field.handling_log")}>
         <LogField
           id={id}
