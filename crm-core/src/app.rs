@@ -166,17 +166,29 @@ impl App {
         let profile = profiles::current(data_dir);
         let path = data_dir.join(&profile);
         let store = match keychain_key(&at_rest, &path)? {
-            Some(key) => Some(Store::open_with(&path, Some(&key))?),
+            // A key that does not open it (the data directory moved, the keychain restored
+            // from elsewhere): locked, for the password — not an app that cannot start.
+            Some(key) => match Store::open_with(&path, Some(&key)) {
+                Err(Error::WrongKey) => None,
+                opened => Some(opened?),
+            },
             None if at_rest::is_encrypted(&path) => None,
             None => Some(Store::open(&path)?),
         };
         // A store signed in before this shell encrypted (an earlier version, `crm login`): with
-        // a keychain it is encrypted now; without one, at its person's next sign-in.
+        // a keychain it is encrypted now; without one, at its person's next sign-in. Should
+        // that fail, the app still starts, on the plain store, and says why in its log.
         let store = match (store, &at_rest) {
             (Some(store), AtRest::Encrypted { keychain: Some(keychain) })
                 if !at_rest::is_encrypted(&path) && store.meta("sync_url")?.is_some() =>
             {
-                Some(seal_with_keychain(&path, store, keychain.as_ref())?)
+                match seal_with_keychain(&path, store, keychain.as_ref()) {
+                    Ok(sealed) => Some(sealed),
+                    Err(e) => {
+                        eprintln!("field-crm: cannot encrypt {} yet: {e}", path.display());
+                        Some(Store::open(&path)?)
+                    }
+                }
             }
             (store, _) => store,
         };
@@ -239,7 +251,16 @@ impl App {
             }
             std::thread::sleep(std::time::Duration::from_millis(25));
         }
-        Err(Error::InUse { holder: "this app's sync, still stopping".into() })
+        // Still in use (a long request): it stays the working store, syncing again.
+        let engine = SyncEngine::new(Arc::clone(&shared));
+        self.forward_engine_events(&engine);
+        {
+            let mut active = self.active();
+            active.store = Some(shared);
+            active.engine = Some(engine);
+        }
+        self.start_sync_if_signed_in();
+        Err(Error::InUse { holder: "a request of this app, still running".into() })
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -376,7 +397,8 @@ impl App {
                 }
                 self.stop_sync();
                 sign_out(&mut lock(&store)).map_err(core_error)?;
-                self.write_card(&lock(&store));
+                let profile = self.active().profile.clone();
+                self.write_card(&profile, &lock(&store));
                 Ok(self.status())
             }
             SessionRequest::Rejected => {
@@ -423,7 +445,7 @@ impl App {
         let found = profiles::find(&profiles::list(dir), server, username).map(|p| p.id.clone());
         // A locked store signed in to by its own person: the password unlocks it.
         if self.store().is_err() && found.as_deref() == Some(current.as_str()) {
-            self.unlock(password).map_err(core_error)?;
+            self.unlock_stopped(password).map_err(core_error)?;
         }
         // A local profile (never signed in) becomes the account's.
         let unclaimed = match self.store() {
@@ -469,7 +491,7 @@ impl App {
             if let Err(e) = sign_out(&mut previous) {
                 eprintln!("field-crm: the previous person could not be signed out of their store: {e}");
             }
-            self.write_card(&previous);
+            self.write_card(&current, &previous);
         }
         if let Err(e) = profiles::set_current(dir, &target) {
             eprintln!("field-crm: cannot remember which profile to open next time: {e}");
@@ -525,7 +547,7 @@ impl App {
         let changed = old.as_deref().is_some_and(|old| old != password);
         if !plain && !changed {
             if let Ok(store) = self.store() {
-                self.write_card(&lock(&store));
+                self.write_card(&profile, &lock(&store));
             }
             return Ok(());
         }
@@ -569,22 +591,28 @@ impl App {
 
     /// Open the locked working store with `password`; sync starts if it is signed in.
     fn unlock(&self, password: &str) -> Result<()> {
+        self.unlock_stopped(password)?;
+        self.start_sync_if_signed_in();
+        Ok(())
+    }
+
+    /// [`App::unlock`] without starting sync (a sign-in signs in first).
+    fn unlock_stopped(&self, password: &str) -> Result<()> {
         if self.store().is_ok() {
             return Ok(());
         }
         let profile = self.active().profile.clone();
         let path = self.data_dir.join(&profile);
         let store = Store::open_with(&path, Some(&StoreKey::Password(password.to_string())))?;
-        self.write_card(&store);
+        self.write_card(&profile, &store);
         self.work_in(store, profile, Some(password.to_string()));
-        self.start_sync_if_signed_in();
         Ok(())
     }
 
-    /// Keep the card of the open `store` (the working one's profile) up to date when it is
-    /// encrypted; a failure to is only reported.
-    fn write_card(&self, store: &Store) {
-        let path = self.data_dir.join(self.active().profile.clone());
+    /// Keep the card of `store` (profile `profile`, open) up to date when it is encrypted; a
+    /// failure to is only reported.
+    fn write_card(&self, profile: &str, store: &Store) {
+        let path = self.data_dir.join(profile);
         if let Err(e) = profiles::write_card(&path, store) {
             eprintln!("field-crm: cannot write the card of {}: {e}", path.display());
         }
@@ -711,6 +739,11 @@ fn seal_with_keychain(path: &Path, store: Store, keychain: &dyn Keychain) -> Res
 /// The key of the store at `path` in the shell's keychain, if it has one there.
 fn keychain_key(at_rest: &AtRest, path: &Path) -> Result<Option<StoreKey>> {
     let AtRest::Encrypted { keychain: Some(keychain) } = at_rest else { return Ok(None) };
+    // A plain file has no key, whatever the keychain kept (a crash between saving a new key
+    // and encrypting with it, a store removed and made again): it is sealed afresh.
+    if !at_rest::is_encrypted(path) {
+        return Ok(None);
+    }
     keychain.get(&at_rest::keychain_account(path))?.map(|secret| StoreKey::from_secret(&secret)).transpose()
 }
 

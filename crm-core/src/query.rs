@@ -13,6 +13,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map as JsonMap, Value as Json};
 
 use crate::document::Candidate;
+
+/// The kinds `search` returns hits for (each with its title and subtitle below).
+const SEARCH_HITS: &[Kind] = &[
+    Kind::Customer,
+    Kind::Contact,
+    Kind::Product,
+    Kind::Quote,
+    Kind::Contract,
+    Kind::Order,
+    Kind::Lead,
+    Kind::Article,
+];
 use crate::duplicate;
 use crate::error::{Error, FieldError, Result};
 use crate::kind::{FieldSpec, FieldType, Kind};
@@ -846,7 +858,9 @@ impl Store {
         type Ranked = ((u8, bool, usize), String, search::Candidate, Kind);
         let mut ranked: Vec<Ranked> = Vec::new();
         for candidate in search::candidates(&self.conn, &q, kinds, 400)? {
-            let Some(kind) = Kind::parse(&candidate.kind) else {
+            // Only the kinds a hit is made for below: others found by their search fields
+            // would take places in the ranking and then be left out.
+            let Some(kind) = Kind::parse(&candidate.kind).filter(|k| SEARCH_HITS.contains(k)) else {
                 continue;
             };
             if !kinds.is_empty() && !kinds.contains(&kind) {

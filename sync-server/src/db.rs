@@ -376,6 +376,29 @@ impl ServerDb {
     /// transfer: everyone gains the customer to read (the pool is open to all). Devices warn
     /// the owner `recycle_warning_days` before (`crm_core::domain::reminders`). Returns the
     /// customers recycled.
+    /// Prepare the read-model rows of up to `limit` records that have none (their rows were of
+    /// another read-model version, cleared when this version opened the database); returns
+    /// how many. The server runs this a batch at a time while it is up, so bootstraps are fast
+    /// again soon after an upgrade even for records nobody edits.
+    pub fn prepare_missing(&mut self, limit: usize) -> Result<usize, DbError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let rows: Vec<(String, Vec<u8>)> = tx
+            .prepare_cached(
+                "SELECT id, snapshot FROM docs WHERE prepared IS NULL AND kind IS NOT NULL AND length(snapshot) > 0
+                 LIMIT ?",
+            )?
+            .query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (id, snapshot) in &rows {
+            let Ok(mut doc) = RecordDoc::load(snapshot, Vec::new()) else { continue };
+            // A record of a kind this version does not know gets an empty value, not retried.
+            let rows = prepared_rows(id, &mut doc).unwrap_or_default();
+            tx.prepare_cached("UPDATE docs SET prepared = ? WHERE id = ?")?.execute(params![rows, id])?;
+        }
+        tx.commit()?;
+        Ok(rows.len())
+    }
+
     /// The SMTP relay the admin configured, if any.
     pub fn smtp(&self) -> Result<Option<crate::mail::SmtpConfig>, DbError> {
         let value: Option<String> =

@@ -206,6 +206,8 @@ async fn serve_on(
 
 /// How often the database is checked for what other processes wrote.
 const POLL: Duration = Duration::from_millis(250);
+/// Records whose read-model rows are prepared per poll, when some have none (after an upgrade).
+const PREPARE_BATCH: usize = 200;
 /// How often neglected customers are looked for (and once at start).
 const RECYCLE_EVERY: Duration = Duration::from_secs(600);
 
@@ -222,6 +224,7 @@ async fn watch_database(state: Arc<AppState>) {
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_recycle: Option<tokio::time::Instant> = None;
+    let mut preparing = true;
     loop {
         tick.tick().await;
         if last_recycle.is_none_or(|at| at.elapsed() >= RECYCLE_EVERY) {
@@ -241,6 +244,14 @@ async fn watch_database(state: Arc<AppState>) {
                 .await;
             if let Err(e) = forgotten {
                 eprintln!("sync-server: cannot delete files no record names: {e}");
+            }
+        }
+        // Read-model rows of records written by another version, a batch per tick until none
+        // is left (every write since prepares its own).
+        if preparing {
+            match state.with_db(|db| db.prepare_missing(PREPARE_BATCH)).await {
+                Ok(done) => preparing = done == PREPARE_BATCH,
+                Err(e) => eprintln!("sync-server: cannot prepare read-model rows: {e}"),
             }
         }
         // A point read of two values: cheap enough to do inline.

@@ -80,24 +80,14 @@ fn peer_customer(line: &str) -> Json {
     let r: Json = serde_json::from_str(line).unwrap();
     let s = |k: &str| r[k].as_str().unwrap_or("").to_string();
     let mut custom = serde_json::Map::new();
-    for k in [
-        "short_name",
-        "type",
-        "status",
-        "source",
-        "industry",
-        "region",
-        "city",
-        "postal_code",
-        "tax_id",
-        "owner_id",
-        "created_at",
-        "updated_at",
-    ] {
-        custom.insert(k.into(), json!(s(k)));
+    for k in PEER_CUSTOM {
+        // Numbers and the contacts list as their JSON text; the rest as the strings they are.
+        let value = match k {
+            "credit_limit" | "contacts" => r[k].to_string(),
+            _ => s(k),
+        };
+        custom.insert(k.into(), json!(value));
     }
-    custom.insert("credit_limit".into(), json!(r["credit_limit"].to_string()));
-    custom.insert("contacts".into(), json!(r["contacts"].to_string()));
     let tags: Vec<String> = r["tags"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
     json!({"kind": "customer", "fields": {
         "code": s("code"), "name": s("name"), "grade": s("grade"), "address": s("address"),

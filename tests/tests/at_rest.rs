@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -176,16 +176,29 @@ fn close(app: App, dir: &Path) {
     });
 }
 
+/// A server with ann's account, and a data directory for an app with the path of its first store.
+fn setup() -> (TestServer, tempfile::TempDir, PathBuf) {
+    let server = TestServer::start();
+    server.add_user("ann", "account_manager", Some("east"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(crm_core::profiles::FIRST);
+    (server, dir, path)
+}
+
+/// A customer made in the app (with the phone when asked); its id.
+fn app_customer(app: &App, with_phone: bool) -> String {
+    let fields = if with_phone { json!({"name": NAME, "phones": [PHONE]}) } else { json!({"name": NAME}) };
+    let made = app.dispatch(json!({"op": "create", "kind": "customer", "fields": fields}));
+    made["id"].as_str().unwrap_or_else(|| panic!("{made}")).to_string()
+}
+
 fn sign_in(app: &App, server: &TestServer, username: &str, password: &str) -> Json {
     app.dispatch(json!({"op": "sign_in", "server": server.url(), "username": username, "password": password}))
 }
 
 #[test]
 fn the_app_encrypts_a_store_at_its_first_sign_in_under_the_keychains_key() {
-    let server = TestServer::start();
-    server.add_user("ann", "account_manager", Some("east"));
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(crm_core::profiles::FIRST);
+    let (server, dir, path) = setup();
     let keychain = Arc::new(MemoryKeychain::default());
     let at_rest = || AtRest::Encrypted { keychain: Some(keychain.clone() as Arc<dyn Keychain>) };
 
@@ -196,11 +209,7 @@ fn the_app_encrypts_a_store_at_its_first_sign_in_under_the_keychains_key() {
     assert!(at_rest::is_encrypted(&path), "encrypted at the first sign-in");
     let secret = keychain.get(&at_rest::keychain_account(&path)).unwrap().expect("the key is in the keychain");
     assert_eq!(secret.len(), 64);
-    let id = app.dispatch(json!({"op": "create", "kind": "customer", "fields": {"name": NAME, "phones": [PHONE]}}))
-        ["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app_customer(&app, true);
     wait_until("the customer reaches the server", || app.dispatch(json!({"op": "app_status"}))["sync"]["pending"] == 0);
     close(app, dir.path());
     assert_unreadable(&path);
@@ -230,10 +239,7 @@ fn without_a_keychain_the_store_is_under_the_password_and_locked_at_every_start(
 
     let app = App::open_with(dir.path(), "tablet", at_rest()).unwrap();
     assert_eq!(sign_in(&app, &server, "ann", PASSWORD)["mode"], "signed_in");
-    let id = app.dispatch(json!({"op": "create", "kind": "customer", "fields": {"name": NAME}}))["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app_customer(&app, false);
     close(app, dir.path());
     assert!(at_rest::is_encrypted(&path));
 
@@ -270,6 +276,14 @@ fn without_a_keychain_the_store_is_under_the_password_and_locked_at_every_start(
     assert_eq!(app.dispatch(json!({"op": "get", "id": id}))["code"], "not_found", "bob's store is not ann's");
     let profiles = status["profiles"].as_array().unwrap();
     assert_eq!(profiles.len(), 2, "{status}");
+    // Each encrypted store's card names its own person.
+    let card = |file: &Path| -> Json {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".card.json");
+        serde_json::from_slice(&std::fs::read(name).unwrap()).unwrap()
+    };
+    assert_eq!(card(&path)["username"], "ann");
+    assert_eq!(card(&bob_store)["username"], "bob");
     // Ann signs in again, her store locked: her password opens it on the way.
     let status = sign_in(&app, &server, "ann", PASSWORD);
     assert_eq!(status["mode"], "signed_in", "{status}");
@@ -289,27 +303,31 @@ fn without_a_keychain_the_store_is_under_the_password_and_locked_at_every_start(
 
 #[test]
 fn a_store_signed_in_before_encryption_is_encrypted_when_the_app_with_a_keychain_opens_it() {
-    let server = TestServer::start();
-    server.add_user("ann", "account_manager", Some("east"));
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(crm_core::profiles::FIRST);
+    let (server, dir, path) = setup();
     // Signed in by a shell that did not encrypt (an earlier version, `crm login`).
     let app = App::open(dir.path(), "tablet").unwrap();
     assert_eq!(sign_in(&app, &server, "ann", PASSWORD)["mode"], "signed_in");
-    let id = app.dispatch(json!({"op": "create", "kind": "customer", "fields": {"name": NAME}}))["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app_customer(&app, false);
     close(app, dir.path());
     assert!(!at_rest::is_encrypted(&path));
 
     let keychain = Arc::new(MemoryKeychain::default());
+    // A key left in the keychain for a file that is plain (a crash between saving a new key
+    // and encrypting with it) is not taken: the store is sealed afresh.
+    let stale = StoreKey::generate().unwrap();
+    keychain.set(&at_rest::keychain_account(&path), &stale.to_secret().unwrap()).unwrap();
     let at_rest = || AtRest::Encrypted { keychain: Some(keychain.clone() as Arc<dyn Keychain>) };
     let app = App::open_with(dir.path(), "tablet", at_rest()).unwrap();
     assert!(at_rest::is_encrypted(&path), "encrypted as soon as the app opened it");
+    assert_ne!(keychain.get(&at_rest::keychain_account(&path)).unwrap(), stale.to_secret());
     assert!(keychain.get(&at_rest::keychain_account(&path)).unwrap().is_some());
     assert_eq!(app.dispatch(json!({"op": "app_status"}))["mode"], "signed_in");
     assert_eq!(app.dispatch(json!({"op": "get", "id": id}))["fields"]["name"], NAME);
     close(app, dir.path());
     assert_unreadable(&path);
+    // A keychain key that does not open it (a keychain restored from elsewhere): the app still
+    // starts, locked, rather than failing.
+    keychain.set(&at_rest::keychain_account(&path), &stale.to_secret().unwrap()).unwrap();
+    let app = App::open_with(dir.path(), "tablet", at_rest()).unwrap();
+    assert_eq!(app.dispatch(json!({"op": "app_status"}))["mode"], "locked");
 }

@@ -461,3 +461,38 @@ async fn a_fresh_device_takes_the_servers_prepared_rows_and_they_are_its_own() {
     second.engine.store().rebuild_projections().unwrap();
     assert_eq!(name(&second), 1);
 }
+
+/// After an upgrade the rows of another read-model version are cleared, and the running server
+/// prepares them again by itself, so bootstraps are fast again for records nobody edits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_an_upgrade_the_server_prepares_the_rows_again_by_itself() {
+    let mut server = TestServer::start();
+    let [ann] = server.people([("ann", "account_manager", Some("east"))]).await;
+    for i in 0..30 {
+        ann.create("customer", json!({"name": format!("升级后的客户{i}")}));
+    }
+    ann.sync().await.unwrap();
+    let missing = |server: &TestServer| -> i64 {
+        server
+            .db()
+            .connection()
+            .query_row("SELECT COUNT(*) FROM docs WHERE kind IS NOT NULL AND prepared IS NULL", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(missing(&server), 0);
+    // As if the database had been written by another version.
+    server.kill();
+    server
+        .db()
+        .connection()
+        .execute("UPDATE meta SET value = 'an older version' WHERE key = 'read_models'", [])
+        .unwrap();
+    // Opening the database with this version clears the older version's rows.
+    assert!(missing(&server) >= 30, "the older rows are not this version's");
+    server.restart();
+    eventually(10, "the rows are prepared again", || missing(&server) == 0).await;
+    let fresh = Device::login(&server, "ann").await;
+    fresh.sync().await.unwrap();
+    let found = fresh.call(json!({"op": "search", "query": "升级后的客户29"}));
+    assert_eq!(found["hits"].as_array().map(Vec::len), Some(1), "{found}");
+}
