@@ -33,7 +33,7 @@ Package: field-crm-server
 Version: $version
 Architecture: $arch
 Maintainer: Field CRM maintainers <maintainers@field-crm.invalid>
-Depends: libc6 (>= 2.31), adduser, systemd
+Depends: libc6 (>= 2.31), libssl3 | libssl3t64, adduser, systemd
 Installed-Size: $size
 Section: net
 Priority: optional

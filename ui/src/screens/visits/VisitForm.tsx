@@ -119,14 +119,18 @@ function VisitFields({ about, record }: { about: ActivityAbout; record?: RecordV
 
   const today = localDate(0);
   const yesterday = localDate(-1);
+  const forName = about.kind === "customer" ? view.data?.customer.fields.name : lead.data?.fields.name;
   return (
     <div className="page visit" data-testid={record ? "edit-visit-page" : "log-visit-page"}>
       <h1>{t(record ? "visit.edit_title" : "visit.title")}</h1>
-      <p className="muted" data-testid="visit-for">
-        {about.kind === "customer"
-          ? t("visit.for", { customer: String(view.data?.customer.fields.name ?? "") })
-          : t("visit.for_lead", { lead: String(lead.data?.fields.name ?? "") })}
-      </p>
+      {/* Whom it is for, once that is read (a lead is read on its own: no half-empty line). */}
+      {forName != null && (
+        <p className="muted" data-testid="visit-for">
+          {about.kind === "customer"
+            ? t("visit.for", { customer: String(forName) })
+            : t("visit.for_lead", { lead: String(forName) })}
+        </p>
+      )}
       <Chips legend={t("visit.type")}>
         {TYPES.map((ty) => (
           <Chip key={ty} selected={state.type === ty} onClick={() => set("type", ty)} testId={`visit-type-${ty}`}>
