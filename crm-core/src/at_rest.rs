@@ -13,9 +13,8 @@
 //! Changing the key ([`rekey`]), encrypting a store that was plain, or making an encrypted one
 //! plain again all copy the whole database into a new file under the new key
 //! (`sqlcipher_export`) and rename it over the old one: a crash at any moment leaves either the
-//! old file under the old key or the new one under the new key, never half of each. SQLCipher's
-//! own `PRAGMA rekey` rewrites pages in place and does not work in WAL mode, which the store
-//! uses.
+//! old file under the old key or the new one under the new key, never half of each (SQLCipher's
+//! own `PRAGMA rekey` rewrites the pages in place instead, and cannot encrypt a plain file).
 //!
 //! Left plain beside the store: the `.lock` file (which program holds it), the profile's card
 //! ([`crate::profiles::write_card`]: server, username, name and role, for the switch-user
