@@ -11,10 +11,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/fieldcrm-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # A kept target directory grows with every build (incremental caches, the test binaries of
 # earlier versions: 60 GB in a few days here). A test run compiles each crate once, so it
-# keeps no incremental cache, and binaries no build touched for a week go.
+# keeps no incremental cache, and binaries no build touched for a day go (a day of builds
+# left 70 GB of them and filled the disk).
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 if [ -d "$CARGO_TARGET_DIR/debug/deps" ]; then
-    find "$CARGO_TARGET_DIR/debug/deps" -maxdepth 1 -type f -perm -u+x ! -name '*.so' -mtime +7 -delete 2>/dev/null || true
+    find "$CARGO_TARGET_DIR/debug/deps" -maxdepth 1 -type f -perm -u+x ! -name '*.so' -mtime +1 -delete 2>/dev/null || true
 fi
 
 # The Tauri app embeds the built UI, so the UI is built (and type-checked) first.
