@@ -110,9 +110,15 @@ pub trait Keychain: Send + Sync {
     fn delete(&self, account: &str) -> Result<()>;
 }
 
-/// The account a store's key is kept under in a [`Keychain`]: its absolute path.
+/// The account a store's key is kept under in a [`Keychain`]: its path with its folder resolved
+/// (symbolic links, `..`), so every spelling of the data directory finds the same key.
 pub fn keychain_account(path: &Path) -> String {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).to_string_lossy().into_owned()
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let resolved = std::fs::canonicalize(folder)
+        .map(|dir| path.file_name().map_or(dir.clone(), |name| dir.join(name)))
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    resolved.to_string_lossy().into_owned()
 }
 
 /// Whether the file at `path` is an encrypted store (it exists, has a first page, and that page
@@ -159,8 +165,12 @@ pub fn rekey(path: &Path, old: Option<&StoreKey>, new: Option<&StoreKey>) -> Res
         None if is_encrypted(path) => return Err(Error::StoreLocked),
         None => {}
     }
-    // Everything in the main file, the write-ahead log emptied into it.
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    // Everything in the main file, the write-ahead log emptied into it — all of it, or the
+    // log is not removed below: a reader without the lock (the profile list) may hold it.
+    let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+    if busy != 0 {
+        return Err(Error::InUse { holder: "a reader of this store".into() });
+    }
     let fresh = sibling(path, ".rekey");
     let _ = std::fs::remove_file(&fresh);
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;

@@ -331,3 +331,18 @@ fn a_store_signed_in_before_encryption_is_encrypted_when_the_app_with_a_keychain
     let app = App::open_with(dir.path(), "tablet", at_rest()).unwrap();
     assert_eq!(app.dispatch(json!({"op": "app_status"}))["mode"], "locked");
 }
+
+#[test]
+fn every_spelling_of_the_data_directory_finds_the_same_keychain_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
+    let plain = dir.path().join("a/crm.sqlite3");
+    let roundabout = dir.path().join("a/b/../crm.sqlite3");
+    assert_eq!(at_rest::keychain_account(&plain), at_rest::keychain_account(&roundabout));
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(dir.path().join("a"), dir.path().join("link")).unwrap();
+        let linked = dir.path().join("link/crm.sqlite3");
+        assert_eq!(at_rest::keychain_account(&plain), at_rest::keychain_account(&linked));
+    }
+}
