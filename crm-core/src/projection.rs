@@ -37,7 +37,7 @@ fn sql_type(ty: FieldType) -> &'static str {
 pub fn item_tables() -> impl Iterator<Item = (Kind, &'static FieldSpec, &'static [FieldSpec], String)> {
     Kind::ALL.iter().flat_map(|&kind| {
         kind.spec().fields.iter().filter_map(move |f| match f.ty {
-            FieldType::Items(parts) => Some((kind, f, parts, format!("{}__{}", kind.table(), f.name))),
+            FieldType::Items(parts) => Some((kind, f, parts, item_table(kind, f))),
             _ => None,
         })
     })
@@ -246,23 +246,13 @@ impl Prepared {
         let with_id = |cells: Vec<Cell>| -> Vec<Sql> {
             std::iter::once(Sql::Text(id.to_string())).chain(cells.into_iter().map(Sql::from)).collect()
         };
-        let width = META_COLUMNS.len()
-            + kind.spec().fields.iter().filter(|f| f.projected()).map(|f| columns(f).len()).sum::<usize>();
-        if wire.row.len() + 1 != width {
+        let shape = shape(kind);
+        if wire.row.len() + 1 != shape.width {
             return None;
         }
-        let tables: Vec<(String, usize)> = kind
-            .spec()
-            .fields
-            .iter()
-            .filter_map(|f| match f.ty {
-                FieldType::Items(parts) => Some((format!("{}__{}", kind.table(), f.name), 3 + parts.len())),
-                _ => None,
-            })
-            .collect();
         let mut items = Vec::new();
         for (table, rows) in wire.items {
-            let (_, width) = tables.iter().find(|(t, _)| *t == table)?;
+            let (_, width) = shape.items.iter().find(|(t, _)| *t == table)?;
             if rows.iter().any(|r| r.len() + 1 != *width) {
                 return None;
             }
@@ -334,7 +324,7 @@ pub fn prepare(id: &str, doc: &mut RecordDoc) -> Option<Prepared> {
                 .collect(),
             _ => Vec::new(),
         };
-        items.push((format!("{}__{}", kind.table(), field.name), rows));
+        items.push((item_table(kind, field), rows));
     }
     let deleted = deleted_at.is_some();
     let dup_keys = if deleted { Vec::new() } else { duplicate::keys(kind, read).into_iter().map(|(k, _)| k).collect() };
@@ -342,11 +332,24 @@ pub fn prepare(id: &str, doc: &mut RecordDoc) -> Option<Prepared> {
     Some(Prepared { id: id.to_string(), kind, row, tags, dup_keys, search, deleted, items })
 }
 
-/// The `INSERT OR REPLACE` statement of a kind's projection table, built once per kind (it
-/// is used for every record written, including each document of a bootstrap).
-fn upsert_sql(kind: Kind) -> &'static str {
-    static SQL: std::sync::OnceLock<std::collections::HashMap<Kind, String>> = std::sync::OnceLock::new();
-    let all = SQL.get_or_init(|| {
+/// The table of a kind's item-list field (`p_order__lines`).
+fn item_table(kind: Kind, field: &FieldSpec) -> String {
+    format!("{}__{}", kind.table(), field.name)
+}
+
+/// A kind's projection table as rows are written to it, built once per kind (it is used for
+/// every record written, including each document of a bootstrap): its `INSERT OR REPLACE`
+/// statement, its row's width, and each item table with the width of its rows (the record,
+/// the position, the item's id, then the parts).
+struct Shape {
+    upsert: String,
+    width: usize,
+    items: Vec<(String, usize)>,
+}
+
+fn shape(kind: Kind) -> &'static Shape {
+    static SHAPES: std::sync::OnceLock<std::collections::HashMap<Kind, Shape>> = std::sync::OnceLock::new();
+    let all = SHAPES.get_or_init(|| {
         Kind::ALL
             .iter()
             .map(|&k| {
@@ -355,13 +358,18 @@ fn upsert_sql(kind: Kind) -> &'static str {
                     names.extend(columns(field));
                 }
                 let placeholders = vec!["?"; names.len()].join(", ");
-                let sql =
+                let upsert =
                     format!("INSERT OR REPLACE INTO {} ({}) VALUES ({placeholders})", k.table(), names.join(", "));
-                (k, sql)
+                let items = item_tables()
+                    .filter(|(of, ..)| *of == k)
+                    .map(|(_, _, parts, table)| (table, 3 + parts.len()))
+                    .collect();
+                (k, Shape { upsert, width: names.len(), items })
             })
             .collect()
     });
-    all.get(&kind).map_or("", String::as_str)
+    // Every kind is in the map, built from `Kind::ALL`.
+    &all[&kind]
 }
 
 /// Write prepared read-model rows, replacing what the record had.
@@ -389,7 +397,7 @@ pub fn write_new(conn: &Connection, p: &Prepared) -> Result<()> {
 
 /// The kind table's row, the tags and the duplicate keys of a record.
 fn insert_rows(conn: &Connection, p: &Prepared) -> Result<()> {
-    conn.prepare_cached(upsert_sql(p.kind))?.execute(rusqlite::params_from_iter(&p.row))?;
+    conn.prepare_cached(&shape(p.kind).upsert)?.execute(rusqlite::params_from_iter(&p.row))?;
     let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO record_tags (tag, record_id) VALUES (?, ?)")?;
     for tag in &p.tags {
         insert.execute(params![tag, p.id])?;
