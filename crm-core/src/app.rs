@@ -526,15 +526,10 @@ impl App {
             profiles::write_card(path, &store)?;
             return Ok(store);
         }
-        let new = match keychain {
-            Some(keychain) => return seal_with_keychain(path, store, keychain.as_ref()),
-            None => StoreKey::Password(password.to_string()),
-        };
-        drop(store);
-        at_rest::rekey(path, None, Some(&new))?;
-        let store = Store::open_with(path, Some(&new))?;
-        profiles::write_card(path, &store)?;
-        Ok(store)
+        match keychain {
+            Some(keychain) => seal_with_keychain(path, store, keychain.as_ref()),
+            None => reopen_under(path, store, None, &StoreKey::Password(password.to_string())),
+        }
     }
 
     /// [`App::seal`] the working store after its person signed in again with `password`.
@@ -553,10 +548,8 @@ impl App {
         }
         let Some(store) = self.close_store()? else { return Ok(()) };
         let reopened = if changed {
-            drop(store);
             let old = old.clone().map(StoreKey::Password);
-            let new = StoreKey::Password(password.to_string());
-            at_rest::rekey(&path, old.as_ref(), Some(&new)).and_then(|()| Store::open_with(&path, Some(&new)))
+            reopen_under(&path, store, old.as_ref(), &StoreKey::Password(password.to_string()))
         } else {
             self.seal(&path, store, password)
         };
@@ -729,9 +722,15 @@ fn sign_out(store: &mut Store) -> Result<()> {
 fn seal_with_keychain(path: &Path, store: Store, keychain: &dyn Keychain) -> Result<Store> {
     let key = StoreKey::generate()?;
     keychain.set(&at_rest::keychain_account(path), &key.to_secret().unwrap_or_default())?;
+    reopen_under(path, store, None, &key)
+}
+
+/// Close `store` (at `path`, under `old`; `None`: plain), put it under `new`, and open it again
+/// under it, its card written.
+fn reopen_under(path: &Path, store: Store, old: Option<&StoreKey>, new: &StoreKey) -> Result<Store> {
     drop(store);
-    at_rest::rekey(path, None, Some(&key))?;
-    let store = Store::open_with(path, Some(&key))?;
+    at_rest::rekey(path, old, Some(new))?;
+    let store = Store::open_with(path, Some(new))?;
     profiles::write_card(path, &store)?;
     Ok(store)
 }
