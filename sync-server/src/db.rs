@@ -289,41 +289,19 @@ impl ServerDb {
         let mut conn = open_connection(path)?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(audit::SCHEMA)?;
-        let has_device: bool =
-            conn.query_row("SELECT COUNT(*) FROM pragma_table_info('log') WHERE name = 'device_id'", [], |r| r.get(0))?;
-        if !has_device {
-            conn.execute_batch("ALTER TABLE log ADD COLUMN device_id TEXT")?;
-        }
+        add_column(&conn, "log", "device_id", "TEXT")?;
         // The queue of emails alone, before text messages joined it (`outbox`): its field was
         // renamed with it (`email_status` to `send_status`) before any release, so it is dropped.
         conn.execute_batch("DROP TABLE IF EXISTS mail_queue")?;
-        let has_deleted: bool =
-            conn.query_row("SELECT COUNT(*) FROM pragma_table_info('docs') WHERE name = 'deleted'", [], |r| r.get(0))?;
-        if !has_deleted {
-            conn.execute_batch("ALTER TABLE docs ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0")?;
-        }
-        let has_business: bool =
-            conn.query_row("SELECT COUNT(*) FROM pragma_table_info('docs') WHERE name = 'time'", [], |r| r.get(0))?;
-        if !has_business {
-            // What the pool's recycling reads: a customer's grade and creation, an activity's time.
-            conn.execute_batch(
-                "ALTER TABLE docs ADD COLUMN grade TEXT; ALTER TABLE docs ADD COLUMN time INTEGER;
-                 ALTER TABLE docs ADD COLUMN created_at INTEGER;",
-            )?;
+        add_column(&conn, "docs", "deleted", "INTEGER NOT NULL DEFAULT 0")?;
+        // What the pool's recycling reads: a customer's grade and creation, an activity's time.
+        if add_column(&conn, "docs", "time", "INTEGER")? {
+            add_column(&conn, "docs", "grade", "TEXT")?;
+            add_column(&conn, "docs", "created_at", "INTEGER")?;
             backfill_business_columns(&conn)?;
         }
-        let has_claim: bool =
-            conn.query_row("SELECT COUNT(*) FROM pragma_table_info('outbox') WHERE name = 'claimed_at'", [], |r| {
-                r.get(0)
-            })?;
-        if !has_claim {
-            conn.execute_batch("ALTER TABLE outbox ADD COLUMN claimed_at INTEGER")?;
-        }
-        let has_prepared: bool =
-            conn.query_row("SELECT COUNT(*) FROM pragma_table_info('docs') WHERE name = 'prepared'", [], |r| r.get(0))?;
-        if !has_prepared {
-            conn.execute_batch("ALTER TABLE docs ADD COLUMN prepared BLOB")?;
-        }
+        add_column(&conn, "outbox", "claimed_at", "INTEGER")?;
+        add_column(&conn, "docs", "prepared", "BLOB")?;
         // Rows prepared by another version of the read models are not this one's to send.
         let read_models: Option<String> =
             conn.query_row("SELECT value FROM meta WHERE key = 'read_models'", [], |r| r.get(0)).optional()?;
@@ -1705,6 +1683,19 @@ fn write_snapshot(tx: &Connection, id: &str, doc: &mut RecordDoc) -> Result<(), 
 /// The read-model rows of `doc`, encoded; none for a record of no known kind.
 fn prepared_rows(id: &str, doc: &mut RecordDoc) -> Option<Vec<u8>> {
     crm_core::projection::prepare(id, doc).map(|rows| rows.encode())
+}
+
+/// Add `column` (declared `decl`) to `table` of a database made before it existed; whether it
+/// was added. Table and column names are this code's own, never a request's.
+fn add_column(conn: &Connection, table: &str, column: &str, decl: &str) -> Result<bool, DbError> {
+    let there: bool =
+        conn.query_row("SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2", params![table, column], |r| {
+            r.get(0)
+        })?;
+    if !there {
+        conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+    }
+    Ok(!there)
 }
 
 /// The server's current copy of a document: from the cache, else its stored snapshot (which
