@@ -854,9 +854,8 @@ impl Store {
     /// returned are read from their records.
     pub fn search(&self, query: &str, kinds: &[Kind], limit: usize) -> Result<Vec<SearchHit>> {
         let q = query.trim().to_lowercase();
-        // (place, not a customer, title length), the title, the match and its kind.
-        type Ranked = ((u8, bool, usize), String, search::Candidate, Kind);
-        let mut ranked: Vec<Ranked> = Vec::new();
+        // (place, not a customer, title length), the match and its kind.
+        let mut ranked: Vec<((u8, bool, usize), search::Candidate, Kind)> = Vec::new();
         for candidate in search::candidates(&self.conn, &q, kinds, 400)? {
             // Only the kinds a hit is made for below: others found by their search fields
             // would take places in the ranking and then be left out.
@@ -881,12 +880,12 @@ impl Store {
                 4
             };
             let key = (place, kind != Kind::Customer, title.chars().count());
-            ranked.push((key, candidate.title.clone(), candidate, kind));
+            ranked.push((key, candidate, kind));
         }
-        ranked.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        ranked.sort_by(|a, b| (&a.0, &a.1.title).cmp(&(&b.0, &b.1.title)));
         ranked.truncate(limit.clamp(1, MAX_PAGE));
         let mut hits = Vec::with_capacity(ranked.len());
-        for (_, _, candidate, kind) in ranked {
+        for (_, candidate, kind) in ranked {
             let id = candidate.id;
             let hit = match kind {
                 Kind::Customer => self
