@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what building and testing Field CRM needs on Debian/Ubuntu, if it is missing:
 # a C toolchain, the WebKitGTK libraries Tauri builds against, Xvfb and Chromium for the
-# end-to-end tests, CJK fonts, pdftotext, Node.js with npm, and the UI's npm packages.
+# end-to-end tests, CJK fonts, pdftotext, PostgreSQL (for the tests of the server on it), Node.js
+# with npm, and the UI's npm packages.
 # Safe to run again: it only installs what is not there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,9 @@ declare -A probe=(
     [fonts-noto-cjk]=/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
     # pdftotext: tests read the text of the PDFs the app makes.
     [poppler-utils]=/usr/bin/pdftotext
+    # PostgreSQL: the tests start throwaway clusters with its initdb (the server's second
+    # store, `tests/src/pg.rs`).
+    [postgresql]=/usr/lib/postgresql
     [nodejs]=/usr/bin/node
     [npm]=/usr/bin/npm
 )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, every Rust test (real SQLite files, a real `crm`
-# process killed with SIGKILL, a real sync server on loopback, seeded randomised
+# process killed with SIGKILL, a real sync server on loopback — on SQLite and again on a
+# throwaway PostgreSQL cluster —, seeded randomised
 # convergence, a time-boxed fuzz of the server's frames), the UI's unit tests, and the end-to-end tests (the real UI in Chromium over
 # the real core and a real sync server). This is what CI runs.
 set -euo pipefail
@@ -30,6 +31,8 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== cargo test: the server's suites again, on PostgreSQL (a throwaway cluster: tests/src/pg.rs)"
+CRM_TEST_DB=postgres cargo test --locked -p crm-tests
 
 echo "== fuzzing the server's frame handling (time-boxed; a panicking input is kept in tests/fuzz/frames/)"
 cargo run --locked -q -p crm-tests --bin fuzz-frames -- --seconds "${FUZZ_SECONDS:-20}"

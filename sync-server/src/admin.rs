@@ -4,6 +4,7 @@
 //! as the command line and is written to the audit log with the admin's id and address.
 //! Export is the admin's alone: anyone else asking is refused, and both are logged.
 
+use crate::sql::Conn;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
@@ -482,9 +483,10 @@ async fn report(
         }
     }
     let worker = Arc::clone(&state);
-    let report = tokio::task::spawn_blocking(move || worker.reports.report(&worker.path, &name, &params))
-        .await
-        .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()))??;
+    let report =
+        tokio::task::spawn_blocking(move || worker.reports.report(&worker.location, &worker.path, &name, &params))
+            .await
+            .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()))??;
     if !xlsx {
         return Ok(Json(report).into_response());
     }
@@ -560,14 +562,14 @@ async fn export(
     Ok(file_response(&name, mime, bytes))
 }
 
-fn export_rows(conn: &rusqlite::Connection, kind: Kind) -> Result<(Vec<String>, Vec<Vec<String>>), DbError> {
+fn export_rows(conn: &Conn, kind: Kind) -> Result<(Vec<String>, Vec<Vec<String>>), DbError> {
     let columns = crm_core::export::Columns::of(kind, &[]);
     let usernames: std::collections::HashMap<String, String> = conn
         .prepare("SELECT id, username FROM users")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     let mut stmt = conn.prepare("SELECT snapshot FROM docs WHERE kind = ? AND deleted = 0 AND length(snapshot) > 0")?;
-    let snapshots = stmt.query_map([kind.as_str()], |r| r.get::<_, Vec<u8>>(0))?;
+    let snapshots = stmt.query_map([kind.as_str()], |r| r.get::<Vec<u8>>(0))?;
     let mut rows = Vec::new();
     for snapshot in snapshots {
         let Ok(doc) = RecordDoc::load(&snapshot?, Vec::new()) else { continue };

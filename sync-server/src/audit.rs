@@ -3,7 +3,8 @@
 //! (and refused ones), backups and restores. Record-level history stays in the documents.
 //! Entries are only ever added; admins search them (`GET /api/admin/audit`).
 
-use rusqlite::{params, Connection};
+use crate::params;
+use crate::sql::Conn;
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -82,13 +83,7 @@ pub struct Entry {
 }
 
 /// Add an entry.
-pub fn record(
-    conn: &Connection,
-    actor: &Actor,
-    action: &str,
-    target: Option<&str>,
-    detail: Json,
-) -> Result<(), DbError> {
+pub fn record(conn: &Conn, actor: &Actor, action: &str, target: Option<&str>, detail: Json) -> Result<(), DbError> {
     conn.prepare_cached("INSERT INTO audit (at, actor, action, target, detail, address) VALUES (?, ?, ?, ?, ?, ?)")?
         .execute(params![
             crm_core::value::now_ms(),
@@ -116,7 +111,7 @@ pub struct Query {
     pub limit: Option<usize>,
 }
 
-pub fn search(conn: &Connection, query: &Query) -> Result<(Vec<Entry>, Option<i64>), DbError> {
+pub fn search(conn: &Conn, query: &Query) -> Result<(Vec<Entry>, Option<i64>), DbError> {
     if let Some(a) = query.action.as_deref().filter(|a| !ACTIONS.contains(a)) {
         return Err(DbError::Invalid(format!("action must be one of {}, not '{a}'", ACTIONS.join(", "))));
     }
@@ -125,10 +120,10 @@ pub fn search(conn: &Connection, query: &Query) -> Result<(Vec<Entry>, Option<i6
     let mut stmt = conn.prepare_cached(
         "SELECT a.id, a.at, a.actor, u.username, a.action, a.target, a.detail, a.address
          FROM audit a LEFT JOIN users u ON u.id = a.actor
-         WHERE (?1 IS NULL OR a.action = ?1)
-           AND (?2 IS NULL OR a.actor = ?2 OR u.username = ?2)
-           AND (?3 IS NULL OR a.target LIKE ?3 OR a.detail LIKE ?3)
-           AND (?4 IS NULL OR a.id < ?4)
+         WHERE (CAST(?1 AS TEXT) IS NULL OR a.action = ?1)
+           AND (CAST(?2 AS TEXT) IS NULL OR a.actor = ?2 OR u.username = ?2)
+           AND (CAST(?3 AS TEXT) IS NULL OR LOWER(a.target) LIKE LOWER(?3) OR LOWER(a.detail) LIKE LOWER(?3))
+           AND (CAST(?4 AS BIGINT) IS NULL OR a.id < ?4)
          ORDER BY a.id DESC LIMIT ?5",
     )?;
     let rows = stmt.query_map(params![query.action, query.actor, like, query.before, limit as i64 + 1], |r| {
@@ -139,7 +134,7 @@ pub fn search(conn: &Connection, query: &Query) -> Result<(Vec<Entry>, Option<i6
             actor_name: r.get(3)?,
             action: r.get(4)?,
             target: r.get(5)?,
-            detail: r.get::<_, Option<String>>(6)?.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or(Json::Null),
+            detail: r.get::<Option<String>>(6)?.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or(Json::Null),
             address: r.get(7)?,
         })
     })?;

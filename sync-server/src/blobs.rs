@@ -16,6 +16,8 @@
 use std::io::{self, Read};
 use std::sync::Arc;
 
+use crate::params;
+use crate::sql::Optional;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -26,7 +28,6 @@ use crm_core::attachment::{self, BlobDir, Stored, MAX_BYTES};
 use crm_core::error::FieldError;
 use crm_core::kind::Kind;
 use futures_util::StreamExt;
-use rusqlite::{params, OptionalExtension};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -305,7 +306,7 @@ async fn upload(
             state
                 .with_db(move |db| {
                     db.connection().execute(
-                        "INSERT OR IGNORE INTO blobs (hash, type, size, stored_at) VALUES (?, ?, ?, ?)",
+                        "INSERT INTO blobs (hash, type, size, stored_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                         params![h, kind, size as i64, crm_core::value::now_ms()],
                     )?;
                     Ok(())

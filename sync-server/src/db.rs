@@ -5,6 +5,10 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use crate::sql::Location;
+
+use crate::params;
+use crate::sql::{params_from_iter, Conn, Optional, SqlError};
 use automerge::ActorId;
 use crm_core::attachment::BlobDir;
 use crm_core::cache::DocCache;
@@ -13,7 +17,6 @@ use crm_core::kind::{FieldType, Kind, Scope, ROLES};
 use crm_core::store::hex;
 use crm_core::sync::protocol::{Accepted, LoginRequest, LoginResponse, Refused, MAX_PUSH_OPS, MAX_RECORD_BYTES};
 use crm_core::value::{format_datetime, now_ms, FieldValue};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -88,13 +91,19 @@ const CACHE_DOCS: usize = 128;
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("database: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(#[from] SqlError),
     #[error("{0}")]
     Invalid(String),
     /// A request refused for a reason a client can act on: a stable code and an English
     /// message (`username_taken`, `no_such_user`, `last_admin`, …; docs/protocol.md).
     #[error("{1}")]
     Refused(&'static str, String),
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> DbError {
+        DbError::Sql(SqlError::Sqlite(e))
+    }
 }
 
 /// Why a token does not open a connection. Each maps to an HTTP status before the upgrade.
@@ -261,7 +270,7 @@ fn read_ms(doc: &RecordDoc, kind: Kind, name: &str) -> Option<i64> {
 }
 
 pub struct ServerDb {
-    conn: Connection,
+    conn: Conn,
     cache: Docs,
     system_actor: ActorId,
     /// Who the audit log names for the account and device changes made through this handle:
@@ -270,38 +279,44 @@ pub struct ServerDb {
 }
 
 /// Every user's team, for team-scoped access decisions.
-pub fn teams(conn: &Connection) -> Result<Teams, DbError> {
+pub fn teams(conn: &Conn) -> Result<Teams, DbError> {
     let mut stmt = conn.prepare_cached("SELECT id, team FROM users")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<String>(0)?, r.get::<Option<String>>(1)?)))?;
     Ok(rows.collect::<Result<HashMap<_, _>, _>>()?)
 }
 
-pub fn open_connection(path: &Path) -> Result<Connection, DbError> {
-    let conn = Connection::open(path)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "busy_timeout", 10_000)?;
-    Ok(conn)
+/// A connection to the server's database (`Location`: a SQLite file or a PostgreSQL URL).
+pub fn open_connection(location: impl Into<Location>) -> Result<Conn, DbError> {
+    Ok(Conn::open(&location.into())?)
+}
+
+/// The server's tables as this version has them: made on a new database, brought up to date
+/// on one an earlier version made (columns added, and what they hold filled in).
+pub(crate) fn create_schema(conn: &Conn) -> Result<(), DbError> {
+    conn.execute_schema(SCHEMA)?;
+    conn.execute_schema(audit::SCHEMA)?;
+    add_column(conn, "log", "device_id", "TEXT")?;
+    // The queue of emails alone, before text messages joined it (`outbox`): its field was
+    // renamed with it (`email_status` to `send_status`) before any release, so it is dropped.
+    conn.execute_batch("DROP TABLE IF EXISTS mail_queue")?;
+    add_column(conn, "docs", "deleted", "INTEGER NOT NULL DEFAULT 0")?;
+    // What the pool's recycling reads: a customer's grade and creation, an activity's time.
+    if add_column(conn, "docs", "time", "INTEGER")? {
+        add_column(conn, "docs", "grade", "TEXT")?;
+        add_column(conn, "docs", "created_at", "INTEGER")?;
+        backfill_business_columns(conn)?;
+    }
+    add_column(conn, "outbox", "claimed_at", "INTEGER")?;
+    add_column(conn, "docs", "prepared", "BLOB")?;
+    Ok(())
 }
 
 impl ServerDb {
-    pub fn open(path: &Path) -> Result<ServerDb, DbError> {
-        let mut conn = open_connection(path)?;
-        conn.execute_batch(SCHEMA)?;
-        conn.execute_batch(audit::SCHEMA)?;
-        add_column(&conn, "log", "device_id", "TEXT")?;
-        // The queue of emails alone, before text messages joined it (`outbox`): its field was
-        // renamed with it (`email_status` to `send_status`) before any release, so it is dropped.
-        conn.execute_batch("DROP TABLE IF EXISTS mail_queue")?;
-        add_column(&conn, "docs", "deleted", "INTEGER NOT NULL DEFAULT 0")?;
-        // What the pool's recycling reads: a customer's grade and creation, an activity's time.
-        if add_column(&conn, "docs", "time", "INTEGER")? {
-            add_column(&conn, "docs", "grade", "TEXT")?;
-            add_column(&conn, "docs", "created_at", "INTEGER")?;
-            backfill_business_columns(&conn)?;
-        }
-        add_column(&conn, "outbox", "claimed_at", "INTEGER")?;
-        add_column(&conn, "docs", "prepared", "BLOB")?;
+    pub fn open(location: impl Into<Location>) -> Result<ServerDb, DbError> {
+        let conn = open_connection(location)?;
+        // Instances starting together on one PostgreSQL database set it up one at a time.
+        let setting_up = conn.setup_lock()?;
+        create_schema(&conn)?;
         // Rows prepared by another version of the read models are not this one's to send.
         let read_models: Option<String> =
             conn.query_row("SELECT value FROM meta WHERE key = 'read_models'", [], |r| r.get(0)).optional()?;
@@ -342,7 +357,11 @@ impl ServerDb {
             }
         };
         let system_actor = ActorId::from(crm_core::store::hex_decode(&actor).unwrap_or_default());
-        conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)", [Uuid::new_v4().to_string()])?;
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('epoch', ?) ON CONFLICT DO NOTHING",
+            [Uuid::new_v4().to_string()],
+        )?;
+        drop(setting_up);
         let mut db = ServerDb { conn, cache: Docs::new(), system_actor, actor: audit::Actor::cli() };
         db.seed_reference_data()?;
         Ok(db)
@@ -359,7 +378,7 @@ impl ServerDb {
     /// how many. The server runs this a batch at a time while it is up, so bootstraps are fast
     /// again soon after an upgrade even for records nobody edits.
     pub fn prepare_missing(&mut self, limit: usize) -> Result<usize, DbError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction()?;
         let rows: Vec<(String, Vec<u8>)> = tx
             .prepare_cached(
                 "SELECT id, snapshot FROM docs WHERE prepared IS NULL AND kind IS NOT NULL AND length(snapshot) > 0
@@ -388,7 +407,7 @@ impl ServerDb {
     pub fn set_smtp(&mut self, config: Option<&crate::mail::SmtpConfig>) -> Result<(), DbError> {
         match config {
             Some(c) => self.conn.execute(
-                "INSERT OR REPLACE INTO server_settings (key, value) VALUES ('smtp', ?)",
+                "INSERT INTO server_settings (key, value) VALUES ('smtp', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
                 [serde_json::to_string(c).map_err(|e| DbError::Invalid(e.to_string()))?],
             )?,
             None => self.conn.execute("DELETE FROM server_settings WHERE key = 'smtp'", [])?,
@@ -407,15 +426,13 @@ impl ServerDb {
         let marks = vec!["?"; channels.len()].join(", ");
         let now = crm_core::value::now_ms();
         let sql = format!(
-            "SELECT doc_id FROM outbox WHERE channel IN ({marks}) AND IFNULL(claimed_at, 0) < {}
+            "SELECT doc_id FROM outbox WHERE channel IN ({marks}) AND COALESCE(claimed_at, 0) < {}
              ORDER BY queued_at, doc_id LIMIT {limit}",
             now - CLAIM_MS
         );
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let ids: Vec<String> = tx
-            .prepare_cached(&sql)?
-            .query_map(rusqlite::params_from_iter(channels), |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let tx = self.conn.transaction()?;
+        let ids: Vec<String> =
+            tx.prepare_cached(&sql)?.query_map(params_from_iter(channels), |r| r.get(0))?.collect::<Result<_, _>>()?;
         for id in &ids {
             tx.prepare_cached("UPDATE outbox SET claimed_at = ? WHERE doc_id = ?")?.execute(params![now, id])?;
         }
@@ -457,7 +474,7 @@ impl ServerDb {
         let spec = Kind::Activity.spec();
         let field = |name: &str| spec.field(name).ok_or_else(|| DbError::Invalid(format!("no {name}")));
         let (status, error, sent_at) = (field("send_status")?, field("send_error")?, field("sent_at")?);
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction()?;
         let mut doc = current_doc(&mut self.cache, &tx, id)?;
         let still_queued = matches!(doc.read(status), Some(FieldValue::Str(s)) if s == "queued");
         if !still_queued {
@@ -514,9 +531,10 @@ impl ServerDb {
                               (SELECT MAX(a.time) FROM docs a
                                WHERE a.customer = c.id AND a.kind = 'activity' AND a.deleted = 0) AS last
                        FROM docs c WHERE c.kind = 'customer' AND c.deleted = 0 AND c.owner IS NOT NULL
-                         AND c.grade = ?1)
-                     WHERE (CASE WHEN last IS NULL AND owned_at IS NULL THEN IFNULL(created_at, ?2)
-                            ELSE MAX(IFNULL(last, 0), IFNULL(owned_at, 0)) END) < ?3",
+                         AND c.grade = ?1) AS quiet
+                     WHERE (CASE WHEN last IS NULL AND owned_at IS NULL THEN COALESCE(created_at, ?2)
+                            WHEN COALESCE(last, 0) > COALESCE(owned_at, 0) THEN last
+                            ELSE owned_at END) < ?3",
                 )?
                 .query_map(params![grade, now_ms, cutoff], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
@@ -529,7 +547,7 @@ impl ServerDb {
         let (Some(owner), Some(reason)) = (spec.field("owner"), spec.field("pool_reason")) else {
             return Ok(Vec::new());
         };
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction()?;
         let mut recycled = Vec::new();
         for (id, days) in due {
             let mut doc = current_doc(&mut self.cache, &tx, &id)?;
@@ -597,7 +615,7 @@ impl ServerDb {
     /// server has. Devices already hold them, so sending them is a no-op there.
     fn seed_reference_data(&mut self) -> Result<(), DbError> {
         let seeds = crm_core::seed::records().map_err(|e| DbError::Invalid(e.to_string()))?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction()?;
         for (id, mut doc, mut change) in seeds {
             let known: bool = tx
                 .prepare_cached(
@@ -632,7 +650,7 @@ impl ServerDb {
         restore_live(&mut self.conn, from, by, detail)
     }
 
-    pub fn connection(&self) -> &Connection {
+    pub fn connection(&self) -> &Conn {
         &self.conn
     }
 
@@ -686,7 +704,7 @@ impl ServerDb {
         let mut change = doc
             .commit("system", now_ms() / 1000)
             .ok_or_else(|| DbError::Invalid("the user record produced no change".into()))?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO users (id, username, display_name, role, team, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             params![id, username, display_name, role, team, hash, now_ms()],
@@ -709,7 +727,7 @@ impl ServerDb {
             .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))))?
             .collect::<Result<_, _>>()?;
         let spec = Kind::User.spec();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction()?;
         let mut top = 0;
         for (id, account) in accounts {
             let mut doc = current_doc(&mut self.cache, &tx, &id)?;
@@ -758,7 +776,7 @@ impl ServerDb {
     }
 
     pub fn set_disabled(&mut self, username: &str, disabled: bool) -> Result<(), DbError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction()?;
         let target: Option<(String, String)> = tx
             .query_row("SELECT id, role FROM users WHERE username = ?", [username], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
@@ -843,7 +861,7 @@ impl ServerDb {
         }
         let token = auth::new_token();
         let expires = now_ms() + TOKEN_DAYS * 86_400_000;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction()?;
         // Signing in again on the same device (after signing out) keeps the device, so its
         // earlier actors stay its own; only this user's devices that are not revoked.
         let resumed: Option<(String, String)> = match &req.resume_device {
@@ -887,7 +905,7 @@ impl ServerDb {
             let valid = crm_core::store::hex_decode(&previous).is_some_and(|b| (8..=32).contains(&b.len()));
             if valid && previous != system && !crm_core::seed::is_seed_actor(&previous) {
                 tx.execute(
-                    "INSERT OR IGNORE INTO actors (actor, device_id, user_id) VALUES (?, ?, ?)",
+                    "INSERT INTO actors (actor, device_id, user_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     params![previous, device_id, user_id],
                 )?;
             }
@@ -930,7 +948,7 @@ impl ServerDb {
         if let Some(role) = role.filter(|r| access::Role::parse(r).is_none()) {
             return Err(unknown_role(role));
         }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction()?;
         let current: Option<(String, String, Option<String>)> = tx
             .query_row("SELECT id, role, team FROM users WHERE username = ?", [username], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -980,7 +998,7 @@ impl ServerDb {
                 name: r.get(2)?,
                 code_prefix: r.get(3)?,
                 created_at: format_datetime(r.get(4)?),
-                last_seen: r.get::<_, Option<i64>>(5)?.map(format_datetime),
+                last_seen: r.get::<Option<i64>>(5)?.map(format_datetime),
                 revoked: r.get(6)?,
             })
         })?;
@@ -991,7 +1009,7 @@ impl ServerDb {
         if self.actor.device.as_deref() == Some(device_id) {
             return Err(DbError::Refused("own_device", "you cannot revoke the device you are using".into()));
         }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction()?;
         let n = tx.execute(
             "UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
             params![now_ms(), device_id],
@@ -1029,7 +1047,7 @@ impl ServerDb {
         let mut ops_left = MAX_PUSH_OPS;
         // Changes put off to the next push, and so are the ones that build on them.
         let mut deferred: HashSet<automerge::ChangeHash> = HashSet::new();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction()?;
         // Records changed by this push whose snapshot is not written yet (see `Unsaved`); they
         // go back to the cache when written, so a big push holds no more than the cache and
         // `HELD` of them in memory. Should the transaction fail, the cache is emptied, as it
@@ -1051,7 +1069,7 @@ impl ServerDb {
             }
             if let Some(seq) = tx
                 .prepare_cached("SELECT seq FROM log WHERE hash = ?")?
-                .query_row([hash.0.as_slice()], |r| r.get::<_, i64>(0))
+                .query_row([hash.0.as_slice()], |r| r.get::<i64>(0))
                 .optional()?
             {
                 return Ok(Ok(Accepted { hash: hash_hex, seq: seq as u64 }));
@@ -1133,9 +1151,11 @@ impl ServerDb {
                 }
             }
             let scope = scope_owner(&tx, &after)?;
-            tx.prepare_cached("INSERT INTO log (doc_id, event, hash, bytes, device_id) VALUES (?, 'change', ?, ?, ?)")?
-                .execute(params![doc_id, hash.0.as_slice(), change.bytes().as_ref(), who.device_id])?;
-            let seq = tx.last_insert_rowid() as u64;
+            let seq: u64 = tx
+                .prepare_cached(
+                    "INSERT INTO log (doc_id, event, hash, bytes, device_id) VALUES (?, 'change', ?, ?, ?) RETURNING seq",
+                )?
+                .query_row(params![doc_id, hash.0.as_slice(), change.bytes().as_ref(), who.device_id], |r| r.get(0))?;
             let old_scope: Option<String> = tx
                 .prepare_cached("SELECT scope_owner FROM docs WHERE id = ?")?
                 .query_row([&doc_id], |r| r.get(0))
@@ -1283,7 +1303,7 @@ impl ServerDb {
     /// with its code, reason and parameters.
     fn judge(
         who: &Principal,
-        tx: &Connection,
+        tx: &Conn,
         teams: &Teams,
         judged: Judging<'_>,
         doc: &mut RecordDoc,
@@ -1359,7 +1379,7 @@ struct Judging<'a> {
 
 /// What guards need from the server's tables.
 struct ServerFacts<'a> {
-    tx: &'a Connection,
+    tx: &'a Conn,
     /// The records this push changed whose snapshot is not written yet: they are read from
     /// here, so a guard sees what earlier changes of the same push did (two invoices of one
     /// contract, an order and the contract it was made from, sent together).
@@ -1392,7 +1412,7 @@ impl crm_core::workflow::Facts for ServerFacts<'_> {
     fn owned_customers(&self, user: &str) -> u64 {
         self.tx
             .prepare_cached("SELECT COUNT(*) FROM docs WHERE kind = 'customer' AND owner = ? AND deleted = 0")
-            .and_then(|mut st| st.query_row([user], |r| r.get::<_, i64>(0)))
+            .and_then(|mut st| st.query_row([user], |r| r.get::<i64>(0)))
             .map(|n| n as u64)
             .unwrap_or(0)
     }
@@ -1417,7 +1437,7 @@ impl crm_core::workflow::Facts for ServerFacts<'_> {
                 .prepare_cached("SELECT id, snapshot FROM docs WHERE kind = ? AND customer = ? AND deleted = 0")
                 .and_then(|mut st| {
                     st.query_map([kind.as_str(), customer], |r| Ok((r.get(0)?, r.get(1)?)))?
-                        .collect::<rusqlite::Result<Vec<(String, Vec<u8>)>>>()
+                        .collect::<crate::sql::Result<Vec<(String, Vec<u8>)>>>()
                 }),
             // Another indexed reference: the records naming the target (`doc_refs`).
             Some((field, target)) if kind.spec().field(field).is_some_and(in_doc_refs) => self
@@ -1428,12 +1448,12 @@ impl crm_core::workflow::Facts for ServerFacts<'_> {
                 )
                 .and_then(|mut st| {
                     st.query_map([target, field, kind.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
-                        .collect::<rusqlite::Result<Vec<(String, Vec<u8>)>>>()
+                        .collect::<crate::sql::Result<Vec<(String, Vec<u8>)>>>()
                 }),
             _ => self.tx.prepare_cached("SELECT id, snapshot FROM docs WHERE kind = ? AND deleted = 0").and_then(
                 |mut st| {
                     st.query_map([kind.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
-                        .collect::<rusqlite::Result<Vec<(String, Vec<u8>)>>>()
+                        .collect::<crate::sql::Result<Vec<(String, Vec<u8>)>>>()
                 },
             ),
         };
@@ -1451,7 +1471,7 @@ impl crm_core::workflow::Facts for ServerFacts<'_> {
 /// creator that is the author and never changes. `Ok(Err(reason))` refuses the change.
 #[allow(clippy::too_many_arguments)]
 fn check_record(
-    tx: &Connection,
+    tx: &Conn,
     dictionaries: &mut Option<HashSet<(String, String)>>,
     doc_id: &str,
     doc: &RecordDoc,
@@ -1514,7 +1534,7 @@ fn check_record(
 /// A user record's account fields are the accounts table's, which `sync-server user` manages
 /// (and [`ServerDb::reconcile_user_records`] copies into the record): a device may change
 /// the rest of it (phones, email) but not who someone is or what they may do.
-fn account_fields_match(tx: &Connection, doc_id: &str, doc: &RecordDoc) -> Result<Result<(), String>, DbError> {
+fn account_fields_match(tx: &Conn, doc_id: &str, doc: &RecordDoc) -> Result<Result<(), String>, DbError> {
     let account: Option<AccountRow> = tx
         .prepare_cached("SELECT username, role, team, disabled FROM users WHERE id = ?")?
         .query_row([doc_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
@@ -1548,7 +1568,7 @@ fn check_password(password: &str) -> Result<(), DbError> {
 }
 
 /// `user_id` is not the company's last active admin (who would leave nobody able to administer it).
-fn last_admin_check(tx: &Connection, user_id: &str) -> Result<(), DbError> {
+fn last_admin_check(tx: &Conn, user_id: &str) -> Result<(), DbError> {
     let others: i64 =
         tx.query_row("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id <> ?", [user_id], |r| {
             r.get(0)
@@ -1581,7 +1601,7 @@ fn account_row_values((username, role, team, disabled): &AccountRow) -> AccountV
 }
 
 /// (dictionary, code) of every dictionary entry an admin added on the server.
-fn dictionary_entries(tx: &Connection) -> Result<HashSet<(String, String)>, DbError> {
+fn dictionary_entries(tx: &Conn) -> Result<HashSet<(String, String)>, DbError> {
     let snapshots: Vec<Vec<u8>> = tx
         .prepare_cached("SELECT snapshot FROM docs WHERE kind = 'dict_entry'")?
         .query_map([], |r| r.get(0))?
@@ -1601,17 +1621,17 @@ fn dictionary_entries(tx: &Connection) -> Result<HashSet<(String, String)>, DbEr
 /// Store a change the server wrote itself (seeded reference data, the accounts' user
 /// records): in the log, and the record's snapshot with it. Returns its log position.
 fn store_own_change(
-    tx: &Connection,
+    tx: &Conn,
     id: &str,
     kind: Kind,
     doc: &mut RecordDoc,
     change: &mut automerge::Change,
 ) -> Result<u64, DbError> {
-    tx.execute(
-        "INSERT INTO log (doc_id, event, hash, bytes) VALUES (?, 'change', ?, ?)",
+    let seq: u64 = tx.query_row(
+        "INSERT INTO log (doc_id, event, hash, bytes) VALUES (?, 'change', ?, ?) RETURNING seq",
         params![id, change.hash().0.as_slice(), change.bytes().as_ref()],
+        |r| r.get(0),
     )?;
-    let seq = tx.last_insert_rowid() as u64;
     tx.execute(
         "INSERT INTO docs (id, kind, snapshot, prepared) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (id) DO UPDATE SET snapshot = ?3, prepared = ?4",
@@ -1641,16 +1661,16 @@ struct Unsaved {
 }
 
 impl Unsaved {
-    fn load(cache: &mut Docs, tx: &Connection, id: &str) -> Result<Unsaved, DbError> {
+    fn load(cache: &mut Docs, tx: &Conn, id: &str) -> Result<Unsaved, DbError> {
         let stored: i64 = tx
-            .prepare_cached("SELECT IFNULL((SELECT length(snapshot) FROM docs WHERE id = ?), 0)")?
+            .prepare_cached("SELECT COALESCE((SELECT length(snapshot) FROM docs WHERE id = ?), 0)")?
             .query_row([id], |r| r.get(0))?;
         Ok(Unsaved { doc: current_doc(cache, tx, id)?, stored: stored as usize, added: 0, since: Vec::new() })
     }
 
     /// Back to the stored snapshot plus the changes accepted since (a refused change was
     /// applied to `doc`), stored at once so that a later refusal does not replay them again.
-    fn rebuild(self, tx: &Connection, id: &str) -> Result<(), DbError> {
+    fn rebuild(self, tx: &Conn, id: &str) -> Result<(), DbError> {
         if self.since.is_empty() {
             return Ok(());
         }
@@ -1660,7 +1680,7 @@ impl Unsaved {
     }
 
     /// Write its snapshot and hand it to the cache.
-    fn store(mut self, cache: &mut Docs, tx: &Connection, id: &str) -> Result<(), DbError> {
+    fn store(mut self, cache: &mut Docs, tx: &Conn, id: &str) -> Result<(), DbError> {
         write_snapshot(tx, id, &mut self.doc)?;
         cache.put(id, self.doc);
         Ok(())
@@ -1671,7 +1691,7 @@ impl Unsaved {
 /// of the same read-model version takes instead of decoding the document
 /// (`crm_core::projection::Prepared`). Every write of a snapshot goes through here or
 /// [`store_own_change`], so the rows never describe another version of the document.
-fn write_snapshot(tx: &Connection, id: &str, doc: &mut RecordDoc) -> Result<(), DbError> {
+fn write_snapshot(tx: &Conn, id: &str, doc: &mut RecordDoc) -> Result<(), DbError> {
     tx.prepare_cached("UPDATE docs SET snapshot = ?, prepared = ? WHERE id = ?")?.execute(params![
         doc.save(),
         prepared_rows(id, doc),
@@ -1687,20 +1707,17 @@ fn prepared_rows(id: &str, doc: &mut RecordDoc) -> Option<Vec<u8>> {
 
 /// Add `column` (declared `decl`) to `table` of a database made before it existed; whether it
 /// was added. Table and column names are this code's own, never a request's.
-fn add_column(conn: &Connection, table: &str, column: &str, decl: &str) -> Result<bool, DbError> {
-    let there: bool =
-        conn.query_row("SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2", params![table, column], |r| {
-            r.get(0)
-        })?;
+fn add_column(conn: &Conn, table: &str, column: &str, decl: &str) -> Result<bool, DbError> {
+    let there = conn.has_column(table, column)?;
     if !there {
-        conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+        conn.execute_schema(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
     }
     Ok(!there)
 }
 
 /// The server's current copy of a document: from the cache, else its stored snapshot (which
 /// only ever holds accepted changes), else empty. The caller puts it back in the cache.
-fn current_doc(cache: &mut Docs, conn: &Connection, doc_id: &str) -> Result<RecordDoc, DbError> {
+fn current_doc(cache: &mut Docs, conn: &Conn, doc_id: &str) -> Result<RecordDoc, DbError> {
     match cache.take(conn, doc_id)? {
         Some(doc) => Ok(doc),
         None => stored_doc(conn, doc_id),
@@ -1723,8 +1740,8 @@ impl Docs {
     }
 
     /// `doc_id` from the cache, if it is there and nobody else wrote since it was put there.
-    fn take(&mut self, conn: &Connection, doc_id: &str) -> Result<Option<RecordDoc>, DbError> {
-        let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+    fn take(&mut self, conn: &Conn, doc_id: &str) -> Result<Option<RecordDoc>, DbError> {
+        let version = conn.data_version()?;
         if self.seen != Some(version) {
             self.cache.clear();
             self.seen = Some(version);
@@ -1743,7 +1760,7 @@ impl Docs {
 
 /// A record as its stored snapshot has it (empty when there is none, or while an ingest
 /// holds it unwritten).
-fn stored_doc(conn: &Connection, doc_id: &str) -> Result<RecordDoc, DbError> {
+fn stored_doc(conn: &Conn, doc_id: &str) -> Result<RecordDoc, DbError> {
     let snapshot: Option<Vec<u8>> =
         conn.prepare_cached("SELECT snapshot FROM docs WHERE id = ?")?.query_row([doc_id], |r| r.get(0)).optional()?;
     match snapshot {
@@ -1754,7 +1771,7 @@ fn stored_doc(conn: &Connection, doc_id: &str) -> Result<RecordDoc, DbError> {
 
 /// The owner whose scope a record is in, by the core's one rule (`access::scope_owner`), with
 /// a customer's owner read from `docs`.
-fn scope_owner(tx: &Connection, meta: &DocMeta) -> Result<Option<String>, DbError> {
+fn scope_owner(tx: &Conn, meta: &DocMeta) -> Result<Option<String>, DbError> {
     let lookup = |customer: &str| -> Result<Option<String>, DbError> {
         Ok(tx
             .prepare_cached("SELECT owner FROM docs WHERE id = ?")?
@@ -1786,7 +1803,7 @@ fn owner_scoped_kinds() -> String {
 /// A customer or a lead changed hands: everything hanging from it follows, and the log records who gained and
 /// who lost access so devices catching up later add or drop the records.
 fn record_transfer(
-    tx: &Connection,
+    tx: &Conn,
     doc_id: &str,
     kind: Option<Kind>,
     old: Option<&str>,
@@ -1820,7 +1837,7 @@ fn record_transfer(
 }
 
 /// Fill the columns recycling reads for records stored before they existed.
-fn backfill_business_columns(conn: &Connection) -> Result<(), DbError> {
+fn backfill_business_columns(conn: &Conn) -> Result<(), DbError> {
     each_stored(conn, "kind IN ('customer', 'activity')", |id, meta| {
         conn.execute(
             "UPDATE docs SET grade = ?, time = ?, created_at = ?, deleted = ? WHERE id = ?",
@@ -1833,7 +1850,7 @@ fn backfill_business_columns(conn: &Connection) -> Result<(), DbError> {
 /// Every stored record `filter` (SQL over `docs`) selects, with what its document says, for a
 /// backfill of a table or column the server did not keep before.
 fn each_stored(
-    conn: &Connection,
+    conn: &Conn,
     filter: &str,
     mut f: impl FnMut(&str, &DocMeta) -> Result<(), DbError>,
 ) -> Result<(), DbError> {
@@ -1858,24 +1875,27 @@ fn each_stored(
 
 /// Why a dictionary entry may not be deleted: live records use its code (deactivating it is
 /// how a code is retired). Rare (an admin deleting an entry), so the records are read.
-fn dict_code_in_use(tx: &Connection, entry: &RecordDoc) -> Result<Option<String>, DbError> {
+fn dict_code_in_use(tx: &Conn, entry: &RecordDoc) -> Result<Option<String>, DbError> {
     let read = |name: &str| match Kind::DictEntry.spec().field(name).and_then(|f| entry.read(f)) {
         Some(FieldValue::Str(s)) => Some(s),
         _ => None,
     };
     let (Some(dict), Some(code)) = (read("dict"), read("code")) else { return Ok(None) };
     for (kind, field) in crm_core::dictionary::fields_using(&dict) {
-        let mut stmt =
-            tx.prepare_cached("SELECT snapshot FROM docs WHERE kind = ? AND deleted = 0 AND length(snapshot) > 0")?;
-        let mut rows = stmt.query([kind.as_str()])?;
-        while let Some(row) = rows.next()? {
-            let snapshot: Vec<u8> = row.get(0)?;
-            let Ok(doc) = RecordDoc::load(&snapshot, Vec::new()) else { continue };
-            if matches!(doc.read(field), Some(FieldValue::Str(c)) if c == code) {
-                return Ok(Some(format!(
-                    "dictionary_code_in_use: {kind} records use {dict} '{code}'; deactivate it instead of deleting it"
-                )));
-            }
+        let mut used = false;
+        tx.prepare_cached("SELECT snapshot FROM docs WHERE kind = ? AND deleted = 0 AND length(snapshot) > 0")?
+            .for_each([kind.as_str()], |row| {
+                if !used {
+                    let snapshot: Vec<u8> = row.get(0)?;
+                    let doc = RecordDoc::load(&snapshot, Vec::new());
+                    used = doc.is_ok_and(|doc| matches!(doc.read(field), Some(FieldValue::Str(c)) if c == code));
+                }
+                Ok(())
+            })?;
+        if used {
+            return Ok(Some(format!(
+                "dictionary_code_in_use: {kind} records use {dict} '{code}'; deactivate it instead of deleting it"
+            )));
         }
     }
     Ok(None)
@@ -1883,7 +1903,7 @@ fn dict_code_in_use(tx: &Connection, entry: &RecordDoc) -> Result<Option<String>
 
 /// Fill `assignments` (and log the grants) for records of assigned kinds stored before the
 /// server kept it.
-fn backfill_assignments(tx: &Connection) -> Result<(), DbError> {
+fn backfill_assignments(tx: &Conn) -> Result<(), DbError> {
     let kinds: Vec<&str> = Kind::ALL.iter().filter(|k| !k.spec().assigned.is_empty()).map(|k| k.as_str()).collect();
     for kind in kinds {
         let rows: Vec<(String, Vec<u8>)> = tx
@@ -1903,10 +1923,10 @@ fn backfill_assignments(tx: &Connection) -> Result<(), DbError> {
 
 /// A record's row in `docs` (its snapshot is written apart): what access, assignment and
 /// recycling decisions read.
-fn write_doc_row(tx: &Connection, id: &str, meta: &DocMeta, scope: Option<&str>) -> Result<(), DbError> {
+fn write_doc_row(tx: &Conn, id: &str, meta: &DocMeta, scope: Option<&str>) -> Result<(), DbError> {
     tx.prepare_cached(
         "INSERT INTO docs (id, kind, customer, owner, scope_owner, deleted, grade, time, created_at, snapshot)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, x'')
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (id) DO UPDATE SET kind = ?2, customer = ?3, owner = ?4, scope_owner = ?5, deleted = ?6,
              grade = ?7, time = ?8, created_at = ?9",
     )?
@@ -1919,14 +1939,17 @@ fn write_doc_row(tx: &Connection, id: &str, meta: &DocMeta, scope: Option<&str>)
         meta.deleted,
         meta.grade,
         meta.time,
-        meta.created_at
+        meta.created_at,
+        b"" // the snapshot: written apart
     ])?;
     write_refs(tx, id, &meta.refs)?;
     if meta.kind == Some(Kind::Activity) {
         match &meta.channel {
             Some(channel) if meta.send_status.as_deref() == Some("queued") && !meta.deleted => {
-                tx.prepare_cached("INSERT OR IGNORE INTO outbox (doc_id, channel, queued_at) VALUES (?, ?, ?)")?
-                    .execute(params![id, channel, now_ms()])?;
+                tx.prepare_cached(
+                    "INSERT INTO outbox (doc_id, channel, queued_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![id, channel, now_ms()])?;
             }
             _ => {
                 tx.prepare_cached("DELETE FROM outbox WHERE doc_id = ?")?.execute([id])?;
@@ -1935,14 +1958,14 @@ fn write_doc_row(tx: &Connection, id: &str, meta: &DocMeta, scope: Option<&str>)
     }
     tx.prepare_cached("DELETE FROM blob_refs WHERE doc_id = ?")?.execute([id])?;
     for hash in &meta.blobs {
-        tx.prepare_cached("INSERT OR IGNORE INTO blob_refs (hash, doc_id) VALUES (?, ?)")?
+        tx.prepare_cached("INSERT INTO blob_refs (hash, doc_id) VALUES (?, ?) ON CONFLICT DO NOTHING")?
             .execute(params![hash, id])?;
     }
     Ok(())
 }
 
 /// Store the records `id`'s indexed reference fields name now (`doc_refs`).
-fn write_refs(tx: &Connection, id: &str, refs: &[(&'static str, String)]) -> Result<(), DbError> {
+fn write_refs(tx: &Conn, id: &str, refs: &[(&'static str, String)]) -> Result<(), DbError> {
     tx.prepare_cached("DELETE FROM doc_refs WHERE doc_id = ?")?.execute([id])?;
     for (field, target) in refs {
         tx.prepare_cached("INSERT INTO doc_refs (doc_id, field, target) VALUES (?, ?, ?)")?
@@ -1952,7 +1975,7 @@ fn write_refs(tx: &Connection, id: &str, refs: &[(&'static str, String)]) -> Res
 }
 
 /// Fill `doc_refs` for the records stored before the server kept it.
-fn backfill_refs(conn: &Connection) -> Result<(), DbError> {
+fn backfill_refs(conn: &Conn) -> Result<(), DbError> {
     // Only the kinds that have such a field.
     let kinds: Vec<String> = Kind::ALL
         .iter()
@@ -1969,8 +1992,8 @@ fn backfill_refs(conn: &Connection) -> Result<(), DbError> {
 /// who gained or lost reading the record, its customer and its contact by it (`grant` entries:
 /// `new_scope` the user who gained, `old_scope` the one who lost), so connected and
 /// catching-up devices are sent them or drop them.
-fn record_assignment(tx: &Connection, doc_id: &str, after: &DocMeta) -> Result<(), DbError> {
-    fn targets(tx: &Connection, doc_id: &str) -> Result<Vec<String>, DbError> {
+fn record_assignment(tx: &Conn, doc_id: &str, after: &DocMeta) -> Result<(), DbError> {
+    fn targets(tx: &Conn, doc_id: &str) -> Result<Vec<String>, DbError> {
         let mut out = vec![doc_id.to_string()];
         let rows: Vec<(Option<String>, Option<String>)> = tx
             .prepare_cached("SELECT customer, contact FROM assignments WHERE doc_id = ?")?
@@ -1982,7 +2005,7 @@ fn record_assignment(tx: &Connection, doc_id: &str, after: &DocMeta) -> Result<(
         }
         Ok(out)
     }
-    fn readers(tx: &Connection, target: &str) -> Result<HashSet<String>, DbError> {
+    fn readers(tx: &Conn, target: &str) -> Result<HashSet<String>, DbError> {
         Ok(tx
             .prepare_cached("SELECT user_id FROM assignments WHERE doc_id = ?1 OR customer = ?1 OR contact = ?1")?
             .query_map([target], |r| r.get(0))?
@@ -2001,7 +2024,7 @@ fn record_assignment(tx: &Connection, doc_id: &str, after: &DocMeta) -> Result<(
     if !after.deleted {
         for user in &after.assignees {
             tx.prepare_cached(
-                "INSERT OR IGNORE INTO assignments (doc_id, user_id, customer, contact) VALUES (?, ?, ?, ?)",
+                "INSERT INTO assignments (doc_id, user_id, customer, contact) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             )?
             .execute(params![doc_id, user, after.customer, after.contact])?;
         }
@@ -2028,7 +2051,7 @@ pub fn granted_sql(doc: &str, n: usize) -> String {
 }
 
 /// The actor ids (hex) registered to a device.
-fn device_actors(conn: &Connection, device_id: &str) -> Result<Vec<String>, DbError> {
+fn device_actors(conn: &Conn, device_id: &str) -> Result<Vec<String>, DbError> {
     Ok(conn
         .prepare_cached("SELECT actor FROM actors WHERE device_id = ?")?
         .query_map([device_id], |r| r.get(0))?
@@ -2037,27 +2060,27 @@ fn device_actors(conn: &Connection, device_id: &str) -> Result<Vec<String>, DbEr
 
 /// Accounts and devices changed (revoked, disabled, role or team): connected sessions check
 /// themselves again. Other processes (the admin commands) write this too; the server polls it.
-fn bump_auth_version(tx: &Connection) -> Result<(), DbError> {
+fn bump_auth_version(tx: &Conn) -> Result<(), DbError> {
     tx.execute(
         "INSERT INTO meta (key, value) VALUES ('auth_version', '1')
-         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+         ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)",
         [],
     )?;
     Ok(())
 }
 
 /// The auth version and newest log sequence, as the server's poller reads them.
-pub fn versions(conn: &Connection) -> Result<(u64, u64), DbError> {
+pub fn versions(conn: &Conn) -> Result<(u64, u64), DbError> {
     let auth: Option<String> =
         conn.query_row("SELECT value FROM meta WHERE key = 'auth_version'", [], |r| r.get(0)).optional()?;
-    let seq: i64 = conn.query_row("SELECT IFNULL(MAX(seq), 0) FROM log", [], |r| r.get(0))?;
+    let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get(0))?;
     Ok((auth.and_then(|v| v.parse().ok()).unwrap_or(0), seq as u64))
 }
 
 /// A device as it stands now: refused when it was revoked, its account disabled or its token
 /// expired; its current role and team otherwise. For the token check before a connection and
 /// for re-checking a connected device from its session's reader.
-pub fn device_principal(conn: &Connection, device_id: &str) -> Result<Result<Principal, AuthError>, DbError> {
+pub fn device_principal(conn: &Conn, device_id: &str) -> Result<Result<Principal, AuthError>, DbError> {
     let row: Option<(String, i64, bool, String, Option<String>, bool)> = conn
         .prepare_cached(
             "SELECT d.user_id, d.expires_at, d.revoked_at IS NOT NULL, u.role, u.team, u.disabled
@@ -2112,8 +2135,8 @@ pub fn backup(db_path: &Path, to: &Path, by: &audit::Actor) -> Result<(), DbErro
         return Err(DbError::Invalid(format!("{} exists; choose a new file name", to.display())));
     }
     let conn = open_connection(db_path)?;
-    conn.execute("VACUUM INTO ?", [to.to_string_lossy()])?;
-    conn.execute_batch(audit::SCHEMA)?;
+    conn.execute("VACUUM INTO ?", [to.to_string_lossy().as_ref()])?;
+    conn.execute_schema(audit::SCHEMA)?;
     // The files the records name go with it (`TO.blobs`, linked: they never change).
     let files = BlobDir::beside(db_path)
         .copy_into(&BlobDir::beside(to))
@@ -2124,7 +2147,7 @@ pub fn backup(db_path: &Path, to: &Path, by: &audit::Actor) -> Result<(), DbErro
 
 /// A backup may be restored: it is intact and a sync-server database.
 fn check_backup(from: &Path) -> Result<(), DbError> {
-    let check = Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let check = rusqlite::Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let ok: String = check.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     if ok != "ok" {
         return Err(DbError::Invalid(format!("{} is damaged ({ok}); not restoring it", from.display())));
@@ -2140,18 +2163,13 @@ fn check_backup(from: &Path) -> Result<(), DbError> {
 /// Give a restored database a new epoch (devices that synced after the backup was taken learn
 /// that the server may lack what it acknowledged to them, and send their own changes again)
 /// and log the restore. Returns the epoch.
-fn after_restore(
-    conn: &Connection,
-    from: &Path,
-    by: &audit::Actor,
-    detail: serde_json::Value,
-) -> Result<String, DbError> {
+fn after_restore(conn: &Conn, from: &Path, by: &audit::Actor, detail: serde_json::Value) -> Result<String, DbError> {
     let epoch = Uuid::new_v4().to_string();
     conn.execute(
         "INSERT INTO meta (key, value) VALUES ('epoch', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
         [&epoch],
     )?;
-    conn.execute_batch(audit::SCHEMA)?;
+    conn.execute_schema(audit::SCHEMA)?;
     let name = from.file_name().map(|n| n.to_string_lossy().into_owned());
     audit::record(conn, by, "restore", name.as_deref(), detail)?;
     Ok(epoch)
@@ -2161,14 +2179,24 @@ fn after_restore(
 /// (SQLite's online backup, one transaction: readers see the old or the new database, never
 /// a mix). The caller reopens its `ServerDb` and ends every connection. Returns the epoch.
 fn restore_live(
-    writer: &mut Connection,
+    writer: &mut Conn,
     from: &Path,
     by: &audit::Actor,
     detail: serde_json::Value,
 ) -> Result<String, DbError> {
     check_backup(from)?;
-    writer.restore(rusqlite::MAIN_DB, from, None::<fn(rusqlite::backup::Progress)>)?;
+    let Some(sqlite) = writer.sqlite_mut() else { return Err(on_postgres("restore")) };
+    sqlite.restore(rusqlite::MAIN_DB, from, None::<fn(rusqlite::backup::Progress)>)?;
     after_restore(writer, from, by, detail)
+}
+
+/// Backups and restores of a PostgreSQL database are PostgreSQL's (`pg_dump`, `pg_restore`,
+/// point-in-time recovery): the server's own copy a file at a time is SQLite's.
+pub fn on_postgres(what: &str) -> DbError {
+    DbError::Refused(
+        "not_on_postgres",
+        format!("the server's {what} works on its SQLite file; on PostgreSQL use pg_dump and pg_restore (README: PostgreSQL)"),
+    )
 }
 
 /// Put back the files backup `from` kept that the database at `db_path` no longer has.

@@ -14,10 +14,12 @@ pub mod limits;
 pub mod listener;
 pub mod login;
 pub mod mail;
+pub mod migrate;
 pub mod outbox;
 pub mod reports;
 mod session;
 pub mod sms;
+pub mod sql;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -40,7 +42,13 @@ use crate::db::{AuthError, DbError, ServerDb};
 pub struct AppState {
     /// The writer. Held only inside blocking tasks, for one short transaction.
     pub db: Mutex<ServerDb>,
+    /// The database: a SQLite file or a PostgreSQL URL.
+    pub location: sql::Location,
+    /// What files, the reports' replica and backups are kept beside: the SQLite file, or on
+    /// PostgreSQL a name in the data directory the instance was given.
     pub path: PathBuf,
+    /// Where the WebSocket connections read from.
+    pub readers: Arc<sql::Readers>,
     /// The newest log sequence; connections wake on changes to send what is new.
     pub latest: watch::Sender<u64>,
     /// This database's epoch: new after a restore, so devices know their cursor is stale.
@@ -60,8 +68,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A server on the SQLite file at `path`.
     pub fn open(path: PathBuf) -> Result<Arc<AppState>, DbError> {
-        let mut db = ServerDb::open(&path)?;
+        AppState::open_at(sql::Location::Sqlite(path.clone()), path)
+    }
+
+    /// A server on the database at `location`, keeping files and the reports' replica beside
+    /// `path` (for SQLite, the file itself).
+    pub fn open_at(location: sql::Location, path: PathBuf) -> Result<Arc<AppState>, DbError> {
+        let mut db = ServerDb::open(&location)?;
         // Accounts changed while the server was down.
         db.reconcile_user_records()?;
         let (auth_version, seq) = crate::db::versions(db.connection())?;
@@ -71,6 +86,8 @@ impl AppState {
         let blobs = Arc::new(crm_core::attachment::BlobDir::beside(&path));
         Ok(Arc::new(AppState {
             db: Mutex::new(db),
+            readers: Arc::new(sql::Readers::new(location.clone())),
+            location,
             path,
             latest,
             epoch,
@@ -91,12 +108,15 @@ impl AppState {
         by: crate::audit::Actor,
         detail: serde_json::Value,
     ) -> Result<String, DbError> {
-        let path = self.path.clone();
+        if self.location.engine() == sql::Engine::Postgres {
+            return Err(crate::db::on_postgres("restore"));
+        }
+        let (path, location) = (self.path.clone(), self.location.clone());
         let (epoch, auth, seq) = self
             .with_db(move |db| {
                 crate::db::restore_files(&path, &from)?;
                 let epoch = db.restore_from(&from, &by, detail)?;
-                let mut fresh = ServerDb::open(&path)?;
+                let mut fresh = ServerDb::open(&location)?;
                 fresh.reconcile_user_records()?;
                 let (auth, seq) = crate::db::versions(fresh.connection())?;
                 *db = fresh;
@@ -214,19 +234,28 @@ const RECYCLE_EVERY: Duration = Duration::from_secs(600);
 /// The admin commands are other processes writing the same database: notice what they
 /// changed (accounts, devices, log entries) and wake the connections it concerns.
 async fn watch_database(state: Arc<AppState>) {
-    let conn = match crate::db::open_connection(&state.path) {
+    let conn = match crate::db::open_connection(&state.location) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("sync-server: cannot watch the database for admin changes: {e}");
             return;
         }
     };
+    // On PostgreSQL other instances say when they wrote (NOTIFY); the poll stays, so a lost
+    // notification only delays.
+    let wake = Arc::new(tokio::sync::Notify::new());
+    if let sql::Location::Postgres(url) = &state.location {
+        sql::listen(url.clone(), Arc::clone(&wake));
+    }
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_recycle: Option<tokio::time::Instant> = None;
     let mut preparing = true;
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = wake.notified() => {}
+        }
         if last_recycle.is_none_or(|at| at.elapsed() >= RECYCLE_EVERY) {
             last_recycle = Some(tokio::time::Instant::now());
             // Customers neglected past their grade's rule go back to the pool.

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use sync_server::db::ServerDb;
+use sync_server::sql::{Engine, Location};
 use sync_server::AppState;
 
 /// Memory freed after a burst (a big push, an attack) goes back to the system.
@@ -13,7 +14,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const USAGE: &str = "usage: sync-server COMMAND --db PATH [options]
 
-  serve --db PATH [--listen 127.0.0.1:7878] [--max-per-address 1000]
+  PATH is the SQLite file (the default store), or a postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+  URL; on PostgreSQL, --data DIR is where files and the reports' replica are kept (default
+  ./fieldcrm-data; instances behind one load balancer share it for files).
+
+  serve --db PATH [--data DIR] [--listen 127.0.0.1:7878] [--max-per-address 1000]
         [--tls-cert CHAIN.pem --tls-key KEY.pem] [--insecure-http]
                                    https/wss with the certificate; plain http only on a
                                    loopback address, or anywhere with --insecure-http (tokens
@@ -34,6 +39,10 @@ const USAGE: &str = "usage: sync-server COMMAND --db PATH [options]
   smtp --db PATH --off             the relay emails written in the app are sent through
   backup --db PATH --to FILE       a consistent copy, safe while the server runs
   restore --db PATH --from FILE    replace the database (stop the server first)
+  (backup and restore are SQLite's; on PostgreSQL use pg_dump and pg_restore)
+  migrate --from FILE --to postgres://… [--data DIR]
+                                   move a stopped server's SQLite database into an empty
+                                   PostgreSQL database, its files into DIR; devices carry on
 
 Roles: admin, supervisor, account_manager, viewer.";
 
@@ -62,8 +71,19 @@ fn main() -> Result<()> {
         println!("{USAGE}");
         return Ok(());
     }
-    let db_path =
-        take(&mut args, "--db").map(PathBuf::from).ok_or_else(|| anyhow!("--db PATH is required\n\n{USAGE}"))?;
+    if args[0] == "migrate" {
+        return migrate(&mut args);
+    }
+    let db = take(&mut args, "--db")
+        .map(|d| Location::parse(&d))
+        .ok_or_else(|| anyhow!("--db PATH (or --db postgres://…) is required\n\n{USAGE}"))?;
+    // Files, the reports' replica and backups are kept beside the SQLite file; on PostgreSQL
+    // in the data directory (shared by the instances for files: see README, PostgreSQL).
+    let data = take(&mut args, "--data");
+    let db_path = match &db {
+        Location::Sqlite(path) => path.clone(),
+        Location::Postgres(_) => PathBuf::from(data.as_deref().unwrap_or("fieldcrm-data")).join("server"),
+    };
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     match words.as_slice() {
         ["serve", rest @ ..] => {
@@ -84,7 +104,7 @@ fn main() -> Result<()> {
                 _ => bail!("--tls-cert and --tls-key go together: the certificate chain and its private key, PEM"),
             };
             let insecure = rest.iter().any(|a| a == "--insecure-http");
-            serve(db_path, &listen, limits, tls, insecure)
+            serve(db, db_path, &listen, limits, tls, insecure)
         }
         ["user", "add", username, ..] => {
             let username = username.to_string();
@@ -92,12 +112,12 @@ fn main() -> Result<()> {
             let name = take(&mut args, "--name").unwrap_or_else(|| username.clone());
             let team = take(&mut args, "--team");
             let password = read_password()?;
-            let id = ServerDb::open(&db_path)?.add_user(&username, &name, &role, team.as_deref(), &password)?;
+            let id = ServerDb::open(&db)?.add_user(&username, &name, &role, team.as_deref(), &password)?;
             println!("added {username} ({role}) with id {id}");
             Ok(())
         }
         ["smtp", ..] => {
-            let mut db = ServerDb::open(&db_path)?;
+            let mut db = ServerDb::open(&db)?;
             if args.iter().any(|a| a == "--off") {
                 db.set_smtp(None)?;
                 println!("no mail relay: emails written in the app stay queued");
@@ -128,12 +148,12 @@ fn main() -> Result<()> {
             Ok(())
         }
         ["recycle"] => {
-            let recycled = ServerDb::open(&db_path)?.recycle(crm_core::value::now_ms())?;
+            let recycled = ServerDb::open(&db)?.recycle(crm_core::value::now_ms())?;
             println!("returned {} customers to the pool", recycled.len());
             Ok(())
         }
         ["user", "list"] => {
-            for u in ServerDb::open(&db_path)?.users()? {
+            for u in ServerDb::open(&db)?.users()? {
                 let state = if u.disabled { "disabled" } else { "active" };
                 println!(
                     "{:<16} {:<12} {:<16} {:<10} {:<8} {}",
@@ -148,7 +168,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         ["user", action @ ("disable" | "enable"), username] => {
-            ServerDb::open(&db_path)?.set_disabled(username, *action == "disable")?;
+            ServerDb::open(&db)?.set_disabled(username, *action == "disable")?;
             println!("{username} {action}d");
             Ok(())
         }
@@ -166,18 +186,18 @@ fn main() -> Result<()> {
             if role.is_none() && team.is_none() {
                 bail!("user set needs --role ROLE, --team TEAM or --no-team");
             }
-            ServerDb::open(&db_path)?.set_role_team(&username, role.as_deref(), team)?;
+            ServerDb::open(&db)?.set_role_team(&username, role.as_deref(), team)?;
             println!("{username} changed: connected devices follow within a second, others at their next sync");
             Ok(())
         }
         ["user", "password", username] => {
             let password = read_password()?;
-            ServerDb::open(&db_path)?.set_password(username, &password)?;
+            ServerDb::open(&db)?.set_password(username, &password)?;
             println!("password of {username} changed");
             Ok(())
         }
         ["device", "list"] => {
-            for d in ServerDb::open(&db_path)?.devices()? {
+            for d in ServerDb::open(&db)?.devices()? {
                 let state = if d.revoked { "revoked" } else { "active" };
                 println!(
                     "{} {:<12} {:<20} {:<5} {:<8} last seen {}",
@@ -192,7 +212,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         ["device", "revoke", id] => {
-            ServerDb::open(&db_path)?.revoke_device(id)?;
+            ServerDb::open(&db)?.revoke_device(id)?;
             println!(
                 "device {id} revoked: it is refused from now on and removes its local data at its next connection"
             );
@@ -201,6 +221,9 @@ fn main() -> Result<()> {
         ["backup", rest @ ..] => {
             let mut rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
             let to = take(&mut rest, "--to").ok_or_else(|| anyhow!("backup needs --to FILE"))?;
+            if db.engine() == Engine::Postgres {
+                Err(sync_server::db::on_postgres("backup"))?;
+            }
             sync_server::db::backup(&db_path, Path::new(&to), &sync_server::audit::Actor::cli())?;
             println!("backed up {} to {to}", db_path.display());
             Ok(())
@@ -208,6 +231,9 @@ fn main() -> Result<()> {
         ["restore", rest @ ..] => {
             let mut rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
             let from = take(&mut rest, "--from").ok_or_else(|| anyhow!("restore needs --from FILE"))?;
+            if db.engine() == Engine::Postgres {
+                Err(sync_server::db::on_postgres("restore"))?;
+            }
             sync_server::db::restore(&db_path, Path::new(&from))?;
             println!("restored {} from {from}", db_path.display());
             Ok(())
@@ -216,7 +242,35 @@ fn main() -> Result<()> {
     }
 }
 
+/// `migrate --from FILE --to postgres://… [--data DIR]`.
+fn migrate(args: &mut Vec<String>) -> Result<()> {
+    let from = take(args, "--from").ok_or_else(|| anyhow!("migrate needs --from FILE (the SQLite database)"))?;
+    let to = take(args, "--to").ok_or_else(|| anyhow!("migrate needs --to postgres://USER@HOST/DATABASE"))?;
+    let Location::Postgres(url) = Location::parse(&to) else {
+        bail!("--to takes a postgres:// URL, not {to:?}");
+    };
+    let data = PathBuf::from(take(args, "--data").unwrap_or_else(|| "fieldcrm-data".into()));
+    let moved = sync_server::migrate::migrate(Path::new(&from), &url)?;
+    for (table, n) in &moved.rows {
+        println!("{table:<16} {n:>10} rows");
+    }
+    // The files the records name go to the data directory the instances will serve them from.
+    std::fs::create_dir_all(&data).with_context(|| format!("making {}", data.display()))?;
+    let files = crm_core::attachment::BlobDir::beside(Path::new(&from))
+        .copy_into(&crm_core::attachment::BlobDir::beside(&data.join("server")))
+        .map_err(|e| anyhow!("copying the files into {}: {e}", data.display()))?;
+    println!("{files} files into {}", data.display());
+    println!(
+        "moved to {}; serve it with: sync-server serve --db {} --data {}",
+        Location::Postgres(url.clone()).display(),
+        Location::Postgres(url).display(),
+        data.display()
+    );
+    Ok(())
+}
+
 fn serve(
+    db: Location,
     db_path: PathBuf,
     listen: &str,
     limits: sync_server::listener::Limits,
@@ -234,18 +288,23 @@ fn serve(
                  127.0.0.1 behind a TLS-terminating proxy, or, for a test setup only, add --insecure-http"
             );
         }
-        let state = AppState::open(db_path.clone()).with_context(|| format!("opening {}", db_path.display()))?;
+        if db.engine() == Engine::Postgres {
+            std::fs::create_dir_all(db_path.parent().unwrap_or(Path::new(".")))
+                .with_context(|| format!("making the data directory for {}", db_path.display()))?;
+        }
+        let state =
+            AppState::open_at(db.clone(), db_path.clone()).with_context(|| format!("opening {}", db.display()))?;
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
             eprintln!("sync-server: shutting down");
         };
         match tls {
             Some(tls) => {
-                eprintln!("sync-server: serving {} on https://{local}", db_path.display());
+                eprintln!("sync-server: serving {} on https://{local}", db.display());
                 sync_server::serve_tls(listener, state, shutdown, limits, tls).await?;
             }
             None => {
-                eprintln!("sync-server: serving {} on http://{local}", db_path.display());
+                eprintln!("sync-server: serving {} on http://{local}", db.display());
                 sync_server::serve_with(listener, state, shutdown, limits).await?;
             }
         }

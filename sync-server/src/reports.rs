@@ -8,6 +8,7 @@
 //! log position it records belong together and the writer is never held up. One report is
 //! computed at a time.
 
+use crate::sql::{Conn, Location};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -37,9 +38,10 @@ pub struct Replica(Mutex<Option<Store>>);
 
 impl Replica {
     /// Report `name` as of now: the replica brought up to date, then the report run on it.
-    pub fn report(&self, db: &Path, name: &str, params: &Params) -> Result<Report, DbError> {
+    /// `location`: the database; `db`: what the replica is kept beside (`AppState::path`).
+    pub fn report(&self, location: &Location, db: &Path, name: &str, params: &Params) -> Result<Report, DbError> {
         let mut held = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let conn = crate::db::open_connection(db)?;
+        let conn = crate::db::open_connection(location)?;
         let epoch: String = conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| r.get(0))?;
         // A restored database is another history: the replica is made again.
         let stale = match held.as_ref() {
@@ -112,9 +114,15 @@ fn open_replica(db: &Path) -> Result<(PathBuf, Store), DbError> {
 }
 
 /// Bring `store` up to date with the database behind `conn`.
-fn catch_up(store: &mut Store, conn: &rusqlite::Connection) -> Result<(), DbError> {
-    let tx = conn.unchecked_transaction()?;
-    let top: u64 = tx.query_row("SELECT IFNULL(MAX(seq), 0) FROM log", [], |r| r.get::<_, i64>(0))? as u64;
+fn catch_up(store: &mut Store, conn: &Conn) -> Result<(), DbError> {
+    conn.begin_read()?;
+    let caught_up = catch_up_in_read(store, conn);
+    let _ = conn.end_read();
+    caught_up
+}
+
+fn catch_up_in_read(store: &mut Store, tx: &Conn) -> Result<(), DbError> {
+    let top: u64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get::<i64>(0))? as u64;
     let mut cursor = store.sync_cursor().map_err(core)?;
     if cursor == 0 && top > 0 {
         // Built from the snapshots, a page at a time, then from the log after `top`.
@@ -125,7 +133,7 @@ fn catch_up(store: &mut Store, conn: &rusqlite::Connection) -> Result<(), DbErro
                 .prepare_cached(
                     "SELECT id, snapshot, prepared FROM docs WHERE id > ? AND length(snapshot) > 0 ORDER BY id LIMIT ?",
                 )?
-                .query_map(rusqlite::params![after, PAGE as i64], |r| {
+                .query_map(crate::params![after, PAGE as i64], |r| {
                     Ok(SnapshotDoc { doc: r.get(0)?, bytes: r.get(1)?, rows: r.get(2)? })
                 })?
                 .collect::<Result<_, _>>()?;
@@ -139,7 +147,7 @@ fn catch_up(store: &mut Store, conn: &rusqlite::Connection) -> Result<(), DbErro
     while cursor < top {
         let batch: Vec<(i64, String, Option<Vec<u8>>)> = tx
             .prepare_cached("SELECT seq, doc_id, bytes FROM log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?")?
-            .query_map(rusqlite::params![cursor as i64, top as i64, PAGE as i64], |r| {
+            .query_map(crate::params![cursor as i64, top as i64, PAGE as i64], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?
             .collect::<Result<_, _>>()?;

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::params;
+use crate::sql::{self, Optional};
 use axum::extract::ws::{Message, WebSocket};
 use crm_core::kind::Kind;
 use crm_core::sync::protocol::{
@@ -13,10 +15,9 @@ use crm_core::sync::protocol::{
 };
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::access::{Principal, Teams};
-use crate::db::{granted_sql, open_connection, AuthError, DbError, RepairRound};
+use crate::db::{granted_sql, AuthError, DbError, RepairRound};
 use crate::gate::{Outgoing, ReadGate, Readable};
 use crate::AppState;
 
@@ -31,7 +32,7 @@ const MAX_REPAIRS: usize = 256;
 struct Conn {
     sink: SplitSink<WebSocket, Message>,
     who: Principal,
-    reader: Connection,
+    reader: sql::Reader,
     /// Everything up to here has been sent (or was not for this user).
     cursor: u64,
     state: Arc<AppState>,
@@ -54,8 +55,8 @@ impl From<DbError> for Stop {
     }
 }
 
-impl From<rusqlite::Error> for Stop {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::sql::SqlError> for Stop {
+    fn from(e: crate::sql::SqlError) -> Self {
         Stop::Db(DbError::Sql(e))
     }
 }
@@ -101,12 +102,15 @@ impl Conn {
     /// This device's person and token expiry as the database has them now.
     fn principal_now(&mut self) -> Result<Result<Principal, AuthError>, Stop> {
         self.auth_seen = *self.state.auth.borrow();
-        if self.reader.is_autocommit() {
-            return Ok(crate::db::device_principal(&self.reader, &self.who.device_id)?);
+        if !self.reader.reading() {
+            let device = &self.who.device_id;
+            return Ok(self.reader.with(|c| crate::db::device_principal(c, device))?);
         }
         // In a bootstrap the reader sees the database as it was when the bootstrap began.
-        let fresh = open_connection(&self.state.path)?;
-        Ok(crate::db::device_principal(&fresh, &self.who.device_id)?)
+        let fresh = self.state.readers.reader()?;
+        let mut fresh = fresh;
+        let device = &self.who.device_id;
+        Ok(fresh.with(|c| crate::db::device_principal(c, device))?)
     }
 
     async fn send(&mut self, msg: ServerMsg) -> Result<(), Stop> {
@@ -147,11 +151,13 @@ impl Conn {
             let sql =
                 format!("SELECT kind, scope_owner, snapshot, {rows}, {} FROM docs WHERE id = ?1", granted_sql("?1", 2));
             type SnapshotRow = (Option<String>, Option<String>, Vec<u8>, Option<Vec<u8>>, bool);
-            let row: Option<SnapshotRow> = self
-                .reader
-                .prepare_cached(&sql)?
-                .query_row(params![id, gate.user_id()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-                .optional()?;
+            let row: Option<SnapshotRow> = self.reader.with(|c| {
+                c.prepare_cached(&sql)?
+                    .query_row(params![id, gate.user_id()], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                    })
+                    .optional()
+            })?;
             let Some((kind, scope, snapshot, prepared, granted)) = row else { continue };
             let size = snapshot.len() + prepared.as_ref().map_or(0, Vec::len);
             if bytes + size > BATCH_BYTES && !docs.is_empty() {
@@ -165,25 +171,25 @@ impl Conn {
         self.send_out(Outgoing::Snapshots { docs, cursor }).await
     }
 
-    fn teams(&self) -> Result<Teams, Stop> {
-        Ok(crate::db::teams(&self.reader)?)
+    fn teams(&mut self) -> Result<Teams, Stop> {
+        Ok(self.reader.with(crate::db::teams)?)
     }
 
     /// A fresh device: every readable document as one compacted snapshot, consistent with
     /// the log position sent last.
     async fn bootstrap(&mut self) -> Result<(), Stop> {
-        self.reader.execute_batch("BEGIN")?;
+        self.reader.begin_read()?;
         // Teams and the log position from the same snapshot as the documents.
         let result = match self.teams() {
             Ok(teams) => self.bootstrap_in_txn(&teams).await,
             Err(e) => Err(e),
         };
-        let _ = self.reader.execute_batch("COMMIT");
+        self.reader.end_read();
         result
     }
 
     async fn bootstrap_in_txn(&mut self, teams: &Teams) -> Result<(), Stop> {
-        let top: i64 = self.reader.query_row("SELECT IFNULL(MAX(seq), 0) FROM log", [], |r| r.get(0))?;
+        let top: i64 = self.reader.with(|c| c.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get(0)))?;
         let who = self.who.clone();
         let gate = ReadGate::new(&who, teams);
         // The ids of every readable record first (small), then their snapshots as they are sent.
@@ -195,13 +201,13 @@ impl Conn {
                 "SELECT id, kind, scope_owner, {} FROM docs WHERE id > ?1 ORDER BY id LIMIT ?2",
                 granted_sql("docs.id", 3)
             );
-            let rows: Vec<DocRow> = self
-                .reader
-                .prepare_cached(&sql)?
-                .query_map(params![after, MAX_BATCH as i64, who.user_id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })?
-                .collect::<Result<_, _>>()?;
+            let rows: Vec<DocRow> = self.reader.with(|c| {
+                c.prepare_cached(&sql)?
+                    .query_map(params![after, MAX_BATCH as i64, who.user_id], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    })?
+                    .collect::<Result<_, _>>()
+            })?;
             let full = rows.len() == MAX_BATCH;
             for (doc, kind, scope, granted) in rows {
                 after.clone_from(&doc);
@@ -241,28 +247,29 @@ impl Conn {
             // left out, the row still moves the cursor. Sizes only here; bytes are read as
             // they are sent, so memory stays within one message.
             let sql = format!(
-                "SELECT l.seq, l.doc_id, l.event, CASE WHEN l.device_id IS ?1 THEN NULL ELSE length(l.bytes) END,
+                "SELECT l.seq, l.doc_id, l.event, CASE WHEN l.device_id IS NOT DISTINCT FROM ?1 THEN NULL ELSE length(l.bytes) END,
                         l.old_scope, l.new_scope, d.kind, d.scope_owner, {}
                  FROM log l LEFT JOIN docs d ON d.id = l.doc_id WHERE l.seq > ?2 ORDER BY l.seq LIMIT ?3",
                 granted_sql("l.doc_id", 4)
             );
-            let rows: Vec<Row> = self
-                .reader
-                .prepare_cached(&sql)?
-                .query_map(params![self.who.device_id, self.cursor as i64, MAX_BATCH as i64, self.who.user_id], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                    ))
-                })?
-                .collect::<Result<_, _>>()?;
+            let (device, cursor, user) = (&self.who.device_id, self.cursor as i64, &self.who.user_id);
+            let rows: Vec<Row> = self.reader.with(|c| {
+                c.prepare_cached(&sql)?
+                    .query_map(params![device, cursor, MAX_BATCH as i64, user], |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                            r.get(7)?,
+                            r.get(8)?,
+                        ))
+                    })?
+                    .collect::<Result<_, _>>()
+            })?;
             let full = rows.len() == MAX_BATCH;
             let mut changes = Vec::new();
             let mut batch_bytes = 0;
@@ -310,10 +317,9 @@ impl Conn {
                         self.flush(&mut changes, cursor).await?;
                         batch_bytes = 0;
                     }
-                    let bytes: Vec<u8> = self
-                        .reader
-                        .prepare_cached("SELECT bytes FROM log WHERE seq = ?")?
-                        .query_row([seq], |r| r.get(0))?;
+                    let bytes: Vec<u8> = self.reader.with(|c| {
+                        c.prepare_cached("SELECT bytes FROM log WHERE seq = ?")?.query_row([seq], |r| r.get(0))
+                    })?;
                     batch_bytes += bytes.len();
                     changes.extend(gate.admit(doc, kind, scope.as_deref(), granted, bytes).map(|c| (seq as u64, c)));
                 }
@@ -331,7 +337,7 @@ impl Conn {
         }
         // Caught up, the connection mostly waits: its reader gives back the pages it cached
         // (the operating system still has them), so thousands of idle devices cost little.
-        let _ = self.reader.execute_batch("PRAGMA shrink_memory");
+        self.reader.shrink();
         Ok(())
     }
 
@@ -349,14 +355,16 @@ impl Conn {
         let rows: Vec<(String, Option<String>, Option<String>, bool)> = {
             let granted = granted_sql("docs.id", 2);
             let sql = if mine {
-                format!("SELECT id, kind, scope_owner, {granted} FROM docs WHERE ?1 IS NOT NULL")
+                format!("SELECT id, kind, scope_owner, {granted} FROM docs WHERE CAST(?1 AS TEXT) IS NOT NULL")
             } else {
                 format!("SELECT id, kind, scope_owner, {granted} FROM docs WHERE scope_owner = ?1")
             };
-            self.reader
-                .prepare_cached(&sql)?
-                .query_map(params![user, self.who.user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                .collect::<Result<_, _>>()?
+            let me = &self.who.user_id;
+            self.reader.with(|c| {
+                c.prepare_cached(&sql)?
+                    .query_map(params![user, me], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                    .collect::<Result<_, _>>()
+            })?
         };
         let (could, can) = (ReadGate::new(&before, &before_teams), ReadGate::new(&after, &after_teams));
         let mut gained = Vec::new();
@@ -380,15 +388,15 @@ impl Conn {
     /// Who wrote the change to `doc` that moved it away at log entry `seq` (its last change
     /// before the entry), and when: told with the `drop`, so a claim of this device that lost
     /// the race can say who won.
-    fn mover(&self, doc: &str, seq: i64) -> Result<Option<Moved>, Stop> {
-        let row: Option<(Vec<u8>, String)> = self
-            .reader
-            .prepare_cached(
+    fn mover(&mut self, doc: &str, seq: i64) -> Result<Option<Moved>, Stop> {
+        let row: Option<(Vec<u8>, String)> = self.reader.with(|c| {
+            c.prepare_cached(
                 "SELECT l.bytes, d.user_id FROM log l JOIN devices d ON d.id = l.device_id
                  WHERE l.doc_id = ? AND l.seq < ? AND l.event = 'change' ORDER BY l.seq DESC LIMIT 1",
             )?
             .query_row(params![doc, seq], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
+            .optional()
+        })?;
         Ok(row.and_then(|(bytes, by)| {
             let change = automerge::Change::from_bytes(bytes).ok()?;
             Some(Moved { doc: doc.to_string(), by, at: change.timestamp().saturating_mul(1000) })
@@ -397,14 +405,14 @@ impl Conn {
 
     /// Everyone's teams and this device's person as they were right after log entry `seq`:
     /// the current ones with every later `rescope` entry rolled back.
-    fn as_of(&self, seq: u64) -> Result<(Teams, Principal), Stop> {
+    fn as_of(&mut self, seq: u64) -> Result<(Teams, Principal), Stop> {
         let mut teams = self.teams()?;
         let mut who = self.who.clone();
-        let later: Vec<(String, Option<String>)> = self
-            .reader
-            .prepare_cached("SELECT doc_id, old_scope FROM log WHERE event = 'rescope' AND seq > ? ORDER BY seq DESC")?
-            .query_map([seq as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
+        let later: Vec<(String, Option<String>)> = self.reader.with(|c| {
+            c.prepare_cached("SELECT doc_id, old_scope FROM log WHERE event = 'rescope' AND seq > ? ORDER BY seq DESC")?
+                .query_map([seq as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()
+        })?;
         for (user, old) in later {
             let (role, team) = crate::db::decode_scope(old.as_deref().unwrap_or_default());
             if user == who.user_id {
@@ -435,14 +443,13 @@ fn until_expiry(expires_at: i64) -> Duration {
 pub async fn run(socket: WebSocket, state: Arc<AppState>, who: Principal) {
     let (sink, stream) = socket.split();
     // One reader per connection: keep its page cache small, there may be hundreds.
-    let reader =
-        match open_connection(&state.path).and_then(|r| Ok(r.pragma_update(None, "cache_size", -256).map(|()| r)?)) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("sync-server: cannot open a reader: {e}");
-                return;
-            }
-        };
+    let reader = match state.readers.reader() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("sync-server: cannot open a reader: {e}");
+            return;
+        }
+    };
     let auth_seen = *state.auth.borrow();
     let mut conn = Conn { sink, who, reader, cursor: 0, state: Arc::clone(&state), auth_seen, rows: false };
     match serve_connection(&mut conn, stream, &state).await {

@@ -10,12 +10,35 @@ use std::time::Duration;
 use crm_core::sync::client::{self, SyncEngine, SyncError, SyncStatus};
 use crm_core::{Request, Response, Store};
 use serde_json::{json, Value as Json};
+use sync_server::sql::Location;
 use sync_server::AppState;
 
 pub mod fuzz;
+pub mod pg;
 pub mod process;
 
 pub const PASSWORD: &str = "correct horse battery";
+
+/// Where a test server's database goes in `dir`: a SQLite file, or with `CRM_TEST_DB=postgres`
+/// a new database on the test cluster (files still beside `server` in `dir`).
+fn database_in(dir: &std::path::Path) -> (PathBuf, Location) {
+    if pg::enabled() {
+        (dir.join("server"), Location::Postgres(pg::new_database()))
+    } else {
+        let path = dir.join("server.sqlite3");
+        (path.clone(), Location::Sqlite(path))
+    }
+}
+
+/// Whether this run is against PostgreSQL: tests of what only SQLite has (its backup file)
+/// say so and stop.
+pub fn skip_on_postgres(what: &str) -> bool {
+    if pg::enabled() {
+        eprintln!("skipped on PostgreSQL: {what} is SQLite's (PostgreSQL has pg_dump)");
+        return true;
+    }
+    false
+}
 
 /// A sync server in its own runtime, so killing it drops every connection at once.
 pub struct TestServer {
@@ -25,7 +48,12 @@ pub struct TestServer {
     /// Serving https/wss with the test certificate (`tests/fixtures/tls`).
     tls: Option<Arc<rustls::ServerConfig>>,
     pub addr: SocketAddr,
+    /// What files and the reports' replica are kept beside: the SQLite file, or on PostgreSQL
+    /// a name in the test's directory.
     pub db_path: PathBuf,
+    /// The database: the SQLite file, or a database of its own on the test cluster
+    /// (`CRM_TEST_DB=postgres`, [`pg`]).
+    pub location: Location,
     /// The database's folder; `None` for an instance beside another one, which owns it.
     _dir: Option<tempfile::TempDir>,
 }
@@ -33,15 +61,25 @@ pub struct TestServer {
 impl TestServer {
     pub fn start() -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let db_path = dir.path().join("server.sqlite3");
+        let (db_path, location) = database_in(dir.path());
         let mut server = TestServer {
             runtime: None,
             state: None,
             tls: None,
             addr: "127.0.0.1:0".parse().unwrap(),
             db_path,
+            location,
             _dir: Some(dir),
         };
+        server.boot();
+        server
+    }
+
+    /// A server on the database at `location`, files beside `db_path`, listening on `addr`
+    /// (port 0: any): an existing server's database moved elsewhere, as `sync-server migrate`
+    /// does, served at the address its devices know.
+    pub fn start_on(location: Location, db_path: PathBuf, addr: SocketAddr) -> TestServer {
+        let mut server = TestServer { runtime: None, state: None, tls: None, addr, db_path, location, _dir: None };
         server.boot();
         server
     }
@@ -50,7 +88,7 @@ impl TestServer {
     /// test CA ([`test_ca`]) for `127.0.0.1`.
     pub fn start_tls() -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let db_path = dir.path().join("server.sqlite3");
+        let (db_path, location) = database_in(dir.path());
         let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls");
         let tls =
             sync_server::listener::tls_config(&fixtures.join("server.pem"), &fixtures.join("server.key")).unwrap();
@@ -60,6 +98,7 @@ impl TestServer {
             tls: Some(tls),
             addr: "127.0.0.1:0".parse().unwrap(),
             db_path,
+            location,
             _dir: Some(dir),
         };
         server.boot();
@@ -67,7 +106,7 @@ impl TestServer {
     }
 
     fn boot(&mut self) {
-        let path = self.db_path.clone();
+        let (path, location) = (self.db_path.clone(), self.location.clone());
         let tls = self.tls.clone();
         let want = self.addr;
         // A runtime of its own, started from a plain thread (tests already run inside one).
@@ -88,7 +127,7 @@ impl TestServer {
                     }
                 };
                 let addr = listener.local_addr().unwrap();
-                let state = AppState::open(path).unwrap();
+                let state = AppState::open_at(location, path).unwrap();
                 let limits = sync_server::listener::Limits::default();
                 match tls {
                     Some(tls) => tokio::spawn(sync_server::serve_tls(
@@ -120,6 +159,7 @@ impl TestServer {
             tls: other.tls.clone(),
             addr: "127.0.0.1:0".parse().unwrap(),
             db_path: other.db_path.clone(),
+            location: other.location.clone(),
             _dir: None,
         };
         server.boot();
@@ -154,7 +194,7 @@ impl TestServer {
 
     /// Add an account directly in the server database (as the admin CLI does).
     pub fn add_user(&self, username: &str, role: &str, team: Option<&str>) -> String {
-        let mut db = sync_server::db::ServerDb::open(&self.db_path).unwrap();
+        let mut db = sync_server::db::ServerDb::open(&self.location).unwrap();
         db.add_user(username, username, role, team, PASSWORD).unwrap()
     }
 
@@ -172,7 +212,7 @@ impl TestServer {
     }
 
     pub fn db(&self) -> sync_server::db::ServerDb {
-        sync_server::db::ServerDb::open(&self.db_path).unwrap()
+        sync_server::db::ServerDb::open(&self.location).unwrap()
     }
 
     /// Entries in the server's log (changes and access events).

@@ -1,0 +1,1252 @@
+//! The server's one way to its database, whichever engine holds it: SQLite (the default, one
+//! file beside the server) or PostgreSQL (several server instances on one database).
+//!
+//! Statements are written once, in the SQL both engines speak: `?` or `?N` placeholders,
+//! `COALESCE`, `INSERT … ON CONFLICT`, `RETURNING`. For PostgreSQL the placeholders become
+//! `$N` (outside string literals) and the text is prepared once per connection. Values go in as
+//! [`Param`]s and come out through [`FromCell`], so a column that is `BIGINT` in PostgreSQL and
+//! `INTEGER` in SQLite, or a test that is `boolean` in one and `0`/`1` in the other, reads the
+//! same in Rust.
+//!
+//! Write transactions are serialised on both engines, which is what keeps the change log's
+//! sequence in commit order: SQLite's `BEGIN IMMEDIATE` takes the database's one write lock;
+//! on PostgreSQL every write transaction first takes one transaction-level advisory lock
+//! ([`WRITE_LOCK`]), held until it commits or rolls back. A sequence number is therefore taken
+//! only by the one transaction that can commit next, and a reader whose cursor is at `n` can
+//! never later find a committed change below `n` (see `docs/protocol.md`, *Server store*).
+
+use std::cell::{Cell as StdCell, RefCell};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use tokio_postgres::types::{IsNull, ToSql as PgToSql, Type};
+
+/// The advisory lock every PostgreSQL write transaction holds (an arbitrary constant: "FCRM").
+pub const WRITE_LOCK: i64 = 0x4643_524d;
+
+/// The channel a PostgreSQL instance notifies after committing log entries: a wake-up hint
+/// only; other instances also poll, so a lost notification delays, never loses.
+pub const LOG_CHANNEL: &str = "crm_log";
+
+/// Where the server's database is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    /// A `postgres://` (or `postgresql://`) connection URL.
+    Postgres(String),
+}
+
+impl Location {
+    /// `postgres://…` or `postgresql://…` is PostgreSQL; anything else a SQLite file.
+    pub fn parse(text: &str) -> Location {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            Location::Postgres(text.to_string())
+        } else {
+            Location::Sqlite(PathBuf::from(text))
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            Location::Sqlite(_) => Engine::Sqlite,
+            Location::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// The SQLite file, if it is one.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match self {
+            Location::Sqlite(p) => Some(p),
+            Location::Postgres(_) => None,
+        }
+    }
+
+    /// For messages and logs: the path, or the URL without its password.
+    pub fn display(&self) -> String {
+        match self {
+            Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres(url) => redact(url),
+        }
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(p: &Path) -> Location {
+        Location::Sqlite(p.to_path_buf())
+    }
+}
+
+impl From<&PathBuf> for Location {
+    fn from(p: &PathBuf) -> Location {
+        Location::Sqlite(p.clone())
+    }
+}
+
+impl From<PathBuf> for Location {
+    fn from(p: PathBuf) -> Location {
+        Location::Sqlite(p)
+    }
+}
+
+impl From<&Location> for Location {
+    fn from(l: &Location) -> Location {
+        l.clone()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    match rest.split_once('@') {
+        Some((auth, host)) => match auth.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SqlError {
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{}", pg_message(.0))]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("the query returned no row")]
+    NoRow,
+    #[error("column {0}: {1}")]
+    Column(usize, String),
+    #[error("postgres: {0}")]
+    Connect(String),
+}
+
+/// A PostgreSQL error with the server's own words (its `Display` says only "db error").
+fn pg_message(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("postgres: {} ({})", db.message(), db.code().code()),
+        None => format!("postgres: {e}"),
+    }
+}
+
+impl SqlError {
+    /// A uniqueness or primary-key violation (two writers raced to insert the same row).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            SqlError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::ConstraintViolation
+            }
+            SqlError::Postgres(e) => e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = SqlError> = std::result::Result<T, E>;
+
+/// `Ok(None)` for a query that found no row.
+pub trait Optional<T> {
+    fn optional(self) -> Result<Option<T>>;
+}
+
+impl<T> Optional<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(SqlError::NoRow) | Err(SqlError::Sqlite(rusqlite::Error::QueryReturnedNoRows)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone, Copy)]
+pub enum Param<'a> {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(&'a str),
+    Blob(&'a [u8]),
+}
+
+pub trait ToParam {
+    fn param(&self) -> Param<'_>;
+}
+
+macro_rules! int_param {
+    ($($t:ty),*) => {$(
+        impl ToParam for $t {
+            fn param(&self) -> Param<'_> {
+                Param::Int(*self as i64)
+            }
+        }
+    )*};
+}
+int_param!(i64, i32, u32, u16, u8, usize, u64);
+
+impl ToParam for bool {
+    fn param(&self) -> Param<'_> {
+        Param::Int(i64::from(*self))
+    }
+}
+
+impl ToParam for f64 {
+    fn param(&self) -> Param<'_> {
+        Param::Real(*self)
+    }
+}
+
+impl ToParam for str {
+    fn param(&self) -> Param<'_> {
+        Param::Text(self)
+    }
+}
+
+impl ToParam for String {
+    fn param(&self) -> Param<'_> {
+        Param::Text(self)
+    }
+}
+
+impl ToParam for [u8] {
+    fn param(&self) -> Param<'_> {
+        Param::Blob(self)
+    }
+}
+
+impl ToParam for Vec<u8> {
+    fn param(&self) -> Param<'_> {
+        Param::Blob(self)
+    }
+}
+
+impl<const N: usize> ToParam for [u8; N] {
+    fn param(&self) -> Param<'_> {
+        Param::Blob(self)
+    }
+}
+
+impl<T: ToParam + ?Sized> ToParam for &T {
+    fn param(&self) -> Param<'_> {
+        (**self).param()
+    }
+}
+
+impl<T: ToParam> ToParam for Option<T> {
+    fn param(&self) -> Param<'_> {
+        match self {
+            Some(v) => v.param(),
+            None => Param::Null,
+        }
+    }
+}
+
+/// What a statement's placeholders are bound to: `params![a, b]`, an array of one type
+/// (`[id]`), `[]`, or [`params_from_iter`].
+pub trait Params {
+    fn list(&self) -> Vec<Param<'_>>;
+}
+
+impl Params for [&dyn ToParam; 0] {
+    fn list(&self) -> Vec<Param<'_>> {
+        Vec::new()
+    }
+}
+
+impl Params for &[&dyn ToParam] {
+    fn list(&self) -> Vec<Param<'_>> {
+        self.iter().map(|p| p.param()).collect()
+    }
+}
+
+macro_rules! array_params {
+    ($($n:literal),*) => {$(
+        impl<T: ToParam> Params for [T; $n] {
+            fn list(&self) -> Vec<Param<'_>> {
+                self.iter().map(ToParam::param).collect()
+            }
+        }
+    )*};
+}
+array_params!(1, 2, 3, 4, 5, 6);
+
+/// Placeholders bound to the items of a list, in order.
+pub struct FromIter<T>(Vec<T>);
+
+pub fn params_from_iter<T: ToParam, I: IntoIterator<Item = T>>(items: I) -> FromIter<T> {
+    FromIter(items.into_iter().collect())
+}
+
+impl<T: ToParam> Params for FromIter<T> {
+    fn list(&self) -> Vec<Param<'_>> {
+        self.0.iter().map(ToParam::param).collect()
+    }
+}
+
+/// `params![a, b, c]`: placeholders bound to values of different types.
+#[macro_export]
+macro_rules! params {
+    () => { &[] as &[&dyn $crate::sql::ToParam] };
+    ($($x:expr),+ $(,)?) => { &[$(&$x as &dyn $crate::sql::ToParam),+] as &[&dyn $crate::sql::ToParam] };
+}
+
+/// One column of a row, as either engine gave it.
+#[derive(Debug, Clone, Copy)]
+pub enum Cell<'a> {
+    Null,
+    Int(i64),
+    Real(f64),
+    Bool(bool),
+    Text(&'a str),
+    Blob(&'a [u8]),
+}
+
+pub trait FromCell: Sized {
+    fn from_cell(cell: Cell<'_>) -> Result<Self, String>;
+}
+
+fn wrong(cell: Cell<'_>, want: &str) -> String {
+    format!("{cell:?} is not {want}")
+}
+
+impl FromCell for i64 {
+    fn from_cell(cell: Cell<'_>) -> Result<Self, String> {
+        match cell {
+            Cell::Int(n) => Ok(n),
+            Cell::Bool(b) => Ok(i64::from(b)),
+            other => Err(wrong(other, "an integer")),
+        }
+    }
+}
+
+macro_rules! narrow_int {
+    ($($t:ty),*) => {$(
+        impl FromCell for $t {
+            fn from_cell(cell: Cell<'_>) -> Result<Self, String> {
+                let n = i64::from_cell(cell)?;
+                <$t>::try_from(n).map_err(|_| format!("{n} is out of range"))
+            }
+        }
+    )*};
+}
+narrow_int!(i32, u32, u64, usize);
+
+impl FromCell for bool {
+    fn from_cell(cell: Cell<'_>) -> Result<Self, String> {
+        match cell {
+            Cell::Bool(b) => Ok(b),
+            Cell::Int(n) => Ok(n != 0),
+            other => Err(wrong(other, "a truth value")),
+        }
+    }
+}
+
+impl FromCell for f64 {
+    fn from_cell(cell: Cell<'_>) -> Result<Self, String> {
+        match cell {
+            Cell::Real(x) => Ok(x),
+            Cell::Int(n) => Ok(n as f64),
+            other => Err(wrong(other, "a number")),
+        }
+    }
+}
+
+impl FromCell for String {
+    fn from_cell(cell: Cell<'_>) -> Result<Self, String> {
+        match cell {
+            Cell::Text(s) => Ok(s.to_string()),
+            other => Err(wrong(other, "text")),
+        }
+    }
+}
+
+impl FromCell for Vec<u8> {
+    fn from_cell(cell: Cell<'_>) -> Result<Self, String> {
+        match cell {
+            Cell::Blob(b) => Ok(b.to_vec()),
+            Cell::Text(s) => Ok(s.as_bytes().to_vec()),
+            other => Err(wrong(other, "bytes")),
+        }
+    }
+}
+
+impl<T: FromCell> FromCell for Option<T> {
+    fn from_cell(cell: Cell<'_>) -> Result<Self, String> {
+        match cell {
+            Cell::Null => Ok(None),
+            other => T::from_cell(other).map(Some),
+        }
+    }
+}
+
+/// A value of any column, owned: what moves a row from one database to another.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl FromCell for Value {
+    fn from_cell(cell: Cell<'_>) -> Result<Self, String> {
+        Ok(match cell {
+            Cell::Null => Value::Null,
+            Cell::Int(n) => Value::Int(n),
+            Cell::Bool(b) => Value::Int(i64::from(b)),
+            Cell::Real(x) => Value::Real(x),
+            Cell::Text(s) => Value::Text(s.to_string()),
+            Cell::Blob(b) => Value::Blob(b.to_vec()),
+        })
+    }
+}
+
+impl ToParam for Value {
+    fn param(&self) -> Param<'_> {
+        match self {
+            Value::Null => Param::Null,
+            Value::Int(n) => Param::Int(*n),
+            Value::Real(x) => Param::Real(*x),
+            Value::Text(s) => Param::Text(s),
+            Value::Blob(b) => Param::Blob(b),
+        }
+    }
+}
+
+/// One row of a result.
+pub enum Row<'a, 'b> {
+    Sqlite(&'a rusqlite::Row<'b>),
+    Postgres(&'a tokio_postgres::Row),
+}
+
+impl Row<'_, '_> {
+    pub fn get<T: FromCell>(&self, i: usize) -> Result<T> {
+        let cell_error = |m: String| SqlError::Column(i, m);
+        match self {
+            Row::Sqlite(r) => {
+                use rusqlite::types::ValueRef;
+                let cell = match r.get_ref(i)? {
+                    ValueRef::Null => Cell::Null,
+                    ValueRef::Integer(n) => Cell::Int(n),
+                    ValueRef::Real(x) => Cell::Real(x),
+                    ValueRef::Text(t) => Cell::Text(std::str::from_utf8(t).map_err(|e| cell_error(e.to_string()))?),
+                    ValueRef::Blob(b) => Cell::Blob(b),
+                };
+                T::from_cell(cell).map_err(cell_error)
+            }
+            Row::Postgres(r) => {
+                let ty =
+                    r.columns().get(i).map(|c| c.type_().clone()).ok_or_else(|| cell_error("no such column".into()))?;
+                let cell = match ty {
+                    Type::INT8 => r.try_get::<_, Option<i64>>(i)?.map_or(Cell::Null, Cell::Int),
+                    Type::INT4 => r.try_get::<_, Option<i32>>(i)?.map_or(Cell::Null, |n| Cell::Int(n.into())),
+                    Type::INT2 => r.try_get::<_, Option<i16>>(i)?.map_or(Cell::Null, |n| Cell::Int(n.into())),
+                    Type::BOOL => r.try_get::<_, Option<bool>>(i)?.map_or(Cell::Null, Cell::Bool),
+                    Type::FLOAT8 => r.try_get::<_, Option<f64>>(i)?.map_or(Cell::Null, Cell::Real),
+                    Type::FLOAT4 => r.try_get::<_, Option<f32>>(i)?.map_or(Cell::Null, |x| Cell::Real(x.into())),
+                    Type::BYTEA => match r.try_get::<_, Option<&[u8]>>(i)? {
+                        Some(b) => return T::from_cell(Cell::Blob(b)).map_err(cell_error),
+                        None => Cell::Null,
+                    },
+                    _ => match r.try_get::<_, Option<&str>>(i) {
+                        Ok(Some(s)) => return T::from_cell(Cell::Text(s)).map_err(cell_error),
+                        Ok(None) => Cell::Null,
+                        Err(_) => return Err(cell_error(format!("a {ty} column cannot be read"))),
+                    },
+                };
+                T::from_cell(cell).map_err(cell_error)
+            }
+        }
+    }
+}
+
+/// A connection to the server's database.
+pub struct Conn(Inner);
+
+enum Inner {
+    Sqlite(rusqlite::Connection),
+    Postgres(RefCell<Pg>),
+}
+
+pub struct Pg {
+    url: String,
+    client: PgClient,
+    /// Statements prepared on this connection, by their SQLite-dialect text.
+    prepared: HashMap<String, tokio_postgres::Statement>,
+    /// The newest log entry this connection knows of: every other writer's log entries move
+    /// [`Conn::data_version`] (see there).
+    known_top: i64,
+    generation: i64,
+    in_transaction: bool,
+}
+
+impl Pg {
+    fn connect(url: &str) -> Result<PgClient> {
+        let mut client = PgClient::connect(url)?;
+        // Statements in this code are short; a stuck lock or query ends instead of hanging a
+        // server thread (a write transaction waiting for the write lock waits up to a minute).
+        client.batch_execute("SET statement_timeout = '60s'; SET lock_timeout = '60s'")?;
+        Ok(client)
+    }
+
+    /// A connection lost outside a transaction is opened again (the database restarted, or
+    /// an administrator ended it); inside one the error reaches the caller, whose
+    /// transaction is then rolled back with everything it wrote.
+    fn ready(&mut self) -> Result<()> {
+        if self.client.is_closed() && !self.in_transaction {
+            self.client = Pg::connect(&self.url)?;
+            self.prepared.clear();
+        }
+        Ok(())
+    }
+
+    fn statement(&mut self, sql: &str) -> Result<tokio_postgres::Statement> {
+        self.ready()?;
+        if let Some(s) = self.prepared.get(sql) {
+            return Ok(s.clone());
+        }
+        let statement = self.client.prepare(&to_postgres(sql))?;
+        if self.prepared.len() > 512 {
+            self.prepared.clear();
+        }
+        self.prepared.insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+}
+
+/// A [`Param`] as PostgreSQL wants it for the placeholder's inferred type.
+#[derive(Debug)]
+struct PgParam<'a>(Param<'a>);
+
+impl PgToSql for PgParam<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self.0 {
+            Param::Null => Ok(IsNull::Yes),
+            Param::Int(n) => match *ty {
+                Type::INT8 => n.to_sql(ty, out),
+                Type::INT4 => i32::try_from(n)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(n)?.to_sql(ty, out),
+                Type::BOOL => (n != 0).to_sql(ty, out),
+                Type::FLOAT8 => (n as f64).to_sql(ty, out),
+                _ => n.to_string().as_str().to_sql(ty, out),
+            },
+            Param::Real(x) => match *ty {
+                Type::FLOAT4 => (x as f32).to_sql(ty, out),
+                _ => x.to_sql(ty, out),
+            },
+            Param::Text(s) => s.to_sql(ty, out),
+            Param::Blob(b) => b.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    tokio_postgres::types::to_sql_checked!();
+}
+
+/// A [`Param`] for SQLite.
+struct SqliteParam<'a>(Param<'a>);
+
+impl rusqlite::ToSql for SqliteParam<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            Param::Null => ValueRef::Null,
+            Param::Int(n) => ValueRef::Integer(n),
+            Param::Real(x) => ValueRef::Real(x),
+            Param::Text(s) => ValueRef::Text(s.as_bytes()),
+            Param::Blob(b) => ValueRef::Blob(b),
+        }))
+    }
+}
+
+/// `sql` in PostgreSQL's dialect: `?N` → `$N`, each bare `?` → the next `$N`, outside quoted
+/// strings.
+pub fn to_postgres(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let (mut next, mut quoted) = (1usize, false);
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '?' if !quoted => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                out.push('$');
+                if digits.is_empty() {
+                    out.push_str(&next.to_string());
+                    next += 1;
+                } else {
+                    out.push_str(&digits);
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+impl Conn {
+    /// A SQLite connection as the server uses them: write-ahead log, full sync (a change is
+    /// acknowledged only once it is on disk), waiting up to 10 s for the write lock.
+    pub fn open_sqlite(path: &Path) -> Result<Conn> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "busy_timeout", 10_000)?;
+        Ok(Conn(Inner::Sqlite(conn)))
+    }
+
+    pub fn open_postgres(url: &str) -> Result<Conn> {
+        let client = Pg::connect(url)?;
+        Ok(Conn(Inner::Postgres(RefCell::new(Pg {
+            url: url.to_string(),
+            client,
+            prepared: HashMap::new(),
+            known_top: -1,
+            generation: 0,
+            in_transaction: false,
+        }))))
+    }
+
+    pub fn open(location: &Location) -> Result<Conn> {
+        match location {
+            Location::Sqlite(path) => Conn::open_sqlite(path),
+            Location::Postgres(url) => Conn::open_postgres(url),
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.0 {
+            Inner::Sqlite(_) => Engine::Sqlite,
+            Inner::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// The SQLite connection underneath, for what only SQLite does (backups of its file).
+    pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
+        match &self.0 {
+            Inner::Sqlite(c) => Some(c),
+            Inner::Postgres(_) => None,
+        }
+    }
+
+    pub fn sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
+        match &mut self.0 {
+            Inner::Sqlite(c) => Some(c),
+            Inner::Postgres(_) => None,
+        }
+    }
+
+    /// Statements without parameters, separated by `;` (no `?` in them).
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        match &self.0 {
+            Inner::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Inner::Postgres(pg) => {
+                let mut pg = pg.borrow_mut();
+                pg.ready()?;
+                Ok(pg.client.batch_execute(sql)?)
+            }
+        }
+    }
+
+    pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    pub fn query_row<T, P: Params>(
+        &self,
+        sql: &str,
+        params: P,
+        f: impl FnOnce(&Row<'_, '_>) -> Result<T>,
+    ) -> Result<T> {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+
+    pub fn prepare_cached(&self, sql: &str) -> Result<Stmt<'_>> {
+        match &self.0 {
+            Inner::Sqlite(c) => Ok(Stmt::Sqlite(c.prepare_cached(sql)?)),
+            Inner::Postgres(pg) => Ok(Stmt::Postgres(pg, pg.borrow_mut().statement(sql)?)),
+        }
+    }
+
+    /// [`Conn::prepare_cached`], for a statement run rarely.
+    pub fn prepare(&self, sql: &str) -> Result<Stmt<'_>> {
+        self.prepare_cached(sql)
+    }
+
+    /// Begin a write transaction (serialised with every other writer; see the module's
+    /// comment). Rolled back when dropped without [`Tx::commit`].
+    pub fn transaction(&self) -> Result<Tx<'_>> {
+        match &self.0 {
+            Inner::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
+            Inner::Postgres(pg) => {
+                let mut pg = pg.borrow_mut();
+                pg.ready()?;
+                pg.client.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"))?;
+                pg.in_transaction = true;
+            }
+        }
+        Ok(Tx { conn: self, done: StdCell::new(false) })
+    }
+
+    /// Begin a read transaction: one consistent view of the database until [`Conn::end_read`].
+    pub fn begin_read(&self) -> Result<()> {
+        match &self.0 {
+            Inner::Sqlite(c) => Ok(c.execute_batch("BEGIN")?),
+            Inner::Postgres(pg) => {
+                let mut pg = pg.borrow_mut();
+                pg.ready()?;
+                pg.client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+                pg.in_transaction = true;
+                Ok(())
+            }
+        }
+    }
+
+    pub fn end_read(&self) -> Result<()> {
+        match &self.0 {
+            Inner::Sqlite(c) => Ok(c.execute_batch("COMMIT")?),
+            Inner::Postgres(pg) => {
+                let mut pg = pg.borrow_mut();
+                pg.in_transaction = false;
+                Ok(pg.client.batch_execute("COMMIT")?)
+            }
+        }
+    }
+
+    /// A number that moves whenever another connection (another server instance, an admin
+    /// command) wrote records since this connection last looked, so cached documents are
+    /// stale. SQLite's `data_version`; on PostgreSQL the newest log entry, with this
+    /// connection's own entries (noted as it commits) not counting.
+    pub fn data_version(&self) -> Result<i64> {
+        match &self.0 {
+            Inner::Sqlite(c) => Ok(c.query_row("PRAGMA data_version", [], |r| r.get(0))?),
+            Inner::Postgres(pg) => {
+                let top = self.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get::<i64>(0))?;
+                let mut pg = pg.borrow_mut();
+                if top != pg.known_top {
+                    pg.known_top = top;
+                    pg.generation += 1;
+                }
+                Ok(pg.generation)
+            }
+        }
+    }
+
+    /// Whether this connection can still be used (PostgreSQL: not closed under it).
+    pub fn is_healthy(&self) -> bool {
+        match &self.0 {
+            Inner::Sqlite(_) => true,
+            Inner::Postgres(pg) => !pg.borrow().client.is_closed(),
+        }
+    }
+
+    /// Whether a table has a column (for adding the columns later versions brought).
+    pub fn has_column(&self, table: &str, column: &str) -> Result<bool> {
+        let sql = match self.engine() {
+            Engine::Sqlite => "SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2",
+            Engine::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name = ?1 AND column_name = ?2"
+            }
+        };
+        self.query_row(sql, params![table, column], |r| r.get::<bool>(0))
+    }
+
+    /// Create tables and indexes written in SQLite's words: on PostgreSQL `INTEGER` is
+    /// `BIGINT`, `BLOB` is `BYTEA`, an `AUTOINCREMENT` key a `BIGSERIAL`, and `WITHOUT ROWID`
+    /// (a storage hint) goes.
+    pub fn execute_schema(&self, sql: &str) -> Result<()> {
+        match self.engine() {
+            Engine::Sqlite => self.execute_batch(sql),
+            Engine::Postgres => self.execute_batch(&postgres_schema(sql)),
+        }
+    }
+
+    /// Held while a server sets its database up (creates or upgrades tables): on PostgreSQL
+    /// a session-level advisory lock, so instances starting together take turns; nothing on
+    /// SQLite, where each schema statement is its own transaction.
+    pub fn setup_lock(&self) -> Result<SetupLock<'_>> {
+        if self.engine() == Engine::Postgres {
+            self.execute_batch(&format!("SELECT pg_advisory_lock({WRITE_LOCK})"))?;
+        }
+        Ok(SetupLock(self))
+    }
+
+    /// Tell the other instances on this database that the log grew (PostgreSQL; delivered
+    /// when the transaction commits).
+    fn notify(&self) -> Result<()> {
+        if let Inner::Postgres(pg) = &self.0 {
+            pg.borrow_mut().client.batch_execute(&format!("NOTIFY {LOG_CHANNEL}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// See [`Conn::setup_lock`].
+pub struct SetupLock<'c>(&'c Conn);
+
+impl Drop for SetupLock<'_> {
+    fn drop(&mut self) {
+        if self.0.engine() == Engine::Postgres {
+            let _ = self.0.execute_batch(&format!("SELECT pg_advisory_unlock({WRITE_LOCK})"));
+        }
+    }
+}
+
+/// Schema text in SQLite's words, in PostgreSQL's.
+pub fn postgres_schema(sql: &str) -> String {
+    sql.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
+        .replace(" INTEGER", " BIGINT")
+        .replace(" BLOB", " BYTEA")
+        .replace(") WITHOUT ROWID", ")")
+}
+
+/// A prepared statement.
+pub enum Stmt<'c> {
+    Sqlite(rusqlite::CachedStatement<'c>),
+    Postgres(&'c RefCell<Pg>, tokio_postgres::Statement),
+}
+
+impl Stmt<'_> {
+    pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
+        let list = params.list();
+        match self {
+            Stmt::Sqlite(s) => Ok(s.execute(rusqlite::params_from_iter(list.into_iter().map(SqliteParam)))?),
+            Stmt::Postgres(pg, statement) => {
+                let values: Vec<PgParam<'_>> = list.into_iter().map(PgParam).collect();
+                let refs: Vec<&(dyn PgToSql + Sync)> = values.iter().map(|v| v as &(dyn PgToSql + Sync)).collect();
+                Ok(pg.borrow_mut().client.execute(statement, &refs)? as usize)
+            }
+        }
+    }
+
+    /// Call `f` with each row, in order, without holding them all.
+    pub fn for_each<P: Params>(&mut self, params: P, mut f: impl FnMut(&Row<'_, '_>) -> Result<()>) -> Result<()> {
+        let list = params.list();
+        match self {
+            Stmt::Sqlite(s) => {
+                let mut rows = s.query(rusqlite::params_from_iter(list.into_iter().map(SqliteParam)))?;
+                while let Some(r) = rows.next()? {
+                    f(&Row::Sqlite(r))?;
+                }
+                Ok(())
+            }
+            Stmt::Postgres(pg, statement) => {
+                // Read whole before `f` runs: `f` may query this connection again.
+                let values: Vec<PgParam<'_>> = list.into_iter().map(PgParam).collect();
+                let refs: Vec<&(dyn PgToSql + Sync)> = values.iter().map(|v| v as &(dyn PgToSql + Sync)).collect();
+                let rows = pg.borrow_mut().client.query(&*statement, &refs)?;
+                for r in &rows {
+                    f(&Row::Postgres(r))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    pub fn query_map<T, P: Params>(
+        &mut self,
+        params: P,
+        mut f: impl FnMut(&Row<'_, '_>) -> Result<T>,
+    ) -> Result<std::vec::IntoIter<Result<T>>> {
+        let mut out = Vec::new();
+        self.for_each(params, |r| {
+            out.push(f(r));
+            Ok(())
+        })?;
+        Ok(out.into_iter())
+    }
+
+    pub fn query_row<T, P: Params>(&mut self, params: P, f: impl FnOnce(&Row<'_, '_>) -> Result<T>) -> Result<T> {
+        let mut f = Some(f);
+        let mut found = None;
+        self.for_each(params, |r| {
+            if let Some(f) = f.take() {
+                found = Some(f(r));
+            }
+            Ok(())
+        })?;
+        found.unwrap_or(Err(SqlError::NoRow))
+    }
+}
+
+/// A write transaction; rolled back when dropped uncommitted.
+pub struct Tx<'c> {
+    conn: &'c Conn,
+    done: StdCell<bool>,
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        self.conn
+    }
+}
+
+impl Tx<'_> {
+    /// Commit. On PostgreSQL the other instances are notified that the log may have grown,
+    /// and this connection notes the log's end as its own (see [`Conn::data_version`]).
+    pub fn commit(self) -> Result<()> {
+        self.done.set(true);
+        match &self.conn.0 {
+            Inner::Sqlite(c) => Ok(c.execute_batch("COMMIT")?),
+            Inner::Postgres(pg) => {
+                let top = self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get::<i64>(0))?;
+                let grew = pg.borrow().known_top != top;
+                if grew {
+                    self.conn.notify()?;
+                }
+                let mut pg = pg.borrow_mut();
+                pg.in_transaction = false;
+                pg.client.batch_execute("COMMIT")?;
+                pg.known_top = top;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if self.done.get() {
+            return;
+        }
+        match &self.conn.0 {
+            Inner::Sqlite(c) => {
+                let _ = c.execute_batch("ROLLBACK");
+            }
+            Inner::Postgres(pg) => {
+                let mut pg = pg.borrow_mut();
+                pg.in_transaction = false;
+                let _ = pg.client.batch_execute("ROLLBACK");
+            }
+        }
+    }
+}
+
+/// Where the WebSocket connections of one server instance read from.
+///
+/// SQLite: each connection has its own reader, used in place (a read served from the page
+/// cache takes microseconds) with a small page cache, since there may be thousands. PostgreSQL:
+/// the instance shares a few connections ([`MAX_SHARED_READERS`]); a read takes one for its
+/// duration (a bootstrap, for its whole read transaction), so the database sees a bounded
+/// number of connections however many devices are connected.
+pub struct Readers {
+    location: Location,
+    idle: std::sync::Mutex<Vec<Conn>>,
+    free: std::sync::Condvar,
+    /// Connections open (idle or in use), PostgreSQL only.
+    open: std::sync::Mutex<usize>,
+}
+
+/// The most PostgreSQL connections one instance reads through.
+pub const MAX_SHARED_READERS: usize = 8;
+
+impl Readers {
+    pub fn new(location: Location) -> Readers {
+        Readers {
+            location,
+            idle: std::sync::Mutex::new(Vec::new()),
+            free: std::sync::Condvar::new(),
+            open: std::sync::Mutex::new(0),
+        }
+    }
+
+    /// A reader for one WebSocket connection.
+    pub fn reader(self: &std::sync::Arc<Self>) -> Result<Reader> {
+        match &self.location {
+            Location::Sqlite(path) => {
+                let conn = Conn::open_sqlite(path)?;
+                if let Some(c) = conn.sqlite() {
+                    c.pragma_update(None, "cache_size", -256)?;
+                }
+                Ok(Reader { own: Some(conn), shared: None, held: None, reading: false })
+            }
+            Location::Postgres(_) => {
+                Ok(Reader { own: None, shared: Some(std::sync::Arc::clone(self)), held: None, reading: false })
+            }
+        }
+    }
+
+    fn take(&self) -> Result<Conn> {
+        loop {
+            if let Some(conn) = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop() {
+                return Ok(conn);
+            }
+            {
+                let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+                if *open < MAX_SHARED_READERS {
+                    *open += 1;
+                    drop(open);
+                    return Conn::open(&self.location).inspect_err(|_| {
+                        *self.open.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+                    });
+                }
+            }
+            let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.is_empty() {
+                let waited = self.free.wait_timeout(idle, std::time::Duration::from_millis(200));
+                drop(waited);
+            }
+        }
+    }
+
+    fn give_back(&self, conn: Conn, healthy: bool) {
+        if healthy {
+            self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+        } else {
+            *self.open.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+        }
+        self.free.notify_one();
+    }
+}
+
+/// One WebSocket connection's way to read (see [`Readers`]).
+pub struct Reader {
+    own: Option<Conn>,
+    shared: Option<std::sync::Arc<Readers>>,
+    /// A shared connection kept through a read transaction.
+    held: Option<Conn>,
+    reading: bool,
+}
+
+impl Reader {
+    /// Run `f` on this reader's connection.
+    pub fn with<T, E: From<SqlError>>(&mut self, f: impl FnOnce(&Conn) -> Result<T, E>) -> Result<T, E> {
+        if let Some(own) = &self.own {
+            return f(own);
+        }
+        let Some(pool) = self.shared.clone() else { return Err(SqlError::NoRow.into()) };
+        let conn = match self.held.take() {
+            Some(conn) => conn,
+            None => pool.take()?,
+        };
+        let result = f(&conn);
+        if self.reading {
+            self.held = Some(conn);
+        } else {
+            let healthy = conn.is_healthy();
+            pool.give_back(conn, healthy);
+        }
+        result
+    }
+
+    /// Begin one consistent view of the database, kept until [`Reader::end_read`].
+    pub fn begin_read(&mut self) -> Result<()> {
+        self.reading = true;
+        let begun = self.with(|c| c.begin_read());
+        if begun.is_err() {
+            self.end_read();
+        }
+        begun
+    }
+
+    pub fn end_read(&mut self) {
+        let _ = self.with(|c| c.end_read());
+        self.reading = false;
+        if let (Some(conn), Some(pool)) = (self.held.take(), &self.shared) {
+            let healthy = conn.is_healthy();
+            pool.give_back(conn, healthy);
+        }
+    }
+
+    /// Whether a read transaction is open.
+    pub fn reading(&self) -> bool {
+        self.reading
+    }
+
+    /// Give back memory an idle connection holds (SQLite's page cache).
+    pub fn shrink(&mut self) {
+        if let Some(c) = self.own.as_ref().and_then(Conn::sqlite) {
+            let _ = c.execute_batch("PRAGMA shrink_memory");
+        }
+    }
+}
+
+/// Listen for [`LOG_CHANNEL`] on a connection of its own, in a thread of its own, and wake
+/// `wake` at each notification; connect again after an error (a second later). Only a hint:
+/// whoever is woken reads the log itself, and also polls.
+pub fn listen(url: String, wake: std::sync::Arc<tokio::sync::Notify>) {
+    background().spawn(async move {
+        loop {
+            let listened = async {
+                let (client, mut connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+                let (sent, mut received) = tokio::sync::mpsc::unbounded_channel();
+                // The connection is polled here, not spawned: its notifications come from it.
+                let polling = async move {
+                    loop {
+                        match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                            Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => {
+                                let _ = sent.send(());
+                            }
+                            Some(Ok(_)) => {}
+                            Some(Err(e)) => return Err(e),
+                            None => return Ok(()),
+                        }
+                    }
+                };
+                let listening = async {
+                    client.batch_execute(&format!("LISTEN {LOG_CHANNEL}")).await?;
+                    while received.recv().await.is_some() {
+                        wake.notify_one();
+                    }
+                    Ok::<(), tokio_postgres::Error>(())
+                };
+                tokio::select! {
+                    done = polling => done,
+                    done = listening => done,
+                }
+            };
+            if let Err(e) = listened.await {
+                eprintln!("sync-server: listening for other instances' writes: {}; again in a second", pg_message(&e));
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
+}
+
+/// The runtime PostgreSQL connections do their I/O on, whatever thread uses them: a server
+/// thread, a blocking task, or a test's own runtime (see [`PgClient`]).
+fn background() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("crm-postgres")
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("cannot start the PostgreSQL runtime: {e}"))
+    })
+}
+
+/// Wait for `f` on this thread. Safe inside an async runtime's thread too (unlike a runtime's
+/// own `block_on`): the futures here only wait for the background runtime to answer.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
+/// A PostgreSQL client used synchronously, like a SQLite connection: its connection runs on
+/// the [`background`] runtime, each call waits for its answer.
+pub struct PgClient(tokio_postgres::Client);
+
+impl PgClient {
+    fn connect(url: &str) -> Result<PgClient> {
+        let url = url.to_string();
+        let connecting = background().spawn(async move {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+            tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    eprintln!("sync-server: a PostgreSQL connection ended: {}", pg_message(&e));
+                }
+            });
+            Ok::<_, tokio_postgres::Error>(client)
+        });
+        let client = block_on(connecting).map_err(|e| SqlError::Connect(e.to_string()))??;
+        Ok(PgClient(client))
+    }
+
+    fn batch_execute(&mut self, sql: &str) -> Result<()> {
+        Ok(block_on(self.0.batch_execute(sql))?)
+    }
+
+    fn prepare(&mut self, sql: &str) -> Result<tokio_postgres::Statement> {
+        Ok(block_on(self.0.prepare(sql))?)
+    }
+
+    fn execute(&mut self, statement: &tokio_postgres::Statement, params: &[&(dyn PgToSql + Sync)]) -> Result<u64> {
+        Ok(block_on(self.0.execute(statement, params))?)
+    }
+
+    fn query(
+        &mut self,
+        statement: &tokio_postgres::Statement,
+        params: &[&(dyn PgToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>> {
+        Ok(block_on(self.0.query(statement, params))?)
+    }
+
+    fn is_closed(&self) -> bool {
+        self.0.is_closed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_numbered_outside_strings() {
+        assert_eq!(to_postgres("SELECT a FROM t WHERE b = ? AND c = ?"), "SELECT a FROM t WHERE b = $1 AND c = $2");
+        assert_eq!(
+            to_postgres("UPDATE t SET a = ?2 WHERE id = ?1 AND s = '?'"),
+            "UPDATE t SET a = $2 WHERE id = $1 AND s = '?'"
+        );
+    }
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(redact("postgres://crm:hunter2@db:5432/crm"), "postgres://crm:***@db:5432/crm");
+        assert_eq!(redact("postgres://db/crm"), "postgres://db/crm");
+    }
+
+    #[test]
+    fn sqlite_reads_and_writes_through_the_same_calls() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let conn = Conn::open_sqlite(&dir.path().join("t.db")).unwrap_or_else(|e| panic!("{e}"));
+        conn.execute_batch("CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER, b BLOB)").unwrap_or_else(|e| panic!("{e}"));
+        let tx = conn.transaction().unwrap_or_else(|e| panic!("{e}"));
+        tx.execute("INSERT INTO t (id, n, b) VALUES (?, ?, ?)", params!["a", 3_i64, vec![1u8, 2]])
+            .unwrap_or_else(|e| panic!("{e}"));
+        tx.commit().unwrap_or_else(|e| panic!("{e}"));
+        {
+            let tx = conn.transaction().unwrap_or_else(|e| panic!("{e}"));
+            tx.execute("INSERT INTO t (id) VALUES (?)", ["b"]).unwrap_or_else(|e| panic!("{e}"));
+        } // dropped: rolled back
+        let rows: Vec<(String, Option<i64>, Vec<u8>)> = conn
+            .prepare_cached("SELECT id, n, b FROM t")
+            .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rows, vec![("a".to_string(), Some(3), vec![1, 2])]);
+        let none = conn.query_row("SELECT n FROM t WHERE id = ?", ["zz"], |r| r.get::<i64>(0)).optional();
+        assert!(matches!(none, Ok(None)));
+        assert!(conn.has_column("t", "b").unwrap_or_else(|e| panic!("{e}")));
+        assert!(!conn.has_column("t", "c").unwrap_or_else(|e| panic!("{e}")));
+    }
+}
