@@ -2,9 +2,11 @@
 // exported as CSV from the list itself and the file holds those customers and no others; a
 // search's results are exported as exactly the customers found, whatever the filters; once the
 // device reconnects the server's audit log has both, and the Audit tab says them in words (on
-// the device, the rows, the filters or search results). A salesperson's lists offer no export
-// and the core refuses her one. A team created in the Teams tab with a code is offered by name
-// in the Users tab, and the person given it is listed as its member.
+// the device, the rows, the filters or search results). The leads list filtered by source, and
+// the opportunity board shown for one owner, are exported the same way, with only the records
+// they show. A salesperson's lists (customers, service requests, leads, the opportunity board)
+// offer no export and the core refuses her one. A team created in the Teams tab with a code is
+// offered by name in the Users tab, and the person given it is listed as its member.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -15,11 +17,11 @@ let browser;
 
 startStory({ customers: 10 }, (started) => ({ server, browser } = started));
 
-/// The CSV a click on the export menu's CSV item downloads: its header and rows as cells.
-async function exportCsv(page) {
+/// The CSV of `kind` a click on the export menu's CSV item downloads: its header and rows as cells.
+async function exportCsv(page, kind = "customer") {
   await page.getByTestId("export-action").click();
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-csv").click()]);
-  assert.match(download.suggestedFilename(), /^customer-\d{8}\.csv$/);
+  assert.match(download.suggestedFilename(), new RegExp(`^${kind}-\\d{8}\\.csv$`));
   const [head, ...rows] = readFileSync(await download.path(), "utf8")
     .replace(/^\uFEFF/, "")
     .trim()
@@ -56,6 +58,14 @@ describe("an admin's lists", { timeout: 300_000 }, () => {
       ["导出乙一", "B"],
     ]) {
       const r = await dispatch(device, { op: "create", kind: "customer", fields: { name, grade, owner: me } });
+      assert.equal(r.type, "record", JSON.stringify(r));
+    }
+    for (const [name, source] of [
+      ["展会线索一", "exhibition"],
+      ["展会线索二", "exhibition"],
+      ["转介线索三", "referral"],
+    ]) {
+      const r = await dispatch(device, { op: "create", kind: "lead", fields: { name, source, owner: me } });
       assert.equal(r.type, "record", JSON.stringify(r));
     }
   });
@@ -109,6 +119,44 @@ describe("an admin's lists", { timeout: 300_000 }, () => {
     await screenshot(page, "audit-export-on-device");
   });
 
+  test("the leads list filtered by source is exported as CSV with only the leads it shows", async () => {
+    const { page, device } = admin;
+    await page.goto(`${device.url}#/leads?source=exhibition`);
+    await eventually(() => page.getByTestId("lead-rows").locator("li").count(), (n) => n === 2, "the list shows the two trade-show leads");
+    assert.match(await page.getByTestId("lead-count").textContent(), /\b2\b/);
+    await page.getByTestId("export-action").click();
+    assert.match(await page.getByTestId("export-what").textContent(), /筛选/);
+    await page.keyboard.press("Escape");
+    const file = await exportCsv(page, "lead");
+    assert.deepEqual(file.column("name").sort(), ["展会线索一", "展会线索二"]);
+    assert.deepEqual(file.column("source"), ["exhibition", "exhibition"]);
+    await screenshot(page, "leads-export");
+  });
+
+  test("the opportunity board shown for one owner is exported with only that owner's opportunities", async () => {
+    const { page, device } = admin;
+    const customer = (await dispatch(device, { op: "list", kind: "customer", filter: { owner: me }, limit: 1 })).items[0];
+    const wangfang = (await dispatch(device, { op: "list", kind: "user", filter: { username: "wangfang" } })).items[0];
+    for (const [title, stage, owner] of [
+      ["看板商机一", "proposal", me],
+      ["看板商机二", "won", me],
+      ["看板商机三", "proposal", wangfang.id],
+    ]) {
+      const r = await dispatch(device, { op: "create", kind: "opportunity", fields: { customer: customer.id, title, stage, owner } });
+      assert.equal(r.type, "record", JSON.stringify(r));
+    }
+    const mine = (await dispatch(device, { op: "list", kind: "opportunity", filter: { owner: me }, limit: 500 })).items.map((o) => o.fields.title);
+    assert.ok(mine.includes("看板商机一") && !mine.includes("看板商机三"));
+
+    await page.goto(`${device.url}#/pipeline`);
+    await page.getByTestId("stage-count-lead").waitFor({ timeout: TIMEOUT });
+    await chooseOption(page, "pipeline-owner", me);
+    await eventually(() => page.getByTestId("opp-card").count(), (n) => n === mine.length, "the board shows only the admin's opportunities");
+    const file = await exportCsv(page, "opportunity");
+    assert.deepEqual(file.column("title").sort(), mine.sort());
+    await screenshot(page, "pipeline-export");
+  });
+
   test("a salesperson's lists offer no export, and the core refuses her one", async () => {
     const { page, device } = await signedInDevice(browser, server.url, "wangfang", "lists-wangfang");
     await page.goto(`${device.url}#/customers`);
@@ -119,11 +167,19 @@ describe("an admin's lists", { timeout: 300_000 }, () => {
     await page.goto(`${device.url}#/customers`);
     await page.getByTestId("customer-count").waitFor({ timeout: TIMEOUT });
     assert.equal(await page.getByTestId("export-action").count(), 0, "no export on customers");
+    await page.goto(`${device.url}#/leads`);
+    await page.getByTestId("lead-count").waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByTestId("export-action").count(), 0, "no export on leads");
+    await page.goto(`${device.url}#/pipeline`);
+    await page.getByTestId("stage-count-lead").waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByTestId("export-action").count(), 0, "no export on the opportunity board");
     const refused = await dispatch(device, { op: "export", kind: "customer", format: "csv" });
     assert.equal(refused.code, "forbidden", JSON.stringify(refused));
     // The admin sees it on the same screens.
-    await admin.page.goto(`${admin.device.url}#/service`);
-    await admin.page.getByTestId("export-action").waitFor({ timeout: TIMEOUT });
+    for (const list of ["service", "leads", "pipeline"]) {
+      await admin.page.goto(`${admin.device.url}#/${list}`);
+      await admin.page.getByTestId("export-action").waitFor({ timeout: TIMEOUT });
+    }
   });
 
   test("a team created with a code is offered in the Users tab, and the person given it is its member", async () => {

@@ -109,7 +109,7 @@ test("every administration section, and the lists an admin exports from, at the 
       await check(page, `chenjing-admin-${section}-${sizeName}`);
     }
     // The lists an admin exports from, the Export button in their heads.
-    for (const list of ["customers", "service", "pool"]) {
+    for (const list of ["customers", "service", "pool", "leads", "pipeline"]) {
       await page.goto(`${device.url}#/${list}`);
       await page.getByTestId("export-action").waitFor({ timeout: TIMEOUT });
       await check(page, `chenjing-${list}-export-${sizeName}`);

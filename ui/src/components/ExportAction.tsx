@@ -11,6 +11,7 @@ import { errorText } from "../errors";
 import { saveBase64 } from "../files";
 import { useCrm, useRole } from "../state";
 
+/// `kind`'s search results are named by `export.results.<kind>` (customers and leads have it).
 export function ExportAction({ kind, source, disabled = false }: { kind: string; source: ExportSource; disabled?: boolean }) {
   const { crm, t } = useCrm();
   const { role } = useRole();
@@ -41,7 +42,7 @@ export function ExportAction({ kind, source, disabled = false }: { kind: string;
         items: [
           {
             type: "group",
-            label: <span data-testid="export-what">{"ids" in source ? t("export.results", { count: source.ids.length }) : t("export.list")}</span>,
+            label: <span data-testid="export-what">{"ids" in source ? t(`export.results.${kind}`, { count: source.ids.length }) : t("export.list")}</span>,
             children: [format("xlsx"), format("csv")],
           },
           { type: "divider" },

@@ -1,14 +1,16 @@
 import { PlusOutlined, SearchOutlined } from "@ant-design/icons";
 import { Button, Input, Select, Tabs } from "antd";
 import { useEffect, useMemo, useState } from "react";
+import type { ReactNode } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
-import type { Item, SearchHit } from "../../api";
+import type { ExportSource, Item, SearchHit } from "../../api";
 import { dictLabel, formatDate, localDate } from "../../i18n";
 import { useCrm, useRole } from "../../state";
+import { ExportAction } from "../../components/ExportAction";
 import { StateTag } from "../../components/RecordStatus";
 import { RowMarks, useRowMarks } from "../../components/RowStatus";
 import type { RowMark } from "../../components/RowStatus";
-import { PoolList } from "../pool/Pool";
+import { POOL_QUERY, PoolList } from "../pool/Pool";
 import { usePagedList } from "../sales/SalesList";
 import { FILTER_KEYS, FOLLOW_UP_WINDOWS, LEAD_STATES, leadQuery } from "./model";
 import type { LeadFilters } from "./model";
@@ -16,6 +18,12 @@ import type { LeadFilters } from "./model";
 /// Leads (线索): one's own by state, source and next follow-up, or found by search as typed;
 /// and the lead pool (leads without an owner, claimed like pool customers).
 export function Leads({ section }: { section: "mine" | "pool" }) {
+  return section === "mine" ? <MyLeads /> : <LeadPool />;
+}
+
+/// The screen around a tab: its head — an admin's Export of what the tab shows, New lead — and
+/// the tabs.
+function LeadsFrame({ section, shown, children }: { section: "mine" | "pool"; shown: ExportSource; children: ReactNode }) {
   const { t } = useCrm();
   const { canWrite } = useRole();
   const navigate = useNavigate();
@@ -24,6 +32,7 @@ export function Leads({ section }: { section: "mine" | "pool" }) {
       <div className="page-head">
         <h1>{t("nav.leads")}</h1>
         <div className="actions">
+          <ExportAction kind="lead" source={shown} />
           {canWrite && (
             <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate("/new/lead")} data-testid="new-lead">
               {t("leads.new")}
@@ -36,7 +45,7 @@ export function Leads({ section }: { section: "mine" | "pool" }) {
         onChange={(k) => navigate(k === "mine" ? "/leads" : "/leads/pool")}
         items={(["mine", "pool"] as const).map((s) => ({ key: s, label: <span data-testid={`leads-tab-${s}`}>{t(`leads.tab.${s}`)}</span> }))}
       />
-      {section === "mine" ? <MyLeads /> : <LeadPool />}
+      {children}
     </div>
   );
 }
@@ -44,7 +53,7 @@ export function Leads({ section }: { section: "mine" | "pool" }) {
 function LeadPool() {
   const { t } = useCrm();
   return (
-    <>
+    <LeadsFrame section="pool" shown={{ query: POOL_QUERY }}>
       <p className="muted">{t("leads.pool_hint")}</p>
       <PoolList
         kind="lead"
@@ -52,7 +61,7 @@ function LeadPool() {
         to={(l) => `/leads/${l.id}`}
         subtitle={(l) => [l.fields.company, l.fields.title].filter(Boolean).join(" · ")}
       />
-    </>
+    </LeadsFrame>
   );
 }
 
@@ -90,7 +99,8 @@ function MyLeads() {
   }, [crm, text, revision]);
 
   return (
-    <>
+    // What is shown: the search's leads, or the list under its filters.
+    <LeadsFrame section="mine" shown={hits !== null ? { ids: hits.map((h) => h.id) } : { query }}>
       <Input
         className="search"
         size="large"
@@ -133,7 +143,7 @@ function MyLeads() {
           </div>
         </>
       )}
-    </>
+    </LeadsFrame>
   );
 }
 

@@ -1,10 +1,11 @@
 import { Alert, App as AntApp, Segmented, Select } from "antd";
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
-import type { Owners, PipelineStage } from "../../api";
+import type { ListQuery, Owners, PipelineStage } from "../../api";
 import { errorText } from "../../errors";
 import { formatMoney } from "../../i18n";
 import { useCrm, useData, useRole, userName } from "../../state";
+import { ExportAction } from "../../components/ExportAction";
 import { OwnerSelect } from "../../components/OwnerSelect";
 import { CustomListValues } from "../../components/CustomValues";
 import { StateTag } from "../../components/RecordStatus";
@@ -25,7 +26,7 @@ interface Drag {
 /// the keyboard (arrow keys on a focused card) or by its "move to" menu. A viewer's board is
 /// read-only; supervisors and admins can show one person's opportunities.
 export function Pipeline() {
-  const { crm, t, lang, users } = useCrm();
+  const { crm, t, lang, users, status } = useCrm();
   const { canWrite, isLead } = useRole();
   const { message } = AntApp.useApp();
   const navigate = useNavigate();
@@ -33,6 +34,12 @@ export function Pipeline() {
   const [owner, setOwner] = useState<string | undefined>();
   const owners: Owners = owner ? { owner } : scope;
   const board = useData(() => crm.pipeline(owners), [scope, owner]);
+  // What the board shows as a list query, for the Export: every stage, the same owners.
+  const shown: ListQuery = {
+    filter: owners === "all" ? {} : { owner: owners === "mine" ? (status?.identity.user_id ?? "") : owners.owner },
+    sort: "updated_at",
+    desc: true,
+  };
   const [drag, setDrag] = useState<Drag | null>(null);
   const [over, setOver] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -82,6 +89,7 @@ export function Pipeline() {
               data-testid="pipeline-owner"
             />
           )}
+          <ExportAction kind="opportunity" source={{ query: shown }} />
         </div>
       </div>
       {error && <Alert type="error" showIcon message={error} />}

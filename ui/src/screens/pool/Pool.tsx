@@ -13,7 +13,7 @@ import type { RowMark } from "../../components/RowStatus";
 
 const PAGE = 50;
 /// Records without an owner, most recently released first.
-const POOL_QUERY = { filter: { owner: null }, sort: "updated_at", desc: true };
+export const POOL_QUERY = { filter: { owner: null }, sort: "updated_at", desc: true };
 
 /// The customer pool (公海): customers without an owner (`owner` filtered as not set), most
 /// recently released first, each with why it was released and — where the core offers it —
