@@ -33,3 +33,38 @@ fn bad_bytes_get_an_answer_and_the_batch_goes_on() {
     assert_eq!(lines[1]["code"], "bad_request");
     assert_ne!(lines[2]["type"], "error", "a search with NUL is answered: {}", lines[2]);
 }
+
+#[test]
+fn a_spreadsheet_is_imported_from_the_command_line_and_reverted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("客户.csv");
+    std::fs::write(&file, "客户名称,电话,等级\n甲公司,0571-88880001,A\n乙公司,0571-88880002,B\n,0571-88880003,C\n")
+        .expect("write csv");
+    let rejected = dir.path().join("退回.csv");
+    let out = crm(dir.path())
+        .arg("import")
+        .arg(&file)
+        .args(["--keys", "name", "--rejected"])
+        .arg(&rejected)
+        .output()
+        .expect("run crm import");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("line 4: name: required"), "the empty name is shown before importing: {said}");
+    assert!(said.contains("created 2") && said.contains("rejected 1"), "{said}");
+    let refused = std::fs::read_to_string(&rejected).expect("the rejected rows file");
+    assert!(refused.contains("0571-88880003"), "the refused row, to fix and import again: {refused}");
+    let batch = said
+        .lines()
+        .find_map(|l| l.strip_prefix("imported as batch "))
+        .and_then(|l| l.split(':').next())
+        .expect("the batch id")
+        .to_string();
+    let list = crm(dir.path()).arg("imports").output().expect("run crm imports");
+    assert!(String::from_utf8_lossy(&list.stdout).contains(&batch));
+    let revert = crm(dir.path()).args(["import-revert", &batch]).output().expect("run crm import-revert");
+    let said = String::from_utf8_lossy(&revert.stdout);
+    assert!(revert.status.success() && said.contains("deleted 2"), "{said}{}", String::from_utf8_lossy(&revert.stderr));
+    let again = crm(dir.path()).args(["import-revert", &batch]).output().expect("run crm import-revert");
+    assert!(!again.status.success(), "a batch is reverted once");
+}

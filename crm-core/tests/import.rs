@@ -360,3 +360,56 @@ fn an_admin_exports_a_filtered_list_or_search_results_and_imports_them_back() {
     let refused = sales.try_call(json!({"op": "export", "kind": "customer"}));
     assert_eq!(refused["code"], "forbidden", "{refused}");
 }
+
+#[test]
+fn a_preview_lists_every_rejected_row_even_far_down_a_big_file() {
+    let mut r = Replica::new(&user_id(1), "王芳", "admin");
+    let mut text = String::from("客户名称,电话\n");
+    for i in 0..3000 {
+        match i {
+            // Line numbers count the header: row i is line i + 2.
+            2600 => text.push_str(",0571-00000000\n"),
+            2900 => text.push_str("坏电话公司,not a phone\n"),
+            _ => text.push_str(&format!("客户{i},0571-{:08}\n", 10_000_000 + i)),
+        }
+    }
+    let p = preview(&mut r, "big.csv", text.as_bytes(), json!({}));
+    assert_eq!(p["rows"], 3000);
+    assert_eq!(p["counts"]["reject"], 2, "{}", p["counts"]);
+    let plan = p["plan"].as_array().unwrap();
+    let rejected: Vec<i64> =
+        plan.iter().filter(|r| r["action"] == "reject").map(|r| r["line"].as_i64().unwrap()).collect();
+    assert_eq!(rejected, vec![2602, 2902], "each rejected row is listed, however far down");
+    assert!(plan.len() < 3000, "rows that will simply be created are sampled, not all listed");
+    let lines: Vec<i64> = plan.iter().map(|r| r["line"].as_i64().unwrap()).collect();
+    assert!(lines.windows(2).all(|w| w[0] < w[1]), "in the file's order");
+}
+
+#[test]
+fn duplicates_are_found_by_tax_id_and_by_code() {
+    let mut r = Replica::new(&user_id(1), "王芳", "admin");
+    let by_tax = r.create("customer", json!({"name": "嘉兴明达纺织", "tax_id": "91330400MA2B3C4D5E"}));
+    let file = xlsx(&[
+        &["客户名称", "税号", "地址"],
+        &["嘉兴明达纺织有限公司（新名）", "91330400MA2B3C4D5E", "嘉兴市南湖区"],
+        &["湖州新客户", "91330500MA9Z8Y7X6W", "湖州"],
+    ]);
+    let p = preview(&mut r, "t.xlsx", &file, json!({"keys": ["tax_id"], "policy": "update"}));
+    assert_eq!(p["plan"][0]["action"], "update", "{p}");
+    assert_eq!(p["plan"][0]["id"], by_tax.as_str(), "the same tax id is the same company, renamed or not");
+    assert_eq!(p["plan"][1]["action"], "create");
+    run(&mut r, "t.xlsx", &file, json!({"keys": ["tax_id"], "policy": "update"}));
+    assert_eq!(r.get(&by_tax)["fields"]["address"], "嘉兴市南湖区");
+
+    // The customer code an ERP gave it.
+    let coded = r.get(&by_tax)["fields"]["code"].as_str().map(str::to_string);
+    if let Some(code) = coded {
+        let again = xlsx(&[&["客户编码", "客户名称", "备注"], &[code.as_str(), "随便什么名字", "按编码找到"]]);
+        let p = preview(&mut r, "c.xlsx", &again, json!({"keys": ["code"], "policy": "skip"}));
+        assert_eq!(
+            (p["plan"][0]["action"].as_str(), p["plan"][0]["id"].as_str()),
+            (Some("skip"), Some(by_tax.as_str())),
+            "{p}"
+        );
+    }
+}

@@ -46,7 +46,8 @@ type Fields = JsonMap<String, Json>;
 
 /// Rows written per transaction (and per progress report).
 const CHUNK: usize = 500;
-/// Rows a preview describes one by one; the counts cover all of them.
+/// Rows to be written that a preview describes one by one (every refused row is described);
+/// the counts cover all of them.
 const PREVIEW_ROWS: usize = 2000;
 
 /// What to do with a row that matches an existing record.
@@ -315,9 +316,16 @@ impl Store {
         for r in &rows {
             count(&mut counts, r);
         }
+        // Every row that will be refused is listed, however far down the file (they are what
+        // a person must fix); of the rest, the first `PREVIEW_ROWS`.
+        let mut sampled = 0;
         let plan = rows
             .into_iter()
-            .take(PREVIEW_ROWS)
+            .filter(|r| {
+                let listed = !r.errors.is_empty() || sampled < PREVIEW_ROWS;
+                sampled += usize::from(listed && r.errors.is_empty());
+                listed
+            })
             .map(|r| RowPlan { line: r.line, action: r.action, errors: r.errors, title: r.title })
             .collect();
         Ok(Preview {

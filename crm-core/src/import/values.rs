@@ -40,6 +40,7 @@ const ALIASES: &[(&str, &[&str])] = &[
         &[
             "编号",
             "客户编号",
+            "客户编码",
             "编码",
             "代码",
             "客户代码",
@@ -103,6 +104,10 @@ const ALIASES: &[(&str, &[&str])] = &[
             "salesperson",
             "sales",
         ],
+    ),
+    (
+        "tax_id",
+        &["税号", "纳税人识别号", "统一社会信用代码", "社会信用代码", "信用代码", "税务登记号", "tax id", "tax number"],
     ),
     ("tags", &["标签", "tag"]),
     ("notes", &["备注", "说明", "描述", "remark", "remarks", "note", "comment", "comments", "description"]),
