@@ -548,9 +548,15 @@ async fn export(
             "only an administrator may export data in bulk".into(),
         ));
     }
+    // The admin's custom fields are columns too, as on a device's export.
+    let worker = Arc::clone(&state);
+    let custom =
+        tokio::task::spawn_blocking(move || worker.reports.custom_fields(&worker.location, &worker.path, kind))
+            .await
+            .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()))??;
     let (headers, rows) = state
         .with_db(move |db| {
-            let (headers, rows) = export_rows(db.connection(), kind)?;
+            let (headers, rows) = export_rows(db.connection(), kind, &custom)?;
             let detail = json!({"rows": rows.len(), "format": ext});
             audit::record(db.connection(), &actor, "export", Some(kind.as_str()), detail)?;
             Ok((headers, rows))
@@ -562,8 +568,12 @@ async fn export(
     Ok(file_response(&name, mime, bytes))
 }
 
-fn export_rows(conn: &Conn, kind: Kind) -> Result<(Vec<String>, Vec<Vec<String>>), DbError> {
-    let columns = crm_core::export::Columns::of(kind, &[]);
+fn export_rows(
+    conn: &Conn,
+    kind: Kind,
+    custom: &[crm_core::custom::Def],
+) -> Result<(Vec<String>, Vec<Vec<String>>), DbError> {
+    let columns = crm_core::export::Columns::of(kind, custom);
     let usernames: std::collections::HashMap<String, String> = conn
         .prepare("SELECT id, username FROM users")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?

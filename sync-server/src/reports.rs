@@ -12,6 +12,7 @@ use crate::sql::{Conn, Location};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crm_core::kind::Kind;
 use crm_core::report::{Params, Report};
 use crm_core::store::IncomingChange;
 use crm_core::sync::protocol::SnapshotDoc;
@@ -40,6 +41,33 @@ impl Replica {
     /// Report `name` as of now: the replica brought up to date, then the report run on it.
     /// `location`: the database; `db`: what the replica is kept beside (`AppState::path`).
     pub fn report(&self, location: &Location, db: &Path, name: &str, params: &Params) -> Result<Report, DbError> {
+        self.with_current(location, db, |store| {
+            store.report(name, params).map_err(|e| match e {
+                crm_core::error::Error::Validation(_) | crm_core::error::Error::Refused { .. } => {
+                    DbError::Invalid(e.to_string())
+                }
+                other => core(other),
+            })
+        })
+    }
+
+    /// The custom fields an admin defined for `kind`, as of now (for the server's export).
+    pub fn custom_fields(
+        &self,
+        location: &Location,
+        db: &Path,
+        kind: Kind,
+    ) -> Result<Vec<crm_core::custom::Def>, DbError> {
+        self.with_current(location, db, |store| crm_core::custom::defs(store.connection(), kind).map_err(core))
+    }
+
+    /// `f` on the replica brought up to date with the database.
+    fn with_current<T>(
+        &self,
+        location: &Location,
+        db: &Path,
+        f: impl FnOnce(&mut Store) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
         let mut held = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let conn = crate::db::open_connection(location)?;
         let epoch: String = conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| r.get(0))?;
@@ -74,12 +102,7 @@ impl Replica {
         }
         let Some(store) = held.as_mut() else { return Err(DbError::Invalid("the report replica is not open".into())) };
         catch_up(store, &conn)?;
-        store.report(name, params).map_err(|e| match e {
-            crm_core::error::Error::Validation(_) | crm_core::error::Error::Refused { .. } => {
-                DbError::Invalid(e.to_string())
-            }
-            other => core(other),
-        })
+        f(store)
     }
 }
 

@@ -434,6 +434,14 @@ async fn a_custom_field_an_admin_defines_reaches_every_device_and_holds_them_to_
     ann.sync().await.unwrap();
     root.sync().await.unwrap();
     assert_eq!(root.get(&id)["fields"]["custom_fields"]["shop_area"], "120");
+    // The server's bulk export has it as a column, as a device's export does.
+    let http = Http::new(&server);
+    let (status, csv) = http.call("GET", "/api/export?kind=customer&format=csv", Some(&token_of(&root)), None);
+    assert_eq!(status, 200);
+    let sheet = crm_core::sheet::read("export.csv", &csv).unwrap();
+    let col = sheet.headers.iter().position(|h| h == "custom_fields.shop_area");
+    let col = col.unwrap_or_else(|| panic!("no custom column in {:?}", sheet.headers));
+    assert_eq!(sheet.rows.iter().map(|r| r[col].as_str()).collect::<Vec<_>>(), ["120"]);
     // A salesperson cannot define one: the server refuses it as it refuses any reference data.
     assert_eq!(
         ann.try_call(json!({"op": "create", "kind": "custom_field",
