@@ -21,9 +21,14 @@ impl Server {
     /// [`Server::start`] with more `serve` arguments (`--max-per-address 100000`).
     pub fn start_with(users: &[(&str, &str)], extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("server.sqlite3");
+        // On PostgreSQL with `CRM_TEST_DB=postgres` (a database on the test cluster, files in
+        // the temporary directory), else a SQLite file there.
+        let (db, data) = match crate::pg::enabled() {
+            true => (crate::pg::new_database(), Some(dir.path().to_str().unwrap().to_string())),
+            false => (dir.path().join("server.sqlite3").to_str().unwrap().to_string(), None),
+        };
         {
-            let mut sdb = sync_server::db::ServerDb::open(&db).unwrap();
+            let mut sdb = sync_server::db::ServerDb::open(sync_server::sql::Location::parse(&db)).unwrap();
             for (name, role) in users {
                 sdb.add_user(name, name, role, Some("east"), PASSWORD).unwrap();
             }
@@ -32,7 +37,8 @@ impl Server {
         let bin = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("sync-server");
         assert!(bin.exists(), "build the server first: cargo build --release -p sync-server");
         let child = Command::new(bin)
-            .args(["serve", "--db", db.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+            .args(["serve", "--db", &db, "--listen", &format!("127.0.0.1:{port}")])
+            .args(data.iter().flat_map(|d| ["--data", d.as_str()]))
             .args(extra)
             .stderr(Stdio::null())
             .spawn()
