@@ -1,7 +1,8 @@
 // The admin's rules, changed in the app and in force everywhere: a limit on the customers one
 // salesperson owns — a value out of range is refused by the box it is about, then a limit she
 // is already at makes her next claim from the pool refused, and the customer stays in the
-// pool — and a grade's churn days, which her device then counts with.
+// pool — and a grade's churn days, which her device then counts with. The check-in tolerance is
+// saved from its box and read back into it.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { SIZES, TIMEOUT, dispatch, eventually, screenshot, signedInDevice, startStory } from "./harness.mjs";
@@ -112,5 +113,22 @@ describe("company settings and grade rules", { timeout: 240_000 }, () => {
     assert.equal(a.churn_warning_days, 5);
     assert.equal(a.recycle_days, 0, "a day count left empty keeps its default");
     assert.equal((await dispatch(device, { op: "list", kind: "grade_rule", filter: { grade: "A" } })).total, 1);
+  });
+
+  test("the check-in tolerance is saved from its box and read back", async () => {
+    const { page, device } = admin;
+    await page.goto(`${device.url}#/admin/settings`);
+    const box = page.getByTestId("setting-visit.check_in_tolerance_m");
+    await box.waitFor({ timeout: TIMEOUT });
+    assert.equal(await box.inputValue(), "", "empty: the default");
+    await box.fill("250");
+    await page.getByTestId("settings-save").click();
+    await eventually(
+      () => dispatch(device, { op: "list", kind: "setting", filter: { key: "visit.check_in_tolerance_m" } }),
+      (p) => p.items.length === 1 && p.items[0].fields.value === 250,
+      "one record for the key, holding 250",
+    );
+    await page.reload();
+    await eventually(() => page.getByTestId("setting-visit.check_in_tolerance_m").inputValue(), (v) => v === "250", "the box reads 250 back");
   });
 });

@@ -16,7 +16,14 @@ import { Suggest } from "../../components/Suggest";
 import { useRefusableSave } from "../../components/useRefusableSave";
 
 /// The settings an admin keeps (docs/api.md, kind `setting`): numbers, and the company's words.
-const SETTING_KEYS = ["service.reopen_below", "pool.max_owned", "sales.approval_discount_bp", "sales.approval_amount", "sales.approval_free_lines"];
+const SETTING_KEYS = [
+  "service.reopen_below",
+  "pool.max_owned",
+  "sales.approval_discount_bp",
+  "sales.approval_amount",
+  "sales.approval_free_lines",
+  "visit.check_in_tolerance_m",
+];
 const COMPANY_KEYS = ["company.name", "company.timezone", "company.currency", "company.tax_id", "company.invoice_address", "company.bank_account"];
 /// How long each of the company's words may be (the core checks again).
 const COMPANY_MAX: Record<string, number> = { "company.name": 200, "company.tax_id": 40, "company.invoice_address": 200, "company.bank_account": 200 };
