@@ -441,7 +441,8 @@ pub const SETTING_KEYS: &[&str] = &[
 ];
 /// Kinds whose records carry company-specific fields (`custom_fields`), which admins define
 /// with `custom_field` records.
-pub const CUSTOMIZABLE: &[&str] = &["customer", "contact", "activity", "opportunity", "service_request"];
+pub const CUSTOMIZABLE: &[&str] =
+    &["customer", "contact", "activity", "opportunity", "service_request", "lead", "product"];
 /// What a custom field holds; its values are stored as strings (`crate::custom`).
 pub const CUSTOM_TYPES: &[&str] = &["text", "number", "date", "bool", "choice"];
 pub const DICTIONARIES: &[&str] = &[

@@ -211,3 +211,37 @@ fn settings_take_what_fits_their_key() {
         .collect();
     assert_eq!(texts, [("company.name", "杭州示范贸易有限公司"), ("company.timezone", "Europe/Berlin")]);
 }
+
+#[test]
+fn leads_and_products_take_custom_fields_too() {
+    let mut admin = Replica::new(&user_id(1), "admin", "admin");
+    let mut sales = Replica::new(&user_id(2), "sales", "account_manager");
+    admin.create(
+        "custom_field",
+        json!({"of_kind": "lead", "key": "booth", "label_zh": "展位号", "required": true, "in_filter": true}),
+    );
+    admin.create(
+        "custom_field",
+        json!({"of_kind": "product", "key": "brand", "label_zh": "品牌", "type": "choice", "options": "恒力\n博世"}),
+    );
+    send(&mut admin, &mut sales);
+    let refused = sales.try_call(json!({"op": "create", "kind": "lead", "fields": {"name": "展会线索"}}));
+    assert_eq!(reasons(&refused), [("custom_fields.booth".into(), "required".into())]);
+    let lead = sales.create("lead", json!({"name": "展会线索", "custom_fields": {"booth": "A-12"}}));
+    assert_eq!(sales.get(&lead)["fields"]["custom_fields"]["booth"], "A-12");
+    let found = sales.call(json!({"op": "list", "kind": "lead", "filter": {"custom_fields.booth": "A-12"}}));
+    assert_eq!(found["items"][0]["id"], lead.as_str(), "{found}");
+
+    let bad = admin.try_call(json!({"op": "create", "kind": "product", "fields": {"code": "P-1", "name": "液压泵",
+        "list_price": {"minor": 120000, "currency": "CNY"}, "custom_fields": {"brand": "无名"}}}));
+    assert_eq!(reasons(&bad), [("custom_fields.brand".into(), "invalid_choice".into())]);
+    let product = admin.create(
+        "product",
+        json!({"code": "P-1", "name": "液压泵", "list_price": {"minor": 120000, "currency": "CNY"}, "custom_fields": {"brand": "博世"}}),
+    );
+    assert_eq!(admin.get(&product)["fields"]["custom_fields"]["brand"], "博世");
+    // Other kinds still take none.
+    let refused = admin.try_call(json!({"op": "create", "kind": "custom_field",
+        "fields": {"of_kind": "campaign", "key": "x", "label_zh": "x"}}));
+    assert_eq!(refused["code"], "validation", "{refused}");
+}

@@ -71,6 +71,7 @@ pub(super) static PRODUCT: KindSpec = KindSpec {
         f("tax_rate", BASIS_POINTS).or(Default::Int(1300)),
         f("status", Enum(PRODUCT_STATES)).indexed().or(Default::Str("on_sale")),
         f("description", LONG_TEXT),
+        f("custom_fields", Custom),
     ],
 };
 
