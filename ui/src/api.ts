@@ -233,7 +233,7 @@ export interface Agenda {
 }
 
 /// The kinds an admin may give custom fields (`custom_field.of_kind`).
-export const CUSTOM_FIELD_KINDS = ["customer", "contact", "activity", "opportunity", "service_request"] as const;
+export const CUSTOM_FIELD_KINDS = ["customer", "contact", "activity", "opportunity", "service_request", "lead", "product"] as const;
 
 export type CustomFieldType = "text" | "number" | "date" | "bool" | "choice";
 
