@@ -26,6 +26,15 @@ describe("leads", () => {
     expect(leadQuery({ next: "overdue" }, "me", "2026-03-31").filter).toEqual({ owner: "me", next_follow_up: { to: "2026-03-31" } });
   });
 
+  it("narrows the list by the custom fields chosen, as the address keeps them", () => {
+    const chosen = { "cf.industry": "制造业", "cf.trade_show": " " };
+    expect(leadQuery({ status: "new", custom: chosen }, "me", "2026-03-31").filter).toEqual({
+      "custom_fields.industry": "制造业",
+      owner: "me",
+      status: "new",
+    });
+  });
+
   it("starts the dialog from the plan: its one match, a new customer, or nothing among several", () => {
     expect(initialChoice(plan({ customer: { link: "c1", name: "宏达", matched: ["phones"] } }))).toEqual({ link: "c1" });
     expect(initialChoice(plan({}))).toEqual({ create: true });

@@ -6,6 +6,9 @@ import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import type { ExportSource, Item, SearchHit } from "../../api";
 import { dictLabel, formatDate, localDate } from "../../i18n";
 import { useCrm, useRole } from "../../state";
+import { filtersFromParams } from "../../customFields";
+import { CustomFilters } from "../../components/CustomFilters";
+import { CustomListValues } from "../../components/CustomValues";
 import { ExportAction } from "../../components/ExportAction";
 import { StateTag } from "../../components/RecordStatus";
 import { RowMarks, useRowMarks } from "../../components/RowStatus";
@@ -13,9 +16,10 @@ import type { RowMark } from "../../components/RowStatus";
 import { POOL_QUERY, PoolList } from "../pool/Pool";
 import { usePagedList } from "../sales/SalesList";
 import { FILTER_KEYS, FOLLOW_UP_WINDOWS, LEAD_STATES, leadQuery } from "./model";
-import type { LeadFilters } from "./model";
+import type { FilterKey, LeadFilters } from "./model";
 
-/// Leads (线索): one's own by state, source and next follow-up, or found by search as typed;
+/// Leads (线索): one's own by state, source, next follow-up and the custom fields offered as
+/// filters, or found by search as typed;
 /// and the lead pool (leads without an owner, claimed like pool customers).
 export function Leads({ section }: { section: "mine" | "pool" }) {
   return section === "mine" ? <MyLeads /> : <LeadPool />;
@@ -69,10 +73,10 @@ function MyLeads() {
   const { crm, t, lang, status, revision } = useCrm();
   const [params, setParams] = useSearchParams();
   const filters: LeadFilters = useMemo(
-    () => Object.fromEntries(FILTER_KEYS.filter((k) => params.get(k)).map((k) => [k, params.get(k)!])),
+    () => ({ ...Object.fromEntries(FILTER_KEYS.filter((k) => params.get(k)).map((k) => [k, params.get(k)!])), custom: filtersFromParams(params) }),
     [params],
   );
-  const setFilter = (key: keyof LeadFilters, value: string | undefined) => {
+  const setFilter = (key: FilterKey, value: string | undefined) => {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
     else next.delete(key);
@@ -147,12 +151,12 @@ function MyLeads() {
   );
 }
 
-function LeadFiltersPanel({ filters, setFilter }: { filters: LeadFilters; setFilter: (key: keyof LeadFilters, value: string | undefined) => void }) {
+function LeadFiltersPanel({ filters, setFilter }: { filters: LeadFilters; setFilter: (key: FilterKey, value: string | undefined) => void }) {
   const { t, lang, dicts } = useCrm();
   const labelled = (label: string, value: string) => t("common.labelled", { label, value });
   const all = (label: string) => labelled(label, t("common.all"));
   const option = (value: string, label: string) => ({ value, label, "data-value": value });
-  const select = (key: keyof LeadFilters, label: string, options: { value: string; label: string }[]) => (
+  const select = (key: (typeof FILTER_KEYS)[number], label: string, options: { value: string; label: string }[]) => (
     <Select
       aria-label={label}
       allowClear
@@ -184,6 +188,7 @@ function LeadFiltersPanel({ filters, setFilter }: { filters: LeadFilters; setFil
         t("field.next_follow_up"),
         FOLLOW_UP_WINDOWS.map((w) => option(w, labelled(t("field.next_follow_up"), t(`leads.next.${w}`)))),
       )}
+      <CustomFilters kind="lead" chosen={filters.custom ?? {}} set={(name, v) => setFilter(name as FilterKey, v)} />
     </div>
   );
 }
@@ -197,6 +202,7 @@ function LeadRow({ lead: l, today, mark }: { lead: Item; today: string; mark?: R
       <Link className="row-main" to={`/leads/${l.id}`}>
         <strong>{String(l.fields.name ?? "")}</strong>
         <span className="muted">{[l.fields.company, l.fields.title].filter(Boolean).join(" · ")}</span>
+        <CustomListValues kind="lead" fields={l.fields} />
       </Link>
       {next && open && (
         <span className={`small ${next < today ? "overdue" : "muted"}`}>{t("common.labelled", { label: t("field.next_follow_up"), value: formatDate(lang, next) })}</span>

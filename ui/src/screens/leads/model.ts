@@ -2,6 +2,7 @@
 // `convert_lead` request. Presentation only: the core filters, plans and converts.
 
 import type { ConversionChoice, ConversionPlan, Fields, Json, ListQuery } from "../../api";
+import { customFilter } from "../../customFields";
 import { parseMoney } from "../../i18n";
 
 export const LEAD_STATES = ["new", "following", "converted", "invalid"];
@@ -13,8 +14,12 @@ export interface LeadFilters {
   status?: string;
   source?: string;
   next?: string;
+  /// The custom fields chosen, by `cf.KEY`.
+  custom?: Record<string, string>;
 }
-export const FILTER_KEYS: (keyof LeadFilters)[] = ["status", "source", "next"];
+export const FILTER_KEYS = ["status", "source", "next"] as const;
+/// Where the address keeps a filter: a built-in one, or a custom field's `cf.KEY`.
+export type FilterKey = (typeof FILTER_KEYS)[number] | `cf.${string}`;
 
 /// `date` moved by `days` calendar days (`YYYY-MM-DD`, no time zone involved).
 function addDays(date: string, days: number): string {
@@ -24,7 +29,7 @@ function addDays(date: string, days: number): string {
 
 /// The person's own leads under the filters, the nearest follow-up first.
 export function leadQuery(f: LeadFilters, me: string, today: string, limit = 100): ListQuery {
-  const filter: Record<string, Json> = { owner: me };
+  const filter: Record<string, Json> = { ...customFilter(f.custom ?? {}), owner: me };
   if (f.status) filter.status = f.status;
   if (f.source) filter.source = f.source;
   if (f.next === "overdue") filter.next_follow_up = { to: today };
