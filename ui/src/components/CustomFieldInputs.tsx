@@ -2,7 +2,7 @@
 // type (words, a decimal kept as typed, a calendar date, a switch, one of the options), the
 // required ones marked, and the core's refusals (`custom_fields.KEY`) by their field. A retired
 // field the record still holds a value for is shown, read only. Used by every form of the
-// five kinds that have custom fields (RecordForm, VisitForm).
+// kinds that have custom fields (RecordForm, VisitForm, the product dialog).
 
 import { DatePicker, Input, Select, Switch } from "antd";
 import dayjs from "dayjs";
@@ -27,8 +27,9 @@ export function CustomFieldInputs({
   /// What the record holds (for a retired field's value); none for a new record.
   held: Record<string, string>;
   set: (name: string, value: string) => void;
-  /// Refusals by field name (`custom_fields.KEY`).
-  errors: Record<string, { reason: string; params: unknown } | undefined>;
+  /// Refusals by field name (`custom_fields.KEY`): the core's reason, or already in words (a
+  /// dialog's `useRefusableSave`).
+  errors: Record<string, { reason: string; params: unknown } | string | undefined>;
   /// Whether this person may not change them (shown, not editable).
   readOnly?: boolean;
 }) {
@@ -63,7 +64,7 @@ export function CustomFieldInputs({
             {!field.active && <span className="muted small">{t("custom.retired_value")}</span>}
             {err && (
               <span className="field-error" role="alert" data-testid={`cf-error-${field.key}`}>
-                {fieldErrorText(t, err.reason, err.params)}
+                {typeof err === "string" ? err : fieldErrorText(t, err.reason, err.params)}
               </span>
             )}
           </div>

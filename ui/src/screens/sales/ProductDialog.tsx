@@ -1,12 +1,15 @@
 // An admin adds a product or changes one: code, name, specification, unit, category, list price
-// (tax included), tax rate, whether it is on sale, a description. An edit sends only what
-// changed; the core's refusals are shown by their boxes.
+// (tax included), tax rate, whether it is on sale, a description, then the company's custom
+// fields for products. An edit sends only what changed; the core's refusals are shown by their
+// boxes.
 
 import { Input, Select, Space } from "antd";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import type { Fields, Item } from "../../api";
+import { customFieldsWrite, customFormValues, customValuesOf } from "../../customFields";
 import { currencyDigits, dictLabel, parseMoney } from "../../i18n";
-import { useCrm } from "../../state";
+import { useCrm, useCustomFields } from "../../state";
+import { CustomFieldInputs } from "../../components/CustomFieldInputs";
 import { FormDialog } from "../../components/FormDialog";
 import { FormField } from "../../components/FormField";
 import { useRefusableSave } from "../../components/useRefusableSave";
@@ -33,7 +36,9 @@ function valuesOf(p: Item | null): Record<string, string> {
 export function ProductDialog({ product, onClose }: { product: Item | null; onClose: () => void }) {
   const { crm, t, lang, dicts } = useCrm();
   const { busy, errors, other, setErrors, run } = useRefusableSave();
-  const [initial] = useState(() => valuesOf(product));
+  const customFields = useCustomFields("product");
+  const held = useMemo(() => customValuesOf(product?.fields), [product]);
+  const [initial] = useState(() => ({ ...valuesOf(product), ...customFormValues(customFields, held) }));
   const [values, setValues] = useState(initial);
   const set = (k: string, v: string) => setValues((old) => ({ ...old, [k]: v }));
 
@@ -56,6 +61,8 @@ export function ProductDialog({ product, onClose }: { product: Item | null; onCl
         else fields.tax_rate = bp;
       }
       if (Object.keys(local).length) return setErrors(local);
+      const customValues = customFieldsWrite(customFields, values, held, product ? initial : undefined);
+      if (customValues !== undefined) fields.custom_fields = customValues;
       if (product) {
         if (Object.keys(fields).length) await crm.update(product.id, fields);
       } else await crm.create("product", fields);
@@ -125,6 +132,7 @@ export function ProductDialog({ product, onClose }: { product: Item | null; onCl
         />
       </FormField>
       {text("description", true)}
+      <CustomFieldInputs kind="product" values={values} held={held} set={set} errors={errors} />
     </FormDialog>
   );
 }

@@ -1,13 +1,17 @@
 // The product catalogue (`#/products`): found by code, name or specification as typed, by
-// category and by status; each with its list price and tax rate and the stock the core holds
-// for it. Admins add products and change them.
+// category, by status and by the custom fields offered as filters; each with its list price,
+// tax rate, the stock the core holds for it and its custom values (a product has no page of
+// its own, so its row shows them all). Admins add products and change them.
 
 import { EditOutlined, PlusOutlined, SearchOutlined } from "@ant-design/icons";
 import { Button, Input, Select, Tag } from "antd";
 import { useMemo, useState } from "react";
 import type { Item } from "../../api";
 import { dictLabel, formatMoney } from "../../i18n";
+import { customFilter } from "../../customFields";
 import { useCrm, useData, useRole } from "../../state";
+import { CustomFilters } from "../../components/CustomFilters";
+import { CustomListValues } from "../../components/CustomValues";
 import { PriceLists } from "./PriceLists";
 import { ProductDialog } from "./ProductDialog";
 import { formatRate, moneyOf } from "./model";
@@ -20,7 +24,9 @@ export function Products() {
   const { t, lang, dicts } = useCrm();
   const { role } = useRole();
   const admin = role === "admin";
-  const products = useProducts();
+  // The custom filters chosen, by `cf.KEY`; the core keeps the products that match.
+  const [custom, setCustom] = useState<Record<string, string>>({});
+  const products = useProducts(customFilter(custom));
   const [query, setQuery] = useState("");
   const [category, setCategory] = useState<string | undefined>(undefined);
   const [status, setStatus] = useState<string | undefined>(undefined);
@@ -79,6 +85,14 @@ export function Products() {
           data-testid="product-status"
           options={["on_sale", "discontinued"].map((s) => option(s, t(`sales.product_status.${s}`)))}
         />
+        <CustomFilters
+          kind="product"
+          chosen={custom}
+          set={(name, v) => {
+            setCustom((c) => ({ ...c, [name]: v ?? "" }));
+            setShown(SHOWN);
+          }}
+        />
       </div>
       <p className="muted small" data-testid="product-count">
         {t("sales.product_count", { count: found.length.toLocaleString(lang) })}
@@ -103,7 +117,8 @@ export function Products() {
   );
 }
 
-/// One product: code, name, specification, category; list price, tax rate and stock.
+/// One product: code, name, specification, category, custom values; list price, tax rate and
+/// stock.
 function ProductRow({ product: p, onEdit }: { product: Item; onEdit?: () => void }) {
   const { crm, t, lang, dicts } = useCrm();
   const f = p.fields;
@@ -119,6 +134,7 @@ function ProductRow({ product: p, onEdit }: { product: Item; onEdit?: () => void
           {String(f.name ?? "")} <span className="muted">{String(f.code ?? "")}</span>
         </strong>
         <span className="muted small">{[f.spec, f.unit, dictLabel(lang, dicts, "product_category", f.category)].filter(Boolean).join(" · ")}</span>
+        <CustomListValues kind="product" fields={f} all />
       </span>
       <span className="row-tags">
         <span className="money" data-testid="product-price" data-minor={list?.minor ?? ""}>

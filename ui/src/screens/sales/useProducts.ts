@@ -1,25 +1,28 @@
 // The product catalogue as this device holds it, read again as records change (the catalogue
-// screen filters it with `matchesProduct`); a document's line finds its product through the
-// core's `search` instead (`productChoice` reads a hit).
+// screen filters it with `matchesProduct`, and by custom fields through the core's list
+// filter); a document's line finds its product through the core's `search` instead
+// (`productChoice` reads a hit).
 
-import type { Item, SearchHit } from "../../api";
+import type { Item, Json, SearchHit } from "../../api";
 import { useCrm, useData } from "../../state";
 
 /// At most this many products are read (pages of 500).
 const MOST = 10_000;
 
-export function useProducts(): Item[] | null {
+/// The products, or only those the list `filter` keeps (the catalogue's custom filters).
+export function useProducts(filter: Record<string, Json> = {}): Item[] | null {
   const { crm } = useCrm();
+  const key = JSON.stringify(filter);
   return useData(async () => {
     const items: Item[] = [];
     let after: string | null = null;
     do {
-      const page = await crm.list("product", { sort: "code", limit: 500, after });
+      const page = await crm.list("product", { filter, sort: "code", limit: 500, after });
       items.push(...page.items);
       after = page.next;
     } while (after && items.length < MOST);
     return items;
-  }, []).data;
+  }, [key]).data;
 }
 
 /// Whether a product's code, name or specification holds what was typed (any case).
