@@ -4,14 +4,17 @@
 // synced, is asked for both in the new-customer form — saving without the required one is
 // refused by it, with values it saves — and her list shows the column and narrows by the
 // filter. Retired on the admin's device, the field leaves her form while the record keeps its
-// value, read only. The company's words are saved (an unknown time zone refused by its box) and
+// value, read only. Leads and products have their own: a required text field on leads refuses
+// a lead without it, by its name, and with it shows on the lead's page and narrows the leads
+// list; a brand chosen in the product dialog shows on the product's row, for the salesperson
+// too, and narrows the catalogue. The company's words are saved (an unknown time zone refused by its box) and
 // shown again after a reload; an employee profile is edited and shown; a backup is restored from
 // the Backups tab: a customer made after it is gone from the server until the device that made
 // it reconnects and sends it again, the state before is kept as a backup, and the audit log
 // lists the restore.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { SIZES, TIMEOUT, chooseOption, dispatch, eventually, screenshot, serverView, signedInDevice, startRelay, startStory } from "./harness.mjs";
+import { SIZES, TIMEOUT, checkLayout, chooseOption, dispatch, eventually, screenshot, serverView, signedInDevice, startRelay, startStory } from "./harness.mjs";
 
 let server;
 let browser;
@@ -30,6 +33,10 @@ const rowNames = (page) => page.locator('[data-testid="customer-list"] .vrow str
 const SHOP = "自定义字段测试门店有限公司";
 const OTHER = "线上渠道测试有限公司";
 const LATE = "备份之后新建的客户";
+const LEAD = "自定义字段测试线索";
+const OTHER_LEAD = "另一条零售业线索";
+const leadNames = (page) => page.locator('[data-testid="lead-row"] strong').allTextContents();
+const productCodes = (page) => page.getByTestId("product-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-code")));
 
 describe("custom fields, company settings, profiles and restoring a backup", { timeout: 600_000 }, () => {
   let admin;
@@ -214,6 +221,170 @@ describe("custom fields, company settings, profiles and restoring a backup", { t
     await eventually(() => dispatch(device, { op: "get", id: shopId }), (r) => r.fields.custom_fields?.channel === "加盟", "the channel changed");
     assert.deepEqual((await dispatch(device, { op: "get", id: shopId })).fields.custom_fields, { store_area: "120.5", channel: "加盟" });
     await synced(device);
+  });
+
+  test("the admin defines a required text field on leads and a brand choice on products", async () => {
+    const { page, device } = admin;
+    await page.goto(`${device.url}#/admin/custom_fields`);
+    await page.getByTestId("cf-kind").waitFor({ timeout: TIMEOUT });
+    const form = page.getByTestId("cf-form");
+
+    await chooseOption(page, "cf-kind", "lead");
+    await page.getByText("线索还没有自定义字段。").waitFor({ timeout: TIMEOUT });
+    await page.getByTestId("cf-new").click();
+    await form.waitFor({ timeout: TIMEOUT });
+    await page.getByTestId("cf-field-key").fill("industry");
+    await page.getByTestId("cf-field-label_zh").fill("所属行业");
+    await page.getByTestId("cf-field-label_en").fill("Industry");
+    await page.getByTestId("cf-field-required").check();
+    await page.getByTestId("cf-field-in_list").check();
+    await page.getByTestId("cf-field-in_filter").check();
+    await page.getByTestId("cf-dialog-ok").click();
+    await form.waitFor({ state: "detached", timeout: TIMEOUT });
+    await cfRow(page, "industry").waitFor({ timeout: TIMEOUT });
+    assert.match(await cfRow(page, "industry").textContent(), /所属行业.*Industry.*industry.*文本.*必填.*列表列.*筛选/);
+
+    await chooseOption(page, "cf-kind", "product");
+    await page.getByText("产品还没有自定义字段。").waitFor({ timeout: TIMEOUT });
+    await page.getByTestId("cf-new").click();
+    await form.waitFor({ timeout: TIMEOUT });
+    await page.getByTestId("cf-field-key").fill("brand");
+    await page.getByTestId("cf-field-label_zh").fill("品牌");
+    await page.getByTestId("cf-field-label_en").fill("Brand");
+    await chooseOption(page, "cf-field-type", "choice");
+    await page.getByTestId("cf-field-options").fill("西门子\n博世\nABB");
+    await page.getByTestId("cf-field-in_filter").check();
+    await page.getByTestId("cf-dialog-ok").click();
+    await form.waitFor({ state: "detached", timeout: TIMEOUT });
+    await cfRow(page, "brand").waitFor({ timeout: TIMEOUT });
+    assert.match(await cfRow(page, "brand").textContent(), /品牌.*Brand.*brand.*选项.*西门子、博世、ABB.*筛选/);
+    // Each kind keeps its own: the customer's are where they were.
+    await chooseOption(page, "cf-kind", "customer");
+    await cfRow(page, "channel").waitFor({ timeout: TIMEOUT });
+    assert.equal(await cfRow(page, "brand").count(), 0);
+
+    await synced(device);
+    assert.deepEqual(serverHolds({ op: "custom_fields", kind: "lead" }).fields.map((d) => [d.key, d.type, d.required]), [["industry", "text", true]]);
+    assert.deepEqual(serverHolds({ op: "custom_fields", kind: "product" }).fields.map((d) => [d.key, d.type, d.options.join("/")]), [["brand", "choice", "西门子/博世/ABB"]]);
+  });
+
+  test("a lead without the required field is refused by its name; with it the value shows on its page and the leads list filters by it", async () => {
+    const { page, device } = sales;
+    await eventually(
+      () => dispatch(device, { op: "custom_fields", kind: "lead" }),
+      (r) => r.fields.map((d) => d.key).join() === "industry",
+      "the lead's definition reached the salesperson",
+    );
+    await page.goto(`${device.url}#/new/lead`);
+    await formField(page, "industry").waitFor({ timeout: TIMEOUT });
+    assert.match(await formField(page, "industry").locator("label").textContent(), /所属行业 \*/);
+
+    await page.getByTestId("field-name").fill(LEAD);
+    await page.getByTestId("field-company").fill("星河精密机械研究所");
+    await page.getByTestId("save").click();
+    const refused = formField(page, "industry").getByTestId("cf-error-industry");
+    await refused.waitFor({ timeout: TIMEOUT });
+    assert.equal(await refused.textContent(), "必填");
+    assert.match(await page.getByTestId("form-lead").getByRole("alert").last().textContent(), /请修正标出的字段/);
+    assert.equal((await dispatch(device, { op: "list", kind: "lead", filter: { name: LEAD } })).total, 0, "nothing was saved");
+    for (const [name, size] of Object.entries(SIZES)) {
+      await page.setViewportSize(size);
+      await checkLayout(page, `custom-fields-lead-form-${name}`);
+    }
+    await page.setViewportSize(SIZES.laptop);
+
+    await page.getByTestId("cf-industry").fill("制造业");
+    await refused.waitFor({ state: "detached", timeout: TIMEOUT });
+    await page.getByTestId("save").click();
+    await page.getByTestId("lead-detail").waitFor({ timeout: TIMEOUT });
+    const leadId = page.url().split("/leads/")[1];
+    assert.deepEqual((await dispatch(device, { op: "get", id: leadId })).fields.custom_fields, { industry: "制造业" });
+    assert.equal(await page.getByTestId("cf-value-industry").textContent(), "制造业");
+    assert.match(await page.locator('[data-testid="cf-row"][data-key="industry"] dt').textContent(), /所属行业/);
+    await screenshot(page, "custom-fields-lead-detail-laptop");
+
+    const other = await dispatch(device, { op: "create", kind: "lead", fields: { name: OTHER_LEAD, custom_fields: { industry: "零售业" } } });
+    assert.equal(other.type, "record", JSON.stringify(other));
+
+    // The list: the industry on each row, and its filter in the address.
+    await page.goto(`${device.url}#/leads`);
+    const row = page.locator(`[data-testid="lead-row"][data-id="${leadId}"]`);
+    await row.waitFor({ timeout: TIMEOUT });
+    assert.deepEqual(await row.getByTestId("cf-cell").allTextContents(), ["所属行业：制造业"]);
+    await eventually(() => leadNames(page), (n) => n.includes(LEAD) && n.includes(OTHER_LEAD), "both leads listed");
+    await page.getByTestId("filter-cf-industry").fill("制造业");
+    await eventually(() => leadNames(page), (n) => n.join() === LEAD, "only the 制造业 lead");
+    assert.match(await page.getByTestId("lead-count").textContent(), /^1 条线索/);
+    assert.match(page.url(), /cf\.industry=/, "the filter is in the address");
+    for (const [name, size] of Object.entries(SIZES)) {
+      await page.setViewportSize(size);
+      await checkLayout(page, `custom-fields-leads-${name}`);
+    }
+    await page.setViewportSize(SIZES.laptop);
+    await page.getByTestId("filter-cf-industry").fill("零售业");
+    await eventually(() => leadNames(page), (n) => n.join() === OTHER_LEAD, "only the 零售业 lead");
+    // Going back to the list keeps what is chosen.
+    await page.reload();
+    await eventually(() => leadNames(page), (n) => n.join() === OTHER_LEAD, "the filter kept by the address");
+    assert.equal(await page.getByTestId("filter-cf-industry").inputValue(), "零售业");
+    await synced(device);
+  });
+
+  test("a product gets a brand in the dialog and shows it on its row, for the salesperson too; the catalogue filters by it", async () => {
+    const { page, device } = admin;
+    await eventually(() => dispatch(device, { op: "custom_fields", kind: "product" }), (r) => r.fields.length === 1, "the product's definition");
+    await page.goto(`${device.url}#/products`);
+    await page.getByTestId("new-product").click();
+    const form = page.getByTestId("product-form");
+    await form.waitFor({ timeout: TIMEOUT });
+    await formField(page, "brand").waitFor({ timeout: TIMEOUT });
+    await page.getByTestId("product-code").fill("P-CF-1");
+    await page.getByTestId("product-name").fill("变频器");
+    await page.getByTestId("product-list_price").fill("1200");
+    await chooseOption(page, "cf-brand", "西门子");
+    for (const [name, size] of Object.entries(SIZES)) {
+      await page.setViewportSize(size);
+      await checkLayout(page, `custom-fields-product-dialog-${name}`);
+    }
+    await page.setViewportSize(SIZES.laptop);
+    await page.getByTestId("product-save").click();
+    await form.waitFor({ state: "detached", timeout: TIMEOUT });
+    const row = page.locator('[data-testid="product-row"][data-code="P-CF-1"]');
+    await row.waitFor({ timeout: TIMEOUT });
+    assert.deepEqual(await row.getByTestId("cf-cell").allTextContents(), ["品牌：西门子"]);
+    const id = await row.getAttribute("data-id");
+    assert.deepEqual((await dispatch(device, { op: "get", id })).fields.custom_fields, { brand: "西门子" });
+
+    // Changed in the dialog: the brand alone is written.
+    await row.getByTestId("edit-product").click();
+    await form.waitFor({ timeout: TIMEOUT });
+    assert.match(await formField(page, "brand").textContent(), /西门子/);
+    await chooseOption(page, "cf-brand", "ABB");
+    await page.getByTestId("product-save").click();
+    await form.waitFor({ state: "detached", timeout: TIMEOUT });
+    await eventually(() => row.getByTestId("cf-cell").allTextContents(), (c) => c.join() === "品牌：ABB", "the new brand on the row");
+    const saved = (await dispatch(device, { op: "get", id })).fields;
+    assert.deepEqual([saved.custom_fields, saved.name, saved.list_price?.minor], [{ brand: "ABB" }, "变频器", 120000]);
+
+    const other = await dispatch(device, { op: "create", kind: "product", fields: { code: "P-CF-2", name: "伺服电机", list_price: { minor: 250000, currency: "CNY" }, custom_fields: { brand: "博世" } } });
+    assert.equal(other.type, "record", JSON.stringify(other));
+    await chooseOption(page, "filter-cf-brand", "ABB");
+    await eventually(() => productCodes(page), (c) => c.join() === "P-CF-1", "only the ABB product");
+    await chooseOption(page, "filter-cf-brand", "博世");
+    await eventually(() => productCodes(page), (c) => c.join() === "P-CF-2", "only the 博世 product");
+    for (const [name, size] of Object.entries(SIZES)) {
+      await page.setViewportSize(size);
+      await checkLayout(page, `custom-fields-products-${name}`);
+    }
+    await page.setViewportSize(SIZES.laptop);
+    await synced(device);
+
+    // A salesperson has no product page: the row shows the brand to her as well.
+    await eventually(() => dispatch(sales.device, { op: "get", id }), (r) => r.fields?.custom_fields?.brand === "ABB", "the product reached the salesperson");
+    await sales.page.goto(`${sales.device.url}#/products`);
+    const hers = sales.page.locator('[data-testid="product-row"][data-code="P-CF-1"]');
+    await hers.waitFor({ timeout: TIMEOUT });
+    assert.deepEqual(await hers.getByTestId("cf-cell").allTextContents(), ["品牌：ABB"]);
   });
 
   test("the company's words are saved and shown again after a reload; an unknown time zone is refused by its box", async () => {
