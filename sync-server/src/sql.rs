@@ -18,6 +18,7 @@
 use std::cell::{Cell as StdCell, RefCell};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 
 use tokio_postgres::types::{IsNull, ToSql as PgToSql, Type};
 
@@ -1162,36 +1163,66 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
     }
 }
 
-/// A PostgreSQL client used synchronously, like a SQLite connection: its connection runs on
-/// the [`background`] runtime, each call waits for its answer.
-pub struct PgClient(tokio_postgres::Client);
+/// The socket side of one PostgreSQL connection.
+type PgConnection = tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>;
+
+/// A PostgreSQL client used synchronously, like a SQLite connection. The connection is
+/// opened on the [`background`] runtime (its socket is registered with that runtime's
+/// reactor) but driven by the thread that makes each call: the request is written and the
+/// answer read right there, and the reactor only wakes that thread when the answer arrives —
+/// one hand-over between threads per statement, not three.
+pub struct PgClient {
+    client: tokio_postgres::Client,
+    /// `None` once it ended (the server closed it, or it failed); the client then reports
+    /// itself closed and the connection is opened again at its next use.
+    connection: Option<Pin<Box<PgConnection>>>,
+}
 
 impl PgClient {
     fn connect(url: &str) -> Result<PgClient> {
         let url = url.to_string();
-        let connecting = background().spawn(async move {
-            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
-            tokio::spawn(async move {
-                if let Err(e) = connection.await {
-                    eprintln!("sync-server: a PostgreSQL connection ended: {}", pg_message(&e));
+        let connecting = background().spawn(async move { tokio_postgres::connect(&url, tokio_postgres::NoTls).await });
+        let (client, connection) = block_on(connecting).map_err(|e| SqlError::Connect(e.to_string()))??;
+        Ok(PgClient { client, connection: Some(Box::pin(connection)) })
+    }
+
+    /// Wait for `call` (a request of `client`), driving the connection meanwhile.
+    fn drive<T>(
+        connection: &mut Option<Pin<Box<PgConnection>>>,
+        call: impl std::future::Future<Output = std::result::Result<T, tokio_postgres::Error>>,
+    ) -> Result<T> {
+        let mut call = std::pin::pin!(call);
+        // Unconstrained: called from inside a task of some runtime (a server's connection, a
+        // test), the socket would otherwise count against that task's cooperative budget,
+        // which never refills while this thread waits here, and then refuse to make progress.
+        block_on(tokio::task::unconstrained(std::future::poll_fn(|cx| {
+            if let std::task::Poll::Ready(answer) = call.as_mut().poll(cx) {
+                return std::task::Poll::Ready(answer);
+            }
+            if let Some(c) = connection.as_mut() {
+                if let std::task::Poll::Ready(ended) = std::future::Future::poll(c.as_mut(), cx) {
+                    if let Err(e) = ended {
+                        eprintln!("sync-server: a PostgreSQL connection ended: {}", pg_message(&e));
+                    }
+                    *connection = None;
                 }
-            });
-            Ok::<_, tokio_postgres::Error>(client)
-        });
-        let client = block_on(connecting).map_err(|e| SqlError::Connect(e.to_string()))??;
-        Ok(PgClient(client))
+            }
+            // The connection may just have delivered the answer (or failed the request).
+            call.as_mut().poll(cx)
+        })))
+        .map_err(SqlError::from)
     }
 
     fn batch_execute(&mut self, sql: &str) -> Result<()> {
-        Ok(block_on(self.0.batch_execute(sql))?)
+        Self::drive(&mut self.connection, self.client.batch_execute(sql))
     }
 
     fn prepare(&mut self, sql: &str) -> Result<tokio_postgres::Statement> {
-        Ok(block_on(self.0.prepare(sql))?)
+        Self::drive(&mut self.connection, self.client.prepare(sql))
     }
 
     fn execute(&mut self, statement: &tokio_postgres::Statement, params: &[&(dyn PgToSql + Sync)]) -> Result<u64> {
-        Ok(block_on(self.0.execute(statement, params))?)
+        Self::drive(&mut self.connection, self.client.execute(statement, params))
     }
 
     fn query(
@@ -1199,11 +1230,11 @@ impl PgClient {
         statement: &tokio_postgres::Statement,
         params: &[&(dyn PgToSql + Sync)],
     ) -> Result<Vec<tokio_postgres::Row>> {
-        Ok(block_on(self.0.query(statement, params))?)
+        Self::drive(&mut self.connection, self.client.query(statement, params))
     }
 
     fn is_closed(&self) -> bool {
-        self.0.is_closed()
+        self.connection.is_none() || self.client.is_closed()
     }
 }
 
