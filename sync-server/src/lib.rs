@@ -244,9 +244,10 @@ async fn watch_database(state: Arc<AppState>) {
     // On PostgreSQL other instances say when they wrote (NOTIFY); the poll stays, so a lost
     // notification only delays.
     let wake = Arc::new(tokio::sync::Notify::new());
-    if let sql::Location::Postgres(url) = &state.location {
-        sql::listen(url.clone(), Arc::clone(&wake));
-    }
+    let _listening = match &state.location {
+        sql::Location::Postgres(url) => Some(sql::listen(url.clone(), Arc::clone(&wake))),
+        sql::Location::Sqlite(_) => None,
+    };
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_recycle: Option<tokio::time::Instant> = None;

@@ -107,8 +107,7 @@ impl Conn {
             return Ok(self.reader.with(|c| crate::db::device_principal(c, device))?);
         }
         // In a bootstrap the reader sees the database as it was when the bootstrap began.
-        let fresh = self.state.readers.reader()?;
-        let mut fresh = fresh;
+        let mut fresh = self.state.readers.reader()?;
         let device = &self.who.device_id;
         Ok(fresh.with(|c| crate::db::device_principal(c, device))?)
     }
@@ -178,6 +177,8 @@ impl Conn {
     /// A fresh device: every readable document as one compacted snapshot, consistent with
     /// the log position sent last.
     async fn bootstrap(&mut self) -> Result<(), Stop> {
+        // On PostgreSQL a bootstrap waits for its turn (`sql::Readers`), holding nothing.
+        let _turn = self.state.readers.bootstrap_slot().await;
         self.reader.begin_read()?;
         // Teams and the log position from the same snapshot as the documents.
         let result = match self.teams() {

@@ -700,13 +700,51 @@ impl Conn {
         match &self.0 {
             Inner::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
             Inner::Postgres(pg) => {
-                let mut pg = pg.borrow_mut();
-                pg.ready()?;
-                pg.client.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"))?;
-                pg.in_transaction = true;
+                {
+                    let mut p = pg.borrow_mut();
+                    p.ready()?;
+                    p.in_transaction = true;
+                }
+                let begun = (|| -> Result<i64> {
+                    pg.borrow_mut()
+                        .client
+                        .batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"))?;
+                    // Under the lock nobody else writes: what the log holds now beyond what this
+                    // connection knew of, other writers committed (see `data_version`).
+                    self.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get(0))
+                })();
+                match begun {
+                    Ok(top) => {
+                        let mut p = pg.borrow_mut();
+                        if top != p.known_top {
+                            p.known_top = top;
+                            p.generation += 1;
+                        }
+                    }
+                    Err(e) => {
+                        // A lock wait that timed out leaves an aborted transaction behind.
+                        self.roll_back();
+                        return Err(e);
+                    }
+                }
             }
         }
         Ok(Tx { conn: self, done: StdCell::new(false) })
+    }
+
+    /// End the transaction in progress without keeping anything; errors are not interesting
+    /// (there may be no transaction, or no connection, left).
+    fn roll_back(&self) {
+        match &self.0 {
+            Inner::Sqlite(c) => {
+                let _ = c.execute_batch("ROLLBACK");
+            }
+            Inner::Postgres(pg) => {
+                let mut pg = pg.borrow_mut();
+                pg.in_transaction = false;
+                let _ = pg.client.batch_execute("ROLLBACK");
+            }
+        }
     }
 
     /// Begin a read transaction: one consistent view of the database until [`Conn::end_read`].
@@ -737,10 +775,12 @@ impl Conn {
     /// A number that moves whenever another connection (another server instance, an admin
     /// command) wrote records since this connection last looked, so cached documents are
     /// stale. SQLite's `data_version`; on PostgreSQL the newest log entry, with this
-    /// connection's own entries (noted as it commits) not counting.
+    /// connection's own entries not counting: a write transaction notes what others wrote when
+    /// it takes the write lock, and its own entries when it commits.
     pub fn data_version(&self) -> Result<i64> {
         match &self.0 {
             Inner::Sqlite(c) => Ok(c.query_row("PRAGMA data_version", [], |r| r.get(0))?),
+            Inner::Postgres(pg) if pg.borrow().in_transaction => Ok(pg.borrow().generation),
             Inner::Postgres(pg) => {
                 let top = self.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get::<i64>(0))?;
                 let mut pg = pg.borrow_mut();
@@ -907,40 +947,33 @@ impl std::ops::Deref for Tx<'_> {
 impl Tx<'_> {
     /// Commit. On PostgreSQL the other instances are notified that the log may have grown,
     /// and this connection notes the log's end as its own (see [`Conn::data_version`]).
+    /// Anything failing here leaves the transaction to be rolled back when `self` drops.
     pub fn commit(self) -> Result<()> {
-        self.done.set(true);
         match &self.conn.0 {
-            Inner::Sqlite(c) => Ok(c.execute_batch("COMMIT")?),
+            Inner::Sqlite(c) => c.execute_batch("COMMIT")?,
             Inner::Postgres(pg) => {
+                // Also the guard against committing an aborted transaction, which PostgreSQL
+                // answers with ROLLBACK rather than an error: this query fails in one.
                 let top = self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get::<i64>(0))?;
                 let grew = pg.borrow().known_top != top;
                 if grew {
                     self.conn.notify()?;
                 }
+                pg.borrow_mut().client.batch_execute("COMMIT")?;
                 let mut pg = pg.borrow_mut();
                 pg.in_transaction = false;
-                pg.client.batch_execute("COMMIT")?;
                 pg.known_top = top;
-                Ok(())
             }
         }
+        self.done.set(true);
+        Ok(())
     }
 }
 
 impl Drop for Tx<'_> {
     fn drop(&mut self) {
-        if self.done.get() {
-            return;
-        }
-        match &self.conn.0 {
-            Inner::Sqlite(c) => {
-                let _ = c.execute_batch("ROLLBACK");
-            }
-            Inner::Postgres(pg) => {
-                let mut pg = pg.borrow_mut();
-                pg.in_transaction = false;
-                let _ = pg.client.batch_execute("ROLLBACK");
-            }
+        if !self.done.get() {
+            self.conn.roll_back();
         }
     }
 }
@@ -948,20 +981,32 @@ impl Drop for Tx<'_> {
 /// Where the WebSocket connections of one server instance read from.
 ///
 /// SQLite: each connection has its own reader, used in place (a read served from the page
-/// cache takes microseconds) with a small page cache, since there may be thousands. PostgreSQL:
-/// the instance shares a few connections ([`MAX_SHARED_READERS`]); a read takes one for its
-/// duration (a bootstrap, for its whole read transaction), so the database sees a bounded
-/// number of connections however many devices are connected.
+/// cache takes microseconds) with a small page cache, since there may be thousands.
+///
+/// PostgreSQL: a short read takes one of a few connections the instance shares
+/// ([`MAX_SHARED_READERS`]) for that read alone, never across an `await`, so a wait for one is
+/// a wait for another short read (bounded by [`READER_WAIT`], after which the read fails and
+/// only that device's connection ends). A bootstrap's read transaction, which lasts while its
+/// snapshots are sent, has a connection of its own instead, and at most
+/// [`MAX_BOOTSTRAPS`] run at once per instance ([`Readers::bootstrap_slot`]; the others wait
+/// their turn without holding anything). The database sees a bounded number of connections
+/// however many devices are connected.
 pub struct Readers {
     location: Location,
     idle: std::sync::Mutex<Vec<Conn>>,
     free: std::sync::Condvar,
-    /// Connections open (idle or in use), PostgreSQL only.
+    /// Shared connections open (idle or in use), PostgreSQL only.
     open: std::sync::Mutex<usize>,
+    bootstraps: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
-/// The most PostgreSQL connections one instance reads through.
+/// The most PostgreSQL connections one instance shares for short reads.
 pub const MAX_SHARED_READERS: usize = 8;
+/// The most bootstraps one instance runs at once on PostgreSQL (each on a connection of its
+/// own).
+pub const MAX_BOOTSTRAPS: usize = 16;
+/// How long a short read waits for a shared connection before it fails.
+pub const READER_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl Readers {
     pub fn new(location: Location) -> Readers {
@@ -970,6 +1015,7 @@ impl Readers {
             idle: std::sync::Mutex::new(Vec::new()),
             free: std::sync::Condvar::new(),
             open: std::sync::Mutex::new(0),
+            bootstraps: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_BOOTSTRAPS)),
         }
     }
 
@@ -981,15 +1027,25 @@ impl Readers {
                 if let Some(c) = conn.sqlite() {
                     c.pragma_update(None, "cache_size", -256)?;
                 }
-                Ok(Reader { own: Some(conn), shared: None, held: None, reading: false })
+                Ok(Reader { own: Some(conn), shared: None, reading: false })
             }
             Location::Postgres(_) => {
-                Ok(Reader { own: None, shared: Some(std::sync::Arc::clone(self)), held: None, reading: false })
+                Ok(Reader { own: None, shared: Some(std::sync::Arc::clone(self)), reading: false })
             }
         }
     }
 
+    /// Wait (without blocking a thread) for a turn to bootstrap a device: always at once on
+    /// SQLite; on PostgreSQL one of [`MAX_BOOTSTRAPS`], held until the permit drops.
+    pub async fn bootstrap_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        match self.location {
+            Location::Sqlite(_) => None,
+            Location::Postgres(_) => std::sync::Arc::clone(&self.bootstraps).acquire_owned().await.ok(),
+        }
+    }
+
     fn take(&self) -> Result<Conn> {
+        let deadline = std::time::Instant::now() + READER_WAIT;
         loop {
             if let Some(conn) = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop() {
                 return Ok(conn);
@@ -1004,16 +1060,20 @@ impl Readers {
                     });
                 }
             }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Err(SqlError::Connect(format!("no database reader came free in {} s", READER_WAIT.as_secs())));
+            }
             let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
             if idle.is_empty() {
-                let waited = self.free.wait_timeout(idle, std::time::Duration::from_millis(200));
-                drop(waited);
+                let wait = (deadline - now).min(std::time::Duration::from_millis(200));
+                drop(self.free.wait_timeout(idle, wait));
             }
         }
     }
 
-    fn give_back(&self, conn: Conn, healthy: bool) {
-        if healthy {
+    fn give_back(&self, conn: Conn) {
+        if conn.is_healthy() {
             self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
         } else {
             *self.open.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
@@ -1022,12 +1082,31 @@ impl Readers {
     }
 }
 
+/// A shared connection taken for one read, given back however the read ends (a panic too).
+struct Lease<'a> {
+    readers: &'a Readers,
+    conn: Option<Conn>,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            if std::thread::panicking() {
+                // Its state is unknown: closed rather than shared again.
+                *self.readers.open.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+                self.readers.free.notify_one();
+            } else {
+                self.readers.give_back(conn);
+            }
+        }
+    }
+}
+
 /// One WebSocket connection's way to read (see [`Readers`]).
 pub struct Reader {
+    /// Its own connection: always on SQLite; on PostgreSQL during a read transaction.
     own: Option<Conn>,
     shared: Option<std::sync::Arc<Readers>>,
-    /// A shared connection kept through a read transaction.
-    held: Option<Conn>,
     reading: bool,
 }
 
@@ -1037,23 +1116,20 @@ impl Reader {
         if let Some(own) = &self.own {
             return f(own);
         }
-        let Some(pool) = self.shared.clone() else { return Err(SqlError::NoRow.into()) };
-        let conn = match self.held.take() {
-            Some(conn) => conn,
-            None => pool.take()?,
-        };
-        let result = f(&conn);
-        if self.reading {
-            self.held = Some(conn);
-        } else {
-            let healthy = conn.is_healthy();
-            pool.give_back(conn, healthy);
+        let Some(readers) = self.shared.as_deref() else { return Err(SqlError::NoRow.into()) };
+        let lease = Lease { readers, conn: Some(readers.take()?) };
+        match &lease.conn {
+            Some(conn) => f(conn),
+            None => Err(SqlError::NoRow.into()),
         }
-        result
     }
 
-    /// Begin one consistent view of the database, kept until [`Reader::end_read`].
+    /// Begin one consistent view of the database, kept until [`Reader::end_read`] (on
+    /// PostgreSQL on a connection of its own: see [`Readers`]).
     pub fn begin_read(&mut self) -> Result<()> {
+        if let Some(readers) = &self.shared {
+            self.own = Some(Conn::open(&readers.location)?);
+        }
         self.reading = true;
         let begun = self.with(|c| c.begin_read());
         if begun.is_err() {
@@ -1063,11 +1139,12 @@ impl Reader {
     }
 
     pub fn end_read(&mut self) {
-        let _ = self.with(|c| c.end_read());
+        if let Some(own) = &self.own {
+            let _ = own.end_read();
+        }
         self.reading = false;
-        if let (Some(conn), Some(pool)) = (self.held.take(), &self.shared) {
-            let healthy = conn.is_healthy();
-            pool.give_back(conn, healthy);
+        if self.shared.is_some() {
+            self.own = None;
         }
     }
 
@@ -1084,11 +1161,12 @@ impl Reader {
     }
 }
 
-/// Listen for [`LOG_CHANNEL`] on a connection of its own, in a thread of its own, and wake
-/// `wake` at each notification; connect again after an error (a second later). Only a hint:
-/// whoever is woken reads the log itself, and also polls.
-pub fn listen(url: String, wake: std::sync::Arc<tokio::sync::Notify>) {
-    background().spawn(async move {
+/// Listen for [`LOG_CHANNEL`] on a connection of its own, on the background runtime, and wake
+/// `wake` at each notification; connect again after an error (a second later), until the
+/// returned [`Listening`] drops. Only a hint: whoever is woken reads the log itself, and also
+/// polls.
+pub fn listen(url: String, wake: std::sync::Arc<tokio::sync::Notify>) -> Listening {
+    Listening(background().spawn(async move {
         loop {
             let listened = async {
                 let (client, mut connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
@@ -1123,7 +1201,16 @@ pub fn listen(url: String, wake: std::sync::Arc<tokio::sync::Notify>) {
             }
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
-    });
+    }))
+}
+
+/// A running [`listen`]: it stops (and its connection closes) when this drops.
+pub struct Listening(tokio::task::JoinHandle<()>);
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The runtime PostgreSQL connections do their I/O on, whatever thread uses them: a server

@@ -137,7 +137,7 @@ async fn a_commit_that_grows_the_log_wakes_the_other_instances_listeners() {
     let url = pg::new_database();
     let mut writer = sync_server::db::ServerDb::open(Location::Postgres(url.clone())).unwrap();
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
-    sync_server::sql::listen(url.clone(), std::sync::Arc::clone(&wake));
+    let _listening = sync_server::sql::listen(url.clone(), std::sync::Arc::clone(&wake));
     // The listener connects in the background: write until it hears one (an account's user
     // record is a log entry the server writes).
     let mut woken = false;
@@ -151,11 +151,47 @@ async fn a_commit_that_grows_the_log_wakes_the_other_instances_listeners() {
     assert!(woken, "no notification reached the listener in 10 s of commits");
     // A transaction that writes no log entry sends none.
     let quiet = std::sync::Arc::new(tokio::sync::Notify::new());
-    sync_server::sql::listen(url, std::sync::Arc::clone(&quiet));
+    let _quiet_listening = sync_server::sql::listen(url, std::sync::Arc::clone(&quiet));
     tokio::time::sleep(Duration::from_millis(500)).await;
     writer.set_password("user0", "another long password").unwrap();
     assert!(
         tokio::time::timeout(Duration::from_millis(500), quiet.notified()).await.is_err(),
         "a password change is no log entry: nobody is woken"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_never_builds_on_a_record_another_instance_changed_under_it() {
+    if skip() {
+        return;
+    }
+    let a = TestServer::start();
+    let b = TestServer::beside(&a);
+    a.add_user("ann", "account_manager", Some("east"));
+    let ann = Device::login_at(&a.url(), "ann").await;
+    let desk = Device::login_at(&b.url(), "ann").await;
+    let id = ann.create("customer", json!({"name": "两台服务器的客户"}));
+    ann.sync().await.unwrap(); // instance a now holds the record in its cache
+    desk.sync().await.unwrap();
+    desk.call(json!({"op": "update", "id": id, "fields": {"grade": "A"}}));
+    desk.sync().await.unwrap(); // written through instance b
+                                // Instance a's writer commits a transaction that reads no record (as its mailer's claim
+                                // or the read-model backfill do) before it next takes one from its cache.
+    a.state().db.lock().unwrap().prepare_missing(10).unwrap();
+    // Ann, who has not synced since, edits the record: her change does not build on desk's,
+    // so a stale copy on instance a would take it and be stored without desk's change.
+    ann.call(json!({"op": "update", "id": id, "fields": {"address": "苏州"}}));
+    ann.sync().await.unwrap();
+    assert_eq!(ann.rejected(), Vec::new());
+    desk.sync().await.unwrap();
+    for device in [&ann, &desk] {
+        let fields = device.get(&id)["fields"].clone();
+        assert_eq!((fields["grade"].as_str(), fields["address"].as_str()), (Some("A"), Some("苏州")), "{fields}");
+    }
+    // A new device is bootstrapped from the stored snapshot: it must hold both changes.
+    let fresh = Device::login_at(&b.url(), "ann").await;
+    fresh.sync().await.unwrap();
+    let fields = fresh.get(&id)["fields"].clone();
+    assert_eq!((fields["grade"].as_str(), fields["address"].as_str()), (Some("A"), Some("苏州")), "{fields}");
+    assert_eq!(fresh.heads(&id), ann.heads(&id));
 }
