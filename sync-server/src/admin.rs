@@ -318,12 +318,22 @@ async fn audit_log(
     Ok(Json(json!({"entries": entries, "next": next})).into_response())
 }
 
+/// The server's own backups are copies of its SQLite file: on PostgreSQL every backup route
+/// refuses (`not_on_postgres`, saying to use pg_dump).
+fn sqlite_backups(state: &AppState, what: &str) -> Result<(), Failure> {
+    match state.location.engine() {
+        crate::sql::Engine::Sqlite => Ok(()),
+        crate::sql::Engine::Postgres => Err(crate::db::on_postgres(what).into()),
+    }
+}
+
 /// Backups live beside the database, in `backups/`.
 fn backup_dir(state: &AppState) -> std::path::PathBuf {
     state.path.parent().unwrap_or(std::path::Path::new(".")).join("backups")
 }
 
 async fn backups(State(state): State<Arc<AppState>>, _admin: Admin) -> Answer {
+    sqlite_backups(&state, "backup")?;
     let mut list = Vec::new();
     if let Ok(entries) = std::fs::read_dir(backup_dir(&state)) {
         for e in entries.flatten() {
@@ -339,6 +349,7 @@ async fn backups(State(state): State<Arc<AppState>>, _admin: Admin) -> Answer {
 }
 
 async fn make_backup(State(state): State<Arc<AppState>>, Admin(actor): Admin) -> Answer {
+    sqlite_backups(&state, "backup")?;
     let dir = backup_dir(&state);
     std::fs::create_dir_all(&dir)
         .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e.to_string()))?;
@@ -365,6 +376,7 @@ fn backup_path(state: &AppState, name: &str) -> Result<std::path::PathBuf, Failu
 /// The backup's file, streamed in 1 MiB pieces read off the async threads: a backup is as
 /// big as the company's data and is never held in memory whole.
 async fn download_backup(State(state): State<Arc<AppState>>, _admin: Admin, Path(name): Path<String>) -> Answer {
+    sqlite_backups(&state, "backup")?;
     let path = backup_path(&state, &name)?;
     let file = std::fs::File::open(&path)
         .map_err(|_| Failure(StatusCode::NOT_FOUND, "not_found", format!("no backup '{name}'")))?;
@@ -413,6 +425,7 @@ async fn restore_backup(
     Path(name): Path<String>,
     bytes: axum::body::Bytes,
 ) -> Answer {
+    sqlite_backups(&state, "restore")?;
     let body: RestoreBody = body(&bytes)?;
     let from = backup_path(&state, &name)?;
     if body.confirm != name {

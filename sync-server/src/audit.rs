@@ -116,7 +116,7 @@ pub fn search(conn: &Conn, query: &Query) -> Result<(Vec<Entry>, Option<i64>), D
         return Err(DbError::Invalid(format!("action must be one of {}, not '{a}'", ACTIONS.join(", "))));
     }
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    let like = query.q.as_ref().map(|q| format!("%{}%", q.replace(['%', '_'], "")));
+    let like = query.q.as_ref().map(|q| format!("%{}%", q.replace(['%', '_', '\\'], "")));
     let mut stmt = conn.prepare_cached(
         "SELECT a.id, a.at, a.actor, u.username, a.action, a.target, a.detail, a.address
          FROM audit a LEFT JOIN users u ON u.id = a.actor

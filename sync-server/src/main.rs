@@ -250,16 +250,17 @@ fn migrate(args: &mut Vec<String>) -> Result<()> {
         bail!("--to takes a postgres:// URL, not {to:?}");
     };
     let data = PathBuf::from(take(args, "--data").unwrap_or_else(|| "fieldcrm-data".into()));
-    let moved = sync_server::migrate::migrate(Path::new(&from), &url)?;
-    for (table, n) in &moved.rows {
-        println!("{table:<16} {n:>10} rows");
-    }
-    // The files the records name go to the data directory the instances will serve them from.
+    // The files the records name go first to the data directory the instances will serve them
+    // from (copying again skips what is there): a failure here leaves the database untouched.
     std::fs::create_dir_all(&data).with_context(|| format!("making {}", data.display()))?;
     let files = crm_core::attachment::BlobDir::beside(Path::new(&from))
         .copy_into(&crm_core::attachment::BlobDir::beside(&data.join("server")))
         .map_err(|e| anyhow!("copying the files into {}: {e}", data.display()))?;
     println!("{files} files into {}", data.display());
+    let moved = sync_server::migrate::migrate(Path::new(&from), &url)?;
+    for (table, n) in &moved.rows {
+        println!("{table:<16} {n:>10} rows");
+    }
     println!(
         "moved to {}; serve it with: sync-server serve --db {} --data {}",
         Location::Postgres(url.clone()).display(),
