@@ -507,7 +507,7 @@ async fn report(
         .with_db(|db| {
             Ok(db
                 .connection()
-                .prepare("SELECT id, display_name FROM users")?
+                .prepare_cached("SELECT id, display_name FROM users")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<std::collections::HashMap<String, String>, _>>()?)
         })
@@ -588,10 +588,11 @@ fn export_rows(
 ) -> Result<(Vec<String>, Vec<Vec<String>>), DbError> {
     let columns = crm_core::export::Columns::of(kind, custom);
     let usernames: std::collections::HashMap<String, String> = conn
-        .prepare("SELECT id, username FROM users")?
+        .prepare_cached("SELECT id, username FROM users")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    let mut stmt = conn.prepare("SELECT snapshot FROM docs WHERE kind = ? AND deleted = 0 AND length(snapshot) > 0")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT snapshot FROM docs WHERE kind = ? AND deleted = 0 AND length(snapshot) > 0")?;
     let snapshots = stmt.query_map([kind.as_str()], |r| r.get::<Vec<u8>>(0))?;
     let mut rows = Vec::new();
     for snapshot in snapshots {

@@ -93,7 +93,7 @@ pub fn forget_unreferenced(
     let cutoff = now_ms - KEEP_UNREFERENCED.as_millis() as i64;
     let hashes: Vec<String> = db
         .connection()
-        .prepare("SELECT hash FROM blobs WHERE stored_at < ? AND hash NOT IN (SELECT hash FROM blob_refs)")?
+        .prepare_cached("SELECT hash FROM blobs WHERE stored_at < ? AND hash NOT IN (SELECT hash FROM blob_refs)")?
         .query_map([cutoff], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     for hash in &hashes {

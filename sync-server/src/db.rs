@@ -723,7 +723,7 @@ impl ServerDb {
     pub fn reconcile_user_records(&mut self) -> Result<u64, DbError> {
         let accounts: Vec<(String, AccountRow)> = self
             .conn
-            .prepare("SELECT id, username, role, team, disabled FROM users")?
+            .prepare_cached("SELECT id, username, role, team, disabled FROM users")?
             .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))))?
             .collect::<Result<_, _>>()?;
         let spec = Kind::User.spec();
@@ -761,7 +761,7 @@ impl ServerDb {
     pub fn users(&self) -> Result<Vec<UserRow>, DbError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, username, display_name, role, team, disabled FROM users ORDER BY username")?;
+            .prepare_cached("SELECT id, username, display_name, role, team, disabled FROM users ORDER BY username")?;
         let rows = stmt.query_map([], |r| {
             Ok(UserRow {
                 id: r.get(0)?,
@@ -987,7 +987,7 @@ impl ServerDb {
     }
 
     pub fn devices(&self) -> Result<Vec<DeviceRow>, DbError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT d.id, u.username, d.name, d.code_prefix, d.created_at, d.last_seen, d.revoked_at IS NOT NULL
              FROM devices d JOIN users u ON u.id = d.user_id ORDER BY d.created_at",
         )?;
@@ -1882,20 +1882,27 @@ fn dict_code_in_use(tx: &Conn, entry: &RecordDoc) -> Result<Option<String>, DbEr
     };
     let (Some(dict), Some(code)) = (read("dict"), read("code")) else { return Ok(None) };
     for (kind, field) in crm_core::dictionary::fields_using(&dict) {
-        let mut used = false;
-        tx.prepare_cached("SELECT snapshot FROM docs WHERE kind = ? AND deleted = 0 AND length(snapshot) > 0")?
-            .for_each([kind.as_str()], |row| {
-                if !used {
-                    let snapshot: Vec<u8> = row.get(0)?;
-                    let doc = RecordDoc::load(&snapshot, Vec::new());
-                    used = doc.is_ok_and(|doc| matches!(doc.read(field), Some(FieldValue::Str(c)) if c == code));
-                }
-                Ok(())
-            })?;
-        if used {
-            return Ok(Some(format!(
-                "dictionary_code_in_use: {kind} records use {dict} '{code}'; deactivate it instead of deleting it"
-            )));
+        // A page of records at a time (PostgreSQL reads a whole result at once), until one uses it.
+        let mut after = String::new();
+        loop {
+            let page: Vec<(String, Vec<u8>)> = tx
+                .prepare_cached(
+                    "SELECT id, snapshot FROM docs WHERE kind = ? AND deleted = 0 AND length(snapshot) > 0 AND id > ?
+                     ORDER BY id LIMIT 200",
+                )?
+                .query_map(params![kind.as_str(), after], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            let Some((last, _)) = page.last() else { break };
+            after.clone_from(last);
+            let uses = |snapshot: &[u8]| {
+                RecordDoc::load(snapshot, Vec::new())
+                    .is_ok_and(|doc| matches!(doc.read(field), Some(FieldValue::Str(c)) if c == code))
+            };
+            if page.iter().any(|(_, snapshot)| uses(snapshot)) {
+                return Ok(Some(format!(
+                    "dictionary_code_in_use: {kind} records use {dict} '{code}'; deactivate it instead of deleting it"
+                )));
+            }
         }
     }
     Ok(None)
@@ -1907,7 +1914,7 @@ fn backfill_assignments(tx: &Conn) -> Result<(), DbError> {
     let kinds: Vec<&str> = Kind::ALL.iter().filter(|k| !k.spec().assigned.is_empty()).map(|k| k.as_str()).collect();
     for kind in kinds {
         let rows: Vec<(String, Vec<u8>)> = tx
-            .prepare("SELECT id, snapshot FROM docs WHERE kind = ? AND deleted = 0 AND length(snapshot) > 0")?
+            .prepare_cached("SELECT id, snapshot FROM docs WHERE kind = ? AND deleted = 0 AND length(snapshot) > 0")?
             .query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         for (id, snapshot) in rows {
@@ -2073,7 +2080,7 @@ fn bump_auth_version(tx: &Conn) -> Result<(), DbError> {
 pub fn versions(conn: &Conn) -> Result<(u64, u64), DbError> {
     let auth: Option<String> =
         conn.query_row("SELECT value FROM meta WHERE key = 'auth_version'", [], |r| r.get(0)).optional()?;
-    let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get(0))?;
+    let seq = conn.log_end()?;
     Ok((auth.and_then(|v| v.parse().ok()).unwrap_or(0), seq as u64))
 }
 

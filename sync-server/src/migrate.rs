@@ -59,7 +59,7 @@ pub fn migrate(from: &Path, to: &str) -> Result<Moved, DbError> {
     let mut rows = Vec::new();
     for &table in TABLES {
         let columns: Vec<String> = source
-            .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?
+            .prepare_cached("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?
             .query_map([table], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         if columns.is_empty() {
@@ -70,7 +70,7 @@ pub fn migrate(from: &Path, to: &str) -> Result<Moved, DbError> {
         let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
         let insert = format!("INSERT INTO {table} ({list}) VALUES ({})", marks.join(", "));
         let mut n = 0u64;
-        source.prepare(&format!("SELECT {list} FROM {table}"))?.for_each([], |row| {
+        source.prepare_cached(&format!("SELECT {list} FROM {table}"))?.for_each([], |row| {
             let values: Vec<Value> = (0..columns.len()).map(|i| row.get(i)).collect::<Result<_, _>>()?;
             tx.execute(&insert, params_from_iter(values.iter()))?;
             n += 1;

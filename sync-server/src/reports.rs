@@ -145,7 +145,7 @@ fn catch_up(store: &mut Store, conn: &Conn) -> Result<(), DbError> {
 }
 
 fn catch_up_in_read(store: &mut Store, tx: &Conn) -> Result<(), DbError> {
-    let top: u64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get::<i64>(0))? as u64;
+    let top = tx.log_end()? as u64;
     let mut cursor = store.sync_cursor().map_err(core)?;
     if cursor == 0 && top > 0 {
         // Built from the snapshots, a page at a time, then from the log after `top`.

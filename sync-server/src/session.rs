@@ -190,7 +190,7 @@ impl Conn {
     }
 
     async fn bootstrap_in_txn(&mut self, teams: &Teams) -> Result<(), Stop> {
-        let top: i64 = self.reader.with(|c| c.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get(0)))?;
+        let top = self.reader.with(|c| c.log_end())?;
         let who = self.who.clone();
         let gate = ReadGate::new(&who, teams);
         // The ids of every readable record first (small), then their snapshots as they are sent.

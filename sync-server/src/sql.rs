@@ -13,9 +13,9 @@
 //! on PostgreSQL every write transaction first takes one transaction-level advisory lock
 //! ([`WRITE_LOCK`]), held until it commits or rolls back. A sequence number is therefore taken
 //! only by the one transaction that can commit next, and a reader whose cursor is at `n` can
-//! never later find a committed change below `n` (see `docs/protocol.md`, *Server store*).
+//! never later find a committed change below `n` (see `docs/protocol.md`, *Model*).
 
-use std::cell::{Cell as StdCell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -51,14 +51,6 @@ impl Location {
         match self {
             Location::Sqlite(_) => Engine::Sqlite,
             Location::Postgres(_) => Engine::Postgres,
-        }
-    }
-
-    /// The SQLite file, if it is one.
-    pub fn sqlite_path(&self) -> Option<&Path> {
-        match self {
-            Location::Sqlite(p) => Some(p),
-            Location::Postgres(_) => None,
         }
     }
 
@@ -132,19 +124,6 @@ fn pg_message(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("postgres: {} ({})", db.message(), db.code().code()),
         None => format!("postgres: {e}"),
-    }
-}
-
-impl SqlError {
-    /// A uniqueness or primary-key violation (two writers raced to insert the same row).
-    pub fn is_unique_violation(&self) -> bool {
-        match self {
-            SqlError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
-                e.code == rusqlite::ErrorCode::ConstraintViolation
-            }
-            SqlError::Postgres(e) => e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION),
-            _ => false,
-        }
     }
 }
 
@@ -507,6 +486,15 @@ impl Pg {
         Ok(())
     }
 
+    /// The log reaches `top`, and this connection has written none of what it did not know
+    /// of: cached documents are stale if there is any.
+    fn others_wrote_up_to(&mut self, top: i64) {
+        if top != self.known_top {
+            self.known_top = top;
+            self.generation += 1;
+        }
+    }
+
     fn statement(&mut self, sql: &str) -> Result<tokio_postgres::Statement> {
         self.ready()?;
         if let Some(s) = self.prepared.get(sql) {
@@ -543,6 +531,10 @@ impl PgToSql for PgParam<'_> {
             },
             Param::Real(x) => match *ty {
                 Type::FLOAT4 => (x as f32).to_sql(ty, out),
+                Type::INT8 | Type::INT4 | Type::INT2 | Type::BOOL if x.fract() == 0.0 && x.abs() < 9.0e15 => {
+                    PgParam(Param::Int(x as i64)).to_sql(ty, out)
+                }
+                Type::INT8 | Type::INT4 | Type::INT2 | Type::BOOL => Err(format!("{x} is not a whole number").into()),
                 _ => x.to_sql(ty, out),
             },
             Param::Text(s) => s.to_sql(ty, out),
@@ -689,11 +681,6 @@ impl Conn {
         }
     }
 
-    /// [`Conn::prepare_cached`], for a statement run rarely.
-    pub fn prepare(&self, sql: &str) -> Result<Stmt<'_>> {
-        self.prepare_cached(sql)
-    }
-
     /// Begin a write transaction (serialised with every other writer; see the module's
     /// comment). Rolled back when dropped without [`Tx::commit`].
     pub fn transaction(&self) -> Result<Tx<'_>> {
@@ -711,16 +698,10 @@ impl Conn {
                         .batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"))?;
                     // Under the lock nobody else writes: what the log holds now beyond what this
                     // connection knew of, other writers committed (see `data_version`).
-                    self.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get(0))
+                    self.log_end()
                 })();
                 match begun {
-                    Ok(top) => {
-                        let mut p = pg.borrow_mut();
-                        if top != p.known_top {
-                            p.known_top = top;
-                            p.generation += 1;
-                        }
-                    }
+                    Ok(top) => pg.borrow_mut().others_wrote_up_to(top),
                     Err(e) => {
                         // A lock wait that timed out leaves an aborted transaction behind.
                         self.roll_back();
@@ -729,7 +710,7 @@ impl Conn {
                 }
             }
         }
-        Ok(Tx { conn: self, done: StdCell::new(false) })
+        Ok(Tx { conn: self, done: false })
     }
 
     /// End the transaction in progress without keeping anything; errors are not interesting
@@ -782,15 +763,17 @@ impl Conn {
             Inner::Sqlite(c) => Ok(c.query_row("PRAGMA data_version", [], |r| r.get(0))?),
             Inner::Postgres(pg) if pg.borrow().in_transaction => Ok(pg.borrow().generation),
             Inner::Postgres(pg) => {
-                let top = self.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get::<i64>(0))?;
+                let top = self.log_end()?;
                 let mut pg = pg.borrow_mut();
-                if top != pg.known_top {
-                    pg.known_top = top;
-                    pg.generation += 1;
-                }
+                pg.others_wrote_up_to(top);
                 Ok(pg.generation)
             }
         }
+    }
+
+    /// The newest log entry's sequence (0 for an empty log).
+    pub fn log_end(&self) -> Result<i64> {
+        self.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get(0))
     }
 
     /// Whether this connection can still be used (PostgreSQL: not closed under it).
@@ -855,7 +838,7 @@ impl Drop for SetupLock<'_> {
 }
 
 /// Schema text in SQLite's words, in PostgreSQL's.
-pub fn postgres_schema(sql: &str) -> String {
+fn postgres_schema(sql: &str) -> String {
     sql.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
         .replace(" INTEGER", " BIGINT")
         .replace(" BLOB", " BYTEA")
@@ -868,37 +851,54 @@ pub enum Stmt<'c> {
     Postgres(&'c RefCell<Pg>, tokio_postgres::Statement),
 }
 
+/// Bound values as rusqlite takes them.
+fn sqlite_params(list: Vec<Param<'_>>) -> rusqlite::ParamsFromIter<impl Iterator<Item = SqliteParam<'_>>> {
+    rusqlite::params_from_iter(list.into_iter().map(SqliteParam))
+}
+
+/// Bound values as tokio-postgres takes them: `values` owns them, the result refers to them.
+fn pg_params<'v>(values: &'v [PgParam<'_>]) -> Vec<&'v (dyn PgToSql + Sync)> {
+    values.iter().map(|v| v as &(dyn PgToSql + Sync)).collect()
+}
+
 impl Stmt<'_> {
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
         let list = params.list();
         match self {
-            Stmt::Sqlite(s) => Ok(s.execute(rusqlite::params_from_iter(list.into_iter().map(SqliteParam)))?),
+            Stmt::Sqlite(s) => Ok(s.execute(sqlite_params(list))?),
             Stmt::Postgres(pg, statement) => {
                 let values: Vec<PgParam<'_>> = list.into_iter().map(PgParam).collect();
-                let refs: Vec<&(dyn PgToSql + Sync)> = values.iter().map(|v| v as &(dyn PgToSql + Sync)).collect();
-                Ok(pg.borrow_mut().client.execute(statement, &refs)? as usize)
+                Ok(pg.borrow_mut().client.execute(statement, &pg_params(&values))? as usize)
             }
         }
     }
 
     /// Call `f` with each row, in order, without holding them all.
     pub fn for_each<P: Params>(&mut self, params: P, mut f: impl FnMut(&Row<'_, '_>) -> Result<()>) -> Result<()> {
+        self.rows(params, |r| f(r).map(|()| true))
+    }
+
+    /// Call `f` with each row, in order, until it answers `false`.
+    fn rows<P: Params>(&mut self, params: P, mut f: impl FnMut(&Row<'_, '_>) -> Result<bool>) -> Result<()> {
         let list = params.list();
         match self {
             Stmt::Sqlite(s) => {
-                let mut rows = s.query(rusqlite::params_from_iter(list.into_iter().map(SqliteParam)))?;
+                let mut rows = s.query(sqlite_params(list))?;
                 while let Some(r) = rows.next()? {
-                    f(&Row::Sqlite(r))?;
+                    if !f(&Row::Sqlite(r))? {
+                        break;
+                    }
                 }
                 Ok(())
             }
             Stmt::Postgres(pg, statement) => {
                 // Read whole before `f` runs: `f` may query this connection again.
                 let values: Vec<PgParam<'_>> = list.into_iter().map(PgParam).collect();
-                let refs: Vec<&(dyn PgToSql + Sync)> = values.iter().map(|v| v as &(dyn PgToSql + Sync)).collect();
-                let rows = pg.borrow_mut().client.query(&*statement, &refs)?;
+                let rows = pg.borrow_mut().client.query(&*statement, &pg_params(&values))?;
                 for r in &rows {
-                    f(&Row::Postgres(r))?;
+                    if !f(&Row::Postgres(r))? {
+                        break;
+                    }
                 }
                 Ok(())
             }
@@ -918,14 +918,13 @@ impl Stmt<'_> {
         Ok(out.into_iter())
     }
 
+    /// `f` of the first row; [`SqlError::NoRow`] when there is none.
     pub fn query_row<T, P: Params>(&mut self, params: P, f: impl FnOnce(&Row<'_, '_>) -> Result<T>) -> Result<T> {
         let mut f = Some(f);
         let mut found = None;
-        self.for_each(params, |r| {
-            if let Some(f) = f.take() {
-                found = Some(f(r));
-            }
-            Ok(())
+        self.rows(params, |r| {
+            found = f.take().map(|f| f(r));
+            Ok(false)
         })?;
         found.unwrap_or(Err(SqlError::NoRow))
     }
@@ -934,7 +933,7 @@ impl Stmt<'_> {
 /// A write transaction; rolled back when dropped uncommitted.
 pub struct Tx<'c> {
     conn: &'c Conn,
-    done: StdCell<bool>,
+    done: bool,
 }
 
 impl std::ops::Deref for Tx<'_> {
@@ -948,13 +947,13 @@ impl Tx<'_> {
     /// Commit. On PostgreSQL the other instances are notified that the log may have grown,
     /// and this connection notes the log's end as its own (see [`Conn::data_version`]).
     /// Anything failing here leaves the transaction to be rolled back when `self` drops.
-    pub fn commit(self) -> Result<()> {
+    pub fn commit(mut self) -> Result<()> {
         match &self.conn.0 {
             Inner::Sqlite(c) => c.execute_batch("COMMIT")?,
             Inner::Postgres(pg) => {
                 // Also the guard against committing an aborted transaction, which PostgreSQL
                 // answers with ROLLBACK rather than an error: this query fails in one.
-                let top = self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM log", [], |r| r.get::<i64>(0))?;
+                let top = self.conn.log_end()?;
                 let grew = pg.borrow().known_top != top;
                 if grew {
                     self.conn.notify()?;
@@ -965,14 +964,14 @@ impl Tx<'_> {
                 pg.known_top = top;
             }
         }
-        self.done.set(true);
+        self.done = true;
         Ok(())
     }
 }
 
 impl Drop for Tx<'_> {
     fn drop(&mut self) {
-        if !self.done.get() {
+        if !self.done {
             self.conn.roll_back();
         }
     }

@@ -253,7 +253,8 @@ async fn simulate(instances: usize) {
     let db = server.db();
     type ServerDoc = (String, Option<String>, Option<String>, Vec<u8>);
     let server_docs: Vec<ServerDoc> = {
-        let mut stmt = db.connection().prepare("SELECT id, kind, scope_owner, snapshot FROM docs ORDER BY id").unwrap();
+        let mut stmt =
+            db.connection().prepare_cached("SELECT id, kind, scope_owner, snapshot FROM docs ORDER BY id").unwrap();
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap();
         rows.collect::<Result<_, _>>().unwrap()
     };
