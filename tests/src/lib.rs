@@ -21,7 +21,7 @@ pub const PASSWORD: &str = "correct horse battery";
 
 /// Where a test server's database goes in `dir`: a SQLite file, or with `CRM_TEST_DB=postgres`
 /// a new database on the test cluster (files still beside `server` in `dir`).
-fn database_in(dir: &std::path::Path) -> (PathBuf, Location) {
+pub(crate) fn database_in(dir: &std::path::Path) -> (PathBuf, Location) {
     if pg::enabled() {
         (dir.join("server"), Location::Postgres(pg::new_database()))
     } else {

@@ -21,14 +21,15 @@ impl Server {
     /// [`Server::start`] with more `serve` arguments (`--max-per-address 100000`).
     pub fn start_with(users: &[(&str, &str)], extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        // On PostgreSQL with `CRM_TEST_DB=postgres` (a database on the test cluster, files in
-        // the temporary directory), else a SQLite file there.
-        let (db, data) = match crate::pg::enabled() {
-            true => (crate::pg::new_database(), Some(dir.path().to_str().unwrap().to_string())),
-            false => (dir.path().join("server.sqlite3").to_str().unwrap().to_string(), None),
+        // As the test servers: on PostgreSQL with `CRM_TEST_DB=postgres` (files in the
+        // temporary directory), else a SQLite file there.
+        let (_, location) = crate::database_in(dir.path());
+        let (db, data) = match &location {
+            sync_server::sql::Location::Sqlite(path) => (path.to_str().unwrap().to_string(), None),
+            sync_server::sql::Location::Postgres(url) => (url.clone(), Some(dir.path().to_str().unwrap().to_string())),
         };
         {
-            let mut sdb = sync_server::db::ServerDb::open(sync_server::sql::Location::parse(&db)).unwrap();
+            let mut sdb = sync_server::db::ServerDb::open(&location).unwrap();
             for (name, role) in users {
                 sdb.add_user(name, name, role, Some("east"), PASSWORD).unwrap();
             }
