@@ -525,9 +525,12 @@ describe("selling: a quote approved, a contract signed and paid, an order taken 
     const badge = page.locator('[data-testid="line-view"]').first().getByTestId("line-conflict");
     await badge.waitFor({ timeout: TIMEOUT });
     await badge.click();
-    const choice = page.locator(".conflict-value", { hasText: "30" });
+    // By the value itself: each candidate also says when it was written, and "14:30" holds "30".
+    const candidate = (n) =>
+      page.locator(".conflict-value").filter({ has: page.locator(".value", { hasText: new RegExp(`^${n}(\\.0+)?$`) }) });
+    const choice = candidate(30);
     await choice.waitFor({ timeout: TIMEOUT });
-    assert.match(await page.locator(".conflict-pop").textContent(), /25/);
+    await candidate(25).waitFor({ timeout: TIMEOUT });
     await screenshot(page, "sales-line-conflict");
     await choice.getByTestId("conflict-keep").click();
     await badge.waitFor({ state: "detached", timeout: TIMEOUT });
