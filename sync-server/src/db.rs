@@ -159,6 +159,14 @@ pub struct DeviceRow {
     pub revoked: bool,
 }
 
+/// What a push came to: the changes stored (or already held) and refused, and the log
+/// entries it wrote, for the live tail.
+pub struct Ingested {
+    pub accepted: Vec<Accepted>,
+    pub refused: Vec<Refused>,
+    pub live: crate::live::Batch,
+}
+
 /// The outcome of one repair round: the server's next sync message (none when done) and
 /// what happened to the changes it learned.
 pub struct RepairRound {
@@ -1034,11 +1042,7 @@ impl ServerDb {
     /// A change is taken only from the device that wrote it: its actor must be registered to
     /// `who`'s device and its stated author (the commit message) must be `who`'s user, so no
     /// device can write as another or relay another's edits.
-    pub fn ingest(
-        &mut self,
-        who: &Principal,
-        changes: Vec<limits::Decoded>,
-    ) -> Result<(Vec<Accepted>, Vec<Refused>), DbError> {
+    pub fn ingest(&mut self, who: &Principal, changes: Vec<limits::Decoded>) -> Result<Ingested, DbError> {
         let teams = self.teams()?;
         let my_actors = device_actors(&self.conn, &who.device_id)?;
         let mut accepted = Vec::new();
@@ -1048,6 +1052,9 @@ impl ServerDb {
         // Changes put off to the next push, and so are the ones that build on them.
         let mut deferred: HashSet<automerge::ChangeHash> = HashSet::new();
         let tx = self.conn.transaction()?;
+        // What the log held before this push, for the live tail (`crate::live`).
+        let prev = tx.log_end()? as u64;
+        let mut live = Vec::new();
         // Records changed by this push whose snapshot is not written yet (see `Unsaved`); they
         // go back to the cache when written, so a big push holds no more than the cache and
         // `HELD` of them in memory. Should the transaction fail, the cache is emptied, as it
@@ -1186,6 +1193,14 @@ impl ServerDb {
                 record_assignment(&tx, &doc_id, &after)?;
             }
             held.added += grows_by;
+            live.push(crate::live::Entry::new(
+                seq,
+                doc_id.clone(),
+                after.kind,
+                scope,
+                who.device_id.clone(),
+                change.bytes().to_vec(),
+            ));
             held.since.push(change);
             if after.kind == Some(Kind::DictEntry) {
                 // Later changes of this push may use the entry: their check reads it stored.
@@ -1218,11 +1233,15 @@ impl ServerDb {
             }
             Ok(())
         });
-        let committed = stored.and_then(|()| Ok(tx.commit()?));
+        let committed = stored.and_then(|()| {
+            let end = tx.log_end()? as u64;
+            tx.commit()?;
+            Ok(end)
+        });
         if committed.is_err() {
             self.cache.clear();
         }
-        committed.map(|()| (accepted, refused))
+        committed.map(|end| Ingested { accepted, refused, live: crate::live::Batch { prev, end, entries: live } })
     }
 
     /// One round of Automerge's sync protocol for one document with `courier`'s device,
@@ -1274,7 +1293,9 @@ impl ServerDb {
                 Err((code, reason)) => refused.push(refusal(String::new(), code, reason)),
             }
         }
-        let (accepted, more) = self.ingest(courier, mine)?;
+        // Its log entries are not published to the live tail: the wake-up after a repair
+        // reaches further than the tail and connections read the database.
+        let Ingested { accepted, refused: more, .. } = self.ingest(courier, mine)?;
         refused.extend(more);
         let mut current = current_doc(&mut self.cache, &self.conn, doc_id)?;
         current.receive_sync_message(state, &incoming.encode()).map_err(|e| DbError::Invalid(e.to_string()))?;
@@ -2012,12 +2033,6 @@ fn record_assignment(tx: &Conn, doc_id: &str, after: &DocMeta) -> Result<(), DbE
         }
         Ok(out)
     }
-    fn readers(tx: &Conn, target: &str) -> Result<HashSet<String>, DbError> {
-        Ok(tx
-            .prepare_cached("SELECT user_id FROM assignments WHERE doc_id = ?1 OR customer = ?1 OR contact = ?1")?
-            .query_map([target], |r| r.get(0))?
-            .collect::<Result<_, _>>()?)
-    }
     let mut affected = targets(tx, doc_id)?;
     affected.extend(after.customer.clone());
     affected.extend(after.contact.clone());
@@ -2025,7 +2040,7 @@ fn record_assignment(tx: &Conn, doc_id: &str, after: &DocMeta) -> Result<(), DbE
     affected.dedup();
     let mut before = Vec::new();
     for target in &affected {
-        before.push(readers(tx, target)?);
+        before.push(assigned_readers(tx, target)?);
     }
     tx.prepare_cached("DELETE FROM assignments WHERE doc_id = ?")?.execute([doc_id])?;
     if !after.deleted {
@@ -2037,7 +2052,7 @@ fn record_assignment(tx: &Conn, doc_id: &str, after: &DocMeta) -> Result<(), DbE
         }
     }
     for (target, before) in affected.iter().zip(before) {
-        let now = readers(tx, target)?;
+        let now = assigned_readers(tx, target)?;
         for user in before.difference(&now) {
             tx.prepare_cached("INSERT INTO log (doc_id, event, old_scope) VALUES (?, 'grant', ?)")?
                 .execute(params![target, user])?;
@@ -2048,6 +2063,15 @@ fn record_assignment(tx: &Conn, doc_id: &str, after: &DocMeta) -> Result<(), DbE
         }
     }
     Ok(())
+}
+
+/// Everyone who reads `target` by an assignment: assigned to it, or to a record naming it as
+/// its customer or contact (what [`granted_sql`] asks for one user).
+pub fn assigned_readers(conn: &Conn, target: &str) -> Result<HashSet<String>, DbError> {
+    Ok(conn
+        .prepare_cached("SELECT user_id FROM assignments WHERE doc_id = ?1 OR customer = ?1 OR contact = ?1")?
+        .query_map([target], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
 }
 
 /// SQL that is true when user `?{n}` reads document `{doc}` by assignment.

@@ -12,6 +12,7 @@ pub mod db;
 pub mod gate;
 pub mod limits;
 pub mod listener;
+pub mod live;
 pub mod login;
 pub mod mail;
 pub mod migrate;
@@ -51,6 +52,9 @@ pub struct AppState {
     pub readers: Arc<sql::Readers>,
     /// The newest log sequence; connections wake on changes to send what is new.
     pub latest: watch::Sender<u64>,
+    /// The newest changes this instance wrote, for sending them on without reading the
+    /// database (`crate::live`).
+    pub live: live::Tail,
     /// This database's epoch: new after a restore, so devices know their cursor is stale.
     /// Every connection ends when it changes (`server_restored`).
     pub epoch: watch::Sender<String>,
@@ -90,6 +94,7 @@ impl AppState {
             location,
             path,
             latest,
+            live: live::Tail::default(),
             epoch,
             auth,
             logins: login::LoginGuard::new(),
@@ -123,6 +128,7 @@ impl AppState {
                 Ok((epoch, auth, seq))
             })
             .await?;
+        self.live.clear();
         self.latest.send_replace(seq);
         self.auth.send_replace(auth);
         self.epoch.send_replace(epoch.clone());
@@ -137,6 +143,26 @@ impl AppState {
     /// The SMS provider plugged in, if any.
     pub fn sms_provider(&self) -> Option<Arc<dyn sms::SmsProvider>> {
         self.sms.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// Store a device's push (decoded by `limits::decode_push`): its log entries go to the
+    /// live tail while the writer is still held, so tails are published in commit order, and
+    /// then every connection is woken.
+    pub async fn push(
+        self: &Arc<Self>,
+        who: access::Principal,
+        decoded: Vec<limits::Decoded>,
+    ) -> Result<(Vec<crm_core::sync::protocol::Accepted>, Vec<crm_core::sync::protocol::Refused>), DbError> {
+        let state = Arc::clone(self);
+        let (accepted, refused) = self
+            .with_db(move |db| {
+                let db::Ingested { accepted, refused, live } = db.ingest(&who, decoded)?;
+                state.live.publish(live);
+                Ok((accepted, refused))
+            })
+            .await?;
+        self.announce(&accepted);
+        Ok((accepted, refused))
     }
 
     /// Wake every connection to send what was just stored.

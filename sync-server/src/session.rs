@@ -41,6 +41,11 @@ struct Conn {
     /// The device builds the read models this server prepares (its `hello` said the same
     /// version): snapshots go with their rows.
     rows: bool,
+    /// Everyone's teams, as the last database catch-up read them, for live wake-ups served
+    /// from the live tail. Teams change only with a log entry the tail does not hold (a
+    /// `rescope`, a new user's record), which sends the connection to the database and reads
+    /// them again, or with accounts changing, which drops them here.
+    teams: Option<Teams>,
 }
 
 #[derive(Debug)]
@@ -102,6 +107,7 @@ impl Conn {
     /// This device's person and token expiry as the database has them now.
     fn principal_now(&mut self) -> Result<Result<Principal, AuthError>, Stop> {
         self.auth_seen = *self.state.auth.borrow();
+        self.teams = None;
         if !self.reader.reading() {
             let device = &self.who.device_id;
             return Ok(self.reader.with(|c| crate::db::device_principal(c, device))?);
@@ -229,6 +235,9 @@ impl Conn {
     /// `report`: always end with `caught_up` (after hello); a live wake-up that found nothing
     /// new for this device sends nothing at all.
     async fn catch_up(&mut self, report: bool) -> Result<(), Stop> {
+        if !report && self.send_live().await? {
+            return Ok(());
+        }
         let start = self.cursor;
         let mut teams = self.teams()?;
         let mut who = self.who.clone();
@@ -332,6 +341,7 @@ impl Conn {
                 break;
             }
         }
+        self.teams = Some(teams);
         let cursor = self.cursor;
         if report || cursor != start {
             self.send(ServerMsg::CaughtUp { cursor }).await?;
@@ -340,6 +350,58 @@ impl Conn {
         // (the operating system still has them), so thousands of idle devices cost little.
         self.reader.shrink();
         Ok(())
+    }
+
+    /// A live wake-up answered from the live tail (`crate::live`), which holds every change
+    /// after this connection's cursor up to the newest announced: the same messages as
+    /// [`Conn::catch_up`] would send from the database, without reading it. False when the
+    /// tail does not reach back to the cursor, or forward to the announced end.
+    async fn send_live(&mut self) -> Result<bool, Stop> {
+        let wanted = *self.state.latest.borrow();
+        let Some((entries, end)) = self.state.live.since(self.cursor, wanted) else {
+            return Ok(false);
+        };
+        if self.teams.is_none() {
+            self.teams = Some(self.teams()?);
+        }
+        let start = self.cursor;
+        // Messages of at most MAX_BATCH changes and BATCH_BYTES, each with the cursor it reaches.
+        let mut messages = Vec::new();
+        {
+            let Conn { who, reader, teams, .. } = &mut *self;
+            let gate = ReadGate::new(who, teams.as_ref().expect("read above"));
+            let (mut changes, mut batch_bytes, mut reached) = (Vec::new(), 0, start);
+            for entry in &entries {
+                if entry.device != who.device_id {
+                    let granted = !gate.may_read(entry.kind, entry.scope.as_deref(), false)
+                        && entry
+                            .granted_to(&who.user_id, || reader.with(|c| crate::db::assigned_readers(c, &entry.doc)))?;
+                    if let Some(readable) =
+                        gate.admit(entry.doc.clone(), entry.kind, entry.scope.as_deref(), granted, entry.bytes.clone())
+                    {
+                        let size = entry.bytes.len();
+                        if !changes.is_empty() && (changes.len() == MAX_BATCH || batch_bytes + size > BATCH_BYTES) {
+                            messages.push(Outgoing::Changes { changes: std::mem::take(&mut changes), cursor: reached });
+                            batch_bytes = 0;
+                        }
+                        batch_bytes += size;
+                        changes.push((entry.seq, readable));
+                    }
+                }
+                reached = entry.seq;
+            }
+            if !changes.is_empty() {
+                messages.push(Outgoing::Changes { changes, cursor: end });
+            }
+        }
+        for message in messages {
+            self.send_out(message).await?;
+        }
+        self.cursor = end;
+        if end != start {
+            self.send(ServerMsg::CaughtUp { cursor: end }).await?;
+        }
+        Ok(true)
     }
 
     /// `user`'s role or team changed from `old` to `new` (log entry `seq`): send this device
@@ -452,7 +514,8 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, who: Principal) {
         }
     };
     let auth_seen = *state.auth.borrow();
-    let mut conn = Conn { sink, who, reader, cursor: 0, state: Arc::clone(&state), auth_seen, rows: false };
+    let mut conn =
+        Conn { sink, who, reader, cursor: 0, state: Arc::clone(&state), auth_seen, rows: false, teams: None };
     match serve_connection(&mut conn, stream, &state).await {
         Ok(()) | Err(Stop::Closed) => {}
         Err(Stop::Db(e)) => {
@@ -568,8 +631,7 @@ async fn serve_connection(
                         let decoded = tokio::task::spawn_blocking(move || crate::limits::decode_push(changes))
                             .await
                             .map_err(|e| DbError::Invalid(format!("decoding failed: {e}")))?;
-                        let (accepted, refused) = state.with_db(move |db| db.ingest(&who, decoded)).await?;
-                        state.announce(&accepted);
+                        let (accepted, refused) = state.push(who, decoded).await?;
                         conn.send(ServerMsg::Ack { batch, accepted, refused }).await?;
                     }
                     ClientMsg::Ping { n } => conn.send(ServerMsg::Pong { n }).await?,

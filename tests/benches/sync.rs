@@ -38,14 +38,14 @@ async fn push_all(device: &Device) -> (i64, Duration) {
     (pending, t.elapsed())
 }
 
-/// A listener that reads and discards everything: one of the "100 other clients".
-async fn idle_client(url: &str, token: &str) {
+/// A listener that reads and discards everything from `cursor` on (the log's end: it is
+/// caught up): one of the "100 other clients", each sent every change made after it connected.
+async fn idle_client(url: &str, token: &str, cursor: u64) {
     let mut req = format!("{}/sync", url.replacen("http", "ws", 1)).into_client_request().unwrap();
     req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
     ws.send(Message::Binary(
-        encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: u64::MAX >> 1, epoch: None, read_models: None })
-            .into(),
+        encode(&ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor, epoch: None, read_models: None }).into(),
     ))
     .await
     .unwrap();
@@ -162,8 +162,11 @@ async fn main() {
     let token = watch.engine.store().sync_endpoint().unwrap().unwrap().1;
     // `CRM_BENCH_IDLE=n`: other clients connected and receiving (default 100).
     let idle: usize = std::env::var("CRM_BENCH_IDLE").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
+    // An admin: its clients are sent every change.
+    watch.sync().await.unwrap();
+    let cursor = watch.engine.store().sync_cursor().unwrap();
     for _ in 0..idle {
-        idle_client(&server.url, &token).await;
+        idle_client(&server.url, &token, cursor).await;
     }
     let a = Device::login_at(&server.url, "ann").await;
     let b = Device::login_at(&server.url, "ann").await;

@@ -502,3 +502,85 @@ async fn after_an_upgrade_the_server_prepares_the_rows_again_by_itself() {
     let found = fresh.call(json!({"op": "search", "query": "升级后的客户29"}));
     assert_eq!(found["hits"].as_array().map(Vec::len), Some(1), "{found}");
 }
+
+/// Messages on `ws` up to the first `Changes` that carries `doc`; panics if none comes.
+async fn until_changes_with(ws: &mut crm_tests::wire::Ws, doc: &str) -> Vec<crm_core::sync::protocol::ServerMsg> {
+    use crm_core::sync::protocol::ServerMsg;
+    let mut seen = Vec::new();
+    loop {
+        let msg = crm_tests::wire::next(ws).await.unwrap_or_else(|| panic!("no change to {doc} arrived"));
+        let done = matches!(&msg, ServerMsg::Changes { changes, .. } if changes.iter().any(|c| c.doc == doc));
+        seen.push(msg);
+        if done {
+            return seen;
+        }
+    }
+}
+
+fn mentions(msgs: &[crm_core::sync::protocol::ServerMsg], doc: &str) -> bool {
+    use crm_core::sync::protocol::ServerMsg;
+    msgs.iter().any(|m| match m {
+        ServerMsg::Changes { changes, .. } => changes.iter().any(|c| c.doc == doc),
+        ServerMsg::Snapshots { docs, .. } => docs.iter().any(|d| d.doc == doc),
+        _ => false,
+    })
+}
+
+/// Live changes are sent from the server's memory (`sync_server::live`) with the same read
+/// check as from the database: the owner's other device, her supervisor and the person a
+/// request on the customer is assigned to receive an edit of the customer; a colleague of
+/// the same team and a supervisor of another do not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_changes_from_memory_reach_exactly_the_people_who_may_read_them() {
+    use crm_tests::wire::{connect, hello, token_of};
+    let server = TestServer::start();
+    let [ann, bob, carl, sue, dan] = server
+        .people([
+            ("ann", "account_manager", Some("east")),
+            ("bob", "account_manager", Some("east")),
+            ("carl", "account_manager", Some("east")),
+            ("sue", "supervisor", Some("east")),
+            ("dan", "supervisor", Some("west")),
+        ])
+        .await;
+    let customer = ann.create("customer", json!({"name": "无锡恒达阀门有限公司"}));
+    let request = ann.create("service_request", json!({"customer": customer, "type": "repair", "title": "阀门漏水"}));
+    ann.sync().await.unwrap();
+    sue.sync().await.unwrap();
+    sue.call(json!({"op": "transition", "id": request, "name": "assign", "fields": {"assignee": carl.user_id}}));
+    sue.sync().await.unwrap();
+
+    // Each person's second device, connected and caught up.
+    let mut sockets = Vec::new();
+    for name in ["ann", "bob", "carl", "sue", "dan"] {
+        let device = Device::login(&server, name).await;
+        let mut ws = connect(&server, Some(&token_of(&device))).await.unwrap();
+        hello(&mut ws).await;
+        sockets.push((name, ws));
+    }
+    let served_before = server.state().live.served();
+
+    ann.call(json!({"op": "update", "id": customer, "fields": {"address": "无锡市新吴区长江路7号"}}));
+    ann.sync().await.unwrap();
+    // Then each of the two who may not read it writes a record of their own: their sockets
+    // receive that, and nothing of ann's customer before it.
+    let bobs = bob.create("customer", json!({"name": "鲍氏五金"}));
+    bob.sync().await.unwrap();
+    let dans = dan.create("customer", json!({"name": "西区客户"}));
+    dan.sync().await.unwrap();
+
+    for (name, ws) in &mut sockets {
+        match *name {
+            "ann" | "sue" | "carl" => {
+                until_changes_with(ws, &customer).await;
+            }
+            "bob" => assert!(!mentions(&until_changes_with(ws, &bobs).await, &customer), "bob read ann's customer"),
+            "dan" => assert!(!mentions(&until_changes_with(ws, &dans).await, &customer), "dan read ann's customer"),
+            _ => unreachable!(),
+        }
+    }
+    assert!(
+        server.state().live.served() > served_before,
+        "the live changes came from memory, not only from the database"
+    );
+}

@@ -1,0 +1,232 @@
+//! The newest log entries in memory, so that a live wake-up is answered without the database.
+//!
+//! When a push commits, the writer hands its log entries here ([`Tail::publish`]) before the
+//! connections are woken. A connection whose cursor falls inside what the tail holds sends
+//! from memory: the same read check as the database path ([`crate::gate::ReadGate`]) on the
+//! record's kind and scope as they were written, and on who reads it by assignment, looked up
+//! once per entry. Anything the tail cannot vouch for sends the connection to the database
+//! path, which is always right:
+//!
+//! - The tail holds a run of the log with nothing missing: entries `(start, end]`, all of them
+//!   changes. A push whose transaction also wrote another kind of entry (a transfer, a grant),
+//!   or whose entries do not follow the tail's end (another instance or an admin command wrote
+//!   in between), starts the tail over; a transfer or grant entry is never served from here.
+//! - A wake-up for a log end the tail has not reached (a write that was not published here:
+//!   another instance's, a repair's, an admin's) goes to the database.
+//!
+//! Bounded by entries and bytes; the oldest go first.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crm_core::kind::Kind;
+
+/// At most this many entries, and at most [`MAX_BYTES`] of change bytes, are held.
+const MAX_ENTRIES: usize = 20_000;
+const MAX_BYTES: usize = 16 << 20;
+
+/// One change as it was written to the log.
+pub struct Entry {
+    pub seq: u64,
+    pub doc: String,
+    /// The record's kind and scope owner as the change left them.
+    pub kind: Option<Kind>,
+    pub scope: Option<String>,
+    /// The device that pushed it (it is not sent back there).
+    pub device: String,
+    pub bytes: Vec<u8>,
+    /// The users who read the record by an assignment, looked up on first need.
+    granted: OnceLock<HashSet<String>>,
+}
+
+impl Entry {
+    pub fn new(
+        seq: u64,
+        doc: String,
+        kind: Option<Kind>,
+        scope: Option<String>,
+        device: String,
+        bytes: Vec<u8>,
+    ) -> Self {
+        Entry { seq, doc, kind, scope, device, bytes, granted: OnceLock::new() }
+    }
+
+    /// Whether `user` reads this record by an assignment; `look_up` gives everyone who does
+    /// (`crate::db::assigned_readers`) and runs at most once per entry that needs it.
+    pub fn granted_to<E>(&self, user: &str, look_up: impl FnOnce() -> Result<HashSet<String>, E>) -> Result<bool, E> {
+        if let Some(users) = self.granted.get() {
+            return Ok(users.contains(user));
+        }
+        let users = look_up()?;
+        let found = users.contains(user);
+        let _ = self.granted.set(users);
+        Ok(found)
+    }
+}
+
+/// What one write transaction added to the log.
+pub struct Batch {
+    /// The log's end when the transaction took the write lock, and when it committed.
+    pub prev: u64,
+    pub end: u64,
+    /// Its changes in log order.
+    pub entries: Vec<Entry>,
+}
+
+impl Batch {
+    /// Whether `entries` are every log entry in `(prev, end]`: nothing else was written.
+    fn complete(&self) -> bool {
+        self.end >= self.prev
+            && self.end - self.prev == self.entries.len() as u64
+            && self.entries.windows(2).all(|w| w[0].seq < w[1].seq)
+            && self.entries.first().is_none_or(|e| e.seq > self.prev)
+            && self.entries.last().is_none_or(|e| e.seq <= self.end)
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Every log entry in `(start, end]` is in `entries`, in order.
+    start: u64,
+    end: u64,
+    entries: VecDeque<Arc<Entry>>,
+    bytes: usize,
+}
+
+#[derive(Default)]
+pub struct Tail {
+    inner: Mutex<Inner>,
+    /// Wake-ups answered from memory so far.
+    served: AtomicU64,
+}
+
+impl Tail {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Add what a committed transaction wrote. Called by the writer, in commit order.
+    pub fn publish(&self, batch: Batch) {
+        let mut t = self.lock();
+        if batch.end < t.end {
+            // Published out of order: never go back.
+            return;
+        }
+        if !batch.complete() {
+            *t = Inner { start: batch.end, end: batch.end, ..Inner::default() };
+            return;
+        }
+        if batch.prev != t.end {
+            *t = Inner { start: batch.prev, end: batch.prev, ..Inner::default() };
+        }
+        for entry in batch.entries {
+            t.bytes += entry.bytes.len();
+            t.entries.push_back(Arc::new(entry));
+        }
+        t.end = batch.end;
+        while t.entries.len() > MAX_ENTRIES || t.bytes > MAX_BYTES {
+            let Some(oldest) = t.entries.pop_front() else { break };
+            t.bytes -= oldest.bytes.len();
+            t.start = oldest.seq;
+        }
+    }
+
+    /// Forget everything (the database was replaced).
+    pub fn clear(&self) {
+        *self.lock() = Inner::default();
+    }
+
+    /// The entries after `cursor` and the log end they reach, when the tail holds every entry
+    /// from `cursor` up to at least `wanted` (the newest end announced); otherwise `None` and
+    /// the caller reads the database.
+    pub fn since(&self, cursor: u64, wanted: u64) -> Option<(Vec<Arc<Entry>>, u64)> {
+        let t = self.lock();
+        if cursor < t.start || cursor > t.end || wanted > t.end {
+            return None;
+        }
+        let from = t.entries.partition_point(|e| e.seq <= cursor);
+        self.served.fetch_add(1, Ordering::Relaxed);
+        Some((t.entries.range(from..).cloned().collect(), t.end))
+    }
+
+    /// How many wake-ups were answered from memory (for tests and diagnostics).
+    pub fn served(&self) -> u64 {
+        self.served.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(seq: u64) -> Entry {
+        Entry::new(seq, format!("d{seq}"), Some(Kind::Customer), Some("ann".into()), "dev".into(), vec![0; 10])
+    }
+
+    fn batch(prev: u64, end: u64, seqs: &[u64]) -> Batch {
+        Batch { prev, end, entries: seqs.iter().map(|&s| entry(s)).collect() }
+    }
+
+    fn seqs(got: Option<(Vec<Arc<Entry>>, u64)>) -> Option<(Vec<u64>, u64)> {
+        got.map(|(entries, end)| (entries.iter().map(|e| e.seq).collect(), end))
+    }
+
+    #[test]
+    fn serves_only_a_run_it_holds_whole() {
+        let tail = Tail::default();
+        // Empty at start: the log end 0 is covered, anything announced beyond it is not.
+        assert_eq!(seqs(tail.since(0, 0)), Some((vec![], 0)));
+        assert_eq!(seqs(tail.since(0, 1)), None);
+        // A first batch that does not follow 0 starts the tail at its own beginning.
+        tail.publish(batch(10, 12, &[11, 12]));
+        assert_eq!(seqs(tail.since(9, 12)), None, "entries up to 10 are not held");
+        assert_eq!(seqs(tail.since(10, 12)), Some((vec![11, 12], 12)));
+        assert_eq!(seqs(tail.since(11, 12)), Some((vec![12], 12)));
+        assert_eq!(seqs(tail.since(12, 13)), None, "13 was announced but not published");
+        tail.publish(batch(12, 14, &[13, 14]));
+        assert_eq!(seqs(tail.since(10, 14)), Some((vec![11, 12, 13, 14], 14)));
+        // Someone else wrote 15: the next batch does not follow, the tail starts over at 15.
+        tail.publish(batch(15, 16, &[16]));
+        assert_eq!(seqs(tail.since(14, 16)), None);
+        assert_eq!(seqs(tail.since(15, 16)), Some((vec![16], 16)));
+        // A transaction that wrote a grant as well (three entries, two changes): nothing before
+        // its end is served from memory.
+        tail.publish(batch(16, 19, &[17, 19]));
+        assert_eq!(seqs(tail.since(16, 19)), None);
+        assert_eq!(seqs(tail.since(19, 19)), Some((vec![], 19)));
+        // A cursor beyond the tail (the database path went further) is not served either.
+        assert_eq!(seqs(tail.since(25, 19)), None);
+        // Published late, out of order: ignored.
+        tail.publish(batch(17, 18, &[18]));
+        assert_eq!(seqs(tail.since(19, 19)), Some((vec![], 19)));
+        tail.clear();
+        assert_eq!(seqs(tail.since(19, 19)), None);
+    }
+
+    #[test]
+    fn the_oldest_go_first() {
+        let tail = Tail::default();
+        let n = MAX_ENTRIES as u64 + 5;
+        for s in 1..=n {
+            tail.publish(batch(s - 1, s, &[s]));
+        }
+        assert_eq!(seqs(tail.since(4, n)), None);
+        assert_eq!(seqs(tail.since(5, n)).map(|(s, _)| s.len()), Some(MAX_ENTRIES));
+    }
+
+    #[test]
+    fn looks_up_assignments_once() {
+        let e = entry(1);
+        let mut calls = 0;
+        for _ in 0..3 {
+            let got = e.granted_to("bob", || {
+                calls += 1;
+                Ok::<_, ()>(HashSet::from(["bob".to_string()]))
+            });
+            assert_eq!(got, Ok(true));
+        }
+        assert_eq!(e.granted_to("eve", || Err(())), Ok(false));
+        assert_eq!(calls, 1);
+    }
+}
