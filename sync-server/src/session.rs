@@ -28,6 +28,9 @@ const IDLE_LIMIT: Duration = Duration::from_secs(75);
 const MAX_BAD_FRAMES: u32 = 20;
 /// Documents one connection may have under repair at once.
 const MAX_REPAIRS: usize = 256;
+/// A cursor this many log entries past what the device was told is told at once, so the
+/// entries a reconnect rescans stay few even between keep-alives.
+const CURSOR_NUDGE: u64 = 1_000;
 
 struct Conn {
     sink: SplitSink<WebSocket, Message>,
@@ -35,6 +38,8 @@ struct Conn {
     reader: sql::Reader,
     /// Everything up to here has been sent (or was not for this user).
     cursor: u64,
+    /// The newest cursor a message told the device (see [`Conn::end_round`]).
+    told: u64,
     state: Arc<AppState>,
     /// The accounts-and-devices version `who` was read at.
     auth_seen: u64,
@@ -87,9 +92,41 @@ impl Conn {
     async fn write(&mut self, msg: &ServerMsg) -> Result<(), Stop> {
         let frame = Message::Binary(encode(msg).into());
         match tokio::time::timeout(SEND_TIMEOUT, self.sink.send(frame)).await {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(())) => {
+                let told = match msg {
+                    ServerMsg::Changes { cursor, .. }
+                    | ServerMsg::Snapshots { cursor, .. }
+                    | ServerMsg::Drop { cursor, .. }
+                    | ServerMsg::CaughtUp { cursor } => *cursor,
+                    _ => 0,
+                };
+                self.told = self.told.max(told);
+                Ok(())
+            }
             _ => Err(Stop::Closed),
         }
+    }
+
+    /// The end of a round of sending (after `hello`, or a live wake-up that began with the
+    /// device told `told_before`): `caught_up` after `hello`, after a round that sent anything,
+    /// and when the cursor has moved [`CURSOR_NUDGE`] entries past what the device was told.
+    /// A live round of entries this user may not read sends nothing; the keep-alive tells the
+    /// device its cursor later ([`Conn::nudge`]), so a reconnect need not rescan them.
+    async fn end_round(&mut self, report: bool, told_before: u64) -> Result<(), Stop> {
+        let cursor = self.cursor;
+        if report || self.told != told_before || cursor >= self.told + CURSOR_NUDGE {
+            self.send(ServerMsg::CaughtUp { cursor }).await?;
+        }
+        Ok(())
+    }
+
+    /// Tell the device a cursor that moved without anything being sent to it.
+    async fn nudge(&mut self) -> Result<(), Stop> {
+        if self.cursor > self.told {
+            let cursor = self.cursor;
+            self.send(ServerMsg::CaughtUp { cursor }).await?;
+        }
+        Ok(())
     }
 
     /// May this device still be served? Reads its standing again (updating `who`) only when
@@ -235,10 +272,10 @@ impl Conn {
     /// `report`: always end with `caught_up` (after hello); a live wake-up that found nothing
     /// new for this device sends nothing at all.
     async fn catch_up(&mut self, report: bool) -> Result<(), Stop> {
+        let told_before = self.told;
         if !report && self.send_live().await? {
-            return Ok(());
+            return self.end_round(false, told_before).await;
         }
-        let start = self.cursor;
         let mut teams = self.teams()?;
         let mut who = self.who.clone();
         loop {
@@ -342,10 +379,7 @@ impl Conn {
             }
         }
         self.teams = Some(teams);
-        let cursor = self.cursor;
-        if report || cursor != start {
-            self.send(ServerMsg::CaughtUp { cursor }).await?;
-        }
+        self.end_round(report, told_before).await?;
         // Caught up, the connection mostly waits: its reader gives back the pages it cached
         // (the operating system still has them), so thousands of idle devices cost little.
         self.reader.shrink();
@@ -353,7 +387,7 @@ impl Conn {
     }
 
     /// A live wake-up answered from the live tail (`crate::live`), which holds every change
-    /// after this connection's cursor up to the newest announced: the same messages as
+    /// after this connection's cursor up to the newest announced: the same changes as
     /// [`Conn::catch_up`] would send from the database, without reading it. False when the
     /// tail does not reach back to the cursor, or forward to the announced end.
     async fn send_live(&mut self) -> Result<bool, Stop> {
@@ -398,9 +432,6 @@ impl Conn {
             self.send_out(message).await?;
         }
         self.cursor = end;
-        if end != start {
-            self.send(ServerMsg::CaughtUp { cursor: end }).await?;
-        }
         Ok(true)
     }
 
@@ -497,6 +528,15 @@ impl Conn {
     }
 }
 
+/// Ends a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// How long until a token that expires at `expires_at` (ms since 1970) does.
 fn until_expiry(expires_at: i64) -> Duration {
     let left = expires_at.saturating_sub(crm_core::value::now_ms()).clamp(0, 365 * 86_400_000);
@@ -515,7 +555,7 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, who: Principal) {
     };
     let auth_seen = *state.auth.borrow();
     let mut conn =
-        Conn { sink, who, reader, cursor: 0, state: Arc::clone(&state), auth_seen, rows: false, teams: None };
+        Conn { sink, who, reader, cursor: 0, told: 0, state: Arc::clone(&state), auth_seen, rows: false, teams: None };
     match serve_connection(&mut conn, stream, &state).await {
         Ok(()) | Err(Stop::Closed) => {}
         Err(Stop::Db(e)) => {
@@ -531,6 +571,20 @@ async fn serve_connection(
     mut stream: SplitStream<WebSocket>,
     state: &Arc<AppState>,
 ) -> Result<(), Stop> {
+    // The socket is read by a task of its own, which only wakes when the device sends
+    // something: when thousands of connections are woken for one live change, none of them
+    // tries a read of its socket as well (each attempt readies a read buffer and re-registers
+    // with the reactor). One frame at a time, so a device that sends faster than it is served
+    // is held back by TCP as before.
+    let (frames_in, mut frames) = tokio::sync::mpsc::channel(1);
+    let reading = tokio::spawn(async move {
+        while let Some(frame) = stream.next().await {
+            if frames_in.send(frame).await.is_err() {
+                break;
+            }
+        }
+    });
+    let _stop_reading = AbortOnDrop(reading);
     let mut latest = state.latest.subscribe();
     let mut auth = state.auth.subscribe();
     auth.mark_unchanged();
@@ -547,7 +601,49 @@ async fn serve_connection(
     let mut last_heard = Instant::now();
     loop {
         tokio::select! {
-            frame = stream.next() => {
+            // Polled in this order, the device's frames last.
+            biased;
+            changed = auth.changed() => {
+                if changed.is_err() {
+                    return Ok(());
+                }
+                // Revoked, disabled, or a new role or team: this connection follows at once.
+                let before = conn.who.clone();
+                conn.recheck().await?;
+                expiry.as_mut().reset(tokio::time::Instant::now() + until_expiry(conn.who.expires_at));
+                if conn.who != before && greeted {
+                    // The `rescope` log entry that came with it re-scopes what was sent.
+                    conn.catch_up(false).await?;
+                }
+            }
+            _ = restored.changed() => {
+                // The database was replaced by a backup: what this connection sent and was
+                // acknowledged may be gone. The device reconnects and hears the new epoch.
+                let message = "the server was restored from a backup; reconnect".to_string();
+                conn.error("server_restored", message, true).await?;
+                return Ok(());
+            }
+            () = &mut expiry => {
+                return conn.refuse(AuthError::Expired).await;
+            }
+            changed = latest.changed(), if greeted => {
+                if changed.is_err() {
+                    return Ok(());
+                }
+                conn.catch_up(false).await?;
+            }
+            _ = keepalive.tick() => {
+                if last_heard.elapsed() > IDLE_LIMIT {
+                    return Ok(());
+                }
+                if greeted {
+                    conn.nudge().await?;
+                }
+                if tokio::time::timeout(SEND_TIMEOUT, conn.sink.send(Message::Ping(Vec::new().into()))).await.map_or(true, |r| r.is_err()) {
+                    return Ok(());
+                }
+            }
+            frame = frames.recv() => {
                 let Some(Ok(frame)) = frame else { return Ok(()) };
                 last_heard = Instant::now();
                 let bytes = match frame {
@@ -684,43 +780,6 @@ async fn serve_connection(
                             }
                         }
                     }
-                }
-            }
-            changed = auth.changed() => {
-                if changed.is_err() {
-                    return Ok(());
-                }
-                // Revoked, disabled, or a new role or team: this connection follows at once.
-                let before = conn.who.clone();
-                conn.recheck().await?;
-                expiry.as_mut().reset(tokio::time::Instant::now() + until_expiry(conn.who.expires_at));
-                if conn.who != before && greeted {
-                    // The `rescope` log entry that came with it re-scopes what was sent.
-                    conn.catch_up(false).await?;
-                }
-            }
-            _ = restored.changed() => {
-                // The database was replaced by a backup: what this connection sent and was
-                // acknowledged may be gone. The device reconnects and hears the new epoch.
-                let message = "the server was restored from a backup; reconnect".to_string();
-                conn.error("server_restored", message, true).await?;
-                return Ok(());
-            }
-            () = &mut expiry => {
-                return conn.refuse(AuthError::Expired).await;
-            }
-            changed = latest.changed(), if greeted => {
-                if changed.is_err() {
-                    return Ok(());
-                }
-                conn.catch_up(false).await?;
-            }
-            _ = keepalive.tick() => {
-                if last_heard.elapsed() > IDLE_LIMIT {
-                    return Ok(());
-                }
-                if tokio::time::timeout(SEND_TIMEOUT, conn.sink.send(Message::Ping(Vec::new().into()))).await.map_or(true, |r| r.is_err()) {
-                    return Ok(());
                 }
             }
         }

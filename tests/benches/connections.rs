@@ -21,7 +21,7 @@ use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-const ROUNDS: usize = 10;
+const ROUNDS: usize = 20;
 
 fn pct(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort();
@@ -32,6 +32,60 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// One connection: connect, say hello, catch up, then note when each round's edit arrives
+/// (in `arrivals[round]`). False when it could not connect (why, in `failures`).
+async fn listen(
+    url: String,
+    token: String,
+    round: Arc<Mutex<(usize, Instant)>>,
+    arrivals: Arc<Mutex<Vec<Vec<Duration>>>>,
+    failures: Arc<Mutex<std::collections::BTreeMap<String, usize>>>,
+) -> bool {
+    let failed = |why: String| {
+        *failures.lock().unwrap().entry(why).or_default() += 1;
+        false
+    };
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let mut ws = match tokio_tungstenite::connect_async(request).await {
+        Ok((ws, _)) => ws,
+        Err(e) => return failed(format!("connect: {e}")),
+    };
+    let hello = ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0, epoch: None, read_models: None };
+    if ws.send(Message::Binary(encode(&hello).into())).await.is_err() {
+        return failed("hello: send".into());
+    }
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Binary(b))) => {
+                if matches!(decode::<ServerMsg>(&b), Ok(ServerMsg::CaughtUp { .. })) {
+                    break;
+                }
+            }
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => return failed(format!("hello: {e}")),
+            None => return failed("hello: closed".into()),
+        }
+    }
+    tokio::spawn(async move {
+        let mut n = 0u64;
+        while let Some(Ok(message)) = ws.next().await {
+            if let Message::Binary(b) = message {
+                if let Ok(ServerMsg::Changes { .. }) = decode::<ServerMsg>(&b) {
+                    let (r, at) = *round.lock().unwrap();
+                    arrivals.lock().unwrap()[r].push(at.elapsed());
+                }
+            }
+            n += 1;
+            // Speak now and then, as a device does, so it is not idle-closed.
+            if n.is_multiple_of(10) {
+                let _ = ws.send(Message::Binary(encode(&ClientMsg::Ping { n }).into())).await;
+            }
+        }
+    });
+    true
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
@@ -39,12 +93,18 @@ fn main() {
     let n: usize = std::env::var("CRM_BENCH_CONNECTIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(5_000);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async move {
-        let server = Server::start_with(&[("ann", "account_manager")], &["--max-per-address", "100000"]);
+        // `CRM_BENCH_OTHERS=1`: the connections are another salesperson's devices.
+        let others = std::env::var("CRM_BENCH_OTHERS").is_ok_and(|v| v == "1");
+        let server = Server::start_with(
+            &[("ann", "account_manager"), ("bob", "account_manager")],
+            &["--max-per-address", "100000"],
+        );
         let ann = Device::login_at(&server.url, "ann").await;
         let customer = ann.create("customer", json!({"name": "苏州精工机械有限公司", "grade": "B"}));
         ann.sync().await.unwrap();
-        // The connections are another device of hers: a device is not sent its own changes.
-        let watcher = Device::login_at(&server.url, "ann").await;
+        // The connections are another device of hers (a device is not sent its own changes), or
+        // of bob's.
+        let watcher = Device::login_at(&server.url, if others { "bob" } else { "ann" }).await;
         let token = crm_tests::wire::token_of(&watcher);
         let failures: Arc<Mutex<std::collections::BTreeMap<String, usize>>> = Arc::default();
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -56,77 +116,43 @@ fn main() {
         let arrivals: Arc<Mutex<Vec<Vec<Duration>>>> = Arc::new(Mutex::new(vec![Vec::new(); ROUNDS + 1]));
         let started = Instant::now();
         let mut connected = 0;
+        let url = server.url.replacen("http", "ws", 1) + "/sync";
         for chunk in (0..n).collect::<Vec<_>>().chunks(250) {
             let mut batch = Vec::new();
             for _ in chunk {
-                let url = server.url.replacen("http", "ws", 1) + "/sync";
-                let token = token.clone();
                 let (round, arrivals, failures) = (Arc::clone(&round), Arc::clone(&arrivals), Arc::clone(&failures));
-                batch.push(tokio::spawn(async move {
-                    let failed = |why: String| {
-                        *failures.lock().unwrap().entry(why).or_default() += 1;
-                        None
-                    };
-                    let mut request = url.into_client_request().unwrap();
-                    request.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
-                    let mut ws = match tokio_tungstenite::connect_async(request).await {
-                        Ok((ws, _)) => ws,
-                        Err(e) => return failed(format!("connect: {e}")),
-                    };
-                    let hello =
-                        ClientMsg::Hello { protocol: PROTOCOL_VERSION, cursor: 0, epoch: None, read_models: None };
-                    ws.send(Message::Binary(encode(&hello).into())).await.ok()?;
-                    loop {
-                        match ws.next().await {
-                            Some(Ok(Message::Binary(b))) => {
-                                if matches!(decode::<ServerMsg>(&b), Ok(ServerMsg::CaughtUp { .. })) {
-                                    break;
-                                }
-                            }
-                            Some(Ok(_)) => continue,
-                            Some(Err(e)) => return failed(format!("hello: {e}")),
-                            None => return failed("hello: closed".into()),
-                        }
-                    }
-                    Some(tokio::spawn(async move {
-                        let mut n = 0u64;
-                        while let Some(Ok(message)) = ws.next().await {
-                            match message {
-                                Message::Binary(b) => {
-                                    if let Ok(ServerMsg::Changes { .. }) = decode::<ServerMsg>(&b) {
-                                        let (r, at) = *round.lock().unwrap();
-                                        arrivals.lock().unwrap()[r].push(at.elapsed());
-                                    }
-                                }
-                                // Answer the server's pings as a device does, so it is not idle-closed.
-                                Message::Ping(_) => {}
-                                _ => {}
-                            }
-                            n += 1;
-                            if n.is_multiple_of(10) {
-                                let _ = ws.send(Message::Binary(encode(&ClientMsg::Ping { n }).into())).await;
-                            }
-                        }
-                    }))
-                }));
+                batch.push(tokio::spawn(listen(url.clone(), token.clone(), round, arrivals, failures)));
             }
             for handle in batch {
-                if let Ok(Some(_reader)) = handle.await {
+                if let Ok(true) = handle.await {
                     connected += 1;
                 }
             }
         }
+        // Device B: one more of ann's devices, measured on its own.
+        let b_arrivals: Arc<Mutex<Vec<Vec<Duration>>>> = Arc::new(Mutex::new(vec![Vec::new(); ROUNDS + 1]));
+        let b = Device::login_at(&server.url, "ann").await;
+        let b_token = crm_tests::wire::token_of(&b);
+        assert!(
+            listen(url.clone(), b_token, Arc::clone(&round), Arc::clone(&b_arrivals), Arc::clone(&failures)).await,
+            "device B connects"
+        );
         let connect_time = started.elapsed();
         tokio::time::sleep(Duration::from_secs(2)).await;
         let after = server.rss_mb();
 
         let mut rounds = Vec::new();
+        let mut b_seen = Vec::new();
+        // The connections of the other user read nothing of ann's.
+        let expected = if others { 0 } else { connected };
         for r in 1..=ROUNDS {
             *round.lock().unwrap() = (r, Instant::now());
             ann.call(json!({"op": "update", "id": customer, "fields": {"notes": format!("第 {r} 次回访")}}));
             ann.sync().await.unwrap();
             let deadline = Instant::now() + Duration::from_secs(30);
-            while arrivals.lock().unwrap()[r].len() < connected && Instant::now() < deadline {
+            while (arrivals.lock().unwrap()[r].len() < expected || b_arrivals.lock().unwrap()[r].is_empty())
+                && Instant::now() < deadline
+            {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
             let mut got = arrivals.lock().unwrap()[r].clone();
@@ -135,6 +161,7 @@ fn main() {
                 got.push(Duration::ZERO);
             }
             rounds.push((reached, pct(&mut got, 0.5), pct(&mut got, 0.95), pct(&mut got, 1.0)));
+            b_seen.extend(b_arrivals.lock().unwrap()[r].first().copied());
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         for (why, count) in failures.lock().unwrap().iter() {
@@ -150,6 +177,14 @@ fn main() {
             (after - before) * 1024.0 / connected.max(1) as f64
         );
         println!("| server peak memory | {:.1} MB |", server.peak_rss_mb());
+        let readers =
+            if others { "of another salesperson, who reads none of it" } else { "of hers, every one reading it" };
+        let b_rounds = b_seen.len();
+        println!(
+            "| an edit on A seen on B, {connected} other connections {readers}: p50 / max of {b_rounds} | {} / {} |",
+            ms(pct(&mut b_seen, 0.5)),
+            ms(pct(&mut b_seen, 1.0))
+        );
         for (i, (reached, p50, p95, max)) in rounds.iter().enumerate() {
             println!(
                 "| edit {} fanned out to {reached} connections: p50 / p95 / last | {} / {} / {} |",

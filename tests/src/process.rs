@@ -41,7 +41,7 @@ impl Server {
             .args(["serve", "--db", &db, "--listen", &format!("127.0.0.1:{port}")])
             .args(data.iter().flat_map(|d| ["--data", d.as_str()]))
             .args(extra)
-            .stderr(Stdio::null())
+            .stderr(if std::env::var_os("CRM_BENCH_SERVER_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
             .spawn()
             .unwrap();
         let url = format!("http://127.0.0.1:{port}");
