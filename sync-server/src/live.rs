@@ -22,6 +22,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crm_core::kind::Kind;
 
+use crate::access::Teams;
+
 /// At most this many entries, and at most [`MAX_BYTES`] of change bytes, are held.
 const MAX_ENTRIES: usize = 20_000;
 const MAX_BYTES: usize = 16 << 20;
@@ -97,6 +99,9 @@ struct Inner {
 #[derive(Default)]
 pub struct Tail {
     inner: Mutex<Inner>,
+    /// Everyone's teams, shared by every connection served from the tail: read once per run
+    /// of the tail (its `start`) and accounts version (see [`Tail::teams`]).
+    teams: Mutex<Option<(u64, u64, Arc<Teams>)>>,
     /// Wake-ups answered from memory so far.
     served: AtomicU64,
 }
@@ -137,17 +142,34 @@ impl Tail {
         *self.lock() = Inner::default();
     }
 
-    /// The entries after `cursor` and the log end they reach, when the tail holds every entry
-    /// from `cursor` up to at least `wanted` (the newest end announced); otherwise `None` and
-    /// the caller reads the database.
-    pub fn since(&self, cursor: u64, wanted: u64) -> Option<(Vec<Arc<Entry>>, u64)> {
+    /// The entries after `cursor`, the log end they reach and where this run of the tail
+    /// starts, when the tail holds every entry from `cursor` up to at least `wanted` (the
+    /// newest end announced); otherwise `None` and the caller reads the database.
+    pub fn since(&self, cursor: u64, wanted: u64) -> Option<(Vec<Arc<Entry>>, u64, u64)> {
         let t = self.lock();
         if cursor < t.start || cursor > t.end || wanted > t.end {
             return None;
         }
         let from = t.entries.partition_point(|e| e.seq <= cursor);
         self.served.fetch_add(1, Ordering::Relaxed);
-        Some((t.entries.range(from..).cloned().collect(), t.end))
+        Some((t.entries.range(from..).cloned().collect(), t.end, t.start))
+    }
+
+    /// Everyone's teams for judging entries of the tail's run that starts at `start`, with
+    /// accounts at version `auth`. Teams change only with a log entry the tail does not hold
+    /// (a `rescope`, a new user's record), which starts a new run, or with accounts: so teams
+    /// read after the run began (`start` is set once everything up to it is committed) hold
+    /// for the whole run. Read by `load` once and shared by every connection.
+    pub fn teams<E>(&self, start: u64, auth: u64, load: impl FnOnce() -> Result<Teams, E>) -> Result<Arc<Teams>, E> {
+        let mut cached = self.teams.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((s, a, teams)) = cached.as_ref() {
+            if (*s, *a) == (start, auth) {
+                return Ok(Arc::clone(teams));
+            }
+        }
+        let teams = Arc::new(load()?);
+        *cached = Some((start, auth, Arc::clone(&teams)));
+        Ok(teams)
     }
 
     /// How many wake-ups were answered from memory (for tests and diagnostics).
@@ -168,8 +190,8 @@ mod tests {
         Batch { prev, end, entries: seqs.iter().map(|&s| entry(s)).collect() }
     }
 
-    fn seqs(got: Option<(Vec<Arc<Entry>>, u64)>) -> Option<(Vec<u64>, u64)> {
-        got.map(|(entries, end)| (entries.iter().map(|e| e.seq).collect(), end))
+    fn seqs(got: Option<(Vec<Arc<Entry>>, u64, u64)>) -> Option<(Vec<u64>, u64)> {
+        got.map(|(entries, end, _)| (entries.iter().map(|e| e.seq).collect(), end))
     }
 
     #[test]
@@ -213,6 +235,26 @@ mod tests {
         }
         assert_eq!(seqs(tail.since(4, n)), None);
         assert_eq!(seqs(tail.since(5, n)).map(|(s, _)| s.len()), Some(MAX_ENTRIES));
+    }
+
+    #[test]
+    fn teams_are_read_once_per_run_and_accounts_version() {
+        let tail = Tail::default();
+        let loads = std::cell::Cell::new(0);
+        let teams = |start, auth| {
+            tail.teams(start, auth, || {
+                loads.set(loads.get() + 1);
+                Ok::<_, ()>(Teams::new())
+            })
+            .unwrap()
+        };
+        teams(5, 1);
+        teams(5, 1);
+        assert_eq!(loads.get(), 1);
+        teams(9, 1);
+        teams(9, 2);
+        teams(9, 2);
+        assert_eq!(loads.get(), 3, "a new run, then new accounts, read them again");
     }
 
     #[test]

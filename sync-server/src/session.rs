@@ -46,11 +46,6 @@ struct Conn {
     /// The device builds the read models this server prepares (its `hello` said the same
     /// version): snapshots go with their rows.
     rows: bool,
-    /// Everyone's teams, as the last database catch-up read them, for live wake-ups served
-    /// from the live tail. Teams change only with a log entry the tail does not hold (a
-    /// `rescope`, a new user's record), which sends the connection to the database and reads
-    /// them again, or with accounts changing, which drops them here.
-    teams: Option<Teams>,
 }
 
 #[derive(Debug)]
@@ -144,7 +139,6 @@ impl Conn {
     /// This device's person and token expiry as the database has them now.
     fn principal_now(&mut self) -> Result<Result<Principal, AuthError>, Stop> {
         self.auth_seen = *self.state.auth.borrow();
-        self.teams = None;
         if !self.reader.reading() {
             let device = &self.who.device_id;
             return Ok(self.reader.with(|c| crate::db::device_principal(c, device))?);
@@ -378,7 +372,6 @@ impl Conn {
                 break;
             }
         }
-        self.teams = Some(teams);
         self.end_round(report, told_before).await?;
         // Caught up, the connection mostly waits: its reader gives back the pages it cached
         // (the operating system still has them), so thousands of idle devices cost little.
@@ -392,24 +385,26 @@ impl Conn {
     /// tail does not reach back to the cursor, or forward to the announced end.
     async fn send_live(&mut self) -> Result<bool, Stop> {
         let wanted = *self.state.latest.borrow();
-        let Some((entries, end)) = self.state.live.since(self.cursor, wanted) else {
+        let Some((entries, end, run)) = self.state.live.since(self.cursor, wanted) else {
             return Ok(false);
         };
-        if self.teams.is_none() {
-            self.teams = Some(self.teams()?);
-        }
+        let auth = *self.state.auth.borrow();
+        let teams = self.state.live.teams(run, auth, || self.reader.with(crate::db::teams))?;
         let start = self.cursor;
         // Messages of at most MAX_BATCH changes and BATCH_BYTES, each with the cursor it reaches.
         let mut messages = Vec::new();
         {
-            let Conn { who, reader, teams, .. } = &mut *self;
-            let gate = ReadGate::new(who, teams.as_ref().expect("read above"));
+            let Conn { who, reader, .. } = &mut *self;
+            let gate = ReadGate::new(who, &teams);
             let (mut changes, mut batch_bytes, mut reached) = (Vec::new(), 0, start);
+            let mut looked_up = false;
             for entry in &entries {
                 if entry.device != who.device_id {
                     let granted = !gate.may_read(entry.kind, entry.scope.as_deref(), false)
-                        && entry
-                            .granted_to(&who.user_id, || reader.with(|c| crate::db::assigned_readers(c, &entry.doc)))?;
+                        && entry.granted_to(&who.user_id, || {
+                            looked_up = true;
+                            reader.with(|c| crate::db::assigned_readers(c, &entry.doc))
+                        })?;
                     if let Some(readable) =
                         gate.admit(entry.doc.clone(), entry.kind, entry.scope.as_deref(), granted, entry.bytes.clone())
                     {
@@ -426,6 +421,11 @@ impl Conn {
             }
             if !changes.is_empty() {
                 messages.push(Outgoing::Changes { changes, cursor: end });
+            }
+            if looked_up {
+                // Whichever connection looks an entry up first does it for all: with thousands
+                // of them, each would otherwise keep the pages it read (see `catch_up`).
+                reader.shrink();
             }
         }
         for message in messages {
@@ -554,8 +554,7 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, who: Principal) {
         }
     };
     let auth_seen = *state.auth.borrow();
-    let mut conn =
-        Conn { sink, who, reader, cursor: 0, told: 0, state: Arc::clone(&state), auth_seen, rows: false, teams: None };
+    let mut conn = Conn { sink, who, reader, cursor: 0, told: 0, state: Arc::clone(&state), auth_seen, rows: false };
     match serve_connection(&mut conn, stream, &state).await {
         Ok(()) | Err(Stop::Closed) => {}
         Err(Stop::Db(e)) => {

@@ -95,10 +95,13 @@ fn main() {
     runtime.block_on(async move {
         // `CRM_BENCH_OTHERS=1`: the connections are another salesperson's devices.
         let others = std::env::var("CRM_BENCH_OTHERS").is_ok_and(|v| v == "1");
-        let server = Server::start_with(
-            &[("ann", "account_manager"), ("bob", "account_manager")],
-            &["--max-per-address", "100000"],
-        );
+        // `CRM_BENCH_EDITORS=n` (default 100): other salespeople editing their own customers
+        // all through the measured rounds, each about once a second, from devices of their own.
+        let editors: usize = std::env::var("CRM_BENCH_EDITORS").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
+        let editor_names: Vec<String> = (0..editors).map(|i| format!("editor{i}")).collect();
+        let mut accounts = vec![("ann", "account_manager"), ("bob", "account_manager")];
+        accounts.extend(editor_names.iter().map(|n| (n.as_str(), "account_manager")));
+        let server = Server::start_with(&accounts, &["--max-per-address", "100000"]);
         let ann = Device::login_at(&server.url, "ann").await;
         let customer = ann.create("customer", json!({"name": "苏州精工机械有限公司", "grade": "B"}));
         ann.sync().await.unwrap();
@@ -141,6 +144,39 @@ fn main() {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let after = server.rss_mb();
 
+        // The editors: each a device of its own, connected live, editing its customer about
+        // once a second (staggered) until the rounds are over.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let edits = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let mut editing = Vec::new();
+        for (i, name) in editor_names.iter().enumerate() {
+            let device = Device::login_at(&server.url, name).await;
+            let mine = device.create("customer", json!({"name": format!("编辑测试客户{i}")}));
+            device.sync().await.unwrap();
+            let engine = device.engine.clone();
+            let run_stop = stopped.clone();
+            editing.push(tokio::spawn(async move {
+                let _ = engine.run(run_stop).await;
+            }));
+            let (mut stopped, edits) = (stopped.clone(), Arc::clone(&edits));
+            editing.push(tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(10 * i as u64)).await;
+                let mut n = 0;
+                loop {
+                    n += 1;
+                    device.call(json!({"op": "update", "id": mine, "fields": {"address": format!("第{n}次修改")}}));
+                    edits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tokio::select! {
+                        _ = stopped.changed() => break,
+                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let editing_since = Instant::now();
+        let edits_before = edits.load(std::sync::atomic::Ordering::Relaxed);
+
         let mut rounds = Vec::new();
         let mut b_seen = Vec::new();
         // The connections of the other user read nothing of ann's.
@@ -164,6 +200,12 @@ fn main() {
             b_seen.extend(b_arrivals.lock().unwrap()[r].first().copied());
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+        let edit_rate = (edits.load(std::sync::atomic::Ordering::Relaxed) - edits_before) as f64
+            / editing_since.elapsed().as_secs_f64();
+        let _ = stop.send(true);
+        for task in editing {
+            let _ = task.await;
+        }
         for (why, count) in failures.lock().unwrap().iter() {
             eprintln!("{count} connections failed: {why}");
         }
@@ -177,6 +219,7 @@ fn main() {
             (after - before) * 1024.0 / connected.max(1) as f64
         );
         println!("| server peak memory | {:.1} MB |", server.peak_rss_mb());
+        println!("| other salespeople editing meanwhile | {editors}, {edit_rate:.0} edits/s in all |");
         let readers =
             if others { "of another salesperson, who reads none of it" } else { "of hers, every one reading it" };
         let b_rounds = b_seen.len();
