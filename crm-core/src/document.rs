@@ -250,8 +250,20 @@ impl RecordDoc {
     pub fn problems(&self, kind: Kind) -> Vec<FieldError> {
         let spec = kind.spec();
         let mut out = Vec::new();
-        for key in self.doc.keys(ROOT) {
-            let all = self.doc.get_all(ROOT, key.as_str()).unwrap_or_default();
+        let mut present = vec![false; spec.fields.len()];
+        // One pass over the root map (each `get` seeks the key again); only keys Automerge
+        // flags as conflicting are looked up for all their values.
+        for item in self.doc.map_range(ROOT, ..) {
+            let key = item.key.to_string();
+            let all: Vec<(Value<'_>, automerge::ObjId)> = if item.conflict {
+                self.doc.get_all(ROOT, key.as_str()).unwrap_or_default()
+            } else {
+                let id = item.id();
+                vec![(item.value.into(), id)]
+            };
+            if let Some(i) = spec.fields.iter().position(|f| f.name == key) {
+                present[i] = true;
+            }
             if META_KEYS.contains(&key.as_str()) {
                 let ok = all.iter().all(|(v, _)| match (key.as_str(), v) {
                     ("kind" | "created_by", Value::Scalar(s)) => matches!(s.as_ref(), ScalarValue::Str(_)),
@@ -289,10 +301,8 @@ impl RecordDoc {
                 }
             }
         }
-        for field in spec.fields.iter().filter(|f| f.required) {
-            if self.doc.get(ROOT, field.name).ok().flatten().is_none() {
-                out.push(FieldError::new(field.name, "required"));
-            }
+        for (field, _) in spec.fields.iter().zip(&present).filter(|(f, present)| f.required && !**present) {
+            out.push(FieldError::new(field.name, "required"));
         }
         out.extend(crate::domain::problems(kind, self));
         out

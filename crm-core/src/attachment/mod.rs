@@ -145,7 +145,13 @@ pub struct BlobRef {
 /// `thumb`). The device's `blob_refs` read model and the server's both come from this.
 pub fn referenced(spec: &KindSpec, read: impl Fn(&FieldSpec) -> Option<FieldValue>) -> Vec<BlobRef> {
     let mut out = Vec::new();
-    for field in spec.fields {
+    // Only fields that can hold a file are read: reading a field decodes it.
+    let holds_files = |ty: &FieldType| match ty {
+        FieldType::Blob => true,
+        FieldType::Items(parts) => parts.iter().any(|p| matches!(p.ty, FieldType::Blob)),
+        _ => false,
+    };
+    for field in spec.fields.iter().filter(|f| holds_files(&f.ty)) {
         match (field.ty, read(field)) {
             (FieldType::Blob, Some(FieldValue::Str(hash))) => out.push(BlobRef { hash, thumb: false }),
             (FieldType::Items(parts), Some(FieldValue::Items(items))) => {
