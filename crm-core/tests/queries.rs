@@ -18,8 +18,14 @@ fn days_ago(n: i64) -> String {
     (Utc::now() - Duration::days(n)).to_rfc3339()
 }
 
+/// The date `n` days from today in the company's time zone (Asia/Shanghai, the default), as
+/// the device counts days: in UTC the test failed from 16:00 to midnight, when Shanghai's today
+/// is already tomorrow.
 fn date_in(n: i64) -> String {
-    (Utc::now() + Duration::days(n)).date_naive().format("%Y-%m-%d").to_string()
+    (Utc::now().with_timezone(&chrono_tz::Asia::Shanghai) + Duration::days(n))
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 fn ids(page: &Json) -> Vec<String> {

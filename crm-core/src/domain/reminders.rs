@@ -157,6 +157,7 @@ impl Store {
 
     /// Customers of `owner` within their grade's warning days of being returned to the pool.
     fn recycle_reminders(&self, owner: Option<&str>, today: NaiveDate) -> Result<Vec<Reminder>> {
+        let zone = crate::settings::timezone(&self.conn)?;
         let rules = self.grade_rules()?;
         let now = now_ms();
         let cutoff = |recycle: i64, warning: i64| {
@@ -189,9 +190,9 @@ impl Store {
             let Some(rule) = rules.iter().find(|r| r.grade.as_deref() == grade && grade.is_some()).or(fallback) else {
                 continue;
             };
-            let since = row.since;
-            let since =
-                chrono::DateTime::<chrono::Utc>::from_timestamp_millis(since).map(|d| d.date_naive()).unwrap_or(today);
+            // The local day of the last contact, as `today` is: a call at 01:00 in Shanghai is
+            // that day's, not the previous UTC day's.
+            let since = crate::settings::local_day(zone, row.since).unwrap_or(today);
             let due = since + Duration::days(rule.recycle_days);
             let name = fields.get("name").and_then(|s| s.as_str()).unwrap_or_default().to_string();
             out.push(Reminder {
