@@ -117,8 +117,12 @@ impl AppState {
             return Err(crate::db::on_postgres("restore"));
         }
         let (path, location) = (self.path.clone(), self.location.clone());
+        let state = Arc::clone(self);
         let (epoch, auth, seq) = self
             .with_db(move |db| {
+                // The live tail describes the log being replaced: forgotten before any push
+                // can follow the restore.
+                state.live.clear();
                 crate::db::restore_files(&path, &from)?;
                 let epoch = db.restore_from(&from, &by, detail)?;
                 let mut fresh = ServerDb::open(&location)?;
@@ -128,7 +132,6 @@ impl AppState {
                 Ok((epoch, auth, seq))
             })
             .await?;
-        self.live.clear();
         self.latest.send_replace(seq);
         self.auth.send_replace(auth);
         self.epoch.send_replace(epoch.clone());
@@ -427,12 +430,10 @@ async fn sync(
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
     };
     // Small buffers that grow with a big frame and shrink back: most connections are idle
-    // devices (the defaults hold 128 KiB each for reading and writing per connection). The
-    // read buffer is also zeroed at every read attempt, and thousands of connections woken for
-    // one live change each try one: 4 KiB keeps that cheap.
+    // devices (the defaults hold 128 KiB each for reading and writing per connection).
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(16 * 1024)
         .write_buffer_size(0)
         .on_upgrade(move |socket| session::run(socket, state, who))
 }

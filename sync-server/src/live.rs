@@ -55,7 +55,8 @@ impl Entry {
     }
 
     /// Whether `user` reads this record by an assignment; `look_up` gives everyone who does
-    /// (`crate::db::assigned_readers`) and runs at most once per entry that needs it.
+    /// (`crate::db::assigned_readers`) and runs once per entry that needs it (or a few times,
+    /// when connections race to it first).
     pub fn granted_to<E>(&self, user: &str, look_up: impl FnOnce() -> Result<HashSet<String>, E>) -> Result<bool, E> {
         if let Some(users) = self.granted.get() {
             return Ok(users.contains(user));
@@ -89,6 +90,8 @@ impl Batch {
 
 #[derive(Default)]
 struct Inner {
+    /// Which run this is: moves whenever the tail starts over (not when old entries go).
+    run: u64,
     /// Every log entry in `(start, end]` is in `entries`, in order.
     start: u64,
     end: u64,
@@ -100,7 +103,7 @@ struct Inner {
 pub struct Tail {
     inner: Mutex<Inner>,
     /// Everyone's teams, shared by every connection served from the tail: read once per run
-    /// of the tail (its `start`) and accounts version (see [`Tail::teams`]).
+    /// of the tail and accounts version (see [`Tail::teams`]).
     teams: Mutex<Option<(u64, u64, Arc<Teams>)>>,
     /// Wake-ups answered from memory so far.
     served: AtomicU64,
@@ -119,11 +122,11 @@ impl Tail {
             return;
         }
         if !batch.complete() {
-            *t = Inner { start: batch.end, end: batch.end, ..Inner::default() };
+            *t = Inner { run: t.run + 1, start: batch.end, end: batch.end, ..Inner::default() };
             return;
         }
         if batch.prev != t.end {
-            *t = Inner { start: batch.prev, end: batch.prev, ..Inner::default() };
+            *t = Inner { run: t.run + 1, start: batch.prev, end: batch.prev, ..Inner::default() };
         }
         for entry in batch.entries {
             t.bytes += entry.bytes.len();
@@ -137,14 +140,17 @@ impl Tail {
         }
     }
 
-    /// Forget everything (the database was replaced).
+    /// Forget everything, the teams too (the database was replaced). Called under the writer
+    /// lock, so no push publishes into the run before it.
     pub fn clear(&self) {
-        *self.lock() = Inner::default();
+        let mut t = self.lock();
+        *t = Inner { run: t.run + 1, ..Inner::default() };
+        *self.teams.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
     }
 
-    /// The entries after `cursor`, the log end they reach and where this run of the tail
-    /// starts, when the tail holds every entry from `cursor` up to at least `wanted` (the
-    /// newest end announced); otherwise `None` and the caller reads the database.
+    /// The entries after `cursor`, the log end they reach and which run of the tail they are
+    /// of, when the tail holds every entry from `cursor` up to at least `wanted` (the newest
+    /// end announced); otherwise `None` and the caller reads the database.
     pub fn since(&self, cursor: u64, wanted: u64) -> Option<(Vec<Arc<Entry>>, u64, u64)> {
         let t = self.lock();
         if cursor < t.start || cursor > t.end || wanted > t.end {
@@ -152,23 +158,23 @@ impl Tail {
         }
         let from = t.entries.partition_point(|e| e.seq <= cursor);
         self.served.fetch_add(1, Ordering::Relaxed);
-        Some((t.entries.range(from..).cloned().collect(), t.end, t.start))
+        Some((t.entries.range(from..).cloned().collect(), t.end, t.run))
     }
 
-    /// Everyone's teams for judging entries of the tail's run that starts at `start`, with
-    /// accounts at version `auth`. Teams change only with a log entry the tail does not hold
-    /// (a `rescope`, a new user's record), which starts a new run, or with accounts: so teams
-    /// read after the run began (`start` is set once everything up to it is committed) hold
-    /// for the whole run. Read by `load` once and shared by every connection.
-    pub fn teams<E>(&self, start: u64, auth: u64, load: impl FnOnce() -> Result<Teams, E>) -> Result<Arc<Teams>, E> {
+    /// Everyone's teams for judging entries of tail run `run`, with accounts at version
+    /// `auth`. Teams change only with a log entry the tail does not hold (a `rescope`, a new
+    /// user's record), which starts a new run, or with accounts: so teams read after the run
+    /// began (once everything before it was committed) hold for the whole run. Read by `load`
+    /// and shared by every connection (two connections may both read them at a run's start).
+    pub fn teams<E>(&self, run: u64, auth: u64, load: impl FnOnce() -> Result<Teams, E>) -> Result<Arc<Teams>, E> {
         let mut cached = self.teams.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some((s, a, teams)) = cached.as_ref() {
-            if (*s, *a) == (start, auth) {
+        if let Some((r, a, teams)) = cached.as_ref() {
+            if (*r, *a) == (run, auth) {
                 return Ok(Arc::clone(teams));
             }
         }
         let teams = Arc::new(load()?);
-        *cached = Some((start, auth, Arc::clone(&teams)));
+        *cached = Some((run, auth, Arc::clone(&teams)));
         Ok(teams)
     }
 

@@ -262,9 +262,9 @@ impl Conn {
         Ok(())
     }
 
-    /// Send everything after the cursor this user may read, in log order, then `caught_up`.
-    /// `report`: always end with `caught_up` (after hello); a live wake-up that found nothing
-    /// new for this device sends nothing at all.
+    /// Send everything after the cursor this user may read, in log order, then `caught_up`
+    /// when [`Conn::end_round`] says so. `report`: always end with `caught_up` (after hello);
+    /// a live wake-up that found nothing for this device sends nothing at all.
     async fn catch_up(&mut self, report: bool) -> Result<(), Stop> {
         let told_before = self.told;
         if !report && self.send_live().await? {
@@ -390,46 +390,54 @@ impl Conn {
         };
         let auth = *self.state.auth.borrow();
         let teams = self.state.live.teams(run, auth, || self.reader.with(crate::db::teams))?;
-        let start = self.cursor;
-        // Messages of at most MAX_BATCH changes and BATCH_BYTES, each with the cursor it reaches.
-        let mut messages = Vec::new();
+        // Which entries this user may read: decided first, with no bytes copied.
+        let mut readable = Vec::new();
         {
             let Conn { who, reader, .. } = &mut *self;
             let gate = ReadGate::new(who, &teams);
-            let (mut changes, mut batch_bytes, mut reached) = (Vec::new(), 0, start);
             let mut looked_up = false;
-            for entry in &entries {
-                if entry.device != who.device_id {
-                    let granted = !gate.may_read(entry.kind, entry.scope.as_deref(), false)
-                        && entry.granted_to(&who.user_id, || {
-                            looked_up = true;
-                            reader.with(|c| crate::db::assigned_readers(c, &entry.doc))
-                        })?;
-                    if let Some(readable) =
-                        gate.admit(entry.doc.clone(), entry.kind, entry.scope.as_deref(), granted, entry.bytes.clone())
-                    {
-                        let size = entry.bytes.len();
-                        if !changes.is_empty() && (changes.len() == MAX_BATCH || batch_bytes + size > BATCH_BYTES) {
-                            messages.push(Outgoing::Changes { changes: std::mem::take(&mut changes), cursor: reached });
-                            batch_bytes = 0;
-                        }
-                        batch_bytes += size;
-                        changes.push((entry.seq, readable));
-                    }
+            for entry in entries {
+                if entry.device == who.device_id {
+                    continue;
                 }
-                reached = entry.seq;
-            }
-            if !changes.is_empty() {
-                messages.push(Outgoing::Changes { changes, cursor: end });
+                let granted = !gate.may_read(entry.kind, entry.scope.as_deref(), false)
+                    && entry.granted_to(&who.user_id, || {
+                        looked_up = true;
+                        reader.with(|c| crate::db::assigned_readers(c, &entry.doc))
+                    })?;
+                if gate.may_read(entry.kind, entry.scope.as_deref(), granted) {
+                    readable.push((entry, granted));
+                }
             }
             if looked_up {
-                // Whichever connection looks an entry up first does it for all: with thousands
-                // of them, each would otherwise keep the pages it read (see `catch_up`).
+                // The first connection to need an entry's assigned readers looks them up for
+                // all; with thousands of connections, each would otherwise keep the pages it read.
                 reader.shrink();
             }
         }
-        for message in messages {
-            self.send_out(message).await?;
+        if !readable.is_empty() {
+            // Sent as each message fills (at most MAX_BATCH changes and BATCH_BYTES), so memory
+            // stays within one message, as on the database path.
+            let who = self.who.clone();
+            let gate = ReadGate::new(&who, &teams);
+            let (mut changes, mut batch_bytes) = (Vec::new(), 0);
+            for (entry, granted) in readable {
+                let size = entry.bytes.len();
+                if !changes.is_empty() && (changes.len() == MAX_BATCH || batch_bytes + size > BATCH_BYTES) {
+                    // Everything before this entry is sent or not for this user.
+                    let cursor = entry.seq - 1;
+                    self.send_out(Outgoing::Changes { changes: std::mem::take(&mut changes), cursor }).await?;
+                    batch_bytes = 0;
+                }
+                let scope = entry.scope.as_deref();
+                if let Some(change) = gate.admit(entry.doc.clone(), entry.kind, scope, granted, entry.bytes.clone()) {
+                    batch_bytes += size;
+                    changes.push((entry.seq, change));
+                }
+            }
+            if !changes.is_empty() {
+                self.send_out(Outgoing::Changes { changes, cursor: end }).await?;
+            }
         }
         self.cursor = end;
         Ok(true)
@@ -528,15 +536,6 @@ impl Conn {
     }
 }
 
-/// Ends a task when dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 /// How long until a token that expires at `expires_at` (ms since 1970) does.
 fn until_expiry(expires_at: i64) -> Duration {
     let left = expires_at.saturating_sub(crm_core::value::now_ms()).clamp(0, 365 * 86_400_000);
@@ -574,7 +573,8 @@ async fn serve_connection(
     // something: when thousands of connections are woken for one live change, none of them
     // tries a read of its socket as well (each attempt readies a read buffer and re-registers
     // with the reactor). One frame at a time, so a device that sends faster than it is served
-    // is held back by TCP as before.
+    // is held back by TCP as before (at most one frame waits here, one in the reader's hands:
+    // two frames of up to MAX_FRAME_BYTES each, where the socket held one part-read before).
     let (frames_in, mut frames) = tokio::sync::mpsc::channel(1);
     let reading = tokio::spawn(async move {
         while let Some(frame) = stream.next().await {
@@ -583,7 +583,7 @@ async fn serve_connection(
             }
         }
     });
-    let _stop_reading = AbortOnDrop(reading);
+    let _stop_reading = sql::AbortOnDrop(reading);
     let mut latest = state.latest.subscribe();
     let mut auth = state.auth.subscribe();
     auth.mark_unchanged();
@@ -600,7 +600,8 @@ async fn serve_connection(
     let mut last_heard = Instant::now();
     loop {
         tokio::select! {
-            // Polled in this order, the device's frames last.
+            // Polled in this order: the device's frames and the keep-alive before live changes,
+            // so a stream of pushes by others cannot keep this device's own frames waiting.
             biased;
             changed = auth.changed() => {
                 if changed.is_err() {
@@ -624,23 +625,6 @@ async fn serve_connection(
             }
             () = &mut expiry => {
                 return conn.refuse(AuthError::Expired).await;
-            }
-            changed = latest.changed(), if greeted => {
-                if changed.is_err() {
-                    return Ok(());
-                }
-                conn.catch_up(false).await?;
-            }
-            _ = keepalive.tick() => {
-                if last_heard.elapsed() > IDLE_LIMIT {
-                    return Ok(());
-                }
-                if greeted {
-                    conn.nudge().await?;
-                }
-                if tokio::time::timeout(SEND_TIMEOUT, conn.sink.send(Message::Ping(Vec::new().into()))).await.map_or(true, |r| r.is_err()) {
-                    return Ok(());
-                }
             }
             frame = frames.recv() => {
                 let Some(Ok(frame)) = frame else { return Ok(()) };
@@ -698,13 +682,15 @@ async fn serve_connection(
                             resend_own,
                         };
                         conn.send(welcome).await?;
+                        // What is announced from here on is looked at after the catch-up, which
+                        // may not reach it.
+                        latest.mark_unchanged();
                         if cursor == 0 || resend_own {
                             conn.bootstrap().await?;
                         } else {
                             conn.cursor = cursor;
                         }
                         conn.catch_up(true).await?;
-                        latest.mark_unchanged();
                     }
                     ClientMsg::Push { batch, changes } => {
                         if !greeted {
@@ -780,6 +766,23 @@ async fn serve_connection(
                         }
                     }
                 }
+            }
+            _ = keepalive.tick() => {
+                if last_heard.elapsed() > IDLE_LIMIT {
+                    return Ok(());
+                }
+                if greeted {
+                    conn.nudge().await?;
+                }
+                if tokio::time::timeout(SEND_TIMEOUT, conn.sink.send(Message::Ping(Vec::new().into()))).await.map_or(true, |r| r.is_err()) {
+                    return Ok(());
+                }
+            }
+            changed = latest.changed(), if greeted => {
+                if changed.is_err() {
+                    return Ok(());
+                }
+                conn.catch_up(false).await?;
             }
         }
     }

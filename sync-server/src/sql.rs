@@ -1165,7 +1165,7 @@ impl Reader {
 /// returned [`Listening`] drops. Only a hint: whoever is woken reads the log itself, and also
 /// polls.
 pub fn listen(url: String, wake: std::sync::Arc<tokio::sync::Notify>) -> Listening {
-    Listening(background().spawn(async move {
+    AbortOnDrop(background().spawn(async move {
         loop {
             let listened = async {
                 let (client, mut connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
@@ -1204,9 +1204,12 @@ pub fn listen(url: String, wake: std::sync::Arc<tokio::sync::Notify>) -> Listeni
 }
 
 /// A running [`listen`]: it stops (and its connection closes) when this drops.
-pub struct Listening(tokio::task::JoinHandle<()>);
+pub type Listening = AbortOnDrop;
 
-impl Drop for Listening {
+/// A task that ends when this drops.
+pub struct AbortOnDrop(pub tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
