@@ -40,6 +40,8 @@ struct Conn {
     cursor: u64,
     /// The newest cursor a message told the device (see [`Conn::end_round`]).
     told: u64,
+    /// The round now being sent passed some of this device's own changes.
+    passed_own: bool,
     state: Arc<AppState>,
     /// The accounts-and-devices version `who` was read at.
     auth_seen: u64,
@@ -103,13 +105,15 @@ impl Conn {
     }
 
     /// The end of a round of sending (after `hello`, or a live wake-up that began with the
-    /// device told `told_before`): `caught_up` after `hello`, after a round that sent anything,
-    /// and when the cursor has moved [`CURSOR_NUDGE`] entries past what the device was told.
-    /// A live round of entries this user may not read sends nothing; the keep-alive tells the
-    /// device its cursor later ([`Conn::nudge`]), so a reconnect need not rescan them.
+    /// device told `told_before`): `caught_up` after `hello`, after a round that sent anything
+    /// or passed this device's own changes (its pushes move its cursor), and when the cursor
+    /// has moved [`CURSOR_NUDGE`] entries past what the device was told. A live round of only
+    /// others' entries this user may not read sends nothing; the keep-alive tells the device
+    /// its cursor later ([`Conn::nudge`]), so a reconnect need not rescan them.
     async fn end_round(&mut self, report: bool, told_before: u64) -> Result<(), Stop> {
         let cursor = self.cursor;
-        if report || self.told != told_before || cursor >= self.told + CURSOR_NUDGE {
+        let passed_own = std::mem::take(&mut self.passed_own);
+        if report || passed_own || self.told != told_before || cursor >= self.told + CURSOR_NUDGE {
             self.send(ServerMsg::CaughtUp { cursor }).await?;
         }
         Ok(())
@@ -316,6 +320,8 @@ impl Conn {
             let mut batch_bytes = 0;
             for (seq, doc, event, size, old, new, kind, scope, granted) in rows {
                 let kind = kind.as_deref().and_then(Kind::parse);
+                // A change has bytes; only this device's own are left without.
+                self.passed_own |= event == "change" && size.is_none();
                 if event == "rescope" {
                     self.flush(&mut changes, seq as u64 - 1).await?;
                     self.rescope(&doc, seq as u64).await?;
@@ -393,11 +399,12 @@ impl Conn {
         // Which entries this user may read: decided first, with no bytes copied.
         let mut readable = Vec::new();
         {
-            let Conn { who, reader, .. } = &mut *self;
+            let Conn { who, reader, passed_own, .. } = &mut *self;
             let gate = ReadGate::new(who, &teams);
             let mut looked_up = false;
             for entry in entries {
                 if entry.device == who.device_id {
+                    *passed_own = true;
                     continue;
                 }
                 let granted = !gate.may_read(entry.kind, entry.scope.as_deref(), false)
@@ -553,7 +560,17 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, who: Principal) {
         }
     };
     let auth_seen = *state.auth.borrow();
-    let mut conn = Conn { sink, who, reader, cursor: 0, told: 0, state: Arc::clone(&state), auth_seen, rows: false };
+    let mut conn = Conn {
+        sink,
+        who,
+        reader,
+        cursor: 0,
+        told: 0,
+        passed_own: false,
+        state: Arc::clone(&state),
+        auth_seen,
+        rows: false,
+    };
     match serve_connection(&mut conn, stream, &state).await {
         Ok(()) | Err(Stop::Closed) => {}
         Err(Stop::Db(e)) => {
