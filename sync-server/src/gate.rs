@@ -22,6 +22,11 @@ impl<T> Readable<T> {
     pub fn value(&self) -> &T {
         &self.value
     }
+
+    /// The same document's content in another form (checked once, sent as bytes later).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Readable<U> {
+        Readable { doc: self.doc, value: f(self.value) }
+    }
 }
 
 /// The read check of one connection, with the teams as they were when it was built.
@@ -49,13 +54,13 @@ impl<'a> ReadGate<'a> {
     /// `value` (content of `doc`) when this user may read it, else nothing.
     pub fn admit<T>(
         &self,
-        doc: String,
+        doc: impl Into<String>,
         kind: Option<Kind>,
         scope_owner: Option<&str>,
         granted: bool,
         value: T,
     ) -> Option<Readable<T>> {
-        self.may_read(kind, scope_owner, granted).then_some(Readable { doc, value })
+        self.may_read(kind, scope_owner, granted).then(|| Readable { doc: doc.into(), value })
     }
 
     /// `value` about a document the server holds nothing of (a repair reply that can only
@@ -152,9 +157,8 @@ mod tests {
         let teams = Teams::new();
         let ann = who("ann", "account_manager");
         let gate = ReadGate::new(&ann, &teams);
-        assert!(gate.admit("c".into(), Some(Kind::Customer), Some("bob"), false, vec![1u8]).is_none());
-        let mine =
-            gate.admit("c".into(), Some(Kind::Customer), Some("ann"), false, (vec![1u8], None)).expect("own record");
+        assert!(gate.admit("c", Some(Kind::Customer), Some("bob"), false, vec![1u8]).is_none());
+        let mine = gate.admit("c", Some(Kind::Customer), Some("ann"), false, (vec![1u8], None)).expect("own record");
         assert!(matches!(
             Outgoing::Snapshots { docs: vec![mine], cursor: 1 }.into_msg(),
             Ok(ServerMsg::Snapshots { docs, .. }) if docs.len() == 1

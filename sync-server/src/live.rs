@@ -99,6 +99,13 @@ struct Inner {
     bytes: usize,
 }
 
+impl Inner {
+    /// Start a new run at log position `at`, holding nothing yet.
+    fn restart(&mut self, at: u64) {
+        *self = Inner { run: self.run + 1, start: at, end: at, ..Inner::default() };
+    }
+}
+
 #[derive(Default)]
 pub struct Tail {
     inner: Mutex<Inner>,
@@ -122,11 +129,11 @@ impl Tail {
             return;
         }
         if !batch.complete() {
-            *t = Inner { run: t.run + 1, start: batch.end, end: batch.end, ..Inner::default() };
+            t.restart(batch.end);
             return;
         }
         if batch.prev != t.end {
-            *t = Inner { run: t.run + 1, start: batch.prev, end: batch.prev, ..Inner::default() };
+            t.restart(batch.prev);
         }
         for entry in batch.entries {
             t.bytes += entry.bytes.len();
@@ -143,8 +150,7 @@ impl Tail {
     /// Forget everything, the teams too (the database was replaced). Called under the writer
     /// lock, so no push publishes into the run before it.
     pub fn clear(&self) {
-        let mut t = self.lock();
-        *t = Inner { run: t.run + 1, ..Inner::default() };
+        self.lock().restart(0);
         *self.teams.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
     }
 

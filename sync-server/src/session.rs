@@ -396,25 +396,26 @@ impl Conn {
         };
         let auth = *self.state.auth.borrow();
         let teams = self.state.live.teams(run, auth, || self.reader.with(crate::db::teams))?;
-        // Which entries this user may read: decided first, with no bytes copied.
+        // What this user may read, checked once; bytes are copied only as each message is
+        // built, so memory stays within one message, as on the database path.
         let mut readable = Vec::new();
         {
             let Conn { who, reader, passed_own, .. } = &mut *self;
             let gate = ReadGate::new(who, &teams);
             let mut looked_up = false;
-            for entry in entries {
+            for (i, entry) in entries.iter().enumerate() {
                 if entry.device == who.device_id {
                     *passed_own = true;
                     continue;
                 }
-                let granted = !gate.may_read(entry.kind, entry.scope.as_deref(), false)
+                let scope = entry.scope.as_deref();
+                let granted = !gate.may_read(entry.kind, scope, false)
                     && entry.granted_to(&who.user_id, || {
                         looked_up = true;
                         reader.with(|c| crate::db::assigned_readers(c, &entry.doc))
                     })?;
-                if gate.may_read(entry.kind, entry.scope.as_deref(), granted) {
-                    readable.push((entry, granted));
-                }
+                // The entry's place in `entries`, admitted: its bytes are copied when sent.
+                readable.extend(gate.admit(entry.doc.as_str(), entry.kind, scope, granted, i));
             }
             if looked_up {
                 // The first connection to need an entry's assigned readers looks them up for
@@ -422,29 +423,21 @@ impl Conn {
                 reader.shrink();
             }
         }
-        if !readable.is_empty() {
-            // Sent as each message fills (at most MAX_BATCH changes and BATCH_BYTES), so memory
-            // stays within one message, as on the database path.
-            let who = self.who.clone();
-            let gate = ReadGate::new(&who, &teams);
-            let (mut changes, mut batch_bytes) = (Vec::new(), 0);
-            for (entry, granted) in readable {
-                let size = entry.bytes.len();
-                if !changes.is_empty() && (changes.len() == MAX_BATCH || batch_bytes + size > BATCH_BYTES) {
-                    // Everything before this entry is sent or not for this user.
-                    let cursor = entry.seq - 1;
-                    self.send_out(Outgoing::Changes { changes: std::mem::take(&mut changes), cursor }).await?;
-                    batch_bytes = 0;
-                }
-                let scope = entry.scope.as_deref();
-                if let Some(change) = gate.admit(entry.doc.clone(), entry.kind, scope, granted, entry.bytes.clone()) {
-                    batch_bytes += size;
-                    changes.push((entry.seq, change));
-                }
+        // Messages of at most MAX_BATCH changes and BATCH_BYTES.
+        let (mut changes, mut batch_bytes) = (Vec::new(), 0);
+        for admitted in readable {
+            let entry = &entries[*admitted.value()];
+            let (seq, size) = (entry.seq, entry.bytes.len());
+            if !changes.is_empty() && (changes.len() == MAX_BATCH || batch_bytes + size > BATCH_BYTES) {
+                // Everything before this entry is sent or not for this user.
+                self.send_out(Outgoing::Changes { changes: std::mem::take(&mut changes), cursor: seq - 1 }).await?;
+                batch_bytes = 0;
             }
-            if !changes.is_empty() {
-                self.send_out(Outgoing::Changes { changes, cursor: end }).await?;
-            }
+            batch_bytes += size;
+            changes.push((seq, admitted.map(|_| entry.bytes.clone())));
+        }
+        if !changes.is_empty() {
+            self.send_out(Outgoing::Changes { changes, cursor: end }).await?;
         }
         self.cursor = end;
         Ok(true)
