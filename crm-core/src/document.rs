@@ -261,7 +261,8 @@ impl RecordDoc {
                 let id = item.id();
                 vec![(item.value.into(), id)]
             };
-            if let Some(i) = spec.fields.iter().position(|f| f.name == key) {
+            let index = spec.fields.iter().position(|f| f.name == key);
+            if let Some(i) = index {
                 present[i] = true;
             }
             if META_KEYS.contains(&key.as_str()) {
@@ -277,7 +278,7 @@ impl RecordDoc {
                 }
                 continue;
             }
-            let Some(field) = spec.field(&key) else {
+            let Some(field) = index.map(|i| &spec.fields[i]) else {
                 out.push(FieldError::new(key, "unknown_field"));
                 continue;
             };
