@@ -278,8 +278,20 @@ impl Prepared {
 /// Read everything the read models need from a document; `None` if its kind is not known.
 pub fn prepare(id: &str, doc: &mut RecordDoc) -> Option<Prepared> {
     let kind = doc.kind()?;
+    let (values, has_conflicts) = doc.snapshot(kind);
+    Some(prepare_from(id, doc, kind, values, has_conflicts))
+}
+
+/// [`prepare`] from the record's [`RecordDoc::snapshot`] of its kind, for a caller that read
+/// the fields already.
+pub fn prepare_from(
+    id: &str,
+    doc: &mut RecordDoc,
+    kind: Kind,
+    mut values: Vec<Option<FieldValue>>,
+    has_conflicts: bool,
+) -> Prepared {
     let spec = kind.spec();
-    let (mut values, has_conflicts) = doc.snapshot(kind);
     crate::domain::complete(kind, doc, &mut values);
     let read = |f: &FieldSpec| spec.fields.iter().position(|s| s.name == f.name).and_then(|i| values[i].clone());
     let deleted_at = doc.deleted_at();
@@ -329,7 +341,7 @@ pub fn prepare(id: &str, doc: &mut RecordDoc) -> Option<Prepared> {
     let deleted = deleted_at.is_some();
     let dup_keys = if deleted { Vec::new() } else { duplicate::keys(kind, read).into_iter().map(|(k, _)| k).collect() };
     let search = search::searchable(spec, read);
-    Some(Prepared { id: id.to_string(), kind, row, tags, dup_keys, search, deleted, items })
+    Prepared { id: id.to_string(), kind, row, tags, dup_keys, search, deleted, items }
 }
 
 /// The table of a kind's item-list field (`p_order__lines`).

@@ -760,11 +760,17 @@ impl Store {
 
     /// Local changes not yet acknowledged, oldest first.
     pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
+        self.outbox_after(0, limit)
+    }
+
+    /// The outbox from the entry after `seq` on: what is not yet pushed while earlier entries
+    /// are on their way (`sync::client`).
+    pub fn outbox_after(&self, seq: i64, limit: usize) -> Result<Vec<OutboxEntry>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.seq, o.doc_id, o.hash, c.bytes FROM outbox o
-             JOIN changes c ON c.doc_id = o.doc_id AND c.hash = o.hash ORDER BY o.seq LIMIT ?",
+             JOIN changes c ON c.doc_id = o.doc_id AND c.hash = o.hash WHERE o.seq > ? ORDER BY o.seq LIMIT ?",
         )?;
-        let rows = stmt.query_map([limit as i64], |r| {
+        let rows = stmt.query_map([seq, limit as i64], |r| {
             let hash: Vec<u8> = r.get(2)?;
             Ok(OutboxEntry { seq: r.get(0)?, doc_id: r.get(1)?, hash: hex(&hash), bytes: r.get(3)? })
         })?;

@@ -223,12 +223,21 @@ fn in_doc_refs(f: &crm_core::kind::FieldSpec) -> bool {
 }
 
 fn doc_meta(doc: &RecordDoc) -> DocMeta {
+    doc_meta_read(doc, |f| doc.read(f))
+}
+
+/// [`doc_meta`] with the fields' values read by `field` (from a [`RecordDoc::snapshot`]
+/// already made, say), the record's own keys (kind, created, deleted) from `doc`.
+fn doc_meta_read(doc: &RecordDoc, field: impl Fn(&crm_core::kind::FieldSpec) -> Option<FieldValue>) -> DocMeta {
     let kind = doc.kind();
-    let read = |name: &str| {
-        kind.and_then(|k| k.spec().field(name)).and_then(|f| doc.read(f)).and_then(|v| match v {
-            FieldValue::Str(s) => Some(s),
-            _ => None,
-        })
+    let value = |name: &str| kind.and_then(|k| k.spec().field(name)).and_then(&field);
+    let read = |name: &str| match value(name) {
+        Some(FieldValue::Str(s)) => Some(s),
+        _ => None,
+    };
+    let read_ms = |name: &str| match value(name) {
+        Some(FieldValue::DateTime(ms)) => Some(ms),
+        _ => None,
     };
     DocMeta {
         kind,
@@ -242,8 +251,8 @@ fn doc_meta(doc: &RecordDoc) -> DocMeta {
         grade: read("grade"),
         // An activity's time; for a customer, when its owner took it (a claim or a transfer).
         time: match kind {
-            Some(Kind::Customer) => read_ms(doc, Kind::Customer, "owned_at"),
-            Some(k) => read_ms(doc, k, "time"),
+            Some(Kind::Customer) => read_ms("owned_at"),
+            Some(_) => read_ms("time"),
             None => None,
         },
         refs: kind
@@ -259,7 +268,7 @@ fn doc_meta(doc: &RecordDoc) -> DocMeta {
         blobs: kind
             .map(|k| {
                 let mut hashes: Vec<String> =
-                    crm_core::attachment::referenced(k.spec(), |f| doc.read(f)).into_iter().map(|r| r.hash).collect();
+                    crm_core::attachment::referenced(k.spec(), &field).into_iter().map(|r| r.hash).collect();
                 hashes.dedup();
                 hashes
             })
@@ -267,13 +276,6 @@ fn doc_meta(doc: &RecordDoc) -> DocMeta {
         parent: kind.and_then(|k| access::scope_parent(k, read)),
         send_status: read("send_status"),
         channel: read("type").filter(|t| crm_core::domain::messages::CHANNELS.contains(&t.as_str())),
-    }
-}
-
-fn read_ms(doc: &RecordDoc, kind: Kind, name: &str) -> Option<i64> {
-    match kind.spec().field(name).and_then(|f| doc.read(f)) {
-        Some(FieldValue::DateTime(ms)) => Some(ms),
-        _ => None,
     }
 }
 
@@ -1035,14 +1037,19 @@ impl ServerDb {
 
     /// Check and store pushed changes, in order, in one transaction. Each is accepted (with
     /// its log sequence; re-sending a stored change answers with its original sequence) or
-    /// refused with a reason; nothing refused is stored. The changes come decoded by
-    /// [`limits::decode_push`], which the server runs before it takes the writer, so one
-    /// connection's costly decoding never holds up anyone else.
+    /// refused with a reason; nothing refused is stored. The changes come decoded and, the
+    /// first changes of new records, already applied ([`prepare_push`], run on another
+    /// thread as the writer takes them); an error in place of a change (its preparation
+    /// failed) stores nothing of the push.
     ///
     /// A change is taken only from the device that wrote it: its actor must be registered to
     /// `who`'s device and its stated author (the commit message) must be `who`'s user, so no
     /// device can write as another or relay another's edits.
-    pub fn ingest(&mut self, who: &Principal, changes: Vec<limits::Decoded>) -> Result<Ingested, DbError> {
+    pub fn ingest(
+        &mut self,
+        who: &Principal,
+        changes: impl IntoIterator<Item = Result<Pushed, DbError>>,
+    ) -> Result<Ingested, DbError> {
         let teams = self.teams()?;
         let my_actors = device_actors(&self.conn, &who.device_id)?;
         let mut accepted = Vec::new();
@@ -1061,7 +1068,7 @@ impl ServerDb {
         // may then hold changes that were never stored.
         let cache = &mut self.cache;
         let mut unsaved: HashMap<String, Unsaved> = HashMap::new();
-        let mut one = |doc_id: String, decoded: limits::Decoding| -> Result<Result<Accepted, Refused>, DbError> {
+        let mut one = |(doc_id, decoded, fresh): Pushed| -> Result<Result<Accepted, Refused>, DbError> {
             let refuse = |hash: String, code: &str, reason: String| {
                 Ok(Err(Refused { hash, doc: doc_id.clone(), code: code.into(), reason, params: None }))
             };
@@ -1109,11 +1116,14 @@ impl ServerDb {
                     return refuse(hash_hex, "deferred", reason);
                 }
             };
-            let mut held = match unsaved.remove(&doc_id) {
-                Some(held) => held,
-                None => Unsaved::load(cache, &tx, &doc_id)?,
+            let (mut held, applied) = match unsaved.remove(&doc_id) {
+                Some(held) => (held, None),
+                None => Unsaved::load(cache, &tx, &doc_id, fresh)?,
             };
-            let before = doc_meta(&held.doc);
+            let (before, applied) = match applied {
+                Some(Applied { before, after, problems }) => (before, Some((after, problems))),
+                None => (doc_meta(&held.doc), None),
+            };
             let existed = before.kind.is_some();
             // The decided fields are judged against the record as it was before the change.
             let before_values = before
@@ -1123,17 +1133,23 @@ impl ServerDb {
             type Verdict = Result<DocMeta, Refusal>;
             let verdict = (|| -> Result<Verdict, DbError> {
                 let doc = &mut held.doc;
-                if doc.apply(vec![change.clone()]).is_err() || !doc.has_change(&hash) {
-                    let reason = "the change depends on changes the server does not have";
-                    return Ok(Err(("missing_dependencies", reason.into(), None)));
-                }
-                let after = doc_meta(doc);
+                let (after, problems) = match applied {
+                    Some(applied) => applied,
+                    None => {
+                        if !applies(doc, &change) {
+                            let reason = "the change depends on changes the server does not have";
+                            return Ok(Err(("missing_dependencies", reason.into(), None)));
+                        }
+                        (doc_meta(doc), None)
+                    }
+                };
                 let judged = Judging { existed, before: &before, before_values: before_values.as_ref(), after: &after };
                 if let Err(refusal) = Self::judge(who, &tx, &teams, judged, doc, &change, &mut unsaved)? {
                     return Ok(Err(refusal));
                 }
                 let new = NewRecord { existed, genesis };
-                if let Err(reason) = check_record(&tx, &mut dictionaries, &doc_id, doc, who, new, &before, &after)? {
+                let checked = Checked { before: &before, after: &after, problems };
+                if let Err(reason) = check_record(&tx, &mut dictionaries, &doc_id, doc, who, new, checked)? {
                     return Ok(Err(("invalid_record", reason, None)));
                 }
                 Ok(Ok(after))
@@ -1217,8 +1233,8 @@ impl ServerDb {
             Ok(Ok(Accepted { hash: hash_hex, seq }))
         };
         let mut outcome = Ok(());
-        for (doc, decoded) in changes {
-            match one(doc, decoded) {
+        for pushed in changes {
+            match pushed.and_then(&mut one) {
                 Ok(Ok(a)) => accepted.push(a),
                 Ok(Err(r)) => refused.push(r),
                 Err(e) => {
@@ -1283,7 +1299,7 @@ impl ServerDb {
                     if own.contains(&hex(change.actor_id().to_bytes()))
                         || crm_core::genesis::verify(doc_id, &change) =>
                 {
-                    mine.push((doc_id.to_string(), Ok(change)));
+                    mine.push(Ok((doc_id.to_string(), Ok(change), None)));
                 }
                 Ok((change, _)) => refused.push(refusal(
                     change.hash().to_string(),
@@ -1498,9 +1514,9 @@ fn check_record(
     doc: &RecordDoc,
     who: &Principal,
     new: NewRecord,
-    before: &DocMeta,
-    after: &DocMeta,
+    checked: Checked<'_>,
 ) -> Result<Result<(), String>, DbError> {
+    let Checked { before, after, problems } = checked;
     let Some(kind) = after.kind else { return Ok(Err("the record has no kind".into())) };
     let creator = if new.genesis { crm_core::genesis::AUTHOR } else { who.user_id.as_str() };
     if new.existed {
@@ -1525,8 +1541,8 @@ fn check_record(
     }
     // A genesis holds the subject's identity only (it is the same on every device); the
     // fields it still lacks come in the author's next change.
-    let mut problems: Vec<String> = doc
-        .problems(kind)
+    let mut problems: Vec<String> = problems
+        .unwrap_or_else(|| doc.problems(kind))
         .into_iter()
         .filter(|p| !(new.genesis && p.reason == "required"))
         .map(|p| format!("{}: {}", p.field, p.reason))
@@ -1679,14 +1695,31 @@ struct Unsaved {
     added: usize,
     /// The changes accepted since its snapshot was stored, to rebuild it after a refusal.
     since: Vec<automerge::Change>,
+    /// Its snapshot and read-model rows made before the writer was taken (a new record's
+    /// first change, [`Fresh`]), written instead of saving it again while it has no other
+    /// change.
+    saved: Option<Saved>,
 }
 
 impl Unsaved {
-    fn load(cache: &mut Docs, tx: &Conn, id: &str) -> Result<Unsaved, DbError> {
-        let stored: i64 = tx
-            .prepare_cached("SELECT COALESCE((SELECT length(snapshot) FROM docs WHERE id = ?), 0)")?
-            .query_row([id], |r| r.get(0))?;
-        Ok(Unsaved { doc: current_doc(cache, tx, id)?, stored: stored as usize, added: 0, since: Vec::new() })
+    /// The record `id` as stored, to take a change. A new record whose change came prepared
+    /// ([`Fresh`]) starts from it, with what was found out when it was applied.
+    fn load(
+        cache: &mut Docs,
+        tx: &Conn,
+        id: &str,
+        fresh: Option<Fresh>,
+    ) -> Result<(Unsaved, Option<Applied>), DbError> {
+        let stored: Option<Option<i64>> = tx
+            .prepare_cached("SELECT length(snapshot) FROM docs WHERE id = ?")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        let (doc, saved, applied) = match (stored, fresh) {
+            (None, Some(Fresh { doc, saved, applied })) => (doc, Some(saved), Some(applied)),
+            _ => (current_doc(cache, tx, id)?, None, None),
+        };
+        let stored = stored.flatten().unwrap_or(0) as usize;
+        Ok((Unsaved { doc, stored, added: 0, since: Vec::new(), saved }, applied))
     }
 
     /// Back to the stored snapshot plus the changes accepted since (a refused change was
@@ -1702,7 +1735,10 @@ impl Unsaved {
 
     /// Write its snapshot and hand it to the cache.
     fn store(mut self, cache: &mut Docs, tx: &Conn, id: &str) -> Result<(), DbError> {
-        write_snapshot(tx, id, &mut self.doc)?;
+        match self.saved.take() {
+            Some(saved) if saved.heads == self.doc.heads() => write_saved(tx, id, saved.snapshot, saved.rows)?,
+            _ => write_snapshot(tx, id, &mut self.doc)?,
+        }
         cache.put(id, self.doc);
         Ok(())
     }
@@ -1710,15 +1746,118 @@ impl Unsaved {
 
 /// Store a record's snapshot with its read-model rows beside it: what a bootstrapping device
 /// of the same read-model version takes instead of decoding the document
-/// (`crm_core::projection::Prepared`). Every write of a snapshot goes through here or
-/// [`store_own_change`], so the rows never describe another version of the document.
+/// (`crm_core::projection::Prepared`). Every write of a snapshot goes through here,
+/// [`Saved`] (made by the same two calls, and written only while the document's heads are
+/// still the ones it was made at) or [`store_own_change`], so the rows never describe another
+/// version of the document.
 fn write_snapshot(tx: &Conn, id: &str, doc: &mut RecordDoc) -> Result<(), DbError> {
-    tx.prepare_cached("UPDATE docs SET snapshot = ?, prepared = ? WHERE id = ?")?.execute(params![
-        doc.save(),
-        prepared_rows(id, doc),
-        id
-    ])?;
+    let snapshot = doc.save();
+    write_saved(tx, id, snapshot, prepared_rows(id, doc))
+}
+
+fn write_saved(tx: &Conn, id: &str, snapshot: Vec<u8>, rows: Option<Vec<u8>>) -> Result<(), DbError> {
+    tx.prepare_cached("UPDATE docs SET snapshot = ?, prepared = ? WHERE id = ?")?
+        .execute(params![snapshot, rows, id])?;
     Ok(())
+}
+
+/// A pushed change as the writer takes it: its document, the change decoded (or why not,
+/// [`limits::decode_push`]), and, for a new record's first change, its work done already.
+pub type Pushed = (String, limits::Decoding, Option<Fresh>);
+
+/// A push's changes decoded, and the first change of each new record applied, one by one as
+/// the caller takes them: run on a thread beside the writer ([`ServerDb::ingest`]), so the
+/// writer is left with what needs the database. A change is prepared when it starts a
+/// document (it depends on nothing) that no other change of the push touches; whether the
+/// record is new is the writer's to find out, which uses the prepared work only then. Nothing
+/// is prepared for a viewer (the writer refuses every change of theirs) or past the push's
+/// operations limit (the writer puts those off).
+pub fn prepare_push(
+    changes: Vec<crm_core::sync::protocol::DocBytes>,
+    role: access::Role,
+) -> impl Iterator<Item = Pushed> {
+    let mut touched: HashMap<String, usize> = HashMap::new();
+    for change in &changes {
+        *touched.entry(change.doc.clone()).or_default() += 1;
+    }
+    let mut ops = 0usize;
+    limits::decode_push(changes).map(move |(doc, decoded)| {
+        let fresh = match &decoded {
+            Ok(change) if role != access::Role::Viewer && change.deps().is_empty() && touched.get(&doc) == Some(&1) => {
+                ops += change.len();
+                (ops <= MAX_PUSH_OPS).then(|| Fresh::prepare(&doc, change)).flatten()
+            }
+            _ => None,
+        };
+        (doc, decoded, fresh)
+    })
+}
+
+/// A new record's first change applied to an empty document, with everything the writer
+/// would otherwise work out from the document alone: what it was and is ([`DocMeta`]), what
+/// is wrong with it, and its snapshot and read-model rows.
+pub struct Fresh {
+    doc: RecordDoc,
+    applied: Applied,
+    saved: Saved,
+}
+
+impl Fresh {
+    /// `None` when the change does not apply on its own (the writer then finds out why).
+    fn prepare(id: &str, change: &automerge::Change) -> Option<Fresh> {
+        let mut doc = RecordDoc::empty();
+        let before = doc_meta(&doc);
+        if !applies(&mut doc, change) {
+            return None;
+        }
+        // The fields are read once, for what the writer needs to know and for the read models.
+        let (after, problems, rows) = match doc.kind() {
+            Some(kind) => {
+                let (values, conflicted) = doc.snapshot(kind);
+                let fields = kind.spec().fields;
+                let after = doc_meta_read(&doc, |f| {
+                    fields.iter().position(|s| s.name == f.name).and_then(|i| values[i].clone())
+                });
+                let problems = doc.problems(kind);
+                let rows = crm_core::projection::prepare_from(id, &mut doc, kind, values, conflicted).encode();
+                (after, Some(problems), Some(rows))
+            }
+            None => (doc_meta(&doc), None, None),
+        };
+        let saved = Saved { heads: doc.heads(), snapshot: doc.save(), rows };
+        Some(Fresh { doc, applied: Applied { before, after, problems }, saved })
+    }
+}
+
+/// What applying a change showed: the record before and after it, and (when worked out
+/// already) what is wrong with it after.
+struct Applied {
+    before: DocMeta,
+    after: DocMeta,
+    problems: Option<Vec<crm_core::error::FieldError>>,
+}
+
+/// A document's snapshot and read-model rows as [`write_snapshot`] makes them, at `heads`.
+struct Saved {
+    heads: Vec<automerge::ChangeHash>,
+    snapshot: Vec<u8>,
+    rows: Option<Vec<u8>>,
+}
+
+/// What [`check_record`] judges a change by: the record before and after it, and what is
+/// wrong with it after when that was worked out already (by [`Fresh`]).
+struct Checked<'a> {
+    before: &'a DocMeta,
+    after: &'a DocMeta,
+    problems: Option<Vec<crm_core::error::FieldError>>,
+}
+
+/// Apply `change` to `doc`; whether it is now in it (it is not when the document lacks a
+/// change it depends on). A change just applied is one of the heads, which is quick to ask;
+/// only otherwise is its history searched.
+fn applies(doc: &mut RecordDoc, change: &automerge::Change) -> bool {
+    let hash = change.hash();
+    doc.apply(vec![change.clone()]).is_ok() && (doc.heads().contains(&hash) || doc.has_change(&hash))
 }
 
 /// The read-model rows of `doc`, encoded; none for a record of no known kind.

@@ -148,18 +148,24 @@ impl AppState {
         self.sms.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
-    /// Store a device's push (decoded by `limits::decode_push`): its log entries go to the
-    /// live tail while the writer is still held, so tails are published in commit order, and
-    /// then every connection is woken.
+    /// Store a device's push: decoded and prepared on one thread ([`db::prepare_push`]) while
+    /// the writer, on another, stores what is ready, so the two cores share a push. Its log
+    /// entries go to the live tail while the writer is still held, so tails are published in
+    /// commit order, and then every connection is woken.
     pub async fn push(
         self: &Arc<Self>,
         who: access::Principal,
-        decoded: Vec<limits::Decoded>,
+        changes: Vec<crm_core::sync::protocol::DocBytes>,
     ) -> Result<(Vec<crm_core::sync::protocol::Accepted>, Vec<crm_core::sync::protocol::Refused>), DbError> {
+        let (send, receive) = std::sync::mpsc::sync_channel(PREPARED_AHEAD);
+        let incoming = Incoming { receive, left: changes.len() };
+        let role = who.role;
+        // Ends early only if the writer stopped taking (its error is the push's answer).
+        tokio::task::spawn_blocking(move || db::prepare_push(changes, role).try_for_each(|p| send.send(p)));
         let state = Arc::clone(self);
         let (accepted, refused) = self
             .with_db(move |db| {
-                let db::Ingested { accepted, refused, live } = db.ingest(&who, decoded)?;
+                let db::Ingested { accepted, refused, live } = db.ingest(&who, incoming)?;
                 state.live.publish(live);
                 Ok((accepted, refused))
             })
@@ -196,6 +202,27 @@ impl AppState {
         })
         .await
         .map_err(|e| DbError::Invalid(format!("worker failed: {e}")))?
+    }
+}
+
+/// How many prepared changes of a push may wait for the writer: enough that neither thread
+/// waits on the other for long, few enough that a push's prepared documents take little memory.
+const PREPARED_AHEAD: usize = 64;
+
+/// A push's prepared changes as the preparing thread sends them, in order. Should it stop
+/// before the last (it panicked), the writer is handed an error in place of the rest, and the
+/// push stores nothing rather than part of itself.
+struct Incoming {
+    receive: std::sync::mpsc::Receiver<db::Pushed>,
+    left: usize,
+}
+
+impl Iterator for Incoming {
+    type Item = Result<db::Pushed, DbError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.left = self.left.checked_sub(1)?;
+        Some(self.receive.recv().map_err(|_| DbError::Invalid("preparing the push failed".into())))
     }
 }
 

@@ -28,28 +28,24 @@ pub type Decoding = Result<Change, (&'static str, String)>;
 /// A pushed change with its document id.
 pub type Decoded = (String, Decoding);
 
-/// Decode every change of a push within the limits. Once the decoded changes hold
-/// [`PUSH_INFLATED_BYTES`], the rest are not decoded: they wait for the next push, in order,
-/// so nothing that builds on them is judged without them.
-pub fn decode_push(changes: Vec<crm_core::sync::protocol::DocBytes>) -> Vec<Decoded> {
+/// Decode every change of a push within the limits, one by one as the caller takes them. Once
+/// the decoded changes hold [`PUSH_INFLATED_BYTES`], the rest are not decoded: they wait for
+/// the next push, in order, so nothing that builds on them is judged without them.
+pub fn decode_push(changes: Vec<crm_core::sync::protocol::DocBytes>) -> impl Iterator<Item = Decoded> {
     let mut held = 0;
     let mut full = false;
-    changes
-        .into_iter()
-        .map(|c| {
-            if full {
-                let reason =
-                    format!("this push holds over {PUSH_INFLATED_BYTES} bytes of changes; push the rest again");
-                return (c.doc, Err(("deferred", reason)));
-            }
-            let decoded = decode_change(c.bytes).map(|(change, size)| {
-                held += size;
-                full = held >= PUSH_INFLATED_BYTES;
-                change
-            });
-            (c.doc, decoded)
-        })
-        .collect()
+    changes.into_iter().map(move |c| {
+        if full {
+            let reason = format!("this push holds over {PUSH_INFLATED_BYTES} bytes of changes; push the rest again");
+            return (c.doc, Err(("deferred", reason)));
+        }
+        let decoded = decode_change(c.bytes).map(|(change, size)| {
+            held += size;
+            full = held >= PUSH_INFLATED_BYTES;
+            change
+        });
+        (c.doc, decoded)
+    })
 }
 
 /// Decode one pushed change within the limits, with its decoded size; the error is the
@@ -460,7 +456,7 @@ mod tests {
             let bytes = doc.get_last_local_change().expect("change").bytes().into_owned();
             crm_core::sync::protocol::DocBytes { doc: format!("doc-{i}"), bytes }
         };
-        let decoded = decode_push((0..24).map(big).collect());
+        let decoded: Vec<Decoded> = decode_push((0..24).map(big).collect()).collect();
         let taken = decoded.iter().take_while(|(_, d)| d.is_ok()).count();
         assert!((16..=17).contains(&taken), "{taken} decoded");
         assert!(decoded[taken..].iter().all(|(_, d)| matches!(d, Err(("deferred", _)))), "the rest waits");

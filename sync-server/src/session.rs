@@ -717,12 +717,7 @@ async fn serve_connection(
                             conn.error("batch_too_large", message, false).await?;
                             continue;
                         }
-                        let who = conn.who.clone();
-                        // Decoded on a blocking thread of its own, before the writer is taken.
-                        let decoded = tokio::task::spawn_blocking(move || crate::limits::decode_push(changes))
-                            .await
-                            .map_err(|e| DbError::Invalid(format!("decoding failed: {e}")))?;
-                        let (accepted, refused) = state.push(who, decoded).await?;
+                        let (accepted, refused) = state.push(conn.who.clone(), changes).await?;
                         conn.send(ServerMsg::Ack { batch, accepted, refused }).await?;
                     }
                     ClientMsg::Ping { n } => conn.send(ServerMsg::Pong { n }).await?,

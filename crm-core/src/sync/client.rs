@@ -25,6 +25,9 @@ use crate::value::{format_datetime, now_ms};
 
 /// Changes per push.
 const PUSH_BATCH: usize = 500;
+/// Pushes sent ahead of their acks: the device reads and sends the next while the server
+/// stores one, and settles an ack while the server stores the next (docs/protocol.md, *Push*).
+const PUSHES_AHEAD: usize = 2;
 const PING_EVERY: Duration = Duration::from_secs(20);
 const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 const BACKOFF_FIRST: Duration = Duration::from_millis(300);
@@ -514,15 +517,19 @@ impl SyncEngine {
         // Records under repair with the Automerge sync protocol, and rounds left for each.
         let mut repairs: std::collections::HashMap<String, (automerge::sync::State, u32)> = Default::default();
         let mut repaired: std::collections::HashSet<String> = Default::default();
-        let mut in_flight: Option<u64> = None;
+        // Pushes sent and not yet acknowledged, and the outbox entry the last one reached (0:
+        // the next push reads the outbox from its start, which waits until none is in flight).
+        let mut in_flight: std::collections::VecDeque<u64> = Default::default();
+        let mut sent_to = 0i64;
         let mut next_batch = 1u64;
         let mut stalled = false;
         let mut ping = tokio::time::interval(PING_EVERY);
         let mut last_heard = tokio::time::Instant::now();
         self.status.send_modify(|s| s.received = 0);
         loop {
-            if caught_up && in_flight.is_none() && repairs.is_empty() && !stalled {
-                let mut outbox = self.store().outbox(PUSH_BATCH)?;
+            let may_push = in_flight.len() < PUSHES_AHEAD && (sent_to > 0 || in_flight.is_empty());
+            if caught_up && may_push && repairs.is_empty() && !stalled {
+                let mut outbox = self.store().outbox_after(sent_to, PUSH_BATCH)?;
                 // Sized by bytes too: big notes never make a push too long to send.
                 let mut bytes = 0;
                 let fits = outbox.iter().take_while(|e| {
@@ -531,15 +538,16 @@ impl SyncEngine {
                 });
                 let keep = fits.count().max(1);
                 outbox.truncate(keep);
-                if !outbox.is_empty() {
+                if let Some(last) = outbox.last() {
+                    sent_to = last.seq;
                     let changes = outbox.into_iter().map(|e| DocBytes { doc: e.doc_id, bytes: e.bytes }).collect();
                     ws.send(send(&ClientMsg::Push { batch: next_batch, changes }))
                         .await
                         .map_err(|e| SyncError::Unreachable(e.to_string()))?;
-                    in_flight = Some(next_batch);
+                    in_flight.push_back(next_batch);
                     next_batch += 1;
                     self.set_state(SyncState::Syncing, None);
-                } else {
+                } else if in_flight.is_empty() {
                     self.set_state(SyncState::UpToDate, None);
                     self.files_wake.notify_one();
                     if matches!(mode, Mode::Once) {
@@ -547,7 +555,7 @@ impl SyncEngine {
                         return Ok(());
                     }
                 }
-            } else if caught_up && in_flight.is_none() && repairs.is_empty() && matches!(mode, Mode::Once) {
+            } else if caught_up && in_flight.is_empty() && repairs.is_empty() && matches!(mode, Mode::Once) {
                 // Only edits that repair could not unblock are left; they go next time.
                 let _ = ws.close(None).await;
                 return Ok(());
@@ -610,12 +618,14 @@ impl SyncEngine {
                             caught_up = true;
                         }
                         ServerMsg::Ack { batch, accepted, refused } => {
-                            if in_flight == Some(batch) {
-                                in_flight = None;
-                            }
+                            in_flight.retain(|b| *b != batch);
                             // What waits stays in the outbox: `deferred` goes in the next push,
                             // `missing_dependencies` after a repair.
                             let (later, final_refusals): (Vec<_>, Vec<_>) = refused.into_iter().partition(Refused::waits);
+                            if !later.is_empty() {
+                                // Pushed again from the outbox's start, once none is in flight.
+                                sent_to = 0;
+                            }
                             let retry: Vec<_> = later.into_iter().filter(|r| r.code == "missing_dependencies").collect();
                             let waiting = !retry.is_empty();
                             // Edits building on changes the server lacks stay in the outbox; the
