@@ -760,11 +760,12 @@ impl Store {
 
     /// Local changes not yet acknowledged, oldest first.
     pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
-        self.outbox_after(0, limit)
+        self.outbox_after(i64::MIN, limit)
     }
 
     /// The outbox from the entry after `seq` on: what is not yet pushed while earlier entries
-    /// are on their way (`sync::client`).
+    /// are on their way (`sync::client`). Entries put back for a restored server come before
+    /// the rest, at zero or below (`requeue_own_changes`).
     pub fn outbox_after(&self, seq: i64, limit: usize) -> Result<Vec<OutboxEntry>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.seq, o.doc_id, o.hash, c.bytes FROM outbox o

@@ -33,6 +33,7 @@ fn client_msg(rng: &mut Rng) -> ClientMsg {
         1 => ClientMsg::Push {
             batch: rng.next(),
             changes: (0..rng.below(4)).map(|_| DocBytes { doc: text(rng), bytes: bytes(rng, 64) }).collect(),
+            ahead: rng.below(2) == 0,
         },
         2 => ClientMsg::Ping { n: rng.next() },
         _ => ClientMsg::Repair { doc: text(rng), message: bytes(rng, 64) },

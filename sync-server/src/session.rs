@@ -11,7 +11,7 @@ use crate::sql::{self, Optional};
 use axum::extract::ws::{Message, WebSocket};
 use crm_core::kind::Kind;
 use crm_core::sync::protocol::{
-    decode, encode, ClientMsg, Moved, ServerMsg, BATCH_BYTES, MAX_BATCH, MAX_PUSH_CHANGES, PROTOCOL_VERSION,
+    decode, encode, ClientMsg, Moved, Refused, ServerMsg, BATCH_BYTES, MAX_BATCH, MAX_PUSH_CHANGES, PROTOCOL_VERSION,
 };
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -605,6 +605,9 @@ async fn serve_connection(
     tokio::pin!(expiry);
     let mut greeted = false;
     let mut repairs: HashMap<String, automerge::sync::State> = HashMap::new();
+    // Whether the last push's ack had changes that wait (`Refused::waits`): a push sent ahead
+    // of that ack may build on them, so all of it waits too (docs/protocol.md, *Push*).
+    let mut waiting = false;
     let mut bad_frames = 0;
     let mut keepalive = tokio::time::interval(KEEPALIVE);
     let mut last_heard = Instant::now();
@@ -702,7 +705,7 @@ async fn serve_connection(
                         }
                         conn.catch_up(true).await?;
                     }
-                    ClientMsg::Push { batch, changes } => {
+                    ClientMsg::Push { batch, changes, ahead } => {
                         if !greeted {
                             conn.error("hello_first", "send hello before pushing".into(), false).await?;
                             continue;
@@ -717,7 +720,17 @@ async fn serve_connection(
                             conn.error("batch_too_large", message, false).await?;
                             continue;
                         }
+                        if ahead && waiting {
+                            let reason = "sent before the ack of a push whose changes wait; push again from the first that waits";
+                            let refused = changes
+                                .into_iter()
+                                .map(|c| Refused { hash: String::new(), doc: c.doc, code: "deferred".into(), reason: reason.into(), params: None })
+                                .collect();
+                            conn.send(ServerMsg::Ack { batch, accepted: Vec::new(), refused }).await?;
+                            continue;
+                        }
                         let (accepted, refused) = state.push(conn.who.clone(), changes).await?;
+                        waiting = refused.iter().any(Refused::waits);
                         conn.send(ServerMsg::Ack { batch, accepted, refused }).await?;
                     }
                     ClientMsg::Ping { n } => conn.send(ServerMsg::Pong { n }).await?,

@@ -68,10 +68,15 @@ pub fn seeds(doc: &str, change: &[u8]) -> Vec<Vec<u8>> {
             read_models: None,
         }),
         encode(&ClientMsg::Ping { n: 7 }),
-        encode(&ClientMsg::Push { batch: 1, changes: vec![DocBytes { doc: doc.to_string(), bytes: change.to_vec() }] }),
+        encode(&ClientMsg::Push {
+            batch: 1,
+            changes: vec![DocBytes { doc: doc.to_string(), bytes: change.to_vec() }],
+            ahead: false,
+        }),
         encode(&ClientMsg::Push {
             batch: u64::MAX,
             changes: vec![DocBytes { doc: "not-a-uuid".into(), bytes: change.to_vec() }; 3],
+            ahead: true,
         }),
         encode(&ClientMsg::Repair { doc: doc.to_string(), message: change.to_vec() }),
     ]

@@ -516,7 +516,7 @@ pub mod wire {
 
     /// Push `changes` as one push; the server's ack.
     pub async fn push(ws: &mut Ws, changes: Vec<DocBytes>) -> (Vec<Accepted>, Vec<Refused>) {
-        send(ws, &ClientMsg::Push { batch: 1, changes }).await;
+        send(ws, &ClientMsg::Push { batch: 1, changes, ahead: false }).await;
         loop {
             // A heavy push may take a while to be acknowledged.
             match next_within(ws, Duration::from_secs(120)).await {

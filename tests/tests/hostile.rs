@@ -53,14 +53,17 @@ async fn garbage_frames_wrong_versions_and_bad_changes_get_clear_errors_and_noth
     );
     ws.send(Message::Text("{\"t\":\"hello\"}".into())).await.unwrap();
     assert!(matches!(next(&mut ws).await, Some(ServerMsg::Error { ref code, .. }) if code == "text_frame"));
-    ws.send(Message::Binary(encode(&ClientMsg::Push { batch: 1, changes: vec![] }).into())).await.unwrap();
+    ws.send(Message::Binary(encode(&ClientMsg::Push { batch: 1, changes: vec![], ahead: false }).into()))
+        .await
+        .unwrap();
     assert!(matches!(next(&mut ws).await, Some(ServerMsg::Error { ref code, .. }) if code == "hello_first"));
     ws.send(Message::Binary(encode(&ClientMsg::Ping { n: 7 }).into())).await.unwrap();
     assert_eq!(next(&mut ws).await, Some(ServerMsg::Pong { n: 7 }), "the connection still works");
 
     hello(&mut ws).await;
     let customer = uuid_like(1);
-    let push = |changes: Vec<DocBytes>| Message::Binary(encode(&ClientMsg::Push { batch: 9, changes }).into());
+    let push =
+        |changes: Vec<DocBytes>| Message::Binary(encode(&ClientMsg::Push { batch: 9, changes, ahead: false }).into());
     ws.send(push(vec![DocBytes { doc: customer.clone(), bytes: b"definitely not automerge".to_vec() }])).await.unwrap();
     match next(&mut ws).await {
         Some(ServerMsg::Ack { accepted, refused, .. }) => {

@@ -599,3 +599,62 @@ async fn live_changes_from_memory_reach_exactly_the_people_who_may_read_them() {
     }
     assert!(told.len() <= 2, "told once for the thousand entries: {told:?} (the log ends at {log_end})");
 }
+
+/// A device may send its next push before the last one's ack (`ahead`). When that ack has
+/// changes that wait, the push sent ahead of it is put off whole, for its changes may build on
+/// them: otherwise a visit on a customer whose creation was put off would be refused for good
+/// as `unknown_customer`. Once the acks are in, the device pushes again from the first that
+/// waits, and a push ahead of a clean ack is taken as any other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_sent_ahead_of_an_ack_whose_changes_wait_waits_too() {
+    use crm_core::sync::protocol::{ClientMsg, DocBytes, ServerMsg};
+    use crm_tests::wire::{connect, hello, next, send, token_of};
+    let server = TestServer::start();
+    server.add_user("ann", "account_manager", Some("east"));
+    let ann = Device::login(&server, "ann").await;
+    let customer = ann.create("customer", json!({"name": "先后有序"}));
+    ann.call(json!({"op": "update", "id": customer, "fields": {"grade": "A"}}));
+    ann.create("activity", json!({"customer": customer, "type": "visit", "subject": "首次拜访"}));
+    let outbox: Vec<DocBytes> = ann
+        .engine
+        .store()
+        .outbox(10)
+        .unwrap()
+        .into_iter()
+        .map(|e| DocBytes { doc: e.doc_id, bytes: e.bytes })
+        .collect();
+    let [created, graded, visit] = <[DocBytes; 3]>::try_from(outbox).unwrap();
+    let mut ws = connect(&server, Some(&token_of(&ann))).await.unwrap();
+    hello(&mut ws).await;
+    let log_before = server.log_len();
+    let mut acks = std::collections::BTreeMap::new();
+    for round in [
+        // The grade without the customer it changes waits (missing dependencies); the
+        // creation and the visit, sent ahead of that ack, wait with it.
+        vec![(1, vec![graded.clone()], false), (2, vec![created.clone(), visit.clone()], true)],
+        // Pushed again once both acks are in: the creation first, the rest ahead of its ack.
+        vec![(3, vec![created], false), (4, vec![graded, visit], true)],
+    ] {
+        for (batch, changes, ahead) in round.clone() {
+            send(&mut ws, &ClientMsg::Push { batch, changes, ahead }).await;
+        }
+        while round.iter().any(|(batch, ..)| !acks.contains_key(batch)) {
+            match next(&mut ws).await {
+                Some(ServerMsg::Ack { batch, accepted, refused }) => {
+                    acks.insert(batch, (accepted, refused));
+                }
+                Some(_) => continue,
+                None => panic!("the connection ended before the acks"),
+            }
+        }
+    }
+    let codes = |batch: u64| -> (usize, Vec<String>) {
+        let (accepted, refused) = &acks[&batch];
+        (accepted.len(), refused.iter().map(|r| r.code.clone()).collect())
+    };
+    assert_eq!(codes(1), (0, vec!["missing_dependencies".to_string()]));
+    assert_eq!(codes(2), (0, vec!["deferred".to_string(), "deferred".to_string()]), "nothing refused for good");
+    assert_eq!(codes(3), (1, vec![]));
+    assert_eq!(codes(4), (2, vec![]), "ahead of a clean ack, a push is taken");
+    assert_eq!(server.log_len(), log_before + 3);
+}

@@ -517,19 +517,19 @@ impl SyncEngine {
         // Records under repair with the Automerge sync protocol, and rounds left for each.
         let mut repairs: std::collections::HashMap<String, (automerge::sync::State, u32)> = Default::default();
         let mut repaired: std::collections::HashSet<String> = Default::default();
-        // Pushes sent and not yet acknowledged, and the outbox entry the last one reached (0:
+        // Pushes sent and not yet acknowledged, and the outbox entry the last one reached (none:
         // the next push reads the outbox from its start, which waits until none is in flight).
         let mut in_flight: std::collections::VecDeque<u64> = Default::default();
-        let mut sent_to = 0i64;
+        let mut sent_to: Option<i64> = None;
         let mut next_batch = 1u64;
         let mut stalled = false;
         let mut ping = tokio::time::interval(PING_EVERY);
         let mut last_heard = tokio::time::Instant::now();
         self.status.send_modify(|s| s.received = 0);
         loop {
-            let may_push = in_flight.len() < PUSHES_AHEAD && (sent_to > 0 || in_flight.is_empty());
+            let may_push = in_flight.len() < PUSHES_AHEAD && (sent_to.is_some() || in_flight.is_empty());
             if caught_up && may_push && repairs.is_empty() && !stalled {
-                let mut outbox = self.store().outbox_after(sent_to, PUSH_BATCH)?;
+                let mut outbox = self.store().outbox_after(sent_to.unwrap_or(i64::MIN), PUSH_BATCH)?;
                 // Sized by bytes too: big notes never make a push too long to send.
                 let mut bytes = 0;
                 let fits = outbox.iter().take_while(|e| {
@@ -539,9 +539,10 @@ impl SyncEngine {
                 let keep = fits.count().max(1);
                 outbox.truncate(keep);
                 if let Some(last) = outbox.last() {
-                    sent_to = last.seq;
+                    sent_to = Some(last.seq);
                     let changes = outbox.into_iter().map(|e| DocBytes { doc: e.doc_id, bytes: e.bytes }).collect();
-                    ws.send(send(&ClientMsg::Push { batch: next_batch, changes }))
+                    let ahead = !in_flight.is_empty();
+                    ws.send(send(&ClientMsg::Push { batch: next_batch, changes, ahead }))
                         .await
                         .map_err(|e| SyncError::Unreachable(e.to_string()))?;
                     in_flight.push_back(next_batch);
@@ -624,7 +625,7 @@ impl SyncEngine {
                             let (later, final_refusals): (Vec<_>, Vec<_>) = refused.into_iter().partition(Refused::waits);
                             if !later.is_empty() {
                                 // Pushed again from the outbox's start, once none is in flight.
-                                sent_to = 0;
+                                sent_to = None;
                             }
                             let retry: Vec<_> = later.into_iter().filter(|r| r.code == "missing_dependencies").collect();
                             let waiting = !retry.is_empty();

@@ -109,10 +109,13 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         read_models: Option<String>,
     },
-    /// Local changes, in the order they were made.
+    /// Local changes, in the order they were made. `ahead`: sent before the previous push's
+    /// `ack` came (docs/protocol.md, *Push*).
     Push {
         batch: u64,
         changes: Vec<DocBytes>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        ahead: bool,
     },
     Ping {
         n: u64,
