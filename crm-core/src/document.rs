@@ -21,6 +21,14 @@ use crate::value::{FieldValue, LogEntry, Money, Place, Step};
 pub const SCHEMA_VERSION: i64 = 1;
 const META_KEYS: &[&str] = &["kind", "schema", "created_at", "created_by", "deleted_at"];
 
+/// What [`RecordDoc::survey`] found: the problems (when asked), the winning value of every
+/// field, and whether any field is in conflict.
+struct Survey {
+    problems: Vec<FieldError>,
+    values: Vec<Option<FieldValue>>,
+    conflicted: bool,
+}
+
 /// One of several values that devices wrote concurrently to the same field.
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct Candidate {
@@ -248,12 +256,31 @@ impl RecordDoc {
     /// pushed change that leaves its document with any of these. Dictionary codes and
     /// references need a database and are checked by the caller.
     pub fn problems(&self, kind: Kind) -> Vec<FieldError> {
+        self.survey(kind, true).problems
+    }
+
+    /// [`RecordDoc::problems`] and [`RecordDoc::snapshot`] from one pass over the document,
+    /// for a caller that needs both (the server, preparing a new record). The values are
+    /// only complete when there are no problems.
+    pub fn checked_snapshot(&self, kind: Kind) -> (Vec<FieldError>, Vec<Option<FieldValue>>, bool) {
+        let Survey { problems, values, conflicted } = self.survey(kind, true);
+        (problems, values, conflicted)
+    }
+
+    /// One pass over the root map (each `get` seeks the key again; only keys Automerge flags
+    /// as conflicting are looked up for all their values): the winning value of every field
+    /// (`get` is the last of `get_all`), whether any is in conflict, and with `check`, what is
+    /// wrong with the record (a field's values are decoded until the first problem).
+    fn survey(&self, kind: Kind, check: bool) -> Survey {
         let spec = kind.spec();
-        let mut out = Vec::new();
-        let mut present = vec![false; spec.fields.len()];
-        // One pass over the root map (each `get` seeks the key again); only keys Automerge
-        // flags as conflicting are looked up for all their values.
+        let fields = spec.fields;
+        let mut out = Survey { problems: Vec::new(), values: vec![None; fields.len()], conflicted: false };
+        let mut present = vec![false; fields.len()];
         for item in self.doc.map_range(ROOT, ..) {
+            let index = fields.iter().position(|f| f.name == item.key);
+            if !check && index.is_none() {
+                continue;
+            }
             let key = item.key.to_string();
             let all: Vec<(Value<'_>, automerge::ObjId)> = if item.conflict {
                 self.doc.get_all(ROOT, key.as_str()).unwrap_or_default()
@@ -261,11 +288,10 @@ impl RecordDoc {
                 let id = item.id();
                 vec![(item.value.into(), id)]
             };
-            let index = spec.fields.iter().position(|f| f.name == key);
             if let Some(i) = index {
                 present[i] = true;
             }
-            if META_KEYS.contains(&key.as_str()) {
+            if check && META_KEYS.contains(&key.as_str()) {
                 let ok = all.iter().all(|(v, _)| match (key.as_str(), v) {
                     ("kind" | "created_by", Value::Scalar(s)) => matches!(s.as_ref(), ScalarValue::Str(_)),
                     ("schema", Value::Scalar(s)) => matches!(s.as_ref(), ScalarValue::Int(n) if *n >= 1),
@@ -274,38 +300,62 @@ impl RecordDoc {
                     _ => false,
                 });
                 if !ok {
-                    out.push(FieldError::new(key, "wrong_type"));
+                    out.problems.push(FieldError::new(key, "wrong_type"));
                 }
                 continue;
             }
-            let Some(field) = index.map(|i| &spec.fields[i]) else {
-                out.push(FieldError::new(key, "unknown_field"));
+            let Some(i) = index else {
+                out.problems.push(FieldError::new(key, "unknown_field"));
                 continue;
             };
-            if field.derived {
-                out.push(FieldError::new(key, "derived_field"));
+            let field = &fields[i];
+            if check && field.derived {
+                out.problems.push(FieldError::new(key, "derived_field"));
                 continue;
             }
+            let mut first = None;
             for (value, id) in &all {
-                let wrong =
-                    || FieldError::with(field.name, "wrong_type", json!({ "expected": field.ty.describe()["type"] }));
-                let problem = match self.decode(field.ty, value, id) {
-                    None => Some(wrong()),
-                    // The reader skips what it does not understand inside a container; a
-                    // record the server stores has nothing there to skip.
-                    Some(_) if !self.container_is_clean(field.ty, value, id) => Some(wrong()),
-                    Some(v) => crate::value::check(field, &v).err(),
-                };
-                if let Some(problem) = problem {
-                    out.push(problem);
-                    break;
+                let decoded = self.decode(field.ty, value, id);
+                if check {
+                    let wrong = || {
+                        FieldError::with(field.name, "wrong_type", json!({ "expected": field.ty.describe()["type"] }))
+                    };
+                    let problem = match &decoded {
+                        None => Some(wrong()),
+                        // The reader skips what it does not understand inside a container; a
+                        // record the server stores has nothing there to skip.
+                        Some(_) if !self.container_is_clean(field.ty, value, id) => Some(wrong()),
+                        Some(v) => crate::value::check(field, v).err(),
+                    };
+                    if let Some(problem) = problem {
+                        out.problems.push(problem);
+                        break;
+                    }
                 }
+                match &first {
+                    None => first = Some(decoded.clone()),
+                    Some(first) => out.conflicted |= decoded != *first,
+                }
+                out.values[i] = decoded;
             }
         }
-        for (field, _) in spec.fields.iter().zip(&present).filter(|(f, present)| f.required && !**present) {
-            out.push(FieldError::new(field.name, "required"));
+        if check {
+            for (field, _) in fields.iter().zip(&present).filter(|(f, present)| f.required && !**present) {
+                out.problems.push(FieldError::new(field.name, "required"));
+            }
+            out.problems.extend(crate::domain::problems(kind, self));
         }
-        out.extend(crate::domain::problems(kind, self));
+        if !out.conflicted {
+            out.conflicted = fields.iter().any(|f| match f.ty {
+                FieldType::Items(parts) => match self.doc.get(ROOT, f.name) {
+                    Ok(Some((Value::Object(ObjType::List), list))) => {
+                        crate::items::has_conflicts(&self.doc, &list, parts)
+                    }
+                    _ => false,
+                },
+                _ => false,
+            });
+        }
         out
     }
 
@@ -414,43 +464,10 @@ impl RecordDoc {
         self.decode(spec.ty, &value, &id)
     }
 
-    /// The winning value of every field of `kind` and whether any field is in conflict. What
-    /// the read models are built from, so it is one pass over the root map; only keys Automerge
-    /// flags as conflicting are looked up again (`get` is the last of `get_all`).
+    /// The winning value of every field of `kind` and whether any field is in conflict: what
+    /// the read models are built from, in one pass over the root map.
     pub fn snapshot(&self, kind: Kind) -> (Vec<Option<FieldValue>>, bool) {
-        let fields = kind.spec().fields;
-        let mut values = vec![None; fields.len()];
-        let mut conflicted = false;
-        for item in self.doc.map_range(ROOT, ..) {
-            let Some(i) = fields.iter().position(|f| f.name == item.key) else { continue };
-            let field = &fields[i];
-            if !item.conflict {
-                let id = item.id();
-                let value: Value<'static> = item.value.into();
-                values[i] = self.decode(field.ty, &value, &id);
-                continue;
-            }
-            let all = self.doc.get_all(ROOT, field.name).unwrap_or_default();
-            let mut decoded = all.iter().map(|(v, id)| self.decode(field.ty, v, id));
-            let first = decoded.next().flatten();
-            let mut last = first.clone();
-            for other in decoded {
-                conflicted |= other != first;
-                last = other;
-            }
-            values[i] = last;
-        }
-        if !conflicted {
-            conflicted = fields.iter().any(|f| match f.ty {
-                FieldType::Items(parts) => match self.doc.get(ROOT, f.name) {
-                    Ok(Some((Value::Object(ObjType::List), list))) => {
-                        crate::items::has_conflicts(&self.doc, &list, parts)
-                    }
-                    _ => false,
-                },
-                _ => false,
-            });
-        }
+        let Survey { values, conflicted, .. } = self.survey(kind, false);
         (values, conflicted)
     }
 

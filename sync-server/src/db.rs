@@ -1708,14 +1708,14 @@ impl Unsaved {
         cache: &mut Docs,
         tx: &Conn,
         id: &str,
-        fresh: Option<Fresh>,
+        fresh: Option<Box<Fresh>>,
     ) -> Result<(Unsaved, Option<Applied>), DbError> {
         let stored: Option<Option<i64>> = tx
             .prepare_cached("SELECT length(snapshot) FROM docs WHERE id = ?")?
             .query_row([id], |r| r.get(0))
             .optional()?;
-        let (doc, saved, applied) = match (stored, fresh) {
-            (None, Some(Fresh { doc, saved, applied })) => (doc, Some(saved), Some(applied)),
+        let (doc, saved, applied) = match (stored, fresh.map(|f| *f)) {
+            (None, Some(Fresh { doc, saved, applied })) => (doc, saved, Some(applied)),
             _ => (current_doc(cache, tx, id)?, None, None),
         };
         let stored = stored.flatten().unwrap_or(0) as usize;
@@ -1763,7 +1763,7 @@ fn write_saved(tx: &Conn, id: &str, snapshot: Vec<u8>, rows: Option<Vec<u8>>) ->
 
 /// A pushed change as the writer takes it: its document, the change decoded (or why not,
 /// [`limits::decode_push`]), and, for a new record's first change, its work done already.
-pub type Pushed = (String, limits::Decoding, Option<Fresh>);
+pub type Pushed = (String, limits::Decoding, Option<Box<Fresh>>);
 
 /// A push's changes decoded, and the first change of each new record applied, one by one as
 /// the caller takes them: run on a thread beside the writer ([`ServerDb::ingest`]), so the
@@ -1785,7 +1785,7 @@ pub fn prepare_push(
         let fresh = match &decoded {
             Ok(change) if role != access::Role::Viewer && change.deps().is_empty() && touched.get(&doc) == Some(&1) => {
                 ops += change.len();
-                (ops <= MAX_PUSH_OPS).then(|| Fresh::prepare(&doc, change)).flatten()
+                (ops <= MAX_PUSH_OPS).then(|| Fresh::prepare(&doc, change).map(Box::new)).flatten()
             }
             _ => None,
         };
@@ -1799,7 +1799,8 @@ pub fn prepare_push(
 pub struct Fresh {
     doc: RecordDoc,
     applied: Applied,
-    saved: Saved,
+    /// None when the record has problems (the values read with them may be incomplete).
+    saved: Option<Saved>,
 }
 
 impl Fresh {
@@ -1813,19 +1814,27 @@ impl Fresh {
         // The fields are read once, for what the writer needs to know and for the read models.
         let (after, problems, rows) = match doc.kind() {
             Some(kind) => {
-                let (values, conflicted) = doc.snapshot(kind);
+                let (problems, values, conflicted) = doc.checked_snapshot(kind);
+                if !problems.is_empty() {
+                    // Mostly refused; the values read beside them may be incomplete, so the
+                    // record is read again as for any other change, and saved by the writer.
+                    return Some(Fresh {
+                        applied: Applied { before, after: doc_meta(&doc), problems: Some(problems) },
+                        saved: None,
+                        doc,
+                    });
+                }
                 let fields = kind.spec().fields;
                 let after = doc_meta_read(&doc, |f| {
                     fields.iter().position(|s| s.name == f.name).and_then(|i| values[i].clone())
                 });
-                let problems = doc.problems(kind);
                 let rows = crm_core::projection::prepare_from(id, &mut doc, kind, values, conflicted).encode();
                 (after, Some(problems), Some(rows))
             }
             None => (doc_meta(&doc), None, None),
         };
         let saved = Saved { heads: doc.heads(), snapshot: doc.save(), rows };
-        Some(Fresh { doc, applied: Applied { before, after, problems }, saved })
+        Some(Fresh { doc, applied: Applied { before, after, problems }, saved: Some(saved) })
     }
 }
 

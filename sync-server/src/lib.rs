@@ -161,7 +161,13 @@ impl AppState {
         let incoming = Incoming { receive, left: changes.len() };
         let role = who.role;
         // Ends early only if the writer stopped taking (its error is the push's answer).
-        tokio::task::spawn_blocking(move || db::prepare_push(changes, role).try_for_each(|p| send.send(p)));
+        tokio::task::spawn_blocking(move || {
+            for pushed in db::prepare_push(changes, role) {
+                if send.send(pushed).is_err() {
+                    break;
+                }
+            }
+        });
         let state = Arc::clone(self);
         let (accepted, refused) = self
             .with_db(move |db| {
