@@ -732,6 +732,12 @@ async fn serve_connection(
                         let (accepted, refused) = state.push(conn.who.clone(), changes).await?;
                         waiting = refused.iter().any(Refused::waits);
                         conn.send(ServerMsg::Ack { batch, accepted, refused }).await?;
+                        // The live round for what was just stored, now: a device that sends
+                        // its next push ahead always has a frame waiting, which the loop takes
+                        // first, and its cursor would fall behind the live tail for the whole
+                        // upload and be caught up from the database at the end.
+                        latest.mark_unchanged();
+                        conn.catch_up(false).await?;
                     }
                     ClientMsg::Ping { n } => conn.send(ServerMsg::Pong { n }).await?,
                     ClientMsg::Repair { doc, message } => {
