@@ -21,8 +21,15 @@ use crate::value::{FieldValue, LogEntry, Money, Place, Step};
 pub const SCHEMA_VERSION: i64 = 1;
 const META_KEYS: &[&str] = &["kind", "schema", "created_at", "created_by", "deleted_at"];
 
-/// What [`RecordDoc::survey`] found: the problems (when asked), the winning value of every
-/// field, and whether any field is in conflict.
+/// What [`RecordDoc::survey`] is asked for: the record's problems, its fields' values.
+#[derive(Clone, Copy)]
+struct Want {
+    problems: bool,
+    values: bool,
+}
+
+/// What [`RecordDoc::survey`] found: the problems, the winning value of every field, and
+/// whether any field is in conflict (each when asked).
 struct Survey {
     problems: Vec<FieldError>,
     values: Vec<Option<FieldValue>>,
@@ -256,22 +263,23 @@ impl RecordDoc {
     /// pushed change that leaves its document with any of these. Dictionary codes and
     /// references need a database and are checked by the caller.
     pub fn problems(&self, kind: Kind) -> Vec<FieldError> {
-        self.survey(kind, true).problems
+        self.survey(kind, Want { problems: true, values: false }).problems
     }
 
     /// [`RecordDoc::problems`] and [`RecordDoc::snapshot`] from one pass over the document,
     /// for a caller that needs both (the server, preparing a new record). The values are
     /// only complete when there are no problems.
     pub fn checked_snapshot(&self, kind: Kind) -> (Vec<FieldError>, Vec<Option<FieldValue>>, bool) {
-        let Survey { problems, values, conflicted } = self.survey(kind, true);
+        let Survey { problems, values, conflicted } = self.survey(kind, Want { problems: true, values: true });
         (problems, values, conflicted)
     }
 
     /// One pass over the root map (each `get` seeks the key again; only keys Automerge flags
-    /// as conflicting are looked up for all their values): the winning value of every field
-    /// (`get` is the last of `get_all`), whether any is in conflict, and with `check`, what is
-    /// wrong with the record (a field's values are decoded until the first problem).
-    fn survey(&self, kind: Kind, check: bool) -> Survey {
+    /// as conflicting are looked up for all their values): what is wrong with the record (a
+    /// field's values are decoded until the first problem), and the winning value of every
+    /// field (`get` is the last of `get_all`) with whether any is in conflict, as `want` asks.
+    fn survey(&self, kind: Kind, want: Want) -> Survey {
+        let check = want.problems;
         let spec = kind.spec();
         let fields = spec.fields;
         let mut out = Survey { problems: Vec::new(), values: vec![None; fields.len()], conflicted: false };
@@ -281,9 +289,9 @@ impl RecordDoc {
             if !check && index.is_none() {
                 continue;
             }
-            let key = item.key.to_string();
+            let key = if check { item.key.to_string() } else { String::new() };
             let all: Vec<(Value<'_>, automerge::ObjId)> = if item.conflict {
-                self.doc.get_all(ROOT, key.as_str()).unwrap_or_default()
+                self.doc.get_all(ROOT, index.map_or(key.as_str(), |i| fields[i].name)).unwrap_or_default()
             } else {
                 let id = item.id();
                 vec![(item.value.into(), id)]
@@ -305,7 +313,9 @@ impl RecordDoc {
                 continue;
             }
             let Some(i) = index else {
-                out.problems.push(FieldError::new(key, "unknown_field"));
+                if check {
+                    out.problems.push(FieldError::new(key, "unknown_field"));
+                }
                 continue;
             };
             let field = &fields[i];
@@ -332,9 +342,14 @@ impl RecordDoc {
                         break;
                     }
                 }
-                match &first {
-                    None => first = Some(decoded.clone()),
-                    Some(first) => out.conflicted |= decoded != *first,
+                if !want.values {
+                    continue;
+                }
+                if all.len() > 1 {
+                    match &first {
+                        None => first = Some(decoded.clone()),
+                        Some(first) => out.conflicted |= decoded != *first,
+                    }
                 }
                 out.values[i] = decoded;
             }
@@ -345,7 +360,7 @@ impl RecordDoc {
             }
             out.problems.extend(crate::domain::problems(kind, self));
         }
-        if !out.conflicted {
+        if want.values && !out.conflicted {
             out.conflicted = fields.iter().any(|f| match f.ty {
                 FieldType::Items(parts) => match self.doc.get(ROOT, f.name) {
                     Ok(Some((Value::Object(ObjType::List), list))) => {
@@ -467,7 +482,7 @@ impl RecordDoc {
     /// The winning value of every field of `kind` and whether any field is in conflict: what
     /// the read models are built from, in one pass over the root map.
     pub fn snapshot(&self, kind: Kind) -> (Vec<Option<FieldValue>>, bool) {
-        let Survey { values, conflicted, .. } = self.survey(kind, false);
+        let Survey { values, conflicted, .. } = self.survey(kind, Want { problems: false, values: true });
         (values, conflicted)
     }
 

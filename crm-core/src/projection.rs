@@ -293,7 +293,7 @@ pub fn prepare_from(
 ) -> Prepared {
     let spec = kind.spec();
     crate::domain::complete(kind, doc, &mut values);
-    let read = |f: &FieldSpec| spec.fields.iter().position(|s| s.name == f.name).and_then(|i| values[i].clone());
+    let read = |f: &FieldSpec| value_of(kind, &values, f);
     let deleted_at = doc.deleted_at();
     let mut row: Vec<Sql> = vec![
         Sql::Text(id.to_string()),
@@ -342,6 +342,11 @@ pub fn prepare_from(
     let dup_keys = if deleted { Vec::new() } else { duplicate::keys(kind, read).into_iter().map(|(k, _)| k).collect() };
     let search = search::searchable(spec, read);
     Prepared { id: id.to_string(), kind, row, tags, dup_keys, search, deleted, items }
+}
+
+/// `field`'s value among `values`, a [`RecordDoc::snapshot`] of a record of `kind`.
+pub fn value_of(kind: Kind, values: &[Option<FieldValue>], field: &FieldSpec) -> Option<FieldValue> {
+    kind.spec().fields.iter().position(|s| s.name == field.name).and_then(|i| values[i].clone())
 }
 
 /// The table of a kind's item-list field (`p_order__lines`).

@@ -765,7 +765,8 @@ impl Store {
 
     /// The outbox from the entry after `seq` on: what is not yet pushed while earlier entries
     /// are on their way (`sync::client`). Entries put back for a restored server come before
-    /// the rest, at zero or below (`requeue_own_changes`).
+    /// the rest, numbered down from the first (`requeue_own_changes`), so from zero or below
+    /// when the outbox was empty: the client reads "from the start" as `i64::MIN`.
     pub fn outbox_after(&self, seq: i64, limit: usize) -> Result<Vec<OutboxEntry>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.seq, o.doc_id, o.hash, c.bytes FROM outbox o

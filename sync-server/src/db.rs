@@ -1747,8 +1747,9 @@ impl Unsaved {
 /// Store a record's snapshot with its read-model rows beside it: what a bootstrapping device
 /// of the same read-model version takes instead of decoding the document
 /// (`crm_core::projection::Prepared`). Every write of a snapshot goes through here,
-/// [`Saved`] (made by the same two calls, and written only while the document's heads are
-/// still the ones it was made at) or [`store_own_change`], so the rows never describe another
+/// [`Saved`] (the same save, and the same rows built from the values read with the record's
+/// problems, `RecordDoc::checked_snapshot`, written only while the document's heads are still
+/// the ones it was made at) or [`store_own_change`], so the rows never describe another
 /// version of the document.
 fn write_snapshot(tx: &Conn, id: &str, doc: &mut RecordDoc) -> Result<(), DbError> {
     let snapshot = doc.save();
@@ -1770,20 +1771,26 @@ pub type Pushed = (String, limits::Decoding, Option<Box<Fresh>>);
 /// writer is left with what needs the database. A change is prepared when it starts a
 /// document (it depends on nothing) that no other change of the push touches; whether the
 /// record is new is the writer's to find out, which uses the prepared work only then. Nothing
-/// is prepared for a viewer (the writer refuses every change of theirs) or past the push's
-/// operations limit (the writer puts those off).
-pub fn prepare_push(
-    changes: Vec<crm_core::sync::protocol::DocBytes>,
-    role: access::Role,
-) -> impl Iterator<Item = Pushed> {
+/// is prepared that the writer refuses without applying it — a viewer's change, one whose
+/// author is not `who` (but a genesis), one of an implausible time — nor past
+/// [`MAX_PUSH_OPS`] operations of prepared changes, so a push the writer waits for costs it
+/// at most what applying would have.
+pub fn prepare_push(changes: Vec<crm_core::sync::protocol::DocBytes>, who: Principal) -> impl Iterator<Item = Pushed> {
     let mut touched: HashMap<String, usize> = HashMap::new();
     for change in &changes {
         *touched.entry(change.doc.clone()).or_default() += 1;
     }
     let mut ops = 0usize;
+    let worth = move |doc: &str, change: &automerge::Change| {
+        who.role != access::Role::Viewer
+            && change.deps().is_empty()
+            && touched.get(doc) == Some(&1)
+            && plausible_time(change.timestamp()).is_ok()
+            && (change.message() == Some(who.user_id.as_str()) || crm_core::genesis::verify(doc, change))
+    };
     limits::decode_push(changes).map(move |(doc, decoded)| {
         let fresh = match &decoded {
-            Ok(change) if role != access::Role::Viewer && change.deps().is_empty() && touched.get(&doc) == Some(&1) => {
+            Ok(change) if worth(&doc, change) => {
                 ops += change.len();
                 (ops <= MAX_PUSH_OPS).then(|| Fresh::prepare(&doc, change).map(Box::new)).flatten()
             }
@@ -1824,10 +1831,7 @@ impl Fresh {
                         doc,
                     });
                 }
-                let fields = kind.spec().fields;
-                let after = doc_meta_read(&doc, |f| {
-                    fields.iter().position(|s| s.name == f.name).and_then(|i| values[i].clone())
-                });
+                let after = doc_meta_read(&doc, |f| crm_core::projection::value_of(kind, &values, f));
                 let rows = crm_core::projection::prepare_from(id, &mut doc, kind, values, conflicted).encode();
                 (after, Some(problems), Some(rows))
             }

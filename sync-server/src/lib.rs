@@ -159,23 +159,27 @@ impl AppState {
     ) -> Result<(Vec<crm_core::sync::protocol::Accepted>, Vec<crm_core::sync::protocol::Refused>), DbError> {
         let (send, receive) = std::sync::mpsc::sync_channel(PREPARED_AHEAD);
         let incoming = Incoming { receive, left: changes.len() };
-        let role = who.role;
+        let preparing = who.clone();
         // Ends early only if the writer stopped taking (its error is the push's answer).
-        tokio::task::spawn_blocking(move || {
-            for pushed in db::prepare_push(changes, role) {
+        let prepared = tokio::task::spawn_blocking(move || {
+            for pushed in db::prepare_push(changes, preparing) {
                 if send.send(pushed).is_err() {
                     break;
                 }
             }
         });
         let state = Arc::clone(self);
-        let (accepted, refused) = self
+        let stored = self
             .with_db(move |db| {
                 let db::Ingested { accepted, refused, live } = db.ingest(&who, incoming)?;
                 state.live.publish(live);
                 Ok((accepted, refused))
             })
-            .await?;
+            .await;
+        if let Err(e) = prepared.await {
+            eprintln!("preparing a push failed: {e}");
+        }
+        let (accepted, refused) = stored?;
         self.announce(&accepted);
         Ok((accepted, refused))
     }

@@ -652,7 +652,10 @@ impl SyncEngine {
                                 ws.send(send(msg)).await.map_err(|e| SyncError::Unreachable(e.to_string()))?;
                             }
                             // Nothing left to try in this session: keep them for the next one.
-                            stalled = waiting && repairs.is_empty() && accepted.is_empty();
+                            // An ack that took nothing and refused nothing for good (a push put
+                            // off whole for being sent ahead) says nothing new: a stall stays.
+                            let told_nothing = accepted.is_empty() && final_refusals.is_empty() && !waiting;
+                            stalled = (waiting && repairs.is_empty() && accepted.is_empty()) || (stalled && told_nothing);
                         }
                         ServerMsg::Repair { doc, message, accepted, refused } => {
                             // What waits (e.g. for another device to bring what an edit builds
