@@ -1088,21 +1088,10 @@ impl ServerDb {
             {
                 return Ok(Ok(Accepted { hash: hash_hex, seq: seq as u64 }));
             }
-            // A record's genesis (one record per subject: `crm_core::genesis`) is nobody's own
-            // change: any device may bring it, when it is exactly the one its subject makes.
-            let genesis = crm_core::genesis::verify(&doc_id, &change);
-            if !genesis && !my_actors.contains(&hex(change.actor_id().to_bytes())) {
-                return refuse(hash_hex, "forged_actor", "the change was not written by this device".into());
-            }
-            if !genesis && change.message() != Some(who.user_id.as_str()) {
-                let reason = "a change's author (its message) must be the signed-in user of the device that sends it";
-                return refuse(hash_hex, "forged_author", reason.into());
-            }
-            if let Err(reason) =
-                plausible_time(change.timestamp()).map(drop).or_else(|r| if genesis { Ok(()) } else { Err(r) })
-            {
-                return refuse(hash_hex, "bad_time", reason);
-            }
+            let genesis = match authorship(&doc_id, &change, who, Some(my_actors.as_slice())) {
+                Ok(genesis) => genesis,
+                Err((code, reason)) => return refuse(hash_hex, code, reason),
+            };
             // Refusals that need no document come before the work of applying one.
             if who.role == access::Role::Viewer {
                 return refuse(hash_hex, "forbidden", "viewers cannot change records".into());
@@ -1785,8 +1774,7 @@ pub fn prepare_push(changes: Vec<crm_core::sync::protocol::DocBytes>, who: Princ
         who.role != access::Role::Viewer
             && change.deps().is_empty()
             && touched.get(doc) == Some(&1)
-            && plausible_time(change.timestamp()).is_ok()
-            && (change.message() == Some(who.user_id.as_str()) || crm_core::genesis::verify(doc, change))
+            && authorship(doc, change, &who, None).is_ok()
     };
     limits::decode_push(changes).map(move |(doc, decoded)| {
         let fresh = match &decoded {
@@ -1798,6 +1786,31 @@ pub fn prepare_push(changes: Vec<crm_core::sync::protocol::DocBytes>, who: Princ
         };
         (doc, decoded, fresh)
     })
+}
+
+/// Whether `change` is `who`'s to push, judged before anything is applied; whether it is its
+/// record's genesis. A genesis (one record per subject: `crm_core::genesis`) is nobody's own
+/// change: any device may bring it, when it is exactly the one its subject makes. Any other
+/// change must be written by one of `actors`, the device's (unchecked when not given), name
+/// `who` as its author (the commit message) and have a plausible time. The error is the
+/// refusal's code and reason.
+fn authorship(
+    doc_id: &str,
+    change: &automerge::Change,
+    who: &Principal,
+    actors: Option<&[String]>,
+) -> Result<bool, (&'static str, String)> {
+    if crm_core::genesis::verify(doc_id, change) {
+        return Ok(true);
+    }
+    if actors.is_some_and(|actors| !actors.contains(&hex(change.actor_id().to_bytes()))) {
+        return Err(("forged_actor", "the change was not written by this device".into()));
+    }
+    if change.message() != Some(who.user_id.as_str()) {
+        let reason = "a change's author (its message) must be the signed-in user of the device that sends it";
+        return Err(("forged_author", reason.into()));
+    }
+    plausible_time(change.timestamp()).map(|()| false).map_err(|reason| ("bad_time", reason))
 }
 
 /// A new record's first change applied to an empty document, with everything the writer
