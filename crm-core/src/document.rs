@@ -899,7 +899,12 @@ fn write_text(d: &mut AutoCommit, obj: &ObjId, new: &str) -> Result<()> {
     let suffix =
         old_chars[prefix..].iter().rev().zip(new_chars[prefix..].iter().rev()).take_while(|(a, b)| a == b).count();
     let (old_mid, new_mid) = (old_chars.len() - prefix - suffix, new_chars.len() - prefix - suffix);
-    if old_mid + new_mid <= MAX_DIFFED_CHARS {
+    if old_mid + new_mid == 0 {
+        return Ok(());
+    }
+    // Only added or only removed (a new record's notes): the splice is the smallest edit,
+    // and a diff would find it one character at a time.
+    if old_mid > 0 && new_mid > 0 && old_mid + new_mid <= MAX_DIFFED_CHARS {
         d.update_text(obj, new)?;
     } else {
         let inserted: String = new_chars[prefix..prefix + new_mid].iter().collect();

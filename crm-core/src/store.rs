@@ -2,7 +2,7 @@
 //! file (WAL). A local edit is one transaction: the change, the document bookkeeping, the
 //! outbox entry and the projection rows commit together or not at all.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use automerge::{ActorId, Change};
@@ -624,12 +624,37 @@ impl Store {
         }
         let tx = self.conn.transaction()?;
         let mut ids = Vec::with_capacity(parsed.len());
+        let mut records = Vec::with_capacity(parsed.len());
+        let mut taken = HashSet::new();
         for (kind, fields) in parsed {
-            ids.push(create_in(&tx, &self.me, &self.actor, kind, None, fields)?);
+            let id = new_id(&tx, kind, None, &fields)?;
+            // Two dictionary entries of one batch with the same code would share an id.
+            if !taken.insert(id.clone()) {
+                return Err(Error::field("code", "duplicate_code"));
+            }
+            ids.push(id.clone());
+            records.push((kind, id, fields));
         }
+        create_many(&tx, &self.me, &self.actor, records)?;
         crate::search::flush(&tx)?;
         tx.commit()?;
         Ok(ids)
+    }
+
+    /// Run `f`, which writes only what the server sent or said — its changes and snapshots
+    /// with the cursor they reach, which pushes it acknowledged or refused — with commits that
+    /// do not wait for the disk (`synchronous=NORMAL`; every other commit here waits). A crash
+    /// of the app loses none of it; a power cut may take back the last of it, and then it is
+    /// only asked for again: the cursor goes back with what it covered, a push not marked
+    /// acknowledged is sent again and answered the same. The write-ahead log is synced in
+    /// order, so the next edit made here makes all of it durable too. A device receiving an
+    /// edit thus does not wait for its disk before showing it, nor one whose push was
+    /// acknowledged before reading the next message.
+    pub fn from_server<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let out = f(self);
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        out
     }
 
     /// Run `f` as one transaction: the many edits of an import or its revert are written
@@ -912,7 +937,19 @@ pub(crate) fn create_in(
     id: Option<String>,
     mut fields: Vec<(&'static FieldSpec, Option<FieldValue>)>,
 ) -> Result<String> {
-    let id = match (kind, id) {
+    let id = new_id(tx, kind, id, &fields)?;
+    let mut minted = Minted::default();
+    minted.mint(tx, me, kind, &mut fields)?;
+    minted.save(tx)?;
+    let built = build_new(me, actor, kind, id, fields)?;
+    write_new(tx, &built)?;
+    Ok(built.id)
+}
+
+/// The id a new record gets: the one given (refused if taken), a dictionary entry's from its
+/// dictionary and code, otherwise a new time-ordered UUID.
+fn new_id(tx: &Connection, kind: Kind, id: Option<String>, fields: &Fields) -> Result<String> {
+    Ok(match (kind, id) {
         (_, Some(id)) => {
             let exists = doc_exists(tx, &id)?;
             if exists {
@@ -939,13 +976,7 @@ pub(crate) fn create_in(
             id
         }
         (_, None) => Uuid::now_v7().to_string(),
-    };
-    let mut minted = Minted::default();
-    minted.mint(tx, me, kind, &mut fields)?;
-    minted.save(tx)?;
-    let built = build_new(me, actor, kind, id, fields)?;
-    write_new(tx, &built)?;
-    Ok(built.id)
+    })
 }
 
 /// Create many records, given their ids (a customer's contacts name it), in one transaction:

@@ -103,6 +103,24 @@ fn notes_appended_on_both_devices_keep_both_texts() {
     assert_same(&mut a, &mut b, &id);
 }
 
+/// Text only inserted on one device and only cut on the other is written as one splice each
+/// (no diff); both edits land, at the right characters of a Chinese text.
+#[test]
+fn notes_inserted_into_on_one_device_and_cut_on_the_other_keep_both_edits() {
+    let (mut a, mut b, id) = two_devices();
+    a.update(&id, json!({"notes": "初次拜访。王总在。送了样品。"}));
+    send(&mut a, &mut b);
+    a.update(&id, json!({"notes": "初次拜访。王总在，要报价。送了样品。"}));
+    b.update(&id, json!({"notes": "初次拜访。王总在。"}));
+    assert_eq!(a.get(&id)["fields"]["notes"], "初次拜访。王总在，要报价。送了样品。");
+    assert_eq!(b.get(&id)["fields"]["notes"], "初次拜访。王总在。");
+    send(&mut a, &mut b);
+    send(&mut b, &mut a);
+    assert_eq!(a.get(&id)["fields"]["notes"], "初次拜访。王总在，要报价。");
+    assert_same(&mut a, &mut b, &id);
+    b.update(&id, json!({"notes": ""}));
+    assert_eq!(b.get(&id)["fields"]["notes"], "");
+}
 #[test]
 fn tags_and_plan_steps_added_on_two_devices_merge() {
     let (mut a, mut b, id) = two_devices();
