@@ -300,8 +300,9 @@ impl SyncEngine {
         let (pending, rejected) = {
             let mut store = self.store();
             if let Some(at) = &synced {
-                // Kept, so that after a restart the app says when it last synced.
-                let _ = store.set_setting("last_sync", at);
+                // Kept, so that after a restart the app says when it last synced (not worth
+                // waiting for the disk on every live round).
+                let _ = store.from_server(|s| s.set_setting("last_sync", at));
             }
             (store.outbox_len().unwrap_or(0), store.rejected_len().unwrap_or(0))
         };
@@ -595,7 +596,7 @@ impl SyncEngine {
                         }
                         ServerMsg::Snapshots { docs, cursor } => {
                             let n = docs.len() as u64;
-                            let changed = self.store().apply_snapshots(docs, cursor)?;
+                            let changed = self.store().from_server(|s| s.apply_snapshots(docs, cursor))?;
                             self.status.send_modify(|s| s.received += n);
                             if !changed.is_empty() {
                                 self.records_changed();
@@ -604,18 +605,18 @@ impl SyncEngine {
                         ServerMsg::Changes { changes, cursor } => {
                             let n = changes.len() as u64;
                             let incoming = changes.into_iter().map(|c| IncomingChange { doc_id: c.doc, bytes: c.bytes }).collect();
-                            let report = self.store().apply_changes_at(incoming, Some(cursor))?;
+                            let report = self.store().from_server(|s| s.apply_changes_at(incoming, Some(cursor)))?;
                             self.status.send_modify(|s| s.received += n);
                             if !report.changed.is_empty() {
                                 self.records_changed();
                             }
                         }
                         ServerMsg::Drop { docs, cursor, moved } => {
-                            self.store().drop_docs(&docs, cursor, &moved)?;
+                            self.store().from_server(|s| s.drop_docs(&docs, cursor, &moved))?;
                             self.records_changed();
                         }
                         ServerMsg::CaughtUp { cursor } => {
-                            self.store().set_sync_cursor(cursor)?;
+                            self.store().from_server(|s| s.set_sync_cursor(cursor))?;
                             caught_up = true;
                         }
                         ServerMsg::Ack { batch, accepted, refused } => {
@@ -634,7 +635,7 @@ impl SyncEngine {
                             let mut openers = Vec::new();
                             {
                                 let mut store = self.store();
-                                if store.settle(&accepted, &final_refusals)? {
+                                if store.from_server(|s| s.settle(&accepted, &final_refusals))? {
                                     self.records_changed();
                                 }
                                 for r in retry {
@@ -663,13 +664,13 @@ impl SyncEngine {
                             let refused: Vec<_> = refused.into_iter().filter(|r| !r.waits()).collect();
                             let next = {
                                 let mut store = self.store();
-                                if store.settle(&accepted, &refused)? {
+                                if store.from_server(|s| s.settle(&accepted, &refused))? {
                                     self.records_changed();
                                 }
                                 match (repairs.get_mut(&doc), message) {
                                     (Some((sync_state, rounds)), Some(message)) if *rounds > 0 => {
                                         *rounds -= 1;
-                                        store.receive_repair(&doc, sync_state, &message)?;
+                                        store.from_server(|s| s.receive_repair(&doc, sync_state, &message))?;
                                         store.repair_message(&doc, sync_state)?
                                     }
                                     _ => None,
