@@ -1755,16 +1755,25 @@ fn write_saved(tx: &Conn, id: &str, snapshot: Vec<u8>, rows: Option<Vec<u8>>) ->
 /// [`limits::decode_push`]), and, for a new record's first change, its work done already.
 pub type Pushed = (String, limits::Decoding, Option<Box<Fresh>>);
 
+/// A pushed change decoded, and whether its document is worth preparing ([`prepare`]).
+pub type Planned = (String, limits::Decoding, bool);
+
 /// A push's changes decoded, and the first change of each new record applied, one by one as
-/// the caller takes them: run on a thread beside the writer ([`ServerDb::ingest`]), so the
-/// writer is left with what needs the database. A change is prepared when it starts a
-/// document (it depends on nothing) that no other change of the push touches; whether the
-/// record is new is the writer's to find out, which uses the prepared work only then. Nothing
-/// is prepared that the writer refuses without applying it — a viewer's change, one whose
-/// author is not `who` (but a genesis), one of an implausible time — nor past
-/// [`MAX_PUSH_OPS`] operations of prepared changes, so a push the writer waits for costs it
-/// at most what applying would have.
+/// the caller takes them: run beside the writer ([`ServerDb::ingest`]), so the writer is left
+/// with what needs the database. [`plan_push`] and then [`prepare`], on one thread.
 pub fn prepare_push(changes: Vec<crm_core::sync::protocol::DocBytes>, who: Principal) -> impl Iterator<Item = Pushed> {
+    plan_push(changes, who).map(prepare)
+}
+
+/// A push's changes decoded in order, each with whether to prepare it. A change is prepared
+/// when it starts a document (it depends on nothing) that no other change of the push
+/// touches; whether the record is new is the writer's to find out, which uses the prepared
+/// work only then. Nothing is prepared that the writer refuses without applying it — a
+/// viewer's change, one whose author is not `who` (but a genesis), one of an implausible
+/// time — nor past [`MAX_PUSH_OPS`] operations of prepared changes, so a push the writer waits
+/// for costs it at most what applying would have. Deciding is cheap; preparing, the costly
+/// part, may run on several threads.
+pub fn plan_push(changes: Vec<crm_core::sync::protocol::DocBytes>, who: Principal) -> impl Iterator<Item = Planned> {
     let mut touched: HashMap<String, usize> = HashMap::new();
     for change in &changes {
         *touched.entry(change.doc.clone()).or_default() += 1;
@@ -1777,15 +1786,24 @@ pub fn prepare_push(changes: Vec<crm_core::sync::protocol::DocBytes>, who: Princ
             && authorship(doc, change, &who, None).is_ok()
     };
     limits::decode_push(changes).map(move |(doc, decoded)| {
-        let fresh = match &decoded {
+        let wanted = match &decoded {
             Ok(change) if worth(&doc, change) => {
                 ops += change.len();
-                (ops <= MAX_PUSH_OPS).then(|| Fresh::prepare(&doc, change).map(Box::new)).flatten()
+                ops <= MAX_PUSH_OPS
             }
-            _ => None,
+            _ => false,
         };
-        (doc, decoded, fresh)
+        (doc, decoded, wanted)
     })
+}
+
+/// A planned change with its record's work done when it is worth doing.
+pub fn prepare((doc, decoded, wanted): Planned) -> Pushed {
+    let fresh = match &decoded {
+        Ok(change) if wanted => Fresh::prepare(&doc, change).map(Box::new),
+        _ => None,
+    };
+    (doc, decoded, fresh)
 }
 
 /// Whether `change` is `who`'s to push, judged before anything is applied; whether it is its

@@ -148,38 +148,79 @@ impl AppState {
         self.sms.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
-    /// Store a device's push: decoded and prepared on one thread ([`db::prepare_push`]) while
-    /// the writer, on another, stores what is ready, so the two cores share a push. Its log
-    /// entries go to the live tail while the writer is still held, so tails are published in
-    /// commit order, and then every connection is woken.
+    /// Store a device's push: decoded in order on one thread and its new records prepared
+    /// on [`PREPARING_LANES`] ([`db::plan_push`], [`db::prepare`]) while the writer stores
+    /// what is ready, so the cores share a push. Its log entries go to the live tail while the
+    /// writer is still held, so tails are published in commit order, and then every
+    /// connection is woken.
     pub async fn push(
         self: &Arc<Self>,
         who: access::Principal,
         changes: Vec<crm_core::sync::protocol::DocBytes>,
     ) -> Result<(Vec<crm_core::sync::protocol::Accepted>, Vec<crm_core::sync::protocol::Refused>), DbError> {
-        let (send, receive) = std::sync::mpsc::sync_channel(PREPARED_AHEAD);
-        let incoming = Incoming { receive, left: changes.len() };
+        if changes.len() <= PREPARED_INLINE {
+            // An edit or two (a live edit): the writer prepares them itself; other threads
+            // would cost more in hand-overs than they save.
+            return self.store_push(who.clone(), db::prepare_push(changes, who).map(Ok)).await;
+        }
+        // The change at place i of the push is prepared on lane i % lanes and taken from
+        // there, so the writer gets them in order. Lane 0 is the deciding thread itself.
+        let lanes = *PREPARING_LANES;
+        let ahead = PREPARED_AHEAD.div_ceil(lanes);
+        let (mut outs, receivers): (Vec<_>, Vec<_>) =
+            (0..lanes).map(|_| std::sync::mpsc::sync_channel::<db::Pushed>(ahead)).unzip();
+        let incoming = Incoming { receivers, next: 0, left: changes.len() };
+        let mut helpers = Vec::new();
+        let mut to_helpers = Vec::new();
+        for out in outs.drain(1..) {
+            let (send, take) = std::sync::mpsc::sync_channel::<db::Planned>(ahead);
+            to_helpers.push(send);
+            // Ends when the deciding thread stops, or the writer stopped taking.
+            helpers.push(tokio::task::spawn_blocking(move || {
+                for planned in take {
+                    if out.send(db::prepare(planned)).is_err() {
+                        break;
+                    }
+                }
+            }));
+        }
+        let own = outs.pop().expect("lane 0");
         let preparing = who.clone();
-        // Ends early only if the writer stopped taking (its error is the push's answer).
-        let prepared = tokio::task::spawn_blocking(move || {
-            for pushed in db::prepare_push(changes, preparing) {
-                if send.send(pushed).is_err() {
+        helpers.push(tokio::task::spawn_blocking(move || {
+            for (i, planned) in db::plan_push(changes, preparing).enumerate() {
+                let sent = match i % lanes {
+                    0 => own.send(db::prepare(planned)).is_ok(),
+                    lane => to_helpers[lane - 1].send(planned).is_ok(),
+                };
+                if !sent {
                     break;
                 }
             }
-        });
+        }));
+        let stored = self.store_push(who, incoming).await;
+        for helper in helpers {
+            if let Err(e) = helper.await {
+                eprintln!("preparing a push failed: {e}");
+            }
+        }
+        stored
+    }
+
+    /// The writer stores a push's `pushed` changes, the live tail gets them and every
+    /// connection is woken to send them.
+    async fn store_push(
+        self: &Arc<Self>,
+        who: access::Principal,
+        pushed: impl Iterator<Item = Result<db::Pushed, DbError>> + Send + 'static,
+    ) -> Result<(Vec<crm_core::sync::protocol::Accepted>, Vec<crm_core::sync::protocol::Refused>), DbError> {
         let state = Arc::clone(self);
-        let stored = self
+        let (accepted, refused) = self
             .with_db(move |db| {
-                let db::Ingested { accepted, refused, live } = db.ingest(&who, incoming)?;
+                let db::Ingested { accepted, refused, live } = db.ingest(&who, pushed)?;
                 state.live.publish(live);
                 Ok((accepted, refused))
             })
-            .await;
-        if let Err(e) = prepared.await {
-            eprintln!("preparing a push failed: {e}");
-        }
-        let (accepted, refused) = stored?;
+            .await?;
         self.announce(&accepted);
         Ok((accepted, refused))
     }
@@ -215,15 +256,24 @@ impl AppState {
     }
 }
 
-/// How many prepared changes of a push may wait for the writer: enough that neither thread
-/// waits on the other for long, few enough that a push's prepared documents take little memory.
+/// A push of at most this many changes is prepared by the writer, not beside it.
+const PREPARED_INLINE: usize = 4;
+
+/// How many prepared changes of a push may wait for the writer: enough that no thread waits
+/// on another for long, few enough that a push's prepared documents take little memory.
 const PREPARED_AHEAD: usize = 64;
 
-/// A push's prepared changes as the preparing thread sends them, in order. Should it stop
-/// before the last (it panicked), the writer is handed an error in place of the rest, and the
-/// push stores nothing rather than part of itself.
+/// Threads preparing a push's new records (the costliest part of storing them): one per core,
+/// at most four (the writer, one thread, keeps up with about that many).
+static PREPARING_LANES: std::sync::LazyLock<usize> =
+    std::sync::LazyLock::new(|| std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4));
+
+/// A push's prepared changes as the preparing threads send them, taken in order. Should one
+/// stop before the last (it panicked), the writer is handed an error in place of the rest,
+/// and the push stores nothing rather than part of itself.
 struct Incoming {
-    receive: std::sync::mpsc::Receiver<db::Pushed>,
+    receivers: Vec<std::sync::mpsc::Receiver<db::Pushed>>,
+    next: usize,
     left: usize,
 }
 
@@ -232,7 +282,9 @@ impl Iterator for Incoming {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.left = self.left.checked_sub(1)?;
-        Some(self.receive.recv().map_err(|_| DbError::Invalid("preparing the push failed".into())))
+        let lane = &self.receivers[self.next % self.receivers.len()];
+        self.next += 1;
+        Some(lane.recv().map_err(|_| DbError::Invalid("preparing the push failed".into())))
     }
 }
 
