@@ -118,3 +118,25 @@ fn edits_reported_saved_survive_sigkill() {
     }
     assert!(!acked_names.is_empty(), "the writer should have saved something");
 }
+
+/// What the server sent is written without waiting for the disk; everything else, edits made
+/// here above all, still waits: the store is back to `synchronous=FULL` after it, failed or not.
+#[test]
+fn only_what_the_server_sent_skips_the_sync_to_disk() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(dir.path().join("crm.sqlite3")).expect("open");
+    let level = |s: &Store| s.connection().query_row("PRAGMA synchronous", [], |r| r.get::<_, i64>(0)).expect("pragma");
+    const NORMAL: i64 = 1;
+    const FULL: i64 = 2;
+    assert_eq!(level(&store), FULL, "a store commits edits synced");
+    let inside = store.from_server(|s| Ok(level(s))).expect("from_server");
+    assert_eq!(inside, NORMAL);
+    assert_eq!(level(&store), FULL, "synced again after what the server sent");
+    let failed = store.from_server(|s| {
+        s.set_sync_cursor(7)?;
+        Err::<(), _>(crm_core::Error::BadRequest("stopped halfway".into()))
+    });
+    assert!(failed.is_err());
+    assert_eq!(level(&store), FULL, "synced again after a failure too");
+    assert_eq!(store.sync_cursor().expect("cursor"), 7, "what was written before the failure is kept");
+}
