@@ -67,8 +67,13 @@ fn subject_values(kind: Kind, subject: &[&str]) -> Result<Vec<(&'static FieldSpe
 pub fn genesis(kind: Kind, subject: &[&str]) -> Result<(String, RecordDoc, Change)> {
     let id = id_of(kind, subject);
     let values = subject_values(kind, subject)?;
-    let mut doc =
-        RecordDoc::create(&actor_of(&id), kind, TIME_SECS * 1000, AUTHOR, values.iter().map(|(f, v)| (*f, v)))?;
+    let mut doc = RecordDoc::create_stepwise(
+        &actor_of(&id),
+        kind,
+        TIME_SECS * 1000,
+        AUTHOR,
+        values.iter().map(|(f, v)| (*f, v)),
+    )?;
     let change = doc.commit(AUTHOR, TIME_SECS).ok_or_else(|| Error::Corrupt("an empty genesis".into()))?;
     Ok((id, doc, change))
 }

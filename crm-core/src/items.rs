@@ -139,6 +139,21 @@ pub fn to_json(items: &[Item]) -> Json {
     )
 }
 
+/// A new list of `items` as one value, for a record created in one step
+/// ([`crate::document::RecordDoc::create`]): what [`write`] makes of them in an empty list.
+pub fn fresh(items: &[Item]) -> automerge::hydrate::Value {
+    let items: Vec<automerge::hydrate::Value> = items
+        .iter()
+        .map(|item| {
+            let mut map: std::collections::HashMap<String, automerge::hydrate::Value> =
+                item.parts.iter().filter_map(|(key, value)| Some((key.clone(), scalar(value)?.into()))).collect();
+            map.insert("id".into(), ScalarValue::Str(item.id.as_str().into()).into());
+            automerge::hydrate::Map::from(map).into()
+        })
+        .collect();
+    items.into()
+}
+
 /// A part's value as Automerge stores it.
 fn scalar(value: &FieldValue) -> Option<ScalarValue> {
     Some(match value {
