@@ -286,7 +286,12 @@ pub struct ServerDb {
     /// Who the audit log names for the account and device changes made through this handle:
     /// the admin command line unless [`ServerDb::acting`] says otherwise.
     actor: audit::Actor,
+    /// A SQLite writer's checkpoints, made beside it (dropped after `conn`: declared later).
+    _checkpoints: Option<crate::sql::Checkpoints>,
 }
+
+/// The SQLite writer's page cache (negative: KiB), 16 MB.
+const WRITER_CACHE_KIB: i64 = -16_384;
 
 /// Every user's team, for team-scoped access decisions.
 pub fn teams(conn: &Conn) -> Result<Teams, DbError> {
@@ -323,7 +328,8 @@ pub(crate) fn create_schema(conn: &Conn) -> Result<(), DbError> {
 
 impl ServerDb {
     pub fn open(location: impl Into<Location>) -> Result<ServerDb, DbError> {
-        let conn = open_connection(location)?;
+        let location = location.into();
+        let conn = open_connection(location.clone())?;
         // Instances starting together on one PostgreSQL database set it up one at a time.
         let setting_up = conn.setup_lock()?;
         create_schema(&conn)?;
@@ -372,7 +378,16 @@ impl ServerDb {
             [Uuid::new_v4().to_string()],
         )?;
         drop(setting_up);
-        let mut db = ServerDb { conn, cache: Docs::new(), system_actor, actor: audit::Actor::cli() };
+        let checkpoints = match (&location, conn.sqlite()) {
+            (Location::Sqlite(path), Some(writer)) => {
+                // The writer's pages: an ingest's index lookups stay in memory.
+                writer.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
+                crate::sql::Checkpoints::start(path, writer)?
+            }
+            _ => None,
+        };
+        let mut db =
+            ServerDb { conn, cache: Docs::new(), system_actor, actor: audit::Actor::cli(), _checkpoints: checkpoints };
         db.seed_reference_data()?;
         Ok(db)
     }
@@ -1168,11 +1183,15 @@ impl ServerDb {
                     "INSERT INTO log (doc_id, event, hash, bytes, device_id) VALUES (?, 'change', ?, ?, ?) RETURNING seq",
                 )?
                 .query_row(params![doc_id, hash.0.as_slice(), change.bytes().as_ref(), who.device_id], |r| r.get(0))?;
-            let old_scope: Option<String> = tx
-                .prepare_cached("SELECT scope_owner FROM docs WHERE id = ?")?
-                .query_row([&doc_id], |r| r.get(0))
-                .optional()?
-                .flatten();
+            // A new record was nobody's before: only a stored one is looked up.
+            let old_scope: Option<String> = match existed {
+                true => tx
+                    .prepare_cached("SELECT scope_owner FROM docs WHERE id = ?")?
+                    .query_row([&doc_id], |r| r.get(0))
+                    .optional()?
+                    .flatten(),
+                false => None,
+            };
             // The snapshot is written when the push ends (`Unsaved::store`).
             write_doc_row(&tx, &doc_id, &after, scope.as_deref())?;
             if after.kind == Some(Kind::User) {
@@ -1938,9 +1957,22 @@ pub(crate) struct Docs {
     seen: Option<i64>,
 }
 
+/// Documents the writers' caches let go, dropped on a thread of their own: during an ingest
+/// every new record pushes an older one out, and freeing it took the writer longer than
+/// storing a change's log entry.
+static LET_GO: std::sync::LazyLock<std::sync::mpsc::SyncSender<RecordDoc>> = std::sync::LazyLock::new(|| {
+    let (send, receive) = std::sync::mpsc::sync_channel::<RecordDoc>(CACHE_DOCS);
+    let dropping = std::thread::Builder::new().name("let-go".into()).spawn(move || receive.into_iter().for_each(drop));
+    if let Err(e) = dropping {
+        // The cache drops them itself then (its sender finds nobody to take them).
+        eprintln!("no thread for dropping documents: {e}");
+    }
+    send
+});
+
 impl Docs {
     fn new() -> Docs {
-        Docs { cache: DocCache::new(CACHE_DOCS), seen: None }
+        Docs { cache: DocCache::new(CACHE_DOCS).letting_go_to(LET_GO.clone()), seen: None }
     }
 
     /// `doc_id` from the cache, if it is there and nobody else wrote since it was put there.

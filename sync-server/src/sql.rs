@@ -597,6 +597,69 @@ pub fn to_postgres(sql: &str) -> String {
     out
 }
 
+/// How often the write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+/// The log's length (pages of 4 KiB) at which the writer checkpoints it itself, 40 MB.
+const WRITER_OWN_CHECKPOINT: i64 = 10_000;
+
+/// The writer's checkpoints, made beside it by a thread with a connection of its own: SQLite
+/// otherwise copies the write-ahead log back into the database inside the commit that
+/// filled it (every 1,000 pages), so one push in every few paid for the pages of all of them.
+/// A passive checkpoint waits for nobody and nobody waits for it. The writer still makes one
+/// itself when the log reaches [`WRITER_OWN_CHECKPOINT`] pages: the thread's never finish
+/// while the writer keeps writing, and a log restarts only after one that did, so the
+/// writer's, finding nearly every page copied already, bounds the log and costs it little.
+/// Stops (after one last checkpoint) when dropped.
+pub struct Checkpoints {
+    stop: std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpoints {
+    /// Take over the checkpoints of `writer`, the SQLite database at `path`'s writer (`None`
+    /// when no thread could be started: the writer keeps checkpointing itself).
+    pub fn start(path: &Path, writer: &rusqlite::Connection) -> Result<Option<Checkpoints>> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.pragma_update(None, "busy_timeout", 10_000)?;
+        let stop = std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+        let stopping = std::sync::Arc::clone(&stop);
+        let thread = std::thread::Builder::new().name("checkpoints".into()).spawn(move || {
+            let (flag, wake) = &*stopping;
+            let mut stopped = flag.lock().unwrap_or_else(|p| p.into_inner());
+            loop {
+                let last = *stopped;
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    eprintln!("checkpoint failed (the next one tries again): {e}");
+                }
+                if last {
+                    break;
+                }
+                stopped = wake.wait_timeout(stopped, CHECKPOINT_EVERY).unwrap_or_else(|p| p.into_inner()).0;
+            }
+        });
+        let thread = match thread {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("no thread for checkpoints, the writer makes them: {e}");
+                return Ok(None);
+            }
+        };
+        writer.pragma_update(None, "wal_autocheckpoint", WRITER_OWN_CHECKPOINT)?;
+        Ok(Some(Checkpoints { stop, thread: Some(thread) }))
+    }
+}
+
+impl Drop for Checkpoints {
+    fn drop(&mut self) {
+        let (flag, wake) = &*self.stop;
+        *flag.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 impl Conn {
     /// A SQLite connection as the server uses them: write-ahead log, full sync (a change is
     /// acknowledged only once it is on disk), waiting up to 10 s for the write lock.
@@ -1338,6 +1401,37 @@ mod tests {
             to_postgres("UPDATE t SET a = ?2 WHERE id = ?1 AND s = '?'"),
             "UPDATE t SET a = $2 WHERE id = $1 AND s = '?'"
         );
+    }
+
+    /// Once `Checkpoints` has started, what the writer writes reaches the database file
+    /// without the writer checkpointing (it would only at 40 MB of log): a copy of the file
+    /// alone, without its log, has the rows. A last checkpoint is made when it stops.
+    #[test]
+    fn checkpoints_are_made_beside_the_writer() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("t.db");
+        let conn = Conn::open_sqlite(&path).unwrap_or_else(|e| panic!("{e}"));
+        let writer = conn.sqlite().unwrap_or_else(|| panic!("sqlite"));
+        let checkpoints = Checkpoints::start(&path, writer).unwrap_or_else(|e| panic!("{e}")).expect("a thread");
+        let own: i64 =
+            writer.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(own, WRITER_OWN_CHECKPOINT);
+        writer.execute_batch("CREATE TABLE t (b BLOB)").unwrap_or_else(|e| panic!("{e}"));
+        let rows_in_file = || {
+            let copy = dir.path().join("copy.db");
+            std::fs::copy(&path, &copy).unwrap_or_else(|e| panic!("{e}"));
+            let _ = std::fs::remove_file(dir.path().join("copy.db-wal"));
+            let c = rusqlite::Connection::open(&copy).unwrap_or_else(|e| panic!("{e}"));
+            c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0)).unwrap_or(0)
+        };
+        for _ in 0..20 {
+            writer.execute("INSERT INTO t (b) VALUES (?)", [vec![7u8; 50_000]]).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::thread::sleep(CHECKPOINT_EVERY * 3);
+        assert_eq!(rows_in_file(), 20, "the thread copied the log into the database file");
+        writer.execute("INSERT INTO t (b) VALUES (?)", [vec![8u8; 10]]).unwrap_or_else(|e| panic!("{e}"));
+        drop(checkpoints);
+        assert_eq!(rows_in_file(), 21, "and once more when it stopped");
     }
 
     #[test]
