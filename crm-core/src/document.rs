@@ -182,13 +182,9 @@ impl RecordDoc {
         // Containers exist from the start so every device edits the same object; created
         // lazily on two devices they would be two objects and one device's entries would lose.
         for field in kind.spec().fields {
-            let obj_type = match field.ty {
-                FieldType::Tags | FieldType::Custom => ObjType::Map,
-                FieldType::Steps | FieldType::Log | FieldType::Items(_) => ObjType::List,
-                FieldType::Notes => ObjType::Text,
-                _ => continue,
-            };
-            self.doc.put_object(ROOT, field.name, obj_type)?;
+            if let Some(obj_type) = container_type(field.ty) {
+                self.doc.put_object(ROOT, field.name, obj_type)?;
+            }
         }
         Ok(())
     }
@@ -227,8 +223,9 @@ impl RecordDoc {
     }
 
     /// [`RecordDoc::create`] one operation at a time: meta fields, containers, then each
-    /// value as an edit would write it. A genesis ([`crate::genesis`]) is made this way and
-    /// must stay so: every device and the server rebuild it byte for byte.
+    /// value as an edit would write it. What every device and the server make byte for byte
+    /// — a genesis ([`crate::genesis`]), the seeded defaults ([`crate::seed`]) — is made this
+    /// way and must stay so: a store that made it before holds the same change.
     pub fn create_stepwise<'a>(
         actor: &ActorId,
         kind: Kind,
@@ -253,9 +250,7 @@ impl RecordDoc {
         created_by: &str,
         values: &[(&str, FieldValue)],
     ) -> Result<Self> {
-        let spec = kind.spec();
-        let named = values.iter().filter_map(|(name, value)| spec.field(name).map(|field| (field, value)));
-        RecordDoc::create(actor, kind, created_at_ms, created_by, named)
+        RecordDoc::create(actor, kind, created_at_ms, created_by, fields_named(kind, values))
     }
 
     /// Commit pending operations as one change authored by `user_id`.
@@ -783,11 +778,7 @@ impl RecordDoc {
                 return Err(Error::field(name.to_string(), "append_only"));
             }
             (FieldType::Tags | FieldType::Custom | FieldType::Steps | FieldType::Notes | FieldType::Items(_), v) => {
-                let obj_type = match spec.ty {
-                    FieldType::Notes => ObjType::Text,
-                    FieldType::Steps | FieldType::Items(_) => ObjType::List,
-                    _ => ObjType::Map,
-                };
+                let obj_type = container_type(spec.ty).unwrap_or(ObjType::Map);
                 let obj = match d.get(ROOT, name)? {
                     Some((Value::Object(t), id)) if t == obj_type => id,
                     _ => d.put_object(ROOT, name, obj_type)?,
@@ -949,18 +940,36 @@ fn write_text(d: &mut AutoCommit, obj: &ObjId, new: &str) -> Result<()> {
     Ok(())
 }
 
-/// The empty container a field of type `ty` holds from a record's start, if it is one.
-fn empty_container(ty: FieldType, encoding: automerge::TextEncoding) -> Option<hydrate::Value> {
+/// `values` given by field name as `kind`'s fields (names it lacks are skipped).
+pub fn fields_named<'a>(
+    kind: Kind,
+    values: &'a [(&'a str, FieldValue)],
+) -> impl Iterator<Item = (&'a FieldSpec, &'a FieldValue)> + 'a {
+    let spec = kind.spec();
+    values.iter().filter_map(move |(name, value)| spec.field(name).map(|field| (field as &'a FieldSpec, value)))
+}
+
+/// The object a field of type `ty` is held in, if it is one: it exists from a record's start.
+fn container_type(ty: FieldType) -> Option<ObjType> {
     Some(match ty {
-        FieldType::Tags | FieldType::Custom => hydrate::Map::default().into(),
-        FieldType::Steps | FieldType::Log | FieldType::Items(_) => Vec::<hydrate::Value>::new().into(),
-        FieldType::Notes => hydrate::Text::new(encoding, "").into(),
+        FieldType::Tags | FieldType::Custom => ObjType::Map,
+        FieldType::Steps | FieldType::Log | FieldType::Items(_) => ObjType::List,
+        FieldType::Notes => ObjType::Text,
         _ => return None,
     })
 }
 
+/// The empty container a field of type `ty` holds from a record's start, if it is one.
+fn empty_container(ty: FieldType, encoding: automerge::TextEncoding) -> Option<hydrate::Value> {
+    Some(match container_type(ty)? {
+        ObjType::Text => hydrate::Text::new(encoding, "").into(),
+        ObjType::List => Vec::<hydrate::Value>::new().into(),
+        _ => hydrate::Map::default().into(),
+    })
+}
+
 /// `value` of `spec` as a new record holds it: what [`RecordDoc::write`] makes of it in an
-/// empty document.
+/// empty document. A value of another type than the field's is refused.
 fn fresh_value(spec: &FieldSpec, value: &FieldValue, encoding: automerge::TextEncoding) -> Result<hydrate::Value> {
     let str = |s: &str| hydrate::Value::from(ScalarValue::Str(s.into()));
     let map = |entries: Vec<(&str, hydrate::Value)>| {
@@ -970,12 +979,14 @@ fn fresh_value(spec: &FieldSpec, value: &FieldValue, encoding: automerge::TextEn
     };
     Ok(match (spec.ty, value) {
         (FieldType::Log, _) => return Err(Error::field(spec.name.to_string(), "append_only")),
-        (_, FieldValue::Notes(text)) => hydrate::Text::new(encoding, text).into(),
-        (_, FieldValue::Tags(tags)) => {
+        (FieldType::Notes, FieldValue::Notes(text)) => hydrate::Text::new(encoding, text).into(),
+        (FieldType::Tags, FieldValue::Tags(tags)) => {
             map(tags.iter().map(|t| (t.as_str(), ScalarValue::Boolean(true).into())).collect())
         }
-        (_, FieldValue::Custom(fields)) => map(fields.iter().map(|(k, v)| (k.as_str(), str(v))).collect()),
-        (_, FieldValue::Steps(steps)) => steps
+        (FieldType::Custom, FieldValue::Custom(fields)) => {
+            map(fields.iter().map(|(k, v)| (k.as_str(), str(v))).collect())
+        }
+        (FieldType::Steps, FieldValue::Steps(steps)) => steps
             .iter()
             .map(|step| {
                 let mut parts = vec![("action", str(&step.action))];
@@ -986,6 +997,9 @@ fn fresh_value(spec: &FieldSpec, value: &FieldValue, encoding: automerge::TextEn
             .collect::<Vec<_>>()
             .into(),
         (FieldType::Items(_), FieldValue::Items(items)) => crate::items::fresh(items),
+        (ty, _) if container_type(ty).is_some() => {
+            return Err(Error::Corrupt(format!("value {value:?} does not fit field {}", spec.name)))
+        }
         (_, FieldValue::Str(s)) => str(s),
         (_, FieldValue::Int(n) | FieldValue::Quantity(n)) => ScalarValue::Int(*n).into(),
         (_, FieldValue::Bool(b)) => ScalarValue::Boolean(*b).into(),

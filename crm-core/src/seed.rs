@@ -25,7 +25,9 @@ pub fn is_seed_actor(actor: &str) -> bool {
 
 /// One default record of `kind` with `values`, as the seed actor makes it.
 pub fn record(id: String, kind: Kind, values: &[(&str, FieldValue)]) -> Result<Option<Seeded>> {
-    let mut doc = RecordDoc::create_named(&ActorId::from(&SEED_ACTOR[..]), kind, 0, "system", values)?;
+    // Field by field, as every version before made it: the bytes are what every store has.
+    let named = crate::document::fields_named(kind, values);
+    let mut doc = RecordDoc::create_stepwise(&ActorId::from(&SEED_ACTOR[..]), kind, 0, "system", named)?;
     Ok(doc.commit("system", 0).map(|change| (id, doc, change)))
 }
 

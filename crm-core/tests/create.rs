@@ -98,9 +98,10 @@ fn a_record_created_in_one_step_reads_as_one_written_field_by_field() {
     }
 }
 
-/// A genesis is rebuilt byte for byte by every device and the server, of every version: its
-/// hash is pinned here, so a change to how records are written that would alter it fails
-/// this test instead of splitting records between versions.
+/// A genesis and the seeded defaults are rebuilt byte for byte by every device and the
+/// server, of every version: their hashes are pinned here, so a change to how records are
+/// written that would alter them fails this test instead of splitting records between
+/// versions (two changes of one actor and sequence number do not merge).
 #[test]
 fn a_genesis_is_the_same_bytes_in_every_version() {
     use crm_core::genesis::genesis;
@@ -122,4 +123,20 @@ fn a_genesis_is_the_same_bytes_in_every_version() {
         assert!(crm_core::genesis::verify(&id, &change));
         assert_eq!(change.hash().to_string(), hash, "{kind} {subject:?}");
     }
+}
+
+#[test]
+fn the_seeded_defaults_are_the_same_bytes_in_every_version() {
+    use sha2::{Digest, Sha256};
+    let records = crm_core::seed::records().expect("seeds");
+    let mut all = Sha256::new();
+    for (id, _, change) in &records {
+        all.update(id.as_bytes());
+        all.update(change.hash().0);
+    }
+    let digest: String = all.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        (records.len(), digest.as_str()),
+        (80, "0cf2e917cccab481587a76009b8606bf141cb1dcc2c7741dd5609161f3f15c9f")
+    );
 }
