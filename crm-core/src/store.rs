@@ -652,9 +652,14 @@ impl Store {
     /// acknowledged before reading the next message.
     pub fn from_server<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let out = f(self);
-        self.conn.pragma_update(None, "synchronous", "FULL")?;
-        out
+        // Synced again however `f` ends: a panic in it too (the store outlives it, behind a
+        // mutex that is taken again), or the next edit would not wait for the disk.
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
+        let synced = self.conn.pragma_update(None, "synchronous", "FULL");
+        match out {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(out) => synced.map_err(Error::from).and(out),
+        }
     }
 
     /// Run `f` as one transaction: the many edits of an import or its revert are written

@@ -139,4 +139,9 @@ fn only_what_the_server_sent_skips_the_sync_to_disk() {
     assert!(failed.is_err());
     assert_eq!(level(&store), FULL, "synced again after a failure too");
     assert_eq!(store.sync_cursor().expect("cursor"), 7, "what was written before the failure is kept");
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = store.from_server(|_| -> crm_core::Result<()> { panic!("bad bytes from the server") });
+    }));
+    assert!(panicked.is_err(), "the panic goes on to the caller");
+    assert_eq!(level(&store), FULL, "synced again after a panic too");
 }
