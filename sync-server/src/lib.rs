@@ -259,8 +259,9 @@ impl AppState {
 /// A push of at most this many changes is prepared by the writer, not beside it.
 const PREPARED_INLINE: usize = 4;
 
-/// How many prepared changes of a push may wait for the writer: enough that no thread waits
-/// on another for long, few enough that a push's prepared documents take little memory.
+/// How many prepared changes of a push may wait for the writer, split between the lanes (and
+/// as many decoded ones for the helpers to prepare): enough that no thread waits on another
+/// for long, few enough that a push's prepared documents take little memory.
 const PREPARED_AHEAD: usize = 64;
 
 /// Threads preparing a push's new records (the costliest part of storing them): one per core,

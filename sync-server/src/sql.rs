@@ -637,15 +637,16 @@ impl Checkpoints {
                 stopped = wake.wait_timeout(stopped, CHECKPOINT_EVERY).unwrap_or_else(|p| p.into_inner()).0;
             }
         });
-        let thread = match thread {
-            Ok(t) => t,
+        let checkpoints = match thread {
+            Ok(t) => Checkpoints { stop, thread: Some(t) },
             Err(e) => {
                 eprintln!("no thread for checkpoints, the writer makes them: {e}");
                 return Ok(None);
             }
         };
+        // Should this fail, dropping `checkpoints` stops the thread.
         writer.pragma_update(None, "wal_autocheckpoint", WRITER_OWN_CHECKPOINT)?;
-        Ok(Some(Checkpoints { stop, thread: Some(thread) }))
+        Ok(Some(checkpoints))
     }
 }
 
@@ -1427,7 +1428,11 @@ mod tests {
         for _ in 0..20 {
             writer.execute("INSERT INTO t (b) VALUES (?)", [vec![7u8; 50_000]]).unwrap_or_else(|e| panic!("{e}"));
         }
-        std::thread::sleep(CHECKPOINT_EVERY * 3);
+        // Within a few rounds of the thread, however busy the machine.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while rows_in_file() < 20 && std::time::Instant::now() < deadline {
+            std::thread::sleep(CHECKPOINT_EVERY);
+        }
         assert_eq!(rows_in_file(), 20, "the thread copied the log into the database file");
         writer.execute("INSERT INTO t (b) VALUES (?)", [vec![8u8; 10]]).unwrap_or_else(|e| panic!("{e}"));
         drop(checkpoints);
