@@ -646,7 +646,7 @@ impl Store {
     /// do not wait for the disk (`synchronous=NORMAL`; every other commit here waits). A crash
     /// of the app loses none of it; a power cut may take back the last of it, and then it is
     /// only asked for again: the cursor goes back with what it covered, a push not marked
-    /// acknowledged is sent again and answered the same. The write-ahead log is synced in
+    /// acknowledged is sent again and answered again. The write-ahead log is synced in
     /// order, so the next edit made here makes all of it durable too. A device receiving an
     /// edit thus does not wait for its disk before showing it, nor one whose push was
     /// acknowledged before reading the next message.
@@ -933,22 +933,19 @@ impl Store {
     }
 }
 
-/// Create one record inside `tx`: a new document, its first change, outbox and projection.
+/// Create one record inside `tx`: a new document, its first change, outbox and projection
+/// ([`create_many`] of one).
 pub(crate) fn create_in(
     tx: &Connection,
     me: &Identity,
     actor: &ActorId,
     kind: Kind,
     id: Option<String>,
-    mut fields: Vec<(&'static FieldSpec, Option<FieldValue>)>,
+    fields: Vec<(&'static FieldSpec, Option<FieldValue>)>,
 ) -> Result<String> {
     let id = new_id(tx, kind, id, &fields)?;
-    let mut minted = Minted::default();
-    minted.mint(tx, me, kind, &mut fields)?;
-    minted.save(tx)?;
-    let built = build_new(me, actor, kind, id, fields)?;
-    write_new(tx, &built)?;
-    Ok(built.id)
+    create_many(tx, me, actor, vec![(kind, id.clone(), fields)])?;
+    Ok(id)
 }
 
 /// The id a new record gets: the one given (refused if taken), a dictionary entry's from its
@@ -1007,20 +1004,21 @@ pub(crate) fn create_many(
         let rest = records.split_off(per.min(records.len()));
         parts.push(std::mem::replace(&mut records, rest));
     }
-    let built: Vec<Result<Vec<Built>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|part| {
-                scope.spawn(move || {
-                    part.into_iter().map(|(kind, id, fields)| build_new(me, actor, kind, id, fields)).collect()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(Error::Corrupt("building records failed".into()))))
-            .collect()
-    });
+    let build = |part: Vec<(Kind, String, Fields)>| -> Result<Vec<Built>> {
+        part.into_iter().map(|(kind, id, fields)| build_new(me, actor, kind, id, fields)).collect()
+    };
+    // One part (a single record: `create_in`): built here; a thread would cost more than it saves.
+    let built: Vec<Result<Vec<Built>>> = if parts.len() == 1 {
+        parts.into_iter().map(build).collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = parts.into_iter().map(|part| scope.spawn(move || build(part))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(Error::Corrupt("building records failed".into()))))
+                .collect()
+        })
+    };
     for part in built {
         for record in part? {
             write_new(tx, &record)?;
