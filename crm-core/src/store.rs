@@ -166,6 +166,9 @@ impl Store {
         // Writing one record runs some twenty distinct statements (the document, the outbox,
         // every read model); rusqlite keeps 16 by default, so each write prepared them again.
         conn.set_prepared_statement_cache_capacity(256);
+        // SQLite recompiles a statement each time a value is bound to its `LIMIT ?` (to plan
+        // for that value), which made a kept statement as slow as a new one: one plan for all.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         conn.execute_batch(BASE_SCHEMA)?;
         conn.execute_batch(crate::import::SCHEMA)?;
         conn.execute_batch(crate::attachment::local::SCHEMA)?;

@@ -426,3 +426,22 @@ fn reminders_gather_follow_ups_service_requests_churn_and_recycling_soonest_firs
     let after = r.call(json!({"op": "reminders"}));
     assert!(!after["items"].as_array().unwrap().iter().any(|i| i["id"] == request.as_str()));
 }
+
+/// SQLite plans a statement for the value bound to its `LIMIT ?` and so compiles it again
+/// each time one is bound; the store asks for one plan whatever is bound, so a kept statement
+/// (a page of a list, a search, the next push) is compiled once.
+#[test]
+fn a_kept_statement_is_not_compiled_again_for_each_limit() {
+    let mut r = Replica::new(&user_id(1), "王芳", "admin");
+    for i in 0..3 {
+        r.create("customer", json!({"name": format!("客户{i}")}));
+    }
+    let conn = r.store.connection();
+    let sql = "SELECT record_id FROM search_docs ORDER BY rowid LIMIT ?";
+    for limit in [1_i64, 2, 3, 2] {
+        let mut stmt = conn.prepare_cached(sql).unwrap();
+        let n = stmt.query_map([limit], |row| row.get::<_, String>(0)).unwrap().count();
+        assert_eq!(n as i64, limit);
+        assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0, "compiled again for LIMIT {limit}");
+    }
+}

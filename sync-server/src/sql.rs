@@ -669,6 +669,9 @@ impl Conn {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "busy_timeout", 10_000)?;
+        // One plan per statement, whatever is bound: otherwise SQLite recompiles a kept
+        // statement each time its `LIMIT ?` is bound (every catch-up round, every read).
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         Ok(Conn(Inner::Sqlite(conn)))
     }
 
@@ -1437,6 +1440,22 @@ mod tests {
         writer.execute("INSERT INTO t (b) VALUES (?)", [vec![8u8; 10]]).unwrap_or_else(|e| panic!("{e}"));
         drop(checkpoints);
         assert_eq!(rows_in_file(), 21, "and once more when it stopped");
+    }
+
+    /// Every catch-up round binds its `LIMIT ?` again: the statement is compiled once.
+    #[test]
+    fn a_kept_statement_is_not_compiled_again_for_each_limit() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let conn = Conn::open_sqlite(&dir.path().join("t.db")).unwrap_or_else(|e| panic!("{e}"));
+        conn.execute_batch("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1), (2), (3);")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let Inner::Sqlite(c) = &conn.0 else { unreachable!("opened as SQLite") };
+        for limit in [1_i64, 2, 3, 2] {
+            let mut stmt = c.prepare_cached("SELECT n FROM t ORDER BY n LIMIT ?").unwrap_or_else(|e| panic!("{e}"));
+            let n = stmt.query_map([limit], |r| r.get::<_, i64>(0)).unwrap_or_else(|e| panic!("{e}")).count();
+            assert_eq!(n as i64, limit);
+            assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0, "compiled again for LIMIT {limit}");
+        }
     }
 
     #[test]
