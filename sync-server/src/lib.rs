@@ -496,6 +496,9 @@ struct TokenQuery {
 
 /// The WebSocket upgrade. The token is checked first: a missing, wrong or expired token gets
 /// 401, a revoked device or disabled account 403, each with a JSON `code`.
+/// Bytes of frames a connection holds before writing them (see [`sync`]).
+const WRITE_HELD: usize = 64 * 1024;
+
 async fn sync(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -520,10 +523,12 @@ async fn sync(
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
     };
     // Small buffers that grow with a big frame and shrink back: most connections are idle
-    // devices (the defaults hold 128 KiB each for reading and writing per connection).
+    // devices (the defaults hold 128 KiB each for reading and writing per connection). Frames
+    // wait until the session writes one now (`session::Conn::queue_out`) or they pass
+    // WRITE_HELD bytes; the write buffer is as big as the biggest frame either way.
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .read_buffer_size(16 * 1024)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_HELD)
         .on_upgrade(move |socket| session::run(socket, state, who))
 }
