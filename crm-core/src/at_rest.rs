@@ -16,15 +16,20 @@
 //! old file under the old key or the new one under the new key, never half of each (SQLCipher's
 //! own `PRAGMA rekey` rewrites the pages in place instead, and cannot encrypt a plain file).
 //!
-//! Left plain beside the store: the `.lock` file (which program holds it), the profile's card
-//! ([`crate::profiles::write_card`]: server, username, name and role, for the switch-user
-//! screen), and the files (photos, receipts) in `<store>.blobs/` — see the note in
-//! `docs/deploy.md` on what encryption at rest covers.
+//! The files beside an encrypted store (photos, receipts, in `<store>.blobs/`) are sealed one by
+//! one ([`FileSeal`]) under a key kept inside the store, so they are as safe as it is and a
+//! rekey leaves them be; a store encrypted or made plain again has its files converted when it
+//! is next opened ([`files_of`]). Left plain beside the store: the `.lock` file (which program
+//! holds it), the profile's card ([`crate::profiles::write_card`]: server, username, name and
+//! role, for the switch-user screen), and a file while it is being downloaded (sealed when it is
+//! complete) — see the note in `docs/deploy.md` on what encryption at rest covers.
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, ErrorCode};
+use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_LEN};
+use rusqlite::{Connection, ErrorCode, OptionalExtension};
 
+use crate::attachment::BlobDir;
 use crate::error::{Error, Result};
 
 /// The first 16 bytes of every plain SQLite database.
@@ -204,4 +209,113 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
+}
+
+/// How a sealed file begins. No file an attachment may be does (its type is read from its first
+/// bytes), so a file is told sealed or plain by looking.
+const SEALED: &[u8; 8] = b"FCRMseal";
+
+/// The bytes sealing adds to a file: the mark, the nonce and the tag.
+pub const SEAL_OVERHEAD: u64 = (SEALED.len() + NONCE_LEN + 16) as u64;
+
+/// The key the files beside an encrypted store are sealed with: ChaCha20-Poly1305, a random
+/// nonce per file, and the file's name (its hash) as associated data, so a file put under
+/// another's name does not open. The key is 32 random bytes kept inside the store
+/// (`meta.file_key`).
+pub struct FileSeal(LessSafeKey);
+
+impl std::fmt::Debug for FileSeal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FileSeal(..)")
+    }
+}
+
+impl FileSeal {
+    pub fn new(key: &[u8]) -> Result<FileSeal> {
+        let key =
+            UnboundKey::new(&CHACHA20_POLY1305, key).map_err(|_| Error::Corrupt("a file key is 32 bytes".into()))?;
+        Ok(FileSeal(LessSafeKey::new(key)))
+    }
+
+    /// Whether a file that begins with `head` is sealed.
+    pub fn is_sealed(head: &[u8]) -> bool {
+        head.starts_with(SEALED)
+    }
+
+    /// `plain`, the file `name`, sealed.
+    pub fn seal(&self, name: &str, plain: &[u8]) -> std::io::Result<Vec<u8>> {
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut out = Vec::with_capacity(plain.len() + SEAL_OVERHEAD as usize);
+        out.extend_from_slice(SEALED);
+        out.extend_from_slice(&nonce);
+        let at = out.len();
+        out.extend_from_slice(plain);
+        let mut body = out.split_off(at);
+        self.0
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(name.as_bytes()), &mut body)
+            .map_err(|_| std::io::Error::other("the file could not be sealed"))?;
+        out.append(&mut body);
+        Ok(out)
+    }
+
+    /// The plain bytes of the sealed file `name`.
+    pub fn open(&self, name: &str, sealed: &[u8]) -> std::io::Result<Vec<u8>> {
+        let broken = || {
+            let message =
+                format!("file {name} does not open with this store's key: it is damaged, or not this store's");
+            std::io::Error::new(std::io::ErrorKind::InvalidData, message)
+        };
+        let rest = sealed.strip_prefix(SEALED).ok_or_else(broken)?;
+        if rest.len() < NONCE_LEN {
+            return Err(broken());
+        }
+        let (nonce, body) = rest.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| broken())?;
+        let mut body = body.to_vec();
+        let n = self.0.open_in_place(nonce, Aad::from(name.as_bytes()), &mut body).map_err(|_| broken())?.len();
+        body.truncate(n);
+        Ok(body)
+    }
+}
+
+/// The files of the store on `conn` as its encryption says: sealed under its file key when it
+/// is `encrypted` (a key is made the first time), plain when it is not. Files an earlier state
+/// left the other way — a store just encrypted, or made plain again — are converted now, each
+/// replaced whole, so a crash part-way leaves every file readable and the next open goes on.
+pub(crate) fn files_of(conn: &Connection, files: BlobDir, encrypted: bool) -> Result<BlobDir> {
+    let meta = |key: &str| -> Result<Option<String>> {
+        Ok(conn.query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0)).optional()?)
+    };
+    let seal = |hex: &str| {
+        let bytes =
+            crate::store::hex_decode(hex).ok_or_else(|| Error::Corrupt("the store's file key is not hex".into()))?;
+        FileSeal::new(&bytes)
+    };
+    match (encrypted, meta("file_key")?) {
+        (false, None) => Ok(files),
+        (false, Some(key)) => {
+            files.clone().sealed(seal(&key)?).reseal(false)?;
+            conn.execute("DELETE FROM meta WHERE key IN ('file_key', 'files_sealed')", [])?;
+            Ok(files)
+        }
+        (true, key) => {
+            let key = match key {
+                Some(key) => key,
+                None => {
+                    let mut bytes = [0u8; 32];
+                    getrandom::fill(&mut bytes).map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+                    let key = crate::store::hex(&bytes);
+                    crate::store::set_meta(conn, "file_key", &key)?;
+                    key
+                }
+            };
+            let files = files.sealed(seal(&key)?);
+            if meta("files_sealed")?.as_deref() != Some("1") {
+                files.reseal(true)?;
+                crate::store::set_meta(conn, "files_sealed", "1")?;
+            }
+            Ok(files)
+        }
+    }
 }

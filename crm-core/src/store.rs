@@ -194,6 +194,8 @@ impl Store {
         }
         let me = load_or_create_identity(&conn)?;
         let actor = ActorId::from(hex_decode(&me.actor).ok_or_else(|| Error::Corrupt("bad actor id in meta".into()))?);
+        // Sealed beside an encrypted store, before anything reads them.
+        let blobs = crate::at_rest::files_of(&conn, blobs, key.is_some())?;
         let mut store = Store {
             conn,
             cache: DocCache::new(CACHE_DOCS),

@@ -334,10 +334,17 @@ impl Device {
 
     /// Close and reopen the store, as after the app was restarted.
     pub fn restart(&mut self) {
+        self.reopen_with(None, |_| {});
+    }
+
+    /// Close the store, run `between` on its path while nobody holds it (a rekey), and open it
+    /// again with `key`.
+    pub fn reopen_with(&mut self, key: Option<&crm_core::at_rest::StoreKey>, between: impl FnOnce(&std::path::Path)) {
         // The store is closed before it is opened again: one owner at a time.
         let scratch = Store::open(self.path.with_file_name("scratch.sqlite3")).unwrap();
         drop(std::mem::replace(&mut self.engine, SyncEngine::new(Arc::new(Mutex::new(scratch)))));
-        let reopened = Store::open(&self.path).unwrap();
+        between(&self.path);
+        let reopened = Store::open_with(&self.path, key).unwrap();
         self.engine = SyncEngine::new(Arc::new(Mutex::new(reopened)));
     }
 

@@ -346,3 +346,86 @@ fn every_spelling_of_the_data_directory_finds_the_same_keychain_entry() {
         assert_eq!(at_rest::keychain_account(&plain), at_rest::keychain_account(&linked));
     }
 }
+
+/// Whether any file under `dir` holds `needle`.
+fn any_file_holds(dir: &Path, needle: &[u8]) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    entries.flatten().any(|e| {
+        let path = e.path();
+        if path.is_dir() {
+            return any_file_holds(&path, needle);
+        }
+        std::fs::read(&path).unwrap().windows(needle.len()).any(|w| w == needle)
+    })
+}
+
+fn attach_photo(device: &crm_tests::Device, record: &str, photo: &[u8]) -> String {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    let out = device.call(json!({"op": "attach", "record": record, "field": "photos", "name": "门头.jpg",
+        "type": "image/jpeg", "data": STANDARD.encode(photo), "thumb": STANDARD.encode(crm_tests::jpeg(photo[20] as u64, 6_000))}));
+    out["item"]["hash"].as_str().unwrap_or_else(|| panic!("{out}")).to_string()
+}
+
+fn file_bytes(device: &crm_tests::Device, hash: &str, record: &str) -> Vec<u8> {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    let out = device.call(json!({"op": "file", "hash": hash, "record": record}));
+    STANDARD.decode(out["data"].as_str().unwrap_or_else(|| panic!("{out}"))).unwrap()
+}
+
+/// The photos beside an encrypted store are sealed too: a photo taken before the store was
+/// encrypted is sealed when it is next opened, one taken after and one downloaded are kept
+/// sealed, all of them read back whole through the store and reach the server as they were;
+/// without the store's key a file does not open, and a store made plain again has its files
+/// plain again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_photos_beside_an_encrypted_store_are_sealed_and_read_back_whole() {
+    let server = TestServer::start();
+    let [mut ann, mut sue] =
+        server.people([("ann", "account_manager", Some("east")), ("sue", "supervisor", Some("east"))]).await;
+    let customer = ann.create("customer", json!({"name": NAME}));
+    let visit = ann.call(json!({"op": "check_in", "customer": customer}))["id"].as_str().unwrap().to_string();
+    let (before, after) = (crm_tests::jpeg(41, 300_000), crm_tests::jpeg(42, 200_000));
+    // Bytes from the middle of each photo: what a reader of the disk would look for.
+    let (mark_before, mark_after) = (&before[150_000..150_064], &after[100_000..100_064]);
+    let first = attach_photo(&ann, &visit, &before);
+    let files = crm_core::attachment::BlobDir::beside(&ann.path);
+    assert!(any_file_holds(files.root(), mark_before), "a plain store's files are plain");
+
+    // Encrypted (as the app does at a first sign-in): the photo taken before is sealed at the
+    // next open, and so is one taken after.
+    let key = StoreKey::generate().unwrap();
+    ann.reopen_with(Some(&key), |path| at_rest::rekey(path, None, Some(&key)).unwrap());
+    let second = attach_photo(&ann, &visit, &after);
+    assert!(!any_file_holds(files.root(), mark_before), "the photo taken before encryption is sealed");
+    assert!(!any_file_holds(files.root(), mark_after), "a photo taken in an encrypted store is sealed");
+    assert_eq!(file_bytes(&ann, &first, &visit), before);
+    assert_eq!(file_bytes(&ann, &second, &visit), after);
+    let attachments = ann.call(json!({"op": "attachments", "id": customer}));
+    assert!(attachments["items"].as_array().unwrap().iter().all(|i| i["here"] == true && i["thumb_data"].is_string()));
+    // Without the store's key a file is refused with what to do, not returned as noise.
+    let refused = files.read(&first).unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::PermissionDenied);
+    assert!(refused.to_string().contains("key"), "{refused}");
+
+    // Sent from the encrypted store, they reach the server as they were.
+    ann.sync().await.unwrap();
+    let kept = crm_core::attachment::BlobDir::beside(&server.db_path);
+    assert_eq!(kept.read(&first).unwrap().unwrap(), before);
+    assert_eq!(kept.read(&second).unwrap().unwrap(), after);
+
+    // Downloaded into an encrypted store: sealed once it is complete, read back whole.
+    let sue_key = StoreKey::Password("春眠不觉晓".into());
+    sue.reopen_with(Some(&sue_key), |path| at_rest::rekey(path, None, Some(&sue_key)).unwrap());
+    sue.sync().await.unwrap();
+    sue.engine.fetch_file(&second, &visit).await.unwrap();
+    let sue_files = crm_core::attachment::BlobDir::beside(&sue.path);
+    assert_eq!(sue_files.read(&second).unwrap_err().kind(), std::io::ErrorKind::PermissionDenied);
+    assert!(!any_file_holds(sue_files.root(), mark_after), "the downloaded photo is sealed");
+    assert_eq!(file_bytes(&sue, &second, &visit), after);
+
+    // Plain again: the files are plain again, and the file key is gone with them.
+    ann.reopen_with(None, |path| at_rest::rekey(path, Some(&key), None).unwrap());
+    assert!(any_file_holds(files.root(), mark_before) && any_file_holds(files.root(), mark_after));
+    assert_eq!(files.read(&second).unwrap().unwrap(), after);
+    assert_eq!(ann.engine.store().meta("file_key").unwrap(), None);
+}

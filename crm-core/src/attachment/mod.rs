@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::at_rest::{FileSeal, SEAL_OVERHEAD};
 use crate::error::FieldError;
 use crate::kind::{FieldSpec, FieldType, KindSpec};
 use crate::value::FieldValue;
@@ -176,9 +177,14 @@ pub fn referenced(spec: &KindSpec, read: impl Fn(&FieldSpec) -> Option<FieldValu
 /// Complete files are written whole and renamed into place, so a file under its hash always has
 /// that hash; a partial one grows by appends at its end, so an interrupted transfer resumes
 /// from what arrived.
+///
+/// A device's directory beside an encrypted store is sealed ([`BlobDir::sealed`]): complete files
+/// are kept sealed ([`crate::at_rest::FileSeal`]) and every method here reads and writes their
+/// plain bytes, so callers never see the difference.
 #[derive(Debug, Clone)]
 pub struct BlobDir {
     root: PathBuf,
+    seal: Option<std::sync::Arc<FileSeal>>,
 }
 
 /// What a finished transfer turned out to be.
@@ -191,7 +197,12 @@ pub struct Stored {
 
 impl BlobDir {
     pub fn new(root: impl Into<PathBuf>) -> BlobDir {
-        BlobDir { root: root.into() }
+        BlobDir { root: root.into(), seal: None }
+    }
+
+    /// The same directory, its complete files written sealed with `seal` (and read either way).
+    pub fn sealed(self, seal: FileSeal) -> BlobDir {
+        BlobDir { seal: Some(std::sync::Arc::new(seal)), ..self }
     }
 
     /// The directory beside the database at `db`: `DB.blobs`.
@@ -218,43 +229,116 @@ impl BlobDir {
 
     /// The size of the complete file `hash`, if it is here.
     pub fn size(&self, hash: &str) -> io::Result<Option<u64>> {
-        match fs::metadata(self.path(hash)?) {
-            Ok(m) => Ok(Some(m.len())),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
+        let mut file = match File::open(self.path(hash)?) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let len = file.metadata()?.len();
+        let mut head = [0u8; 8];
+        let n = read_up_to(&mut file, &mut head)?;
+        Ok(Some(if FileSeal::is_sealed(&head[..n]) { len.saturating_sub(SEAL_OVERHEAD) } else { len }))
     }
 
     /// The bytes of the complete file `hash`, if it is here.
     pub fn read(&self, hash: &str) -> io::Result<Option<Vec<u8>>> {
         match fs::read(self.path(hash)?) {
+            Ok(bytes) if FileSeal::is_sealed(&bytes) => self.unseal(hash, &bytes).map(Some),
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    /// The complete file `hash` from byte `from` on.
-    pub fn open_at(&self, hash: &str, from: u64) -> io::Result<File> {
+    fn unseal(&self, hash: &str, sealed: &[u8]) -> io::Result<Vec<u8>> {
+        match &self.seal {
+            Some(seal) => seal.open(hash, sealed),
+            None => Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("file {hash} is sealed: open its store with its key to read it"),
+            )),
+        }
+    }
+
+    /// The complete file `hash` from byte `from` on (a sealed file is opened whole first: at
+    /// most [`MAX_BYTES`]).
+    pub fn open_at(&self, hash: &str, from: u64) -> io::Result<Box<dyn Read + Send>> {
         let mut file = File::open(self.path(hash)?)?;
+        let mut head = [0u8; 8];
+        let n = read_up_to(&mut file, &mut head)?;
+        if FileSeal::is_sealed(&head[..n]) {
+            let mut sealed = head[..n].to_vec();
+            file.read_to_end(&mut sealed)?;
+            let mut plain = io::Cursor::new(self.unseal(hash, &sealed)?);
+            plain.set_position(from);
+            return Ok(Box::new(plain));
+        }
         file.seek(SeekFrom::Start(from))?;
-        Ok(file)
+        Ok(Box::new(file))
     }
 
     /// Keep `bytes` under their hash (written to the side, synced, renamed into place).
     pub fn put(&self, bytes: &[u8]) -> io::Result<String> {
         let hash = hash_of(bytes);
-        let path = self.path(&hash)?;
-        if !path.exists() {
-            let dir = path.parent().unwrap_or(&self.root);
-            fs::create_dir_all(dir)?;
-            let tmp = dir.join(format!(".{hash}.{}", uuid::Uuid::new_v4().simple()));
-            let mut file = File::create(&tmp)?;
-            file.write_all(bytes)?;
-            file.sync_all()?;
-            fs::rename(&tmp, &path)?;
+        if !self.path(&hash)?.exists() {
+            self.write_complete(&hash, bytes)?;
         }
         Ok(hash)
+    }
+
+    /// Write `plain` as the complete file `hash` (sealed in a sealed directory), replacing what
+    /// is there: written to the side, synced, renamed into place.
+    fn write_complete(&self, hash: &str, plain: &[u8]) -> io::Result<()> {
+        let path = self.path(hash)?;
+        let dir = path.parent().unwrap_or(&self.root);
+        fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!(".{hash}.{}", uuid::Uuid::new_v4().simple()));
+        let mut file = File::create(&tmp)?;
+        match &self.seal {
+            Some(seal) => file.write_all(&seal.seal(hash, plain)?)?,
+            None => file.write_all(plain)?,
+        }
+        file.sync_all()?;
+        fs::rename(&tmp, &path)
+    }
+
+    /// Make every complete file sealed (`true`; the directory must be [`BlobDir::sealed`]) or
+    /// plain, each one replaced whole. How many were changed.
+    pub fn reseal(&self, sealed: bool) -> io::Result<usize> {
+        if sealed && self.seal.is_none() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "sealing files needs a sealed directory"));
+        }
+        // Where the files are written: this directory, or it without its seal.
+        let to = BlobDir { seal: self.seal.clone().filter(|_| sealed), root: self.root.clone() };
+        let mut changed = 0;
+        for (hash, path) in self.complete_files()? {
+            let bytes = fs::read(&path)?;
+            if FileSeal::is_sealed(&bytes) == sealed {
+                continue;
+            }
+            let plain = if sealed { bytes } else { self.unseal(&hash, &bytes)? };
+            to.write_complete(&hash, &plain)?;
+            changed += 1;
+        }
+        Ok(changed)
+    }
+
+    /// Every complete file here: (hash, path).
+    fn complete_files(&self) -> io::Result<Vec<(String, PathBuf)>> {
+        let mut files = Vec::new();
+        let Ok(shards) = fs::read_dir(&self.root) else { return Ok(files) };
+        for shard in shards.flatten() {
+            if !shard.file_type()?.is_dir() || shard.file_name() == "partial" {
+                continue;
+            }
+            for file in fs::read_dir(shard.path())?.flatten() {
+                let name = file.file_name().to_string_lossy().into_owned();
+                if is_hash(&name) {
+                    files.push((name, file.path()));
+                }
+            }
+        }
+        Ok(files)
     }
 
     /// How many bytes of `hash` have arrived so far (0 when none).
@@ -312,9 +396,14 @@ impl BlobDir {
         })();
         match verdict {
             Ok(Ok(stored)) => {
-                let path = self.path(hash)?;
-                fs::create_dir_all(path.parent().unwrap_or(&self.root))?;
-                fs::rename(&partial, &path)?;
+                if self.seal.is_some() {
+                    self.write_complete(hash, &fs::read(&partial)?)?;
+                    fs::remove_file(&partial)?;
+                } else {
+                    let path = self.path(hash)?;
+                    fs::create_dir_all(path.parent().unwrap_or(&self.root))?;
+                    fs::rename(&partial, &path)?;
+                }
                 Ok(Ok(stored))
             }
             Ok(Err(refused)) => {
@@ -361,25 +450,18 @@ impl BlobDir {
     /// the ones the backup knew.
     pub fn copy_into(&self, to: &BlobDir) -> io::Result<usize> {
         let mut given = 0;
-        let Ok(shards) = fs::read_dir(&self.root) else { return Ok(0) };
-        for shard in shards.flatten() {
-            if !shard.file_type()?.is_dir() || shard.file_name() == "partial" {
+        for (name, path) in self.complete_files()? {
+            if to.size(&name)?.is_some() {
                 continue;
             }
-            for file in fs::read_dir(shard.path())?.flatten() {
-                let name = file.file_name().to_string_lossy().into_owned();
-                if !is_hash(&name) || to.size(&name)?.is_some() {
-                    continue;
-                }
-                let target = to.path(&name)?;
-                fs::create_dir_all(target.parent().unwrap_or(&to.root))?;
-                if fs::hard_link(file.path(), &target).is_err() {
-                    let tmp = target.with_extension("part");
-                    fs::copy(file.path(), &tmp)?;
-                    fs::rename(&tmp, &target)?;
-                }
-                given += 1;
+            let target = to.path(&name)?;
+            fs::create_dir_all(target.parent().unwrap_or(&to.root))?;
+            if fs::hard_link(&path, &target).is_err() {
+                let tmp = target.with_extension("part");
+                fs::copy(&path, &tmp)?;
+                fs::rename(&tmp, &target)?;
             }
+            given += 1;
         }
         Ok(given)
     }
@@ -449,6 +531,48 @@ mod tests {
         assert_eq!(blobs.finish(&other, None, MAX_BYTES).unwrap().unwrap_err().reason, "hash_mismatch");
         assert_eq!((blobs.received(&other).unwrap(), blobs.size(&other).unwrap()), (0, None));
         assert!(blobs.path("../../etc/passwd").is_err());
+    }
+
+    #[test]
+    fn a_sealed_directory_keeps_files_sealed_and_gives_back_their_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = BlobDir::new(dir.path()).sealed(FileSeal::new(&[7u8; 32]).unwrap());
+        let mut photo = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        photo.extend((0..50_000u32).map(|i| (i % 241) as u8));
+        let hash = blobs.put(&photo).unwrap();
+        let on_disk = fs::read(blobs.path(&hash).unwrap()).unwrap();
+        assert!(FileSeal::is_sealed(&on_disk) && !on_disk.windows(64).any(|w| w == &photo[1000..1064]));
+        assert_eq!(on_disk.len() as u64, photo.len() as u64 + SEAL_OVERHEAD);
+        assert_eq!(blobs.read(&hash).unwrap().unwrap(), photo);
+        assert_eq!(blobs.size(&hash).unwrap(), Some(photo.len() as u64));
+        let mut tail = Vec::new();
+        blobs.open_at(&hash, 49_000).unwrap().read_to_end(&mut tail).unwrap();
+        assert_eq!(tail, photo[49_000..]);
+
+        // A download is sealed when it is complete.
+        let mut scan = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        scan.extend((0..30_000u32).map(|i| (i % 239) as u8));
+        let scanned = hash_of(&scan);
+        blobs.append(&scanned, 0, &scan).unwrap().unwrap();
+        blobs.finish(&scanned, None, MAX_BYTES).unwrap().unwrap();
+        assert!(FileSeal::is_sealed(&fs::read(blobs.path(&scanned).unwrap()).unwrap()));
+        assert_eq!(blobs.read(&scanned).unwrap().unwrap(), scan);
+
+        // A sealed file put under another file's name, or read with another key, does not open.
+        fs::copy(blobs.path(&hash).unwrap(), blobs.path(&scanned).unwrap()).unwrap();
+        assert_eq!(blobs.read(&scanned).unwrap_err().kind(), io::ErrorKind::InvalidData);
+        let other = BlobDir::new(dir.path()).sealed(FileSeal::new(&[8u8; 32]).unwrap());
+        assert_eq!(other.read(&hash).unwrap_err().kind(), io::ErrorKind::InvalidData);
+
+        // Made plain, then sealed again; a plain file reads the same through a sealed directory.
+        fs::remove_file(blobs.path(&scanned).unwrap()).unwrap();
+        assert_eq!(blobs.reseal(false).unwrap(), 1);
+        assert_eq!(fs::read(blobs.path(&hash).unwrap()).unwrap(), photo);
+        assert_eq!(blobs.read(&hash).unwrap().unwrap(), photo);
+        assert!(BlobDir::new(dir.path()).reseal(true).is_err(), "sealing needs a key");
+        assert_eq!(blobs.reseal(true).unwrap(), 1);
+        assert_eq!(blobs.reseal(true).unwrap(), 0, "nothing left to seal");
+        assert_eq!(blobs.read(&hash).unwrap().unwrap(), photo);
     }
 }
 

@@ -30,6 +30,9 @@ pub struct FilesReport {
 /// How long one request may take: a 20 MB file over a slow mobile link.
 const TIMEOUT: Duration = Duration::from_secs(600);
 
+/// How long the part of a download that stopped is kept for it to resume.
+const PARTIAL_KEPT: Duration = Duration::from_secs(24 * 3600);
+
 fn url(base: &str, hash: &str, record: &str) -> String {
     format!("{base}/api/blobs/{hash}?record={record}")
 }
@@ -189,6 +192,8 @@ pub fn transfer(store: &std::sync::Mutex<Store>, base: &str, token: &str) -> Res
         }
     }
     report.forgotten = lock().forget_unreferenced_files()?;
+    // A download nothing was added to for a day is not coming back (its part sits unsealed).
+    files.discard_stale(PARTIAL_KEPT)?;
     Ok(report)
 }
 
