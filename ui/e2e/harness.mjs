@@ -4,7 +4,7 @@
 import { spawn, execFileSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { after, before } from "node:test";
-import { mkdtempSync, mkdirSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, existsSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -67,8 +67,14 @@ function start(bin, args, env = {}) {
   return child;
 }
 
+/// Scratch directories made by this run, removed when it exits (`CRM_E2E_KEEP=1` keeps them to
+/// look at; every run used to leave its servers' and devices' stores behind, some 500 MB).
+const made = [];
+
 export function tmpDir(name) {
-  return mkdtempSync(path.join(os.tmpdir(), `crm-e2e-${name}-`));
+  const dir = mkdtempSync(path.join(os.tmpdir(), `crm-e2e-${name}-`));
+  made.push(dir);
+  return dir;
 }
 
 export const PASSWORDS = {
@@ -343,4 +349,14 @@ export function stopAll() {
   }
 }
 
-process.on("exit", stopAll);
+process.on("exit", () => {
+  stopAll();
+  if (process.env.CRM_E2E_KEEP) return;
+  for (const dir of made) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // a server still closing its files: left for the system's own clean-up
+    }
+  }
+});
