@@ -5,7 +5,8 @@
 //!
 //! Data (seeded): one customer with 200 visits, each with one photo and its thumbnail (~15 KB);
 //! 100 of the photos are 3 MB, the other 100 are 200 KB. `CRM_BENCH_PHOTOS=n` changes the
-//! number of 3 MB photos.
+//! number of 3 MB photos; `CRM_BENCH_ENCRYPTED=1` encrypts both devices' stores (their files
+//! are then sealed).
 #![allow(clippy::unwrap_used)]
 
 use std::time::{Duration, Instant};
@@ -43,8 +44,15 @@ async fn main() {
     let seed = 24;
     println!("seed = {seed}, {big} photos of 3 MB");
     let server = Server::start(&[("ann", "account_manager"), ("sue", "supervisor")]);
-    let ann = Device::login_at(&server.url, "ann").await;
-    let sue = Device::login_at(&server.url, "sue").await;
+    let mut ann = Device::login_at(&server.url, "ann").await;
+    let mut sue = Device::login_at(&server.url, "sue").await;
+    if std::env::var_os("CRM_BENCH_ENCRYPTED").is_some() {
+        println!("both stores encrypted, their files sealed");
+        for device in [&mut ann, &mut sue] {
+            let key = crm_core::at_rest::StoreKey::generate().unwrap();
+            device.reopen_with(Some(&key), |path| crm_core::at_rest::rekey(path, None, Some(&key)).unwrap());
+        }
+    }
     let mut rows: Vec<(String, String)> = Vec::new();
 
     let customer = ann.create("customer", json!({"name": "杭州西湖五金店"}));
