@@ -179,6 +179,9 @@ fn main() {
 
         let mut rounds = Vec::new();
         let mut b_seen = Vec::new();
+        // CPU of the server and of this process (the connections' reading) over the rounds.
+        let cpu = || (server.cpu_seconds(), crm_tests::process::cpu_seconds("/proc/self/stat"));
+        let cpu_before = cpu();
         // The connections of the other user read nothing of ann's.
         let expected = if others { 0 } else { connected };
         for r in 1..=ROUNDS {
@@ -200,6 +203,8 @@ fn main() {
             b_seen.extend(b_arrivals.lock().unwrap()[r].first().copied());
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+        let cpu_after = cpu();
+        let per_round = |before: f64, after: f64| (after - before) * 1000.0 / ROUNDS as f64;
         let edit_rate = (edits.load(std::sync::atomic::Ordering::Relaxed) - edits_before) as f64
             / editing_since.elapsed().as_secs_f64();
         let _ = stop.send(true);
@@ -227,6 +232,12 @@ fn main() {
             "| an edit on A seen on B, {connected} other connections {readers}: p50 / max of {b_rounds} | {} / {} |",
             ms(pct(&mut b_seen, 0.5)),
             ms(pct(&mut b_seen, 1.0))
+        );
+        println!(
+            "| CPU per round (the edit, its fan-out{}): server / the bench's connections | {:.1} ms / {:.1} ms |",
+            if editors > 0 { ", and the other salespeople's edits meanwhile" } else { "" },
+            per_round(cpu_before.0, cpu_after.0),
+            per_round(cpu_before.1, cpu_after.1)
         );
         for (i, (reached, p50, p95, max)) in rounds.iter().enumerate() {
             println!(

@@ -64,6 +64,11 @@ impl Server {
         self.memory_mb("VmRSS:")
     }
 
+    /// CPU time the server process has used so far (user and system), in seconds.
+    pub fn cpu_seconds(&self) -> f64 {
+        cpu_seconds(&format!("/proc/{}/stat", self.child.id()))
+    }
+
     fn memory_mb(&self, field: &str) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
         status
@@ -73,6 +78,17 @@ impl Server {
             .and_then(|kb| kb.parse::<f64>().ok())
             .map_or(0.0, |kb| kb / 1024.0)
     }
+}
+
+/// User and system CPU seconds of the process whose `/proc/…/stat` is at `stat` (this process:
+/// `/proc/self/stat`). Linux counts them in ticks of 1/100 s (`USER_HZ`).
+pub fn cpu_seconds(stat: &str) -> f64 {
+    let stat = std::fs::read_to_string(stat).unwrap_or_default();
+    // Fields after the command name (which may hold spaces, and ends with ')'): utime and stime
+    // are the 12th and 13th of them.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: f64 = rest.split_whitespace().skip(11).take(2).filter_map(|t| t.parse::<f64>().ok()).sum();
+    ticks / 100.0
 }
 
 impl Drop for Server {
