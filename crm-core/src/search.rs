@@ -2,8 +2,12 @@
 //! pinyin initials (`hzhd` finds 杭州宏达).
 //!
 //! Three or more characters use the FTS5 trigram index. One or two characters (a Chinese
-//! surname, `科技`) cannot be trigram-matched, so they scan the compact `search_docs` text
-//! with `instr`, which is fast at the sizes a device holds (tens of thousands of rows).
+//! surname, `科技`) are no trigram, but every place they occur begins one: the index's own list
+//! of its trigrams (`temp.search_terms`, FTS5's vocabulary table) gives those that begin with
+//! them, and the records holding any of those are the matches. Each text is indexed with two
+//! spaces after it, so that even its last character begins a trigram. A character so common
+//! that hundreds of trigrams begin with it scans the compact `search_docs` text with `instr`
+//! instead, which finds a full page of matches early.
 //! Each row also keeps the record's title and code, so the matches are ranked without reading
 //! the records; only the hits returned are.
 
@@ -139,9 +143,10 @@ pub fn flush(conn: &Connection) -> Result<()> {
     }
     let flushed = (|| -> Result<()> {
         conn.prepare_cached("DELETE FROM search_fts WHERE rowid IN (SELECT rowid FROM search_pending)")?.execute([])?;
+        // Padded: see the module's comment.
         conn.prepare_cached(
             "INSERT INTO search_fts (rowid, text)
-             SELECT d.rowid, d.text FROM search_docs d JOIN search_pending p ON p.rowid = d.rowid WHERE d.deleted = 0",
+             SELECT d.rowid, d.text || '  ' FROM search_docs d JOIN search_pending p ON p.rowid = d.rowid WHERE d.deleted = 0",
         )?
         .execute([])?;
         conn.prepare_cached("DELETE FROM search_pending")?.execute([])?;
@@ -152,6 +157,28 @@ pub fn flush(conn: &Connection) -> Result<()> {
     }
     flushed
 }
+
+/// Ready `conn`'s store for one- and two-character search: the trigram index's vocabulary
+/// as a table of this connection, and an index made before texts were padded indexed again
+/// (at the next [`flush`]).
+pub(crate) fn prepare(conn: &Connection) -> Result<()> {
+    conn.execute_batch("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_terms USING fts5vocab(main, search_fts, row)")?;
+    let padded: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'search_padded'", [], |r| r.get(0)).ok();
+    if padded.is_none() {
+        conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             INSERT OR IGNORE INTO search_pending (rowid) SELECT rowid FROM search_docs;
+             INSERT OR REPLACE INTO meta (key, value) VALUES ('search_padded', '1');
+             COMMIT;",
+        )?;
+    }
+    Ok(())
+}
+
+/// At most this many trigrams begin a one- or two-character query for it to be looked up in
+/// the index; more, and the text is scanned.
+const MAX_TERMS: i64 = 300;
 
 /// A record matching a search, with what it is ranked by.
 pub struct Candidate {
@@ -178,28 +205,36 @@ pub fn candidates(conn: &Connection, query: &str, kinds: &[crate::kind::Kind], l
         let names: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
         format!(" AND d.kind IN ({})", names.join(", "))
     };
-    let mut rows = Vec::new();
-    if q.chars().count() >= 3 {
-        let phrase = format!("\"{}\"", q.replace('"', "\"\""));
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT d.record_id, d.kind, d.title, d.code FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid
-             WHERE search_fts MATCH ?1 AND d.deleted = 0{of_kinds} LIMIT ?2"
-        ))?;
-        let found = stmt.query_map(params![phrase, limit], candidate)?;
-        for row in found {
-            rows.push(row?);
-        }
+    let matching = format!(
+        "SELECT d.record_id, d.kind, d.title, d.code FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid
+         WHERE search_fts MATCH ?1 AND d.deleted = 0{of_kinds} LIMIT ?2"
+    );
+    let (sql, pattern) = if q.chars().count() >= 3 {
+        (matching, format!("\"{}\"", q.replace('"', "\"\"")))
     } else {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT d.record_id, d.kind, d.title, d.code FROM search_docs d
-             WHERE d.deleted = 0 AND instr(d.text, ?1) > 0{of_kinds} LIMIT ?2"
-        ))?;
-        let found = stmt.query_map(params![q, limit], candidate)?;
-        for row in found {
-            rows.push(row?);
+        // The trigrams that begin with the query, in the index's order (bytes): from `q` up to
+        // `q` followed by the highest character.
+        let terms: Vec<String> = conn
+            .prepare_cached("SELECT term FROM temp.search_terms WHERE term >= ?1 AND term < ?2 LIMIT ?3")?
+            .query_map(params![q, format!("{q}\u{10FFFF}"), MAX_TERMS + 1], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if terms.is_empty() {
+            return Ok(Vec::new());
         }
-    }
-    Ok(rows)
+        if terms.len() as i64 > MAX_TERMS {
+            let scan = format!(
+                "SELECT d.record_id, d.kind, d.title, d.code FROM search_docs d
+                 WHERE d.deleted = 0 AND instr(d.text, ?1) > 0{of_kinds} LIMIT ?2"
+            );
+            (scan, q)
+        } else {
+            let any: Vec<String> = terms.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect();
+            (matching, any.join(" OR "))
+        }
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let found = stmt.query_map(params![pattern, limit], candidate)?;
+    Ok(found.collect::<rusqlite::Result<_>>()?)
 }
 
 fn candidate(r: &rusqlite::Row<'_>) -> rusqlite::Result<Candidate> {

@@ -209,6 +209,7 @@ impl Store {
         if store.meta("projection_ddl")?.as_deref() != Some(ddl.as_str()) {
             store.rebuild_projections()?;
         }
+        crate::search::prepare(&store.conn)?;
         if store.meta("seed_version")?.as_deref() != Some(SEED_VERSION) {
             store.seed()?;
         }

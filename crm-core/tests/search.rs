@@ -117,3 +117,70 @@ fn a_record_taken_away_before_the_index_caught_up_leaves_no_trace_in_it() {
     assert!(titles(&mut r, "转走的客户").is_empty());
     assert_eq!(r.call(json!({"op": "search", "query": "客户有限"}))["hits"][0]["id"], next.as_str());
 }
+
+/// Customers and contacts matching `query`, straight from the index (no ranking, no page size;
+/// the store's seeded records left out).
+fn candidates(r: &Replica, query: &str) -> Vec<String> {
+    use crm_core::kind::Kind;
+    let mut ids: Vec<String> =
+        crm_core::search::candidates(r.store.connection(), query, &[Kind::Customer, Kind::Contact], 10_000)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+    ids.sort();
+    ids
+}
+
+/// One and two characters are looked up through the trigrams that begin with them, wherever
+/// they stand in a record's text: its first, its middle, its very last characters (the pinyin
+/// initials end it), and in a record whose whole text is one character. A character that
+/// begins more trigrams than are worth looking up is found by scanning, the same records.
+#[test]
+fn one_and_two_characters_are_found_anywhere_in_the_text_by_the_index_or_a_scan() {
+    let mut r = Replica::new(&user_id(1), "王芳", "admin");
+    let hongda = r.create("customer", json!({"name": "杭州宏达科技有限公司"})); // … hzhdkjyxgs
+    let yi = r.create("customer", json!({"name": "乙"}));
+    assert_eq!(candidates(&r, "杭"), vec![hongda.clone()], "the first character");
+    assert_eq!(candidates(&r, "科技"), vec![hongda.clone()], "the middle");
+    assert_eq!(candidates(&r, "gs"), vec![hongda.clone()], "the last two characters");
+    assert_eq!(candidates(&r, "S"), vec![hongda.clone()], "the last one, any case");
+    assert_eq!(candidates(&r, "乙"), vec![yi.clone()], "a text of one character");
+    assert!(candidates(&r, "达宏").is_empty());
+
+    // More trigrams begin with 陈 than are looked up: the text is scanned, and finds them all.
+    let chars: Vec<char> = "一二三四五六七八九十甲丙丁戊己庚辛壬癸子丑寅卯".chars().collect();
+    let mut chens = Vec::new();
+    for (i, a) in chars.iter().enumerate() {
+        for b in &chars[..14] {
+            chens.push(r.create(
+                "contact",
+                json!({"name": format!("陈{a}{b}"), "customer": if i % 2 == 0 { &hongda } else { &yi }}),
+            ));
+        }
+    }
+    chens.sort();
+    assert!(chens.len() > 300);
+    assert_eq!(candidates(&r, "陈"), chens);
+    assert_eq!(candidates(&r, "陈一").len(), 14);
+}
+
+/// A store indexed before texts were padded is indexed again when it is opened.
+#[test]
+fn an_index_made_before_texts_were_padded_is_made_again_at_open() {
+    let mut r = Replica::new(&user_id(1), "王芳", "admin");
+    let hongda = r.create("customer", json!({"name": "杭州宏达科技有限公司"}));
+    r.store
+        .connection()
+        .execute_batch(
+            "DELETE FROM search_pending; DELETE FROM search_fts;
+             INSERT INTO search_fts (rowid, text) SELECT rowid, text FROM search_docs;
+             DELETE FROM meta WHERE key = 'search_padded';",
+        )
+        .unwrap();
+    assert!(candidates(&r, "gs").is_empty(), "the old index: the last two characters begin no trigram");
+    // Closed (one owner at a time) and opened again.
+    r.store = crm_core::Store::open(r.dir.path().join("scratch.sqlite3")).unwrap_or_else(|e| panic!("{e}"));
+    r.store = crm_core::Store::open(r.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(candidates(&r, "gs"), vec![hongda]);
+}
