@@ -163,6 +163,11 @@ fn one_and_two_characters_are_found_anywhere_in_the_text_by_the_index_or_a_scan(
     assert!(chens.len() > 300);
     assert_eq!(candidates(&r, "陈"), chens);
     assert_eq!(candidates(&r, "陈一").len(), 14);
+
+    // The vocabulary follows an index built anew.
+    r.store.rebuild_projections().unwrap();
+    assert_eq!(candidates(&r, "乙"), vec![yi]);
+    assert_eq!(candidates(&r, "陈一").len(), 14);
 }
 
 /// A store indexed before texts were padded is indexed again when it is opened.
