@@ -259,20 +259,20 @@ impl FileSeal {
         Ok(out)
     }
 
-    /// The plain bytes of the sealed file `name`.
-    pub fn open(&self, name: &str, sealed: &[u8]) -> std::io::Result<Vec<u8>> {
+    /// The plain bytes of the sealed file `name`, decrypted where they lie.
+    pub fn open(&self, name: &str, sealed: Vec<u8>) -> std::io::Result<Vec<u8>> {
         let broken = || {
             let message =
                 format!("file {name} does not open with this store's key: it is damaged, or not this store's");
             std::io::Error::new(std::io::ErrorKind::InvalidData, message)
         };
-        let rest = sealed.strip_prefix(SEALED).ok_or_else(broken)?;
-        if rest.len() < NONCE_LEN {
+        let header = SEALED.len() + NONCE_LEN;
+        if !FileSeal::is_sealed(&sealed) || sealed.len() < header {
             return Err(broken());
         }
-        let (nonce, body) = rest.split_at(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| broken())?;
-        let mut body = body.to_vec();
+        let nonce = Nonce::try_assume_unique_for_key(&sealed[SEALED.len()..header]).map_err(|_| broken())?;
+        let mut body = sealed;
+        body.drain(..header);
         let n = self.0.open_in_place(nonce, Aad::from(name.as_bytes()), &mut body).map_err(|_| broken())?.len();
         body.truncate(n);
         Ok(body)
@@ -282,7 +282,9 @@ impl FileSeal {
 /// The files of the store on `conn` as its encryption says: sealed under its file key when it
 /// is `encrypted` (a key is made the first time), plain when it is not. Files an earlier state
 /// left the other way — a store just encrypted, or made plain again — are converted now, each
-/// replaced whole, so a crash part-way leaves every file readable and the next open goes on.
+/// replaced whole and on disk before the store says they are done, so a crash part-way leaves
+/// every file readable and the next open goes on; a file that cannot be converted (damaged) is
+/// reported and left, and the store still opens.
 pub(crate) fn files_of(conn: &Connection, files: BlobDir, encrypted: bool) -> Result<BlobDir> {
     let meta = |key: &str| -> Result<Option<String>> {
         Ok(conn.query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0)).optional()?)
@@ -295,8 +297,10 @@ pub(crate) fn files_of(conn: &Connection, files: BlobDir, encrypted: bool) -> Re
     match (encrypted, meta("file_key")?) {
         (false, None) => Ok(files),
         (false, Some(key)) => {
-            files.clone().sealed(seal(&key)?).reseal(false)?;
-            conn.execute("DELETE FROM meta WHERE key IN ('file_key', 'files_sealed')", [])?;
+            // The key goes only once no file needs it.
+            if files.clone().sealed(seal(&key)?).reseal(false)? == 0 {
+                conn.execute("DELETE FROM meta WHERE key IN ('file_key', 'files_sealed')", [])?;
+            }
             Ok(files)
         }
         (true, key) => {
@@ -311,8 +315,7 @@ pub(crate) fn files_of(conn: &Connection, files: BlobDir, encrypted: bool) -> Re
                 }
             };
             let files = files.sealed(seal(&key)?);
-            if meta("files_sealed")?.as_deref() != Some("1") {
-                files.reseal(true)?;
+            if meta("files_sealed")?.as_deref() != Some("1") && files.reseal(true)? == 0 {
                 crate::store::set_meta(conn, "files_sealed", "1")?;
             }
             Ok(files)

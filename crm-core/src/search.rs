@@ -218,10 +218,13 @@ pub fn candidates(conn: &Connection, query: &str, kinds: &[crate::kind::Kind], l
             .prepare_cached("SELECT term FROM temp.search_terms WHERE term >= ?1 AND term < ?2 LIMIT ?3")?
             .query_map(params![q, format!("{q}\u{10FFFF}"), MAX_TERMS + 1], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        if terms.is_empty() {
+        // FTS5 folds a few lower-case letters further than Rust does (µ, ς, ſ): for a query
+        // with a cased letter beyond ASCII that begins no trigram, the scan decides.
+        let folds = q.chars().any(|c| !c.is_ascii() && (c.is_lowercase() || c.is_uppercase()));
+        if terms.is_empty() && !folds {
             return Ok(Vec::new());
         }
-        if terms.len() as i64 > MAX_TERMS {
+        if terms.is_empty() || terms.len() as i64 > MAX_TERMS {
             let scan = format!(
                 "SELECT d.record_id, d.kind, d.title, d.code FROM search_docs d
                  WHERE d.deleted = 0 AND instr(d.text, ?1) > 0{of_kinds} LIMIT ?2"

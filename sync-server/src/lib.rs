@@ -494,11 +494,11 @@ struct TokenQuery {
     token: Option<String>,
 }
 
-/// The WebSocket upgrade. The token is checked first: a missing, wrong or expired token gets
-/// 401, a revoked device or disabled account 403, each with a JSON `code`.
 /// Bytes of frames a connection holds before writing them (see [`sync`]).
 const WRITE_HELD: usize = 64 * 1024;
 
+/// The WebSocket upgrade. The token is checked first: a missing, wrong or expired token gets
+/// 401, a revoked device or disabled account 403, each with a JSON `code`.
 async fn sync(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,

@@ -349,6 +349,9 @@ export function stopAll() {
   }
 }
 
+// Interrupted (Ctrl-C, a CI timeout): leave through `exit`, which stops the children and
+// removes the directories.
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
 process.on("exit", () => {
   stopAll();
   if (process.env.CRM_E2E_KEEP) return;

@@ -353,8 +353,10 @@ impl Store {
                 let (record, item_id, hash, name, kind_of_file, size, thumb, taken_at, uploaded, thumb_here, created) =
                     row?;
                 let Some(hash) = hash else { continue };
+                // A thumbnail that cannot be read (damaged, or sealed by another key) is shown
+                // as missing; the rest of the list still shows.
                 let thumb_data = match (&thumb, thumb_here) {
-                    (Some(t), true) => self.blobs.read(t)?.map(|b| STANDARD.encode(b)),
+                    (Some(t), true) => self.blobs.read(t).ok().flatten().map(|b| STANDARD.encode(b)),
                     _ => None,
                 };
                 let when = taken_at.unwrap_or(created);

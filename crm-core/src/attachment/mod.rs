@@ -229,28 +229,32 @@ impl BlobDir {
 
     /// The size of the complete file `hash`, if it is here.
     pub fn size(&self, hash: &str) -> io::Result<Option<u64>> {
-        let mut file = match File::open(self.path(hash)?) {
-            Ok(file) => file,
+        let path = self.path(hash)?;
+        let len = match fs::metadata(&path) {
+            Ok(m) => m.len(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
-        let len = file.metadata()?.len();
+        // Only a sealed directory holds sealed files (`crate::at_rest::files_of`).
+        if self.seal.is_none() {
+            return Ok(Some(len));
+        }
         let mut head = [0u8; 8];
-        let n = read_up_to(&mut file, &mut head)?;
+        let n = read_up_to(&mut File::open(&path)?, &mut head)?;
         Ok(Some(if FileSeal::is_sealed(&head[..n]) { len.saturating_sub(SEAL_OVERHEAD) } else { len }))
     }
 
     /// The bytes of the complete file `hash`, if it is here.
     pub fn read(&self, hash: &str) -> io::Result<Option<Vec<u8>>> {
         match fs::read(self.path(hash)?) {
-            Ok(bytes) if FileSeal::is_sealed(&bytes) => self.unseal(hash, &bytes).map(Some),
+            Ok(bytes) if FileSeal::is_sealed(&bytes) => self.unseal(hash, bytes).map(Some),
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    fn unseal(&self, hash: &str, sealed: &[u8]) -> io::Result<Vec<u8>> {
+    fn unseal(&self, hash: &str, sealed: Vec<u8>) -> io::Result<Vec<u8>> {
         match &self.seal {
             Some(seal) => seal.open(hash, sealed),
             None => Err(io::Error::new(
@@ -269,7 +273,7 @@ impl BlobDir {
         if FileSeal::is_sealed(&head[..n]) {
             let mut sealed = head[..n].to_vec();
             file.read_to_end(&mut sealed)?;
-            let mut plain = io::Cursor::new(self.unseal(hash, &sealed)?);
+            let mut plain = io::Cursor::new(self.unseal(hash, sealed)?);
             plain.set_position(from);
             return Ok(Box::new(plain));
         }
@@ -299,39 +303,54 @@ impl BlobDir {
             None => file.write_all(plain)?,
         }
         file.sync_all()?;
-        fs::rename(&tmp, &path)
+        fs::rename(&tmp, &path)?;
+        // The rename is on disk too: the record that names the file may be committed next.
+        File::open(dir)?.sync_all()
     }
 
     /// Make every complete file sealed (`true`; the directory must be [`BlobDir::sealed`]) or
-    /// plain, each one replaced whole. How many were changed.
+    /// plain, each one replaced whole. How many are left as they were because they could not be
+    /// converted (damaged, or sealed by another key): reported, not fatal, so one bad file does
+    /// not keep the others (or the store) from opening.
     pub fn reseal(&self, sealed: bool) -> io::Result<usize> {
         if sealed && self.seal.is_none() {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "sealing files needs a sealed directory"));
         }
         // Where the files are written: this directory, or it without its seal.
         let to = BlobDir { seal: self.seal.clone().filter(|_| sealed), root: self.root.clone() };
-        let mut changed = 0;
+        let mut left = 0;
         for (hash, path) in self.complete_files()? {
-            let bytes = fs::read(&path)?;
-            if FileSeal::is_sealed(&bytes) == sealed {
-                continue;
+            let converted = (|| {
+                let bytes = fs::read(&path)?;
+                if FileSeal::is_sealed(&bytes) == sealed {
+                    return Ok(());
+                }
+                let plain = if sealed { bytes } else { self.unseal(&hash, bytes)? };
+                to.write_complete(&hash, &plain)
+            })();
+            if let Err(e) = converted {
+                eprintln!("file {hash} was left {}: {e}", if sealed { "plain" } else { "sealed" });
+                left += 1;
             }
-            let plain = if sealed { bytes } else { self.unseal(&hash, &bytes)? };
-            to.write_complete(&hash, &plain)?;
-            changed += 1;
         }
-        Ok(changed)
+        Ok(left)
     }
 
     /// Every complete file here: (hash, path).
     fn complete_files(&self) -> io::Result<Vec<(String, PathBuf)>> {
         let mut files = Vec::new();
-        let Ok(shards) = fs::read_dir(&self.root) else { return Ok(files) };
-        for shard in shards.flatten() {
+        let shards = match fs::read_dir(&self.root) {
+            Ok(shards) => shards,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(files),
+            Err(e) => return Err(e),
+        };
+        for shard in shards {
+            let shard = shard?;
             if !shard.file_type()?.is_dir() || shard.file_name() == "partial" {
                 continue;
             }
-            for file in fs::read_dir(shard.path())?.flatten() {
+            for file in fs::read_dir(shard.path())? {
+                let file = file?;
                 let name = file.file_name().to_string_lossy().into_owned();
                 if is_hash(&name) {
                     files.push((name, file.path()));
@@ -435,10 +454,19 @@ impl BlobDir {
         let Ok(entries) = fs::read_dir(self.root.join("partial")) else { return Ok(0) };
         let mut gone = 0;
         for entry in entries.flatten() {
-            let stale = entry.metadata()?.modified()?.elapsed().is_ok_and(|idle| idle > age);
+            // One finished (and so moved away) meanwhile is not an error.
+            let gone_meanwhile = |e: &io::Error| e.kind() == io::ErrorKind::NotFound;
+            let stale = match entry.metadata().and_then(|m| m.modified()) {
+                Ok(at) => at.elapsed().is_ok_and(|idle| idle > age),
+                Err(e) if gone_meanwhile(&e) => false,
+                Err(e) => return Err(e),
+            };
             if stale {
-                fs::remove_file(entry.path())?;
-                gone += 1;
+                match fs::remove_file(entry.path()) {
+                    Ok(()) => gone += 1,
+                    Err(e) if gone_meanwhile(&e) => {}
+                    Err(e) => return Err(e),
+                }
             }
         }
         Ok(gone)
@@ -566,13 +594,20 @@ mod tests {
 
         // Made plain, then sealed again; a plain file reads the same through a sealed directory.
         fs::remove_file(blobs.path(&scanned).unwrap()).unwrap();
-        assert_eq!(blobs.reseal(false).unwrap(), 1);
+        assert_eq!(blobs.reseal(false).unwrap(), 0, "none left sealed");
         assert_eq!(fs::read(blobs.path(&hash).unwrap()).unwrap(), photo);
         assert_eq!(blobs.read(&hash).unwrap().unwrap(), photo);
         assert!(BlobDir::new(dir.path()).reseal(true).is_err(), "sealing needs a key");
-        assert_eq!(blobs.reseal(true).unwrap(), 1);
-        assert_eq!(blobs.reseal(true).unwrap(), 0, "nothing left to seal");
+        assert_eq!(blobs.reseal(true).unwrap(), 0, "none left plain");
+        assert!(FileSeal::is_sealed(&fs::read(blobs.path(&hash).unwrap()).unwrap()));
         assert_eq!(blobs.read(&hash).unwrap().unwrap(), photo);
+        // A file that cannot be unsealed is left and counted; the others are converted.
+        let other_photo = [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3];
+        let kept = blobs.put(&other_photo).unwrap();
+        fs::copy(blobs.path(&kept).unwrap(), blobs.path(&scanned).unwrap()).unwrap();
+        assert_eq!(blobs.reseal(false).unwrap(), 1, "the file under another's name stays sealed");
+        assert_eq!(fs::read(blobs.path(&hash).unwrap()).unwrap(), photo);
+        assert_eq!(fs::read(blobs.path(&kept).unwrap()).unwrap(), other_photo);
     }
 }
 

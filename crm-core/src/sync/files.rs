@@ -150,6 +150,9 @@ pub fn transfer(store: &std::sync::Mutex<Store>, base: &str, token: &str) -> Res
         (s.files().clone(), s.meta("sync_ca")?)
     };
     let ca = ca.as_deref();
+    // A download nothing was added to for a day is not coming back (its part is not sealed);
+    // first, so a pass the network cuts short still does it. Failing to is no reason to stop.
+    let _ = files.discard_stale(PARTIAL_KEPT);
     let mut refused = std::collections::HashSet::new();
     loop {
         let pending: Vec<Upload> =
@@ -192,8 +195,6 @@ pub fn transfer(store: &std::sync::Mutex<Store>, base: &str, token: &str) -> Res
         }
     }
     report.forgotten = lock().forget_unreferenced_files()?;
-    // A download nothing was added to for a day is not coming back (its part sits unsealed).
-    files.discard_stale(PARTIAL_KEPT)?;
     Ok(report)
 }
 
