@@ -192,7 +192,8 @@ pub fn rekey(path: &Path, old: Option<&StoreKey>, new: Option<&StoreKey>) -> Res
         return Err(e);
     }
     drop(conn);
-    std::fs::File::open(&fresh)?.sync_all()?;
+    // Written handle: Windows refuses to flush one opened only for reading.
+    std::fs::OpenOptions::new().read(true).write(true).open(&fresh)?.sync_all()?;
     // The old file's log and shared memory belong to the old key; none is left after the
     // checkpoint, but a stale one must never be read under the new key.
     for suffix in ["-wal", "-shm"] {
@@ -200,7 +201,7 @@ pub fn rekey(path: &Path, old: Option<&StoreKey>, new: Option<&StoreKey>) -> Res
     }
     std::fs::rename(&fresh, path)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::File::open(dir)?.sync_all()?;
+        crate::attachment::sync_dir(dir)?;
     }
     Ok(())
 }
@@ -297,9 +298,12 @@ pub(crate) fn files_of(conn: &Connection, files: BlobDir, encrypted: bool) -> Re
     match (encrypted, meta("file_key")?) {
         (false, None) => Ok(files),
         (false, Some(key)) => {
-            // The key goes only once no file needs it.
-            if files.clone().sealed(seal(&key)?).reseal(false)? == 0 {
-                conn.execute("DELETE FROM meta WHERE key IN ('file_key', 'files_sealed')", [])?;
+            // Not all sealed any more (were it encrypted again, every file is looked at); the
+            // key goes only once no file needs it.
+            let left = files.clone().sealed(seal(&key)?).reseal(false)?;
+            conn.execute("DELETE FROM meta WHERE key = 'files_sealed'", [])?;
+            if left == 0 {
+                conn.execute("DELETE FROM meta WHERE key = 'file_key'", [])?;
             }
             Ok(files)
         }

@@ -351,7 +351,8 @@ export function stopAll() {
 
 // Interrupted (Ctrl-C, a CI timeout): leave through `exit`, which stops the children and
 // removes the directories.
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
+process.on("SIGINT", () => process.exit(130));
+process.on("SIGTERM", () => process.exit(143));
 process.on("exit", () => {
   stopAll();
   if (process.env.CRM_E2E_KEEP) return;

@@ -210,7 +210,8 @@ describe("signing in safely", { timeout: 180_000 }, () => {
     // A key is not a certificate, whatever the file's name says.
     const key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
     await input.setInputFiles({ name: "company-ca.pem", mimeType: "application/x-pem-file", buffer: Buffer.from(key) });
-    assert.equal(await page.getByTestId("ca-name").textContent(), "company-ca.pem");
+    // The name shows once the file is read (asynchronously): waited for, not read at once.
+    await page.getByTestId("ca-name").filter({ hasText: /^company-ca\.pem$/ }).waitFor({ timeout: TIMEOUT });
     await problem.getByText(/^该文件中没有文本格式的证书（应包含 -----BEGIN CERTIFICATE-----）/).waitFor({ timeout: TIMEOUT });
     await screenshot(page, "signin-ca-not-a-certificate");
 
@@ -229,7 +230,8 @@ describe("signing in safely", { timeout: 180_000 }, () => {
     // A certificate in PEM form is taken, and can be removed again.
     const pem = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUOv1\n-----END CERTIFICATE-----\n";
     await input.setInputFiles({ name: "company-ca.crt", mimeType: "application/x-x509-ca-cert", buffer: Buffer.from(pem) });
-    assert.equal(await page.getByTestId("ca-name").textContent(), "company-ca.crt");
+    // The name shows once the file is read (asynchronously): waited for, not read at once.
+    await page.getByTestId("ca-name").filter({ hasText: /^company-ca\.crt$/ }).waitFor({ timeout: TIMEOUT });
     await problem.waitFor({ state: "detached", timeout: TIMEOUT });
     await page.getByTestId("ca-remove").click();
     await page.getByTestId("ca-choose").waitFor({ timeout: TIMEOUT });

@@ -305,7 +305,7 @@ impl BlobDir {
         file.sync_all()?;
         fs::rename(&tmp, &path)?;
         // The rename is on disk too: the record that names the file may be committed next.
-        File::open(dir)?.sync_all()
+        sync_dir(dir)
     }
 
     /// Make every complete file sealed (`true`; the directory must be [`BlobDir::sealed`]) or
@@ -420,8 +420,10 @@ impl BlobDir {
                     fs::remove_file(&partial)?;
                 } else {
                     let path = self.path(hash)?;
-                    fs::create_dir_all(path.parent().unwrap_or(&self.root))?;
+                    let dir = path.parent().unwrap_or(&self.root);
+                    fs::create_dir_all(dir)?;
                     fs::rename(&partial, &path)?;
+                    sync_dir(dir)?;
                 }
                 Ok(Ok(stored))
             }
@@ -500,6 +502,20 @@ impl BlobDir {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
+    }
+}
+
+/// Make the names in directory `dir` (a rename into it) durable. Unix syncs a directory through
+/// a handle to it; Windows can open none, and its file system orders a rename's metadata itself.
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
     }
 }
 
