@@ -27,7 +27,7 @@
 use std::path::{Path, PathBuf};
 
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_LEN};
-use rusqlite::{Connection, ErrorCode, OptionalExtension};
+use rusqlite::{Connection, ErrorCode};
 
 use crate::attachment::BlobDir;
 use crate::error::{Error, Result};
@@ -252,11 +252,12 @@ impl FileSeal {
         out.extend_from_slice(&nonce);
         let at = out.len();
         out.extend_from_slice(plain);
-        let mut body = out.split_off(at);
-        self.0
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(name.as_bytes()), &mut body)
+        // Encrypted where it lies, the tag after it: the file's bytes are copied once.
+        let tag = self
+            .0
+            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(name.as_bytes()), &mut out[at..])
             .map_err(|_| std::io::Error::other("the file could not be sealed"))?;
-        out.append(&mut body);
+        out.extend_from_slice(tag.as_ref());
         Ok(out)
     }
 
@@ -287,9 +288,7 @@ impl FileSeal {
 /// every file readable and the next open goes on; a file that cannot be converted (damaged) is
 /// reported and left, and the store still opens.
 pub(crate) fn files_of(conn: &Connection, files: BlobDir, encrypted: bool) -> Result<BlobDir> {
-    let meta = |key: &str| -> Result<Option<String>> {
-        Ok(conn.query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0)).optional()?)
-    };
+    let meta = |key: &str| crate::store::get_meta(conn, key);
     let seal = |hex: &str| {
         let bytes =
             crate::store::hex_decode(hex).ok_or_else(|| Error::Corrupt("the store's file key is not hex".into()))?;

@@ -122,9 +122,7 @@ fn read(dir: &Path, id: &str) -> Result<Option<Profile>> {
 
 /// The profile of the store `id` open on `conn`.
 fn read_open(conn: &Connection, id: &str) -> Result<Option<Profile>> {
-    let meta = |key: &str| -> Result<Option<String>> {
-        Ok(conn.query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0)).optional()?)
-    };
+    let meta = |key: &str| crate::store::get_meta(conn, key);
     let Some(user_id) = meta("user_id")? else { return Ok(None) };
     let mut username = meta("username")?;
     if username.is_none() {

@@ -163,9 +163,7 @@ pub fn flush(conn: &Connection) -> Result<()> {
 /// (at the next [`flush`]).
 pub(crate) fn prepare(conn: &Connection) -> Result<()> {
     conn.execute_batch("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_terms USING fts5vocab(main, search_fts, row)")?;
-    let padded: Option<String> =
-        conn.query_row("SELECT value FROM meta WHERE key = 'search_padded'", [], |r| r.get(0)).ok();
-    if padded.is_none() {
+    if crate::store::get_meta(conn, "search_padded")?.is_none() {
         conn.execute_batch(
             "BEGIN IMMEDIATE;
              INSERT OR IGNORE INTO search_pending (rowid) SELECT rowid FROM search_docs;

@@ -301,7 +301,7 @@ impl Store {
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0)).optional()?)
+        get_meta(&self.conn, key)
     }
 
     // ---- reading documents ------------------------------------------------------------
@@ -1258,6 +1258,11 @@ pub(crate) fn lock_store(db: &Path) -> Result<std::fs::File> {
     Ok(file)
 }
 
+/// The value kept under `key` in `meta`, if any.
+pub(crate) fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn.prepare_cached("SELECT value FROM meta WHERE key = ?")?.query_row([key], |r| r.get(0)).optional()?)
+}
+
 pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -1268,8 +1273,7 @@ pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> 
 
 /// The actors (hex) in `meta.own_actors`, stored comma-separated.
 pub(crate) fn own_actor_list(conn: &rusqlite::Connection) -> Result<Option<Vec<String>>> {
-    let list: Option<String> =
-        conn.query_row("SELECT value FROM meta WHERE key = 'own_actors'", [], |r| r.get(0)).optional()?;
+    let list = get_meta(conn, "own_actors")?;
     Ok(list.map(|l| l.split(',').filter(|a| !a.is_empty()).map(str::to_string).collect()))
 }
 
@@ -1307,9 +1311,7 @@ pub(crate) fn write_identity(
 }
 
 fn load_or_create_identity(conn: &Connection) -> Result<Identity> {
-    let get = |k: &str| -> Result<Option<String>> {
-        Ok(conn.query_row("SELECT value FROM meta WHERE key = ?", [k], |r| r.get(0)).optional()?)
-    };
+    let get = |k: &str| get_meta(conn, k);
     if get("user_id")?.is_none() {
         // A local profile: this device's own admin, until someone signs in to a server.
         let name =

@@ -239,9 +239,7 @@ impl BlobDir {
         if self.seal.is_none() {
             return Ok(Some(len));
         }
-        let mut head = [0u8; 8];
-        let n = read_up_to(&mut File::open(&path)?, &mut head)?;
-        Ok(Some(if FileSeal::is_sealed(&head[..n]) { len.saturating_sub(SEAL_OVERHEAD) } else { len }))
+        Ok(Some(if begins_sealed(&mut File::open(&path)?)? { len.saturating_sub(SEAL_OVERHEAD) } else { len }))
     }
 
     /// The bytes of the complete file `hash`, if it is here.
@@ -268,10 +266,9 @@ impl BlobDir {
     /// most [`MAX_BYTES`]).
     pub fn open_at(&self, hash: &str, from: u64) -> io::Result<Box<dyn Read + Send>> {
         let mut file = File::open(self.path(hash)?)?;
-        let mut head = [0u8; 8];
-        let n = read_up_to(&mut file, &mut head)?;
-        if FileSeal::is_sealed(&head[..n]) {
-            let mut sealed = head[..n].to_vec();
+        if begins_sealed(&mut file)? {
+            let mut sealed = Vec::new();
+            file.seek(SeekFrom::Start(0))?;
             file.read_to_end(&mut sealed)?;
             let mut plain = io::Cursor::new(self.unseal(hash, sealed)?);
             plain.set_position(from);
@@ -321,10 +318,11 @@ impl BlobDir {
         let mut left = 0;
         for (hash, path) in self.complete_files()? {
             let converted = (|| {
-                let bytes = fs::read(&path)?;
-                if FileSeal::is_sealed(&bytes) == sealed {
+                // Only a file to convert is read whole.
+                if begins_sealed(&mut File::open(&path)?)? == sealed {
                     return Ok(());
                 }
+                let bytes = fs::read(&path)?;
                 let plain = if sealed { bytes } else { self.unseal(&hash, bytes)? };
                 to.write_complete(&hash, &plain)
             })();
@@ -517,6 +515,13 @@ pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
         let _ = dir;
         Ok(())
     }
+}
+
+/// Whether the file read from its start by `file` is sealed (its first bytes read).
+fn begins_sealed(file: &mut File) -> io::Result<bool> {
+    let mut head = [0u8; 8];
+    let n = read_up_to(file, &mut head)?;
+    Ok(FileSeal::is_sealed(&head[..n]))
 }
 
 /// Fill `buf` as far as the reader goes; how many bytes that was.
