@@ -139,8 +139,9 @@ fn candidates(r: &Replica, query: &str) -> Vec<String> {
 #[test]
 fn one_and_two_characters_are_found_anywhere_in_the_text_by_the_index_or_a_scan() {
     let mut r = Replica::new(&user_id(1), "王芳", "admin");
-    let hongda = r.create("customer", json!({"name": "杭州宏达科技有限公司"})); // … hzhdkjyxgs
-    let yi = r.create("customer", json!({"name": "乙"}));
+    // Codes given: a generated one has random letters, which the letter queries below would find.
+    let hongda = r.create("customer", json!({"name": "杭州宏达科技有限公司", "code": "HZ-1"})); // … hzhdkjyxgs
+    let yi = r.create("customer", json!({"name": "乙", "code": "KD-2"}));
     assert_eq!(candidates(&r, "杭"), vec![hongda.clone()], "the first character");
     assert_eq!(candidates(&r, "科技"), vec![hongda.clone()], "the middle");
     assert_eq!(candidates(&r, "gs"), vec![hongda.clone()], "the last two characters");
@@ -178,7 +179,7 @@ fn one_and_two_characters_are_found_anywhere_in_the_text_by_the_index_or_a_scan(
 #[test]
 fn an_index_made_before_texts_were_padded_is_made_again_at_open() {
     let mut r = Replica::new(&user_id(1), "王芳", "admin");
-    let hongda = r.create("customer", json!({"name": "杭州宏达科技有限公司"}));
+    let hongda = r.create("customer", json!({"name": "杭州宏达科技有限公司", "code": "HZ-1"}));
     r.store
         .connection()
         .execute_batch(
