@@ -873,6 +873,33 @@ impl Conn {
         }
     }
 
+    /// PostgreSQL: every text column of this schema compared byte by byte, as
+    /// [`Conn::execute_schema`] makes them, also in a database an earlier version made with
+    /// the database's own collation; returns how many columns were changed (each once; its
+    /// indexes are rebuilt then). Nothing on SQLite, whose text always is.
+    pub fn collate_text_bytewise(&self) -> Result<usize> {
+        if self.engine() != Engine::Postgres {
+            return Ok(0);
+        }
+        let columns: Vec<(String, String)> = self
+            .prepare_cached(
+                "SELECT table_name, column_name FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND data_type = 'text'
+                   AND collation_name IS DISTINCT FROM 'C'",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_>>()?;
+        for (table, column) in &columns {
+            let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+            self.execute_batch(&format!(
+                "ALTER TABLE {} ALTER COLUMN {} TYPE TEXT COLLATE \"C\"",
+                quoted(table),
+                quoted(column)
+            ))?;
+        }
+        Ok(columns.len())
+    }
+
     /// Held while a server sets its database up (creates or upgrades tables): on PostgreSQL
     /// a session-level advisory lock, so instances starting together take turns; nothing on
     /// SQLite, where each schema statement is its own transaction.
@@ -904,11 +931,14 @@ impl Drop for SetupLock<'_> {
     }
 }
 
-/// Schema text in SQLite's words, in PostgreSQL's.
+/// Schema text in SQLite's words, in PostgreSQL's. Text is compared byte by byte there too
+/// (`COLLATE "C"`), not by the database's locale: a cluster made with a Chinese or English
+/// locale would otherwise order names (the users list) and keys differently from SQLite.
 fn postgres_schema(sql: &str) -> String {
     sql.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
         .replace(" INTEGER", " BIGINT")
         .replace(" BLOB", " BYTEA")
+        .replace(" TEXT", " TEXT COLLATE \"C\"")
         .replace(") WITHOUT ROWID", ")")
 }
 

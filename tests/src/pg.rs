@@ -25,13 +25,20 @@ struct Cluster {
 
 /// The URL of a new, empty database on this process's cluster (started on first use).
 pub fn new_database() -> String {
+    new_database_with("")
+}
+
+/// [`new_database`] made with `options` after `CREATE DATABASE name` (a locale of its own).
+pub fn new_database_with(options: &str) -> String {
     static CLUSTER: OnceLock<Cluster> = OnceLock::new();
     static NEXT: AtomicU32 = AtomicU32::new(1);
     let cluster = CLUSTER.get_or_init(start);
     let name = format!("crm_{}", NEXT.fetch_add(1, Ordering::Relaxed));
     let admin = sync_server::sql::Conn::open_postgres(&url(cluster.port, "postgres"))
         .unwrap_or_else(|e| panic!("connecting to the test cluster: {e}"));
-    admin.execute_batch(&format!("CREATE DATABASE {name}")).unwrap_or_else(|e| panic!("creating {name}: {e}"));
+    admin
+        .execute_batch(&format!("CREATE DATABASE {name} {options}"))
+        .unwrap_or_else(|e| panic!("creating {name}: {e}"));
     url(cluster.port, &name)
 }
 

@@ -174,9 +174,10 @@ async fn an_instance_never_builds_on_a_record_another_instance_changed_under_it(
     ann.sync().await.unwrap(); // instance a now holds the record in its cache
     desk.sync().await.unwrap();
     desk.call(json!({"op": "update", "id": id, "fields": {"grade": "A"}}));
-    desk.sync().await.unwrap(); // written through instance b
-                                // Instance a's writer commits a transaction that reads no record (as its mailer's claim
-                                // or the read-model backfill do) before it next takes one from its cache.
+    // Written through instance b.
+    desk.sync().await.unwrap();
+    // Instance a's writer commits a transaction that reads no record (as its mailer's claim
+    // or the read-model backfill do) before it next takes one from its cache.
     a.state().db.lock().unwrap().prepare_missing(10).unwrap();
     // Ann, who has not synced since, edits the record: her change does not build on desk's,
     // so a stale copy on instance a would take it and be stored without desk's change.
@@ -194,4 +195,43 @@ async fn an_instance_never_builds_on_a_record_another_instance_changed_under_it(
     let fields = fresh.get(&id)["fields"].clone();
     assert_eq!((fields["grade"].as_str(), fields["address"].as_str()), (Some("A"), Some("苏州")), "{fields}");
     assert_eq!(fresh.heads(&id), ann.heads(&id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_are_ordered_byte_by_byte_as_on_sqlite_whatever_the_database_locale() {
+    if skip() {
+        return;
+    }
+    // A database made with an English collation (ICU, which Debian's PostgreSQL has), as a
+    // cluster initialised with a language's locale makes them: it orders `adam` before `Bob`.
+    let url = pg::new_database_with("TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en'");
+    let names = ["Zed", "adam", "émile", "Bob", "王五", "李四"];
+    let byte_order = {
+        let mut sorted = names.to_vec();
+        sorted.sort();
+        sorted
+    };
+    let listed =
+        |db: &sync_server::db::ServerDb| db.users().unwrap().into_iter().map(|u| u.username).collect::<Vec<_>>();
+    let mut db = sync_server::db::ServerDb::open(Location::Postgres(url.clone())).unwrap();
+    for name in names {
+        db.add_user(name, name, "viewer", None, crm_tests::PASSWORD).unwrap();
+    }
+    assert_eq!(listed(&db), byte_order, "the users list is in SQLite's order");
+    // A database an earlier version made, its text in the database's collation, is changed
+    // when a server opens it.
+    db.connection().execute_batch("ALTER TABLE users ALTER COLUMN username TYPE TEXT COLLATE \"default\"").unwrap();
+    let locale_order: Vec<String> = db
+        .connection()
+        .prepare_cached("SELECT username FROM users ORDER BY username")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(locale_order[..2], ["adam", "Bob"], "the database's own collation is not byte order");
+    drop(db);
+    let db = sync_server::db::ServerDb::open(Location::Postgres(url)).unwrap();
+    assert_eq!(listed(&db), byte_order);
+    assert_eq!(db.connection().collate_text_bytewise().unwrap(), 0, "nothing is left to change");
 }
