@@ -17,6 +17,7 @@ pub mod login;
 pub mod mail;
 pub mod migrate;
 pub mod outbox;
+mod pg_tls;
 pub mod reports;
 mod session;
 pub mod sms;

@@ -123,7 +123,17 @@ pub enum SqlError {
 fn pg_message(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("postgres: {} ({})", db.message(), db.code().code()),
-        None => format!("postgres: {e}"),
+        None => {
+            // What went wrong underneath ("error performing TLS handshake" alone does not say
+            // that the certificate is not trusted).
+            let mut text = format!("postgres: {e}");
+            let mut source = std::error::Error::source(e);
+            while let Some(cause) = source {
+                text.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            text
+        }
     }
 }
 
@@ -1263,9 +1273,13 @@ impl Reader {
 /// polls.
 pub fn listen(url: String, wake: std::sync::Arc<tokio::sync::Notify>) -> Listening {
     AbortOnDrop(background().spawn(async move {
+        let (config, tls) = match crate::pg_tls::target(&url) {
+            Ok(target) => target,
+            Err(e) => return eprintln!("sync-server: not listening for other instances' writes: {e}"),
+        };
         loop {
             let listened = async {
-                let (client, mut connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+                let (client, mut connection) = config.connect(tls.clone()).await?;
                 let (sent, mut received) = tokio::sync::mpsc::unbounded_channel();
                 // The connection is polled here, not spawned: its notifications come from it.
                 let polling = async move {
@@ -1350,7 +1364,7 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 }
 
 /// The socket side of one PostgreSQL connection.
-type PgConnection = tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>;
+type PgConnection = tokio_postgres::Connection<tokio_postgres::Socket, crate::pg_tls::RustlsStream>;
 
 /// A PostgreSQL client used synchronously, like a SQLite connection. The connection is
 /// opened on the [`background`] runtime (its socket is registered with that runtime's
@@ -1366,8 +1380,8 @@ pub struct PgClient {
 
 impl PgClient {
     fn connect(url: &str) -> Result<PgClient> {
-        let url = url.to_string();
-        let connecting = background().spawn(async move { tokio_postgres::connect(&url, tokio_postgres::NoTls).await });
+        let (config, tls) = crate::pg_tls::target(url).map_err(SqlError::Connect)?;
+        let connecting = background().spawn(async move { config.connect(tls).await });
         let (client, connection) = block_on(connecting).map_err(|e| SqlError::Connect(e.to_string()))??;
         Ok(PgClient { client, connection: Some(Box::pin(connection)) })
     }

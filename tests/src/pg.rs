@@ -63,6 +63,21 @@ fn bin_dir() -> PathBuf {
     })
 }
 
+/// The file of the test CA's certificate (`crm_tests::test_ca`), for `sslrootcert=`.
+pub fn ca_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls/ca.pem")
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .unwrap_or_else(|e| panic!("chmod {}: {e}", path.display()));
+}
+
+#[cfg(not(unix))]
+fn set_mode(_: &Path, _: u32) {}
+
 fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
 }
@@ -87,6 +102,21 @@ fn start() -> Cluster {
         let chowned = Command::new("chown").args(["postgres:postgres"]).arg(&dir).status();
         assert!(chowned.is_ok_and(|s| s.success()), "chown postgres {} failed", dir.display());
     }
+    // TLS offered with the test certificate (for `localhost` and 127.0.0.1, from the test
+    // CA in `fixtures/tls`): a connection asking for it gets it; the others stay plain.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls");
+    for file in ["server.pem", "server.key"] {
+        std::fs::copy(fixtures.join(file), dir.join(file)).unwrap_or_else(|e| panic!("copying {file}: {e}"));
+    }
+    set_mode(&dir.join("server.key"), 0o600);
+    if is_root() {
+        let chowned = Command::new("chown")
+            .args(["postgres:postgres"])
+            .arg(dir.join("server.pem"))
+            .arg(dir.join("server.key"))
+            .status();
+        assert!(chowned.is_ok_and(|s| s.success()), "chown postgres of the certificate failed");
+    }
     let data = dir.join("data");
     let made = as_postgres(&bin.join("initdb"))
         .args(["-D"])
@@ -106,7 +136,8 @@ fn start() -> Cluster {
     // shutdown and the directory removed.
     let script = format!(
         "{runas}'{postgres}' -D '{data}' -p {port} -k '{dir}' -c listen_addresses=127.0.0.1 -c fsync=off \
-         -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 >'{dir}/log' 2>&1 &
+         -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 \
+         -c ssl=on -c ssl_cert_file='{dir}/server.pem' -c ssl_key_file='{dir}/server.key' >'{dir}/log' 2>&1 &
          while kill -0 {me} 2>/dev/null; do sleep 1; done
          kill -INT $(head -1 '{data}/postmaster.pid') 2>/dev/null; sleep 3; rm -rf '{dir}'",
         postgres = postgres.display(),

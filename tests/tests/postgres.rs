@@ -235,3 +235,57 @@ async fn names_are_ordered_byte_by_byte_as_on_sqlite_whatever_the_database_local
     assert_eq!(listed(&db), byte_order);
     assert_eq!(db.connection().collate_text_bytewise().unwrap(), 0, "nothing is left to change");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connection_to_the_database_is_encrypted_and_its_certificate_verified() {
+    if skip() {
+        return;
+    }
+    use sync_server::sql::Conn;
+    let url = pg::new_database();
+    let fixtures = pg::ca_file();
+    let encrypted = |conn: &Conn| -> bool {
+        conn.query_row("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", [], |r| r.get(0)).unwrap()
+    };
+    // Asked for, with the company's CA: encrypted, as PostgreSQL itself reports.
+    let tls_url = format!("{url}?sslmode=require&sslrootcert={}", fixtures.display());
+    assert!(encrypted(&Conn::open_postgres(&tls_url).unwrap()));
+    // To this machine without asking: plain (nothing crosses a network).
+    assert!(!encrypted(&Conn::open_postgres(&url).unwrap()));
+    // A certificate nobody vouches for is refused: the system's roots alone, or another CA.
+    let other = fixtures.with_file_name("other-ca.pem");
+    for untrusted in
+        [format!("{url}?sslmode=require"), format!("{url}?sslmode=verify-full&sslrootcert={}", other.display())]
+    {
+        let refused = Conn::open_postgres(&untrusted).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(refused.contains("certificate"), "{untrusted}: {refused}");
+    }
+    // A whole server on the encrypted connection: devices sync through it, and an instance's
+    // listener (a connection of its own) hears the other instance's writes.
+    let dir = tempfile::tempdir().unwrap();
+    let a = TestServer::start_on(Location::Postgres(tls_url), dir.path().join("a"), "127.0.0.1:0".parse().unwrap());
+    let b = TestServer::beside(&a);
+    a.add_user("ann", "account_manager", Some("east"));
+    let ann = Device::login_at(&a.url(), "ann").await;
+    let desk = Device::login_at(&b.url(), "ann").await;
+    desk.sync().await.unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let engine = desk.engine.clone();
+    tokio::spawn(async move { engine.run(stopped).await });
+    let id = ann.create("customer", json!({"name": "加密连接的客户"}));
+    ann.sync().await.unwrap();
+    crm_tests::eventually(10, "the other instance's device gets the record live", || desk.doc_ids().contains(&id))
+        .await;
+    let _ = stop.send(true);
+    let plain: i64 = a
+        .db()
+        .connection()
+        .query_row(
+            "SELECT COUNT(*) FROM pg_stat_ssl s JOIN pg_stat_activity a ON a.pid = s.pid
+             WHERE a.datname = current_database() AND NOT s.ssl",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(plain, 0, "no connection of either instance to the database is plain");
+}
