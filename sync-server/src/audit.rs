@@ -116,13 +116,15 @@ pub fn search(conn: &Conn, query: &Query) -> Result<(Vec<Entry>, Option<i64>), D
         return Err(DbError::Invalid(format!("action must be one of {}, not '{a}'", ACTIONS.join(", "))));
     }
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    let like = query.q.as_ref().map(|q| format!("%{}%", q.replace(['%', '_', '\\'], "")));
+    // Folded here, ASCII only, as `LOWER` folds the column on both stores (PostgreSQL's text
+    // is `COLLATE "C"`): a term with other letters matches them as written.
+    let like = query.q.as_ref().map(|q| format!("%{}%", q.replace(['%', '_', '\\'], "").to_ascii_lowercase()));
     let mut stmt = conn.prepare_cached(
         "SELECT a.id, a.at, a.actor, u.username, a.action, a.target, a.detail, a.address
          FROM audit a LEFT JOIN users u ON u.id = a.actor
          WHERE (CAST(?1 AS TEXT) IS NULL OR a.action = ?1)
            AND (CAST(?2 AS TEXT) IS NULL OR a.actor = ?2 OR u.username = ?2)
-           AND (CAST(?3 AS TEXT) IS NULL OR LOWER(a.target) LIKE LOWER(?3) OR LOWER(a.detail) LIKE LOWER(?3))
+           AND (CAST(?3 AS TEXT) IS NULL OR LOWER(a.target) LIKE ?3 OR LOWER(a.detail) LIKE ?3)
            AND (CAST(?4 AS BIGINT) IS NULL OR a.id < ?4)
          ORDER BY a.id DESC LIMIT ?5",
     )?;

@@ -323,7 +323,7 @@ pub(crate) fn create_schema(conn: &Conn) -> Result<(), DbError> {
     }
     add_column(conn, "outbox", "claimed_at", "INTEGER")?;
     add_column(conn, "docs", "prepared", "BLOB")?;
-    conn.collate_text_bytewise()?;
+    conn.collate_text_bytewise(crate::migrate::TABLES)?;
     Ok(())
 }
 

@@ -15,7 +15,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const USAGE: &str = "usage: sync-server COMMAND --db PATH [options]
 
   PATH is the SQLite file (the default store), or a postgres://USER[:PASSWORD]@HOST[:PORT]/DB
-  URL; on PostgreSQL, --data DIR is where files and the reports' replica are kept (default
+  URL (a database on another host adds ?sslmode=require, and &sslrootcert=CA.pem for a CA of
+  your own, or ?sslmode=disable on a private network); on PostgreSQL, --data DIR is where files and the reports' replica are kept (default
   ./fieldcrm-data; instances behind one load balancer share it for files).
 
   serve --db PATH [--data DIR] [--listen 127.0.0.1:7878] [--max-per-address 1000]

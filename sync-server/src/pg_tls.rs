@@ -25,7 +25,12 @@ use tokio_postgres::Socket;
 
 /// A connection URL's settings for tokio-postgres, and the TLS it is to use.
 pub(crate) fn target(url: &str) -> Result<(tokio_postgres::Config, MakeRustls), String> {
-    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    // The query begins after the user and password (a password may hold a `?`).
+    let after_user = url.rfind('@').map_or(0, |at| at + 1);
+    let (base, query) = match url[after_user..].find('?') {
+        Some(q) => (&url[..after_user + q], &url[after_user + q + 1..]),
+        None => (url, ""),
+    };
     let mut mode = None;
     let mut root_cert = None;
     let mut rest = Vec::new();
@@ -43,13 +48,19 @@ pub(crate) fn target(url: &str) -> Result<(tokio_postgres::Config, MakeRustls), 
     let encrypted = match mode.as_deref() {
         Some("require" | "verify-ca" | "verify-full") => true,
         Some("disable") => false,
+        // PostgreSQL speaks no TLS over a Unix socket: nothing there crosses a network.
+        Some(_) if only_sockets(&config) => false,
         None | Some("prefer" | "allow") => {
-            if let Some(far) = config.get_hosts().iter().find(|h| !on_this_machine(h)) {
-                let host = match far {
-                    Host::Tcp(name) => name.clone(),
-                    #[cfg(unix)]
-                    Host::Unix(path) => path.display().to_string(),
-                };
+            // An address given (`hostaddr`) is where it connects; a host is then only a name.
+            let far =
+                config.get_hostaddrs().iter().find(|ip| !ip.is_loopback()).map(|ip| ip.to_string()).or_else(|| {
+                    config.get_hosts().iter().find(|h| !on_this_machine(h)).map(|far| match far {
+                        Host::Tcp(name) => name.clone(),
+                        #[cfg(unix)]
+                        Host::Unix(path) => path.display().to_string(),
+                    })
+                });
+            if let Some(host) = far {
                 return Err(format!(
                     "the database at {host} is not on this machine, and its connection would carry \
                      the password and every record in clear text: add ?sslmode=require to the URL \
@@ -79,6 +90,15 @@ pub(crate) fn target(url: &str) -> Result<(tokio_postgres::Config, MakeRustls), 
         .map_err(|e| format!("sslrootcert={}: {e}", root_cert.as_deref().unwrap_or("")))?;
     config.ssl_mode(SslMode::Require);
     Ok((config, MakeRustls(Some(tls.rustls))))
+}
+
+/// Whether every connection of `config` is to a Unix socket.
+fn only_sockets(config: &tokio_postgres::Config) -> bool {
+    #[cfg(unix)]
+    let socket = |h: &Host| matches!(h, Host::Unix(_));
+    #[cfg(not(unix))]
+    let socket = |_: &Host| false;
+    config.get_hostaddrs().is_empty() && !config.get_hosts().is_empty() && config.get_hosts().iter().all(socket)
 }
 
 /// Whether a host of the URL is this machine (see `crm_core::sync::tls::is_this_machine`).
@@ -190,6 +210,17 @@ mod tests {
         ] {
             assert!(target(ok).is_ok(), "{ok}: {:?}", target(ok).err());
         }
+        for far in [
+            "postgres://crm@localhost/crm?hostaddr=10.0.0.5",
+            "postgres://crm@/crm?hostaddr=10.0.0.5",
+            "postgres://crm@127.0.0.1,db.internal/crm",
+            "postgres://crm:a?sslmode=disable@db.internal/crm",
+        ] {
+            assert!(target(far).is_err(), "{far} would be plain over a network");
+        }
+        let socket = target("postgres://crm@%2Fvar%2Frun%2Fpostgresql/crm?sslmode=require");
+        assert!(socket.is_ok(), "a Unix socket needs no TLS: {:?}", socket.err());
+        assert!(target("postgres://crm:a?b@db.internal/crm?sslmode=require").is_ok(), "a ? in the password");
         let far = target("postgres://crm:secret@db.internal/crm").err().unwrap_or_default();
         assert!(far.contains("db.internal") && far.contains("sslmode=require"), "{far}");
         assert!(!far.contains("secret"), "the password is not repeated: {far}");

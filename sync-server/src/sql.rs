@@ -883,31 +883,39 @@ impl Conn {
         }
     }
 
-    /// PostgreSQL: every text column of this schema compared byte by byte, as
+    /// PostgreSQL: every text column of `tables` (the server's own) compared byte by byte, as
     /// [`Conn::execute_schema`] makes them, also in a database an earlier version made with
     /// the database's own collation; returns how many columns were changed (each once; its
-    /// indexes are rebuilt then). Nothing on SQLite, whose text always is.
-    pub fn collate_text_bytewise(&self) -> Result<usize> {
+    /// table is locked and its indexes rebuilt meanwhile). A column that cannot be changed (a
+    /// view of the admin's over it, a role that does not own the table) is reported and left:
+    /// only its order differs from SQLite's then. Nothing on SQLite, whose text always is.
+    pub fn collate_text_bytewise(&self, tables: &[&str]) -> Result<usize> {
         if self.engine() != Engine::Postgres {
             return Ok(0);
         }
         let columns: Vec<(String, String)> = self
             .prepare_cached(
-                "SELECT table_name, column_name FROM information_schema.columns
-                 WHERE table_schema = current_schema() AND data_type = 'text'
-                   AND collation_name IS DISTINCT FROM 'C'",
+                "SELECT c.table_name, c.column_name FROM information_schema.columns c
+                 JOIN information_schema.tables t
+                   ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+                 WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+                   AND c.data_type = 'text' AND c.collation_name IS DISTINCT FROM 'C'",
             )?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_>>()?;
-        for (table, column) in &columns {
+        let mut changed = 0;
+        for (table, column) in columns.iter().filter(|(t, _)| tables.contains(&t.as_str())) {
             let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
-            self.execute_batch(&format!(
-                "ALTER TABLE {} ALTER COLUMN {} TYPE TEXT COLLATE \"C\"",
-                quoted(table),
-                quoted(column)
-            ))?;
+            let sql = format!("ALTER TABLE {} ALTER COLUMN {} TYPE TEXT COLLATE \"C\"", quoted(table), quoted(column));
+            match self.execute_batch(&sql) {
+                Ok(()) => changed += 1,
+                Err(e) => eprintln!(
+                    "sync-server: {table}.{column} keeps the database's collation (its order may differ \
+                     from SQLite's): {e}"
+                ),
+            }
         }
-        Ok(columns.len())
+        Ok(changed)
     }
 
     /// Held while a server sets its database up (creates or upgrades tables): on PostgreSQL

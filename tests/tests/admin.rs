@@ -514,3 +514,21 @@ async fn imports_and_reverts_made_on_a_device_reach_the_audit_log_when_it_connec
     let (status, _) = http.json("POST", "/api/audit", None, Some(json!({"events": []})));
     assert_eq!(status, 401);
 }
+
+#[test]
+fn the_audit_search_finds_text_beyond_ascii_alike_on_both_stores() {
+    use sync_server::audit::{record, search, Actor, Query};
+    let server = TestServer::start();
+    let db = server.db();
+    record(db.connection(), &Actor::cli(), "user.add", Some("Émile"), json!({"note": "王五 Zhang"})).unwrap();
+    let found = |q: &str| {
+        let query = Query { q: Some(q.into()), ..Query::default() };
+        search(db.connection(), &query).unwrap().0.iter().filter(|e| e.target.as_deref() == Some("Émile")).count()
+    };
+    // ASCII letters in any case; other letters as written (on PostgreSQL too, whose text is
+    // compared byte by byte).
+    for q in ["Émile", "ÉMILE", "mile", "王五", "zhang"] {
+        assert_eq!(found(q), 1, "{q}");
+    }
+    assert_eq!(found("émile"), 0, "letters beyond ASCII are not folded, on either store");
+}
