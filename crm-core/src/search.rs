@@ -164,12 +164,10 @@ pub fn flush(conn: &Connection) -> Result<()> {
 pub(crate) fn prepare(conn: &Connection) -> Result<()> {
     conn.execute_batch("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_terms USING fts5vocab(main, search_fts, row)")?;
     if crate::store::get_meta(conn, "search_padded")?.is_none() {
-        conn.execute_batch(
-            "BEGIN IMMEDIATE;
-             INSERT OR IGNORE INTO search_pending (rowid) SELECT rowid FROM search_docs;
-             INSERT OR REPLACE INTO meta (key, value) VALUES ('search_padded', '1');
-             COMMIT;",
-        )?;
+        let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute("INSERT OR IGNORE INTO search_pending (rowid) SELECT rowid FROM search_docs", [])?;
+        crate::store::set_meta(&tx, "search_padded", "1")?;
+        tx.commit()?;
     }
     Ok(())
 }
@@ -208,7 +206,7 @@ pub fn candidates(conn: &Connection, query: &str, kinds: &[crate::kind::Kind], l
          WHERE search_fts MATCH ?1 AND d.deleted = 0{of_kinds} LIMIT ?2"
     );
     let (sql, pattern) = if q.chars().count() >= 3 {
-        (matching, format!("\"{}\"", q.replace('"', "\"\"")))
+        (matching, phrase(&q))
     } else {
         // The trigrams that begin with the query, in the index's order (bytes): from `q` up to
         // `q` followed by the highest character.
@@ -229,13 +227,19 @@ pub fn candidates(conn: &Connection, query: &str, kinds: &[crate::kind::Kind], l
             );
             (scan, q)
         } else {
-            let any: Vec<String> = terms.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect();
+            let any: Vec<String> = terms.iter().map(|t| phrase(t)).collect();
             (matching, any.join(" OR "))
         }
     };
     let mut stmt = conn.prepare_cached(&sql)?;
     let found = stmt.query_map(params![pattern, limit], candidate)?;
     Ok(found.collect::<rusqlite::Result<_>>()?)
+}
+
+/// `text` as one FTS5 phrase (quoted, its quotes doubled): matched as written, never as query
+/// syntax.
+fn phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
 }
 
 fn candidate(r: &rusqlite::Row<'_>) -> rusqlite::Result<Candidate> {
