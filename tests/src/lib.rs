@@ -89,7 +89,7 @@ impl TestServer {
     pub fn start_tls() -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let (db_path, location) = database_in(dir.path());
-        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls");
+        let fixtures = tls_fixtures();
         let tls =
             sync_server::listener::tls_config(&fixtures.join("server.pem"), &fixtures.join("server.key")).unwrap();
         let mut server = TestServer {
@@ -423,9 +423,14 @@ impl Device {
     }
 }
 
+/// The test certificates' directory (`tests/fixtures/tls`: its README says what each is).
+pub fn tls_fixtures() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls")
+}
+
 /// The test CA's certificate (PEM) that issued the test server's (`tests/fixtures/tls`).
 pub fn test_ca() -> String {
-    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls/ca.pem")).unwrap()
+    std::fs::read_to_string(tls_fixtures().join("ca.pem")).unwrap()
 }
 
 /// A JPEG-looking file of `len` bytes, different for each `seed`: a JPEG's first bytes, then

@@ -65,7 +65,7 @@ fn bin_dir() -> PathBuf {
 
 /// The file of the test CA's certificate (`crm_tests::test_ca`), for `sslrootcert=`.
 pub fn ca_file() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls/ca.pem")
+    crate::tls_fixtures().join("ca.pem")
 }
 
 #[cfg(unix)]
@@ -98,24 +98,16 @@ fn start() -> Cluster {
     let dir = std::env::temp_dir().join(format!("fieldcrm-pg-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("making {}: {e}", dir.display()));
-    if is_root() {
-        let chowned = Command::new("chown").args(["postgres:postgres"]).arg(&dir).status();
-        assert!(chowned.is_ok_and(|s| s.success()), "chown postgres {} failed", dir.display());
-    }
     // TLS offered with the test certificate (for `localhost` and 127.0.0.1, from the test
     // CA in `fixtures/tls`): a connection asking for it gets it; the others stay plain.
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls");
     for file in ["server.pem", "server.key"] {
-        std::fs::copy(fixtures.join(file), dir.join(file)).unwrap_or_else(|e| panic!("copying {file}: {e}"));
+        std::fs::copy(crate::tls_fixtures().join(file), dir.join(file))
+            .unwrap_or_else(|e| panic!("copying {file}: {e}"));
     }
     set_mode(&dir.join("server.key"), 0o600);
     if is_root() {
-        let chowned = Command::new("chown")
-            .args(["postgres:postgres"])
-            .arg(dir.join("server.pem"))
-            .arg(dir.join("server.key"))
-            .status();
-        assert!(chowned.is_ok_and(|s| s.success()), "chown postgres of the certificate failed");
+        let chowned = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status();
+        assert!(chowned.is_ok_and(|s| s.success()), "chown postgres {} failed", dir.display());
     }
     let data = dir.join("data");
     let made = as_postgres(&bin.join("initdb"))
