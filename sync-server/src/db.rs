@@ -1212,11 +1212,13 @@ impl ServerDb {
                     audit::record(&tx, &actor, "transfer", Some(&doc_id), detail)?;
                 }
             }
-            if (before.assignees, &before.customer, &before.contact, before.deleted)
+            let grants = if (before.assignees, &before.customer, &before.contact, before.deleted)
                 != (after.assignees.clone(), &after.customer, &after.contact, after.deleted)
             {
-                record_assignment(&tx, &doc_id, &after)?;
-            }
+                record_assignment(&tx, &doc_id, &after)?
+            } else {
+                Vec::new()
+            };
             held.added += grows_by;
             live.push(crate::live::Entry::new(
                 seq,
@@ -1226,6 +1228,8 @@ impl ServerDb {
                 who.device_id.clone(),
                 change.bytes().to_vec(),
             ));
+            // Written after the change's own entry: they follow it in the log.
+            live.extend(grants);
             held.since.push(change);
             if after.kind == Some(Kind::DictEntry) {
                 // Later changes of this push may use the entry: their check reads it stored.
@@ -2158,6 +2162,7 @@ fn backfill_assignments(tx: &Conn) -> Result<(), DbError> {
             let Ok(doc) = RecordDoc::load(&snapshot, Vec::new()) else { continue };
             let meta = doc_meta(&doc);
             if !meta.assignees.is_empty() {
+                // Not published to the live tail: this runs as the server opens.
                 record_assignment(tx, &id, &meta)?;
             }
         }
@@ -2235,8 +2240,8 @@ fn backfill_refs(conn: &Conn) -> Result<(), DbError> {
 /// A record's assignees, customer or contact changed: store who it is assigned to now, and log
 /// who gained or lost reading the record, its customer and its contact by it (`grant` entries:
 /// `new_scope` the user who gained, `old_scope` the one who lost), so connected and
-/// catching-up devices are sent them or drop them.
-fn record_assignment(tx: &Conn, doc_id: &str, after: &DocMeta) -> Result<(), DbError> {
+/// catching-up devices are sent them or drop them. Returns those entries, for the live tail.
+fn record_assignment(tx: &Conn, doc_id: &str, after: &DocMeta) -> Result<Vec<crate::live::Entry>, DbError> {
     fn targets(tx: &Conn, doc_id: &str) -> Result<Vec<String>, DbError> {
         let mut out = vec![doc_id.to_string()];
         let rows: Vec<(Option<String>, Option<String>)> = tx
@@ -2267,18 +2272,21 @@ fn record_assignment(tx: &Conn, doc_id: &str, after: &DocMeta) -> Result<(), DbE
             .execute(params![doc_id, user, after.customer, after.contact])?;
         }
     }
+    let mut grants = Vec::new();
     for (target, before) in affected.iter().zip(before) {
         let now = assigned_readers(tx, target)?;
-        for user in before.difference(&now) {
-            tx.prepare_cached("INSERT INTO log (doc_id, event, old_scope) VALUES (?, 'grant', ?)")?
-                .execute(params![target, user])?;
-        }
-        for user in now.difference(&before) {
-            tx.prepare_cached("INSERT INTO log (doc_id, event, new_scope) VALUES (?, 'grant', ?)")?
-                .execute(params![target, user])?;
+        let lost = before.difference(&now).map(|user| (user, false));
+        let gained = now.difference(&before).map(|user| (user, true));
+        for (user, gained) in lost.chain(gained) {
+            let sql = match gained {
+                true => "INSERT INTO log (doc_id, event, new_scope) VALUES (?, 'grant', ?) RETURNING seq",
+                false => "INSERT INTO log (doc_id, event, old_scope) VALUES (?, 'grant', ?) RETURNING seq",
+            };
+            let seq: u64 = tx.prepare_cached(sql)?.query_row(params![target, user], |r| r.get(0))?;
+            grants.push(crate::live::Entry::grant(seq, target.clone(), user.clone(), gained));
         }
     }
-    Ok(())
+    Ok(grants)
 }
 
 /// Everyone who reads `target` by an assignment: assigned to it, or to a record naming it as

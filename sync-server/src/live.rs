@@ -7,10 +7,12 @@
 //! once per entry. Anything the tail cannot vouch for sends the connection to the database
 //! path, which is always right:
 //!
-//! - The tail holds a run of the log with nothing missing: entries `(start, end]`, all of them
-//!   changes. A push whose transaction also wrote another kind of entry (a transfer, a grant),
-//!   or whose entries do not follow the tail's end (another instance or an admin command wrote
-//!   in between), starts the tail over; a transfer or grant entry is never served from here.
+//! - The tail holds a run of the log with nothing missing: entries `(start, end]`, changes and
+//!   the grants a push wrote beside them (someone assigned to a record, or no longer). A push
+//!   whose transaction also wrote another kind of entry (a transfer), or whose entries do not
+//!   follow the tail's end (another instance or an admin command wrote in between), starts the
+//!   tail over. A grant is only passed over here: a connection whose user it names goes to the
+//!   database path, which sends or drops the record.
 //! - A wake-up for a log end the tail has not reached (a write that was not published here:
 //!   another instance's, a repair's, an admin's) goes to the database.
 //!
@@ -28,15 +30,19 @@ use crate::access::Teams;
 const MAX_ENTRIES: usize = 20_000;
 const MAX_BYTES: usize = 16 << 20;
 
-/// One change as it was written to the log.
+/// One change (or grant) as it was written to the log.
 pub struct Entry {
     pub seq: u64,
     pub doc: String,
+    /// For a grant: the user who no longer reads `doc` by an assignment, or who now does
+    /// (the log's `old_scope` and `new_scope`). `None` for a change.
+    pub grant: Option<(Option<String>, Option<String>)>,
     /// The record's kind and scope owner as the change left them.
     pub kind: Option<Kind>,
     pub scope: Option<String>,
     /// The device that pushed it (it is not sent back there).
     pub device: String,
+    /// The change's bytes (none for a grant).
     pub bytes: Vec<u8>,
     /// The users who read the record by an assignment, looked up on first need.
     granted: OnceLock<HashSet<String>>,
@@ -51,7 +57,20 @@ impl Entry {
         device: String,
         bytes: Vec<u8>,
     ) -> Self {
-        Entry { seq, doc, kind, scope, device, bytes, granted: OnceLock::new() }
+        Entry { seq, doc, grant: None, kind, scope, device, bytes, granted: OnceLock::new() }
+    }
+
+    /// A grant entry: `user` lost (`gained` false) or gained reading `doc` by an assignment.
+    pub fn grant(seq: u64, doc: String, user: String, gained: bool) -> Self {
+        let grant = if gained { (None, Some(user)) } else { (Some(user), None) };
+        let mut entry = Entry::new(seq, doc, None, None, String::new(), Vec::new());
+        entry.grant = Some(grant);
+        entry
+    }
+
+    /// Whether this is a grant naming `user` (as losing or gaining).
+    pub fn grant_names(&self, user: &str) -> bool {
+        self.grant.as_ref().is_some_and(|(lost, gained)| [lost, gained].iter().any(|u| u.as_deref() == Some(user)))
     }
 
     /// Whether `user` reads this record by an assignment; `look_up` gives everyone who does
@@ -73,7 +92,7 @@ pub struct Batch {
     /// The log's end when the transaction took the write lock, and when it committed.
     pub prev: u64,
     pub end: u64,
-    /// Its changes in log order.
+    /// Its changes and grants in log order.
     pub entries: Vec<Entry>,
 }
 
@@ -224,8 +243,8 @@ mod tests {
         tail.publish(batch(15, 16, &[16]));
         assert_eq!(seqs(tail.since(14, 16)), None);
         assert_eq!(seqs(tail.since(15, 16)), Some((vec![16], 16)));
-        // A transaction that wrote a grant as well (three entries, two changes): nothing before
-        // its end is served from memory.
+        // A transaction that wrote a transfer as well (three entries, two changes): nothing
+        // before its end is served from memory.
         tail.publish(batch(16, 19, &[17, 19]));
         assert_eq!(seqs(tail.since(16, 19)), None);
         assert_eq!(seqs(tail.since(19, 19)), Some((vec![], 19)));
@@ -236,6 +255,19 @@ mod tests {
         assert_eq!(seqs(tail.since(19, 19)), Some((vec![], 19)));
         tail.clear();
         assert_eq!(seqs(tail.since(19, 19)), None);
+    }
+
+    #[test]
+    fn grants_written_beside_changes_are_held_and_name_their_user() {
+        let tail = Tail::default();
+        let entries = vec![entry(1), Entry::grant(2, "d1".into(), "bob".into(), true), entry(3)];
+        tail.publish(Batch { prev: 0, end: 3, entries });
+        let (got, end, _) = tail.since(0, 3).expect("a push with a grant is served from memory");
+        assert_eq!((got.iter().map(|e| e.seq).collect::<Vec<_>>(), end), (vec![1, 2, 3], 3));
+        assert!(got[1].grant_names("bob") && !got[1].grant_names("ann"));
+        assert!(!got[0].grant_names("bob"), "a change names nobody");
+        let lost = Entry::grant(4, "d1".into(), "bob".into(), false);
+        assert_eq!(lost.grant, Some((Some("bob".into()), None)));
     }
 
     #[test]

@@ -415,6 +415,10 @@ impl Conn {
         let Some((entries, end, run)) = self.state.live.since(self.cursor, wanted) else {
             return Ok(false);
         };
+        // A grant for this user sends or drops a record: the database path does that.
+        if entries.iter().any(|e| e.grant_names(&self.who.user_id)) {
+            return Ok(false);
+        }
         let auth = *self.state.auth.borrow();
         let teams = self.state.live.teams(run, auth, || self.reader.with(crate::db::teams))?;
         // What this user may read, checked once; bytes are copied only as each message is
@@ -425,6 +429,10 @@ impl Conn {
             let gate = ReadGate::new(who, &teams);
             let mut looked_up = false;
             for (i, entry) in entries.iter().enumerate() {
+                if entry.grant.is_some() {
+                    // Someone else's: nothing for this device, the cursor passes it.
+                    continue;
+                }
                 if entry.device == who.device_id {
                     *passed_own = true;
                     continue;
