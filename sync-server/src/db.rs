@@ -1088,8 +1088,8 @@ impl ServerDb {
             let refuse = |hash: String, code: &str, reason: String| {
                 Ok(Err(Refused { hash, doc: doc_id.clone(), code: code.into(), reason, params: None }))
             };
-            let change = match decoded {
-                Ok(c) => c,
+            let limits::Incoming { change, bytes } = match decoded {
+                Ok(incoming) => incoming,
                 Err((code, reason)) => return refuse(String::new(), code, reason),
             };
             let hash = change.hash();
@@ -1167,7 +1167,6 @@ impl ServerDb {
                     return Ok(Err(Refused { hash: hash_hex, doc: doc_id.clone(), code: code.into(), reason, params }));
                 }
             };
-            let mut change = change;
             let grows_by = change.raw_bytes().len();
             if held.stored + 2 * (held.added + grows_by) > MAX_RECORD_BYTES {
                 // Possibly too big: measure it exactly.
@@ -1183,7 +1182,7 @@ impl ServerDb {
                 .prepare_cached(
                     "INSERT INTO log (doc_id, event, hash, bytes, device_id) VALUES (?, 'change', ?, ?, ?) RETURNING seq",
                 )?
-                .query_row(params![doc_id, hash.0.as_slice(), change.bytes().as_ref(), who.device_id], |r| r.get(0))?;
+                .query_row(params![doc_id, hash.0.as_slice(), bytes.as_slice(), who.device_id], |r| r.get(0))?;
             // A new record was nobody's before: only a stored one is looked up.
             let old_scope: Option<String> = match existed {
                 true => tx
@@ -1220,14 +1219,7 @@ impl ServerDb {
                 Vec::new()
             };
             held.added += grows_by;
-            live.push(crate::live::Entry::new(
-                seq,
-                doc_id.clone(),
-                after.kind,
-                scope,
-                who.device_id.clone(),
-                change.bytes().to_vec(),
-            ));
+            live.push(crate::live::Entry::new(seq, doc_id.clone(), after.kind, scope, who.device_id.clone(), bytes));
             // Written after the change's own entry: they follow it in the log.
             live.extend(grants);
             held.since.push(change);
@@ -1308,14 +1300,14 @@ impl ServerDb {
                 params: None,
             };
             match limits::decode_change(chunk) {
-                Ok((change, _))
-                    if own.contains(&hex(change.actor_id().to_bytes()))
-                        || crm_core::genesis::verify(doc_id, &change) =>
+                Ok((incoming, _))
+                    if own.contains(&hex(incoming.change.actor_id().to_bytes()))
+                        || crm_core::genesis::verify(doc_id, &incoming.change) =>
                 {
-                    mine.push(Ok((doc_id.to_string(), Ok(change), None)));
+                    mine.push(Ok((doc_id.to_string(), Ok(incoming), None)));
                 }
-                Ok((change, _)) => refused.push(refusal(
-                    change.hash().to_string(),
+                Ok((incoming, _)) => refused.push(refusal(
+                    incoming.change.hash().to_string(),
                     "not_own",
                     "the server takes a change only from the device that wrote it".into(),
                 )),
@@ -1811,8 +1803,8 @@ pub fn plan_push(changes: Vec<crm_core::sync::protocol::DocBytes>, who: Principa
     };
     limits::decode_push(changes).map(move |(doc, decoded)| {
         let wanted = match &decoded {
-            Ok(change) if worth(&doc, change) => {
-                ops += change.len();
+            Ok(incoming) if worth(&doc, &incoming.change) => {
+                ops += incoming.change.len();
                 ops <= MAX_PUSH_OPS
             }
             _ => false,
@@ -1824,7 +1816,7 @@ pub fn plan_push(changes: Vec<crm_core::sync::protocol::DocBytes>, who: Principa
 /// A planned change with its record's work done when it is worth doing.
 pub fn prepare((doc, decoded, wanted): Planned) -> Pushed {
     let fresh = match &decoded {
-        Ok(change) if wanted => Fresh::prepare(&doc, change).map(Box::new),
+        Ok(incoming) if wanted => Fresh::prepare(&doc, &incoming.change).map(Box::new),
         _ => None,
     };
     (doc, decoded, fresh)

@@ -23,8 +23,17 @@ const DEFLATED: u64 = 8;
 /// The low bits of a column spec: how its data is encoded.
 const COLUMN_TYPE: u64 = 7;
 
+/// A pushed change decoded, with the bytes it came in.
+pub struct Incoming {
+    pub change: Change,
+    /// As the device sent it (compressed when it was): what the log stores and other devices
+    /// are sent. `change` was decoded from these inflated, so asking it for its bytes would
+    /// compress it again.
+    pub bytes: Vec<u8>,
+}
+
 /// A pushed change decoded, or why it was refused (code, reason).
-pub type Decoding = Result<Change, (&'static str, String)>;
+pub type Decoding = Result<Incoming, (&'static str, String)>;
 /// A pushed change with its document id.
 pub type Decoded = (String, Decoding);
 
@@ -39,10 +48,10 @@ pub fn decode_push(changes: Vec<crm_core::sync::protocol::DocBytes>) -> impl Ite
             let reason = format!("this push holds over {PUSH_INFLATED_BYTES} bytes of changes; push the rest again");
             return (c.doc, Err(("deferred", reason)));
         }
-        let decoded = decode_change(c.bytes).map(|(change, size)| {
+        let decoded = decode_change(c.bytes).map(|(incoming, size)| {
             held += size;
             full = held >= PUSH_INFLATED_BYTES;
-            change
+            incoming
         });
         (c.doc, decoded)
     })
@@ -50,27 +59,54 @@ pub fn decode_push(changes: Vec<crm_core::sync::protocol::DocBytes>) -> impl Ite
 
 /// Decode one pushed change within the limits, with its decoded size; the error is the
 /// refusal's reason.
-pub fn decode_change(bytes: Vec<u8>) -> Result<(Change, usize), (&'static str, String)> {
+pub fn decode_change(bytes: Vec<u8>) -> Result<(Incoming, usize), (&'static str, String)> {
     if bytes.len() > MAX_CHANGE_BYTES {
         let reason = format!("a change of {} bytes is larger than {MAX_CHANGE_BYTES}", bytes.len());
         return Err(("too_large", reason));
     }
     // Counted before Automerge decodes it: decoding walks every operation, and run-length
     // encoding lets a few bytes claim billions.
-    let (rows, size) = match body(&bytes).map_err(|e| ("invalid_change", e))? {
-        Body::Inflated(body) => (rows(&body), body.len()),
-        Body::Plain(range) => (rows(&bytes[range]), bytes.len()),
+    let body = body(&bytes).map_err(|e| ("invalid_change", e))?;
+    let (rows, size) = match &body {
+        Body::Inflated(body) => (rows(body), body.len()),
+        Body::Plain(range) => (rows(&bytes[range.clone()]), bytes.len()),
     };
     if rows.map_err(|e| ("invalid_change", e))? > MAX_CHANGE_OPS as u64 {
         let reason = format!("a change of over {MAX_CHANGE_OPS} operations");
         return Err(("too_large", reason));
     }
-    let change = Change::from_bytes(bytes).map_err(|e| ("invalid_change", format!("not an Automerge change: {e}")))?;
+    // A compressed change is given to Automerge as the change it inflated to (its checksum is
+    // the inflated change's), so that it is not inflated a second time.
+    let decoded = match body {
+        Body::Inflated(body) => Change::from_bytes(uncompressed_chunk(&bytes, &body)),
+        Body::Plain(_) => Change::try_from(bytes.as_slice()),
+    };
+    let change = decoded.map_err(|e| ("invalid_change", format!("not an Automerge change: {e}")))?;
     if change.len() > MAX_CHANGE_OPS {
         let reason = format!("a change of {} operations; at most {MAX_CHANGE_OPS}", change.len());
         return Err(("too_large", reason));
     }
-    Ok((change, size))
+    Ok((Incoming { change, bytes }, size))
+}
+
+/// The uncompressed change chunk of a compressed one (`compressed`, whose body inflated to
+/// `body`): the same magic bytes and checksum, the plain change's type, `body`'s length.
+fn uncompressed_chunk(compressed: &[u8], body: &[u8]) -> Vec<u8> {
+    let mut chunk = Vec::with_capacity(CHUNK_TYPE_AT + 11 + body.len());
+    chunk.extend_from_slice(&compressed[..CHUNK_TYPE_AT]);
+    chunk.push(CHANGE);
+    let mut len = body.len() as u64;
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        if len == 0 {
+            chunk.push(byte);
+            break;
+        }
+        chunk.push(byte | 0x80);
+    }
+    chunk.extend_from_slice(body);
+    chunk
 }
 
 enum Body {
@@ -301,6 +337,21 @@ mod tests {
         let mut truncated = change_with_notes(1_000);
         truncated.truncate(12);
         assert!(decode_change(truncated).is_err());
+    }
+
+    #[test]
+    fn a_compressed_change_decodes_as_automerge_decodes_it_and_keeps_its_bytes() {
+        for chars in [10, 1_000, 20_000] {
+            let sent = change_with_notes(chars);
+            let (incoming, _) = decode_change(sent.clone()).expect("decoded");
+            let mut expected = Change::from_bytes(sent.clone()).expect("automerge decodes it");
+            assert_eq!(incoming.change.hash(), expected.hash(), "{chars} characters");
+            assert_eq!(incoming.change.raw_bytes(), expected.raw_bytes());
+            assert_eq!(incoming.bytes, sent, "the bytes as sent are kept, not compressed again");
+            assert_eq!(expected.bytes().as_ref(), sent.as_slice());
+            let mut doc = automerge::AutoCommit::new();
+            assert!(doc.apply_changes([incoming.change]).is_ok());
+        }
     }
 
     /// An uncompressed change: its header and body.
