@@ -25,8 +25,10 @@ use tokio_postgres::Socket;
 
 /// A connection URL's settings for tokio-postgres, and the TLS it is to use.
 pub(crate) fn target(url: &str) -> Result<(tokio_postgres::Config, MakeRustls), String> {
-    // The query begins after the user and password (a password may hold a `?`).
-    let after_user = url.rfind('@').map_or(0, |at| at + 1);
+    // The query begins after the user and password (a password may hold a `?`), which end at
+    // the first `@`, as tokio-postgres reads them (an `@` in a password is written `%40`); a
+    // query value may hold an `@` too.
+    let after_user = url.find('@').map_or(0, |at| at + 1);
     let (base, query) = match url[after_user..].find('?') {
         Some(q) => (&url[..after_user + q], &url[after_user + q + 1..]),
         None => (url, ""),
@@ -207,6 +209,7 @@ mod tests {
             "postgres://crm@db.internal/crm?sslmode=disable",
             "postgres://crm@db.internal/crm?sslmode=require",
             "postgres://crm@db.internal/crm?connect_timeout=5&sslmode=verify-full",
+            "postgres://crm@db.internal/crm?application_name=crm@east&sslmode=require",
         ] {
             assert!(target(ok).is_ok(), "{ok}: {:?}", target(ok).err());
         }
