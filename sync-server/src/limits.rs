@@ -95,18 +95,22 @@ fn uncompressed_chunk(compressed: &[u8], body: &[u8]) -> Vec<u8> {
     let mut chunk = Vec::with_capacity(CHUNK_TYPE_AT + 11 + body.len());
     chunk.extend_from_slice(&compressed[..CHUNK_TYPE_AT]);
     chunk.push(CHANGE);
-    let mut len = body.len() as u64;
-    loop {
-        let byte = (len & 0x7f) as u8;
-        len >>= 7;
-        if len == 0 {
-            chunk.push(byte);
-            break;
-        }
-        chunk.push(byte | 0x80);
-    }
+    write_uleb(&mut chunk, body.len() as u64);
     chunk.extend_from_slice(body);
     chunk
+}
+
+/// Append `v` as unsigned LEB128 in the fewest bytes (the only form Automerge reads).
+fn write_uleb(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
 }
 
 enum Body {
@@ -128,6 +132,17 @@ fn body(bytes: &[u8]) -> Result<Body, String> {
     let data = reader.take_len().map_err(|_| "a malformed change header")?;
     if chunk_type == CHANGE {
         return Ok(Body::Plain(reader.at - data.len()..reader.at));
+    }
+    // Automerge reads a compressed change from the plain one it inflates to, so it never sees
+    // this header: what it would refuse in it is refused here (bytes after the change, a
+    // length not written in the fewest bytes).
+    if reader.at != bytes.len() {
+        return Err("bytes after the change".into());
+    }
+    let mut length = Vec::new();
+    write_uleb(&mut length, data.len() as u64);
+    if bytes[CHUNK_TYPE_AT + 1..reader.at - data.len()] != length[..] {
+        return Err("a malformed change header (its length is not written in the fewest bytes)".into());
     }
     Ok(Body::Inflated(inflate(data)?))
 }
@@ -352,24 +367,33 @@ mod tests {
             let mut doc = automerge::AutoCommit::new();
             assert!(doc.apply_changes([incoming.change]).is_ok());
         }
+        // What Automerge refuses in a compressed change's own header is refused too, though
+        // Automerge is given the inflated change: bytes after it, an over-long length.
+        let sent = change_with_notes(1_000);
+        assert_eq!(sent[CHUNK_TYPE_AT], COMPRESSED_CHANGE);
+        let mut trailing = sent.clone();
+        trailing.push(0);
+        assert!(Change::from_bytes(trailing.clone()).is_err());
+        let (code, reason) = decode_change(trailing).err().expect("refused");
+        assert_eq!(code, "invalid_change");
+        assert!(reason.contains("after the change"), "{reason}");
+        let mut reader = Reader { bytes: &sent, at: CHUNK_TYPE_AT + 1 };
+        let data = reader.take_len().expect("length");
+        let mut overlong = sent[..=CHUNK_TYPE_AT].to_vec();
+        let mut length = Vec::new();
+        write_uleb(&mut length, data.len() as u64);
+        *length.last_mut().expect("a byte") |= 0x80;
+        length.push(0);
+        overlong.extend(length);
+        overlong.extend_from_slice(data);
+        assert!(Change::from_bytes(overlong.clone()).is_err(), "Automerge refuses it");
+        assert!(decode_change(overlong).is_err());
     }
 
     /// An uncompressed change: its header and body.
     fn uncompressed(doc: &mut automerge::AutoCommit) -> Vec<u8> {
         doc.commit();
         doc.get_last_local_change().expect("change").raw_bytes().to_vec()
-    }
-
-    fn uleb(out: &mut Vec<u8>, mut v: u64) {
-        loop {
-            let byte = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
-        }
     }
 
     fn sleb(out: &mut Vec<u8>, mut v: i64) {
@@ -416,17 +440,17 @@ mod tests {
         let trailing = old[layout.end..].to_vec();
         let columns = layout.columns.into_iter().map(|(spec, data)| (spec, data.to_vec())).collect();
         let columns = edit(columns);
-        uleb(&mut body, columns.len() as u64);
+        write_uleb(&mut body, columns.len() as u64);
         for (spec, data) in &columns {
-            uleb(&mut body, *spec);
-            uleb(&mut body, data.len() as u64);
+            write_uleb(&mut body, *spec);
+            write_uleb(&mut body, data.len() as u64);
         }
         for (_, data) in &columns {
             body.extend_from_slice(data);
         }
         body.extend_from_slice(&trailing);
         let mut hashed = vec![CHANGE];
-        uleb(&mut hashed, body.len() as u64);
+        write_uleb(&mut hashed, body.len() as u64);
         hashed.extend_from_slice(&body);
         use sha2::Digest;
         let hash = sha2::Sha256::digest(&hashed);
@@ -442,7 +466,7 @@ mod tests {
     fn billions() -> Vec<u8> {
         let mut run = Vec::new();
         sleb(&mut run, 1 << 40);
-        uleb(&mut run, 1);
+        write_uleb(&mut run, 1);
         run
     }
 

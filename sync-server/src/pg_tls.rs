@@ -26,8 +26,8 @@ use tokio_postgres::Socket;
 /// A connection URL's settings for tokio-postgres, and the TLS it is to use.
 pub(crate) fn target(url: &str) -> Result<(tokio_postgres::Config, MakeRustls), String> {
     // The query begins after the user and password (a password may hold a `?`), which end at
-    // the first `@`, as tokio-postgres reads them (an `@` in a password is written `%40`); a
-    // query value may hold an `@` too.
+    // the first `@`, as tokio-postgres reads them (an `@` in a password is written `%40`), so
+    // a query value after them may hold an `@` too.
     let after_user = url.find('@').map_or(0, |at| at + 1);
     let (base, query) = match url[after_user..].find('?') {
         Some(q) => (&url[..after_user + q], &url[after_user + q + 1..]),

@@ -419,6 +419,7 @@ impl Conn {
         if entries.iter().any(|e| e.grant_names(&self.who.user_id)) {
             return Ok(false);
         }
+        self.state.live.count_served();
         let auth = *self.state.auth.borrow();
         let teams = self.state.live.teams(run, auth, || self.reader.with(crate::db::teams))?;
         // What this user may read, checked once; bytes are copied only as each message is
