@@ -9,26 +9,42 @@ pub struct DocCache {
     docs: HashMap<String, (RecordDoc, u64)>,
     tick: u64,
     capacity: usize,
-    let_go: Option<std::sync::mpsc::SyncSender<RecordDoc>>,
+    let_go: Option<std::sync::mpsc::SyncSender<Vec<RecordDoc>>>,
+    /// Documents let go and not handed over yet: they go [`LET_GO_BATCH`] at a time, as
+    /// waking the taking thread for each cost the writer about as much as dropping it.
+    letting_go: Vec<RecordDoc>,
 }
+
+/// How many let-go documents are handed over at once.
+const LET_GO_BATCH: usize = 32;
 
 impl DocCache {
     pub fn new(capacity: usize) -> Self {
-        DocCache { docs: HashMap::new(), tick: 0, capacity: capacity.max(1), let_go: None }
+        DocCache { docs: HashMap::new(), tick: 0, capacity: capacity.max(1), let_go: None, letting_go: Vec::new() }
     }
 
-    /// A cache that hands the documents it lets go to `to` (a thread that drops them):
-    /// freeing a large document costs a busy writer more than handing it over. Should `to`
-    /// be full or gone, the document is dropped here.
-    pub fn letting_go_to(mut self, to: std::sync::mpsc::SyncSender<RecordDoc>) -> Self {
+    /// A cache that hands the documents it lets go to `to` (a thread that drops them), a batch
+    /// at a time: freeing a large document costs a busy writer more than handing it over.
+    /// Should `to` be full or gone, the batch is dropped here.
+    pub fn letting_go_to(mut self, to: std::sync::mpsc::SyncSender<Vec<RecordDoc>>) -> Self {
         self.let_go = Some(to);
         self
     }
 
-    fn release(&self, doc: RecordDoc) {
-        if let Some(to) = &self.let_go {
-            // Dropped here (with the error) when it cannot be handed over.
-            let _ = to.try_send(doc);
+    fn release(&mut self, doc: RecordDoc) {
+        if self.let_go.is_some() {
+            self.letting_go.push(doc);
+            if self.letting_go.len() >= LET_GO_BATCH {
+                self.hand_over();
+            }
+        }
+    }
+
+    /// Hand the documents let go so far to the taking thread.
+    fn hand_over(&mut self) {
+        if let (Some(to), false) = (&self.let_go, self.letting_go.is_empty()) {
+            // Dropped here (with the error) when they cannot be handed over.
+            let _ = to.try_send(std::mem::take(&mut self.letting_go));
         }
     }
 
@@ -53,6 +69,7 @@ impl DocCache {
         for (_, (doc, _)) in std::mem::take(&mut self.docs) {
             self.release(doc);
         }
+        self.hand_over();
     }
 
     pub fn len(&self) -> usize {
@@ -69,24 +86,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn documents_let_go_are_handed_over_or_dropped_here() {
+    fn documents_let_go_are_handed_over_in_batches_or_dropped_here() {
         let (to, taken) = std::sync::mpsc::sync_channel(1);
         let mut cache = DocCache::new(2).letting_go_to(to);
-        for id in ["a", "b", "c"] {
-            cache.put(id, RecordDoc::empty());
-        }
+        let put = |cache: &mut DocCache, from: usize, n: usize| {
+            for i in from..from + n {
+                cache.put(&format!("d{i}"), RecordDoc::empty());
+            }
+        };
+        // Two held, then one let go per put: a batch goes once LET_GO_BATCH are let go.
+        put(&mut cache, 0, 2 + LET_GO_BATCH - 1);
         assert_eq!(cache.len(), 2);
-        assert!(taken.try_recv().is_ok(), "the oldest was handed over");
-        assert!(cache.take("a").is_none() && cache.take("b").is_some());
-        // The taker full: the cache drops what it lets go itself; gone: the same.
-        cache.put("d", RecordDoc::empty());
-        cache.put("e", RecordDoc::empty());
-        assert!(taken.try_recv().is_ok(), "c was handed over");
-        cache.put("f", RecordDoc::empty());
-        cache.put("g", RecordDoc::empty());
-        assert!(taken.try_recv().is_ok(), "d was handed over, e dropped here: the taker was full");
-        assert!(taken.try_recv().is_err());
+        assert!(taken.try_recv().is_err(), "not a whole batch yet");
+        put(&mut cache, 100, 1);
+        assert_eq!(taken.try_recv().map(|batch| batch.len()).ok(), Some(LET_GO_BATCH), "the oldest, together");
+        assert!(cache.take("d0").is_none() && cache.take("d100").is_some());
+        // The taker full: the cache drops a batch itself; gone: the same.
+        put(&mut cache, 200, 2 * LET_GO_BATCH + 1);
+        assert!(taken.try_recv().is_ok(), "one batch was handed over");
+        assert!(taken.try_recv().is_err(), "the next was dropped here: the taker was full");
+        // Clearing hands over what is let go, however few.
+        cache.clear();
+        assert!(cache.is_empty());
+        assert!(taken.try_recv().is_ok_and(|batch| !batch.is_empty() && batch.len() < LET_GO_BATCH));
         drop(taken);
+        put(&mut cache, 300, 3 * LET_GO_BATCH);
         cache.clear();
         assert!(cache.is_empty());
     }

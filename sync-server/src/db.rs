@@ -1193,7 +1193,7 @@ impl ServerDb {
                 false => None,
             };
             // The snapshot is written when the push ends (`Unsaved::store`).
-            write_doc_row(&tx, &doc_id, &after, scope.as_deref())?;
+            write_doc_row_of(&tx, &doc_id, &after, scope.as_deref(), !existed)?;
             if after.kind == Some(Kind::User) {
                 // An admin renamed someone on their device: the account list says so too.
                 if let Some(FieldValue::Str(name)) =
@@ -1957,8 +1957,8 @@ pub(crate) struct Docs {
 /// Documents the writers' caches let go, dropped on a thread of their own: during an ingest
 /// every new record pushes an older one out, and freeing it took the writer longer than
 /// storing a change's log entry.
-static LET_GO: std::sync::LazyLock<std::sync::mpsc::SyncSender<RecordDoc>> = std::sync::LazyLock::new(|| {
-    let (send, receive) = std::sync::mpsc::sync_channel::<RecordDoc>(CACHE_DOCS);
+static LET_GO: std::sync::LazyLock<std::sync::mpsc::SyncSender<Vec<RecordDoc>>> = std::sync::LazyLock::new(|| {
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<RecordDoc>>(CACHE_DOCS / 16);
     let dropping = std::thread::Builder::new().name("let-go".into()).spawn(move || receive.into_iter().for_each(drop));
     if let Err(e) = dropping {
         // The cache drops them itself then (its sender finds nobody to take them).
@@ -2165,6 +2165,12 @@ fn backfill_assignments(tx: &Conn) -> Result<(), DbError> {
 /// A record's row in `docs` (its snapshot is written apart): what access, assignment and
 /// recycling decisions read.
 fn write_doc_row(tx: &Conn, id: &str, meta: &DocMeta, scope: Option<&str>) -> Result<(), DbError> {
+    write_doc_row_of(tx, id, meta, scope, false)
+}
+
+/// [`write_doc_row`]; `new` when the record had no row before (so nothing hangs from it yet
+/// to take away: its references, outbox entry and files are only added).
+fn write_doc_row_of(tx: &Conn, id: &str, meta: &DocMeta, scope: Option<&str>, new: bool) -> Result<(), DbError> {
     tx.prepare_cached(
         "INSERT INTO docs (id, kind, customer, owner, scope_owner, deleted, grade, time, created_at, snapshot)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -2183,7 +2189,10 @@ fn write_doc_row(tx: &Conn, id: &str, meta: &DocMeta, scope: Option<&str>) -> Re
         meta.created_at,
         b"" // the snapshot: written apart
     ])?;
-    write_refs(tx, id, &meta.refs)?;
+    match new {
+        true => add_refs(tx, id, &meta.refs)?,
+        false => write_refs(tx, id, &meta.refs)?,
+    }
     if meta.kind == Some(Kind::Activity) {
         match &meta.channel {
             Some(channel) if meta.send_status.as_deref() == Some("queued") && !meta.deleted => {
@@ -2192,12 +2201,15 @@ fn write_doc_row(tx: &Conn, id: &str, meta: &DocMeta, scope: Option<&str>) -> Re
                 )?
                 .execute(params![id, channel, now_ms()])?;
             }
+            _ if new => {}
             _ => {
                 tx.prepare_cached("DELETE FROM outbox WHERE doc_id = ?")?.execute([id])?;
             }
         }
     }
-    tx.prepare_cached("DELETE FROM blob_refs WHERE doc_id = ?")?.execute([id])?;
+    if !new {
+        tx.prepare_cached("DELETE FROM blob_refs WHERE doc_id = ?")?.execute([id])?;
+    }
     for hash in &meta.blobs {
         tx.prepare_cached("INSERT INTO blob_refs (hash, doc_id) VALUES (?, ?) ON CONFLICT DO NOTHING")?
             .execute(params![hash, id])?;
@@ -2208,6 +2220,11 @@ fn write_doc_row(tx: &Conn, id: &str, meta: &DocMeta, scope: Option<&str>) -> Re
 /// Store the records `id`'s indexed reference fields name now (`doc_refs`).
 fn write_refs(tx: &Conn, id: &str, refs: &[(&'static str, String)]) -> Result<(), DbError> {
     tx.prepare_cached("DELETE FROM doc_refs WHERE doc_id = ?")?.execute([id])?;
+    add_refs(tx, id, refs)
+}
+
+/// Add to `doc_refs` the records `id` names (none stored for it before, or taken away).
+fn add_refs(tx: &Conn, id: &str, refs: &[(&'static str, String)]) -> Result<(), DbError> {
     for (field, target) in refs {
         tx.prepare_cached("INSERT INTO doc_refs (doc_id, field, target) VALUES (?, ?, ?)")?
             .execute(params![id, field, target])?;
