@@ -36,6 +36,37 @@ struct Survey {
     problems: Vec<FieldError>,
     values: Vec<Option<FieldValue>>,
     conflicted: bool,
+    /// The record's own keys, as read on the way (when problems are asked for).
+    root: RootMeta,
+}
+
+/// A record's own keys as [`RecordDoc::kind`], [`RecordDoc::created_at`],
+/// [`RecordDoc::created_by`] and [`RecordDoc::deleted_at`] read them: [`RecordDoc::root_meta`],
+/// or from [`RecordDoc::checked_snapshot`]'s pass over the document for a caller that needs
+/// them beside the fields (each is a seek of its own otherwise).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RootMeta {
+    pub kind: Option<Kind>,
+    pub created_at: Option<i64>,
+    pub created_by: Option<String>,
+    pub deleted_at: Option<i64>,
+}
+
+impl RootMeta {
+    /// Take `value`, the winning value of the root key `key`, when it is one of these.
+    fn take(&mut self, key: &str, value: &ScalarValue) {
+        let text = || match value {
+            ScalarValue::Str(s) => Some(s.to_string()),
+            _ => None,
+        };
+        match key {
+            "kind" => self.kind = text().and_then(|k| Kind::parse(&k)),
+            "created_by" => self.created_by = text(),
+            "created_at" => self.created_at = as_millis(value),
+            "deleted_at" => self.deleted_at = as_millis(value),
+            _ => {}
+        }
+    }
 }
 
 /// One of several values that devices wrote concurrently to the same field.
@@ -300,9 +331,19 @@ impl RecordDoc {
     /// [`RecordDoc::problems`] and [`RecordDoc::snapshot`] from one pass over the document,
     /// for a caller that needs both (the server, preparing a new record). The values are
     /// only complete when there are no problems.
-    pub fn checked_snapshot(&self, kind: Kind) -> (Vec<FieldError>, Vec<Option<FieldValue>>, bool) {
-        let Survey { problems, values, conflicted } = self.survey(kind, Want { problems: true, values: true });
-        (problems, values, conflicted)
+    pub fn checked_snapshot(&self, kind: Kind) -> (Vec<FieldError>, Vec<Option<FieldValue>>, bool, RootMeta) {
+        let Survey { problems, values, conflicted, root } = self.survey(kind, Want { problems: true, values: true });
+        (problems, values, conflicted, root)
+    }
+
+    /// The record's own keys ([`RootMeta`]), each read by itself.
+    pub fn root_meta(&self) -> RootMeta {
+        RootMeta {
+            kind: self.kind(),
+            created_at: self.created_at(),
+            created_by: self.created_by(),
+            deleted_at: self.deleted_at(),
+        }
     }
 
     /// One pass over the root map (each `get` seeks the key again; only keys Automerge flags
@@ -313,7 +354,12 @@ impl RecordDoc {
         let check = want.problems;
         let spec = kind.spec();
         let fields = spec.fields;
-        let mut out = Survey { problems: Vec::new(), values: vec![None; fields.len()], conflicted: false };
+        let mut out = Survey {
+            problems: Vec::new(),
+            values: vec![None; fields.len()],
+            conflicted: false,
+            root: RootMeta::default(),
+        };
         let mut present = vec![false; fields.len()];
         for item in self.doc.map_range(ROOT, ..) {
             let index = fields.iter().position(|f| f.name == item.key);
@@ -331,6 +377,10 @@ impl RecordDoc {
                 present[i] = true;
             }
             if check && META_KEYS.contains(&key.as_str()) {
+                // The winning value, as `get` reads it, is the last of `get_all`.
+                if let Some((Value::Scalar(s), _)) = all.last() {
+                    out.root.take(&key, s);
+                }
                 let ok = all.iter().all(|(v, _)| match (key.as_str(), v) {
                     ("kind" | "created_by", Value::Scalar(s)) => matches!(s.as_ref(), ScalarValue::Str(_)),
                     ("schema", Value::Scalar(s)) => matches!(s.as_ref(), ScalarValue::Int(n) if *n >= 1),

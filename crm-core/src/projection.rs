@@ -279,27 +279,29 @@ impl Prepared {
 pub fn prepare(id: &str, doc: &mut RecordDoc) -> Option<Prepared> {
     let kind = doc.kind()?;
     let (values, has_conflicts) = doc.snapshot(kind);
-    Some(prepare_from(id, doc, kind, values, has_conflicts))
+    let root = doc.root_meta();
+    Some(prepare_from(id, doc, kind, values, has_conflicts, &root))
 }
 
-/// [`prepare`] from the record's [`RecordDoc::snapshot`] of its kind, for a caller that read
-/// the fields already.
+/// [`prepare`] from the record's [`RecordDoc::snapshot`] of its kind and its own keys
+/// ([`RecordDoc::root_meta`]), for a caller that read them already.
 pub fn prepare_from(
     id: &str,
     doc: &mut RecordDoc,
     kind: Kind,
     mut values: Vec<Option<FieldValue>>,
     has_conflicts: bool,
+    root: &crate::document::RootMeta,
 ) -> Prepared {
     let spec = kind.spec();
     crate::domain::complete(kind, doc, &mut values);
     let read = |f: &FieldSpec| value_of(kind, &values, f);
-    let deleted_at = doc.deleted_at();
+    let deleted_at = root.deleted_at;
     let mut row: Vec<Sql> = vec![
         Sql::Text(id.to_string()),
         deleted_at.map_or(Sql::Null, Sql::Integer),
-        Sql::Integer(doc.created_at().unwrap_or(0)),
-        doc.created_by().map_or(Sql::Null, Sql::Text),
+        Sql::Integer(root.created_at.unwrap_or(0)),
+        root.created_by.clone().map_or(Sql::Null, Sql::Text),
         Sql::Integer(doc.updated_at()),
         Sql::Integer(i64::from(has_conflicts)),
     ];

@@ -431,10 +431,15 @@ fn holder_field(kind: Kind) -> Option<&'static str> {
 
 /// The people a record is assigned to: the values of its kind's `assigned` fields.
 pub fn assignees(kind: Kind, doc: &RecordDoc) -> Vec<String> {
+    assignees_read(kind, |f| doc.read(f))
+}
+
+/// [`assignees`] with the fields' values read by `field` (from values read already).
+pub fn assignees_read(kind: Kind, field: impl Fn(&crate::kind::FieldSpec) -> Option<FieldValue>) -> Vec<String> {
     kind.spec()
         .assigned
         .iter()
-        .filter_map(|name| match read(kind, doc, name) {
+        .filter_map(|name| match kind.spec().field(name).and_then(&field) {
             Some(FieldValue::Str(user)) => Some(user),
             _ => None,
         })

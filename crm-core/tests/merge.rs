@@ -187,3 +187,31 @@ fn history_names_who_changed_which_fields() {
     assert_eq!(summary[2], ("李强".into(), "update".into(), vec!["status".into()]));
     assert_eq!(summary[3].1, "delete");
 }
+
+/// The record's own keys read on the server's one pass over a document (`checked_snapshot`)
+/// are the ones read key by key, also when two devices wrote one of them concurrently.
+#[test]
+fn root_keys_read_in_one_pass_are_the_winning_ones() {
+    use crm_core::document::RecordDoc;
+    use crm_core::kind::Kind;
+    use crm_core::value::FieldValue;
+    let actor = |n: u8| automerge::ActorId::from(vec![n; 16]);
+    let name = [("name", FieldValue::Str("南京通嘉源制造有限公司".into()))];
+    let mut a = RecordDoc::create_named(&actor(1), Kind::Customer, 1_700_000_000_000, "u1", &name).expect("created");
+    a.commit("u1", 1_700_000_000);
+    let mut b = a.fork();
+    b.set_actor(&actor(2));
+    a.set_deleted(Some(1_700_000_001_000)).expect("deleted on a");
+    a.commit("u1", 1_700_000_001);
+    b.set_deleted(Some(1_700_000_002_000)).expect("deleted on b");
+    let from_b = b.commit("u2", 1_700_000_002).expect("a change");
+    a.apply(vec![from_b]).expect("merged");
+    let (_, _, _, root) = a.checked_snapshot(Kind::Customer);
+    assert_eq!(root, a.root_meta());
+    assert_eq!(root.kind, Some(Kind::Customer));
+    assert_eq!(root.created_by.as_deref(), Some("u1"));
+    assert_eq!(root.created_at, Some(1_700_000_000_000));
+    assert!(root.deleted_at.is_some(), "one of the two deletions wins");
+    let (_, _, _, fresh) = RecordDoc::empty().checked_snapshot(Kind::Customer);
+    assert_eq!(fresh, RecordDoc::empty().root_meta());
+}

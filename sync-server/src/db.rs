@@ -12,7 +12,7 @@ use crate::sql::{params_from_iter, Conn, Optional, SqlError};
 use automerge::ActorId;
 use crm_core::attachment::BlobDir;
 use crm_core::cache::DocCache;
-use crm_core::document::RecordDoc;
+use crm_core::document::{RecordDoc, RootMeta};
 use crm_core::kind::{FieldType, Kind, Scope, ROLES};
 use crm_core::store::hex;
 use crm_core::sync::protocol::{Accepted, LoginRequest, LoginResponse, Refused, MAX_PUSH_OPS, MAX_RECORD_BYTES};
@@ -223,13 +223,13 @@ fn in_doc_refs(f: &crm_core::kind::FieldSpec) -> bool {
 }
 
 fn doc_meta(doc: &RecordDoc) -> DocMeta {
-    doc_meta_read(doc, |f| doc.read(f))
+    doc_meta_read(&doc.root_meta(), |f| doc.read(f))
 }
 
-/// [`doc_meta`] with the fields' values read by `field` (from a [`RecordDoc::snapshot`]
-/// already made, say), the record's own keys (kind, created, deleted) from `doc`.
-fn doc_meta_read(doc: &RecordDoc, field: impl Fn(&crm_core::kind::FieldSpec) -> Option<FieldValue>) -> DocMeta {
-    let kind = doc.kind();
+/// [`doc_meta`] from the record's own keys (kind, created, deleted) and its fields' values
+/// read by `field`, read already (by [`RecordDoc::checked_snapshot`], say).
+fn doc_meta_read(root: &RootMeta, field: impl Fn(&crm_core::kind::FieldSpec) -> Option<FieldValue>) -> DocMeta {
+    let kind = root.kind;
     let value = |name: &str| kind.and_then(|k| k.spec().field(name)).and_then(&field);
     let read = |name: &str| match value(name) {
         Some(FieldValue::Str(s)) => Some(s),
@@ -244,10 +244,10 @@ fn doc_meta_read(doc: &RecordDoc, field: impl Fn(&crm_core::kind::FieldSpec) -> 
         owner: read("owner"),
         customer: read("customer"),
         contact: read("contact"),
-        created_by: doc.created_by(),
-        created_at: doc.created_at(),
-        deleted: doc.deleted_at().is_some(),
-        assignees: kind.map(|k| crm_core::workflow::assignees(k, doc)).unwrap_or_default(),
+        created_by: root.created_by.clone(),
+        created_at: root.created_at,
+        deleted: root.deleted_at.is_some(),
+        assignees: kind.map(|k| crm_core::workflow::assignees_read(k, &field)).unwrap_or_default(),
         grade: read("grade"),
         // An activity's time; for a customer, when its owner took it (a claim or a transfer).
         time: match kind {
@@ -1861,14 +1861,14 @@ impl Fresh {
     /// `None` when the change does not apply on its own (the writer then finds out why).
     fn prepare(id: &str, change: &automerge::Change) -> Option<Fresh> {
         let mut doc = RecordDoc::empty();
-        let before = doc_meta(&doc);
+        let before = doc_meta_read(&RootMeta::default(), |_| None);
         if !applies(&mut doc, change) {
             return None;
         }
         // The fields are read once, for what the writer needs to know and for the read models.
         let (after, problems, rows) = match doc.kind() {
             Some(kind) => {
-                let (problems, values, conflicted) = doc.checked_snapshot(kind);
+                let (problems, values, conflicted, root) = doc.checked_snapshot(kind);
                 if !problems.is_empty() {
                     // Mostly refused; the values read beside them may be incomplete, so the
                     // record is read again as for any other change, and saved by the writer.
@@ -1878,8 +1878,8 @@ impl Fresh {
                         doc,
                     });
                 }
-                let after = doc_meta_read(&doc, |f| crm_core::projection::value_of(kind, &values, f));
-                let rows = crm_core::projection::prepare_from(id, &mut doc, kind, values, conflicted).encode();
+                let after = doc_meta_read(&root, |f| crm_core::projection::value_of(kind, &values, f));
+                let rows = crm_core::projection::prepare_from(id, &mut doc, kind, values, conflicted, &root).encode();
                 (after, Some(problems), Some(rows))
             }
             None => (doc_meta(&doc), None, None),
