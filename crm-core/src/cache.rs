@@ -15,8 +15,8 @@ pub struct DocCache {
     letting_go: Vec<RecordDoc>,
 }
 
-/// How many let-go documents are handed over at once.
-const LET_GO_BATCH: usize = 32;
+/// How many let-go documents are handed over at once (at most; [`DocCache::let_go_now`]).
+pub const LET_GO_BATCH: usize = 32;
 
 impl DocCache {
     pub fn new(capacity: usize) -> Self {
@@ -35,13 +35,14 @@ impl DocCache {
         if self.let_go.is_some() {
             self.letting_go.push(doc);
             if self.letting_go.len() >= LET_GO_BATCH {
-                self.hand_over();
+                self.let_go_now();
             }
         }
     }
 
-    /// Hand the documents let go so far to the taking thread.
-    fn hand_over(&mut self) {
+    /// Hand the documents let go so far to the taking thread, however few (a caller does at
+    /// the end of a burst of work, so they are not kept until the next).
+    pub fn let_go_now(&mut self) {
         if let (Some(to), false) = (&self.let_go, self.letting_go.is_empty()) {
             // Dropped here (with the error) when they cannot be handed over.
             let _ = to.try_send(std::mem::take(&mut self.letting_go));
@@ -69,7 +70,7 @@ impl DocCache {
         for (_, (doc, _)) in std::mem::take(&mut self.docs) {
             self.release(doc);
         }
-        self.hand_over();
+        self.let_go_now();
     }
 
     pub fn len(&self) -> usize {

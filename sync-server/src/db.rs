@@ -1193,7 +1193,8 @@ impl ServerDb {
                 false => None,
             };
             // The snapshot is written when the push ends (`Unsaved::store`).
-            write_doc_row_of(&tx, &doc_id, &after, scope.as_deref(), !existed)?;
+            write_doc_row_of(&tx, &doc_id, &after, scope.as_deref(), !held.has_row)?;
+            held.has_row = true;
             if after.kind == Some(Kind::User) {
                 // An admin renamed someone on their device: the account list says so too.
                 if let Some(FieldValue::Str(name)) =
@@ -1262,6 +1263,8 @@ impl ServerDb {
         if committed.is_err() {
             self.cache.clear();
         }
+        // What the push's records pushed out of the cache goes now, not with a later push.
+        self.cache.cache.let_go_now();
         committed.map(|end| Ingested { accepted, refused, live: crate::live::Batch { prev, end, entries: live } })
     }
 
@@ -1693,6 +1696,8 @@ const HELD: usize = 8;
 /// times their number; this writes it once.
 struct Unsaved {
     doc: RecordDoc,
+    /// Whether it has a row in `docs` (it had one when loaded, or this push wrote it).
+    has_row: bool,
     /// The size of its stored snapshot, and the (uncompressed) bytes of the changes accepted
     /// since: the snapshot now is at most `stored + added` in practice, and `stored + 2 *
     /// added` is what is trusted without measuring.
@@ -1723,8 +1728,9 @@ impl Unsaved {
             (None, Some(Fresh { doc, saved, applied })) => (doc, saved, Some(applied)),
             _ => (current_doc(cache, tx, id)?, None, None),
         };
+        let has_row = stored.is_some();
         let stored = stored.flatten().unwrap_or(0) as usize;
-        Ok((Unsaved { doc, stored, added: 0, since: Vec::new(), saved }, applied))
+        Ok((Unsaved { doc, has_row, stored, added: 0, since: Vec::new(), saved }, applied))
     }
 
     /// Back to the stored snapshot plus the changes accepted since (a refused change was
@@ -1958,7 +1964,9 @@ pub(crate) struct Docs {
 /// every new record pushes an older one out, and freeing it took the writer longer than
 /// storing a change's log entry.
 static LET_GO: std::sync::LazyLock<std::sync::mpsc::SyncSender<Vec<RecordDoc>>> = std::sync::LazyLock::new(|| {
-    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<RecordDoc>>(CACHE_DOCS / 16);
+    // As many documents in flight as the cache holds.
+    let batches = (CACHE_DOCS / crm_core::cache::LET_GO_BATCH).max(1);
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<RecordDoc>>(batches);
     let dropping = std::thread::Builder::new().name("let-go".into()).spawn(move || receive.into_iter().for_each(drop));
     if let Err(e) = dropping {
         // The cache drops them itself then (its sender finds nobody to take them).
