@@ -2300,7 +2300,7 @@ fn record_assignment(tx: &Conn, doc_id: &str, after: &DocMeta) -> Result<Vec<cra
                 false => "INSERT INTO log (doc_id, event, old_scope) VALUES (?, 'grant', ?) RETURNING seq",
             };
             let seq: u64 = tx.prepare_cached(sql)?.query_row(params![target, user], |r| r.get(0))?;
-            grants.push(crate::live::Entry::grant(seq, target.clone(), user.clone(), gained));
+            grants.push(crate::live::Entry::grant(seq, target.clone(), user.clone()));
         }
     }
     Ok(grants)

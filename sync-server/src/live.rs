@@ -34,9 +34,9 @@ const MAX_BYTES: usize = 16 << 20;
 pub struct Entry {
     pub seq: u64,
     pub doc: String,
-    /// For a grant: the user who no longer reads `doc` by an assignment, or who now does
-    /// (the log's `old_scope` and `new_scope`). `None` for a change.
-    pub grant: Option<(Option<String>, Option<String>)>,
+    /// For a grant, the user it names (who gained or lost reading `doc` by an assignment:
+    /// the database path says which); `None` for a change.
+    pub grant: Option<String>,
     /// The record's kind and scope owner as the change left them.
     pub kind: Option<Kind>,
     pub scope: Option<String>,
@@ -60,17 +60,16 @@ impl Entry {
         Entry { seq, doc, grant: None, kind, scope, device, bytes, granted: OnceLock::new() }
     }
 
-    /// A grant entry: `user` lost (`gained` false) or gained reading `doc` by an assignment.
-    pub fn grant(seq: u64, doc: String, user: String, gained: bool) -> Self {
-        let grant = if gained { (None, Some(user)) } else { (Some(user), None) };
+    /// A grant entry: `user` lost or gained reading `doc` by an assignment.
+    pub fn grant(seq: u64, doc: String, user: String) -> Self {
         let mut entry = Entry::new(seq, doc, None, None, String::new(), Vec::new());
-        entry.grant = Some(grant);
+        entry.grant = Some(user);
         entry
     }
 
     /// Whether this is a grant naming `user` (as losing or gaining).
     pub fn grant_names(&self, user: &str) -> bool {
-        self.grant.as_ref().is_some_and(|(lost, gained)| [lost, gained].iter().any(|u| u.as_deref() == Some(user)))
+        self.grant.as_deref() == Some(user)
     }
 
     /// Whether `user` reads this record by an assignment; `look_up` gives everyone who does
@@ -265,14 +264,14 @@ mod tests {
     #[test]
     fn grants_written_beside_changes_are_held_and_name_their_user() {
         let tail = Tail::default();
-        let entries = vec![entry(1), Entry::grant(2, "d1".into(), "bob".into(), true), entry(3)];
+        let entries = vec![entry(1), Entry::grant(2, "d1".into(), "bob".into()), entry(3)];
         tail.publish(Batch { prev: 0, end: 3, entries });
         let (got, end, _) = tail.since(0, 3).expect("a push with a grant is served from memory");
         assert_eq!((got.iter().map(|e| e.seq).collect::<Vec<_>>(), end), (vec![1, 2, 3], 3));
         assert!(got[1].grant_names("bob") && !got[1].grant_names("ann"));
         assert!(!got[0].grant_names("bob"), "a change names nobody");
-        let lost = Entry::grant(4, "d1".into(), "bob".into(), false);
-        assert_eq!(lost.grant, Some((Some("bob".into()), None)));
+        let lost = Entry::grant(4, "d1".into(), "bob".into());
+        assert_eq!(lost.grant.as_deref(), Some("bob"), "a grant names its user, lost or gained");
     }
 
     #[test]
