@@ -522,7 +522,7 @@ impl ServerDb {
             store_own_change(&tx, id, Kind::Activity, &mut doc, &mut change)?;
             let meta = doc_meta(&doc);
             let scope = scope_owner(&tx, &meta)?;
-            write_doc_row(&tx, id, &meta, scope.as_deref())?;
+            write_doc_row(&tx, id, &meta, scope.as_deref(), false)?;
         }
         let committed = tx.commit();
         match committed {
@@ -588,7 +588,7 @@ impl ServerDb {
             };
             store_own_change(&tx, &id, Kind::Customer, &mut doc, &mut change)?;
             let after = doc_meta(&doc);
-            write_doc_row(&tx, &id, &after, None)?;
+            write_doc_row(&tx, &id, &after, None, false)?;
             record_transfer(&tx, &id, Some(Kind::Customer), before.owner.as_deref(), None)?;
             let system = audit::Actor { id: "system".into(), ..Default::default() };
             audit::record(
@@ -1193,7 +1193,7 @@ impl ServerDb {
                 false => None,
             };
             // The snapshot is written when the push ends (`Unsaved::store`).
-            write_doc_row_of(&tx, &doc_id, &after, scope.as_deref(), !held.has_row)?;
+            write_doc_row(&tx, &doc_id, &after, scope.as_deref(), !held.has_row)?;
             held.has_row = true;
             if after.kind == Some(Kind::User) {
                 // An admin renamed someone on their device: the account list says so too.
@@ -2171,14 +2171,9 @@ fn backfill_assignments(tx: &Conn) -> Result<(), DbError> {
 }
 
 /// A record's row in `docs` (its snapshot is written apart): what access, assignment and
-/// recycling decisions read.
-fn write_doc_row(tx: &Conn, id: &str, meta: &DocMeta, scope: Option<&str>) -> Result<(), DbError> {
-    write_doc_row_of(tx, id, meta, scope, false)
-}
-
-/// [`write_doc_row`]; `new` when the record had no row before (so nothing hangs from it yet
-/// to take away: its references, outbox entry and files are only added).
-fn write_doc_row_of(tx: &Conn, id: &str, meta: &DocMeta, scope: Option<&str>, new: bool) -> Result<(), DbError> {
+/// recycling decisions read. `new` when the record had no row before (so nothing hangs from
+/// it yet to take away: its references, outbox entry and files are only added).
+fn write_doc_row(tx: &Conn, id: &str, meta: &DocMeta, scope: Option<&str>, new: bool) -> Result<(), DbError> {
     tx.prepare_cached(
         "INSERT INTO docs (id, kind, customer, owner, scope_owner, deleted, grade, time, created_at, snapshot)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
