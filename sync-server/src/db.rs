@@ -2295,7 +2295,15 @@ fn record_assignment(tx: &Conn, doc_id: &str, after: &DocMeta) -> Result<Vec<cra
                 false => "INSERT INTO log (doc_id, event, old_scope) VALUES (?, 'grant', ?) RETURNING seq",
             };
             let seq: u64 = tx.prepare_cached(sql)?.query_row(params![target, user], |r| r.get(0))?;
-            grants.push(crate::live::Entry::grant(seq, target.clone(), user.clone()));
+            // The record's kind and scope now, for the live tail to tell whether the grant
+            // changes anything for its user (it may not even be stored yet: then neither).
+            let stored: Option<(Option<String>, Option<String>)> = tx
+                .prepare_cached("SELECT kind, scope_owner FROM docs WHERE id = ?")?
+                .query_row([target], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let (kind, scope) = stored.unwrap_or_default();
+            let kind = kind.as_deref().and_then(Kind::parse);
+            grants.push(crate::live::Entry::grant(seq, target.clone(), user.clone(), kind, scope));
         }
     }
     Ok(grants)

@@ -37,7 +37,8 @@ pub struct Entry {
     /// For a grant, the user it names (who gained or lost reading `doc` by an assignment:
     /// the database path says which); `None` for a change.
     pub grant: Option<String>,
-    /// The record's kind and scope owner as the change left them.
+    /// The record's kind and scope owner as the change (or, for a grant, the transaction
+    /// that wrote it) left them.
     pub kind: Option<Kind>,
     pub scope: Option<String>,
     /// The device that pushed it (it is not sent back there).
@@ -60,9 +61,10 @@ impl Entry {
         Entry { seq, doc, grant: None, kind, scope, device, bytes, granted: OnceLock::new() }
     }
 
-    /// A grant entry: `user` lost or gained reading `doc` by an assignment.
-    pub fn grant(seq: u64, doc: String, user: String) -> Self {
-        let mut entry = Entry::new(seq, doc, None, None, String::new(), Vec::new());
+    /// A grant entry: `user` lost or gained reading `doc` (of `kind`, in `scope`) by an
+    /// assignment.
+    pub fn grant(seq: u64, doc: String, user: String, kind: Option<Kind>, scope: Option<String>) -> Self {
+        let mut entry = Entry::new(seq, doc, kind, scope, String::new(), Vec::new());
         entry.grant = Some(user);
         entry
     }
@@ -70,6 +72,13 @@ impl Entry {
     /// Whether this is a grant naming `user` (as losing or gaining).
     pub fn grant_names(&self, user: &str) -> bool {
         self.grant.as_deref() == Some(user)
+    }
+
+    /// Whether this is a grant that may change what `user` reads: it names them, and they do
+    /// not read the record by its kind and scope anyway (`reads_anyway`) — then gaining or
+    /// losing an assignment neither sends nor drops it, and the live tail can pass it by.
+    pub fn grant_matters_to(&self, user: &str, reads_anyway: impl FnOnce(Option<Kind>, Option<&str>) -> bool) -> bool {
+        self.grant_names(user) && !reads_anyway(self.kind, self.scope.as_deref())
     }
 
     /// Whether `user` reads this record by an assignment; `look_up` gives everyone who does
@@ -264,14 +273,24 @@ mod tests {
     #[test]
     fn grants_written_beside_changes_are_held_and_name_their_user() {
         let tail = Tail::default();
-        let entries = vec![entry(1), Entry::grant(2, "d1".into(), "bob".into()), entry(3)];
+        let grant = Entry::grant(2, "d1".into(), "bob".into(), Some(Kind::Customer), Some("ann".into()));
+        let entries = vec![entry(1), grant, entry(3)];
         tail.publish(Batch { prev: 0, end: 3, entries });
         let (got, end, _) = tail.since(0, 3).expect("a push with a grant is served from memory");
         assert_eq!((got.iter().map(|e| e.seq).collect::<Vec<_>>(), end), (vec![1, 2, 3], 3));
         assert!(got[1].grant_names("bob") && !got[1].grant_names("ann"));
         assert!(!got[0].grant_names("bob"), "a change names nobody");
-        let lost = Entry::grant(4, "d1".into(), "bob".into());
+        let lost = Entry::grant(4, "d1".into(), "bob".into(), None, None);
         assert_eq!(lost.grant.as_deref(), Some("bob"), "a grant names its user, lost or gained");
+        // Whether it matters: only to the user it names, and only if they do not read the
+        // record anyway (an admin, or the owner of its scope).
+        let reads =
+            |who: &'static str| move |kind: Option<Kind>, scope: Option<&str>| kind.is_some() && scope == Some(who);
+        assert!(!got[1].grant_matters_to("bob", reads("ann")), "bob reads ann's records (her supervisor)");
+        assert!(got[1].grant_matters_to("bob", reads("carl")), "bob reads d1 only by the assignment");
+        assert!(!got[1].grant_matters_to("bob", |_, _| true), "reads everything anyway");
+        assert!(!got[1].grant_matters_to("ann", reads("carl")), "names someone else");
+        assert!(lost.grant_matters_to("bob", reads("bob")), "an unknown record: the database path decides");
     }
 
     #[test]

@@ -600,6 +600,57 @@ async fn live_changes_from_memory_reach_exactly_the_people_who_may_read_them() {
     assert!(told.len() <= 2, "told once for the thousand entries: {told:?} (the log ends at {log_end})");
 }
 
+/// An assignment reaches connected devices as it is made. A supervisor who takes a request on
+/// her team's customer reads it anyway: the grant passes her by, and her other device is
+/// served from memory. When she hands it to a colleague who reads it only by the assignment,
+/// his connected device is sent the request and its customer at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_assignment_sends_the_record_to_its_assignee_and_passes_by_who_reads_it_anyway() {
+    use crm_core::sync::protocol::ServerMsg;
+    use crm_tests::wire::{connect, hello, next, token_of};
+    let server = TestServer::start();
+    let [ann, carl, sue] = server
+        .people([
+            ("ann", "account_manager", Some("east")),
+            ("carl", "account_manager", Some("east")),
+            ("sue", "supervisor", Some("east")),
+        ])
+        .await;
+    let customer = ann.create("customer", json!({"name": "常州盛达轴承"}));
+    let request = ann.create("service_request", json!({"customer": customer, "type": "repair", "title": "轴承发热"}));
+    ann.sync().await.unwrap();
+    sue.sync().await.unwrap();
+    let sue_other = Device::login(&server, "sue").await;
+    let mut sue_ws = connect(&server, Some(&token_of(&sue_other))).await.unwrap();
+    hello(&mut sue_ws).await;
+
+    let served_before = server.state().live.served();
+    sue.call(json!({"op": "transition", "id": request, "name": "assign", "fields": {"assignee": sue.user_id}}));
+    sue.sync().await.unwrap();
+    until_changes_with(&mut sue_ws, &request).await;
+    assert!(
+        server.state().live.served() > served_before,
+        "a grant to someone who reads the record anyway is served from memory"
+    );
+
+    let carl_other = Device::login(&server, "carl").await;
+    let mut carl_ws = connect(&server, Some(&token_of(&carl_other))).await.unwrap();
+    hello(&mut carl_ws).await;
+    sue.call(json!({"op": "transition", "id": request, "name": "assign", "fields": {"assignee": carl.user_id}}));
+    sue.sync().await.unwrap();
+    let mut sent = std::collections::HashSet::new();
+    while !(sent.contains(&request) && sent.contains(&customer)) {
+        match next(&mut carl_ws).await {
+            Some(ServerMsg::Snapshots { docs, .. }) => sent.extend(docs.into_iter().map(|d| d.doc)),
+            Some(ServerMsg::Changes { changes, .. }) => sent.extend(changes.into_iter().map(|c| c.doc)),
+            Some(_) => {}
+            None => panic!("carl's device was not sent the request and its customer: only {sent:?}"),
+        }
+    }
+    // And sue, who reads it still, keeps it on her other device: the edit reaches her.
+    until_changes_with(&mut sue_ws, &request).await;
+}
+
 /// A device may send its next push before the last one's ack (`ahead`). When that ack has
 /// changes that wait, the push sent ahead of it is put off whole, for its changes may build on
 /// them: otherwise a visit on a customer whose creation was put off would be refused for good
