@@ -460,48 +460,34 @@ impl RecordDoc {
     fn container_is_clean(&self, ty: FieldType, value: &Value<'_>, id: &ObjId) -> bool {
         let d = &self.doc;
         let Value::Object(_) = value else { return true };
-        // Every value kept at `key` (more than one after concurrent edits) is a scalar `want` accepts.
-        let scalars = |obj: &ObjId, key: Prop, want: fn(&ScalarValue) -> bool| {
-            d.get_all(obj, key)
-                .is_ok_and(|all| all.iter().all(|(v, _)| matches!(v, Value::Scalar(s) if want(s.as_ref()))))
-        };
+        let scalar = |v: &Value<'_>, want: fn(&ScalarValue) -> bool| matches!(v, Value::Scalar(s) if want(s.as_ref()));
         let is_str = |s: &ScalarValue| matches!(s, ScalarValue::Str(_));
+        let is_int = |s: &ScalarValue| matches!(s, ScalarValue::Int(_));
         match ty {
-            FieldType::Money => {
-                d.keys(id).all(|k| k == "minor" || k == "currency")
-                    && scalars(id, Prop::Map("minor".into()), |s| matches!(s, ScalarValue::Int(_)))
-                    && scalars(id, Prop::Map("currency".into()), is_str)
-            }
-            FieldType::Place => {
-                let int = |s: &ScalarValue| matches!(s, ScalarValue::Int(_));
-                d.keys(id).all(|k| k == "lat" || k == "lng" || k == "accuracy")
-                    && ["lat", "lng", "accuracy"].iter().all(|k| scalars(id, Prop::Map((*k).into()), int))
-            }
-            FieldType::Phones => (0..d.length(id)).all(|i| scalars(id, Prop::Seq(i), is_str)),
-            FieldType::Tags => d.keys(id).all(|k| scalars(id, Prop::Map(k), |s| matches!(s, ScalarValue::Boolean(_)))),
-            FieldType::Custom => d.keys(id).all(|k| scalars(id, Prop::Map(k), is_str)),
-            FieldType::Steps => (0..d.length(id)).all(|i| {
-                d.get_all(id, i).is_ok_and(|all| {
-                    all.iter().all(|(v, step)| {
-                        matches!(v, Value::Object(ObjType::Map))
-                            && d.keys(step).all(|k| {
-                                ["date", "action", "result"].contains(&k.as_str())
-                                    && scalars(step, Prop::Map(k), is_str)
-                            })
-                    })
-                })
+            FieldType::Money => every_map_value(d, id, |k, v, _| match k {
+                "minor" => scalar(v, is_int),
+                "currency" => scalar(v, is_str),
+                _ => false,
             }),
-            FieldType::Log => (0..d.length(id)).all(|i| {
-                d.get_all(id, i).is_ok_and(|all| {
-                    all.iter().all(|(v, entry)| {
-                        matches!(v, Value::Object(ObjType::Map))
-                            && d.keys(entry).all(|k| match k.as_str() {
-                                "by" | "text" => scalars(entry, Prop::Map(k), is_str),
-                                "at" => scalars(entry, Prop::Map(k), |s| matches!(s, ScalarValue::Timestamp(_))),
-                                _ => false,
-                            })
+            FieldType::Place => {
+                every_map_value(d, id, |k, v, _| ["lat", "lng", "accuracy"].contains(&k) && scalar(v, is_int))
+            }
+            FieldType::Phones => every_list_value(d, id, |v, _| scalar(v, is_str)),
+            FieldType::Tags => every_map_value(d, id, |_, v, _| scalar(v, |s| matches!(s, ScalarValue::Boolean(_)))),
+            FieldType::Custom => every_map_value(d, id, |_, v, _| scalar(v, is_str)),
+            FieldType::Steps => every_list_value(d, id, |v, step| {
+                matches!(v, Value::Object(ObjType::Map))
+                    && every_map_value(d, step, |k, v, _| {
+                        ["date", "action", "result"].contains(&k) && scalar(v, is_str)
                     })
-                })
+            }),
+            FieldType::Log => every_list_value(d, id, |v, entry| {
+                matches!(v, Value::Object(ObjType::Map))
+                    && every_map_value(d, entry, |k, v, _| match k {
+                        "by" | "text" => scalar(v, is_str),
+                        "at" => scalar(v, |s| matches!(s, ScalarValue::Timestamp(_))),
+                        _ => false,
+                    })
             }),
             FieldType::Items(parts) => crate::items::is_clean(d, id, parts),
             _ => true,
@@ -631,10 +617,14 @@ impl RecordDoc {
             .collect()
     }
 
-    /// Every value the field holds, equal or not, with the change that wrote each: more than
-    /// one after concurrent writes (what `conflicts` shows only when they differ).
-    pub fn writers(&mut self, spec: &FieldSpec) -> Vec<Candidate> {
+    /// Every value the field holds after concurrent writes, equal or not (what `conflicts`
+    /// shows only when they differ), with the change that wrote each; nothing when it holds
+    /// one value or none, which costs a single lookup.
+    pub fn contested_writers(&mut self, spec: &FieldSpec) -> Vec<Candidate> {
         let all = self.doc.get_all(ROOT, spec.name).unwrap_or_default();
+        if all.len() < 2 {
+            return Vec::new();
+        }
         let decoded: Vec<(Option<FieldValue>, ObjId)> =
             all.iter().map(|(v, id)| (self.decode(spec.ty, v, id), id.clone())).collect();
         decoded
@@ -1159,4 +1149,34 @@ fn to_json(d: &AutoCommit, value: &Value<'_>, id: &ObjId) -> Json {
                 .collect(),
         ),
     }
+}
+
+/// Whether `ok` holds for every value kept in the map `obj`: each key's value, and every one
+/// of a key's values where concurrent edits kept several (looked up only for those keys, so
+/// a map without conflicts is read in one pass). `ok` is given the key, the value and, for a
+/// nested object, its id (`ROOT` for a scalar).
+pub(crate) fn every_map_value(
+    d: &AutoCommit,
+    obj: &ObjId,
+    mut ok: impl FnMut(&str, &Value<'_>, &ObjId) -> bool,
+) -> bool {
+    d.map_range(obj, ..).all(|item| {
+        if item.conflict {
+            return d.get_all(obj, item.key.as_ref()).is_ok_and(|all| all.iter().all(|(v, id)| ok(&item.key, v, id)));
+        }
+        let id = if matches!(item.value, automerge::ValueRef::Object(_)) { item.id() } else { ROOT };
+        ok(&item.key, &item.value.into(), &id)
+    })
+}
+
+/// [`every_map_value`] for the list `obj`: `ok` is given each value and, for a nested
+/// object, its id.
+pub(crate) fn every_list_value(d: &AutoCommit, obj: &ObjId, mut ok: impl FnMut(&Value<'_>, &ObjId) -> bool) -> bool {
+    d.list_range(obj, ..).all(|item| {
+        if item.conflict {
+            return d.get_all(obj, item.index).is_ok_and(|all| all.iter().all(|(v, id)| ok(v, id)));
+        }
+        let id = if matches!(item.value, automerge::ValueRef::Object(_)) { item.id() } else { ROOT };
+        ok(&item.value.into(), &id)
+    })
 }

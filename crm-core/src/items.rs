@@ -10,9 +10,10 @@
 
 use std::collections::BTreeMap;
 
-use automerge::{transaction::Transactable, AutoCommit, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value};
+use automerge::{transaction::Transactable, AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 use serde_json::{json, Map as JsonMap, Value as Json};
 
+use crate::document::{every_list_value, every_map_value};
 use crate::error::{FieldError, Result};
 use crate::kind::{FieldSpec, FieldType};
 use crate::value::{FieldValue, MAX_ITEMS};
@@ -243,21 +244,19 @@ pub fn decode(d: &AutoCommit, list: &ObjId, parts: &'static [FieldSpec]) -> Vec<
 /// Does the list hold only items: maps with a string id and known parts of the right
 /// types, in every value concurrent edits kept?
 pub fn is_clean(d: &AutoCommit, list: &ObjId, parts: &'static [FieldSpec]) -> bool {
-    (0..d.length(list)).all(|i| {
-        d.get_all(list, i).is_ok_and(|all| {
-            all.iter().all(|(v, obj)| {
-                matches!(v, Value::Object(ObjType::Map))
-                    && item_id(d, obj).is_some()
-                    && d.keys(obj).all(|k| {
-                        let all = d.get_all(obj, Prop::Map(k.clone())).unwrap_or_default();
-                        if k == "id" {
-                            return all.len() == 1;
-                        }
-                        let Some(part) = parts.iter().find(|p| p.name == k) else { return false };
-                        all.iter().all(|(v, _)| matches!(v, Value::Scalar(s) if decode_part(part.ty, s).is_some()))
-                    })
+    every_list_value(d, list, |v, obj| {
+        let mut ids = 0;
+        matches!(v, Value::Object(ObjType::Map))
+            && every_map_value(d, obj, |k, v, _| {
+                let Value::Scalar(s) = v else { return false };
+                if k == "id" {
+                    // One string id, never two kept by concurrent edits.
+                    ids += 1;
+                    return ids == 1 && matches!(s.as_ref(), ScalarValue::Str(_));
+                }
+                parts.iter().find(|p| p.name == k).is_some_and(|part| decode_part(part.ty, s).is_some())
             })
-        })
+            && ids == 1
     })
 }
 

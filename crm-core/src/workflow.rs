@@ -212,8 +212,8 @@ pub fn judge(
     if let Some(hash) = j.change {
         for name in w.decided {
             let Some(field) = spec.field(name) else { continue };
-            let written = j.after.writers(field);
-            if written.len() > 1 && written.iter().any(|c| c.hash == Some(hash)) {
+            let written = j.after.contested_writers(field);
+            if written.iter().any(|c| c.hash == Some(hash)) {
                 let other = written.iter().find(|c| c.hash != Some(hash)).cloned().unwrap_or_default();
                 let winner = state(j.kind, j.after);
                 let mut params = serde_json::json!({

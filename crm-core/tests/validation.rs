@@ -221,3 +221,57 @@ fn permissions_follow_the_role_and_a_viewer_gets_none() {
     let out = unchanged_after(&mut r, &json!({"op": "update", "id": id, "fields": {"grade": "A"}}).to_string());
     assert_eq!(out["code"], "forbidden");
 }
+
+/// Inside a container (tags, phones, custom fields), a value kept by a concurrent edit is
+/// checked like the winning one: two devices wrote the same tag, phone and custom field at
+/// once, one with the right type and one not — the record has a problem in each field. The
+/// same edits with the right types on both sides leave none.
+#[test]
+fn a_wrong_value_a_concurrent_edit_kept_inside_a_container_is_found() {
+    use automerge::transaction::Transactable;
+    use automerge::{ActorId, ObjType, ReadDoc, ROOT};
+    use crm_core::document::RecordDoc;
+    use crm_core::kind::Kind;
+
+    fn merged(wrong: bool) -> Vec<String> {
+        let spec = Kind::Customer.spec();
+        let name = (spec.field("name").expect("name"), &crm_core::value::FieldValue::Str("常州恒力机电".into()));
+        let mut base =
+            RecordDoc::create(&ActorId::from(b"base".as_slice()), Kind::Customer, 1_700_000_000_000, "u1", [name])
+                .expect("created");
+        // A phone both devices then change at once.
+        let phones = base.inner().put_object(ROOT, "phones", ObjType::List).expect("phones");
+        base.inner().insert(&phones, 0, "025-8888 0000").expect("phone");
+        base.inner().commit();
+        let mut other = base.fork();
+        // An actor that sorts first: its values lose, kept only as the conflict's other value.
+        other.set_actor(&ActorId::from(b"aaaa".as_slice()));
+        for (doc, right) in [(&mut base, true), (&mut other, !wrong)] {
+            let d = doc.inner();
+            let phones = phones.clone();
+            let container = |d: &mut automerge::AutoCommit, key: &str| match d.get(ROOT, key).expect("read") {
+                Some((_, id)) => id,
+                None => d.put_object(ROOT, key, ObjType::Map).expect("container"),
+            };
+            let tags = container(d, "tags");
+            let custom = container(d, "custom_fields");
+            if right {
+                d.put(&tags, "vip", true).expect("tag");
+                d.put(&custom, "tax_id", "91320400MA1MXXXX").expect("custom");
+                d.put(&phones, 0, "13800138000").expect("phone");
+            } else {
+                d.put(&tags, "vip", 7i64).expect("tag");
+                d.put(&custom, "tax_id", automerge::ScalarValue::Bytes(vec![1, 2, 3])).expect("custom");
+                d.put(&phones, 0, 42i64).expect("phone");
+            }
+            d.commit();
+        }
+        let theirs = other.inner().save();
+        base.inner().merge(&mut automerge::AutoCommit::load(&theirs).expect("load")).expect("merge");
+        let mut fields: Vec<String> = base.problems(Kind::Customer).into_iter().map(|p| p.field).collect();
+        fields.sort();
+        fields
+    }
+    assert_eq!(merged(false), Vec::<String>::new(), "the right types on both sides");
+    assert_eq!(merged(true), ["custom_fields", "phones", "tags"], "each wrong value found beside the right one");
+}
