@@ -13,7 +13,7 @@ use crm_core::kind::Kind;
 use crm_core::sync::protocol::{
     decode, encode, ClientMsg, Moved, Refused, ServerMsg, BATCH_BYTES, MAX_BATCH, MAX_PUSH_CHANGES, PROTOCOL_VERSION,
 };
-use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 
 use crate::access::{Principal, Teams};
@@ -24,6 +24,8 @@ use crate::AppState;
 const SEND_TIMEOUT: Duration = Duration::from_secs(15);
 const KEEPALIVE: Duration = Duration::from_secs(20);
 const IDLE_LIMIT: Duration = Duration::from_secs(75);
+/// How long a connection the server ends waits for the device's close before dropping it.
+const CLOSE_LINGER: Duration = Duration::from_secs(2);
 /// Undecodable frames tolerated before the connection is closed.
 const MAX_BAD_FRAMES: u32 = 20;
 /// Documents one connection may have under repair at once.
@@ -578,7 +580,7 @@ fn until_expiry(expires_at: i64) -> Duration {
 }
 
 pub async fn run(socket: WebSocket, state: Arc<AppState>, who: Principal) {
-    let (sink, stream) = socket.split();
+    let (sink, mut stream) = socket.split();
     // One reader per connection: keep its page cache small, there may be hundreds.
     let reader = match state.readers.reader() {
         Ok(r) => r,
@@ -599,21 +601,6 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, who: Principal) {
         auth_seen,
         rows: false,
     };
-    match serve_connection(&mut conn, stream, &state).await {
-        Ok(()) | Err(Stop::Closed) => {}
-        Err(Stop::Db(e)) => {
-            let _ = conn.error("server_error", e.to_string(), true).await;
-            eprintln!("sync-server: connection of device {} ended: {e}", conn.who.device_id);
-        }
-    }
-    let _ = conn.sink.close().await;
-}
-
-async fn serve_connection(
-    conn: &mut Conn,
-    mut stream: SplitStream<WebSocket>,
-    state: &Arc<AppState>,
-) -> Result<(), Stop> {
     // The socket is read by a task of its own, which only wakes when the device sends
     // something: when thousands of connections are woken for one live change, none of them
     // tries a read of its socket as well (each attempt readies a read buffer and re-registers
@@ -629,6 +616,26 @@ async fn serve_connection(
         }
     });
     let _stop_reading = sql::AbortOnDrop(reading);
+    match serve_connection(&mut conn, &mut frames, &state).await {
+        Ok(()) | Err(Stop::Closed) => {}
+        Err(Stop::Db(e)) => {
+            let _ = conn.error("server_error", e.to_string(), true).await;
+            eprintln!("sync-server: connection of device {} ended: {e}", conn.who.device_id);
+        }
+    }
+    let _ = conn.sink.close().await;
+    // The closing handshake: read on (and drop) what the device still sends until its own
+    // close, for a little while. A socket closed with unread bytes in it is reset, and a
+    // reset makes the device's system throw away what it had received and not yet read —
+    // the error saying why the connection ended, above all.
+    let _ = tokio::time::timeout(CLOSE_LINGER, async { while frames.recv().await.is_some() {} }).await;
+}
+
+async fn serve_connection(
+    conn: &mut Conn,
+    frames: &mut tokio::sync::mpsc::Receiver<Result<Message, axum::Error>>,
+    state: &Arc<AppState>,
+) -> Result<(), Stop> {
     let mut latest = state.latest.subscribe();
     let mut auth = state.auth.subscribe();
     auth.mark_unchanged();
@@ -644,7 +651,9 @@ async fn serve_connection(
     // of that ack may build on them, so all of it waits too (docs/protocol.md, *Push*).
     let mut waiting = false;
     let mut bad_frames = 0;
-    let mut keepalive = tokio::time::interval(KEEPALIVE);
+    // The first ping one period in: a ping at once only asks for a pong the device may be
+    // too busy sending to read yet.
+    let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
     let mut last_heard = Instant::now();
     loop {
         tokio::select! {

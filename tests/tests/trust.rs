@@ -447,10 +447,19 @@ async fn a_stream_of_text_frames_ends_the_connection() {
     let server = TestServer::start();
     let [ann] = server.people([("ann", "account_manager", None)]).await;
     let mut ws = connect(&server, Some(&token_of(&ann))).await.unwrap();
-    // Twenty are answered with an error each; the twenty-first ends the connection. (Nothing
-    // is sent after it: data sent to a closed socket can make the peer reset the connection.)
+    // Twenty are answered with an error each; the twenty-first ends the connection. The
+    // device, not reading yet, goes on sending a little after that: the server reads on until
+    // the device's close instead of closing the socket under it (writing to a closed socket
+    // fails, and a client failing to write ends its connection before reading the error).
     for _ in 0..21 {
         ws.send(tokio_tungstenite::tungstenite::Message::Text("{\"t\":\"hello\"}".into())).await.unwrap();
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for n in 0..10 {
+        let ping = crm_core::sync::protocol::ClientMsg::Ping { n };
+        ws.send(tokio_tungstenite::tungstenite::Message::Binary(crm_core::sync::protocol::encode(&ping).into()))
+            .await
+            .unwrap();
     }
     let closed = wait_for(&mut ws, 5, fatal_error("too_many_bad_frames")).await;
     assert!(closed.is_some(), "told why");
