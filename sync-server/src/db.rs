@@ -1265,7 +1265,12 @@ impl ServerDb {
         }
         // What the push's records pushed out of the cache goes now, not with a later push.
         self.cache.cache.let_go_now();
-        committed.map(|end| Ingested { accepted, refused, live: crate::live::Batch { prev, end, entries: live } })
+        // The accounts version is stamped by the caller (`AppState::store_push`).
+        committed.map(|end| Ingested {
+            accepted,
+            refused,
+            live: crate::live::Batch { prev, end, entries: live, accounts: 0 },
+        })
     }
 
     /// One round of Automerge's sync protocol for one document with `courier`'s device,
@@ -2295,8 +2300,10 @@ fn record_assignment(tx: &Conn, doc_id: &str, after: &DocMeta) -> Result<Vec<cra
                 false => "INSERT INTO log (doc_id, event, old_scope) VALUES (?, 'grant', ?) RETURNING seq",
             };
             let seq: u64 = tx.prepare_cached(sql)?.query_row(params![target, user], |r| r.get(0))?;
-            // The record's kind and scope now, for the live tail to tell whether the grant
-            // changes anything for its user (it may not even be stored yet: then neither).
+            // The record's kind and scope as this transaction leaves them, for the live tail to
+            // tell whether the grant changes anything for its user (it may not be stored yet:
+            // then neither). A later move of the record writes an `access` entry, which the
+            // tail does not hold: it starts over, so these never outlive the scope they name.
             let stored: Option<(Option<String>, Option<String>)> = tx
                 .prepare_cached("SELECT kind, scope_owner FROM docs WHERE id = ?")?
                 .query_row([target], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -11,8 +11,11 @@
 //!   the grants a push wrote beside them (someone assigned to a record, or no longer). A push
 //!   whose transaction also wrote another kind of entry (a transfer), or whose entries do not
 //!   follow the tail's end (another instance or an admin command wrote in between), starts the
-//!   tail over. A grant is only passed over here: a connection whose user it names goes to the
-//!   database path, which sends or drops the record.
+//!   tail over. A grant is passed over here unless it can change what its user reads: it names
+//!   the connection's user, who does not read the record by its kind and scope anyway, or
+//!   accounts changed since it was published (a role or team moved, in an entry the tail may
+//!   not hold yet). Then the connection goes to the database path, which sends or drops the
+//!   record as of the grant's place in the log.
 //! - A wake-up for a log end the tail has not reached (a write that was not published here:
 //!   another instance's, a repair's, an admin's) goes to the database.
 //!
@@ -45,6 +48,11 @@ pub struct Entry {
     pub device: String,
     /// The change's bytes (none for a grant).
     pub bytes: Vec<u8>,
+    /// The accounts version (`AppState::auth`) read before the transaction that wrote it: a
+    /// connection whose standing was read at this same version judges a grant in memory by
+    /// roles and teams from before it in the log (a change of accounts since moves the version,
+    /// and the grant goes to the database path).
+    pub accounts: u64,
     /// The users who read the record by an assignment, looked up on first need.
     granted: OnceLock<HashSet<String>>,
 }
@@ -58,7 +66,7 @@ impl Entry {
         device: String,
         bytes: Vec<u8>,
     ) -> Self {
-        Entry { seq, doc, grant: None, kind, scope, device, bytes, granted: OnceLock::new() }
+        Entry { seq, doc, grant: None, kind, scope, device, bytes, accounts: 0, granted: OnceLock::new() }
     }
 
     /// A grant entry: `user` lost or gained reading `doc` (of `kind`, in `scope`) by an
@@ -74,11 +82,19 @@ impl Entry {
         self.grant.as_deref() == Some(user)
     }
 
-    /// Whether this is a grant that may change what `user` reads: it names them, and they do
-    /// not read the record by its kind and scope anyway (`reads_anyway`) — then gaining or
-    /// losing an assignment neither sends nor drops it, and the live tail can pass it by.
-    pub fn grant_matters_to(&self, user: &str, reads_anyway: impl FnOnce(Option<Kind>, Option<&str>) -> bool) -> bool {
-        self.grant_names(user) && !reads_anyway(self.kind, self.scope.as_deref())
+    /// Whether this is a grant that may change what `user` reads: it names them, and either
+    /// they do not read the record by its kind and scope anyway (`reads_anyway`, judged by
+    /// roles and teams as of accounts version `judged_at`), or that is not the version the
+    /// grant was published under (`None`: the caller's view of accounts is not current). Only
+    /// otherwise does gaining or losing the assignment neither send nor drop the record, and
+    /// the live tail may pass it by.
+    pub fn grant_matters_to(
+        &self,
+        user: &str,
+        judged_at: Option<u64>,
+        reads_anyway: impl FnOnce(Option<Kind>, Option<&str>) -> bool,
+    ) -> bool {
+        self.grant_names(user) && (judged_at != Some(self.accounts) || !reads_anyway(self.kind, self.scope.as_deref()))
     }
 
     /// Whether `user` reads this record by an assignment; `look_up` gives everyone who does
@@ -102,6 +118,8 @@ pub struct Batch {
     pub end: u64,
     /// Its changes and grants in log order.
     pub entries: Vec<Entry>,
+    /// The accounts version before its transaction (see [`Entry::accounts`]).
+    pub accounts: u64,
 }
 
 impl Batch {
@@ -162,7 +180,8 @@ impl Tail {
         if batch.prev != t.end {
             t.restart(batch.prev);
         }
-        for entry in batch.entries {
+        for mut entry in batch.entries {
+            entry.accounts = batch.accounts;
             t.bytes += entry.bytes.len();
             t.entries.push_back(Arc::new(entry));
         }
@@ -231,7 +250,7 @@ mod tests {
     }
 
     fn batch(prev: u64, end: u64, seqs: &[u64]) -> Batch {
-        Batch { prev, end, entries: seqs.iter().map(|&s| entry(s)).collect() }
+        Batch { prev, end, entries: seqs.iter().map(|&s| entry(s)).collect(), accounts: 0 }
     }
 
     fn seqs(got: Option<(Vec<Arc<Entry>>, u64, u64)>) -> Option<(Vec<u64>, u64)> {
@@ -275,7 +294,7 @@ mod tests {
         let tail = Tail::default();
         let grant = Entry::grant(2, "d1".into(), "bob".into(), Some(Kind::Customer), Some("ann".into()));
         let entries = vec![entry(1), grant, entry(3)];
-        tail.publish(Batch { prev: 0, end: 3, entries });
+        tail.publish(Batch { prev: 0, end: 3, entries, accounts: 7 });
         let (got, end, _) = tail.since(0, 3).expect("a push with a grant is served from memory");
         assert_eq!((got.iter().map(|e| e.seq).collect::<Vec<_>>(), end), (vec![1, 2, 3], 3));
         assert!(got[1].grant_names("bob") && !got[1].grant_names("ann"));
@@ -286,11 +305,15 @@ mod tests {
         // record anyway (an admin, or the owner of its scope).
         let reads =
             |who: &'static str| move |kind: Option<Kind>, scope: Option<&str>| kind.is_some() && scope == Some(who);
-        assert!(!got[1].grant_matters_to("bob", reads("ann")), "bob reads ann's records (her supervisor)");
-        assert!(got[1].grant_matters_to("bob", reads("carl")), "bob reads d1 only by the assignment");
-        assert!(!got[1].grant_matters_to("bob", |_, _| true), "reads everything anyway");
-        assert!(!got[1].grant_matters_to("ann", reads("carl")), "names someone else");
-        assert!(lost.grant_matters_to("bob", reads("bob")), "an unknown record: the database path decides");
+        assert!(!got[1].grant_matters_to("bob", Some(7), reads("ann")), "bob reads ann's records (her supervisor)");
+        assert!(got[1].grant_matters_to("bob", Some(7), reads("carl")), "bob reads d1 only by the assignment");
+        assert!(!got[1].grant_matters_to("bob", Some(7), |_, _| true), "reads everything anyway");
+        assert!(!got[1].grant_matters_to("ann", Some(7), reads("carl")), "names someone else");
+        // Accounts changed since it was published, or the caller's view of them is not
+        // current: roles and teams then may not be those of its place in the log.
+        assert!(got[1].grant_matters_to("bob", Some(8), |_, _| true), "accounts moved since");
+        assert!(got[1].grant_matters_to("bob", None, |_, _| true), "the caller's standing is not current");
+        assert!(lost.grant_matters_to("bob", Some(0), reads("bob")), "an unknown record: the database path decides");
     }
 
     #[test]

@@ -420,12 +420,13 @@ impl Conn {
         let auth = *self.state.auth.borrow();
         let teams = self.state.live.teams(run, auth, || self.reader.with(crate::db::teams))?;
         // A grant that sends or drops a record for this user: the database path does that.
-        // One for a record they read anyway (an admin; the owner of its customer) is passed by.
+        // One for a record they read anyway (an admin; the owner of its customer) is passed by
+        // — judged by `who` and `teams`, which are as of accounts version `auth` only if this
+        // connection read its standing at that version.
         let gate = ReadGate::new(&self.who, &teams);
-        if entries
-            .iter()
-            .any(|e| e.grant_matters_to(&self.who.user_id, |kind, scope| gate.may_read(kind, scope, false)))
-        {
+        let judged_at = (self.auth_seen == auth).then_some(auth);
+        let reads_anyway = |kind, scope: Option<&str>| gate.may_read(kind, scope, false);
+        if entries.iter().any(|e| e.grant_matters_to(&self.who.user_id, judged_at, reads_anyway)) {
             return Ok(false);
         }
         self.state.live.count_served();
@@ -623,12 +624,16 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, who: Principal) {
             eprintln!("sync-server: connection of device {} ended: {e}", conn.who.device_id);
         }
     }
-    let _ = conn.sink.close().await;
-    // The closing handshake: read on (and drop) what the device still sends until its own
-    // close, for a little while. A socket closed with unread bytes in it is reset, and a
-    // reset makes the device's system throw away what it had received and not yet read —
-    // the error saying why the connection ended, above all.
-    let _ = tokio::time::timeout(CLOSE_LINGER, async { while frames.recv().await.is_some() {} }).await;
+    // The closing handshake, for a little while at most: the close frame, then read on (and
+    // drop) what the device still sends until its own close. A device still writing to a
+    // socket closed under it fails before it reads what it was sent — the error saying why
+    // the connection ended, above all. The database reader goes at once.
+    let Conn { mut sink, .. } = conn;
+    let closing = async move {
+        let _ = sink.close().await;
+        while frames.recv().await.is_some() {}
+    };
+    let _ = tokio::time::timeout(CLOSE_LINGER, closing).await;
 }
 
 async fn serve_connection(
