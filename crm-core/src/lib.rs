@@ -18,6 +18,7 @@ pub mod app;
 pub mod at_rest;
 pub mod attachment;
 pub mod cache;
+pub mod chunk;
 pub mod custom;
 pub mod demo;
 pub mod dictionary;

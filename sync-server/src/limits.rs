@@ -6,6 +6,7 @@
 use std::io::Read;
 
 use automerge::Change;
+use crm_core::chunk::{write_uleb, Malformed, Reader, CHANGE, CHUNK_TYPE_AT, COMPRESSED_CHANGE};
 use crm_core::sync::protocol::{MAX_CHANGE_BYTES, MAX_CHANGE_OPS};
 
 /// Largest size a compressed change may inflate to.
@@ -13,10 +14,6 @@ const MAX_INFLATED_BYTES: u64 = 4 * MAX_CHANGE_BYTES as u64;
 /// Decoded (inflated) bytes one push may hold at once; the changes past it wait for the next
 /// push (`deferred`).
 const PUSH_INFLATED_BYTES: usize = 64 << 20;
-/// Automerge's chunk header: magic bytes, checksum, then the chunk type.
-const CHUNK_TYPE_AT: usize = 8;
-const CHANGE: u8 = 1;
-const COMPRESSED_CHANGE: u8 = 2;
 /// The flag of a column spec marking its data as deflated (Automerge allows it only in
 /// documents, never in changes).
 const DEFLATED: u64 = 8;
@@ -100,19 +97,6 @@ fn uncompressed_chunk(compressed: &[u8], body: &[u8]) -> Vec<u8> {
     chunk
 }
 
-/// Append `v` as unsigned LEB128 in the fewest bytes (the only form Automerge reads).
-fn write_uleb(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
 enum Body {
     /// A compressed change, inflated.
     Inflated(Vec<u8>),
@@ -165,13 +149,13 @@ fn inflate(data: &[u8]) -> Result<Vec<u8>, String> {
 /// run headers, so the cost is bounded by the body's bytes, not by what the runs claim.
 fn rows(body: &[u8]) -> Result<u64, String> {
     let malformed = "a malformed change".to_string();
-    let layout = columns(body).map_err(|()| malformed.clone())?;
+    let layout = columns(body).map_err(|Malformed| malformed.clone())?;
     let mut most = 0;
     for (spec, data) in layout.columns {
         if spec & DEFLATED != 0 {
             return Err("a change with a compressed column (only documents may have them)".into());
         }
-        most = most.max(column_rows(spec & COLUMN_TYPE, data).map_err(|()| malformed.clone())?);
+        most = most.max(column_rows(spec & COLUMN_TYPE, data).map_err(|Malformed| malformed.clone())?);
     }
     Ok(most)
 }
@@ -191,10 +175,10 @@ struct Columns<'a> {
 /// The operation columns of a change body (dependencies, actor, seq, start op, time, message
 /// and other actors come first). Every column header is read: each takes at least two bytes,
 /// so the body bounds the loop.
-fn columns(body: &[u8]) -> Result<Columns<'_>, ()> {
+fn columns(body: &[u8]) -> Result<Columns<'_>, Malformed> {
     let mut r = Reader { bytes: body, at: 0 };
     let deps = r.uleb()?;
-    r.skip(deps.checked_mul(32).ok_or(())?)?;
+    r.skip(deps.checked_mul(32).ok_or(Malformed)?)?;
     r.take_len()?;
     r.uleb()?;
     r.uleb()?;
@@ -218,7 +202,7 @@ fn columns(body: &[u8]) -> Result<Columns<'_>, ()> {
 
 /// Rows in one column of type `kind`; for a group column, the larger of its rows and the
 /// sum of its values (the rows of the columns it groups).
-fn column_rows(kind: u64, data: &[u8]) -> Result<u64, ()> {
+fn column_rows(kind: u64, data: &[u8]) -> Result<u64, Malformed> {
     const GROUP: u64 = 0;
     const DELTA: u64 = 3;
     const BOOLEAN: u64 = 4;
@@ -262,68 +246,6 @@ fn column_rows(kind: u64, data: &[u8]) -> Result<u64, ()> {
         rows = rows.saturating_add(repeat.saturating_mul(values));
     }
     Ok(rows.max(grouped))
-}
-
-/// LEB128 and length-prefixed reads over a byte slice.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn uleb(&mut self) -> Result<u64, ()> {
-        let mut value: u64 = 0;
-        let mut shift = 0;
-        loop {
-            let byte = *self.bytes.get(self.at).ok_or(())?;
-            self.at += 1;
-            value |= u64::from(byte & 0x7f).checked_shl(shift).ok_or(())?;
-            if byte & 0x80 == 0 {
-                return Ok(value);
-            }
-            shift += 7;
-            if shift > 63 {
-                return Err(());
-            }
-        }
-    }
-
-    fn sleb(&mut self) -> Result<i64, ()> {
-        let mut value: i64 = 0;
-        let mut shift = 0;
-        loop {
-            let byte = *self.bytes.get(self.at).ok_or(())?;
-            self.at += 1;
-            value |= i64::from(byte & 0x7f).checked_shl(shift).ok_or(())?;
-            shift += 7;
-            if byte & 0x80 == 0 {
-                if shift < 64 && byte & 0x40 != 0 {
-                    value |= -1i64 << shift;
-                }
-                return Ok(value);
-            }
-            if shift > 63 {
-                return Err(());
-            }
-        }
-    }
-
-    fn take(&mut self, len: u64) -> Result<&'a [u8], ()> {
-        let end = usize::try_from(len).ok().and_then(|l| self.at.checked_add(l)).ok_or(())?;
-        let data = self.bytes.get(self.at..end).ok_or(())?;
-        self.at = end;
-        Ok(data)
-    }
-
-    fn skip(&mut self, len: u64) -> Result<(), ()> {
-        self.take(len).map(|_| ())
-    }
-
-    /// A length-prefixed run of bytes.
-    fn take_len(&mut self) -> Result<&'a [u8], ()> {
-        let len = self.uleb()?;
-        self.take(len)
-    }
 }
 
 #[cfg(test)]
@@ -449,15 +371,7 @@ mod tests {
             body.extend_from_slice(data);
         }
         body.extend_from_slice(&trailing);
-        let mut hashed = vec![CHANGE];
-        write_uleb(&mut hashed, body.len() as u64);
-        hashed.extend_from_slice(&body);
-        use sha2::Digest;
-        let hash = sha2::Sha256::digest(&hashed);
-        let mut change = honest[..4].to_vec();
-        change.extend_from_slice(&hash[..4]);
-        change.extend_from_slice(&hashed);
-        change
+        crm_core::chunk::frame(CHANGE, &body)
     }
 
     const ACTION: u64 = 4 << 4 | 2;
