@@ -99,13 +99,14 @@ impl Store {
         let loaded = decode_snapshots(docs)?;
         let mut changed = Vec::new();
         let tx = self.conn.transaction()?;
-        for (id, bytes, mut incoming, prepared) in loaded {
+        for (i, (id, bytes, incoming, prepared)) in loaded.into_iter().enumerate() {
             self.cache.take(&id);
             match load_doc(&tx, &id)? {
                 None => {
-                    let kind = match &prepared {
-                        Some(rows) => Some(rows.kind()),
-                        None => incoming.kind(),
+                    let kind = match (&prepared, &incoming) {
+                        (Some(rows), _) => Some(rows.kind()),
+                        (None, Some(doc)) => doc.kind(),
+                        (None, None) => None,
                     };
                     tx.prepare_cached("INSERT INTO docs (id, kind, snapshot, change_rows) VALUES (?, ?, ?, 0)")?
                         .execute(params![id, kind.map(|k| k.as_str()), bytes])?;
@@ -117,6 +118,10 @@ impl Store {
                 }
                 Some(mut local) => {
                     let before = local.heads();
+                    let mut incoming = match incoming {
+                        Some(doc) => doc,
+                        None => load_snapshot(i, &bytes)?,
+                    };
                     let theirs = incoming.inner().get_changes(&[]);
                     local.apply(theirs)?;
                     if local.heads() != before {
@@ -702,22 +707,32 @@ impl Store {
     }
 }
 
-type Decoded = (String, Vec<u8>, RecordDoc, Option<projection::Prepared>);
+/// A snapshot checked: its id, bytes, the document loaded (unless its read-model rows came
+/// with it), and its rows.
+type Decoded = (String, Vec<u8>, Option<RecordDoc>, Option<projection::Prepared>);
 
-/// Check, load and prepare the read-model rows of snapshots, split over the available cores.
+/// The `i`th snapshot of a message, loaded (the server verified every change when it
+/// accepted it: its heads are not checked again).
+fn load_snapshot(i: usize, bytes: &[u8]) -> Result<RecordDoc> {
+    RecordDoc::load_from_server(bytes).map_err(|e| Error::BadChange(format!("snapshot {i}: {e}")))
+}
+
+/// Check snapshots and have their read-model rows, split over the available cores. A snapshot
+/// whose rows the server prepared is not decoded: its framing and checksum are checked
+/// ([`crate::chunk::is_one_document`]) and the document is loaded only if it is needed (a
+/// record this device has already, to merge). Otherwise it is loaded and its rows made here.
 /// The order of the result is the order of `docs`; the first bad snapshot fails the batch.
 fn decode_snapshots(docs: Vec<SnapshotDoc>) -> Result<Vec<Decoded>> {
     fn decode(i: usize, sent: SnapshotDoc) -> Result<Decoded> {
         let SnapshotDoc { doc: id, bytes, rows } = sent;
         uuid::Uuid::parse_str(&id).map_err(|_| Error::BadChange(format!("snapshot {i}: '{id}' is not a UUID")))?;
-        // Loading only reads the document's header and columns; reading its fields is the work.
-        let mut doc =
-            RecordDoc::load_from_server(&bytes).map_err(|e| Error::BadChange(format!("snapshot {i}: {e}")))?;
-        let prepared = match rows.and_then(|rows| projection::Prepared::decode(&id, &rows)) {
-            Some(rows) => Some(rows),
-            None => projection::prepare(&id, &mut doc),
-        };
-        Ok((id, bytes, doc, prepared))
+        let prepared = rows.and_then(|rows| projection::Prepared::decode(&id, &rows));
+        if prepared.is_some() && crate::chunk::is_one_document(&bytes) {
+            return Ok((id, bytes, None, prepared));
+        }
+        let mut doc = load_snapshot(i, &bytes)?;
+        let prepared = prepared.or_else(|| projection::prepare(&id, &mut doc));
+        Ok((id, bytes, Some(doc), prepared))
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     if threads < 2 || docs.len() < 64 {
