@@ -43,10 +43,13 @@ pub fn is_one_document(bytes: &[u8]) -> bool {
         return false;
     }
     let mut reader = Reader { bytes, at: CHUNK_TYPE_AT + 1 };
-    match reader.take_len() {
-        Ok(body) => reader.at == bytes.len() && bytes[4..CHUNK_TYPE_AT] == checksum(DOCUMENT, body),
-        Err(Malformed) => false,
-    }
+    let Ok(body) = reader.take_len() else { return false };
+    // Its length written in the fewest bytes, as Automerge requires.
+    let mut length = Vec::new();
+    write_uleb(&mut length, body.len() as u64);
+    reader.at == bytes.len()
+        && bytes[CHUNK_TYPE_AT + 1..reader.at - body.len()] == length[..]
+        && bytes[4..CHUNK_TYPE_AT] == checksum(DOCUMENT, body)
 }
 
 /// Append `v` as unsigned LEB128 in the fewest bytes (the only form Automerge reads).
@@ -152,6 +155,18 @@ mod tests {
         let mut longer = saved.clone();
         longer.push(0);
         assert!(!is_one_document(&longer), "bytes after it");
+        // The same body with its length in one byte more than it needs.
+        let mut r = Reader { bytes: &saved, at: CHUNK_TYPE_AT + 1 };
+        let body = r.take_len().expect("length").to_vec();
+        let mut overlong = saved[..=CHUNK_TYPE_AT].to_vec();
+        let mut length = Vec::new();
+        write_uleb(&mut length, body.len() as u64);
+        let last = length.len() - 1;
+        length[last] |= 0x80;
+        length.push(0);
+        overlong.extend_from_slice(&length);
+        overlong.extend_from_slice(&body);
+        assert!(!is_one_document(&overlong), "a length not in the fewest bytes");
         let change = doc.get_last_local_change().expect("a change").raw_bytes().to_vec();
         assert!(!is_one_document(&change), "a change is not a document");
         assert!(!is_one_document(b""), "nothing");

@@ -1076,7 +1076,8 @@ impl ServerDb {
         let mut deferred: HashSet<automerge::ChangeHash> = HashSet::new();
         let tx = self.conn.transaction()?;
         // What the log held before this push, for the live tail (`crate::live`).
-        let prev = tx.log_end()? as u64;
+        // The accounts version as this transaction sees them, for the live tail's grants.
+        let (accounts, prev) = versions(&tx)?;
         let mut live = Vec::new();
         // Records changed by this push whose snapshot is not written yet (see `Unsaved`); they
         // go back to the cache when written, so a big push holds no more than the cache and
@@ -1265,11 +1266,10 @@ impl ServerDb {
         }
         // What the push's records pushed out of the cache goes now, not with a later push.
         self.cache.cache.let_go_now();
-        // The accounts version is stamped by the caller (`AppState::store_push`).
         committed.map(|end| Ingested {
             accepted,
             refused,
-            live: crate::live::Batch { prev, end, entries: live, accounts: 0 },
+            live: crate::live::Batch { prev, end, entries: live, accounts },
         })
     }
 

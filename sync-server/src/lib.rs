@@ -217,12 +217,8 @@ impl AppState {
         let state = Arc::clone(self);
         let (accepted, refused) = self
             .with_db(move |db| {
-                // The accounts version before the transaction: every change of accounts it
-                // counts committed before this push did, at an earlier place in the log
-                // (see `live::Entry::accounts`).
-                let accounts = *state.auth.borrow();
                 let db::Ingested { accepted, refused, live } = db.ingest(&who, pushed)?;
-                state.live.publish(crate::live::Batch { accounts, ..live });
+                state.live.publish(live);
                 Ok((accepted, refused))
             })
             .await?;

@@ -48,10 +48,11 @@ pub struct Entry {
     pub device: String,
     /// The change's bytes (none for a grant).
     pub bytes: Vec<u8>,
-    /// The accounts version (`AppState::auth`) read before the transaction that wrote it: a
-    /// connection whose standing was read at this same version judges a grant in memory by
-    /// roles and teams from before it in the log (a change of accounts since moves the version,
-    /// and the grant goes to the database path).
+    /// The accounts version (`meta.auth_version`) as the transaction that wrote it saw it. A
+    /// grant is judged in memory only while the database's version is still this one: no
+    /// role or team changed since, so the connection's standing and teams (read after any
+    /// change before it, whose log entry started the tail over) are those of its place in
+    /// the log.
     pub accounts: u64,
     /// The users who read the record by an assignment, looked up on first need.
     granted: OnceLock<HashSet<String>>,
@@ -83,9 +84,9 @@ impl Entry {
     }
 
     /// Whether this is a grant that may change what `user` reads: it names them, and either
-    /// they do not read the record by its kind and scope anyway (`reads_anyway`, judged by
-    /// roles and teams as of accounts version `judged_at`), or that is not the version the
-    /// grant was published under (`None`: the caller's view of accounts is not current). Only
+    /// they do not read the record by its kind and scope anyway (`reads_anyway`), or the
+    /// accounts version in the database now (`judged_at`, read after the standing and teams
+    /// `reads_anyway` uses; `None`: not read) is not the one its transaction saw. Only
     /// otherwise does gaining or losing the assignment neither send nor drop the record, and
     /// the live tail may pass it by.
     pub fn grant_matters_to(
@@ -118,7 +119,7 @@ pub struct Batch {
     pub end: u64,
     /// Its changes and grants in log order.
     pub entries: Vec<Entry>,
-    /// The accounts version before its transaction (see [`Entry::accounts`]).
+    /// The accounts version its transaction saw (see [`Entry::accounts`]).
     pub accounts: u64,
 }
 

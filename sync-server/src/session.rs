@@ -420,11 +420,15 @@ impl Conn {
         let auth = *self.state.auth.borrow();
         let teams = self.state.live.teams(run, auth, || self.reader.with(crate::db::teams))?;
         // A grant that sends or drops a record for this user: the database path does that.
-        // One for a record they read anyway (an admin; the owner of its customer) is passed by
-        // — judged by `who` and `teams`, which are as of accounts version `auth` only if this
-        // connection read its standing at that version.
+        // One for a record they read anyway (an admin; the owner of its customer) is passed by,
+        // while no role or team changed since it was written: the accounts version is read
+        // from the database, after `who` and `teams` were.
         let gate = ReadGate::new(&self.who, &teams);
-        let judged_at = (self.auth_seen == auth).then_some(auth);
+        let named = entries.iter().any(|e| e.grant_names(&self.who.user_id));
+        let judged_at = match named {
+            true => Some(self.reader.with(crate::db::versions)?.0),
+            false => None,
+        };
         let reads_anyway = |kind, scope: Option<&str>| gate.may_read(kind, scope, false);
         if entries.iter().any(|e| e.grant_matters_to(&self.who.user_id, judged_at, reads_anyway)) {
             return Ok(false);
@@ -628,7 +632,8 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, who: Principal) {
     // drop) what the device still sends until its own close. A device still writing to a
     // socket closed under it fails before it reads what it was sent — the error saying why
     // the connection ended, above all. The database reader goes at once.
-    let Conn { mut sink, .. } = conn;
+    let Conn { mut sink, reader, .. } = conn;
+    drop(reader);
     let closing = async move {
         let _ = sink.close().await;
         while frames.recv().await.is_some() {}
