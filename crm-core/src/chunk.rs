@@ -44,11 +44,8 @@ pub fn is_one_document(bytes: &[u8]) -> bool {
     }
     let mut reader = Reader { bytes, at: CHUNK_TYPE_AT + 1 };
     let Ok(body) = reader.take_len() else { return false };
-    // Its length written in the fewest bytes, as Automerge requires.
-    let mut length = Vec::new();
-    write_uleb(&mut length, body.len() as u64);
     reader.at == bytes.len()
-        && bytes[CHUNK_TYPE_AT + 1..reader.at - body.len()] == length[..]
+        && is_fewest_uleb(&bytes[CHUNK_TYPE_AT + 1..reader.at - body.len()], body.len() as u64)
         && bytes[4..CHUNK_TYPE_AT] == checksum(DOCUMENT, body)
 }
 
@@ -73,6 +70,14 @@ impl std::fmt::Display for Malformed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("malformed bytes: truncated, or a number past 64 bits")
     }
+}
+
+/// Whether `written` is `value` as unsigned LEB128 in the fewest bytes: Automerge refuses a
+/// chunk whose length is written in more.
+pub fn is_fewest_uleb(written: &[u8], value: u64) -> bool {
+    let mut fewest = Vec::new();
+    write_uleb(&mut fewest, value);
+    written == fewest
 }
 
 /// LEB128 and length-prefixed reads over a byte slice.

@@ -2292,6 +2292,19 @@ fn record_assignment(tx: &Conn, doc_id: &str, after: &DocMeta) -> Result<Vec<cra
     let mut grants = Vec::new();
     for (target, before) in affected.iter().zip(before) {
         let now = assigned_readers(tx, target)?;
+        if now == before {
+            continue;
+        }
+        // The record's kind and scope as this transaction leaves them, for the live tail to
+        // tell whether a grant changes anything for its user (it may not be stored yet: then
+        // neither). A later move of the record writes an `access` entry, which the tail does
+        // not hold: it starts over, so these never outlive the scope they name.
+        let stored: Option<(Option<String>, Option<String>)> = tx
+            .prepare_cached("SELECT kind, scope_owner FROM docs WHERE id = ?")?
+            .query_row([target], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let (kind, scope) = stored.unwrap_or_default();
+        let kind = kind.as_deref().and_then(Kind::parse);
         let lost = before.difference(&now).map(|user| (user, false));
         let gained = now.difference(&before).map(|user| (user, true));
         for (user, gained) in lost.chain(gained) {
@@ -2300,17 +2313,7 @@ fn record_assignment(tx: &Conn, doc_id: &str, after: &DocMeta) -> Result<Vec<cra
                 false => "INSERT INTO log (doc_id, event, old_scope) VALUES (?, 'grant', ?) RETURNING seq",
             };
             let seq: u64 = tx.prepare_cached(sql)?.query_row(params![target, user], |r| r.get(0))?;
-            // The record's kind and scope as this transaction leaves them, for the live tail to
-            // tell whether the grant changes anything for its user (it may not be stored yet:
-            // then neither). A later move of the record writes an `access` entry, which the
-            // tail does not hold: it starts over, so these never outlive the scope they name.
-            let stored: Option<(Option<String>, Option<String>)> = tx
-                .prepare_cached("SELECT kind, scope_owner FROM docs WHERE id = ?")?
-                .query_row([target], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            let (kind, scope) = stored.unwrap_or_default();
-            let kind = kind.as_deref().and_then(Kind::parse);
-            grants.push(crate::live::Entry::grant(seq, target.clone(), user.clone(), kind, scope));
+            grants.push(crate::live::Entry::grant(seq, target.clone(), user.clone(), kind, scope.clone()));
         }
     }
     Ok(grants)

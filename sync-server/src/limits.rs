@@ -6,7 +6,7 @@
 use std::io::Read;
 
 use automerge::Change;
-use crm_core::chunk::{write_uleb, Malformed, Reader, CHANGE, CHUNK_TYPE_AT, COMPRESSED_CHANGE};
+use crm_core::chunk::{is_fewest_uleb, write_uleb, Malformed, Reader, CHANGE, CHUNK_TYPE_AT, COMPRESSED_CHANGE};
 use crm_core::sync::protocol::{MAX_CHANGE_BYTES, MAX_CHANGE_OPS};
 
 /// Largest size a compressed change may inflate to.
@@ -123,9 +123,7 @@ fn body(bytes: &[u8]) -> Result<Body, String> {
     if reader.at != bytes.len() {
         return Err("bytes after the change".into());
     }
-    let mut length = Vec::new();
-    write_uleb(&mut length, data.len() as u64);
-    if bytes[CHUNK_TYPE_AT + 1..reader.at - data.len()] != length[..] {
+    if !is_fewest_uleb(&bytes[CHUNK_TYPE_AT + 1..reader.at - data.len()], data.len() as u64) {
         return Err("a malformed change header (its length is not written in the fewest bytes)".into());
     }
     Ok(Body::Inflated(inflate(data)?))

@@ -13,7 +13,7 @@
 //!   follow the tail's end (another instance or an admin command wrote in between), starts the
 //!   tail over. A grant is passed over here unless it can change what its user reads: it names
 //!   the connection's user, who does not read the record by its kind and scope anyway, or
-//!   accounts changed since it was published (a role or team moved, in an entry the tail may
+//!   accounts changed since its transaction (a role or team moved, in an entry the tail may
 //!   not hold yet). Then the connection goes to the database path, which sends or drops the
 //!   record as of the grant's place in the log.
 //! - A wake-up for a log end the tail has not reached (a write that was not published here:
@@ -310,10 +310,10 @@ mod tests {
         assert!(got[1].grant_matters_to("bob", Some(7), reads("carl")), "bob reads d1 only by the assignment");
         assert!(!got[1].grant_matters_to("bob", Some(7), |_, _| true), "reads everything anyway");
         assert!(!got[1].grant_matters_to("ann", Some(7), reads("carl")), "names someone else");
-        // Accounts changed since it was published, or the caller's view of them is not
-        // current: roles and teams then may not be those of its place in the log.
+        // Accounts changed since its transaction, or their version was not read: roles and
+        // teams then may not be those of its place in the log.
         assert!(got[1].grant_matters_to("bob", Some(8), |_, _| true), "accounts moved since");
-        assert!(got[1].grant_matters_to("bob", None, |_, _| true), "the caller's standing is not current");
+        assert!(got[1].grant_matters_to("bob", None, |_, _| true), "the accounts version was not read");
         assert!(lost.grant_matters_to("bob", Some(0), reads("bob")), "an unknown record: the database path decides");
     }
 

@@ -456,10 +456,7 @@ async fn a_stream_of_text_frames_ends_the_connection() {
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     for n in 0..10 {
-        let ping = crm_core::sync::protocol::ClientMsg::Ping { n };
-        ws.send(tokio_tungstenite::tungstenite::Message::Binary(crm_core::sync::protocol::encode(&ping).into()))
-            .await
-            .unwrap();
+        crm_tests::wire::send(&mut ws, &crm_core::sync::protocol::ClientMsg::Ping { n }).await;
     }
     let closed = wait_for(&mut ws, 5, fatal_error("too_many_bad_frames")).await;
     assert!(closed.is_some(), "told why");

@@ -103,11 +103,8 @@ impl Store {
             self.cache.take(&id);
             match load_doc(&tx, &id)? {
                 None => {
-                    let kind = match (&prepared, &incoming) {
-                        (Some(rows), _) => Some(rows.kind()),
-                        (None, Some(doc)) => doc.kind(),
-                        (None, None) => None,
-                    };
+                    // From the rows when they came, else from the document (then loaded).
+                    let kind = prepared.as_ref().map(|rows| rows.kind()).or_else(|| incoming.as_ref()?.kind());
                     tx.prepare_cached("INSERT INTO docs (id, kind, snapshot, change_rows) VALUES (?, ?, ?, 0)")?
                         .execute(params![id, kind.map(|k| k.as_str()), bytes])?;
                     if let Some(rows) = prepared {
