@@ -63,6 +63,16 @@ CREATE TABLE IF NOT EXISTS outbox (
     hash BLOB NOT NULL UNIQUE,
     created_at INTEGER NOT NULL
 );
+-- A record whose stored snapshot could not be loaded (`store::load_doc`): its bytes are kept
+-- here, the record is read from its change rows alone and fetched again from the server by a
+-- repair (`sync::client`); `healed_at` is set once it is whole again.
+CREATE TABLE IF NOT EXISTS unreadable_docs (
+    doc_id TEXT PRIMARY KEY,
+    snapshot BLOB NOT NULL,
+    error TEXT NOT NULL,
+    found_at INTEGER NOT NULL,
+    healed_at INTEGER
+);
 -- What the server's audit log should hear of that happened on this device (an import, its
 -- revert), sent when the device is next connected (`sync::local`, docs/protocol.md).
 CREATE TABLE IF NOT EXISTS audit_outbox (
@@ -1218,17 +1228,45 @@ fn doc_exists(conn: &Connection, id: &str) -> Result<bool> {
     Ok(conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM docs WHERE id = ?)")?.query_row([id], |r| r.get(0))?)
 }
 
+/// A stored document: its snapshot with its change rows applied. A snapshot that cannot be
+/// loaded (stored as the server sent it, `sync::local`, it is not decoded until needed) does
+/// not make the record — and every sync batch touching it — fail for good: it is set aside
+/// ([`quarantine`]) and the record is loaded from its change rows alone until a repair brings
+/// the rest from the server.
 pub(crate) fn load_doc(conn: &Connection, id: &str) -> Result<Option<RecordDoc>> {
     let snapshot: Option<Vec<u8>> =
         conn.prepare_cached("SELECT snapshot FROM docs WHERE id = ?")?.query_row([id], |r| r.get(0)).optional()?;
     let Some(snapshot) = snapshot else {
         return Ok(None);
     };
-    let changes: Vec<Vec<u8>> = conn
+    match RecordDoc::load(&snapshot, change_rows(conn, id)?) {
+        Err(e) if !snapshot.is_empty() => quarantine(conn, id, snapshot, &e).map(Some),
+        loaded => loaded.map(Some),
+    }
+}
+
+fn change_rows(conn: &Connection, id: &str) -> Result<Vec<Vec<u8>>> {
+    Ok(conn
         .prepare_cached("SELECT bytes FROM changes WHERE doc_id = ?")?
         .query_map([id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    RecordDoc::load(&snapshot, changes).map(Some)
+        .collect::<Result<_, _>>()?)
+}
+
+/// Keep a snapshot that could not be loaded in `unreadable_docs` and load the record from its
+/// change rows alone (this device's unsent edits, and what arrived since; those whose
+/// dependencies were in the snapshot wait for them). Everything a snapshot holds is on the
+/// server (only acknowledged change rows are ever folded into one), so nothing is lost: the
+/// sync client repairs the record ([`Store::unreadable_docs`]). Should the change rows not
+/// load either, that is the error.
+fn quarantine(conn: &Connection, id: &str, snapshot: Vec<u8>, why: &Error) -> Result<RecordDoc> {
+    let doc = RecordDoc::load(&[], change_rows(conn, id)?)?;
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO unreadable_docs (doc_id, snapshot, error, found_at) VALUES (?, ?, ?, ?)",
+    )?
+    .execute(params![id, snapshot, why.to_string(), crate::value::now_ms()])?;
+    conn.prepare_cached("UPDATE docs SET snapshot = x'' WHERE id = ?")?.execute([id])?;
+    eprintln!("record {id}: its stored copy could not be read ({why}); set aside, it is fetched again from the server");
+    Ok(doc)
 }
 
 /// Take the store's lock file (`<db>.lock`, beside it) for the life of the `Store`, and

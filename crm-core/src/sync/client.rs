@@ -37,6 +37,30 @@ const BACKOFF_FIRST: Duration = Duration::from_millis(300);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
 /// Sync-protocol round trips allowed per record under repair.
 const MAX_REPAIR_ROUNDS: u32 = 20;
+/// Records set aside as unreadable (`Store::unreadable_docs`) repaired per session, well within
+/// the server's 256 repairs per connection; the rest wait for the next session.
+const MAX_UNREADABLE_REPAIRS: usize = 64;
+
+/// Under repair from a record's state, by the sync message it starts with, and how many rounds
+/// are left.
+type Repairs = std::collections::HashMap<String, (automerge::sync::State, u32)>;
+
+/// Start repairing `doc` with Automerge's sync protocol (docs/protocol.md, *Repair*): the
+/// first message, unless it is under repair already or was repaired in this session.
+fn open_repair(
+    store: &mut Store,
+    doc: String,
+    repairs: &mut Repairs,
+    repaired: &std::collections::HashSet<String>,
+) -> Result<Option<ClientMsg>, SyncError> {
+    if repairs.contains_key(&doc) || repaired.contains(&doc) {
+        return Ok(None);
+    }
+    let mut sync_state = automerge::sync::State::new();
+    let Some(message) = store.repair_message(&doc, &mut sync_state)? else { return Ok(None) };
+    repairs.insert(doc.clone(), (sync_state, MAX_REPAIR_ROUNDS));
+    Ok(Some(ClientMsg::Repair { doc, message }))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -519,7 +543,7 @@ impl SyncEngine {
 
         let mut caught_up = false;
         // Records under repair with the Automerge sync protocol, and rounds left for each.
-        let mut repairs: std::collections::HashMap<String, (automerge::sync::State, u32)> = Default::default();
+        let mut repairs: Repairs = Default::default();
         let mut repaired: std::collections::HashSet<String> = Default::default();
         // Pushes sent and not yet acknowledged, and the outbox entry the last one reached (none:
         // the next push reads the outbox from its start, which waits until none is in flight).
@@ -619,7 +643,19 @@ impl SyncEngine {
                             self.records_changed();
                         }
                         ServerMsg::CaughtUp { cursor } => {
-                            self.store().from_server(|s| s.set_sync_cursor(cursor))?;
+                            let openers = {
+                                let mut store = self.store();
+                                store.from_server(|s| s.set_sync_cursor(cursor))?;
+                                // Records whose stored copy could not be read: fetched again.
+                                let mut openers = Vec::new();
+                                for doc in store.unreadable_docs(MAX_UNREADABLE_REPAIRS)? {
+                                    openers.extend(open_repair(&mut store, doc, &mut repairs, &repaired)?);
+                                }
+                                openers
+                            };
+                            for msg in &openers {
+                                ws.send(send(msg)).await.map_err(|e| SyncError::Unreachable(e.to_string()))?;
+                            }
                             caught_up = true;
                         }
                         ServerMsg::Ack { batch, accepted, refused } => {
@@ -642,14 +678,7 @@ impl SyncEngine {
                                     self.records_changed();
                                 }
                                 for r in retry {
-                                    if repairs.contains_key(&r.doc) || repaired.contains(&r.doc) {
-                                        continue;
-                                    }
-                                    let mut sync_state = automerge::sync::State::new();
-                                    if let Some(message) = store.repair_message(&r.doc, &mut sync_state)? {
-                                        openers.push(ClientMsg::Repair { doc: r.doc.clone(), message });
-                                        repairs.insert(r.doc, (sync_state, MAX_REPAIR_ROUNDS));
-                                    }
+                                    openers.extend(open_repair(&mut store, r.doc, &mut repairs, &repaired)?);
                                 }
                             }
                             for msg in &openers {
@@ -686,6 +715,7 @@ impl SyncEngine {
                                     .map_err(|e| SyncError::Unreachable(e.to_string()))?,
                                 None => {
                                     repairs.remove(&doc);
+                                    self.store().heal(&doc)?;
                                     repaired.insert(doc);
                                 }
                             }

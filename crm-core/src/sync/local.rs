@@ -390,11 +390,43 @@ impl Store {
         Ok(())
     }
 
+    /// Records whose stored snapshot could not be loaded and which are not whole again yet
+    /// (`store::load_doc`), at most `limit`: the sync client repairs them from the server.
+    pub fn unreadable_docs(&self, limit: usize) -> Result<Vec<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT doc_id FROM unreadable_docs WHERE healed_at IS NULL ORDER BY found_at LIMIT ?")?
+            .query_map([limit as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// After a repair of `id`: if it was set aside as unreadable and is whole again (it has a
+    /// kind and waits for no change), say so. Returns whether it was healed now.
+    pub fn heal(&mut self, id: &str) -> Result<bool> {
+        let waiting: bool = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM unreadable_docs WHERE doc_id = ? AND healed_at IS NULL)")?
+            .query_row([id], |r| r.get(0))?;
+        if !waiting {
+            return Ok(false);
+        }
+        let whole =
+            self.with_doc(id, |doc| Ok(doc.kind().is_some() && doc.inner().get_missing_deps(&[]).is_empty()))?;
+        if whole {
+            self.conn
+                .prepare_cached("UPDATE unreadable_docs SET healed_at = ? WHERE doc_id = ?")?
+                .execute(params![crate::value::now_ms(), id])?;
+        }
+        Ok(whole)
+    }
+
     /// A revoked device: remove every record and change from it.
     pub fn wipe(&mut self) -> Result<()> {
         self.cache.clear();
         let tx = self.conn.transaction()?;
-        tx.execute_batch("DELETE FROM outbox; DELETE FROM changes; DELETE FROM docs; DELETE FROM rejected;")?;
+        tx.execute_batch(
+            "DELETE FROM outbox; DELETE FROM changes; DELETE FROM docs; DELETE FROM rejected; DELETE FROM unreadable_docs;",
+        )?;
         projection::drop_all(&tx)?;
         tx.execute_batch(&projection::ddl())?;
         tx.execute("DELETE FROM meta WHERE key IN ('sync_cursor', 'seed_version')", [])?;
