@@ -826,7 +826,7 @@ impl Store {
     }
 
     pub fn outbox_len(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?)
+        Ok(self.conn.prepare_cached("SELECT COUNT(*) FROM outbox")?.query_row([], |r| r.get(0))?)
     }
 
     /// Forget outbox entries the server has durably stored. Returns how many were removed.

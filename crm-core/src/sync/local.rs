@@ -269,7 +269,7 @@ impl Store {
 
     /// How many refused edits are kept (for the sync status).
     pub fn rejected_len(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT COUNT(*) FROM rejected", [], |r| r.get(0))?)
+        Ok(self.conn.prepare_cached("SELECT COUNT(*) FROM rejected")?.query_row([], |r| r.get(0))?)
     }
 
     /// Edits the server refused, newest first.
