@@ -523,6 +523,38 @@ async fn a_record_whose_stored_copy_cannot_be_read_is_fetched_again_and_sync_goe
     assert_eq!(ann.get(&broken)["fields"]["address"], "常州市新北区太湖东路9号");
 }
 
+/// Broken on the server too, the record cannot be repaired: the server answers `bad_repair`
+/// (an error naming no record: the oldest repair asked), the device ends that repair instead
+/// of waiting for an answer forever, finishes its sync and tries again next time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_broken_on_the_server_too_ends_its_repair_and_the_sync_finishes() {
+    let server = TestServer::start();
+    let [_root, ann] = server.people([("root", "admin", None), ("ann", "account_manager", Some("east"))]).await;
+    let broken = ann.create("customer", json!({"name": "南通东升纺织有限公司"}));
+    let other = ann.create("customer", json!({"name": "盐城瑞丰农机有限公司"}));
+    ann.sync().await.unwrap();
+    let tablet = Device::login(&server, "ann").await;
+    tablet.sync().await.unwrap();
+    let garbage: Vec<u8> = vec![0x85, 0x6f, 0x4a, 0x83, 0x09, 0x08, 0x07];
+    let set_garbage = "UPDATE docs SET snapshot = ? WHERE id = ?";
+    server.db().connection().execute(set_garbage, sync_server::params![garbage, broken]).unwrap();
+    tablet.engine.store().connection().execute(set_garbage, rusqlite::params![garbage, broken]).unwrap();
+    // Read on the tablet: set aside there.
+    tablet.try_call(json!({"op": "get", "id": broken}));
+    assert_eq!(tablet.engine.store().unreadable_docs(10).unwrap(), vec![broken.clone()]);
+
+    ann.call(json!({"op": "update", "id": other, "fields": {"grade": "A"}}));
+    ann.sync().await.unwrap();
+    let synced = tokio::time::timeout(std::time::Duration::from_secs(30), tablet.sync()).await;
+    synced.expect("the sync finishes").expect("and succeeds");
+    assert_eq!(tablet.get(&other)["fields"]["grade"], "A");
+    assert_eq!(
+        tablet.engine.store().unreadable_docs(10).unwrap(),
+        vec![broken.clone()],
+        "not whole: repaired again next time"
+    );
+}
+
 /// After an upgrade the rows of another read-model version are cleared, and the running server
 /// prepares them again by itself, so bootstraps are fast again for records nobody edits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -41,25 +41,81 @@ const MAX_REPAIR_ROUNDS: u32 = 20;
 /// the server's 256 repairs per connection; the rest wait for the next session.
 const MAX_UNREADABLE_REPAIRS: usize = 64;
 
-/// Under repair from a record's state, by the sync message it starts with, and how many rounds
-/// are left.
-type Repairs = std::collections::HashMap<String, (automerge::sync::State, u32)>;
+/// The records a session repairs with Automerge's sync protocol (docs/protocol.md, *Repair*).
+#[derive(Default)]
+struct Repairs {
+    /// Under repair: each record's sync state and the rounds left.
+    open: std::collections::HashMap<String, (automerge::sync::State, u32)>,
+    /// Repaired in this session (at most once each).
+    done: std::collections::HashSet<String>,
+    /// The record of each `repair` sent and not answered yet, oldest first. The server
+    /// answers them in order, each with a `repair` or, for one it could not use
+    /// (`bad_repair`) or took no more of (`too_many_repairs`), with only an error, which
+    /// names no record: it is the oldest unanswered.
+    asked: std::collections::VecDeque<String>,
+}
 
-/// Start repairing `doc` with Automerge's sync protocol (docs/protocol.md, *Repair*): the
-/// first message, unless it is under repair already or was repaired in this session.
-fn open_repair(
-    store: &mut Store,
-    doc: String,
-    repairs: &mut Repairs,
-    repaired: &std::collections::HashSet<String>,
-) -> Result<Option<ClientMsg>, SyncError> {
-    if repairs.contains_key(&doc) || repaired.contains(&doc) {
-        return Ok(None);
+impl Repairs {
+    fn is_empty(&self) -> bool {
+        self.open.is_empty()
     }
-    let mut sync_state = automerge::sync::State::new();
-    let Some(message) = store.repair_message(&doc, &mut sync_state)? else { return Ok(None) };
-    repairs.insert(doc.clone(), (sync_state, MAX_REPAIR_ROUNDS));
-    Ok(Some(ClientMsg::Repair { doc, message }))
+
+    /// Start repairing `doc`: the first message, unless it is under repair already or was
+    /// repaired in this session.
+    fn open(&mut self, store: &mut Store, doc: String) -> Result<Option<ClientMsg>, SyncError> {
+        if self.open.contains_key(&doc) || self.done.contains(&doc) {
+            return Ok(None);
+        }
+        let mut sync_state = automerge::sync::State::new();
+        let Some(message) = store.repair_message(&doc, &mut sync_state)? else { return Ok(None) };
+        self.open.insert(doc.clone(), (sync_state, MAX_REPAIR_ROUNDS));
+        self.asked.push_back(doc.clone());
+        Ok(Some(ClientMsg::Repair { doc, message }))
+    }
+
+    /// The server's answer to the oldest `repair` came: the next message for `doc`, if the
+    /// repair goes on (`None`: it is over).
+    fn answered(
+        &mut self,
+        store: &mut Store,
+        doc: &str,
+        message: Option<Vec<u8>>,
+    ) -> Result<Option<ClientMsg>, SyncError> {
+        if let Some(at) = self.asked.iter().position(|d| d == doc) {
+            self.asked.remove(at);
+        }
+        let next = match (self.open.get_mut(doc), message) {
+            (Some((sync_state, rounds)), Some(message)) if *rounds > 0 => {
+                *rounds -= 1;
+                store.from_server(|s| s.receive_repair(doc, sync_state, &message))?;
+                store.repair_message(doc, sync_state)?
+            }
+            _ => None,
+        };
+        match next {
+            Some(message) => {
+                self.asked.push_back(doc.to_string());
+                Ok(Some(ClientMsg::Repair { doc: doc.to_string(), message }))
+            }
+            None => {
+                self.close(doc);
+                store.heal(doc)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The server answered the oldest `repair` with an error alone: that repair is over.
+    fn refused(&mut self) {
+        if let Some(doc) = self.asked.pop_front() {
+            self.close(&doc);
+        }
+    }
+
+    fn close(&mut self, doc: &str) {
+        self.open.remove(doc);
+        self.done.insert(doc.to_string());
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -543,8 +599,7 @@ impl SyncEngine {
 
         let mut caught_up = false;
         // Records under repair with the Automerge sync protocol, and rounds left for each.
-        let mut repairs: Repairs = Default::default();
-        let mut repaired: std::collections::HashSet<String> = Default::default();
+        let mut repairs = Repairs::default();
         // Pushes sent and not yet acknowledged, and the outbox entry the last one reached (none:
         // the next push reads the outbox from its start, which waits until none is in flight).
         let mut in_flight: std::collections::VecDeque<u64> = Default::default();
@@ -649,7 +704,7 @@ impl SyncEngine {
                                 // Records whose stored copy could not be read: fetched again.
                                 let mut openers = Vec::new();
                                 for doc in store.unreadable_docs(MAX_UNREADABLE_REPAIRS)? {
-                                    openers.extend(open_repair(&mut store, doc, &mut repairs, &repaired)?);
+                                    openers.extend(repairs.open(&mut store, doc)?);
                                 }
                                 openers
                             };
@@ -678,7 +733,7 @@ impl SyncEngine {
                                     self.records_changed();
                                 }
                                 for r in retry {
-                                    openers.extend(open_repair(&mut store, r.doc, &mut repairs, &repaired)?);
+                                    openers.extend(repairs.open(&mut store, r.doc)?);
                                 }
                             }
                             for msg in &openers {
@@ -699,25 +754,10 @@ impl SyncEngine {
                                 if store.from_server(|s| s.settle(&accepted, &refused))? {
                                     self.records_changed();
                                 }
-                                match (repairs.get_mut(&doc), message) {
-                                    (Some((sync_state, rounds)), Some(message)) if *rounds > 0 => {
-                                        *rounds -= 1;
-                                        store.from_server(|s| s.receive_repair(&doc, sync_state, &message))?;
-                                        store.repair_message(&doc, sync_state)?
-                                    }
-                                    _ => None,
-                                }
+                                repairs.answered(&mut store, &doc, message)?
                             };
-                            match next {
-                                Some(message) => ws
-                                    .send(send(&ClientMsg::Repair { doc, message }))
-                                    .await
-                                    .map_err(|e| SyncError::Unreachable(e.to_string()))?,
-                                None => {
-                                    repairs.remove(&doc);
-                                    self.store().heal(&doc)?;
-                                    repaired.insert(doc);
-                                }
+                            if let Some(msg) = next {
+                                ws.send(send(&msg)).await.map_err(|e| SyncError::Unreachable(e.to_string()))?;
                             }
                         }
                         ServerMsg::Pong { .. } => {}
@@ -728,6 +768,10 @@ impl SyncEngine {
                             }
                             if fatal {
                                 return Err(SyncError::Server { code, message });
+                            }
+                            if code == "bad_repair" || code == "too_many_repairs" {
+                                // No `repair` answer follows: that record waits for the next session.
+                                repairs.refused();
                             }
                         }
                     }
