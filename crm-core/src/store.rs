@@ -71,7 +71,8 @@ CREATE TABLE IF NOT EXISTS unreadable_docs (
     snapshot BLOB NOT NULL,
     error TEXT NOT NULL,
     found_at INTEGER NOT NULL,
-    healed_at INTEGER
+    healed_at INTEGER,
+    repairs INTEGER NOT NULL DEFAULT 0
 );
 -- What the server's audit log should hear of that happened on this device (an import, its
 -- revert), sent when the device is next connected (`sync::local`, docs/protocol.md).
@@ -324,8 +325,28 @@ impl Store {
         out
     }
 
-    /// A document out of the cache, or loaded; the caller puts it back (`cache.put`).
+    /// A document out of the cache, or loaded; the caller puts it back (`cache.put`). A record
+    /// set aside as unreadable and not whole again is neither read nor edited here: what is
+    /// left of it is partial, and an edit on it would be built on nothing the server has.
     fn take_doc(&mut self, id: &str) -> Result<RecordDoc> {
+        if is_unreadable(&self.conn, id)? {
+            return Err(Error::Corrupt(format!(
+                "record {id}: its copy on this device could not be read and is being fetched again from the server; \
+                 try again after the next sync"
+            )));
+        }
+        self.take_any_doc(id)
+    }
+
+    /// [`Store::with_doc`] for the sync's own work on a record, whole or not (a repair).
+    pub(crate) fn with_any_doc<T>(&mut self, id: &str, f: impl FnOnce(&mut RecordDoc) -> Result<T>) -> Result<T> {
+        let mut doc = self.take_any_doc(id)?;
+        let out = f(&mut doc);
+        self.cache.put(id, doc);
+        out
+    }
+
+    fn take_any_doc(&mut self, id: &str) -> Result<RecordDoc> {
         match self.cache.take(id) {
             Some(doc) => Ok(doc),
             None => load_doc(&self.conn, id)?.ok_or_else(|| Error::NotFound(id.to_string())),
@@ -1243,6 +1264,13 @@ pub(crate) fn load_doc(conn: &Connection, id: &str) -> Result<Option<RecordDoc>>
         Err(e) if !snapshot.is_empty() => quarantine(conn, id, snapshot, &e).map(Some),
         loaded => loaded.map(Some),
     }
+}
+
+/// Is `id` set aside as unreadable ([`quarantine`]) and not whole again?
+pub(crate) fn is_unreadable(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM unreadable_docs WHERE doc_id = ? AND healed_at IS NULL)")?
+        .query_row([id], |r| r.get(0))?)
 }
 
 fn change_rows(conn: &Connection, id: &str) -> Result<Vec<Vec<u8>>> {

@@ -553,6 +553,13 @@ async fn a_record_broken_on_the_server_too_ends_its_repair_and_the_sync_finishes
         vec![broken.clone()],
         "not whole: repaired again next time"
     );
+    // Until then it is neither shown half nor edited: an edit would build on nothing the
+    // server has, and win or lose against the record's real history by accident.
+    let edit = tablet.try_call(json!({"op": "update", "id": broken, "fields": {"grade": "A"}}));
+    assert_eq!(edit["code"], "corrupt", "{edit}");
+    assert!(edit["message"].as_str().unwrap_or("").contains("fetched again"), "{edit}");
+    assert_eq!(tablet.try_call(json!({"op": "get", "id": broken}))["code"], "corrupt");
+    assert_eq!(tablet.engine.store().outbox_len().unwrap(), 0, "nothing was queued");
 }
 
 /// After an upgrade the rows of another read-model version are cleared, and the running server

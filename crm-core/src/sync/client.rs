@@ -703,7 +703,7 @@ impl SyncEngine {
                                 store.from_server(|s| s.set_sync_cursor(cursor))?;
                                 // Records whose stored copy could not be read: fetched again.
                                 let mut openers = Vec::new();
-                                for doc in store.unreadable_docs(MAX_UNREADABLE_REPAIRS)? {
+                                for doc in store.unreadable_to_repair(MAX_UNREADABLE_REPAIRS)? {
                                     openers.extend(repairs.open(&mut store, doc)?);
                                 }
                                 openers

@@ -207,6 +207,28 @@ impl Store {
                 continue;
             }
             self.cache.take(id);
+            if crate::store::is_unreadable(&tx, id)? {
+                // Only part of the record is here until its repair: rebuilding it from that
+                // part would lose what waits for the rest. The refused edits alone are taken
+                // out of the outbox and kept visible; everything else stays.
+                for hash in &bad {
+                    let bytes: Option<Vec<u8>> = tx
+                        .prepare_cached("SELECT bytes FROM changes WHERE doc_id = ? AND hash = ?")?
+                        .query_row(params![id, hash.0.as_slice()], |r| r.get(0))
+                        .optional()?;
+                    if let (Some(bytes), Some((code, reason, params))) = (bytes, why.get(hash)) {
+                        keep_rejected(&tx, id, &hash.0, &bytes, code, reason, *params)?;
+                    }
+                    tx.prepare_cached("DELETE FROM outbox WHERE hash = ?")?.execute([hash.0.as_slice()])?;
+                    tx.prepare_cached("DELETE FROM changes WHERE doc_id = ? AND hash = ?")?
+                        .execute(params![id, hash.0.as_slice()])?;
+                }
+                tx.prepare_cached(
+                    "UPDATE docs SET change_rows = (SELECT COUNT(*) FROM changes WHERE doc_id = ?1) WHERE id = ?1",
+                )?
+                .execute([id])?;
+                continue;
+            }
             let Some(mut doc) = load_doc(&tx, id)? else { continue };
             let mut keep: Vec<Change> = Vec::new();
             for mut change in doc.inner().get_changes(&[]) {
@@ -368,7 +390,7 @@ impl Store {
 
     /// This device's next Automerge sync message for a record under repair.
     pub fn repair_message(&mut self, id: &str, state: &mut automerge::sync::State) -> Result<Option<Vec<u8>>> {
-        match self.with_doc(id, |doc| Ok(doc.sync_message(state))) {
+        match self.with_any_doc(id, |doc| Ok(doc.sync_message(state))) {
             Err(Error::NotFound(_)) => Ok(None),
             other => other,
         }
@@ -377,7 +399,7 @@ impl Store {
     /// Take the server's Automerge sync message for a record under repair: changes it
     /// brings are stored like any others.
     pub fn receive_repair(&mut self, id: &str, state: &mut automerge::sync::State, message: &[u8]) -> Result<()> {
-        let new = match self.with_doc(id, |doc| doc.fork().receive_sync_message(state, message)) {
+        let new = match self.with_any_doc(id, |doc| doc.fork().receive_sync_message(state, message)) {
             // Refusals during the repair removed the record here: nothing left to repair.
             Err(Error::NotFound(_)) => return Ok(()),
             other => other?,
@@ -391,27 +413,37 @@ impl Store {
     }
 
     /// Records whose stored snapshot could not be loaded and which are not whole again yet
-    /// (`store::load_doc`), at most `limit`: the sync client repairs them from the server.
+    /// (`store::load_doc`), at most `limit`, those repaired least often first.
     pub fn unreadable_docs(&self, limit: usize) -> Result<Vec<String>> {
         Ok(self
             .conn
-            .prepare_cached("SELECT doc_id FROM unreadable_docs WHERE healed_at IS NULL ORDER BY found_at LIMIT ?")?
+            .prepare_cached(
+                "SELECT doc_id FROM unreadable_docs WHERE healed_at IS NULL ORDER BY repairs, found_at LIMIT ?",
+            )?
             .query_map([limit as i64], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// [`Store::unreadable_docs`] the sync client is about to repair, counted as tried: one
+    /// that never heals (broken on the server too) lets the others have their turn.
+    pub fn unreadable_to_repair(&mut self, limit: usize) -> Result<Vec<String>> {
+        let ids = self.unreadable_docs(limit)?;
+        for id in &ids {
+            self.conn
+                .prepare_cached("UPDATE unreadable_docs SET repairs = repairs + 1 WHERE doc_id = ?")?
+                .execute([id])?;
+        }
+        Ok(ids)
     }
 
     /// After a repair of `id`: if it was set aside as unreadable and is whole again (it has a
     /// kind and waits for no change), say so. Returns whether it was healed now.
     pub fn heal(&mut self, id: &str) -> Result<bool> {
-        let waiting: bool = self
-            .conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM unreadable_docs WHERE doc_id = ? AND healed_at IS NULL)")?
-            .query_row([id], |r| r.get(0))?;
-        if !waiting {
+        if !crate::store::is_unreadable(&self.conn, id)? {
             return Ok(false);
         }
         let whole =
-            self.with_doc(id, |doc| Ok(doc.kind().is_some() && doc.inner().get_missing_deps(&[]).is_empty()))?;
+            self.with_any_doc(id, |doc| Ok(doc.kind().is_some() && doc.inner().get_missing_deps(&[]).is_empty()))?;
         if whole {
             self.conn
                 .prepare_cached("UPDATE unreadable_docs SET healed_at = ? WHERE doc_id = ?")?
@@ -646,6 +678,7 @@ fn delete_doc_rows(tx: &rusqlite::Connection, id: &str) -> Result<()> {
     tx.prepare_cached("DELETE FROM outbox WHERE doc_id = ?")?.execute([id])?;
     tx.prepare_cached("DELETE FROM changes WHERE doc_id = ?")?.execute([id])?;
     tx.prepare_cached("DELETE FROM docs WHERE id = ?")?.execute([id])?;
+    tx.prepare_cached("DELETE FROM unreadable_docs WHERE doc_id = ?")?.execute([id])?;
     Ok(())
 }
 
