@@ -675,7 +675,12 @@ impl Store {
             if item.deleted_at.is_some() {
                 continue;
             }
-            events.extend(self.with_doc(&item.id, |doc| Ok(timeline_events(item, doc)))?);
+            match self.with_doc(&item.id, |doc| Ok(timeline_events(item, doc))) {
+                Ok(found) => events.extend(found),
+                // Being fetched again (`store::load_doc`): the rest of the customer still shows.
+                Err(Error::Corrupt(_)) => {}
+                Err(e) => return Err(e),
+            }
         }
         events.sort_by(|a, b| b.at.cmp(&a.at));
         let mut mentioned: Vec<(Kind, String)> =

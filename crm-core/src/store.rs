@@ -329,13 +329,16 @@ impl Store {
     /// set aside as unreadable and not whole again is neither read nor edited here: what is
     /// left of it is partial, and an edit on it would be built on nothing the server has.
     fn take_doc(&mut self, id: &str) -> Result<RecordDoc> {
+        // Loaded first: the load is what finds a snapshot broken and sets it aside.
+        let doc = self.take_any_doc(id)?;
         if is_unreadable(&self.conn, id)? {
+            self.cache.put(id, doc);
             return Err(Error::Corrupt(format!(
                 "record {id}: its copy on this device could not be read and is being fetched again from the server; \
                  try again after the next sync"
             )));
         }
-        self.take_any_doc(id)
+        Ok(doc)
     }
 
     /// [`Store::with_doc`] for the sync's own work on a record, whole or not (a repair).

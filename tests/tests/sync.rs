@@ -539,8 +539,8 @@ async fn a_record_broken_on_the_server_too_ends_its_repair_and_the_sync_finishes
     let set_garbage = "UPDATE docs SET snapshot = ? WHERE id = ?";
     server.db().connection().execute(set_garbage, sync_server::params![garbage, broken]).unwrap();
     tablet.engine.store().connection().execute(set_garbage, rusqlite::params![garbage, broken]).unwrap();
-    // Read on the tablet: set aside there.
-    tablet.try_call(json!({"op": "get", "id": broken}));
+    // Read on the tablet: set aside there, and not shown half.
+    assert_eq!(tablet.try_call(json!({"op": "get", "id": broken}))["code"], "corrupt");
     assert_eq!(tablet.engine.store().unreadable_docs(10).unwrap(), vec![broken.clone()]);
 
     ann.call(json!({"op": "update", "id": other, "fields": {"grade": "A"}}));

@@ -207,18 +207,40 @@ impl Store {
                 continue;
             }
             self.cache.take(id);
+            // Loaded first: the load is what finds a snapshot broken and sets it aside.
+            let loaded = load_doc(&tx, id)?;
             if crate::store::is_unreadable(&tx, id)? {
                 // Only part of the record is here until its repair: rebuilding it from that
-                // part would lose what waits for the rest. The refused edits alone are taken
-                // out of the outbox and kept visible; everything else stays.
-                for hash in &bad {
-                    let bytes: Option<Vec<u8>> = tx
-                        .prepare_cached("SELECT bytes FROM changes WHERE doc_id = ? AND hash = ?")?
-                        .query_row(params![id, hash.0.as_slice()], |r| r.get(0))
-                        .optional()?;
-                    if let (Some(bytes), Some((code, reason, params))) = (bytes, why.get(hash)) {
-                        keep_rejected(&tx, id, &hash.0, &bytes, code, reason, *params)?;
+                // part would lose what waits for the rest. The refused edits, and this
+                // device's unsent edits built on them, are taken out of the outbox and kept
+                // visible; everything else stays.
+                let unsent: Vec<(Vec<u8>, Vec<u8>)> = tx
+                    .prepare_cached(
+                        "SELECT c.hash, c.bytes FROM changes c JOIN outbox o ON o.hash = c.hash WHERE c.doc_id = ?",
+                    )?
+                    .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let unsent: Vec<Change> =
+                    unsent.into_iter().filter_map(|(_, bytes)| Change::from_bytes(bytes).ok()).collect();
+                loop {
+                    let before = bad.len();
+                    for change in &unsent {
+                        if change.deps().iter().any(|d| bad.contains(d)) {
+                            bad.insert(change.hash());
+                        }
                     }
+                    if bad.len() == before {
+                        break;
+                    }
+                }
+                for mut change in unsent.into_iter().filter(|c| bad.contains(&c.hash())) {
+                    let hash = change.hash();
+                    let (code, reason, params) = why.get(&hash).copied().unwrap_or((
+                        "depends_on_refused",
+                        "built on an edit the server refused",
+                        None,
+                    ));
+                    keep_rejected(&tx, id, &hash.0, &change.bytes(), code, reason, params)?;
                     tx.prepare_cached("DELETE FROM outbox WHERE hash = ?")?.execute([hash.0.as_slice()])?;
                     tx.prepare_cached("DELETE FROM changes WHERE doc_id = ? AND hash = ?")?
                         .execute(params![id, hash.0.as_slice()])?;
@@ -229,7 +251,7 @@ impl Store {
                 .execute([id])?;
                 continue;
             }
-            let Some(mut doc) = load_doc(&tx, id)? else { continue };
+            let Some(mut doc) = loaded else { continue };
             let mut keep: Vec<Change> = Vec::new();
             for mut change in doc.inner().get_changes(&[]) {
                 let hash = change.hash();
