@@ -703,8 +703,11 @@ impl SyncEngine {
                                 store.from_server(|s| s.set_sync_cursor(cursor))?;
                                 // Records whose stored copy could not be read: fetched again.
                                 let mut openers = Vec::new();
-                                for doc in store.unreadable_to_repair(MAX_UNREADABLE_REPAIRS)? {
-                                    openers.extend(repairs.open(&mut store, doc)?);
+                                for doc in store.unreadable_docs(MAX_UNREADABLE_REPAIRS)? {
+                                    if let Some(opener) = repairs.open(&mut store, doc.clone())? {
+                                        store.repair_started(&doc)?;
+                                        openers.push(opener);
+                                    }
                                 }
                                 openers
                             };

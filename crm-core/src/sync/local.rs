@@ -190,7 +190,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         for (id, refused) in by_doc {
             let mut bad: HashSet<ChangeHash> = HashSet::new();
-            let mut why: BTreeMap<ChangeHash, (&str, &str, Option<&str>)> = BTreeMap::new();
+            let mut why: Refusals<'_> = BTreeMap::new();
             for r in &refused {
                 let Some(hash) = hex_decode(&r.hash).and_then(|b| ChangeHash::try_from(b.as_slice()).ok()) else {
                     continue;
@@ -214,36 +214,22 @@ impl Store {
                 // part would lose what waits for the rest. The refused edits, and this
                 // device's unsent edits built on them, are taken out of the outbox and kept
                 // visible; everything else stays.
-                let unsent: Vec<(Vec<u8>, Vec<u8>)> = tx
+                // In the order they were written: each comes after those it builds on.
+                let unsent: Vec<Vec<u8>> = tx
                     .prepare_cached(
-                        "SELECT c.hash, c.bytes FROM changes c JOIN outbox o ON o.hash = c.hash WHERE c.doc_id = ?",
+                        "SELECT c.bytes FROM outbox o JOIN changes c ON c.doc_id = o.doc_id AND c.hash = o.hash
+                         WHERE o.doc_id = ? ORDER BY o.seq",
                     )?
-                    .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .query_map([id], |r| r.get(0))?
                     .collect::<rusqlite::Result<_>>()?;
-                let unsent: Vec<Change> =
-                    unsent.into_iter().filter_map(|(_, bytes)| Change::from_bytes(bytes).ok()).collect();
-                loop {
-                    let before = bad.len();
-                    for change in &unsent {
-                        if change.deps().iter().any(|d| bad.contains(d)) {
-                            bad.insert(change.hash());
-                        }
+                for bytes in unsent {
+                    let Ok(mut change) = Change::from_bytes(bytes) else { continue };
+                    if keep_if_refused(&tx, id, &mut change, &mut bad, &why)? {
+                        let hash = change.hash();
+                        tx.prepare_cached("DELETE FROM outbox WHERE hash = ?")?.execute([hash.0.as_slice()])?;
+                        tx.prepare_cached("DELETE FROM changes WHERE doc_id = ? AND hash = ?")?
+                            .execute(params![id, hash.0.as_slice()])?;
                     }
-                    if bad.len() == before {
-                        break;
-                    }
-                }
-                for mut change in unsent.into_iter().filter(|c| bad.contains(&c.hash())) {
-                    let hash = change.hash();
-                    let (code, reason, params) = why.get(&hash).copied().unwrap_or((
-                        "depends_on_refused",
-                        "built on an edit the server refused",
-                        None,
-                    ));
-                    keep_rejected(&tx, id, &hash.0, &change.bytes(), code, reason, params)?;
-                    tx.prepare_cached("DELETE FROM outbox WHERE hash = ?")?.execute([hash.0.as_slice()])?;
-                    tx.prepare_cached("DELETE FROM changes WHERE doc_id = ? AND hash = ?")?
-                        .execute(params![id, hash.0.as_slice()])?;
                 }
                 tx.prepare_cached(
                     "UPDATE docs SET change_rows = (SELECT COUNT(*) FROM changes WHERE doc_id = ?1) WHERE id = ?1",
@@ -254,16 +240,7 @@ impl Store {
             let Some(mut doc) = loaded else { continue };
             let mut keep: Vec<Change> = Vec::new();
             for mut change in doc.inner().get_changes(&[]) {
-                let hash = change.hash();
-                if bad.contains(&hash) || change.deps().iter().any(|d| bad.contains(d)) {
-                    bad.insert(hash);
-                    let (code, reason, params) = why.get(&hash).copied().unwrap_or((
-                        "depends_on_refused",
-                        "built on an edit the server refused",
-                        None,
-                    ));
-                    keep_rejected(&tx, id, &hash.0, &change.bytes(), code, reason, params)?;
-                } else {
+                if !keep_if_refused(&tx, id, &mut change, &mut bad, &why)? {
                     keep.push(change);
                 }
             }
@@ -446,16 +423,11 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
-    /// [`Store::unreadable_docs`] the sync client is about to repair, counted as tried: one
-    /// that never heals (broken on the server too) lets the others have their turn.
-    pub fn unreadable_to_repair(&mut self, limit: usize) -> Result<Vec<String>> {
-        let ids = self.unreadable_docs(limit)?;
-        for id in &ids {
-            self.conn
-                .prepare_cached("UPDATE unreadable_docs SET repairs = repairs + 1 WHERE doc_id = ?")?
-                .execute([id])?;
-        }
-        Ok(ids)
+    /// A repair of `id`, set aside as unreadable, was started: counted, so that one that
+    /// never heals (broken on the server too) lets the others go first next time.
+    pub fn repair_started(&mut self, id: &str) -> Result<()> {
+        self.conn.prepare_cached("UPDATE unreadable_docs SET repairs = repairs + 1 WHERE doc_id = ?")?.execute([id])?;
+        Ok(())
     }
 
     /// After a repair of `id`: if it was set aside as unreadable and is whole again (it has a
@@ -494,6 +466,29 @@ impl Store {
     pub fn doc_count(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM docs", [], |r| r.get(0))?)
     }
+}
+
+/// The code, reason and parameters of each refused change (`Store::reject`).
+type Refusals<'a> = BTreeMap<ChangeHash, (&'a str, &'a str, Option<&'a str>)>;
+
+/// If `change` was refused, or builds on one that was (`bad`, which it then joins), keep it
+/// in the visible rejected list and say so. Changes are taken after those they build on.
+fn keep_if_refused(
+    tx: &rusqlite::Connection,
+    id: &str,
+    change: &mut Change,
+    bad: &mut HashSet<ChangeHash>,
+    why: &Refusals<'_>,
+) -> Result<bool> {
+    let hash = change.hash();
+    if !bad.contains(&hash) && !change.deps().iter().any(|d| bad.contains(d)) {
+        return Ok(false);
+    }
+    bad.insert(hash);
+    let (code, reason, params) =
+        why.get(&hash).copied().unwrap_or(("depends_on_refused", "built on an edit the server refused", None));
+    keep_rejected(tx, id, &hash.0, &change.bytes(), code, reason, params)?;
+    Ok(true)
 }
 
 /// Keep a refused local edit in the visible rejected list.
